@@ -184,7 +184,7 @@ public final class RunnerConnection: Sendable {
 
     /// Uploads bytes held in memory.
     public func writeFile(_ request: WriteFileRequest, bytes: [UInt8]) async throws -> FileInfo {
-        try await writeFile(request, contents: ChunkSequence(bytes: bytes))
+        try await writeFile(request, contents: ChunkedBytes(bytes))
     }
 
     /// Downloads a file: its info, then its content in chunks as they arrive.
@@ -359,7 +359,7 @@ public final class RunnerConnection: Sendable {
         }
     }
 
-    private func readLoop(_ inbound: AsyncThrowingStream<[UInt8], any Error>) async {
+    private func readLoop(_ inbound: any AsyncSequence<[UInt8], any Error> & Sendable) async {
         var decoder = FrameDecoder()
         do {
             for try await chunk in inbound {
@@ -408,25 +408,6 @@ public final class RunnerConnection: Sendable {
         for route in routes { route.fail(error) }
         for waiter in waiters { waiter.resume(throwing: error) }
     }
-}
-
-/// Splits an in-memory buffer into protocol-sized chunks.
-struct ChunkSequence: AsyncSequence, Sendable {
-    typealias Element = [UInt8]
-    let bytes: [UInt8]
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let bytes: [UInt8]
-        var offset = 0
-        mutating func next() async -> [UInt8]? {
-            guard offset < bytes.count else { return nil }
-            let end = Swift.min(offset + RunnerWire.chunkSize, bytes.count)
-            defer { offset = end }
-            return Array(bytes[offset..<end])
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
 }
 
 extension RunnerMessage {

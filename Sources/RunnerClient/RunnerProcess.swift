@@ -42,6 +42,24 @@ public struct RunnerProcess: Sendable {
 
     /// Waits for the end, gathering all output (up to the runner's cap).
     public func collect() async throws -> CollectedOutput {
+        try await CollectedOutput.collect(events)
+    }
+}
+
+/// The complete output and result of a finished process.
+public struct CollectedOutput: Sendable, Equatable {
+    public var pid: Int32
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    public var result: ExecResult
+
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    public var exitCode: Int32 { result.exitCode }
+
+    /// Drains a process's events into one value.
+    public static func collect<Events: AsyncSequence>(_ events: Events) async throws -> CollectedOutput
+    where Events.Element == ProcessEvent {
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var pid: Int32 = 0
@@ -57,17 +75,26 @@ public struct RunnerProcess: Sendable {
     }
 }
 
-/// The complete output and result of a finished process.
-public struct CollectedOutput: Sendable, Equatable {
-    public var pid: Int32
-    public var stdout: [UInt8]
-    public var stderr: [UInt8]
-    public var result: ExecResult
+/// Splits a buffer into protocol-sized chunks for uploads.
+public struct ChunkedBytes: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
-    public var exitCode: Int32 { result.exitCode }
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let bytes: [UInt8]
+        var offset = 0
+        public mutating func next() async -> [UInt8]? {
+            guard offset < bytes.count else { return nil }
+            let end = Swift.min(offset + RunnerWire.chunkSize, bytes.count)
+            defer { offset = end }
+            return Array(bytes[offset..<end])
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
 }
+
 
 /// A file being downloaded: its info first, then its content.
 public struct FileDownload: Sendable {

@@ -1,0 +1,116 @@
+import RunnerClient
+import RunnerProtocol
+
+/// What a caller asks for when it creates a sandbox.
+public struct SandboxSpec: Sendable {
+    /// An image name (`sandcastle/python:latest`) or a short name of a Sandcastle image (`base`, `python`, `node`).
+    public var image: String
+    /// The isolation profile by name (`default` unless told otherwise).
+    public var profile: String
+    /// Overrides the profile's network mode when set (`bridge` to allow egress).
+    public var network: NetworkMode?
+    /// Extra environment variables for the runner and everything it starts.
+    public var environment: [String: String]
+    /// A named workspace volume that outlives the sandbox; nil gives a fresh one removed with the sandbox.
+    public var workspace: String?
+    /// Overrides of the profile's limits.
+    public var memoryBytes: Int64?
+    public var nanoCPUs: Int64?
+    /// Extra labels on the container (the managed labels are always added).
+    public var labels: [String: String]
+    /// How long to wait for the runner to become ready.
+    public var readyTimeout: Duration
+
+    public init(image: String = "base", profile: String = "default", network: NetworkMode? = nil,
+                environment: [String: String] = [:], workspace: String? = nil, memoryBytes: Int64? = nil,
+                nanoCPUs: Int64? = nil, labels: [String: String] = [:], readyTimeout: Duration = .seconds(30)) {
+        self.image = image
+        self.profile = profile
+        self.network = network
+        self.environment = environment
+        self.workspace = workspace
+        self.memoryBytes = memoryBytes
+        self.nanoCPUs = nanoCPUs
+        self.labels = labels
+        self.readyTimeout = readyTimeout
+    }
+}
+
+/// Creates sandboxes. Docker is the first backend; E2B arrives beside it.
+public protocol SandboxBackend: Sendable {
+    var name: String { get }
+    func create(_ spec: SandboxSpec) async throws -> any SandboxInstance
+}
+
+/// A live sandbox: a persistent shell, processes and files, until destroyed.
+///
+/// Failures are ``SandboxError``s: a path the sandbox does not allow is
+/// `permissionDenied`, a dead container is `sandboxGone` with the reason.
+public protocol SandboxInstance: Sendable {
+    var id: String { get }
+    /// Runs a command line in the persistent shell, streaming its output.
+    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess
+    /// Runs an argv without the shell.
+    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess
+    /// Starts an interactive process on a PTY.
+    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    where Chunks.Element == [UInt8]
+    func readFile(_ request: ReadFileRequest) async throws -> FileDownload
+    func stat(path: String) async throws -> FileInfo
+    func list(path: String) async throws -> [FileInfo]
+    func makeDirectory(path: String, parents: Bool) async throws
+    func remove(path: String, recursive: Bool) async throws
+    func move(from: String, to: String, overwrite: Bool) async throws
+    /// Stops everything and removes the sandbox (and its workspace unless it is named).
+    func destroy() async throws
+}
+
+extension SandboxInstance {
+    /// Runs a command to completion and gathers its output.
+    public func run(_ command: String, timeout: Duration? = nil, maxOutputBytes: UInt64 = 0) async throws -> CollectedOutput {
+        let request = ShellExecRequest(command: command, timeoutMilliseconds: timeout.map(Self.milliseconds) ?? 0,
+                                       maxOutputBytes: maxOutputBytes)
+        return try await execute(request).collect()
+    }
+
+    public func writeFile(_ path: String, bytes: [UInt8], mode: UInt32 = 0o644) async throws -> FileInfo {
+        try await writeFile(WriteFileRequest(path: path, mode: mode), contents: ChunkedBytes(bytes))
+    }
+
+    public func readFileBytes(_ path: String) async throws -> [UInt8] {
+        let download = try await readFile(ReadFileRequest(path: path))
+        var bytes: [UInt8] = []
+        for try await chunk in download.chunks { bytes.append(contentsOf: chunk) }
+        return bytes
+    }
+
+    static func milliseconds(_ duration: Duration) -> UInt32 {
+        let (seconds, attoseconds) = duration.components
+        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return UInt32(clamping: Swift.max(total, 1))
+    }
+}
+
+/// A process in a sandbox: its events, and the controls that reach it.
+public struct SandboxProcess: Sendable {
+    public let events: AsyncThrowingStream<ProcessEvent, any Error>
+    private let control: @Sendable (RunnerMessage) async throws -> Void
+
+    public init(events: AsyncThrowingStream<ProcessEvent, any Error>,
+                control: @escaping @Sendable (RunnerMessage) async throws -> Void) {
+        self.events = events
+        self.control = control
+    }
+
+    public func write(_ bytes: [UInt8]) async throws { if !bytes.isEmpty { try await control(.input(bytes)) } }
+    public func closeInput() async throws { try await control(.input([])) }
+    public func resize(rows: UInt16, columns: UInt16) async throws { try await control(.resize(WindowSize(rows: rows, columns: columns))) }
+    public func signal(_ signal: Int32) async throws { try await control(.signal(signal)) }
+    public func cancel() async throws { try await control(.cancel) }
+
+    /// Waits for the end, gathering all output (up to the cap).
+    public func collect() async throws -> CollectedOutput {
+        try await CollectedOutput.collect(events)
+    }
+}

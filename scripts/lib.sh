@@ -1,0 +1,65 @@
+# Shared helpers for the setup, demo, test and bench scripts. Sourced, not run.
+# Everything here is idempotent: on a machine that already has it all, it only checks.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$PATH:/opt/swift/usr/bin"
+DOCKER_SOCKET="${DOCKER_SOCKET:-/var/run/docker.sock}"
+DOCKERD_LOG="${DOCKERD_LOG:-/var/log/sandcastle-dockerd.log}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# System packages a fresh Debian bookworm machine lacks.
+ensure_packages() {
+    local wanted=(libcurl4-openssl-dev libseccomp-dev libsqlite3-dev docker.io debootstrap iptables ca-certificates)
+    local missing=()
+    for package in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    command -v swift >/dev/null || die "swift is not on PATH (expected /opt/swift/usr/bin)"
+}
+
+engine_answers() {
+    curl -fsS --max-time 3 --unix-socket "$DOCKER_SOCKET" http://localhost/_ping >/dev/null 2>&1
+}
+
+# Starts dockerd in the background when no engine answers on the socket.
+ensure_docker() {
+    if engine_answers; then return; fi
+    log "no Docker engine answers on $DOCKER_SOCKET; starting dockerd (log: $DOCKERD_LOG)"
+    as_root sh -c "nohup dockerd >>'$DOCKERD_LOG' 2>&1 &"
+    for _ in $(seq 1 60); do
+        engine_answers && return
+        sleep 1
+    done
+    tail -n 20 "$DOCKERD_LOG" >&2 || true
+    die "dockerd did not answer on $DOCKER_SOCKET within 60 s"
+}
+
+# The runner is a static binary (no Swift runtime needed in the images).
+build_runner() {
+    log "building the runner (release, static Swift stdlib)"
+    (cd "$ROOT" && swift build -c release --static-swift-stdlib --product sandcastle-runner 2>&1 | tail -n 3)
+    export SANDCASTLE_RUNNER="$ROOT/.build/release/sandcastle-runner"
+}
+
+build_cli() {
+    log "building the sandcastle CLI (release)"
+    (cd "$ROOT" && swift build -c release --product sandcastle 2>&1 | tail -n 3)
+    SANDCASTLE="$ROOT/.build/release/sandcastle"
+}
+
+build_images() {
+    log "building sandbox images (skipped when their content is unchanged)"
+    "$SANDCASTLE" images build --runner "$SANDCASTLE_RUNNER"
+}
