@@ -27,6 +27,8 @@ public struct SandboxError: Error, CustomStringConvertible {
         public static let noSpace = Code(rawValue: "no_space")
         /// The sandbox's container or runner is gone (killed, crashed, out of memory).
         public static let sandboxGone = Code(rawValue: "sandbox_gone")
+        /// The command ended the persistent shell (e.g. `exit`); the runner started a fresh one.
+        public static let shellExited = Code(rawValue: "shell_exited")
         /// The runner did not become ready or broke its protocol.
         public static let runnerFailed = Code(rawValue: "runner_failed")
         /// Building images failed.

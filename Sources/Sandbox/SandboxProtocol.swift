@@ -94,11 +94,10 @@ extension SandboxInstance {
 
 /// A process in a sandbox: its events, and the controls that reach it.
 public struct SandboxProcess: Sendable {
-    public let events: AsyncThrowingStream<ProcessEvent, any Error>
+    public let events: ProcessEvents
     private let control: @Sendable (RunnerMessage) async throws -> Void
 
-    public init(events: AsyncThrowingStream<ProcessEvent, any Error>,
-                control: @escaping @Sendable (RunnerMessage) async throws -> Void) {
+    public init(events: ProcessEvents, control: @escaping @Sendable (RunnerMessage) async throws -> Void) {
         self.events = events
         self.control = control
     }
@@ -112,5 +111,36 @@ public struct SandboxProcess: Sendable {
     /// Waits for the end, gathering all output (up to the cap).
     public func collect() async throws -> CollectedOutput {
         try await CollectedOutput.collect(events)
+    }
+}
+
+/// A process's events with errors already translated by the backend (e.g. into
+/// ``SandboxError/Code/sandboxGone`` with the container's fate), without a task hop per event.
+public struct ProcessEvents: AsyncSequence, Sendable {
+    public typealias Element = ProcessEvent
+    let base: AsyncThrowingStream<ProcessEvent, any Error>
+    let translate: @Sendable (any Error) async -> any Error
+
+    public init(_ base: AsyncThrowingStream<ProcessEvent, any Error>,
+                translate: @escaping @Sendable (any Error) async -> any Error = { $0 }) {
+        self.base = base
+        self.translate = translate
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<ProcessEvent, any Error>.AsyncIterator
+        let translate: @Sendable (any Error) async -> any Error
+
+        public mutating func next() async throws -> ProcessEvent? {
+            do {
+                return try await base.next()
+            } catch {
+                throw await translate(error)
+            }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), translate: translate)
     }
 }

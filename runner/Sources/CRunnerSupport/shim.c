@@ -1,1 +1,485 @@
+#define _GNU_SOURCE
 #include "CRunnerSupport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+static const char default_search_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// ---------------------------------------------------------------------------
+// spawn
+//
+// Everything between fork and exec runs in the child of a process that may have
+// been in any state, so it sticks to async-signal-safe calls: no malloc, no stdio.
+
+static void child_fail(int report_fd, int stage) {
+    int message[2] = { errno, stage };
+    ssize_t ignored = write(report_fd, message, sizeof message);
+    (void)ignored;
+    _exit(127);
+}
+
+// A file without '#!' that the kernel refuses (ENOEXEC) is run by /bin/sh, as
+// execvp does; the argument vector is rebuilt on the stack.
+static void exec_script(const char *path, char *const argv[], char *const envp[]) {
+    size_t argc = 0;
+    while (argv[argc] != NULL) argc++;
+    if (argc > 4096) return;
+    char *script_argv[argc + 3];
+    size_t used = 0;
+    script_argv[used++] = (char *)"/bin/sh";
+    script_argv[used++] = (char *)path;
+    for (size_t i = 1; i < argc; i++) script_argv[used++] = argv[i];
+    script_argv[used] = NULL;
+    execve("/bin/sh", script_argv, envp);
+    errno = ENOEXEC;
+}
+
+static void exec_with_search(const char *file, char *const argv[], char *const envp[], const char *path) {
+    if (file[0] == '\0') {
+        errno = ENOENT;
+        return;
+    }
+    if (strchr(file, '/') != NULL) {
+        execve(file, argv, envp);
+        if (errno == ENOEXEC) exec_script(file, argv, envp);
+        return;
+    }
+    size_t file_length = strlen(file);
+    if (file_length > NAME_MAX) {
+        errno = ENAMETOOLONG;
+        return;
+    }
+    char candidate[PATH_MAX + NAME_MAX + 2];
+    int saw_eacces = 0;
+    const char *cursor = path;
+    for (;;) {
+        const char *colon = strchr(cursor, ':');
+        size_t dir_length = colon != NULL ? (size_t)(colon - cursor) : strlen(cursor);
+        if (dir_length < PATH_MAX) {
+            size_t used = 0;
+            if (dir_length > 0) {  // an empty element means the current directory
+                memcpy(candidate, cursor, dir_length);
+                used = dir_length;
+                candidate[used++] = '/';
+            }
+            memcpy(candidate + used, file, file_length + 1);
+            execve(candidate, argv, envp);
+            switch (errno) {
+            case EACCES:
+                saw_eacces = 1;
+                break;
+            case ENOEXEC:
+                exec_script(candidate, argv, envp);
+                return;
+            case ENOENT:
+            case ENOTDIR:
+            case ESTALE:
+            case ELOOP:
+            case ENAMETOOLONG:
+            case ENODEV:
+            case ETIMEDOUT:
+                break;
+            default:
+                return;
+            }
+        }
+        if (colon == NULL) break;
+        cursor = colon + 1;
+    }
+    errno = saw_eacces ? EACCES : ENOENT;
+}
+
+static void mark_inherited_fds_cloexec(void) {
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    // Older kernels or a seccomp filter without close_range: walk a bounded range.
+    struct rlimit limit;
+    long highest = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < 65536)
+        highest = (long)limit.rlim_cur;
+    for (long fd = 3; fd < highest; fd++) {
+        int flags = fcntl((int)fd, F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC)) fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+
+static void run_child(const crs_spawn_options *options, int report_fd) {
+    // The runner blocks the signals it reads through signalfd and ignores SIGPIPE;
+    // an exec'd program must start with the defaults, so undo both.
+    struct sigaction defaults;
+    memset(&defaults, 0, sizeof defaults);
+    defaults.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        sigaction(sig, &defaults, NULL);
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+
+    if (setsid() < 0) child_fail(report_fd, CRS_STAGE_SETUP);
+    if (options->controlling_tty && ioctl(options->stdin_fd, TIOCSCTTY, 0) < 0) child_fail(report_fd, CRS_STAGE_SETUP);
+    if (dup2(options->stdin_fd, 0) < 0 || dup2(options->stdout_fd, 1) < 0 || dup2(options->stderr_fd, 2) < 0)
+        child_fail(report_fd, CRS_STAGE_SETUP);
+    mark_inherited_fds_cloexec();
+    if (options->cwd != NULL && options->cwd[0] != '\0' && chdir(options->cwd) < 0) child_fail(report_fd, CRS_STAGE_CHDIR);
+    const char *path = options->search_path != NULL ? options->search_path : default_search_path;
+    exec_with_search(options->file, options->argv, options->envp, path);
+    child_fail(report_fd, CRS_STAGE_EXEC);
+}
+
+pid_t crs_spawn(const crs_spawn_options *options, int *failed_errno, int *failed_stage) {
+    *failed_errno = 0;
+    *failed_stage = 0;
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) < 0) {
+        *failed_errno = errno;
+        *failed_stage = CRS_STAGE_PIPE;
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        *failed_errno = errno;
+        *failed_stage = CRS_STAGE_FORK;
+        close(report[0]);
+        close(report[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(report[0]);
+        run_child(options, report[1]);
+    }
+    close(report[1]);
+    // exec closes the write end (close-on-exec), so EOF here means success. Waiting
+    // for it also guarantees setsid has happened before anyone signals the group.
+    int message[2] = { 0, 0 };
+    ssize_t got;
+    do {
+        got = read(report[0], message, sizeof message);
+    } while (got < 0 && errno == EINTR);
+    close(report[0]);
+    if (got == (ssize_t)sizeof message) {
+        *failed_errno = message[0];
+        *failed_stage = message[1];
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        return -1;
+    }
+    return pid;
+}
+
+// ---------------------------------------------------------------------------
+// fds
+
+int crs_open(const char *path, int flags, unsigned int mode) { return open(path, flags, (mode_t)mode); }
+
+int crs_openat(int dirfd, const char *path, int flags, unsigned int mode) { return openat(dirfd, path, flags, (mode_t)mode); }
+
+int crs_set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    if (flags & O_NONBLOCK) return 0;
+    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+int crs_set_cloexec(int fd) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+// ---------------------------------------------------------------------------
+// signals and children
+
+int crs_signalfd_init(void) {
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, NULL);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int crs_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t got;
+    do {
+        got = read(fd, &info, sizeof info);
+    } while (got < 0 && errno == EINTR);
+    if (got == (ssize_t)sizeof info) return (int)info.ssi_signo;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    return -1;
+}
+
+int crs_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+pid_t crs_reap(int *exit_code, int *term_signal) {
+    int status = 0;
+    pid_t pid;
+    do {
+        pid = wait4(-1, &status, WNOHANG, NULL);
+    } while (pid < 0 && errno == EINTR);
+    *exit_code = 0;
+    *term_signal = 0;
+    if (pid > 0) {
+        if (WIFEXITED(status)) {
+            *exit_code = WEXITSTATUS(status);
+        } else if (WIFSIGNALED(status)) {
+            *term_signal = WTERMSIG(status);
+            *exit_code = 128 + *term_signal;
+        }
+    }
+    return pid;
+}
+
+// ---------------------------------------------------------------------------
+// terminals
+
+int crs_openpty(int *master, int *slave, uint16_t rows, uint16_t columns) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -1;
+    if (grantpt(m) != 0 || unlockpt(m) != 0) goto fail;
+    // TIOCGPTPEER opens the peer without a path lookup (no /dev/pts races).
+    int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        char name[128];
+        if (ptsname_r(m, name, sizeof name) != 0) goto fail;
+        s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (s < 0) goto fail;
+    }
+    struct winsize size = { .ws_row = rows, .ws_col = columns };
+    ioctl(m, TIOCSWINSZ, &size);
+    *master = m;
+    *slave = s;
+    return 0;
+fail:;
+    int saved = errno;
+    close(m);
+    errno = saved;
+    return -1;
+}
+
+int crs_set_window_size(int fd, uint16_t rows, uint16_t columns) {
+    struct winsize size = { .ws_row = rows, .ws_col = columns };
+    return ioctl(fd, TIOCSWINSZ, &size);
+}
+
+int crs_configure_quiet_tty(int fd) {
+    struct termios current;
+    if (tcgetattr(fd, &current) != 0) return -1;
+    struct termios wanted = current;
+    wanted.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    wanted.c_lflag |= ICANON | ISIG;
+    wanted.c_oflag &= ~(tcflag_t)(ONLCR | OCRNL | ONLRET | ONOCR | OLCUC | TABDLY);
+    wanted.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+    if (memcmp(&wanted, &current, sizeof current) == 0) return 0;
+    if (tcsetattr(fd, TCSANOW, &wanted) != 0) return -1;
+    return 1;
+}
+
+pid_t crs_foreground_pgrp(int fd) { return tcgetpgrp(fd); }
+
+int crs_set_controlling_tty(int fd) { return ioctl(fd, TIOCSCTTY, 0); }
+
+// ---------------------------------------------------------------------------
+// misc
+
+int crs_random_bytes(void *buffer, size_t length) {
+    unsigned char *bytes = buffer;
+    while (length > 0) {
+        ssize_t got = getrandom(bytes, length, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        bytes += got;
+        length -= (size_t)got;
+    }
+    return 0;
+}
+
+char *const *crs_environ(void) { return environ; }
+
+uint64_t crs_monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+}
+
+// ---------------------------------------------------------------------------
+// files
+
+static void fill_stat(const struct stat *st, crs_file_stat *out) {
+    switch (st->st_mode & S_IFMT) {
+    case S_IFREG: out->kind = 1; break;
+    case S_IFDIR: out->kind = 2; break;
+    case S_IFLNK: out->kind = 3; break;
+    default: out->kind = 4; break;
+    }
+    out->size = (uint64_t)st->st_size;
+    out->mode = (uint32_t)(st->st_mode & 07777);
+    out->modified_ns = (int64_t)st->st_mtim.tv_sec * 1000000000LL + (int64_t)st->st_mtim.tv_nsec;
+}
+
+int crs_fstatat(int dirfd, const char *path, int nofollow, crs_file_stat *out) {
+    struct stat st;
+    if (fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) != 0) return -1;
+    fill_stat(&st, out);
+    return 0;
+}
+
+int crs_fstat(int fd, crs_file_stat *out) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    fill_stat(&st, out);
+    return 0;
+}
+
+int crs_rename_noreplace(const char *from, const char *to) {
+    if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != EPERM) return -1;
+    struct stat st;
+    if (lstat(to, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    if (errno != ENOENT) return -1;
+    return rename(from, to);
+}
+
+const char *crs_readdir_name(DIR *dir) {
+    for (;;) {
+        errno = 0;
+        struct dirent *entry = readdir(dir);
+        if (entry == NULL) return NULL;
+        const char *name = entry->d_name;
+        if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+        return name;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// /proc scans
+
+static ssize_t read_small_file(const char *path, char *buffer, size_t size) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t total = 0;
+    while ((size_t)total < size - 1) {
+        ssize_t got = read(fd, buffer + total, size - 1 - (size_t)total);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        total += got;
+    }
+    close(fd);
+    buffer[total] = '\0';
+    return total;
+}
+
+// Parses "pid (comm) state ppid pgrp ..." — comm may contain spaces and parentheses,
+// so fields are counted from the last ')'.
+static int read_ppid_pgrp(pid_t pid, pid_t *ppid, pid_t *pgrp) {
+    char path[64], buffer[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (read_small_file(path, buffer, sizeof buffer) <= 0) return -1;
+    char *close_paren = strrchr(buffer, ')');
+    if (close_paren == NULL) return -1;
+    char state;
+    int parent, group;
+    if (sscanf(close_paren + 1, " %c %d %d", &state, &parent, &group) != 3) return -1;
+    if (state == 'Z' || state == 'X') return -1;
+    *ppid = parent;
+    *pgrp = group;
+    return 0;
+}
+
+static int ignores_sigint(pid_t pid) {
+    char path[64], buffer[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (read_small_file(path, buffer, sizeof buffer) <= 0) return 0;
+    char *line = strstr(buffer, "\nSigIgn:");
+    if (line == NULL) return 0;
+    unsigned long long mask = strtoull(line + 8, NULL, 16);
+    return (mask >> (SIGINT - 1)) & 1;
+}
+
+typedef int (*proc_filter)(pid_t pid, pid_t ppid, pid_t pgrp, const void *context);
+
+static int scan_proc(proc_filter filter, const void *context, pid_t *out, int max) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return 0;
+    int count = 0;
+    struct dirent *entry;
+    while (count < max && (entry = readdir(proc)) != NULL) {
+        char *end;
+        long value = strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || value <= 0) continue;
+        pid_t ppid, pgrp;
+        if (read_ppid_pgrp((pid_t)value, &ppid, &pgrp) != 0) continue;
+        if (filter((pid_t)value, ppid, pgrp, context)) out[count++] = (pid_t)value;
+    }
+    closedir(proc);
+    return count;
+}
+
+struct pgrp_query {
+    pid_t pgrp, exclude;
+    int skip_sigint_ignored;
+};
+
+static int pgrp_filter(pid_t pid, pid_t ppid, pid_t pgrp, const void *context) {
+    (void)ppid;
+    const struct pgrp_query *query = context;
+    if (pgrp != query->pgrp || pid == query->exclude) return 0;
+    return !(query->skip_sigint_ignored && ignores_sigint(pid));
+}
+
+int crs_pgrp_members(pid_t pgrp, pid_t exclude, int skip_sigint_ignored, pid_t *out, int max) {
+    struct pgrp_query query = { pgrp, exclude, skip_sigint_ignored };
+    return scan_proc(pgrp_filter, &query, out, max);
+}
+
+static int parent_filter(pid_t pid, pid_t ppid, pid_t pgrp, const void *context) {
+    (void)pid;
+    (void)pgrp;
+    return ppid == *(const pid_t *)context;
+}
+
+int crs_children_of(pid_t parent, pid_t *out, int max) { return scan_proc(parent_filter, &parent, out, max); }

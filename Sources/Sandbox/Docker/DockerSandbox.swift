@@ -1,0 +1,181 @@
+import DockerEngine
+import Foundation
+import RunnerClient
+import RunnerProtocol
+import Synchronization
+
+/// A live sandbox in a Docker container, driven over one runner connection.
+public final class DockerSandbox: SandboxInstance {
+    public let id: String
+    public let containerID: String
+    public let image: String
+    public let profile: IsolationProfile
+    let backend: DockerSandboxBackend
+    let connection: RunnerConnection
+    private let channel: AttachedRunnerChannel
+    private let destroyed = Mutex(false)
+
+    init(id: String, containerID: String, image: String, profile: IsolationProfile, backend: DockerSandboxBackend,
+         connection: RunnerConnection, channel: AttachedRunnerChannel) {
+        self.id = id
+        self.containerID = containerID
+        self.image = image
+        self.profile = profile
+        self.backend = backend
+        self.connection = connection
+        self.channel = channel
+    }
+
+    /// What the runner reported in the handshake.
+    public var ready: Ready? { connection.ready }
+
+    // MARK: processes
+
+    public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+        wrap(connection.execute(request))
+    }
+
+    public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
+        wrap(connection.spawn(request))
+    }
+
+    public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
+        wrap(connection.openPTY(request))
+    }
+
+    private func wrap(_ process: RunnerProcess) -> SandboxProcess {
+        let events = ProcessEvents(process.events) { [self] error in await self.explain(error, doing: "run the command") }
+        return SandboxProcess(events: events) { message in
+            switch message {
+            case .input(let bytes) where bytes.isEmpty: try await process.closeInput()
+            case .input(let bytes): try await process.write(bytes)
+            case .resize(let size): try await process.resize(size)
+            case .signal(let signal): try await process.signal(signal)
+            case .cancel: try await process.cancel()
+            default: throw SandboxError(.invalidArgument, "\(message) is not a process control")
+            }
+        }
+    }
+
+    // MARK: files
+
+    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    where Chunks.Element == [UInt8] {
+        try await translating("write \(request.path)") { try await connection.writeFile(request, contents: contents) }
+    }
+
+    public func readFile(_ request: ReadFileRequest) async throws -> FileDownload {
+        try await translating("read \(request.path)") { try await connection.readFile(request) }
+    }
+
+    public func stat(path: String) async throws -> FileInfo {
+        try await translating("stat \(path)") { try await connection.stat(path: path) }
+    }
+
+    public func list(path: String) async throws -> [FileInfo] {
+        try await translating("list \(path)") { try await connection.list(path: path) }
+    }
+
+    public func makeDirectory(path: String, parents: Bool) async throws {
+        try await translating("create directory \(path)") { try await connection.makeDirectory(path: path, parents: parents) }
+    }
+
+    public func remove(path: String, recursive: Bool) async throws {
+        try await translating("remove \(path)") { try await connection.remove(path: path, recursive: recursive) }
+    }
+
+    public func move(from: String, to: String, overwrite: Bool) async throws {
+        try await translating("move \(from) to \(to)") { try await connection.move(from: from, to: to, overwrite: overwrite) }
+    }
+
+    // MARK: lifetime
+
+    /// Removes the container (killing the runner and everything it started) and its
+    /// anonymous workspace volume. Safe to call more than once.
+    public func destroy() async throws {
+        let first = destroyed.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        connection.close()
+        do {
+            try await backend.docker.removeContainer(id: containerID, force: true, removeVolumes: true)
+        } catch let error as DockerError where error.code == .notFound {
+            return  // already gone: the goal of destroy is met
+        } catch {
+            throw SandboxError.fromEngine(error, doing: "remove sandbox \(id)")
+        }
+    }
+
+    // MARK: errors
+
+    private func translating<T>(_ action: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw await explain(error, doing: action)
+        }
+    }
+
+    /// Turns a runner or transport error into a ``SandboxError`` a person can act on; when
+    /// the channel died, asks the engine what happened to the container.
+    func explain(_ error: any Error, doing action: String) async -> SandboxError {
+        if let sandboxError = error as? SandboxError { return sandboxError }
+        guard let clientError = error as? RunnerClientError else {
+            return SandboxError.fromEngine(error, doing: action)
+        }
+        switch clientError.code {
+        case .operationFailed:
+            return Self.translate(clientError.failure, message: clientError.message)
+        case .channelClosed, .protocolViolation, .timeout:
+            if destroyed.withLock({ $0 }) {
+                return SandboxError(.sandboxGone, "sandbox \(id) was destroyed", cause: error)
+            }
+            return SandboxError(.sandboxGone, "cannot \(action): \(await fate())", cause: error)
+        case .cancelled:
+            return SandboxError(.cancelled, "cancelled: \(action)", cause: error)
+        default:
+            return SandboxError(.runnerFailed, "cannot \(action): \(clientError.message)", cause: error)
+        }
+    }
+
+    /// Why the runner is unreachable, as far as the engine knows.
+    func fate() async -> String {
+        let tail = channel.diagnosticsTail
+        let suffix = tail.isEmpty ? "" : " Runner said: \(tail)"
+        do {
+            let state = try await backend.docker.inspectContainer(id: containerID).state
+            if state.oomKilled == true {
+                return "sandbox \(id) was killed for exceeding its memory limit (\(profile.memoryBytes / 1_048_576) MiB; OOMKilled)." + suffix
+            }
+            if state.running == true {
+                return "the runner in sandbox \(id) stopped answering while its container is still running." + suffix
+            }
+            return "sandbox \(id)'s container stopped (status \(state.status), exit code \(state.exitCode))." + suffix
+        } catch let error as DockerError where error.code == .notFound {
+            return "sandbox \(id)'s container no longer exists (removed outside Sandcastle?)." + suffix
+        } catch {
+            return "sandbox \(id) is unreachable and the engine cannot say why (\(error))." + suffix
+        }
+    }
+
+    static func translate(_ failure: RunnerFailure?, message: String) -> SandboxError {
+        guard let failure else { return SandboxError(.runnerFailed, message) }
+        let code: SandboxError.Code = switch failure.code {
+        case .notFound: .notFound
+        case .isDirectory, .notDirectory: .wrongFileKind
+        case .permissionDenied, .readOnlyFileSystem: .permissionDenied
+        case .alreadyExists: .alreadyExists
+        case .noSpace: .noSpace
+        case .notEmpty, .invalidRequest, .unsupported: .invalidArgument
+        case .spawnFailed where failure.errno == ENOENT: .notFound
+        case .spawnFailed where failure.errno == EACCES: .permissionDenied
+        case .spawnFailed: .invalidArgument
+        case .shellExited: .shellExited
+        case .cancelled: .cancelled
+        default: .runnerFailed
+        }
+        return SandboxError(code, message, cause: failure)
+    }
+}

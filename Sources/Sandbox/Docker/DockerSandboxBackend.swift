@@ -1,0 +1,130 @@
+import DockerEngine
+import Foundation
+import HTTPTransport
+import RunnerClient
+import RunnerProtocol
+
+/// Labels every Docker object Sandcastle creates carries, so cleanup finds them all.
+public enum SandcastleLabels {
+    public static let managed = "sandcastle.managed"
+    public static let sandbox = "sandcastle.sandbox"
+    public static let profile = "sandcastle.profile"
+    public static let contentKey = "sandcastle.content-key"
+}
+
+/// Sandboxes as hardened Docker containers with the Swift runner as PID 1.
+///
+/// Create = container create (with an anonymous `/workspace` volume) → attach → start
+/// → handshake with the runner. Attaching before start means no runner output is ever
+/// missed; the handshake means no command reaches a shell that is not initialised.
+public final class DockerSandboxBackend: SandboxBackend {
+    public let name = "docker"
+    public let docker: DockerClient
+    public let profiles: ProfileCatalog
+    public let images: ImageCatalog
+
+    public init(docker: DockerClient, profiles: ProfileCatalog, images: ImageCatalog = ImageCatalog()) {
+        self.docker = docker
+        self.profiles = profiles
+        self.images = images
+    }
+
+    /// Connects to the engine named by `DOCKER_HOST` (default: the local socket) and finds the profiles.
+    public static func fromEnvironment() async throws -> DockerSandboxBackend {
+        let docker: DockerClient
+        do {
+            docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+        } catch {
+            throw SandboxError.engineUnavailable(error)
+        }
+        return DockerSandboxBackend(docker: docker, profiles: try ProfileCatalog())
+    }
+
+    public func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
+        try await createSandbox(spec)
+    }
+
+    public func createSandbox(_ spec: SandboxSpec) async throws -> DockerSandbox {
+        let profile = try profiles.profile(named: spec.profile)
+        let image = images.resolve(spec.image)
+        let id = Self.makeSandboxID()
+        let config = containerConfig(id: id, image: image, profile: profile, spec: spec)
+        let containerID: String
+        do {
+            containerID = try await docker.createContainer(name: "sandcastle-\(id)", config: config)
+        } catch let error as DockerError where error.code == .notFound {
+            throw SandboxError(.imageNotFound,
+                               "image \(image) is not in the Docker engine. Build the sandbox images with `sandcastle images build` "
+                               + "(or ./scripts/setup).", cause: error)
+        } catch {
+            throw SandboxError.fromEngine(error, doing: "create the sandbox container")
+        }
+        do {
+            let stream = try await docker.attachContainer(id: containerID)
+            let channel = AttachedRunnerChannel(stream: stream)
+            let connection = RunnerConnection(channel: channel)
+            try await docker.startContainer(id: containerID)
+            let sandbox = DockerSandbox(id: id, containerID: containerID, image: image, profile: profile,
+                                        backend: self, connection: connection, channel: channel)
+            do {
+                try await connection.handshake(timeout: spec.readyTimeout)
+            } catch {
+                throw await sandbox.explain(error, doing: "wait for the runner to become ready")
+            }
+            return sandbox
+        } catch {
+            try? await docker.removeContainer(id: containerID, force: true, removeVolumes: true)
+            throw error as? SandboxError ?? SandboxError.fromEngine(error, doing: "start the sandbox")
+        }
+    }
+
+    func containerConfig(id: String, image: String, profile: IsolationProfile, spec: SandboxSpec) -> ContainerConfig {
+        var labels = spec.labels
+        labels[SandcastleLabels.managed] = "true"
+        labels[SandcastleLabels.sandbox] = id
+        labels[SandcastleLabels.profile] = profile.name
+        var profile = profile
+        if let network = spec.network { profile.network = network }
+        if let memory = spec.memoryBytes { profile.memoryBytes = memory }
+        if let cpus = spec.nanoCPUs { profile.nanoCPUs = cpus }
+        let workspaceLabels = [SandcastleLabels.managed: "true", SandcastleLabels.sandbox: id]
+        var config = ContainerConfig(image: image)
+        config.env = spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        config.user = profile.user
+        config.workingDir = "/workspace"
+        config.labels = labels
+        config.hostname = "sandbox"
+        // The runner's stdin/stdout are the channel: keep stdin open across (re)attaches, no TTY.
+        config.openStdin = true
+        config.stdinOnce = false
+        config.attachStdin = true
+        config.attachStdout = true
+        config.attachStderr = true
+        config.tty = false
+        config.networkDisabled = profile.network == .none ? true : nil
+        config.hostConfig = profile.hostConfig(workspace: spec.workspace, workspaceLabels: workspaceLabels)
+        return config
+    }
+
+    static func makeSandboxID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<12).map { _ in String(UInt8.random(in: 0..<16, using: &generator), radix: 16) }.joined()
+    }
+}
+
+extension SandboxError {
+    static func engineUnavailable(_ error: any Error) -> SandboxError {
+        if let sandboxError = error as? SandboxError { return sandboxError }
+        return SandboxError(.engineUnavailable, "\(error)", cause: error)
+    }
+
+    /// Maps an engine error to a sandbox error that keeps the engine's message.
+    static func fromEngine(_ error: any Error, doing action: String) -> SandboxError {
+        if let sandboxError = error as? SandboxError { return sandboxError }
+        if let docker = error as? DockerError {
+            if docker.code == .engineUnreachable { return SandboxError(.engineUnavailable, docker.message, cause: docker) }
+            if docker.code == .notFound { return SandboxError(.sandboxGone, "cannot \(action): \(docker.message)", cause: docker) }
+        }
+        return SandboxError(.internal, "cannot \(action): \(error)", cause: error)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+
+@main
+struct Sandcastle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandcastle",
+        abstract: "Hardened Docker sandboxes driven by a Swift runner, for agent steps on your own machine.",
+        version: "0.1.0",
+        subcommands: [Doctor.self, SandboxCommand.self, ImagesCommand.self, BenchCommand.self])
+}
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run commands and shells in hardened sandboxes.",
+        subcommands: [SandboxRun.self, SandboxShell.self])
+}
+
+/// Options every command that creates a sandbox shares.
+struct SandboxOptions: ParsableArguments {
+    @Option(name: .long, help: "Image: base, python, node, or any image name.")
+    var image = "base"
+
+    @Option(name: .long, help: "Isolation profile (default, networked).")
+    var profile = "default"
+
+    @Flag(name: .long, help: "Give the sandbox Docker's bridge network (egress). Default: no network.")
+    var network = false
+
+    @Option(name: [.customShort("e"), .long], help: "Environment variable KEY=VALUE (repeatable).")
+    var env: [String] = []
+
+    func spec() throws -> Sandbox.SandboxSpec {
+        var environment: [String: String] = [:]
+        for entry in env {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("--env expects KEY=VALUE, got '\(entry)'")
+            }
+            environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        return Sandbox.SandboxSpec(image: image, profile: profile, network: network ? .bridge : nil, environment: environment)
+    }
+}
+
+import Sandbox

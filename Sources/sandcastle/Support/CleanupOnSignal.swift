@@ -1,0 +1,30 @@
+import Foundation
+import Sandbox
+import Synchronization
+
+/// Removes the sandboxes a command created when the user presses Ctrl-C or the process
+/// is terminated, then exits 130 — so an interrupted command never leaves a container behind.
+enum CleanupOnSignal {
+    final class Registry: Sendable {
+        private let sandboxes = Mutex<[String: any SandboxInstance]>([:])
+        func register(_ sandbox: any SandboxInstance) { sandboxes.withLock { $0[sandbox.id] = sandbox } }
+        func unregister(_ sandbox: any SandboxInstance) { _ = sandboxes.withLock { $0.removeValue(forKey: sandbox.id) } }
+        fileprivate func drain() -> [any SandboxInstance] { sandboxes.withLock { state in defer { state.removeAll() }; return Array(state.values) } }
+    }
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable (Registry) async throws -> T) async throws -> T {
+        let registry = Registry()
+        let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
+        let work = Task { try await body(registry) }
+        let watcher = Task {
+            for await signo in signals {
+                Console.error("\nsandcastle: signal \(signo), removing sandboxes…")
+                for sandbox in registry.drain() { try? await sandbox.destroy() }
+                work.cancel()
+                exit(128 + signo)
+            }
+        }
+        defer { watcher.cancel() }
+        return try await work.value
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+import Testing
+
+@Suite("Persistent shell in a real sandbox", .serialized)
+struct ShellTests {
+    @Test("cd, export and functions persist across execs")
+    func statePersists() async throws {
+        try await SandboxFixture.with { sandbox in
+            _ = try await sandbox.run("mkdir -p /tmp/work/a && cd /tmp/work/a && export GREETING='hello world'")
+            _ = try await sandbox.run("shout() { echo \"${1^^}\"; }")
+            let output = try await sandbox.run("pwd; echo \"$GREETING\"; shout quiet")
+            #expect(output.text == "/tmp/work/a\nhello world\nQUIET\n")
+            #expect(output.result.workingDirectory == "/tmp/work/a")
+            #expect(output.exitCode == 0)
+        }
+    }
+
+    @Test("exit codes come back, and `exit` does not break the sandbox")
+    func exitCodes() async throws {
+        try await SandboxFixture.with { sandbox in
+            #expect(try await sandbox.run("true").exitCode == 0)
+            #expect(try await sandbox.run("false").exitCode == 1)
+            #expect(try await sandbox.run("(exit 42)").exitCode == 42)
+            #expect(try await sandbox.run("sh -c 'kill -TERM $$'").exitCode == 128 + SIGTERM)
+            await #expect(throws: (any Error).self) { try await sandbox.run("exit 3") }
+            #expect(try await sandbox.run("echo still here").text == "still here\n")
+        }
+    }
+
+    @Test("output is clean: no prompt, echo, markers or carriage returns")
+    func cleanOutput() async throws {
+        try await SandboxFixture.with { sandbox in
+            let output = try await sandbox.run("echo one; printf 'two\\n'; echo three >&2")
+            #expect(output.text == "one\ntwo\nthree\n")
+            let empty = try await sandbox.run("true")
+            #expect(empty.stdout.isEmpty)
+            let raw = try await sandbox.execute(ShellExecRequest(command: "printf 'a\\r\\nb'", rawOutput: true)).collect()
+            #expect(raw.text == "a\r\nb")
+            let multiline = try await sandbox.run("""
+                for i in 1 2 3; do
+                  echo "line $i"
+                done
+                cat <<'END'
+                heredoc $HOME
+                END
+                """)
+            #expect(multiline.text == "line 1\nline 2\nline 3\nheredoc $HOME\n")
+        }
+    }
+
+    @Test("output streams while the command runs")
+    func streaming() async throws {
+        try await SandboxFixture.with { sandbox in
+            let process = try await sandbox.execute(ShellExecRequest(command: "echo first; sleep 1.5; echo second"))
+            let start = ContinuousClock.now
+            var firstChunkAt: Duration?
+            var finishedAt: Duration?
+            var text = ""
+            for try await event in process.events {
+                switch event {
+                case .output(_, let bytes):
+                    if firstChunkAt == nil { firstChunkAt = ContinuousClock.now - start }
+                    text += String(decoding: bytes, as: UTF8.self)
+                case .finished:
+                    finishedAt = ContinuousClock.now - start
+                case .started:
+                    break
+                }
+            }
+            #expect(text == "first\nsecond\n")
+            let first = try #require(firstChunkAt)
+            let finished = try #require(finishedAt)
+            #expect(first < .seconds(1), "the first line arrived only after \(first)")
+            #expect(finished >= .seconds(1.4))
+        }
+    }
+
+    @Test("a timeout interrupts `sleep 100` within timeout + 1 s, and the next exec works")
+    func timeoutInterrupts() async throws {
+        try await SandboxFixture.with { sandbox in
+            let start = ContinuousClock.now
+            let output = try await sandbox.run("sleep 100", timeout: .seconds(2))
+            let elapsed = ContinuousClock.now - start
+            #expect(output.result.timedOut)
+            #expect(output.exitCode != 0)
+            #expect(elapsed < .seconds(3), "took \(elapsed)")
+            let busyLoop = try await sandbox.run("while :; do :; done", timeout: .seconds(1))
+            #expect(busyLoop.result.timedOut)
+            let next = try await sandbox.run("echo alive")
+            #expect(next.text == "alive\n")
+            #expect(!next.result.timedOut)
+        }
+    }
+
+    @Test("a background job survives the exec that started it")
+    func backgroundJob() async throws {
+        try await SandboxFixture.with { sandbox in
+            _ = try await sandbox.run("sleep 300 & echo $! > /tmp/bg.pid")
+            let check = try await sandbox.run("kill -0 $(cat /tmp/bg.pid) && echo running")
+            #expect(check.text == "running\n")
+            _ = try await sandbox.run("(sleep 0.5; echo done > /tmp/bg.out) &")
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await sandbox.run("cat /tmp/bg.out").text == "done\n")
+        }
+    }
+
+    @Test("no defunct processes after 50 orphaned children")
+    func reapsOrphans() async throws {
+        try await SandboxFixture.with { sandbox in
+            _ = try await sandbox.run("for i in $(seq 50); do (sleep 0.2 &) ; done")
+            try await Task.sleep(for: .seconds(1.5))
+            let zombies = try await sandbox.run("grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
+            #expect(zombies.trimmed == "0")
+            let processes = try await sandbox.run("ps -e -o stat= | grep -c Z || true")
+            #expect(processes.trimmed == "0")
+        }
+    }
+
+    @Test("10 MiB of output is capped and flagged without exhausting memory")
+    func outputCap() async throws {
+        try await SandboxFixture.with { sandbox in
+            let cap: UInt64 = 1024 * 1024
+            let request = ShellExecRequest(command: "head -c 10485760 /dev/zero | tr '\\0' 'x'", maxOutputBytes: cap)
+            let output = try await sandbox.execute(request).collect()
+            #expect(output.result.truncated)
+            #expect(UInt64(output.stdout.count) == cap)
+            #expect(output.result.outputBytes == 10 * 1024 * 1024)
+            #expect(output.exitCode == 0)
+            let yes = try await sandbox.execute(ShellExecRequest(command: "yes", timeoutMilliseconds: 1500, maxOutputBytes: cap)).collect()
+            #expect(yes.result.truncated && yes.result.timedOut)
+            #expect(UInt64(yes.stdout.count) == cap)
+            #expect(try await sandbox.run("echo ok").text == "ok\n")
+        }
+    }
+}
