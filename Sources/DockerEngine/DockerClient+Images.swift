@@ -1,6 +1,14 @@
 import Foundation
 import HTTPTransport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension DockerClient {
     /// `GET /images/{name}/json`. A missing image is `notFound` (nothing is pulled).
     public func inspectImage(_ reference: String) async throws -> ImageInspect {
@@ -57,6 +65,19 @@ extension DockerClient {
             if let text = message.stream?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty { loaded.append(text) }
         }
         return loaded
+    }
+
+    /// `GET /images/{name}/get`: writes a `docker save` tarball of `reference` to `destination`.
+    public func saveImage(_ reference: String, to destination: String) async throws {
+        let response = try await stream(.get, "/images/\(Self.imageSegment(reference))/get")
+        let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw DockerError(.fileSystem, "cannot create \(destination): \(String(cString: strerror(errno)))")
+        }
+        defer { _ = close(fd) }
+        for try await chunk in DockerByteStream(body: response.body, host: host) {
+            try writeAll(fd, chunk, path: destination)
+        }
     }
 
     /// `POST /build` from a tar build context on disk (see ``TarWriter``), streaming the

@@ -79,7 +79,6 @@ final class CurlMultiLoop: Sendable {
         var active: [ObjectIdentifier: Transfer] = [:]
         var commands: [Command] = []
         while true {
-            activeCount.store(active.count, ordering: .relaxed)
             state.withLock { swap(&$0.commands, &commands) }
             for command in commands {
                 switch command {
@@ -119,6 +118,7 @@ final class CurlMultiLoop: Sendable {
                 }
             }
             commands.removeAll(keepingCapacity: true)
+            activeCount.store(active.count, ordering: .relaxed)
 
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
@@ -135,6 +135,7 @@ final class CurlMultiLoop: Sendable {
                     transfer.finish(curlCode: result)
                 }
             }
+            activeCount.store(active.count, ordering: .relaxed)
             // curl_multi_poll shortens this to libcurl's own next timer, and a wakeup ends it early.
             _ = curl_multi_poll(multi, nil, 0, 1000, nil)
         }

@@ -8,7 +8,7 @@ import Testing
 struct FileTests {
     @Test("a 100 MiB binary file round-trips byte-exact")
     func largeRoundTrip() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let size = 100 * 1024 * 1024
             let payload = pseudoRandomBytes(count: size, seed: 42)
             var expected = SHA256()
@@ -41,7 +41,7 @@ struct FileTests {
 
     @Test("stat, list, mkdir, move and remove")
     func fileOperations() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             try await sandbox.makeDirectory(path: "project/src", parents: true)
             _ = try await sandbox.writeFile("project/src/main.py", bytes: Array("print('hi')\n".utf8), mode: 0o600)
             _ = try await sandbox.writeFile("project/README", bytes: Array("readme".utf8))
@@ -60,7 +60,7 @@ struct FileTests {
 
     @Test("file errors are clear: not found, is a directory, permission denied, read-only root")
     func fileErrors() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let missing = await #expect(throws: SandboxError.self) { try await sandbox.readFileBytes("nope.txt") }
             #expect(missing?.code == .notFound)
             #expect(missing?.message.contains("nope.txt") == true)
@@ -81,7 +81,7 @@ struct FileTests {
 
     @Test("three operations in flight at once on one sandbox")
     func concurrentOperations() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let payload = pseudoRandomBytes(count: 8 * 1024 * 1024, seed: 7)
             let start = ContinuousClock.now
             async let slow = sandbox.run("sleep 1; echo slow")

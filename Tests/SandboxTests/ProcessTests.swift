@@ -8,7 +8,7 @@ import Testing
 struct ProcessTests {
     @Test("argv + env + cwd, separate stdout and stderr, exit code")
     func spawnBasics() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             try await sandbox.makeDirectory(path: "/workspace/sub", parents: true)
             let request = SpawnRequest(arguments: ["sh", "-c", "pwd; echo \"$COLOR\"; echo oops >&2; exit 7"],
                                        environment: ["COLOR=blue"], workingDirectory: "/workspace/sub")
@@ -22,7 +22,7 @@ struct ProcessTests {
 
     @Test("a signal ends a process and is reported")
     func spawnSignal() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let process = try await sandbox.spawn(SpawnRequest(arguments: ["sleep", "100"]))
             var result: ExecResult?
             for try await event in process.events {
@@ -39,7 +39,7 @@ struct ProcessTests {
 
     @Test("a missing program is a clear spawn error")
     func spawnMissing() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let error = await #expect(throws: SandboxError.self) {
                 try await sandbox.spawn(SpawnRequest(arguments: ["/no/such/program"])).collect()
             }
@@ -49,7 +49,7 @@ struct ProcessTests {
 
     @Test("stdin reaches a spawned process")
     func spawnStdin() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let process = try await sandbox.spawn(SpawnRequest(arguments: ["tr", "a-z", "A-Z"], openStdin: true))
             try await process.write(Array("hello sandbox\n".utf8))
             try await process.closeInput()

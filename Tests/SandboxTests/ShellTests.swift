@@ -8,7 +8,7 @@ import Testing
 struct ShellTests {
     @Test("cd, export and functions persist across execs")
     func statePersists() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             _ = try await sandbox.run("mkdir -p /tmp/work/a && cd /tmp/work/a && export GREETING='hello world'")
             _ = try await sandbox.run("shout() { echo \"${1^^}\"; }")
             let output = try await sandbox.run("pwd; echo \"$GREETING\"; shout quiet")
@@ -20,7 +20,7 @@ struct ShellTests {
 
     @Test("exit codes come back, and `exit` does not break the sandbox")
     func exitCodes() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.run("true").exitCode == 0)
             #expect(try await sandbox.run("false").exitCode == 1)
             #expect(try await sandbox.run("(exit 42)").exitCode == 42)
@@ -32,7 +32,7 @@ struct ShellTests {
 
     @Test("output is clean: no prompt, echo, markers or carriage returns")
     func cleanOutput() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let output = try await sandbox.run("echo one; printf 'two\\n'; echo three >&2")
             #expect(output.text == "one\ntwo\nthree\n")
             let empty = try await sandbox.run("true")
@@ -53,7 +53,7 @@ struct ShellTests {
 
     @Test("output streams while the command runs")
     func streaming() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let process = try await sandbox.execute(ShellExecRequest(command: "echo first; sleep 1.5; echo second"))
             let start = ContinuousClock.now
             var firstChunkAt: Duration?
@@ -80,7 +80,7 @@ struct ShellTests {
 
     @Test("a timeout interrupts `sleep 100` within timeout + 1 s, and the next exec works")
     func timeoutInterrupts() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let start = ContinuousClock.now
             let output = try await sandbox.run("sleep 100", timeout: .seconds(2))
             let elapsed = ContinuousClock.now - start
@@ -97,7 +97,7 @@ struct ShellTests {
 
     @Test("a background job survives the exec that started it")
     func backgroundJob() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             _ = try await sandbox.run("sleep 300 & echo $! > /tmp/bg.pid")
             let check = try await sandbox.run("kill -0 $(cat /tmp/bg.pid) && echo running")
             #expect(check.text == "running\n")
@@ -109,7 +109,7 @@ struct ShellTests {
 
     @Test("no defunct processes after 50 orphaned children")
     func reapsOrphans() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             _ = try await sandbox.run("for i in $(seq 50); do (sleep 0.2 &) ; done")
             try await Task.sleep(for: .seconds(1.5))
             let zombies = try await sandbox.run("grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
@@ -121,7 +121,7 @@ struct ShellTests {
 
     @Test("10 MiB of output is capped and flagged without exhausting memory")
     func outputCap() async throws {
-        try await SandboxFixture.with { sandbox in
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let cap: UInt64 = 1024 * 1024
             let request = ShellExecRequest(command: "head -c 10485760 /dev/zero | tr '\\0' 'x'", maxOutputBytes: cap)
             let output = try await sandbox.execute(request).collect()

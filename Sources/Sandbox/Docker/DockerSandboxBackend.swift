@@ -30,10 +30,12 @@ public final class DockerSandboxBackend: SandboxBackend {
     }
 
     /// Connects to the engine named by `DOCKER_HOST` (default: the local socket) and finds the profiles.
-    public static func fromEnvironment() async throws -> DockerSandboxBackend {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> DockerSandboxBackend {
         let docker: DockerClient
         do {
-            docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+            docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment(environment))
         } catch {
             throw SandboxError.engineUnavailable(error)
         }
