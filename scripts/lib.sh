@@ -49,7 +49,7 @@ ensure_docker() {
 # The runner is a static binary (no Swift runtime needed in the images).
 build_runner() {
     log "building the runner (release, static Swift stdlib)"
-    (cd "$ROOT" && swift build -c release --static-swift-stdlib --product sandcastle-runner 2>&1 | tail -n 3)
+    (cd "$ROOT" && swift build -c release --static-swift-stdlib -Xlinker --strip-all --product sandcastle-runner 2>&1 | tail -n 3)
     export SANDCASTLE_RUNNER="$ROOT/.build/release/sandcastle-runner"
 }
 

@@ -82,18 +82,18 @@ public final class RunnerConnection: Sendable {
     // MARK: processes
 
     /// Runs a command line in the runner's persistent shell and streams its events.
-    public func execute(_ request: ShellExecRequest) -> RunnerProcess {
-        startProcess(.shellExec(request))
+    public func execute(_ request: ShellExecRequest) async throws -> RunnerProcess {
+        try await startProcess(.shellExec(request))
     }
 
     /// Runs an argv without the shell (separate stdout and stderr).
-    public func spawn(_ request: SpawnRequest) -> RunnerProcess {
-        startProcess(.spawn(request))
+    public func spawn(_ request: SpawnRequest) async throws -> RunnerProcess {
+        try await startProcess(.spawn(request))
     }
 
     /// Starts an interactive process on a fresh PTY.
-    public func openPTY(_ request: PTYOpenRequest) -> RunnerProcess {
-        startProcess(.ptyOpen(request))
+    public func openPTY(_ request: PTYOpenRequest) async throws -> RunnerProcess {
+        try await startProcess(.ptyOpen(request))
     }
 
     /// Runs a shell command to completion and collects its output.
@@ -101,7 +101,9 @@ public final class RunnerConnection: Sendable {
         try await execute(request).collect()
     }
 
-    private func startProcess(_ message: RunnerMessage) -> RunnerProcess {
+    /// Registers the process's route and sends its request before returning, so control
+    /// messages (input, signals) sent afterwards can never overtake it.
+    private func startProcess(_ message: RunnerMessage) async throws -> RunnerProcess {
         let (events, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
         let finished = Mutex(false)
         let route = Route(
@@ -137,9 +139,11 @@ public final class RunnerConnection: Sendable {
             guard let self else { return }
             Task { try? await self.send(Frame(id: id, .cancel)) }
         }
-        Task { [weak self] in
-            guard let self else { return }
-            do { try await self.send(Frame(id: id, message)) } catch { self.fail(id: id, with: error) }
+        do {
+            try await send(Frame(id: id, message))
+        } catch {
+            fail(id: id, with: error)
+            throw error
         }
         return process
     }

@@ -72,8 +72,11 @@ public struct FrameDecoder: Sendable {
         guard length <= maxFrameSize else { throw .frameTooLarge(length) }
         guard buffer.count - start - 4 >= length else { return nil }
         let bodyStart = start + 4
-        let frame = try Frame.decode(body: buffer[bodyStart..<(bodyStart + length)])
+        let body = buffer[bodyStart..<(bodyStart + length)]
+        // Step past the frame before decoding it: a malformed frame costs only itself,
+        // and the next call continues with the frame after it.
         start = bodyStart + length
+        let frame = try Frame.decode(body: body)
         if start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0

@@ -4,7 +4,7 @@ import RunnerProtocol
 import Sandbox
 import Testing
 
-@Suite("Files in a real sandbox", .serialized)
+@Suite("Files in a real sandbox", .serialized, .timeLimit(.minutes(3)))
 struct FileTests {
     @Test("a 100 MiB binary file round-trips byte-exact")
     func largeRoundTrip() async throws {

@@ -5,7 +5,7 @@ import RunnerProtocol
 import Sandbox
 import Testing
 
-@Suite("Hardening inside a real sandbox", .serialized)
+@Suite("Hardening inside a real sandbox", .serialized, .timeLimit(.minutes(3)))
 struct IsolationTests {
     static func statusField(_ status: String, _ name: String) -> String? {
         status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
@@ -27,6 +27,16 @@ struct IsolationTests {
             #expect(Self.statusField(runner, "Seccomp") == "2")
             #expect(Self.statusField(runner, "CapEff") == "0000000000000000")
             #expect(try await sandbox.run("cat /proc/1/comm").trimmed == "sandcastle-runn")
+        }
+    }
+
+    @Test("sandbox code can neither read the runner's memory nor stop it")
+    func runnerProtected() async throws {
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+            let environ = try await sandbox.run("cat /proc/1/environ > /dev/null 2>&1; echo $?")
+            #expect(environ.trimmed != "0")
+            _ = try await sandbox.run("kill -TERM 1; kill -INT 1; sleep 0.3")
+            #expect(try await sandbox.run("echo still serving").text == "still serving\n")
         }
     }
 

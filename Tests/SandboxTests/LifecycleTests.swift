@@ -5,7 +5,7 @@ import RunnerProtocol
 import Sandbox
 import Testing
 
-@Suite("Sandbox lifecycle and faults on a real engine", .serialized)
+@Suite("Sandbox lifecycle and faults on a real engine", .serialized, .timeLimit(.minutes(3)))
 struct LifecycleTests {
     static func leftovers(for sandboxID: String, docker: DockerClient) async throws -> (containers: Int, volumes: Int) {
         let filter = DockerFilters.label(SandcastleLabels.sandbox, sandboxID)

@@ -4,7 +4,7 @@ import RunnerProtocol
 import Sandbox
 import Testing
 
-@Suite("argv processes in a real sandbox", .serialized)
+@Suite("argv processes in a real sandbox", .serialized, .timeLimit(.minutes(3)))
 struct ProcessTests {
     @Test("argv + env + cwd, separate stdout and stderr, exit code")
     func spawnBasics() async throws {

@@ -4,7 +4,7 @@ import RunnerProtocol
 import Sandbox
 import Testing
 
-@Suite("Persistent shell in a real sandbox", .serialized)
+@Suite("Persistent shell in a real sandbox", .serialized, .timeLimit(.minutes(3)))
 struct ShellTests {
     @Test("cd, export and functions persist across execs")
     func statePersists() async throws {

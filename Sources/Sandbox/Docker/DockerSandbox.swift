@@ -32,15 +32,15 @@ public final class DockerSandbox: SandboxInstance {
     // MARK: processes
 
     public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
-        wrap(connection.execute(request))
+        try await translating("run the command") { wrap(try await connection.execute(request)) }
     }
 
     public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
-        wrap(connection.spawn(request))
+        try await translating("start \(request.arguments.first ?? "a process")") { wrap(try await connection.spawn(request)) }
     }
 
     public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
-        wrap(connection.openPTY(request))
+        try await translating("open a terminal") { wrap(try await connection.openPTY(request)) }
     }
 
     private func wrap(_ process: RunnerProcess) -> SandboxProcess {

@@ -84,8 +84,11 @@ struct SandboxRun: AsyncParsableCommand {
         _ = try await sandbox.writeFile(WriteFileRequest(path: remote), contents: FileChunks(handle: handle))
     }
 
-    /// One argument is a command line as typed; several are quoted word by word.
+    /// One argument is a command line as typed; several are quoted word by word. The line
+    /// runs in a subshell so `exit N` ends the command with status N instead of ending the
+    /// sandbox's persistent shell (which a one-shot run has no use for).
     static func commandLine(_ arguments: [String]) -> String {
-        arguments.count == 1 ? arguments[0] : arguments.map(ShellQuoting.quote).joined(separator: " ")
+        let line = arguments.count == 1 ? arguments[0] : arguments.map(ShellQuoting.quote).joined(separator: " ")
+        return "(\n\(line)\n)"
     }
 }

@@ -204,6 +204,8 @@ int crs_open(const char *path, int flags, unsigned int mode) { return open(path,
 
 int crs_openat(int dirfd, const char *path, int flags, unsigned int mode) { return openat(dirfd, path, flags, (mode_t)mode); }
 
+int crs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
 int crs_set_nonblocking(int fd) {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0) return -1;
@@ -237,18 +239,23 @@ int crs_signalfd_init(void) {
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-int crs_signalfd_read(int fd) {
+int crs_signalfd_read(int fd, int *sender_pid) {
     struct signalfd_siginfo info;
     ssize_t got;
     do {
         got = read(fd, &info, sizeof info);
     } while (got < 0 && errno == EINTR);
-    if (got == (ssize_t)sizeof info) return (int)info.ssi_signo;
+    if (got == (ssize_t)sizeof info) {
+        if (sender_pid) *sender_pid = (int)info.ssi_pid;
+        return (int)info.ssi_signo;
+    }
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     return -1;
 }
 
 int crs_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int crs_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 
 pid_t crs_reap(int *exit_code, int *term_signal) {
     int status = 0;
@@ -440,46 +447,103 @@ static int ignores_sigint(pid_t pid) {
     return (mask >> (SIGINT - 1)) & 1;
 }
 
-typedef int (*proc_filter)(pid_t pid, pid_t ppid, pid_t pgrp, const void *context);
+struct proc_entry {
+    pid_t pid, ppid, pgrp;
+};
 
-static int scan_proc(proc_filter filter, const void *context, pid_t *out, int max) {
+// Every live process with its parent and group, sorted by pid (for bsearch).
+static int compare_entries(const void *a, const void *b) {
+    pid_t x = ((const struct proc_entry *)a)->pid, y = ((const struct proc_entry *)b)->pid;
+    return (x > y) - (x < y);
+}
+
+static struct proc_entry *snapshot_processes(int *count) {
+    *count = 0;
     DIR *proc = opendir("/proc");
-    if (proc == NULL) return 0;
-    int count = 0;
+    if (proc == NULL) return NULL;
+    int capacity = 256;
+    struct proc_entry *entries = malloc(sizeof *entries * (size_t)capacity);
     struct dirent *entry;
-    while (count < max && (entry = readdir(proc)) != NULL) {
+    while (entries != NULL && (entry = readdir(proc)) != NULL) {
         char *end;
         long value = strtol(entry->d_name, &end, 10);
         if (*end != '\0' || value <= 0) continue;
         pid_t ppid, pgrp;
         if (read_ppid_pgrp((pid_t)value, &ppid, &pgrp) != 0) continue;
-        if (filter((pid_t)value, ppid, pgrp, context)) out[count++] = (pid_t)value;
+        if (*count == capacity) {
+            capacity *= 2;
+            struct proc_entry *grown = realloc(entries, sizeof *entries * (size_t)capacity);
+            if (grown == NULL) {
+                free(entries);
+                entries = NULL;
+                break;
+            }
+            entries = grown;
+        }
+        entries[(*count)++] = (struct proc_entry){ (pid_t)value, ppid, pgrp };
     }
     closedir(proc);
+    if (entries != NULL) qsort(entries, (size_t)*count, sizeof *entries, compare_entries);
+    return entries;
+}
+
+int crs_children_of(pid_t parent, pid_t *out, int max) {
+    char path[64], buffer[8192];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)parent, (int)parent);
+    if (read_small_file(path, buffer, sizeof buffer) >= 0) {
+        int count = 0;
+        char *cursor = buffer;
+        while (count < max) {
+            char *end;
+            long value = strtol(cursor, &end, 10);
+            if (end == cursor) break;
+            out[count++] = (pid_t)value;
+            cursor = end;
+        }
+        // Threads other than the main one could have children too; the runner and
+        // the shells it watches are single-threaded, so the main task's list is all.
+        return count;
+    }
+    int total;
+    struct proc_entry *entries = snapshot_processes(&total);
+    int count = 0;
+    for (int i = 0; entries != NULL && i < total && count < max; i++)
+        if (entries[i].ppid == parent) out[count++] = entries[i].pid;
+    free(entries);
     return count;
 }
 
-struct pgrp_query {
-    pid_t pgrp, exclude;
-    int skip_sigint_ignored;
-};
-
-static int pgrp_filter(pid_t pid, pid_t ppid, pid_t pgrp, const void *context) {
-    (void)ppid;
-    const struct pgrp_query *query = context;
-    if (pgrp != query->pgrp || pid == query->exclude) return 0;
-    return !(query->skip_sigint_ignored && ignores_sigint(pid));
+static int contains(const pid_t *pids, int count, pid_t pid) {
+    for (int i = 0; i < count; i++)
+        if (pids[i] == pid) return 1;
+    return 0;
 }
 
-int crs_pgrp_members(pid_t pgrp, pid_t exclude, int skip_sigint_ignored, pid_t *out, int max) {
-    struct pgrp_query query = { pgrp, exclude, skip_sigint_ignored };
-    return scan_proc(pgrp_filter, &query, out, max);
+int crs_foreground_members(pid_t pgrp, pid_t shell, const pid_t *background, int background_count,
+                           int skip_sigint_ignored, pid_t *out, int max) {
+    int total;
+    struct proc_entry *entries = snapshot_processes(&total);
+    if (entries == NULL) return 0;
+    int count = 0;
+    for (int i = 0; i < total && count < max; i++) {
+        if (entries[i].pgrp != pgrp || entries[i].pid == shell) continue;
+        // Walk up the parents: anything below a background job belongs to that job.
+        int in_background = 0;
+        pid_t cursor = entries[i].pid;
+        for (int depth = 0; depth < 128 && cursor > 1 && cursor != shell; depth++) {
+            if (contains(background, background_count, cursor)) {
+                in_background = 1;
+                break;
+            }
+            struct proc_entry key = { cursor, 0, 0 };
+            struct proc_entry *found = bsearch(&key, entries, (size_t)total, sizeof *entries, compare_entries);
+            if (found == NULL) break;
+            cursor = found->ppid;
+        }
+        if (in_background) continue;
+        if (skip_sigint_ignored && ignores_sigint(entries[i].pid)) continue;
+        out[count++] = entries[i].pid;
+    }
+    free(entries);
+    return count;
 }
-
-static int parent_filter(pid_t pid, pid_t ppid, pid_t pgrp, const void *context) {
-    (void)pid;
-    (void)pgrp;
-    return ppid == *(const pid_t *)context;
-}
-
-int crs_children_of(pid_t parent, pid_t *out, int max) { return scan_proc(parent_filter, &parent, out, max); }

@@ -88,7 +88,9 @@ struct MarkerScanner {
             }
             let escapeIndex = base.distance(to: UnsafeRawPointer(escape))
             let comparable = min(prefix.count, count - escapeIndex)
-            let matches = prefix.withUnsafeBytes { memcmp($0.baseAddress, base + escapeIndex, comparable) == 0 }
+            let matches = prefix.withUnsafeBytes { bytes in
+                bytes.baseAddress.map { memcmp($0, base + escapeIndex, comparable) == 0 } ?? false
+            }
             if !matches {
                 index = escapeIndex + 1
                 continue

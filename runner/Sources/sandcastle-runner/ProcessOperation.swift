@@ -42,9 +42,12 @@ final class ProcessOperation {
     private var exitedAt: UInt64 = 0
     private(set) var finished = false
 
+
     /// After the process is reaped, how long output pipes may stay open (a background
     /// grandchild holding them) before the result is sent anyway.
     private static let drainGrace = 200 * nanosecondsPerMillisecond
+    /// Host input a process has not read yet, at most.
+    private static let inputLimit = 4 * 1024 * 1024
     /// Between the polite signal (SIGTERM, or SIGHUP for a terminal) and SIGKILL.
     private static let killGrace = 500 * nanosecondsPerMillisecond
 
@@ -72,13 +75,13 @@ final class ProcessOperation {
         func closeAll() {
             for fd in stdoutPipe + stderrPipe + stdinPipe where fd >= 0 { close(fd) }
         }
-        guard pipe2(&stdoutPipe, O_CLOEXEC) == 0, pipe2(&stderrPipe, O_CLOEXEC) == 0 else {
+        guard crs_pipe_cloexec(&stdoutPipe) == 0, crs_pipe_cloexec(&stderrPipe) == 0 else {
             let code = errno
             closeAll()
             return .failure(RunnerFailure(code: .spawnFailed, errno: code, message: "pipe: \(errnoDescription(code))"))
         }
         if request.openStdin {
-            guard pipe2(&stdinPipe, O_CLOEXEC) == 0 else {
+            guard crs_pipe_cloexec(&stdinPipe) == 0 else {
                 let code = errno
                 closeAll()
                 return .failure(RunnerFailure(code: .spawnFailed, errno: code, message: "pipe: \(errnoDescription(code))"))
@@ -145,6 +148,14 @@ final class ProcessOperation {
     // MARK: requests
 
     func write(_ bytes: [UInt8]) {
+        if input.count + bytes.count > Self.inputLimit {
+            // The process is not reading. Holding more would grow without bound, and
+            // pausing the channel instead would also block this id's cancel: drop the
+            // input and end the process's stdin.
+            input.removeAll()
+            if kind == .spawn { closeIfOpen(&inputFD) }
+            return
+        }
         switch kind {
         case .terminal:
             // End of input on a terminal is the EOF character, as if ^D were typed.

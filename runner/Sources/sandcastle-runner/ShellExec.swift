@@ -28,6 +28,9 @@ final class ShellExec {
     var interruptedAt: UInt64 = 0
     var nextKickAt: UInt64 = 0
     var kicks = 0
+    /// POSIX sh only: the no-op line whose marker ends an interrupted exec (sh has no
+    /// PROMPT_COMMAND, so an abandoned line reports nothing by itself).
+    var syncSeq: UInt64?
     /// The host has its answer; anything the shell still says about this exec is dropped.
     var resultSent = false
 

@@ -30,11 +30,12 @@ final class ShellSession {
     private var workingDirectory: String
     private var queue: [(id: UInt32, request: ShellExecRequest)] = []
     private var queueHead = 0
+    private var backgroundJobs: [pid_t] = []
     private var awaiting: Awaiting?
-    private var spawnedAt: UInt64 = 0
     private var quickDeaths = 0
     private var restartAt: UInt64?
     private(set) var isReady = false
+    private var stopping = false
     /// Set when no shell can be started at all; execs then fail at once.
     private(set) var unavailableReason: String?
 
@@ -53,7 +54,7 @@ final class ShellSession {
     /// SIGINT first; from this many kicks on (≈500 ms), SIGKILL what ignored it.
     private static let kicksBeforeKill = 2
     private static let reportAfter = 1_000 * millisecond
-    private static let giveUpAfter = 5_000 * millisecond
+    private static let giveUpAfter = 3_000 * millisecond
     private static let syncTimeout = 500 * millisecond
     private static let syncAttempts = 4
     private static let startupTimeout = 10_000 * millisecond
@@ -74,8 +75,7 @@ final class ShellSession {
 
     func start() {
         let now = monotonicNow()
-        spawnedAt = now
-        guard let commandDirectory else {
+        guard commandDirectory != nil else {
             markUnavailable("no writable directory for shell commands (/run/sandcastle or /tmp/.sandcastle)")
             return
         }
@@ -111,13 +111,13 @@ final class ShellSession {
         _ = crs_random_bytes(&token, token.count)
         let tokenText = hexString(token)
         scanner = MarkerScanner(token: tokenText)
-        writeLine(initLine(token: tokenText, commandDirectory: commandDirectory))
+        writeLine(initLine(token: tokenText))
         awaiting = .startup(seq: 0, deadline: now + Self.startupTimeout)
     }
 
     /// Lines that set the shell up. They are typed before bash reads anything, so they
     /// must fit the tty's 4 KiB line buffer and hold no control characters.
-    private func initLine(token: String, commandDirectory: String) -> String {
+    private func initLine(token: String) -> String {
         let marker = "\\033_SC\(token);"
         if isBash {
             return "set +m; PS1=; PS2=; PS0=; PS4='+ '; unset HISTFILE PROMPT_COMMAND; "
@@ -164,6 +164,8 @@ final class ShellSession {
     /// The shell is gone (exited, or killed by us): fail what it owed, clean up, restart.
     private func tearDown(failure: RunnerFailure) {
         let now = monotonicNow()
+        let diedDuringStartup: Bool
+        if case .startup = awaiting { diedDuringStartup = true } else { diedDuringStartup = false }
         if case .exec(let exec) = awaiting {
             if !exec.resultSent {
                 exec.finishOutput(to: context.outbound)
@@ -178,11 +180,15 @@ final class ShellSession {
         closeIfOpen(&master)
         writeQueue.removeAll()
         pid = -1
-        quickDeaths = now - spawnedAt < 1_000 * Self.millisecond ? quickDeaths + 1 : 0
-        if quickDeaths >= 5 {
-            markUnavailable("the shell keeps exiting right after start")
+        backgroundJobs = []
+        // Only a shell that never got ready counts as broken; a user's `exit` does not.
+        quickDeaths = diedDuringStartup ? quickDeaths + 1 : 0
+        if stopping {
+            return
+        } else if quickDeaths >= 5 {
+            markUnavailable("the shell keeps exiting before it is ready")
         } else {
-            // Back off when the shell dies at once, so a broken shell does not spin.
+            // Back off when the shell dies during startup, so a broken shell does not spin.
             restartAt = now + (quickDeaths > 0 ? 1_000 * Self.millisecond : 0)
         }
     }
@@ -205,9 +211,26 @@ final class ShellSession {
         return true
     }
 
-    /// Shutdown: SIGHUP makes bash hang up its jobs and exit; SIGTERM reaches the
+    /// Runner shutdown: answer everything still owed, never restart, and signal the
+    /// shell. SIGHUP makes bash hang up its jobs and exit; SIGTERM reaches the
     /// foreground command (an interactive bash ignores SIGTERM itself).
-    func terminate() {
+    func shutdown() {
+        stopping = true
+        restartAt = nil
+        let failure = RunnerFailure(code: .cancelled, message: "the runner is shutting down")
+        if case .exec(let exec) = awaiting, !exec.resultSent {
+            exec.finishOutput(to: context.outbound)
+            context.send(exec.id, .failure(failure))
+            exec.resultSent = true
+            context.complete(exec.id)
+        }
+        while queueHead < queue.count {
+            context.send(queue[queueHead].id, .failure(failure))
+            context.complete(queue[queueHead].id)
+            queueHead += 1
+        }
+        queue.removeAll()
+        queueHead = 0
         guard pid > 0 else { return }
         kill(pid, SIGHUP)
         kill(-pid, SIGTERM)
@@ -224,6 +247,11 @@ final class ShellSession {
     // MARK: requests
 
     func enqueue(_ id: UInt32, _ request: ShellExecRequest) {
+        if stopping {
+            context.send(id, .failure(RunnerFailure(code: .cancelled, message: "the runner is shutting down")))
+            context.complete(id)
+            return
+        }
         if let unavailableReason {
             context.send(id, .failure(RunnerFailure(code: .spawnFailed, message: "no shell: \(unavailableReason)")))
             context.complete(id)
@@ -245,17 +273,16 @@ final class ShellSession {
         }
     }
 
-    /// Delivers a signal to the running command, not to the shell or background jobs
-    /// (SIGINT goes to the whole group, exactly as ^C would).
+    /// Delivers a signal to the running command's foreground processes, never to
+    /// background jobs; SIGINT also reaches the shell, exactly as ^C would.
     func signal(_ id: UInt32, _ signal: Int32) {
         guard case .exec(let exec) = awaiting, exec.id == id, !exec.resultSent, pid > 0 else { return }
         let foreground = crs_foreground_pgrp(master)
         if foreground > 0 && foreground != pid {
             kill(-foreground, signal)
-        } else if signal == SIGINT {
-            kill(-pid, SIGINT)
         } else {
-            forEachForegroundProcess { kill($0, signal) }
+            if signal == SIGINT { kill(pid, SIGINT) }  // as ^C: the shell abandons the line too
+            forEachForegroundProcess(includingSigintIgnorers: true) { kill($0, signal) }
         }
     }
 
@@ -328,21 +355,49 @@ final class ShellSession {
         if foreground > 0 && foreground != pid {
             // The command turned job control on (set -m) and runs in its own group.
             kill(-foreground, escalate ? SIGKILL : SIGINT)
-            kill(pid, SIGINT)
+            if isBash { kill(pid, SIGINT) }
         } else {
-            kill(-pid, SIGINT)
-            if escalate { forEachForegroundProcess { kill($0, SIGKILL) } }
+            // What ^C does on a terminal, minus the background jobs. bash needs the SIGINT
+            // repeated: after a child that caught SIGINT is killed, it carries on with the
+            // next command of the script. sh abandons the whole line at the first one and
+            // is then asked for a marker instead.
+            if isBash || exec.kicks == 0 {
+                kill(pid, SIGINT)
+                forEachForegroundProcess(includingSigintIgnorers: true) { kill($0, SIGINT) }
+            }
+            // Background jobs started by this very command ignore SIGINT (the shell
+            // starts them so) and are spared; other survivors of SIGINT are killed.
+            if escalate { forEachForegroundProcess(includingSigintIgnorers: false) { kill($0, SIGKILL) } }
+        }
+        if !isBash && exec.kicks == 1 {
+            let seq = nextSeq
+            nextSeq += 1
+            exec.syncSeq = seq
+            writeLine("__sc_seq=\(seq); __sc_done\n")
         }
         exec.kicks += 1
         exec.nextKickAt = now + Self.kickInterval
     }
 
-    /// Members of the shell's process group except the shell and its background jobs
-    /// (which, without job control, are exactly the members that ignore SIGINT).
-    private func forEachForegroundProcess(_ body: (pid_t) -> Void) {
-        var members = [pid_t](repeating: 0, count: 512)
-        let count = Int(crs_pgrp_members(pid, pid, 1, &members, Int32(members.count)))
+    /// The foreground processes of the running command: members of the shell's process
+    /// group except the shell and the background jobs it had when the command started
+    /// (and their descendants). Without job control they share the shell's group, so
+    /// signalling the group would also hit a background server that installed its own
+    /// SIGINT handler.
+    private func forEachForegroundProcess(includingSigintIgnorers: Bool, _ body: (pid_t) -> Void) {
+        var members = [pid_t](repeating: 0, count: 1024)
+        let count = Int(crs_foreground_members(pid, pid, backgroundJobs, Int32(backgroundJobs.count),
+                                               includingSigintIgnorers ? 0 : 1, &members, Int32(members.count)))
         for index in 0..<count { body(members[index]) }
+    }
+
+    /// At a prompt every child of the shell is a background job (the foreground
+    /// command is over), so this is the set interrupts must spare.
+    private func snapshotBackgroundJobs() {
+        guard pid > 0 else { return }
+        var children = [pid_t](repeating: 0, count: 1024)
+        let count = Int(crs_children_of(pid, &children, Int32(children.count)))
+        backgroundJobs = Array(children[0..<count])
     }
 
     private func beginSync(attempt: Int) {
@@ -395,16 +450,24 @@ final class ShellSession {
     }
 
     private func handleEnd(seq: UInt64, status: Int32, workingDirectory directory: String) {
+        let matched: Bool
+        switch awaiting {
+        case .startup(let expected, _): matched = expected == seq
+        case .exec(let exec): matched = exec.seq == seq || exec.syncSeq == seq
+        case .sync(let expected, _, _): matched = expected == seq
+        case nil: matched = false
+        }
+        if matched { snapshotBackgroundJobs() }
         switch awaiting {
         case .startup(let expected, _) where expected == seq:
             workingDirectory = directory
             awaiting = nil
             isReady = true
             dispatchNext()
-        case .exec(let exec) where exec.seq == seq:
+        case .exec(let exec) where exec.seq == seq || exec.syncSeq == seq:
             workingDirectory = directory
             finish(exec, status: status)
-            if exec.interruption != nil {
+            if exec.interruption != nil && exec.syncSeq != seq {
                 beginSync(attempt: 1)
             } else {
                 awaiting = nil

@@ -47,6 +47,8 @@ pid_t crs_spawn(const crs_spawn_options *options, int *failed_errno, int *failed
 /// open(2)/openat(2) with an explicit mode (open is variadic).
 int crs_open(const char *path, int flags, unsigned int mode);
 int crs_openat(int dirfd, const char *path, int flags, unsigned int mode);
+/// pipe2(O_CLOEXEC) (not visible to Swift without _GNU_SOURCE).
+int crs_pipe_cloexec(int fds[2]);
 int crs_set_nonblocking(int fd);
 int crs_set_cloexec(int fd);
 
@@ -54,9 +56,12 @@ int crs_set_cloexec(int fd);
 /// non-blocking close-on-exec signalfd for the blocked set.
 int crs_signalfd_init(void);
 /// Next signal number from the signalfd, 0 when none is pending, -1 on error.
-int crs_signalfd_read(int fd);
+/// Reads one signal; `sender_pid` receives the sender's pid (0 when it came from outside our pid namespace).
+int crs_signalfd_read(int fd, int *sender_pid);
 
 int crs_set_child_subreaper(void);
+/// Makes /proc/1/{mem,environ,...} root-only, so same-uid sandbox code cannot read the runner's memory.
+int crs_set_not_dumpable(void);
 
 /// One non-blocking wait4(-1). Returns the pid (and its exit code, or the signal that
 /// killed it), 0 when children exist but none changed, -1 with errno (ECHILD: no children).
@@ -98,12 +103,17 @@ int crs_rename_noreplace(const char *from, const char *to);
 /// on error (errno tells which: 0 means end).
 const char *crs_readdir_name(DIR *dir);
 
-/// Pids in process group `pgrp` other than `exclude`. With `skip_sigint_ignored`, leaves
-/// out processes that ignore SIGINT (a non-job-control shell's background jobs).
-/// Returns how many were stored (at most `max`).
-int crs_pgrp_members(pid_t pgrp, pid_t exclude, int skip_sigint_ignored, pid_t *out, int max);
-/// Pids whose parent is `parent` (orphans reparented to a subreaper included).
+/// Direct children of `parent`, from /proc/<pid>/task/<pid>/children when the kernel
+/// provides it (one small read), else by scanning /proc. Returns how many were stored.
 int crs_children_of(pid_t parent, pid_t *out, int max);
+
+/// The foreground processes of a job-control-less shell: members of process group
+/// `pgrp` except the shell itself, the `background` pids and their descendants. With
+/// `skip_sigint_ignored`, processes ignoring SIGINT are left out too (background jobs
+/// the shell started since `background` was taken, which it starts with SIGINT ignored).
+/// Returns how many were stored (at most `max`).
+int crs_foreground_members(pid_t pgrp, pid_t shell, const pid_t *background, int background_count,
+                           int skip_sigint_ignored, pid_t *out, int max);
 
 #ifdef __cplusplus
 }
