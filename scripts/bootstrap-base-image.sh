@@ -2,6 +2,9 @@
 # Make the offline root image the sandcastle Dockerfiles build FROM.
 #
 # Usage: scripts/bootstrap-base-image.sh [NAME]    (default NAME: sandcastle/bootstrap:bookworm)
+#        scripts/bootstrap-base-image.sh --tar FILE   (write the rootfs tarball only; `sandcastle
+#                                                      images build` uses this and imports it
+#                                                      through the Engine API itself)
 #
 # No container registry is reachable from our machines, so `FROM debian:bookworm-slim`
 # can't be pulled. Instead: debootstrap a minimal Debian bookworm from the Debian
@@ -11,20 +14,28 @@
 # SUITE (default bookworm).
 set -euo pipefail
 
-NAME="${1:-sandcastle/bootstrap:bookworm}"
+TAR_OUT=""
+if [ "${1:-}" = "--tar" ]; then
+    TAR_OUT="${2:?--tar needs an output file}"
+    NAME=""
+else
+    NAME="${1:-sandcastle/bootstrap:bookworm}"
+fi
 SUITE="${SUITE:-bookworm}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 log() { printf 'bootstrap-base-image: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-command -v docker >/dev/null 2>&1 || die "the docker CLI is not installed"
-docker version --format '{{.Server.Version}}' >/dev/null 2>&1 \
-    || die "cannot reach the Docker engine (is dockerd running and /var/run/docker.sock readable?)"
+if [ -z "$TAR_OUT" ]; then
+    command -v docker >/dev/null 2>&1 || die "the docker CLI is not installed"
+    docker version --format '{{.Server.Version}}' >/dev/null 2>&1 \
+        || die "cannot reach the Docker engine (is dockerd running and /var/run/docker.sock readable?)"
 
-if docker image inspect "$NAME" >/dev/null 2>&1; then
-    log "$NAME already exists ($(docker image inspect --format '{{.Id}}' "$NAME" | cut -c1-19)); nothing to do"
-    exit 0
+    if docker image inspect "$NAME" >/dev/null 2>&1; then
+        log "$NAME already exists ($(docker image inspect --format '{{.Id}}' "$NAME" | cut -c1-19)); nothing to do"
+        exit 0
+    fi
 fi
 
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root; run this script as root"
@@ -59,6 +70,12 @@ fi
 # The apt lists and caches debootstrap leaves behind are tens of MB the images don't
 # need: every Dockerfile runs apt-get update before installing anyway.
 rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
+
+if [ -n "$TAR_OUT" ]; then
+    tar --numeric-owner -C "$ROOTFS" -cf "$TAR_OUT" .
+    log "rootfs written to $TAR_OUT in $((SECONDS - started))s"
+    exit 0
+fi
 
 log "importing as $NAME"
 tar --numeric-owner -C "$ROOTFS" -c . \

@@ -252,8 +252,9 @@ final class Transfer: @unchecked Sendable {
         finished = true
         let sink = self.sink
         self.sink = nil
-        release()
+        // Resume the caller first: freeing the handle is not on its critical path.
         sink?.complete(error)
+        release()
     }
 
     func cancellationError() -> HTTPTransportError {

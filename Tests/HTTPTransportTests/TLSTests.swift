@@ -114,14 +114,16 @@ final class TLSServer: Sendable {
             line += byte
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw POSIXErrorBox(code: EIO)
         }
         self.port = port
     }
 
     func stop() {
-        process.terminate()
+        // SIGKILL, not terminate(): children spawned from the test process can inherit a signal
+        // mask with SIGTERM blocked, and then SIGTERM never arrives.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -57,4 +57,33 @@ struct ProcessTests {
             #expect(output.stdoutText == "HELLO SANDBOX\n")
         }
     }
+
+    @Test("a PTY terminal: a real tty, input, resize, exit status")
+    func terminal() async throws {
+        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+            let terminal = try await sandbox.openTerminal(PTYOpenRequest(size: WindowSize(rows: 30, columns: 100)))
+            try await terminal.write(Array("tty; stty size\n".utf8))
+            var transcript = ""
+            var result: ExecResult?
+            var resized = false
+            for try await event in terminal.events {
+                switch event {
+                case .output(_, let bytes):
+                    transcript += String(decoding: bytes, as: UTF8.self)
+                    // Resize only once the first size was printed, so the two are not reordered.
+                    if !resized && transcript.contains("30 100") {
+                        resized = true
+                        try await terminal.resize(rows: 50, columns: 132)
+                        try await terminal.write(Array("stty size; exit 5\n".utf8))
+                    }
+                case .finished(let finished): result = finished
+                case .started: break
+                }
+            }
+            #expect(transcript.contains("/dev/pts/"))
+            #expect(transcript.contains("30 100"))
+            #expect(transcript.contains("50 132"))
+            #expect(result?.exitCode == 5)
+        }
+    }
 }

@@ -99,8 +99,11 @@ public final class DockerSandbox: SandboxInstance {
         }
         guard first else { return }
         connection.close()
+        // Detached: a cancelled caller must still get its container removed.
+        let (docker, containerID) = (backend.docker, containerID)
+        let removal = Task.detached { try await docker.removeContainer(id: containerID, force: true, removeVolumes: true) }
         do {
-            try await backend.docker.removeContainer(id: containerID, force: true, removeVolumes: true)
+            try await removal.value
         } catch let error as DockerError where error.code == .notFound {
             return  // already gone: the goal of destroy is met
         } catch {

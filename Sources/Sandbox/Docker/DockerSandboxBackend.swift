@@ -75,7 +75,10 @@ public final class DockerSandboxBackend: SandboxBackend {
             }
             return sandbox
         } catch {
-            try? await docker.removeContainer(id: containerID, force: true, removeVolumes: true)
+            // Detached so that a cancelled caller (Ctrl-C during create) still removes the container.
+            let docker = self.docker
+            await Task.detached { try? await docker.removeContainer(id: containerID, force: true, removeVolumes: true) }.value
+            if Task.isCancelled { throw SandboxError(.cancelled, "sandbox creation was cancelled", cause: error) }
             throw error as? SandboxError ?? SandboxError.fromEngine(error, doing: "start the sandbox")
         }
     }

@@ -59,14 +59,20 @@ public struct ImageBuilder: Sendable {
         }
         progress("no Debian base image in the engine; making \(Self.offlineBootstrapImage) with debootstrap (about a minute)")
         let script = try locator.require("scripts/bootstrap-base-image.sh", what: "the offline base image script")
+        let tarball = "/var/tmp/sandcastle-rootfs-\(UUID().uuidString).tar"
+        defer { try? FileManager.default.removeItem(atPath: tarball) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, Self.offlineBootstrapImage]
+        process.arguments = [script, "--tar", tarball]
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw SandboxError(.imageBuildFailed, "\(script) failed with exit code \(process.terminationStatus)")
         }
+        let (repository, tag) = Self.split(Self.offlineBootstrapImage)
+        _ = try await docker.importImage(fromTarFile: tarball, repository: repository, tag: tag,
+                                         changes: ["LABEL \(SandcastleLabels.managed)=true", "CMD [\"/bin/bash\"]"])
+        progress("imported \(Self.offlineBootstrapImage)")
         return Self.offlineBootstrapImage
     }
 
@@ -114,6 +120,11 @@ public struct ImageBuilder: Sendable {
             _ = try? await docker.removeImage(existing.id, force: false)
         }
         return Result(reference: reference, imageID: imageID, rebuilt: true, duration: ContinuousClock.now - start)
+    }
+
+    static func split(_ reference: String) -> (repository: String, tag: String) {
+        guard let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") else { return (reference, "latest") }
+        return (String(reference[..<colon]), String(reference[reference.index(after: colon)...]))
     }
 
     private func imageExists(_ reference: String) async throws -> Bool {

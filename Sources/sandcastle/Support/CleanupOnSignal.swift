@@ -19,8 +19,10 @@ enum CleanupOnSignal {
         let watcher = Task {
             for await signo in signals {
                 Console.error("\nsandcastle: signal \(signo), removing sandboxes…")
-                for sandbox in registry.drain() { try? await sandbox.destroy() }
+                // Cancel first: a sandbox still being created removes itself when cancelled.
                 work.cancel()
+                for sandbox in registry.drain() { try? await sandbox.destroy() }
+                _ = await work.result
                 exit(128 + signo)
             }
         }
