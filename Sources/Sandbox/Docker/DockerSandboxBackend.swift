@@ -47,7 +47,11 @@ public final class DockerSandboxBackend: SandboxBackend {
     }
 
     public func createSandbox(_ spec: SandboxSpec) async throws -> DockerSandbox {
-        let profile = try profiles.profile(named: spec.profile)
+        try await createSandbox(spec, profile: try profiles.profile(named: spec.profile))
+    }
+
+    /// Creates a sandbox under an explicit profile value (e.g. one being verified), ignoring `spec.profile`.
+    public func createSandbox(_ spec: SandboxSpec, profile: IsolationProfile) async throws -> DockerSandbox {
         let image = images.resolve(spec.image)
         let id = Self.makeSandboxID()
         let config = containerConfig(id: id, image: image, profile: profile, spec: spec)
