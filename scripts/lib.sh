@@ -10,6 +10,19 @@ DOCKERD_LOG="${DOCKERD_LOG:-/var/log/sandcastle-dockerd.log}"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Runs a build quietly; on failure shows the end of its log, where the errors are.
+quiet_build() {
+    local output
+    output=$(mktemp)
+    if ! "$@" >"$output" 2>&1; then
+        tail -n 80 "$output" >&2
+        rm -f "$output"
+        die "build failed: $*"
+    fi
+    tail -n 1 "$output"
+    rm -f "$output"
+}
+
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
@@ -49,13 +62,13 @@ ensure_docker() {
 # The runner is a static binary (no Swift runtime needed in the images).
 build_runner() {
     log "building the runner (release, static Swift stdlib)"
-    (cd "$ROOT" && swift build -c release --static-swift-stdlib -Xlinker --strip-all --product sandcastle-runner 2>&1 | tail -n 3)
+    (cd "$ROOT" && quiet_build swift build -c release --static-swift-stdlib -Xlinker --strip-all --product sandcastle-runner)
     export SANDCASTLE_RUNNER="$ROOT/.build/release/sandcastle-runner"
 }
 
 build_cli() {
     log "building the sandcastle CLI (release)"
-    (cd "$ROOT" && swift build -c release --product sandcastle 2>&1 | tail -n 3)
+    (cd "$ROOT" && quiet_build swift build -c release --product sandcastle)
     SANDCASTLE="$ROOT/.build/release/sandcastle"
 }
 
