@@ -60,17 +60,27 @@ public final class DockerClient: Sendable {
 
     /// The API version in use, negotiating it on first call.
     public func apiVersion() async throws -> String {
-        let task: Task<String, any Error> = negotiation.withLock { state in
+        enum Step {
+            case known(String)
+            case wait(Task<String, any Error>)
+        }
+        let step: Step = negotiation.withLock { state in
             switch state {
             case .done(let version):
-                return Task { version }
+                return .known(version)
             case .inFlight(let task):
-                return task
+                return .wait(task)
             case .pending:
+                // One negotiation serves every concurrent first caller.
                 let task = Task { try await self.negotiate() }
                 state = .inFlight(task)
-                return task
+                return .wait(task)
             }
+        }
+        let task: Task<String, any Error>
+        switch step {
+        case .known(let version): return version
+        case .wait(let pending): task = pending
         }
         do {
             let version = try await task.value

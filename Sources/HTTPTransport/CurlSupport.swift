@@ -107,7 +107,7 @@ enum Curl {
                       method: HTTPMethod, path: String) -> HTTPTransportError {
         let curlText = detail.isEmpty ? describe(code) : detail
         let osText = osErrno != 0 ? errnoDescription(osErrno) : nil
-        let cause: (any Error)? = osErrno != 0 ? POSIXErrorBox(code: osErrno) : nil
+        let cause: (any Error)? = osErrno != 0 ? posixError(osErrno) : nil
         let what = "\(method) \(path) on \(endpoint)"
         let raw = Int(code.rawValue)
         switch code {
@@ -132,13 +132,6 @@ enum Curl {
             return HTTPTransportError(.internalError, "\(what) failed: \(curlText)", curlCode: raw, cause: cause)
         }
     }
-}
-
-/// An errno value as an `Error`, without pulling Foundation's `POSIXError` into this file.
-public struct POSIXErrorBox: Error, Sendable, CustomStringConvertible {
-    /// The errno value.
-    public let code: Int32
-    public var description: String { errnoDescription(code) }
 }
 
 /// A fixed C buffer for libcurl's CURLOPT_ERRORBUFFER.

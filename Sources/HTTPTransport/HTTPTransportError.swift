@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -11,7 +13,7 @@ import Darwin
 /// A response with a 4xx/5xx status is *not* a transport error; ``HTTPClient/send(_:)`` returns it.
 /// The one exception is ``HTTPClient/upgrade(_:)``, which throws ``Code-swift.struct/upgradeRejected``
 /// carrying the server's ``response`` when it refuses to switch protocols.
-public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
+public struct HTTPTransportError: Error, Sendable, CustomStringConvertible, LocalizedError {
     /// What kind of failure; extensible without breaking `switch`es that use `default`.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable, Hashable {
@@ -63,10 +65,16 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+    public var errorDescription: String? { message }
 }
 
 /// `strerror` for an errno value, as Swift text.
 func errnoDescription(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "errno \(code)" }
     return String(cString: text)
+}
+
+/// An errno value as Foundation's `POSIXError` (the `cause` of socket and file failures).
+func posixError(_ code: Int32) -> POSIXError {
+    POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
 }

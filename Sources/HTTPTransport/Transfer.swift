@@ -101,7 +101,7 @@ final class Transfer: @unchecked Sendable {
             guard fd >= 0 else {
                 let err = errno
                 throw HTTPTransportError(.invalidRequest, "cannot open request body \(path): \(errnoDescription(err))",
-                                         cause: POSIXErrorBox(code: err))
+                                         cause: posixError(err))
             }
             source = .file(fd: fd, path: path)
         }
@@ -123,7 +123,7 @@ final class Transfer: @unchecked Sendable {
             guard fstat(fd, &info) == 0 else {
                 let err = errno
                 throw HTTPTransportError(.invalidRequest, "cannot stat request body \(path): \(errnoDescription(err))",
-                                         cause: POSIXErrorBox(code: err))
+                                         cause: posixError(err))
             }
             length = Int64(info.st_size)
         }

@@ -25,7 +25,8 @@ public final class UpgradedStream: Sendable {
     public let headers: HTTPHeaders
     /// Bytes from the peer, including any that arrived together with the response head.
     /// Finishes when the peer closes its side (or after ``close()``); throws ``HTTPTransportError``
-    /// on a transport failure. Single consumer. If it is dropped, later inbound data is discarded.
+    /// on a transport failure. Single consumer: cancelling the task that iterates it ends it for
+    /// good (later inbound data is read and discarded so the peer never blocks).
     public let inbound: AsyncThrowingStream<[UInt8], any Error>
 
     private let core: UpgradeCore
@@ -99,7 +100,13 @@ extension HTTPClient {
                                    bufferLimit: configuration.streamBufferLimit)
         let deadline = ContinuousClock.now + (request.timeout ?? .seconds(60))
         let (status, responseHeaders) = try await core.start(requestBytes: Array(head.utf8) + body, deadline: deadline)
-        return UpgradedStream(core: core, status: status, headers: responseHeaders)
+        let stream = UpgradedStream(core: core, status: status, headers: responseHeaders)
+        if Task.isCancelled {
+            // The handshake won the race with cancellation; the caller no longer wants the stream.
+            stream.close()
+            throw HTTPTransportError(.cancelled, "\(request.method) \(request.path) on \(endpoint): upgrade cancelled", cause: CancellationError())
+        }
+        return stream
     }
 }
 
@@ -154,7 +161,7 @@ final class UpgradeCore: Sendable {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else {
             let err = errno
-            throw HTTPTransportError(.io, "cannot create a wake-up pipe: \(errnoDescription(err))", cause: POSIXErrorBox(code: err))
+            throw HTTPTransportError(.io, "cannot create a wake-up pipe: \(errnoDescription(err))", cause: posixError(err))
         }
         for fd in fds {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -269,7 +276,7 @@ final class UpgradeCore: Sendable {
             let rc = poll(&fds, 2, Int32(clamping: remaining.curlMilliseconds))
             if rc < 0 && errno != EINTR {
                 let err = errno
-                throw HTTPTransportError(.io, "\(what): poll failed: \(errnoDescription(err))", cause: POSIXErrorBox(code: err))
+                throw HTTPTransportError(.io, "\(what): poll failed: \(errnoDescription(err))", cause: posixError(err))
             }
             if fds[1].revents != 0 { drainWake() }
             if fds[0].revents != 0 { return }
@@ -380,7 +387,7 @@ final class UpgradeCore: Sendable {
             if poll(&fds, 2, -1) < 0 {
                 if errno == EINTR { continue }
                 let err = errno
-                failure = HTTPTransportError(.io, "\(what): poll failed: \(errnoDescription(err))", cause: POSIXErrorBox(code: err))
+                failure = HTTPTransportError(.io, "\(what): poll failed: \(errnoDescription(err))", cause: posixError(err))
                 break
             }
             let woke = fds[1].revents != 0
@@ -583,7 +590,7 @@ final class UpgradeCore: Sendable {
         let err = Curl.osErrno(easy.raw)
         if rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR, err == ECONNRESET || err == EPIPE {
             return HTTPTransportError(.closed, "\(what): connection closed by peer (\(errnoDescription(err)))",
-                                      curlCode: Int(rc.rawValue), cause: POSIXErrorBox(code: err))
+                                      curlCode: Int(rc.rawValue), cause: posixError(err))
         }
         return Curl.error(rc, osErrno: err, detail: errorBuffer.text, endpoint: endpoint, method: method, path: path)
     }

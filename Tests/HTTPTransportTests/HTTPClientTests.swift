@@ -69,7 +69,9 @@ struct HTTPClientTests {
         let start = ContinuousClock.now
         let response = try await docker.client.stream(HTTPRequest(path: "/events?filters=%7B%22type%22%3A%5B%22daemon%22%5D%7D"))
         #expect(response.status == 200)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // Without early head delivery this would wait for the first event (none come): any
+        // bound proves the point; it is generous because suites run in parallel on 2 cores.
+        #expect(ContinuousClock.now - start < .seconds(15))
         response.cancel()
         await #expect(throws: HTTPTransportError.self) {
             for try await _ in response.body {}
@@ -166,7 +168,7 @@ struct HTTPClientTests {
         let start = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - start < .milliseconds(500))
+        #expect(ContinuousClock.now - start < .seconds(2))
         guard case .failure(let error) = result, let transport = error as? HTTPTransportError else {
             Issue.record("expected a cancellation error, got \(result)")
             return
@@ -188,7 +190,7 @@ struct HTTPClientTests {
         let start = ContinuousClock.now
         consumer.cancel()
         let result = await consumer.result
-        #expect(ContinuousClock.now - start < .milliseconds(500))
+        #expect(ContinuousClock.now - start < .seconds(2))
         if case .success = result { Issue.record("a cancelled consumer should see an error") }
         #expect(try await docker.client.send(HTTPRequest(path: "/_ping")).status == 200)
     }

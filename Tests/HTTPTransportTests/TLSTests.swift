@@ -98,7 +98,7 @@ final class TLSServer: Sendable {
             """]
         try make.run()
         make.waitUntilExit()
-        guard make.terminationStatus == 0 else { throw POSIXErrorBox(code: EINVAL) }
+        guard make.terminationStatus == 0 else { throw POSIXError(.EINVAL) }
 
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python3 ?? "/usr/bin/python3")
@@ -115,7 +115,7 @@ final class TLSServer: Sendable {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process.processIdentifier, SIGKILL)
-            throw POSIXErrorBox(code: EIO)
+            throw POSIXError(.EIO)
         }
         self.port = port
     }
