@@ -56,13 +56,19 @@ public final class DockerSandboxBackend: SandboxBackend {
         let id = Self.makeSandboxID()
         let config = containerConfig(id: id, image: image, profile: profile, spec: spec)
         let containerID: String
+        let containerName = "sandcastle-\(id)"
         do {
-            containerID = try await docker.createContainer(name: "sandcastle-\(id)", config: config)
+            containerID = try await docker.createContainer(name: containerName, config: config)
         } catch let error as DockerError where error.code == .notFound {
             throw SandboxError(.imageNotFound,
                                "image \(image) is not in the Docker engine. Build the sandbox images with `sandcastle images build` "
                                + "(or ./scripts/setup).", cause: error)
         } catch {
+            // A create interrupted in flight (Ctrl-C) may still have made the container; the
+            // engine knows it by its name even though we never saw its id.
+            let docker = self.docker
+            await Task.detached { try? await docker.removeContainer(id: containerName, force: true, removeVolumes: true) }.value
+            if Task.isCancelled { throw SandboxError(.cancelled, "sandbox creation was cancelled", cause: error) }
             throw SandboxError.fromEngine(error, doing: "create the sandbox container")
         }
         do {

@@ -26,7 +26,16 @@ enum CleanupOnSignal {
                 exit(128 + signo)
             }
         }
-        defer { watcher.cancel() }
-        return try await work.value
+        do {
+            let value = try await work.value
+            watcher.cancel()
+            return value
+        } catch {
+            // When a signal cancelled the work, the watcher owns the exit (after its cleanup);
+            // returning the cancellation error here would end the process first.
+            if work.isCancelled { await watcher.value }
+            watcher.cancel()
+            throw error
+        }
     }
 }
