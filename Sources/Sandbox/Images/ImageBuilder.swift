@@ -47,7 +47,18 @@ public struct ImageBuilder: Sendable {
             let parent = name == "base" ? bootstrap : ImageCatalog.reference(for: "base")
             results.append(try await build(name, parent: parent, progress: progress))
         }
+        await pruneSuperseded()
         return results
+    }
+
+    /// Removes untagged images of ours that earlier builds left behind. Best effort: an image
+    /// a container still uses stays until a later build.
+    func pruneSuperseded() async {
+        let filters = DockerFilters(["dangling": ["true"], "label": ["\(SandcastleLabels.managed)=true"]])
+        guard let stale = try? await docker.listImages(filters: filters) else { return }
+        for image in stale {
+            _ = try? await docker.removeImage(image.id, force: false)
+        }
     }
 
     /// A local Debian bookworm image: the one given, else `debian:bookworm-slim` if the
@@ -115,10 +126,6 @@ public struct ImageBuilder: Sendable {
         }
         var imageID = build.imageID ?? ""
         if imageID.isEmpty { imageID = try await docker.inspectImage(reference).id }
-        // The previous image of this name is now untagged; drop it so rebuilds don't pile up.
-        if let existing, existing.id != imageID {
-            _ = try? await docker.removeImage(existing.id, force: false)
-        }
         return Result(reference: reference, imageID: imageID, rebuilt: true, duration: ContinuousClock.now - start)
     }
 
