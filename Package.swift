@@ -6,7 +6,10 @@ import PackageDescription
 //   HTTPTransport        libcurl client: Unix socket, TCP/TLS, streams, upgrades
 //   DockerEngine         typed Docker Engine API client
 //   RunnerClient         host side of the runner channel
+//   CSeccomp, Seccomp    libseccomp shim; seccomp profile model, validation, BPF, diff
 //   Sandbox              sandbox protocol, Docker backend, isolation profiles, images
+//   Isolation            profile audit and live verification
+//   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
 // RunnerProtocol and its own C shim, so it links without Foundation.
@@ -23,18 +26,28 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // 6.x over 5.0.1: same build time here, but its Mark/Resolver are Sendable and it
+        // imports libyaml internally, so strict-concurrency code using it stays warning-free.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .target(name: "RunnerProtocol", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
-        .target(name: "Sandbox", dependencies: ["DockerEngine", "RunnerClient", "RunnerProtocol"],
+        .target(name: "Sandbox", dependencies: ["DockerEngine", "RunnerClient", "RunnerProtocol", "Seccomp"],
                 resources: [], swiftSettings: strict),
+        // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
+        .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(name: "Isolation", dependencies: ["Sandbox", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol"],
+                swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "Sandbox", "DockerEngine",
+            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -46,6 +59,9 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["RunnerClient", "RunnerProtocol"]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
+        .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Sandbox", "Seccomp", "DockerEngine"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DockerEngine", "RunnerClient"]),
     ]
 )

@@ -57,6 +57,11 @@ extension DockerClient {
         try await requestJSON(.get, "/containers/\(Self.segment(id))/json")
     }
 
+    /// `GET /containers/{id}/top`: the processes running in a container, as `ps` sees them.
+    public func topContainer(id: String, psArguments: String? = nil) async throws -> ContainerTop {
+        try await requestJSON(.get, "/containers/\(Self.segment(id))/top", query: [("ps_args", psArguments)])
+    }
+
     /// `GET /containers/json`; `all` includes stopped containers.
     public func listContainers(all: Bool = true, filters: DockerFilters = DockerFilters()) async throws -> [ContainerSummary] {
         try await requestJSON(.get, "/containers/json", query: [("all", Self.bool(all)), ("filters", filters.queryValue)])

@@ -6,7 +6,7 @@ struct Sandcastle: AsyncParsableCommand {
         commandName: "sandcastle",
         abstract: "Hardened Docker sandboxes driven by a Swift runner, for agent steps on your own machine.",
         version: "0.1.0",
-        subcommands: [Doctor.self, SandboxCommand.self, ImagesCommand.self, BenchCommand.self])
+        subcommands: [Doctor.self, SandboxCommand.self, ImagesCommand.self, ProfileCommand.self, BenchCommand.self])
 }
 
 struct SandboxCommand: AsyncParsableCommand {
@@ -21,7 +21,7 @@ struct SandboxOptions: ParsableArguments {
     @Option(name: .long, help: "Image: base, python, node, or any image name.")
     var image = "base"
 
-    @Option(name: .long, help: "Isolation profile (default, networked).")
+    @Option(name: .long, help: "Isolation profile (default, networked, strict, or a custom one; see `sandcastle profile ls`).")
     var profile = "default"
 
     @Flag(name: .long, help: "Give the sandbox Docker's bridge network (egress). Default: no network.")

@@ -58,6 +58,9 @@ struct IsolationTests {
         try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let interfaces = try await sandbox.run("ls /sys/class/net").text.split(separator: "\n")
             #expect(interfaces == ["lo"])
+            // Loopback still works, and localhost resolves (agents run local servers and tests).
+            let loopback = try await sandbox.run("getent hosts localhost >/dev/null && echo resolves")
+            #expect(loopback.text == "resolves\n")
             let connect = try await sandbox.run("timeout 5 bash -c 'exec 3<>/dev/tcp/1.1.1.1/80' 2>&1; echo \"exit=$?\"")
             #expect(connect.text.contains("Network is unreachable"))
             #expect(!connect.text.contains("exit=0"))

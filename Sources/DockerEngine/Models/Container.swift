@@ -258,3 +258,19 @@ public struct ContainerStats: Codable, Sendable, Hashable {
         case pidsStats = "pids_stats", networks
     }
 }
+
+/// The answer of `GET /containers/{id}/top`: `ps` column titles and one row per process.
+public struct ContainerTop: Codable, Sendable, Hashable {
+    public var titles: [String]
+    public var processes: [[String]]?
+
+    enum CodingKeys: String, CodingKey {
+        case titles = "Titles", processes = "Processes"
+    }
+
+    /// The command column of every process.
+    public var commands: [String] {
+        let column = titles.firstIndex(of: "CMD") ?? titles.firstIndex(of: "COMMAND") ?? (titles.count - 1)
+        return (processes ?? []).compactMap { $0.indices.contains(column) ? $0[column] : nil }
+    }
+}

@@ -116,7 +116,8 @@ public final class DockerSandboxBackend: SandboxBackend {
         config.attachStdout = true
         config.attachStderr = true
         config.tty = false
-        config.networkDisabled = profile.network == .none ? true : nil
+        // Network mode `none` (in the HostConfig) leaves only loopback. NetworkDisabled is not
+        // set on top: it would also leave /etc/hosts empty, so `localhost` would not resolve.
         config.hostConfig = profile.hostConfig(workspace: spec.workspace, workspaceLabels: workspaceLabels)
         return config
     }

@@ -9,6 +9,13 @@ import CRunnerSupport
 // on stdin/stdout, keeps a persistent shell on a PTY, runs processes, moves files and
 // reaps every zombie in the container. See runner/README.md.
 
+// `sandcastle-runner probe …` is the isolation self-test (ProbeMode.swift), run inside a
+// sandbox as an ordinary process: none of the PID-1 setup below applies to it. argv is
+// compared in place so normal startup allocates nothing for this.
+if CommandLine.argc > 1, let first = CommandLine.unsafeArgv[1], strcmp(first, "probe") == 0 {
+    exit(runProbeMode())
+}
+
 // Every fd the runner opens later must be >= 3: children get their stdio by dup2 onto
 // 0-2, and the channel must never be handed to a child by accident.
 for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 {

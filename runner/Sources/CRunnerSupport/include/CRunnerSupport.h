@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <dirent.h>
 
+#include "CRunnerProbes.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

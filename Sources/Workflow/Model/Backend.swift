@@ -1,0 +1,19 @@
+/// Where a step's sandbox runs. An open set: a backend this build does not ship parses
+/// and is reported by validation, rather than needing edits wherever backends are listed.
+public struct Backend: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    /// Hardened containers on the local Docker engine.
+    public static let docker = Backend(rawValue: "docker")
+    /// E2B's Firecracker sandboxes (arrives with the E2B issue).
+    public static let e2b = Backend(rawValue: "e2b")
+    /// Let the engine choose per step (arrives with the E2B issue).
+    public static let auto = Backend(rawValue: "auto")
+
+    /// Every backend name the schema knows.
+    public static let known: [Backend] = [.docker, .e2b, .auto]
+    /// What this build can run; validation says when the others arrive.
+    public static let available: Set<Backend> = [.docker]
+}

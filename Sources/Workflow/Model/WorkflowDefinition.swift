@@ -1,0 +1,101 @@
+/// A parsed workflow: inputs, defaults, steps and outputs.
+public struct WorkflowDefinition: Sendable {
+    public var name: String
+    public var description: String?
+    /// The path the workflow was read from (as given), or a label.
+    public var file: String
+    /// Declared inputs, in the order written.
+    public var inputs: [InputDefinition]
+    public var defaults: StepDefaults
+    /// Steps in the order written.
+    public var steps: [StepDefinition]
+    /// Named values the run publishes when it completes (and a `sub_workflow` step returns).
+    public var outputs: [WorkflowOutput]
+
+    public init(name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
+                defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = []) {
+        self.name = name
+        self.description = description
+        self.file = file
+        self.inputs = inputs
+        self.defaults = defaults
+        self.steps = steps
+        self.outputs = outputs
+    }
+
+    public func step(_ id: String) -> StepDefinition? { steps.first { $0.id == id } }
+    public func input(_ name: String) -> InputDefinition? { inputs.first { $0.name == name } }
+
+    /// A step's effective settings: its own, else the workflow's `defaults`, else the built-in ones.
+    public func settings(for step: StepDefinition) -> ResolvedStepSettings {
+        var environment: [String: Template] = [:]
+        for entry in defaults.environment { environment[entry.name] = entry.value }
+        for entry in step.sandbox.environment { environment[entry.name] = entry.value }
+        let retryBase = defaults.retry?.applied(to: .none) ?? .none
+        return ResolvedStepSettings(
+            image: step.sandbox.image?.value ?? defaults.image?.value ?? StepDefaults.builtInImage,
+            profile: step.sandbox.profile?.value ?? defaults.profile?.value ?? StepDefaults.builtInProfile,
+            backend: step.sandbox.backend?.value ?? defaults.backend?.value ?? .docker,
+            timeout: step.timeout?.value ?? defaults.timeout?.value ?? StepDefaults.builtInTimeout,
+            retry: step.retry?.applied(to: retryBase) ?? retryBase,
+            onFailure: step.onFailure?.value ?? defaults.onFailure?.value ?? .abort,
+            environment: environment,
+            session: step.sandbox.session?.value)
+    }
+}
+
+/// The workflow's `defaults:` block.
+public struct StepDefaults: Sendable {
+    public var image: Located<String>?
+    public var profile: Located<String>?
+    public var backend: Located<Backend>?
+    public var timeout: Located<Duration>?
+    public var retry: RetrySettings?
+    public var onFailure: Located<FailureAction>?
+    /// Environment for every sandbox step; a step's own `env` wins per name.
+    public var environment: [EnvironmentEntry]
+
+    /// Used when neither the step nor `defaults` names an image.
+    public static let builtInImage = "base"
+    public static let builtInProfile = "default"
+    /// Sandcastle's `default_timeout` (300 s).
+    public static let builtInTimeout: Duration = .seconds(300)
+
+    public init(image: Located<String>? = nil, profile: Located<String>? = nil, backend: Located<Backend>? = nil,
+                timeout: Located<Duration>? = nil, retry: RetrySettings? = nil, onFailure: Located<FailureAction>? = nil,
+                environment: [EnvironmentEntry] = []) {
+        self.image = image
+        self.profile = profile
+        self.backend = backend
+        self.timeout = timeout
+        self.retry = retry
+        self.onFailure = onFailure
+        self.environment = environment
+    }
+}
+
+/// What a step ends up with after defaults are applied.
+public struct ResolvedStepSettings: Sendable {
+    public var image: String
+    public var profile: String
+    public var backend: Backend
+    public var timeout: Duration
+    public var retry: RetryPolicy
+    public var onFailure: FailureAction
+    /// `defaults.env` overlaid with the step's `env`.
+    public var environment: [String: Template]
+    public var session: String?
+}
+
+/// One entry of the workflow's `outputs:`: a name and the template that computes it.
+public struct WorkflowOutput: Sendable {
+    public var name: String
+    public var value: Template
+    public var location: SourceLocation
+
+    public init(name: String, value: Template, location: SourceLocation) {
+        self.name = name
+        self.value = value
+        self.location = location
+    }
+}
