@@ -6,7 +6,8 @@ struct Sandcastle: AsyncParsableCommand {
         commandName: "sandcastle",
         abstract: "Hardened Docker sandboxes driven by a Swift runner, for agent steps on your own machine.",
         version: "0.1.0",
-        subcommands: [Doctor.self, SandboxCommand.self, ImagesCommand.self, ProfileCommand.self, BenchCommand.self])
+        subcommands: [Doctor.self, SandboxCommand.self, ImagesCommand.self, ProfileCommand.self,
+                      ValidateCommand.self, DagCommand.self, BenchCommand.self])
 }
 
 struct SandboxCommand: AsyncParsableCommand {

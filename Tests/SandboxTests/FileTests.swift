@@ -11,9 +11,7 @@ struct FileTests {
         try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
             let size = 100 * 1024 * 1024
             let payload = pseudoRandomBytes(count: size, seed: 42)
-            var expected = SHA256()
-            expected.update(payload)
-            let expectedDigest = expected.finalizeHex()
+            let expectedDigest = await digestYielding(payload)
 
             let info = try await sandbox.writeFile(WriteFileRequest(path: "big.bin"), contents: ChunkedBytes(payload))
             #expect(info.size == UInt64(size))
@@ -25,16 +23,23 @@ struct FileTests {
 
             let download = try await sandbox.readFile(ReadFileRequest(path: "big.bin"))
             #expect(download.info.size == UInt64(size))
-            var received = SHA256()
             var receivedBytes = 0
             var largestChunk = 0
+            var mismatchAt: Int?
             for try await chunk in download.chunks {
-                received.update(chunk)
+                // Compare in place against what was sent: the first differing offset is the useful failure.
+                let matches = receivedBytes + chunk.count <= size && chunk.withUnsafeBytes { received in
+                    payload.withUnsafeBytes { sent in
+                        guard let receivedBase = received.baseAddress, let sentBase = sent.baseAddress else { return chunk.isEmpty }
+                        return memcmp(receivedBase, sentBase + receivedBytes, chunk.count) == 0
+                    }
+                }
+                if !matches && mismatchAt == nil { mismatchAt = receivedBytes }
                 receivedBytes += chunk.count
                 largestChunk = max(largestChunk, chunk.count)
             }
             #expect(receivedBytes == size)
-            #expect(received.finalizeHex() == expectedDigest)
+            #expect(mismatchAt == nil, "downloaded bytes differ from the upload at offset \(mismatchAt ?? -1)")
             #expect(largestChunk <= RunnerWire.chunkSize, "content arrives in chunks, not whole")
         }
     }

@@ -37,22 +37,40 @@ extension CollectedOutput {
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so a failure can be reproduced.
+/// Filled a 64-bit word at a time: this runs in debug builds, on the shared cooperative pool.
 func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
     var state = seed == 0 ? 0x9E3779B97F4A7C15 : seed
     var bytes = [UInt8](repeating: 0, count: count)
-    var index = 0
-    while index < count {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        var word = state
-        for _ in 0..<8 where index < count {
-            bytes[index] = UInt8(truncatingIfNeeded: word)
-            word >>= 8
-            index += 1
+    bytes.withUnsafeMutableBytes { buffer in
+        let words = count / 8
+        let wordBuffer = buffer.bindMemory(to: UInt64.self)
+        for index in 0..<words {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            wordBuffer[index] = state
+        }
+        for index in (words * 8)..<count {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            buffer[index] = UInt8(truncatingIfNeeded: state)
         }
     }
     return bytes
+}
+
+/// SHA-256 of a large buffer, yielding between mebibytes so other tests' tasks still run.
+func digestYielding(_ bytes: [UInt8]) async -> String {
+    var hasher = SHA256()
+    var offset = 0
+    while offset < bytes.count {
+        let end = min(offset + (1 << 20), bytes.count)
+        hasher.update(Array(bytes[offset..<end]))
+        offset = end
+        await Task.yield()
+    }
+    return hasher.finalizeHex()
 }
 
 @Suite("SHA-256")

@@ -53,6 +53,17 @@ import Testing
         #expect(diagnostics[1].location?.line == 3)
     }
 
+    @Test func optionalInputsWithoutDefaultsAreNull() throws {
+        let result = load("name: x\ninputs:\n  note: {type: string, required: false}\nsteps:\n  - {id: a, run: \"echo {input.note}\"}\n")
+        let workflow = try #require(result.workflow)
+        let (values, diagnostics) = InputBinder.bind(workflow, provided: [:])
+        #expect(diagnostics.isEmpty)
+        #expect(values == ["note": .null])
+        let command = try #require(workflow.step("a")?.configuration(as: RunStepConfiguration.self)?.command)
+        let rendered = try TemplateRenderer.renderCommand(command, context: TemplateContext(runID: "r", inputs: values))
+        #expect(rendered.environment == ["SC_INPUT_NOTE": ""])
+    }
+
     @Test func typedValuesAreChecked() throws {
         let (values, diagnostics) = InputBinder.bind(try definition(), provided: [
             "name": .value("n"), "count": .value(.number(4.0)), "ratio": .value(1),

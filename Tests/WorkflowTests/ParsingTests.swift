@@ -174,6 +174,13 @@ import Testing
         #expect((diagnostic?.location?.line ?? 0) >= 4)
     }
 
+    @Test func unquotedTemplateInFlowMappingGetsAHint() {
+        let result = load("name: x\nsteps:\n  - {id: a, run: echo {input.note}}\n")
+        let diagnostic = only(.yamlSyntax, in: result)
+        #expect(diagnostic?.location?.line == 3)
+        #expect(diagnostic?.hint == "quote values that contain templates: run: \"echo {input.x}\"")
+    }
+
     @Test func tabsGetAHint() {
         let result = load("name: tabs\nsteps:\n\t- id: a\n")
         let diagnostic = only(.yamlSyntax, in: result)

@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func jsonValues() {
-        let value: JSONValue = ["b": [1, 2.5, "x\n\"q\"", nil, true], "a": ["z": "é\u{1}"]]
+        let value: JSONValue = ["b": [1, 2.5, "x\n\"q\"", .null, true], "a": ["z": "é\u{1}"]]
         #expect(value.jsonText == #"{"a":{"z":"é\u0001"},"b":[1,2.5,"x\n\"q\"",null,true]}"#)
         #expect(JSONValue.parse(json: value.jsonText) == value)
         #expect(JSONValue.parse(json: "  42 \n") == 42)

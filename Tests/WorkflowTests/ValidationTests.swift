@@ -454,6 +454,31 @@ import Testing
         #expect(empty.errors.map(\.message) == ["`steps` is empty"])
     }
 
+    @Test func structuralTypes() {
+        let result = load("""
+            name: shapes
+            inputs:
+              count: 5
+              list: [a]
+            steps: run everything
+            """)
+        let messages = result.errors.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
+        #expect(messages == [
+            "3:10 input `count` must be a type name or a mapping, found integer",
+            "4:9 input `list` must be a mapping, found list",
+            "5:8 `steps` must be a list, found string",
+        ], "\(messages)")
+        let step = load("name: x\nsteps:\n  - run echo\n")
+        #expect(step.errors.map(\.message) == ["step 1 must be a mapping, found string"])
+    }
+
+    @Test func literalWhenAndStepIDNumbers() throws {
+        let result = load("name: x\nsteps:\n  - {id: 1, run: echo, when: false}\n  - {id: b, run: echo, depends_on: 1}\n")
+        #expect(result.isValid, "\(lines(result))")
+        #expect(result.workflow?.step("1")?.when?.expression.kind == .literal(.bool(false)))
+        #expect(result.workflow?.step("b")?.dependencyIDs == ["1"])
+    }
+
     @Test func approvalConfig() {
         let result = load(workflow(steps: """
               - id: a

@@ -174,8 +174,9 @@ public final class MappingReader {
             return nil
         }
         guard range.contains(duration) else {
+            let (low, high) = (DurationParser.format(range.lowerBound), DurationParser.format(range.upperBound))
             session.error(.invalidDuration, at: value.location,
-                          "`\(key)` must be between \(DurationParser.format(range.lowerBound)) and \(DurationParser.format(range.upperBound)), found \(DurationParser.format(duration))")
+                          "`\(key)` must be between \(low) and \(high), found \(DurationParser.format(duration))")
             return nil
         }
         return Located(duration, at: value.location)
@@ -249,7 +250,9 @@ public final class MappingReader {
             guard let scalar = pair.value.scalar, scalar.value != .null else {
                 session.error(.wrongType, at: pair.value.location,
                               "`\(key).\(name)` must be a string, found \(pair.value.typeName)",
-                              hint: pair.value.scalar == nil ? "pass structured data as JSON text, or reference it: \"{steps.ID.output}\"" : "write an empty string as \"\"")
+                              hint: pair.value.scalar == nil
+                                ? "pass structured data as JSON text, or reference it: \"{steps.ID.output}\""
+                                : "write an empty string as \"\"")
                 continue
             }
             let template: Template?

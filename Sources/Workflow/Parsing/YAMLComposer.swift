@@ -66,9 +66,18 @@ enum YAMLComposer {
              .composer(let context, let problem, let mark, _):
             var message = problem
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
-            let tabbed = source.line(mark.line)?.contains("\t") == true
-            return .error(.yamlSyntax, at: at(mark), message,
-                          hint: tabbed ? "indent with spaces; YAML does not allow tabs for indentation" : yamlHint(problem))
+            let line = source.line(mark.line) ?? ""
+            let hint: String?
+            if line.contains("\t") {
+                hint = "indent with spaces; YAML does not allow tabs for indentation"
+            } else if problem.contains("did not find expected"),
+                      ["{input.", "{steps.", "{env.", "{run_id}"].contains(where: line.contains) {
+                // `{` opens a YAML flow mapping, so an unquoted template inside `{…}` or `[…]` breaks it.
+                hint = "quote values that contain templates: run: \"echo {input.x}\""
+            } else {
+                hint = yamlHint(problem)
+            }
+            return .error(.yamlSyntax, at: at(mark), message, hint: hint)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
             let location = duplicateKeyLocation(key, mappingStart: at(context.mark), source: source) ?? at(context.mark)

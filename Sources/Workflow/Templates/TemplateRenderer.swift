@@ -45,7 +45,7 @@ public enum TemplateRenderer {
                     guard !value.unicodeScalars.contains("\0") else {
                         throw WorkflowError(.templateResolution,
                                             "`{\(reference)}` contains a NUL byte, which cannot be passed to a command",
-                                            diagnostics: location(span, template))
+                                            diagnostics: location(span, template, .invalidValue))
                     }
                     environment[variable] = value
                 }
@@ -54,7 +54,7 @@ public enum TemplateRenderer {
                     throw WorkflowError(.unsafeTemplate,
                                         "`{\(reference)}` sits where the shell would evaluate its value as code "
                                             + "(arithmetic or a quoted here-document)",
-                                        diagnostics: location(span, template))
+                                        diagnostics: location(span, template, .unsafeShellContext))
                 }
                 command += replacement
             }
@@ -64,12 +64,18 @@ public enum TemplateRenderer {
 
     /// Renders a template as text: strings as they are, null as nothing, other values as compact JSON.
     /// For messages, environment values and file names, never for shell commands.
-    public static func renderString(_ template: Template, context: TemplateContext) throws(WorkflowError) -> String {
+    ///
+    /// - Parameter missingAsNull: read values that do not exist as null instead of failing
+    ///   (for a run's `outputs`, where a skipped step is not an error).
+    public static func renderString(_ template: Template, context: TemplateContext,
+                                    missingAsNull: Bool = false) throws(WorkflowError) -> String {
         var text = ""
         for part in template.parts {
             switch part {
             case .literal(let literal): text += literal
-            case .reference(let reference, _): text += try context.resolve(reference).renderedString
+            case .reference(let reference, _):
+                let value = missingAsNull ? context.resolveOrNull(reference) : try context.resolve(reference)
+                text += value.renderedString
             }
         }
         return text
@@ -77,9 +83,12 @@ public enum TemplateRenderer {
 
     /// Evaluates a template as a value: a template that is exactly one reference keeps the
     /// value's type (a list stays a list); anything else is rendered as a string.
-    public static func resolveValue(_ template: Template, context: TemplateContext) throws(WorkflowError) -> JSONValue {
-        if let reference = template.singleReference { return try context.resolve(reference) }
-        return .string(try renderString(template, context: context))
+    public static func resolveValue(_ template: Template, context: TemplateContext,
+                                    missingAsNull: Bool = false) throws(WorkflowError) -> JSONValue {
+        if let reference = template.singleReference {
+            return missingAsNull ? context.resolveOrNull(reference) : try context.resolve(reference)
+        }
+        return .string(try renderString(template, context: context, missingAsNull: missingAsNull))
     }
 
     /// Renders `env:` entries into plain strings.
@@ -104,8 +113,9 @@ public enum TemplateRenderer {
         return "\(base)_\(counter)"
     }
 
-    private static func location(_ span: Template.Span, _ template: Template) -> [ValidationDiagnostic] {
+    private static func location(_ span: Template.Span, _ template: Template,
+                                 _ code: ValidationDiagnostic.Code) -> [ValidationDiagnostic] {
         guard let location = span.location ?? template.location else { return [] }
-        return [.error(.unsafeShellContext, at: location, "this reference")]
+        return [.error(code, at: location, "this reference")]
     }
 }

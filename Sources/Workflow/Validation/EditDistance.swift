@@ -38,6 +38,12 @@ public enum EditDistance {
             guard effective <= limit else { continue }
             if best == nil || effective < best?.distance ?? .max { best = (candidate, effective) }
         }
+        if best == nil, word.count >= 3 {
+            // An abbreviation (`prod` for `production`, `desc` for `description`) is far in edits
+            // but obvious to a person, when only one candidate starts with it.
+            let extensions = candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) && $0 != word }
+            if extensions.count == 1 { return extensions[0] }
+        }
         return best?.candidate
     }
 

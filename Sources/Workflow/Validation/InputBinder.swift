@@ -33,6 +33,10 @@ public enum InputBinder {
                 } else if input.required {
                     diagnostics.error(.missingInput, at: input.location, "the required input `\(input.name)` has no value",
                                       hint: "pass it with -i \(input.name)=\(example(for: input.type)), or give it a default")
+                } else {
+                    // An optional input without a default reads as null: empty text in a
+                    // template, false in a condition.
+                    values[input.name] = .null
                 }
                 continue
             }
