@@ -116,8 +116,10 @@ public final class DockerSandboxBackend: SandboxBackend {
         config.attachStdout = true
         config.attachStderr = true
         config.tty = false
-        // Network mode `none` (in the HostConfig) leaves only loopback. NetworkDisabled is not
-        // set on top: it would also leave /etc/hosts empty, so `localhost` would not resolve.
+        // Without a network, skip the engine's network setup altogether: the container still
+        // gets its own namespace with loopback, and starts in about half the time. The engine
+        // then mounts no /etc/hosts, so the images carry one that resolves `localhost`.
+        config.networkDisabled = profile.network == .none ? true : nil
         config.hostConfig = profile.hostConfig(workspace: spec.workspace, workspaceLabels: workspaceLabels)
         return config
     }
