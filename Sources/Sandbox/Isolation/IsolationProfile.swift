@@ -1,3 +1,4 @@
+import DockerEngine
 import Foundation
 import Seccomp
 
@@ -28,17 +29,9 @@ public struct TmpfsMount: Sendable, Equatable, Codable {
     }
 }
 
-/// A resource limit inside the sandbox (`ulimit`).
-public struct ResourceLimit: Sendable, Equatable, Codable {
-    public var name: String
-    public var soft: Int64
-    public var hard: Int64
-    public init(name: String, soft: Int64, hard: Int64) {
-        self.name = name
-        self.soft = soft
-        self.hard = hard
-    }
-}
+/// A resource limit inside the sandbox (`ulimit`): exactly the engine's `Ulimit`, which the
+/// HostConfig carries as is.
+public typealias ResourceLimit = Ulimit
 
 /// Everything that decides how a sandbox is confined, as one value.
 ///
