@@ -1,0 +1,111 @@
+import Foundation
+import Synchronization
+
+/// A `RunRepository` kept in memory, for engine unit tests. It follows the SQLite
+/// implementation's rules (ordering, timestamps, which errors are thrown) so a test that
+/// passes here passes there too; the shared StoreTests check both.
+public final class InMemoryRunRepository: RunRepository {
+    private struct StepKey: Hashable {
+        var runID: String
+        var stepID: String
+        var fanout: Int
+    }
+
+    private struct State {
+        var runs: [String: RunRecord] = [:]
+        var steps: [StepKey: StepRecord] = [:]
+        var attempts: [StepKey: [Int: StepAttemptRecord]] = [:]
+        var events: [String: [EventRecord]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func createRun(_ run: RunRecord) throws {
+        try state.withLock { s in
+            guard s.runs[run.id] == nil else {
+                throw StoreError(.constraint, "UNIQUE constraint failed: runs.id (\(run.id))")
+            }
+            if let parent = run.parentRunID, s.runs[parent] == nil {
+                throw StoreError(.constraint, "FOREIGN KEY constraint failed: no parent run \(parent)")
+            }
+            s.runs[run.id] = run
+        }
+    }
+
+    public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
+        try state.withLock { s in
+            guard var run = s.runs[id] else { throw StoreError(.notFound, "no run with id \(id)") }
+            let time = time.storeRounded
+            run.status = status
+            if status == .running && run.startedAt == nil { run.startedAt = time }
+            if status.isTerminal { run.finishedAt = time }
+            run.error = error
+            s.runs[id] = run
+        }
+    }
+
+    public func upsertStep(_ step: StepRecord) throws {
+        try state.withLock { s in
+            try Self.requireRun(step.runID, in: s)
+            s.steps[StepKey(runID: step.runID, stepID: step.stepID, fanout: storedFanout(step.fanoutIndex))] = step
+        }
+    }
+
+    public func recordAttempt(_ attempt: StepAttemptRecord) throws {
+        try state.withLock { s in
+            try Self.requireRun(attempt.runID, in: s)
+            let key = StepKey(runID: attempt.runID, stepID: attempt.stepID, fanout: storedFanout(attempt.fanoutIndex))
+            s.attempts[key, default: [:]][attempt.attempt] = attempt
+        }
+    }
+
+    public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
+        try state.withLock { s in
+            try Self.requireRun(runID, in: s)
+            let seq = (s.events[runID]?.last?.seq ?? 0) + 1
+            s.events[runID, default: []].append(
+                EventRecord(runID: runID, seq: seq, time: time, kind: kind, payloadJSON: payloadJSON))
+            return seq
+        }
+    }
+
+    public func listRuns(_ query: RunQuery) throws -> [RunRecord] {
+        state.withLock { s in
+            let matching = s.runs.values
+                .filter { query.statuses?.contains($0.status) ?? true }
+                .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            return Array(matching.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
+        }
+    }
+
+    public func run(id: String) throws -> RunDetail? {
+        state.withLock { s in
+            guard let run = s.runs[id] else { return nil }
+            let steps = s.steps.filter { $0.key.runID == id }
+                .sorted { ($0.key.stepID, $0.key.fanout) < ($1.key.stepID, $1.key.fanout) }
+                .map(\.value)
+            return RunDetail(run: run, steps: steps)
+        }
+    }
+
+    public func attempts(runID: String, stepID: String, fanoutIndex: Int?) throws -> [StepAttemptRecord] {
+        state.withLock { s in
+            let key = StepKey(runID: runID, stepID: stepID, fanout: storedFanout(fanoutIndex))
+            return (s.attempts[key] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
+        }
+    }
+
+    public func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
+        state.withLock { s in
+            Array((s.events[runID] ?? []).filter { $0.seq > afterSeq }.prefix(max(0, limit)))
+        }
+    }
+
+    private static func requireRun(_ id: String, in s: State) throws {
+        guard s.runs[id] != nil else {
+            throw StoreError(.constraint, "FOREIGN KEY constraint failed: no run \(id)")
+        }
+    }
+}

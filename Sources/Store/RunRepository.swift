@@ -1,0 +1,48 @@
+import Foundation
+
+/// Durable state of workflow runs, as the engine and the CLI need it.
+///
+/// Synchronous on purpose: the SQLite implementation does microsecond work under a lock,
+/// and async callers can call it directly. Every method is atomic.
+public protocol RunRepository: Sendable {
+    /// Stores a new run; `.constraint` if the id exists.
+    func createRun(_ run: RunRecord) throws
+    /// Sets a run's status. Moving to `.running` sets `startedAt` (first time only); a terminal
+    /// status sets `finishedAt`. `error` replaces the stored error. `.notFound` for an unknown run.
+    func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws
+    /// Inserts or replaces the state of one step (keyed by run, step id and fan-out index).
+    /// `.constraint` if the run does not exist.
+    func upsertStep(_ step: StepRecord) throws
+    /// Records (or replaces) one attempt of a step. `.constraint` if the run does not exist.
+    func recordAttempt(_ attempt: StepAttemptRecord) throws
+    /// Appends an event and returns its sequence number in the run (1, 2, 3, …).
+    /// `.constraint` if the run does not exist.
+    func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64
+    /// Runs matching the query, newest first.
+    func listRuns(_ query: RunQuery) throws -> [RunRecord]
+    /// A run with its steps, or nil if there is none with that id.
+    func run(id: String) throws -> RunDetail?
+    /// A step's attempts, oldest first.
+    func attempts(runID: String, stepID: String, fanoutIndex: Int?) throws -> [StepAttemptRecord]
+    /// The run's events with `seq > afterSeq`, in order, at most `limit`.
+    func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord]
+}
+
+extension RunRepository {
+    public func updateRunStatus(id: String, to status: RunStatus, at time: Date = Date()) throws {
+        try updateRunStatus(id: id, to: status, at: time, error: nil)
+    }
+
+    @discardableResult
+    public func appendEvent(runID: String, kind: String, payloadJSON: String = "{}") throws -> Int64 {
+        try appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: Date())
+    }
+
+    public func events(runID: String, afterSeq: Int64 = 0) throws -> [EventRecord] {
+        try events(runID: runID, afterSeq: afterSeq, limit: Int.max)
+    }
+}
+
+/// Fan-out index as stored: -1 stands for "not fanned out" (see the schema).
+func storedFanout(_ index: Int?) -> Int { index ?? -1 }
+func fanoutFromStore(_ stored: Int) -> Int? { stored < 0 ? nil : stored }

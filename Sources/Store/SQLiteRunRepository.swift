@@ -1,0 +1,153 @@
+import Foundation
+
+/// `RunRepository` over a migrated `SQLiteDatabase`.
+public struct SQLiteRunRepository: RunRepository {
+    public let database: SQLiteDatabase
+
+    /// Wraps an already-migrated database.
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    /// Opens the database at `path`, applies the migrations, and wraps it.
+    public init(path: String) throws {
+        let database = try SQLiteDatabase(path: path)
+        try Migrator.migrate(database)
+        self.database = database
+    }
+
+    public func createRun(_ run: RunRecord) throws {
+        try database.execute("""
+            INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, status, inputs_json,
+                              parent_run_id, forked_from_step, created_at, started_at, finished_at, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [run.id, run.workflowName, run.workflowPath, run.workflowHash, run.status.rawValue, run.inputsJSON,
+                  run.parentRunID, run.forkedFromStep, run.createdAt, run.startedAt, run.finishedAt, run.error])
+    }
+
+    public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
+        let changed = try database.execute("""
+            UPDATE runs SET status = ?,
+                started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END,
+                finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
+                error = ?
+            WHERE id = ?
+            """, [status.rawValue, status == .running, time, status.isTerminal, time, error, id])
+        if changed == 0 {
+            throw StoreError(.notFound, "no run with id \(id)")
+        }
+    }
+
+    public func upsertStep(_ step: StepRecord) throws {
+        try database.execute("""
+            INSERT INTO steps (run_id, step_id, fanout_index, status, attempt, backend, sandbox_id, exit_code,
+                               output_json, output_text, output_path, started_at, finished_at, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, step_id, fanout_index) DO UPDATE SET
+                status = excluded.status, attempt = excluded.attempt, backend = excluded.backend,
+                sandbox_id = excluded.sandbox_id, exit_code = excluded.exit_code,
+                output_json = excluded.output_json, output_text = excluded.output_text,
+                output_path = excluded.output_path, started_at = excluded.started_at,
+                finished_at = excluded.finished_at, error = excluded.error
+            """, [step.runID, step.stepID, storedFanout(step.fanoutIndex), step.status.rawValue, step.attempt,
+                  step.backend, step.sandboxID, step.exitCode, step.outputJSON, step.outputText, step.outputPath,
+                  step.startedAt, step.finishedAt, step.error])
+    }
+
+    public func recordAttempt(_ a: StepAttemptRecord) throws {
+        try database.execute("""
+            INSERT OR REPLACE INTO step_attempts (run_id, step_id, fanout_index, attempt, backend, sandbox_id,
+                                                  exit_code, started_at, finished_at, duration_ms, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [a.runID, a.stepID, storedFanout(a.fanoutIndex), a.attempt, a.backend, a.sandboxID, a.exitCode,
+                  a.startedAt, a.finishedAt, a.durationMs, a.error])
+    }
+
+    public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
+        // One statement computes the next seq and inserts, inside a write transaction, so two
+        // processes appending to the same run cannot pick the same number.
+        try database.transaction { conn in
+            let rows = try conn.query("""
+                INSERT INTO events (run_id, seq, time, kind, payload_json)
+                VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4)
+                RETURNING seq
+                """, [runID, time, kind, payloadJSON])
+            guard let row = rows.first else {
+                throw StoreError(.internal, "appending an event to run \(runID) returned no sequence number")
+            }
+            return try row.get(0, as: Int64.self)
+        }
+    }
+
+    public func listRuns(_ query: RunQuery) throws -> [RunRecord] {
+        var sql = "SELECT \(Self.runColumns) FROM runs"
+        var bindings: [any SQLiteValueConvertible] = []
+        if let statuses = query.statuses {
+            if statuses.isEmpty { return [] }
+            let sorted = statuses.map(\.rawValue).sorted()
+            sql += " WHERE status IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))"
+            bindings += sorted
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        bindings += [Int64(clamping: max(0, query.limit)), Int64(clamping: max(0, query.offset))]
+        return try database.query(sql, bindings).map(Self.run(from:))
+    }
+
+    public func run(id: String) throws -> RunDetail? {
+        let (runRows, stepRows) = try database.read { conn in
+            (try conn.query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [id]),
+             try conn.query("""
+                SELECT run_id, step_id, fanout_index, status, attempt, backend, sandbox_id, exit_code, output_json,
+                       output_text, output_path, started_at, finished_at, error
+                FROM steps WHERE run_id = ? ORDER BY step_id, fanout_index
+                """, [id]))
+        }
+        guard let runRow = runRows.first else { return nil }
+        return RunDetail(run: try Self.run(from: runRow), steps: try stepRows.map { r in
+            var step = StepRecord(runID: try r.get(0), stepID: try r.get(1), fanoutIndex: fanoutFromStore(try r.get(2)),
+                                  status: StepStatus(rawValue: try r.get(3)), attempt: try r.get(4))
+            step.backend = try r.get(5)
+            step.sandboxID = try r.get(6)
+            step.exitCode = try r.get(7)
+            step.outputJSON = try r.get(8)
+            step.outputText = try r.get(9)
+            step.outputPath = try r.get(10)
+            step.startedAt = try r.get(11)
+            step.finishedAt = try r.get(12)
+            step.error = try r.get(13)
+            return step
+        })
+    }
+
+    public func attempts(runID: String, stepID: String, fanoutIndex: Int?) throws -> [StepAttemptRecord] {
+        try database.query("""
+            SELECT attempt, backend, sandbox_id, exit_code, started_at, finished_at, duration_ms, error
+            FROM step_attempts WHERE run_id = ? AND step_id = ? AND fanout_index = ? ORDER BY attempt
+            """, [runID, stepID, storedFanout(fanoutIndex)]).map { r in
+            StepAttemptRecord(runID: runID, stepID: stepID, fanoutIndex: fanoutIndex, attempt: try r.get(0),
+                              backend: try r.get(1), sandboxID: try r.get(2), exitCode: try r.get(3),
+                              startedAt: try r.get(4), finishedAt: try r.get(5), durationMs: try r.get(6),
+                              error: try r.get(7))
+        }
+    }
+
+    public func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
+        try database.query("""
+            SELECT seq, time, kind, payload_json FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?
+            """, [runID, afterSeq, Int64(clamping: max(0, limit))]).map { r in
+            EventRecord(runID: runID, seq: try r.get(0), time: try r.get(1), kind: try r.get(2), payloadJSON: try r.get(3))
+        }
+    }
+
+    private static let runColumns = """
+        id, workflow_name, workflow_path, workflow_hash, status, inputs_json, parent_run_id, forked_from_step,
+        created_at, started_at, finished_at, error
+        """
+
+    private static func run(from r: Row) throws -> RunRecord {
+        RunRecord(id: try r.get(0), workflowName: try r.get(1), workflowPath: try r.get(2), workflowHash: try r.get(3),
+                  status: RunStatus(rawValue: try r.get(4)), inputsJSON: try r.get(5), parentRunID: try r.get(6),
+                  forkedFromStep: try r.get(7), createdAt: try r.get(8), startedAt: try r.get(9),
+                  finishedAt: try r.get(10), error: try r.get(11))
+    }
+}

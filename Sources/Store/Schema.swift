@@ -1,0 +1,108 @@
+/// Sandcastle's database schema, as an ordered list of migrations.
+///
+/// Conventions: timestamps are INTEGER milliseconds since 1970 (UTC); JSON is stored as TEXT;
+/// statuses are lowercase strings so new ones need no migration. Never edit a released
+/// migration: append a new one.
+public enum Schema {
+    /// All migrations, oldest first.
+    public static let migrations: [Migration] = [v1]
+
+    /// The schema version this program writes.
+    public static var latestVersion: Int { migrations.count }
+
+    static let v1 = Migration(version: 1, name: "runs, steps, events, approvals, sandboxes", sql: """
+        CREATE TABLE runs (
+            id               TEXT PRIMARY KEY,
+            workflow_name    TEXT NOT NULL,
+            workflow_path    TEXT,
+            workflow_hash    TEXT,
+            status           TEXT NOT NULL,
+            inputs_json      TEXT NOT NULL DEFAULT '{}',
+            parent_run_id    TEXT REFERENCES runs(id) ON DELETE SET NULL,
+            forked_from_step TEXT,
+            created_at       INTEGER NOT NULL,
+            started_at       INTEGER,
+            finished_at      INTEGER,
+            error            TEXT
+        );
+        CREATE INDEX runs_by_status ON runs(status, created_at);
+        CREATE INDEX runs_by_created ON runs(created_at, id);
+        CREATE INDEX runs_by_parent ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+        -- fanout_index is -1 for a step that is not fanned out: SQLite treats NULLs as distinct
+        -- in UNIQUE constraints, so NULL would allow duplicate rows for the same step.
+        CREATE TABLE steps (
+            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step_id       TEXT NOT NULL,
+            fanout_index  INTEGER NOT NULL DEFAULT -1 CHECK (fanout_index >= -1),
+            status        TEXT NOT NULL,
+            attempt       INTEGER NOT NULL DEFAULT 0,
+            backend       TEXT,
+            sandbox_id    TEXT,
+            exit_code     INTEGER,
+            output_json   TEXT,
+            output_text   TEXT,
+            output_path   TEXT,
+            started_at    INTEGER,
+            finished_at   INTEGER,
+            error         TEXT,
+            PRIMARY KEY (run_id, step_id, fanout_index)
+        );
+        CREATE INDEX steps_by_status ON steps(status);
+
+        CREATE TABLE step_attempts (
+            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step_id       TEXT NOT NULL,
+            fanout_index  INTEGER NOT NULL DEFAULT -1 CHECK (fanout_index >= -1),
+            attempt       INTEGER NOT NULL,
+            backend       TEXT,
+            sandbox_id    TEXT,
+            exit_code     INTEGER,
+            started_at    INTEGER NOT NULL,
+            finished_at   INTEGER,
+            duration_ms   INTEGER,
+            error         TEXT,
+            PRIMARY KEY (run_id, step_id, fanout_index, attempt)
+        );
+
+        -- Append-only log that `runs logs --follow` tails; seq is per run, 1, 2, 3, …
+        CREATE TABLE events (
+            id            INTEGER PRIMARY KEY,
+            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            seq           INTEGER NOT NULL,
+            time          INTEGER NOT NULL,
+            kind          TEXT NOT NULL,
+            payload_json  TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (run_id, seq)
+        );
+
+        CREATE TABLE approvals (
+            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step_id       TEXT NOT NULL,
+            status        TEXT NOT NULL,
+            requested_at  INTEGER NOT NULL,
+            decided_by    TEXT,
+            decided_at    INTEGER,
+            comment       TEXT,
+            timeout_at    INTEGER,
+            PRIMARY KEY (run_id, step_id)
+        );
+        CREATE INDEX approvals_pending ON approvals(timeout_at) WHERE status = 'pending';
+
+        CREATE TABLE sandboxes (
+            id            TEXT PRIMARY KEY,
+            container_id  TEXT,
+            image         TEXT NOT NULL,
+            profile       TEXT NOT NULL,
+            status        TEXT NOT NULL,
+            created_at    INTEGER NOT NULL,
+            expires_at    INTEGER,
+            api_key_id    TEXT,
+            workspace     TEXT
+        );
+        CREATE INDEX sandboxes_by_status ON sandboxes(status);
+        CREATE INDEX sandboxes_by_expiry ON sandboxes(expires_at) WHERE expires_at IS NOT NULL;
+        CREATE INDEX sandboxes_by_key ON sandboxes(api_key_id) WHERE api_key_id IS NOT NULL;
+        CREATE UNIQUE INDEX sandboxes_by_container ON sandboxes(container_id) WHERE container_id IS NOT NULL;
+        """)
+}
