@@ -51,8 +51,11 @@ let package = Package(
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(name: "Isolation", dependencies: ["Sandbox", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol"],
                 swiftSettings: strict),
+        // The engine runs workflows on any sandbox backend and persists every state change.
+        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", "DockerEngine"],
+                swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow",
+            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -69,5 +72,7 @@ let package = Package(
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DockerEngine", "RunnerClient"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "DockerEngine",
+                                                        "RunnerClient", "RunnerProtocol"]),
     ]
 )

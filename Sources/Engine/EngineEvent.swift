@@ -1,0 +1,64 @@
+import Foundation
+import Store
+import Workflow
+
+/// What the engine reports while a run goes on, for a progress view or a line log.
+///
+/// The same facts are persisted as events in the ``RunRepository``; these are the live copy.
+public enum EngineEvent: Sendable {
+    case runStarted(runID: String, workflow: String)
+    /// An attempt of a step (or of one fan-out item) began.
+    case stepStarted(step: String, index: Int?, attempt: Int)
+    /// An attempt failed; `willRetry` says whether another one follows after `retryDelay`.
+    case attemptFailed(step: String, index: Int?, attempt: Int, error: String, outputTail: String,
+                       willRetry: Bool, retryDelay: Duration?)
+    /// A step ended for good: completed, failed, skipped or cancelled.
+    case stepFinished(step: String, status: StepStatus, duration: Duration?, error: String?, outputTail: String?)
+    case runFinished(runID: String, status: RunStatus, error: String?)
+}
+
+/// How one run ended.
+public struct RunOutcome: Sendable {
+    public var runID: String
+    public var status: RunStatus
+    public var error: String?
+    /// Results of the steps that finished (completed, failed or skipped), by id.
+    public var steps: [String: StepResult]
+    /// The workflow's `outputs`, when the run completed.
+    public var outputs: [String: JSONValue]
+
+    public var completed: Bool { status == .completed }
+}
+
+/// The engine's knobs.
+public struct EngineConfiguration: Sendable {
+    /// At most this many step executions (fan-out items count one each) at once in one run.
+    public var maxConcurrentStepsPerRun: Int
+    /// How many bytes of a failed step's output go into its event and error report.
+    public var outputTailBytes: Int
+    /// Output beyond this is dropped by the runner (0: the runner's default).
+    public var maxOutputBytes: UInt64
+    /// What `{env.X}` reads.
+    public var environment: [String: String]
+    /// Removes a run's shared workspace volume once its last sandbox is gone; nil keeps it.
+    public var removeWorkspace: (@Sendable (String) async -> Void)?
+    /// Labels added to every sandbox of the run (the run id label is always added).
+    public var labels: [String: String]
+
+    public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
+                environment: [String: String] = [:], removeWorkspace: (@Sendable (String) async -> Void)? = nil,
+                labels: [String: String] = [:]) {
+        self.maxConcurrentStepsPerRun = maxConcurrentStepsPerRun
+        self.outputTailBytes = outputTailBytes
+        self.maxOutputBytes = maxOutputBytes
+        self.environment = environment
+        self.removeWorkspace = removeWorkspace
+        self.labels = labels
+    }
+}
+
+/// Labels the engine puts on its sandboxes, so leaks can be found by run.
+public enum EngineLabels {
+    public static let run = "sandcastle.run"
+    public static let step = "sandcastle.step"
+}

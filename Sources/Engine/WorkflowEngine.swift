@@ -1,0 +1,583 @@
+import Foundation
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+import Store
+import Workflow
+
+/// Runs validated workflows on a ``SandboxBackend``, persisting every state change in a
+/// ``RunRepository`` before acting on it.
+///
+/// Scheduling: a step starts as soon as its dependencies are done (``DependencyTracker``, no
+/// layer barrier), bounded by a global limit shared by all runs of this engine and a per-run
+/// limit. Each step (each fan-out item) gets a fresh sandbox mounting the run's workspace
+/// volume, and the sandbox is destroyed after the step whatever happened.
+///
+/// Not supported yet: `type: approval`, `type: sub_workflow` and `session:`. A run using them
+/// fails up front with ``EngineError/Code/unsupported`` before any sandbox is created.
+public actor WorkflowEngine {
+    public let backend: any SandboxBackend
+    public let repository: any RunRepository
+    public let configuration: EngineConfiguration
+    /// Shared by every run of this engine (and of any engine given the same semaphore).
+    public let globalLimit: AsyncSemaphore
+    private let onEvent: @Sendable (EngineEvent) -> Void
+
+    public init(backend: any SandboxBackend, repository: any RunRepository,
+                configuration: EngineConfiguration = EngineConfiguration(),
+                globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
+                onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
+        self.backend = backend
+        self.repository = repository
+        self.configuration = configuration
+        self.globalLimit = globalLimit
+        self.onEvent = onEvent
+    }
+
+    /// A fresh run id: lowercase hex, valid in Docker volume and label names.
+    public static func makeRunID() -> String {
+        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16).description
+    }
+
+    /// The shared workspace volume of a run.
+    public static func workspaceName(runID: String) -> String { "sandcastle-run-\(runID)" }
+
+    /// Runs `workflow` once to the end (or until the calling task is cancelled).
+    ///
+    /// - Returns: how the run ended; a failed or cancelled run is an outcome, not an error.
+    /// - Throws: ``EngineError`` `.invalidInputs` before anything is stored, `.persistence` when
+    ///   the repository fails (the run cannot go on durably).
+    public func run(_ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
+                    runID: String = WorkflowEngine.makeRunID()) async throws -> RunOutcome {
+        let bound = InputBinder.bind(workflow, provided: inputs)
+        let inputErrors = bound.diagnostics.filter { $0.severity == .error }
+        guard inputErrors.isEmpty else {
+            throw EngineError(.invalidInputs, inputErrors.map(\.description).joined(separator: "\n"))
+        }
+        let inputsJSON = JSONValue.object(bound.values).jsonText
+        try persist {
+            try repository.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
+                                               inputsJSON: inputsJSON))
+            for step in workflow.steps {
+                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .pending))
+            }
+        }
+        if let problem = Self.unsupportedFeature(in: workflow) {
+            // Failing before the first sandbox is better than silently skipping a gate.
+            try finishRun(runID, status: .failed, error: problem, steps: [:], outputs: [:])
+            return RunOutcome(runID: runID, status: .failed, error: problem, steps: [:], outputs: [:])
+        }
+        try persist {
+            try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
+            try repository.appendEvent(runID: runID, kind: "run_started",
+                                       payloadJSON: JSONValue.object(["workflow": .string(workflow.name)]).jsonText)
+        }
+        onEvent(.runStarted(runID: runID, workflow: workflow.name))
+
+        let context = TemplateContext(runID: runID, inputs: bound.values, environment: configuration.environment)
+        let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
+        let scheduled = try await schedule(workflow, runID: runID, context: context, runLimit: runLimit)
+
+        if let removeWorkspace = configuration.removeWorkspace {
+            // Every sandbox of the run is gone by now (each step destroys its own), so the volume is free.
+            let name = Self.workspaceName(runID: runID)
+            await Task.detached { await removeWorkspace(name) }.value
+        }
+
+        var status = RunStatus.completed
+        var error: String?
+        var outputs: [String: JSONValue] = [:]
+        if scheduled.cancelled {
+            status = .cancelled
+            error = "the run was cancelled"
+        } else if let failure = scheduled.failure {
+            status = .failed
+            error = failure
+        } else {
+            do {
+                outputs = try workflow.resolveOutputs(in: scheduled.context)
+            } catch {
+                status = .failed
+                outputs = [:]
+                return try finishing(runID, status: status, error: "outputs: \(error.message)", context: scheduled.context)
+            }
+        }
+        try finishRun(runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
+        return RunOutcome(runID: runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
+    }
+
+    private func finishing(_ runID: String, status: RunStatus, error: String, context: TemplateContext) throws -> RunOutcome {
+        try finishRun(runID, status: status, error: error, steps: context.steps, outputs: [:])
+        return RunOutcome(runID: runID, status: status, error: error, steps: context.steps, outputs: [:])
+    }
+
+    private func finishRun(_ runID: String, status: RunStatus, error: String?, steps: [String: StepResult],
+                           outputs: [String: JSONValue]) throws {
+        var payload: [String: JSONValue] = ["status": .string(status.rawValue), "outputs": .object(outputs)]
+        if let error { payload["error"] = .string(error) }
+        try persist {
+            try repository.appendEvent(runID: runID, kind: "run_finished", payloadJSON: JSONValue.object(payload).jsonText)
+            try repository.updateRunStatus(id: runID, to: status, at: Date(), error: error)
+        }
+        onEvent(.runFinished(runID: runID, status: status, error: error))
+    }
+
+    /// The first feature of `workflow` the engine cannot run, as a message for the user.
+    static func unsupportedFeature(in workflow: WorkflowDefinition) -> String? {
+        for step in workflow.steps {
+            if step.kind != .run {
+                return "step `\(step.id)` (\(step.location)): `type: \(step.kind)` steps are not supported by the engine yet"
+            }
+            if let session = step.sandbox.session {
+                return "step `\(step.id)` (\(session.location)): `session:` is not supported by the engine yet"
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Scheduling
+
+    private struct Scheduled {
+        var context: TemplateContext
+        var failure: String?
+        var cancelled: Bool
+    }
+
+    /// What a step's task reports back to the scheduler.
+    private struct StepCompletion: Sendable {
+        var stepID: String
+        var status: StepStatus
+        var result: StepResult
+        var duration: Duration
+        var outputTail: String?
+    }
+
+    private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
+                          runLimit: AsyncSemaphore) async throws -> Scheduled {
+        var tracker = DependencyTracker(graph: WorkflowGraph(workflow))
+        var context = initial
+        var failure: String?
+        var cancelled = false
+        let backend = self.backend
+        let repository = self.repository
+        let configuration = self.configuration
+        let globalLimit = self.globalLimit
+        let onEvent = self.onEvent
+
+        try await withThrowingTaskGroup(of: StepCompletion.self) { group in
+            var running = 0
+            while true {
+                if Task.isCancelled && !cancelled {
+                    cancelled = true
+                    group.cancelAll()
+                }
+                // Start everything that is ready; `when: false` finishes at once and may make more ready.
+                var startedSomething = true
+                while startedSomething && !cancelled {
+                    startedSomething = false
+                    for id in tracker.readySteps {
+                        guard let step = workflow.step(id) else { continue }
+                        tracker.markStarted(id)
+                        startedSomething = true
+                        if let when = step.when {
+                            let shouldRun: Bool
+                            do throws(WorkflowError) {
+                                shouldRun = try when.evaluate(in: context)
+                            } catch {
+                                let completion = StepCompletion(stepID: id, status: .failed,
+                                                                result: StepResult(output: .null, status: .failed, error: error.message),
+                                                                duration: .zero, outputTail: nil)
+                                try self.record(completion, runID: runID)
+                                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                                      context: &context, failure: &failure)
+                                continue
+                            }
+                            if !shouldRun {
+                                let completion = StepCompletion(stepID: id, status: .skipped,
+                                                                result: StepResult(output: .null, status: .skipped),
+                                                                duration: .zero, outputTail: nil)
+                                try self.record(completion, runID: runID, reason: "when: \(when.source) is false")
+                                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                                      context: &context, failure: &failure)
+                                continue
+                            }
+                        }
+                        let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step), context: context,
+                                          backend: backend, repository: repository, configuration: configuration,
+                                          globalLimit: globalLimit, runLimit: runLimit, onEvent: onEvent)
+                        running += 1
+                        group.addTask { await job.execute() }
+                    }
+                }
+                if running == 0 { break }
+                let completion: StepCompletion?
+                do {
+                    completion = try await group.next()
+                } catch {
+                    // Step tasks do not throw; a cancelled wait means the run was cancelled.
+                    cancelled = true
+                    group.cancelAll()
+                    continue
+                }
+                guard let completion else { break }
+                running -= 1
+                guard let step = workflow.step(completion.stepID) else { continue }
+                var recorded = completion
+                if completion.status == .failed, workflow.settings(for: step).onFailure == .skip {
+                    // The docs promise `on_failure: skip` leaves the step itself `skipped` (with its error kept).
+                    recorded.status = .skipped
+                }
+                try self.record(recorded, runID: runID)
+                // A step cancelled because another aborted the run does not make the run "cancelled".
+                if completion.status == .cancelled && !tracker.isAborted { cancelled = true }
+                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                      context: &context, failure: &failure)
+                if tracker.isAborted { group.cancelAll() }
+            }
+        }
+        if cancelled {
+            // Steps that never started are cancelled with the run; persist that so nothing looks pending.
+            for id in tracker.graph.ids where tracker.states[id] == .pending {
+                try persist { try repository.upsertStep(StepRecord(runID: runID, stepID: id, status: .cancelled)) }
+            }
+        }
+        return Scheduled(context: context, failure: failure, cancelled: cancelled)
+    }
+
+    /// Applies a finished step to the tracker and the template context (after it was persisted).
+    private func apply(_ completion: StepCompletion, step: StepDefinition, workflow: WorkflowDefinition, runID: String,
+                       tracker: inout DependencyTracker, context: inout TemplateContext, failure: inout String?) {
+        let outcome: DependencyTracker.Outcome
+        var result = completion.result
+        switch completion.status {
+        case .completed: outcome = .completed
+        case .skipped where completion.result.status == .skipped: outcome = .skipped
+        case .skipped: outcome = .pruned
+        case .cancelled: outcome = .failedAborting
+        default:
+            switch workflow.settings(for: step).onFailure {
+            case .abort:
+                outcome = .failedAborting
+                failure = failure ?? "step `\(step.id)` failed: \(result.error ?? "unknown error")"
+            case .skip:
+                outcome = .pruned
+                result = StepResult(output: .null, status: .skipped, error: result.error, exitCode: result.exitCode)
+            case .continue:
+                outcome = .failedContinuing
+            }
+        }
+        context.steps[step.id] = result
+        let (_, pruned) = tracker.markFinished(step.id, outcome)
+        for id in pruned {
+            context.steps[id] = StepResult(output: .null, status: .skipped)
+            let reason = "skipped because `\(step.id)` failed with on_failure: skip"
+            do {
+                try persist {
+                    try repository.upsertStep(StepRecord(runID: runID, stepID: id, status: .skipped, finishedAt: Date(), error: reason))
+                    _ = try repository.appendEvent(runID: runID, kind: "step_skipped",
+                                                   payloadJSON: JSONValue.object(["step": .string(id), "reason": .string(reason)]).jsonText)
+                }
+            } catch {
+                // The run cannot be trusted to resume from state it failed to write: end it.
+                failure = failure ?? "\(error)"
+            }
+            onEvent(.stepFinished(step: id, status: .skipped, duration: nil, error: reason, outputTail: nil))
+        }
+    }
+
+    /// Persists a step's final state and its event, then reports it.
+    private func record(_ completion: StepCompletion, runID: String, reason: String? = nil) throws {
+        let status = completion.status
+        let output = completion.result.output
+        var payload: [String: JSONValue] = ["step": .string(completion.stepID), "status": .string(status.rawValue),
+                                            "duration_ms": .integer(Self.milliseconds(completion.duration))]
+        if let error = completion.result.error { payload["error"] = .string(error) }
+        if let reason { payload["reason"] = .string(reason) }
+        if let tail = completion.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
+        if status == .completed { payload["output"] = output }
+        let outputText: String? = if case .string(let text) = output { text } else { nil }
+        let outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
+        try persist {
+            try repository.upsertStep(StepRecord(
+                runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
+                outputJSON: outputJSON, outputText: outputText, finishedAt: Date(), error: completion.result.error ?? reason))
+            try repository.appendEvent(runID: runID, kind: "step_finished", payloadJSON: JSONValue.object(payload).jsonText)
+        }
+        onEvent(.stepFinished(step: completion.stepID, status: status, duration: completion.duration,
+                              error: completion.result.error ?? reason, outputTail: completion.outputTail))
+    }
+
+    private func persist(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            throw EngineError(.persistence, "cannot record the run's state: \(error)", cause: error)
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+
+    // MARK: - One step
+
+    /// Everything a step's task needs, copied out of the actor so steps run in parallel.
+    private struct StepJob: Sendable {
+        var runID: String
+        var step: StepDefinition
+        var settings: ResolvedStepSettings
+        var context: TemplateContext
+        var backend: any SandboxBackend
+        var repository: any RunRepository
+        var configuration: EngineConfiguration
+        var globalLimit: AsyncSemaphore
+        var runLimit: AsyncSemaphore
+        var onEvent: @Sendable (EngineEvent) -> Void
+
+        /// One item's (or the plain step's) final result.
+        struct ItemResult: Sendable {
+            var status: StepStatus
+            var output: JSONValue
+            var exitCode: Int?
+            var error: String?
+            var outputTail: String?
+        }
+
+        func execute() async -> StepCompletion {
+            let clock = ContinuousClock()
+            let start = clock.now
+            guard let fanOut = step.fanOut else {
+                let item = await executeItem(index: nil, context: context)
+                return completion(from: [item], fannedOut: false, duration: clock.now - start)
+            }
+            let items: [JSONValue]
+            do {
+                items = try fanOut.items(in: context)
+            } catch {
+                return StepCompletion(stepID: step.id, status: .failed,
+                                      result: StepResult(output: .null, status: .failed, error: error.message),
+                                      duration: clock.now - start, outputTail: nil)
+            }
+            // `max_concurrency` bounds this step's items; the run and global limits still apply to each.
+            let itemLimit = AsyncSemaphore(limit: fanOut.maxConcurrency ?? items.count)
+            let results = await withTaskGroup(of: (Int, ItemResult).self) { group in
+                for (index, value) in items.enumerated() {
+                    let itemContext = context.withItem(value, index: index)
+                    group.addTask {
+                        do {
+                            return (index, try await itemLimit.withSlot { await executeItem(index: index, context: itemContext) })
+                        } catch {
+                            return (index, ItemResult(status: .cancelled, output: .null, error: "cancelled"))
+                        }
+                    }
+                }
+                var collected = [ItemResult?](repeating: nil, count: items.count)
+                for await (index, result) in group { collected[index] = result }
+                return collected.compactMap { $0 }
+            }
+            return completion(from: results, fannedOut: true, duration: clock.now - start)
+        }
+
+        private func completion(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> StepCompletion {
+            let output: JSONValue = fannedOut ? .array(items.map(\.output)) : (items.first?.output ?? .null)
+            if items.contains(where: { $0.status == .cancelled }) {
+                return StepCompletion(stepID: step.id, status: .cancelled,
+                                      result: StepResult(output: .null, status: .failed, error: "cancelled"),
+                                      duration: duration, outputTail: nil)
+            }
+            if let failedIndex = items.firstIndex(where: { $0.status != .completed }) {
+                let failed = items[failedIndex]
+                let error = fannedOut ? "item \(failedIndex): \(failed.error ?? "failed")" : (failed.error ?? "failed")
+                return StepCompletion(stepID: step.id, status: .failed,
+                                      result: StepResult(output: .null, status: .failed, error: error, exitCode: failed.exitCode),
+                                      duration: duration, outputTail: failed.outputTail)
+            }
+            return StepCompletion(stepID: step.id, status: .completed,
+                                  result: StepResult(output: output, status: .completed, exitCode: fannedOut ? 0 : items.first?.exitCode),
+                                  duration: duration, outputTail: nil)
+        }
+
+        /// Runs the step (or one item) with its retries, each attempt in a fresh sandbox.
+        func executeItem(index: Int?, context: TemplateContext) async -> ItemResult {
+            guard let configuration = step.configuration(as: RunStepConfiguration.self) else {
+                return ItemResult(status: .failed, output: .null, error: "step kind `\(step.kind)` cannot run in a sandbox")
+            }
+            // Values reach the shell only as environment variables: the command holds `"${SC_…}"` expansions.
+            let rendered: RenderedCommand
+            var environment: [String: String]
+            do {
+                rendered = try TemplateRenderer.renderCommand(configuration.command, context: context)
+                environment = try TemplateRenderer.renderEnvironment(settings.environment, context: context)
+            } catch {
+                return ItemResult(status: .failed, output: .null, error: error.message)
+            }
+            environment.merge(rendered.environment) { _, rendered in rendered }
+            environment["SANDCASTLE_RUN_ID"] = runID
+            environment["SANDCASTLE_STEP_ID"] = step.id
+
+            let policy = settings.retry
+            var attempt = 0
+            while true {
+                attempt += 1
+                if Task.isCancelled { return ItemResult(status: .cancelled, output: .null, error: "cancelled") }
+                let result = await runAttempt(attempt, index: index, command: rendered.command, environment: environment)
+                if result.status == .completed || result.status == .cancelled || attempt >= policy.maxAttempts {
+                    return result
+                }
+                let delay = policy.delay(afterAttempt: attempt)
+                do {
+                    // Recorded before it is acted on: a retry nobody can see later is not retried.
+                    _ = try repository.appendEvent(runID: runID, kind: "retry_scheduled", payloadJSON: JSONValue.object([
+                        "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null,
+                        "attempt": .integer(attempt), "delay_ms": .integer(WorkflowEngine.milliseconds(delay)),
+                    ]).jsonText)
+                } catch {
+                    return ItemResult(status: .failed, output: .null, error: "cannot record the retry: \(error)")
+                }
+                onEvent(.attemptFailed(step: step.id, index: index, attempt: attempt, error: result.error ?? "failed",
+                                       outputTail: result.outputTail ?? "", willRetry: true, retryDelay: delay))
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return ItemResult(status: .cancelled, output: .null, error: "cancelled")
+                }
+            }
+        }
+
+        /// One attempt: take the concurrency slots, persist the start, create the sandbox, run, destroy.
+        private func runAttempt(_ attempt: Int, index: Int?, command: String, environment: [String: String]) async -> ItemResult {
+            do {
+                try await runLimit.acquire()
+            } catch {
+                return ItemResult(status: .cancelled, output: .null, error: "cancelled")
+            }
+            defer { runLimit.release() }
+            do {
+                try await globalLimit.acquire()
+            } catch {
+                return ItemResult(status: .cancelled, output: .null, error: "cancelled")
+            }
+            defer { globalLimit.release() }
+
+            let startedAt = Date()
+            let clock = ContinuousClock()
+            let start = clock.now
+            do {
+                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
+                                                     attempt: attempt, backend: backend.name, startedAt: startedAt))
+                try repository.recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
+                                                               attempt: attempt, backend: backend.name, startedAt: startedAt))
+                try repository.appendEvent(runID: runID, kind: "step_started", payloadJSON: JSONValue.object([
+                    "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
+                ]).jsonText)
+            } catch {
+                // Without a durable record of the start the step must not run.
+                return ItemResult(status: .failed, output: .null, error: "cannot record the step's start: \(error)")
+            }
+            onEvent(.stepStarted(step: step.id, index: index, attempt: attempt))
+
+            var labels = self.configuration.labels
+            labels[EngineLabels.run] = runID
+            labels[EngineLabels.step] = step.id
+            let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: environment,
+                                   workspace: WorkflowEngine.workspaceName(runID: runID), labels: labels)
+            let timeoutMs = UInt32(clamping: max(1, WorkflowEngine.milliseconds(settings.timeout)))
+            let request = ShellExecRequest(command: command, timeoutMilliseconds: timeoutMs,
+                                           maxOutputBytes: self.configuration.maxOutputBytes)
+
+            var sandboxID: String?
+            let outcome: ItemResult
+            do {
+                let sandbox = try await backend.create(spec)
+                sandboxID = sandbox.id
+                let collected: Result<CollectedOutput, any Error>
+                do {
+                    let process = try await sandbox.execute(request)
+                    collected = .success(try await withTaskCancellationHandler {
+                        try await process.collect()
+                    } onCancel: {
+                        Task { try? await process.cancel() }
+                    })
+                } catch {
+                    collected = .failure(error)
+                }
+                // Detached so a cancelled step still removes its sandbox.
+                await Task.detached { try? await sandbox.destroy() }.value
+                outcome = interpret(try collected.get())
+            } catch {
+                outcome = Task.isCancelled
+                    ? ItemResult(status: .cancelled, output: .null, error: "cancelled")
+                    : ItemResult(status: .failed, output: .null, error: "\(error)")
+            }
+            let finishedAt = Date()
+            var persistenceError: (any Error)?
+            do {
+                try repository.recordAttempt(StepAttemptRecord(
+                runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backend.name,
+                sandboxID: sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
+                durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error))
+            } catch {
+                persistenceError = error
+            }
+            var payload: [String: JSONValue] = [
+                "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
+                "status": .string(outcome.status.rawValue),
+            ]
+            if let error = outcome.error { payload["error"] = .string(error) }
+            if let tail = outcome.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
+            do {
+                _ = try repository.appendEvent(runID: runID, kind: "attempt_finished", payloadJSON: JSONValue.object(payload).jsonText)
+            } catch {
+                persistenceError = persistenceError ?? error
+            }
+            if index != nil {
+                // A fan-out item's own row; the step's row is written by the scheduler.
+                do {
+                    try repository.upsertStep(StepRecord(
+                    runID: runID, stepID: step.id, fanoutIndex: index, status: outcome.status, attempt: attempt,
+                    backend: backend.name, sandboxID: sandboxID, exitCode: outcome.exitCode,
+                    outputJSON: outcome.status == .completed ? outcome.output.jsonText : nil,
+                    startedAt: startedAt, finishedAt: finishedAt, error: outcome.error))
+                } catch {
+                    persistenceError = persistenceError ?? error
+                }
+            }
+            // An attempt whose result could not be recorded does not count as done: the run
+            // could not be resumed from it.
+            if let persistenceError {
+                return ItemResult(status: .failed, output: .null, exitCode: outcome.exitCode,
+                                  error: "cannot record the attempt: \(persistenceError)", outputTail: outcome.outputTail)
+            }
+            return outcome
+        }
+
+        /// Turns a finished process into a result: exit 0 within the time limit is success.
+        private func interpret(_ output: CollectedOutput) -> ItemResult {
+            let tail = Self.tail(of: output, bytes: configuration.outputTailBytes)
+            let exitCode = Int(output.exitCode)
+            if output.result.timedOut {
+                return ItemResult(status: .failed, output: .null, exitCode: exitCode,
+                                  error: "timed out after \(DurationParser.format(settings.timeout))", outputTail: tail)
+            }
+            if output.result.cancelled || Task.isCancelled {
+                return ItemResult(status: .cancelled, output: .null, exitCode: exitCode, error: "cancelled", outputTail: tail)
+            }
+            guard exitCode == 0 else {
+                return ItemResult(status: .failed, output: .null, exitCode: exitCode,
+                                  error: "exit code \(exitCode)", outputTail: tail)
+            }
+            return ItemResult(status: .completed, output: StepResult.output(fromStdout: output.stdoutText),
+                              exitCode: 0, outputTail: tail)
+        }
+
+        /// The last bytes of stdout and stderr, for error reports.
+        static func tail(of output: CollectedOutput, bytes: Int) -> String {
+            func last(_ data: [UInt8]) -> String { String(decoding: data.suffix(max(0, bytes)), as: UTF8.self) }
+            var parts: [String] = []
+            if !output.stdout.isEmpty { parts.append(last(output.stdout)) }
+            if !output.stderr.isEmpty { parts.append(last(output.stderr)) }
+            return parts.joined(separator: parts.count > 1 && !(parts[0].hasSuffix("\n")) ? "\n" : "")
+        }
+    }
+}

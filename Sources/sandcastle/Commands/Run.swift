@@ -1,0 +1,145 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Sandbox
+import Store
+import Workflow
+
+/// `sandcastle run wf.yaml [-i k=v …] [--data-dir DIR]`
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a workflow: each step in a fresh hardened sandbox, every state change recorded.",
+        discussion: """
+            Validates the file first (printing problems like `sandcastle validate`), then runs it on \
+            Docker and prints a line per step. State goes to <data-dir>/sandcastle.sqlite. Exits 0 \
+            only when the run completed. Ctrl-C cancels the run and removes its sandboxes.
+            """)
+
+    @Argument(help: "The workflow YAML file.")
+    var file: String
+
+    @Option(name: [.customShort("i"), .customLong("input")], help: "An input value KEY=VALUE (repeatable).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("data-dir"), help: "Where state lives (default: $SANDCASTLE_DATA_DIR, else ./data).")
+    var dataDirectory: String?
+
+    func run() async throws {
+        let result = WorkflowLoader().load(path: file)
+        var diagnostics = result.diagnostics
+        var provided: [String: InputValue] = [:]
+        do {
+            provided = try InputBinder.parseAssignments(inputs)
+        } catch {
+            diagnostics += error.diagnostics
+        }
+        if let workflow = result.workflow {
+            diagnostics += InputBinder.bind(workflow, provided: provided).diagnostics
+        }
+        DiagnosticPrinter().print(diagnostics)
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        guard let workflow = result.workflow, errors == 0 else {
+            Console.error("\(file): \(errors) error\(errors == 1 ? "" : "s"); nothing was run")
+            throw ExitCode(1)
+        }
+
+        let environment = ProcessInfo.processInfo.environment
+        let directory = dataDirectory ?? environment["SANDCASTLE_DATA_DIR"] ?? "./data"
+        let repository: SQLiteRunRepository
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            repository = try SQLiteRunRepository(path: (directory as NSString).appendingPathComponent("sandcastle.sqlite"))
+        } catch {
+            Console.error("sandcastle: cannot open the state database in \(directory): \(error)")
+            throw ExitCode(1)
+        }
+        let backend: DockerSandboxBackend
+        do {
+            backend = try await DockerSandboxBackend.fromEnvironment()
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        let log = LineLog()
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(environment: environment,
+                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
+            onEvent: { log.print($0) })
+        let runID = WorkflowEngine.makeRunID()
+        Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
+
+        // Ctrl-C cancels the run: the engine destroys the sandboxes and records `cancelled`.
+        let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
+        let work = Task { try await engine.run(workflow, inputs: provided, runID: runID) }
+        let watcher = Task {
+            for await signo in signals {
+                Console.error("\nsandcastle: signal \(signo), cancelling run \(runID)…")
+                work.cancel()
+            }
+        }
+        defer { watcher.cancel() }
+        let outcome: RunOutcome
+        do {
+            outcome = try await work.value
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        switch outcome.status {
+        case .completed:
+            Console.print("run \(runID) completed")
+            for (name, value) in outcome.outputs.sorted(by: { $0.key < $1.key }) {
+                Console.print("  output \(name) = \(value.jsonText)")
+            }
+        case .cancelled:
+            Console.error("run \(runID) cancelled")
+            throw ExitCode(130)
+        default:
+            Console.error("run \(runID) \(outcome.status): \(outcome.error ?? "unknown error")")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Prints engine events as plain lines (the terminal progress view comes later).
+final class LineLog: Sendable {
+    func print(_ event: EngineEvent) {
+        switch event {
+        case .runStarted:
+            break
+        case .stepStarted(let step, let index, let attempt):
+            Console.print("▶ \(label(step, index)) started" + (attempt > 1 ? " (attempt \(attempt))" : ""))
+        case .attemptFailed(let step, let index, let attempt, let error, let tail, _, let delay):
+            Console.print("↻ \(label(step, index)) attempt \(attempt) failed: \(error); retrying"
+                + (delay.map { " in \(DurationParser.format($0))" } ?? ""))
+            printTail(tail)
+        case .stepFinished(let step, let status, let duration, let error, let tail):
+            let took = duration.map { " in \(Self.format($0))" } ?? ""
+            switch status {
+            case .completed:
+                Console.print("✔ \(step) finished\(took)")
+            case .skipped:
+                Console.print("– \(step) skipped" + (error.map { ": \($0)" } ?? ""))
+            default:
+                Console.print("✘ \(step) \(status)\(took): \(error ?? "unknown error")")
+                printTail(tail ?? "")
+            }
+        case .runFinished:
+            break
+        }
+    }
+
+    private func label(_ step: String, _ index: Int?) -> String { index.map { "\(step)[\($0)]" } ?? step }
+
+    private func printTail(_ tail: String) {
+        let lines = tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(20)
+        for line in lines where !line.isEmpty { Console.print("    | \(line)") }
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return String(format: "%.2fs", seconds)
+    }
+}

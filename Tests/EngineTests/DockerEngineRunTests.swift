@@ -1,0 +1,51 @@
+import DockerEngine
+import Foundation
+import Sandbox
+import Store
+import Testing
+import Workflow
+@testable import Engine
+
+/// The engine on real Docker sandboxes and SQLite. No skip path: without an engine this fails.
+@Suite struct DockerWorkflowRunTests {
+    @Test func threeStepsShareTheWorkspaceAndLeaveNothingBehind() async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let repository = try SQLiteRunRepository(path: directory.appendingPathComponent("sandcastle.sqlite").path)
+        let wf = try workflow("""
+            name: shared-workspace
+            defaults: {image: base, timeout: 60s}
+            steps:
+              - id: a
+                run: echo "written by a" > shared.txt && echo 'from-a $(touch /tmp/pwned)'
+              - id: b
+                depends_on: [a]
+                run: cat shared.txt
+              - id: c
+                depends_on: [a]
+                run: echo "c got {steps.a.output}" && test ! -e /tmp/pwned
+            """)
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }))
+        let outcome = try await engine.run(wf)
+
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["a"]?.output == "from-a $(touch /tmp/pwned)")
+        #expect(outcome.steps["b"]?.output == "written by a")
+        #expect(outcome.steps["c"]?.output == "c got from-a $(touch /tmp/pwned)")
+
+        let detail = try #require(try repository.run(id: outcome.runID))
+        #expect(detail.run.status == .completed)
+        #expect(detail.steps.map(\.status) == [.completed, .completed, .completed])
+
+        let containers = try await backend.docker.listContainers(
+            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(outcome.runID)"]))
+        #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
+        // By name, not only by label: the run's volume must be gone whatever labels it had.
+        let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: outcome.runID)]]))
+        #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
+    }
+}
