@@ -23,7 +23,8 @@ TAGS = dict(hello=0x01, shellExec=0x10, spawn=0x11, ptyOpen=0x12, input=0x13, re
 NAMES = {v: k for k, v in TAGS.items()}
 CHUNK = 128 * 1024
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_BINARY = os.path.join(HERE, "..", "..", ".build-runner", "release", "sandcastle-runner")
+# $SANDCASTLE_RUNNER (set by scripts/test), else the release build of this checkout.
+DEFAULT_BINARY = os.environ.get("SANDCASTLE_RUNNER") or os.path.join(HERE, "..", "..", ".build", "release", "sandcastle-runner")
 
 
 def s(text):
