@@ -18,6 +18,8 @@ public struct EngineError: Error, CustomStringConvertible {
         public static let cancelled = Code(rawValue: "cancelled")
         /// A step failed and its `on_failure` stopped the run.
         public static let stepFailed = Code(rawValue: "step_failed")
+        /// `resume` refused: unknown or finished run, or its workflow file changed.
+        public static let notResumable = Code(rawValue: "not_resumable")
         public static let `internal` = Code(rawValue: "internal")
     }
 

@@ -57,6 +57,7 @@ public actor WorkflowEngine {
         let inputsJSON = JSONValue.object(bound.values).jsonText
         try persist {
             try repository.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
+                                               workflowHash: Self.contentHash(ofFile: workflow.file),
                                                inputsJSON: inputsJSON))
             for step in workflow.steps {
                 try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .pending))
@@ -75,8 +76,15 @@ public actor WorkflowEngine {
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
 
         let context = TemplateContext(runID: runID, inputs: bound.values, environment: configuration.environment)
+        return try await execute(workflow, runID: runID, context: context,
+                                 tracker: DependencyTracker(graph: WorkflowGraph(workflow)))
+    }
+
+    /// Schedules the steps the tracker has not finished, then cleans up and records the end of the run.
+    private func execute(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
+                         tracker: DependencyTracker) async throws -> RunOutcome {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
-        let scheduled = try await schedule(workflow, runID: runID, context: context, runLimit: runLimit)
+        let scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit)
 
         if let removeWorkspace = configuration.removeWorkspace {
             // Every sandbox of the run is gone by now (each step destroys its own), so the volume is free.
@@ -104,6 +112,97 @@ public actor WorkflowEngine {
         }
         try finishRun(runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
         return RunOutcome(runID: runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
+    }
+
+    /// Continues an unfinished run (`pending` or `running`, e.g. after the process was killed)
+    /// from its persisted state.
+    ///
+    /// Completed and skipped steps are not run again: their recorded outputs feed the templates of
+    /// the steps that follow. Steps that failed with `on_failure: continue` stay failed; every other
+    /// step (interrupted, cancelled, failed, never started) runs again with fresh attempts.
+    /// Sandboxes left over by the dead process must be removed by the caller first (they carry the
+    /// ``EngineLabels/run`` label); the run's workspace volume is kept, since later steps read it.
+    ///
+    /// - Throws: ``EngineError`` `.notResumable` for an unknown or finished run, or when the
+    ///   workflow file's content no longer matches the hash recorded at the start of the run;
+    ///   `.persistence` when the repository fails.
+    public func resume(runID: String, workflow: WorkflowDefinition) async throws -> RunOutcome {
+        let found: RunDetail?
+        do {
+            found = try repository.run(id: runID)
+        } catch {
+            throw EngineError(.persistence, "cannot read run \(runID): \(error)", cause: error)
+        }
+        guard let detail = found else { throw EngineError(.notResumable, "no run \(runID)") }
+        let run = detail.run
+        guard run.status == .pending || run.status == .running else {
+            throw EngineError(.notResumable, "run \(runID) is \(run.status); only pending or running runs can be resumed")
+        }
+        if let recorded = run.workflowHash {
+            // Steps already done ran the old file; mixing them with a changed one would be a different run.
+            guard Self.contentHash(ofFile: workflow.file) == recorded else {
+                throw EngineError(.notResumable,
+                                  "the workflow file \(workflow.file) changed since run \(runID) started; it cannot be resumed")
+            }
+        }
+        if let problem = Self.unsupportedFeature(in: workflow) {
+            throw EngineError(.notResumable, problem)
+        }
+        var inputs: [String: JSONValue] = [:]
+        if case .object(let values)? = JSONValue.parse(json: run.inputsJSON) { inputs = values }
+
+        var context = TemplateContext(runID: runID, inputs: inputs, environment: configuration.environment)
+        var tracker = DependencyTracker(graph: WorkflowGraph(workflow))
+        for record in detail.steps where record.fanoutIndex == nil {
+            guard let step = workflow.step(record.stepID),
+                  let prior = Self.priorResult(record, step: step, workflow: workflow) else { continue }
+            context.steps[record.stepID] = prior.1
+            let (_, pruned) = tracker.markFinished(record.stepID, prior.0)
+            for id in pruned where context.steps[id] == nil {
+                context.steps[id] = StepResult(output: .null, status: .skipped)
+            }
+        }
+        try persist {
+            try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
+            try repository.appendEvent(runID: runID, kind: "run_resumed", payloadJSON: JSONValue.object([
+                "workflow": .string(workflow.name),
+                "finished_steps": .array(context.steps.keys.sorted().map(JSONValue.string)),
+            ]).jsonText)
+        }
+        onEvent(.runStarted(runID: runID, workflow: workflow.name))
+        return try await execute(workflow, runID: runID, context: context, tracker: tracker)
+    }
+
+    /// How a persisted step counts on resume, or nil when it has to run (again).
+    static func priorResult(_ record: StepRecord, step: StepDefinition,
+                            workflow: WorkflowDefinition) -> (DependencyTracker.Outcome, StepResult)? {
+        switch record.status {
+        case .completed:
+            let output: JSONValue
+            if let json = record.outputJSON {
+                output = JSONValue.parse(json: json) ?? .string(json)
+            } else {
+                output = record.outputText.map(JSONValue.string) ?? .null
+            }
+            return (.completed, StepResult(output: output, status: .completed, exitCode: record.exitCode))
+        case .skipped:
+            // `when: false` lets dependents run; anything else skipped (on_failure: skip) prunes them.
+            let byCondition = record.error?.hasPrefix("when:") ?? false
+            return (byCondition ? .skipped : .pruned,
+                    StepResult(output: .null, status: .skipped, error: byCondition ? nil : record.error,
+                               exitCode: record.exitCode))
+        case .failed where workflow.settings(for: step).onFailure == .continue:
+            return (.failedContinuing, StepResult(output: .null, status: .failed, error: record.error, exitCode: record.exitCode))
+        default:
+            return nil
+        }
+    }
+
+    /// A short hash of a workflow file's bytes (FNV-1a, 64 bits, hex), recorded with each run so
+    /// `resume` notices an edited file; nil when the file cannot be read.
+    public static func contentHash(ofFile path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return "sha256:" + SHA256.hex([UInt8](data))
     }
 
     private func finishing(_ runID: String, status: RunStatus, error: String, context: TemplateContext) throws -> RunOutcome {
@@ -153,8 +252,8 @@ public actor WorkflowEngine {
     }
 
     private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
-                          runLimit: AsyncSemaphore) async throws -> Scheduled {
-        var tracker = DependencyTracker(graph: WorkflowGraph(workflow))
+                          tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore) async throws -> Scheduled {
+        var tracker = initialTracker
         var context = initial
         var failure: String?
         var cancelled = false

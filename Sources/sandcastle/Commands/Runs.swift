@@ -1,0 +1,458 @@
+import ArgumentParser
+import DockerEngine
+import Engine
+import Foundation
+import Sandbox
+import Store
+import Workflow
+
+/// `sandcastle runs ls|show|logs|cancel|resume`: inspect and steer the runs recorded in the data dir.
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List, inspect, follow, cancel and resume recorded workflow runs.",
+        subcommands: [RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self])
+}
+
+/// The `--data-dir` option shared by the `runs` subcommands.
+struct DataDirectoryOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Where state lives (default: $SANDCASTLE_DATA_DIR, else ./data).")
+    var dataDirectory: String?
+
+    var directory: String {
+        dataDirectory ?? ProcessInfo.processInfo.environment["SANDCASTLE_DATA_DIR"] ?? "./data"
+    }
+
+    var databasePath: String { (directory as NSString).appendingPathComponent("sandcastle.sqlite") }
+
+    /// Opens the existing state database; a missing one is an error rather than a new empty file,
+    /// so a mistyped `--data-dir` does not look like "no runs".
+    func openRepository() throws -> SQLiteRunRepository {
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            Console.error("sandcastle: no state database at \(databasePath) (set --data-dir or SANDCASTLE_DATA_DIR)")
+            throw ExitCode(1)
+        }
+        do {
+            return try SQLiteRunRepository(path: databasePath)
+        } catch {
+            Console.error("sandcastle: cannot open \(databasePath): \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The run with `id`, or a clear error and exit code 1.
+    func requireRun(_ id: String, in repository: any RunRepository) throws -> RunDetail {
+        let detail: RunDetail?
+        do {
+            detail = try repository.run(id: id)
+        } catch {
+            Console.error("sandcastle: cannot read run \(id): \(error)")
+            throw ExitCode(1)
+        }
+        guard let detail else {
+            Console.error("sandcastle: no run \(id) in \(databasePath)")
+            throw ExitCode(1)
+        }
+        return detail
+    }
+}
+
+/// `sandcastle runs ls [--status S] [--limit N]`
+struct RunsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List runs, newest first.")
+
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Option(name: .long, help: "Only runs with this status (repeatable): pending, running, completed, failed, cancelled.")
+    var status: [String] = []
+
+    @Option(name: .long, help: "At most this many runs.")
+    var limit = 20
+
+    func run() async throws {
+        let repository = try options.openRepository()
+        let statuses = status.isEmpty ? nil : Set(status.map { RunStatus(rawValue: $0.lowercased()) })
+        let runs: [RunRecord]
+        do {
+            runs = try repository.listRuns(RunQuery(statuses: statuses, limit: max(0, limit)))
+        } catch {
+            Console.error("sandcastle: cannot list runs: \(error)")
+            throw ExitCode(1)
+        }
+        if runs.isEmpty {
+            Console.print("no runs in \(options.databasePath)")
+            return
+        }
+        for line in RunsFormat.table(runs, now: Date()) { Console.print(line) }
+    }
+}
+
+/// `sandcastle runs show ID`
+struct RunsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a run and each of its steps.")
+
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The run id.")
+    var id: String
+
+    func run() async throws {
+        let repository = try options.openRepository()
+        let detail = try options.requireRun(id, in: repository)
+        let attempts: [String: [StepAttemptRecord]] = Dictionary(uniqueKeysWithValues: detail.steps.map { step in
+            let key = RunsFormat.stepLabel(step.stepID, step.fanoutIndex)
+            return (key, (try? repository.attempts(runID: id, stepID: step.stepID, fanoutIndex: step.fanoutIndex)) ?? [])
+        })
+        for line in RunsFormat.detail(detail, attempts: attempts, now: Date()) { Console.print(line) }
+    }
+}
+
+/// `sandcastle runs logs ID [--follow]`
+struct RunsLogs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "Print a run's recorded events in order; --follow waits for new ones.")
+
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The run id.")
+    var id: String
+
+    @Flag(name: [.customShort("f"), .long], help: "Keep printing new events until the run ends.")
+    var follow = false
+
+    func run() async throws {
+        let repository = try options.openRepository()
+        _ = try options.requireRun(id, in: repository)
+        var lastSeq: Int64 = 0
+        while true {
+            let events: [EventRecord]
+            do {
+                events = try repository.events(runID: id, afterSeq: lastSeq, limit: 500)
+            } catch {
+                Console.error("sandcastle: cannot read the events of run \(id): \(error)")
+                throw ExitCode(1)
+            }
+            for event in events { Console.print(RunsFormat.eventLine(event)) }
+            lastSeq = events.last?.seq ?? lastSeq
+            // A full page means more are waiting: read on before sleeping.
+            if events.count == 500 { continue }
+            guard follow else { return }
+            // Read the status after the events: a run that ended has written its last event by then.
+            let status = (try? repository.run(id: id))??.run.status
+            if status?.isTerminal ?? true {
+                let rest = (try? repository.events(runID: id, afterSeq: lastSeq, limit: Int.max)) ?? []
+                for event in rest { Console.print(RunsFormat.eventLine(event)) }
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}
+
+/// `sandcastle runs cancel ID`
+struct RunsCancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Mark an unfinished run cancelled and remove its sandboxes and workspace.")
+
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The run id.")
+    var id: String
+
+    func run() async throws {
+        let repository = try options.openRepository()
+        let detail = try options.requireRun(id, in: repository)
+        guard !detail.run.status.isTerminal else {
+            Console.error("sandcastle: run \(id) is already \(detail.run.status)")
+            throw ExitCode(1)
+        }
+        do {
+            // Recorded first: an engine still running the run sees it, and a crash here leaves nothing to resume.
+            for step in detail.steps where !step.status.isTerminal {
+                var cancelled = step
+                cancelled.status = .cancelled
+                cancelled.finishedAt = Date()
+                try repository.upsertStep(cancelled)
+            }
+            try repository.appendEvent(runID: id, kind: "run_cancel_requested", payloadJSON: "{}")
+            try repository.updateRunStatus(id: id, to: .cancelled, at: Date(), error: "cancelled by `sandcastle runs cancel`")
+        } catch {
+            Console.error("sandcastle: cannot record the cancellation of run \(id): \(error)")
+            throw ExitCode(1)
+        }
+        let removed = await RunSandboxes.remove(runID: id, includingWorkspace: true)
+        Console.print("run \(id) cancelled" + (removed.map { "; removed \($0) sandbox\($0 == 1 ? "" : "es")" } ?? ""))
+    }
+}
+
+/// `sandcastle runs resume ID`
+struct RunsResume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue an unfinished run (e.g. after the process was killed) from its checkpoints.",
+        discussion: """
+            Completed steps are not run again; interrupted ones are retried. Leftover sandboxes of \
+            the run are removed first. Refuses when the workflow file changed since the run started.
+            """)
+
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The run id.")
+    var id: String
+
+    func run() async throws {
+        let repository = try options.openRepository()
+        let detail = try options.requireRun(id, in: repository)
+        guard detail.run.status == .pending || detail.run.status == .running else {
+            Console.error("sandcastle: run \(id) is \(detail.run.status); only pending or running runs can be resumed")
+            throw ExitCode(1)
+        }
+        guard let path = detail.run.workflowPath else {
+            Console.error("sandcastle: run \(id) has no recorded workflow file")
+            throw ExitCode(1)
+        }
+        let loaded = WorkflowLoader().load(path: path)
+        guard let workflow = loaded.workflow, loaded.isValid else {
+            DiagnosticPrinter().print(loaded.diagnostics)
+            Console.error("sandcastle: cannot load \(path), the workflow of run \(id)")
+            throw ExitCode(1)
+        }
+        let backend: DockerSandboxBackend
+        do {
+            backend = try await DockerSandboxBackend.fromEnvironment()
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        // The dead process's sandboxes would hold slots and could still write to the workspace.
+        _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
+        let log = LineLog()
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(environment: ProcessInfo.processInfo.environment,
+                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
+            onEvent: { log.print($0) })
+        Console.print("resuming run \(id): workflow `\(workflow.name)` from \(path)")
+
+        let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
+        let work = Task { try await engine.resume(runID: id, workflow: workflow) }
+        let watcher = Task {
+            for await signo in signals {
+                Console.error("\nsandcastle: signal \(signo), cancelling run \(id)…")
+                work.cancel()
+            }
+        }
+        defer { watcher.cancel() }
+        let outcome: RunOutcome
+        do {
+            outcome = try await work.value
+        } catch let error as EngineError {
+            Console.error("sandcastle: \(error.message)")
+            throw ExitCode(1)
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        switch outcome.status {
+        case .completed:
+            Console.print("run \(id) completed")
+        case .cancelled:
+            Console.error("run \(id) cancelled")
+            throw ExitCode(130)
+        default:
+            Console.error("run \(id) \(outcome.status): \(outcome.error ?? "unknown error")")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Finds and removes a run's Docker leftovers by the engine's run label.
+enum RunSandboxes {
+    /// Removes the run's containers (and its workspace volume when asked).
+    ///
+    /// - Returns: how many containers were removed, or nil when Docker could not be reached
+    ///   (the store is the source of truth; leftovers are reported by `sandcastle doctor`).
+    static func remove(runID: String, includingWorkspace: Bool) async -> Int? {
+        let docker: DockerClient
+        do {
+            docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment(ProcessInfo.processInfo.environment))
+        } catch {
+            Console.error("sandcastle: Docker is not reachable, sandboxes of run \(runID) were not removed: \(error)")
+            return nil
+        }
+        var removed = 0
+        do {
+            let containers = try await docker.listContainers(all: true, filters: .label(EngineLabels.run, runID))
+            for container in containers {
+                do {
+                    try await docker.removeContainer(id: container.id, force: true)
+                    removed += 1
+                } catch let error as DockerError where error.code == .notFound {
+                    continue
+                } catch {
+                    Console.error("sandcastle: cannot remove container \(container.id): \(error)")
+                }
+            }
+        } catch {
+            Console.error("sandcastle: cannot list the sandboxes of run \(runID): \(error)")
+        }
+        if includingWorkspace {
+            do {
+                try await docker.removeVolume(name: WorkflowEngine.workspaceName(runID: runID), force: true)
+            } catch let error as DockerError where error.code == .notFound {
+                // Never created, or already removed by the engine.
+            } catch {
+                Console.error("sandcastle: cannot remove the workspace volume of run \(runID): \(error)")
+            }
+        }
+        return removed
+    }
+}
+
+/// Turns stored records into the lines `runs` prints; pure, so the formats are easy to check.
+enum RunsFormat {
+    static func stepLabel(_ step: String, _ index: Int?) -> String { index.map { "\(step)[\($0)]" } ?? step }
+
+    /// "1.23s", "2m03s", "1h02m"; "-" when unknown.
+    static func duration(from start: Date?, to end: Date?) -> String {
+        guard let start, let end else { return "-" }
+        let seconds = max(0, end.timeIntervalSince(start))
+        if seconds < 60 { return String(format: "%.2fs", seconds) }
+        let whole = Int(seconds)
+        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
+        return String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone.current
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    /// The `runs ls` table: id, workflow, status, created, duration (running runs count up to `now`).
+    static func table(_ runs: [RunRecord], now: Date) -> [String] {
+        let header = ["ID", "WORKFLOW", "STATUS", "CREATED", "DURATION"]
+        let rows = runs.map { run in
+            [run.id, run.workflowName, run.status.rawValue, timestamp(run.createdAt),
+             duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now))]
+        }
+        return columns([header] + rows)
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func columns(_ rows: [[String]]) -> [String] {
+        let count = rows.map(\.count).max() ?? 0
+        let widths = (0..<count).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+    }
+
+    /// `runs show`: the run, its lineage, then one block per step (or fan-out item).
+    static func detail(_ detail: RunDetail, attempts: [String: [StepAttemptRecord]], now: Date) -> [String] {
+        let run = detail.run
+        var lines = ["run \(run.id): workflow `\(run.workflowName)` — \(run.status)"]
+        if let path = run.workflowPath { lines.append("  file:      \(path)") }
+        lines.append("  created:   \(timestamp(run.createdAt))")
+        if let started = run.startedAt { lines.append("  started:   \(timestamp(started))") }
+        if let finished = run.finishedAt { lines.append("  finished:  \(timestamp(finished))") }
+        lines.append("  duration:  \(duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now)))")
+        if run.inputsJSON != "{}" { lines.append("  inputs:    \(run.inputsJSON)") }
+        if let parent = run.parentRunID {
+            lines.append("  parent:    \(parent)" + (run.forkedFromStep.map { " (from step `\($0)`)" } ?? ""))
+        }
+        if let error = run.error { lines.append("  error:     \(error)") }
+        lines.append("steps:")
+        for step in detail.steps {
+            let label = stepLabel(step.stepID, step.fanoutIndex)
+            // The step's final row does not keep the start time or exit code; its attempts do.
+            let tries = attempts[label] ?? []
+            var parts = [step.status.rawValue]
+            parts.append("attempts \(tries.isEmpty ? step.attempt : tries.count)")
+            if let code = step.exitCode ?? tries.last?.exitCode { parts.append("exit \(code)") }
+            let start = step.startedAt ?? tries.first?.startedAt
+            let end = step.status.isTerminal ? (step.finishedAt ?? tries.last?.finishedAt) : now
+            parts.append(duration(from: start, to: end))
+            lines.append("  \(label): " + parts.joined(separator: ", "))
+            if let error = step.error { lines.append("      error:  \(error)") }
+            if let output = outputSummary(step) { lines.append("      output: \(output)") }
+        }
+        return lines
+    }
+
+    /// A step's output on one line, cut to `limit` characters.
+    static func outputSummary(_ step: StepRecord, limit: Int = 120) -> String? {
+        let text: String
+        if let json = step.outputJSON {
+            text = json
+        } else if let plain = step.outputText {
+            text = plain.debugDescription
+        } else if let path = step.outputPath {
+            return "(stored in \(path))"
+        } else {
+            return nil
+        }
+        let flat = text.replacingOccurrences(of: "\n", with: "\\n")
+        return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
+    }
+
+    /// One event as a log line: time, kind and its main fields.
+    static func eventLine(_ event: EventRecord) -> String {
+        let time = timestamp(event.time)
+        guard case .object(let payload)? = JSONValue.parse(json: event.payloadJSON) else {
+            return "\(time)  \(event.kind) \(event.payloadJSON)"
+        }
+        func text(_ key: String) -> String? {
+            switch payload[key] {
+            case .string(let value)?: value
+            case .integer(let value)?: String(value)
+            case nil, .null?: nil
+            case let other?: other.jsonText
+            }
+        }
+        let index: Int? = if case .integer(let value)? = payload["index"] { value } else { nil }
+        let step = text("step").map { stepLabel($0, index) } ?? "?"
+        let error = text("error").map { ": \($0)" } ?? ""
+        var line: String
+        switch event.kind {
+        case "run_started":
+            line = "run started (workflow `\(text("workflow") ?? "?")`)"
+        case "run_resumed":
+            line = "run resumed (workflow `\(text("workflow") ?? "?")`)"
+        case "run_finished":
+            line = "run \(text("status") ?? "finished")\(error)"
+        case "step_started":
+            let attempt = text("attempt").flatMap(Int.init) ?? 1
+            line = "▶ \(step) started" + (attempt > 1 ? " (attempt \(attempt))" : "")
+        case "attempt_finished":
+            line = "  \(step) attempt \(text("attempt") ?? "?") \(text("status") ?? "finished")\(error)"
+        case "retry_scheduled":
+            line = "↻ \(step) retry after attempt \(text("attempt") ?? "?") in \(text("delay_ms") ?? "?") ms"
+        case "step_finished":
+            let ms = text("duration_ms").map { " in \($0) ms" } ?? ""
+            line = "\(symbol(text("status"))) \(step) \(text("status") ?? "finished")\(ms)\(error)"
+            if let reason = text("reason"), text("error") == nil { line += " (\(reason))" }
+        case "step_skipped":
+            line = "– \(step) skipped" + (text("reason").map { ": \($0)" } ?? "")
+        default:
+            line = "\(event.kind) \(event.payloadJSON)"
+        }
+        var lines = ["\(time)  \(line)"]
+        if let tail = text("output_tail") {
+            for part in tail.split(separator: "\n").suffix(10) { lines.append("    | \(part)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func symbol(_ status: String?) -> String {
+        switch status {
+        case "completed": "✔"
+        case "skipped": "–"
+        default: "✘"
+        }
+    }
+}

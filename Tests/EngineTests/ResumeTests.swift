@@ -1,0 +1,133 @@
+import Foundation
+import Sandbox
+import Store
+import Synchronization
+import Testing
+import Workflow
+@testable import Engine
+
+/// A repository that stops writing when frozen, as if the process died at that moment:
+/// reads still work, writes are dropped without an error so the engine carries on blind.
+final class CrashingRepository: RunRepository {
+    let inner: InMemoryRunRepository
+    private let frozen = Mutex(false)
+
+    init(_ inner: InMemoryRunRepository) { self.inner = inner }
+
+    func crash() { frozen.withLock { $0 = true } }
+    private var isFrozen: Bool { frozen.withLock { $0 } }
+
+    func createRun(_ run: RunRecord) throws { if !isFrozen { try inner.createRun(run) } }
+    func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
+        if !isFrozen { try inner.updateRunStatus(id: id, to: status, at: time, error: error) }
+    }
+    func upsertStep(_ step: StepRecord) throws { if !isFrozen { try inner.upsertStep(step) } }
+    func recordAttempt(_ attempt: StepAttemptRecord) throws { if !isFrozen { try inner.recordAttempt(attempt) } }
+    func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
+        isFrozen ? 0 : try inner.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time)
+    }
+    func listRuns(_ query: RunQuery) throws -> [RunRecord] { try inner.listRuns(query) }
+    func run(id: String) throws -> RunDetail? { try inner.run(id: id) }
+    func attempts(runID: String, stepID: String, fanoutIndex: Int?) throws -> [StepAttemptRecord] {
+        try inner.attempts(runID: runID, stepID: stepID, fanoutIndex: fanoutIndex)
+    }
+    func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
+        try inner.events(runID: runID, afterSeq: afterSeq, limit: limit)
+    }
+}
+
+@Suite struct ResumeTests {
+    static let yaml = """
+        name: resumable
+        steps:
+          - {id: a, run: echo from-a}
+          - {id: b, depends_on: [a], run: echo b}
+          - {id: c, depends_on: [b], run: "echo {steps.a.output}"}
+        """
+
+    /// Runs until step b is under way, then "kills" the process: the store keeps what it had.
+    func crashedRun(_ store: InMemoryRunRepository, first: FakeBackend) async throws -> String {
+        let crashing = CrashingRepository(store)
+        let engine = WorkflowEngine(backend: first, repository: crashing)
+        let wf = try workflow(Self.yaml)
+        let runID = WorkflowEngine.makeRunID()
+        let task = Task { try await engine.run(wf, runID: runID) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while first.entries(forStep: "b").isEmpty && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        crashing.crash()
+        task.cancel()
+        _ = try? await task.value
+        return runID
+    }
+
+    @Test func resumeSkipsCompletedStepsAndRetriesTheInterruptedOne() async throws {
+        let store = InMemoryRunRepository()
+        let first = FakeBackend { spec, _ in
+            switch stepOf(spec) {
+            case "a": FakeReply(stdout: "from-a\n")
+            case "b": FakeReply(stdout: "b\n", duration: .seconds(60))
+            default: FakeReply(stdout: "ok\n")
+            }
+        }
+        let runID = try await crashedRun(store, first: first)
+        let crashed = try #require(try store.run(id: runID))
+        #expect(crashed.run.status == .running)
+        #expect(crashed.steps.first { $0.stepID == "a" }?.status == .completed)
+        #expect(crashed.steps.first { $0.stepID == "b" }?.status == .running)
+
+        let second = FakeBackend { spec, _ in FakeReply(stdout: "\(stepOf(spec))-again\n") }
+        let engine = WorkflowEngine(backend: second, repository: store)
+        let outcome = try await engine.resume(runID: runID, workflow: try workflow(Self.yaml))
+
+        #expect(outcome.status == .completed)
+        #expect(first.entries(forStep: "a").count == 1)
+        #expect(second.entries(forStep: "a").isEmpty, "a completed before the crash and must not run again")
+        #expect(second.entries(forStep: "b").count == 1)
+        #expect(second.entries(forStep: "c").count == 1)
+        // a's persisted output feeds c's template.
+        let c = try #require(second.entries(forStep: "c").first)
+        #expect(c.spec.environment.values.contains("from-a"))
+        #expect(outcome.steps["a"]?.output == "from-a")
+        let final = try #require(try store.run(id: runID))
+        #expect(final.run.status == .completed)
+        #expect(final.steps.allSatisfy { $0.status == .completed })
+        #expect(second.destroyed.count == second.created)
+    }
+
+    @Test func resumeRefusesFinishedAndUnknownRuns() async throws {
+        let store = InMemoryRunRepository()
+        let backend = FakeBackend()
+        let engine = WorkflowEngine(backend: backend, repository: store)
+        let wf = try workflow(Self.yaml)
+        let outcome = try await engine.run(wf)
+        #expect(outcome.status == .completed)
+        await #expect(throws: EngineError.self) { try await engine.resume(runID: outcome.runID, workflow: wf) }
+        await #expect(throws: EngineError.self) { try await engine.resume(runID: "nope", workflow: wf) }
+    }
+
+    @Test func resumeRefusesAChangedWorkflowFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("wf.yaml").path
+        try Self.yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let original = try #require(WorkflowLoader().load(path: path).workflow)
+        let store = InMemoryRunRepository()
+        let runID = "changed1"
+        // A run recorded as started on the original file, then interrupted before any step.
+        try store.createRun(RunRecord(id: runID, workflowName: original.name, workflowPath: path,
+                                      workflowHash: WorkflowEngine.contentHash(ofFile: path), status: .running))
+        try (Self.yaml + "\n# edited\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let edited = try #require(WorkflowLoader().load(path: path).workflow)
+        let engine = WorkflowEngine(backend: FakeBackend(), repository: store)
+        do {
+            _ = try await engine.resume(runID: runID, workflow: edited)
+            Issue.record("resume accepted a changed workflow file")
+        } catch let error as EngineError {
+            #expect(error.code == .notResumable)
+            #expect(error.message.contains("changed"))
+        }
+    }
+}
