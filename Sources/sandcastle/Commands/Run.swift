@@ -61,44 +61,12 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
-        let log = LineLog()
-        let engine = WorkflowEngine(
-            backend: backend, repository: repository,
-            configuration: EngineConfiguration(environment: environment,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
-            onEvent: { log.print($0) })
+        let engine = RunDriver.makeEngine(backend: backend, repository: repository, environment: environment)
         let runID = WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
-
-        // Ctrl-C cancels the run: the engine destroys the sandboxes and records `cancelled`.
-        let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
-        let work = Task { try await engine.run(workflow, inputs: provided, runID: runID) }
-        let watcher = Task {
-            for await signo in signals {
-                Console.error("\nsandcastle: signal \(signo), cancelling run \(runID)…")
-                work.cancel()
-            }
-        }
-        defer { watcher.cancel() }
-        let outcome: RunOutcome
-        do {
-            outcome = try await work.value
-        } catch {
-            Console.error("sandcastle: \(error)")
-            throw ExitCode(1)
-        }
-        switch outcome.status {
-        case .completed:
-            Console.print("run \(runID) completed")
-            for (name, value) in outcome.outputs.sorted(by: { $0.key < $1.key }) {
-                Console.print("  output \(name) = \(value.jsonText)")
-            }
-        case .cancelled:
-            Console.error("run \(runID) cancelled")
-            throw ExitCode(130)
-        default:
-            Console.error("run \(runID) \(outcome.status): \(outcome.error ?? "unknown error")")
-            throw ExitCode(1)
+        let inputs = provided
+        try await RunDriver.drive(runID: runID) {
+            try await engine.run(workflow, inputs: inputs, runID: runID)
         }
     }
 }

@@ -226,42 +226,11 @@ struct RunsResume: AsyncParsableCommand {
         }
         // The dead process's sandboxes would hold slots and could still write to the workspace.
         _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
-        let log = LineLog()
-        let engine = WorkflowEngine(
-            backend: backend, repository: repository,
-            configuration: EngineConfiguration(environment: ProcessInfo.processInfo.environment,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
-            onEvent: { log.print($0) })
+        let engine = RunDriver.makeEngine(backend: backend, repository: repository,
+                                          environment: ProcessInfo.processInfo.environment)
         Console.print("resuming run \(id): workflow `\(workflow.name)` from \(path)")
-
-        let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
-        let work = Task { try await engine.resume(runID: id, workflow: workflow) }
-        let watcher = Task {
-            for await signo in signals {
-                Console.error("\nsandcastle: signal \(signo), cancelling run \(id)…")
-                work.cancel()
-            }
-        }
-        defer { watcher.cancel() }
-        let outcome: RunOutcome
-        do {
-            outcome = try await work.value
-        } catch let error as EngineError {
-            Console.error("sandcastle: \(error.message)")
-            throw ExitCode(1)
-        } catch {
-            Console.error("sandcastle: \(error)")
-            throw ExitCode(1)
-        }
-        switch outcome.status {
-        case .completed:
-            Console.print("run \(id) completed")
-        case .cancelled:
-            Console.error("run \(id) cancelled")
-            throw ExitCode(130)
-        default:
-            Console.error("run \(id) \(outcome.status): \(outcome.error ?? "unknown error")")
-            throw ExitCode(1)
+        try await RunDriver.drive(runID: id) {
+            try await engine.resume(runID: id, workflow: workflow)
         }
     }
 }

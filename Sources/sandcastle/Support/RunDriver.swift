@@ -1,0 +1,57 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Sandbox
+import Store
+
+/// Drives one engine run from the terminal, for `run` and `runs resume` alike: events as
+/// lines, Ctrl-C as cancellation, and the exit status from the outcome.
+enum RunDriver {
+    static func makeEngine(backend: DockerSandboxBackend, repository: any RunRepository,
+                           environment: [String: String]) -> WorkflowEngine {
+        let log = LineLog()
+        return WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(environment: environment,
+                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
+            onEvent: { log.print($0) })
+    }
+
+    /// Runs `body`, cancelling it on SIGINT/SIGTERM/SIGHUP (the engine then destroys the run's
+    /// sandboxes and records `cancelled`), and ends the command with the run's status:
+    /// 0 completed, 130 cancelled, 1 otherwise.
+    static func drive(runID: String, _ body: @escaping @Sendable () async throws -> RunOutcome) async throws {
+        let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
+        let work = Task { try await body() }
+        let watcher = Task {
+            for await signo in signals {
+                Console.error("\nsandcastle: signal \(signo), cancelling run \(runID)…")
+                work.cancel()
+            }
+        }
+        defer { watcher.cancel() }
+        let outcome: RunOutcome
+        do {
+            outcome = try await work.value
+        } catch let error as EngineError {
+            Console.error("sandcastle: \(error.message)")
+            throw ExitCode(1)
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        switch outcome.status {
+        case .completed:
+            Console.print("run \(runID) completed")
+            for (name, value) in outcome.outputs.sorted(by: { $0.key < $1.key }) {
+                Console.print("  output \(name) = \(value.jsonText)")
+            }
+        case .cancelled:
+            Console.error("run \(runID) cancelled")
+            throw ExitCode(130)
+        default:
+            Console.error("run \(runID) \(outcome.status): \(outcome.error ?? "unknown error")")
+            throw ExitCode(1)
+        }
+    }
+}
