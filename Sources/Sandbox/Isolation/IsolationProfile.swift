@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Seccomp
+import Synchronization
 
 /// How a sandbox's container reaches the network.
 public enum NetworkMode: String, Sendable, Codable, CaseIterable {
@@ -376,17 +377,29 @@ public struct ProfileCatalog: Sendable {
 
     /// Parses, validates (libseccomp name resolution for every architecture) and compiles the
     /// filter, returning the compact JSON the engine is sent.
+    ///
+    /// Every sandbox create loads its profile, so the result is kept per file version (path,
+    /// size, modification time, capabilities): an unchanged filter is validated and compiled
+    /// once per process, and an edited one is checked again before it is used.
     static func validatedSeccomp(at path: String, profile: String, capabilities: Set<String>) throws -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let version = "\(path)|\((attributes?[.size] as? NSNumber)?.int64Value ?? -1)|"
+            + "\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1)|\(capabilities.sorted().joined(separator: ","))"
+        if attributes != nil, let cached = validatedSeccompCache.withLock({ $0[version] }) { return cached }
         do {
             let document = try SeccompDocument.load(path: path)
             try document.validated()
             _ = try BPFCompiler().compile(document.profile, context: .host(capabilities: capabilities))
             // Compact once here: the engine receives it inline on every create.
-            return try document.compactJSON()
+            let json = try document.compactJSON()
+            if attributes != nil { validatedSeccompCache.withLock { $0[version] = json } }
+            return json
         } catch let error as SeccompError {
             throw SandboxError(.invalidProfile, "isolation profile '\(profile)': invalid seccomp filter: \(error.message)", cause: error)
         }
     }
+
+    private static let validatedSeccompCache = Mutex<[String: String]>([:])
 
     static let ulimitNames: Set<String> = [
         "as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio",
