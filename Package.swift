@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // Module layering (a module depends only on the ones above it):
@@ -30,6 +30,12 @@ let package = Package(
         // 6.x over 5.0.1: same build time here, but its Mark/Resolver are Sendable and it
         // imports libyaml internally, so strict-concurrency code using it stays warning-free.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The server: Hummingbird 2 (its router, middleware, SSE via streamed bodies) and its
+        // WebSocket upgrade for the terminal; swift-log is what Hummingbird logs through.
+        // No traits: swift-configuration and the Foundation-only form coders are build minutes we don't use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
@@ -54,9 +60,18 @@ let package = Package(
         // The engine runs workflows on any sandbox backend and persists every state change.
         .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", "DockerEngine"],
                 swiftSettings: strict),
+        // The HTTP service: thin controllers over a SandboxService actor, state in Store.
+        .target(name: "Server", dependencies: [
+            "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "RunnerClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine",
+            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
         .target(name: "CRunnerSupport", path: "runner/Sources/CRunnerSupport"),
@@ -72,6 +87,12 @@ let package = Package(
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DockerEngine", "RunnerClient"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            // Tests talk to a live server through our own libcurl client: HummingbirdTesting
+            // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
+            "Server", "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "DockerEngine",
                                                         "RunnerClient", "RunnerProtocol"]),
     ]

@@ -29,8 +29,13 @@ public final class RunnerConnection: Sendable {
     }
 
     /// Starts reading from the channel right away; call ``handshake(timeout:)`` before operations.
-    public init(channel: any RunnerChannel) {
+    ///
+    /// - Parameter firstRequestID: where request ids start. A host that re-attaches to a runner
+    ///   another connection used (after a server restart) starts elsewhere, so its ids cannot
+    ///   collide with operations the previous connection left running.
+    public init(channel: any RunnerChannel, firstRequestID: UInt32 = 1) {
         self.channel = channel
+        state.withLock { $0.nextID = max(firstRequestID, 1) }
         let reader = Task.detached { [weak self] in
             guard let self else { return }
             await self.readLoop(channel.inbound)

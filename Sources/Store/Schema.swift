@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1]
+    public static let migrations: [Migration] = [v1, v2]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
@@ -104,5 +104,19 @@ public enum Schema {
         CREATE INDEX sandboxes_by_expiry ON sandboxes(expires_at) WHERE expires_at IS NOT NULL;
         CREATE INDEX sandboxes_by_key ON sandboxes(api_key_id) WHERE api_key_id IS NOT NULL;
         CREATE UNIQUE INDEX sandboxes_by_container ON sandboxes(container_id) WHERE container_id IS NOT NULL;
+        """)
+
+    /// What `sandcastle serve` needs to re-adopt, expire and explain sandboxes after a restart.
+    static let v2 = Migration(version: 2, name: "sandbox service columns", sql: """
+        ALTER TABLE sandboxes ADD COLUMN env_json TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE sandboxes ADD COLUMN ttl_seconds INTEGER;
+        ALTER TABLE sandboxes ADD COLUMN status_reason TEXT;
+        ALTER TABLE sandboxes ADD COLUMN server_id TEXT;
+        ALTER TABLE sandboxes ADD COLUMN memory_bytes INTEGER;
+        ALTER TABLE sandboxes ADD COLUMN nano_cpus INTEGER;
+        ALTER TABLE sandboxes ADD COLUMN network TEXT;
+        ALTER TABLE sandboxes ADD COLUMN updated_at INTEGER;
+        CREATE INDEX sandboxes_by_created ON sandboxes(created_at, id);
+        CREATE INDEX sandboxes_by_server ON sandboxes(server_id, status);
         """)
 }

@@ -7,7 +7,7 @@ struct Sandcastle: AsyncParsableCommand {
         abstract: "Hardened Docker sandboxes driven by a Swift runner, for agent steps on your own machine.",
         version: "0.1.0",
         subcommands: [Doctor.self, SandboxCommand.self, ImagesCommand.self, ProfileCommand.self,
-                      ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, BenchCommand.self])
+                      ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ServeCommand.self, BenchCommand.self])
 }
 
 struct SandboxCommand: AsyncParsableCommand {

@@ -146,3 +146,53 @@ extension SandboxError {
         return SandboxError(.internal, "cannot \(action): \(error)", cause: error)
     }
 }
+
+extension DockerSandboxBackend {
+    /// Re-attaches to the runner of a sandbox container created earlier (by a server that has
+    /// since restarted) and proves the channel works with a handshake and a trivial command.
+    ///
+    /// Why this can work: the container keeps its stdin open across detaches (`OpenStdin`,
+    /// `StdinOnce: false`) and the runner answers every `hello`. Why it can fail: a host killed
+    /// in the middle of writing a frame leaves a partial frame in the runner's input, and frames
+    /// the runner wrote while nobody was attached are lost, so the stream may be out of step.
+    /// A failure is reported as `sandboxGone`; the caller decides whether to remove the container.
+    public func adopt(sandboxID: String, containerID: String, readyTimeout: Duration = .seconds(5)) async throws -> DockerSandbox {
+        let inspect: ContainerInspect
+        do {
+            inspect = try await docker.inspectContainer(id: containerID)
+        } catch {
+            throw SandboxError.fromEngine(error, doing: "inspect sandbox \(sandboxID)'s container")
+        }
+        guard inspect.state.running else {
+            throw SandboxError(.sandboxGone, "sandbox \(sandboxID)'s container is not running (status \(inspect.state.status), "
+                               + "exit code \(inspect.state.exitCode)\(inspect.state.oomKilled ? ", OOM-killed" : ""))")
+        }
+        let profileName = inspect.config?.labels?[SandcastleLabels.profile] ?? "default"
+        // The profile only feeds error messages here; the container already runs under its own.
+        let profile = try (try? profiles.profile(named: profileName)) ?? profiles.profile(named: "default")
+        let stream: UpgradedStream
+        do {
+            stream = try await docker.attachContainer(id: containerID)
+        } catch {
+            throw SandboxError.fromEngine(error, doing: "re-attach to sandbox \(sandboxID)")
+        }
+        let channel = AttachedRunnerChannel(stream: stream)
+        // Ids far from where a fresh connection starts, so none collides with an operation the
+        // previous server left running in the runner.
+        let connection = RunnerConnection(channel: channel, firstRequestID: UInt32.random(in: 1 << 30 ..< 1 << 31))
+        let sandbox = DockerSandbox(id: sandboxID, containerID: containerID, image: inspect.config?.image ?? "",
+                                    profile: profile, backend: self, connection: connection, channel: channel)
+        do {
+            try await connection.handshake(timeout: readyTimeout)
+            let probe = try await connection.run(ShellExecRequest(command: "true", timeoutMilliseconds: 5000))
+            guard probe.exitCode == 0 else {
+                throw SandboxError(.runnerFailed, "the shell answered `true` with exit code \(probe.exitCode)")
+            }
+        } catch {
+            connection.close()
+            let explained = await sandbox.explain(error, doing: "re-attach to its runner")
+            throw SandboxError(.sandboxGone, "sandbox \(sandboxID) could not be re-adopted: \(explained.message)", cause: error)
+        }
+        return sandbox
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Sandbox
+import Store
+
+/// Everything the server is built from. Production wires the Docker backend and SQLite;
+/// tests pass an in-memory backend and repository.
+public struct ServerDependencies: Sendable {
+    public var provisioner: any SandboxProvisioner
+    public var engine: (any ContainerEngine)?
+    public var repository: any SandboxRepository
+    public var serverID: String
+    public var logger: Logger
+
+    public init(provisioner: any SandboxProvisioner, engine: (any ContainerEngine)?, repository: any SandboxRepository,
+                serverID: String, logger: Logger = Logger(label: "sandcastle.server")) {
+        self.provisioner = provisioner
+        self.engine = engine
+        self.repository = repository
+        self.serverID = serverID
+        self.logger = logger
+    }
+
+    /// The production wiring: Docker backend from `DOCKER_HOST`, SQLite in the data folder.
+    public static func production(_ configuration: ServerConfiguration, logger: Logger) async throws -> ServerDependencies {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let database = try SQLiteDatabase(path: configuration.databasePath)
+        try Migrator.migrate(database)
+        return ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: DockerContainerEngine(backend: backend),
+                                  repository: SQLiteSandboxRepository(database: database),
+                                  serverID: try ServerIdentity.load(dataDirectory: configuration.dataDirectory), logger: logger)
+    }
+}
+
+/// The built server: the Hummingbird application plus the pieces tests and the CLI reach.
+public struct SandcastleServer {
+    public let service: SandboxService
+    public let metrics: ServerMetrics
+    /// Every route registered, for the OpenAPI check.
+    public let routes: [RouteTable.Route]
+    let configuration: ServerConfiguration
+    let router: Router<ServerRequestContext>
+    let webSocketRouter: Router<ServerRequestContext>
+    let logger: Logger
+
+    public init(configuration: ServerConfiguration, dependencies: ServerDependencies) throws {
+        try configuration.validate()
+        let metrics = ServerMetrics()
+        let service = SandboxService(limits: ServiceLimits(configuration), repository: dependencies.repository,
+                                     provisioner: dependencies.provisioner, engine: dependencies.engine,
+                                     serverID: dependencies.serverID, metrics: metrics, logger: dependencies.logger)
+        let keys = APIKeyStore(digests: configuration.apiKeyDigests)
+        let router = Router(context: ServerRequestContext.self)
+        router.middlewares.add(AccessLogMiddleware<ServerRequestContext>())
+        router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
+        router.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
+        let webSocketRouter = Router(context: ServerRequestContext.self)
+        webSocketRouter.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
+        webSocketRouter.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
+
+        let table = RouteTable(router: router)
+        SystemController(service: service, metrics: metrics).register(table)
+        SandboxController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
+        FileController(service: service, maxBodyBytes: configuration.maxBodyBytes,
+                       maxUploadBytes: configuration.maxUploadBytes).register(table)
+        TerminalController(service: service).register(table, webSocketRouter: webSocketRouter)
+        WorkspaceController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
+
+        self.service = service
+        self.metrics = metrics
+        self.routes = table.routes
+        self.configuration = configuration
+        self.router = router
+        self.webSocketRouter = webSocketRouter
+        self.logger = dependencies.logger
+    }
+
+    /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let service = self.service
+        var app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
+                                                    serverName: "sandcastle"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        // Reconcile before the first request: a client must never see a sandbox that is about to be declared lost.
+        app.beforeServerStarts { await service.start() }
+        return app
+    }
+
+    /// Serves until SIGTERM/SIGINT, then stops the service's background work. Sandboxes keep
+    /// running across the restart on purpose; the next start re-adopts them.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        do {
+            try await application(onRunning: onRunning).runService()
+        } catch {
+            await service.shutdown()
+            throw error
+        }
+        await service.shutdown()
+    }
+}

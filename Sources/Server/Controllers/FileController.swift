@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+
+/// `/v1/sandboxes/{id}/files…`: binary upload and download (streamed both ways through the
+/// runner channel, never buffered whole), list, stat, mkdir, remove, move.
+struct FileController {
+    let service: SandboxService
+    let maxBodyBytes: Int
+    let maxUploadBytes: Int
+
+    func register(_ routes: RouteTable) {
+        let service = self.service
+        let limit = maxBodyBytes
+        let uploadLimit = maxUploadBytes
+        routes.add(.get, "/v1/sandboxes/:id/files") { request, context in
+            let (id, sandbox) = try await Self.sandbox(service, context)
+            let path = request.uri.queryParameters.get("path") ?? "/workspace"
+            let entries = try await Self.run(service, id) { try await sandbox.list(path: path) }
+            return try HTTP.json(FileList(path: path, entries: entries.map(FileView.init)))
+        }
+        routes.add(.get, "/v1/sandboxes/:id/files/stat") { request, context in
+            let (id, sandbox) = try await Self.sandbox(service, context)
+            let path = try HTTP.query(request, "path")
+            return try HTTP.json(FileView(try await Self.run(service, id) { try await sandbox.stat(path: path) }))
+        }
+        routes.add(.get, "/v1/sandboxes/:id/files/content") { request, context in
+            let (id, sandbox) = try await Self.sandbox(service, context)
+            let path = try HTTP.query(request, "path")
+            let download = try await Self.run(service, id) { try await sandbox.readFile(ReadFileRequest(path: path)) }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/octet-stream"
+            let body = ResponseBody(contentLength: Int(download.info.size)) { writer in
+                for try await chunk in download.chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: headers, body: body)
+        }
+        routes.add(.put, "/v1/sandboxes/:id/files/content") { request, context in
+            let (id, sandbox) = try await Self.sandbox(service, context)
+            let path = try HTTP.query(request, "path")
+            var mode: UInt32 = 0o644
+            if let text = request.uri.queryParameters.get("mode") {
+                guard let parsed = UInt32(text, radix: 8), parsed <= 0o7777 else {
+                    throw ServerError(.invalidInput, "mode must be octal permission bits like 644, not '\(text)'")
+                }
+                mode = parsed
+            }
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > uploadLimit {
+                throw ServerError(.bodyTooLarge, "the upload has \(length) bytes; the limit is \(uploadLimit)")
+            }
+            let info = try await Self.run(service, id) {
+                try await sandbox.writeFile(WriteFileRequest(path: path, mode: mode, append: try HTTP.bool(request, "append")),
+                                            contents: UploadChunks(body: request.body, limit: uploadLimit))
+            }
+            return try HTTP.json(FileView(info), status: .created)
+        }
+        routes.add(.delete, "/v1/sandboxes/:id/files") { request, context in
+            let (id, sandbox) = try await Self.sandbox(service, context)
+            let path = try HTTP.query(request, "path")
+            let recursive = try HTTP.bool(request, "recursive")
+            try await Self.run(service, id) { try await sandbox.remove(path: path, recursive: recursive) }
+            return try HTTP.json(OKResponse())
+        }
+        routes.add(.post, "/v1/sandboxes/:id/files/mkdir") { request, context in
+            let body = try await HTTP.decode(MakeDirectoryRequest.self, from: request, limit: limit)
+            let (id, sandbox) = try await Self.sandbox(service, context)
+            try await Self.run(service, id) { try await sandbox.makeDirectory(path: body.path, parents: body.parents ?? true) }
+            return try HTTP.json(OKResponse(), status: .created)
+        }
+        routes.add(.post, "/v1/sandboxes/:id/files/move") { request, context in
+            let body = try await HTTP.decode(MoveRequest.self, from: request, limit: limit)
+            let (id, sandbox) = try await Self.sandbox(service, context)
+            try await Self.run(service, id) { try await sandbox.move(from: body.from, to: body.to, overwrite: body.overwrite ?? false) }
+            return try HTTP.json(OKResponse())
+        }
+    }
+
+    static func sandbox(_ service: SandboxService, _ context: ServerRequestContext) async throws -> (String, any SandboxInstance) {
+        let id = try HTTP.id(context)
+        return (id, try await service.instance(id: id, keyID: context.apiKeyID))
+    }
+
+    /// Runs a file operation, letting the service mark the sandbox gone if its container died.
+    static func run<T: Sendable>(_ service: SandboxService, _ id: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw await service.noteFailure(error, sandboxID: id)
+        }
+    }
+}
+
+/// The request body as `[UInt8]` chunks for the runner, refusing more than `limit` bytes.
+struct UploadChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let body: RequestBody
+    let limit: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let limit: Int
+        var total = 0
+
+        mutating func next() async throws -> [UInt8]? {
+            guard let buffer = try await base.next() else { return nil }
+            total += buffer.readableBytes
+            guard total <= limit else { throw ServerError(.bodyTooLarge, "the upload exceeds \(limit) bytes") }
+            return Array(buffer.readableBytesView)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: body.makeAsyncIterator(), limit: limit) }
+}

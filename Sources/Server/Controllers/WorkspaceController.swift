@@ -1,0 +1,33 @@
+import Foundation
+import Hummingbird
+
+/// `/v1/workspaces`: named volumes that outlive sandboxes.
+struct WorkspaceController {
+    let service: SandboxService
+    let maxBodyBytes: Int
+
+    func register(_ routes: RouteTable) {
+        let service = self.service
+        let limit = maxBodyBytes
+        routes.add(.get, "/v1/workspaces") { _, _ in
+            try HTTP.json(WorkspaceList(workspaces: try await service.listWorkspaces()))
+        }
+        routes.add(.post, "/v1/workspaces") { request, _ in
+            let body = try await HTTP.decode(CreateWorkspaceRequest.self, from: request, limit: limit)
+            return try HTTP.json(try await service.createWorkspace(name: body.name), status: .created)
+        }
+        routes.add(.delete, "/v1/workspaces/:name") { _, context in
+            try await service.deleteWorkspace(name: try Self.name(context))
+            return try HTTP.json(OKResponse())
+        }
+        routes.add(.get, "/v1/workspaces/:name/files") { request, context in
+            let path = request.uri.queryParameters.get("path") ?? "/"
+            return try HTTP.json(try await service.browseWorkspace(name: try Self.name(context), path: path))
+        }
+    }
+
+    static func name(_ context: ServerRequestContext) throws -> String {
+        guard let name = context.parameters.get("name"), !name.isEmpty else { throw ServerError(.invalidInput, "missing workspace name") }
+        return name
+    }
+}

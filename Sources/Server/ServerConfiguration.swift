@@ -1,0 +1,199 @@
+import Foundation
+import Yams
+
+/// Everything `sandcastle serve` can be told, with the documented defaults.
+///
+/// Sources, later ones winning: defaults → config file (JSON or YAML, `--config` /
+/// `SANDCASTLE_CONFIG`) → environment (`SANDCASTLE_…`) → command-line flags.
+public struct ServerConfiguration: Sendable {
+    /// Address to bind; loopback by default so nothing is exposed by accident.
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Folder for `sandcastle.sqlite` and the server's identity file.
+    public var dataDirectory = "./data"
+    /// SHA-256 digests of the accepted API keys; plaintext keys are hashed as soon as they are read.
+    public var apiKeyDigests: [[UInt8]] = []
+    /// Serve without API keys. Only honoured on a loopback address.
+    public var openMode = false
+    /// Live sandboxes across all keys.
+    public var maxSandboxes = 64
+    /// Live sandboxes per API key (in open mode: the whole server).
+    public var maxSandboxesPerKey = 16
+    /// Largest JSON request body.
+    public var maxBodyBytes = 1 << 20
+    /// Largest file upload (streamed, so this bounds the sandbox's disk use, not memory).
+    public var maxUploadBytes = 1 << 30
+    /// TTL given to a sandbox created without one, and the longest allowed.
+    public var defaultTTLSeconds = 3600
+    public var maxTTLSeconds = 7 * 24 * 3600
+    /// Exec defaults and bounds.
+    public var defaultExecTimeoutSeconds = 60
+    public var maxExecTimeoutSeconds = 3600
+    public var maxExecOutputBytes = 1 << 20
+    /// How often the reaper looks for expired sandboxes.
+    public var reapIntervalSeconds = 5.0
+    /// Warm pool targets (`image[:profile]=N`), read by the pool once it is wired in.
+    public var pool: [String] = []
+
+    public init() {}
+
+    /// Values from any one source; nil means "not set here".
+    public struct Overrides: Sendable, Decodable {
+        public var host: String?
+        public var port: Int?
+        public var dataDirectory: String?
+        public var apiKeys: [String]?
+        public var apiKeySHA256: [String]?
+        public var openMode: Bool?
+        public var maxSandboxes: Int?
+        public var maxSandboxesPerKey: Int?
+        public var maxBodyBytes: Int?
+        public var maxUploadBytes: Int?
+        public var defaultTTLSeconds: Int?
+        public var maxTTLSeconds: Int?
+        public var defaultExecTimeoutSeconds: Int?
+        public var maxExecTimeoutSeconds: Int?
+        public var maxExecOutputBytes: Int?
+        public var reapIntervalSeconds: Double?
+        public var pool: [String]?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case host, port, dataDirectory = "data_dir", apiKeys = "api_keys", apiKeySHA256 = "api_key_sha256", openMode = "open"
+            case maxSandboxes = "max_sandboxes", maxSandboxesPerKey = "max_sandboxes_per_key", maxBodyBytes = "max_body_bytes"
+            case maxUploadBytes = "max_upload_bytes", defaultTTLSeconds = "default_ttl_seconds", maxTTLSeconds = "max_ttl_seconds"
+            case defaultExecTimeoutSeconds = "default_exec_timeout_seconds", maxExecTimeoutSeconds = "max_exec_timeout_seconds"
+            case maxExecOutputBytes = "max_exec_output_bytes", reapIntervalSeconds = "reap_interval_seconds", pool
+        }
+
+        /// Reads `SANDCASTLE_HOST`, `_PORT`, `_DATA_DIR`, `_API_KEYS` (comma-separated), `_OPEN=1`,
+        /// `_MAX_SANDBOXES`, `_MAX_SANDBOXES_PER_KEY`, `_DEFAULT_TTL`, `_MAX_TTL`, `_POOL` (comma-separated).
+        public static func fromEnvironment(_ env: [String: String]) throws -> Overrides {
+            var o = Overrides()
+            o.host = env["SANDCASTLE_HOST"].flatMap { $0.isEmpty ? nil : $0 }
+            o.port = try int(env, "SANDCASTLE_PORT")
+            o.dataDirectory = env["SANDCASTLE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            o.apiKeys = list(env["SANDCASTLE_API_KEYS"])
+            if let open = env["SANDCASTLE_OPEN"], !open.isEmpty {
+                guard let value = bool(open) else {
+                    throw ServerError(.invalidConfiguration, "SANDCASTLE_OPEN must be 1/true or 0/false, not '\(open)'")
+                }
+                o.openMode = value
+            }
+            o.maxSandboxes = try int(env, "SANDCASTLE_MAX_SANDBOXES")
+            o.maxSandboxesPerKey = try int(env, "SANDCASTLE_MAX_SANDBOXES_PER_KEY")
+            o.defaultTTLSeconds = try int(env, "SANDCASTLE_DEFAULT_TTL")
+            o.maxTTLSeconds = try int(env, "SANDCASTLE_MAX_TTL")
+            o.pool = list(env["SANDCASTLE_POOL"])
+            return o
+        }
+
+        /// Reads a JSON (`.json`) or YAML (anything else) file with snake_case keys.
+        public static func fromFile(_ path: String) throws -> Overrides {
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw ServerError(.invalidConfiguration, "cannot read the config file \(path): \(error.localizedDescription)")
+            }
+            do {
+                if path.hasSuffix(".json") { return try JSONDecoder().decode(Overrides.self, from: data) }
+                return try YAMLDecoder().decode(Overrides.self, from: data)
+            } catch {
+                throw ServerError(.invalidConfiguration, "the config file \(path) is invalid: \(ServerError.describe(error))")
+            }
+        }
+
+        static func int(_ env: [String: String], _ name: String) throws -> Int? {
+            guard let text = env[name], !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw ServerError(.invalidConfiguration, "\(name) must be an integer, not '\(text)'") }
+            return value
+        }
+
+        static func list(_ text: String?) -> [String]? {
+            guard let text, !text.isEmpty else { return nil }
+            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        static func bool(_ text: String) -> Bool? {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": true
+            case "0", "false", "no", "off": false
+            default: nil
+            }
+        }
+    }
+
+    /// Applies one source on top of this configuration.
+    public mutating func apply(_ o: Overrides) throws {
+        if let v = o.host { host = v }
+        if let v = o.port { port = v }
+        if let v = o.dataDirectory { dataDirectory = v }
+        // Keys accumulate across sources: a file may hold some and the environment others.
+        for key in o.apiKeys ?? [] { apiKeyDigests.append(APIKeyStore.digest(key)) }
+        for hex in o.apiKeySHA256 ?? [] {
+            guard let digest = APIKeyStore.bytes(hex: hex), digest.count == 32 else {
+                throw ServerError(.invalidConfiguration, "api_key_sha256 entries must be 64 hex digits (a SHA-256), not '\(hex)'")
+            }
+            apiKeyDigests.append(digest)
+        }
+        if let v = o.openMode { openMode = v }
+        if let v = o.maxSandboxes { maxSandboxes = v }
+        if let v = o.maxSandboxesPerKey { maxSandboxesPerKey = v }
+        if let v = o.maxBodyBytes { maxBodyBytes = v }
+        if let v = o.maxUploadBytes { maxUploadBytes = v }
+        if let v = o.defaultTTLSeconds { defaultTTLSeconds = v }
+        if let v = o.maxTTLSeconds { maxTTLSeconds = v }
+        if let v = o.defaultExecTimeoutSeconds { defaultExecTimeoutSeconds = v }
+        if let v = o.maxExecTimeoutSeconds { maxExecTimeoutSeconds = v }
+        if let v = o.maxExecOutputBytes { maxExecOutputBytes = v }
+        if let v = o.reapIntervalSeconds { reapIntervalSeconds = v }
+        if let v = o.pool { pool = v }
+    }
+
+    /// Builds the configuration from all sources (flags last).
+    public static func load(configFile: String?, environment: [String: String], flags: Overrides) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        let file = configFile ?? environment["SANDCASTLE_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        if let file { try configuration.apply(try Overrides.fromFile(file)) }
+        try configuration.apply(try Overrides.fromEnvironment(environment))
+        try configuration.apply(flags)
+        try configuration.validate()
+        return configuration
+    }
+
+    /// Refuses configurations that would be unsafe or cannot work, with the fix in the message.
+    public func validate() throws {
+        guard (0...65535).contains(port) else { throw ServerError(.invalidConfiguration, "port \(port) is outside 0…65535") }
+        if openMode && !Self.isLoopback(host) {
+            throw ServerError(.invalidConfiguration, 
+                "open mode (no API keys) is only allowed on a loopback address, but the server would listen on \(host). "
+                + "Bind to 127.0.0.1 or give API keys with --api-key / SANDCASTLE_API_KEYS.")
+        }
+        if !openMode && apiKeyDigests.isEmpty {
+            throw ServerError(.invalidConfiguration, 
+                "no API keys are configured. Give one or more with --api-key KEY (or SANDCASTLE_API_KEYS=k1,k2), "
+                + "or run keyless on loopback with --open (SANDCASTLE_OPEN=1).")
+        }
+        for (name, value) in [("max_sandboxes", maxSandboxes), ("max_sandboxes_per_key", maxSandboxesPerKey),
+                              ("max_body_bytes", maxBodyBytes), ("default_ttl_seconds", defaultTTLSeconds),
+                              ("max_ttl_seconds", maxTTLSeconds), ("max_exec_timeout_seconds", maxExecTimeoutSeconds)]
+        where value <= 0 {
+            throw ServerError(.invalidConfiguration, "\(name) must be positive, not \(value)")
+        }
+        if defaultTTLSeconds > maxTTLSeconds {
+            throw ServerError(.invalidConfiguration, "default_ttl_seconds (\(defaultTTLSeconds)) exceeds max_ttl_seconds (\(maxTTLSeconds))")
+        }
+    }
+
+    /// `127.0.0.0/8`, `::1` and `localhost`.
+    public static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The SQLite file inside the data folder.
+    public var databasePath: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("sandcastle.sqlite").path }
+}

@@ -1,0 +1,502 @@
+import Foundation
+import Logging
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+import Store
+
+/// The limits and defaults the service enforces (a slice of ``ServerConfiguration``).
+public struct ServiceLimits: Sendable {
+    public var maxSandboxes: Int
+    public var maxSandboxesPerKey: Int
+    public var defaultTTLSeconds: Int
+    public var maxTTLSeconds: Int
+    public var defaultExecTimeoutSeconds: Int
+    public var maxExecTimeoutSeconds: Int
+    public var maxExecOutputBytes: Int
+    public var reapInterval: Duration
+
+    public init(_ c: ServerConfiguration) {
+        maxSandboxes = c.maxSandboxes
+        maxSandboxesPerKey = c.maxSandboxesPerKey
+        defaultTTLSeconds = c.defaultTTLSeconds
+        maxTTLSeconds = c.maxTTLSeconds
+        defaultExecTimeoutSeconds = c.defaultExecTimeoutSeconds
+        maxExecTimeoutSeconds = c.maxExecTimeoutSeconds
+        maxExecOutputBytes = c.maxExecOutputBytes
+        reapInterval = .milliseconds(Int(c.reapIntervalSeconds * 1000))
+    }
+}
+
+/// Owns every sandbox the server hands out: records in the repository, live instances in
+/// memory, limits, TTLs and the reaper, and reconciliation with the engine after a restart.
+///
+/// Controllers stay thin: they decode, call one method here with the caller's key id, and
+/// encode. A key only ever sees its own sandboxes (someone else's is "not found").
+public actor SandboxService {
+    let limits: ServiceLimits
+    let repository: any SandboxRepository
+    let provisioner: any SandboxProvisioner
+    let engine: (any ContainerEngine)?
+    /// Labels this server's containers so a restart can tell its own from anyone else's.
+    public let serverID: String
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    private var live: [String: any SandboxInstance] = [:]
+    /// Creates in flight, counted against the limits before their records exist.
+    private var pendingTotal = 0
+    private var pendingByKey: [String: Int] = [:]
+    private var reaper: Task<Void, Never>?
+
+    public init(limits: ServiceLimits, repository: any SandboxRepository, provisioner: any SandboxProvisioner,
+                engine: (any ContainerEngine)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
+                logger: Logger = Logger(label: "sandcastle.service")) {
+        self.limits = limits
+        self.repository = repository
+        self.provisioner = provisioner
+        self.engine = engine
+        self.serverID = serverID
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    // MARK: lifetime
+
+    /// Reconciles with the engine, then starts the TTL reaper.
+    public func start() async {
+        await reconcile()
+        guard reaper == nil else { return }
+        let interval = limits.reapInterval
+        reaper = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                await self.reapExpired()
+            }
+        }
+    }
+
+    /// Stops the reaper and the provisioner. Live sandboxes are left running on purpose: the
+    /// next start re-adopts them (or reports them lost), so a restart never kills user work.
+    public func shutdown() async {
+        reaper?.cancel()
+        reaper = nil
+        await provisioner.shutdown()
+    }
+
+    // MARK: create, read, delete
+
+    public func create(_ request: CreateSandboxRequest, keyID: String?) async throws -> SandboxView {
+        let spec = try validatedSpec(request)
+        let ttl = request.ttlSeconds ?? limits.defaultTTLSeconds
+        guard ttl > 0, ttl <= limits.maxTTLSeconds else {
+            throw ServerError(.invalidInput, "ttl_seconds must be between 1 and \(limits.maxTTLSeconds), not \(ttl)")
+        }
+        try reserve(keyID: keyID)
+        defer { release(keyID: keyID) }
+        if let workspace = spec.workspace, let engine {
+            // Docker would create a missing volume on its own, without our labels; make it ours first.
+            if try await !engine.workspaceExists(name: workspace) { _ = try await engine.createWorkspace(name: workspace) }
+        }
+        let provisioned = try await provisioner.provision(spec)
+        let instance = provisioned.instance
+        let now = Date()
+        let record = SandboxRecord(
+            id: instance.id, containerID: engine?.containerID(of: instance), image: spec.image, profile: spec.profile,
+            status: .running, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(ttl)), ttlSeconds: ttl,
+            apiKeyID: keyID, workspace: spec.workspace, environment: spec.environment, memoryBytes: spec.memoryBytes,
+            nanoCPUs: spec.nanoCPUs, network: spec.network?.rawValue, serverID: serverID)
+        do {
+            try repository.insert(record)
+        } catch {
+            try? await instance.destroy()
+            throw error
+        }
+        live[instance.id] = instance
+        metrics.recordCreate(fromPool: provisioned.fromPool)
+        logger.info("sandbox created", metadata: ["sandbox": .string(instance.id), "image": .string(spec.image),
+                                                  "pool": .stringConvertible(provisioned.fromPool)])
+        return SandboxView(record)
+    }
+
+    public func get(id: String, keyID: String?) throws -> SandboxView {
+        SandboxView(try record(id: id, keyID: keyID))
+    }
+
+    public func list(status: String?, image: String?, limit: Int?, cursor: String?, keyID: String?) throws -> SandboxPage {
+        let limit = limit ?? 50
+        guard (1...500).contains(limit) else { throw ServerError(.invalidInput, "limit must be between 1 and 500, not \(limit)") }
+        var after: SandboxCursor?
+        if let cursor {
+            guard let parsed = SandboxCursor(token: cursor) else {
+                throw ServerError(.invalidInput, "cursor '\(cursor)' is not one this server handed out")
+            }
+            after = parsed
+        }
+        let statuses = status.map { Set($0.split(separator: ",").map { SandboxStatus(rawValue: String($0)) }) }
+        let rows = try repository.list(SandboxQuery(statuses: statuses, image: image, apiKeyID: keyID, after: after,
+                                                    limit: limit + 1))
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { SandboxCursor(createdAt: $0.createdAt, id: $0.id).token } : nil
+        return SandboxPage(sandboxes: page.map(SandboxView.init), nextCursor: next)
+    }
+
+    /// Removes the sandbox; its record stays (status `deleted`) so later calls get 410, not 404.
+    public func delete(id: String, keyID: String?) async throws {
+        var record = try record(id: id, keyID: keyID)
+        guard record.status.isLive else { return }
+        let instance = live.removeValue(forKey: id)
+        record.status = .deleted
+        record.statusReason = "deleted by the API"
+        record.updatedAt = Date()
+        try repository.update(record)
+        try await destroy(instance, containerID: record.containerID)
+    }
+
+    public func extend(id: String, ttlSeconds: Int, keyID: String?) throws -> SandboxView {
+        guard ttlSeconds > 0, ttlSeconds <= limits.maxTTLSeconds else {
+            throw ServerError(.invalidInput, "ttl_seconds must be between 1 and \(limits.maxTTLSeconds), not \(ttlSeconds)")
+        }
+        var record = try record(id: id, keyID: keyID)
+        try Self.requireLive(record)
+        let now = Date()
+        record.expiresAt = now.addingTimeInterval(TimeInterval(ttlSeconds)).storeRounded
+        record.ttlSeconds = ttlSeconds
+        record.updatedAt = now.storeRounded
+        try repository.update(record)
+        return SandboxView(record)
+    }
+
+    // MARK: using a sandbox
+
+    /// The live instance behind a sandbox, or the right error: 404 unknown, 410 expired/gone.
+    public func instance(id: String, keyID: String?) throws -> any SandboxInstance {
+        let record = try record(id: id, keyID: keyID)
+        try Self.requireLive(record)
+        guard let instance = live[id] else {
+            throw ServerError(.gone, "sandbox \(id) is not attached to this server (status \(record.status))")
+        }
+        return instance
+    }
+
+    /// Runs a command to completion (output capped), recording its latency.
+    public func exec(id: String, _ request: ExecRequest, keyID: String?) async throws -> ExecResponse {
+        let sandbox = try instance(id: id, keyID: keyID)
+        let started = ContinuousClock.now
+        let collected: CollectedOutput
+        do {
+            collected = try await start(sandbox, request).collect()
+        } catch {
+            throw await noteFailure(error, sandboxID: id)
+        }
+        let elapsed = ContinuousClock.now - started
+        metrics.recordExec(seconds: elapsed.milliseconds / 1000)
+        let result = collected.result
+        if result.timedOut {
+            throw ServerError(.commandTimeout, "the command ran past its timeout of \(timeoutMS(request)) ms and was killed")
+        }
+        return ExecResponse(stdout: collected.stdoutText, stderr: collected.stderrText, exitCode: result.exitCode,
+                            durationMS: (elapsed.milliseconds * 10).rounded() / 10, truncated: result.truncated,
+                            timedOut: false, cwd: result.workingDirectory.isEmpty ? nil : result.workingDirectory)
+    }
+
+    /// Starts a command and hands back its live process for streaming.
+    public func startExec(id: String, _ request: ExecRequest, keyID: String?) async throws -> SandboxProcess {
+        let sandbox = try instance(id: id, keyID: keyID)
+        do {
+            return try await start(sandbox, request)
+        } catch {
+            throw await noteFailure(error, sandboxID: id)
+        }
+    }
+
+    /// Records a streamed exec's latency (the controller measures it).
+    public nonisolated func recordExecLatency(_ duration: Duration) {
+        metrics.recordExec(seconds: duration.milliseconds / 1000)
+    }
+
+    public func stats(id: String, keyID: String?) async throws -> SandboxStats {
+        let record = try record(id: id, keyID: keyID)
+        try Self.requireLive(record)
+        guard let engine, let containerID = record.containerID else {
+            throw ServerError(.invalidInput, "this server's backend does not report stats")
+        }
+        do {
+            return try await engine.stats(containerID: containerID)
+        } catch {
+            throw await noteFailure(error, sandboxID: id)
+        }
+    }
+
+    /// Translates an operation's failure; a sandbox whose container died is marked gone so
+    /// every later call gets 410 with the reason instead of a new failure.
+    public func noteFailure(_ error: any Error, sandboxID: String) async -> ServerError {
+        let serverError = ServerError.from(error)
+        guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID), record.status.isLive else {
+            return serverError
+        }
+        let instance = live.removeValue(forKey: sandboxID)
+        record.status = .gone
+        record.statusReason = serverError.message
+        record.updatedAt = Date()
+        try? repository.update(record)
+        try? await destroy(instance, containerID: record.containerID)
+        logger.warning("sandbox gone", metadata: ["sandbox": .string(sandboxID), "reason": .string(serverError.message)])
+        return serverError
+    }
+
+    /// Live sandboxes by status, for `/metrics`.
+    public func liveCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for status in SandboxStatus.live { counts[status.rawValue] = try repository.count(statuses: [status], apiKeyID: nil) }
+        return counts
+    }
+
+    // MARK: workspaces
+
+    public func listWorkspaces() async throws -> [WorkspaceInfo] {
+        try await requireEngine().listWorkspaces()
+    }
+
+    public func createWorkspace(name: String) async throws -> WorkspaceInfo {
+        try Self.validateWorkspaceName(name)
+        let engine = try requireEngine()
+        if try await engine.workspaceExists(name: name) { throw ServerError(.conflict, "workspace \(name) exists") }
+        return try await engine.createWorkspace(name: name)
+    }
+
+    public func deleteWorkspace(name: String) async throws {
+        try Self.validateWorkspaceName(name)
+        let engine = try requireEngine()
+        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        try await engine.removeWorkspace(name: name)
+    }
+
+    /// Lists a workspace's files without a user sandbox: a short-lived helper sandbox mounts
+    /// the volume, lists, and is removed. It never counts against the caller's limits.
+    public func browseWorkspace(name: String, path: String) async throws -> FileList {
+        try Self.validateWorkspaceName(name)
+        let engine = try requireEngine()
+        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        let relative = try Self.workspaceRelativePath(path)
+        let spec = SandboxSpec(image: "base", profile: "default", workspace: name,
+                               labels: [ServerLabels.server: serverID, "sandcastle.helper": "workspace-browse"])
+        let helper = try await provisioner.provision(spec).instance
+        do {
+            let target = relative.isEmpty ? "/workspace" : "/workspace/" + relative
+            let entries = try await helper.list(path: target)
+            try? await helper.destroy()
+            return FileList(path: "/" + relative, entries: entries.map { entry in
+                var view = FileView(entry)
+                view.path = String(view.path.dropFirst("/workspace".count))
+                return view
+            })
+        } catch {
+            try? await helper.destroy()
+            throw error
+        }
+    }
+
+    // MARK: reaper and reconciliation
+
+    /// Removes sandboxes whose TTL ran out; their records say so (410 `sandbox_expired`).
+    public func reapExpired(now: Date = Date()) async {
+        guard let rows = try? repository.list(SandboxQuery(statuses: SandboxStatus.live, serverID: serverID)) else { return }
+        for var record in rows {
+            guard let expiresAt = record.expiresAt, expiresAt <= now else { continue }
+            let instance = live.removeValue(forKey: record.id)
+            record.status = .expired
+            record.statusReason = "its TTL of \(record.ttlSeconds ?? 0) s ran out at \(APIDate.format(expiresAt))"
+            record.updatedAt = now
+            try? repository.update(record)
+            try? await destroy(instance, containerID: record.containerID)
+            logger.info("sandbox expired", metadata: ["sandbox": .string(record.id)])
+        }
+    }
+
+    /// After a (re)start: re-adopts this server's live sandboxes whose containers still run,
+    /// marks the others `gone`/`lost` with the reason, and removes containers nobody knows.
+    public func reconcile() async {
+        let rows = (try? repository.list(SandboxQuery(statuses: SandboxStatus.live, serverID: serverID))) ?? []
+        guard let engine else {
+            for var record in rows where live[record.id] == nil {
+                mark(&record, .lost, "the server restarted and its backend cannot re-adopt sandboxes")
+            }
+            return
+        }
+        let containers: [ManagedContainer]
+        do {
+            containers = try await engine.managedContainers(serverID: serverID)
+        } catch {
+            logger.error("cannot list containers to reconcile; will retry on the next start", metadata: ["error": "\(error)"])
+            return
+        }
+        var byID: [String: ManagedContainer] = [:]
+        for container in containers { byID[container.containerID] = container }
+        var claimed: Set<String> = []
+        for var record in rows where live[record.id] == nil {
+            guard let containerID = record.containerID, let container = byID[containerID] else {
+                mark(&record, .gone, "its container disappeared while the server was down")
+                continue
+            }
+            claimed.insert(containerID)
+            if let expiresAt = record.expiresAt, expiresAt <= Date() {
+                try? await engine.removeContainer(containerID)
+                mark(&record, .expired, "its TTL ran out while the server was down")
+                continue
+            }
+            guard container.running else {
+                try? await engine.removeContainer(containerID)
+                mark(&record, .gone, "its container stopped while the server was down")
+                continue
+            }
+            do {
+                live[record.id] = try await engine.adopt(sandboxID: record.id, containerID: containerID)
+                logger.info("sandbox re-adopted", metadata: ["sandbox": .string(record.id)])
+            } catch {
+                try? await engine.removeContainer(containerID)
+                mark(&record, .lost, "lost over a server restart and removed: \(ServerError.from(error).message)")
+            }
+        }
+        for container in containers where !claimed.contains(container.containerID) && !isLiveContainer(container.containerID) {
+            // A create interrupted by the crash, a helper, or a record already final: nobody's sandbox.
+            try? await engine.removeContainer(container.containerID)
+            logger.info("orphan container removed", metadata: ["container": .string(container.containerID)])
+        }
+    }
+
+    // MARK: helpers
+
+    private func isLiveContainer(_ containerID: String) -> Bool {
+        live.values.contains { engine?.containerID(of: $0) == containerID }
+    }
+
+    private func mark(_ record: inout SandboxRecord, _ status: SandboxStatus, _ reason: String) {
+        record.status = status
+        record.statusReason = reason
+        record.updatedAt = Date()
+        try? repository.update(record)
+        logger.warning("sandbox \(status)", metadata: ["sandbox": .string(record.id), "reason": .string(reason)])
+    }
+
+    private func record(id: String, keyID: String?) throws -> SandboxRecord {
+        guard let record = try repository.sandbox(id: id), keyID == nil || record.apiKeyID == keyID else {
+            throw ServerError(.notFound, "no sandbox with id \(id)")
+        }
+        return record
+    }
+
+    static func requireLive(_ record: SandboxRecord) throws {
+        if record.status.isLive { return }
+        let reason = record.statusReason.map { ": \($0)" } ?? ""
+        if record.status == .expired { throw ServerError(.expired, "sandbox \(record.id) expired\(reason)") }
+        throw ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
+    }
+
+    private func requireEngine() throws -> any ContainerEngine {
+        guard let engine else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
+        return engine
+    }
+
+    private func reserve(keyID: String?) throws {
+        let total = try repository.count(statuses: SandboxStatus.live, apiKeyID: nil) + pendingTotal
+        guard total < limits.maxSandboxes else {
+            throw ServerError(.atCapacity, "the server is at its limit of \(limits.maxSandboxes) sandboxes; delete one or retry later")
+        }
+        let key = keyID ?? ""
+        let mine = try repository.count(statuses: SandboxStatus.live, apiKeyID: keyID) + pendingByKey[key, default: 0]
+        guard mine < limits.maxSandboxesPerKey else {
+            throw ServerError(.atCapacity, "this API key is at its limit of \(limits.maxSandboxesPerKey) sandboxes; delete one first")
+        }
+        pendingTotal += 1
+        pendingByKey[key, default: 0] += 1
+    }
+
+    private func release(keyID: String?) {
+        pendingTotal -= 1
+        pendingByKey[keyID ?? "", default: 1] -= 1
+    }
+
+    private func destroy(_ instance: (any SandboxInstance)?, containerID: String?) async throws {
+        if let instance {
+            try await instance.destroy()
+        } else if let containerID, let engine {
+            try await engine.removeContainer(containerID)
+        }
+    }
+
+    private func timeoutMS(_ request: ExecRequest) -> Int {
+        request.timeoutMS ?? limits.defaultExecTimeoutSeconds * 1000
+    }
+
+    private func start(_ sandbox: any SandboxInstance, _ request: ExecRequest) async throws -> SandboxProcess {
+        let timeout = timeoutMS(request)
+        guard timeout > 0, timeout <= limits.maxExecTimeoutSeconds * 1000 else {
+            throw ServerError(.invalidInput, "timeout_ms must be between 1 and \(limits.maxExecTimeoutSeconds * 1000), not \(timeout)")
+        }
+        let cap = request.maxOutputBytes ?? limits.maxExecOutputBytes
+        guard cap > 0, cap <= limits.maxExecOutputBytes else {
+            throw ServerError(.invalidInput, "max_output_bytes must be between 1 and \(limits.maxExecOutputBytes), not \(cap)")
+        }
+        switch (request.command, request.argv) {
+        case (let command?, nil):
+            guard !command.isEmpty else { throw ServerError(.invalidInput, "command is empty") }
+            guard request.env == nil, request.cwd == nil else {
+                throw ServerError(.invalidInput, "env and cwd apply to argv; a shell command can export and cd itself")
+            }
+            return try await sandbox.execute(ShellExecRequest(command: command, timeoutMilliseconds: UInt32(timeout),
+                                                              maxOutputBytes: UInt64(cap)))
+        case (nil, let argv?):
+            guard !argv.isEmpty, !argv[0].isEmpty else { throw ServerError(.invalidInput, "argv must name a program") }
+            let env = (request.env ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return try await sandbox.spawn(SpawnRequest(arguments: argv, environment: env, workingDirectory: request.cwd ?? "",
+                                                        timeoutMilliseconds: UInt32(timeout), maxOutputBytes: UInt64(cap)))
+        default:
+            throw ServerError(.invalidInput, "give exactly one of command (a shell command line) or argv (a program and its arguments)")
+        }
+    }
+
+    private func validatedSpec(_ request: CreateSandboxRequest) throws -> SandboxSpec {
+        let image = request.image ?? "base"
+        guard !image.isEmpty, image.count <= 256, !image.contains(where: { $0.isWhitespace }) else {
+            throw ServerError(.invalidInput, "image must be a name like base, python, node or an image reference")
+        }
+        let profile = request.profile ?? "default"
+        guard profile.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
+            throw ServerError(.invalidInput, "profile must be a profile name (see `sandcastle profile ls`), not '\(profile)'")
+        }
+        if let workspace = request.workspace { try Self.validateWorkspaceName(workspace) }
+        var env = request.env ?? [:]
+        for key in env.keys where key.isEmpty || key.contains("=") || key.contains("\0") {
+            throw ServerError(.invalidInput, "environment variable names must be non-empty without '=' ('\(key)')")
+        }
+        var memory: Int64?
+        if let mb = request.memoryMB {
+            guard (16...65536).contains(mb) else { throw ServerError(.invalidInput, "memory_mb must be between 16 and 65536") }
+            memory = Int64(mb) * 1_048_576
+        }
+        var nanoCPUs: Int64?
+        if let cpu = request.cpu {
+            guard cpu >= 0.01, cpu <= 64 else { throw ServerError(.invalidInput, "cpu must be between 0.01 and 64") }
+            nanoCPUs = Int64((cpu * 1e9).rounded())
+        }
+        env = env.filter { !$0.key.isEmpty }
+        return SandboxSpec(image: image, profile: profile, network: request.network.map { $0 ? .bridge : .none },
+                           environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs,
+                           labels: [ServerLabels.server: serverID])
+    }
+
+    static func validateWorkspaceName(_ name: String) throws {
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
+            throw ServerError(.invalidInput, "workspace names are 1-64 letters, digits, '_', '.', '-' (starting with a letter or digit), not '\(name)'")
+        }
+    }
+
+    /// A path inside a workspace, without `..` escapes; "" is the root.
+    static func workspaceRelativePath(_ path: String) throws -> String {
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        guard !parts.contains("..") else { throw ServerError(.invalidInput, "path must stay inside the workspace (no '..')") }
+        return parts.joined(separator: "/")
+    }
+}

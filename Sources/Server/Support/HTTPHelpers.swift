@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Every route the server registers, so `/openapi.json` can be checked against them.
+///
+/// Controllers register through this instead of the router directly; one controller per API
+/// family (sandboxes, files, workspaces, system, and later Sandkasten's sessions) keeps them
+/// independent. Paths use Hummingbird's `:param` syntax; ``openAPIPath`` gives `{param}`.
+public final class RouteTable {
+    public struct Route: Hashable, Sendable {
+        public var method: String
+        public var path: String
+        /// The path as OpenAPI writes it (`{id}` for `:id`).
+        public var openAPIPath: String {
+            path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            }.joined(separator: "/")
+        }
+    }
+
+    let router: Router<ServerRequestContext>
+    public private(set) var routes: [Route] = []
+
+    init(router: Router<ServerRequestContext>) {
+        self.router = router
+    }
+
+    func add(_ method: HTTPRequest.Method, _ path: String,
+             _ handler: @Sendable @escaping (Request, ServerRequestContext) async throws -> Response) {
+        routes.append(Route(method: method.rawValue, path: path))
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+
+    /// Records a route served by another router (the WebSocket upgrade router).
+    func record(_ method: HTTPRequest.Method, _ path: String) {
+        routes.append(Route(method: method.rawValue, path: path))
+    }
+}
+
+enum HTTP {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, contentType: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Reads the whole body, refusing more than `limit` bytes with 413 `body_too_large`.
+    static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw ServerError(.bodyTooLarge, "the request body has \(length) bytes; this route accepts at most \(limit)")
+        }
+        var bytes: [UInt8] = []
+        for try await buffer in request.body {
+            guard bytes.count + buffer.readableBytes <= limit else {
+                throw ServerError(.bodyTooLarge, "the request body exceeds \(limit) bytes")
+            }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+
+    /// Decodes a JSON body; malformed JSON or a wrong field is 400 `invalid_input` naming the field.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let bytes = try await body(request, limit: limit)
+        guard !bytes.isEmpty else { throw ServerError(.invalidInput, "the request needs a JSON body") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw ServerError(.invalidInput, "invalid JSON body: \(ServerError.describe(error))", cause: error)
+        }
+    }
+
+    /// A required query parameter.
+    static func query(_ request: Request, _ name: String) throws -> String {
+        guard let value = request.uri.queryParameters.get(name), !value.isEmpty else {
+            throw ServerError(.invalidInput, "the query parameter `\(name)` is required")
+        }
+        return value
+    }
+
+    static func optionalInt(_ request: Request, _ name: String) throws -> Int? {
+        guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let value = Int(text) else { throw ServerError(.invalidInput, "`\(name)` must be an integer, not '\(text)'") }
+        return value
+    }
+
+    static func bool(_ request: Request, _ name: String) throws -> Bool {
+        guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return false }
+        switch text.lowercased() {
+        case "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        default: throw ServerError(.invalidInput, "`\(name)` must be true or false, not '\(text)'")
+        }
+    }
+
+    static func id(_ context: ServerRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty else { throw ServerError(.invalidInput, "missing sandbox id") }
+        return id
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+
+/// Turns every error a route throws into the JSON error body with its stable code, counts it
+/// in the metrics, and logs genuine failures (a user mistake is logged at debug, not error).
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let serverError = ServerError.from(error)
+            metrics.recordError(serverError.code)
+            if serverError.code.status.code >= 500 {
+                context.logger.error("\(request.method) \(request.uri.path) failed: \(serverError.code) \(serverError.message)")
+            } else {
+                context.logger.debug("\(request.method) \(request.uri.path): \(serverError.code) \(serverError.message)")
+            }
+            return ServerError.jsonResponse(code: serverError.code, message: serverError.message)
+        }
+    }
+}
+
+/// Requires an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) everywhere except
+/// the public routes; in open mode every request passes without one.
+public struct AuthMiddleware: RouterMiddleware {
+    public typealias Context = ServerRequestContext
+    let keys: APIKeyStore
+    let openMode: Bool
+    /// Paths answered without a key: liveness, scraping and the API description.
+    static let publicPaths: Set<String> = ["/health", "/healthz", "/metrics", "/openapi.json"]
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if openMode || Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        guard let presented = Self.presentedKey(request.headers) else {
+            throw ServerError(.unauthorized, "an API key is required: send `Authorization: Bearer KEY` or `X-API-Key: KEY`")
+        }
+        guard let keyID = keys.authenticate(presented) else {
+            throw ServerError(.unauthorized, "the API key is not valid")
+        }
+        var context = context
+        context.apiKeyID = keyID
+        context.logger[metadataKey: "api_key"] = .string(keyID)
+        return try await next(request, context)
+    }
+
+    static func presentedKey(_ headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let key = parts[1].trimmingCharacters(in: .whitespaces)
+                if !key.isEmpty { return key }
+            }
+        }
+        if let name = HTTPField.Name("X-API-Key"), let key = headers[name], !key.isEmpty { return key }
+        return nil
+    }
+}
+
+/// Logs one line per request with its status and duration (Hummingbird's own logger, so
+/// `hb.request.id` ties it to any other line of the same request).
+public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let ms = (ContinuousClock.now - start).milliseconds
+        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)",
+                            metadata: ["duration_ms": .stringConvertible(ms)])
+        return response
+    }
+}
+
+extension Duration {
+    /// Whole and fractional milliseconds.
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+
+/// The request context of every route: Hummingbird's core storage, the WebSocket upgrade
+/// slot (so the terminal route lives on the same kind of router), and who is calling.
+public struct ServerRequestContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    /// The caller's API key id, set by ``AuthMiddleware``; nil in open mode.
+    public var apiKeyID: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Server
+
+/// `sandcastle serve`: the sandbox service over HTTP.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve sandboxes over HTTP (native API under /v1, /health, /metrics, /openapi.json).",
+        discussion: """
+            Settings come from defaults, then the config file (--config or SANDCASTLE_CONFIG; JSON or YAML with \
+            snake_case keys), then SANDCASTLE_* environment variables, then these flags. Without API keys the \
+            server refuses to start unless --open is given, and --open is refused off loopback. See docs/server.md.
+            """)
+
+    @Option(name: .long, help: "Address to bind (default 127.0.0.1; env SANDCASTLE_HOST).")
+    var host: String?
+
+    @Option(name: .long, help: "Port (default 8080, 0 picks a free one; env SANDCASTLE_PORT).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "State folder with sandcastle.sqlite (default ./data; env SANDCASTLE_DATA_DIR).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("api-key"), help: "Accept this API key (repeatable; env SANDCASTLE_API_KEYS=k1,k2). Stored hashed.")
+    var apiKeys: [String] = []
+
+    @Flag(name: .customLong("open"), help: "Serve without API keys (loopback only; env SANDCASTLE_OPEN=1).")
+    var openMode = false
+
+    @Option(name: .long, help: "Config file, JSON or YAML (env SANDCASTLE_CONFIG).")
+    var config: String?
+
+    @Option(name: .customLong("max-sandboxes"), help: "Live sandboxes across all keys (default 64).")
+    var maxSandboxes: Int?
+
+    @Option(name: .customLong("max-sandboxes-per-key"), help: "Live sandboxes per API key (default 16).")
+    var maxSandboxesPerKey: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default info; env SANDCASTLE_LOG_LEVEL).")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let levelName = logLevel ?? environment["SANDCASTLE_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var flags = ServerConfiguration.Overrides()
+        flags.host = host
+        flags.port = port
+        flags.dataDirectory = dataDirectory
+        flags.apiKeys = apiKeys.isEmpty ? nil : apiKeys
+        flags.openMode = openMode ? true : nil
+        flags.maxSandboxes = maxSandboxes
+        flags.maxSandboxesPerKey = maxSandboxesPerKey
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.load(configFile: config, environment: environment, flags: flags)
+        } catch {
+            Console.error("sandcastle serve: \(error)")
+            throw ExitCode(2)
+        }
+        let logger = Logger(label: "sandcastle.server")
+        let server: SandcastleServer
+        do {
+            server = try SandcastleServer(configuration: configuration,
+                                          dependencies: try await .production(configuration, logger: logger))
+        } catch {
+            Console.error("sandcastle serve: \(error)")
+            throw ExitCode(1)
+        }
+        let host = configuration.host
+        let open = configuration.openMode
+        try await server.run { port in
+            // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
+            Console.error("sandcastle serve: listening on http://\(host):\(port)\(open ? " (open mode: no API key needed)" : "")")
+        }
+    }
+}
