@@ -1,0 +1,129 @@
+import RunnerClient
+import RunnerProtocol
+import Synchronization
+
+/// A sandbox from the warm pool, given the environment of the spec it was handed out for.
+///
+/// A cold sandbox gets `SandboxSpec.environment` on its container, so the runner and all it
+/// starts inherit it. A pooled container was made before the spec existed, so the variables
+/// are applied here instead:
+/// - `spawn` and `openTerminal` carry them in the request's own `environment` (the request's
+///   entries still win over the spec's, as the runner applies later entries last);
+/// - the persistent shell has no per-request environment in the runner protocol, so the
+///   variables are exported once, by an exec whose output is discarded, before the first
+///   command. The shell keeps no history (`+o history`) and only the bytes between an exec's
+///   markers are its output, so that exec leaves nothing a later command can see, except
+///   that the runner's exec sequence number has advanced by one. When the runner replaces a
+///   shell that exited (`exit`, or killed after a timeout; reported as `shellExited`), the
+///   variables are exported again before the next command.
+///
+/// Known limit: a shell that dies between commands without any exec seeing it (a background
+/// job killing it) is replaced without the variables until a command fails with `shellExited`.
+public final class PooledSandbox: SandboxInstance {
+    /// The sandbox as the backend made it.
+    public let base: any SandboxInstance
+    /// The spec's environment applied to every process.
+    public let environment: [String: String]
+    private let entries: [String]
+    private let exports: String
+    /// True while the current shell lacks the exports.
+    private let shellNeedsExports: Mutex<Bool>
+
+    /// Names the runner keeps out of its shell's environment (`ShellSession.shellEnvironment`
+    /// in the runner): a cold sandbox's shell never sees them, and exporting `PROMPT_COMMAND` or
+    /// `PS1` would break the runner's marker protocol.
+    static let namesKeptFromShell: Set<String> = [
+        "TERM", "PROMPT_COMMAND", "BASH_ENV", "ENV", "PS0", "PS1", "PS2", "PS4", "HISTFILE", "COLUMNS", "LINES",
+    ]
+
+    public init(base: any SandboxInstance, environment: [String: String]) {
+        self.base = base
+        self.environment = environment
+        let sorted = environment.sorted { $0.key < $1.key }
+        entries = sorted.map { "\($0.key)=\($0.value)" }
+        exports = sorted
+            .filter { !Self.namesKeptFromShell.contains($0.key) && !$0.key.hasPrefix("BASH_FUNC_") }
+            .map { "export \($0.key)=\(Self.shellQuoted($0.value))\n" }
+            .joined()
+        shellNeedsExports = Mutex(!exports.isEmpty)
+    }
+
+    public var id: String { base.id }
+
+    /// Single quotes keep every byte literal; a quote itself is closed, escaped and reopened.
+    /// Done on bytes, since a quote followed by a combining mark is one `Character`.
+    static func shellQuoted(_ value: String) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "'")]
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "'") { bytes += Array("'\\''".utf8) } else { bytes.append(byte) }
+        }
+        bytes.append(UInt8(ascii: "'"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Exports the variables into the current shell unless it already has them. Also the
+    /// pool's proof at hand-out that the sandbox still answers.
+    func prepareShell() async throws {
+        guard shellNeedsExports.withLock({ $0 }) else { return }
+        let output = try await base.execute(ShellExecRequest(command: exports, timeoutMilliseconds: 10_000)).collect()
+        guard !output.result.timedOut, !output.result.cancelled else {
+            throw SandboxError(.runnerFailed, "sandbox \(id): exporting the environment into its shell did not finish")
+        }
+        // A non-zero status is left alone: it means a name bash manages itself (e.g. `UID`,
+        // readonly), which a cold sandbox's shell would not take from its environment either.
+        shellNeedsExports.withLock { $0 = false }
+    }
+
+    // MARK: processes
+
+    public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+        try await prepareShell()
+        let process = try await base.execute(request)
+        guard !exports.isEmpty else { return process }
+        let events = ProcessEvents(process.events.base) { [self] error in
+            let translated = await process.events.translate(error)
+            // The runner starts a fresh shell from its own environment, without our exports.
+            if (translated as? SandboxError)?.code == .shellExited { shellNeedsExports.withLock { $0 = true } }
+            return translated
+        }
+        return SandboxProcess(events: events) { message in try await Self.forward(message, to: process) }
+    }
+
+    public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
+        var request = request
+        request.environment = entries + request.environment
+        return try await base.spawn(request)
+    }
+
+    public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
+        var request = request
+        request.environment = entries + request.environment
+        return try await base.openTerminal(request)
+    }
+
+    private static func forward(_ message: RunnerMessage, to process: SandboxProcess) async throws {
+        switch message {
+        case .input(let bytes) where bytes.isEmpty: try await process.closeInput()
+        case .input(let bytes): try await process.write(bytes)
+        case .resize(let size): try await process.resize(rows: size.rows, columns: size.columns)
+        case .signal(let signal): try await process.signal(signal)
+        case .cancel: try await process.cancel()
+        default: throw SandboxError(.invalidArgument, "\(message) is not a process control")
+        }
+    }
+
+    // MARK: files and lifetime: the environment does not matter to them
+
+    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    where Chunks.Element == [UInt8] {
+        try await base.writeFile(request, contents: contents)
+    }
+
+    public func readFile(_ request: ReadFileRequest) async throws -> FileDownload { try await base.readFile(request) }
+    public func stat(path: String) async throws -> FileInfo { try await base.stat(path: path) }
+    public func list(path: String) async throws -> [FileInfo] { try await base.list(path: path) }
+    public func makeDirectory(path: String, parents: Bool) async throws { try await base.makeDirectory(path: path, parents: parents) }
+    public func remove(path: String, recursive: Bool) async throws { try await base.remove(path: path, recursive: recursive) }
+    public func move(from: String, to: String, overwrite: Bool) async throws { try await base.move(from: from, to: to, overwrite: overwrite) }
+    public func destroy() async throws { try await base.destroy() }
+}

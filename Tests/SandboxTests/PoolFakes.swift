@@ -1,0 +1,137 @@
+import Foundation
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+import Synchronization
+
+/// An in-memory backend for the warm pool's logic: creations can be slowed down or made to
+/// fail, and every instance records what reached it.
+final class PoolFakeBackend: SandboxBackend {
+    let name = "pool-fake"
+    struct State {
+        var specs: [SandboxSpec] = []
+        var attempts = 0
+        var failing = false
+        var createDelay: Duration = .zero
+        var instances: [PoolFakeInstance] = []
+        var destroyed: Set<String> = []
+    }
+    let state = Mutex(State())
+
+    func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
+        let (failing, delay, number) = state.withLock { s in
+            s.attempts += 1
+            return (s.failing, s.createDelay, s.attempts)
+        }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        if failing { throw SandboxError(.imageNotFound, "image \(spec.image) is not in the fake engine") }
+        let instance = PoolFakeInstance(id: "fake-\(number)", spec: spec, backend: self)
+        state.withLock { s in
+            s.specs.append(spec)
+            s.instances.append(instance)
+        }
+        return instance
+    }
+
+    var attempts: Int { state.withLock { $0.attempts } }
+    var created: Int { state.withLock { $0.instances.count } }
+    var destroyed: Set<String> { state.withLock { $0.destroyed } }
+    var live: Int { state.withLock { s in s.instances.filter { !s.destroyed.contains($0.id) }.count } }
+    func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
+    func setCreateDelay(_ delay: Duration) { state.withLock { $0.createDelay = delay } }
+    func instance(_ id: String) -> PoolFakeInstance? { state.withLock { s in s.instances.first { $0.id == id } } }
+    fileprivate func markDestroyed(_ id: String) { _ = state.withLock { $0.destroyed.insert(id) } }
+}
+
+/// Records commands, spawns and terminals. The command `exit` ends the "shell" the way the
+/// runner reports it; a dead instance fails everything.
+final class PoolFakeInstance: SandboxInstance {
+    let id: String
+    let spec: SandboxSpec
+    let backend: PoolFakeBackend
+    struct Log {
+        var commands: [String] = []
+        var spawns: [SpawnRequest] = []
+        var terminals: [PTYOpenRequest] = []
+        var dead = false
+    }
+    let log = Mutex(Log())
+
+    init(id: String, spec: SandboxSpec, backend: PoolFakeBackend) {
+        self.id = id
+        self.spec = spec
+        self.backend = backend
+    }
+
+    var commands: [String] { log.withLock { $0.commands } }
+    var spawns: [SpawnRequest] { log.withLock { $0.spawns } }
+    var terminals: [PTYOpenRequest] { log.withLock { $0.terminals } }
+    func kill() { log.withLock { $0.dead = true } }
+
+    private func checkAlive() throws {
+        if log.withLock({ $0.dead }) { throw SandboxError(.sandboxGone, "fake sandbox \(id) is gone") }
+    }
+
+    private func finishedProcess(failure: SandboxError? = nil) -> SandboxProcess {
+        let (stream, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
+        continuation.yield(.started(pid: 7))
+        if let failure {
+            continuation.finish(throwing: failure)
+        } else {
+            continuation.yield(.finished(ExecResult(exitCode: 0, durationNanoseconds: 0)))
+            continuation.finish()
+        }
+        return SandboxProcess(events: ProcessEvents(stream)) { _ in }
+    }
+
+    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+        try checkAlive()
+        log.withLock { $0.commands.append(request.command) }
+        if request.command == "exit" {
+            return finishedProcess(failure: SandboxError(.shellExited, "the shell exited with status 0; a new shell was started"))
+        }
+        return finishedProcess()
+    }
+
+    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
+        try checkAlive()
+        log.withLock { $0.spawns.append(request) }
+        return finishedProcess()
+    }
+
+    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
+        try checkAlive()
+        log.withLock { $0.terminals.append(request) }
+        return finishedProcess()
+    }
+
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    where Chunks.Element == [UInt8] { throw SandboxError(.invalidArgument, "not in the fake") }
+    func readFile(_ request: ReadFileRequest) async throws -> FileDownload { throw SandboxError(.invalidArgument, "not in the fake") }
+    func stat(path: String) async throws -> FileInfo {
+        try checkAlive()
+        return FileInfo(name: "", path: path, kind: .directory, size: 0, mode: 0o755, modifiedNanoseconds: 0)
+    }
+    func list(path: String) async throws -> [FileInfo] { throw SandboxError(.invalidArgument, "not in the fake") }
+    func makeDirectory(path: String, parents: Bool) async throws { throw SandboxError(.invalidArgument, "not in the fake") }
+    func remove(path: String, recursive: Bool) async throws { throw SandboxError(.invalidArgument, "not in the fake") }
+    func move(from: String, to: String, overwrite: Bool) async throws { throw SandboxError(.invalidArgument, "not in the fake") }
+    func destroy() async throws { backend.markDestroyed(id) }
+}
+
+/// Collects the pool's log lines.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    var sink: WarmPool.Log { { [self] line in lines.withLock { $0.append(line) } } }
+}
+
+/// Waits for `condition` up to `timeout`; the fakes finish their work on other tasks.
+func eventually(_ timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return await condition()
+}
