@@ -23,14 +23,16 @@ enum DockerServerFixture {
 
     /// Runs `body` against a server on the real engine; afterwards removes whatever carries this
     /// server's label and fails the test if anything was left behind by `body`.
-    static func with<T>(dataDirectory: String = dataDirectory(), expectNoLeaks: Bool = true,
+    static func with<T>(dataDirectory: String = dataDirectory(), expectNoLeaks: Bool = true, keepData: Bool = false,
                         _ body: (LiveServer) async throws -> T) async throws -> T {
         let configuration = configuration(dataDirectory: dataDirectory)
         let dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
         let result = try await ServerFixture.with(configuration, dependencies, body)
-        let leaked = try await sweep(serverID: dependencies.serverID)
-        if expectNoLeaks { #expect(leaked.isEmpty, "containers left behind: \(leaked)") }
-        try? FileManager.default.removeItem(atPath: dataDirectory)
+        if expectNoLeaks {
+            let leaked = try await sweep(serverID: dependencies.serverID)
+            #expect(leaked.isEmpty, "containers left behind: \(leaked)")
+        }
+        if !keepData { try? FileManager.default.removeItem(atPath: dataDirectory) }
         return result
     }
 
