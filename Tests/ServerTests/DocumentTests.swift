@@ -25,7 +25,7 @@ import Testing
         metrics.recordError(.atCapacity)
         metrics.recordCreate(fromPool: true)
         let text = metrics.render(sandboxes: ["running": 2], pools: [
-            PoolStatistics(image: "base", profile: "default", target: 2, ready: 1, hits: 5, misses: 1)])
+            PoolFigures(image: "base", profile: "default", target: 2, ready: 1, hits: 5, misses: 1)])
         #expect(text.contains("sandcastle_sandboxes_active{status=\"running\"} 2"))
         #expect(text.contains("sandcastle_exec_duration_seconds_bucket{le=\"0.005\"} 1"))
         #expect(text.contains("sandcastle_exec_duration_seconds_bucket{le=\"+Inf\"} 2"))
