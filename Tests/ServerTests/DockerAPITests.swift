@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import HTTPTransport
+import Sandbox
 @testable import Server
 import Testing
 
@@ -109,6 +110,22 @@ struct DockerAPITests {
             ]))
             #expect(unknown.status == 400)
             _ = try await s.call(.delete, "/v1/sandboxes/\(id)")
+        }
+    }
+
+    @Test func aSandboxKilledBehindTheServersBackIsReportedGoneNotBroken() async throws {
+        try await DockerServerFixture.with { s in
+            let id = try #require(try await s.call(.post, "/v1/sandboxes", json: "{}").body["id"] as? String)
+            let docker = try await DockerClient.connect()
+            let container = try #require(try await docker.listContainers(all: true, filters: .label(SandcastleLabels.sandbox, id)).first)
+            try await docker.killContainer(id: container.id)
+            let exec = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"true"}"#)
+            #expect(exec.status == 410, "\(exec.text)")
+            #expect(s.errorCode(exec.body) == "sandbox_gone")
+            let record = try await s.call(.get, "/v1/sandboxes/\(id)")
+            #expect(record.body["status"] as? String == "gone")
+            #expect((record.body["status_reason"] as? String)?.contains("stopped") == true, "\(record.text)")
+            #expect(try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"true"}"#).status == 410)
         }
     }
 

@@ -113,7 +113,8 @@ struct RestartTests {
         let docker = try await DockerClient.connect()
         let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
         #expect(left.isEmpty, "no container leaked: \(left.map(\.id))")
-        Issue.record("diagnostic: \(working) of \(ids.count) sandboxes survived the kill -9: \(fates)", severity: .warning)
+        // Either outcome is correct; how many survived is worth seeing in the log.
+        print("kill -9 during activity: \(working) of \(ids.count) sandboxes re-adopted: \(fates)")
         try await DockerServerFixture.sweep(serverID: serverID)
     }
 }
