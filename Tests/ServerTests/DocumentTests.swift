@@ -38,3 +38,12 @@ import Testing
         }
     }
 }
+
+@Suite struct LoggingTests {
+    @Test func jsonLogLinesCarryMetadataAsFields() throws {
+        var handler = JSONLogHandler(label: "t")
+        handler[metadataKey: "hb.request.id"] = "abc"
+        #expect(handler[metadataKey: "hb.request.id"] == "abc")
+        #expect(JSONLogHandler.plain(.array([.string("a"), .stringConvertible(3)])) as? [String] == ["a", "3"])
+    }
+}
