@@ -26,12 +26,24 @@ public struct ServerDependencies: Sendable {
 
     /// The production wiring: Docker backend from `DOCKER_HOST`, SQLite in the data folder.
     public static func production(_ configuration: ServerConfiguration, logger: Logger) async throws -> ServerDependencies {
-        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let docker = try await DockerSandboxBackend.fromEnvironment()
         let database = try SQLiteDatabase(path: configuration.databasePath)
         try Migrator.migrate(database)
-        return ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: DockerContainerEngine(backend: backend),
-                                  repository: SQLiteSandboxRepository(database: database),
-                                  serverID: try ServerIdentity.load(dataDirectory: configuration.dataDirectory), logger: logger)
+        let serverID = try ServerIdentity.load(dataDirectory: configuration.dataDirectory)
+        let labels = [ServerLabels.server: serverID]
+        let backend = LabelingBackend(base: docker, labels: labels)
+        let provisioner: any SandboxProvisioner
+        let targets = try PoolProvisioner.targets(configuration.pool)
+        if targets.isEmpty {
+            provisioner = DirectProvisioner(backend: backend)
+        } else {
+            let log = logger
+            let pool = WarmPool(backend: backend, targets: targets, configuration: WarmPool.Configuration(labels: labels),
+                                images: docker.images, log: { line in log.warning("\(line)", metadata: ["component": "pool"]) })
+            provisioner = PoolProvisioner(pool: pool)
+        }
+        return ServerDependencies(provisioner: provisioner, engine: DockerContainerEngine(backend: docker),
+                                  repository: SQLiteSandboxRepository(database: database), serverID: serverID, logger: logger)
     }
 }
 

@@ -8,6 +8,8 @@ public struct ManagedContainer: Sendable, Hashable {
     /// The `sandcastle.sandbox` label; nil for objects that are not sandboxes.
     public var sandboxID: String?
     public var running: Bool
+    /// Made by the warm pool (its environment was applied per request, not on the container).
+    public var pooled: Bool = false
 }
 
 /// Resource usage of one sandbox, from the engine's stats.
@@ -64,14 +66,15 @@ public struct DockerContainerEngine: ContainerEngine {
     }
 
     public func containerID(of instance: any SandboxInstance) -> String? {
-        (instance as? DockerSandbox)?.containerID
+        if let pooled = instance as? PooledSandbox { return containerID(of: pooled.base) }
+        return (instance as? DockerSandbox)?.containerID
     }
 
     public func managedContainers(serverID: String) async throws -> [ManagedContainer] {
         let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(ServerLabels.server)=\(serverID)"])
         return try await docker.listContainers(all: true, filters: filters).map { summary in
             ManagedContainer(containerID: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
-                             running: summary.state == "running")
+                             running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
         }
     }
 

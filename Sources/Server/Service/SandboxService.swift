@@ -281,8 +281,7 @@ public actor SandboxService {
         let engine = try requireEngine()
         guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
         let relative = try Self.workspaceRelativePath(path)
-        let spec = SandboxSpec(image: "base", profile: "default", workspace: name,
-                               labels: [ServerLabels.server: serverID, "sandcastle.helper": "workspace-browse"])
+        let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-browse"])
         let helper = try await provisioner.provision(spec).instance
         do {
             let target = relative.isEmpty ? "/workspace" : "/workspace/" + relative
@@ -353,7 +352,10 @@ public actor SandboxService {
                 continue
             }
             do {
-                live[record.id] = try await engine.adopt(sandboxID: record.id, containerID: containerID)
+                let adopted = try await engine.adopt(sandboxID: record.id, containerID: containerID)
+                // A pooled sandbox got its environment per request, not on its container: keep applying it.
+                live[record.id] = container.pooled && !record.environment.isEmpty
+                    ? PooledSandbox(base: adopted, environment: record.environment) : adopted
                 logger.info("sandbox re-adopted", metadata: ["sandbox": .string(record.id)])
             } catch {
                 try? await engine.removeContainer(containerID)
@@ -483,9 +485,9 @@ public actor SandboxService {
             nanoCPUs = Int64((cpu * 1e9).rounded())
         }
         env = env.filter { !$0.key.isEmpty }
+        // No labels here: the provisioner's backend adds the server's (a spec with labels is never poolable).
         return SandboxSpec(image: image, profile: profile, network: request.network.map { $0 ? .bridge : .none },
-                           environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs,
-                           labels: [ServerLabels.server: serverID])
+                           environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs)
     }
 
     static func validateWorkspaceName(_ name: String) throws {

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-sandboxes-per-key"), help: "Live sandboxes per API key (default 16).")
     var maxSandboxesPerKey: Int?
 
+    @Option(name: .customLong("pool"), help: "Warm pool target image[:profile]=N, e.g. base:default=2 (repeatable; env SANDCASTLE_POOL=a=1,b=2).")
+    var pool: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default info; env SANDCASTLE_LOG_LEVEL).")
     var logLevel: String?
 
@@ -71,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.openMode = openMode ? true : nil
         flags.maxSandboxes = maxSandboxes
         flags.maxSandboxesPerKey = maxSandboxesPerKey
+        flags.pool = pool.isEmpty ? nil : pool
         let configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration.load(configFile: config, environment: environment, flags: flags)
