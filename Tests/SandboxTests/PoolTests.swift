@@ -230,7 +230,7 @@ struct PoolTests {
         #expect(acquisition.hit && acquisition.instance.id == "fake-2")
         #expect(await eventually { backend.destroyed.contains("fake-1") })
         #expect(await pool.statistics.targets[0].failures == 1)
-        #expect(lines.all.contains { $0.contains("fake-1") && $0.contains("did not answer") })
+        #expect(lines.all.contains { $0.contains("fake-1") && $0.contains("failed its hand-out check") })
         await pool.drain()
     }
 

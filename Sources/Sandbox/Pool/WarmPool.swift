@@ -262,7 +262,7 @@ public actor WarmPool: SandboxBackend {
             } catch {
                 slots[key]?.failures += 1
                 log("pooled sandbox \(instance.id) for \(slots[key]?.target.description ?? key.description) "
-                    + "did not answer at hand-out, destroying it: \(error)")
+                    + "failed its hand-out check, destroying it: \(error)")
                 Task { try? await instance.destroy() }
                 if Task.isCancelled { throw SandboxError(.cancelled, "acquiring a sandbox was cancelled", cause: error) }
             }
