@@ -68,6 +68,7 @@ public struct SandcastleServer {
         let router = Router(context: ServerRequestContext.self)
         router.middlewares.add(AccessLogMiddleware<ServerRequestContext>())
         router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
+        router.middlewares.add(SandkastenErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
         let webSocketRouter = Router(context: ServerRequestContext.self)
         webSocketRouter.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
@@ -80,6 +81,7 @@ public struct SandcastleServer {
                        maxUploadBytes: configuration.maxUploadBytes).register(table)
         TerminalController(service: service).register(table, webSocketRouter: webSocketRouter)
         WorkspaceController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
+        SandkastenController(service: service).register(table)
 
         self.service = service
         self.metrics = metrics

@@ -33,6 +33,17 @@ public struct WorkspaceInfo: Sendable, Hashable, Codable {
     public var createdAt: String?
     public var labels: [String: String]
     enum CodingKeys: String, CodingKey { case name, createdAt = "created_at", labels }
+
+    /// Also writes the name as `id`: `/v1/workspaces` is shared with Sandkasten's API, whose
+    /// SDK reads `workspaces[].id` (docs/compat/sandkasten.md).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: EncodedKeys.self)
+        try container.encode(name, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encodeIfPresent(createdAt, forKey: .createdAt)
+        try container.encode(labels, forKey: .labels)
+    }
+    enum EncodedKeys: String, CodingKey { case id, name, createdAt = "created_at", labels }
 }
 
 /// What the service needs from the container engine beyond creating sandboxes: finding its

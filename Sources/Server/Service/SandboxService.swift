@@ -89,6 +89,13 @@ public actor SandboxService {
     // MARK: create, read, delete
 
     public func create(_ request: CreateSandboxRequest, keyID: String?) async throws -> SandboxView {
+        try await createReportingSource(request, keyID: keyID).view
+    }
+
+    /// ``create(_:keyID:)``, also saying whether the sandbox came ready from the warm pool
+    /// (Sandkasten's `acquire_source`).
+    public func createReportingSource(_ request: CreateSandboxRequest, keyID: String?) async throws
+        -> (view: SandboxView, fromPool: Bool) {
         let spec = try validatedSpec(request)
         let ttl = request.ttlSeconds ?? limits.defaultTTLSeconds
         guard ttl > 0, ttl <= limits.maxTTLSeconds else {
@@ -118,7 +125,7 @@ public actor SandboxService {
         metrics.recordCreate(fromPool: provisioned.fromPool)
         logger.info("sandbox created", metadata: ["sandbox": .string(instance.id), "image": .string(spec.image),
                                                   "pool": .stringConvertible(provisioned.fromPool)])
-        return SandboxView(record)
+        return (SandboxView(record), provisioned.fromPool)
     }
 
     public func get(id: String, keyID: String?) throws -> SandboxView {

@@ -69,6 +69,14 @@ enum OpenAPIDocument {
        "message"
       ],
       "type": "object"
+     },
+     "error_code": {
+      "description": "on the shared /v1/workspaces routes only: Sandkasten's code (WORKSPACE_NOT_FOUND, WORKSPACE_IN_USE, UNAUTHORIZED, INVALID_REQUEST, \u2026)",
+      "type": "string"
+     },
+     "message": {
+      "description": "on the shared /v1/workspaces routes only: the message again",
+      "type": "string"
      }
     },
     "required": [
@@ -322,6 +330,127 @@ enum OpenAPIDocument {
     ],
     "type": "object"
    },
+   "SandkastenError": {
+    "description": "Sandkasten's error envelope on /v1/sessions\u2026 and /v1/workspaces/{name}/fs\u2026",
+    "properties": {
+     "error_code": {
+      "description": "INVALID_REQUEST, UNAUTHORIZED, SESSION_NOT_FOUND, SESSION_NOT_RUNNING, SESSION_EXPIRED, INVALID_IMAGE, COMMAND_TIMEOUT, FILE_NOT_FOUND, PERMISSION_DENIED, WORKSPACE_NOT_FOUND, WORKSPACE_IN_USE, AT_CAPACITY, INTERNAL_ERROR",
+      "type": "string"
+     },
+     "message": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "error_code",
+     "message"
+    ],
+    "type": "object"
+   },
+   "SandkastenExec": {
+    "properties": {
+     "cmd": {
+      "type": "string"
+     },
+     "raw_output": {
+      "type": "boolean"
+     },
+     "timeout_ms": {
+      "description": "0 = 120000 (the maximum; larger values are clamped)",
+      "type": "integer"
+     }
+    },
+    "required": [
+     "cmd"
+    ],
+    "type": "object"
+   },
+   "SandkastenExecResult": {
+    "properties": {
+     "cwd": {
+      "type": "string"
+     },
+     "duration_ms": {
+      "type": "integer"
+     },
+     "exit_code": {
+      "type": "integer"
+     },
+     "output": {
+      "type": "string"
+     },
+     "truncated": {
+      "type": "boolean"
+     }
+    },
+    "type": "object"
+   },
+   "SandkastenRead": {
+    "properties": {
+     "content_base64": {
+      "type": "string"
+     },
+     "path": {
+      "type": "string"
+     },
+     "truncated": {
+      "type": "boolean"
+     }
+    },
+    "type": "object"
+   },
+   "SandkastenSession": {
+    "properties": {
+     "acquire_source": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "cwd": {
+      "type": "string"
+     },
+     "expires_at": {
+      "type": "string"
+     },
+     "id": {
+      "type": "string"
+     },
+     "image": {
+      "type": "string"
+     },
+     "status": {
+      "enum": [
+       "running",
+       "destroyed",
+       "expired",
+       "crashed"
+      ],
+      "type": "string"
+     },
+     "workspace_id": {
+      "type": "string"
+     }
+    },
+    "type": "object"
+   },
+   "SandkastenWrite": {
+    "properties": {
+     "content_base64": {
+      "type": "string"
+     },
+     "path": {
+      "type": "string"
+     },
+     "text": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "path"
+    ],
+    "type": "object"
+   },
    "Stats": {
     "properties": {
      "cpu_percent": {
@@ -345,6 +474,10 @@ enum OpenAPIDocument {
    "Workspace": {
     "properties": {
      "created_at": {
+      "type": "string"
+     },
+     "id": {
+      "description": "the name again, for Sandkasten's SDK (reads workspaces[].id)",
       "type": "string"
      },
      "labels": {
@@ -1634,6 +1767,563 @@ enum OpenAPIDocument {
     ]
    }
   },
+  "/v1/sessions": {
+   "get": {
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "items": {
+          "$ref": "#/components/schemas/SandkastenSession"
+         },
+         "type": "array"
+        }
+       }
+      },
+      "description": "sessions"
+     }
+    },
+    "summary": "Sandkasten: every session of this key, newest first, as a bare array",
+    "tags": [
+     "sandkasten"
+    ]
+   },
+   "post": {
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "properties": {
+         "image": {
+          "type": "string"
+         },
+         "ttl_seconds": {
+          "type": "integer"
+         },
+         "workspace_id": {
+          "type": "string"
+         }
+        },
+        "type": "object"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "201": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenSession"
+        }
+       }
+      },
+      "description": "created"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "invalid request or image"
+     }
+    },
+    "summary": "Sandkasten: create a session (a sandbox): {image, ttl_seconds, workspace_id}",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/sessions/{id}": {
+   "delete": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/OK"
+        }
+       }
+      },
+      "description": "destroyed"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown session"
+     }
+    },
+    "summary": "Sandkasten: destroy a session (idempotent)",
+    "tags": [
+     "sandkasten"
+    ]
+   },
+   "get": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenSession"
+        }
+       }
+      },
+      "description": "session"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown session"
+     }
+    },
+    "summary": "Sandkasten: one session, any status",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/sessions/{id}/exec": {
+   "post": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SandkastenExec"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenExecResult"
+        }
+       }
+      },
+      "description": "result"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown session"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "session destroyed or crashed"
+     },
+     "410": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "expired"
+     },
+     "504": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "timed out and killed"
+     }
+    },
+    "summary": "Sandkasten: run a command in the persistent shell; 504 COMMAND_TIMEOUT when it ran past timeout_ms and was killed",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/sessions/{id}/exec/stream": {
+   "post": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SandkastenExec"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "text/event-stream": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "event stream (session errors arrive as an error event)"
+     }
+    },
+    "summary": "Sandkasten: run a command, streaming server-sent events: chunk {chunk,timestamp} as produced, ': keep-alive' comments when silent, then done {exit_code,cwd,duration_ms} or error {error}",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/sessions/{id}/fs/read": {
+   "get": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "in": "query",
+      "name": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "in": "query",
+      "name": "max_bytes",
+      "required": false,
+      "schema": {
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenRead"
+        }
+       }
+      },
+      "description": "content"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown session"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "session destroyed or crashed"
+     }
+    },
+    "summary": "Sandkasten: read a file (base64), at most max_bytes (default 10 MiB)",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/sessions/{id}/fs/upload": {
+   "post": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "multipart/form-data": {
+       "schema": {
+        "properties": {
+         "file": {
+          "format": "binary",
+          "type": "string"
+         },
+         "path": {
+          "type": "string"
+         }
+        },
+        "type": "object"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "ok": {
+           "type": "boolean"
+          },
+          "paths": {
+           "items": {
+            "type": "string"
+           },
+           "type": "array"
+          }
+         },
+         "type": "object"
+        }
+       }
+      },
+      "description": "paths written"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "invalid upload"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown session"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "session destroyed or crashed"
+     }
+    },
+    "summary": "Sandkasten: upload files (multipart: file or files parts, form field path), 10 MiB and 100 files at most",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/sessions/{id}/fs/write": {
+   "post": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SandkastenWrite"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/OK"
+        }
+       }
+      },
+      "description": "written"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "invalid path or content"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown session"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "session destroyed or crashed"
+     }
+    },
+    "summary": "Sandkasten: write a file under /workspace (parents created)",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/sessions/{id}/stats": {
+   "get": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "cpu_usage_usec": {
+           "type": "integer"
+          },
+          "memory_bytes": {
+           "type": "integer"
+          },
+          "memory_limit": {
+           "type": "integer"
+          }
+         },
+         "type": "object"
+        }
+       }
+      },
+      "description": "stats"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown session"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "session destroyed or crashed"
+     }
+    },
+    "summary": "Sandkasten: memory and CPU use",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
   "/v1/workspaces": {
    "get": {
     "responses": {
@@ -1807,6 +2497,126 @@ enum OpenAPIDocument {
     "summary": "List a workspace's files without a sandbox",
     "tags": [
      "workspaces"
+    ]
+   }
+  },
+  "/v1/workspaces/{name}/fs": {
+   "get": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "name",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "in": "query",
+      "name": "path",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "entries": {
+           "items": {
+            "properties": {
+             "is_dir": {
+              "type": "boolean"
+             },
+             "name": {
+              "type": "string"
+             }
+            },
+            "type": "object"
+           },
+           "type": "array"
+          }
+         },
+         "type": "object"
+        }
+       }
+      },
+      "description": "entries"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown workspace"
+     }
+    },
+    "summary": "Sandkasten: list a workspace directory without a session",
+    "tags": [
+     "sandkasten"
+    ]
+   }
+  },
+  "/v1/workspaces/{name}/fs/read": {
+   "get": {
+    "parameters": [
+     {
+      "in": "path",
+      "name": "name",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "in": "query",
+      "name": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "in": "query",
+      "name": "max_bytes",
+      "required": false,
+      "schema": {
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenRead"
+        }
+       }
+      },
+      "description": "content"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SandkastenError"
+        }
+       }
+      },
+      "description": "unknown workspace or file"
+     }
+    },
+    "summary": "Sandkasten: read a workspace file without a session",
+    "tags": [
+     "sandkasten"
     ]
    }
   }

@@ -2,7 +2,7 @@
 """Sandkasten compatibility scenario: the unmodified `sandkasten==0.3.0` Python SDK against a
 live Sandcastle server.
 
-    SANDCASTLE_URL=http://127.0.0.1:8080 SANDCASTLE_API_KEY=... python3 sandkasten_sdk_test.py
+    SANDCASTLE_URL=http://127.0.0.1:8080 SANDCASTLE_API_KEY=... python3 compat/sandkasten/sdk_scenario.py
 
 Prints one line per check (`ok` or `FAIL` with the reason) and exits 1 if any check failed.
 What each check expects is specified in docs/compat/sandkasten.md; the SDK is used as its users

@@ -1,0 +1,460 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+import Synchronization
+
+/// Sandkasten's HTTP API (`/v1/sessions…` and the Sandkasten-only `/v1/workspaces/{id}/fs…`),
+/// so the unmodified `sandkasten` 0.3.0 SDK works against this server. The spec is
+/// docs/compat/sandkasten.md; `scripts/compat-sandkasten` checks it with the real SDK.
+///
+/// A session is a ``SandboxService`` sandbox (same limits, TTLs, keys and records; it is listed
+/// in `/v1/sandboxes` too). Where Sandkasten is defective this does the right thing: a timeout
+/// kills the command (504 `COMMAND_TIMEOUT`, the shell usable at once), output is never dropped,
+/// shell state persists, an unknown id is 404 and a destroyed session 409 instead of 500.
+struct SandkastenController {
+    let service: SandboxService
+    /// How long a silent `exec/stream` may go without bytes on the wire; the SDK's read timeout is 120 s.
+    let keepAliveInterval: Duration
+    let shells = ShellDirectories()
+
+    /// Sandkasten HEAD caps JSON bodies at 2 MiB; 32 MiB lets `write` carry ~24 MiB of raw data.
+    static let maxJSONBodyBytes = 32 << 20
+    static let maxUploadBytes = 10 << 20
+    static let maxUploadFiles = 100
+    /// Sandkasten's `max_exec_timeout_ms`: `timeout_ms` 0 means this, anything above is clamped to it.
+    static let maxExecTimeoutMS = 120_000
+    static let maxOutputBytes = 5 << 20
+    static let defaultReadBytes = 10 << 20
+    static let maxReadBytes = 100 << 20
+    static let maxTTLSeconds = 86_400
+
+    init(service: SandboxService, keepAliveInterval: Duration = .seconds(15)) {
+        self.service = service
+        self.keepAliveInterval = keepAliveInterval
+    }
+
+    func register(_ routes: RouteTable) {
+        registerSessions(routes)
+        registerFiles(routes)
+        registerWorkspaces(routes)
+    }
+
+    // MARK: sessions
+
+    private func registerSessions(_ routes: RouteTable) {
+        let service = self.service
+        let shells = self.shells
+        let keepAlive = keepAliveInterval
+        routes.add(.post, "/v1/sessions") { request, context in
+            let body = try await Self.decode(SandkastenCreateSession.self, request)
+            let native = try Self.createRequest(body)
+            let (view, fromPool) = try await service.createReportingSource(native, keyID: context.apiKeyID)
+            let info = SandkastenSessionInfo(view, cwd: shells.cwd(view.id), acquireSource: fromPool ? "pool" : "cold")
+            return try HTTP.json(info, status: .created)
+        }
+        routes.add(.get, "/v1/sessions") { _, context in
+            // Sandkasten lists every session, newest first, as a bare array.
+            var views: [SandboxView] = []
+            var cursor: String?
+            repeat {
+                let page = try await service.list(status: nil, image: nil, limit: 500, cursor: cursor, keyID: context.apiKeyID)
+                views.append(contentsOf: page.sandboxes)
+                cursor = page.nextCursor
+            } while cursor != nil
+            return try HTTP.json(views.reversed().map { SandkastenSessionInfo($0, cwd: shells.cwd($0.id)) })
+        }
+        routes.add(.get, "/v1/sessions/:id") { _, context in
+            let id = try HTTP.id(context)
+            return try HTTP.json(SandkastenSessionInfo(try await service.get(id: id, keyID: context.apiKeyID), cwd: shells.cwd(id)))
+        }
+        routes.add(.delete, "/v1/sessions/:id") { _, context in
+            let id = try HTTP.id(context)
+            try await service.delete(id: id, keyID: context.apiKeyID)
+            shells.forget(id)
+            return try HTTP.json(OKResponse())
+        }
+        routes.add(.get, "/v1/sessions/:id/stats") { _, context in
+            let stats = try await service.stats(id: try HTTP.id(context), keyID: context.apiKeyID)
+            return try HTTP.json(SandkastenStats(memoryBytes: stats.memoryBytes, memoryLimit: stats.memoryLimitBytes,
+                                                 cpuUsageUsec: stats.cpuTotalNanoseconds / 1000))
+        }
+        routes.add(.post, "/v1/sessions/:id/exec") { request, context in
+            let body = try await Self.decode(SandkastenExec.self, request)
+            let shell = try Self.shellRequest(body)
+            let id = try HTTP.id(context)
+            let sandbox = try await Self.session(service, id, context)
+            let started = ContinuousClock.now
+            let collected: CollectedOutput
+            do {
+                collected = try await sandbox.execute(shell).collect()
+            } catch {
+                throw await service.noteFailure(error, sandboxID: id)
+            }
+            let elapsed = ContinuousClock.now - started
+            service.recordExecLatency(elapsed)
+            let result = collected.result
+            if !result.workingDirectory.isEmpty { shells.set(id, result.workingDirectory) }
+            if result.timedOut { throw ServerError(.sandkastenCommandTimeout, Self.timeoutMessage(shell)) }
+            var text = TerminalText(stripEscapes: !shell.rawOutput)
+            // A shell exec runs on a terminal, so everything arrives as stdout; stderr is kept just in case.
+            let output = text.feed(collected.stdout + collected.stderr) + text.finish()
+            return try HTTP.json(SandkastenExecResult(exitCode: result.exitCode, cwd: shells.cwd(id), output: output,
+                                                      truncated: result.truncated, durationMS: Int(elapsed.milliseconds.rounded())))
+        }
+        routes.add(.post, "/v1/sessions/:id/exec/stream") { request, context in
+            let body = try await Self.decode(SandkastenExec.self, request)
+            let shell = try Self.shellRequest(body)
+            let id = try HTTP.id(context)
+            let process: SandboxProcess
+            do {
+                let sandbox = try await Self.session(service, id, context)
+                process = try await sandbox.execute(shell)
+            } catch {
+                // Sandkasten reports a session that cannot run the command inside the stream, so
+                // callers catch the same SandkastenStreamError as there.
+                let failure = await service.noteFailure(error, sandboxID: id)
+                let text = await Self.streamErrorText(failure, id: id, service: service, keyID: context.apiKeyID)
+                return Self.eventStreamResponse(ResponseBody(byteBuffer: Self.sse("error", ["error": text])))
+            }
+            return Self.eventStream(process, shell: shell, sessionID: id, service: service, shells: shells, keepAlive: keepAlive)
+        }
+    }
+
+    // MARK: files
+
+    private func registerFiles(_ routes: RouteTable) {
+        let service = self.service
+        routes.add(.post, "/v1/sessions/:id/fs/write") { request, context in
+            let body = try await Self.decode(SandkastenWrite.self, request)
+            let bytes: [UInt8]
+            switch (body.text, body.contentBase64) {
+            case (let text?, nil): bytes = Array(text.utf8)
+            case (nil, let encoded?):
+                guard let data = Data(base64Encoded: encoded) else {
+                    throw ServerError(.sandkastenInvalidRequest, "content_base64 is not valid base64")
+                }
+                bytes = Array(data)
+            default: throw ServerError(.sandkastenInvalidRequest, "give exactly one of text or content_base64")
+            }
+            let path = try SandkastenPath.resolve(body.path)
+            let id = try HTTP.id(context)
+            let sandbox = try await Self.session(service, id, context)
+            try await Self.fileOperation(service, id, path) {
+                _ = try await sandbox.writeFile(WriteFileRequest(path: path, mode: 0o644, createParents: true), contents: ChunkedBytes(bytes))
+            }
+            return try HTTP.json(OKResponse())
+        }
+        routes.add(.get, "/v1/sessions/:id/fs/read") { request, context in
+            let asked = try HTTP.query(request, "path")
+            let path = try SandkastenPath.resolve(asked)
+            let limit = try Self.maxBytes(request)
+            let id = try HTTP.id(context)
+            let sandbox = try await Self.session(service, id, context)
+            let (bytes, truncated) = try await Self.fileOperation(service, id, path) { try await Self.read(sandbox, path, limit) }
+            return try HTTP.json(SandkastenReadResult(path: asked, contentBase64: Data(bytes).base64EncodedString(), truncated: truncated))
+        }
+        routes.add(.post, "/v1/sessions/:id/fs/upload") { request, context in
+            let boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
+            let id = try HTTP.id(context)
+            // Look the session up first: an unknown id is 404 whatever the body.
+            let sandbox = try await Self.session(service, id, context)
+            let body: [UInt8]
+            do {
+                body = try await HTTP.body(request, limit: Self.maxUploadBytes)
+            } catch let error as ServerError where error.code == .bodyTooLarge {
+                throw ServerError(.sandkastenInvalidRequest, "uploads are limited to \(Self.maxUploadBytes) bytes in all (max_bytes)")
+            }
+            let parts = try MultipartForm.parse(body, boundary: boundary)
+            let files = parts.filter { ($0.name == "file" || $0.name == "files") && $0.filename != nil }
+            guard !files.isEmpty else { throw ServerError(.sandkastenInvalidRequest, "the upload has no file part (field file or files)") }
+            guard files.count <= Self.maxUploadFiles else {
+                throw ServerError(.sandkastenInvalidRequest, "at most \(Self.maxUploadFiles) files per upload (max_files), not \(files.count)")
+            }
+            var directory = parts.first { $0.name == "path" }.map { String(decoding: $0.data, as: UTF8.self) } ?? ""
+            while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
+            let target = try SandkastenPath.resolve(directory.isEmpty ? "/workspace" : directory, allowRoot: true)
+            var written: [String] = []
+            for file in files {
+                let name = Self.baseName(file.filename ?? "")
+                guard !name.isEmpty, name != ".", !name.contains("..") else {
+                    throw ServerError(.sandkastenInvalidRequest, "file name '\(file.filename ?? "")' is not usable")
+                }
+                let path = target + "/" + name
+                try await Self.fileOperation(service, id, path) {
+                    _ = try await sandbox.writeFile(WriteFileRequest(path: path, mode: 0o644, createParents: true),
+                                                    contents: ChunkedBytes(file.data))
+                }
+                written.append(path)
+            }
+            return try HTTP.json(SandkastenUploadResult(paths: written))
+        }
+    }
+
+    // MARK: workspaces (Sandkasten-only routes; list and delete are the native ones)
+
+    private func registerWorkspaces(_ routes: RouteTable) {
+        let service = self.service
+        // `:name`, as the native workspace routes at the same position call it.
+        routes.add(.get, "/v1/workspaces/:name/fs") { request, context in
+            let name = try WorkspaceController.name(context)
+            let path = request.uri.queryParameters.get("path") ?? "."
+            let list = try await service.browseWorkspace(name: name, path: path)
+            return try HTTP.json(SandkastenDirectoryList(entries: list.entries.map {
+                SandkastenDirectoryEntry(name: $0.name, isDir: $0.type == "directory")
+            }))
+        }
+        routes.add(.get, "/v1/workspaces/:name/fs/read") { request, context in
+            let name = try WorkspaceController.name(context)
+            let asked = try HTTP.query(request, "path")
+            let limit = try Self.maxBytes(request)
+            let (bytes, truncated) = try await service.withWorkspaceHelper(name: name) { helper in
+                let relative = try SandboxService.workspaceRelativePath(asked)
+                let path = relative.isEmpty ? "/workspace" : "/workspace/" + relative
+                return try await Self.fileOperation(service, nil, path) { try await Self.read(helper, path, limit) }
+            }
+            return try HTTP.json(SandkastenReadResult(path: asked, contentBase64: Data(bytes).base64EncodedString(), truncated: truncated))
+        }
+    }
+
+    // MARK: helpers
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        do {
+            return try await HTTP.decode(type, from: request, limit: maxJSONBodyBytes)
+        } catch let error as ServerError where error.code == .bodyTooLarge {
+            throw ServerError(.sandkastenInvalidRequest, "JSON bodies are limited to \(maxJSONBodyBytes) bytes (max_bytes)")
+        }
+    }
+
+    /// The live sandbox behind a session, with its lease extended by its own TTL (Sandkasten
+    /// extends on every exec, read and write; it uses the global TTL, which is its bug).
+    static func session(_ service: SandboxService, _ id: String, _ context: ServerRequestContext) async throws -> any SandboxInstance {
+        let sandbox = try await service.instance(id: id, keyID: context.apiKeyID)
+        if let ttl = try await service.get(id: id, keyID: context.apiKeyID).ttlSeconds {
+            _ = try await service.extend(id: id, ttlSeconds: ttl, keyID: context.apiKeyID)
+        }
+        return sandbox
+    }
+
+    static func createRequest(_ body: SandkastenCreateSession) throws -> CreateSandboxRequest {
+        let image = body.image ?? "base"
+        // Sandkasten allows short names only; image references (registry/name:tag) are Sandcastle's addition.
+        guard image.range(of: #"^[A-Za-z0-9][A-Za-z0-9_./:@-]{0,255}$"#, options: .regularExpression) != nil else {
+            throw ServerError(.sandkastenInvalidImage, "image '\(image)' is not an image name (base, python, node or a reference)")
+        }
+        if let ttl = body.ttlSeconds, !(0...maxTTLSeconds).contains(ttl) {
+            throw ServerError(.sandkastenInvalidRequest, "ttl_seconds must be between 0 and \(maxTTLSeconds), not \(ttl)")
+        }
+        if let workspace = body.workspaceID {
+            guard workspace.count >= 2, workspace.count <= 64,
+                  workspace.range(of: #"^[a-z0-9][a-z0-9-]*[a-z0-9]$"#, options: .regularExpression) != nil else {
+                throw ServerError(.sandkastenInvalidRequest,
+                                  "workspace_id must be 2-64 lower-case letters, digits and '-', starting and ending with a letter or digit")
+            }
+        }
+        // 0 means the server's default TTL, as in Sandkasten.
+        let ttl = body.ttlSeconds.flatMap { $0 == 0 ? nil : $0 }
+        return CreateSandboxRequest(image: image, ttlSeconds: ttl, workspace: body.workspaceID)
+    }
+
+    static func shellRequest(_ body: SandkastenExec) throws -> ShellExecRequest {
+        guard !body.cmd.isEmpty else { throw ServerError(.sandkastenInvalidRequest, "cmd is required") }
+        guard body.cmd.utf8.count <= 1 << 20 else { throw ServerError(.sandkastenInvalidRequest, "cmd is longer than 1 MiB") }
+        let asked = body.timeoutMS ?? 0
+        guard (0...600_000).contains(asked) else {
+            throw ServerError(.sandkastenInvalidRequest, "timeout_ms must be between 0 and 600000, not \(asked)")
+        }
+        let timeout = asked == 0 ? maxExecTimeoutMS : min(asked, maxExecTimeoutMS)
+        return ShellExecRequest(command: body.cmd, timeoutMilliseconds: UInt32(timeout), maxOutputBytes: UInt64(maxOutputBytes),
+                                rawOutput: body.rawOutput ?? false)
+    }
+
+    static func timeoutMessage(_ shell: ShellExecRequest) -> String {
+        "command timeout: command exceeded \(shell.timeoutMilliseconds) ms and was killed"
+    }
+
+    static func maxBytes(_ request: Request) throws -> Int {
+        let asked = try HTTP.optionalInt(request, "max_bytes") ?? 0
+        guard (0...maxReadBytes).contains(asked) else {
+            throw ServerError(.sandkastenInvalidRequest, "max_bytes must be between 0 and \(maxReadBytes), not \(asked)")
+        }
+        return asked == 0 ? defaultReadBytes : asked
+    }
+
+    /// The first `limit` bytes of a file and whether it has more.
+    static func read(_ sandbox: any SandboxInstance, _ path: String, _ limit: Int) async throws -> ([UInt8], Bool) {
+        let download = try await sandbox.readFile(ReadFileRequest(path: path, length: UInt64(limit)))
+        var bytes: [UInt8] = []
+        for try await chunk in download.chunks { bytes.append(contentsOf: chunk) }
+        let truncated = download.info.size > UInt64(limit)
+        if bytes.count > limit { bytes.removeLast(bytes.count - limit) }
+        return (bytes, truncated)
+    }
+
+    /// Runs a file operation; a missing file is `FILE_NOT_FOUND` (a missing session was found earlier).
+    static func fileOperation<T: Sendable>(_ service: SandboxService, _ id: String?, _ path: String,
+                                           _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            let failure = id == nil ? ServerError.from(error) : await service.noteFailure(error, sandboxID: id ?? "")
+            if failure.code == .notFound { throw ServerError(.sandkastenFileNotFound, "file not found: \(path)", cause: failure) }
+            throw failure
+        }
+    }
+
+    static func baseName(_ filename: String) -> String {
+        String(filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
+    }
+
+    /// Sandkasten's wording for a session that cannot run a command, which callers match on.
+    static func streamErrorText(_ failure: ServerError, id: String, service: SandboxService, keyID: String?) async -> String {
+        switch failure.code {
+        case .notFound: return "session not found: \(id)"
+        case .expired: return "session expired: \(id)"
+        case .gone:
+            let status = (try? await service.get(id: id, keyID: keyID)).map { SandkastenSessionInfo.status($0.status) } ?? "crashed"
+            return "session not running: \(id) (status=\(status))"
+        default: return failure.message
+        }
+    }
+
+    // MARK: server-sent events
+
+    enum StreamItem: Sendable {
+        case event(ProcessEvent)
+        case failure(any Error)
+        case heartbeat
+        case end
+    }
+
+    /// Chunks as the runner produces them, a comment when silent for `keepAlive`, then `done`
+    /// or `error`, and the response ends (the SDK reads until the body ends).
+    static func eventStream(_ process: SandboxProcess, shell: ShellExecRequest, sessionID: String, service: SandboxService,
+                            shells: ShellDirectories, keepAlive: Duration) -> Response {
+        let body = ResponseBody { writer in
+            let (items, continuation) = AsyncStream<StreamItem>.makeStream()
+            let pump = Task {
+                do {
+                    for try await event in process.events { continuation.yield(.event(event)) }
+                    continuation.yield(.end)
+                } catch {
+                    continuation.yield(.failure(error))
+                }
+                continuation.finish()
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: keepAlive)
+                    if Task.isCancelled { return }
+                    continuation.yield(.heartbeat)
+                }
+            }
+            defer {
+                ticker.cancel()
+                pump.cancel()
+            }
+            let start = ContinuousClock.now
+            var text = TerminalText(stripEscapes: !shell.rawOutput)
+            var ended = false
+            do {
+                loop: for await item in items {
+                    switch item {
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    case .event(.started):
+                        continue
+                    case .event(.output(_, let bytes)):
+                        let chunk = text.feed(bytes)
+                        if !chunk.isEmpty { try await writer.write(chunkEvent(chunk)) }
+                    case .event(.finished(let result)):
+                        ended = true
+                        let rest = text.finish()
+                        if !rest.isEmpty { try await writer.write(chunkEvent(rest)) }
+                        let elapsed = ContinuousClock.now - start
+                        service.recordExecLatency(elapsed)
+                        if !result.workingDirectory.isEmpty { shells.set(sessionID, result.workingDirectory) }
+                        if result.timedOut {
+                            try await writer.write(sse("error", ["error": timeoutMessage(shell)]))
+                        } else {
+                            try await writer.write(sse("done", SandkastenDone(exitCode: result.exitCode, cwd: shells.cwd(sessionID),
+                                                                              durationMS: Int(elapsed.milliseconds.rounded()))))
+                        }
+                        break loop
+                    case .failure(let error):
+                        ended = true
+                        let rest = text.finish()
+                        if !rest.isEmpty { try await writer.write(chunkEvent(rest)) }
+                        let failure = await service.noteFailure(error, sandboxID: sessionID)
+                        try await writer.write(sse("error", ["error": failure.message]))
+                        break loop
+                    case .end:
+                        ended = true
+                        try await writer.write(sse("error", ["error": "the command ended without a result; retry it"]))
+                        break loop
+                    }
+                }
+            } catch {
+                // Writing failed: the client went away. Nobody will read the result, so stop the command.
+                if !ended { try? await process.cancel() }
+                throw error
+            }
+            if !ended { try? await process.cancel() }
+            try await writer.finish(nil)
+        }
+        return eventStreamResponse(body)
+    }
+
+    static func eventStreamResponse(_ body: ResponseBody) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static func chunkEvent(_ text: String) -> ByteBuffer {
+        sse("chunk", SandkastenChunk(chunk: text, timestamp: Int64((Date().timeIntervalSince1970 * 1000).rounded())))
+    }
+
+    /// One event: `event:` then a single `data:` line of JSON (the SDK parses each `data:` line on its own).
+    static func sse(_ event: String, _ payload: some Encodable) -> ByteBuffer {
+        // JSONEncoder escapes control characters, so a newline in output never breaks the data line.
+        let data = (try? HTTP.encoder.encode(payload)) ?? Data(#"{"error":"could not encode the event"}"#.utf8)
+        return ByteBuffer(string: "event: \(event)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+    }
+}
+
+/// Each session's shell working directory after its last exec, for `SessionInfo.cwd`. Kept in
+/// memory: after a server restart, or once destroyed, a session reports `/workspace`.
+final class ShellDirectories: Sendable {
+    private let state = Mutex<[String: String]>([:])
+
+    func cwd(_ id: String) -> String { state.withLock { $0[id] } ?? "/workspace" }
+    func set(_ id: String, _ directory: String) { state.withLock { $0[id] = directory } }
+    func forget(_ id: String) { _ = state.withLock { $0.removeValue(forKey: id) } }
+}
+
+extension SandboxService {
+    /// Runs `body` on a short-lived helper sandbox with the workspace mounted at `/workspace`,
+    /// then removes the helper (Sandkasten's browse without a session).
+    nonisolated func withWorkspaceHelper<T: Sendable>(name: String, _ body: (any SandboxInstance) async throws -> T) async throws -> T {
+        try Self.validateWorkspaceName(name)
+        guard let engine else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
+        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-read"])
+        let helper = try await provisioner.provision(spec).instance
+        do {
+            let result = try await body(helper)
+            try? await helper.destroy()
+            return result
+        } catch {
+            try? await helper.destroy()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,493 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+// Sandkasten's wire shapes (docs/compat/sandkasten.md §2) and the pieces its routes need that
+// the native API does not: its error vocabulary, terminal-text decoding, `/workspace` paths and
+// multipart uploads.
+
+// MARK: requests
+
+struct SandkastenCreateSession: Decodable {
+    var image: String?
+    var ttlSeconds: Int?
+    var workspaceID: String?
+    enum CodingKeys: String, CodingKey { case image, ttlSeconds = "ttl_seconds", workspaceID = "workspace_id" }
+}
+
+struct SandkastenExec: Decodable {
+    var cmd: String
+    var timeoutMS: Int?
+    var rawOutput: Bool?
+    enum CodingKeys: String, CodingKey { case cmd, timeoutMS = "timeout_ms", rawOutput = "raw_output" }
+}
+
+struct SandkastenWrite: Decodable {
+    var path: String
+    var text: String?
+    var contentBase64: String?
+    enum CodingKeys: String, CodingKey { case path, text, contentBase64 = "content_base64" }
+}
+
+// MARK: responses
+
+/// `SessionInfo`: what the SDK's `Session.info()` and `list_sessions()` read.
+struct SandkastenSessionInfo: Encodable {
+    var id: String
+    var image: String
+    var status: String
+    var cwd: String
+    var workspaceID: String?
+    var createdAt: String
+    var expiresAt: String
+    /// `pool` or `cold`; only known on the create response.
+    var acquireSource: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, image, status, cwd, workspaceID = "workspace_id", createdAt = "created_at", expiresAt = "expires_at"
+        case acquireSource = "acquire_source"
+    }
+
+    init(_ view: SandboxView, cwd: String, acquireSource: String? = nil) {
+        id = view.id
+        image = view.image
+        status = Self.status(view.status)
+        self.cwd = cwd
+        workspaceID = view.workspace
+        createdAt = view.createdAt
+        expiresAt = view.expiresAt ?? view.createdAt
+        self.acquireSource = acquireSource
+    }
+
+    /// Sandkasten knows `running | destroyed | expired | crashed`; a sandbox whose container died
+    /// or was lost over a restart is what it calls crashed.
+    static func status(_ native: String) -> String {
+        switch native {
+        case "running", "creating": "running"
+        case "deleted": "destroyed"
+        case "expired": "expired"
+        default: "crashed"
+        }
+    }
+}
+
+struct SandkastenExecResult: Encodable {
+    var exitCode: Int32
+    var cwd: String
+    var output: String
+    var truncated: Bool
+    var durationMS: Int
+    enum CodingKeys: String, CodingKey {
+        case exitCode = "exit_code", cwd, output, truncated, durationMS = "duration_ms"
+    }
+}
+
+struct SandkastenDone: Encodable {
+    var exitCode: Int32
+    var cwd: String
+    var durationMS: Int
+    enum CodingKeys: String, CodingKey { case exitCode = "exit_code", cwd, durationMS = "duration_ms" }
+}
+
+struct SandkastenChunk: Encodable {
+    var chunk: String
+    /// Unix milliseconds when the server read the chunk.
+    var timestamp: Int64
+}
+
+struct SandkastenReadResult: Encodable {
+    var path: String
+    var contentBase64: String
+    var truncated: Bool
+    enum CodingKeys: String, CodingKey { case path, contentBase64 = "content_base64", truncated }
+}
+
+struct SandkastenUploadResult: Encodable {
+    var ok = true
+    var paths: [String]
+}
+
+struct SandkastenStats: Encodable {
+    var memoryBytes: UInt64
+    var memoryLimit: UInt64
+    var cpuUsageUsec: UInt64
+    enum CodingKeys: String, CodingKey { case memoryBytes = "memory_bytes", memoryLimit = "memory_limit", cpuUsageUsec = "cpu_usage_usec" }
+}
+
+struct SandkastenDirectoryEntry: Encodable {
+    var name: String
+    var isDir: Bool
+    enum CodingKeys: String, CodingKey { case name, isDir = "is_dir" }
+}
+
+struct SandkastenDirectoryList: Encodable {
+    var entries: [SandkastenDirectoryEntry]
+}
+
+// MARK: errors
+
+/// Sandkasten's error codes, as ``ServerError`` codes so one error type crosses the module.
+/// Upper-case raw values are how ``SandkastenErrorMiddleware`` tells them from native codes.
+extension ServerError.Code {
+    static let sandkastenInvalidRequest = Self("INVALID_REQUEST", .badRequest)
+    static let sandkastenSessionNotFound = Self("SESSION_NOT_FOUND", .notFound)
+    static let sandkastenSessionNotRunning = Self("SESSION_NOT_RUNNING", .conflict)
+    static let sandkastenSessionExpired = Self("SESSION_EXPIRED", .gone)
+    static let sandkastenFileNotFound = Self("FILE_NOT_FOUND", .notFound)
+    static let sandkastenWorkspaceNotFound = Self("WORKSPACE_NOT_FOUND", .notFound)
+    static let sandkastenWorkspaceInUse = Self("WORKSPACE_IN_USE", .conflict)
+    static let sandkastenInvalidImage = Self("INVALID_IMAGE", .badRequest)
+    static let sandkastenCommandTimeout = Self("COMMAND_TIMEOUT", .gatewayTimeout)
+}
+
+/// Which Sandkasten route family a path belongs to; their errors are worded for it.
+enum SandkastenFamily {
+    /// `/v1/sessions…`: Sandkasten only; its envelope alone.
+    case sessions
+    /// `/v1/workspaces…`: shared with the native API, so the envelope carries both shapes.
+    case workspaces
+
+    init?(path: String) {
+        if path == "/v1/sessions" || path.hasPrefix("/v1/sessions/") {
+            self = .sessions
+        } else if path == "/v1/workspaces" || path.hasPrefix("/v1/workspaces/") {
+            self = .workspaces
+        } else {
+            return nil
+        }
+    }
+
+    /// The Sandkasten code for an error raised on this family's routes.
+    func code(for error: ServerError) -> ServerError.Code {
+        let code = error.code
+        if code.rawValue == code.rawValue.uppercased() { return code }
+        switch code {
+        case .invalidInput, .bodyTooLarge, .methodNotAllowed: return .sandkastenInvalidRequest
+        case .unauthorized: return ServerError.Code("UNAUTHORIZED", .unauthorized)
+        case .notFound: return self == .sessions ? .sandkastenSessionNotFound : .sandkastenWorkspaceNotFound
+        case .gone: return .sandkastenSessionNotRunning
+        case .expired: return .sandkastenSessionExpired
+        case .commandTimeout: return .sandkastenCommandTimeout
+        case .imageNotFound: return .sandkastenInvalidImage
+        case .conflict: return self == .workspaces ? .sandkastenWorkspaceInUse : ServerError.Code("CONFLICT", .conflict)
+        case .forbidden: return ServerError.Code("PERMISSION_DENIED", .forbidden)
+        case .internal: return ServerError.Code("INTERNAL_ERROR", .internalServerError)
+        // at_capacity, engine_unavailable, no_space, route_not_found: the native meaning, Sandkasten's spelling.
+        default: return ServerError.Code(code.rawValue.uppercased(), code.status)
+        }
+    }
+}
+
+/// Writes errors on Sandkasten's routes as `{"error_code","message"}` (on the shared
+/// `/v1/workspaces` routes also with the native `{"error":{"code","message"}}`), before the
+/// native ``ErrorMiddleware`` would. It sits outside ``AuthMiddleware`` so a bad key is
+/// `401 UNAUTHORIZED` in Sandkasten's words too.
+struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let family = SandkastenFamily(path: request.uri.path) else { return try await next(request, context) }
+        do {
+            return try await next(request, context)
+        } catch {
+            let native = ServerError.from(error)
+            let code = family.code(for: native)
+            metrics.recordError(code)
+            if code.status.code >= 500 && code != .sandkastenCommandTimeout {
+                context.logger.error("\(request.method) \(request.uri.path) failed: \(code) \(native.message)")
+            }
+            return Self.response(family: family, native: native, code: code)
+        }
+    }
+
+    static func response(family: SandkastenFamily, native: ServerError, code: ServerError.Code) -> Response {
+        var body: [String: SandkastenJSON] = ["error_code": .string(code.rawValue), "message": .string(native.message)]
+        if family == .workspaces {
+            let nativeCode = native.code.rawValue == native.code.rawValue.uppercased() ? native.code.rawValue.lowercased() : native.code.rawValue
+            body["error"] = .object(["code": .string(nativeCode), "message": .string(native.message)])
+        }
+        let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error_code":"INTERNAL_ERROR","message":"?"}"#.utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: code.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Just enough JSON to write the envelope (strings and nested objects).
+enum SandkastenJSON: Encodable {
+    case string(String)
+    case object([String: SandkastenJSON])
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let text): try container.encode(text)
+        case .object(let object): try container.encode(object)
+        }
+    }
+}
+
+// MARK: terminal text
+
+/// Turns terminal output into the JSON strings Sandkasten sends, chunk by chunk: a UTF-8
+/// sequence or escape sequence split across two chunks is held back until it is whole (so a
+/// stream's chunks concatenate to exactly what `exec` returns), and with `stripEscapes` ANSI
+/// CSI, OSC and two-byte escape sequences are removed as Sandkasten does without `raw_output`.
+struct TerminalText {
+    let stripEscapes: Bool
+    private var pending: [UInt8] = []
+    /// An unterminated escape longer than this is not an escape; let it through rather than stall.
+    static let maxEscapeBytes = 4096
+
+    init(stripEscapes: Bool) {
+        self.stripEscapes = stripEscapes
+    }
+
+    /// The text of `bytes` that is complete so far.
+    mutating func feed(_ bytes: [UInt8]) -> String {
+        var input = pending
+        input.append(contentsOf: bytes)
+        pending = []
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            guard stripEscapes, byte == 0x1B else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            switch Self.escapeEnd(input, from: index) {
+            case .complete(let end):
+                index = end
+            case .incomplete where input.count - index <= Self.maxEscapeBytes:
+                // Whatever came before the escape is complete text; the escape waits for its end.
+                pending = Array(input[index...])
+                return String(decoding: output, as: UTF8.self)
+            case .incomplete, .none:
+                output.append(byte)
+                index += 1
+            }
+        }
+        let split = Self.incompleteUTF8Start(output)
+        pending = Array(output[split...])
+        return String(decoding: output[..<split], as: UTF8.self)
+    }
+
+    /// Whatever is still held back (an unfinished sequence at the very end), with U+FFFD for broken bytes.
+    mutating func finish() -> String {
+        defer { pending = [] }
+        return String(decoding: pending, as: UTF8.self)
+    }
+
+    enum EscapeEnd: Equatable {
+        case complete(Int)
+        case incomplete
+    }
+
+    /// Where the escape sequence starting at `start` (an ESC) ends; nil if it is none we strip.
+    static func escapeEnd(_ bytes: [UInt8], from start: Int) -> EscapeEnd? {
+        let next = start + 1
+        guard next < bytes.count else { return .incomplete }
+        switch bytes[next] {
+        case UInt8(ascii: "["):
+            // CSI: parameters 0x30-0x3F, intermediates 0x20-0x2F, one final byte 0x40-0x7E.
+            var index = next + 1
+            while index < bytes.count, (0x30...0x3F).contains(bytes[index]) { index += 1 }
+            while index < bytes.count, (0x20...0x2F).contains(bytes[index]) { index += 1 }
+            guard index < bytes.count else { return .incomplete }
+            return (0x40...0x7E).contains(bytes[index]) ? .complete(index + 1) : nil
+        case UInt8(ascii: "]"):
+            // OSC: ends with BEL or ST (ESC \).
+            var index = next + 1
+            while index < bytes.count {
+                if bytes[index] == 0x07 { return .complete(index + 1) }
+                if bytes[index] == 0x1B {
+                    guard index + 1 < bytes.count else { return .incomplete }
+                    return bytes[index + 1] == UInt8(ascii: "\\") ? .complete(index + 2) : nil
+                }
+                index += 1
+            }
+            return .incomplete
+        case 0x20...0x2F:
+            // nF (e.g. ESC ( B): intermediates, then a final byte 0x30-0x7E.
+            var index = next
+            while index < bytes.count, (0x20...0x2F).contains(bytes[index]) { index += 1 }
+            guard index < bytes.count else { return .incomplete }
+            return (0x30...0x7E).contains(bytes[index]) ? .complete(index + 1) : nil
+        case 0x40...0x5F, UInt8(ascii: "="), UInt8(ascii: ">"), UInt8(ascii: "7"), UInt8(ascii: "8"):
+            return .complete(next + 1)
+        default:
+            return nil
+        }
+    }
+
+    /// The index where a trailing, not yet complete UTF-8 sequence starts (`bytes.count` if none).
+    static func incompleteUTF8Start(_ bytes: [UInt8]) -> Int {
+        var index = bytes.count - 1
+        var continuation = 0
+        while index >= 0, continuation < 3, bytes[index] & 0xC0 == 0x80 {
+            continuation += 1
+            index -= 1
+        }
+        guard index >= 0 else { return bytes.count }
+        let lead = bytes[index]
+        let length = switch lead {
+        case 0xC0...0xDF: 2
+        case 0xE0...0xEF: 3
+        case 0xF0...0xF7: 4
+        default: 1
+        }
+        return length > continuation + 1 ? index : bytes.count
+    }
+}
+
+// MARK: paths
+
+enum SandkastenPath {
+    /// A path as Sandkasten allows it: relative ones are under `/workspace`, `.`/`..` resolved,
+    /// and the result must stay inside `/workspace` (itself only when `allowRoot`).
+    static func resolve(_ path: String, allowRoot: Bool = false) throws -> String {
+        guard !path.isEmpty, !path.contains("\0") else {
+            throw ServerError(.sandkastenInvalidRequest, "path is required")
+        }
+        let absolute = path.hasPrefix("/") ? path : "/workspace/" + path
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                guard !parts.isEmpty else { throw outside(path) }
+                parts.removeLast()
+            default: parts.append(part)
+            }
+        }
+        guard parts.first == "workspace", allowRoot || parts.count > 1 else { throw outside(path) }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    static func outside(_ path: String) -> ServerError {
+        ServerError(.sandkastenInvalidRequest, "path '\(path)' must be inside /workspace (relative paths are resolved against it)")
+    }
+}
+
+// MARK: multipart
+
+/// One part of a `multipart/form-data` body.
+struct MultipartPart {
+    var name: String
+    var filename: String?
+    var data: [UInt8]
+}
+
+/// A `multipart/form-data` reader (RFC 7578) for Sandkasten's upload; the body is already
+/// bounded by the route's size limit, so it is parsed whole.
+enum MultipartForm {
+    static func boundary(contentType: String?) throws -> String {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else {
+            throw ServerError(.sandkastenInvalidRequest, "upload needs a multipart/form-data body")
+        }
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
+            let value = pair[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            if !value.isEmpty { return value }
+        }
+        throw ServerError(.sandkastenInvalidRequest, "the multipart/form-data content type has no boundary")
+    }
+
+    static func parse(_ body: [UInt8], boundary: String) throws -> [MultipartPart] {
+        let delimiter = Array("--\(boundary)".utf8)
+        let separator = Array("\r\n--\(boundary)".utf8)
+        guard var cursor = find(delimiter, in: body, from: 0) else { throw malformed("no opening boundary") }
+        cursor += delimiter.count
+        var parts: [MultipartPart] = []
+        while true {
+            if body.count >= cursor + 2, body[cursor] == UInt8(ascii: "-"), body[cursor + 1] == UInt8(ascii: "-") { return parts }
+            guard let headersStart = skipLineEnd(body, cursor) else { throw malformed("a boundary line does not end") }
+            guard let headersEnd = find(Array("\r\n\r\n".utf8), in: body, from: headersStart) else { throw malformed("a part has no header end") }
+            let headers = String(decoding: body[headersStart..<headersEnd], as: UTF8.self)
+            let dataStart = headersEnd + 4
+            guard let dataEnd = find(separator, in: body, from: dataStart) else { throw malformed("a part has no closing boundary") }
+            let (name, filename) = disposition(headers)
+            guard let name else { throw malformed("a part has no Content-Disposition name") }
+            parts.append(MultipartPart(name: name, filename: filename, data: Array(body[dataStart..<dataEnd])))
+            cursor = dataEnd + separator.count
+        }
+    }
+
+    static func malformed(_ why: String) -> ServerError {
+        ServerError(.sandkastenInvalidRequest, "malformed multipart body: \(why)")
+    }
+
+    static func skipLineEnd(_ body: [UInt8], _ index: Int) -> Int? {
+        if index + 1 < body.count, body[index] == 0x0D, body[index + 1] == 0x0A { return index + 2 }
+        if index < body.count, body[index] == 0x0A { return index + 1 }
+        return nil
+    }
+
+    /// `name` and `filename` from the part's `Content-Disposition: form-data; name="…"; filename="…"`.
+    static func disposition(_ headers: String) -> (name: String?, filename: String?) {
+        for line in headers.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" }) {
+            let header = line.split(separator: ":", maxSplits: 1)
+            guard header.count == 2, header[0].trimmingCharacters(in: .whitespaces).lowercased() == "content-disposition" else { continue }
+            var name: String?
+            var filename: String?
+            for parameter in quotedAwareSplit(String(header[1])) {
+                let pair = parameter.split(separator: "=", maxSplits: 1)
+                guard pair.count == 2 else { continue }
+                var value = pair[1].trimmingCharacters(in: .whitespaces)
+                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+                    value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+                }
+                // Browsers and httpx escape a quote in a file name as %22.
+                value = value.replacingOccurrences(of: "%22", with: "\"")
+                switch pair[0].trimmingCharacters(in: .whitespaces).lowercased() {
+                case "name": name = value
+                case "filename": filename = value
+                default: break
+                }
+            }
+            return (name, filename)
+        }
+        return (nil, nil)
+    }
+
+    /// Splits on `;` outside double quotes.
+    static func quotedAwareSplit(_ text: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var quoted = false
+        var previous: Character = " "
+        for character in text {
+            if character == "\"" && previous != "\\" { quoted.toggle() }
+            if character == ";" && !quoted {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+            previous = character
+        }
+        parts.append(current)
+        return parts
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        var index = start
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first {
+                var matched = true
+                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+                    matched = false
+                    break
+                }
+                if matched { return index }
+            }
+            index += 1
+        }
+        return nil
+    }
+}
