@@ -359,6 +359,10 @@ struct SandkastenController {
                 pump.cancel()
             }
             let start = ContinuousClock.now
+            // Output after the deadline is held back: if the runner then reports a timeout it is the
+            // interrupt's doing (bash answers SIGINT with a newline), not the command's output.
+            let deadline = start + .milliseconds(Int(shell.timeoutMilliseconds))
+            var late: [UInt8] = []
             var text = TerminalText(stripEscapes: !shell.rawOutput)
             var ended = false
             do {
@@ -369,11 +373,15 @@ struct SandkastenController {
                     case .event(.started):
                         continue
                     case .event(.output(_, let bytes)):
+                        if ContinuousClock.now >= deadline {
+                            late.append(contentsOf: bytes)
+                            continue
+                        }
                         let chunk = text.feed(bytes)
                         if !chunk.isEmpty { try await writer.write(chunkEvent(chunk)) }
                     case .event(.finished(let result)):
                         ended = true
-                        let rest = text.finish()
+                        let rest = (result.timedOut ? "" : text.feed(late)) + text.finish()
                         if !rest.isEmpty { try await writer.write(chunkEvent(rest)) }
                         let elapsed = ContinuousClock.now - start
                         service.recordExecLatency(elapsed)
@@ -387,7 +395,7 @@ struct SandkastenController {
                         break loop
                     case .failure(let error):
                         ended = true
-                        let rest = text.finish()
+                        let rest = text.feed(late) + text.finish()
                         if !rest.isEmpty { try await writer.write(chunkEvent(rest)) }
                         let failure = await service.noteFailure(error, sandboxID: sessionID)
                         try await writer.write(sse("error", ["error": failure.message]))
