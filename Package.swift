@@ -71,7 +71,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server",
+            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server", "HTTPTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
