@@ -57,6 +57,7 @@ struct APITests {
                 (.post, "/v1/sandboxes", #"{"memory_mb":1}"#, 400, "invalid_input"),
                 (.post, "/v1/sandboxes", #"{"workspace":"../etc"}"#, 400, "invalid_input"),
                 (.post, "/v1/sandboxes", #"{"image":"missing"}"#, 400, "image_not_found"),
+                (.post, "/v1/sandboxes", #"{"image":"library/debian:12"}"#, 400, "invalid_input"),
                 (.post, "/v1/sandboxes", #"{"image":"\#(String(repeating: "a", count: 2000))"}"#, 413, "body_too_large"),
                 (.get, "/v1/sandboxes/unknown", nil, 404, "not_found"),
                 (.post, "/v1/sandboxes/unknown/exec", #"{"command":"x"}"#, 404, "not_found"),

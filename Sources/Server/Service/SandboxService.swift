@@ -100,7 +100,13 @@ public actor SandboxService {
             // Docker would create a missing volume on its own, without our labels; make it ours first.
             if try await !engine.workspaceExists(name: workspace) { _ = try await engine.createWorkspace(name: workspace) }
         }
-        let provisioned = try await provisioner.provision(spec)
+        let provisioned: ProvisionedSandbox
+        do {
+            provisioned = try await provisioner.provision(spec)
+        } catch let error as SandboxError where error.code == .sandboxGone || error.code == .runnerFailed {
+            // Nothing existed before this request, so "gone" would be misleading: the start failed.
+            throw ServerError(.startFailed, "the sandbox did not start: \(error.message)", cause: error)
+        }
         let instance = provisioned.instance
         let now = Date()
         let record = SandboxRecord(
@@ -464,6 +470,11 @@ public actor SandboxService {
         let image = request.image ?? "base"
         guard !image.isEmpty, image.count <= 256, !image.contains(where: { $0.isWhitespace }) else {
             throw ServerError(.invalidInput, "image must be a name like base, python, node or an image reference")
+        }
+        // Only Sandcastle's images carry the runner; anything else would hang until the ready timeout
+        // (and a service should not start arbitrary local images for its callers).
+        guard !image.contains("/") || image.hasPrefix("sandcastle/") else {
+            throw ServerError(.invalidInput, "image must be a Sandcastle image (base, python, node, or sandcastle/NAME), not '\(image)'")
         }
         let profile = request.profile ?? "default"
         guard profile.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
