@@ -98,7 +98,9 @@ public actor SandboxService {
         defer { release(keyID: keyID) }
         if let workspace = spec.workspace, let engine {
             // Docker would create a missing volume on its own, without our labels; make it ours first.
-            if try await !engine.workspaceExists(name: workspace) { _ = try await engine.createWorkspace(name: workspace) }
+            if try await accessibleWorkspace(workspace, engine: engine, keyID: keyID) == nil {
+                _ = try await engine.createWorkspace(name: workspace, owner: Self.owner(keyID))
+            }
         }
         let provisioned: ProvisionedSandbox
         do {
@@ -262,30 +264,34 @@ public actor SandboxService {
 
     // MARK: workspaces
 
-    public func listWorkspaces() async throws -> [WorkspaceInfo] {
-        try await requireEngine().listWorkspaces()
+    public func listWorkspaces(keyID: String?) async throws -> [WorkspaceInfo] {
+        try await requireEngine().listWorkspaces().filter { keyID == nil || $0.labels[ServerLabels.owner] == keyID }
     }
 
-    public func createWorkspace(name: String) async throws -> WorkspaceInfo {
+    public func createWorkspace(name: String, keyID: String?) async throws -> WorkspaceInfo {
         try Self.validateWorkspaceName(name)
         let engine = try requireEngine()
-        if try await engine.workspaceExists(name: name) { throw ServerError(.conflict, "workspace \(name) exists") }
-        return try await engine.createWorkspace(name: name)
+        if try await engine.volume(name: name) != nil { throw ServerError(.conflict, "a volume named \(name) exists") }
+        return try await engine.createWorkspace(name: name, owner: Self.owner(keyID))
     }
 
-    public func deleteWorkspace(name: String) async throws {
+    public func deleteWorkspace(name: String, keyID: String?) async throws {
         try Self.validateWorkspaceName(name)
         let engine = try requireEngine()
-        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+            throw ServerError(.notFound, "no workspace named \(name)")
+        }
         try await engine.removeWorkspace(name: name)
     }
 
     /// Lists a workspace's files without a user sandbox: a short-lived helper sandbox mounts
     /// the volume, lists, and is removed. It never counts against the caller's limits.
-    public func browseWorkspace(name: String, path: String) async throws -> FileList {
+    public func browseWorkspace(name: String, path: String, keyID: String?) async throws -> FileList {
         try Self.validateWorkspaceName(name)
         let engine = try requireEngine()
-        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+            throw ServerError(.notFound, "no workspace named \(name)")
+        }
         let relative = try Self.workspaceRelativePath(path)
         let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-browse"])
         let helper = try await provisioner.provision(spec).instance
@@ -402,6 +408,22 @@ public actor SandboxService {
         if record.status == .expired { throw ServerError(.expired, "sandbox \(record.id) expired\(reason)") }
         throw ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
     }
+
+    /// The workspace if it exists and this key may use it; nil when no volume has the name.
+    /// A volume that is not a Sandcastle workspace (another program's data) is never mounted,
+    /// and another key's workspace looks like no workspace at all.
+    private func accessibleWorkspace(_ name: String, engine: any ContainerEngine, keyID: String?) async throws -> WorkspaceInfo? {
+        guard let volume = try await engine.volume(name: name) else { return nil }
+        guard volume.labels[ServerLabels.workspace] == name else {
+            throw ServerError(.conflict, "a Docker volume named \(name) exists and is not a Sandcastle workspace; choose another name")
+        }
+        if let keyID, volume.labels[ServerLabels.owner] != keyID {
+            throw ServerError(.notFound, "no workspace named \(name)")
+        }
+        return volume
+    }
+
+    static func owner(_ keyID: String?) -> String { keyID ?? "open" }
 
     private func requireEngine() throws -> any ContainerEngine {
         guard let engine else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
