@@ -234,6 +234,8 @@ enum SSE {
                     if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
                     if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
                 }
+                // A block of comment lines (the server's keep-alive) dispatches no event.
+                if block.split(separator: "\n").allSatisfy({ $0.hasPrefix(":") }) { continue }
                 events.append(Event(name: name, data: data, at: .now))
             }
         }
