@@ -48,6 +48,8 @@ public actor SandboxService {
     private var pendingTotal = 0
     private var pendingByKey: [String: Int] = [:]
     private var reaper: Task<Void, Never>?
+    /// Set when start-up could not list the engine's containers; the reaper retries.
+    private var reconcilePending = false
 
     public init(limits: ServiceLimits, repository: any SandboxRepository, provisioner: any SandboxProvisioner,
                 engine: (any ContainerEngine)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
@@ -73,6 +75,7 @@ public actor SandboxService {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
+                if await self.reconcilePending { await self.reconcile() }
                 await self.reapExpired()
             }
         }
@@ -341,9 +344,11 @@ public actor SandboxService {
         do {
             containers = try await engine.managedContainers(serverID: serverID)
         } catch {
-            logger.error("cannot list containers to reconcile; will retry on the next start", metadata: ["error": "\(error)"])
+            logger.error("cannot list containers to reconcile; retrying", metadata: ["error": "\(error)"])
+            reconcilePending = true
             return
         }
+        reconcilePending = false
         var byID: [String: ManagedContainer] = [:]
         for container in containers { byID[container.containerID] = container }
         var claimed: Set<String> = []

@@ -900,7 +900,7 @@ enum OpenAPIDocument {
       "description": "sandbox expired (`sandbox_expired`) or gone (`sandbox_gone`)"
      }
     },
-    "summary": "Run a command, streaming server-sent events: `stdout`/`stderr` ({\"data\":text}) as chunks arrive, then `exit` ({exit_code, duration_ms, truncated, timed_out, signal}) or `error` ({code, message})",
+    "summary": "Run a command, streaming server-sent events: `stdout`/`stderr` ({\"data\":text}) as chunks arrive, then `exit` ({exit_code, duration_ms, truncated, timed_out, signal}) or `error` ({code, message}); a comment line `: keep-alive` every second while the command is quiet; a client that disconnects cancels the command",
     "tags": [
      "sandboxes"
     ]
