@@ -75,7 +75,7 @@ public actor SandboxService {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
-                if await self.reconcilePending { await self.reconcile() }
+                if await self.reconcilePending { await self.reconcile(poolRunning: true) }
                 await self.reapExpired()
             }
         }
@@ -332,7 +332,10 @@ public actor SandboxService {
 
     /// After a (re)start: re-adopts this server's live sandboxes whose containers still run,
     /// marks the others `gone`/`lost` with the reason, and removes containers nobody knows.
-    public func reconcile() async {
+    ///
+    /// `poolRunning`: a retry while the pool fills must not take its fresh containers for orphans,
+    /// so unclaimed pooled containers are then left alone (the next start removes stale ones).
+    public func reconcile(poolRunning: Bool = false) async {
         let rows = (try? repository.list(SandboxQuery(statuses: SandboxStatus.live, serverID: serverID))) ?? []
         guard let engine else {
             for var record in rows where live[record.id] == nil {
@@ -380,6 +383,7 @@ public actor SandboxService {
             }
         }
         for container in containers where !claimed.contains(container.containerID) && !isLiveContainer(container.containerID) {
+            if poolRunning && container.pooled { continue }
             // A create interrupted by the crash, a helper, or a record already final: nobody's sandbox.
             try? await engine.removeContainer(container.containerID)
             logger.info("orphan container removed", metadata: ["container": .string(container.containerID)])
