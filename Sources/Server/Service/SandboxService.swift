@@ -75,7 +75,7 @@ public actor SandboxService {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
-                if await self.reconcilePending { await self.reconcile(poolRunning: true) }
+                if await self.reconcilePending { await self.reconcile(removeOrphans: false) }
                 await self.reapExpired()
             }
         }
@@ -333,9 +333,9 @@ public actor SandboxService {
     /// After a (re)start: re-adopts this server's live sandboxes whose containers still run,
     /// marks the others `gone`/`lost` with the reason, and removes containers nobody knows.
     ///
-    /// `poolRunning`: a retry while the pool fills must not take its fresh containers for orphans,
-    /// so unclaimed pooled containers are then left alone (the next start removes stale ones).
-    public func reconcile(poolRunning: Bool = false) async {
+    /// `removeOrphans` is for start-up only: while serving, a container being created (cold or by
+    /// the pool) is unclaimed for a moment and must not be taken for an orphan.
+    public func reconcile(removeOrphans: Bool = true) async {
         let rows = (try? repository.list(SandboxQuery(statuses: SandboxStatus.live, serverID: serverID))) ?? []
         guard let engine else {
             for var record in rows where live[record.id] == nil {
@@ -382,8 +382,8 @@ public actor SandboxService {
                 mark(&record, .lost, "lost over a server restart and removed: \(ServerError.from(error).message)")
             }
         }
+        guard removeOrphans else { return }
         for container in containers where !claimed.contains(container.containerID) && !isLiveContainer(container.containerID) {
-            if poolRunning && container.pooled { continue }
             // A create interrupted by the crash, a helper, or a record already final: nobody's sandbox.
             try? await engine.removeContainer(container.containerID)
             logger.info("orphan container removed", metadata: ["container": .string(container.containerID)])
