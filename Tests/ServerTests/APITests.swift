@@ -117,6 +117,27 @@ struct APITests {
         }
     }
 
+    @Test func concurrentCreatesNeverOvershootTheLimit() async throws {
+        // Slow creates, so every request is in flight at once and only the reservations stop them.
+        let backend = SlowBackend(base: FakeBackend(), delay: .milliseconds(200))
+        let dependencies = ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: nil,
+                                              repository: InMemorySandboxRepository(), serverID: "test-concurrency")
+        try await ServerFixture.with(ServerFixture.configuration(open: true) { $0.maxSandboxes = 5 }, dependencies) { s in
+            let client = s.client
+            let statuses = await withTaskGroup(of: Int.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let request = HTTPRequest(method: .post, path: "/v1/sandboxes", body: .bytes(Array("{}".utf8)))
+                        return (try? await client.send(request).status) ?? 0
+                    }
+                }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 5, "\(statuses)")
+            #expect(statuses.filter { $0 == 429 }.count == 7, "\(statuses)")
+        }
+    }
+
     @Test func aKeySeesOnlyItsOwnSandboxes() async throws {
         try await ServerFixture.with(ServerFixture.configuration(), ServerFixture.fake()) { s in
             let id = try #require(try await s.call(.post, "/v1/sandboxes", json: "{}", key: key).body["id"] as? String)
