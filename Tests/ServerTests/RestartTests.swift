@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import HTTPTransport
+import Logging
 import Sandbox
 @testable import Server
 import Testing
@@ -53,6 +54,17 @@ struct RestartTests {
             _ = orphan
             #expect(try await s.call(.delete, "/v1/sandboxes/\(ids[0])").status == 200)
         }
+    }
+
+    @Test func oneServerPerDataFolder() async throws {
+        let data = DockerServerFixture.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let configuration = DockerServerFixture.configuration(dataDirectory: data)
+        let first = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
+        await #expect(throws: ServerError.self) {
+            _ = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
+        }
+        withExtendedLifetime(first) {}
     }
 
     /// The test: kill -9 the real `sandcastle serve` during activity, restart it, and every
