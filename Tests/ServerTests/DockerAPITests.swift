@@ -55,7 +55,10 @@ struct DockerAPITests {
             #expect(readOnly.status == 403, "\(readOnly.bodyText)")
             #expect(try await s.call(.delete, "/v1/sandboxes/\(id)/files?path=/workspace/a&recursive=true").status == 200)
 
+            _ = try await s.call(.post, "/v1/sandboxes/\(id)/exec",
+                                 json: #"{"command":"(timeout 4 sh -c 'while :; do :; done' &); true"}"#)
             let stats = try await s.call(.get, "/v1/sandboxes/\(id)/stats")
+            #expect((stats.body["cpu_percent"] as? Double ?? 0) > 5, "a busy loop shows in the CPU figure: \(stats.text)")
             #expect(stats.status == 200)
             #expect((stats.body["memory_bytes"] as? Int ?? 0) > 0)
             #expect(stats.body["memory_limit_bytes"] as? Int == 256 << 20)
