@@ -122,6 +122,8 @@ struct RestartTests {
             }
             _ = try await client.send(HTTPRequest(method: .delete, path: "/v1/sandboxes/\(id)"))
         }
+        // SIGTERM: the pool drains; sandboxes were deleted above. Nothing of this server may remain.
+        child.terminate()
         let docker = try await DockerClient.connect()
         let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
         #expect(left.isEmpty, "no container leaked: \(left.map(\.id))")
@@ -141,7 +143,8 @@ struct ServeProcess {
         let binary = root.appendingPathComponent(".build/debug/sandcastle")
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory]
+        // With a warm pool: a killed server leaves idle pooled containers that the next start must remove.
+        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory, "--pool", "base=1"]
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -172,7 +175,9 @@ struct ServeProcess {
         process.waitUntilExit()
     }
 
+    /// SIGTERM and wait; does nothing once the process has exited.
     func terminate() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
