@@ -93,9 +93,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = configuration.host
         let open = configuration.openMode
-        try await server.run { port in
-            // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
-            Console.error("sandcastle serve: listening on http://\(host):\(port)\(open ? " (open mode: no API key needed)" : "")")
+        do {
+            try await server.run { port in
+                // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
+                Console.error("sandcastle serve: listening on http://\(host):\(port)\(open ? " (open mode: no API key needed)" : "")")
+            }
+        } catch {
+            Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
+            throw ExitCode(1)
         }
     }
 }
