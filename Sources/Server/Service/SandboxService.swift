@@ -428,7 +428,7 @@ public actor SandboxService {
     /// The workspace if it exists and this key may use it; nil when no volume has the name.
     /// A volume that is not a Sandcastle workspace (another program's data) is never mounted,
     /// and another key's workspace looks like no workspace at all.
-    private func accessibleWorkspace(_ name: String, engine: any ContainerEngine, keyID: String?) async throws -> WorkspaceInfo? {
+    func accessibleWorkspace(_ name: String, engine: any ContainerEngine, keyID: String?) async throws -> WorkspaceInfo? {
         guard let volume = try await engine.volume(name: name) else { return nil }
         guard volume.labels[ServerLabels.workspace] == name else {
             throw ServerError(.conflict, "a Docker volume named \(name) exists and is not a Sandcastle workspace; choose another name")

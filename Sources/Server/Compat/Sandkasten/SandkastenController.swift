@@ -17,7 +17,9 @@ import Synchronization
 /// shell state persists, an unknown id is 404 and a destroyed session 409 instead of 500.
 struct SandkastenController {
     let service: SandboxService
-    /// How long a silent `exec/stream` may go without bytes on the wire; the SDK's read timeout is 120 s.
+    /// How long a silent `exec/stream` goes without bytes on the wire. The SDK's read timeout
+    /// (120 s) needs one at least every 15 s; every second, as the native stream does, also
+    /// notices a client that left within a second and stops its command.
     let keepAliveInterval: Duration
     let shells = ShellDirectories()
 
@@ -32,7 +34,7 @@ struct SandkastenController {
     static let maxReadBytes = 100 << 20
     static let maxTTLSeconds = 86_400
 
-    init(service: SandboxService, keepAliveInterval: Duration = .seconds(15)) {
+    init(service: SandboxService, keepAliveInterval: Duration = .seconds(1)) {
         self.service = service
         self.keepAliveInterval = keepAliveInterval
     }
@@ -49,14 +51,14 @@ struct SandkastenController {
         let service = self.service
         let shells = self.shells
         let keepAlive = keepAliveInterval
-        routes.add(.post, "/v1/sessions") { request, context in
+        routes.add(.post, "/v1/sessions", native: false) { request, context in
             let body = try await Self.decode(SandkastenCreateSession.self, request)
             let native = try Self.createRequest(body)
             let (view, fromPool) = try await service.createReportingSource(native, keyID: context.apiKeyID)
             let info = SandkastenSessionInfo(view, cwd: shells.cwd(view.id), acquireSource: fromPool ? "pool" : "cold")
             return try HTTP.json(info, status: .created)
         }
-        routes.add(.get, "/v1/sessions") { _, context in
+        routes.add(.get, "/v1/sessions", native: false) { _, context in
             // Sandkasten lists every session, newest first, as a bare array.
             var views: [SandboxView] = []
             var cursor: String?
@@ -67,22 +69,22 @@ struct SandkastenController {
             } while cursor != nil
             return try HTTP.json(views.reversed().map { SandkastenSessionInfo($0, cwd: shells.cwd($0.id)) })
         }
-        routes.add(.get, "/v1/sessions/:id") { _, context in
+        routes.add(.get, "/v1/sessions/:id", native: false) { _, context in
             let id = try HTTP.id(context)
             return try HTTP.json(SandkastenSessionInfo(try await service.get(id: id, keyID: context.apiKeyID), cwd: shells.cwd(id)))
         }
-        routes.add(.delete, "/v1/sessions/:id") { _, context in
+        routes.add(.delete, "/v1/sessions/:id", native: false) { _, context in
             let id = try HTTP.id(context)
             try await service.delete(id: id, keyID: context.apiKeyID)
             shells.forget(id)
             return try HTTP.json(OKResponse())
         }
-        routes.add(.get, "/v1/sessions/:id/stats") { _, context in
+        routes.add(.get, "/v1/sessions/:id/stats", native: false) { _, context in
             let stats = try await service.stats(id: try HTTP.id(context), keyID: context.apiKeyID)
             return try HTTP.json(SandkastenStats(memoryBytes: stats.memoryBytes, memoryLimit: stats.memoryLimitBytes,
                                                  cpuUsageUsec: stats.cpuTotalNanoseconds / 1000))
         }
-        routes.add(.post, "/v1/sessions/:id/exec") { request, context in
+        routes.add(.post, "/v1/sessions/:id/exec", native: false) { request, context in
             let body = try await Self.decode(SandkastenExec.self, request)
             let shell = try Self.shellRequest(body)
             let id = try HTTP.id(context)
@@ -105,7 +107,7 @@ struct SandkastenController {
             return try HTTP.json(SandkastenExecResult(exitCode: result.exitCode, cwd: shells.cwd(id), output: output,
                                                       truncated: result.truncated, durationMS: Int(elapsed.milliseconds.rounded())))
         }
-        routes.add(.post, "/v1/sessions/:id/exec/stream") { request, context in
+        routes.add(.post, "/v1/sessions/:id/exec/stream", native: false) { request, context in
             let body = try await Self.decode(SandkastenExec.self, request)
             let shell = try Self.shellRequest(body)
             let id = try HTTP.id(context)
@@ -128,7 +130,7 @@ struct SandkastenController {
 
     private func registerFiles(_ routes: RouteTable) {
         let service = self.service
-        routes.add(.post, "/v1/sessions/:id/fs/write") { request, context in
+        routes.add(.post, "/v1/sessions/:id/fs/write", native: false) { request, context in
             let body = try await Self.decode(SandkastenWrite.self, request)
             let bytes: [UInt8]
             switch (body.text, body.contentBase64) {
@@ -148,7 +150,7 @@ struct SandkastenController {
             }
             return try HTTP.json(OKResponse())
         }
-        routes.add(.get, "/v1/sessions/:id/fs/read") { request, context in
+        routes.add(.get, "/v1/sessions/:id/fs/read", native: false) { request, context in
             let asked = try HTTP.query(request, "path")
             let path = try SandkastenPath.resolve(asked)
             let limit = try Self.maxBytes(request)
@@ -157,7 +159,7 @@ struct SandkastenController {
             let (bytes, truncated) = try await Self.fileOperation(service, id, path) { try await Self.read(sandbox, path, limit) }
             return try HTTP.json(SandkastenReadResult(path: asked, contentBase64: Data(bytes).base64EncodedString(), truncated: truncated))
         }
-        routes.add(.post, "/v1/sessions/:id/fs/upload") { request, context in
+        routes.add(.post, "/v1/sessions/:id/fs/upload", native: false) { request, context in
             let boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
             let id = try HTTP.id(context)
             // Look the session up first: an unknown id is 404 whatever the body.
@@ -199,19 +201,19 @@ struct SandkastenController {
     private func registerWorkspaces(_ routes: RouteTable) {
         let service = self.service
         // `:name`, as the native workspace routes at the same position call it.
-        routes.add(.get, "/v1/workspaces/:name/fs") { request, context in
+        routes.add(.get, "/v1/workspaces/:name/fs", native: false) { request, context in
             let name = try WorkspaceController.name(context)
             let path = request.uri.queryParameters.get("path") ?? "."
-            let list = try await service.browseWorkspace(name: name, path: path)
+            let list = try await service.browseWorkspace(name: name, path: path, keyID: context.apiKeyID)
             return try HTTP.json(SandkastenDirectoryList(entries: list.entries.map {
                 SandkastenDirectoryEntry(name: $0.name, isDir: $0.type == "directory")
             }))
         }
-        routes.add(.get, "/v1/workspaces/:name/fs/read") { request, context in
+        routes.add(.get, "/v1/workspaces/:name/fs/read", native: false) { request, context in
             let name = try WorkspaceController.name(context)
             let asked = try HTTP.query(request, "path")
             let limit = try Self.maxBytes(request)
-            let (bytes, truncated) = try await service.withWorkspaceHelper(name: name) { helper in
+            let (bytes, truncated) = try await service.withWorkspaceHelper(name: name, keyID: context.apiKeyID) { helper in
                 let relative = try SandboxService.workspaceRelativePath(asked)
                 let path = relative.isEmpty ? "/workspace" : "/workspace/" + relative
                 return try await Self.fileOperation(service, nil, path) { try await Self.read(helper, path, limit) }
@@ -450,10 +452,14 @@ final class ShellDirectories: Sendable {
 extension SandboxService {
     /// Runs `body` on a short-lived helper sandbox with the workspace mounted at `/workspace`,
     /// then removes the helper (Sandkasten's browse without a session).
-    nonisolated func withWorkspaceHelper<T: Sendable>(name: String, _ body: (any SandboxInstance) async throws -> T) async throws -> T {
+    /// The same access rules as ``browseWorkspace(name:path:keyID:)``: another key's workspace is not found.
+    nonisolated func withWorkspaceHelper<T: Sendable>(name: String, keyID: String?,
+                                                      _ body: (any SandboxInstance) async throws -> T) async throws -> T {
         try Self.validateWorkspaceName(name)
         guard let engine else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
-        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+            throw ServerError(.notFound, "no workspace named \(name)")
+        }
         let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-read"])
         let helper = try await provisioner.provision(spec).instance
         do {
