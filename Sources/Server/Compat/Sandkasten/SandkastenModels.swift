@@ -162,7 +162,8 @@ enum SandkastenFamily {
         let code = error.code
         if code.rawValue == code.rawValue.uppercased() { return code }
         switch code {
-        case .invalidInput, .bodyTooLarge, .methodNotAllowed: return .sandkastenInvalidRequest
+        // Sandkasten answers an oversized body with 400 too (its details name max_bytes).
+        case .invalidInput, .bodyTooLarge: return .sandkastenInvalidRequest
         case .unauthorized: return ServerError.Code("UNAUTHORIZED", .unauthorized)
         case .notFound: return self == .sessions ? .sandkastenSessionNotFound : .sandkastenWorkspaceNotFound
         case .gone: return .sandkastenSessionNotRunning
@@ -172,7 +173,8 @@ enum SandkastenFamily {
         case .conflict: return self == .workspaces ? .sandkastenWorkspaceInUse : ServerError.Code("CONFLICT", .conflict)
         case .forbidden: return ServerError.Code("PERMISSION_DENIED", .forbidden)
         case .internal: return ServerError.Code("INTERNAL_ERROR", .internalServerError)
-        // at_capacity, engine_unavailable, no_space, route_not_found: the native meaning, Sandkasten's spelling.
+        // at_capacity, engine_unavailable, no_space, route_not_found, method_not_allowed: the native
+        // meaning and status, Sandkasten's spelling.
         default: return ServerError.Code(code.rawValue.uppercased(), code.status)
         }
     }
