@@ -152,7 +152,8 @@ import Testing
         let writer = CollectingWriter()
         let feeding = Task {
             continuation.yield(.started(pid: 1))
-            try await Task.sleep(for: .milliseconds(180))
+            // Quiet for twelve intervals; two comments at least, even on a loaded machine.
+            try await Task.sleep(for: .milliseconds(600))
             continuation.yield(.output(.stdout, Array("é".utf8.prefix(1))))
             continuation.yield(.output(.stdout, Array("é".utf8.dropFirst()) + Array("\u{1B}[31mred\u{1B}[0m\n".utf8)))
             continuation.yield(.finished(ExecResult(exitCode: 0, workingDirectory: "/tmp", durationNanoseconds: 0)))
