@@ -11,6 +11,8 @@ import PackageDescription
 //   Isolation            profile audit and live verification
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
+//   Engine               workflow engine over any sandbox backend
+//   Server               `sandcastle serve`: Hummingbird 2 app over a SandboxService actor
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
 // RunnerProtocol and its own C shim, so it links without Foundation.

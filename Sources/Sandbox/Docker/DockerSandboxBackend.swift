@@ -149,7 +149,7 @@ extension SandboxError {
 
 extension DockerSandboxBackend {
     /// Re-attaches to the runner of a sandbox container created earlier (by a server that has
-    /// since restarted) and proves the channel works with a handshake and a trivial command.
+    /// since restarted) and proves the channel works with a handshake and a trivial process.
     ///
     /// Why this can work: the container keeps its stdin open across detaches (`OpenStdin`,
     /// `StdinOnce: false`) and the runner answers every `hello`. Why it can fail: a host killed
@@ -184,9 +184,11 @@ extension DockerSandboxBackend {
                                     profile: profile, backend: self, connection: connection, channel: channel)
         do {
             try await connection.handshake(timeout: readyTimeout)
-            let probe = try await connection.run(ShellExecRequest(command: "true", timeoutMilliseconds: 5000))
+            // An argv process, not the shell: a command the previous server started may still
+            // occupy the shell, and that is the user's work, not a broken sandbox.
+            let probe = try await connection.spawn(SpawnRequest(arguments: ["/bin/true"], timeoutMilliseconds: 5000)).collect()
             guard probe.exitCode == 0 else {
-                throw SandboxError(.runnerFailed, "the shell answered `true` with exit code \(probe.exitCode)")
+                throw SandboxError(.runnerFailed, "the runner answered a probe with exit code \(probe.exitCode)")
             }
         } catch {
             connection.close()

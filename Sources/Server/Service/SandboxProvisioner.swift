@@ -20,8 +20,11 @@ public struct ProvisionedSandbox: Sendable {
 public protocol SandboxProvisioner: Sendable {
     /// A ready sandbox matching `spec`.
     func provision(_ spec: SandboxSpec) async throws -> ProvisionedSandbox
+    /// Starts background work (filling a pool). Called after the service reconciled with the
+    /// engine, so the reconciler never mistakes a fresh pooled container for an orphan.
+    func start() async
     /// The pools' figures for `/metrics` (empty without a pool).
-    func poolStatistics() async -> [PoolStatistics]
+    func poolStatistics() async -> [PoolFigures]
     /// Stops background work and releases idle sandboxes (called on server shutdown).
     func shutdown() async
 }
@@ -38,6 +41,7 @@ public struct DirectProvisioner: SandboxProvisioner {
         ProvisionedSandbox(instance: try await backend.create(spec), fromPool: false)
     }
 
-    public func poolStatistics() async -> [PoolStatistics] { [] }
+    public func start() async {}
+    public func poolStatistics() async -> [PoolFigures] { [] }
     public func shutdown() async {}
 }

@@ -66,6 +66,7 @@ public actor SandboxService {
     /// Reconciles with the engine, then starts the TTL reaper.
     public func start() async {
         await reconcile()
+        await provisioner.start()
         guard reaper == nil else { return }
         let interval = limits.reapInterval
         reaper = Task { [weak self] in

@@ -14,7 +14,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let serverError = ServerError.from(error)
             metrics.recordError(serverError.code)
-            if serverError.code.status.code >= 500 {
+            // A command timeout (504) is the caller's command, not a server fault.
+            if serverError.code == .internal || serverError.code == .engineUnavailable {
                 context.logger.error("\(request.method) \(request.uri.path) failed: \(serverError.code) \(serverError.message)")
             } else {
                 context.logger.debug("\(request.method) \(request.uri.path): \(serverError.code) \(serverError.message)")

@@ -45,7 +45,7 @@ public final class ServerMetrics: Sendable {
     public func errorCount(_ code: ServerError.Code) -> Int { state.withLock { $0.errors[code.rawValue] ?? 0 } }
 
     /// The exposition text. `sandboxes` is the live count by status, `pools` the pool's figures.
-    func render(sandboxes: [String: Int], pools: [PoolStatistics]) -> String {
+    func render(sandboxes: [String: Int], pools: [PoolFigures]) -> String {
         let s = state.withLock { $0 }
         var out = ""
         func line(_ text: String) { out += text + "\n" }
@@ -91,8 +91,8 @@ public final class ServerMetrics: Sendable {
     }
 }
 
-/// One warm pool's figures, as `/metrics` reports them.
-public struct PoolStatistics: Sendable, Hashable {
+/// One warm pool's figures, as `/metrics` reports them (the server's view of the pool's statistics).
+public struct PoolFigures: Sendable, Hashable {
     public var image: String
     public var profile: String
     public var target: Int

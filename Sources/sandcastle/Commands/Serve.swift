@@ -41,16 +41,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default info; env SANDCASTLE_LOG_LEVEL).")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line; env SANDCASTLE_LOG_FORMAT).")
+    var logFormat: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let levelName = logLevel ?? environment["SANDCASTLE_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        let format = logFormat ?? environment["SANDCASTLE_LOG_FORMAT"] ?? "text"
+        switch format {
+        case "json":
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        case "text":
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        default:
+            throw ValidationError("--log-format must be text or json, not '\(format)'")
         }
         var flags = ServerConfiguration.Overrides()
         flags.host = host

@@ -1,0 +1,49 @@
+import Foundation
+@testable import Server
+import Testing
+
+@Suite struct DocumentTests {
+    /// The hand-written OpenAPI document and the registered routes must match exactly.
+    @Test func everyRegisteredRouteIsInTheOpenAPIDocumentAndNothingElse() throws {
+        let server = try SandcastleServer(configuration: ServerFixture.configuration(open: true), dependencies: ServerFixture.fake())
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var documented: Set<String> = []
+        for (path, operations) in paths {
+            for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+        }
+        let registered = Set(server.routes.map { "\($0.method) \($0.openAPIPath)" })
+        #expect(registered.subtracting(documented).isEmpty, "undocumented: \(registered.subtracting(documented).sorted())")
+        #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
+        #expect(registered.count == server.routes.count, "no route registered twice")
+    }
+
+    @Test func metricsRenderThePrometheusSeries() {
+        let metrics = ServerMetrics()
+        metrics.recordExec(seconds: 0.003)
+        metrics.recordExec(seconds: 2)
+        metrics.recordError(.atCapacity)
+        metrics.recordCreate(fromPool: true)
+        let text = metrics.render(sandboxes: ["running": 2], pools: [
+            PoolFigures(image: "base", profile: "default", target: 2, ready: 1, hits: 5, misses: 1)])
+        #expect(text.contains("sandcastle_sandboxes_active{status=\"running\"} 2"))
+        #expect(text.contains("sandcastle_exec_duration_seconds_bucket{le=\"0.005\"} 1"))
+        #expect(text.contains("sandcastle_exec_duration_seconds_bucket{le=\"+Inf\"} 2"))
+        #expect(text.contains("sandcastle_exec_duration_seconds_count 2"))
+        #expect(text.contains("sandcastle_errors_total{code=\"at_capacity\"} 1"))
+        #expect(text.contains("sandcastle_pool_hits_total{image=\"base\",profile=\"default\"} 5"))
+        #expect(text.contains("sandcastle_sandboxes_created_total{source=\"pool\"} 1"))
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.split(separator: " ").count == 2, "\(line)")
+        }
+    }
+}
+
+@Suite struct LoggingTests {
+    @Test func jsonLogLinesCarryMetadataAsFields() throws {
+        var handler = JSONLogHandler(label: "t")
+        handler[metadataKey: "hb.request.id"] = "abc"
+        #expect(handler[metadataKey: "hb.request.id"] == "abc")
+        #expect(JSONLogHandler.plain(.array([.string("a"), .stringConvertible(3)])) as? [String] == ["a", "3"])
+    }
+}

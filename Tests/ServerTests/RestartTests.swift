@@ -1,0 +1,167 @@
+import DockerEngine
+import Foundation
+import HTTPTransport
+import Sandbox
+@testable import Server
+import Testing
+
+/// Restart safety against the real engine: re-adopt what still runs, explain what does not,
+/// remove what nobody owns.
+@Suite(.timeLimit(.minutes(5)))
+struct RestartTests {
+    @Test func aRestartReadoptsLiveSandboxesReportsDeadOnesAndRemovesOrphans() async throws {
+        let data = DockerServerFixture.dataDirectory()
+        let docker = try await DockerClient.connect()
+        // First life: three sandboxes, then the server stops (sandboxes keep running by design).
+        let ids: [String] = try await DockerServerFixture.with(dataDirectory: data, expectNoLeaks: false, keepData: true) { s in
+            var ids: [String] = []
+            for _ in 0..<3 {
+                let created = try await s.call(.post, "/v1/sandboxes", json: "{}")
+                ids.append(try #require(created.body["id"] as? String))
+            }
+            _ = try await s.call(.post, "/v1/sandboxes/\(ids[0])/exec", json: #"{"command":"echo state > /workspace/kept"}"#)
+            return ids
+        }
+        let serverID = try DockerServerFixture.serverID(dataDirectory: data)
+        let containers = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
+        #expect(containers.count == 3, "the stopped server left its sandboxes running")
+        func container(of id: String) -> String? {
+            containers.first { $0.labels?[SandcastleLabels.sandbox] == id }?.id
+        }
+        // While it is down: one container is killed, one removed, and an orphan appears.
+        try await docker.killContainer(id: try #require(container(of: ids[1])))
+        try await docker.removeContainer(id: try #require(container(of: ids[2])), force: true, removeVolumes: true)
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let orphan = try await backend.createSandbox(SandboxSpec(labels: [ServerLabels.server: serverID]))
+
+        // Second life on the same data folder.
+        try await DockerServerFixture.with(dataDirectory: data) { s in
+            let adopted = try await s.call(.get, "/v1/sandboxes/\(ids[0])")
+            #expect(adopted.body["status"] as? String == "running")
+            let exec = try await s.call(.post, "/v1/sandboxes/\(ids[0])/exec", json: #"{"command":"cat /workspace/kept"}"#)
+            #expect(exec.body["stdout"] as? String == "state\n", "re-adopted with its workspace: \(exec.text)")
+            for (id, reason) in [(ids[1], "stopped"), (ids[2], "disappeared")] {
+                let record = try await s.call(.get, "/v1/sandboxes/\(id)")
+                #expect(record.body["status"] as? String == "gone")
+                #expect((record.body["status_reason"] as? String)?.contains(reason) == true, "\(record.text)")
+                let dead = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"true"}"#)
+                #expect(dead.status == 410)
+                #expect(s.errorCode(dead.body) == "sandbox_gone")
+            }
+            let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
+            #expect(left.map(\.id) == [try #require(container(of: ids[0]))], "only the adopted sandbox remains")
+            _ = orphan
+            #expect(try await s.call(.delete, "/v1/sandboxes/\(ids[0])").status == 200)
+        }
+    }
+
+    /// The issue's test: kill -9 the real `sandcastle serve` during activity, restart it, and every
+    /// sandbox either works or is reported gone with a clear status; none is leaked.
+    @Test func killDashNineDuringActivityThenRestart() async throws {
+        let data = DockerServerFixture.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        var child = try ServeProcess(dataDirectory: data)
+        var client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port))
+        var ids: [String] = []
+        for image in ["base", "base", "python"] {
+            let response = try await client.send(HTTPRequest(method: .post, path: "/v1/sandboxes",
+                                                             body: .bytes(Array(#"{"image":"\#(image)","ttl_seconds":600}"#.utf8))))
+            #expect(response.status == 201, "\(response.bodyText)")
+            ids.append(try #require((try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["id"] as? String))
+        }
+        // Activity at the moment of the kill: a streaming command, an upload, and a burst of execs.
+        let streaming = try await client.stream(HTTPRequest(method: .post, path: "/v1/sandboxes/\(ids[0])/exec/stream",
+                                                            body: .bytes(Array(#"{"command":"for i in $(seq 100); do echo $i; sleep 0.05; done"}"#.utf8))))
+        var chunks = streaming.body.makeAsyncIterator()
+        _ = try await chunks.next()
+        let activity = Task { [client, ids] in
+            for index in 0..<50 {
+                _ = try? await client.send(HTTPRequest(method: .post, path: "/v1/sandboxes/\(ids[1])/exec",
+                                                       body: .bytes(Array(#"{"command":"echo \#(index)"}"#.utf8))))
+                _ = try? await client.send(HTTPRequest(method: .put, path: "/v1/sandboxes/\(ids[2])/files/content?path=/workspace/f\(index)",
+                                                       body: .bytes([UInt8](repeating: 1, count: 1 << 20))))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        child.kill9()
+        activity.cancel()
+        _ = await activity.result
+
+        child = try ServeProcess(dataDirectory: data)
+        defer { child.terminate() }
+        client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port))
+        let serverID = try DockerServerFixture.serverID(dataDirectory: data)
+        var working = 0
+        var fates: [String] = []
+        for id in ids {
+            let record = try await client.send(HTTPRequest(method: .get, path: "/v1/sandboxes/\(id)"))
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(record.body)) as? [String: Any])
+            let status = try #require(body["status"] as? String)
+            fates.append("\(status) \(body["status_reason"] as? String ?? "")")
+            let exec = try await client.send(HTTPRequest(method: .post, path: "/v1/sandboxes/\(id)/exec",
+                                                         body: .bytes(Array(#"{"argv":["echo","alive"]}"#.utf8)), timeout: .seconds(30)))
+            if status == "running" {
+                #expect(exec.status == 200 && exec.bodyText.contains("alive\\n"), "running must mean working: \(exec.bodyText)")
+                working += 1
+            } else {
+                #expect(["gone", "lost"].contains(status), "\(body)")
+                #expect((body["status_reason"] as? String)?.isEmpty == false, "a gone sandbox says why")
+                #expect(exec.status == 410, "\(exec.bodyText)")
+            }
+            _ = try await client.send(HTTPRequest(method: .delete, path: "/v1/sandboxes/\(id)"))
+        }
+        let docker = try await DockerClient.connect()
+        let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
+        #expect(left.isEmpty, "no container leaked: \(left.map(\.id))")
+        // Either outcome is correct; how many survived is worth seeing in the log.
+        print("kill -9 during activity: \(working) of \(ids.count) sandboxes re-adopted: \(fates)")
+        try await DockerServerFixture.sweep(serverID: serverID)
+    }
+}
+
+/// `sandcastle serve` (the debug build next to the tests) as a child process on a free port.
+struct ServeProcess {
+    let process: Process
+    let port: Int
+
+    init(dataDirectory: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let binary = root.appendingPathComponent(".build/debug/sandcastle")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The server announces its port on one line; read until it does (or exits).
+        var text = ""
+        let handle = stderr.fileHandleForReading
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let data = handle.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+            if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let port = Int(text[range].split(separator: ":").last ?? "") ?? 0
+                self.process = process
+                self.port = port
+                // Keep draining stderr so the child never blocks on a full pipe.
+                Thread.detachNewThread { while !handle.availableData.isEmpty {} }
+                return
+            }
+        }
+        process.terminate()
+        throw ServerError(.internal, "sandcastle serve did not start: \(text)")
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import HTTPTransport
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+@testable import Server
+import Store
+import Synchronization
+import Testing
+
+/// A server on a free loopback port, talked to through our own libcurl client.
+struct LiveServer {
+    let server: SandcastleServer
+    let client: HTTPClient
+    let port: Int
+    var service: SandboxService { server.service }
+
+    /// A JSON request; returns status and parsed body.
+    func call(_ method: HTTPMethod, _ path: String, json: String? = nil, key: String? = nil,
+              headers extra: [(String, String)] = []) async throws -> (status: Int, body: [String: Any], text: String) {
+        var headers = HTTPHeaders(extra)
+        if let key { headers.add("Authorization", "Bearer \(key)") }
+        if json != nil { headers.add("Content-Type", "application/json") }
+        let response = try await client.send(HTTPRequest(method: method, path: path, headers: headers,
+                                                         body: json.map { .bytes(Array($0.utf8)) } ?? .none,
+                                                         timeout: .seconds(60)))
+        let parsed = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        return (response.status, parsed, response.bodyText)
+    }
+
+    func errorCode(_ body: [String: Any]) -> String? {
+        (body["error"] as? [String: Any])?["code"] as? String
+    }
+}
+
+enum ServerFixture {
+    static let key = "test-key-0123456789"
+    static let otherKey = "other-key-9876543210"
+
+    static func configuration(open: Bool = false, _ adjust: (inout ServerConfiguration) -> Void = { _ in }) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.openMode = open
+        if !open { configuration.apiKeyDigests = [APIKeyStore.digest(key), APIKeyStore.digest(otherKey)] }
+        configuration.reapIntervalSeconds = 0.1
+        adjust(&configuration)
+        return configuration
+    }
+
+    /// Runs `body` against a live server; stops it afterwards, also when `body` throws.
+    static func with<T>(_ configuration: ServerConfiguration, _ dependencies: ServerDependencies,
+                        _ body: (LiveServer) async throws -> T) async throws -> T {
+        let server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = server.application { port in continuation.yield(port) }
+        let running = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw ServerError(.internal, "the server did not start") }
+        let live = LiveServer(server: server, client: try HTTPClient(endpoint: .http(host: "127.0.0.1", port: port)), port: port)
+        do {
+            let result = try await body(live)
+            running.cancel()
+            _ = await running.result
+            await server.service.shutdown()
+            return result
+        } catch {
+            running.cancel()
+            _ = await running.result
+            await server.service.shutdown()
+            throw error
+        }
+    }
+
+    /// An in-memory backend and repository.
+    static func fake(_ backend: FakeBackend = FakeBackend(), repository: any SandboxRepository = InMemorySandboxRepository())
+        -> ServerDependencies {
+        ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: nil, repository: repository,
+                           serverID: "test-\(UUID().uuidString.prefix(8))")
+    }
+}
+
+/// What the fake does with one command.
+struct FakeReply: Sendable {
+    /// Output chunks, each preceded by its delay.
+    var chunks: [(Duration, String)] = []
+    var exitCode: Int32 = 0
+    /// How long the command runs after its last chunk.
+    var tail: Duration = .zero
+}
+
+/// An in-memory sandbox backend: commands are answered by a closure, in simulated time;
+/// files live in a dictionary.
+final class FakeBackend: SandboxBackend {
+    let name = "fake"
+    let reply: @Sendable (String) -> FakeReply
+    private let state = Mutex<(created: Int, destroyed: Set<String>)>((0, []))
+
+    init(reply: @escaping @Sendable (String) -> FakeReply = { command in FakeReply(chunks: [(.zero, "ran: \(command)\n")]) }) {
+        self.reply = reply
+    }
+
+    func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
+        if spec.image == "missing" { throw SandboxError(.imageNotFound, "image missing is not in the engine") }
+        let id = state.withLock { s -> String in
+            s.created += 1
+            return "fake\(s.created)-\(UUID().uuidString.prefix(6).lowercased())"
+        }
+        return FakeInstance(id: id, backend: self)
+    }
+
+    var created: Int { state.withLock { $0.created } }
+    var destroyed: Set<String> { state.withLock { $0.destroyed } }
+    fileprivate func destroy(_ id: String) { _ = state.withLock { $0.destroyed.insert(id) } }
+}
+
+struct FakeUnsupported: Error {}
+
+final class FakeInstance: SandboxInstance {
+    let id: String
+    let backend: FakeBackend
+    private let files = Mutex<[String: [UInt8]]>([:])
+
+    init(id: String, backend: FakeBackend) {
+        self.id = id
+        self.backend = backend
+    }
+
+    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+        if backend.destroyed.contains(id) { throw SandboxError(.sandboxGone, "sandbox \(id) was destroyed") }
+        let reply = backend.reply(request.command)
+        let (stream, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
+        let task = Task {
+            continuation.yield(.started(pid: 42))
+            let limit = Duration.milliseconds(Int(request.timeoutMilliseconds))
+            var elapsed = Duration.zero
+            for (delay, text) in reply.chunks {
+                elapsed += delay
+                if request.timeoutMilliseconds > 0 && elapsed > limit { break }
+                try? await Task.sleep(for: delay)
+                continuation.yield(.output(.stdout, Array(text.utf8)))
+            }
+            elapsed += reply.tail
+            let timedOut = request.timeoutMilliseconds > 0 && elapsed > limit
+            try? await Task.sleep(for: timedOut ? .zero : reply.tail)
+            continuation.yield(.finished(ExecResult(exitCode: timedOut ? 137 : reply.exitCode, durationNanoseconds: 0,
+                                                    timedOut: timedOut)))
+            continuation.finish()
+        }
+        return SandboxProcess(events: ProcessEvents(stream)) { message in
+            if case .cancel = message { task.cancel() }
+        }
+    }
+
+    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
+        try await execute(ShellExecRequest(command: request.arguments.joined(separator: " "),
+                                           timeoutMilliseconds: request.timeoutMilliseconds))
+    }
+    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess { throw FakeUnsupported() }
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    where Chunks.Element == [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in contents { bytes.append(contentsOf: chunk) }
+        let data = bytes
+        files.withLock { $0[request.path] = data }
+        return FileInfo(name: request.path, path: request.path, kind: .file, size: UInt64(bytes.count), mode: request.mode,
+                        modifiedNanoseconds: 0)
+    }
+    func readFile(_ request: ReadFileRequest) async throws -> FileDownload { throw FakeUnsupported() }
+    func stat(path: String) async throws -> FileInfo {
+        guard let bytes = files.withLock({ $0[path] }) else { throw SandboxError(.notFound, "\(path) does not exist") }
+        return FileInfo(name: path, path: path, kind: .file, size: UInt64(bytes.count), mode: 0o644, modifiedNanoseconds: 0)
+    }
+    func list(path: String) async throws -> [FileInfo] { throw FakeUnsupported() }
+    func makeDirectory(path: String, parents: Bool) async throws { throw FakeUnsupported() }
+    func remove(path: String, recursive: Bool) async throws { throw FakeUnsupported() }
+    func move(from: String, to: String, overwrite: Bool) async throws { throw FakeUnsupported() }
+    func destroy() async throws { backend.destroy(id) }
+}
