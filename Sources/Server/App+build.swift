@@ -29,9 +29,12 @@ public struct ServerDependencies: Sendable {
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let database = try SQLiteDatabase(path: configuration.databasePath)
         try Migrator.migrate(database)
-        return ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: DockerContainerEngine(backend: backend),
-                                  repository: SQLiteSandboxRepository(database: database),
-                                  serverID: try ServerIdentity.load(dataDirectory: configuration.dataDirectory), logger: logger)
+        let serverID = try ServerIdentity.load(dataDirectory: configuration.dataDirectory)
+        let provisioner: any SandboxProvisioner = configuration.pool.isEmpty ? DirectProvisioner(backend: backend)
+            : PoolProvisioner(backend: backend, targets: try PoolProvisioner.targets(configuration.pool),
+                              serverLabels: [ServerLabels.server: serverID], images: backend.images)
+        return ServerDependencies(provisioner: provisioner, engine: DockerContainerEngine(backend: backend),
+                                  repository: SQLiteSandboxRepository(database: database), serverID: serverID, logger: logger)
     }
 }
 
