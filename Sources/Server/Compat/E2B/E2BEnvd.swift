@@ -225,6 +225,7 @@ struct E2BEnvd {
             if body.pty != nil, timeoutMS > 0 {
                 Task {
                     try? await Task.sleep(for: .milliseconds(timeoutMS))
+                    guard !process.isFinished else { return }
                     process.markDeadlineHit()
                     try? await process.control.cancel()
                 }

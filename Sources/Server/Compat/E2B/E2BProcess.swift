@@ -69,9 +69,10 @@ final class E2BProcess: Sendable {
 
     func markDeadlineHit() { state.withLock { $0.deadlineHit = true } }
 
+    var isFinished: Bool { state.withLock { $0.finished } }
+
     private func publish(_ item: E2BProcessItem) {
         let (targets, last): ([AsyncStream<E2BProcessItem>.Continuation], Bool) = state.withLock { state in
-            if case .start(let pid) = item { state.pid = pid }
             let last: Bool
             switch item {
             case .end, .failed: last = true; state.finished = true
@@ -89,17 +90,23 @@ final class E2BProcess: Sendable {
 
     /// Drains the runner's events into the fan-out; calls `onStarted` once the pid is known
     /// and `onEnded` when the process is over.
+    ///
+    /// The registry hears first, then the clients: a client that saw `start` can address the
+    /// pid at once, and one that saw `end` no longer finds it in `List`.
     func pump(onStarted: @escaping @Sendable (E2BProcess) async -> Void, onEnded: @escaping @Sendable (E2BProcess) async -> Void) {
         let events = control.events
         Task {
             var started = false
+            var last: E2BProcessItem?
             do {
                 for try await event in events {
                     switch event {
                     case .started(let pid):
-                        publish(.start(pid: UInt32(clamping: pid)))
+                        let pid = UInt32(clamping: pid)
+                        state.withLock { $0.pid = pid }
                         started = true
                         await onStarted(self)
+                        publish(.start(pid: pid))
                     case .output(let stream, let bytes):
                         if isPTY {
                             publish(.pty(bytes))
@@ -108,20 +115,17 @@ final class E2BProcess: Sendable {
                         }
                     case .finished(let result):
                         let deadline = state.withLock { $0.deadlineHit }
-                        if result.timedOut || deadline {
-                            publish(.failed(ConnectError(.deadlineExceeded, "the process ran past its timeout and was killed")))
-                        } else {
-                            publish(.end(result))
-                        }
+                        last = result.timedOut || deadline
+                            ? .failed(ConnectError(.deadlineExceeded, "the process ran past its timeout and was killed"))
+                            : .end(result)
                     }
-                }
-                if !state.withLock({ $0.finished }) {
-                    publish(.failed(ConnectError(.unavailable, "the process stream ended without a result")))
+                    if last != nil { break }
                 }
             } catch {
-                publish(.failed(ConnectError.from(error)))
+                last = .failed(ConnectError.from(error))
             }
             if started { await onEnded(self) }
+            publish(last ?? .failed(ConnectError(.unavailable, "the process stream ended without a result")))
         }
     }
 }
