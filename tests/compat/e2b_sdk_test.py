@@ -184,6 +184,55 @@ try:
         expect_raises("files.read missing raises FileNotFoundException", FileNotFoundException,
                       lambda: sbx.files.read("/tmp/e2b/nope.txt"))
 
+    @scenario("more file transfers")
+    def _():
+        import io
+        from e2b.sandbox.filesystem.filesystem import WriteEntry
+        infos = sbx.files.write_files([WriteEntry(path="/tmp/multi/a.txt", data="A"),
+                                       WriteEntry(path="/tmp/multi/b.bin", data=b"\x00\x01")])
+        check("files.write_files (multipart, several parts)", sorted(i.path for i in infos) == ["/tmp/multi/a.txt", "/tmp/multi/b.bin"]
+              and sbx.files.read("/tmp/multi/a.txt") == "A", repr(infos))
+        sbx.files.write("/tmp/multi/stream.bin", io.BytesIO(b"streamed" * 1000))
+        check("files.write file-like (octet-stream)", sbx.files.read("/tmp/multi/stream.bin", format="bytes") == b"streamed" * 1000)
+        chunks = b"".join(sbx.files.read("/tmp/multi/stream.bin", format="stream"))
+        check("files.read stream", chunks == b"streamed" * 1000, f"{len(chunks)} bytes")
+
+    @scenario("users")
+    def _():
+        r = sbx.commands.run("id -u; echo $HOME")
+        check("commands run as the sandbox user", r.stdout == "1000\n/workspace\n", repr(r.stdout))
+        from e2b import SandboxException
+        expect_raises("user='root' is refused", SandboxException, lambda: sbx.commands.run("id -u", user="root"))
+
+    @scenario("templates")
+    def _():
+        py = Sandbox.create(template="python", timeout=60)
+        created.append(py.sandbox_id)
+        r = py.commands.run('python3 -c "print(6*7)"')
+        check("template python maps to the python image", r.stdout == "42\n", repr(r.stdout))
+        check("kill python sandbox", py.kill() is True)
+        from e2b import SandboxException
+        e = expect_raises("unknown template is refused", SandboxException, lambda: Sandbox.create(template="no-such-template-zz"))
+        if e is not None:
+            check("unknown template error names it", "no-such-template-zz" in str(e), str(e))
+
+    @scenario("async SDK")
+    def _():
+        import asyncio
+        from e2b import AsyncSandbox
+
+        async def run():
+            s = await AsyncSandbox.create(timeout=60)
+            created.append(s.sandbox_id)
+            r = await s.commands.run("echo async")
+            await s.files.write("/tmp/async.txt", "x")
+            content = await s.files.read("/tmp/async.txt")
+            killed = await s.kill()
+            return r.stdout, content, killed
+
+        out, content, killed = asyncio.run(run())
+        check("AsyncSandbox create/run/files/kill", (out, content, killed) == ("async\n", "x", True), repr((out, content, killed)))
+
     @scenario("get_info and Sandbox.list")
     def _():
         info = sbx.get_info()
