@@ -14,6 +14,8 @@ public struct ServerDependencies: Sendable {
     public var repository: any SandboxRepository
     public var serverID: String
     public var logger: Logger
+    /// Held while the server runs (production only): one server per data folder.
+    public var dataLock: DataDirectoryLock?
 
     public init(provisioner: any SandboxProvisioner, engine: (any ContainerEngine)?, repository: any SandboxRepository,
                 serverID: String, logger: Logger = Logger(label: "sandcastle.server")) {
@@ -26,15 +28,28 @@ public struct ServerDependencies: Sendable {
 
     /// The production wiring: Docker backend from `DOCKER_HOST`, SQLite in the data folder.
     public static func production(_ configuration: ServerConfiguration, logger: Logger) async throws -> ServerDependencies {
-        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let lock = try DataDirectoryLock(dataDirectory: configuration.dataDirectory)
+        let docker = try await DockerSandboxBackend.fromEnvironment()
         let database = try SQLiteDatabase(path: configuration.databasePath)
         try Migrator.migrate(database)
         let serverID = try ServerIdentity.load(dataDirectory: configuration.dataDirectory)
-        let provisioner: any SandboxProvisioner = configuration.pool.isEmpty ? DirectProvisioner(backend: backend)
-            : PoolProvisioner(backend: backend, targets: try PoolProvisioner.targets(configuration.pool),
-                              serverLabels: [ServerLabels.server: serverID], images: backend.images)
-        return ServerDependencies(provisioner: provisioner, engine: DockerContainerEngine(backend: backend),
-                                  repository: SQLiteSandboxRepository(database: database), serverID: serverID, logger: logger)
+        let labels = [ServerLabels.server: serverID]
+        let backend = LabelingBackend(base: docker, labels: labels)
+        let provisioner: any SandboxProvisioner
+        let targets = try PoolProvisioner.targets(configuration.pool)
+        if targets.isEmpty {
+            provisioner = DirectProvisioner(backend: backend)
+        } else {
+            let log = logger
+            let pool = WarmPool(backend: backend, targets: targets, configuration: WarmPool.Configuration(labels: labels),
+                                images: docker.images, log: { line in log.warning("\(line)", metadata: ["component": "pool"]) })
+            provisioner = PoolProvisioner(pool: pool)
+        }
+        var dependencies = ServerDependencies(provisioner: provisioner, engine: DockerContainerEngine(backend: docker),
+                                              repository: SQLiteSandboxRepository(database: database), serverID: serverID,
+                                              logger: logger)
+        dependencies.dataLock = lock
+        return dependencies
     }
 }
 
@@ -48,6 +63,7 @@ public struct SandcastleServer {
     let router: Router<ServerRequestContext>
     let webSocketRouter: Router<ServerRequestContext>
     let logger: Logger
+    let dataLock: DataDirectoryLock?
 
     public init(configuration: ServerConfiguration, dependencies: ServerDependencies) throws {
         try configuration.validate()
@@ -83,6 +99,7 @@ public struct SandcastleServer {
         self.router = router
         self.webSocketRouter = webSocketRouter
         self.logger = dependencies.logger
+        self.dataLock = dependencies.dataLock
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
@@ -103,6 +120,8 @@ public struct SandcastleServer {
     /// Serves until SIGTERM/SIGINT, then stops the service's background work. Sandboxes keep
     /// running across the restart on purpose; the next start re-adopts them.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // The lock lives as long as this call: the data folder is ours until the server stops.
+        defer { withExtendedLifetime(dataLock) {} }
         do {
             try await application(onRunning: onRunning).runService()
         } catch {

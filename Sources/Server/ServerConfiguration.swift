@@ -32,7 +32,7 @@ public struct ServerConfiguration: Sendable {
     public var maxExecOutputBytes = 1 << 20
     /// How often the reaper looks for expired sandboxes.
     public var reapIntervalSeconds = 5.0
-    /// Warm pool targets (`image[:profile]=N`), read by the pool once it is wired in.
+    /// Warm pool targets (`image[:profile]=N`); none means every sandbox is created cold.
     public var pool: [String] = []
 
     public init() {}
@@ -182,6 +182,7 @@ public struct ServerConfiguration: Sendable {
         where value <= 0 {
             throw ServerError(.invalidConfiguration, "\(name) must be positive, not \(value)")
         }
+        _ = try PoolProvisioner.targets(pool)
         if defaultTTLSeconds > maxTTLSeconds {
             throw ServerError(.invalidConfiguration, "default_ttl_seconds (\(defaultTTLSeconds)) exceeds max_ttl_seconds (\(maxTTLSeconds))")
         }

@@ -49,6 +49,8 @@ public struct ServerError: Error, CustomStringConvertible, HTTPResponseError {
         public static let imageNotFound = Code("image_not_found", .badRequest)
         /// Wrong method on an existing route, or a WebSocket route without an upgrade.
         public static let methodNotAllowed = Code("method_not_allowed", .methodNotAllowed)
+        /// The sandbox's container started but its runner never became ready (an image without the runner?).
+        public static let startFailed = Code("sandbox_start_failed", .badGateway)
         /// The Docker engine does not answer.
         public static let engineUnavailable = Code("engine_unavailable", .serviceUnavailable)
         /// The sandbox's disk is full.
@@ -80,7 +82,7 @@ public struct ServerError: Error, CustomStringConvertible, HTTPResponseError {
 
     static func jsonResponse(code: Code, message: String) -> Response {
         let body = ErrorBody(error: .init(code: code.rawValue, message: message))
-        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal","message":"?"}}"#.utf8)
+        let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal","message":"?"}}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: code.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

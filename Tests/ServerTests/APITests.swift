@@ -57,6 +57,7 @@ struct APITests {
                 (.post, "/v1/sandboxes", #"{"memory_mb":1}"#, 400, "invalid_input"),
                 (.post, "/v1/sandboxes", #"{"workspace":"../etc"}"#, 400, "invalid_input"),
                 (.post, "/v1/sandboxes", #"{"image":"missing"}"#, 400, "image_not_found"),
+                (.post, "/v1/sandboxes", #"{"image":"library/debian:12"}"#, 400, "invalid_input"),
                 (.post, "/v1/sandboxes", #"{"image":"\#(String(repeating: "a", count: 2000))"}"#, 413, "body_too_large"),
                 (.get, "/v1/sandboxes/unknown", nil, 404, "not_found"),
                 (.post, "/v1/sandboxes/unknown/exec", #"{"command":"x"}"#, 404, "not_found"),
@@ -113,6 +114,27 @@ struct APITests {
             let first = try #require((mine.body["sandboxes"] as? [[String: Any]])?.first?["id"] as? String)
             #expect(try await s.call(.delete, "/v1/sandboxes/\(first)", key: key).status == 200)
             #expect(try await s.call(.post, "/v1/sandboxes", json: "{}", key: key).status == 201)
+        }
+    }
+
+    @Test func concurrentCreatesNeverOvershootTheLimit() async throws {
+        // Slow creates, so every request is in flight at once and only the reservations stop them.
+        let backend = SlowBackend(base: FakeBackend(), delay: .milliseconds(200))
+        let dependencies = ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: nil,
+                                              repository: InMemorySandboxRepository(), serverID: "test-concurrency")
+        try await ServerFixture.with(ServerFixture.configuration(open: true) { $0.maxSandboxes = 5 }, dependencies) { s in
+            let client = s.client
+            let statuses = await withTaskGroup(of: Int.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let request = HTTPRequest(method: .post, path: "/v1/sandboxes", body: .bytes(Array("{}".utf8)))
+                        return (try? await client.send(request).status) ?? 0
+                    }
+                }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 5, "\(statuses)")
+            #expect(statuses.filter { $0 == 429 }.count == 7, "\(statuses)")
         }
     }
 
@@ -233,6 +255,8 @@ enum SSE {
                     if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
                     if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
                 }
+                // A block of comment lines (the server's keep-alive) dispatches no event.
+                if block.split(separator: "\n").allSatisfy({ $0.hasPrefix(":") }) { continue }
                 events.append(Event(name: name, data: data, at: .now))
             }
         }

@@ -55,7 +55,10 @@ struct DockerAPITests {
             #expect(readOnly.status == 403, "\(readOnly.bodyText)")
             #expect(try await s.call(.delete, "/v1/sandboxes/\(id)/files?path=/workspace/a&recursive=true").status == 200)
 
+            _ = try await s.call(.post, "/v1/sandboxes/\(id)/exec",
+                                 json: #"{"command":"(timeout 4 sh -c 'while :; do :; done' &); true"}"#)
             let stats = try await s.call(.get, "/v1/sandboxes/\(id)/stats")
+            #expect((stats.body["cpu_percent"] as? Double ?? 0) > 5, "a busy loop shows in the CPU figure: \(stats.text)")
             #expect(stats.status == 200)
             #expect((stats.body["memory_bytes"] as? Int ?? 0) > 0)
             #expect(stats.body["memory_limit_bytes"] as? Int == 256 << 20)
@@ -77,6 +80,23 @@ struct DockerAPITests {
             let first = try #require(events.first?.at)
             let exit = try #require(events.last?.at)
             #expect(exit - first > .milliseconds(1000), "first chunk streamed before the command ended")
+            _ = try await s.call(.delete, "/v1/sandboxes/\(id)")
+        }
+    }
+
+    @Test func aClientThatLeavesAStreamCancelsItsCommand() async throws {
+        try await DockerServerFixture.with { s in
+            let id = try #require(try await s.call(.post, "/v1/sandboxes", json: "{}").body["id"] as? String)
+            let response = try await s.client.stream(HTTPRequest(method: .post, path: "/v1/sandboxes/\(id)/exec/stream",
+                                                                 body: .bytes(Array(#"{"command":"echo go; sleep 30"}"#.utf8))))
+            var body = response.body.makeAsyncIterator()
+            _ = try await body.next()
+            response.cancel()
+            // The persistent shell runs one command at a time: it answers only once `sleep 30` is gone.
+            let start = ContinuousClock.now
+            let next = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"echo free","timeout_ms":20000}"#)
+            #expect(next.body["stdout"] as? String == "free\n", "\(next.text)")
+            #expect(ContinuousClock.now - start < .seconds(10), "the abandoned command was cancelled")
             _ = try await s.call(.delete, "/v1/sandboxes/\(id)")
         }
     }
@@ -127,6 +147,29 @@ struct DockerAPITests {
             #expect((record.body["status_reason"] as? String)?.contains("stopped") == true, "\(record.text)")
             #expect(try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"true"}"#).status == 410)
         }
+    }
+
+    @Test func aWorkspaceBelongsToItsKeyAndForeignVolumesAreNeverMounted() async throws {
+        let name = "sc-test-ws-\(UUID().uuidString.prefix(8).lowercased())"
+        let foreign = "sc-test-foreign-\(UUID().uuidString.prefix(8).lowercased())"
+        let docker = try await DockerClient.connect()
+        _ = try await docker.createVolume(name: foreign, labels: [SandcastleLabels.managed: "true"])
+        defer { Task { try? await docker.removeVolume(name: foreign, force: true) } }
+        try await DockerServerFixture.with(open: false) { s in
+            let (a, b) = (ServerFixture.key, ServerFixture.otherKey)
+            #expect(try await s.call(.post, "/v1/workspaces", json: #"{"name":"\#(name)"}"#, key: a).status == 201)
+            let listB = try await s.call(.get, "/v1/workspaces", key: b)
+            #expect((listB.body["workspaces"] as? [[String: Any]])?.contains { $0["name"] as? String == name } == false)
+            #expect(try await s.call(.get, "/v1/workspaces/\(name)/files", key: b).status == 404)
+            #expect(try await s.call(.delete, "/v1/workspaces/\(name)", key: b).status == 404)
+            let mountB = try await s.call(.post, "/v1/sandboxes", json: #"{"workspace":"\#(name)"}"#, key: b)
+            #expect(mountB.status == 404, "another key's workspace cannot be mounted: \(mountB.text)")
+            let mountForeign = try await s.call(.post, "/v1/sandboxes", json: #"{"workspace":"\#(foreign)"}"#, key: a)
+            #expect(mountForeign.status == 409, "a volume that is not a workspace is never mounted: \(mountForeign.text)")
+            #expect(try await s.call(.post, "/v1/workspaces", json: #"{"name":"\#(foreign)"}"#, key: a).status == 409)
+            #expect(try await s.call(.delete, "/v1/workspaces/\(name)", key: a).status == 200)
+        }
+        try await docker.removeVolume(name: foreign, force: true)
     }
 
     static func text(_ messages: [WebSocketTestClient.Message]) -> String {

@@ -14,8 +14,8 @@ enum DockerServerFixture {
         FileManager.default.temporaryDirectory.appendingPathComponent("sc-server-\(UUID().uuidString)").path
     }
 
-    static func configuration(dataDirectory: String) -> ServerConfiguration {
-        ServerFixture.configuration(open: true) {
+    static func configuration(dataDirectory: String, open: Bool = true) -> ServerConfiguration {
+        ServerFixture.configuration(open: open) {
             $0.dataDirectory = dataDirectory
             $0.reapIntervalSeconds = 0.5
         }
@@ -23,9 +23,9 @@ enum DockerServerFixture {
 
     /// Runs `body` against a server on the real engine; afterwards removes whatever carries this
     /// server's label and fails the test if anything was left behind by `body`.
-    static func with<T>(dataDirectory: String = dataDirectory(), expectNoLeaks: Bool = true, keepData: Bool = false,
+    static func with<T>(dataDirectory: String = dataDirectory(), open: Bool = true, expectNoLeaks: Bool = true, keepData: Bool = false,
                         _ body: (LiveServer) async throws -> T) async throws -> T {
-        let configuration = configuration(dataDirectory: dataDirectory)
+        let configuration = configuration(dataDirectory: dataDirectory, open: open)
         let dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
         let result = try await ServerFixture.with(configuration, dependencies, body)
         if expectNoLeaks {

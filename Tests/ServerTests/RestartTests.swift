@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import HTTPTransport
+import Logging
 import Sandbox
 @testable import Server
 import Testing
@@ -53,6 +54,17 @@ struct RestartTests {
             _ = orphan
             #expect(try await s.call(.delete, "/v1/sandboxes/\(ids[0])").status == 200)
         }
+    }
+
+    @Test func oneServerPerDataFolder() async throws {
+        let data = DockerServerFixture.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let configuration = DockerServerFixture.configuration(dataDirectory: data)
+        let first = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
+        await #expect(throws: ServerError.self) {
+            _ = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
+        }
+        withExtendedLifetime(first) {}
     }
 
     /// The test: kill -9 the real `sandcastle serve` during activity, restart it, and every
@@ -110,6 +122,8 @@ struct RestartTests {
             }
             _ = try await client.send(HTTPRequest(method: .delete, path: "/v1/sandboxes/\(id)"))
         }
+        // SIGTERM: the pool drains; sandboxes were deleted above. Nothing of this server may remain.
+        child.terminate()
         let docker = try await DockerClient.connect()
         let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
         #expect(left.isEmpty, "no container leaked: \(left.map(\.id))")
@@ -129,7 +143,8 @@ struct ServeProcess {
         let binary = root.appendingPathComponent(".build/debug/sandcastle")
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory]
+        // With a warm pool: a killed server leaves idle pooled containers that the next start must remove.
+        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory, "--pool", "base=1"]
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -160,7 +175,9 @@ struct ServeProcess {
         process.waitUntilExit()
     }
 
+    /// SIGTERM and wait; does nothing once the process has exited.
     func terminate() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }

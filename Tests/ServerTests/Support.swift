@@ -176,3 +176,15 @@ final class FakeInstance: SandboxInstance {
     func move(from: String, to: String, overwrite: Bool) async throws { throw FakeUnsupported() }
     func destroy() async throws { backend.destroy(id) }
 }
+
+/// Delays every create, to hold requests in flight together.
+struct SlowBackend: SandboxBackend {
+    let base: FakeBackend
+    let delay: Duration
+    var name: String { "slow" }
+
+    func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
+        try await Task.sleep(for: delay)
+        return try await base.create(spec)
+    }
+}

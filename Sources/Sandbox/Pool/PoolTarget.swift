@@ -111,7 +111,7 @@ public struct PoolTargetStatistics: Sendable, Equatable {
 }
 
 /// Everything the pool counts.
-public struct PoolFigures: Sendable, Equatable {
+public struct PoolStatistics: Sendable, Equatable {
     public var targets: [PoolTargetStatistics]
     /// Requests that no target could serve (another image or profile, or not poolable).
     public var unpooled: Int

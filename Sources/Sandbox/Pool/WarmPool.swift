@@ -325,8 +325,8 @@ public actor WarmPool: SandboxBackend {
     // MARK: observing
 
     /// Counters per target (in configuration order) for `/metrics`.
-    public var statistics: PoolFigures {
-        PoolFigures(
+    public var statistics: PoolStatistics {
+        PoolStatistics(
             targets: order.compactMap { key in
                 slots[key].map { slot in
                     PoolTargetStatistics(target: slot.target, ready: slot.ready.count, creating: slot.creating, hits: slot.hits,

@@ -52,35 +52,74 @@ struct SandboxController {
 
     /// Server-sent events: one `stdout`/`stderr` event per chunk as the runner sends it, then
     /// `exit` (or `error` with the code when the sandbox fails mid-way).
-    static func eventStream(_ process: SandboxProcess, sandboxID: String, service: SandboxService) -> Response {
+    ///
+    /// A comment line (`: keep-alive`) goes out every second while the command is quiet: it keeps
+    /// proxies from timing the stream out, and it is how a client that went away is noticed (the
+    /// write fails), so its command is cancelled instead of running on unseen.
+    static func eventStream(_ process: SandboxProcess, sandboxID: String, service: SandboxService,
+                            heartbeat: Duration = .seconds(1)) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         let start = ContinuousClock.now
         let body = ResponseBody { writer in
+            let (items, continuation) = AsyncStream<StreamItem>.makeStream()
+            let pump = Task {
+                do {
+                    for try await event in process.events { continuation.yield(.event(event)) }
+                    continuation.yield(.end)
+                } catch {
+                    continuation.yield(.failed(error))
+                }
+                continuation.finish()
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: heartbeat)
+                    continuation.yield(.heartbeat)
+                }
+            }
+            defer {
+                ticker.cancel()
+                pump.cancel()
+            }
             do {
-                for try await event in process.events {
-                    switch event {
-                    case .started:
+                loop: for await item in items {
+                    switch item {
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    case .event(.started):
                         continue
-                    case .output(let stream, let bytes):
+                    case .event(.output(let stream, let bytes)):
                         let name = stream == .stderr ? "stderr" : "stdout"
                         try await writer.write(sse(name, ["data": String(decoding: bytes, as: UTF8.self)]))
-                    case .finished(let result):
+                    case .event(.finished(let result)):
                         let elapsed = ContinuousClock.now - start
                         service.recordExecLatency(elapsed)
                         try await writer.write(sse("exit", ExitEvent(result, elapsed: elapsed)))
+                    case .failed(let error):
+                        let failure = await service.noteFailure(error, sandboxID: sandboxID)
+                        try await writer.write(sse("error", ["code": failure.code.rawValue, "message": failure.message]))
+                        break loop
+                    case .end:
+                        break loop
                     }
                 }
             } catch {
-                // The client is gone or the sandbox failed: stop the command either way.
+                // The client is gone: stop its command rather than let it run on unseen.
                 try? await process.cancel()
-                let failure = await service.noteFailure(error, sandboxID: sandboxID)
-                try? await writer.write(sse("error", ["code": failure.code.rawValue, "message": failure.message]))
+                throw error
             }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    enum StreamItem: Sendable {
+        case event(ProcessEvent)
+        case heartbeat
+        case failed(any Error)
+        case end
     }
 
     struct ExitEvent: Encodable {

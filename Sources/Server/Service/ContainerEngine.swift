@@ -8,6 +8,8 @@ public struct ManagedContainer: Sendable, Hashable {
     /// The `sandcastle.sandbox` label; nil for objects that are not sandboxes.
     public var sandboxID: String?
     public var running: Bool
+    /// Made by the warm pool (its environment was applied per request, not on the container).
+    public var pooled: Bool = false
 }
 
 /// Resource usage of one sandbox, from the engine's stats.
@@ -48,9 +50,12 @@ public protocol ContainerEngine: Sendable {
     /// Re-attaches to a live sandbox's runner; throws `sandboxGone` when that cannot work.
     func adopt(sandboxID: String, containerID: String) async throws -> any SandboxInstance
     func stats(containerID: String) async throws -> SandboxStats
+    /// Every Sandcastle workspace volume (all owners; the service filters).
     func listWorkspaces() async throws -> [WorkspaceInfo]
-    func createWorkspace(name: String) async throws -> WorkspaceInfo
-    func workspaceExists(name: String) async throws -> Bool
+    /// Creates a workspace volume with the managed, workspace and owner labels.
+    func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo
+    /// The volume of that name, whether or not it is a Sandcastle workspace; nil when none exists.
+    func volume(name: String) async throws -> WorkspaceInfo?
     func removeWorkspace(name: String) async throws
 }
 
@@ -64,14 +69,15 @@ public struct DockerContainerEngine: ContainerEngine {
     }
 
     public func containerID(of instance: any SandboxInstance) -> String? {
-        (instance as? DockerSandbox)?.containerID
+        if let pooled = instance as? PooledSandbox { return containerID(of: pooled.base) }
+        return (instance as? DockerSandbox)?.containerID
     }
 
     public func managedContainers(serverID: String) async throws -> [ManagedContainer] {
         let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(ServerLabels.server)=\(serverID)"])
         return try await docker.listContainers(all: true, filters: filters).map { summary in
             ManagedContainer(containerID: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
-                             running: summary.state == "running")
+                             running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
         }
     }
 
@@ -119,17 +125,17 @@ public struct DockerContainerEngine: ContainerEngine {
             .sorted { $0.name < $1.name }
     }
 
-    public func createWorkspace(name: String) async throws -> WorkspaceInfo {
-        let volume = try await docker.createVolume(name: name, labels: [SandcastleLabels.managed: "true", ServerLabels.workspace: name])
+    public func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo {
+        let volume = try await docker.createVolume(name: name, labels: [SandcastleLabels.managed: "true", ServerLabels.workspace: name,
+                                                                       ServerLabels.owner: owner])
         return Self.info(volume)
     }
 
-    public func workspaceExists(name: String) async throws -> Bool {
+    public func volume(name: String) async throws -> WorkspaceInfo? {
         do {
-            let volume = try await docker.inspectVolume(name: name)
-            return volume.labels?[ServerLabels.workspace] == name
+            return Self.info(try await docker.inspectVolume(name: name))
         } catch let error as DockerError where error.code == .notFound {
-            return false
+            return nil
         }
     }
 
@@ -154,4 +160,6 @@ public enum ServerLabels {
     public static let server = "sandcastle.server"
     /// Marks a named workspace volume, with its name.
     public static let workspace = "sandcastle.workspace"
+    /// The API key id that created a workspace (`open` in open mode): other keys cannot see it.
+    public static let owner = "sandcastle.owner"
 }

@@ -1,70 +1,68 @@
 import Sandbox
 
-/// Hands out sandboxes from a ``WarmPool`` (the `pool` setting, `image[:profile]=N`), falling
-/// back to a cold create for whatever the pool cannot serve.
+/// Adds this server's labels to every container a backend creates, whoever asks for it
+/// (the service, the pool's background fill, the pool's cold fallback), so restarts can
+/// always tell this server's containers from anyone else's.
 ///
-/// The service labels every spec with its server id, and the pool refuses specs with labels
-/// (labels are fixed at container create). So the pool is built to put the server's labels on
-/// everything it creates itself — pooled containers through its configuration, misses through
-/// ``LabelingBackend`` — and the provisioner drops exactly those labels from the spec. A spec
-/// with any other label is passed on unchanged and created cold.
+/// Why here and not in the spec: a spec carrying labels is not poolable (labels are fixed at
+/// container create), so the service's specs stay label-free and the label is applied below
+/// the pool.
+public struct LabelingBackend: SandboxBackend {
+    public let base: any SandboxBackend
+    public let labels: [String: String]
+    public var name: String { base.name }
+
+    public init(base: any SandboxBackend, labels: [String: String]) {
+        self.base = base
+        self.labels = labels
+    }
+
+    public func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
+        var spec = spec
+        spec.labels.merge(labels) { _, ours in ours }
+        return try await base.create(spec)
+    }
+}
+
+/// The warm pool behind the provisioner seam: a poolable request is a hit when its target
+/// has a ready sandbox; anything else is created cold by the pool's backend.
 public struct PoolProvisioner: SandboxProvisioner {
     public let pool: WarmPool
-    let serverLabels: [String: String]
 
-    public init(backend: any SandboxBackend, targets: [PoolTarget], serverLabels: [String: String],
-                images: ImageCatalog = ImageCatalog()) {
-        self.serverLabels = serverLabels
-        self.pool = WarmPool(backend: LabelingBackend(base: backend, labels: serverLabels), targets: targets,
-                             configuration: WarmPool.Configuration(labels: serverLabels), images: images)
+    public init(pool: WarmPool) {
+        self.pool = pool
     }
 
     public func provision(_ spec: SandboxSpec) async throws -> ProvisionedSandbox {
-        var request = spec
-        if request.labels == serverLabels { request.labels = [:] }
-        let acquisition = try await pool.acquire(request)
+        let acquisition = try await pool.acquire(spec)
         return ProvisionedSandbox(instance: acquisition.instance, fromPool: acquisition.hit)
     }
 
     public func start() async { await pool.start() }
 
     public func poolStatistics() async -> [PoolFigures] {
-        await pool.statistics.targets.map { figures in
-            PoolFigures(image: figures.target.image, profile: figures.target.profile, target: figures.target.size,
-                        ready: figures.ready, hits: figures.hits, misses: figures.misses)
+        await pool.statistics.targets.map { target in
+            PoolFigures(image: target.target.image, profile: target.target.profile, target: target.target.size,
+                        ready: target.ready, hits: target.hits, misses: target.misses)
         }
     }
 
-    /// Removes the idle pooled sandboxes; handed-out ones are the service's.
+    /// Destroys the idle pooled sandboxes; handed-out ones stay (the next start re-adopts them).
     public func shutdown() async { await pool.drain() }
 
-    /// Parses pool targets: `base=2`, `python:networked=1`.
+    /// Parses `image[:profile]=size` (e.g. `base=2`, `python:strict=1`).
     public static func targets(_ entries: [String]) throws -> [PoolTarget] {
         try entries.map { entry in
-            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, let size = Int(parts[1]), size >= 0, size <= 64, !parts[0].isEmpty else {
-                throw ServerError(.invalidConfiguration, "pool target '\(entry)' must look like image[:profile]=N with N between 0 and 64")
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let size = Int(parts[1]), (1...64).contains(size), !parts[0].isEmpty else {
+                throw ServerError(.invalidConfiguration, "pool target '\(entry)' must be image[:profile]=N with N in 1…64, e.g. base:default=2")
             }
-            // `base:strict` names a profile; a reference with a registry path keeps its tag
-            // (`sandcastle/base:latest`), as short names never carry one.
+            // A profile is the text after the last ':' unless that is an image tag (a reference with '/').
             let name = parts[0]
-            if !name.contains("/"), let colon = name.lastIndex(of: ":") {
+            if let colon = name.lastIndex(of: ":"), !name[name.index(after: colon)...].contains("/"), !name.contains("/") {
                 return PoolTarget(image: String(name[..<colon]), profile: String(name[name.index(after: colon)...]), size: size)
             }
-            return PoolTarget(image: name, size: size)
+            return PoolTarget(image: name, profile: "default", size: size)
         }
-    }
-}
-
-/// A backend that adds labels to every spec it creates (the server's id on pool misses).
-struct LabelingBackend: SandboxBackend {
-    let base: any SandboxBackend
-    let labels: [String: String]
-    var name: String { base.name }
-
-    func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
-        var labelled = spec
-        labelled.labels.merge(labels) { current, _ in current }
-        return try await base.create(labelled)
     }
 }

@@ -48,6 +48,8 @@ public actor SandboxService {
     private var pendingTotal = 0
     private var pendingByKey: [String: Int] = [:]
     private var reaper: Task<Void, Never>?
+    /// Set when start-up could not list the engine's containers; the reaper retries.
+    private var reconcilePending = false
 
     public init(limits: ServiceLimits, repository: any SandboxRepository, provisioner: any SandboxProvisioner,
                 engine: (any ContainerEngine)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
@@ -73,6 +75,7 @@ public actor SandboxService {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
+                if await self.reconcilePending { await self.reconcile(removeOrphans: false) }
                 await self.reapExpired()
             }
         }
@@ -98,9 +101,17 @@ public actor SandboxService {
         defer { release(keyID: keyID) }
         if let workspace = spec.workspace, let engine {
             // Docker would create a missing volume on its own, without our labels; make it ours first.
-            if try await !engine.workspaceExists(name: workspace) { _ = try await engine.createWorkspace(name: workspace) }
+            if try await accessibleWorkspace(workspace, engine: engine, keyID: keyID) == nil {
+                _ = try await engine.createWorkspace(name: workspace, owner: Self.owner(keyID))
+            }
         }
-        let provisioned = try await provisioner.provision(spec)
+        let provisioned: ProvisionedSandbox
+        do {
+            provisioned = try await provisioner.provision(spec)
+        } catch let error as SandboxError where error.code == .sandboxGone || error.code == .runnerFailed {
+            // Nothing existed before this request, so "gone" would be misleading: the start failed.
+            throw ServerError(.startFailed, "the sandbox did not start: \(error.message)", cause: error)
+        }
         let instance = provisioned.instance
         let now = Date()
         let record = SandboxRecord(
@@ -256,33 +267,36 @@ public actor SandboxService {
 
     // MARK: workspaces
 
-    public func listWorkspaces() async throws -> [WorkspaceInfo] {
-        try await requireEngine().listWorkspaces()
+    public func listWorkspaces(keyID: String?) async throws -> [WorkspaceInfo] {
+        try await requireEngine().listWorkspaces().filter { keyID == nil || $0.labels[ServerLabels.owner] == keyID }
     }
 
-    public func createWorkspace(name: String) async throws -> WorkspaceInfo {
+    public func createWorkspace(name: String, keyID: String?) async throws -> WorkspaceInfo {
         try Self.validateWorkspaceName(name)
         let engine = try requireEngine()
-        if try await engine.workspaceExists(name: name) { throw ServerError(.conflict, "workspace \(name) exists") }
-        return try await engine.createWorkspace(name: name)
+        if try await engine.volume(name: name) != nil { throw ServerError(.conflict, "a volume named \(name) exists") }
+        return try await engine.createWorkspace(name: name, owner: Self.owner(keyID))
     }
 
-    public func deleteWorkspace(name: String) async throws {
+    public func deleteWorkspace(name: String, keyID: String?) async throws {
         try Self.validateWorkspaceName(name)
         let engine = try requireEngine()
-        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+            throw ServerError(.notFound, "no workspace named \(name)")
+        }
         try await engine.removeWorkspace(name: name)
     }
 
     /// Lists a workspace's files without a user sandbox: a short-lived helper sandbox mounts
     /// the volume, lists, and is removed. It never counts against the caller's limits.
-    public func browseWorkspace(name: String, path: String) async throws -> FileList {
+    public func browseWorkspace(name: String, path: String, keyID: String?) async throws -> FileList {
         try Self.validateWorkspaceName(name)
         let engine = try requireEngine()
-        guard try await engine.workspaceExists(name: name) else { throw ServerError(.notFound, "no workspace named \(name)") }
+        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+            throw ServerError(.notFound, "no workspace named \(name)")
+        }
         let relative = try Self.workspaceRelativePath(path)
-        let spec = SandboxSpec(image: "base", profile: "default", workspace: name,
-                               labels: [ServerLabels.server: serverID, "sandcastle.helper": "workspace-browse"])
+        let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-browse"])
         let helper = try await provisioner.provision(spec).instance
         do {
             let target = relative.isEmpty ? "/workspace" : "/workspace/" + relative
@@ -318,7 +332,10 @@ public actor SandboxService {
 
     /// After a (re)start: re-adopts this server's live sandboxes whose containers still run,
     /// marks the others `gone`/`lost` with the reason, and removes containers nobody knows.
-    public func reconcile() async {
+    ///
+    /// `removeOrphans` is for start-up only: while serving, a container being created (cold or by
+    /// the pool) is unclaimed for a moment and must not be taken for an orphan.
+    public func reconcile(removeOrphans: Bool = true) async {
         let rows = (try? repository.list(SandboxQuery(statuses: SandboxStatus.live, serverID: serverID))) ?? []
         guard let engine else {
             for var record in rows where live[record.id] == nil {
@@ -330,9 +347,11 @@ public actor SandboxService {
         do {
             containers = try await engine.managedContainers(serverID: serverID)
         } catch {
-            logger.error("cannot list containers to reconcile; will retry on the next start", metadata: ["error": "\(error)"])
+            logger.error("cannot list containers to reconcile; retrying", metadata: ["error": "\(error)"])
+            reconcilePending = true
             return
         }
+        reconcilePending = false
         var byID: [String: ManagedContainer] = [:]
         for container in containers { byID[container.containerID] = container }
         var claimed: Set<String> = []
@@ -353,13 +372,17 @@ public actor SandboxService {
                 continue
             }
             do {
-                live[record.id] = try await engine.adopt(sandboxID: record.id, containerID: containerID)
+                let adopted = try await engine.adopt(sandboxID: record.id, containerID: containerID)
+                // A pooled sandbox got its environment per request, not on its container: keep applying it.
+                live[record.id] = container.pooled && !record.environment.isEmpty
+                    ? PooledSandbox(base: adopted, environment: record.environment) : adopted
                 logger.info("sandbox re-adopted", metadata: ["sandbox": .string(record.id)])
             } catch {
                 try? await engine.removeContainer(containerID)
                 mark(&record, .lost, "lost over a server restart and removed: \(ServerError.from(error).message)")
             }
         }
+        guard removeOrphans else { return }
         for container in containers where !claimed.contains(container.containerID) && !isLiveContainer(container.containerID) {
             // A create interrupted by the crash, a helper, or a record already final: nobody's sandbox.
             try? await engine.removeContainer(container.containerID)
@@ -394,6 +417,22 @@ public actor SandboxService {
         if record.status == .expired { throw ServerError(.expired, "sandbox \(record.id) expired\(reason)") }
         throw ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
     }
+
+    /// The workspace if it exists and this key may use it; nil when no volume has the name.
+    /// A volume that is not a Sandcastle workspace (another program's data) is never mounted,
+    /// and another key's workspace looks like no workspace at all.
+    private func accessibleWorkspace(_ name: String, engine: any ContainerEngine, keyID: String?) async throws -> WorkspaceInfo? {
+        guard let volume = try await engine.volume(name: name) else { return nil }
+        guard volume.labels[ServerLabels.workspace] == name else {
+            throw ServerError(.conflict, "a Docker volume named \(name) exists and is not a Sandcastle workspace; choose another name")
+        }
+        if let keyID, volume.labels[ServerLabels.owner] != keyID {
+            throw ServerError(.notFound, "no workspace named \(name)")
+        }
+        return volume
+    }
+
+    static func owner(_ keyID: String?) -> String { keyID ?? "open" }
 
     private func requireEngine() throws -> any ContainerEngine {
         guard let engine else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
@@ -463,6 +502,11 @@ public actor SandboxService {
         guard !image.isEmpty, image.count <= 256, !image.contains(where: { $0.isWhitespace }) else {
             throw ServerError(.invalidInput, "image must be a name like base, python, node or an image reference")
         }
+        // Only Sandcastle's images carry the runner; anything else would hang until the ready timeout
+        // (and a service should not start arbitrary local images for its callers).
+        guard !image.contains("/") || image.hasPrefix("sandcastle/") else {
+            throw ServerError(.invalidInput, "image must be a Sandcastle image (base, python, node, or sandcastle/NAME), not '\(image)'")
+        }
         let profile = request.profile ?? "default"
         guard profile.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
             throw ServerError(.invalidInput, "profile must be a profile name (see `sandcastle profile ls`), not '\(profile)'")
@@ -483,9 +527,9 @@ public actor SandboxService {
             nanoCPUs = Int64((cpu * 1e9).rounded())
         }
         env = env.filter { !$0.key.isEmpty }
+        // No labels here: the provisioner's backend adds the server's (a spec with labels is never poolable).
         return SandboxSpec(image: image, profile: profile, network: request.network.map { $0 ? .bridge : .none },
-                           environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs,
-                           labels: [ServerLabels.server: serverID])
+                           environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs)
     }
 
     static func validateWorkspaceName(_ name: String) throws {

@@ -11,6 +11,9 @@ public final class RouteTable {
     public struct Route: Hashable, Sendable {
         public var method: String
         public var path: String
+        /// Part of the native API (in `/openapi.json`); false for compatibility APIs such as
+        /// Sandkasten's, which are described by their own project.
+        public var native: Bool = true
         /// The path as OpenAPI writes it (`{id}` for `:id`).
         public var openAPIPath: String {
             path.split(separator: "/", omittingEmptySubsequences: false).map { part in
@@ -26,15 +29,15 @@ public final class RouteTable {
         self.router = router
     }
 
-    func add(_ method: HTTPRequest.Method, _ path: String,
+    func add(_ method: HTTPRequest.Method, _ path: String, native: Bool = true,
              _ handler: @Sendable @escaping (Request, ServerRequestContext) async throws -> Response) {
-        routes.append(Route(method: method.rawValue, path: path))
+        routes.append(Route(method: method.rawValue, path: path, native: native))
         router.on(RouterPath(path), method: method, use: handler)
     }
 
     /// Records a route served by another router (the WebSocket upgrade router).
-    func record(_ method: HTTPRequest.Method, _ path: String) {
-        routes.append(Route(method: method.rawValue, path: path))
+    func record(_ method: HTTPRequest.Method, _ path: String, native: Bool = true) {
+        routes.append(Route(method: method.rawValue, path: path, native: native))
     }
 }
 

@@ -20,6 +20,7 @@ enum OpenAPIDocument {
      },
      "image": {
       "default": "base",
+      "description": "base, python, node or sandcastle/NAME[:TAG]",
       "type": "string"
      },
      "memory_mb": {
@@ -57,7 +58,7 @@ enum OpenAPIDocument {
      "error": {
       "properties": {
        "code": {
-        "description": "stable code: invalid_input, unauthorized, not_found, route_not_found, sandbox_expired, sandbox_gone, at_capacity, command_timeout, body_too_large, conflict, permission_denied, image_not_found, method_not_allowed, engine_unavailable, no_space, internal",
+        "description": "stable code: invalid_input, unauthorized, not_found, route_not_found, sandbox_expired, sandbox_gone, at_capacity, command_timeout, body_too_large, conflict, permission_denied, image_not_found, method_not_allowed, sandbox_start_failed, engine_unavailable, no_space, internal",
         "type": "string"
        },
        "message": {
@@ -609,6 +610,26 @@ enum OpenAPIDocument {
        }
       },
       "description": "at capacity, globally or for this key (`at_capacity`)"
+     },
+     "502": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "the sandbox did not start (`sandbox_start_failed`)"
+     },
+     "503": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "the Docker engine does not answer (`engine_unavailable`)"
      }
     },
     "summary": "Create a sandbox",
@@ -879,7 +900,7 @@ enum OpenAPIDocument {
       "description": "sandbox expired (`sandbox_expired`) or gone (`sandbox_gone`)"
      }
     },
-    "summary": "Run a command, streaming server-sent events: `stdout`/`stderr` ({\"data\":text}) as chunks arrive, then `exit` ({exit_code, duration_ms, truncated, timed_out, signal}) or `error` ({code, message})",
+    "summary": "Run a command, streaming server-sent events: `stdout`/`stderr` ({\"data\":text}) as chunks arrive, then `exit` ({exit_code, duration_ms, truncated, timed_out, signal}) or `error` ({code, message}); a comment line `: keep-alive` every second while the command is quiet; a client that disconnects cancels the command",
     "tags": [
      "sandboxes"
     ]

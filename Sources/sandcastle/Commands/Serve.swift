@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-sandboxes-per-key"), help: "Live sandboxes per API key (default 16).")
     var maxSandboxesPerKey: Int?
 
+    @Option(name: .customLong("pool"), help: "Warm pool target image[:profile]=N, e.g. base:default=2 (repeatable; env SANDCASTLE_POOL=a=1,b=2).")
+    var pool: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default info; env SANDCASTLE_LOG_LEVEL).")
     var logLevel: String?
 
@@ -71,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.openMode = openMode ? true : nil
         flags.maxSandboxes = maxSandboxes
         flags.maxSandboxesPerKey = maxSandboxesPerKey
+        flags.pool = pool.isEmpty ? nil : pool
         let configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration.load(configFile: config, environment: environment, flags: flags)
@@ -89,9 +93,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = configuration.host
         let open = configuration.openMode
-        try await server.run { port in
-            // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
-            Console.error("sandcastle serve: listening on http://\(host):\(port)\(open ? " (open mode: no API key needed)" : "")")
+        do {
+            try await server.run { port in
+                // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
+                Console.error("sandcastle serve: listening on http://\(host):\(port)\(open ? " (open mode: no API key needed)" : "")")
+            }
+        } catch {
+            Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
+            throw ExitCode(1)
         }
     }
 }
