@@ -282,7 +282,14 @@ try:
 
     @scenario("kill")
     def _():
+        from e2b import SandboxNotRunningException
+        in_flight = sbx.commands.run("sleep 30", background=True)
+        time.sleep(0.3)
         check("kill", sbx.kill() is True)
+        expect_raises("a command in flight during kill raises SandboxNotRunningException", SandboxNotRunningException,
+                      in_flight.wait)
+        expect_raises("commands.run after kill raises SandboxNotRunningException", SandboxNotRunningException,
+                      lambda: sbx.commands.run("true"))
         check("kill again returns False", Sandbox.kill(sbx.sandbox_id) is False)
         check("is_running after kill", sbx.is_running() is False)
         expect_raises("connect after kill raises SandboxNotFoundException", SandboxNotFoundException,

@@ -120,6 +120,13 @@ actor E2BRegistry {
 
     func all() -> [String: E2BSandbox] { sandboxes }
 
+    /// Forgets a key's sandboxes that are no longer live (expired by the reaper, deleted
+    /// through the native API), so the registry does not grow with dead entries.
+    func prune(keyID: String?, keeping live: Set<String>) async {
+        let dead = sandboxes.values.filter { $0.keyID == keyID && !live.contains($0.id) }.map(\.id)
+        for id in dead { await remove(id) }
+    }
+
     /// Forgets a sandbox and stops whatever it still runs through envd.
     func remove(_ id: String) async {
         sandboxes[id] = nil

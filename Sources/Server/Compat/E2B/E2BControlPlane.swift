@@ -108,18 +108,18 @@ struct E2BControlPlane {
         let descending = query.get("order") != "asc"
 
         var rows: [(SandboxView, E2BSandbox)] = []
-        if states == nil || states?.contains("running") == true {
-            let known = await registry.all()
-            var cursor: String?
-            repeat {
-                let page = try await service.list(status: "running", image: nil, limit: 500, cursor: cursor, keyID: keyID)
-                for view in page.sandboxes {
-                    let entry = known[view.id] ?? Self.adoptedEntry(view, keyID: keyID)
-                    rows.append((view, entry))
-                }
-                cursor = page.nextCursor
-            } while cursor != nil
-        }
+        let known = await registry.all()
+        var cursor: String?
+        repeat {
+            let page = try await service.list(status: "running", image: nil, limit: 500, cursor: cursor, keyID: keyID)
+            for view in page.sandboxes {
+                rows.append((view, known[view.id] ?? Self.adoptedEntry(view, keyID: keyID)))
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+        await registry.prune(keyID: keyID, keeping: Set(rows.map(\.0.id)))
+        // Nothing here is ever paused: a state filter without `running` matches nothing.
+        if let states, !states.contains("running") { rows = [] }
         rows = rows.filter { view, entry in
             if let template, entry.templateID != template { return false }
             if let startedAfter, let created = Self.parseDate(view.createdAt), created <= startedAfter { return false }
