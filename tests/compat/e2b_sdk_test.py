@@ -262,6 +262,12 @@ try:
         expect_raises("connect to an expired sandbox raises SandboxNotFoundException", SandboxNotFoundException,
                       lambda: Sandbox.connect(other.sandbox_id))
 
+    @scenario("get_metrics")
+    def _():
+        samples = sbx.get_metrics()
+        check("get_metrics", len(samples) == 1 and samples[0].mem_total > 0 and samples[0].mem_used > 0
+              and samples[0].cpu_count >= 1, repr(samples))
+
     @scenario("connect")
     def _():
         again = Sandbox.connect(sbx.sandbox_id)
