@@ -197,6 +197,23 @@ try:
         chunks = b"".join(sbx.files.read("/tmp/multi/stream.bin", format="stream"))
         check("files.read stream", chunks == b"streamed" * 1000, f"{len(chunks)} bytes")
 
+    @scenario("watch_dir")
+    def _():
+        from e2b import FilesystemEventType
+        sbx.files.make_dir("/tmp/watched/sub")
+        handle = sbx.files.watch_dir("/tmp/watched", recursive=True)
+        sbx.files.write("/tmp/watched/new.txt", "1")
+        sbx.files.write("/tmp/watched/sub/deep.txt", "1")
+        time.sleep(0.6)
+        sbx.files.write("/tmp/watched/new.txt", "longer")
+        sbx.files.remove("/tmp/watched/sub/deep.txt")
+        time.sleep(0.6)
+        events = {(e.name, e.type) for e in handle.get_new_events()}
+        handle.stop()
+        expected = {("new.txt", FilesystemEventType.CREATE), ("sub/deep.txt", FilesystemEventType.CREATE),
+                    ("new.txt", FilesystemEventType.WRITE), ("sub/deep.txt", FilesystemEventType.REMOVE)}
+        check("files.watch_dir (polling watcher) events", expected <= events, repr(sorted((n, t.value) for n, t in events)))
+
     @scenario("users")
     def _():
         r = sbx.commands.run("id -u; echo $HOME")
@@ -225,13 +242,21 @@ try:
             s = await AsyncSandbox.create(timeout=60)
             created.append(s.sandbox_id)
             r = await s.commands.run("echo async")
+            seen = []
+            watch = await s.files.watch_dir("/tmp", on_event=lambda e: seen.append(e.name))
             await s.files.write("/tmp/async.txt", "x")
             content = await s.files.read("/tmp/async.txt")
+            for _ in range(30):
+                if "async.txt" in seen:
+                    break
+                await asyncio.sleep(0.1)
+            await watch.stop()
             killed = await s.kill()
-            return r.stdout, content, killed
+            return r.stdout, content, killed, seen
 
-        out, content, killed = asyncio.run(run())
+        out, content, killed, seen = asyncio.run(run())
         check("AsyncSandbox create/run/files/kill", (out, content, killed) == ("async\n", "x", True), repr((out, content, killed)))
+        check("AsyncSandbox watch_dir (streaming WatchDir)", "async.txt" in seen, repr(seen))
 
     @scenario("get_info and Sandbox.list")
     def _():

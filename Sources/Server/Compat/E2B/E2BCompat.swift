@@ -18,9 +18,10 @@ import Sandbox
 /// native API's authentication: the data plane never carries an API key, and E2B errors
 /// must keep E2B's shape. See docs/compat/e2b.md.
 public struct E2BCompat: Sendable {
-    /// The envd version reported to the SDK. It switches SDK features on: 0.5.7 claims the
-    /// server-side default user (0.4.0), `CloseStdin` (0.5.2) and octet-stream uploads
-    /// (0.5.7), all implemented; file metadata (0.6.2) is not, so it is not claimed.
+    /// The envd version reported to the SDK. It switches SDK features on: 0.5.7 claims
+    /// recursive watching (0.1.4, done by polling), the server-side default user (0.4.0),
+    /// `CloseStdin` (0.5.2) and octet-stream uploads (0.5.7), all implemented; file metadata
+    /// (0.6.2) and entries in watch events (0.6.3) are not, so they are not claimed.
     public static let envdVersion = "0.5.7"
     static let sandboxIDHeader = "E2b-Sandbox-Id"
     static let accessTokenHeader = "X-Access-Token"
@@ -113,6 +114,8 @@ struct E2BSandbox: Sendable {
 actor E2BRegistry {
     private var sandboxes: [String: E2BSandbox] = [:]
     private var processes: [String: [UInt32: E2BProcess]] = [:]
+    /// Polling watchers of `CreateWatcher`, by sandbox, then watcher id.
+    private var watchers: [String: [String: E2BWatcher]] = [:]
 
     func add(_ sandbox: E2BSandbox) { sandboxes[sandbox.id] = sandbox }
 
@@ -132,7 +135,14 @@ actor E2BRegistry {
         sandboxes[id] = nil
         let running = processes.removeValue(forKey: id) ?? [:]
         for process in running.values { try? await process.control.cancel() }
+        for watcher in (watchers.removeValue(forKey: id) ?? [:]).values { await watcher.stop() }
     }
+
+    func addWatcher(_ watcher: E2BWatcher, id: String, sandboxID: String) { watchers[sandboxID, default: [:]][id] = watcher }
+
+    func watcher(_ id: String, sandboxID: String) -> E2BWatcher? { watchers[sandboxID]?[id] }
+
+    func removeWatcher(_ id: String, sandboxID: String) -> E2BWatcher? { watchers[sandboxID]?.removeValue(forKey: id) }
 
     func register(_ process: E2BProcess, sandboxID: String) { processes[sandboxID, default: [:]][process.pid] = process }
 

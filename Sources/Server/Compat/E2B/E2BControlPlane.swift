@@ -147,8 +147,10 @@ struct E2BControlPlane {
 
     func kill(id: String, keyID: String?) async throws -> Response {
         _ = try await liveView(id: id, keyID: keyID)
-        await registry.remove(id)
+        // The sandbox goes first: streams of commands still running then fail as on E2B (the
+        // sandbox is gone), rather than reporting a signal death from a cancel of ours.
         try await service.delete(id: id, keyID: keyID)
+        await registry.remove(id)
         return Response(status: .noContent)
     }
 

@@ -85,10 +85,65 @@ struct E2BEnvd {
             try await sandbox.instance.remove(path: try envd.path(body.path), recursive: true)
             return Empty()
         }
-        for method in ["WatchDir", "CreateWatcher", "GetWatcherEvents", "RemoveWatcher"] {
-            router.post(RouterPath("/filesystem.Filesystem/\(method)")) { _, _ -> Response in
-                throw ConnectError(.unimplemented, "watching directories is not supported by sandcastle's envd")
+        unary(router, "/filesystem.Filesystem/CreateWatcher", WatchRequest.self) { sandbox, body in
+            let watcher = E2BWatcher(sandbox: sandbox.instance, root: try envd.path(body.path), recursive: body.recursive ?? false)
+            try await watcher.start()
+            let id = randomToken(bytes: 8)
+            await envd.registry.addWatcher(watcher, id: id, sandboxID: sandbox.entry.id)
+            return CreateWatcherResponse(watcherId: id)
+        }
+        unary(router, "/filesystem.Filesystem/GetWatcherEvents", WatcherRequest.self) { sandbox, body in
+            guard let watcher = await envd.registry.watcher(body.watcherId ?? "", sandboxID: sandbox.entry.id) else {
+                throw ConnectError(.notFound, "watcher \(body.watcherId ?? "") not found")
             }
+            return WatcherEventsResponse(events: try await watcher.drain())
+        }
+        unary(router, "/filesystem.Filesystem/RemoveWatcher", WatcherRequest.self) { sandbox, body in
+            guard let watcher = await envd.registry.removeWatcher(body.watcherId ?? "", sandboxID: sandbox.entry.id) else {
+                throw ConnectError(.notFound, "watcher \(body.watcherId ?? "") not found")
+            }
+            await watcher.stop()
+            return Empty()
+        }
+        router.post("/filesystem.Filesystem/WatchDir") { request, _ in try await envd.watchDir(request) }
+    }
+
+    /// The streaming watch: a start event, then one `filesystem` event per change, with
+    /// keepalives while nothing changes; the watch ends when the client goes away.
+    func watchDir(_ request: Request) async throws -> Response {
+        let sandbox = try await sandbox(request)
+        let body = try await Connect.decodeRequest(WatchRequest.self, request)
+        let keepalive = Self.keepaliveSeconds(request)
+        let watcher = E2BWatcher(sandbox: sandbox.instance, root: try path(body.path), recursive: body.recursive ?? false)
+        let envd = self
+        return Connect.stream { send in
+            do {
+                try await watcher.start()
+            } catch {
+                throw await envd.translate(error, sandbox: sandbox)
+            }
+            let events = await watcher.stream()
+            do {
+                try await send(Connect.envelope(WatchStart(start: Empty())))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: .seconds(keepalive))
+                            try await send(Connect.envelope(KeepaliveEvent(keepalive: Empty())))
+                        }
+                    }
+                    group.addTask {
+                        for await event in events { try await send(Connect.envelope(WatchEvent(filesystem: event))) }
+                        if let failure = await watcher.failure { throw failure }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            } catch {
+                await watcher.stop()
+                throw error
+            }
+            await watcher.stop()
         }
     }
 

@@ -156,6 +156,31 @@ extension E2BEnvd {
         var destination: String?
     }
 
+    struct WatchRequest: Decodable, Sendable {
+        var path: String?
+        var recursive: Bool?
+    }
+
+    struct WatcherRequest: Decodable, Sendable {
+        var watcherId: String?
+    }
+
+    struct CreateWatcherResponse: Encodable, Sendable {
+        var watcherId: String
+    }
+
+    struct WatcherEventsResponse: Encodable, Sendable {
+        var events: [E2BWatcher.Event]
+    }
+
+    struct WatchStart: Encodable {
+        var start: Empty
+    }
+
+    struct WatchEvent: Encodable {
+        var filesystem: E2BWatcher.Event
+    }
+
     struct EntryResponse: Encodable, Sendable {
         var entry: EntryInfo
     }
