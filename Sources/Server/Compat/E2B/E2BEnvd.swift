@@ -16,6 +16,8 @@ struct E2BEnvd {
     let service: SandboxService
     let registry: E2BRegistry
     let maxUploadBytes: Int
+    /// The largest multipart form held in memory; octet-stream uploads stream up to `maxUploadBytes`.
+    static let maxMultipartBytes = 128 << 20
     /// envd's keepalive interval when the client sends no `Keepalive-Ping-Interval`.
     static let defaultKeepaliveSeconds = 90
 
@@ -429,7 +431,15 @@ struct E2BEnvd {
                 guard let boundary = MultipartForm.boundary(contentType: contentType) else {
                     throw E2BFilesError(.badRequest, "the multipart body has no boundary")
                 }
-                let bytes = try await HTTP.body(request, limit: maxUploadBytes)
+                // A form is parsed in memory, so it gets a smaller cap than streamed uploads.
+                let limit = min(maxUploadBytes, Self.maxMultipartBytes)
+                let bytes: [UInt8]
+                do {
+                    bytes = try await HTTP.body(request, limit: limit)
+                } catch let error as ServerError where error.code == .bodyTooLarge {
+                    throw E2BFilesError(.contentTooLarge, "a multipart upload may have at most \(limit) bytes; pass a file-like "
+                                        + "object (sent as application/octet-stream, streamed) for larger files")
+                }
                 guard let form = MultipartForm(body: bytes, boundary: boundary) else {
                     throw E2BFilesError(.badRequest, "the multipart body is malformed")
                 }
