@@ -33,6 +33,15 @@ struct E2BCompatTests {
             #expect(throws: ConnectError.self) { try Connect.messages(in: [0, 0, 0, 0, 9, 1]) }
         }
 
+        @Test func errorsMapToConnectCodes() {
+            let missing = ConnectError.from(E2BSandboxMissing(id: "abc"))
+            #expect(missing.code == .unavailable && missing.message.contains("was not found"))
+            #expect(ConnectError.from(ServerError(.notFound, "x")).code == .notFound)
+            #expect(ConnectError.from(ServerError(.conflict, "x")).code == .alreadyExists)
+            #expect(ConnectError.Code.notFound.httpStatus.code == 404 && ConnectError.Code.deadlineExceeded.httpStatus.code == 504)
+            #expect(E2BAPIError.from(ServerError(.expired, "gone")).status.code == 404)
+        }
+
         @Test func endEventFollowsGoProcessState() throws {
             let clean = ExecResult(exitCode: 0, durationNanoseconds: 1).e2bEnd
             #expect(clean.exitCode == nil && clean.exited == true && clean.status == "exit status 0")

@@ -206,6 +206,8 @@ struct ConnectError: Error, CustomStringConvertible {
     /// Maps the server's errors (sandbox, runner, store) onto Connect codes.
     static func from(_ error: any Error) -> ConnectError {
         if let error = error as? ConnectError { return error }
+        // Inside a stream there is no 502 to send: "was not found" is what the SDK looks for.
+        if let missing = error as? E2BSandboxMissing { return ConnectError(.unavailable, missing.description) }
         let server = ServerError.from(error)
         let code: Code = switch server.code {
         case .invalidInput: .invalidArgument
