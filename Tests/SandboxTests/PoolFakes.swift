@@ -53,7 +53,9 @@ final class PoolFakeInstance: SandboxInstance {
         var commands: [String] = []
         var spawns: [SpawnRequest] = []
         var terminals: [PTYOpenRequest] = []
+        var controls: [RunnerMessage] = []
         var dead = false
+        var hanging = false
     }
     let log = Mutex(Log())
 
@@ -66,7 +68,10 @@ final class PoolFakeInstance: SandboxInstance {
     var commands: [String] { log.withLock { $0.commands } }
     var spawns: [SpawnRequest] { log.withLock { $0.spawns } }
     var terminals: [PTYOpenRequest] { log.withLock { $0.terminals } }
+    var controls: [RunnerMessage] { log.withLock { $0.controls } }
     func kill() { log.withLock { $0.dead = true } }
+    /// The runner stops answering (operations wait until cancelled).
+    func hang() { log.withLock { $0.hanging = true } }
 
     private func checkAlive() throws {
         if log.withLock({ $0.dead }) { throw SandboxError(.sandboxGone, "fake sandbox \(id) is gone") }
@@ -81,7 +86,7 @@ final class PoolFakeInstance: SandboxInstance {
             continuation.yield(.finished(ExecResult(exitCode: 0, durationNanoseconds: 0)))
             continuation.finish()
         }
-        return SandboxProcess(events: ProcessEvents(stream)) { _ in }
+        return SandboxProcess(events: ProcessEvents(stream)) { [self] message in log.withLock { $0.controls.append(message) } }
     }
 
     func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
@@ -110,6 +115,7 @@ final class PoolFakeInstance: SandboxInstance {
     func readFile(_ request: ReadFileRequest) async throws -> FileDownload { throw SandboxError(.invalidArgument, "not in the fake") }
     func stat(path: String) async throws -> FileInfo {
         try checkAlive()
+        if log.withLock({ $0.hanging }) { try await Task.sleep(for: .seconds(60)) }
         return FileInfo(name: "", path: path, kind: .directory, size: 0, mode: 0o755, modifiedNanoseconds: 0)
     }
     func list(path: String) async throws -> [FileInfo] { throw SandboxError(.invalidArgument, "not in the fake") }

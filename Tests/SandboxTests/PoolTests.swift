@@ -188,6 +188,24 @@ struct PoolTests {
         await pool.drain()
     }
 
+    @Test("controls of a pooled sandbox's shell exec reach the process")
+    func controlsForwarded() async throws {
+        let backend = PoolFakeBackend()
+        let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 1)], configuration: Self.fast)
+        await pool.start()
+        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        let pooled = try #require(try await pool.acquire(SandboxSpec(image: "base", environment: ["A": "1"])).instance as? PooledSandbox)
+        let process = try await pooled.execute(ShellExecRequest(command: "cat"))
+        try await process.write([1, 2])
+        try await process.closeInput()
+        try await process.resize(rows: 10, columns: 20)
+        try await process.signal(2)
+        try await process.cancel()
+        let fake = try #require(backend.instance(pooled.id))
+        #expect(fake.controls == [.input([1, 2]), .input([]), .resize(WindowSize(rows: 10, columns: 20)), .signal(2), .cancel])
+        await pool.drain()
+    }
+
     @Test("without environment a hit is the backend's own instance")
     func noEnvironmentNoWrapper() async throws {
         let backend = PoolFakeBackend()
@@ -212,7 +230,25 @@ struct PoolTests {
         #expect(acquisition.hit && acquisition.instance.id == "fake-2")
         #expect(await eventually { backend.destroyed.contains("fake-1") })
         #expect(await pool.statistics.targets[0].failures == 1)
-        #expect(lines.all.contains { $0.contains("fake-1") && $0.contains("did not answer") })
+        #expect(lines.all.contains { $0.contains("fake-1") && $0.contains("failed its hand-out check") })
+        await pool.drain()
+    }
+
+    @Test("a pooled sandbox that stopped answering is given up after the hand-out timeout")
+    func wedgedAtHandOut() async throws {
+        let backend = PoolFakeBackend()
+        var configuration = Self.fast
+        configuration.handOutTimeout = .milliseconds(100)
+        let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 2)], configuration: configuration, log: { _ in })
+        await pool.start()
+        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        backend.instance("fake-1")?.hang()
+        let start = ContinuousClock.now
+        let acquisition = try await pool.acquire(SandboxSpec(image: "base"))
+        #expect(acquisition.hit && acquisition.instance.id == "fake-2")
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(await eventually { backend.destroyed.contains("fake-1") })
+        #expect(await pool.statistics.targets[0].failures == 1)
         await pool.drain()
     }
 

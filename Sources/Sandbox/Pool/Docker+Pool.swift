@@ -42,3 +42,9 @@ extension DockerSandboxBackend {
         return removed
     }
 }
+
+extension DockerSandbox {
+    /// True once the runner channel has closed: the container stopped or was removed, or the
+    /// sandbox was destroyed. Every operation would fail; known without a round trip.
+    public var isRunnerChannelClosed: Bool { connection.closedError != nil }
+}
