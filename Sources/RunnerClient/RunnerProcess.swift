@@ -100,4 +100,10 @@ public struct ChunkedBytes: AsyncSequence, Sendable {
 public struct FileDownload: Sendable {
     public let info: FileInfo
     public let chunks: AsyncThrowingStream<[UInt8], any Error>
+
+    /// For backends whose downloads do not come from the runner (E2B's `/files`).
+    public init(info: FileInfo, chunks: AsyncThrowingStream<[UInt8], any Error>) {
+        self.info = info
+        self.chunks = chunks
+    }
 }

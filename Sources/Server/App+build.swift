@@ -76,6 +76,10 @@ public struct SandcastleServer {
         router.middlewares.add(AccessLogMiddleware<ServerRequestContext>())
         router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(SandkastenErrorMiddleware<ServerRequestContext>(metrics: metrics))
+        // E2B's API answers before our auth: its data plane carries sandbox access tokens, not API keys.
+        router.middlewares.add(E2BCompat(service: service, keys: keys, openMode: configuration.openMode,
+                                         templates: E2BCompat.templates(fromEnvironment: ProcessInfo.processInfo.environment),
+                                         maxUploadBytes: configuration.maxUploadBytes).middleware)
         router.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
         let webSocketRouter = Router(context: ServerRequestContext.self)
         webSocketRouter.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))

@@ -1,0 +1,346 @@
+import Foundation
+import HTTPTransport
+import RunnerClient
+import RunnerProtocol
+import Synchronization
+
+/// A sandbox on E2B: processes and files through envd (Connect protocol, JSON codec).
+public final class E2BSandbox: SandboxInstance {
+    public let id: String
+    let accessToken: String?
+    let envd: HTTPClient
+    let backend: E2BSandboxBackend
+
+    init(id: String, accessToken: String?, envd: HTTPClient, backend: E2BSandboxBackend) {
+        self.id = id
+        self.accessToken = accessToken
+        self.envd = envd
+        self.backend = backend
+    }
+
+    // MARK: processes
+
+    /// No persistent shell on E2B: each command line is its own `bash -l -c`, as the SDK runs it.
+    public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+        try await start(["cmd": "/bin/bash", "args": ["-l", "-c", request.command]], pty: nil, stdin: false,
+                        timeoutMilliseconds: request.timeoutMilliseconds)
+    }
+
+    public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
+        guard let program = request.arguments.first else { throw SandboxError(.invalidArgument, "spawn needs a program") }
+        var config: [String: Any] = ["cmd": program, "args": Array(request.arguments.dropFirst())]
+        var envs: [String: String] = [:]
+        for entry in request.environment {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 { envs[String(parts[0])] = String(parts[1]) }
+        }
+        if !envs.isEmpty { config["envs"] = envs }
+        if !request.workingDirectory.isEmpty { config["cwd"] = request.workingDirectory }
+        return try await start(config, pty: nil, stdin: request.openStdin, timeoutMilliseconds: request.timeoutMilliseconds)
+    }
+
+    public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
+        let arguments = request.arguments.isEmpty ? ["/bin/bash", "-i", "-l"] : request.arguments
+        var envs = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        for entry in request.environment {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 { envs[String(parts[0])] = String(parts[1]) }
+        }
+        var config: [String: Any] = ["cmd": arguments[0], "args": Array(arguments.dropFirst()), "envs": envs]
+        if !request.workingDirectory.isEmpty { config["cwd"] = request.workingDirectory }
+        let size = ["cols": Int(request.size.columns), "rows": Int(request.size.rows)]
+        return try await start(config, pty: ["size": size], stdin: true, timeoutMilliseconds: 0)
+    }
+
+    /// `Process.Start`: a server stream of start/data/end events, ended by the end-of-stream message.
+    private func start(_ config: [String: Any], pty: [String: Any]?, stdin: Bool, timeoutMilliseconds: UInt32) async throws -> SandboxProcess {
+        var message: [String: Any] = ["process": config, "stdin": stdin]
+        if let pty { message["pty"] = pty }
+        let json = Array(try JSONSerialization.data(withJSONObject: message))
+        var headers = envdHeaders(contentType: "application/connect+json")
+        headers.add("Keepalive-Ping-Interval", "50")
+        // On Start this is also the process's lifetime in envd.
+        if timeoutMilliseconds > 0 { headers.add("Connect-Timeout-Ms", String(timeoutMilliseconds)) }
+        let envelope = [0, UInt8(json.count >> 24 & 0xFF), UInt8(json.count >> 16 & 0xFF), UInt8(json.count >> 8 & 0xFF),
+                        UInt8(json.count & 0xFF)] + json
+        let response: HTTPStreamingResponse
+        do {
+            response = try await envd.stream(HTTPRequest(method: .post, path: "/process.Process/Start", headers: headers,
+                                                         body: .bytes(envelope)))
+        } catch {
+            throw SandboxError(.unavailable, "sandbox \(id)'s envd cannot be reached: \(error)", cause: error)
+        }
+        guard response.status == 200 else {
+            let body = (try? await response.collect(upTo: 1 << 20)) ?? []
+            throw envdError(HTTPResponse(status: response.status, headers: response.headers, body: body), doing: "start a process")
+        }
+        let pid = Mutex<UInt32?>(nil)
+        let isPTY = pty != nil
+        let (events, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
+        let sandboxID = id
+        let started = ContinuousClock.now
+        let reader = Task {
+            var buffer: [UInt8] = []
+            do {
+                for try await chunk in response.body {
+                    buffer += chunk
+                    while buffer.count >= 5 {
+                        let length = Int(buffer[1]) << 24 | Int(buffer[2]) << 16 | Int(buffer[3]) << 8 | Int(buffer[4])
+                        guard buffer.count >= 5 + length else { break }
+                        let flags = buffer[0]
+                        let payload = Data(buffer[5..<5 + length])
+                        buffer.removeFirst(5 + length)
+                        let object = (try? JSONSerialization.jsonObject(with: payload)) as? [String: Any] ?? [:]
+                        if flags & 0x02 != 0 {
+                            try Self.finishStream(object, continuation: continuation, started: started, sandboxID: sandboxID)
+                            return
+                        }
+                        guard let event = object["event"] as? [String: Any] else { continue }
+                        if let start = event["start"] as? [String: Any] {
+                            let value = Self.uint32(start["pid"]) ?? 0
+                            pid.withLock { $0 = value }
+                            continuation.yield(.started(pid: Int32(clamping: value)))
+                        } else if let data = event["data"] as? [String: Any] {
+                            if let text = data["stdout"] as? String ?? data["pty"] as? String, let bytes = Data(base64Encoded: text) {
+                                continuation.yield(.output(.stdout, Array(bytes)))
+                            } else if let text = data["stderr"] as? String, let bytes = Data(base64Encoded: text) {
+                                continuation.yield(.output(.stderr, Array(bytes)))
+                            }
+                        } else if let end = event["end"] as? [String: Any] {
+                            continuation.yield(.finished(Self.result(end, started: started)))
+                        }
+                    }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: SandboxError(.sandboxGone, "lost sandbox \(sandboxID)'s process stream: \(error)", cause: error))
+            }
+        }
+        continuation.onTermination = { _ in reader.cancel() }
+        return SandboxProcess(events: ProcessEvents(events)) { [self] control in
+            guard let target = pid.withLock({ $0 }) else {
+                throw SandboxError(.invalidArgument, "the process has not started yet")
+            }
+            let selector: [String: Any] = ["pid": Int(target)]
+            switch control {
+            case .input(let bytes) where bytes.isEmpty:
+                _ = try await unary("process.Process/CloseStdin", ["process": selector])
+            case .input(let bytes):
+                let key = isPTY ? "pty" : "stdin"
+                _ = try await unary("process.Process/SendInput", ["process": selector, "input": [key: Data(bytes).base64EncodedString()]])
+            case .resize(let size):
+                _ = try await unary("process.Process/Update",
+                                    ["process": selector, "pty": ["size": ["cols": Int(size.columns), "rows": Int(size.rows)]]])
+            case .signal(let number):
+                guard number == 9 || number == 15 else {
+                    throw SandboxError(.unsupported, "E2B can only send SIGKILL or SIGTERM, not signal \(number)")
+                }
+                _ = try await unary("process.Process/SendSignal",
+                                    ["process": selector, "signal": number == 9 ? "SIGNAL_SIGKILL" : "SIGNAL_SIGTERM"])
+            case .cancel:
+                _ = try await unary("process.Process/SendSignal", ["process": selector, "signal": "SIGNAL_SIGKILL"])
+            default:
+                throw SandboxError(.invalidArgument, "\(control) is not a process control")
+            }
+        }
+    }
+
+    /// The end-of-stream message: `{}`, or the error that ended the stream.
+    private static func finishStream(_ object: [String: Any], continuation: AsyncThrowingStream<ProcessEvent, any Error>.Continuation,
+                                     started: ContinuousClock.Instant, sandboxID: String) throws {
+        guard let error = object["error"] as? [String: Any] else {
+            continuation.finish()
+            return
+        }
+        let code = error["code"] as? String ?? "unknown"
+        let message = error["message"] as? String ?? code
+        if code == "deadline_exceeded" {
+            // envd kills the process when Connect-Timeout-Ms runs out and sends no end event.
+            let elapsed = ContinuousClock.now - started
+            continuation.yield(.finished(ExecResult(exitCode: 137, signal: 9, durationNanoseconds: nanoseconds(elapsed), timedOut: true)))
+            continuation.finish()
+            return
+        }
+        continuation.finish(throwing: connectError(code: code, message: message, sandboxID: sandboxID))
+    }
+
+    static func result(_ end: [String: Any], started: ContinuousClock.Instant) -> ExecResult {
+        let exitCode = Int32(clamping: (end["exitCode"] as? Int) ?? 0)
+        let status = end["status"] as? String ?? ""
+        var signal: Int32 = 0
+        if status.hasPrefix("signal: ") {
+            let names: [String: Int32] = ["killed": 9, "terminated": 15, "interrupt": 2, "hangup": 1, "aborted": 6, "broken pipe": 13]
+            signal = names[String(status.dropFirst("signal: ".count))] ?? 0
+        }
+        let code = signal != 0 ? 128 + signal : exitCode
+        return ExecResult(exitCode: code, signal: signal, durationNanoseconds: nanoseconds(ContinuousClock.now - started))
+    }
+
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000))
+    }
+
+    static func uint32(_ value: Any?) -> UInt32? {
+        if let number = value as? Int { return UInt32(clamping: number) }
+        if let text = value as? String { return UInt32(text) }
+        return nil
+    }
+
+    // MARK: files
+
+    /// Uploads as `application/octet-stream` (envd ≥ 0.5.7). E2B has no append and no mode.
+    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    where Chunks.Element == [UInt8] {
+        if request.append { throw SandboxError(.unsupported, "E2B cannot append to a file") }
+        var bytes: [UInt8] = []
+        for try await chunk in contents { bytes += chunk }
+        var headers = envdHeaders(contentType: "application/octet-stream")
+        headers.remove("Connect-Protocol-Version")
+        let response = try await send(HTTPRequest(method: .post, path: HTTPRequest.path("/files", query: [("path", request.path)]),
+                                                  headers: headers, body: .bytes(bytes), timeout: backend.configuration.requestTimeout),
+                                      doing: "write \(request.path)")
+        guard response.status == 200 else { throw envdError(response, doing: "write \(request.path)") }
+        return try await stat(path: request.path)
+    }
+
+    public func readFile(_ request: ReadFileRequest) async throws -> FileDownload {
+        if request.offset != 0 || request.length != 0 { throw SandboxError(.unsupported, "E2B reads whole files only") }
+        let info = try await stat(path: request.path)
+        var headers = envdHeaders(contentType: nil)
+        headers.remove("Connect-Protocol-Version")
+        let response: HTTPStreamingResponse
+        do {
+            response = try await envd.stream(HTTPRequest(method: .get, path: HTTPRequest.path("/files", query: [("path", request.path)]),
+                                                         headers: headers))
+        } catch {
+            throw SandboxError(.unavailable, "sandbox \(id)'s envd cannot be reached: \(error)", cause: error)
+        }
+        guard response.status == 200 else {
+            let body = (try? await response.collect(upTo: 1 << 20)) ?? []
+            throw envdError(HTTPResponse(status: response.status, headers: response.headers, body: body), doing: "read \(request.path)")
+        }
+        return FileDownload(info: info, chunks: response.body)
+    }
+
+    public func stat(path: String) async throws -> FileInfo {
+        let object = try await unary("filesystem.Filesystem/Stat", ["path": path])
+        guard let entry = object["entry"] as? [String: Any] else { throw SandboxError(.internal, "envd's Stat answer has no entry") }
+        return Self.fileInfo(entry)
+    }
+
+    public func list(path: String) async throws -> [FileInfo] {
+        let object = try await unary("filesystem.Filesystem/ListDir", ["path": path, "depth": 1])
+        return (object["entries"] as? [[String: Any]] ?? []).map(Self.fileInfo)
+    }
+
+    /// envd always creates parents; an existing directory is fine with `parents` (like `mkdir -p`).
+    public func makeDirectory(path: String, parents: Bool) async throws {
+        do {
+            _ = try await unary("filesystem.Filesystem/MakeDir", ["path": path])
+        } catch let error as SandboxError where error.code == .alreadyExists && parents {
+            guard try await stat(path: path).kind == .directory else { throw error }
+        }
+    }
+
+    /// envd removes recursively; without `recursive` a non-empty directory is refused here first.
+    public func remove(path: String, recursive: Bool) async throws {
+        if !recursive, try await stat(path: path).kind == .directory, !(try await list(path: path)).isEmpty {
+            throw SandboxError(.invalidArgument, "\(path) is a non-empty directory; remove it recursively")
+        }
+        _ = try await unary("filesystem.Filesystem/Remove", ["path": path])
+    }
+
+    public func move(from: String, to: String, overwrite: Bool) async throws {
+        if !overwrite, (try? await stat(path: to)) != nil { throw SandboxError(.alreadyExists, "\(to) exists") }
+        _ = try await unary("filesystem.Filesystem/Move", ["source": from, "destination": to])
+    }
+
+    public func destroy() async throws {
+        try await backend.kill(id)
+    }
+
+    static func fileInfo(_ entry: [String: Any]) -> FileInfo {
+        let kind: FileKind = switch entry["type"] as? String {
+        case "FILE_TYPE_FILE": .file
+        case "FILE_TYPE_DIRECTORY": .directory
+        case "FILE_TYPE_SYMLINK": .symlink
+        default: .other
+        }
+        let size = (entry["size"] as? String).flatMap(UInt64.init) ?? (entry["size"] as? Int).map { UInt64(max(0, $0)) } ?? 0
+        var modified: Int64 = 0
+        if let text = entry["modifiedTime"] as? String,
+           let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle())) {
+            modified = Int64(date.timeIntervalSince1970 * 1e9)
+        }
+        return FileInfo(name: entry["name"] as? String ?? "", path: entry["path"] as? String ?? "", kind: kind, size: size,
+                        mode: UInt32(clamping: (entry["mode"] as? Int) ?? 0) & 0o7777, modifiedNanoseconds: modified,
+                        symlinkTarget: entry["symlinkTarget"] as? String ?? "")
+    }
+
+    // MARK: transport
+
+    private func envdHeaders(contentType: String?) -> HTTPHeaders {
+        var headers: HTTPHeaders = ["E2b-Sandbox-Id": id, "E2b-Sandbox-Port": "49983", "Connect-Protocol-Version": "1"]
+        if let accessToken { headers.add("X-Access-Token", accessToken) }
+        if let contentType { headers.add("Content-Type", contentType) }
+        return headers
+    }
+
+    /// A unary Connect call with a JSON body; answers the decoded JSON object.
+    private func unary(_ method: String, _ message: [String: Any]) async throws -> [String: Any] {
+        let timeout = backend.configuration.requestTimeout
+        var headers = envdHeaders(contentType: "application/json")
+        headers.add("Connect-Timeout-Ms", String(Int(timeout.components.seconds * 1000)))
+        let body = Array(try JSONSerialization.data(withJSONObject: message))
+        let response = try await send(HTTPRequest(method: .post, path: "/" + method, headers: headers, body: .bytes(body), timeout: timeout),
+                                      doing: method)
+        guard response.status == 200 else { throw envdError(response, doing: method) }
+        return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+    }
+
+    private func send(_ request: HTTPRequest, doing what: String) async throws -> HTTPResponse {
+        do {
+            return try await envd.send(request)
+        } catch {
+            throw SandboxError(.unavailable, "sandbox \(id)'s envd cannot be reached to \(what): \(error)", cause: error)
+        }
+    }
+
+    /// A failed envd answer: a Connect error (string `code`) or a plain HTTP one (from the edge,
+    /// or `/files`), with E2B's message.
+    private func envdError(_ response: HTTPResponse, doing what: String) -> SandboxError {
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        let message = (object?["message"] as? String) ?? (response.bodyText.isEmpty ? "HTTP \(response.status)" : response.bodyText)
+        if let code = object?["code"] as? String { return Self.connectError(code: code, message: "\(what): \(message)", sandboxID: id) }
+        switch response.status {
+        case 502 where message.contains("was not found"):
+            return SandboxError(.sandboxGone, "sandbox \(id) is gone (killed or its timeout ran out): \(message)")
+        case 400: return SandboxError(.invalidArgument, "\(what): \(message)")
+        case 401: return SandboxError(.unauthorized, "\(what): \(message)")
+        case 403: return SandboxError(.permissionDenied, "\(what): \(message)")
+        case 404: return SandboxError(.notFound, "\(what): \(message)")
+        case 429: return SandboxError(.rateLimited, "\(what): \(message)")
+        case 507: return SandboxError(.noSpace, "\(what): \(message)")
+        default: return SandboxError(.unavailable, "\(what) failed with HTTP \(response.status): \(message)")
+        }
+    }
+
+    static func connectError(code: String, message: String, sandboxID: String) -> SandboxError {
+        switch code {
+        case "not_found": return SandboxError(.notFound, message)
+        case "already_exists": return SandboxError(.alreadyExists, message)
+        case "permission_denied": return SandboxError(.permissionDenied, message)
+        case "invalid_argument", "failed_precondition", "out_of_range": return SandboxError(.invalidArgument, message)
+        case "unauthenticated": return SandboxError(.unauthorized, message)
+        case "resource_exhausted": return SandboxError(.rateLimited, message)
+        case "deadline_exceeded": return SandboxError(.timeout, message)
+        case "unimplemented": return SandboxError(.unsupported, message)
+        case "canceled": return SandboxError(.cancelled, message)
+        case "unavailable" where message.contains("was not found"): return SandboxError(.sandboxGone, "sandbox \(sandboxID) is gone: \(message)")
+        case "unavailable": return SandboxError(.unavailable, message)
+        default: return SandboxError(.internal, "\(code): \(message)")
+        }
+    }
+}
