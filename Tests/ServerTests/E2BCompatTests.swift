@@ -74,12 +74,12 @@ struct E2BCompatTests {
         @Test func multipartFormSplitsParts() throws {
             let body = Array("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/a b.txt\"\r\nContent-Type: text/plain\r\n\r\nline1\r\nline2\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/c\"\r\n\r\n\r\n--XyZ--\r\n".utf8)
             #expect(MultipartForm.boundary(contentType: "multipart/form-data; boundary=XyZ") == "XyZ")
-            let form = try #require(MultipartForm(body: body, boundary: "XyZ"))
-            #expect(form.parts.count == 2)
-            #expect(form.parts[0].filename == "/tmp/a b.txt")
-            #expect(String(decoding: form.parts[0].content, as: UTF8.self) == "line1\r\nline2")
-            #expect(form.parts[1].content.isEmpty)
-            #expect(MultipartForm(body: Array("garbage".utf8), boundary: "XyZ") == nil)
+            let parts = try MultipartForm.parse(body, boundary: "XyZ")
+            #expect(parts.count == 2)
+            #expect(parts[0].filename == "/tmp/a b.txt")
+            #expect(String(decoding: parts[0].data, as: UTF8.self) == "line1\r\nline2")
+            #expect(parts[1].data.isEmpty)
+            #expect(throws: MultipartForm.Malformed.self) { try MultipartForm.parse(Array("garbage".utf8), boundary: "XyZ") }
         }
 
         @Test func listMetadataFilterIsDecoded() {

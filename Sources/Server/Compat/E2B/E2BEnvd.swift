@@ -440,10 +440,13 @@ struct E2BEnvd {
                     throw E2BFilesError(.contentTooLarge, "a multipart upload may have at most \(limit) bytes; pass a file-like "
                                         + "object (sent as application/octet-stream, streamed) for larger files")
                 }
-                guard let form = MultipartForm(body: bytes, boundary: boundary) else {
-                    throw E2BFilesError(.badRequest, "the multipart body is malformed")
+                let parts: [MultipartPart]
+                do {
+                    parts = try MultipartForm.parse(bytes, boundary: boundary)
+                } catch {
+                    throw E2BFilesError(.badRequest, "\(error)")
                 }
-                let files = form.parts.filter { $0.name == "file" || $0.filename != nil }
+                let files = parts.filter { $0.name == "file" || $0.filename != nil }
                 guard !files.isEmpty else { throw E2BFilesError(.badRequest, "the form has no file part") }
                 for part in files {
                     // envd: the query path wins for a single file, else each part's filename.
@@ -451,7 +454,7 @@ struct E2BEnvd {
                         throw E2BFilesError(.badRequest, "a file part has no filename and there is no path parameter")
                     }
                     let target = try path(raw)
-                    let info = try await sandbox.instance.writeFile(target, bytes: Array(part.content))
+                    let info = try await sandbox.instance.writeFile(target, bytes: part.data)
                     written.append(UploadedEntry(path: info.path, name: info.name, type: "file"))
                 }
             } else {

@@ -160,7 +160,9 @@ struct SandkastenController {
             return try HTTP.json(SandkastenReadResult(path: asked, contentBase64: Data(bytes).base64EncodedString(), truncated: truncated))
         }
         routes.add(.post, "/v1/sessions/:id/fs/upload", native: false) { request, context in
-            let boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
+            guard let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) else {
+                throw ServerError(.sandkastenInvalidRequest, "upload needs a multipart/form-data body with a boundary")
+            }
             let id = try HTTP.id(context)
             // Look the session up first: an unknown id is 404 whatever the body.
             let sandbox = try await Self.session(service, id, context)
@@ -170,7 +172,12 @@ struct SandkastenController {
             } catch let error as ServerError where error.code == .bodyTooLarge {
                 throw ServerError(.sandkastenInvalidRequest, "uploads are limited to \(Self.maxUploadBytes) bytes in all (max_bytes)")
             }
-            let parts = try MultipartForm.parse(body, boundary: boundary)
+            let parts: [MultipartPart]
+            do {
+                parts = try MultipartForm.parse(body, boundary: boundary)
+            } catch {
+                throw ServerError(.sandkastenInvalidRequest, "\(error)")
+            }
             let files = parts.filter { ($0.name == "file" || $0.name == "files") && $0.filename != nil }
             guard !files.isEmpty else { throw ServerError(.sandkastenInvalidRequest, "the upload has no file part (field file or files)") }
             guard files.count <= Self.maxUploadFiles else {
