@@ -14,6 +14,9 @@ public enum EngineEvent: Sendable {
                        willRetry: Bool, retryDelay: Duration?)
     /// A step ended for good: completed, failed, skipped or cancelled.
     case stepFinished(step: String, status: StepStatus, duration: Duration?, error: String?, outputTail: String?)
+    /// A run reached an approval gate and waits for a person (`sandcastle runs approve|reject`).
+    case approvalRequested(runID: String, step: String, message: String, data: JSONValue?, timeoutAt: Date?)
+    /// A run ended, or paused (`status` `waiting_approval`) with only approval gates left.
     case runFinished(runID: String, status: RunStatus, error: String?)
 }
 
@@ -44,16 +47,24 @@ public struct EngineConfiguration: Sendable {
     public var removeWorkspace: (@Sendable (String) async -> Void)?
     /// Labels added to every sandbox of the run (the run id label is always added).
     public var labels: [String: String]
+    /// Whether a run at an approval gate waits for the decision (polling the store every
+    /// `approvalPollInterval`, so another process can decide) or, when false, returns with status
+    /// `waiting_approval` once nothing else can run; `resume` continues it after the decision.
+    public var waitForApprovals: Bool
+    public var approvalPollInterval: Duration
 
     public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
                 environment: [String: String] = [:], removeWorkspace: (@Sendable (String) async -> Void)? = nil,
-                labels: [String: String] = [:]) {
+                labels: [String: String] = [:], waitForApprovals: Bool = true,
+                approvalPollInterval: Duration = .seconds(1)) {
         self.maxConcurrentStepsPerRun = maxConcurrentStepsPerRun
         self.outputTailBytes = outputTailBytes
         self.maxOutputBytes = maxOutputBytes
         self.environment = environment
         self.removeWorkspace = removeWorkspace
         self.labels = labels
+        self.waitForApprovals = waitForApprovals
+        self.approvalPollInterval = approvalPollInterval
     }
 }
 

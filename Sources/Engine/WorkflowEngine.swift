@@ -13,8 +13,11 @@ import Workflow
 /// limit. Each step (each fan-out item) gets a fresh sandbox mounting the run's workspace
 /// volume, and the sandbox is destroyed after the step whatever happened.
 ///
-/// Not supported yet: `type: approval`, `type: sub_workflow` and `session:`. A run using them
-/// fails up front with ``EngineError/Code/unsupported`` before any sandbox is created.
+/// `type: approval` steps pause their branch until a decision is in the store (see ``Approvals``);
+/// the rest of the DAG goes on meanwhile.
+///
+/// Not supported yet: `type: sub_workflow` and `session:`. A run using them fails up front,
+/// before any sandbox is created.
 public actor WorkflowEngine {
     public let backend: any SandboxBackend
     public let repository: any RunRepository
@@ -86,6 +89,18 @@ public actor WorkflowEngine {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
         let scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit)
 
+        if !scheduled.paused.isEmpty && !scheduled.cancelled && scheduled.failure == nil {
+            // Only approval gates are left: keep the workspace (later steps read it) and stop here.
+            try persist {
+                try repository.updateRunStatus(id: runID, to: .waitingApproval, at: Date(), error: nil)
+                try repository.appendEvent(runID: runID, kind: "run_paused", payloadJSON: JSONValue.object([
+                    "waiting_for": .array(scheduled.paused.sorted().map(JSONValue.string)),
+                ]).jsonText)
+            }
+            onEvent(.runFinished(runID: runID, status: .waitingApproval, error: nil))
+            return RunOutcome(runID: runID, status: .waitingApproval, error: nil, steps: scheduled.context.steps, outputs: [:])
+        }
+
         if let removeWorkspace = configuration.removeWorkspace {
             // Every sandbox of the run is gone by now (each step destroys its own), so the volume is free.
             let name = Self.workspaceName(runID: runID)
@@ -114,8 +129,8 @@ public actor WorkflowEngine {
         return RunOutcome(runID: runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
     }
 
-    /// Continues an unfinished run (`pending` or `running`, e.g. after the process was killed)
-    /// from its persisted state.
+    /// Continues an unfinished run (`pending`, `running` or `waiting_approval`, e.g. after the
+    /// process was killed, or after a paused run's approval was decided) from its persisted state.
     ///
     /// Completed and skipped steps are not run again: their recorded outputs feed the templates of
     /// the steps that follow. Steps that failed with `on_failure: continue` stay failed; every other
@@ -135,8 +150,9 @@ public actor WorkflowEngine {
         }
         guard let detail = found else { throw EngineError(.notResumable, "no run \(runID)") }
         let run = detail.run
-        guard run.status == .pending || run.status == .running else {
-            throw EngineError(.notResumable, "run \(runID) is \(run.status); only pending or running runs can be resumed")
+        guard Self.resumableStatuses.contains(run.status) else {
+            throw EngineError(.notResumable,
+                              "run \(runID) is \(run.status); only pending, running or waiting_approval runs can be resumed")
         }
         if let recorded = run.workflowHash {
             // Steps already done ran the old file; mixing them with a changed one would be a different run.
@@ -173,6 +189,9 @@ public actor WorkflowEngine {
         return try await execute(workflow, runID: runID, context: context, tracker: tracker)
     }
 
+    /// The run states `resume` accepts.
+    public static let resumableStatuses: Set<RunStatus> = [.pending, .running, .waitingApproval]
+
     /// How a persisted step counts on resume, or nil when it has to run (again).
     static func priorResult(_ record: StepRecord, step: StepDefinition,
                             workflow: WorkflowDefinition) -> (DependencyTracker.Outcome, StepResult)? {
@@ -187,7 +206,8 @@ public actor WorkflowEngine {
             return (.completed, StepResult(output: output, status: .completed, exitCode: record.exitCode))
         case .skipped:
             // `when: false` lets dependents run; anything else skipped (on_failure: skip) prunes them.
-            let byCondition = record.error?.hasPrefix("when:") ?? false
+            let byCondition = (record.error?.hasPrefix("when:") ?? false)
+                || (record.error?.hasPrefix(ApprovalWait.timedOutPrefix) ?? false)
             return (byCondition ? .skipped : .pruned,
                     StepResult(output: .null, status: .skipped, error: byCondition ? nil : record.error,
                                exitCode: record.exitCode))
@@ -212,6 +232,14 @@ public actor WorkflowEngine {
 
     private func finishRun(_ runID: String, status: RunStatus, error: String?, steps: [String: StepResult],
                            outputs: [String: JSONValue]) throws {
+        if status != .completed {
+            // A gate nobody answered before the run ended must not show as still waiting.
+            let pending = (try? repository.approvals(runID: runID, statuses: [.pending])) ?? []
+            for approval in pending {
+                _ = try? repository.decideApproval(runID: runID, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
+                                                   comment: "the run \(status)", responseJSON: nil, at: Date())
+            }
+        }
         var payload: [String: JSONValue] = ["status": .string(status.rawValue), "outputs": .object(outputs)]
         if let error { payload["error"] = .string(error) }
         try persist {
@@ -224,7 +252,7 @@ public actor WorkflowEngine {
     /// The first feature of `workflow` the engine cannot run, as a message for the user.
     static func unsupportedFeature(in workflow: WorkflowDefinition) -> String? {
         for step in workflow.steps {
-            if step.kind != .run {
+            if step.kind != .run && step.kind != .approval {
                 return "step `\(step.id)` (\(step.location)): `type: \(step.kind)` steps are not supported by the engine yet"
             }
             if let session = step.sandbox.session {
@@ -240,10 +268,12 @@ public actor WorkflowEngine {
         var context: TemplateContext
         var failure: String?
         var cancelled: Bool
+        /// Approval steps still waiting for a decision when nothing else could run (pause mode).
+        var paused: Set<String> = []
     }
 
     /// What a step's task reports back to the scheduler.
-    private struct StepCompletion: Sendable {
+    struct StepCompletion: Sendable {
         var stepID: String
         var status: StepStatus
         var result: StepResult
@@ -263,8 +293,11 @@ public actor WorkflowEngine {
         let globalLimit = self.globalLimit
         let onEvent = self.onEvent
 
+        var paused: Set<String> = []
         try await withThrowingTaskGroup(of: StepCompletion.self) { group in
             var running = 0
+            // Approval steps whose decision is not in yet; the run shows `waiting_approval` while any is.
+            var waiting: Set<String> = []
             while true {
                 if Task.isCancelled && !cancelled {
                     cancelled = true
@@ -301,6 +334,24 @@ public actor WorkflowEngine {
                                 continue
                             }
                         }
+                        if step.kind == .approval {
+                            switch try self.beginApproval(step, runID: runID, context: context) {
+                            case .finished(let completion):
+                                try self.record(completion, runID: runID)
+                                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                                      context: &context, failure: &failure)
+                            case .wait(let waiter, let isPending):
+                                if isPending {
+                                    if waiting.isEmpty {
+                                        try persist { try repository.updateRunStatus(id: runID, to: .waitingApproval, at: Date(), error: nil) }
+                                    }
+                                    waiting.insert(id)
+                                }
+                                running += 1
+                                group.addTask { await waiter.wait() }
+                            }
+                            continue
+                        }
                         let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step), context: context,
                                           backend: backend, repository: repository, configuration: configuration,
                                           globalLimit: globalLimit, runLimit: runLimit, onEvent: onEvent)
@@ -320,6 +371,15 @@ public actor WorkflowEngine {
                 }
                 guard let completion else { break }
                 running -= 1
+                if completion.status == .waitingApproval {
+                    // Pause mode: the gate stays open (its step stays started) and the run ends paused
+                    // once the other branches are done.
+                    paused.insert(completion.stepID)
+                    continue
+                }
+                if waiting.remove(completion.stepID) != nil && waiting.isEmpty && !cancelled && !tracker.isAborted {
+                    try persist { try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil) }
+                }
                 guard let step = workflow.step(completion.stepID) else { continue }
                 var recorded = completion
                 if completion.status == .failed, workflow.settings(for: step).onFailure == .skip {
@@ -340,7 +400,59 @@ public actor WorkflowEngine {
                 try persist { try repository.upsertStep(StepRecord(runID: runID, stepID: id, status: .cancelled)) }
             }
         }
-        return Scheduled(context: context, failure: failure, cancelled: cancelled)
+        return Scheduled(context: context, failure: failure, cancelled: cancelled, paused: paused)
+    }
+
+    private enum ApprovalStart {
+        /// The gate could not even be asked (a template failed): the step is over.
+        case finished(StepCompletion)
+        /// Wait for the decision; `isPending` is false when it is already in the store (resume).
+        case wait(ApprovalWait, isPending: Bool)
+    }
+
+    /// Records an approval request (or finds the one recorded before a restart) and reports it.
+    private func beginApproval(_ step: StepDefinition, runID: String, context: TemplateContext) throws -> ApprovalStart {
+        let config = step.configuration(as: ApprovalStepConfiguration.self)
+            ?? ApprovalStepConfiguration(message: Template(literal: "Approve `\(step.id)` to continue.", location: step.location))
+        let message: String
+        let data: JSONValue?
+        do throws(WorkflowError) {
+            message = try TemplateRenderer.renderString(config.message, context: context)
+            data = try config.showData.map { template throws(WorkflowError) in
+                try TemplateRenderer.resolveValue(template, context: context)
+            }
+        } catch {
+            return .finished(StepCompletion(stepID: step.id, status: .failed,
+                                            result: StepResult(output: .null, status: .failed, error: error.message),
+                                            duration: .zero, outputTail: nil))
+        }
+        let now = Date()
+        let timeoutAt = config.timeout.map { now.addingTimeInterval(Self.seconds($0)) }
+        var stored = ApprovalRecord(runID: runID, stepID: step.id, message: message, requestJSON: data?.jsonText,
+                                    onTimeout: config.onTimeout.rawValue, allowEdit: config.allowEdit,
+                                    requestedAt: now, timeoutAt: timeoutAt)
+        try persist {
+            stored = try repository.requestApproval(stored)
+            if stored.status == .pending {
+                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .waitingApproval, startedAt: stored.requestedAt))
+                var payload: [String: JSONValue] = ["step": .string(step.id), "message": .string(message)]
+                if let data { payload["data"] = data }
+                if let timeoutAt = stored.timeoutAt { payload["timeout_at"] = .string(ISO8601DateFormatter().string(from: timeoutAt)) }
+                try repository.appendEvent(runID: runID, kind: "approval_requested", payloadJSON: JSONValue.object(payload).jsonText)
+            }
+        }
+        if stored.status == .pending {
+            onEvent(.approvalRequested(runID: runID, step: step.id, message: stored.message ?? message,
+                                       data: stored.requestJSON.flatMap { JSONValue.parse(json: $0) }, timeoutAt: stored.timeoutAt))
+        }
+        let waiter = ApprovalWait(runID: runID, stepID: step.id, timeoutAt: stored.timeoutAt, repository: repository,
+                                  pollInterval: configuration.approvalPollInterval,
+                                  pauseInstead: !configuration.waitForApprovals)
+        return .wait(waiter, isPending: stored.status == .pending)
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Applies a finished step to the tracker and the template context (after it was persisted).

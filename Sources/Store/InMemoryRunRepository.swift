@@ -16,6 +16,7 @@ public final class InMemoryRunRepository: RunRepository {
         var steps: [StepKey: StepRecord] = [:]
         var attempts: [StepKey: [Int: StepAttemptRecord]] = [:]
         var events: [String: [EventRecord]] = [:]
+        var approvals: [String: [String: ApprovalRecord]] = [:]
     }
 
     private let state = Mutex(State())
@@ -100,6 +101,44 @@ public final class InMemoryRunRepository: RunRepository {
     public func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
         state.withLock { s in
             Array((s.events[runID] ?? []).filter { $0.seq > afterSeq }.prefix(max(0, limit)))
+        }
+    }
+
+    public func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
+        try state.withLock { s in
+            try Self.requireRun(approval.runID, in: s)
+            if let existing = s.approvals[approval.runID]?[approval.stepID] { return existing }
+            s.approvals[approval.runID, default: [:]][approval.stepID] = approval
+            return approval
+        }
+    }
+
+    public func approval(runID: String, stepID: String) throws -> ApprovalRecord? {
+        state.withLock { $0.approvals[runID]?[stepID] }
+    }
+
+    public func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
+        state.withLock { s in
+            let all = runID.map { Array((s.approvals[$0] ?? [:]).values) } ?? s.approvals.values.flatMap(\.values)
+            return all.filter { statuses?.contains($0.status) ?? true }
+                .sorted { ($0.requestedAt, $0.runID, $0.stepID) < ($1.requestedAt, $1.runID, $1.stepID) }
+        }
+    }
+
+    public func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+                               comment: String?, responseJSON: String?, at time: Date) throws -> Bool {
+        try state.withLock { s in
+            guard var approval = s.approvals[runID]?[stepID] else {
+                throw StoreError(.notFound, "run \(runID) has no approval for step \(stepID)")
+            }
+            guard approval.status == .pending else { return false }
+            approval.status = status
+            approval.decidedBy = decidedBy
+            approval.decidedAt = time.storeRounded
+            approval.comment = comment
+            approval.responseJSON = responseJSON
+            s.approvals[runID]?[stepID] = approval
+            return true
         }
     }
 

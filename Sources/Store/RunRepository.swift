@@ -26,6 +26,21 @@ public protocol RunRepository: Sendable {
     func attempts(runID: String, stepID: String, fanoutIndex: Int?) throws -> [StepAttemptRecord]
     /// The run's events with `seq > afterSeq`, in order, at most `limit`.
     func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord]
+
+    /// Records an approval request unless the step already has one, and returns the stored
+    /// record: asking again after a restart keeps the first request, its deadline and any decision.
+    /// `.constraint` if the run does not exist.
+    func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord
+    /// A step's approval, or nil if it never asked for one.
+    func approval(runID: String, stepID: String) throws -> ApprovalRecord?
+    /// Approvals of one run (or of all runs when `runID` is nil), optionally only in some states,
+    /// oldest request first.
+    func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord]
+    /// Moves a **pending** approval to `status` and returns true; returns false (changing nothing)
+    /// when it was already decided, so two deciders racing cannot both win. `.notFound` when the
+    /// step has no approval.
+    func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+                        comment: String?, responseJSON: String?, at time: Date) throws -> Bool
 }
 
 extension RunRepository {

@@ -19,10 +19,12 @@ public struct SQLiteRunRepository: RunRepository {
     public func createRun(_ run: RunRecord) throws {
         try database.execute("""
             INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, status, inputs_json,
-                              parent_run_id, forked_from_step, created_at, started_at, finished_at, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              parent_run_id, forked_from_step, lineage_kind, fork_changes_json,
+                              created_at, started_at, finished_at, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [run.id, run.workflowName, run.workflowPath, run.workflowHash, run.status.rawValue, run.inputsJSON,
-                  run.parentRunID, run.forkedFromStep, run.createdAt, run.startedAt, run.finishedAt, run.error])
+                  run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON,
+                  run.createdAt, run.startedAt, run.finishedAt, run.error])
     }
 
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
@@ -139,15 +141,84 @@ public struct SQLiteRunRepository: RunRepository {
         }
     }
 
+    public func requestApproval(_ a: ApprovalRecord) throws -> ApprovalRecord {
+        try database.transaction { conn in
+            // DO NOTHING keeps an earlier request (and its deadline and decision) across restarts.
+            try conn.execute("""
+                INSERT INTO approvals (run_id, step_id, status, requested_at, decided_by, decided_at, comment, timeout_at,
+                                       message, request_json, on_timeout, allow_edit, response_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, step_id) DO NOTHING
+                """, [a.runID, a.stepID, a.status.rawValue, a.requestedAt, a.decidedBy, a.decidedAt, a.comment,
+                      a.timeoutAt, a.message, a.requestJSON, a.onTimeout, a.allowEdit, a.responseJSON])
+            guard let row = try conn.queryOne("SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
+                                              [a.runID, a.stepID]) else {
+                throw StoreError(.internal, "the approval of \(a.runID)/\(a.stepID) vanished after insert")
+            }
+            return try Self.approval(from: row)
+        }
+    }
+
+    public func approval(runID: String, stepID: String) throws -> ApprovalRecord? {
+        try database.query("SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
+                           [runID, stepID]).first.map(Self.approval(from:))
+    }
+
+    public func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
+        var conditions: [String] = []
+        var bindings: [any SQLiteValueConvertible] = []
+        if let runID {
+            conditions.append("run_id = ?")
+            bindings.append(runID)
+        }
+        if let statuses {
+            if statuses.isEmpty { return [] }
+            let sorted = statuses.map(\.rawValue).sorted()
+            conditions.append("status IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
+            bindings += sorted
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try database.query("SELECT \(Self.approvalColumns) FROM approvals\(filter) ORDER BY requested_at, run_id, step_id",
+                                  bindings).map(Self.approval(from:))
+    }
+
+    public func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+                               comment: String?, responseJSON: String?, at time: Date) throws -> Bool {
+        try database.transaction { conn in
+            let changed = try conn.execute("""
+                UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ?, response_json = ?
+                WHERE run_id = ? AND step_id = ? AND status = 'pending'
+                """, [status.rawValue, decidedBy, time, comment, responseJSON, runID, stepID])
+            if changed > 0 { return true }
+            guard try conn.queryOne("SELECT 1 FROM approvals WHERE run_id = ? AND step_id = ?", [runID, stepID]) != nil else {
+                throw StoreError(.notFound, "run \(runID) has no approval for step \(stepID)")
+            }
+            return false
+        }
+    }
+
+    private static let approvalColumns = """
+        run_id, step_id, status, message, request_json, on_timeout, allow_edit, requested_at, timeout_at,
+        decided_by, decided_at, comment, response_json
+        """
+
+    private static func approval(from r: Row) throws -> ApprovalRecord {
+        ApprovalRecord(runID: try r.get(0), stepID: try r.get(1), status: ApprovalStatus(rawValue: try r.get(2)),
+                       message: try r.get(3), requestJSON: try r.get(4), onTimeout: try r.get(5),
+                       allowEdit: try r.get(6), requestedAt: try r.get(7), timeoutAt: try r.get(8),
+                       decidedBy: try r.get(9), decidedAt: try r.get(10), comment: try r.get(11),
+                       responseJSON: try r.get(12))
+    }
+
     private static let runColumns = """
         id, workflow_name, workflow_path, workflow_hash, status, inputs_json, parent_run_id, forked_from_step,
-        created_at, started_at, finished_at, error
+        created_at, started_at, finished_at, error, lineage_kind, fork_changes_json
         """
 
     private static func run(from r: Row) throws -> RunRecord {
         RunRecord(id: try r.get(0), workflowName: try r.get(1), workflowPath: try r.get(2), workflowHash: try r.get(3),
                   status: RunStatus(rawValue: try r.get(4)), inputsJSON: try r.get(5), parentRunID: try r.get(6),
-                  forkedFromStep: try r.get(7), createdAt: try r.get(8), startedAt: try r.get(9),
-                  finishedAt: try r.get(10), error: try r.get(11))
+                  forkedFromStep: try r.get(7), lineageKind: try r.get(12), forkChangesJSON: try r.get(13),
+                  createdAt: try r.get(8), startedAt: try r.get(9), finishedAt: try r.get(10), error: try r.get(11))
     }
 }

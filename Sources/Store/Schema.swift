@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1]
+    public static let migrations: [Migration] = [v1, v2]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
@@ -104,5 +104,20 @@ public enum Schema {
         CREATE INDEX sandboxes_by_expiry ON sandboxes(expires_at) WHERE expires_at IS NOT NULL;
         CREATE INDEX sandboxes_by_key ON sandboxes(api_key_id) WHERE api_key_id IS NOT NULL;
         CREATE UNIQUE INDEX sandboxes_by_container ON sandboxes(container_id) WHERE container_id IS NOT NULL;
+        """)
+
+    /// What an approval gate asks and answers (so `runs approve` needs no workflow file), and how a
+    /// replayed or forked run differs from its parent.
+    static let v2 = Migration(version: 2, name: "approval details, run lineage", sql: """
+        ALTER TABLE approvals ADD COLUMN message TEXT;
+        ALTER TABLE approvals ADD COLUMN request_json TEXT;
+        ALTER TABLE approvals ADD COLUMN on_timeout TEXT;
+        ALTER TABLE approvals ADD COLUMN allow_edit INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE approvals ADD COLUMN response_json TEXT;
+        CREATE INDEX approvals_by_status ON approvals(status, requested_at);
+
+        -- 'replay' or 'fork' when parent_run_id is set; the fork's changes to its from-step as JSON.
+        ALTER TABLE runs ADD COLUMN lineage_kind TEXT;
+        ALTER TABLE runs ADD COLUMN fork_changes_json TEXT;
         """)
 }

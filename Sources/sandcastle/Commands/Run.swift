@@ -25,8 +25,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Where state lives (default: $SANDCASTLE_DATA_DIR, else ./data).")
     var dataDirectory: String?
 
+    @Flag(name: .customLong("no-wait"),
+          help: "Do not wait at approval gates: exit with status 3 once only approvals are left; `runs resume` continues.")
+    var noWait = false
+
     func run() async throws {
-        let result = WorkflowLoader().load(path: file)
+        // Recorded with the run, so `runs resume` finds the file from any working directory.
+        let path = URL(fileURLWithPath: file).standardizedFileURL.path
+        let result = WorkflowLoader().load(path: path)
         var diagnostics = result.diagnostics
         var provided: [String: InputValue] = [:]
         do {
@@ -61,11 +67,12 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
-        let engine = RunDriver.makeEngine(backend: backend, repository: repository, environment: environment)
+        let engine = RunDriver.makeEngine(backend: backend, repository: repository, environment: environment,
+                                          dataDirectory: directory, waitForApprovals: !noWait)
         let runID = WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
         let inputs = provided
-        try await RunDriver.drive(runID: runID) {
+        try await RunDriver.drive(runID: runID, dataDirectory: directory) {
             try await engine.run(workflow, inputs: inputs, runID: runID)
         }
     }
@@ -73,8 +80,25 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Prints engine events as plain lines (the terminal progress view comes later).
 final class LineLog: Sendable {
+    let dataDirectory: String
+
+    init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    /// ` --data-dir DIR` when the commands a hint suggests would not find the state by default.
+    static func dataDirectoryFlag(_ directory: String) -> String {
+        let implied = ProcessInfo.processInfo.environment["SANDCASTLE_DATA_DIR"] ?? "./data"
+        return directory == implied ? "" : " --data-dir \(ShellQuoting.quote(directory))"
+    }
+
     func print(_ event: EngineEvent) {
         switch event {
+        case .approvalRequested(let runID, let step, let message, let data, let timeoutAt):
+            Console.print("⏸ \(step) waits for approval: \(message)")
+            if let data { Console.print("    data: \(data.jsonText)") }
+            if let timeoutAt { Console.print("    times out at \(RunsFormat.timestamp(timeoutAt))") }
+            let flag = Self.dataDirectoryFlag(dataDirectory)
+            Console.print("    approve: sandcastle runs approve\(flag) \(runID) \(step) [--comment …]")
+            Console.print("    reject:  sandcastle runs reject\(flag) \(runID) \(step) [--comment …]")
         case .runStarted:
             break
         case .stepStarted(let step, let index, let attempt):

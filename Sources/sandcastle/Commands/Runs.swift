@@ -6,12 +6,13 @@ import Sandbox
 import Store
 import Workflow
 
-/// `sandcastle runs ls|show|logs|cancel|resume`: inspect and steer the runs recorded in the data dir.
+/// `sandcastle runs ls|show|logs|cancel|resume|approve|reject`: inspect and steer the runs recorded in the data dir.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List, inspect, follow, cancel and resume recorded workflow runs.",
-        subcommands: [RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self])
+        abstract: "List, inspect, follow, cancel, resume and approve recorded workflow runs.",
+        subcommands: [RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self,
+                      RunsApprove.self, RunsReject.self])
 }
 
 /// The `--data-dir` option shared by the `runs` subcommands.
@@ -63,7 +64,7 @@ struct RunsList: AsyncParsableCommand {
 
     @OptionGroup var options: DataDirectoryOptions
 
-    @Option(name: .long, help: "Only runs with this status (repeatable): pending, running, completed, failed, cancelled.")
+    @Option(name: .long, help: "Only runs with this status (repeatable): pending, running, waiting_approval, completed, failed, cancelled.")
     var status: [String] = []
 
     @Option(name: .long, help: "At most this many runs.")
@@ -103,7 +104,8 @@ struct RunsShow: AsyncParsableCommand {
             let key = RunsFormat.stepLabel(step.stepID, step.fanoutIndex)
             return (key, (try? repository.attempts(runID: id, stepID: step.stepID, fanoutIndex: step.fanoutIndex)) ?? [])
         })
-        for line in RunsFormat.detail(detail, attempts: attempts, now: Date()) { Console.print(line) }
+        let approvals = (try? repository.approvals(runID: id, statuses: nil)) ?? []
+        for line in RunsFormat.detail(detail, attempts: attempts, approvals: approvals, now: Date()) { Console.print(line) }
     }
 }
 
@@ -176,6 +178,10 @@ struct RunsCancel: AsyncParsableCommand {
             }
             try repository.appendEvent(runID: id, kind: "run_cancel_requested", payloadJSON: "{}")
             try repository.updateRunStatus(id: id, to: .cancelled, at: Date(), error: "cancelled by `sandcastle runs cancel`")
+            for approval in try repository.approvals(runID: id, statuses: [.pending]) {
+                _ = try repository.decideApproval(runID: id, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
+                                                  comment: "the run was cancelled", responseJSON: nil, at: Date())
+            }
         } catch {
             Console.error("sandcastle: cannot record the cancellation of run \(id): \(error)")
             throw ExitCode(1)
@@ -200,11 +206,14 @@ struct RunsResume: AsyncParsableCommand {
     @Argument(help: "The run id.")
     var id: String
 
+    @Flag(name: .customLong("no-wait"), help: "Do not wait at approval gates: exit with status 3 if the run pauses again.")
+    var noWait = false
+
     func run() async throws {
         let repository = try options.openRepository()
         let detail = try options.requireRun(id, in: repository)
-        guard detail.run.status == .pending || detail.run.status == .running else {
-            Console.error("sandcastle: run \(id) is \(detail.run.status); only pending or running runs can be resumed")
+        guard WorkflowEngine.resumableStatuses.contains(detail.run.status) else {
+            Console.error("sandcastle: run \(id) is \(detail.run.status); only pending, running or waiting_approval runs can be resumed")
             throw ExitCode(1)
         }
         guard let path = detail.run.workflowPath else {
@@ -227,10 +236,89 @@ struct RunsResume: AsyncParsableCommand {
         // The dead process's sandboxes would hold slots and could still write to the workspace.
         _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
         let engine = RunDriver.makeEngine(backend: backend, repository: repository,
-                                          environment: ProcessInfo.processInfo.environment)
+                                          environment: ProcessInfo.processInfo.environment,
+                                          dataDirectory: options.directory, waitForApprovals: !noWait)
         Console.print("resuming run \(id): workflow `\(workflow.name)` from \(path)")
-        try await RunDriver.drive(runID: id) {
+        try await RunDriver.drive(runID: id, dataDirectory: options.directory) {
             try await engine.resume(runID: id, workflow: workflow)
+        }
+    }
+}
+
+/// `sandcastle runs approve RUN [STEP] [--comment C] [--by NAME] [--data JSON]`
+struct RunsApprove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Approve a run's approval gate; the run goes on.",
+        discussion: """
+            The decision is recorded in the state database. A `sandcastle run` (or `runs resume`) waiting \
+            on the gate picks it up within a second; a run paused with --no-wait continues with \
+            `sandcastle runs resume RUN`.
+            """)
+
+    @OptionGroup var decision: ApprovalDecisionOptions
+
+    @Option(name: .long, help: "Replace the shown data with this JSON (only for steps with allow_edit: true).")
+    var data: String?
+
+    func run() async throws {
+        var edited: JSONValue?
+        if let data {
+            guard let parsed = JSONValue.parse(json: data) else {
+                Console.error("sandcastle: --data is not valid JSON: \(data)")
+                throw ExitCode(1)
+            }
+            edited = parsed
+        }
+        try decision.record(.approve(data: edited), verb: "approved")
+    }
+}
+
+/// `sandcastle runs reject RUN [STEP] [--comment C] [--by NAME]`
+struct RunsReject: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reject", abstract: "Reject a run's approval gate; the step fails (and by default the run).")
+
+    @OptionGroup var decision: ApprovalDecisionOptions
+
+    func run() async throws {
+        try decision.record(.reject, verb: "rejected")
+    }
+}
+
+/// What `runs approve` and `runs reject` share.
+struct ApprovalDecisionOptions: ParsableArguments {
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The run id.")
+    var id: String
+
+    @Argument(help: "The approval step (default: the run's only pending approval).")
+    var step: String?
+
+    @Option(name: .long, help: "A comment kept with the decision.")
+    var comment: String?
+
+    @Option(name: .long, help: "Who decides (default: $USER).")
+    var by: String?
+
+    func record(_ decision: ApprovalDecision, verb: String) throws {
+        let repository = try options.openRepository()
+        let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
+        let approval: ApprovalRecord
+        do {
+            approval = try Approvals.decide(decision, runID: id, stepID: step, by: who, comment: comment,
+                                            repository: repository)
+        } catch let error as EngineError {
+            Console.error("sandcastle: \(error.message)")
+            throw ExitCode(1)
+        }
+        Console.print("\(verb) step `\(approval.stepID)` of run \(id)" + (comment.map { " (\($0))" } ?? ""))
+        let status = (try? repository.run(id: id))??.run.status
+        if status == .waitingApproval || status == .running {
+            let flag = LineLog.dataDirectoryFlag(options.directory)
+            Console.print("a `sandcastle run` waiting on it continues now; if none is (run with --no-wait, or stopped), "
+                          + "continue with `sandcastle runs resume\(flag) \(id)`")
         }
     }
 }
@@ -322,7 +410,8 @@ enum RunsFormat {
     }
 
     /// `runs show`: the run, its lineage, then one block per step (or fan-out item).
-    static func detail(_ detail: RunDetail, attempts: [String: [StepAttemptRecord]], now: Date) -> [String] {
+    static func detail(_ detail: RunDetail, attempts: [String: [StepAttemptRecord]], approvals: [ApprovalRecord] = [],
+                       now: Date) -> [String] {
         let run = detail.run
         var lines = ["run \(run.id): workflow `\(run.workflowName)` — \(run.status)"]
         if let path = run.workflowPath { lines.append("  file:      \(path)") }
@@ -349,6 +438,19 @@ enum RunsFormat {
             lines.append("  \(label): " + parts.joined(separator: ", "))
             if let error = step.error { lines.append("      error:  \(error)") }
             if let output = outputSummary(step) { lines.append("      output: \(output)") }
+        }
+        if !approvals.isEmpty { lines.append("approvals:") }
+        for approval in approvals {
+            var line = "  \(approval.stepID): \(approval.status)"
+            if let by = approval.decidedBy { line += " by \(by)" }
+            if let decided = approval.decidedAt { line += " at \(timestamp(decided))" }
+            if approval.status == .pending, let deadline = approval.timeoutAt {
+                line += ", times out at \(timestamp(deadline)) (on_timeout: \(approval.onTimeout ?? "abort"))"
+            }
+            lines.append(line)
+            if let message = approval.message { lines.append("      asks:    \(message)") }
+            if let data = approval.requestJSON { lines.append("      data:    \(data)") }
+            if let comment = approval.comment { lines.append("      comment: \(comment)") }
         }
         return lines
     }
@@ -407,6 +509,13 @@ enum RunsFormat {
             if let reason = text("reason"), text("error") == nil { line += " (\(reason))" }
         case "step_skipped":
             line = "– \(step) skipped" + (text("reason").map { ": \($0)" } ?? "")
+        case "approval_requested":
+            line = "⏸ \(step) waits for approval: \(text("message") ?? "")"
+        case "approval_decided":
+            line = "  \(step) \(text("status") ?? "decided")" + (text("by").map { " by \($0)" } ?? "")
+                + (text("comment").map { ": \($0)" } ?? "")
+        case "run_paused":
+            line = "run paused, waiting for approval"
         default:
             line = "\(event.kind) \(event.payloadJSON)"
         }

@@ -8,19 +8,26 @@ import Store
 /// lines, Ctrl-C as cancellation, and the exit status from the outcome.
 enum RunDriver {
     static func makeEngine(backend: DockerSandboxBackend, repository: any RunRepository,
-                           environment: [String: String]) -> WorkflowEngine {
-        let log = LineLog()
+                           environment: [String: String], dataDirectory: String,
+                           waitForApprovals: Bool = true) -> WorkflowEngine {
+        let log = LineLog(dataDirectory: dataDirectory)
         return WorkflowEngine(
             backend: backend, repository: repository,
             configuration: EngineConfiguration(environment: environment,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
+                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                               waitForApprovals: waitForApprovals),
             onEvent: { log.print($0) })
     }
 
+    /// The exit status of a run that paused at an approval gate (`--no-wait`): not a success,
+    /// not a failure either.
+    static let pausedExitCode: Int32 = 3
+
     /// Runs `body`, cancelling it on SIGINT/SIGTERM/SIGHUP (the engine then destroys the run's
     /// sandboxes and records `cancelled`), and ends the command with the run's status:
-    /// 0 completed, 130 cancelled, 1 otherwise.
-    static func drive(runID: String, _ body: @escaping @Sendable () async throws -> RunOutcome) async throws {
+    /// 0 completed, 130 cancelled, 3 paused at an approval gate, 1 otherwise.
+    static func drive(runID: String, dataDirectory: String,
+                      _ body: @escaping @Sendable () async throws -> RunOutcome) async throws {
         let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
         let work = Task { try await body() }
         let watcher = Task {
@@ -49,6 +56,11 @@ enum RunDriver {
         case .cancelled:
             Console.error("run \(runID) cancelled")
             throw ExitCode(130)
+        case .waitingApproval:
+            let hint = LineLog.dataDirectoryFlag(dataDirectory)
+            Console.print("run \(runID) is paused, waiting for approval; after `sandcastle runs approve\(hint) \(runID)` "
+                          + "continue it with `sandcastle runs resume\(hint) \(runID)`")
+            throw ExitCode(pausedExitCode)
         default:
             Console.error("run \(runID) \(outcome.status): \(outcome.error ?? "unknown error")")
             throw ExitCode(1)
