@@ -169,8 +169,9 @@ public actor WorkflowEngine {
 
         var context = TemplateContext(runID: runID, inputs: inputs, environment: configuration.environment)
         var tracker = DependencyTracker(graph: WorkflowGraph(workflow))
+        let stepsByID = Dictionary(workflow.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for record in detail.steps where record.fanoutIndex == nil {
-            guard let step = workflow.step(record.stepID),
+            guard let step = stepsByID[record.stepID],
                   let prior = Self.priorResult(record, step: step, workflow: workflow) else { continue }
             context.steps[record.stepID] = prior.1
             let (_, pruned) = tracker.markFinished(record.stepID, prior.0)
@@ -294,6 +295,8 @@ public actor WorkflowEngine {
         let onEvent = self.onEvent
 
         var paused: Set<String> = []
+        // `workflow.step(_:)` is a linear search; at thousands of steps that would dominate.
+        let stepsByID = Dictionary(workflow.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try await withThrowingTaskGroup(of: StepCompletion.self) { group in
             var running = 0
             // Approval steps whose decision is not in yet; the run shows `waiting_approval` while any is.
@@ -308,7 +311,7 @@ public actor WorkflowEngine {
                 while startedSomething && !cancelled {
                     startedSomething = false
                     for id in tracker.readySteps {
-                        guard let step = workflow.step(id) else { continue }
+                        guard let step = stepsByID[id] else { continue }
                         tracker.markStarted(id)
                         startedSomething = true
                         if let when = step.when {
@@ -352,7 +355,8 @@ public actor WorkflowEngine {
                             }
                             continue
                         }
-                        let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step), context: context,
+                        let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step),
+                                          context: Self.jobContext(context, for: step),
                                           backend: backend, repository: repository, configuration: configuration,
                                           globalLimit: globalLimit, runLimit: runLimit, onEvent: onEvent)
                         running += 1
@@ -380,7 +384,7 @@ public actor WorkflowEngine {
                 if waiting.remove(completion.stepID) != nil && waiting.isEmpty && !cancelled && !tracker.isAborted {
                     try persist { try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil) }
                 }
-                guard let step = workflow.step(completion.stepID) else { continue }
+                guard let step = stepsByID[completion.stepID] else { continue }
                 var recorded = completion
                 if completion.status == .failed, workflow.settings(for: step).onFailure == .skip {
                     // The docs promise `on_failure: skip` leaves the step itself `skipped` (with its error kept).
@@ -401,6 +405,20 @@ public actor WorkflowEngine {
             }
         }
         return Scheduled(context: context, failure: failure, cancelled: cancelled, paused: paused)
+    }
+
+    /// The part of the run's context a step may read: inputs, run id, environment, and only the
+    /// results of the steps it references (validation guarantees they are upstream). A job holding
+    /// the whole result map would make every later update copy it (copy-on-write), which is
+    /// quadratic over a large run.
+    static func jobContext(_ context: TemplateContext, for step: StepDefinition) -> TemplateContext {
+        var trimmed = context
+        var steps: [String: StepResult] = [:]
+        for (reference, _) in step.readReferences {
+            if let id = reference.stepID, let result = context.steps[id] { steps[id] = result }
+        }
+        trimmed.steps = steps
+        return trimmed
     }
 
     private enum ApprovalStart {

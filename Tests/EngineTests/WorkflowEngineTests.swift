@@ -245,13 +245,13 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[EngineLabels.step] ?? "
         #expect(backend.destroyed.count == 2)
     }
 
-    @Test func approvalStepsFailUpFrontAsUnsupported() async throws {
+    @Test func sessionStepsFailUpFrontAsUnsupported() async throws {
         let backend = FakeBackend()
         let wf = try workflow("""
-            name: gated
+            name: sessions
             steps:
-              - {id: build, run: echo build}
-              - {id: approve, type: approval, depends_on: [build]}
+              - {id: build, run: echo build, session: shell}
+              - {id: test, run: echo test, session: shell, depends_on: [build]}
             """)
         let outcome = try await engine(backend).run(wf)
         #expect(outcome.status == .failed)
