@@ -24,7 +24,7 @@ public actor WorkflowEngine {
     public let configuration: EngineConfiguration
     /// Shared by every run of this engine (and of any engine given the same semaphore).
     public let globalLimit: AsyncSemaphore
-    private let onEvent: @Sendable (EngineEvent) -> Void
+    let onEvent: @Sendable (EngineEvent) -> Void
 
     public init(backend: any SandboxBackend, repository: any RunRepository,
                 configuration: EngineConfiguration = EngineConfiguration(),
@@ -84,7 +84,7 @@ public actor WorkflowEngine {
     }
 
     /// Schedules the steps the tracker has not finished, then cleans up and records the end of the run.
-    private func execute(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
+    func execute(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
                          tracker: DependencyTracker) async throws -> RunOutcome {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
         let scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit)
@@ -161,6 +161,8 @@ public actor WorkflowEngine {
                                   "the workflow file \(workflow.file) changed since run \(runID) started; it cannot be resumed")
             }
         }
+        // A fork runs its file with changes to one step; they are recorded with the run.
+        let workflow = try Self.effectiveWorkflow(workflow, for: run)
         if let problem = Self.unsupportedFeature(in: workflow) {
             throw EngineError(.notResumable, problem)
         }

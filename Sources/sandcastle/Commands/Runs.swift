@@ -6,13 +6,13 @@ import Sandbox
 import Store
 import Workflow
 
-/// `sandcastle runs ls|show|logs|cancel|resume|approve|reject`: inspect and steer the runs recorded in the data dir.
+/// `sandcastle runs ls|show|logs|cancel|resume|approve|reject|replay|fork`: inspect and steer the runs recorded in the data dir.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List, inspect, follow, cancel, resume and approve recorded workflow runs.",
+        abstract: "List, inspect, follow, cancel, resume, approve, replay and fork recorded workflow runs.",
         subcommands: [RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self,
-                      RunsApprove.self, RunsReject.self])
+                      RunsApprove.self, RunsReject.self, RunsReplay.self, RunsFork.self])
 }
 
 /// The `--data-dir` option shared by the `runs` subcommands.
@@ -323,6 +323,114 @@ struct ApprovalDecisionOptions: ParsableArguments {
     }
 }
 
+/// `sandcastle runs replay RUN --from STEP`
+struct RunsReplay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Start a new run that re-runs STEP and everything after it, reusing RUN's results for the rest.",
+        discussion: """
+            Steps upstream of STEP (and finished steps on other branches) are not run again: their \
+            recorded outputs feed the new run. The new run records RUN as its parent. It gets its own, \
+            empty workspace. Refuses when the workflow file changed since RUN.
+            """)
+
+    @OptionGroup var lineage: LineageOptions
+
+    func run() async throws {
+        try await lineage.start(changes: nil)
+    }
+}
+
+/// `sandcastle runs fork RUN --from STEP [--set-run CMD] [--image I] [--env K=V …] [--timeout T]`
+struct RunsFork: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fork",
+        abstract: "Like replay, with changes to STEP: its command, image, environment or timeout.")
+
+    @OptionGroup var lineage: LineageOptions
+
+    @Option(name: .customLong("set-run"), help: "A new command for STEP (templates allowed, as in `run:`).")
+    var command: String?
+
+    @Option(name: .long, help: "A new image for STEP.")
+    var image: String?
+
+    @Option(name: [.customShort("e"), .long], help: "An environment variable KEY=VALUE for STEP (repeatable).")
+    var env: [String] = []
+
+    @Option(name: .long, help: "A new time limit for STEP (90, 30s, 5m, …).")
+    var timeout: String?
+
+    func run() async throws {
+        var changes = ForkChanges(command: command, image: image)
+        for entry in env {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("--env expects KEY=VALUE, got '\(entry)'")
+            }
+            changes.environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        if let timeout {
+            guard let duration = DurationParser.parse(timeout), duration > .zero else {
+                throw ValidationError("--timeout: '\(timeout)' is not a duration (90, 30s, 5m, 1h30m)")
+            }
+            changes.timeout = duration
+        }
+        guard !changes.isEmpty else {
+            throw ValidationError("give at least one change (--set-run, --image, --env, --timeout), or use `runs replay`")
+        }
+        try await lineage.start(changes: changes)
+    }
+}
+
+/// What `runs replay` and `runs fork` share.
+struct LineageOptions: ParsableArguments {
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The parent run id.")
+    var id: String
+
+    @Option(name: .long, help: "The step to start again from.")
+    var from: String
+
+    @Flag(name: .customLong("no-wait"), help: "Do not wait at approval gates: exit with status 3 if the run pauses.")
+    var noWait = false
+
+    func start(changes: ForkChanges?) async throws {
+        let repository = try options.openRepository()
+        let parent = try options.requireRun(id, in: repository)
+        guard let path = parent.run.workflowPath else {
+            Console.error("sandcastle: run \(id) has no recorded workflow file")
+            throw ExitCode(1)
+        }
+        let loaded = WorkflowLoader().load(path: path)
+        guard let workflow = loaded.workflow, loaded.isValid else {
+            DiagnosticPrinter().print(loaded.diagnostics)
+            Console.error("sandcastle: cannot load \(path), the workflow of run \(id)")
+            throw ExitCode(1)
+        }
+        let backend: DockerSandboxBackend
+        do {
+            backend = try await DockerSandboxBackend.fromEnvironment()
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        let engine = RunDriver.makeEngine(backend: backend, repository: repository,
+                                          environment: ProcessInfo.processInfo.environment,
+                                          dataDirectory: options.directory, waitForApprovals: !noWait)
+        let runID = WorkflowEngine.makeRunID()
+        let verb = changes == nil ? "replay" : "fork"
+        Console.print("run \(runID): \(verb) of run \(id) from step `\(from)`"
+                      + (changes.map { " with \($0.json.jsonText)" } ?? ""))
+        let parentID = id
+        let step = from
+        let finalWorkflow = workflow
+        try await RunDriver.drive(runID: runID, dataDirectory: options.directory) {
+            try await engine.replay(parentRunID: parentID, fromStep: step, workflow: finalWorkflow, changes: changes, runID: runID)
+        }
+    }
+}
+
 /// Finds and removes a run's Docker leftovers by the engine's run label.
 enum RunSandboxes {
     /// Removes the run's containers (and its workspace volume when asked).
@@ -421,7 +529,8 @@ enum RunsFormat {
         lines.append("  duration:  \(duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now)))")
         if run.inputsJSON != "{}" { lines.append("  inputs:    \(run.inputsJSON)") }
         if let parent = run.parentRunID {
-            lines.append("  parent:    \(parent)" + (run.forkedFromStep.map { " (from step `\($0)`)" } ?? ""))
+            lines.append("  parent:    \(parent)" + (run.forkedFromStep.map { " (\(run.lineageKind ?? "fork") from step `\($0)`)" } ?? ""))
+            if let changes = run.forkChangesJSON { lines.append("  changes:   \(changes)") }
         }
         if let error = run.error { lines.append("  error:     \(error)") }
         lines.append("steps:")
@@ -492,6 +601,9 @@ enum RunsFormat {
         switch event.kind {
         case "run_started":
             line = "run started (workflow `\(text("workflow") ?? "?")`)"
+            if let parent = text("parent_run") {
+                line += ", from step `\(text("from_step") ?? "?")` of run \(parent)" + (text("changes").map { " with \($0)" } ?? "")
+            }
         case "run_resumed":
             line = "run resumed (workflow `\(text("workflow") ?? "?")`)"
         case "run_finished":
@@ -507,6 +619,8 @@ enum RunsFormat {
             let ms = text("duration_ms").map { " in \($0) ms" } ?? ""
             line = "\(symbol(text("status"))) \(step) \(text("status") ?? "finished")\(ms)\(error)"
             if let reason = text("reason"), text("error") == nil { line += " (\(reason))" }
+        case "step_reused":
+            line = "↺ \(step) reused from run \(text("from_run") ?? "?") (\(text("status") ?? "completed"))"
         case "step_skipped":
             line = "– \(step) skipped" + (text("reason").map { ": \($0)" } ?? "")
         case "approval_requested":
