@@ -59,12 +59,11 @@ public actor WorkflowEngine {
         }
         let inputsJSON = JSONValue.object(bound.values).jsonText
         try persist {
-            try repository.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
-                                               workflowHash: Self.contentHash(ofFile: workflow.file),
-                                               inputsJSON: inputsJSON))
-            for step in workflow.steps {
-                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .pending))
-            }
+            // One transaction: a run is recorded with all its steps or not at all.
+            try repository.write([.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
+                                                       workflowHash: Self.contentHash(ofFile: workflow.file),
+                                                       inputsJSON: inputsJSON))]
+                                 + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
         if let problem = Self.unsupportedFeature(in: workflow) {
             // Failing before the first sandbox is better than silently skipping a gate.
@@ -72,9 +71,8 @@ public actor WorkflowEngine {
             return RunOutcome(runID: runID, status: .failed, error: problem, steps: [:], outputs: [:])
         }
         try persist {
-            try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
-            try repository.appendEvent(runID: runID, kind: "run_started",
-                                       payloadJSON: JSONValue.object(["workflow": .string(workflow.name)]).jsonText)
+            try repository.write([.updateRunStatus(id: runID, status: .running, time: Date(), error: nil),
+                                  .event(runID, "run_started", JSONValue.object(["workflow": .string(workflow.name)]).jsonText)])
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
 
@@ -529,10 +527,13 @@ public actor WorkflowEngine {
         let outputText: String? = if case .string(let text) = output { text } else { nil }
         let outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
         try persist {
-            try repository.upsertStep(StepRecord(
-                runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
-                outputJSON: outputJSON, outputText: outputText, finishedAt: Date(), error: completion.result.error ?? reason))
-            try repository.appendEvent(runID: runID, kind: "step_finished", payloadJSON: JSONValue.object(payload).jsonText)
+            // The step's result and its event commit together: the checkpoint after every step.
+            try repository.write([
+                .upsertStep(StepRecord(
+                    runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
+                    outputJSON: outputJSON, outputText: outputText, finishedAt: Date(), error: completion.result.error ?? reason)),
+                .event(runID, "step_finished", JSONValue.object(payload).jsonText),
+            ])
         }
         onEvent(.stepFinished(step: completion.stepID, status: status, duration: completion.duration,
                               error: completion.result.error ?? reason, outputTail: completion.outputTail))
@@ -695,13 +696,15 @@ public actor WorkflowEngine {
             let clock = ContinuousClock()
             let start = clock.now
             do {
-                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
-                                                     attempt: attempt, backend: backend.name, startedAt: startedAt))
-                try repository.recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
-                                                               attempt: attempt, backend: backend.name, startedAt: startedAt))
-                try repository.appendEvent(runID: runID, kind: "step_started", payloadJSON: JSONValue.object([
-                    "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
-                ]).jsonText)
+                try repository.write([
+                    .upsertStep(StepRecord(runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
+                                           attempt: attempt, backend: backend.name, startedAt: startedAt)),
+                    .recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
+                                                     attempt: attempt, backend: backend.name, startedAt: startedAt)),
+                    .event(runID, "step_started", JSONValue.object([
+                        "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
+                    ]).jsonText),
+                ])
             } catch {
                 // Without a durable record of the start the step must not run.
                 return ItemResult(status: .failed, output: .null, error: "cannot record the step's start: \(error)")
@@ -742,37 +745,32 @@ public actor WorkflowEngine {
                     : ItemResult(status: .failed, output: .null, error: "\(error)")
             }
             let finishedAt = Date()
-            var persistenceError: (any Error)?
-            do {
-                try repository.recordAttempt(StepAttemptRecord(
-                runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backend.name,
-                sandboxID: sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
-                durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error))
-            } catch {
-                persistenceError = error
-            }
             var payload: [String: JSONValue] = [
                 "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
                 "status": .string(outcome.status.rawValue),
             ]
             if let error = outcome.error { payload["error"] = .string(error) }
             if let tail = outcome.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
-            do {
-                _ = try repository.appendEvent(runID: runID, kind: "attempt_finished", payloadJSON: JSONValue.object(payload).jsonText)
-            } catch {
-                persistenceError = persistenceError ?? error
-            }
+            var changes: [RunChange] = [
+                .recordAttempt(StepAttemptRecord(
+                    runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backend.name,
+                    sandboxID: sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
+                    durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error)),
+                .event(runID, "attempt_finished", JSONValue.object(payload).jsonText),
+            ]
             if index != nil {
                 // A fan-out item's own row; the step's row is written by the scheduler.
-                do {
-                    try repository.upsertStep(StepRecord(
+                changes.append(.upsertStep(StepRecord(
                     runID: runID, stepID: step.id, fanoutIndex: index, status: outcome.status, attempt: attempt,
                     backend: backend.name, sandboxID: sandboxID, exitCode: outcome.exitCode,
                     outputJSON: outcome.status == .completed ? outcome.output.jsonText : nil,
-                    startedAt: startedAt, finishedAt: finishedAt, error: outcome.error))
-                } catch {
-                    persistenceError = persistenceError ?? error
-                }
+                    startedAt: startedAt, finishedAt: finishedAt, error: outcome.error)))
+            }
+            var persistenceError: (any Error)?
+            do {
+                try repository.write(changes)
+            } catch {
+                persistenceError = error
             }
             // An attempt whose result could not be recorded does not count as done: the run
             // could not be resumed from it.

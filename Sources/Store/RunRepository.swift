@@ -41,6 +41,24 @@ public protocol RunRepository: Sendable {
     /// step has no approval.
     func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
                         comment: String?, responseJSON: String?, at time: Date) throws -> Bool
+
+    /// Applies several writes in order, all or none (one SQLite transaction, so one commit):
+    /// how the engine records a step's start or end together with its event.
+    func write(_ changes: [RunChange]) throws
+}
+
+/// One write of ``RunRepository/write(_:)``; each case does what the method of the same name does.
+public enum RunChange: Sendable {
+    case createRun(RunRecord)
+    case updateRunStatus(id: String, status: RunStatus, time: Date, error: String?)
+    case upsertStep(StepRecord)
+    case recordAttempt(StepAttemptRecord)
+    case appendEvent(runID: String, kind: String, payloadJSON: String, time: Date)
+
+    /// An event stamped now.
+    public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {
+        .appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, time: Date())
+    }
 }
 
 extension RunRepository {

@@ -17,7 +17,11 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func createRun(_ run: RunRecord) throws {
-        try database.execute("""
+        try database.read { try Self.createRun(run, on: $0) }
+    }
+
+    static func createRun(_ run: RunRecord, on conn: SQLiteConnection) throws {
+        try conn.execute("""
             INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, status, inputs_json,
                               parent_run_id, forked_from_step, lineage_kind, fork_changes_json,
                               created_at, started_at, finished_at, error)
@@ -28,7 +32,12 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
-        let changed = try database.execute("""
+        try database.read { try Self.updateRunStatus(id: id, to: status, at: time, error: error, on: $0) }
+    }
+
+    static func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?,
+                                on conn: SQLiteConnection) throws {
+        let changed = try conn.execute("""
             UPDATE runs SET status = ?,
                 started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END,
                 finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
@@ -41,7 +50,11 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func upsertStep(_ step: StepRecord) throws {
-        try database.execute("""
+        try database.read { try Self.upsertStep(step, on: $0) }
+    }
+
+    static func upsertStep(_ step: StepRecord, on conn: SQLiteConnection) throws {
+        try conn.execute("""
             INSERT INTO steps (run_id, step_id, fanout_index, status, attempt, backend, sandbox_id, exit_code,
                                output_json, output_text, output_path, started_at, finished_at, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -57,7 +70,11 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func recordAttempt(_ a: StepAttemptRecord) throws {
-        try database.execute("""
+        try database.read { try Self.recordAttempt(a, on: $0) }
+    }
+
+    static func recordAttempt(_ a: StepAttemptRecord, on conn: SQLiteConnection) throws {
+        try conn.execute("""
             INSERT OR REPLACE INTO step_attempts (run_id, step_id, fanout_index, attempt, backend, sandbox_id,
                                                   exit_code, started_at, finished_at, duration_ms, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -68,16 +85,36 @@ public struct SQLiteRunRepository: RunRepository {
     public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
         // One statement computes the next seq and inserts, inside a write transaction, so two
         // processes appending to the same run cannot pick the same number.
+        try database.transaction { try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: $0) }
+    }
+
+    static func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date,
+                            on conn: SQLiteConnection) throws -> Int64 {
+        let rows = try conn.query("""
+            INSERT INTO events (run_id, seq, time, kind, payload_json)
+            VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4)
+            RETURNING seq
+            """, [runID, time, kind, payloadJSON])
+        guard let row = rows.first else {
+            throw StoreError(.internal, "appending an event to run \(runID) returned no sequence number")
+        }
+        return try row.get(0, as: Int64.self)
+    }
+
+    public func write(_ changes: [RunChange]) throws {
+        guard !changes.isEmpty else { return }
         try database.transaction { conn in
-            let rows = try conn.query("""
-                INSERT INTO events (run_id, seq, time, kind, payload_json)
-                VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4)
-                RETURNING seq
-                """, [runID, time, kind, payloadJSON])
-            guard let row = rows.first else {
-                throw StoreError(.internal, "appending an event to run \(runID) returned no sequence number")
+            for change in changes {
+                switch change {
+                case .createRun(let run): try Self.createRun(run, on: conn)
+                case .updateRunStatus(let id, let status, let time, let error):
+                    try Self.updateRunStatus(id: id, to: status, at: time, error: error, on: conn)
+                case .upsertStep(let step): try Self.upsertStep(step, on: conn)
+                case .recordAttempt(let attempt): try Self.recordAttempt(attempt, on: conn)
+                case .appendEvent(let runID, let kind, let payloadJSON, let time):
+                    _ = try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: conn)
+                }
             }
-            return try row.get(0, as: Int64.self)
         }
     }
 

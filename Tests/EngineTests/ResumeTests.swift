@@ -34,6 +34,7 @@ final class CrashingRepository: RunRepository {
     func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
         try inner.events(runID: runID, afterSeq: afterSeq, limit: limit)
     }
+    func write(_ changes: [RunChange]) throws { if !isFrozen { try inner.write(changes) } }
     func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
         isFrozen ? approval : try inner.requestApproval(approval)
     }

@@ -29,6 +29,9 @@ struct BenchEngine: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of the table.")
     var json = false
 
+    @Flag(name: .customLong("engine-only"), help: "Only the no-op DAG (no Docker): for profiling the engine.")
+    var engineOnly = false
+
     func validate() throws {
         if steps < 1000 { throw ValidationError("--steps must be at least 1000") }
         if fanout < 1 || parallel < 1 { throw ValidationError("--fanout and --parallel must be at least 1") }
@@ -55,6 +58,11 @@ struct BenchEngine: AsyncParsableCommand {
         let runs = try repository.listRuns(RunQuery(limit: 1))
         let events = try runs.first.map { try repository.events(runID: $0.id).count } ?? 0
         let graph = WorkflowGraph(dag)
+        if engineOnly {
+            Console.print(String(format: "engine overhead %.4f ms/step (%d steps, %.3f s, %d events persisted)",
+                                 engineResult.overheadMillisecondsPerStep, steps, engineResult.wall.seconds, events))
+            return
+        }
 
         // 2. A fan-out of `echo` steps on Docker, each in its own sandbox.
         let backend = try await DockerSandboxBackend.fromEnvironment()
