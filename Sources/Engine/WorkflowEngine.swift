@@ -280,6 +280,8 @@ public actor WorkflowEngine {
         var result: StepResult
         var duration: Duration
         var outputTail: String?
+        /// The last attempt's record, not written yet: it commits with the step's result.
+        var deferred: [RunChange] = []
     }
 
     private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
@@ -528,7 +530,7 @@ public actor WorkflowEngine {
         let outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
         try persist {
             // The step's result and its event commit together: the checkpoint after every step.
-            try repository.write([
+            try repository.write(completion.deferred + [
                 .upsertStep(StepRecord(
                     runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
                     outputJSON: outputJSON, outputText: outputText, finishedAt: Date(), error: completion.result.error ?? reason)),
@@ -574,6 +576,8 @@ public actor WorkflowEngine {
             var exitCode: Int?
             var error: String?
             var outputTail: String?
+            /// The attempt's record when it is left to the step's final write (see `runAttempt`).
+            var deferred: [RunChange] = []
         }
 
         func execute() async -> StepCompletion {
@@ -612,6 +616,12 @@ public actor WorkflowEngine {
         }
 
         private func completion(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> StepCompletion {
+            var completion = completionIgnoringDeferred(from: items, fannedOut: fannedOut, duration: duration)
+            completion.deferred = items.flatMap(\.deferred)
+            return completion
+        }
+
+        private func completionIgnoringDeferred(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> StepCompletion {
             let output: JSONValue = fannedOut ? .array(items.map(\.output)) : (items.first?.output ?? .null)
             if items.contains(where: { $0.status == .cancelled }) {
                 return StepCompletion(stepID: step.id, status: .cancelled,
@@ -656,6 +666,14 @@ public actor WorkflowEngine {
                 let result = await runAttempt(attempt, index: index, command: rendered.command, environment: environment)
                 if result.status == .completed || result.status == .cancelled || attempt >= policy.maxAttempts {
                     return result
+                }
+                if !result.deferred.isEmpty {
+                    // Another attempt follows: this one's record cannot wait for the step's end.
+                    do {
+                        try repository.write(result.deferred)
+                    } catch {
+                        return ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)")
+                    }
                 }
                 let delay = policy.delay(afterAttempt: attempt)
                 do {
@@ -765,6 +783,13 @@ public actor WorkflowEngine {
                     backend: backend.name, sandboxID: sandboxID, exitCode: outcome.exitCode,
                     outputJSON: outcome.status == .completed ? outcome.output.jsonText : nil,
                     startedAt: startedAt, finishedAt: finishedAt, error: outcome.error)))
+            }
+            if index == nil {
+                // A plain step's last attempt commits together with the step's result (one commit
+                // fewer per step); nothing acts on it before that.
+                var deferredOutcome = outcome
+                deferredOutcome.deferred = changes
+                return deferredOutcome
             }
             var persistenceError: (any Error)?
             do {
