@@ -52,11 +52,21 @@ public struct EngineConfiguration: Sendable {
     /// `waiting_approval` once nothing else can run; `resume` continues it after the decision.
     public var waitForApprovals: Bool
     public var approvalPollInterval: Duration
+    /// The data folder: a step output larger than `inlineOutputLimit` is written in full under
+    /// it (the database keeps its head and the path), and, with `collectArtifacts`, the files
+    /// steps write under `$SANDCASTLE_OUTPUTS` are copied there (see ``RunFiles``). nil keeps
+    /// everything in the database and collects nothing.
+    public var dataDirectory: String?
+    /// Whether steps get an outputs folder whose files are kept as artifacts (needs `dataDirectory`).
+    public var collectArtifacts: Bool
+    /// The most bytes of a step's output kept inline in the database.
+    public var inlineOutputLimit: Int
 
     public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
                 environment: [String: String] = [:], removeWorkspace: (@Sendable (String) async -> Void)? = nil,
                 labels: [String: String] = [:], waitForApprovals: Bool = true,
-                approvalPollInterval: Duration = .seconds(1)) {
+                approvalPollInterval: Duration = .seconds(1), dataDirectory: String? = nil,
+                collectArtifacts: Bool = true, inlineOutputLimit: Int = 64 * 1024) {
         self.maxConcurrentStepsPerRun = maxConcurrentStepsPerRun
         self.outputTailBytes = outputTailBytes
         self.maxOutputBytes = maxOutputBytes
@@ -65,6 +75,9 @@ public struct EngineConfiguration: Sendable {
         self.labels = labels
         self.waitForApprovals = waitForApprovals
         self.approvalPollInterval = approvalPollInterval
+        self.dataDirectory = dataDirectory
+        self.collectArtifacts = collectArtifacts
+        self.inlineOutputLimit = inlineOutputLimit
     }
 }
 

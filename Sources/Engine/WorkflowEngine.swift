@@ -199,7 +199,12 @@ public actor WorkflowEngine {
         switch record.status {
         case .completed:
             let output: JSONValue
-            if let json = record.outputJSON {
+            if let path = record.outputPath {
+                // A large output lives in a file; without it the step's result is unknown and it runs again.
+                guard let data = FileManager.default.contents(atPath: path) else { return nil }
+                let text = String(decoding: data, as: UTF8.self)
+                output = path.hasSuffix(".json") ? (JSONValue.parse(json: text) ?? .string(text)) : .string(text)
+            } else if let json = record.outputJSON {
                 output = JSONValue.parse(json: json) ?? .string(json)
             } else {
                 output = record.outputText.map(JSONValue.string) ?? .null
@@ -525,20 +530,53 @@ public actor WorkflowEngine {
         if let error = completion.result.error { payload["error"] = .string(error) }
         if let reason { payload["reason"] = .string(reason) }
         if let tail = completion.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
-        if status == .completed { payload["output"] = output }
-        let outputText: String? = if case .string(let text) = output { text } else { nil }
-        let outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
+        var outputText: String? = if case .string(let text) = output { text } else { nil }
+        var outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
+        var outputPath: String?
+        let full = outputJSON ?? outputText ?? ""
+        if full.utf8.count > configuration.inlineOutputLimit, let dataDirectory = configuration.dataDirectory {
+            // Too large for the database: the whole output goes to a file, the row keeps its head and the path.
+            let path = RunFiles(dataDirectory: dataDirectory).outputFile(runID, step: completion.stepID, json: outputJSON != nil)
+            do {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                try Data(full.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                outputPath = path
+                outputText = Self.head(of: full, bytes: configuration.inlineOutputLimit)
+                outputJSON = nil
+                payload["output_path"] = .string(path)
+            } catch {
+                throw EngineError(.persistence, "cannot write the output of step `\(completion.stepID)` to \(path): \(error)",
+                                  cause: error)
+            }
+        } else if status == .completed {
+            payload["output"] = output
+        }
         try persist {
             // The step's result and its event commit together: the checkpoint after every step.
             try repository.write(completion.deferred + [
                 .upsertStep(StepRecord(
                     runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
-                    outputJSON: outputJSON, outputText: outputText, finishedAt: Date(), error: completion.result.error ?? reason)),
+                    outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
+                    error: completion.result.error ?? reason)),
                 .event(runID, "step_finished", JSONValue.object(payload).jsonText),
             ])
         }
         onEvent(.stepFinished(step: completion.stepID, status: status, duration: completion.duration,
                               error: completion.result.error ?? reason, outputTail: completion.outputTail))
+    }
+
+    /// At most `bytes` bytes of `text`, cut at a character boundary.
+    static func head(of text: String, bytes: Int) -> String {
+        var result = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            if used + size > bytes { break }
+            result.append(character)
+            used += size
+        }
+        return result
     }
 
     private func persist(_ body: () throws -> Void) throws {
@@ -568,6 +606,8 @@ public actor WorkflowEngine {
         var globalLimit: AsyncSemaphore
         var runLimit: AsyncSemaphore
         var onEvent: @Sendable (EngineEvent) -> Void
+
+        var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
 
         /// One item's (or the plain step's) final result.
         struct ItemResult: Sendable {
@@ -657,6 +697,9 @@ public actor WorkflowEngine {
             environment.merge(rendered.environment) { _, rendered in rendered }
             environment["SANDCASTLE_RUN_ID"] = runID
             environment["SANDCASTLE_STEP_ID"] = step.id
+            if artifactsEnabled {
+                environment["SANDCASTLE_OUTPUTS"] = Artifacts.sandboxFolder(step: step.id, index: index)
+            }
 
             let policy = settings.retry
             var attempt = 0
@@ -739,12 +782,17 @@ public actor WorkflowEngine {
                                            maxOutputBytes: self.configuration.maxOutputBytes)
 
             var sandboxID: String?
-            let outcome: ItemResult
+            var outcome: ItemResult
+            var artifacts: Artifacts.Collected?
             do {
                 let sandbox = try await backend.create(spec)
                 sandboxID = sandbox.id
                 let collected: Result<CollectedOutput, any Error>
                 do {
+                    if artifactsEnabled {
+                        // The folder must exist before the command writes to it; a failure shows in the command's own.
+                        _ = try? await sandbox.run("mkdir -p -- \"$SANDCASTLE_OUTPUTS\"", timeout: .seconds(30))
+                    }
                     let process = try await sandbox.execute(request)
                     collected = .success(try await withTaskCancellationHandler {
                         try await process.collect()
@@ -754,13 +802,19 @@ public actor WorkflowEngine {
                 } catch {
                     collected = .failure(error)
                 }
+                switch collected {
+                case .success(let output): outcome = interpret(output)
+                case .failure(let error): outcome = Self.failure(error)
+                }
+                if outcome.status == .completed, artifactsEnabled, let dataDirectory = configuration.dataDirectory {
+                    let destination = RunFiles(dataDirectory: dataDirectory).artifactsDirectory(runID, step: step.id, index: index)
+                    let folder = Artifacts.sandboxFolder(step: step.id, index: index)
+                    artifacts = await Task.detached { await Artifacts.collect(from: sandbox, folder: folder, to: destination) }.value
+                }
                 // Detached so a cancelled step still removes its sandbox.
                 await Task.detached { try? await sandbox.destroy() }.value
-                outcome = interpret(try collected.get())
             } catch {
-                outcome = Task.isCancelled
-                    ? ItemResult(status: .cancelled, output: .null, error: "cancelled")
-                    : ItemResult(status: .failed, output: .null, error: "\(error)")
+                outcome = Self.failure(error)
             }
             let finishedAt = Date()
             var payload: [String: JSONValue] = [
@@ -769,6 +823,16 @@ public actor WorkflowEngine {
             ]
             if let error = outcome.error { payload["error"] = .string(error) }
             if let tail = outcome.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
+            if let artifacts, !artifacts.files.isEmpty || artifacts.problem != nil {
+                var event: [String: JSONValue] = [
+                    "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null,
+                    "files": .array(artifacts.files.map(JSONValue.string)), "bytes": .integer(artifacts.bytes),
+                ]
+                if let problem = artifacts.problem { event["problem"] = .string(problem) }
+                // Artifacts are a by-product: a problem copying them is reported, not a step failure.
+                _ = try? repository.appendEvent(runID: runID, kind: "artifacts_collected",
+                                                payloadJSON: JSONValue.object(event).jsonText)
+            }
             var changes: [RunChange] = [
                 .recordAttempt(StepAttemptRecord(
                     runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backend.name,
@@ -804,6 +868,13 @@ public actor WorkflowEngine {
                                   error: "cannot record the attempt: \(persistenceError)", outputTail: outcome.outputTail)
             }
             return outcome
+        }
+
+        /// An attempt that could not run its command (or lost it), cancelled or not.
+        static func failure(_ error: any Error) -> ItemResult {
+            Task.isCancelled
+                ? ItemResult(status: .cancelled, output: .null, error: "cancelled")
+                : ItemResult(status: .failed, output: .null, error: "\(error)")
         }
 
         /// Turns a finished process into a result: exit 0 within the time limit is success.

@@ -33,9 +33,23 @@ struct ExampleRunTests {
     }
 
     @Test func dataPipeline() async throws {
-        let (outcome, backend) = try await Self.run("data-pipeline.yaml")
+        // With a data folder, steps get $SANDCASTLE_OUTPUTS and what they write there is kept.
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let workflow = try WorkflowLoader().loadValid(path: Self.examplePath("data-pipeline.yaml"))
+        let engine = WorkflowEngine(
+            backend: backend, repository: InMemoryRunRepository(),
+            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                               dataDirectory: data.path))
+        let outcome = try await engine.run(workflow)
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
-        #expect(outcome.outputs["report"] == "outputs/report.md")
+        #expect(outcome.outputs["report"] == "/workspace/outputs/merge/report.md")
+        let files = RunFiles(dataDirectory: data.path)
+        #expect(files.artifacts(outcome.runID).map(\.path) == ["merge/report.md"])
+        let report = try String(contentsOfFile: files.artifactsDirectory(outcome.runID, step: "merge", index: nil) + "/report.md",
+                                encoding: .utf8)
+        #expect(report.hasPrefix("# Sales report"))
         #expect(outcome.outputs["top_region"] != nil && outcome.outputs["top_region"] != .null)
         try await Self.expectNothingLeft(outcome, backend)
     }

@@ -105,7 +105,13 @@ struct RunsShow: AsyncParsableCommand {
             return (key, (try? repository.attempts(runID: id, stepID: step.stepID, fanoutIndex: step.fanoutIndex)) ?? [])
         })
         let approvals = (try? repository.approvals(runID: id, statuses: nil)) ?? []
+        let files = RunFiles(dataDirectory: options.directory)
         for line in RunsFormat.detail(detail, attempts: attempts, approvals: approvals, now: Date()) { Console.print(line) }
+        let artifacts = files.artifacts(id)
+        if !artifacts.isEmpty {
+            Console.print("artifacts (in \(files.artifactsDirectory(id))):")
+            for artifact in artifacts { Console.print("  \(artifact.path)  \(artifact.size) bytes") }
+        }
     }
 }
 
@@ -567,12 +573,14 @@ enum RunsFormat {
     /// A step's output on one line, cut to `limit` characters.
     static func outputSummary(_ step: StepRecord, limit: Int = 120) -> String? {
         let text: String
-        if let json = step.outputJSON {
+        if let path = step.outputPath {
+            // Too large for the database: its head is inline, the whole of it in the file.
+            let head = (step.outputText ?? "").replacingOccurrences(of: "\n", with: "\\n")
+            return String(head.prefix(limit)) + "… (in full: \(path))"
+        } else if let json = step.outputJSON {
             text = json
         } else if let plain = step.outputText {
             text = plain.debugDescription
-        } else if let path = step.outputPath {
-            return "(stored in \(path))"
         } else {
             return nil
         }
@@ -619,6 +627,13 @@ enum RunsFormat {
             let ms = text("duration_ms").map { " in \($0) ms" } ?? ""
             line = "\(symbol(text("status"))) \(step) \(text("status") ?? "finished")\(ms)\(error)"
             if let reason = text("reason"), text("error") == nil { line += " (\(reason))" }
+        case "artifacts_collected":
+            let files: [String] = if case .array(let list)? = payload["files"] {
+                list.compactMap { if case .string(let name) = $0 { name } else { nil } }
+            } else { [] }
+            line = "  \(step) kept \(files.count) artifact\(files.count == 1 ? "" : "s") (\(text("bytes") ?? "?") bytes)"
+                + (files.isEmpty ? "" : ": " + files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : ""))
+                + (text("problem").map { "; \($0)" } ?? "")
         case "step_reused":
             line = "↺ \(step) reused from run \(text("from_run") ?? "?") (\(text("status") ?? "completed"))"
         case "step_skipped":

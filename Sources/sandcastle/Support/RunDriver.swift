@@ -15,7 +15,7 @@ enum RunDriver {
             backend: backend, repository: repository,
             configuration: EngineConfiguration(environment: environment,
                                                removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
-                                               waitForApprovals: waitForApprovals),
+                                               waitForApprovals: waitForApprovals, dataDirectory: dataDirectory),
             onEvent: { log.print($0) })
     }
 
