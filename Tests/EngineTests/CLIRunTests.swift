@@ -206,4 +206,64 @@ struct CLIRunTests {
         let left = try await docker.listContainers(all: true, filters: .label(EngineLabels.run, approval.runID))
         #expect(left.isEmpty)
     }
+
+    @Test func detachReturnsAtOnceAndTheRunGoesOnInItsOwnSession() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bg.yaml")
+        try """
+            name: background
+            steps:
+              - {id: slow, run: sleep 5; echo slow}
+              - {id: after, depends_on: [slow], run: echo after}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let detached = try Self.launch(["run", file.path, "--data-dir", data.path, "--detach"], in: directory)
+        #expect(try await detached.exit(within: .seconds(30)) == 0, "\(detached.output)")
+        let words = detached.output.split(separator: " ")
+        let runID = try #require(words.dropFirst().first.map(String.init), "\(detached.output)")
+        #expect(detached.output.contains("started in the background"))
+        let pid = try #require(detached.output.range(of: #"pid (\d+)"#, options: .regularExpression)
+            .map { detached.output[$0].dropFirst(4) }.flatMap { Int32($0) })
+        // Its own session: a Ctrl-C or hang-up in the terminal that started it does not reach it.
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+        #expect(fields.count > 4 && Int32(fields[3]) == pid, "session id is the child's own pid: \(stat)")
+
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        #expect(try repository.run(id: runID)?.run.status.isTerminal == false, "--detach returned before the run ended")
+        let final = try await Self.eventually("the background run to finish", within: .seconds(90)) { () -> RunRecord? in
+            guard let run = try repository.run(id: runID)?.run, run.status.isTerminal else { return nil }
+            return run
+        }
+        #expect(final.status == .completed, "\(final.error ?? "")")
+        let log = try String(contentsOfFile: RunFiles(dataDirectory: data.path).runDirectory(runID) + "/run.log", encoding: .utf8)
+        #expect(log.contains("run \(runID) completed"))
+    }
+
+    @Test func maxParallelBoundsTheRunsSandboxes() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("fan.yaml")
+        try """
+            name: bounded
+            inputs:
+              items: {type: list, default: [1, 2, 3]}
+            steps:
+              - id: each
+                parallel_over: "{input.items}"
+                run: sleep 1; echo {input._item}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let run = try Self.launch(["run", file.path, "--data-dir", data.path, "--max-parallel", "1"], in: directory)
+        #expect(try await run.exit(within: .seconds(120)) == 0, "\(run.output)")
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        let runID = try #require(try repository.listRuns(RunQuery()).first?.id)
+        let attempts = try (0..<3).flatMap { try repository.attempts(runID: runID, stepID: "each", fanoutIndex: $0) }
+            .sorted { $0.startedAt < $1.startedAt }
+        #expect(attempts.count == 3)
+        for (earlier, later) in zip(attempts, attempts.dropFirst()) {
+            #expect((earlier.finishedAt ?? .distantFuture) <= later.startedAt, "items overlapped under --max-parallel 1")
+        }
+    }
 }

@@ -29,6 +29,23 @@ struct RunCommand: AsyncParsableCommand {
           help: "Do not wait at approval gates: exit with status 3 once only approvals are left; `runs resume` continues.")
     var noWait = false
 
+    @Option(name: .customLong("max-parallel"),
+            help: "At most this many steps (fan-out items count one each) at once in this run (default 4; the process-wide cap is $SANDCASTLE_MAX_SANDBOXES, default 8).")
+    var maxParallel: Int?
+
+    @Flag(name: .long, help: "Start the run in the background and return at once; its lines go to <data-dir>/runs/<run>/run.log.")
+    var detach = false
+
+    @Option(name: .customLong("run-id"), help: .hidden)
+    var runIDOverride: String?
+
+    func validate() throws {
+        if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        if let runIDOverride, runIDOverride.isEmpty || !runIDOverride.allSatisfy({ $0.isLetter || $0.isNumber }) {
+            throw ValidationError("--run-id must be letters and digits")
+        }
+    }
+
     func run() async throws {
         // Recorded with the run, so `runs resume` finds the file from any working directory.
         let path = URL(fileURLWithPath: file).standardizedFileURL.path
@@ -52,6 +69,11 @@ struct RunCommand: AsyncParsableCommand {
 
         let environment = ProcessInfo.processInfo.environment
         let directory = dataDirectory ?? environment["SANDCASTLE_DATA_DIR"] ?? "./data"
+        if detach {
+            try await Detach.start(workflowPath: path, inputs: inputs, dataDirectory: directory, noWait: noWait,
+                                   maxParallel: maxParallel)
+            return
+        }
         let repository: SQLiteRunRepository
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -67,9 +89,9 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
-        let engine = RunDriver.makeEngine(backend: backend, repository: repository, environment: environment,
-                                          dataDirectory: directory, waitForApprovals: !noWait)
-        let runID = WorkflowEngine.makeRunID()
+        let engine = try RunDriver.makeEngine(backend: backend, repository: repository, environment: environment,
+                                              dataDirectory: directory, waitForApprovals: !noWait, maxParallel: maxParallel)
+        let runID = runIDOverride ?? WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
         let inputs = provided
         try await RunDriver.drive(runID: runID, dataDirectory: directory) {

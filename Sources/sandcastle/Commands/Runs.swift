@@ -241,7 +241,7 @@ struct RunsResume: AsyncParsableCommand {
         }
         // The dead process's sandboxes would hold slots and could still write to the workspace.
         _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
-        let engine = RunDriver.makeEngine(backend: backend, repository: repository,
+        let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
                                           environment: ProcessInfo.processInfo.environment,
                                           dataDirectory: options.directory, waitForApprovals: !noWait)
         Console.print("resuming run \(id): workflow `\(workflow.name)` from \(path)")
@@ -421,7 +421,7 @@ struct LineageOptions: ParsableArguments {
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
-        let engine = RunDriver.makeEngine(backend: backend, repository: repository,
+        let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
                                           environment: ProcessInfo.processInfo.environment,
                                           dataDirectory: options.directory, waitForApprovals: !noWait)
         let runID = WorkflowEngine.makeRunID()

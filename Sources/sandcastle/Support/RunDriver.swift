@@ -9,14 +9,30 @@ import Store
 enum RunDriver {
     static func makeEngine(backend: DockerSandboxBackend, repository: any RunRepository,
                            environment: [String: String], dataDirectory: String,
-                           waitForApprovals: Bool = true) -> WorkflowEngine {
+                           waitForApprovals: Bool = true, maxParallel: Int? = nil) throws -> WorkflowEngine {
         let log = LineLog(dataDirectory: dataDirectory)
+        let global = try globalLimit(environment)
         return WorkflowEngine(
             backend: backend, repository: repository,
-            configuration: EngineConfiguration(environment: environment,
+            configuration: EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
+                                               environment: environment,
                                                removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
                                                waitForApprovals: waitForApprovals, dataDirectory: dataDirectory),
+            globalLimit: AsyncSemaphore(limit: global),
             onEvent: { log.print($0) })
+    }
+
+    /// Steps (fan-out items count one each) a run runs at once unless `--max-parallel` says otherwise.
+    static let defaultMaxParallel = 4
+
+    /// The most sandboxes this process runs at once, across its runs: `SANDCASTLE_MAX_SANDBOXES`, else 8.
+    static func globalLimit(_ environment: [String: String]) throws -> Int {
+        guard let text = environment["SANDCASTLE_MAX_SANDBOXES"] else { return 8 }
+        guard let value = Int(text), value >= 1 else {
+            Console.error("sandcastle: SANDCASTLE_MAX_SANDBOXES must be a whole number ≥ 1, not '\(text)'")
+            throw ExitCode(1)
+        }
+        return value
     }
 
     /// The exit status of a run that paused at an approval gate (`--no-wait`): not a success,
