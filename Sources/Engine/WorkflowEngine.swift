@@ -25,16 +25,39 @@ public actor WorkflowEngine {
     /// Shared by every run of this engine (and of any engine given the same semaphore).
     public let globalLimit: AsyncSemaphore
     let onEvent: @Sendable (EngineEvent) -> Void
+    /// How deeply this engine's runs nest as sub-workflows (0 for a top-level run).
+    let depth: Int
 
     public init(backend: any SandboxBackend, repository: any RunRepository,
                 configuration: EngineConfiguration = EngineConfiguration(),
                 globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
                 onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
+        self.init(backend: backend, repository: repository, configuration: configuration, globalLimit: globalLimit,
+                  depth: 0, onEvent: onEvent)
+    }
+
+    init(backend: any SandboxBackend, repository: any RunRepository, configuration: EngineConfiguration,
+         globalLimit: AsyncSemaphore, depth: Int, onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
         self.backend = backend
         self.repository = repository
         self.configuration = configuration
         self.globalLimit = globalLimit
+        self.depth = depth
         self.onEvent = onEvent
+    }
+
+    /// Where a run comes from, when it is not started by hand.
+    public struct Lineage: Sendable {
+        public var parentRunID: String
+        public var step: String
+        /// `sub_workflow` (a child run), `replay` or `fork`.
+        public var kind: String
+
+        public init(parentRunID: String, step: String, kind: String) {
+            self.parentRunID = parentRunID
+            self.step = step
+            self.kind = kind
+        }
     }
 
     /// A fresh run id: lowercase hex, valid in Docker volume and label names.
@@ -51,7 +74,7 @@ public actor WorkflowEngine {
     /// - Throws: ``EngineError`` `.invalidInputs` before anything is stored, `.persistence` when
     ///   the repository fails (the run cannot go on durably).
     public func run(_ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
-                    runID: String = WorkflowEngine.makeRunID()) async throws -> RunOutcome {
+                    runID: String = WorkflowEngine.makeRunID(), lineage: Lineage? = nil) async throws -> RunOutcome {
         let bound = InputBinder.bind(workflow, provided: inputs)
         let inputErrors = bound.diagnostics.filter { $0.severity == .error }
         guard inputErrors.isEmpty else {
@@ -62,7 +85,8 @@ public actor WorkflowEngine {
             // One transaction: a run is recorded with all its steps or not at all.
             try repository.write([.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
                                                        workflowHash: Self.contentHash(ofFile: workflow.file),
-                                                       inputsJSON: inputsJSON))]
+                                                       inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
+                                                       forkedFromStep: lineage?.step, lineageKind: lineage?.kind))]
                                  + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
         if let problem = Self.unsupportedFeature(in: workflow) {
@@ -258,7 +282,7 @@ public actor WorkflowEngine {
     /// The first feature of `workflow` the engine cannot run, as a message for the user.
     static func unsupportedFeature(in workflow: WorkflowDefinition) -> String? {
         for step in workflow.steps {
-            if step.kind != .run && step.kind != .approval {
+            if step.kind != .run && step.kind != .approval && step.kind != .subWorkflow {
                 return "step `\(step.id)` (\(step.location)): `type: \(step.kind)` steps are not supported by the engine yet"
             }
             if let session = step.sandbox.session {
@@ -360,6 +384,16 @@ public actor WorkflowEngine {
                                 running += 1
                                 group.addTask { await waiter.wait() }
                             }
+                            continue
+                        }
+                        if step.kind == .subWorkflow {
+                            let job = SubWorkflowJob(parentRunID: runID, parentFile: workflow.file, step: step,
+                                                     settings: workflow.settings(for: step),
+                                                     context: Self.jobContext(context, for: step), backend: backend,
+                                                     repository: repository, configuration: configuration,
+                                                     globalLimit: globalLimit, depth: depth)
+                            running += 1
+                            group.addTask { await job.execute() }
                             continue
                         }
                         let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step),
