@@ -85,4 +85,6 @@ public struct EngineConfiguration: Sendable {
 public enum EngineLabels {
     public static let run = "sandcastle.run"
     public static let step = "sandcastle.step"
+    /// The `session:` name of a sandbox kept across steps.
+    public static let session = "sandcastle.session"
 }

@@ -109,7 +109,17 @@ public actor WorkflowEngine {
     func execute(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
                          tracker: DependencyTracker) async throws -> RunOutcome {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
-        let scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit)
+        let sessions = SessionSandboxes()
+        let scheduled: Scheduled
+        do {
+            scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
+                                           sessions: sessions)
+        } catch {
+            await sessions.destroyAll()
+            throw error
+        }
+        // Sessions do not outlive the run's process (nor a pause): their sandboxes go before the workspace.
+        await sessions.destroyAll()
 
         if !scheduled.paused.isEmpty && !scheduled.cancelled && scheduled.failure == nil {
             // Only approval gates are left: keep the workspace (later steps read it) and stop here.
@@ -285,9 +295,6 @@ public actor WorkflowEngine {
             if step.kind != .run && step.kind != .approval && step.kind != .subWorkflow {
                 return "step `\(step.id)` (\(step.location)): `type: \(step.kind)` steps are not supported by the engine yet"
             }
-            if let session = step.sandbox.session {
-                return "step `\(step.id)` (\(session.location)): `session:` is not supported by the engine yet"
-            }
         }
         return nil
     }
@@ -314,7 +321,8 @@ public actor WorkflowEngine {
     }
 
     private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
-                          tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore) async throws -> Scheduled {
+                          tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
+                          sessions: SessionSandboxes) async throws -> Scheduled {
         var tracker = initialTracker
         var context = initial
         var failure: String?
@@ -399,7 +407,7 @@ public actor WorkflowEngine {
                         let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step),
                                           context: Self.jobContext(context, for: step),
                                           backend: backend, repository: repository, configuration: configuration,
-                                          globalLimit: globalLimit, runLimit: runLimit, onEvent: onEvent)
+                                          globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, onEvent: onEvent)
                         running += 1
                         group.addTask { await job.execute() }
                     }
@@ -639,6 +647,7 @@ public actor WorkflowEngine {
         var configuration: EngineConfiguration
         var globalLimit: AsyncSemaphore
         var runLimit: AsyncSemaphore
+        var sessions: SessionSandboxes
         var onEvent: @Sendable (EngineEvent) -> Void
 
         var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
@@ -809,23 +818,32 @@ public actor WorkflowEngine {
             var labels = self.configuration.labels
             labels[EngineLabels.run] = runID
             labels[EngineLabels.step] = step.id
-            let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: environment,
+            let session = settings.session
+            if let session { labels[EngineLabels.session] = session }
+            let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
                                    workspace: WorkflowEngine.workspaceName(runID: runID), labels: labels)
             let timeoutMs = UInt32(clamping: max(1, WorkflowEngine.milliseconds(settings.timeout)))
-            let request = ShellExecRequest(command: command, timeoutMilliseconds: timeoutMs,
-                                           maxOutputBytes: self.configuration.maxOutputBytes)
+            let request = ShellExecRequest(
+                command: session == nil ? command : SessionSandboxes.command(command, exporting: environment),
+                timeoutMilliseconds: timeoutMs, maxOutputBytes: self.configuration.maxOutputBytes)
 
             var sandboxID: String?
             var outcome: ItemResult
             var artifacts: Artifacts.Collected?
             do {
-                let sandbox = try await backend.create(spec)
+                let backend = self.backend
+                let sandbox = if let session {
+                    try await sessions.sandbox(session) { try await backend.create(spec) }
+                } else {
+                    try await backend.create(spec)
+                }
                 sandboxID = sandbox.id
                 let collected: Result<CollectedOutput, any Error>
                 do {
                     if artifactsEnabled {
                         // The folder must exist before the command writes to it; a failure shows in the command's own.
-                        _ = try? await sandbox.run("mkdir -p -- \"$SANDCASTLE_OUTPUTS\"", timeout: .seconds(30))
+                        let folder = Artifacts.sandboxFolder(step: step.id, index: index)
+                        _ = try? await sandbox.run("mkdir -p -- '\(folder)'", timeout: .seconds(30))
                     }
                     let process = try await sandbox.execute(request)
                     collected = .success(try await withTaskCancellationHandler {
@@ -845,8 +863,13 @@ public actor WorkflowEngine {
                     let folder = Artifacts.sandboxFolder(step: step.id, index: index)
                     artifacts = await Task.detached { await Artifacts.collect(from: sandbox, folder: folder, to: destination) }.value
                 }
-                // Detached so a cancelled step still removes its sandbox.
-                await Task.detached { try? await sandbox.destroy() }.value
+                if let session {
+                    // A broken channel would fail every later step of the session: start it afresh.
+                    if case .failure = collected { await sessions.discard(session) }
+                } else {
+                    // Detached so a cancelled step still removes its sandbox.
+                    await Task.detached { try? await sandbox.destroy() }.value
+                }
             } catch {
                 outcome = Self.failure(error)
             }
