@@ -10,7 +10,7 @@ public struct EngineError: Error, CustomStringConvertible {
 
         /// The input values do not fit the workflow's declared inputs.
         public static let invalidInputs = Code(rawValue: "invalid_inputs")
-        /// The workflow uses a feature this engine does not implement yet (sub_workflow, session).
+        /// The workflow uses a feature this engine does not implement (e.g. a step kind from a newer file).
         public static let unsupported = Code(rawValue: "unsupported")
         /// The run repository refused a write; the run cannot go on durably.
         public static let persistence = Code(rawValue: "persistence")

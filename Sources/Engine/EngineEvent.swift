@@ -14,6 +14,8 @@ public enum EngineEvent: Sendable {
                        willRetry: Bool, retryDelay: Duration?)
     /// A step ended for good: completed, failed, skipped or cancelled.
     case stepFinished(step: String, status: StepStatus, duration: Duration?, error: String?, outputTail: String?)
+    /// A chunk of a running step's output (stdout or stderr, as it arrives), for a live view.
+    case stepOutput(step: String, index: Int?, text: String)
     /// A run reached an approval gate and waits for a person (`sandcastle runs approve|reject`).
     case approvalRequested(runID: String, step: String, message: String, data: JSONValue?, timeoutAt: Date?)
     /// A run ended, or paused (`status` `waiting_approval`) with only approval gates left.

@@ -16,8 +16,8 @@ import Workflow
 /// `type: approval` steps pause their branch until a decision is in the store (see ``Approvals``);
 /// the rest of the DAG goes on meanwhile.
 ///
-/// Not supported yet: `type: sub_workflow` and `session:`. A run using them fails up front,
-/// before any sandbox is created.
+/// `type: sub_workflow` steps run the child file as a run of its own; `session:` steps share a
+/// sandbox kept for the run.
 public actor WorkflowEngine {
     public let backend: any SandboxBackend
     public let repository: any RunRepository
@@ -846,8 +846,17 @@ public actor WorkflowEngine {
                         _ = try? await sandbox.run("mkdir -p -- '\(folder)'", timeout: .seconds(30))
                     }
                     let process = try await sandbox.execute(request)
+                    let onEvent = self.onEvent
+                    let stepID = step.id
+                    // Output is passed on as it arrives (a live view shows its tail) and collected whole.
+                    let tapped = process.events.map { event -> ProcessEvent in
+                        if case .output(_, let bytes) = event {
+                            onEvent(.stepOutput(step: stepID, index: index, text: String(decoding: bytes, as: UTF8.self)))
+                        }
+                        return event
+                    }
                     collected = .success(try await withTaskCancellationHandler {
-                        try await process.collect()
+                        try await CollectedOutput.collect(tapped)
                     } onCancel: {
                         Task { try? await process.cancel() }
                     })

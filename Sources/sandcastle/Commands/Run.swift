@@ -90,7 +90,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository, environment: environment,
-                                              dataDirectory: directory, waitForApprovals: !noWait, maxParallel: maxParallel)
+                                              dataDirectory: directory, steps: workflow.steps.map(\.id),
+                                              waitForApprovals: !noWait, maxParallel: maxParallel)
         let runID = runIDOverride ?? WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
         let inputs = provided
@@ -140,7 +141,7 @@ final class LineLog: Sendable {
                 Console.print("✘ \(step) \(status)\(took): \(error ?? "unknown error")")
                 printTail(tail ?? "")
             }
-        case .runFinished:
+        case .runFinished, .stepOutput:
             break
         }
     }

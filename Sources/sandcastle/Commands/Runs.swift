@@ -243,7 +243,8 @@ struct RunsResume: AsyncParsableCommand {
         _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
                                           environment: ProcessInfo.processInfo.environment,
-                                          dataDirectory: options.directory, waitForApprovals: !noWait)
+                                          dataDirectory: options.directory, steps: workflow.steps.map(\.id),
+                                              waitForApprovals: !noWait)
         Console.print("resuming run \(id): workflow `\(workflow.name)` from \(path)")
         try await RunDriver.drive(runID: id, dataDirectory: options.directory) {
             try await engine.resume(runID: id, workflow: workflow)
@@ -423,7 +424,8 @@ struct LineageOptions: ParsableArguments {
         }
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
                                           environment: ProcessInfo.processInfo.environment,
-                                          dataDirectory: options.directory, waitForApprovals: !noWait)
+                                          dataDirectory: options.directory, steps: workflow.steps.map(\.id),
+                                              waitForApprovals: !noWait)
         let runID = WorkflowEngine.makeRunID()
         let verb = changes == nil ? "replay" : "fork"
         Console.print("run \(runID): \(verb) of run \(id) from step `\(from)`"

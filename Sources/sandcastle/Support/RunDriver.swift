@@ -3,14 +3,17 @@ import Engine
 import Foundation
 import Sandbox
 import Store
+import Synchronization
 
 /// Drives one engine run from the terminal, for `run` and `runs resume` alike: events as
 /// lines, Ctrl-C as cancellation, and the exit status from the outcome.
 enum RunDriver {
     static func makeEngine(backend: DockerSandboxBackend, repository: any RunRepository,
-                           environment: [String: String], dataDirectory: String,
+                           environment: [String: String], dataDirectory: String, steps: [String],
                            waitForApprovals: Bool = true, maxParallel: Int? = nil) throws -> WorkflowEngine {
         let log = LineLog(dataDirectory: dataDirectory)
+        let view = ProgressView.isUsable ? ProgressView(steps: steps, dataDirectory: dataDirectory) : nil
+        progress.withLock { $0 = view }
         let global = try globalLimit(environment)
         return WorkflowEngine(
             backend: backend, repository: repository,
@@ -19,8 +22,13 @@ enum RunDriver {
                                                removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
                                                waitForApprovals: waitForApprovals, dataDirectory: dataDirectory),
             globalLimit: AsyncSemaphore(limit: global),
-            onEvent: { log.print($0) })
+            onEvent: { event in
+                if let view { view.handle(event) } else { log.print(event) }
+            })
     }
+
+    /// The live view of the engine made last, if stdout is a terminal; `drive` ticks and stops it.
+    private static let progress = Mutex<ProgressView?>(nil)
 
     /// Steps (fan-out items count one each) a run runs at once unless `--max-parallel` says otherwise.
     static let defaultMaxParallel = 4
@@ -45,6 +53,8 @@ enum RunDriver {
     static func drive(runID: String, dataDirectory: String,
                       _ body: @escaping @Sendable () async throws -> RunOutcome) async throws {
         let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
+        let view = progress.withLock { $0 }
+        let ticker = view?.start()
         let work = Task { try await body() }
         let watcher = Task {
             for await signo in signals {
@@ -56,10 +66,16 @@ enum RunDriver {
         let outcome: RunOutcome
         do {
             outcome = try await work.value
+            ticker?.cancel()
+            view?.stop()
         } catch let error as EngineError {
+            ticker?.cancel()
+            view?.stop()
             Console.error("sandcastle: \(error.message)")
             throw ExitCode(1)
         } catch {
+            ticker?.cancel()
+            view?.stop()
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
