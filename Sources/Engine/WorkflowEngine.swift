@@ -157,8 +157,9 @@ public actor WorkflowEngine {
                 return try finishing(runID, status: status, error: "outputs: \(error.message)", context: scheduled.context)
             }
         }
-        try finishRun(runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
-        return RunOutcome(runID: runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
+        let (recorded, recordedError) = try finishRun(runID, status: status, error: error, steps: scheduled.context.steps,
+                                                      outputs: outputs)
+        return RunOutcome(runID: runID, status: recorded, error: recordedError, steps: scheduled.context.steps, outputs: outputs)
     }
 
     /// Continues an unfinished run (`pending`, `running` or `waiting_approval`, e.g. after the
@@ -270,8 +271,18 @@ public actor WorkflowEngine {
         return RunOutcome(runID: runID, status: status, error: error, steps: context.steps, outputs: [:])
     }
 
-    private func finishRun(_ runID: String, status: RunStatus, error: String?, steps: [String: StepResult],
-                           outputs: [String: JSONValue]) throws {
+    /// Records the end of a run and returns the status and error it was recorded with.
+    @discardableResult
+    private func finishRun(_ runID: String, status requested: RunStatus, error requestedError: String?,
+                           steps: [String: StepResult], outputs: [String: JSONValue]) throws -> (RunStatus, String?) {
+        var status = requested
+        var error = requestedError
+        if requested != .completed, let stored = try? repository.run(id: runID)?.run, stored.status == .cancelled {
+            // `sandcastle runs cancel` from another process removed the sandboxes under this one;
+            // the failures that followed are its consequence, not the run's outcome.
+            status = .cancelled
+            error = stored.error ?? error
+        }
         if status != .completed {
             // A gate nobody answered before the run ended must not show as still waiting.
             let pending = (try? repository.approvals(runID: runID, statuses: [.pending])) ?? []
@@ -287,6 +298,7 @@ public actor WorkflowEngine {
             try repository.updateRunStatus(id: runID, to: status, at: Date(), error: error)
         }
         onEvent(.runFinished(runID: runID, status: status, error: error))
+        return (status, error)
     }
 
     /// The first feature of `workflow` the engine cannot run, as a message for the user.
@@ -400,6 +412,13 @@ public actor WorkflowEngine {
                                                      context: Self.jobContext(context, for: step), backend: backend,
                                                      repository: repository, configuration: configuration,
                                                      globalLimit: globalLimit, depth: depth)
+                            try persist {
+                                try repository.write([
+                                    .upsertStep(StepRecord(runID: runID, stepID: id, status: .running, attempt: 1, startedAt: Date())),
+                                    .event(runID, "step_started", JSONValue.object(["step": .string(id), "attempt": .integer(1)]).jsonText),
+                                ])
+                            }
+                            onEvent(.stepStarted(step: id, index: nil, attempt: 1))
                             running += 1
                             group.addTask { await job.execute() }
                             continue

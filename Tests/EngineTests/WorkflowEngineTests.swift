@@ -267,6 +267,24 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[EngineLabels.step] ?? "
         #expect(SessionSandboxes.command("x", exporting: ["V": "it's $(x)"]) == "export V='it'\\''s $(x)'\nx")
     }
 
+    @Test func aRunCancelledFromAnotherProcessEndsCancelledNotFailed() async throws {
+        // `runs cancel` marks the run and removes its containers; the steps then fail under the engine.
+        let backend = FakeBackend { _, _ in FakeReply(stderr: "container removed\n", exitCode: 137, duration: .milliseconds(500)) }
+        let wf = try workflow("""
+            name: external-cancel
+            steps:
+              - {id: a, run: sleep 100}
+            """)
+        let runID = "external-cancel"
+        let run = Task { try await engine(backend).run(wf, runID: runID) }
+        while backend.entries(forStep: "a").isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        try repository.updateRunStatus(id: runID, to: .cancelled, at: Date(), error: "cancelled by `sandcastle runs cancel`")
+        let outcome = try await run.value
+        #expect(outcome.status == .cancelled)
+        #expect(outcome.error == "cancelled by `sandcastle runs cancel`")
+        #expect(try repository.run(id: runID)?.run.status == .cancelled)
+    }
+
     @Test func invalidInputsAreRejectedBeforeAnythingIsStored() async throws {
         let wf = try workflow("""
             name: typed
