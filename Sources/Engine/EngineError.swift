@@ -10,7 +10,7 @@ public struct EngineError: Error, CustomStringConvertible {
 
         /// The input values do not fit the workflow's declared inputs.
         public static let invalidInputs = Code(rawValue: "invalid_inputs")
-        /// The workflow uses a feature this engine does not implement yet (approval, sub_workflow, session).
+        /// The workflow uses a feature this engine does not implement (e.g. a step kind from a newer file).
         public static let unsupported = Code(rawValue: "unsupported")
         /// The run repository refused a write; the run cannot go on durably.
         public static let persistence = Code(rawValue: "persistence")
@@ -20,6 +20,12 @@ public struct EngineError: Error, CustomStringConvertible {
         public static let stepFailed = Code(rawValue: "step_failed")
         /// `resume` refused: unknown or finished run, or its workflow file changed.
         public static let notResumable = Code(rawValue: "not_resumable")
+        /// No such run, step or approval.
+        public static let notFound = Code(rawValue: "not_found")
+        /// An approval was already decided (or timed out).
+        public static let alreadyResolved = Code(rawValue: "already_resolved")
+        /// A request that cannot be carried out as given (e.g. edited data where editing is off).
+        public static let invalidRequest = Code(rawValue: "invalid_request")
         public static let `internal` = Code(rawValue: "internal")
     }
 

@@ -14,6 +14,11 @@ public enum EngineEvent: Sendable {
                        willRetry: Bool, retryDelay: Duration?)
     /// A step ended for good: completed, failed, skipped or cancelled.
     case stepFinished(step: String, status: StepStatus, duration: Duration?, error: String?, outputTail: String?)
+    /// A chunk of a running step's output (stdout or stderr, as it arrives), for a live view.
+    case stepOutput(step: String, index: Int?, text: String)
+    /// A run reached an approval gate and waits for a person (`sandcastle runs approve|reject`).
+    case approvalRequested(runID: String, step: String, message: String, data: JSONValue?, timeoutAt: Date?)
+    /// A run ended, or paused (`status` `waiting_approval`) with only approval gates left.
     case runFinished(runID: String, status: RunStatus, error: String?)
 }
 
@@ -44,16 +49,37 @@ public struct EngineConfiguration: Sendable {
     public var removeWorkspace: (@Sendable (String) async -> Void)?
     /// Labels added to every sandbox of the run (the run id label is always added).
     public var labels: [String: String]
+    /// Whether a run at an approval gate waits for the decision (polling the store every
+    /// `approvalPollInterval`, so another process can decide) or, when false, returns with status
+    /// `waiting_approval` once nothing else can run; `resume` continues it after the decision.
+    public var waitForApprovals: Bool
+    public var approvalPollInterval: Duration
+    /// The data folder: a step output larger than `inlineOutputLimit` is written in full under
+    /// it (the database keeps its head and the path), and, with `collectArtifacts`, the files
+    /// steps write under `$SANDCASTLE_OUTPUTS` are copied there (see ``RunFiles``). nil keeps
+    /// everything in the database and collects nothing.
+    public var dataDirectory: String?
+    /// Whether steps get an outputs folder whose files are kept as artifacts (needs `dataDirectory`).
+    public var collectArtifacts: Bool
+    /// The most bytes of a step's output kept inline in the database.
+    public var inlineOutputLimit: Int
 
     public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
                 environment: [String: String] = [:], removeWorkspace: (@Sendable (String) async -> Void)? = nil,
-                labels: [String: String] = [:]) {
+                labels: [String: String] = [:], waitForApprovals: Bool = true,
+                approvalPollInterval: Duration = .seconds(1), dataDirectory: String? = nil,
+                collectArtifacts: Bool = true, inlineOutputLimit: Int = 64 * 1024) {
         self.maxConcurrentStepsPerRun = maxConcurrentStepsPerRun
         self.outputTailBytes = outputTailBytes
         self.maxOutputBytes = maxOutputBytes
         self.environment = environment
         self.removeWorkspace = removeWorkspace
         self.labels = labels
+        self.waitForApprovals = waitForApprovals
+        self.approvalPollInterval = approvalPollInterval
+        self.dataDirectory = dataDirectory
+        self.collectArtifacts = collectArtifacts
+        self.inlineOutputLimit = inlineOutputLimit
     }
 }
 
@@ -61,4 +87,6 @@ public struct EngineConfiguration: Sendable {
 public enum EngineLabels {
     public static let run = "sandcastle.run"
     public static let step = "sandcastle.step"
+    /// The `session:` name of a sandbox kept across steps.
+    public static let session = "sandcastle.session"
 }

@@ -13,25 +13,51 @@ import Workflow
 /// limit. Each step (each fan-out item) gets a fresh sandbox mounting the run's workspace
 /// volume, and the sandbox is destroyed after the step whatever happened.
 ///
-/// Not supported yet: `type: approval`, `type: sub_workflow` and `session:`. A run using them
-/// fails up front with ``EngineError/Code/unsupported`` before any sandbox is created.
+/// `type: approval` steps pause their branch until a decision is in the store (see ``Approvals``);
+/// the rest of the DAG goes on meanwhile.
+///
+/// `type: sub_workflow` steps run the child file as a run of its own; `session:` steps share a
+/// sandbox kept for the run.
 public actor WorkflowEngine {
     public let backend: any SandboxBackend
     public let repository: any RunRepository
     public let configuration: EngineConfiguration
     /// Shared by every run of this engine (and of any engine given the same semaphore).
     public let globalLimit: AsyncSemaphore
-    private let onEvent: @Sendable (EngineEvent) -> Void
+    let onEvent: @Sendable (EngineEvent) -> Void
+    /// How deeply this engine's runs nest as sub-workflows (0 for a top-level run).
+    let depth: Int
 
     public init(backend: any SandboxBackend, repository: any RunRepository,
                 configuration: EngineConfiguration = EngineConfiguration(),
                 globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
                 onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
+        self.init(backend: backend, repository: repository, configuration: configuration, globalLimit: globalLimit,
+                  depth: 0, onEvent: onEvent)
+    }
+
+    init(backend: any SandboxBackend, repository: any RunRepository, configuration: EngineConfiguration,
+         globalLimit: AsyncSemaphore, depth: Int, onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
         self.backend = backend
         self.repository = repository
         self.configuration = configuration
         self.globalLimit = globalLimit
+        self.depth = depth
         self.onEvent = onEvent
+    }
+
+    /// Where a run comes from, when it is not started by hand.
+    public struct Lineage: Sendable {
+        public var parentRunID: String
+        public var step: String
+        /// `sub_workflow` (a child run), `replay` or `fork`.
+        public var kind: String
+
+        public init(parentRunID: String, step: String, kind: String) {
+            self.parentRunID = parentRunID
+            self.step = step
+            self.kind = kind
+        }
     }
 
     /// A fresh run id: lowercase hex, valid in Docker volume and label names.
@@ -48,7 +74,7 @@ public actor WorkflowEngine {
     /// - Throws: ``EngineError`` `.invalidInputs` before anything is stored, `.persistence` when
     ///   the repository fails (the run cannot go on durably).
     public func run(_ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
-                    runID: String = WorkflowEngine.makeRunID()) async throws -> RunOutcome {
+                    runID: String = WorkflowEngine.makeRunID(), lineage: Lineage? = nil) async throws -> RunOutcome {
         let bound = InputBinder.bind(workflow, provided: inputs)
         let inputErrors = bound.diagnostics.filter { $0.severity == .error }
         guard inputErrors.isEmpty else {
@@ -56,12 +82,12 @@ public actor WorkflowEngine {
         }
         let inputsJSON = JSONValue.object(bound.values).jsonText
         try persist {
-            try repository.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
-                                               workflowHash: Self.contentHash(ofFile: workflow.file),
-                                               inputsJSON: inputsJSON))
-            for step in workflow.steps {
-                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .pending))
-            }
+            // One transaction: a run is recorded with all its steps or not at all.
+            try repository.write([.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
+                                                       workflowHash: Self.contentHash(ofFile: workflow.file),
+                                                       inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
+                                                       forkedFromStep: lineage?.step, lineageKind: lineage?.kind))]
+                                 + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
         if let problem = Self.unsupportedFeature(in: workflow) {
             // Failing before the first sandbox is better than silently skipping a gate.
@@ -69,9 +95,8 @@ public actor WorkflowEngine {
             return RunOutcome(runID: runID, status: .failed, error: problem, steps: [:], outputs: [:])
         }
         try persist {
-            try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
-            try repository.appendEvent(runID: runID, kind: "run_started",
-                                       payloadJSON: JSONValue.object(["workflow": .string(workflow.name)]).jsonText)
+            try repository.write([.updateRunStatus(id: runID, status: .running, time: Date(), error: nil),
+                                  .event(runID, "run_started", JSONValue.object(["workflow": .string(workflow.name)]).jsonText)])
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
 
@@ -81,10 +106,32 @@ public actor WorkflowEngine {
     }
 
     /// Schedules the steps the tracker has not finished, then cleans up and records the end of the run.
-    private func execute(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
+    func execute(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
                          tracker: DependencyTracker) async throws -> RunOutcome {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
-        let scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit)
+        let sessions = SessionSandboxes()
+        let scheduled: Scheduled
+        do {
+            scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
+                                           sessions: sessions)
+        } catch {
+            await sessions.destroyAll()
+            throw error
+        }
+        // Sessions do not outlive the run's process (nor a pause): their sandboxes go before the workspace.
+        await sessions.destroyAll()
+
+        if !scheduled.paused.isEmpty && !scheduled.cancelled && scheduled.failure == nil {
+            // Only approval gates are left: keep the workspace (later steps read it) and stop here.
+            try persist {
+                try repository.updateRunStatus(id: runID, to: .waitingApproval, at: Date(), error: nil)
+                try repository.appendEvent(runID: runID, kind: "run_paused", payloadJSON: JSONValue.object([
+                    "waiting_for": .array(scheduled.paused.sorted().map(JSONValue.string)),
+                ]).jsonText)
+            }
+            onEvent(.runFinished(runID: runID, status: .waitingApproval, error: nil))
+            return RunOutcome(runID: runID, status: .waitingApproval, error: nil, steps: scheduled.context.steps, outputs: [:])
+        }
 
         if let removeWorkspace = configuration.removeWorkspace {
             // Every sandbox of the run is gone by now (each step destroys its own), so the volume is free.
@@ -110,12 +157,13 @@ public actor WorkflowEngine {
                 return try finishing(runID, status: status, error: "outputs: \(error.message)", context: scheduled.context)
             }
         }
-        try finishRun(runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
-        return RunOutcome(runID: runID, status: status, error: error, steps: scheduled.context.steps, outputs: outputs)
+        let (recorded, recordedError) = try finishRun(runID, status: status, error: error, steps: scheduled.context.steps,
+                                                      outputs: outputs)
+        return RunOutcome(runID: runID, status: recorded, error: recordedError, steps: scheduled.context.steps, outputs: outputs)
     }
 
-    /// Continues an unfinished run (`pending` or `running`, e.g. after the process was killed)
-    /// from its persisted state.
+    /// Continues an unfinished run (`pending`, `running` or `waiting_approval`, e.g. after the
+    /// process was killed, or after a paused run's approval was decided) from its persisted state.
     ///
     /// Completed and skipped steps are not run again: their recorded outputs feed the templates of
     /// the steps that follow. Steps that failed with `on_failure: continue` stay failed; every other
@@ -135,8 +183,9 @@ public actor WorkflowEngine {
         }
         guard let detail = found else { throw EngineError(.notResumable, "no run \(runID)") }
         let run = detail.run
-        guard run.status == .pending || run.status == .running else {
-            throw EngineError(.notResumable, "run \(runID) is \(run.status); only pending or running runs can be resumed")
+        guard Self.resumableStatuses.contains(run.status) else {
+            throw EngineError(.notResumable,
+                              "run \(runID) is \(run.status); only pending, running or waiting_approval runs can be resumed")
         }
         if let recorded = run.workflowHash {
             // Steps already done ran the old file; mixing them with a changed one would be a different run.
@@ -145,6 +194,8 @@ public actor WorkflowEngine {
                                   "the workflow file \(workflow.file) changed since run \(runID) started; it cannot be resumed")
             }
         }
+        // A fork runs its file with changes to one step; they are recorded with the run.
+        let workflow = try Self.effectiveWorkflow(workflow, for: run)
         if let problem = Self.unsupportedFeature(in: workflow) {
             throw EngineError(.notResumable, problem)
         }
@@ -153,8 +204,9 @@ public actor WorkflowEngine {
 
         var context = TemplateContext(runID: runID, inputs: inputs, environment: configuration.environment)
         var tracker = DependencyTracker(graph: WorkflowGraph(workflow))
+        let stepsByID = Dictionary(workflow.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for record in detail.steps where record.fanoutIndex == nil {
-            guard let step = workflow.step(record.stepID),
+            guard let step = stepsByID[record.stepID],
                   let prior = Self.priorResult(record, step: step, workflow: workflow) else { continue }
             context.steps[record.stepID] = prior.1
             let (_, pruned) = tracker.markFinished(record.stepID, prior.0)
@@ -173,13 +225,21 @@ public actor WorkflowEngine {
         return try await execute(workflow, runID: runID, context: context, tracker: tracker)
     }
 
+    /// The run states `resume` accepts.
+    public static let resumableStatuses: Set<RunStatus> = [.pending, .running, .waitingApproval]
+
     /// How a persisted step counts on resume, or nil when it has to run (again).
     static func priorResult(_ record: StepRecord, step: StepDefinition,
                             workflow: WorkflowDefinition) -> (DependencyTracker.Outcome, StepResult)? {
         switch record.status {
         case .completed:
             let output: JSONValue
-            if let json = record.outputJSON {
+            if let path = record.outputPath {
+                // A large output lives in a file; without it the step's result is unknown and it runs again.
+                guard let data = FileManager.default.contents(atPath: path) else { return nil }
+                let text = String(decoding: data, as: UTF8.self)
+                output = path.hasSuffix(".json") ? (JSONValue.parse(json: text) ?? .string(text)) : .string(text)
+            } else if let json = record.outputJSON {
                 output = JSONValue.parse(json: json) ?? .string(json)
             } else {
                 output = record.outputText.map(JSONValue.string) ?? .null
@@ -187,7 +247,8 @@ public actor WorkflowEngine {
             return (.completed, StepResult(output: output, status: .completed, exitCode: record.exitCode))
         case .skipped:
             // `when: false` lets dependents run; anything else skipped (on_failure: skip) prunes them.
-            let byCondition = record.error?.hasPrefix("when:") ?? false
+            let byCondition = (record.error?.hasPrefix("when:") ?? false)
+                || (record.error?.hasPrefix(ApprovalWait.timedOutPrefix) ?? false)
             return (byCondition ? .skipped : .pruned,
                     StepResult(output: .null, status: .skipped, error: byCondition ? nil : record.error,
                                exitCode: record.exitCode))
@@ -210,8 +271,26 @@ public actor WorkflowEngine {
         return RunOutcome(runID: runID, status: status, error: error, steps: context.steps, outputs: [:])
     }
 
-    private func finishRun(_ runID: String, status: RunStatus, error: String?, steps: [String: StepResult],
-                           outputs: [String: JSONValue]) throws {
+    /// Records the end of a run and returns the status and error it was recorded with.
+    @discardableResult
+    private func finishRun(_ runID: String, status requested: RunStatus, error requestedError: String?,
+                           steps: [String: StepResult], outputs: [String: JSONValue]) throws -> (RunStatus, String?) {
+        var status = requested
+        var error = requestedError
+        if requested != .completed, let stored = try? repository.run(id: runID)?.run, stored.status == .cancelled {
+            // `sandcastle runs cancel` from another process removed the sandboxes under this one;
+            // the failures that followed are its consequence, not the run's outcome.
+            status = .cancelled
+            error = stored.error ?? error
+        }
+        if status != .completed {
+            // A gate nobody answered before the run ended must not show as still waiting.
+            let pending = (try? repository.approvals(runID: runID, statuses: [.pending])) ?? []
+            for approval in pending {
+                _ = try? repository.decideApproval(runID: runID, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
+                                                   comment: "the run \(status)", responseJSON: nil, at: Date())
+            }
+        }
         var payload: [String: JSONValue] = ["status": .string(status.rawValue), "outputs": .object(outputs)]
         if let error { payload["error"] = .string(error) }
         try persist {
@@ -219,16 +298,14 @@ public actor WorkflowEngine {
             try repository.updateRunStatus(id: runID, to: status, at: Date(), error: error)
         }
         onEvent(.runFinished(runID: runID, status: status, error: error))
+        return (status, error)
     }
 
     /// The first feature of `workflow` the engine cannot run, as a message for the user.
     static func unsupportedFeature(in workflow: WorkflowDefinition) -> String? {
         for step in workflow.steps {
-            if step.kind != .run {
+            if step.kind != .run && step.kind != .approval && step.kind != .subWorkflow {
                 return "step `\(step.id)` (\(step.location)): `type: \(step.kind)` steps are not supported by the engine yet"
-            }
-            if let session = step.sandbox.session {
-                return "step `\(step.id)` (\(session.location)): `session:` is not supported by the engine yet"
             }
         }
         return nil
@@ -240,19 +317,24 @@ public actor WorkflowEngine {
         var context: TemplateContext
         var failure: String?
         var cancelled: Bool
+        /// Approval steps still waiting for a decision when nothing else could run (pause mode).
+        var paused: Set<String> = []
     }
 
     /// What a step's task reports back to the scheduler.
-    private struct StepCompletion: Sendable {
+    struct StepCompletion: Sendable {
         var stepID: String
         var status: StepStatus
         var result: StepResult
         var duration: Duration
         var outputTail: String?
+        /// The last attempt's record, not written yet: it commits with the step's result.
+        var deferred: [RunChange] = []
     }
 
     private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
-                          tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore) async throws -> Scheduled {
+                          tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
+                          sessions: SessionSandboxes) async throws -> Scheduled {
         var tracker = initialTracker
         var context = initial
         var failure: String?
@@ -263,8 +345,13 @@ public actor WorkflowEngine {
         let globalLimit = self.globalLimit
         let onEvent = self.onEvent
 
+        var paused: Set<String> = []
+        // `workflow.step(_:)` is a linear search; at thousands of steps that would dominate.
+        let stepsByID = Dictionary(workflow.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try await withThrowingTaskGroup(of: StepCompletion.self) { group in
             var running = 0
+            // Approval steps whose decision is not in yet; the run shows `waiting_approval` while any is.
+            var waiting: Set<String> = []
             while true {
                 if Task.isCancelled && !cancelled {
                     cancelled = true
@@ -275,7 +362,7 @@ public actor WorkflowEngine {
                 while startedSomething && !cancelled {
                     startedSomething = false
                     for id in tracker.readySteps {
-                        guard let step = workflow.step(id) else { continue }
+                        guard let step = stepsByID[id] else { continue }
                         tracker.markStarted(id)
                         startedSomething = true
                         if let when = step.when {
@@ -301,9 +388,45 @@ public actor WorkflowEngine {
                                 continue
                             }
                         }
-                        let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step), context: context,
+                        if step.kind == .approval {
+                            switch try self.beginApproval(step, runID: runID, context: context) {
+                            case .finished(let completion):
+                                try self.record(completion, runID: runID)
+                                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                                      context: &context, failure: &failure)
+                            case .wait(let waiter, let isPending):
+                                if isPending {
+                                    if waiting.isEmpty {
+                                        try persist { try repository.updateRunStatus(id: runID, to: .waitingApproval, at: Date(), error: nil) }
+                                    }
+                                    waiting.insert(id)
+                                }
+                                running += 1
+                                group.addTask { await waiter.wait() }
+                            }
+                            continue
+                        }
+                        if step.kind == .subWorkflow {
+                            let job = SubWorkflowJob(parentRunID: runID, parentFile: workflow.file, step: step,
+                                                     settings: workflow.settings(for: step),
+                                                     context: Self.jobContext(context, for: step), backend: backend,
+                                                     repository: repository, configuration: configuration,
+                                                     globalLimit: globalLimit, depth: depth)
+                            try persist {
+                                try repository.write([
+                                    .upsertStep(StepRecord(runID: runID, stepID: id, status: .running, attempt: 1, startedAt: Date())),
+                                    .event(runID, "step_started", JSONValue.object(["step": .string(id), "attempt": .integer(1)]).jsonText),
+                                ])
+                            }
+                            onEvent(.stepStarted(step: id, index: nil, attempt: 1))
+                            running += 1
+                            group.addTask { await job.execute() }
+                            continue
+                        }
+                        let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step),
+                                          context: Self.jobContext(context, for: step),
                                           backend: backend, repository: repository, configuration: configuration,
-                                          globalLimit: globalLimit, runLimit: runLimit, onEvent: onEvent)
+                                          globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, onEvent: onEvent)
                         running += 1
                         group.addTask { await job.execute() }
                     }
@@ -320,7 +443,16 @@ public actor WorkflowEngine {
                 }
                 guard let completion else { break }
                 running -= 1
-                guard let step = workflow.step(completion.stepID) else { continue }
+                if completion.status == .waitingApproval {
+                    // Pause mode: the gate stays open (its step stays started) and the run ends paused
+                    // once the other branches are done.
+                    paused.insert(completion.stepID)
+                    continue
+                }
+                if waiting.remove(completion.stepID) != nil && waiting.isEmpty && !cancelled && !tracker.isAborted {
+                    try persist { try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil) }
+                }
+                guard let step = stepsByID[completion.stepID] else { continue }
                 var recorded = completion
                 if completion.status == .failed, workflow.settings(for: step).onFailure == .skip {
                     // The docs promise `on_failure: skip` leaves the step itself `skipped` (with its error kept).
@@ -340,7 +472,73 @@ public actor WorkflowEngine {
                 try persist { try repository.upsertStep(StepRecord(runID: runID, stepID: id, status: .cancelled)) }
             }
         }
-        return Scheduled(context: context, failure: failure, cancelled: cancelled)
+        return Scheduled(context: context, failure: failure, cancelled: cancelled, paused: paused)
+    }
+
+    /// The part of the run's context a step may read: inputs, run id, environment, and only the
+    /// results of the steps it references (validation guarantees they are upstream). A job holding
+    /// the whole result map would make every later update copy it (copy-on-write), which is
+    /// quadratic over a large run.
+    static func jobContext(_ context: TemplateContext, for step: StepDefinition) -> TemplateContext {
+        var trimmed = context
+        var steps: [String: StepResult] = [:]
+        for (reference, _) in step.readReferences {
+            if let id = reference.stepID, let result = context.steps[id] { steps[id] = result }
+        }
+        trimmed.steps = steps
+        return trimmed
+    }
+
+    private enum ApprovalStart {
+        /// The gate could not even be asked (a template failed): the step is over.
+        case finished(StepCompletion)
+        /// Wait for the decision; `isPending` is false when it is already in the store (resume).
+        case wait(ApprovalWait, isPending: Bool)
+    }
+
+    /// Records an approval request (or finds the one recorded before a restart) and reports it.
+    private func beginApproval(_ step: StepDefinition, runID: String, context: TemplateContext) throws -> ApprovalStart {
+        let config = step.configuration(as: ApprovalStepConfiguration.self)
+            ?? ApprovalStepConfiguration(message: Template(literal: "Approve `\(step.id)` to continue.", location: step.location))
+        let message: String
+        let data: JSONValue?
+        do throws(WorkflowError) {
+            message = try TemplateRenderer.renderString(config.message, context: context)
+            data = try config.showData.map { template throws(WorkflowError) in
+                try TemplateRenderer.resolveValue(template, context: context)
+            }
+        } catch {
+            return .finished(StepCompletion(stepID: step.id, status: .failed,
+                                            result: StepResult(output: .null, status: .failed, error: error.message),
+                                            duration: .zero, outputTail: nil))
+        }
+        let now = Date()
+        let timeoutAt = config.timeout.map { now.addingTimeInterval(Self.seconds($0)) }
+        var stored = ApprovalRecord(runID: runID, stepID: step.id, message: message, requestJSON: data?.jsonText,
+                                    onTimeout: config.onTimeout.rawValue, allowEdit: config.allowEdit,
+                                    requestedAt: now, timeoutAt: timeoutAt)
+        try persist {
+            stored = try repository.requestApproval(stored)
+            if stored.status == .pending {
+                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .waitingApproval, startedAt: stored.requestedAt))
+                var payload: [String: JSONValue] = ["step": .string(step.id), "message": .string(message)]
+                if let data { payload["data"] = data }
+                if let timeoutAt = stored.timeoutAt { payload["timeout_at"] = .string(ISO8601DateFormatter().string(from: timeoutAt)) }
+                try repository.appendEvent(runID: runID, kind: "approval_requested", payloadJSON: JSONValue.object(payload).jsonText)
+            }
+        }
+        if stored.status == .pending {
+            onEvent(.approvalRequested(runID: runID, step: step.id, message: stored.message ?? message,
+                                       data: stored.requestJSON.flatMap { JSONValue.parse(json: $0) }, timeoutAt: stored.timeoutAt))
+        }
+        let waiter = ApprovalWait(runID: runID, stepID: step.id, timeoutAt: stored.timeoutAt, repository: repository,
+                                  pollInterval: configuration.approvalPollInterval,
+                                  pauseInstead: !configuration.waitForApprovals)
+        return .wait(waiter, isPending: stored.status == .pending)
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Applies a finished step to the tracker and the template context (after it was persisted).
@@ -393,17 +591,53 @@ public actor WorkflowEngine {
         if let error = completion.result.error { payload["error"] = .string(error) }
         if let reason { payload["reason"] = .string(reason) }
         if let tail = completion.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
-        if status == .completed { payload["output"] = output }
-        let outputText: String? = if case .string(let text) = output { text } else { nil }
-        let outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
+        var outputText: String? = if case .string(let text) = output { text } else { nil }
+        var outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
+        var outputPath: String?
+        let full = outputJSON ?? outputText ?? ""
+        if full.utf8.count > configuration.inlineOutputLimit, let dataDirectory = configuration.dataDirectory {
+            // Too large for the database: the whole output goes to a file, the row keeps its head and the path.
+            let path = RunFiles(dataDirectory: dataDirectory).outputFile(runID, step: completion.stepID, json: outputJSON != nil)
+            do {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                try Data(full.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                outputPath = path
+                outputText = Self.head(of: full, bytes: configuration.inlineOutputLimit)
+                outputJSON = nil
+                payload["output_path"] = .string(path)
+            } catch {
+                throw EngineError(.persistence, "cannot write the output of step `\(completion.stepID)` to \(path): \(error)",
+                                  cause: error)
+            }
+        } else if status == .completed {
+            payload["output"] = output
+        }
         try persist {
-            try repository.upsertStep(StepRecord(
-                runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
-                outputJSON: outputJSON, outputText: outputText, finishedAt: Date(), error: completion.result.error ?? reason))
-            try repository.appendEvent(runID: runID, kind: "step_finished", payloadJSON: JSONValue.object(payload).jsonText)
+            // The step's result and its event commit together: the checkpoint after every step.
+            try repository.write(completion.deferred + [
+                .upsertStep(StepRecord(
+                    runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
+                    outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
+                    error: completion.result.error ?? reason)),
+                .event(runID, "step_finished", JSONValue.object(payload).jsonText),
+            ])
         }
         onEvent(.stepFinished(step: completion.stepID, status: status, duration: completion.duration,
                               error: completion.result.error ?? reason, outputTail: completion.outputTail))
+    }
+
+    /// At most `bytes` bytes of `text`, cut at a character boundary.
+    static func head(of text: String, bytes: Int) -> String {
+        var result = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            if used + size > bytes { break }
+            result.append(character)
+            used += size
+        }
+        return result
     }
 
     private func persist(_ body: () throws -> Void) throws {
@@ -432,7 +666,10 @@ public actor WorkflowEngine {
         var configuration: EngineConfiguration
         var globalLimit: AsyncSemaphore
         var runLimit: AsyncSemaphore
+        var sessions: SessionSandboxes
         var onEvent: @Sendable (EngineEvent) -> Void
+
+        var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
 
         /// One item's (or the plain step's) final result.
         struct ItemResult: Sendable {
@@ -441,6 +678,8 @@ public actor WorkflowEngine {
             var exitCode: Int?
             var error: String?
             var outputTail: String?
+            /// The attempt's record when it is left to the step's final write (see `runAttempt`).
+            var deferred: [RunChange] = []
         }
 
         func execute() async -> StepCompletion {
@@ -479,6 +718,12 @@ public actor WorkflowEngine {
         }
 
         private func completion(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> StepCompletion {
+            var completion = completionIgnoringDeferred(from: items, fannedOut: fannedOut, duration: duration)
+            completion.deferred = items.flatMap(\.deferred)
+            return completion
+        }
+
+        private func completionIgnoringDeferred(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> StepCompletion {
             let output: JSONValue = fannedOut ? .array(items.map(\.output)) : (items.first?.output ?? .null)
             if items.contains(where: { $0.status == .cancelled }) {
                 return StepCompletion(stepID: step.id, status: .cancelled,
@@ -514,6 +759,9 @@ public actor WorkflowEngine {
             environment.merge(rendered.environment) { _, rendered in rendered }
             environment["SANDCASTLE_RUN_ID"] = runID
             environment["SANDCASTLE_STEP_ID"] = step.id
+            if artifactsEnabled {
+                environment["SANDCASTLE_OUTPUTS"] = Artifacts.sandboxFolder(step: step.id, index: index)
+            }
 
             let policy = settings.retry
             var attempt = 0
@@ -523,6 +771,14 @@ public actor WorkflowEngine {
                 let result = await runAttempt(attempt, index: index, command: rendered.command, environment: environment)
                 if result.status == .completed || result.status == .cancelled || attempt >= policy.maxAttempts {
                     return result
+                }
+                if !result.deferred.isEmpty {
+                    // Another attempt follows: this one's record cannot wait for the step's end.
+                    do {
+                        try repository.write(result.deferred)
+                    } catch {
+                        return ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)")
+                    }
                 }
                 let delay = policy.delay(afterAttempt: attempt)
                 do {
@@ -563,13 +819,15 @@ public actor WorkflowEngine {
             let clock = ContinuousClock()
             let start = clock.now
             do {
-                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
-                                                     attempt: attempt, backend: backend.name, startedAt: startedAt))
-                try repository.recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
-                                                               attempt: attempt, backend: backend.name, startedAt: startedAt))
-                try repository.appendEvent(runID: runID, kind: "step_started", payloadJSON: JSONValue.object([
-                    "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
-                ]).jsonText)
+                try repository.write([
+                    .upsertStep(StepRecord(runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
+                                           attempt: attempt, backend: backend.name, startedAt: startedAt)),
+                    .recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
+                                                     attempt: attempt, backend: backend.name, startedAt: startedAt)),
+                    .event(runID, "step_started", JSONValue.object([
+                        "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
+                    ]).jsonText),
+                ])
             } catch {
                 // Without a durable record of the start the step must not run.
                 return ItemResult(status: .failed, output: .null, error: "cannot record the step's start: \(error)")
@@ -579,68 +837,114 @@ public actor WorkflowEngine {
             var labels = self.configuration.labels
             labels[EngineLabels.run] = runID
             labels[EngineLabels.step] = step.id
-            let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: environment,
+            let session = settings.session
+            if let session { labels[EngineLabels.session] = session }
+            let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
                                    workspace: WorkflowEngine.workspaceName(runID: runID), labels: labels)
             let timeoutMs = UInt32(clamping: max(1, WorkflowEngine.milliseconds(settings.timeout)))
-            let request = ShellExecRequest(command: command, timeoutMilliseconds: timeoutMs,
-                                           maxOutputBytes: self.configuration.maxOutputBytes)
+            let request = ShellExecRequest(
+                command: session == nil ? command : SessionSandboxes.command(command, exporting: environment),
+                timeoutMilliseconds: timeoutMs, maxOutputBytes: self.configuration.maxOutputBytes)
 
             var sandboxID: String?
-            let outcome: ItemResult
+            var outcome: ItemResult
+            var artifacts: Artifacts.Collected?
             do {
-                let sandbox = try await backend.create(spec)
+                let backend = self.backend
+                let sandbox = if let session {
+                    try await sessions.sandbox(session) { try await backend.create(spec) }
+                } else {
+                    try await backend.create(spec)
+                }
                 sandboxID = sandbox.id
                 let collected: Result<CollectedOutput, any Error>
                 do {
+                    if artifactsEnabled {
+                        // The folder must exist before the command writes to it; a failure shows in the command's own.
+                        let folder = Artifacts.sandboxFolder(step: step.id, index: index)
+                        _ = try? await sandbox.run("mkdir -p -- '\(folder)'", timeout: .seconds(30))
+                    }
                     let process = try await sandbox.execute(request)
+                    let onEvent = self.onEvent
+                    let stepID = step.id
+                    // Output is passed on as it arrives (a live view shows its tail) and collected whole.
+                    let tapped = process.events.map { event -> ProcessEvent in
+                        if case .output(_, let bytes) = event {
+                            onEvent(.stepOutput(step: stepID, index: index, text: String(decoding: bytes, as: UTF8.self)))
+                        }
+                        return event
+                    }
                     collected = .success(try await withTaskCancellationHandler {
-                        try await process.collect()
+                        try await CollectedOutput.collect(tapped)
                     } onCancel: {
                         Task { try? await process.cancel() }
                     })
                 } catch {
                     collected = .failure(error)
                 }
-                // Detached so a cancelled step still removes its sandbox.
-                await Task.detached { try? await sandbox.destroy() }.value
-                outcome = interpret(try collected.get())
+                switch collected {
+                case .success(let output): outcome = interpret(output)
+                case .failure(let error): outcome = Self.failure(error)
+                }
+                if outcome.status == .completed, artifactsEnabled, let dataDirectory = configuration.dataDirectory {
+                    let destination = RunFiles(dataDirectory: dataDirectory).artifactsDirectory(runID, step: step.id, index: index)
+                    let folder = Artifacts.sandboxFolder(step: step.id, index: index)
+                    artifacts = await Task.detached { await Artifacts.collect(from: sandbox, folder: folder, to: destination) }.value
+                }
+                if let session {
+                    // A broken channel would fail every later step of the session: start it afresh.
+                    if case .failure = collected { await sessions.discard(session) }
+                } else {
+                    // Detached so a cancelled step still removes its sandbox.
+                    await Task.detached { try? await sandbox.destroy() }.value
+                }
             } catch {
-                outcome = Task.isCancelled
-                    ? ItemResult(status: .cancelled, output: .null, error: "cancelled")
-                    : ItemResult(status: .failed, output: .null, error: "\(error)")
+                outcome = Self.failure(error)
             }
             let finishedAt = Date()
-            var persistenceError: (any Error)?
-            do {
-                try repository.recordAttempt(StepAttemptRecord(
-                runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backend.name,
-                sandboxID: sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
-                durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error))
-            } catch {
-                persistenceError = error
-            }
             var payload: [String: JSONValue] = [
                 "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
                 "status": .string(outcome.status.rawValue),
             ]
             if let error = outcome.error { payload["error"] = .string(error) }
             if let tail = outcome.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
-            do {
-                _ = try repository.appendEvent(runID: runID, kind: "attempt_finished", payloadJSON: JSONValue.object(payload).jsonText)
-            } catch {
-                persistenceError = persistenceError ?? error
+            if let artifacts, !artifacts.files.isEmpty || artifacts.problem != nil {
+                var event: [String: JSONValue] = [
+                    "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null,
+                    "files": .array(artifacts.files.map(JSONValue.string)), "bytes": .integer(artifacts.bytes),
+                ]
+                if let problem = artifacts.problem { event["problem"] = .string(problem) }
+                // Artifacts are a by-product: a problem copying them is reported, not a step failure.
+                _ = try? repository.appendEvent(runID: runID, kind: "artifacts_collected",
+                                                payloadJSON: JSONValue.object(event).jsonText)
             }
+            var changes: [RunChange] = [
+                .recordAttempt(StepAttemptRecord(
+                    runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backend.name,
+                    sandboxID: sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
+                    durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error)),
+                .event(runID, "attempt_finished", JSONValue.object(payload).jsonText),
+            ]
             if index != nil {
                 // A fan-out item's own row; the step's row is written by the scheduler.
-                do {
-                    try repository.upsertStep(StepRecord(
+                changes.append(.upsertStep(StepRecord(
                     runID: runID, stepID: step.id, fanoutIndex: index, status: outcome.status, attempt: attempt,
                     backend: backend.name, sandboxID: sandboxID, exitCode: outcome.exitCode,
                     outputJSON: outcome.status == .completed ? outcome.output.jsonText : nil,
-                    startedAt: startedAt, finishedAt: finishedAt, error: outcome.error))
-                } catch {
-                    persistenceError = persistenceError ?? error
-                }
+                    startedAt: startedAt, finishedAt: finishedAt, error: outcome.error)))
+            }
+            if index == nil {
+                // A plain step's last attempt commits together with the step's result (one commit
+                // fewer per step); nothing acts on it before that.
+                var deferredOutcome = outcome
+                deferredOutcome.deferred = changes
+                return deferredOutcome
+            }
+            var persistenceError: (any Error)?
+            do {
+                try repository.write(changes)
+            } catch {
+                persistenceError = error
             }
             // An attempt whose result could not be recorded does not count as done: the run
             // could not be resumed from it.
@@ -649,6 +953,13 @@ public actor WorkflowEngine {
                                   error: "cannot record the attempt: \(persistenceError)", outputTail: outcome.outputTail)
             }
             return outcome
+        }
+
+        /// An attempt that could not run its command (or lost it), cancelled or not.
+        static func failure(_ error: any Error) -> ItemResult {
+            Task.isCancelled
+                ? ItemResult(status: .cancelled, output: .null, error: "cancelled")
+                : ItemResult(status: .failed, output: .null, error: "\(error)")
         }
 
         /// Turns a finished process into a result: exit 0 within the time limit is success.

@@ -16,6 +16,7 @@ public final class InMemoryRunRepository: RunRepository {
         var steps: [StepKey: StepRecord] = [:]
         var attempts: [StepKey: [Int: StepAttemptRecord]] = [:]
         var events: [String: [EventRecord]] = [:]
+        var approvals: [String: [String: ApprovalRecord]] = [:]
     }
 
     private let state = Mutex(State())
@@ -23,52 +24,82 @@ public final class InMemoryRunRepository: RunRepository {
     public init() {}
 
     public func createRun(_ run: RunRecord) throws {
-        try state.withLock { s in
-            guard s.runs[run.id] == nil else {
-                throw StoreError(.constraint, "UNIQUE constraint failed: runs.id (\(run.id))")
-            }
-            if let parent = run.parentRunID, s.runs[parent] == nil {
-                throw StoreError(.constraint, "FOREIGN KEY constraint failed: no parent run \(parent)")
-            }
-            s.runs[run.id] = run
-        }
+        try state.withLock { try Self.createRun(run, in: &$0) }
     }
 
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
-        try state.withLock { s in
-            guard var run = s.runs[id] else { throw StoreError(.notFound, "no run with id \(id)") }
-            let time = time.storeRounded
-            run.status = status
-            if status == .running && run.startedAt == nil { run.startedAt = time }
-            if status.isTerminal { run.finishedAt = time }
-            run.error = error
-            s.runs[id] = run
-        }
+        try state.withLock { try Self.updateRunStatus(id: id, to: status, at: time, error: error, in: &$0) }
     }
 
     public func upsertStep(_ step: StepRecord) throws {
-        try state.withLock { s in
-            try Self.requireRun(step.runID, in: s)
-            s.steps[StepKey(runID: step.runID, stepID: step.stepID, fanout: storedFanout(step.fanoutIndex))] = step
-        }
+        try state.withLock { try Self.upsertStep(step, in: &$0) }
     }
 
     public func recordAttempt(_ attempt: StepAttemptRecord) throws {
-        try state.withLock { s in
-            try Self.requireRun(attempt.runID, in: s)
-            let key = StepKey(runID: attempt.runID, stepID: attempt.stepID, fanout: storedFanout(attempt.fanoutIndex))
-            s.attempts[key, default: [:]][attempt.attempt] = attempt
-        }
+        try state.withLock { try Self.recordAttempt(attempt, in: &$0) }
     }
 
     public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
+        try state.withLock { try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, in: &$0) }
+    }
+
+    public func write(_ changes: [RunChange]) throws {
         try state.withLock { s in
-            try Self.requireRun(runID, in: s)
-            let seq = (s.events[runID]?.last?.seq ?? 0) + 1
-            s.events[runID, default: []].append(
-                EventRecord(runID: runID, seq: seq, time: time, kind: kind, payloadJSON: payloadJSON))
-            return seq
+            // Applied to a copy and swapped in, so a failing change leaves nothing behind (like a rollback).
+            var copy = s
+            for change in changes {
+                switch change {
+                case .createRun(let run): try Self.createRun(run, in: &copy)
+                case .updateRunStatus(let id, let status, let time, let error):
+                    try Self.updateRunStatus(id: id, to: status, at: time, error: error, in: &copy)
+                case .upsertStep(let step): try Self.upsertStep(step, in: &copy)
+                case .recordAttempt(let attempt): try Self.recordAttempt(attempt, in: &copy)
+                case .appendEvent(let runID, let kind, let payloadJSON, let time):
+                    _ = try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, in: &copy)
+                }
+            }
+            s = copy
         }
+    }
+
+    private static func createRun(_ run: RunRecord, in s: inout State) throws {
+        guard s.runs[run.id] == nil else {
+            throw StoreError(.constraint, "UNIQUE constraint failed: runs.id (\(run.id))")
+        }
+        if let parent = run.parentRunID, s.runs[parent] == nil {
+            throw StoreError(.constraint, "FOREIGN KEY constraint failed: no parent run \(parent)")
+        }
+        s.runs[run.id] = run
+    }
+
+    private static func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?,
+                                        in s: inout State) throws {
+        guard var run = s.runs[id] else { throw StoreError(.notFound, "no run with id \(id)") }
+        let time = time.storeRounded
+        run.status = status
+        if status == .running && run.startedAt == nil { run.startedAt = time }
+        if status.isTerminal { run.finishedAt = time }
+        run.error = error
+        s.runs[id] = run
+    }
+
+    private static func upsertStep(_ step: StepRecord, in s: inout State) throws {
+        try requireRun(step.runID, in: s)
+        s.steps[StepKey(runID: step.runID, stepID: step.stepID, fanout: storedFanout(step.fanoutIndex))] = step
+    }
+
+    private static func recordAttempt(_ attempt: StepAttemptRecord, in s: inout State) throws {
+        try requireRun(attempt.runID, in: s)
+        let key = StepKey(runID: attempt.runID, stepID: attempt.stepID, fanout: storedFanout(attempt.fanoutIndex))
+        s.attempts[key, default: [:]][attempt.attempt] = attempt
+    }
+
+    private static func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date,
+                                    in s: inout State) throws -> Int64 {
+        try requireRun(runID, in: s)
+        let seq = (s.events[runID]?.last?.seq ?? 0) + 1
+        s.events[runID, default: []].append(EventRecord(runID: runID, seq: seq, time: time, kind: kind, payloadJSON: payloadJSON))
+        return seq
     }
 
     public func listRuns(_ query: RunQuery) throws -> [RunRecord] {
@@ -100,6 +131,44 @@ public final class InMemoryRunRepository: RunRepository {
     public func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
         state.withLock { s in
             Array((s.events[runID] ?? []).filter { $0.seq > afterSeq }.prefix(max(0, limit)))
+        }
+    }
+
+    public func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
+        try state.withLock { s in
+            try Self.requireRun(approval.runID, in: s)
+            if let existing = s.approvals[approval.runID]?[approval.stepID] { return existing }
+            s.approvals[approval.runID, default: [:]][approval.stepID] = approval
+            return approval
+        }
+    }
+
+    public func approval(runID: String, stepID: String) throws -> ApprovalRecord? {
+        state.withLock { $0.approvals[runID]?[stepID] }
+    }
+
+    public func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
+        state.withLock { s in
+            let all = runID.map { Array((s.approvals[$0] ?? [:]).values) } ?? s.approvals.values.flatMap(\.values)
+            return all.filter { statuses?.contains($0.status) ?? true }
+                .sorted { ($0.requestedAt, $0.runID, $0.stepID) < ($1.requestedAt, $1.runID, $1.stepID) }
+        }
+    }
+
+    public func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+                               comment: String?, responseJSON: String?, at time: Date) throws -> Bool {
+        try state.withLock { s in
+            guard var approval = s.approvals[runID]?[stepID] else {
+                throw StoreError(.notFound, "run \(runID) has no approval for step \(stepID)")
+            }
+            guard approval.status == .pending else { return false }
+            approval.status = status
+            approval.decidedBy = decidedBy
+            approval.decidedAt = time.storeRounded
+            approval.comment = comment
+            approval.responseJSON = responseJSON
+            s.approvals[runID]?[stepID] = approval
+            return true
         }
     }
 

@@ -43,6 +43,8 @@ public struct ApprovalStatus: RawRepresentable, Hashable, Sendable, CustomString
     public static let approved = ApprovalStatus(rawValue: "approved")
     public static let rejected = ApprovalStatus(rawValue: "rejected")
     public static let timedOut = ApprovalStatus(rawValue: "timed_out")
+    /// The run ended (failed or was cancelled) before anyone decided.
+    public static let cancelled = ApprovalStatus(rawValue: "cancelled")
     public var description: String { rawValue }
 }
 
@@ -72,6 +74,10 @@ public struct RunRecord: Sendable, Hashable {
     public var parentRunID: String?
     /// The step of the parent run the fork starts from.
     public var forkedFromStep: String?
+    /// How this run derives from its parent: `replay` or `fork`; nil without a parent.
+    public var lineageKind: String?
+    /// A fork's changes to its from-step, as a JSON object.
+    public var forkChangesJSON: String?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -79,8 +85,8 @@ public struct RunRecord: Sendable, Hashable {
 
     public init(id: String, workflowName: String, workflowPath: String? = nil, workflowHash: String? = nil,
                 status: RunStatus = .pending, inputsJSON: String = "{}", parentRunID: String? = nil,
-                forkedFromStep: String? = nil, createdAt: Date = Date(), startedAt: Date? = nil,
-                finishedAt: Date? = nil, error: String? = nil) {
+                forkedFromStep: String? = nil, lineageKind: String? = nil, forkChangesJSON: String? = nil,
+                createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) {
         self.id = id
         self.workflowName = workflowName
         self.workflowPath = workflowPath
@@ -89,6 +95,8 @@ public struct RunRecord: Sendable, Hashable {
         self.inputsJSON = inputsJSON
         self.parentRunID = parentRunID
         self.forkedFromStep = forkedFromStep
+        self.lineageKind = lineageKind
+        self.forkChangesJSON = forkChangesJSON
         self.createdAt = createdAt.storeRounded
         self.startedAt = startedAt?.storeRounded
         self.finishedAt = finishedAt?.storeRounded
@@ -182,6 +190,47 @@ public struct EventRecord: Sendable, Hashable {
         self.time = time.storeRounded
         self.kind = kind
         self.payloadJSON = payloadJSON
+    }
+}
+
+/// One approval gate of a run: what was asked, and the decision once there is one.
+public struct ApprovalRecord: Sendable, Hashable {
+    public var runID: String
+    public var stepID: String
+    public var status: ApprovalStatus
+    /// What the reviewer is asked (the rendered `approval_config.message`).
+    public var message: String?
+    /// The data shown with the request (`show_data`), as JSON.
+    public var requestJSON: String?
+    /// What happens at `timeoutAt` without a decision: `abort`, `skip` or `approve`.
+    public var onTimeout: String?
+    /// Whether the reviewer may replace the data (it then becomes the step's output).
+    public var allowEdit: Bool
+    public var requestedAt: Date
+    public var timeoutAt: Date?
+    public var decidedBy: String?
+    public var decidedAt: Date?
+    public var comment: String?
+    /// The reviewer's edited data, as JSON, when `allowEdit` let them give one.
+    public var responseJSON: String?
+
+    public init(runID: String, stepID: String, status: ApprovalStatus = .pending, message: String? = nil,
+                requestJSON: String? = nil, onTimeout: String? = nil, allowEdit: Bool = false,
+                requestedAt: Date = Date(), timeoutAt: Date? = nil, decidedBy: String? = nil, decidedAt: Date? = nil,
+                comment: String? = nil, responseJSON: String? = nil) {
+        self.runID = runID
+        self.stepID = stepID
+        self.status = status
+        self.message = message
+        self.requestJSON = requestJSON
+        self.onTimeout = onTimeout
+        self.allowEdit = allowEdit
+        self.requestedAt = requestedAt.storeRounded
+        self.timeoutAt = timeoutAt?.storeRounded
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt?.storeRounded
+        self.comment = comment
+        self.responseJSON = responseJSON
     }
 }
 

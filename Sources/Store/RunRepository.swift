@@ -26,6 +26,39 @@ public protocol RunRepository: Sendable {
     func attempts(runID: String, stepID: String, fanoutIndex: Int?) throws -> [StepAttemptRecord]
     /// The run's events with `seq > afterSeq`, in order, at most `limit`.
     func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord]
+
+    /// Records an approval request unless the step already has one, and returns the stored
+    /// record: asking again after a restart keeps the first request, its deadline and any decision.
+    /// `.constraint` if the run does not exist.
+    func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord
+    /// A step's approval, or nil if it never asked for one.
+    func approval(runID: String, stepID: String) throws -> ApprovalRecord?
+    /// Approvals of one run (or of all runs when `runID` is nil), optionally only in some states,
+    /// oldest request first.
+    func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord]
+    /// Moves a **pending** approval to `status` and returns true; returns false (changing nothing)
+    /// when it was already decided, so two deciders racing cannot both win. `.notFound` when the
+    /// step has no approval.
+    func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+                        comment: String?, responseJSON: String?, at time: Date) throws -> Bool
+
+    /// Applies several writes in order, all or none (one SQLite transaction, so one commit):
+    /// how the engine records a step's start or end together with its event.
+    func write(_ changes: [RunChange]) throws
+}
+
+/// One write of ``RunRepository/write(_:)``; each case does what the method of the same name does.
+public enum RunChange: Sendable {
+    case createRun(RunRecord)
+    case updateRunStatus(id: String, status: RunStatus, time: Date, error: String?)
+    case upsertStep(StepRecord)
+    case recordAttempt(StepAttemptRecord)
+    case appendEvent(runID: String, kind: String, payloadJSON: String, time: Date)
+
+    /// An event stamped now.
+    public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {
+        .appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, time: Date())
+    }
 }
 
 extension RunRepository {

@@ -17,16 +17,27 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func createRun(_ run: RunRecord) throws {
-        try database.execute("""
+        try database.read { try Self.createRun(run, on: $0) }
+    }
+
+    static func createRun(_ run: RunRecord, on conn: SQLiteConnection) throws {
+        try conn.execute("""
             INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, status, inputs_json,
-                              parent_run_id, forked_from_step, created_at, started_at, finished_at, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              parent_run_id, forked_from_step, lineage_kind, fork_changes_json,
+                              created_at, started_at, finished_at, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [run.id, run.workflowName, run.workflowPath, run.workflowHash, run.status.rawValue, run.inputsJSON,
-                  run.parentRunID, run.forkedFromStep, run.createdAt, run.startedAt, run.finishedAt, run.error])
+                  run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON,
+                  run.createdAt, run.startedAt, run.finishedAt, run.error])
     }
 
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
-        let changed = try database.execute("""
+        try database.read { try Self.updateRunStatus(id: id, to: status, at: time, error: error, on: $0) }
+    }
+
+    static func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?,
+                                on conn: SQLiteConnection) throws {
+        let changed = try conn.execute("""
             UPDATE runs SET status = ?,
                 started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END,
                 finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
@@ -39,7 +50,11 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func upsertStep(_ step: StepRecord) throws {
-        try database.execute("""
+        try database.read { try Self.upsertStep(step, on: $0) }
+    }
+
+    static func upsertStep(_ step: StepRecord, on conn: SQLiteConnection) throws {
+        try conn.execute("""
             INSERT INTO steps (run_id, step_id, fanout_index, status, attempt, backend, sandbox_id, exit_code,
                                output_json, output_text, output_path, started_at, finished_at, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -55,7 +70,11 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func recordAttempt(_ a: StepAttemptRecord) throws {
-        try database.execute("""
+        try database.read { try Self.recordAttempt(a, on: $0) }
+    }
+
+    static func recordAttempt(_ a: StepAttemptRecord, on conn: SQLiteConnection) throws {
+        try conn.execute("""
             INSERT OR REPLACE INTO step_attempts (run_id, step_id, fanout_index, attempt, backend, sandbox_id,
                                                   exit_code, started_at, finished_at, duration_ms, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -66,16 +85,36 @@ public struct SQLiteRunRepository: RunRepository {
     public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
         // One statement computes the next seq and inserts, inside a write transaction, so two
         // processes appending to the same run cannot pick the same number.
+        try database.transaction { try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: $0) }
+    }
+
+    static func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date,
+                            on conn: SQLiteConnection) throws -> Int64 {
+        let rows = try conn.query("""
+            INSERT INTO events (run_id, seq, time, kind, payload_json)
+            VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4)
+            RETURNING seq
+            """, [runID, time, kind, payloadJSON])
+        guard let row = rows.first else {
+            throw StoreError(.internal, "appending an event to run \(runID) returned no sequence number")
+        }
+        return try row.get(0, as: Int64.self)
+    }
+
+    public func write(_ changes: [RunChange]) throws {
+        guard !changes.isEmpty else { return }
         try database.transaction { conn in
-            let rows = try conn.query("""
-                INSERT INTO events (run_id, seq, time, kind, payload_json)
-                VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4)
-                RETURNING seq
-                """, [runID, time, kind, payloadJSON])
-            guard let row = rows.first else {
-                throw StoreError(.internal, "appending an event to run \(runID) returned no sequence number")
+            for change in changes {
+                switch change {
+                case .createRun(let run): try Self.createRun(run, on: conn)
+                case .updateRunStatus(let id, let status, let time, let error):
+                    try Self.updateRunStatus(id: id, to: status, at: time, error: error, on: conn)
+                case .upsertStep(let step): try Self.upsertStep(step, on: conn)
+                case .recordAttempt(let attempt): try Self.recordAttempt(attempt, on: conn)
+                case .appendEvent(let runID, let kind, let payloadJSON, let time):
+                    _ = try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: conn)
+                }
             }
-            return try row.get(0, as: Int64.self)
         }
     }
 
@@ -139,15 +178,84 @@ public struct SQLiteRunRepository: RunRepository {
         }
     }
 
+    public func requestApproval(_ a: ApprovalRecord) throws -> ApprovalRecord {
+        try database.transaction { conn in
+            // DO NOTHING keeps an earlier request (and its deadline and decision) across restarts.
+            try conn.execute("""
+                INSERT INTO approvals (run_id, step_id, status, requested_at, decided_by, decided_at, comment, timeout_at,
+                                       message, request_json, on_timeout, allow_edit, response_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, step_id) DO NOTHING
+                """, [a.runID, a.stepID, a.status.rawValue, a.requestedAt, a.decidedBy, a.decidedAt, a.comment,
+                      a.timeoutAt, a.message, a.requestJSON, a.onTimeout, a.allowEdit, a.responseJSON])
+            guard let row = try conn.queryOne("SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
+                                              [a.runID, a.stepID]) else {
+                throw StoreError(.internal, "the approval of \(a.runID)/\(a.stepID) vanished after insert")
+            }
+            return try Self.approval(from: row)
+        }
+    }
+
+    public func approval(runID: String, stepID: String) throws -> ApprovalRecord? {
+        try database.query("SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
+                           [runID, stepID]).first.map(Self.approval(from:))
+    }
+
+    public func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
+        var conditions: [String] = []
+        var bindings: [any SQLiteValueConvertible] = []
+        if let runID {
+            conditions.append("run_id = ?")
+            bindings.append(runID)
+        }
+        if let statuses {
+            if statuses.isEmpty { return [] }
+            let sorted = statuses.map(\.rawValue).sorted()
+            conditions.append("status IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
+            bindings += sorted
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try database.query("SELECT \(Self.approvalColumns) FROM approvals\(filter) ORDER BY requested_at, run_id, step_id",
+                                  bindings).map(Self.approval(from:))
+    }
+
+    public func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+                               comment: String?, responseJSON: String?, at time: Date) throws -> Bool {
+        try database.transaction { conn in
+            let changed = try conn.execute("""
+                UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ?, response_json = ?
+                WHERE run_id = ? AND step_id = ? AND status = 'pending'
+                """, [status.rawValue, decidedBy, time, comment, responseJSON, runID, stepID])
+            if changed > 0 { return true }
+            guard try conn.queryOne("SELECT 1 FROM approvals WHERE run_id = ? AND step_id = ?", [runID, stepID]) != nil else {
+                throw StoreError(.notFound, "run \(runID) has no approval for step \(stepID)")
+            }
+            return false
+        }
+    }
+
+    private static let approvalColumns = """
+        run_id, step_id, status, message, request_json, on_timeout, allow_edit, requested_at, timeout_at,
+        decided_by, decided_at, comment, response_json
+        """
+
+    private static func approval(from r: Row) throws -> ApprovalRecord {
+        ApprovalRecord(runID: try r.get(0), stepID: try r.get(1), status: ApprovalStatus(rawValue: try r.get(2)),
+                       message: try r.get(3), requestJSON: try r.get(4), onTimeout: try r.get(5),
+                       allowEdit: try r.get(6), requestedAt: try r.get(7), timeoutAt: try r.get(8),
+                       decidedBy: try r.get(9), decidedAt: try r.get(10), comment: try r.get(11),
+                       responseJSON: try r.get(12))
+    }
+
     private static let runColumns = """
         id, workflow_name, workflow_path, workflow_hash, status, inputs_json, parent_run_id, forked_from_step,
-        created_at, started_at, finished_at, error
+        created_at, started_at, finished_at, error, lineage_kind, fork_changes_json
         """
 
     private static func run(from r: Row) throws -> RunRecord {
         RunRecord(id: try r.get(0), workflowName: try r.get(1), workflowPath: try r.get(2), workflowHash: try r.get(3),
                   status: RunStatus(rawValue: try r.get(4)), inputsJSON: try r.get(5), parentRunID: try r.get(6),
-                  forkedFromStep: try r.get(7), createdAt: try r.get(8), startedAt: try r.get(9),
-                  finishedAt: try r.get(10), error: try r.get(11))
+                  forkedFromStep: try r.get(7), lineageKind: try r.get(12), forkChangesJSON: try r.get(13),
+                  createdAt: try r.get(8), startedAt: try r.get(9), finishedAt: try r.get(10), error: try r.get(11))
     }
 }

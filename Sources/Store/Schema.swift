@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1, v2]
+    public static let migrations: [Migration] = [v1, v2, v3]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
@@ -118,5 +118,20 @@ public enum Schema {
         ALTER TABLE sandboxes ADD COLUMN updated_at INTEGER;
         CREATE INDEX sandboxes_by_created ON sandboxes(created_at, id);
         CREATE INDEX sandboxes_by_server ON sandboxes(server_id, status);
+        """)
+
+    /// What an approval gate asks and answers (so `runs approve` needs no workflow file), and how a
+    /// replayed or forked run differs from its parent.
+    static let v3 = Migration(version: 3, name: "approval details, run lineage", sql: """
+        ALTER TABLE approvals ADD COLUMN message TEXT;
+        ALTER TABLE approvals ADD COLUMN request_json TEXT;
+        ALTER TABLE approvals ADD COLUMN on_timeout TEXT;
+        ALTER TABLE approvals ADD COLUMN allow_edit INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE approvals ADD COLUMN response_json TEXT;
+        CREATE INDEX approvals_by_status ON approvals(status, requested_at);
+
+        -- 'replay' or 'fork' when parent_run_id is set; the fork's changes to its from-step as JSON.
+        ALTER TABLE runs ADD COLUMN lineage_kind TEXT;
+        ALTER TABLE runs ADD COLUMN fork_changes_json TEXT;
         """)
 }

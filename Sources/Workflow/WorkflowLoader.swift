@@ -14,6 +14,11 @@ public struct WorkflowLoadResult: Sendable {
 
 /// Reads, parses and validates workflows — the one entry point the CLI and the engine use.
 public struct WorkflowLoader: Sendable {
+    /// The path of a sub-workflow file named `child` in the workflow at `parent` (relative to its folder).
+    public static func subWorkflowPath(_ child: String, relativeTo parent: String) -> String {
+        SubWorkflowLoader.resolve(child, relativeTo: parent)
+    }
+
     public var options: ValidationOptions
 
     public init(options: ValidationOptions = ValidationOptions()) {

@@ -48,4 +48,32 @@ import Workflow
         let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: outcome.runID)]]))
         #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
     }
+
+    @Test func aSessionKeepsItsShellAcrossStepsAndIsRemovedAtTheEnd() async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let wf = try workflow("""
+            name: session
+            defaults: {image: base, timeout: 60s}
+            steps:
+              - id: a
+                session: sh
+                run: cd /tmp && export KEEP="kept-$SANDCASTLE_STEP_ID" && echo hi > /tmp/f
+              - id: b
+                session: sh
+                depends_on: [a]
+                run: echo "$(pwd) $KEEP $(cat /tmp/f) $SANDCASTLE_STEP_ID {steps.a.status}"
+              - id: c
+                depends_on: [b]
+                run: test ! -e /tmp/f && echo fresh
+            """)
+        let engine = WorkflowEngine(
+            backend: backend, repository: InMemoryRunRepository(),
+            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }))
+        let outcome = try await engine.run(wf)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["b"]?.output == "/tmp kept-a hi b completed", "same shell: cwd, variables and /tmp kept")
+        #expect(outcome.steps["c"]?.output == "fresh", "a step outside the session gets its own sandbox")
+        let containers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
+        #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
+    }
 }

@@ -34,6 +34,19 @@ final class CrashingRepository: RunRepository {
     func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
         try inner.events(runID: runID, afterSeq: afterSeq, limit: limit)
     }
+    func write(_ changes: [RunChange]) throws { if !isFrozen { try inner.write(changes) } }
+    func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
+        isFrozen ? approval : try inner.requestApproval(approval)
+    }
+    func approval(runID: String, stepID: String) throws -> ApprovalRecord? { try inner.approval(runID: runID, stepID: stepID) }
+    func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
+        try inner.approvals(runID: runID, statuses: statuses)
+    }
+    func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?, comment: String?,
+                        responseJSON: String?, at time: Date) throws -> Bool {
+        isFrozen ? false : try inner.decideApproval(runID: runID, stepID: stepID, status: status, decidedBy: decidedBy,
+                                                    comment: comment, responseJSON: responseJSON, at: time)
+    }
 }
 
 @Suite struct ResumeTests {

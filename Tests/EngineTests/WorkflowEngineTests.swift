@@ -245,19 +245,44 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[EngineLabels.step] ?? "
         #expect(backend.destroyed.count == 2)
     }
 
-    @Test func approvalStepsFailUpFrontAsUnsupported() async throws {
-        let backend = FakeBackend()
+    @Test func sessionStepsShareOneSandboxDestroyedAtTheEnd() async throws {
+        let backend = FakeBackend { _, _ in FakeReply(stdout: "ok\n") }
         let wf = try workflow("""
-            name: gated
+            name: sessions
             steps:
-              - {id: build, run: echo build}
-              - {id: approve, type: approval, depends_on: [build]}
+              - {id: build, run: echo build, session: shell}
+              - {id: test, run: "echo {steps.build.output}", session: shell, depends_on: [build]}
+              - {id: alone, run: echo alone, depends_on: [test]}
             """)
         let outcome = try await engine(backend).run(wf)
-        #expect(outcome.status == .failed)
-        #expect(outcome.error?.contains("not supported by the engine yet") == true)
-        #expect(backend.created == 0)
-        #expect(try repository.run(id: outcome.runID)?.run.status == .failed)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(backend.created == 2, "one sandbox for the session, one for `alone`")
+        #expect(backend.destroyed.count == 2)
+        let test = try #require(backend.entries(forStep: "build").first.flatMap { first in
+            backend.log.first { $0.sandboxID == first.sandboxID && $0.command.contains("SC_STEPS_BUILD_OUTPUT") }
+        })
+        // The session's later step brings its environment with the command, quoted as data.
+        #expect(test.command.hasPrefix("export "))
+        #expect(test.command.contains("SC_STEPS_BUILD_OUTPUT='ok'") && test.command.contains("SANDCASTLE_STEP_ID='test'"))
+        #expect(SessionSandboxes.command("x", exporting: ["V": "it's $(x)"]) == "export V='it'\\''s $(x)'\nx")
+    }
+
+    @Test func aRunCancelledFromAnotherProcessEndsCancelledNotFailed() async throws {
+        // `runs cancel` marks the run and removes its containers; the steps then fail under the engine.
+        let backend = FakeBackend { _, _ in FakeReply(stderr: "container removed\n", exitCode: 137, duration: .milliseconds(500)) }
+        let wf = try workflow("""
+            name: external-cancel
+            steps:
+              - {id: a, run: sleep 100}
+            """)
+        let runID = "external-cancel"
+        let run = Task { try await engine(backend).run(wf, runID: runID) }
+        while backend.entries(forStep: "a").isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        try repository.updateRunStatus(id: runID, to: .cancelled, at: Date(), error: "cancelled by `sandcastle runs cancel`")
+        let outcome = try await run.value
+        #expect(outcome.status == .cancelled)
+        #expect(outcome.error == "cancelled by `sandcastle runs cancel`")
+        #expect(try repository.run(id: runID)?.run.status == .cancelled)
     }
 
     @Test func invalidInputsAreRejectedBeforeAnythingIsStored() async throws {

@@ -142,10 +142,13 @@ import Testing
         try withTemporaryDirectory { dir in
             let repo = try kind.make(in: dir)
             try repo.createRun(RunRecord(id: "parent", workflowName: "wf"))
-            try repo.createRun(RunRecord(id: "child", workflowName: "wf", parentRunID: "parent", forkedFromStep: "test"))
+            try repo.createRun(RunRecord(id: "child", workflowName: "wf", parentRunID: "parent", forkedFromStep: "test",
+                                         lineageKind: "fork", forkChangesJSON: #"{"image":"python"}"#))
             let child = try #require(try repo.run(id: "child")).run
             #expect(child.parentRunID == "parent")
             #expect(child.forkedFromStep == "test")
+            #expect(child.lineageKind == "fork")
+            #expect(child.forkChangesJSON == #"{"image":"python"}"#)
             #expect(storeError {
                 try repo.createRun(RunRecord(id: "orphan", workflowName: "wf", parentRunID: "missing"))
             }?.code == .constraint)
@@ -181,6 +184,42 @@ import Testing
             #expect(other.map(\.seq) == Array(1...Int64(2 * perTask)))
             // No event lost or duplicated.
             #expect(Set((r + other).map(\.payloadJSON)).count == tasks * perTask)
+        }
+    }
+
+    @Test(arguments: RepositoryKind.allCases)
+    func approvalsAreRequestedOnceAndDecidedOnce(kind: RepositoryKind) throws {
+        try withTemporaryDirectory { dir in
+            let repo = try kind.make(in: dir)
+            try repo.createRun(RunRecord(id: "r", workflowName: "wf"))
+            let asked = Date(timeIntervalSince1970: 1_000)
+            let first = ApprovalRecord(runID: "r", stepID: "gate", message: "Ship it?", requestJSON: #"{"sha":"abc"}"#,
+                                       onTimeout: "skip", allowEdit: true, requestedAt: asked,
+                                       timeoutAt: asked.addingTimeInterval(60))
+            #expect(try repo.requestApproval(first) == first)
+            // Asking again (after a restart) keeps the first request and its deadline.
+            var second = first
+            second.message = "changed"
+            second.timeoutAt = asked.addingTimeInterval(999)
+            #expect(try repo.requestApproval(second) == first)
+            #expect(try repo.approvals(runID: "r", statuses: [.pending]).map(\.stepID) == ["gate"])
+            #expect(try repo.approvals(runID: nil, statuses: [.approved]).isEmpty)
+
+            let decided = Date(timeIntervalSince1970: 2_000)
+            #expect(try repo.decideApproval(runID: "r", stepID: "gate", status: .approved, decidedBy: "ada",
+                                            comment: "ok", responseJSON: #"{"sha":"def"}"#, at: decided))
+            #expect(try !repo.decideApproval(runID: "r", stepID: "gate", status: .rejected, decidedBy: "bob",
+                                             comment: nil, responseJSON: nil, at: decided), "the first decision wins")
+            let stored = try #require(try repo.approval(runID: "r", stepID: "gate"))
+            #expect(stored.status == .approved && stored.decidedBy == "ada" && stored.comment == "ok")
+            #expect(stored.decidedAt == decided && stored.responseJSON == #"{"sha":"def"}"#)
+            #expect(stored.allowEdit && stored.onTimeout == "skip" && stored.message == "Ship it?")
+            #expect(try repo.approval(runID: "r", stepID: "other") == nil)
+            #expect(storeError {
+                _ = try repo.decideApproval(runID: "r", stepID: "other", status: .approved, decidedBy: nil,
+                                            comment: nil, responseJSON: nil, at: decided)
+            }?.code == .notFound)
+            #expect(storeError { _ = try repo.requestApproval(ApprovalRecord(runID: "nope", stepID: "g")) }?.code == .constraint)
         }
     }
 }

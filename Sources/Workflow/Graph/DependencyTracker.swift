@@ -29,20 +29,26 @@ public struct DependencyTracker: Sendable {
     public private(set) var states: [String: State]
     /// Set once a step failed with `abort`; no step is ready after that.
     public private(set) var isAborted = false
+    /// Kept incrementally so each start and finish costs the step's own edges, not a scan of the
+    /// whole graph: the scheduler asks after every step, and a 10,000-step DAG must not go quadratic.
+    private let position: [String: Int]
+    /// How many of each step's dependencies have not finished.
+    private var unfinishedDependencies: [String: Int]
+    /// Pending steps whose dependencies have all finished.
+    private var ready: Set<String>
 
     public init(graph: WorkflowGraph) {
         self.graph = graph
         states = Dictionary(uniqueKeysWithValues: graph.ids.map { ($0, State.pending) })
+        position = Dictionary(uniqueKeysWithValues: graph.ids.enumerated().map { ($1, $0) })
+        unfinishedDependencies = Dictionary(uniqueKeysWithValues: graph.ids.map { ($0, graph.dependencies[$0]?.count ?? 0) })
+        ready = Set(graph.ids.filter { (graph.dependencies[$0] ?? []).isEmpty })
     }
 
     /// Pending steps whose dependencies have all finished, in written order.
     public var readySteps: [String] {
         guard !isAborted else { return [] }
-        return graph.ids.filter { id in
-            states[id] == .pending && (graph.dependencies[id] ?? []).allSatisfy { dependency in
-                if case .finished = states[dependency] { true } else { false }
-            }
-        }
+        return inWrittenOrder(ready)
     }
 
     /// Steps started and not finished.
@@ -58,6 +64,7 @@ public struct DependencyTracker: Sendable {
     public mutating func markStarted(_ id: String) {
         guard states[id] == .pending else { return }
         states[id] = .running
+        ready.remove(id)
     }
 
     /// Records how a step ended.
@@ -66,21 +73,50 @@ public struct DependencyTracker: Sendable {
     ///   the engine records as skipped without running).
     @discardableResult
     public mutating func markFinished(_ id: String, _ outcome: Outcome) -> (ready: [String], pruned: [String]) {
-        guard states[id] != nil else { return ([], []) }
-        let readyBefore = Set(readySteps)
+        guard let previous = states[id] else { return ([], []) }
         states[id] = .finished(outcome)
+        ready.remove(id)
+        var newlyReady: [String] = []
+        if case .finished = previous {
+            // Finished twice (a resumed run replays outcomes): the dependents were counted already.
+        } else {
+            newlyReady = finishedEdges(of: id)
+        }
         var pruned: [String] = []
         switch outcome {
         case .failedAborting:
             isAborted = true
         case .pruned:
-            for descendant in graph.ids where graph.descendants(of: id).contains(descendant) && states[descendant] == .pending {
+            let descendants = graph.descendants(of: id)
+            for descendant in graph.ids where descendants.contains(descendant) && states[descendant] == .pending {
                 states[descendant] = .finished(.pruned)
+                ready.remove(descendant)
                 pruned.append(descendant)
             }
+            for descendant in pruned { _ = finishedEdges(of: descendant) }
         default:
             break
         }
-        return (readySteps.filter { !readyBefore.contains($0) }, pruned)
+        let prunedSet = Set(pruned)
+        let becameReady = isAborted ? [] : newlyReady.filter { !prunedSet.contains($0) && ready.contains($0) }
+        return (inWrittenOrder(becameReady), pruned)
+    }
+
+    /// Counts `id` as finished for its dependents; returns those it made ready.
+    private mutating func finishedEdges(of id: String) -> [String] {
+        var madeReady: [String] = []
+        for dependent in graph.dependents[id] ?? [] {
+            let left = (unfinishedDependencies[dependent] ?? 1) - 1
+            unfinishedDependencies[dependent] = left
+            if left == 0 && states[dependent] == .pending {
+                ready.insert(dependent)
+                madeReady.append(dependent)
+            }
+        }
+        return madeReady
+    }
+
+    private func inWrittenOrder<S: Sequence<String>>(_ ids: S) -> [String] {
+        ids.sorted { (position[$0] ?? 0) < (position[$1] ?? 0) }
     }
 }

@@ -8,7 +8,7 @@ import Sandbox
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks, each with its baseline measured in the same run.",
-        subcommands: [BenchSandbox.self, BenchServer.self, BenchE2B.self])
+        subcommands: [BenchSandbox.self, BenchEngine.self, BenchServer.self, BenchE2B.self])
 }
 
 struct BenchSandbox: AsyncParsableCommand {

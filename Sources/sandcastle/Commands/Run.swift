@@ -25,8 +25,31 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Where state lives (default: $SANDCASTLE_DATA_DIR, else ./data).")
     var dataDirectory: String?
 
+    @Flag(name: .customLong("no-wait"),
+          help: "Do not wait at approval gates: exit with status 3 once only approvals are left; `runs resume` continues.")
+    var noWait = false
+
+    @Option(name: .customLong("max-parallel"),
+            help: "At most this many steps (fan-out items count one each) at once in this run (default 4; the process-wide cap is $SANDCASTLE_MAX_SANDBOXES, default 8).")
+    var maxParallel: Int?
+
+    @Flag(name: .long, help: "Start the run in the background and return at once; its lines go to <data-dir>/runs/<run>/run.log.")
+    var detach = false
+
+    @Option(name: .customLong("run-id"), help: .hidden)
+    var runIDOverride: String?
+
+    func validate() throws {
+        if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        if let runIDOverride, runIDOverride.isEmpty || !runIDOverride.allSatisfy({ $0.isLetter || $0.isNumber }) {
+            throw ValidationError("--run-id must be letters and digits")
+        }
+    }
+
     func run() async throws {
-        let result = WorkflowLoader().load(path: file)
+        // Recorded with the run, so `runs resume` finds the file from any working directory.
+        let path = URL(fileURLWithPath: file).standardizedFileURL.path
+        let result = WorkflowLoader().load(path: path)
         var diagnostics = result.diagnostics
         var provided: [String: InputValue] = [:]
         do {
@@ -46,6 +69,11 @@ struct RunCommand: AsyncParsableCommand {
 
         let environment = ProcessInfo.processInfo.environment
         let directory = dataDirectory ?? environment["SANDCASTLE_DATA_DIR"] ?? "./data"
+        if detach {
+            try await Detach.start(workflowPath: path, inputs: inputs, dataDirectory: directory, noWait: noWait,
+                                   maxParallel: maxParallel)
+            return
+        }
         let repository: SQLiteRunRepository
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -61,11 +89,13 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
-        let engine = RunDriver.makeEngine(backend: backend, repository: repository, environment: environment)
-        let runID = WorkflowEngine.makeRunID()
+        let engine = try RunDriver.makeEngine(backend: backend, repository: repository, environment: environment,
+                                              dataDirectory: directory, steps: workflow.steps.map(\.id),
+                                              waitForApprovals: !noWait, maxParallel: maxParallel)
+        let runID = runIDOverride ?? WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
         let inputs = provided
-        try await RunDriver.drive(runID: runID) {
+        try await RunDriver.drive(runID: runID, dataDirectory: directory) {
             try await engine.run(workflow, inputs: inputs, runID: runID)
         }
     }
@@ -73,8 +103,25 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Prints engine events as plain lines (the terminal progress view comes later).
 final class LineLog: Sendable {
+    let dataDirectory: String
+
+    init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    /// ` --data-dir DIR` when the commands a hint suggests would not find the state by default.
+    static func dataDirectoryFlag(_ directory: String) -> String {
+        let implied = ProcessInfo.processInfo.environment["SANDCASTLE_DATA_DIR"] ?? "./data"
+        return directory == implied ? "" : " --data-dir \(ShellQuoting.quote(directory))"
+    }
+
     func print(_ event: EngineEvent) {
         switch event {
+        case .approvalRequested(let runID, let step, let message, let data, let timeoutAt):
+            Console.print("⏸ \(step) waits for approval: \(message)")
+            if let data { Console.print("    data: \(data.jsonText)") }
+            if let timeoutAt { Console.print("    times out at \(RunsFormat.timestamp(timeoutAt))") }
+            let flag = Self.dataDirectoryFlag(dataDirectory)
+            Console.print("    approve: sandcastle runs approve\(flag) \(runID) \(step) [--comment …]")
+            Console.print("    reject:  sandcastle runs reject\(flag) \(runID) \(step) [--comment …]")
         case .runStarted:
             break
         case .stepStarted(let step, let index, let attempt):
@@ -94,7 +141,7 @@ final class LineLog: Sendable {
                 Console.print("✘ \(step) \(status)\(took): \(error ?? "unknown error")")
                 printTail(tail ?? "")
             }
-        case .runFinished:
+        case .runFinished, .stepOutput:
             break
         }
     }

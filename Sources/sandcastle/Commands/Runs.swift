@@ -6,12 +6,13 @@ import Sandbox
 import Store
 import Workflow
 
-/// `sandcastle runs ls|show|logs|cancel|resume`: inspect and steer the runs recorded in the data dir.
+/// `sandcastle runs ls|show|logs|cancel|resume|approve|reject|replay|fork`: inspect and steer the runs recorded in the data dir.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List, inspect, follow, cancel and resume recorded workflow runs.",
-        subcommands: [RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self])
+        abstract: "List, inspect, follow, cancel, resume, approve, replay and fork recorded workflow runs.",
+        subcommands: [RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self,
+                      RunsApprove.self, RunsReject.self, RunsReplay.self, RunsFork.self])
 }
 
 /// The `--data-dir` option shared by the `runs` subcommands.
@@ -63,7 +64,7 @@ struct RunsList: AsyncParsableCommand {
 
     @OptionGroup var options: DataDirectoryOptions
 
-    @Option(name: .long, help: "Only runs with this status (repeatable): pending, running, completed, failed, cancelled.")
+    @Option(name: .long, help: "Only runs with this status (repeatable): pending, running, waiting_approval, completed, failed, cancelled.")
     var status: [String] = []
 
     @Option(name: .long, help: "At most this many runs.")
@@ -103,7 +104,14 @@ struct RunsShow: AsyncParsableCommand {
             let key = RunsFormat.stepLabel(step.stepID, step.fanoutIndex)
             return (key, (try? repository.attempts(runID: id, stepID: step.stepID, fanoutIndex: step.fanoutIndex)) ?? [])
         })
-        for line in RunsFormat.detail(detail, attempts: attempts, now: Date()) { Console.print(line) }
+        let approvals = (try? repository.approvals(runID: id, statuses: nil)) ?? []
+        let files = RunFiles(dataDirectory: options.directory)
+        for line in RunsFormat.detail(detail, attempts: attempts, approvals: approvals, now: Date()) { Console.print(line) }
+        let artifacts = files.artifacts(id)
+        if !artifacts.isEmpty {
+            Console.print("artifacts (in \(files.artifactsDirectory(id))):")
+            for artifact in artifacts { Console.print("  \(artifact.path)  \(artifact.size) bytes") }
+        }
     }
 }
 
@@ -176,6 +184,10 @@ struct RunsCancel: AsyncParsableCommand {
             }
             try repository.appendEvent(runID: id, kind: "run_cancel_requested", payloadJSON: "{}")
             try repository.updateRunStatus(id: id, to: .cancelled, at: Date(), error: "cancelled by `sandcastle runs cancel`")
+            for approval in try repository.approvals(runID: id, statuses: [.pending]) {
+                _ = try repository.decideApproval(runID: id, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
+                                                  comment: "the run was cancelled", responseJSON: nil, at: Date())
+            }
         } catch {
             Console.error("sandcastle: cannot record the cancellation of run \(id): \(error)")
             throw ExitCode(1)
@@ -200,11 +212,14 @@ struct RunsResume: AsyncParsableCommand {
     @Argument(help: "The run id.")
     var id: String
 
+    @Flag(name: .customLong("no-wait"), help: "Do not wait at approval gates: exit with status 3 if the run pauses again.")
+    var noWait = false
+
     func run() async throws {
         let repository = try options.openRepository()
         let detail = try options.requireRun(id, in: repository)
-        guard detail.run.status == .pending || detail.run.status == .running else {
-            Console.error("sandcastle: run \(id) is \(detail.run.status); only pending or running runs can be resumed")
+        guard WorkflowEngine.resumableStatuses.contains(detail.run.status) else {
+            Console.error("sandcastle: run \(id) is \(detail.run.status); only pending, running or waiting_approval runs can be resumed")
             throw ExitCode(1)
         }
         guard let path = detail.run.workflowPath else {
@@ -226,11 +241,200 @@ struct RunsResume: AsyncParsableCommand {
         }
         // The dead process's sandboxes would hold slots and could still write to the workspace.
         _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
-        let engine = RunDriver.makeEngine(backend: backend, repository: repository,
-                                          environment: ProcessInfo.processInfo.environment)
+        let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
+                                          environment: ProcessInfo.processInfo.environment,
+                                          dataDirectory: options.directory, steps: workflow.steps.map(\.id),
+                                              waitForApprovals: !noWait)
         Console.print("resuming run \(id): workflow `\(workflow.name)` from \(path)")
-        try await RunDriver.drive(runID: id) {
+        try await RunDriver.drive(runID: id, dataDirectory: options.directory) {
             try await engine.resume(runID: id, workflow: workflow)
+        }
+    }
+}
+
+/// `sandcastle runs approve RUN [STEP] [--comment C] [--by NAME] [--data JSON]`
+struct RunsApprove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Approve a run's approval gate; the run goes on.",
+        discussion: """
+            The decision is recorded in the state database. A `sandcastle run` (or `runs resume`) waiting \
+            on the gate picks it up within a second; a run paused with --no-wait continues with \
+            `sandcastle runs resume RUN`.
+            """)
+
+    @OptionGroup var decision: ApprovalDecisionOptions
+
+    @Option(name: .long, help: "Replace the shown data with this JSON (only for steps with allow_edit: true).")
+    var data: String?
+
+    func run() async throws {
+        var edited: JSONValue?
+        if let data {
+            guard let parsed = JSONValue.parse(json: data) else {
+                Console.error("sandcastle: --data is not valid JSON: \(data)")
+                throw ExitCode(1)
+            }
+            edited = parsed
+        }
+        try decision.record(.approve(data: edited), verb: "approved")
+    }
+}
+
+/// `sandcastle runs reject RUN [STEP] [--comment C] [--by NAME]`
+struct RunsReject: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reject", abstract: "Reject a run's approval gate; the step fails (and by default the run).")
+
+    @OptionGroup var decision: ApprovalDecisionOptions
+
+    func run() async throws {
+        try decision.record(.reject, verb: "rejected")
+    }
+}
+
+/// What `runs approve` and `runs reject` share.
+struct ApprovalDecisionOptions: ParsableArguments {
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The run id.")
+    var id: String
+
+    @Argument(help: "The approval step (default: the run's only pending approval).")
+    var step: String?
+
+    @Option(name: .long, help: "A comment kept with the decision.")
+    var comment: String?
+
+    @Option(name: .long, help: "Who decides (default: $USER).")
+    var by: String?
+
+    func record(_ decision: ApprovalDecision, verb: String) throws {
+        let repository = try options.openRepository()
+        let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
+        let approval: ApprovalRecord
+        do {
+            approval = try Approvals.decide(decision, runID: id, stepID: step, by: who, comment: comment,
+                                            repository: repository)
+        } catch let error as EngineError {
+            Console.error("sandcastle: \(error.message)")
+            throw ExitCode(1)
+        }
+        Console.print("\(verb) step `\(approval.stepID)` of run \(id)" + (comment.map { " (\($0))" } ?? ""))
+        let status = (try? repository.run(id: id))??.run.status
+        if status == .waitingApproval || status == .running {
+            let flag = LineLog.dataDirectoryFlag(options.directory)
+            Console.print("a `sandcastle run` waiting on it continues now; if none is (run with --no-wait, or stopped), "
+                          + "continue with `sandcastle runs resume\(flag) \(id)`")
+        }
+    }
+}
+
+/// `sandcastle runs replay RUN --from STEP`
+struct RunsReplay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Start a new run that re-runs STEP and everything after it, reusing RUN's results for the rest.",
+        discussion: """
+            Steps upstream of STEP (and finished steps on other branches) are not run again: their \
+            recorded outputs feed the new run. The new run records RUN as its parent. It gets its own, \
+            empty workspace. Refuses when the workflow file changed since RUN.
+            """)
+
+    @OptionGroup var lineage: LineageOptions
+
+    func run() async throws {
+        try await lineage.start(changes: nil)
+    }
+}
+
+/// `sandcastle runs fork RUN --from STEP [--set-run CMD] [--image I] [--env K=V …] [--timeout T]`
+struct RunsFork: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fork",
+        abstract: "Like replay, with changes to STEP: its command, image, environment or timeout.")
+
+    @OptionGroup var lineage: LineageOptions
+
+    @Option(name: .customLong("set-run"), help: "A new command for STEP (templates allowed, as in `run:`).")
+    var command: String?
+
+    @Option(name: .long, help: "A new image for STEP.")
+    var image: String?
+
+    @Option(name: [.customShort("e"), .long], help: "An environment variable KEY=VALUE for STEP (repeatable).")
+    var env: [String] = []
+
+    @Option(name: .long, help: "A new time limit for STEP (90, 30s, 5m, …).")
+    var timeout: String?
+
+    func run() async throws {
+        var changes = ForkChanges(command: command, image: image)
+        for entry in env {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("--env expects KEY=VALUE, got '\(entry)'")
+            }
+            changes.environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        if let timeout {
+            guard let duration = DurationParser.parse(timeout), duration > .zero else {
+                throw ValidationError("--timeout: '\(timeout)' is not a duration (90, 30s, 5m, 1h30m)")
+            }
+            changes.timeout = duration
+        }
+        guard !changes.isEmpty else {
+            throw ValidationError("give at least one change (--set-run, --image, --env, --timeout), or use `runs replay`")
+        }
+        try await lineage.start(changes: changes)
+    }
+}
+
+/// What `runs replay` and `runs fork` share.
+struct LineageOptions: ParsableArguments {
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The parent run id.")
+    var id: String
+
+    @Option(name: .long, help: "The step to start again from.")
+    var from: String
+
+    @Flag(name: .customLong("no-wait"), help: "Do not wait at approval gates: exit with status 3 if the run pauses.")
+    var noWait = false
+
+    func start(changes: ForkChanges?) async throws {
+        let repository = try options.openRepository()
+        let parent = try options.requireRun(id, in: repository)
+        guard let path = parent.run.workflowPath else {
+            Console.error("sandcastle: run \(id) has no recorded workflow file")
+            throw ExitCode(1)
+        }
+        let loaded = WorkflowLoader().load(path: path)
+        guard let workflow = loaded.workflow, loaded.isValid else {
+            DiagnosticPrinter().print(loaded.diagnostics)
+            Console.error("sandcastle: cannot load \(path), the workflow of run \(id)")
+            throw ExitCode(1)
+        }
+        let backend: DockerSandboxBackend
+        do {
+            backend = try await DockerSandboxBackend.fromEnvironment()
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
+                                          environment: ProcessInfo.processInfo.environment,
+                                          dataDirectory: options.directory, steps: workflow.steps.map(\.id),
+                                              waitForApprovals: !noWait)
+        let runID = WorkflowEngine.makeRunID()
+        let verb = changes == nil ? "replay" : "fork"
+        Console.print("run \(runID): \(verb) of run \(id) from step `\(from)`"
+                      + (changes.map { " with \($0.json.jsonText)" } ?? ""))
+        let parentID = id
+        let step = from
+        let finalWorkflow = workflow
+        try await RunDriver.drive(runID: runID, dataDirectory: options.directory) {
+            try await engine.replay(parentRunID: parentID, fromStep: step, workflow: finalWorkflow, changes: changes, runID: runID)
         }
     }
 }
@@ -322,7 +526,8 @@ enum RunsFormat {
     }
 
     /// `runs show`: the run, its lineage, then one block per step (or fan-out item).
-    static func detail(_ detail: RunDetail, attempts: [String: [StepAttemptRecord]], now: Date) -> [String] {
+    static func detail(_ detail: RunDetail, attempts: [String: [StepAttemptRecord]], approvals: [ApprovalRecord] = [],
+                       now: Date) -> [String] {
         let run = detail.run
         var lines = ["run \(run.id): workflow `\(run.workflowName)` — \(run.status)"]
         if let path = run.workflowPath { lines.append("  file:      \(path)") }
@@ -332,7 +537,8 @@ enum RunsFormat {
         lines.append("  duration:  \(duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now)))")
         if run.inputsJSON != "{}" { lines.append("  inputs:    \(run.inputsJSON)") }
         if let parent = run.parentRunID {
-            lines.append("  parent:    \(parent)" + (run.forkedFromStep.map { " (from step `\($0)`)" } ?? ""))
+            lines.append("  parent:    \(parent)" + (run.forkedFromStep.map { " (\(run.lineageKind ?? "fork") from step `\($0)`)" } ?? ""))
+            if let changes = run.forkChangesJSON { lines.append("  changes:   \(changes)") }
         }
         if let error = run.error { lines.append("  error:     \(error)") }
         lines.append("steps:")
@@ -350,18 +556,33 @@ enum RunsFormat {
             if let error = step.error { lines.append("      error:  \(error)") }
             if let output = outputSummary(step) { lines.append("      output: \(output)") }
         }
+        if !approvals.isEmpty { lines.append("approvals:") }
+        for approval in approvals {
+            var line = "  \(approval.stepID): \(approval.status)"
+            if let by = approval.decidedBy { line += " by \(by)" }
+            if let decided = approval.decidedAt { line += " at \(timestamp(decided))" }
+            if approval.status == .pending, let deadline = approval.timeoutAt {
+                line += ", times out at \(timestamp(deadline)) (on_timeout: \(approval.onTimeout ?? "abort"))"
+            }
+            lines.append(line)
+            if let message = approval.message { lines.append("      asks:    \(message)") }
+            if let data = approval.requestJSON { lines.append("      data:    \(data)") }
+            if let comment = approval.comment { lines.append("      comment: \(comment)") }
+        }
         return lines
     }
 
     /// A step's output on one line, cut to `limit` characters.
     static func outputSummary(_ step: StepRecord, limit: Int = 120) -> String? {
         let text: String
-        if let json = step.outputJSON {
+        if let path = step.outputPath {
+            // Too large for the database: its head is inline, the whole of it in the file.
+            let head = (step.outputText ?? "").replacingOccurrences(of: "\n", with: "\\n")
+            return String(head.prefix(limit)) + "… (in full: \(path))"
+        } else if let json = step.outputJSON {
             text = json
         } else if let plain = step.outputText {
             text = plain.debugDescription
-        } else if let path = step.outputPath {
-            return "(stored in \(path))"
         } else {
             return nil
         }
@@ -390,6 +611,9 @@ enum RunsFormat {
         switch event.kind {
         case "run_started":
             line = "run started (workflow `\(text("workflow") ?? "?")`)"
+            if let parent = text("parent_run") {
+                line += ", from step `\(text("from_step") ?? "?")` of run \(parent)" + (text("changes").map { " with \($0)" } ?? "")
+            }
         case "run_resumed":
             line = "run resumed (workflow `\(text("workflow") ?? "?")`)"
         case "run_finished":
@@ -405,8 +629,24 @@ enum RunsFormat {
             let ms = text("duration_ms").map { " in \($0) ms" } ?? ""
             line = "\(symbol(text("status"))) \(step) \(text("status") ?? "finished")\(ms)\(error)"
             if let reason = text("reason"), text("error") == nil { line += " (\(reason))" }
+        case "artifacts_collected":
+            let files: [String] = if case .array(let list)? = payload["files"] {
+                list.compactMap { if case .string(let name) = $0 { name } else { nil } }
+            } else { [] }
+            line = "  \(step) kept \(files.count) artifact\(files.count == 1 ? "" : "s") (\(text("bytes") ?? "?") bytes)"
+                + (files.isEmpty ? "" : ": " + files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : ""))
+                + (text("problem").map { "; \($0)" } ?? "")
+        case "step_reused":
+            line = "↺ \(step) reused from run \(text("from_run") ?? "?") (\(text("status") ?? "completed"))"
         case "step_skipped":
             line = "– \(step) skipped" + (text("reason").map { ": \($0)" } ?? "")
+        case "approval_requested":
+            line = "⏸ \(step) waits for approval: \(text("message") ?? "")"
+        case "approval_decided":
+            line = "  \(step) \(text("status") ?? "decided")" + (text("by").map { " by \($0)" } ?? "")
+                + (text("comment").map { ": \($0)" } ?? "")
+        case "run_paused":
+            line = "run paused, waiting for approval"
         default:
             line = "\(event.kind) \(event.payloadJSON)"
         }

@@ -3,25 +3,58 @@ import Engine
 import Foundation
 import Sandbox
 import Store
+import Synchronization
 
 /// Drives one engine run from the terminal, for `run` and `runs resume` alike: events as
 /// lines, Ctrl-C as cancellation, and the exit status from the outcome.
 enum RunDriver {
     static func makeEngine(backend: DockerSandboxBackend, repository: any RunRepository,
-                           environment: [String: String]) -> WorkflowEngine {
-        let log = LineLog()
+                           environment: [String: String], dataDirectory: String, steps: [String],
+                           waitForApprovals: Bool = true, maxParallel: Int? = nil) throws -> WorkflowEngine {
+        let log = LineLog(dataDirectory: dataDirectory)
+        let view = ProgressView.isUsable ? ProgressView(steps: steps, dataDirectory: dataDirectory) : nil
+        progress.withLock { $0 = view }
+        let global = try globalLimit(environment)
         return WorkflowEngine(
             backend: backend, repository: repository,
-            configuration: EngineConfiguration(environment: environment,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
-            onEvent: { log.print($0) })
+            configuration: EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
+                                               environment: environment,
+                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                               waitForApprovals: waitForApprovals, dataDirectory: dataDirectory),
+            globalLimit: AsyncSemaphore(limit: global),
+            onEvent: { event in
+                if let view { view.handle(event) } else { log.print(event) }
+            })
     }
+
+    /// The live view of the engine made last, if stdout is a terminal; `drive` ticks and stops it.
+    private static let progress = Mutex<ProgressView?>(nil)
+
+    /// Steps (fan-out items count one each) a run runs at once unless `--max-parallel` says otherwise.
+    static let defaultMaxParallel = 4
+
+    /// The most sandboxes this process runs at once, across its runs: `SANDCASTLE_MAX_SANDBOXES`, else 8.
+    static func globalLimit(_ environment: [String: String]) throws -> Int {
+        guard let text = environment["SANDCASTLE_MAX_SANDBOXES"] else { return 8 }
+        guard let value = Int(text), value >= 1 else {
+            Console.error("sandcastle: SANDCASTLE_MAX_SANDBOXES must be a whole number ≥ 1, not '\(text)'")
+            throw ExitCode(1)
+        }
+        return value
+    }
+
+    /// The exit status of a run that paused at an approval gate (`--no-wait`): not a success,
+    /// not a failure either.
+    static let pausedExitCode: Int32 = 3
 
     /// Runs `body`, cancelling it on SIGINT/SIGTERM/SIGHUP (the engine then destroys the run's
     /// sandboxes and records `cancelled`), and ends the command with the run's status:
-    /// 0 completed, 130 cancelled, 1 otherwise.
-    static func drive(runID: String, _ body: @escaping @Sendable () async throws -> RunOutcome) async throws {
+    /// 0 completed, 130 cancelled, 3 paused at an approval gate, 1 otherwise.
+    static func drive(runID: String, dataDirectory: String,
+                      _ body: @escaping @Sendable () async throws -> RunOutcome) async throws {
         let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
+        let view = progress.withLock { $0 }
+        let ticker = view?.start()
         let work = Task { try await body() }
         let watcher = Task {
             for await signo in signals {
@@ -33,10 +66,16 @@ enum RunDriver {
         let outcome: RunOutcome
         do {
             outcome = try await work.value
+            ticker?.cancel()
+            view?.stop()
         } catch let error as EngineError {
+            ticker?.cancel()
+            view?.stop()
             Console.error("sandcastle: \(error.message)")
             throw ExitCode(1)
         } catch {
+            ticker?.cancel()
+            view?.stop()
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
@@ -49,6 +88,11 @@ enum RunDriver {
         case .cancelled:
             Console.error("run \(runID) cancelled")
             throw ExitCode(130)
+        case .waitingApproval:
+            let hint = LineLog.dataDirectoryFlag(dataDirectory)
+            Console.print("run \(runID) is paused, waiting for approval; after `sandcastle runs approve\(hint) \(runID)` "
+                          + "continue it with `sandcastle runs resume\(hint) \(runID)`")
+            throw ExitCode(pausedExitCode)
         default:
             Console.error("run \(runID) \(outcome.status): \(outcome.error ?? "unknown error")")
             throw ExitCode(1)

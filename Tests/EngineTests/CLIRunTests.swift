@@ -1,0 +1,269 @@
+import DockerEngine
+import Foundation
+import Sandbox
+import Store
+import Testing
+import Workflow
+@testable import Engine
+
+/// The `sandcastle` executable driving real runs on Docker: killed with SIGKILL mid-run and
+/// resumed, and an approval decided by a second process.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct CLIRunTests {
+    /// The debug CLI built next to the tests (`swift build --build-tests` builds it).
+    static func executable() throws -> URL {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent(".build/debug/sandcastle")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        throw EngineError(.internal, "build the sandcastle CLI first (swift build)")
+    }
+
+    /// A child process whose output goes to a file (a pipe nobody drains could block it).
+    struct Child {
+        let process: Process
+        let log: URL
+
+        var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        /// Waits without blocking a cooperative thread.
+        func exit(within limit: Duration) async throws -> Int32 {
+            let deadline = ContinuousClock.now + limit
+            while process.isRunning {
+                guard ContinuousClock.now < deadline else {
+                    process.terminate()
+                    throw EngineError(.internal, "sandcastle \(process.arguments ?? []) did not exit in time:\n\(output)")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return process.terminationStatus
+        }
+    }
+
+    static func launch(_ arguments: [String], in directory: URL) throws -> Child {
+        let log = directory.appendingPathComponent("cli-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        try handle.close()
+        return Child(process: process, log: log)
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Polls `body` until it returns a value, failing after `limit`.
+    static func eventually<T>(_ what: String, within limit: Duration = .seconds(90),
+                              _ body: () async throws -> T?) async throws -> T {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let value = try await body() { return value }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw EngineError(.internal, "timed out waiting for \(what)")
+    }
+
+    /// Every step records its start and its end in a ledger in the run's workspace volume; the
+    /// last one prints the ledger, so the run's own output tells how often each step ran.
+    static let crashWorkflow = """
+        name: crash-test
+        defaults: {image: base, timeout: 2m}
+        steps:
+          - id: s1
+            run: &work |
+              echo "start $SANDCASTLE_STEP_ID" >> ledger.txt
+              sleep 2
+              echo "done $SANDCASTLE_STEP_ID" >> ledger.txt
+          - {id: s2a, depends_on: [s1], run: *work}
+          - {id: s2b, depends_on: [s1], run: *work}
+          - id: s3
+            depends_on: [s2a, s2b]
+            run: |
+              echo "start $SANDCASTLE_STEP_ID" >> ledger.txt
+              sleep 5
+              echo "done $SANDCASTLE_STEP_ID" >> ledger.txt
+          - id: report
+            depends_on: [s3]
+            run: |
+              echo "start $SANDCASTLE_STEP_ID" >> ledger.txt
+              echo "done $SANDCASTLE_STEP_ID" >> ledger.txt
+              cat ledger.txt
+        """
+
+    /// Runs Docker's own CLI (a view from outside our client) and returns its stdout.
+    static func dockerCLI(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["docker"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func killedMidRunThenResumedCompletesEachStepOnceAndLeaksNothing() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("crash.yaml")
+        try Self.crashWorkflow.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+
+        let first = try Self.launch(["run", file.path, "--data-dir", data.path], in: directory)
+        let repository = try await Self.eventually("the state database") {
+            FileManager.default.fileExists(atPath: data.appendingPathComponent("sandcastle.sqlite").path)
+                ? try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path) : nil
+        }
+        let runID = try await Self.eventually("the run") { try repository.listRuns(RunQuery()).first?.id }
+        let runLabel = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(runID)"])
+        // Kill while s3's command is under way (it has written its start line and sleeps): two
+        // levels of the DAG are done, one is half done.
+        let s3 = try await Self.eventually("s3's sandbox") {
+            try await docker.listContainers(all: true, filters: .labels([
+                "\(EngineLabels.run)=\(runID)", "\(EngineLabels.step)=s3"])).first
+        }
+        _ = try await Self.eventually("s3's start line") {
+            try Self.dockerCLI(["exec", s3.id, "cat", "/workspace/ledger.txt"]).contains("start s3") ? true : nil
+        }
+        kill(first.process.processIdentifier, SIGKILL)
+        #expect(try await first.exit(within: .seconds(10)) == 9 || first.process.terminationReason == .uncaughtSignal)
+
+        let atCrash = try #require(try repository.run(id: runID))
+        #expect(atCrash.run.status == .running)
+        let doneBeforeCrash = Set(atCrash.steps.filter { $0.status == .completed }.map(\.stepID))
+        #expect(doneBeforeCrash == ["s1", "s2a", "s2b"], "\(atCrash.steps.map { "\($0.stepID)=\($0.status)" })")
+        let orphans = try await docker.listContainers(all: true, filters: runLabel)
+        #expect(!orphans.isEmpty, "the killed process left s3's sandbox behind, for resume to remove")
+
+        let resumed = try Self.launch(["runs", "resume", runID, "--data-dir", data.path], in: directory)
+        let status = try await resumed.exit(within: .seconds(120))
+        #expect(status == 0, "\(resumed.output)")
+
+        let final = try #require(try repository.run(id: runID))
+        #expect(final.run.status == .completed, "\(final.run.error ?? "")")
+        #expect(final.steps.allSatisfy { $0.status == .completed })
+        let ledger = try #require(final.steps.first { $0.stepID == "report" }?.outputText)
+        let lines = ledger.split(separator: "\n").map(String.init)
+        func count(_ line: String) -> Int { lines.filter { $0 == line }.count }
+        for step in doneBeforeCrash.sorted() {
+            #expect(count("start \(step)") == 1 && count("done \(step)") == 1, "\(step) ran again after resume:\n\(ledger)")
+        }
+        // s3 was interrupted: it starts again, and its killed first attempt must not finish behind
+        // the resumed run's back (resume removes the orphan before its `sleep` ends).
+        #expect(count("start s3") == 2, "\(ledger)")
+        #expect(count("done s3") == 1, "\(ledger)")
+        #expect(count("start report") == 1 && count("done report") == 1, "\(ledger)")
+        let s3Attempts = try repository.attempts(runID: runID, stepID: "s3", fanoutIndex: nil)
+        #expect(s3Attempts.count >= 1 && s3Attempts.last?.exitCode == 0)
+        #expect(try repository.events(runID: runID).contains { $0.kind == "run_resumed" })
+
+        let left = try await docker.listContainers(all: true, filters: runLabel)
+        #expect(left.isEmpty, "containers left: \(left.map(\.id))")
+        let volumes = try await docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: runID)]]))
+        #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
+    }
+
+    @Test func aWaitingRunGoesOnWhenASecondProcessApproves() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data")
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/approval-gated.yaml")
+        let waiting = try Self.launch(["run", example.path, "--data-dir", data.path, "-i", "version=2.0.0"], in: directory)
+        let database = data.appendingPathComponent("sandcastle.sqlite").path
+        let repository = try await Self.eventually("the state database") {
+            FileManager.default.fileExists(atPath: database) ? try SQLiteRunRepository(path: database) : nil
+        }
+        let approval = try await Self.eventually("the approval request") {
+            try repository.approvals(runID: nil, statuses: [.pending]).first
+        }
+        #expect(waiting.process.isRunning, "`sandcastle run` waits at the gate")
+        #expect(waiting.output.contains("waits for approval: Deploy 2.0.0"))
+
+        let approver = try Self.launch(["runs", "approve", approval.runID, "--data-dir", data.path,
+                                        "--comment", "ship it", "--by", "reviewer"], in: directory)
+        #expect(try await approver.exit(within: .seconds(30)) == 0, "\(approver.output)")
+        #expect(try await waiting.exit(within: .seconds(60)) == 0, "\(waiting.output)")
+        #expect(waiting.output.contains("run \(approval.runID) completed"))
+        #expect(waiting.output.contains("releases/staging/app-2.0.0.txt"))
+        let stored = try #require(try repository.approval(runID: approval.runID, stepID: "approve"))
+        #expect(stored.status == .approved && stored.decidedBy == "reviewer" && stored.comment == "ship it")
+
+        let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+        let left = try await docker.listContainers(all: true, filters: .label(EngineLabels.run, approval.runID))
+        #expect(left.isEmpty)
+    }
+
+    @Test func detachReturnsAtOnceAndTheRunGoesOnInItsOwnSession() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bg.yaml")
+        try """
+            name: background
+            steps:
+              - {id: slow, run: sleep 5; echo slow}
+              - {id: after, depends_on: [slow], run: echo after}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let detached = try Self.launch(["run", file.path, "--data-dir", data.path, "--detach"], in: directory)
+        #expect(try await detached.exit(within: .seconds(30)) == 0, "\(detached.output)")
+        let words = detached.output.split(separator: " ")
+        let runID = try #require(words.dropFirst().first.map(String.init), "\(detached.output)")
+        #expect(detached.output.contains("started in the background"))
+        let pid = try #require(detached.output.range(of: #"pid (\d+)"#, options: .regularExpression)
+            .map { detached.output[$0].dropFirst(4) }.flatMap { Int32($0) })
+        // Its own session: a Ctrl-C or hang-up in the terminal that started it does not reach it.
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+        #expect(fields.count > 4 && Int32(fields[3]) == pid, "session id is the child's own pid: \(stat)")
+
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        #expect(try repository.run(id: runID)?.run.status.isTerminal == false, "--detach returned before the run ended")
+        let final = try await Self.eventually("the background run to finish", within: .seconds(90)) { () -> RunRecord? in
+            guard let run = try repository.run(id: runID)?.run, run.status.isTerminal else { return nil }
+            return run
+        }
+        #expect(final.status == .completed, "\(final.error ?? "")")
+        let log = try String(contentsOfFile: RunFiles(dataDirectory: data.path).runDirectory(runID) + "/run.log", encoding: .utf8)
+        #expect(log.contains("run \(runID) completed"))
+    }
+
+    @Test func maxParallelBoundsTheRunsSandboxes() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("fan.yaml")
+        try """
+            name: bounded
+            inputs:
+              items: {type: list, default: [1, 2, 3]}
+            steps:
+              - id: each
+                parallel_over: "{input.items}"
+                run: sleep 1; echo {input._item}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let run = try Self.launch(["run", file.path, "--data-dir", data.path, "--max-parallel", "1"], in: directory)
+        #expect(try await run.exit(within: .seconds(120)) == 0, "\(run.output)")
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        let runID = try #require(try repository.listRuns(RunQuery()).first?.id)
+        let attempts = try (0..<3).flatMap { try repository.attempts(runID: runID, stepID: "each", fanoutIndex: $0) }
+            .sorted { $0.startedAt < $1.startedAt }
+        #expect(attempts.count == 3)
+        for (earlier, later) in zip(attempts, attempts.dropFirst()) {
+            #expect((earlier.finishedAt ?? .distantFuture) <= later.startedAt, "items overlapped under --max-parallel 1")
+        }
+    }
+}
