@@ -190,8 +190,11 @@ struct CLIRunTests {
         let approval = try await Self.eventually("the approval request") {
             try repository.approvals(runID: nil, statuses: [.pending]).first
         }
+        // The request is stored before the line is printed: wait for the line, not a fixed time.
+        _ = try await Self.eventually("the gate's line on the waiting run's output") {
+            waiting.output.contains("waits for approval: Deploy 2.0.0") ? true : nil
+        }
         #expect(waiting.process.isRunning, "`sandcastle run` waits at the gate")
-        #expect(waiting.output.contains("waits for approval: Deploy 2.0.0"))
 
         let approver = try Self.launch(["runs", "approve", approval.runID, "--data-dir", data.path,
                                         "--comment", "ship it", "--by", "reviewer"], in: directory)

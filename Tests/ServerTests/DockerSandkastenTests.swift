@@ -69,7 +69,7 @@ import Testing
     @Test func quietStreamsCarryKeepAlivesAndALeavingClientCancelsTheCommand() async throws {
         try await DockerServerFixture.with { s in
             let id = try #require(try await s.call(.post, "/v1/sessions", json: #"{"image":"base"}"#).body["id"] as? String)
-            let quiet = try await s.call(.post, "/v1/sessions/\(id)/exec/stream", json: #"{"cmd":"sleep 2.5; echo woke","timeout_ms":10000}"#)
+            let quiet = try await s.call(.post, "/v1/sessions/\(id)/exec/stream", json: #"{"cmd":"sleep 4; echo woke","timeout_ms":15000}"#)
             #expect(quiet.text.components(separatedBy: ": keep-alive\n\n").count - 1 >= 2, "\(quiet.text)")
             #expect(quiet.text.contains("event: chunk\ndata: {\"chunk\":\"woke\\n\""), "\(quiet.text)")
             #expect(quiet.text.contains("event: done\n"), "\(quiet.text)")
