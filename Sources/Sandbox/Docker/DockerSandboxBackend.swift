@@ -102,7 +102,11 @@ public final class DockerSandboxBackend: SandboxBackend {
         if let network = spec.network { profile.network = network }
         if let memory = spec.memoryBytes { profile.memoryBytes = memory }
         if let cpus = spec.nanoCPUs { profile.nanoCPUs = cpus }
-        let workspaceLabels = [SandcastleLabels.managed: "true", SandcastleLabels.sandbox: id]
+        // The sandbox's own workspace volume carries the caller's labels too (a server's id, a
+        // test's marker), so whoever owns the container can find everything it left.
+        var workspaceLabels = spec.labels
+        workspaceLabels[SandcastleLabels.managed] = "true"
+        workspaceLabels[SandcastleLabels.sandbox] = id
         var config = ContainerConfig(image: image)
         config.env = spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         config.user = profile.user
