@@ -86,7 +86,8 @@ public actor WorkflowEngine {
             try repository.write([.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
                                                        workflowHash: Self.contentHash(ofFile: workflow.file),
                                                        inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
-                                                       forkedFromStep: lineage?.step, lineageKind: lineage?.kind))]
+                                                       forkedFromStep: lineage?.step, lineageKind: lineage?.kind,
+                                                       owner: configuration.owner))]
                                  + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
         if let problem = Self.unsupportedFeature(in: workflow) {
@@ -215,6 +216,7 @@ public actor WorkflowEngine {
             }
         }
         try persist {
+            try repository.write([.setRunOwner(id: runID, owner: configuration.owner)])
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
             try repository.appendEvent(runID: runID, kind: "run_resumed", payloadJSON: JSONValue.object([
                 "workflow": .string(workflow.name),

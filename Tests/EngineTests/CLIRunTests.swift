@@ -232,6 +232,10 @@ struct CLIRunTests {
 
         let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
         #expect(try repository.run(id: runID)?.run.status.isTerminal == false, "--detach returned before the run ended")
+        // While its process lives, nobody else may resume the run.
+        let resume = try Self.launch(["runs", "resume", runID, "--data-dir", data.path], in: directory)
+        #expect(try await resume.exit(within: .seconds(30)) == 1)
+        #expect(resume.output.contains("is being executed by process \(pid)"), "\(resume.output)")
         let final = try await Self.eventually("the background run to finish", within: .seconds(90)) { () -> RunRecord? in
             guard let run = try repository.run(id: runID)?.run, run.status.isTerminal else { return nil }
             return run

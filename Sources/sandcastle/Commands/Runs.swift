@@ -215,11 +215,21 @@ struct RunsResume: AsyncParsableCommand {
     @Flag(name: .customLong("no-wait"), help: "Do not wait at approval gates: exit with status 3 if the run pauses again.")
     var noWait = false
 
+    @Flag(name: .long, help: "Resume even though the process recorded as running it is alive.")
+    var force = false
+
     func run() async throws {
         let repository = try options.openRepository()
         let detail = try options.requireRun(id, in: repository)
         guard WorkflowEngine.resumableStatuses.contains(detail.run.status) else {
             Console.error("sandcastle: run \(id) is \(detail.run.status); only pending, running or waiting_approval runs can be resumed")
+            throw ExitCode(1)
+        }
+        if let owner = detail.run.owner, ProcessOwner.isAlive(owner), !force {
+            // Two processes executing one run would run its steps twice and remove each other's sandboxes.
+            Console.error("sandcastle: run \(id) is being executed by process \(ProcessOwner.pid(of: owner).map(String.init) ?? owner) "
+                          + "(e.g. a --detach run); follow it with `sandcastle runs logs --follow \(id)`, stop it with "
+                          + "`sandcastle runs cancel \(id)`, or pass --force if that process does not run it any more")
             throw ExitCode(1)
         }
         guard let path = detail.run.workflowPath else {

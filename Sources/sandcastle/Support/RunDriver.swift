@@ -15,12 +15,14 @@ enum RunDriver {
         let view = ProgressView.isUsable ? ProgressView(steps: steps, dataDirectory: dataDirectory) : nil
         progress.withLock { $0 = view }
         let global = try globalLimit(environment)
+        var configuration = EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
+                                                environment: environment,
+                                                removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                                waitForApprovals: waitForApprovals, dataDirectory: dataDirectory)
+        configuration.owner = ProcessOwner.current()
         return WorkflowEngine(
             backend: backend, repository: repository,
-            configuration: EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
-                                               environment: environment,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
-                                               waitForApprovals: waitForApprovals, dataDirectory: dataDirectory),
+            configuration: configuration,
             globalLimit: AsyncSemaphore(limit: global),
             onEvent: { event in
                 if let view { view.handle(event) } else { log.print(event) }
