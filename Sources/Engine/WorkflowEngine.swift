@@ -230,6 +230,15 @@ public actor WorkflowEngine {
     /// The run states `resume` accepts.
     public static let resumableStatuses: Set<RunStatus> = [.pending, .running, .waitingApproval]
 
+    /// Unfinished runs no live process is executing, oldest first: what a restarted service (or
+    /// `sandcastle runs resume --all`) should resume. Sub-workflow runs are left out: resuming their
+    /// parent starts them again.
+    public static func orphanedRuns(in repository: any RunRepository) throws -> [RunRecord] {
+        try repository.listRuns(RunQuery(statuses: resumableStatuses, limit: 10_000))
+            .filter { run in run.lineageKind != "sub_workflow" && !(run.owner.map(ProcessOwner.isAlive) ?? false) }
+            .reversed()
+    }
+
     /// How a persisted step counts on resume, or nil when it has to run (again).
     static func priorResult(_ record: StepRecord, step: StepDefinition,
                             workflow: WorkflowDefinition) -> (DependencyTracker.Outcome, StepResult)? {

@@ -270,4 +270,33 @@ struct CLIRunTests {
             #expect((earlier.finishedAt ?? .distantFuture) <= later.startedAt, "items overlapped under --max-parallel 1")
         }
     }
+
+    @Test func resumeAllContinuesEveryOrphanedRunAndNothingElse() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("wf.yaml")
+        try """
+            name: orphan
+            steps:
+              - {id: a, run: echo a}
+              - {id: b, depends_on: [a], run: "echo b {steps.a.output}"}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        let hash = WorkflowEngine.contentHash(ofFile: file.path)
+        // Two runs a dead process left behind, a finished one and a sub-workflow child.
+        for (id, status, kind) in [("orphan1", RunStatus.running, nil), ("orphan2", .pending, nil),
+                                   ("done1", .completed, nil), ("child1", .running, "sub_workflow")] as [(String, RunStatus, String?)] {
+            try repository.createRun(RunRecord(id: id, workflowName: "orphan", workflowPath: file.path, workflowHash: hash,
+                                               status: status, parentRunID: kind == nil ? nil : "orphan1",
+                                               lineageKind: kind, owner: "\(ProcessInfo.processInfo.hostName) 999999 1"))
+        }
+        let resume = try Self.launch(["runs", "resume", "--all", "--data-dir", data.path], in: directory)
+        #expect(try await resume.exit(within: .seconds(120)) == 0, "\(resume.output)")
+        #expect(try repository.run(id: "orphan1")?.run.status == .completed)
+        #expect(try repository.run(id: "orphan2")?.run.status == .completed)
+        #expect(try repository.run(id: "orphan1")?.steps.first { $0.stepID == "b" }?.outputText == "b a")
+        #expect(try repository.run(id: "child1")?.run.status == .running, "a child run is its parent's to restart")
+        #expect(try repository.run(id: "done1")?.run.status == .completed)
+    }
 }
