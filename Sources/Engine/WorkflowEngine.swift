@@ -233,9 +233,11 @@ public actor WorkflowEngine {
     /// Unfinished runs no live process is executing, oldest first: what a restarted service (or
     /// `sandcastle runs resume --all`) should resume. Sub-workflow runs are left out: resuming their
     /// parent starts them again.
-    public static func orphanedRuns(in repository: any RunRepository) throws -> [RunRecord] {
+    public static func orphanedRuns(in repository: any RunRepository, includingSubWorkflows: Bool = false) throws -> [RunRecord] {
         try repository.listRuns(RunQuery(statuses: resumableStatuses, limit: 10_000))
-            .filter { run in run.lineageKind != "sub_workflow" && !(run.owner.map(ProcessOwner.isAlive) ?? false) }
+            .filter { run in
+                (includingSubWorkflows || run.lineageKind != "sub_workflow") && !(run.owner.map(ProcessOwner.isAlive) ?? false)
+            }
             .reversed()
     }
 

@@ -299,4 +299,41 @@ struct CLIRunTests {
         #expect(try repository.run(id: "child1")?.run.status == .running, "a child run is its parent's to restart")
         #expect(try repository.run(id: "done1")?.run.status == .completed)
     }
+
+    @Test func cancellingAParentCancelsItsSubWorkflowRunAndItsSandboxes() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            name: slow-child
+            steps:
+              - {id: wait, run: sleep 60}
+            """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
+        let parent = directory.appendingPathComponent("parent.yaml")
+        try """
+            name: parent
+            steps:
+              - {id: sub, type: sub_workflow, sub_workflow: {workflow: child.yaml}}
+            """.write(to: parent, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let detached = try Self.launch(["run", parent.path, "--data-dir", data.path, "--detach"], in: directory)
+        #expect(try await detached.exit(within: .seconds(30)) == 0, "\(detached.output)")
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+        let child = try await Self.eventually("the child run's sandbox") { () -> RunRecord? in
+            guard let child = try repository.listRuns(RunQuery()).first(where: { $0.lineageKind == "sub_workflow" }) else { return nil }
+            return try await docker.listContainers(all: true, filters: .label(EngineLabels.run, child.id)).isEmpty ? nil : child
+        }
+        let parentID = try #require(child.parentRunID)
+        let cancel = try Self.launch(["runs", "cancel", parentID, "--data-dir", data.path], in: directory)
+        #expect(try await cancel.exit(within: .seconds(60)) == 0, "\(cancel.output)")
+        #expect(try repository.run(id: child.id)?.run.status == .cancelled)
+        #expect(try await docker.listContainers(all: true, filters: .label(EngineLabels.run, child.id)).isEmpty)
+        // The parent's process notices and ends the run as cancelled, not failed.
+        let final = try await Self.eventually("the parent's process to finish", within: .seconds(60)) { () -> RunRecord? in
+            guard let run = try repository.run(id: parentID)?.run,
+                  let owner = run.owner, !ProcessOwner.isAlive(owner) else { return nil }
+            return run
+        }
+        #expect(final.status == .cancelled, "\(final.error ?? "")")
+    }
 }

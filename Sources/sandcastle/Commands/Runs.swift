@@ -174,6 +174,17 @@ struct RunsCancel: AsyncParsableCommand {
             Console.error("sandcastle: run \(id) is already \(detail.run.status)")
             throw ExitCode(1)
         }
+        try await Self.cancel(detail, repository: repository)
+    }
+
+    /// Cancels a run and, first, its unfinished sub-workflow runs (their sandboxes carry their own run id).
+    static func cancel(_ detail: RunDetail, repository: SQLiteRunRepository) async throws {
+        let id = detail.run.id
+        let children = ((try? repository.listRuns(RunQuery(statuses: WorkflowEngine.resumableStatuses, limit: 10_000))) ?? [])
+            .filter { $0.parentRunID == id && $0.lineageKind == "sub_workflow" }
+        for child in children {
+            if let childDetail = try? repository.run(id: child.id) { try await cancel(childDetail, repository: repository) }
+        }
         do {
             // Recorded first: an engine still running the run sees it, and a crash here leaves nothing to resume.
             for step in detail.steps where !step.status.isTerminal {
