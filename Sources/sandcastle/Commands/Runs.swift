@@ -107,6 +107,14 @@ struct RunsShow: AsyncParsableCommand {
         let approvals = (try? repository.approvals(runID: id, statuses: nil)) ?? []
         let files = RunFiles(dataDirectory: options.directory)
         for line in RunsFormat.detail(detail, attempts: attempts, approvals: approvals, now: Date()) { Console.print(line) }
+        // Runs that came from this one: sub-workflow runs of its steps, replays and forks of it.
+        let derived = ((try? repository.listRuns(RunQuery(limit: 10_000))) ?? []).filter { $0.parentRunID == id }.reversed()
+        if !derived.isEmpty {
+            Console.print("derived runs:")
+            for run in derived {
+                Console.print("  \(run.id)  \(run.lineageKind ?? "child") of step `\(run.forkedFromStep ?? "?")`  \(run.status)")
+            }
+        }
         let artifacts = files.artifacts(id)
         if !artifacts.isEmpty {
             Console.print("artifacts (in \(files.artifactsDirectory(id))):")
