@@ -87,6 +87,12 @@ enum RunDriver {
             for (name, value) in outcome.outputs.sorted(by: { $0.key < $1.key }) {
                 Console.print("  output \(name) = \(value.jsonText)")
             }
+            let files = RunFiles(dataDirectory: dataDirectory)
+            let artifacts = files.artifacts(runID)
+            if !artifacts.isEmpty {
+                Console.print("  artifacts (\(artifacts.count)) in \(files.artifactsDirectory(runID)): "
+                              + artifacts.prefix(5).map(\.path).joined(separator: ", ") + (artifacts.count > 5 ? ", …" : ""))
+            }
         case .cancelled:
             Console.error("run \(runID) cancelled")
             throw ExitCode(130)
