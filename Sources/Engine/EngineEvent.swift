@@ -63,6 +63,9 @@ public struct EngineConfiguration: Sendable {
     public var collectArtifacts: Bool
     /// The most bytes of a step's output kept inline in the database.
     public var inlineOutputLimit: Int
+    /// Recorded with each run this engine starts or resumes (``ProcessOwner/current()`` from the CLI),
+    /// so another process does not resume it while this one runs it.
+    public var owner: String?
 
     public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
                 environment: [String: String] = [:], removeWorkspace: (@Sendable (String) async -> Void)? = nil,
@@ -80,6 +83,7 @@ public struct EngineConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.collectArtifacts = collectArtifacts
         self.inlineOutputLimit = inlineOutputLimit
+        self.owner = nil
     }
 }
 

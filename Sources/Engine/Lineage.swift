@@ -141,7 +141,8 @@ extension WorkflowEngine {
             try repository.createRun(RunRecord(
                 id: runID, workflowName: effective.name, workflowPath: workflow.file, workflowHash: parent.run.workflowHash,
                 inputsJSON: parent.run.inputsJSON, parentRunID: parentRunID, forkedFromStep: fromStep,
-                lineageKind: changes == nil ? "replay" : "fork", forkChangesJSON: changes?.json.jsonText))
+                lineageKind: changes == nil ? "replay" : "fork", forkChangesJSON: changes?.json.jsonText,
+                owner: configuration.owner))
             for step in effective.steps {
                 if let (_, _, record) = reused[step.id] {
                     var copy = record

@@ -101,14 +101,26 @@ struct SubWorkflowJob: Sendable {
         childConfiguration.waitForApprovals = true
         let engine = WorkflowEngine(backend: backend, repository: repository, configuration: childConfiguration,
                                     globalLimit: globalLimit, depth: depth + 1)
+        // A fan-out item's child names its item, so a resumed parent finds the right one.
+        let label = index.map { "\(step.id)[\($0)]" } ?? step.id
+        // After a crash the parent's step runs again: continue the child run it had started
+        // (its completed steps are not run twice) rather than starting another.
+        var interrupted = (try? WorkflowEngine.orphanedRuns(in: repository, includingSubWorkflows: true))?
+            .last { $0.parentRunID == parentRunID && $0.forkedFromStep == label && $0.lineageKind == "sub_workflow" }
         var attempt = 0
         while true {
             attempt += 1
             if Task.isCancelled { return .failure(SubWorkflowFailure(message: "cancelled", cancelled: true)) }
-            let childID = WorkflowEngine.makeRunID()
-            let lineage = WorkflowEngine.Lineage(parentRunID: parentRunID, step: step.id, kind: "sub_workflow")
+            let resuming = interrupted
+            interrupted = nil
+            let childID = resuming?.id ?? WorkflowEngine.makeRunID()
+            let lineage = WorkflowEngine.Lineage(parentRunID: parentRunID, step: label, kind: "sub_workflow")
             let outcome: Result<RunOutcome, any Error> = await withTimeout(settings.timeout) {
-                try await engine.run(child, inputs: inputs, runID: childID, lineage: lineage)
+                if resuming != nil, let resumed = try? await engine.resume(runID: childID, workflow: child) {
+                    return resumed
+                }
+                return try await engine.run(child, inputs: inputs, runID: resuming == nil ? childID : WorkflowEngine.makeRunID(),
+                                            lineage: lineage)
             }
             let failure: SubWorkflowFailure
             switch outcome {

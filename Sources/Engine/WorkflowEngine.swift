@@ -86,7 +86,8 @@ public actor WorkflowEngine {
             try repository.write([.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
                                                        workflowHash: Self.contentHash(ofFile: workflow.file),
                                                        inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
-                                                       forkedFromStep: lineage?.step, lineageKind: lineage?.kind))]
+                                                       forkedFromStep: lineage?.step, lineageKind: lineage?.kind,
+                                                       owner: configuration.owner))]
                                  + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
         if let problem = Self.unsupportedFeature(in: workflow) {
@@ -215,6 +216,7 @@ public actor WorkflowEngine {
             }
         }
         try persist {
+            try repository.write([.setRunOwner(id: runID, owner: configuration.owner)])
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
             try repository.appendEvent(runID: runID, kind: "run_resumed", payloadJSON: JSONValue.object([
                 "workflow": .string(workflow.name),
@@ -227,6 +229,17 @@ public actor WorkflowEngine {
 
     /// The run states `resume` accepts.
     public static let resumableStatuses: Set<RunStatus> = [.pending, .running, .waitingApproval]
+
+    /// Unfinished runs no live process is executing, oldest first: what a restarted service (or
+    /// `sandcastle runs resume --all`) should resume. Sub-workflow runs are left out: resuming their
+    /// parent starts them again.
+    public static func orphanedRuns(in repository: any RunRepository, includingSubWorkflows: Bool = false) throws -> [RunRecord] {
+        try repository.listRuns(RunQuery(statuses: resumableStatuses, limit: 10_000))
+            .filter { run in
+                (includingSubWorkflows || run.lineageKind != "sub_workflow") && !(run.owner.map(ProcessOwner.isAlive) ?? false)
+            }
+            .reversed()
+    }
 
     /// How a persisted step counts on resume, or nil when it has to run (again).
     static func priorResult(_ record: StepRecord, step: StepDefinition,
@@ -591,25 +604,10 @@ public actor WorkflowEngine {
         if let error = completion.result.error { payload["error"] = .string(error) }
         if let reason { payload["reason"] = .string(reason) }
         if let tail = completion.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
-        var outputText: String? = if case .string(let text) = output { text } else { nil }
-        var outputJSON: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
-        var outputPath: String?
-        let full = outputJSON ?? outputText ?? ""
-        if full.utf8.count > configuration.inlineOutputLimit, let dataDirectory = configuration.dataDirectory {
-            // Too large for the database: the whole output goes to a file, the row keeps its head and the path.
-            let path = RunFiles(dataDirectory: dataDirectory).outputFile(runID, step: completion.stepID, json: outputJSON != nil)
-            do {
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true)
-                try Data(full.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-                outputPath = path
-                outputText = Self.head(of: full, bytes: configuration.inlineOutputLimit)
-                outputJSON = nil
-                payload["output_path"] = .string(path)
-            } catch {
-                throw EngineError(.persistence, "cannot write the output of step `\(completion.stepID)` to \(path): \(error)",
-                                  cause: error)
-            }
+        let stored = try Self.storedOutput(output, runID: runID, name: completion.stepID, configuration: configuration)
+        let (outputJSON, outputText, outputPath) = (stored.json, stored.text, stored.path)
+        if let outputPath {
+            payload["output_path"] = .string(outputPath)
         } else if status == .completed {
             payload["output"] = output
         }
@@ -625,6 +623,27 @@ public actor WorkflowEngine {
         }
         onEvent(.stepFinished(step: completion.stepID, status: status, duration: completion.duration,
                               error: completion.result.error ?? reason, outputTail: completion.outputTail))
+    }
+
+    /// How an output is kept in a step row: JSON or text inline, or, above the inline limit (when
+    /// there is a data folder), in full in a file named after `name` with its head inline.
+    static func storedOutput(_ output: JSONValue, runID: String, name: String,
+                             configuration: EngineConfiguration) throws -> (json: String?, text: String?, path: String?) {
+        let text: String? = if case .string(let value) = output { value } else { nil }
+        let json: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
+        let full = json ?? text ?? ""
+        guard full.utf8.count > configuration.inlineOutputLimit, let dataDirectory = configuration.dataDirectory else {
+            return (json, text, nil)
+        }
+        let path = RunFiles(dataDirectory: dataDirectory).outputFile(runID, step: name, json: json != nil)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try Data(full.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw EngineError(.persistence, "cannot write the output of `\(name)` to \(path): \(error)", cause: error)
+        }
+        return (nil, head(of: full, bytes: configuration.inlineOutputLimit), path)
     }
 
     /// At most `bytes` bytes of `text`, cut at a character boundary.
@@ -925,12 +944,23 @@ public actor WorkflowEngine {
                     durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error)),
                 .event(runID, "attempt_finished", JSONValue.object(payload).jsonText),
             ]
-            if index != nil {
-                // A fan-out item's own row; the step's row is written by the scheduler.
+            if let index {
+                // A fan-out item's own row (capped like a step's); the step's row is written by the scheduler.
+                var stored: (json: String?, text: String?, path: String?) = (nil, nil, nil)
+                if outcome.status == .completed {
+                    do {
+                        stored = try WorkflowEngine.storedOutput(outcome.output, runID: runID,
+                                                                 name: "\(step.id).\(index)", configuration: configuration)
+                        if stored.path == nil { stored = (outcome.output.jsonText, nil, nil) }
+                    } catch {
+                        return ItemResult(status: .failed, output: .null, exitCode: outcome.exitCode,
+                                          error: "cannot record the item's output: \(error)", outputTail: outcome.outputTail)
+                    }
+                }
                 changes.append(.upsertStep(StepRecord(
                     runID: runID, stepID: step.id, fanoutIndex: index, status: outcome.status, attempt: attempt,
                     backend: backend.name, sandboxID: sandboxID, exitCode: outcome.exitCode,
-                    outputJSON: outcome.status == .completed ? outcome.output.jsonText : nil,
+                    outputJSON: stored.json, outputText: stored.text, outputPath: stored.path,
                     startedAt: startedAt, finishedAt: finishedAt, error: outcome.error)))
             }
             if index == nil {

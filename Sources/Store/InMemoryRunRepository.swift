@@ -56,6 +56,9 @@ public final class InMemoryRunRepository: RunRepository {
                 case .recordAttempt(let attempt): try Self.recordAttempt(attempt, in: &copy)
                 case .appendEvent(let runID, let kind, let payloadJSON, let time):
                     _ = try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, in: &copy)
+                case .setRunOwner(let id, let owner):
+                    guard copy.runs[id] != nil else { throw StoreError(.notFound, "no run with id \(id)") }
+                    copy.runs[id]?.owner = owner
                 }
             }
             s = copy

@@ -78,6 +78,8 @@ public struct RunRecord: Sendable, Hashable {
     public var lineageKind: String?
     /// A fork's changes to its from-step, as a JSON object.
     public var forkChangesJSON: String?
+    /// The process that last started or resumed the run (`host pid start-ticks`), if it said.
+    public var owner: String?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -86,7 +88,8 @@ public struct RunRecord: Sendable, Hashable {
     public init(id: String, workflowName: String, workflowPath: String? = nil, workflowHash: String? = nil,
                 status: RunStatus = .pending, inputsJSON: String = "{}", parentRunID: String? = nil,
                 forkedFromStep: String? = nil, lineageKind: String? = nil, forkChangesJSON: String? = nil,
-                createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) {
+                owner: String? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil,
+                error: String? = nil) {
         self.id = id
         self.workflowName = workflowName
         self.workflowPath = workflowPath
@@ -97,6 +100,7 @@ public struct RunRecord: Sendable, Hashable {
         self.forkedFromStep = forkedFromStep
         self.lineageKind = lineageKind
         self.forkChangesJSON = forkChangesJSON
+        self.owner = owner
         self.createdAt = createdAt.storeRounded
         self.startedAt = startedAt?.storeRounded
         self.finishedAt = finishedAt?.storeRounded

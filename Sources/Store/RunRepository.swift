@@ -54,6 +54,8 @@ public enum RunChange: Sendable {
     case upsertStep(StepRecord)
     case recordAttempt(StepAttemptRecord)
     case appendEvent(runID: String, kind: String, payloadJSON: String, time: Date)
+    /// Records which process now executes the run (see ``RunRecord/owner``).
+    case setRunOwner(id: String, owner: String?)
 
     /// An event stamped now.
     public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {

@@ -23,11 +23,11 @@ public struct SQLiteRunRepository: RunRepository {
     static func createRun(_ run: RunRecord, on conn: SQLiteConnection) throws {
         try conn.execute("""
             INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, status, inputs_json,
-                              parent_run_id, forked_from_step, lineage_kind, fork_changes_json,
+                              parent_run_id, forked_from_step, lineage_kind, fork_changes_json, owner,
                               created_at, started_at, finished_at, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [run.id, run.workflowName, run.workflowPath, run.workflowHash, run.status.rawValue, run.inputsJSON,
-                  run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON,
+                  run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON, run.owner,
                   run.createdAt, run.startedAt, run.finishedAt, run.error])
     }
 
@@ -113,6 +113,10 @@ public struct SQLiteRunRepository: RunRepository {
                 case .recordAttempt(let attempt): try Self.recordAttempt(attempt, on: conn)
                 case .appendEvent(let runID, let kind, let payloadJSON, let time):
                     _ = try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: conn)
+                case .setRunOwner(let id, let owner):
+                    guard try conn.execute("UPDATE runs SET owner = ? WHERE id = ?", [owner, id]) > 0 else {
+                        throw StoreError(.notFound, "no run with id \(id)")
+                    }
                 }
             }
         }
@@ -249,13 +253,13 @@ public struct SQLiteRunRepository: RunRepository {
 
     private static let runColumns = """
         id, workflow_name, workflow_path, workflow_hash, status, inputs_json, parent_run_id, forked_from_step,
-        created_at, started_at, finished_at, error, lineage_kind, fork_changes_json
+        created_at, started_at, finished_at, error, lineage_kind, fork_changes_json, owner
         """
 
     private static func run(from r: Row) throws -> RunRecord {
         RunRecord(id: try r.get(0), workflowName: try r.get(1), workflowPath: try r.get(2), workflowHash: try r.get(3),
                   status: RunStatus(rawValue: try r.get(4)), inputsJSON: try r.get(5), parentRunID: try r.get(6),
-                  forkedFromStep: try r.get(7), lineageKind: try r.get(12), forkChangesJSON: try r.get(13),
+                  forkedFromStep: try r.get(7), lineageKind: try r.get(12), forkChangesJSON: try r.get(13), owner: try r.get(14),
                   createdAt: try r.get(8), startedAt: try r.get(9), finishedAt: try r.get(10), error: try r.get(11))
     }
 }

@@ -133,5 +133,7 @@ public enum Schema {
         -- 'replay' or 'fork' when parent_run_id is set; the fork's changes to its from-step as JSON.
         ALTER TABLE runs ADD COLUMN lineage_kind TEXT;
         ALTER TABLE runs ADD COLUMN fork_changes_json TEXT;
+        -- The process executing the run ("host pid start-ticks"), so a second one does not resume it meanwhile.
+        ALTER TABLE runs ADD COLUMN owner TEXT;
         """)
 }

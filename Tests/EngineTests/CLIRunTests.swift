@@ -235,6 +235,10 @@ struct CLIRunTests {
 
         let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
         #expect(try repository.run(id: runID)?.run.status.isTerminal == false, "--detach returned before the run ended")
+        // While its process lives, nobody else may resume the run.
+        let resume = try Self.launch(["runs", "resume", runID, "--data-dir", data.path], in: directory)
+        #expect(try await resume.exit(within: .seconds(30)) == 1)
+        #expect(resume.output.contains("is being executed by process \(pid)"), "\(resume.output)")
         let final = try await Self.eventually("the background run to finish", within: .seconds(90)) { () -> RunRecord? in
             guard let run = try repository.run(id: runID)?.run, run.status.isTerminal else { return nil }
             return run
@@ -268,5 +272,71 @@ struct CLIRunTests {
         for (earlier, later) in zip(attempts, attempts.dropFirst()) {
             #expect((earlier.finishedAt ?? .distantFuture) <= later.startedAt, "items overlapped under --max-parallel 1")
         }
+    }
+
+    @Test func resumeAllContinuesEveryOrphanedRunAndNothingElse() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("wf.yaml")
+        try """
+            name: orphan
+            steps:
+              - {id: a, run: echo a}
+              - {id: b, depends_on: [a], run: "echo b {steps.a.output}"}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        let hash = WorkflowEngine.contentHash(ofFile: file.path)
+        // Two runs a dead process left behind, a finished one and a sub-workflow child.
+        for (id, status, kind) in [("orphan1", RunStatus.running, nil), ("orphan2", .pending, nil),
+                                   ("done1", .completed, nil), ("child1", .running, "sub_workflow")] as [(String, RunStatus, String?)] {
+            try repository.createRun(RunRecord(id: id, workflowName: "orphan", workflowPath: file.path, workflowHash: hash,
+                                               status: status, parentRunID: kind == nil ? nil : "orphan1",
+                                               lineageKind: kind, owner: "\(ProcessInfo.processInfo.hostName) 999999 1"))
+        }
+        let resume = try Self.launch(["runs", "resume", "--all", "--data-dir", data.path], in: directory)
+        #expect(try await resume.exit(within: .seconds(120)) == 0, "\(resume.output)")
+        #expect(try repository.run(id: "orphan1")?.run.status == .completed)
+        #expect(try repository.run(id: "orphan2")?.run.status == .completed)
+        #expect(try repository.run(id: "orphan1")?.steps.first { $0.stepID == "b" }?.outputText == "b a")
+        #expect(try repository.run(id: "child1")?.run.status == .running, "a child run is its parent's to restart")
+        #expect(try repository.run(id: "done1")?.run.status == .completed)
+    }
+
+    @Test func cancellingAParentCancelsItsSubWorkflowRunAndItsSandboxes() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            name: slow-child
+            steps:
+              - {id: wait, run: sleep 60}
+            """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
+        let parent = directory.appendingPathComponent("parent.yaml")
+        try """
+            name: parent
+            steps:
+              - {id: sub, type: sub_workflow, sub_workflow: {workflow: child.yaml}}
+            """.write(to: parent, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let detached = try Self.launch(["run", parent.path, "--data-dir", data.path, "--detach"], in: directory)
+        #expect(try await detached.exit(within: .seconds(30)) == 0, "\(detached.output)")
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+        let child = try await Self.eventually("the child run's sandbox") { () -> RunRecord? in
+            guard let child = try repository.listRuns(RunQuery()).first(where: { $0.lineageKind == "sub_workflow" }) else { return nil }
+            return try await docker.listContainers(all: true, filters: .label(EngineLabels.run, child.id)).isEmpty ? nil : child
+        }
+        let parentID = try #require(child.parentRunID)
+        let cancel = try Self.launch(["runs", "cancel", parentID, "--data-dir", data.path], in: directory)
+        #expect(try await cancel.exit(within: .seconds(60)) == 0, "\(cancel.output)")
+        #expect(try repository.run(id: child.id)?.run.status == .cancelled)
+        #expect(try await docker.listContainers(all: true, filters: .label(EngineLabels.run, child.id)).isEmpty)
+        // The parent's process notices and ends the run as cancelled, not failed.
+        let final = try await Self.eventually("the parent's process to finish", within: .seconds(60)) { () -> RunRecord? in
+            guard let run = try repository.run(id: parentID)?.run,
+                  let owner = run.owner, !ProcessOwner.isAlive(owner) else { return nil }
+            return run
+        }
+        #expect(final.status == .cancelled, "\(final.error ?? "")")
     }
 }

@@ -46,6 +46,34 @@ struct OutputCapTests {
         #expect(WorkflowEngine.priorResult(record, step: step, workflow: wf) == nil, "without its file the step runs again")
     }
 
+    @Test func fanOutItemRowsAreCappedToo() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("caps-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let repository = InMemoryRunRepository()
+        let long = String(repeating: "x", count: 500)
+        let backend = FakeBackend { _, _ in FakeReply(stdout: long + "\n") }
+        let engine = WorkflowEngine(backend: backend, repository: repository,
+                                    configuration: EngineConfiguration(dataDirectory: data.path, collectArtifacts: false,
+                                                                       inlineOutputLimit: 100))
+        let wf = try workflow("""
+            name: caps-fan
+            inputs:
+              items: {type: list, default: [1, 2]}
+            steps:
+              - {id: each, parallel_over: "{input.items}", run: "echo {input._item}"}
+            """)
+        let outcome = try await engine.run(wf)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["each"]?.output == [.string(long), .string(long)])
+        let rows = try #require(try repository.run(id: outcome.runID)).steps.filter { $0.stepID == "each" }
+        #expect(rows.count == 3, "the step's row and one per item")
+        for row in rows {
+            let path = try #require(row.outputPath, "row \(String(describing: row.fanoutIndex)) kept inline")
+            #expect((row.outputText?.utf8.count ?? 0) <= 100 && row.outputJSON == nil)
+            #expect(FileManager.default.fileExists(atPath: path))
+        }
+    }
+
     @Test func headCutsAtACharacterBoundary() {
         #expect(WorkflowEngine.head(of: "aé🏰b", bytes: 4) == "aé")
         #expect(WorkflowEngine.head(of: "aé🏰b", bytes: 7) == "aé🏰")

@@ -74,7 +74,7 @@ struct SubWorkflowTests {
         let children = try repository.listRuns(RunQuery()).filter { $0.id != outcome.runID }
         #expect(children.count == 3)
         #expect(children.allSatisfy { $0.parentRunID == outcome.runID && $0.lineageKind == "sub_workflow" && $0.status == .completed })
-        #expect(Set(children.compactMap(\.forkedFromStep)) == ["one", "each"])
+        #expect(Set(children.compactMap(\.forkedFromStep)) == ["one", "each[0]", "each[1]"], "fan-out children name their item")
         #expect(backend.destroyed.count == backend.created)
     }
 
@@ -87,5 +87,50 @@ struct SubWorkflowTests {
         #expect(outcome.status == .failed)
         #expect(outcome.error?.contains("sub-workflow run") == true, "\(outcome.error ?? "")")
         #expect(outcome.error?.contains("exit code 3") == true, "\(outcome.error ?? "")")
+    }
+
+    @Test func resumingTheParentContinuesTheInterruptedChildRun() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sub-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            name: child
+            steps:
+              - {id: c1, run: echo one}
+              - {id: c2, depends_on: [c1], run: echo two}
+            outputs:
+              last: "{steps.c2.output}"
+            """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
+        let parentPath = directory.appendingPathComponent("parent.yaml").path
+        try """
+            name: parent
+            steps:
+              - {id: sub, type: sub_workflow, sub_workflow: {workflow: child.yaml}}
+            """.write(toFile: parentPath, atomically: true, encoding: .utf8)
+        let parent = try WorkflowLoader().loadValid(path: parentPath)
+        let store = InMemoryRunRepository()
+        let crashing = CrashingRepository(store)
+        let first = FakeBackend { spec, _ in
+            stepOf(spec) == "c2" ? FakeReply(stdout: "two\n", duration: .seconds(60)) : FakeReply(stdout: "one\n")
+        }
+        let runID = "parent-run"
+        let task = Task { try await WorkflowEngine(backend: first, repository: crashing).run(parent, runID: runID) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while first.entries(forStep: "c2").isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        crashing.crash()
+        task.cancel()
+        _ = try? await task.value
+        let childRuns = try store.listRuns(RunQuery()).filter { $0.parentRunID == runID }
+        #expect(childRuns.count == 1 && childRuns.first?.status == .running)
+
+        let second = FakeBackend { spec, _ in FakeReply(stdout: "\(stepOf(spec))-again\n") }
+        let outcome = try await WorkflowEngine(backend: second, repository: store).resume(runID: runID, workflow: parent)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["sub"]?.output == ["last": "c2-again"])
+        #expect(second.entries(forStep: "c1").isEmpty, "the child's completed step is not run again")
+        #expect(second.entries(forStep: "c2").count == 1)
+        let after = try store.listRuns(RunQuery()).filter { $0.parentRunID == runID }
+        #expect(after.map(\.id) == childRuns.map(\.id), "the same child run, resumed")
+        #expect(after.first?.status == .completed)
     }
 }

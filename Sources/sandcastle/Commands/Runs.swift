@@ -107,6 +107,14 @@ struct RunsShow: AsyncParsableCommand {
         let approvals = (try? repository.approvals(runID: id, statuses: nil)) ?? []
         let files = RunFiles(dataDirectory: options.directory)
         for line in RunsFormat.detail(detail, attempts: attempts, approvals: approvals, now: Date()) { Console.print(line) }
+        // Runs that came from this one: sub-workflow runs of its steps, replays and forks of it.
+        let derived = ((try? repository.listRuns(RunQuery(limit: 10_000))) ?? []).filter { $0.parentRunID == id }.reversed()
+        if !derived.isEmpty {
+            Console.print("derived runs:")
+            for run in derived {
+                Console.print("  \(run.id)  \(run.lineageKind ?? "child") of step `\(run.forkedFromStep ?? "?")`  \(run.status)")
+            }
+        }
         let artifacts = files.artifacts(id)
         if !artifacts.isEmpty {
             Console.print("artifacts (in \(files.artifactsDirectory(id))):")
@@ -174,6 +182,17 @@ struct RunsCancel: AsyncParsableCommand {
             Console.error("sandcastle: run \(id) is already \(detail.run.status)")
             throw ExitCode(1)
         }
+        try await Self.cancel(detail, repository: repository)
+    }
+
+    /// Cancels a run and, first, its unfinished sub-workflow runs (their sandboxes carry their own run id).
+    static func cancel(_ detail: RunDetail, repository: SQLiteRunRepository) async throws {
+        let id = detail.run.id
+        let children = ((try? repository.listRuns(RunQuery(statuses: WorkflowEngine.resumableStatuses, limit: 10_000))) ?? [])
+            .filter { $0.parentRunID == id && $0.lineageKind == "sub_workflow" }
+        for child in children {
+            if let childDetail = try? repository.run(id: child.id) { try await cancel(childDetail, repository: repository) }
+        }
         do {
             // Recorded first: an engine still running the run sees it, and a crash here leaves nothing to resume.
             for step in detail.steps where !step.status.isTerminal {
@@ -210,16 +229,38 @@ struct RunsResume: AsyncParsableCommand {
     @OptionGroup var options: DataDirectoryOptions
 
     @Argument(help: "The run id.")
-    var id: String
+    var id: String?
 
     @Flag(name: .customLong("no-wait"), help: "Do not wait at approval gates: exit with status 3 if the run pauses again.")
     var noWait = false
 
+    @Flag(name: .long, help: "Resume even though the process recorded as running it is alive.")
+    var force = false
+
+    @Flag(name: .long, help: "Resume every unfinished run no live process executes, one after another (gates: as --no-wait).")
+    var all = false
+
+    func validate() throws {
+        if all == (id != nil) { throw ValidationError("give a run id or --all") }
+        if all && force { throw ValidationError("--force only applies to one run") }
+    }
+
     func run() async throws {
         let repository = try options.openRepository()
+        guard let id else {
+            try await resumeAll(repository)
+            return
+        }
         let detail = try options.requireRun(id, in: repository)
         guard WorkflowEngine.resumableStatuses.contains(detail.run.status) else {
             Console.error("sandcastle: run \(id) is \(detail.run.status); only pending, running or waiting_approval runs can be resumed")
+            throw ExitCode(1)
+        }
+        if let owner = detail.run.owner, ProcessOwner.isAlive(owner), !force {
+            // Two processes executing one run would run its steps twice and remove each other's sandboxes.
+            Console.error("sandcastle: run \(id) is being executed by process \(ProcessOwner.pid(of: owner).map(String.init) ?? owner) "
+                          + "(e.g. a --detach run); follow it with `sandcastle runs logs --follow \(id)`, stop it with "
+                          + "`sandcastle runs cancel \(id)`, or pass --force if that process does not run it any more")
             throw ExitCode(1)
         }
         guard let path = detail.run.workflowPath else {
@@ -249,6 +290,51 @@ struct RunsResume: AsyncParsableCommand {
         try await RunDriver.drive(runID: id, dataDirectory: options.directory) {
             try await engine.resume(runID: id, workflow: workflow)
         }
+    }
+
+    /// `--all`: every orphaned run in turn; exits 0 when each completed or paused at a gate.
+    private func resumeAll(_ repository: SQLiteRunRepository) async throws {
+        let runs: [RunRecord]
+        do {
+            runs = try WorkflowEngine.orphanedRuns(in: repository)
+        } catch {
+            Console.error("sandcastle: cannot list the unfinished runs: \(error)")
+            throw ExitCode(1)
+        }
+        guard !runs.isEmpty else {
+            Console.print("no unfinished runs to resume in \(options.databasePath)")
+            return
+        }
+        let backend: DockerSandboxBackend
+        do {
+            backend = try await DockerSandboxBackend.fromEnvironment()
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+        var summary: [(String, String)] = []
+        for run in runs {
+            let outcome: String
+            do {
+                guard let path = run.workflowPath, let workflow = WorkflowLoader().load(path: path).workflow else {
+                    throw EngineError(.notResumable, "cannot load its workflow file \(run.workflowPath ?? "(none recorded)")")
+                }
+                _ = await RunSandboxes.remove(runID: run.id, includingWorkspace: false)
+                let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
+                                                      environment: ProcessInfo.processInfo.environment,
+                                                      dataDirectory: options.directory, steps: workflow.steps.map(\.id),
+                                                      waitForApprovals: false)
+                Console.print("resuming run \(run.id): workflow `\(workflow.name)` from \(path)")
+                let result = try await engine.resume(runID: run.id, workflow: workflow)
+                outcome = result.status.rawValue + (result.error.map { ": \($0)" } ?? "")
+            } catch let error as EngineError {
+                outcome = "not resumed: \(error.message)"
+            }
+            summary.append((run.id, outcome))
+        }
+        for (id, outcome) in summary { Console.print("run \(id) \(outcome)") }
+        let ok = summary.allSatisfy { $0.1 == RunStatus.completed.rawValue || $0.1 == RunStatus.waitingApproval.rawValue }
+        if !ok { throw ExitCode(1) }
     }
 }
 

@@ -15,12 +15,14 @@ enum RunDriver {
         let view = ProgressView.isUsable ? ProgressView(steps: steps, dataDirectory: dataDirectory) : nil
         progress.withLock { $0 = view }
         let global = try globalLimit(environment)
+        var configuration = EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
+                                                environment: environment,
+                                                removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                                waitForApprovals: waitForApprovals, dataDirectory: dataDirectory)
+        configuration.owner = ProcessOwner.current()
         return WorkflowEngine(
             backend: backend, repository: repository,
-            configuration: EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
-                                               environment: environment,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
-                                               waitForApprovals: waitForApprovals, dataDirectory: dataDirectory),
+            configuration: configuration,
             globalLimit: AsyncSemaphore(limit: global),
             onEvent: { event in
                 if let view { view.handle(event) } else { log.print(event) }
@@ -84,6 +86,12 @@ enum RunDriver {
             Console.print("run \(runID) completed")
             for (name, value) in outcome.outputs.sorted(by: { $0.key < $1.key }) {
                 Console.print("  output \(name) = \(value.jsonText)")
+            }
+            let files = RunFiles(dataDirectory: dataDirectory)
+            let artifacts = files.artifacts(runID)
+            if !artifacts.isEmpty {
+                Console.print("  artifacts (\(artifacts.count)) in \(files.artifactsDirectory(runID)): "
+                              + artifacts.prefix(5).map(\.path).joined(separator: ", ") + (artifacts.count > 5 ? ", …" : ""))
             }
         case .cancelled:
             Console.error("run \(runID) cancelled")
