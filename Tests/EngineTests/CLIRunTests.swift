@@ -176,6 +176,50 @@ struct CLIRunTests {
         #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
     }
 
+    /// The service resumes on its own what a killed `sandcastle run` left in its data folder.
+    @Test func serveResumesARunAKilledProcessLeft() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("resume.yaml")
+        try """
+            name: serve-resume
+            defaults: {image: base, timeout: 2m}
+            steps:
+              - {id: first, run: 'echo "ran first" >> ledger.txt'}
+              - {id: slow, depends_on: [first], run: 'echo "start slow" >> ledger.txt; sleep 4; echo "done slow" >> ledger.txt'}
+              - {id: last, depends_on: [slow], run: cat ledger.txt}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let database = data.appendingPathComponent("sandcastle.sqlite").path
+
+        let killed = try Self.launch(["run", file.path, "--data-dir", data.path], in: directory)
+        let repository = try await Self.eventually("the state database") {
+            FileManager.default.fileExists(atPath: database) ? try SQLiteRunRepository(path: database) : nil
+        }
+        let runID = try await Self.eventually("the slow step to start") {
+            try repository.listRuns(RunQuery()).first.flatMap { run in
+                try repository.run(id: run.id)?.steps.contains { $0.stepID == "slow" && $0.status == .running } == true ? run.id : nil
+            }
+        }
+        kill(killed.process.processIdentifier, SIGKILL)
+        _ = try await killed.exit(within: .seconds(10))
+
+        let server = try Self.launch(["serve", "--open", "--port", "0", "--data-dir", data.path], in: directory)
+        defer { server.process.terminate() }
+        let detail = try await Self.eventually("the run to complete under serve", within: .seconds(120)) {
+            try repository.run(id: runID).flatMap { $0.run.status == .completed ? $0 : nil }
+        }
+        #expect(server.process.isRunning, "the server keeps serving while and after it resumes")
+        #expect(server.output.contains("workflow run \(runID) completed"), "\(server.output)")
+        let ledger = try #require(detail.steps.first { $0.stepID == "last" }.map { ($0.outputText ?? "") + ($0.outputJSON ?? "") })
+        #expect(ledger.components(separatedBy: "ran first").count - 1 == 1, "first ran once: \(ledger)")
+        #expect(ledger.contains("done slow"), "\(ledger)")
+        server.process.terminate()
+        _ = try await server.exit(within: .seconds(20))
+        let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+        #expect(try await docker.listContainers(all: true, filters: .label(EngineLabels.run, runID)).isEmpty)
+    }
+
     @Test func aWaitingRunGoesOnWhenASecondProcessApproves() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -312,26 +312,8 @@ struct RunsResume: AsyncParsableCommand {
             Console.error("sandcastle: \(error)")
             throw ExitCode(1)
         }
-        var summary: [(String, String)] = []
-        for run in runs {
-            let outcome: String
-            do {
-                guard let path = run.workflowPath, let workflow = WorkflowLoader().load(path: path).workflow else {
-                    throw EngineError(.notResumable, "cannot load its workflow file \(run.workflowPath ?? "(none recorded)")")
-                }
-                _ = await RunSandboxes.remove(runID: run.id, includingWorkspace: false)
-                let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
-                                                      environment: ProcessInfo.processInfo.environment,
-                                                      dataDirectory: options.directory, steps: workflow.steps.map(\.id),
-                                                      waitForApprovals: false)
-                Console.print("resuming run \(run.id): workflow `\(workflow.name)` from \(path)")
-                let result = try await engine.resume(runID: run.id, workflow: workflow)
-                outcome = result.status.rawValue + (result.error.map { ": \($0)" } ?? "")
-            } catch let error as EngineError {
-                outcome = "not resumed: \(error.message)"
-            }
-            summary.append((run.id, outcome))
-        }
+        let summary = try await RunDriver.resume(runs, backend: backend, repository: repository,
+                                                 dataDirectory: options.directory) { Console.print($0) }
         for (id, outcome) in summary { Console.print("run \(id) \(outcome)") }
         let ok = summary.allSatisfy { $0.1 == RunStatus.completed.rawValue || $0.1 == RunStatus.waitingApproval.rawValue }
         if !ok { throw ExitCode(1) }

@@ -1,7 +1,10 @@
 import ArgumentParser
+import Engine
 import Foundation
 import Logging
+import Sandbox
 import Server
+import Store
 
 /// `sandcastle serve`: the sandbox service over HTTP.
 struct ServeCommand: AsyncParsableCommand {
@@ -40,6 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("pool"), help: "Warm pool target image[:profile]=N, e.g. base:default=2 (repeatable; env SANDCASTLE_POOL=a=1,b=2).")
     var pool: [String] = []
+
+    @Flag(name: .customLong("resume-runs"), inversion: .prefixedNo,
+          help: "At start-up, resume the workflow runs in the data folder that a dead process left unfinished.")
+    var resumeRuns = true
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default info; env SANDCASTLE_LOG_LEVEL).")
     var logLevel: String?
@@ -93,6 +100,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = configuration.host
         let open = configuration.openMode
+        // Runs a killed `sandcastle run` (or an earlier server) left behind continue from their
+        // checkpoints; a gate pauses them again, as with `runs resume --all`.
+        let resumer = resumeRuns
+            ? Task { await Self.resumeOrphanedRuns(dataDirectory: configuration.dataDirectory, logger: logger) } : nil
+        defer { resumer?.cancel() }
         do {
             try await server.run { port in
                 // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
@@ -101,6 +113,25 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// Resumes every unfinished run of the data folder whose process is gone, one after another.
+    static func resumeOrphanedRuns(dataDirectory: String, logger: Logger) async {
+        let path = (dataDirectory as NSString).appendingPathComponent("sandcastle.sqlite")
+        do {
+            let repository = try SQLiteRunRepository(path: path)
+            let runs = try WorkflowEngine.orphanedRuns(in: repository)
+            guard !runs.isEmpty else { return }
+            logger.info("resuming \(runs.count) unfinished workflow run(s)")
+            let backend = try await DockerSandboxBackend.fromEnvironment()
+            let summary = try await RunDriver.resume(runs, backend: backend, repository: repository,
+                                                     dataDirectory: dataDirectory) { logger.info("\($0)") }
+            for (id, outcome) in summary {
+                logger.info("workflow run \(id) \(outcome)", metadata: ["run": .string(id)])
+            }
+        } catch {
+            logger.error("cannot resume the unfinished workflow runs in \(path): \(error)")
         }
     }
 }

@@ -4,15 +4,17 @@ import Foundation
 import Sandbox
 import Store
 import Synchronization
+import Workflow
 
 /// Drives one engine run from the terminal, for `run` and `runs resume` alike: events as
 /// lines, Ctrl-C as cancellation, and the exit status from the outcome.
 enum RunDriver {
     static func makeEngine(backend: DockerSandboxBackend, repository: any RunRepository,
                            environment: [String: String], dataDirectory: String, steps: [String],
-                           waitForApprovals: Bool = true, maxParallel: Int? = nil) throws -> WorkflowEngine {
+                           waitForApprovals: Bool = true, maxParallel: Int? = nil,
+                           liveView: Bool = true) throws -> WorkflowEngine {
         let log = LineLog(dataDirectory: dataDirectory)
-        let view = ProgressView.isUsable ? ProgressView(steps: steps, dataDirectory: dataDirectory) : nil
+        let view = liveView && ProgressView.isUsable ? ProgressView(steps: steps, dataDirectory: dataDirectory) : nil
         progress.withLock { $0 = view }
         let global = try globalLimit(environment)
         var configuration = EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
@@ -105,5 +107,37 @@ enum RunDriver {
             Console.error("run \(runID) \(outcome.status): \(outcome.error ?? "unknown error")")
             throw ExitCode(1)
         }
+    }
+}
+
+extension RunDriver {
+    /// Resumes `runs` one after another (approval gates as `--no-wait`: a gate pauses the run
+    /// again), for `runs resume --all` and for `serve` at start-up.
+    ///
+    /// - Returns: each run's id with how it ended, or why it could not be resumed.
+    static func resume(_ runs: [RunRecord], backend: DockerSandboxBackend, repository: any RunRepository,
+                       dataDirectory: String, say: (String) -> Void) async throws -> [(String, String)] {
+        var summary: [(String, String)] = []
+        for run in runs {
+            let outcome: String
+            do {
+                guard let path = run.workflowPath, let workflow = WorkflowLoader().load(path: path).workflow else {
+                    throw EngineError(.notResumable, "cannot load its workflow file \(run.workflowPath ?? "(none recorded)")")
+                }
+                // The dead process's sandboxes would hold slots and could still write to the workspace.
+                _ = await RunSandboxes.remove(runID: run.id, includingWorkspace: false)
+                let engine = try makeEngine(backend: backend, repository: repository,
+                                            environment: ProcessInfo.processInfo.environment,
+                                            dataDirectory: dataDirectory, steps: workflow.steps.map(\.id),
+                                            waitForApprovals: false, liveView: false)
+                say("resuming run \(run.id): workflow `\(workflow.name)` from \(path)")
+                let result = try await engine.resume(runID: run.id, workflow: workflow)
+                outcome = result.status.rawValue + (result.error.map { ": \($0)" } ?? "")
+            } catch let error as EngineError {
+                outcome = "not resumed: \(error.message)"
+            }
+            summary.append((run.id, outcome))
+        }
+        return summary
     }
 }
