@@ -82,13 +82,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("sandcastle: cannot open the state database in \(directory): \(error)")
             throw ExitCode(1)
         }
-        let backend: DockerSandboxBackend
-        do {
-            backend = try await DockerSandboxBackend.fromEnvironment()
-        } catch {
-            Console.error("sandcastle: \(error)")
-            throw ExitCode(1)
-        }
+        let backend = try await RunDriver.dockerBackend()
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository, environment: environment,
                                               dataDirectory: directory, steps: workflow.steps.map(\.id),
                                               waitForApprovals: !noWait, maxParallel: maxParallel)

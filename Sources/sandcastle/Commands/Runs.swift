@@ -263,23 +263,8 @@ struct RunsResume: AsyncParsableCommand {
                           + "`sandcastle runs cancel \(id)`, or pass --force if that process does not run it any more")
             throw ExitCode(1)
         }
-        guard let path = detail.run.workflowPath else {
-            Console.error("sandcastle: run \(id) has no recorded workflow file")
-            throw ExitCode(1)
-        }
-        let loaded = WorkflowLoader().load(path: path)
-        guard let workflow = loaded.workflow, loaded.isValid else {
-            DiagnosticPrinter().print(loaded.diagnostics)
-            Console.error("sandcastle: cannot load \(path), the workflow of run \(id)")
-            throw ExitCode(1)
-        }
-        let backend: DockerSandboxBackend
-        do {
-            backend = try await DockerSandboxBackend.fromEnvironment()
-        } catch {
-            Console.error("sandcastle: \(error)")
-            throw ExitCode(1)
-        }
+        let (workflow, path) = try RunDriver.recordedWorkflow(of: detail.run)
+        let backend = try await RunDriver.dockerBackend()
         // The dead process's sandboxes would hold slots and could still write to the workspace.
         _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
@@ -305,13 +290,7 @@ struct RunsResume: AsyncParsableCommand {
             Console.print("no unfinished runs to resume in \(options.databasePath)")
             return
         }
-        let backend: DockerSandboxBackend
-        do {
-            backend = try await DockerSandboxBackend.fromEnvironment()
-        } catch {
-            Console.error("sandcastle: \(error)")
-            throw ExitCode(1)
-        }
+        let backend = try await RunDriver.dockerBackend()
         let summary = try await RunDriver.resume(runs, backend: backend, repository: repository,
                                                  dataDirectory: options.directory) { Console.print($0) }
         for (id, outcome) in summary { Console.print("run \(id) \(outcome)") }
@@ -473,23 +452,8 @@ struct LineageOptions: ParsableArguments {
     func start(changes: ForkChanges?) async throws {
         let repository = try options.openRepository()
         let parent = try options.requireRun(id, in: repository)
-        guard let path = parent.run.workflowPath else {
-            Console.error("sandcastle: run \(id) has no recorded workflow file")
-            throw ExitCode(1)
-        }
-        let loaded = WorkflowLoader().load(path: path)
-        guard let workflow = loaded.workflow, loaded.isValid else {
-            DiagnosticPrinter().print(loaded.diagnostics)
-            Console.error("sandcastle: cannot load \(path), the workflow of run \(id)")
-            throw ExitCode(1)
-        }
-        let backend: DockerSandboxBackend
-        do {
-            backend = try await DockerSandboxBackend.fromEnvironment()
-        } catch {
-            Console.error("sandcastle: \(error)")
-            throw ExitCode(1)
-        }
+        let (workflow, path) = try RunDriver.recordedWorkflow(of: parent.run)
+        let backend = try await RunDriver.dockerBackend()
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
                                           environment: ProcessInfo.processInfo.environment,
                                           dataDirectory: options.directory, steps: workflow.steps.map(\.id),

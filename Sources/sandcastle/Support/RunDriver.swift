@@ -141,3 +141,31 @@ extension RunDriver {
         return summary
     }
 }
+
+extension RunDriver {
+    /// The Docker backend, or exit status 1 with the engine's error on stderr.
+    static func dockerBackend() async throws -> DockerSandboxBackend {
+        do {
+            return try await DockerSandboxBackend.fromEnvironment()
+        } catch {
+            Console.error("sandcastle: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The workflow file a run recorded, loaded and valid, with its path; or exit status 1 with
+    /// the file's diagnostics.
+    static func recordedWorkflow(of run: RunRecord) throws -> (WorkflowDefinition, String) {
+        guard let path = run.workflowPath else {
+            Console.error("sandcastle: run \(run.id) has no recorded workflow file")
+            throw ExitCode(1)
+        }
+        let loaded = WorkflowLoader().load(path: path)
+        guard let workflow = loaded.workflow, loaded.isValid else {
+            DiagnosticPrinter().print(loaded.diagnostics)
+            Console.error("sandcastle: cannot load \(path), the workflow of run \(run.id)")
+            throw ExitCode(1)
+        }
+        return (workflow, path)
+    }
+}
