@@ -452,7 +452,7 @@ struct LineageOptions: ParsableArguments {
     func start(changes: ForkChanges?) async throws {
         let repository = try options.openRepository()
         let parent = try options.requireRun(id, in: repository)
-        let (workflow, path) = try RunDriver.recordedWorkflow(of: parent.run)
+        let (workflow, _) = try RunDriver.recordedWorkflow(of: parent.run)
         let backend = try await RunDriver.dockerBackend()
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
                                           environment: ProcessInfo.processInfo.environment,
