@@ -372,6 +372,9 @@ struct SandkastenController {
             // interrupt's doing (bash answers SIGINT with a newline), not the command's output.
             let deadline = start + .milliseconds(Int(shell.timeoutMilliseconds))
             var late: [UInt8] = []
+            // A chunk of bare line ends is held until more output comes: the runner's deadline starts
+            // before ours, so the interrupt's newline can also arrive just before our deadline.
+            var lineEnds: [UInt8] = []
             var text = TerminalText(stripEscapes: !shell.rawOutput)
             var ended = false
             do {
@@ -386,11 +389,16 @@ struct SandkastenController {
                             late.append(contentsOf: bytes)
                             continue
                         }
-                        let chunk = text.feed(bytes)
+                        if bytes.allSatisfy({ $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+                            lineEnds.append(contentsOf: bytes)
+                            continue
+                        }
+                        let chunk = text.feed(lineEnds + bytes)
+                        lineEnds = []
                         if !chunk.isEmpty { try await writer.write(chunkEvent(chunk)) }
                     case .event(.finished(let result)):
                         ended = true
-                        let rest = (result.timedOut ? "" : text.feed(late)) + text.finish()
+                        let rest = (result.timedOut ? "" : text.feed(lineEnds + late)) + text.finish()
                         if !rest.isEmpty { try await writer.write(chunkEvent(rest)) }
                         let elapsed = ContinuousClock.now - start
                         service.recordExecLatency(elapsed)
@@ -404,7 +412,7 @@ struct SandkastenController {
                         break loop
                     case .failure(let error):
                         ended = true
-                        let rest = text.feed(late) + text.finish()
+                        let rest = text.feed(lineEnds + late) + text.finish()
                         if !rest.isEmpty { try await writer.write(chunkEvent(rest)) }
                         let failure = await service.noteFailure(error, sandboxID: sessionID)
                         try await writer.write(sse("error", ["error": failure.message]))
