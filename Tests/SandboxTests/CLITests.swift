@@ -28,23 +28,29 @@ struct CLITests {
         return (process, stdout, stderr)
     }
 
+    /// Runs the CLI to its end off the cooperative pool; its stdout and exit status.
+    static func runToEnd(_ arguments: [String]) async throws -> (String, Int32) {
+        try await offThePool { () throws -> (String, Int32) in
+            let (process, stdout, _) = try launch(arguments)
+            let output = stdout.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (String(decoding: output, as: UTF8.self), process.terminationStatus)
+        }
+    }
+
     @Test("sandbox run prints the output and exits with the command's exit code")
     func runExitCode() async throws {
-        let (process, stdout, _) = try Self.launch(["sandbox", "run", "--", "echo out; echo err >&2; exit 7"])
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (output, status) = try await Self.runToEnd(["sandbox", "run", "--", "echo out; echo err >&2; exit 7"])
         // The shell runs on a terminal, so stderr arrives merged with stdout, in order.
-        #expect(String(decoding: output, as: UTF8.self) == "out\nerr\n")
-        #expect(process.terminationStatus == 7)
+        #expect(output == "out\nerr\n")
+        #expect(status == 7)
     }
 
     @Test("an argv after -- is quoted word by word")
     func runArgv() async throws {
-        let (process, stdout, _) = try Self.launch(["sandbox", "run", "--", "printf", "%s|", "a b", "$(c)", "'d'"])
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(String(decoding: output, as: UTF8.self) == "a b|$(c)|'d'|")
-        #expect(process.terminationStatus == 0)
+        let (output, status) = try await Self.runToEnd(["sandbox", "run", "--", "printf", "%s|", "a b", "$(c)", "'d'"])
+        #expect(output == "a b|$(c)|'d'|")
+        #expect(status == 0)
     }
 
     @Test("Ctrl-C removes the sandbox and exits 130")
@@ -68,8 +74,12 @@ struct CLITests {
         #expect(started, "the CLI created its sandbox")
         try await Task.sleep(for: .milliseconds(300))
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        let child = SendableProcess(process: process)
+        let status = try await offThePool {
+            child.process.waitUntilExit()
+            return child.process.terminationStatus
+        }
+        #expect(status == 130)
         #expect(try await ours().isEmpty, "no container left after Ctrl-C")
     }
 
@@ -83,8 +93,13 @@ struct CLITests {
         process.standardOutput = stdout
         process.standardError = Pipe()
         try process.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let child = SendableProcess(process: process)
+        let reader = stdout.fileHandleForReading
+        let output = try await offThePool {
+            let text = String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+            child.process.waitUntilExit()
+            return text
+        }
         #expect(process.terminationStatus == 1)
         #expect(output.contains("/tmp/sandcastle-no-engine.sock"))
         #expect(output.contains("fix:"))

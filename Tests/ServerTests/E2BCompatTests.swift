@@ -98,21 +98,23 @@ struct E2BCompatTests {
     /// e2b==2.63.0 in a venv, serves, runs compat/e2b/sdk_scenario.py and checks for leftovers.
     /// Without Docker, python3 or PyPI it fails (the script exits non-zero), never skips.
     @Test(.timeLimit(.minutes(10)))
-    func officialSDKScenarioSuite() throws {
+    func officialSDKScenarioSuite() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [root.appendingPathComponent("scripts/compat-e2b").path]
-        process.currentDirectoryURL = root
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let (status, text) = try await offThePool { () throws -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [root.appendingPathComponent("scripts/compat-e2b").path]
+            process.currentDirectoryURL = root
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
         print(text)
-        #expect(process.terminationStatus == 0, "scripts/compat-e2b failed:\n\(text)")
+        #expect(status == 0, "scripts/compat-e2b failed:\n\(text)")
         #expect(text.contains("all E2B SDK checks passed"))
         #expect(!text.contains("FAIL "))
     }

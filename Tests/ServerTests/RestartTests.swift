@@ -72,7 +72,7 @@ struct RestartTests {
     @Test func killDashNineDuringActivityThenRestart() async throws {
         let data = DockerServerFixture.dataDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        var child = try ServeProcess(dataDirectory: data)
+        var child = try await ServeProcess.start(dataDirectory: data)
         var client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port))
         var ids: [String] = []
         for image in ["base", "base", "python"] {
@@ -95,12 +95,13 @@ struct RestartTests {
             }
         }
         try await Task.sleep(for: .milliseconds(300))
-        child.kill9()
+        try await child.kill9()
         activity.cancel()
         _ = await activity.result
 
-        child = try ServeProcess(dataDirectory: data)
-        defer { child.terminate() }
+        child = try await ServeProcess.start(dataDirectory: data)
+        let started = child
+        defer { started.process.terminate() }
         client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port))
         let serverID = try DockerServerFixture.serverID(dataDirectory: data)
         var working = 0
@@ -123,7 +124,7 @@ struct RestartTests {
             _ = try await client.send(HTTPRequest(method: .delete, path: "/v1/sandboxes/\(id)"))
         }
         // SIGTERM: the pool drains; sandboxes were deleted above. Nothing of this server may remain.
-        child.terminate()
+        try await child.terminate()
         let docker = try await DockerClient.connect()
         let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
         #expect(left.isEmpty, "no container leaked: \(left.map(\.id))")
@@ -134,7 +135,7 @@ struct RestartTests {
 }
 
 /// `sandcastle serve` (the debug build next to the tests) as a child process on a free port.
-struct ServeProcess {
+struct ServeProcess: @unchecked Sendable {
     let process: Process
     let port: Int
 
@@ -170,15 +171,26 @@ struct ServeProcess {
         throw ServerError(.internal, "sandcastle serve did not start: \(text)")
     }
 
-    func kill9() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    /// Starts the server on a thread of its own (its start-up is read with blocking calls).
+    static func start(dataDirectory: String) async throws -> ServeProcess {
+        try await offThePool { try ServeProcess(dataDirectory: dataDirectory) }
+    }
+
+    func kill9() async throws {
+        let this = self
+        try await offThePool {
+            kill(this.process.processIdentifier, SIGKILL)
+            this.process.waitUntilExit()
+        }
     }
 
     /// SIGTERM and wait; does nothing once the process has exited.
-    func terminate() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    func terminate() async throws {
+        let this = self
+        try await offThePool {
+            guard this.process.isRunning else { return }
+            this.process.terminate()
+            this.process.waitUntilExit()
+        }
     }
 }

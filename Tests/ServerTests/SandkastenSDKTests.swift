@@ -27,13 +27,9 @@ import Testing
     }
 
     /// Runs a command from the repository root (through env, so PATH finds it), merging its output,
-    /// on a Dispatch thread: the script takes a while and must not hold a cooperative thread.
+    /// on a thread of its own: the script takes a while and must not hold a pool thread.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(arguments) })
-            }
-        }
+        try await offThePool { try runBlocking(arguments) }
     }
 
     static func runBlocking(_ arguments: [String]) throws -> (status: Int32, output: String) {
