@@ -900,7 +900,8 @@ public actor WorkflowEngine {
             // A session's sandbox lives on one backend: an attempt routed elsewhere starts its own.
             let sessionKey = session.map { "\(lease.entry.name.rawValue)/\($0)" }
             let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
-                                   workspace: WorkflowEngine.workspaceName(runID: runID), labels: labels)
+                                   workspace: lease.entry.mountsWorkspace ? WorkflowEngine.workspaceName(runID: runID) : nil,
+                                   labels: labels)
             let timeoutMs = UInt32(clamping: max(1, WorkflowEngine.milliseconds(settings.timeout)))
             let request = ShellExecRequest(
                 command: session == nil ? command : SessionSandboxes.command(command, exporting: environment),

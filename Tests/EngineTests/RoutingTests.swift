@@ -201,6 +201,8 @@ final class NamedFakeBackend: SandboxBackend {
         #expect(steps.first { $0.stepID == "build" }?.backend == "e2b")
         #expect(steps.first { $0.stepID == "other" }?.backend == "e2b")
         #expect(e2b.inner.created == 2 && docker.inner.created == 0)
+        // A remote sandbox cannot mount the run's local workspace volume.
+        #expect(e2b.inner.log.allSatisfy { $0.spec.workspace == nil })
         let started = try repository.events(runID: outcome.runID).filter { $0.kind == "step_started" }.map(\.payloadJSON)
         #expect(started.contains { $0.contains("\"failover\"") && $0.contains("circuit is open") })
     }
@@ -220,6 +222,7 @@ final class NamedFakeBackend: SandboxBackend {
         #expect(outcome.status == .failed)
         let attempts = try repository.attempts(runID: outcome.runID, stepID: "a", fanoutIndex: nil)
         #expect(attempts.map(\.backend) == ["docker", "docker"], "a non-zero exit is the command's fault, not Docker's")
+        #expect(docker.inner.log.allSatisfy { $0.spec.workspace == WorkflowEngine.workspaceName(runID: outcome.runID) })
         #expect(e2b.inner.created == 0)
     }
 

@@ -16,13 +16,18 @@ public final class BackendRouter: Sendable {
         /// Attempts running on this backend at once, across the engine's runs.
         public var limit: AsyncSemaphore
         public var breaker: CircuitBreaker
+        /// Whether its sandboxes can mount the run's workspace volume (a local Docker volume):
+        /// remote ones (E2B) cannot, and get none.
+        public var mountsWorkspace: Bool
 
+        /// - Parameter mountsWorkspace: default: every backend but `e2b`.
         public init(name: Backend, backend: any SandboxBackend, maxConcurrent: Int = 8,
-                    breaker: CircuitBreaker = CircuitBreaker()) {
+                    breaker: CircuitBreaker = CircuitBreaker(), mountsWorkspace: Bool? = nil) {
             self.name = name
             self.backend = backend
             self.limit = AsyncSemaphore(limit: maxConcurrent)
             self.breaker = breaker
+            self.mountsWorkspace = mountsWorkspace ?? (name != .e2b)
         }
     }
 
