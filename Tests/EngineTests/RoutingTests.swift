@@ -207,6 +207,33 @@ final class NamedFakeBackend: SandboxBackend {
         #expect(started.contains { $0.contains("\"failover\"") && $0.contains("circuit is open") })
     }
 
+    @Test func autoFanOutSpillsToE2BWhenDockerIsFull() async throws {
+        let slow: @Sendable (SandboxSpec, String) -> FakeReply = { _, _ in FakeReply(stdout: "ok\n", duration: .milliseconds(300)) }
+        let docker = NamedFakeBackend("docker", reply: slow)
+        let e2b = NamedFakeBackend("e2b", reply: slow)
+        let policy = CircuitBreaker.Policy()
+        let router = BackendRouter([
+            BackendRouter.Entry(name: .docker, backend: docker, maxConcurrent: 1, breaker: CircuitBreaker(policy: policy)),
+            BackendRouter.Entry(name: .e2b, backend: e2b, maxConcurrent: 8, breaker: CircuitBreaker(policy: policy)),
+        ])
+        let wf = try workflow("""
+            name: spill
+            inputs:
+              items: {type: list, default: [1, 2, 3]}
+            steps:
+              - id: each
+                parallel_over: "{input.items}"
+                run: echo {input._item}
+                backend: auto
+            """)
+        let outcome = try await WorkflowEngine(router: router, repository: repository).run(wf)
+        #expect(outcome.status == .completed)
+        let used = try (0..<3).compactMap { try repository.attempts(runID: outcome.runID, stepID: "each", fanoutIndex: $0).first?.backend }
+        #expect(used.filter { $0 == "docker" }.count == 1 && used.filter { $0 == "e2b" }.count == 2, "\(used)")
+        let step = try #require(try repository.run(id: outcome.runID)).steps.first { $0.stepID == "each" && $0.fanoutIndex == nil }
+        #expect(Set((step?.backend ?? "").split(separator: ",").map(String.init)) == ["docker", "e2b"])
+    }
+
     @Test func aFailingCommandDoesNotOpenTheBreaker() async throws {
         let docker = NamedFakeBackend("docker") { _, _ in FakeReply(stderr: "no\n", exitCode: 1) }
         let e2b = NamedFakeBackend("e2b")
