@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: [
             // Tests talk to a live server through our own libcurl client: HummingbirdTesting
             // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
-            "Server", "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport",
+            "Server", "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "DockerEngine",

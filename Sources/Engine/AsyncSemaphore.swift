@@ -55,6 +55,16 @@ public final class AsyncSemaphore: Sendable {
         }
     }
 
+    /// Takes a slot only if one is free right now; `true` must be matched by one `release`.
+    /// How routing asks "does this backend have capacity" without queueing behind it.
+    public func tryAcquire() -> Bool {
+        state.withLock { s in
+            guard s.available > 0 else { return false }
+            s.available -= 1
+            return true
+        }
+    }
+
     /// Gives a slot back, handing it straight to the oldest waiter if there is one.
     public func release() {
         let waiter = state.withLock { s -> Waiter? in

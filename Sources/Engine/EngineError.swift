@@ -26,6 +26,8 @@ public struct EngineError: Error, CustomStringConvertible {
         public static let alreadyResolved = Code(rawValue: "already_resolved")
         /// A request that cannot be carried out as given (e.g. edited data where editing is off).
         public static let invalidRequest = Code(rawValue: "invalid_request")
+        /// No configured backend can take a step (not configured, or its circuit breaker is open).
+        public static let backendUnavailable = Code(rawValue: "backend_unavailable")
         public static let `internal` = Code(rawValue: "internal")
     }
 

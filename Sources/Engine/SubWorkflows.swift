@@ -5,14 +5,14 @@ import Workflow
 
 /// Runs a `type: sub_workflow` step: the child file as a run of its own (recorded with the
 /// parent run and step as its lineage, `sub_workflow`), once per fan-out item, with the step's
-/// retries and time limit. The child shares the parent's backend, store and global limit.
+/// retries and time limit. The child shares the parent's backends (and their breakers), store and global limit.
 struct SubWorkflowJob: Sendable {
     var parentRunID: String
     var parentFile: String
     var step: StepDefinition
     var settings: ResolvedStepSettings
     var context: TemplateContext
-    var backend: any SandboxBackend
+    var router: BackendRouter
     var repository: any RunRepository
     var configuration: EngineConfiguration
     var globalLimit: AsyncSemaphore
@@ -99,7 +99,7 @@ struct SubWorkflowJob: Sendable {
         var childConfiguration = configuration
         // A child paused at an approval would leave its parent's step with no result: it waits.
         childConfiguration.waitForApprovals = true
-        let engine = WorkflowEngine(backend: backend, repository: repository, configuration: childConfiguration,
+        let engine = WorkflowEngine(router: router, repository: repository, configuration: childConfiguration,
                                     globalLimit: globalLimit, depth: depth + 1)
         // A fan-out item's child names its item, so a resumed parent finds the right one.
         let label = index.map { "\(step.id)[\($0)]" } ?? step.id

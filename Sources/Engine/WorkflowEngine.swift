@@ -5,8 +5,12 @@ import Sandbox
 import Store
 import Workflow
 
-/// Runs validated workflows on a ``SandboxBackend``, persisting every state change in a
+/// Runs validated workflows on sandbox backends, persisting every state change in a
 /// ``RunRepository`` before acting on it.
+///
+/// Backends: a ``BackendRouter`` picks the backend of every step attempt from the step's
+/// `backend:` (see the router for `auto`, circuit breakers and per-backend limits); the backend
+/// used is recorded with the attempt and the step.
 ///
 /// Scheduling: a step starts as soon as its dependencies are done (``DependencyTracker``, no
 /// layer barrier), bounded by a global limit shared by all runs of this engine and a per-run
@@ -19,7 +23,8 @@ import Workflow
 /// `type: sub_workflow` steps run the child file as a run of its own; `session:` steps share a
 /// sandbox kept for the run.
 public actor WorkflowEngine {
-    public let backend: any SandboxBackend
+    /// Where step attempts run.
+    public let router: BackendRouter
     public let repository: any RunRepository
     public let configuration: EngineConfiguration
     /// Shared by every run of this engine (and of any engine given the same semaphore).
@@ -28,17 +33,28 @@ public actor WorkflowEngine {
     /// How deeply this engine's runs nest as sub-workflows (0 for a top-level run).
     let depth: Int
 
+    /// An engine with one backend, used for every step as `docker` (and `auto`); its circuit
+    /// breaker never opens, since there is nowhere to fail over to.
     public init(backend: any SandboxBackend, repository: any RunRepository,
                 configuration: EngineConfiguration = EngineConfiguration(),
                 globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
                 onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
-        self.init(backend: backend, repository: repository, configuration: configuration, globalLimit: globalLimit,
+        self.init(router: BackendRouter(single: backend), repository: repository, configuration: configuration,
+                  globalLimit: globalLimit, depth: 0, onEvent: onEvent)
+    }
+
+    /// An engine routing steps across the router's backends.
+    public init(router: BackendRouter, repository: any RunRepository,
+                configuration: EngineConfiguration = EngineConfiguration(),
+                globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
+                onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
+        self.init(router: router, repository: repository, configuration: configuration, globalLimit: globalLimit,
                   depth: 0, onEvent: onEvent)
     }
 
-    init(backend: any SandboxBackend, repository: any RunRepository, configuration: EngineConfiguration,
+    init(router: BackendRouter, repository: any RunRepository, configuration: EngineConfiguration,
          globalLimit: AsyncSemaphore, depth: Int, onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
-        self.backend = backend
+        self.router = router
         self.repository = repository
         self.configuration = configuration
         self.globalLimit = globalLimit
@@ -343,6 +359,8 @@ public actor WorkflowEngine {
         var outputTail: String?
         /// The last attempt's record, not written yet: it commits with the step's result.
         var deferred: [RunChange] = []
+        /// The backend(s) the step's last attempt(s) ran on, recorded on the step's row.
+        var backend: String?
     }
 
     private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
@@ -352,7 +370,7 @@ public actor WorkflowEngine {
         var context = initial
         var failure: String?
         var cancelled = false
-        let backend = self.backend
+        let router = self.router
         let repository = self.repository
         let configuration = self.configuration
         let globalLimit = self.globalLimit
@@ -422,7 +440,7 @@ public actor WorkflowEngine {
                         if step.kind == .subWorkflow {
                             let job = SubWorkflowJob(parentRunID: runID, parentFile: workflow.file, step: step,
                                                      settings: workflow.settings(for: step),
-                                                     context: Self.jobContext(context, for: step), backend: backend,
+                                                     context: Self.jobContext(context, for: step), router: router,
                                                      repository: repository, configuration: configuration,
                                                      globalLimit: globalLimit, depth: depth)
                             try persist {
@@ -438,7 +456,7 @@ public actor WorkflowEngine {
                         }
                         let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step),
                                           context: Self.jobContext(context, for: step),
-                                          backend: backend, repository: repository, configuration: configuration,
+                                          router: router, repository: repository, configuration: configuration,
                                           globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, onEvent: onEvent)
                         running += 1
                         group.addTask { await job.execute() }
@@ -615,8 +633,8 @@ public actor WorkflowEngine {
             // The step's result and its event commit together: the checkpoint after every step.
             try repository.write(completion.deferred + [
                 .upsertStep(StepRecord(
-                    runID: runID, stepID: completion.stepID, status: status, exitCode: completion.result.exitCode,
-                    outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
+                    runID: runID, stepID: completion.stepID, status: status, backend: completion.backend,
+                    exitCode: completion.result.exitCode, outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
                     error: completion.result.error ?? reason)),
                 .event(runID, "step_finished", JSONValue.object(payload).jsonText),
             ])
@@ -680,7 +698,7 @@ public actor WorkflowEngine {
         var step: StepDefinition
         var settings: ResolvedStepSettings
         var context: TemplateContext
-        var backend: any SandboxBackend
+        var router: BackendRouter
         var repository: any RunRepository
         var configuration: EngineConfiguration
         var globalLimit: AsyncSemaphore
@@ -699,6 +717,8 @@ public actor WorkflowEngine {
             var outputTail: String?
             /// The attempt's record when it is left to the step's final write (see `runAttempt`).
             var deferred: [RunChange] = []
+            /// The backend the last attempt ran on (nil when none could be chosen).
+            var backend: String?
         }
 
         func execute() async -> StepCompletion {
@@ -739,6 +759,10 @@ public actor WorkflowEngine {
         private func completion(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> StepCompletion {
             var completion = completionIgnoringDeferred(from: items, fannedOut: fannedOut, duration: duration)
             completion.deferred = items.flatMap(\.deferred)
+            // Fan-out items may have landed on different backends; the step row names them all.
+            var backends: [String] = []
+            for case let backend? in items.map(\.backend) where !backends.contains(backend) { backends.append(backend) }
+            completion.backend = backends.isEmpty ? nil : backends.joined(separator: ",")
             return completion
         }
 
@@ -834,21 +858,36 @@ public actor WorkflowEngine {
             }
             defer { globalLimit.release() }
 
+            let lease: BackendRouter.Lease
+            do {
+                lease = try await router.acquire(settings.backend)
+            } catch is CancellationError {
+                return ItemResult(status: .cancelled, output: .null, error: "cancelled")
+            } catch {
+                // Nothing was created: the attempt fails (and may be retried once a breaker half-opens).
+                return ItemResult(status: .failed, output: .null, error: "\(error)")
+            }
+            let backendName = lease.recordedName
+            var startPayload: [String: JSONValue] = [
+                "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
+                "backend": .string(backendName),
+            ]
+            if let reason = lease.failoverReason { startPayload["failover"] = .string(reason) }
+
             let startedAt = Date()
             let clock = ContinuousClock()
             let start = clock.now
             do {
                 try repository.write([
                     .upsertStep(StepRecord(runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
-                                           attempt: attempt, backend: backend.name, startedAt: startedAt)),
+                                           attempt: attempt, backend: backendName, startedAt: startedAt)),
                     .recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
-                                                     attempt: attempt, backend: backend.name, startedAt: startedAt)),
-                    .event(runID, "step_started", JSONValue.object([
-                        "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
-                    ]).jsonText),
+                                                     attempt: attempt, backend: backendName, startedAt: startedAt)),
+                    .event(runID, "step_started", JSONValue.object(startPayload).jsonText),
                 ])
             } catch {
                 // Without a durable record of the start the step must not run.
+                lease.finish(infrastructureFailure: false, cancelled: true)
                 return ItemResult(status: .failed, output: .null, error: "cannot record the step's start: \(error)")
             }
             onEvent(.stepStarted(step: step.id, index: index, attempt: attempt))
@@ -858,8 +897,11 @@ public actor WorkflowEngine {
             labels[EngineLabels.step] = step.id
             let session = settings.session
             if let session { labels[EngineLabels.session] = session }
+            // A session's sandbox lives on one backend: an attempt routed elsewhere starts its own.
+            let sessionKey = session.map { "\(lease.entry.name.rawValue)/\($0)" }
             let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
-                                   workspace: WorkflowEngine.workspaceName(runID: runID), labels: labels)
+                                   workspace: lease.entry.mountsWorkspace ? WorkflowEngine.workspaceName(runID: runID) : nil,
+                                   labels: labels)
             let timeoutMs = UInt32(clamping: max(1, WorkflowEngine.milliseconds(settings.timeout)))
             let request = ShellExecRequest(
                 command: session == nil ? command : SessionSandboxes.command(command, exporting: environment),
@@ -868,10 +910,12 @@ public actor WorkflowEngine {
             var sandboxID: String?
             var outcome: ItemResult
             var artifacts: Artifacts.Collected?
+            // Whether the backend (not the command) failed the attempt: that feeds its breaker.
+            var infrastructureFailure = false
             do {
-                let backend = self.backend
-                let sandbox = if let session {
-                    try await sessions.sandbox(session) { try await backend.create(spec) }
+                let backend = lease.entry.backend
+                let sandbox = if let sessionKey {
+                    try await sessions.sandbox(sessionKey) { try await backend.create(spec) }
                 } else {
                     try await backend.create(spec)
                 }
@@ -899,6 +943,7 @@ public actor WorkflowEngine {
                         Task { try? await process.cancel() }
                     })
                 } catch {
+                    infrastructureFailure = BackendRouter.isInfrastructureFailure(error)
                     collected = .failure(error)
                 }
                 switch collected {
@@ -910,16 +955,20 @@ public actor WorkflowEngine {
                     let folder = Artifacts.sandboxFolder(step: step.id, index: index)
                     artifacts = await Task.detached { await Artifacts.collect(from: sandbox, folder: folder, to: destination) }.value
                 }
-                if let session {
+                if let sessionKey {
                     // A broken channel would fail every later step of the session: start it afresh.
-                    if case .failure = collected { await sessions.discard(session) }
+                    if case .failure = collected { await sessions.discard(sessionKey) }
                 } else {
                     // Detached so a cancelled step still removes its sandbox.
                     await Task.detached { try? await sandbox.destroy() }.value
                 }
             } catch {
+                infrastructureFailure = BackendRouter.isInfrastructureFailure(error)
                 outcome = Self.failure(error)
             }
+            lease.finish(infrastructureFailure: infrastructureFailure && outcome.status != .cancelled,
+                         cancelled: outcome.status == .cancelled)
+            outcome.backend = backendName
             let finishedAt = Date()
             var payload: [String: JSONValue] = [
                 "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
@@ -939,7 +988,7 @@ public actor WorkflowEngine {
             }
             var changes: [RunChange] = [
                 .recordAttempt(StepAttemptRecord(
-                    runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backend.name,
+                    runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backendName,
                     sandboxID: sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
                     durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error)),
                 .event(runID, "attempt_finished", JSONValue.object(payload).jsonText),
@@ -954,12 +1003,13 @@ public actor WorkflowEngine {
                         if stored.path == nil { stored = (outcome.output.jsonText, nil, nil) }
                     } catch {
                         return ItemResult(status: .failed, output: .null, exitCode: outcome.exitCode,
-                                          error: "cannot record the item's output: \(error)", outputTail: outcome.outputTail)
+                                          error: "cannot record the item's output: \(error)", outputTail: outcome.outputTail,
+                                          backend: backendName)
                     }
                 }
                 changes.append(.upsertStep(StepRecord(
                     runID: runID, stepID: step.id, fanoutIndex: index, status: outcome.status, attempt: attempt,
-                    backend: backend.name, sandboxID: sandboxID, exitCode: outcome.exitCode,
+                    backend: backendName, sandboxID: sandboxID, exitCode: outcome.exitCode,
                     outputJSON: stored.json, outputText: stored.text, outputPath: stored.path,
                     startedAt: startedAt, finishedAt: finishedAt, error: outcome.error)))
             }
@@ -980,7 +1030,8 @@ public actor WorkflowEngine {
             // could not be resumed from it.
             if let persistenceError {
                 return ItemResult(status: .failed, output: .null, exitCode: outcome.exitCode,
-                                  error: "cannot record the attempt: \(persistenceError)", outputTail: outcome.outputTail)
+                                  error: "cannot record the attempt: \(persistenceError)", outputTail: outcome.outputTail,
+                                  backend: backendName)
             }
             return outcome
         }

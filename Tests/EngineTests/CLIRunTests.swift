@@ -292,6 +292,30 @@ struct CLIRunTests {
         #expect(log.contains("run \(runID) completed"))
     }
 
+    @Test func runsShowSaysWhichBackendEachStepRanOn() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("routed.yaml")
+        try """
+            name: routed
+            steps:
+              - {id: pinned, run: echo pinned, backend: docker}
+              - {id: chosen, run: echo chosen, backend: auto, depends_on: [pinned]}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let run = try Self.launch(["run", file.path, "--data-dir", data.path], in: directory)
+        #expect(try await run.exit(within: .seconds(120)) == 0, "\(run.output)")
+        let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
+        let runID = try #require(try repository.listRuns(RunQuery()).first?.id)
+        let show = try Self.launch(["runs", "show", runID, "--data-dir", data.path], in: directory)
+        #expect(try await show.exit(within: .seconds(30)) == 0, "\(show.output)")
+        let lines = show.output.split(separator: "\n")
+        for step in ["pinned", "chosen"] {
+            let line = lines.first { $0.hasPrefix("  \(step): ") }
+            #expect(line?.hasSuffix(", on docker") == true, "\(show.output)")
+        }
+    }
+
     @Test func maxParallelBoundsTheRunsSandboxes() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -351,23 +351,22 @@ import Testing
         #expect(messages.count == 5, "\(messages)")
     }
 
-    @Test func backendsParseButE2BIsNotAvailableYet() {
+    @Test func backendsParseAndAreCheckedAgainstTheAvailableOnes() {
         let result = load(workflow(steps: """
               - {id: a, run: x, backend: e2b}
               - {id: b, run: x, backend: auto}
               - {id: c, run: x, backend: dockr}
               - {id: d, run: x, backend: docker}
 
-            """))
+            """), options: ValidationOptions(availableBackends: [.docker]))
         let unavailable = result.errors.filter { $0.code == .unavailableBackend }
         #expect(unavailable.count == 2)
-        #expect(unavailable.first?.message == "backend `e2b` is not available yet: it arrives with the E2B issue")
+        #expect(unavailable.first?.message == "backend `e2b` is not available here")
         #expect(unavailable.first?.hint == "use backend: docker")
         expectAt(unavailable.first, 3, 30)
         #expect(result.errors.contains { $0.message == "unknown backend `dockr`" && $0.hint == "did you mean `docker`?" })
-        // With E2B available, the same file is fine.
-        let later = load(workflow(steps: "  - {id: a, run: x, backend: e2b}\n"),
-                         options: ValidationOptions(availableBackends: [.docker, .e2b, .auto]))
+        // By default every backend is available (the engine checks which are configured).
+        let later = load(workflow(steps: "  - {id: a, run: x, backend: e2b}\n  - {id: b, run: x, backend: auto}\n"))
         #expect(later.isValid)
     }
 

@@ -7,13 +7,14 @@ public struct Backend: RawRepresentable, Hashable, Sendable, CustomStringConvert
 
     /// Hardened containers on the local Docker engine.
     public static let docker = Backend(rawValue: "docker")
-    /// E2B's Firecracker sandboxes (arrives with the E2B issue).
+    /// E2B's Firecracker sandboxes (needs `E2B_API_KEY` where the workflow runs).
     public static let e2b = Backend(rawValue: "e2b")
-    /// Let the engine choose per step (arrives with the E2B issue).
+    /// Let the engine choose per attempt: local Docker while healthy with capacity, else E2B.
     public static let auto = Backend(rawValue: "auto")
 
     /// Every backend name the schema knows.
     public static let known: [Backend] = [.docker, .e2b, .auto]
-    /// What this build can run; validation says when the others arrive.
-    public static let available: Set<Backend> = [.docker]
+    /// What this build can run. Whether a backend is configured where the workflow runs is the
+    /// engine's check (a step asking for an unconfigured one fails before it creates anything).
+    public static let available: Set<Backend> = [.docker, .e2b, .auto]
 }

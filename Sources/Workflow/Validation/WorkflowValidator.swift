@@ -202,7 +202,7 @@ public struct WorkflowValidator: Sendable {
         guard let backend, !options.availableBackends.contains(backend.value) else { return }
         let available = options.availableBackends.map(\.rawValue).sorted().joined(separator: ", ")
         diagnostics.error(.unavailableBackend, at: backend.location,
-                          "backend `\(backend.value)` is not available yet: it arrives with the E2B issue",
+                          "backend `\(backend.value)` is not available here",
                           hint: "use backend: \(options.availableBackends.contains(.docker) ? "docker" : available)")
     }
 

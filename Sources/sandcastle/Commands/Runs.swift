@@ -584,7 +584,12 @@ enum RunsFormat {
             let start = step.startedAt ?? tries.first?.startedAt
             let end = step.status.isTerminal ? (step.finishedAt ?? tries.last?.finishedAt) : now
             parts.append(duration(from: start, to: end))
+            if let backend = step.backend ?? tries.last?.backend { parts.append("on \(backend)") }
             lines.append("  \(label): " + parts.joined(separator: ", "))
+            // A retry that failed over ran elsewhere: say where each attempt ran.
+            if Set(tries.compactMap(\.backend)).count > 1 {
+                lines.append("      backends: " + tries.map { "#\($0.attempt) \($0.backend ?? "?")" }.joined(separator: ", "))
+            }
             if let error = step.error { lines.append("      error:  \(error)") }
             if let output = outputSummary(step) { lines.append("      output: \(output)") }
         }

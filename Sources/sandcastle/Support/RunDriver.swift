@@ -22,8 +22,9 @@ enum RunDriver {
                                                 removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
                                                 waitForApprovals: waitForApprovals, dataDirectory: dataDirectory)
         configuration.owner = ProcessOwner.current()
+        let router = try BackendSetup.router(docker: backend, environment: environment)
         return WorkflowEngine(
-            backend: backend, repository: repository,
+            router: router, repository: repository,
             configuration: configuration,
             globalLimit: AsyncSemaphore(limit: global),
             onEvent: { event in
