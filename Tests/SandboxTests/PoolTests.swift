@@ -145,9 +145,10 @@ struct PoolTests {
         await pool.start()
         #expect(await pool.waitUntilFull(timeout: .seconds(5)))
         // The refill is slow: drain must wait for it and destroy what it makes.
-        backend.setCreateDelay(.milliseconds(200))
+        // Slow enough that a loaded machine still sees the refill in flight.
+        backend.setCreateDelay(.seconds(2))
         let held = try await pool.acquire(SandboxSpec(image: "base"))
-        #expect(await eventually { await pool.statistics.targets[0].creating >= 1 })
+        #expect(await eventually(.seconds(10)) { await pool.statistics.targets[0].creating >= 1 })
         await pool.drain()
         #expect(backend.live == 1, "only the handed-out sandbox is left")
         #expect(!backend.destroyed.contains(held.instance.id))
