@@ -133,7 +133,7 @@ final class LogLines: Sendable {
 }
 
 /// Waits for `condition` up to `timeout`; the fakes finish their work on other tasks.
-func eventually(_ timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+func eventually(_ timeout: Duration = .seconds(20), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }

@@ -18,7 +18,7 @@ struct PoolTests {
         await pool.start()
         let creatingAtStart = await pool.statistics.targets.map(\.creating).reduce(0, +)
         #expect(creatingAtStart == 2)
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let statistics = await pool.statistics
         #expect(statistics.targets.map(\.ready) == [3, 2])
         #expect(statistics.targets.map(\.target.image) == ["sandcastle/base:latest", "sandcastle/python:latest"])
@@ -34,7 +34,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 2)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let acquisition = try await pool.acquire(SandboxSpec(image: "sandcastle/base"))
         #expect(acquisition.hit)
         #expect(await eventually { await pool.statistics.targets[0].ready == 2 })
@@ -50,7 +50,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "sandcastle/base", size: 3)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         for image in ["base", "sandcastle/base", "sandcastle/base:latest"] {
             let acquisition = try await pool.acquire(SandboxSpec(image: image))
             #expect(acquisition.hit, "\(image)")
@@ -72,7 +72,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 1)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let acquisition = try await pool.acquire(spec)
         #expect(!acquisition.hit)
         #expect(!(acquisition.instance is PooledSandbox))
@@ -122,7 +122,7 @@ struct PoolTests {
         #expect(lines.all.first?.contains("retrying in 50 ms") == true)
 
         backend.setFailing(false)
-        #expect(await pool.waitUntilFull(timeout: .seconds(3)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         #expect(await pool.statistics.targets[0].lastError == nil)
         await pool.drain()
     }
@@ -143,7 +143,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 3)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         // The refill is slow: drain must wait for it and destroy what it makes.
         // Slow enough that a loaded machine still sees the refill in flight.
         backend.setCreateDelay(.seconds(2))
@@ -167,7 +167,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 1)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let environment = ["GREETING": "it's $HOME", "A": "1", "PROMPT_COMMAND": "evil", "TERM": "vt100"]
         let acquisition = try await pool.acquire(SandboxSpec(image: "base", environment: environment))
         #expect(acquisition.hit)
@@ -198,7 +198,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 1)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let pooled = try #require(try await pool.acquire(SandboxSpec(image: "base", environment: ["A": "1"])).instance as? PooledSandbox)
         let process = try await pooled.execute(ShellExecRequest(command: "cat"))
         try await process.write([1, 2])
@@ -216,7 +216,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 1)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let acquisition = try await pool.acquire(SandboxSpec(image: "base"))
         #expect(acquisition.hit && acquisition.instance is PoolFakeInstance)
         #expect(backend.instance(acquisition.instance.id)?.commands == [])
@@ -229,7 +229,7 @@ struct PoolTests {
         let lines = LogLines()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 2)], configuration: Self.fast, log: lines.sink)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         backend.instance("fake-1")?.kill()
         let acquisition = try await pool.acquire(SandboxSpec(image: "base"))
         #expect(acquisition.hit && acquisition.instance.id == "fake-2")
@@ -246,7 +246,7 @@ struct PoolTests {
         configuration.handOutTimeout = .milliseconds(100)
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 2)], configuration: configuration, log: { _ in })
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         backend.instance("fake-1")?.hang()
         let start = ContinuousClock.now
         let acquisition = try await pool.acquire(SandboxSpec(image: "base"))
@@ -263,7 +263,7 @@ struct PoolTests {
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 8)],
                             configuration: WarmPool.Configuration(maxConcurrentCreates: 4))
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let acquisitions = try await withThrowingTaskGroup(of: PoolAcquisition.self) { group in
             for index in 0..<40 {
                 group.addTask { try await pool.acquire(SandboxSpec(image: "base", environment: index % 2 == 0 ? [:] : ["N": "\(index)"])) }
@@ -286,7 +286,7 @@ struct PoolTests {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 1)], configuration: Self.fast)
         await pool.start()
-        #expect(await pool.waitUntilFull(timeout: .seconds(5)))
+        #expect(await pool.waitUntilFull(timeout: .seconds(20)))
         let asBackend: any SandboxBackend = pool
         #expect(asBackend.name == "pool-fake+pool")
         _ = try await asBackend.create(SandboxSpec(image: "base"))
