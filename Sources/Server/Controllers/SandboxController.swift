@@ -63,28 +63,10 @@ struct SandboxController {
         headers[.cacheControl] = "no-cache"
         let start = ContinuousClock.now
         let body = ResponseBody { writer in
-            let (items, continuation) = AsyncStream<StreamItem>.makeStream()
-            let pump = Task {
-                do {
-                    for try await event in process.events { continuation.yield(.event(event)) }
-                    continuation.yield(.end)
-                } catch {
-                    continuation.yield(.failed(error))
-                }
-                continuation.finish()
-            }
-            let ticker = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: heartbeat)
-                    continuation.yield(.heartbeat)
-                }
-            }
-            defer {
-                ticker.cancel()
-                pump.cancel()
-            }
+            let events = KeepAliveEvents(process, interval: heartbeat)
+            defer { events.cancel() }
             do {
-                loop: for await item in items {
+                loop: for await item in events.items {
                     switch item {
                     case .heartbeat:
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
@@ -97,7 +79,7 @@ struct SandboxController {
                         let elapsed = ContinuousClock.now - start
                         service.recordExecLatency(elapsed)
                         try await writer.write(sse("exit", ExitEvent(result, elapsed: elapsed)))
-                    case .failed(let error):
+                    case .failure(let error):
                         let failure = await service.noteFailure(error, sandboxID: sandboxID)
                         try await writer.write(sse("error", ["code": failure.code.rawValue, "message": failure.message]))
                         break loop
@@ -113,13 +95,6 @@ struct SandboxController {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
-    }
-
-    enum StreamItem: Sendable {
-        case event(ProcessEvent)
-        case heartbeat
-        case failed(any Error)
-        case end
     }
 
     struct ExitEvent: Encodable {

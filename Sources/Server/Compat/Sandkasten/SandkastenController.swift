@@ -334,39 +334,13 @@ struct SandkastenController {
 
     // MARK: server-sent events
 
-    enum StreamItem: Sendable {
-        case event(ProcessEvent)
-        case failure(any Error)
-        case heartbeat
-        case end
-    }
-
     /// Chunks as the runner produces them, a comment when silent for `keepAlive`, then `done`
     /// or `error`, and the response ends (the SDK reads until the body ends).
     static func eventStream(_ process: SandboxProcess, shell: ShellExecRequest, sessionID: String, service: SandboxService,
                             shells: ShellDirectories, keepAlive: Duration) -> Response {
         let body = ResponseBody { writer in
-            let (items, continuation) = AsyncStream<StreamItem>.makeStream()
-            let pump = Task {
-                do {
-                    for try await event in process.events { continuation.yield(.event(event)) }
-                    continuation.yield(.end)
-                } catch {
-                    continuation.yield(.failure(error))
-                }
-                continuation.finish()
-            }
-            let ticker = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: keepAlive)
-                    if Task.isCancelled { return }
-                    continuation.yield(.heartbeat)
-                }
-            }
-            defer {
-                ticker.cancel()
-                pump.cancel()
-            }
+            let events = KeepAliveEvents(process, interval: keepAlive)
+            defer { events.cancel() }
             let start = ContinuousClock.now
             // Output after the deadline is held back: if the runner then reports a timeout it is the
             // interrupt's doing (bash answers SIGINT with a newline), not the command's output.
@@ -378,7 +352,7 @@ struct SandkastenController {
             var text = TerminalText(stripEscapes: !shell.rawOutput)
             var ended = false
             do {
-                loop: for await item in items {
+                loop: for await item in events.items {
                     switch item {
                     case .heartbeat:
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))

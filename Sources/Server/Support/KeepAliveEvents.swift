@@ -1,0 +1,48 @@
+import RunnerProtocol
+import Sandbox
+
+/// A process's events merged with a tick every `interval`, for streamed responses that must
+/// write something while a command is silent (proxies and clients give up on a quiet body).
+///
+/// Both the native SSE exec and Sandkasten's stream read from this; each writes its own format.
+struct KeepAliveEvents: Sendable {
+    enum Item: Sendable {
+        case event(ProcessEvent)
+        /// Nothing happened for `interval`.
+        case heartbeat
+        case failure(any Error)
+        /// The process's events ended without an error.
+        case end
+    }
+
+    let items: AsyncStream<Item>
+    private let pump: Task<Void, Never>
+    private let ticker: Task<Void, Never>
+
+    init(_ process: SandboxProcess, interval: Duration) {
+        let (items, continuation) = AsyncStream<Item>.makeStream()
+        self.items = items
+        pump = Task {
+            do {
+                for try await event in process.events { continuation.yield(.event(event)) }
+                continuation.yield(.end)
+            } catch {
+                continuation.yield(.failure(error))
+            }
+            continuation.finish()
+        }
+        ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                continuation.yield(.heartbeat)
+            }
+        }
+    }
+
+    /// Stops reading the process and ticking (the response is done or its client is gone).
+    func cancel() {
+        ticker.cancel()
+        pump.cancel()
+    }
+}
