@@ -1,3 +1,4 @@
+import RunnerClient
 import RunnerProtocol
 import Sandbox
 
