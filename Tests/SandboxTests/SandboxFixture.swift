@@ -36,43 +36,6 @@ extension CollectedOutput {
     var trimmed: String { stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) }
 }
 
-/// Deterministic pseudo-random bytes (xorshift), so a failure can be reproduced.
-/// Filled a 64-bit word at a time: this runs in debug builds, on the shared cooperative pool.
-func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed == 0 ? 0x9E3779B97F4A7C15 : seed
-    var bytes = [UInt8](repeating: 0, count: count)
-    bytes.withUnsafeMutableBytes { buffer in
-        let words = count / 8
-        let wordBuffer = buffer.bindMemory(to: UInt64.self)
-        for index in 0..<words {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            wordBuffer[index] = state
-        }
-        for index in (words * 8)..<count {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            buffer[index] = UInt8(truncatingIfNeeded: state)
-        }
-    }
-    return bytes
-}
-
-/// SHA-256 of a large buffer, yielding between mebibytes so other tests' tasks still run.
-func digestYielding(_ bytes: [UInt8]) async -> String {
-    var hasher = SHA256()
-    var offset = 0
-    while offset < bytes.count {
-        let end = min(offset + (1 << 20), bytes.count)
-        hasher.update(Array(bytes[offset..<end]))
-        offset = end
-        await Task.yield()
-    }
-    return hasher.finalizeHex()
-}
-
 @Suite("SHA-256")
 struct SHA256Tests {
     @Test("FIPS 180-4 test vectors", arguments: [
@@ -86,7 +49,7 @@ struct SHA256Tests {
 
     @Test("incremental updates equal one update")
     func incremental() {
-        let bytes = pseudoRandomBytes(count: 1000, seed: 3)
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         var split = SHA256()
         split.update(Array(bytes[0..<1]))
         split.update(Array(bytes[1..<130]))

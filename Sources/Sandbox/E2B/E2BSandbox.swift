@@ -23,7 +23,7 @@ public final class E2BSandbox: SandboxInstance {
     /// No persistent shell on E2B: each command line is its own `bash -l -c`, as the SDK runs it.
     public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
         try await start(["cmd": "/bin/bash", "args": ["-l", "-c", request.command]], pty: nil, stdin: false,
-                        timeoutMilliseconds: request.timeoutMilliseconds)
+                        timeoutMilliseconds: request.timeoutMilliseconds, budget: OutputBudget(maxOutputBytes: request.maxOutputBytes))
     }
 
     public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
@@ -36,7 +36,8 @@ public final class E2BSandbox: SandboxInstance {
         }
         if !envs.isEmpty { config["envs"] = envs }
         if !request.workingDirectory.isEmpty { config["cwd"] = request.workingDirectory }
-        return try await start(config, pty: nil, stdin: request.openStdin, timeoutMilliseconds: request.timeoutMilliseconds)
+        return try await start(config, pty: nil, stdin: request.openStdin, timeoutMilliseconds: request.timeoutMilliseconds,
+                               budget: OutputBudget(maxOutputBytes: request.maxOutputBytes))
     }
 
     public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
@@ -49,11 +50,12 @@ public final class E2BSandbox: SandboxInstance {
         var config: [String: Any] = ["cmd": arguments[0], "args": Array(arguments.dropFirst()), "envs": envs]
         if !request.workingDirectory.isEmpty { config["cwd"] = request.workingDirectory }
         let size = ["cols": Int(request.size.columns), "rows": Int(request.size.rows)]
-        return try await start(config, pty: ["size": size], stdin: true, timeoutMilliseconds: 0)
+        return try await start(config, pty: ["size": size], stdin: true, timeoutMilliseconds: 0, budget: OutputBudget(limit: .max))
     }
 
     /// `Process.Start`: a server stream of start/data/end events, ended by the end-of-stream message.
-    private func start(_ config: [String: Any], pty: [String: Any]?, stdin: Bool, timeoutMilliseconds: UInt32) async throws -> SandboxProcess {
+    private func start(_ config: [String: Any], pty: [String: Any]?, stdin: Bool, timeoutMilliseconds: UInt32,
+                       budget initialBudget: OutputBudget) async throws -> SandboxProcess {
         var message: [String: Any] = ["process": config, "stdin": stdin]
         if let pty { message["pty"] = pty }
         let json = Array(try JSONSerialization.data(withJSONObject: message))
@@ -81,6 +83,7 @@ public final class E2BSandbox: SandboxInstance {
         let started = ContinuousClock.now
         let reader = Task {
             var buffer: [UInt8] = []
+            var budget = initialBudget
             do {
                 for try await chunk in response.body {
                     buffer += chunk
@@ -92,7 +95,7 @@ public final class E2BSandbox: SandboxInstance {
                         buffer.removeFirst(5 + length)
                         let object = (try? JSONSerialization.jsonObject(with: payload)) as? [String: Any] ?? [:]
                         if flags & 0x02 != 0 {
-                            try Self.finishStream(object, continuation: continuation, started: started, sandboxID: sandboxID)
+                            try Self.finishStream(object, continuation: continuation, started: started, budget: budget, sandboxID: sandboxID)
                             return
                         }
                         guard let event = object["event"] as? [String: Any] else { continue }
@@ -101,13 +104,15 @@ public final class E2BSandbox: SandboxInstance {
                             pid.withLock { $0 = value }
                             continuation.yield(.started(pid: Int32(clamping: value)))
                         } else if let data = event["data"] as? [String: Any] {
-                            if let text = data["stdout"] as? String ?? data["pty"] as? String, let bytes = Data(base64Encoded: text) {
-                                continuation.yield(.output(.stdout, Array(bytes)))
-                            } else if let text = data["stderr"] as? String, let bytes = Data(base64Encoded: text) {
-                                continuation.yield(.output(.stderr, Array(bytes)))
+                            if let text = data["stdout"] as? String ?? data["pty"] as? String, let bytes = Data(base64Encoded: text),
+                               let kept = budget.admit(bytes) {
+                                continuation.yield(.output(.stdout, kept))
+                            } else if let text = data["stderr"] as? String, let bytes = Data(base64Encoded: text),
+                                      let kept = budget.admit(bytes) {
+                                continuation.yield(.output(.stderr, kept))
                             }
                         } else if let end = event["end"] as? [String: Any] {
-                            continuation.yield(.finished(Self.result(end, started: started)))
+                            continuation.yield(.finished(budget.stamp(Self.result(end, started: started))))
                         }
                     }
                 }
@@ -147,7 +152,7 @@ public final class E2BSandbox: SandboxInstance {
 
     /// The end-of-stream message: `{}`, or the error that ended the stream.
     private static func finishStream(_ object: [String: Any], continuation: AsyncThrowingStream<ProcessEvent, any Error>.Continuation,
-                                     started: ContinuousClock.Instant, sandboxID: String) throws {
+                                     started: ContinuousClock.Instant, budget: OutputBudget, sandboxID: String) throws {
         guard let error = object["error"] as? [String: Any] else {
             continuation.finish()
             return
@@ -157,7 +162,8 @@ public final class E2BSandbox: SandboxInstance {
         if code == "deadline_exceeded" {
             // envd kills the process when Connect-Timeout-Ms runs out and sends no end event.
             let elapsed = ContinuousClock.now - started
-            continuation.yield(.finished(ExecResult(exitCode: 137, signal: 9, durationNanoseconds: nanoseconds(elapsed), timedOut: true)))
+            continuation.yield(.finished(budget.stamp(ExecResult(exitCode: 137, signal: 9, durationNanoseconds: nanoseconds(elapsed),
+                                                                 timedOut: true))))
             continuation.finish()
             return
         }
@@ -189,24 +195,34 @@ public final class E2BSandbox: SandboxInstance {
 
     // MARK: files
 
-    /// Uploads as `application/octet-stream` (envd ≥ 0.5.7). E2B has no append and no mode.
+    /// Uploads as `application/octet-stream` (envd ≥ 0.5.7), which envd streams to disk. Large
+    /// contents are spooled to a temporary file first, so they are never held in memory whole.
+    /// E2B has no append and no file mode: a mode other than the default is set with `chmod`.
     public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] {
         if request.append { throw SandboxError(.unsupported, "E2B cannot append to a file") }
-        var bytes: [UInt8] = []
-        for try await chunk in contents { bytes += chunk }
+        let upload = try await UploadSpool.gather(contents)
+        defer { upload.discard() }
         var headers = envdHeaders(contentType: "application/octet-stream")
         headers.remove("Connect-Protocol-Version")
         let response = try await send(HTTPRequest(method: .post, path: HTTPRequest.path("/files", query: [("path", request.path)]),
-                                                  headers: headers, body: .bytes(bytes), timeout: backend.configuration.requestTimeout),
+                                                  headers: headers, body: upload.body, timeout: backend.configuration.requestTimeout),
                                       doing: "write \(request.path)")
         guard response.status == 200 else { throw envdError(response, doing: "write \(request.path)") }
+        if request.mode != WriteFileRequest(path: request.path).mode {
+            let chmod = try await spawn(SpawnRequest(arguments: ["chmod", String(request.mode & 0o7777, radix: 8), "--", request.path]))
+                .collect()
+            guard chmod.exitCode == 0 else {
+                throw SandboxError(.permissionDenied, "set the mode of \(request.path): \(chmod.stderrText)")
+            }
+        }
         return try await stat(path: request.path)
     }
 
     public func readFile(_ request: ReadFileRequest) async throws -> FileDownload {
         if request.offset != 0 || request.length != 0 { throw SandboxError(.unsupported, "E2B reads whole files only") }
         let info = try await stat(path: request.path)
+        guard info.kind != .directory else { throw SandboxError(.wrongFileKind, "\(request.path) is a directory, not a file") }
         var headers = envdHeaders(contentType: nil)
         headers.remove("Connect-Protocol-Version")
         let response: HTTPStreamingResponse

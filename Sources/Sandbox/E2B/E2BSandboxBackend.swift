@@ -86,7 +86,14 @@ public struct E2BSandboxBackend: SandboxBackend {
         var body: [String: Any] = ["templateID": spec.image, "timeout": timeoutSeconds, "metadata": spec.labels,
                                    "envVars": spec.environment]
         if let network = spec.network { body["allow_internet_access"] = network != .none }
-        let response = try await call(.post, "/v2/sandboxes", json: body, expect: [201])
+        let response: HTTPResponse
+        do {
+            response = try await call(.post, "/v2/sandboxes", json: body, expect: [201])
+        } catch let error as SandboxError where [.invalidArgument, .notFound].contains(error.code)
+                    && error.message.lowercased().contains("template") {
+            // A missing template is E2B's missing image: the same code the Docker backend gives.
+            throw SandboxError(.imageNotFound, "E2B has no template '\(spec.image)': \(error.message)", cause: error)
+        }
         let created = try JSONDecoder().decode(CreatedSandbox.self, from: Data(response.body))
         let envd = configuration.envdURL(sandboxID: created.sandboxID, domain: created.domain)
         guard let endpoint = HTTPEndpoint(url: envd) else {

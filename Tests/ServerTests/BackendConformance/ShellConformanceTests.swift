@@ -4,37 +4,49 @@ import RunnerProtocol
 import Sandbox
 import Testing
 
-@Suite("Persistent shell in a real sandbox", .serialized, .timeLimit(.minutes(3)))
-struct ShellTests {
-    @Test("cd, export and functions persist across execs")
-    func statePersists() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+/// Command lines through `execute`, the same checks on every backend.
+@Suite("Backend conformance: command lines", .serialized, .timeLimit(.minutes(3)))
+struct ShellConformanceTests {
+    @Test("cd, export and functions persist across execs where the backend keeps a shell", arguments: BackendUnderTest.allCases)
+    func shellState(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             _ = try await sandbox.run("mkdir -p /tmp/work/a && cd /tmp/work/a && export GREETING='hello world'")
             _ = try await sandbox.run("shout() { echo \"${1^^}\"; }")
-            let output = try await sandbox.run("pwd; echo \"$GREETING\"; shout quiet")
-            #expect(output.text == "/tmp/work/a\nhello world\nQUIET\n")
-            #expect(output.result.workingDirectory == "/tmp/work/a")
+            let output = try await sandbox.run("pwd; echo \"$GREETING\"; shout quiet 2>/dev/null || echo no-function")
+            if backend.hasPersistentShell {
+                #expect(output.text == "/tmp/work/a\nhello world\nQUIET\n")
+                #expect(output.result.workingDirectory == "/tmp/work/a")
+            } else {
+                // Each command line starts afresh in the home folder, as E2B's SDK runs it.
+                #expect(output.text == "\(backend.home)\n\nno-function\n")
+            }
             #expect(output.exitCode == 0)
         }
     }
 
-    @Test("exit codes come back, and `exit` does not break the sandbox")
-    func exitCodes() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("exit codes come back, and `exit` does not break the sandbox", arguments: BackendUnderTest.allCases)
+    func exitCodes(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             #expect(try await sandbox.run("true").exitCode == 0)
             #expect(try await sandbox.run("false").exitCode == 1)
             #expect(try await sandbox.run("(exit 42)").exitCode == 42)
             #expect(try await sandbox.run("sh -c 'kill -TERM $$'").exitCode == 128 + SIGTERM)
-            await #expect(throws: (any Error).self) { try await sandbox.run("exit 3") }
+            if backend.hasPersistentShell {
+                // `exit` ends the persistent shell itself: the command fails, the next one gets a new shell.
+                await #expect(throws: (any Error).self) { try await sandbox.run("exit 3") }
+            } else {
+                #expect(try await sandbox.run("exit 3").exitCode == 3)
+            }
             #expect(try await sandbox.run("echo still here").text == "still here\n")
         }
     }
 
-    @Test("output is clean: no prompt, echo, markers or carriage returns")
-    func cleanOutput() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("output is clean: no prompt, echo, markers or carriage returns", arguments: BackendUnderTest.allCases)
+    func cleanOutput(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let output = try await sandbox.run("echo one; printf 'two\\n'; echo three >&2")
-            #expect(output.text == "one\ntwo\nthree\n")
+            // Docker's shell runs on a PTY, where stderr joins stdout; E2B keeps them apart.
+            #expect(output.stdoutText + output.stderrText == "one\ntwo\nthree\n")
             let empty = try await sandbox.run("true")
             #expect(empty.stdout.isEmpty)
             let raw = try await sandbox.execute(ShellExecRequest(command: "printf 'a\\r\\nb'", rawOutput: true)).collect()
@@ -51,9 +63,9 @@ struct ShellTests {
         }
     }
 
-    @Test("output streams while the command runs")
-    func streaming() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("output streams while the command runs", arguments: BackendUnderTest.allCases)
+    func streaming(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let process = try await sandbox.execute(ShellExecRequest(command: "echo first; sleep 1.5; echo second"))
             let start = ContinuousClock.now
             var firstChunkAt: Duration?
@@ -78,9 +90,9 @@ struct ShellTests {
         }
     }
 
-    @Test("a timeout interrupts `sleep 100` within timeout + 1 s, and the next exec works")
-    func timeoutInterrupts() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("a timeout interrupts `sleep 100` within timeout + 1 s, and the next exec works", arguments: BackendUnderTest.allCases)
+    func timeoutInterrupts(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let start = ContinuousClock.now
             let output = try await sandbox.run("sleep 100", timeout: .seconds(2))
             let elapsed = ContinuousClock.now - start
@@ -95,22 +107,22 @@ struct ShellTests {
         }
     }
 
-    @Test("a background job survives the exec that started it")
-    func backgroundJob() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
-            _ = try await sandbox.run("sleep 300 & echo $! > /tmp/bg.pid")
+    @Test("a background job survives the exec that started it", arguments: BackendUnderTest.allCases)
+    func backgroundJob(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
+            _ = try await sandbox.run("sleep 300 >/dev/null 2>&1 & echo $! > /tmp/bg.pid")
             let check = try await sandbox.run("kill -0 $(cat /tmp/bg.pid) && echo running")
             #expect(check.text == "running\n")
-            _ = try await sandbox.run("(sleep 0.5; echo done > /tmp/bg.out) &")
+            _ = try await sandbox.run("(sleep 0.5; echo done > /tmp/bg.out) >/dev/null 2>&1 &")
             try await Task.sleep(for: .seconds(1))
             #expect(try await sandbox.run("cat /tmp/bg.out").text == "done\n")
         }
     }
 
-    @Test("no defunct processes after 50 orphaned children")
-    func reapsOrphans() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
-            _ = try await sandbox.run("for i in $(seq 50); do (sleep 0.2 &) ; done")
+    @Test("no defunct processes after 50 orphaned children", arguments: BackendUnderTest.allCases)
+    func reapsOrphans(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
+            _ = try await sandbox.run("for i in $(seq 50); do (sleep 0.2 >/dev/null 2>&1 &) ; done")
             try await Task.sleep(for: .seconds(1.5))
             let zombies = try await sandbox.run("grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
             #expect(zombies.trimmed == "0")
@@ -119,9 +131,9 @@ struct ShellTests {
         }
     }
 
-    @Test("10 MiB of output is capped and flagged without exhausting memory")
-    func outputCap() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("10 MiB of output is capped and flagged without exhausting memory", arguments: BackendUnderTest.allCases)
+    func outputCap(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let cap: UInt64 = 1024 * 1024
             let request = ShellExecRequest(command: "head -c 10485760 /dev/zero | tr '\\0' 'x'", maxOutputBytes: cap)
             let output = try await sandbox.execute(request).collect()
@@ -135,4 +147,9 @@ struct ShellTests {
             #expect(try await sandbox.run("echo ok").text == "ok\n")
         }
     }
+}
+
+extension CollectedOutput {
+    var text: String { stdoutText }
+    var trimmed: String { stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) }
 }

@@ -4,18 +4,19 @@ import RunnerProtocol
 import Sandbox
 import Testing
 
-@Suite("Files in a real sandbox", .serialized, .timeLimit(.minutes(3)))
-struct FileTests {
-    @Test("a 100 MiB binary file round-trips byte-exact")
-    func largeRoundTrip() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+/// Files in and out of a sandbox, the same checks on every backend.
+@Suite("Backend conformance: files", .serialized, .timeLimit(.minutes(4)))
+struct FileConformanceTests {
+    @Test("a 100 MiB binary file round-trips byte-exact, streamed both ways", arguments: BackendUnderTest.allCases)
+    func largeRoundTrip(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let size = 100 * 1024 * 1024
             let payload = pseudoRandomBytes(count: size, seed: 42)
             let expectedDigest = await digestYielding(payload)
 
             let info = try await sandbox.writeFile(WriteFileRequest(path: "big.bin"), contents: ChunkedBytes(payload))
             #expect(info.size == UInt64(size))
-            #expect(info.path == "/workspace/big.bin")
+            #expect(info.path == "\(backend.home)/big.bin")
 
             // The sandbox's own sha256sum checks what landed on disk, independently of our hasher.
             let inside = try await sandbox.run("sha256sum big.bin | cut -d' ' -f1")
@@ -40,53 +41,64 @@ struct FileTests {
             }
             #expect(receivedBytes == size)
             #expect(mismatchAt == nil, "downloaded bytes differ from the upload at offset \(mismatchAt ?? -1)")
-            #expect(largestChunk <= RunnerWire.chunkSize, "content arrives in chunks, not whole")
+            #expect(largestChunk <= 1 << 20, "content arrives in chunks, not whole (largest \(largestChunk) bytes)")
         }
     }
 
-    @Test("stat, list, mkdir, move and remove")
-    func fileOperations() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("stat, list, mkdir, move and remove", arguments: BackendUnderTest.allCases)
+    func fileOperations(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             try await sandbox.makeDirectory(path: "project/src", parents: true)
+            try await sandbox.makeDirectory(path: "project/src", parents: true)  // like mkdir -p: no error
             _ = try await sandbox.writeFile("project/src/main.py", bytes: Array("print('hi')\n".utf8), mode: 0o600)
             _ = try await sandbox.writeFile("project/README", bytes: Array("readme".utf8))
-            let entries = try await sandbox.list(path: "project")
+            let entries = try await sandbox.list(path: "project").sorted { $0.name < $1.name }
             #expect(entries.map(\.name) == ["README", "src"])
             #expect(entries.map(\.kind) == [.file, .directory])
+            #expect(entries.map(\.path) == ["\(backend.home)/project/README", "\(backend.home)/project/src"])
             let info = try await sandbox.stat(path: "project/src/main.py")
             #expect(info.size == 12)
             #expect(info.mode == 0o600)
+            #expect(info.kind == .file)
             try await sandbox.move(from: "project/README", to: "project/README.md", overwrite: false)
             #expect(try await sandbox.readFileBytes("project/README.md") == Array("readme".utf8))
+            _ = try await sandbox.writeFile("project/other", bytes: [1])
+            let refused = await #expect(throws: SandboxError.self) {
+                try await sandbox.move(from: "project/other", to: "project/README.md", overwrite: false)
+            }
+            #expect(refused?.code == .alreadyExists)
+            let notEmpty = await #expect(throws: SandboxError.self) { try await sandbox.remove(path: "project", recursive: false) }
+            #expect(notEmpty?.code == .invalidArgument, "\(notEmpty?.code.rawValue ?? ""): \(notEmpty?.message ?? "")")
             try await sandbox.remove(path: "project", recursive: true)
-            await #expect(throws: SandboxError.self) { try await sandbox.stat(path: "project") }
+            let gone = await #expect(throws: SandboxError.self) { try await sandbox.stat(path: "project") }
+            #expect(gone?.code == .notFound)
         }
     }
 
-    @Test("file errors are clear: not found, is a directory, permission denied, read-only root")
-    func fileErrors() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("file errors are clear: not found, is a directory, permission denied, read-only root", arguments: BackendUnderTest.allCases)
+    func fileErrors(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let missing = await #expect(throws: SandboxError.self) { try await sandbox.readFileBytes("nope.txt") }
             #expect(missing?.code == .notFound)
-            #expect(missing?.message.contains("nope.txt") == true)
+            #expect(missing?.message.contains("nope.txt") == true, "\(missing?.message ?? "")")
 
             try await sandbox.makeDirectory(path: "adir", parents: false)
             let directory = await #expect(throws: SandboxError.self) { try await sandbox.readFileBytes("adir") }
-            #expect(directory?.code == .wrongFileKind)
+            #expect(directory?.code == .wrongFileKind, "\(directory?.code.rawValue ?? ""): \(directory?.message ?? "")")
 
             let rootOwned = await #expect(throws: SandboxError.self) {
                 try await sandbox.writeFile("/etc/sandcastle", bytes: [1, 2, 3])
             }
-            #expect(rootOwned?.code == .permissionDenied)
+            #expect(rootOwned?.code == .permissionDenied, "\(rootOwned?.code.rawValue ?? ""): \(rootOwned?.message ?? "")")
 
             let shadow = await #expect(throws: SandboxError.self) { try await sandbox.readFileBytes("/etc/shadow") }
-            #expect(shadow?.code == .permissionDenied)
+            #expect(shadow?.code == .permissionDenied, "\(shadow?.code.rawValue ?? ""): \(shadow?.message ?? "")")
         }
     }
 
-    @Test("three operations in flight at once on one sandbox")
-    func concurrentOperations() async throws {
-        try await SandboxFixture.with { (sandbox: DockerSandbox) async throws in
+    @Test("three operations in flight at once on one sandbox", arguments: BackendUnderTest.allCases)
+    func concurrentOperations(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let payload = pseudoRandomBytes(count: 8 * 1024 * 1024, seed: 7)
             let start = ContinuousClock.now
             async let slow = sandbox.run("sleep 1; echo slow")
@@ -102,4 +114,41 @@ struct FileTests {
             #expect(try await sandbox.readFileBytes("concurrent.bin") == payload)
         }
     }
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so a failure can be reproduced.
+/// Filled a 64-bit word at a time: this runs in debug builds, on the shared cooperative pool.
+func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
+    var state = seed == 0 ? 0x9E3779B97F4A7C15 : seed
+    var bytes = [UInt8](repeating: 0, count: count)
+    bytes.withUnsafeMutableBytes { buffer in
+        let words = count / 8
+        let wordBuffer = buffer.bindMemory(to: UInt64.self)
+        for index in 0..<words {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            wordBuffer[index] = state
+        }
+        for index in (words * 8)..<count {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            buffer[index] = UInt8(truncatingIfNeeded: state)
+        }
+    }
+    return bytes
+}
+
+/// SHA-256 of a large buffer, yielding between mebibytes so other tests' tasks still run.
+func digestYielding(_ bytes: [UInt8]) async -> String {
+    var hasher = SHA256()
+    var offset = 0
+    while offset < bytes.count {
+        let end = min(offset + (1 << 20), bytes.count)
+        hasher.update(Array(bytes[offset..<end]))
+        offset = end
+        await Task.yield()
+    }
+    return hasher.finalizeHex()
 }
