@@ -106,8 +106,9 @@ public actor WorkflowEngine {
                                                        owner: configuration.owner))]
                                  + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
-        if let problem = Self.unsupportedFeature(in: workflow) {
-            // Failing before the first sandbox is better than silently skipping a gate.
+        if let problem = Self.unsupportedFeature(in: workflow) ?? unroutableStep(in: workflow) {
+            // Failing before the first sandbox is better than silently skipping a gate, or than
+            // running half a workflow before the step whose backend is missing.
             try finishRun(runID, status: .failed, error: problem, steps: [:], outputs: [:])
             return RunOutcome(runID: runID, status: .failed, error: problem, steps: [:], outputs: [:])
         }
@@ -215,6 +216,10 @@ public actor WorkflowEngine {
         let workflow = try Self.effectiveWorkflow(workflow, for: run)
         if let problem = Self.unsupportedFeature(in: workflow) {
             throw EngineError(.notResumable, problem)
+        }
+        if let problem = unroutableStep(in: workflow) {
+            // Left resumable: once the backend is configured, the run can go on.
+            throw EngineError(.backendUnavailable, problem)
         }
         var inputs: [String: JSONValue] = [:]
         if case .object(let values)? = JSONValue.parse(json: run.inputsJSON) { inputs = values }
@@ -336,6 +341,22 @@ public actor WorkflowEngine {
             if step.kind != .run && step.kind != .approval && step.kind != .subWorkflow {
                 return "step `\(step.id)` (\(step.location)): `type: \(step.kind)` steps are not supported by the engine yet"
             }
+        }
+        return nil
+    }
+
+    /// The first step that names a backend this engine has not configured (e.g. `backend: e2b`
+    /// without `E2B_API_KEY`), said with where the name was written; nil when every step can run.
+    func unroutableStep(in workflow: WorkflowDefinition) -> String? {
+        let available = router.available
+        for step in workflow.steps where step.kind == .run {
+            let backend = workflow.settings(for: step).backend
+            guard !available.contains(backend) else { continue }
+            let written = step.sandbox.backend?.location ?? workflow.defaults.backend?.location ?? step.location
+            let configured = router.entries.map(\.name.rawValue).joined(separator: ", ")
+            let hint = backend == .e2b ? " (set E2B_API_KEY, and E2B_API_URL / E2B_DOMAIN for a self-hosted E2B)" : ""
+            return "step `\(step.id)` (\(written)) runs on backend `\(backend)`, which is not configured\(hint); "
+                + "configured: \(configured)"
         }
         return nil
     }

@@ -253,7 +253,7 @@ final class NamedFakeBackend: SandboxBackend {
         #expect(e2b.inner.created == 0)
     }
 
-    @Test func aStepOnAnUnconfiguredBackendFailsBeforeCreatingAnything() async throws {
+    @Test func aStepOnAnUnconfiguredBackendFailsTheRunBeforeAnythingRuns() async throws {
         let backend = FakeBackend()
         let wf = try workflow("""
             name: no-e2b
@@ -261,12 +261,33 @@ final class NamedFakeBackend: SandboxBackend {
               - {id: local, run: echo hi, backend: auto}
               - {id: remote, run: echo hi, backend: e2b, depends_on: [local]}
             """)
-        let outcome = try await WorkflowEngine(backend: backend, repository: repository).run(wf)
+        let engine = WorkflowEngine(backend: backend, repository: repository)
+        let outcome = try await engine.run(wf)
         #expect(outcome.status == .failed)
-        let steps = try #require(try repository.run(id: outcome.runID)).steps
-        let remote = steps.first { $0.stepID == "remote" }
-        #expect(remote?.error?.contains("backend `e2b` is not configured") == true, "\(remote?.error ?? "")")
-        #expect(steps.first { $0.stepID == "local" }?.backend == "fake", "auto runs on the lone backend")
-        #expect(backend.entries(forStep: "remote").isEmpty)
+        let error = outcome.error ?? ""
+        #expect(error.contains("step `remote`") && error.contains("test.yaml:4:41") && error.contains("backend `e2b`, which is not configured")
+                && error.contains("E2B_API_KEY"), "\(error)")
+        #expect(backend.created == 0, "not even the step on a configured backend ran")
+    }
+
+    @Test func resumingWithoutTheBackendARunNeedsIsRefusedAndTheRunKept() async throws {
+        let wf = try workflow("""
+            name: gated-remote
+            steps:
+              - {id: gate, type: approval}
+              - {id: remote, run: echo hi, backend: e2b, depends_on: [gate]}
+            """)
+        let configuration = EngineConfiguration(waitForApprovals: false)
+        let withE2B = WorkflowEngine(router: BackendRouter([
+            BackendRouter.Entry(name: .docker, backend: NamedFakeBackend("docker")),
+            BackendRouter.Entry(name: .e2b, backend: NamedFakeBackend("e2b")),
+        ]), repository: repository, configuration: configuration)
+        let paused = try await withE2B.run(wf)
+        #expect(paused.status == .waitingApproval)
+
+        let dockerOnly = WorkflowEngine(backend: FakeBackend(), repository: repository, configuration: configuration)
+        let error = await #expect(throws: EngineError.self) { try await dockerOnly.resume(runID: paused.runID, workflow: wf) }
+        #expect(error?.code == .backendUnavailable && error?.message.contains("step `remote`") == true, "\(error?.message ?? "")")
+        #expect(try repository.run(id: paused.runID)?.run.status == .waitingApproval, "left as it was, to resume once E2B is configured")
     }
 }

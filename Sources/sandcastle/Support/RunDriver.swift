@@ -9,27 +9,40 @@ import Workflow
 /// Drives one engine run from the terminal, for `run` and `runs resume` alike: events as
 /// lines, Ctrl-C as cancellation, and the exit status from the outcome.
 enum RunDriver {
+    /// - Parameter shared: the router and global sandbox limit of engines made for one process
+    ///   (`runs resume --all`, `serve`), so breakers and limits hold across its runs; nil makes new ones.
     static func makeEngine(backend: DockerSandboxBackend, repository: any RunRepository,
                            environment: [String: String], dataDirectory: String, steps: [String],
                            waitForApprovals: Bool = true, maxParallel: Int? = nil,
-                           liveView: Bool = true) throws -> WorkflowEngine {
+                           liveView: Bool = true, shared: SharedRouting? = nil) throws -> WorkflowEngine {
         let log = LineLog(dataDirectory: dataDirectory)
         let view = liveView && ProgressView.isUsable ? ProgressView(steps: steps, dataDirectory: dataDirectory) : nil
         progress.withLock { $0 = view }
-        let global = try globalLimit(environment)
+        let routing = try shared ?? SharedRouting(docker: backend, environment: environment)
         var configuration = EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
                                                 environment: environment,
                                                 removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
                                                 waitForApprovals: waitForApprovals, dataDirectory: dataDirectory)
         configuration.owner = ProcessOwner.current()
-        let router = try BackendSetup.router(docker: backend, environment: environment)
         return WorkflowEngine(
-            router: router, repository: repository,
+            router: routing.router, repository: repository,
             configuration: configuration,
-            globalLimit: AsyncSemaphore(limit: global),
+            globalLimit: routing.globalLimit,
             onEvent: { event in
                 if let view { view.handle(event) } else { log.print(event) }
             })
+    }
+
+    /// What the engines of one process share: the backends with their breakers and limits, and
+    /// the cap on sandboxes at once.
+    struct SharedRouting: Sendable {
+        let router: BackendRouter
+        let globalLimit: AsyncSemaphore
+
+        init(docker: DockerSandboxBackend, environment: [String: String]) throws {
+            router = try BackendSetup.router(docker: docker, environment: environment)
+            globalLimit = AsyncSemaphore(limit: try RunDriver.globalLimit(environment))
+        }
     }
 
     /// The live view of the engine made last, if stdout is a terminal; `drive` ticks and stops it.
@@ -119,6 +132,9 @@ extension RunDriver {
     static func resume(_ runs: [RunRecord], backend: DockerSandboxBackend, repository: any RunRepository,
                        dataDirectory: String, say: (String) -> Void) async throws -> [(String, String)] {
         var summary: [(String, String)] = []
+        let environment = ProcessInfo.processInfo.environment
+        // One router for all: a backend whose breaker opened on one run is not hammered by the next.
+        let shared = try SharedRouting(docker: backend, environment: environment)
         for run in runs {
             let outcome: String
             do {
@@ -127,10 +143,9 @@ extension RunDriver {
                 }
                 // The dead process's sandboxes would hold slots and could still write to the workspace.
                 _ = await RunSandboxes.remove(runID: run.id, includingWorkspace: false)
-                let engine = try makeEngine(backend: backend, repository: repository,
-                                            environment: ProcessInfo.processInfo.environment,
+                let engine = try makeEngine(backend: backend, repository: repository, environment: environment,
                                             dataDirectory: dataDirectory, steps: workflow.steps.map(\.id),
-                                            waitForApprovals: false, liveView: false)
+                                            waitForApprovals: false, liveView: false, shared: shared)
                 say("resuming run \(run.id): workflow `\(workflow.name)` from \(path)")
                 let result = try await engine.resume(runID: run.id, workflow: workflow)
                 outcome = result.status.rawValue + (result.error.map { ": \($0)" } ?? "")
