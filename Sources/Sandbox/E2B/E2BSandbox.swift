@@ -10,13 +10,37 @@ public final class E2BSandbox: SandboxInstance {
     let accessToken: String?
     let envd: HTTPClient
     let backend: E2BSandboxBackend
+    /// When E2B will kill the sandbox, as far as this client has set it.
+    private let expires: Mutex<ContinuousClock.Instant>
 
-    init(id: String, accessToken: String?, envd: HTTPClient, backend: E2BSandboxBackend) {
+    init(id: String, accessToken: String?, envd: HTTPClient, backend: E2BSandboxBackend, expires: ContinuousClock.Instant) {
         self.id = id
         self.accessToken = accessToken
         self.envd = envd
         self.backend = backend
+        self.expires = Mutex(expires)
     }
+
+    // MARK: lifetime
+
+    /// Sets the sandbox's lifetime to `seconds` from now (E2B kills it then).
+    public func setTimeout(seconds: Int) async throws {
+        try await backend.setTimeout(sandboxID: id, seconds: seconds)
+        expires.withLock { $0 = ContinuousClock.now + .seconds(seconds) }
+    }
+
+    /// E2B kills a sandbox when its lifetime ends, even mid-command: a command whose timeout
+    /// reaches past that first extends the lifetime to its timeout plus a minute, so a long step
+    /// ends by its own timeout, never by the sandbox vanishing.
+    private func extendLifetime(toCover timeoutMilliseconds: UInt32) async throws {
+        guard timeoutMilliseconds > 0 else { return }
+        let needed = ContinuousClock.now + .milliseconds(Int64(timeoutMilliseconds)) + Self.lifetimeMargin
+        guard needed > expires.withLock({ $0 }) else { return }
+        let seconds = Int((Int64(timeoutMilliseconds) + 999) / 1000) + Int(Self.lifetimeMargin.components.seconds)
+        try await setTimeout(seconds: max(seconds, backend.timeoutSeconds))
+    }
+
+    static let lifetimeMargin = Duration.seconds(60)
 
     // MARK: processes
 
@@ -56,6 +80,7 @@ public final class E2BSandbox: SandboxInstance {
     /// `Process.Start`: a server stream of start/data/end events, ended by the end-of-stream message.
     private func start(_ config: [String: Any], pty: [String: Any]?, stdin: Bool, timeoutMilliseconds: UInt32,
                        budget initialBudget: OutputBudget) async throws -> SandboxProcess {
+        try await extendLifetime(toCover: timeoutMilliseconds)
         var message: [String: Any] = ["process": config, "stdin": stdin]
         if let pty { message["pty"] = pty }
         let json = Array(try JSONSerialization.data(withJSONObject: message))

@@ -95,17 +95,67 @@ public struct E2BSandboxBackend: SandboxBackend {
             throw SandboxError(.imageNotFound, "E2B has no template '\(spec.image)': \(error.message)", cause: error)
         }
         let created = try JSONDecoder().decode(CreatedSandbox.self, from: Data(response.body))
-        let envd = configuration.envdURL(sandboxID: created.sandboxID, domain: created.domain)
-        guard let endpoint = HTTPEndpoint(url: envd) else {
-            throw SandboxError(.invalidArgument, "envd URL '\(envd)' is not an http(s) URL")
+        return try sandbox(created, lifetimeSeconds: timeoutSeconds)
+    }
+
+    /// Attaches to a running sandbox by id (`POST /v2/sandboxes/{id}/connect`), setting its
+    /// lifetime to `timeoutSeconds` from now; a paused one is resumed by E2B.
+    ///
+    /// - Throws: ``SandboxError`` `.sandboxGone` when E2B does not know the id (killed or expired).
+    public func connect(sandboxID: String, timeoutSeconds: Int? = nil) async throws -> E2BSandbox {
+        let lifetime = timeoutSeconds ?? self.timeoutSeconds
+        do {
+            let response = try await call(.post, "/v2/sandboxes/\(HTTPRequest.percentEncode(sandboxID))/connect",
+                                          json: ["timeout": lifetime], expect: [200, 201])
+            return try sandbox(try JSONDecoder().decode(CreatedSandbox.self, from: Data(response.body)), lifetimeSeconds: lifetime)
+        } catch let error as SandboxError where error.code == .notFound {
+            throw SandboxError(.sandboxGone, "E2B sandbox \(sandboxID) is gone (killed, or its timeout ran out): \(error.message)",
+                               cause: error)
         }
-        let client = try HTTPClient(endpoint: endpoint, configuration: HTTPClient.Configuration(userAgent: "sandcastle-e2b"))
-        return E2BSandbox(id: created.sandboxID, accessToken: created.envdAccessToken, envd: client, backend: self)
+    }
+
+    /// Sets how long a sandbox lives from now (`POST /sandboxes/{id}/timeout`): E2B kills it then.
+    public func setTimeout(sandboxID: String, seconds: Int) async throws {
+        do {
+            _ = try await call(.post, "/sandboxes/\(HTTPRequest.percentEncode(sandboxID))/timeout", json: ["timeout": seconds],
+                               expect: [204, 200])
+        } catch let error as SandboxError where error.code == .notFound {
+            throw SandboxError(.sandboxGone, "E2B sandbox \(sandboxID) is gone (killed, or its timeout ran out): \(error.message)",
+                               cause: error)
+        }
+    }
+
+    /// One page of running sandboxes (`GET /v2/sandboxes`), optionally only those whose metadata
+    /// has every given entry; pass the page's `nextToken` back for the next one.
+    public func list(metadata: [String: String] = [:], limit: Int? = nil, nextToken: String? = nil) async throws -> E2BSandboxPage {
+        var query: [(String, String)] = [("state", "running")]
+        if !metadata.isEmpty {
+            // The SDK's encoding: the filter is itself a URL-encoded `k=v&k2=v2` string.
+            let filter = metadata.sorted { $0.key < $1.key }
+                .map { "\(HTTPRequest.percentEncode($0.key))=\(HTTPRequest.percentEncode($0.value))" }.joined(separator: "&")
+            query.append(("metadata", filter))
+        }
+        if let limit { query.append(("limit", String(limit))) }
+        if let nextToken { query.append(("nextToken", nextToken)) }
+        let response = try await call(.get, HTTPRequest.path("/v2/sandboxes", query: query), expect: [200])
+        let listed = try JSONDecoder().decode([E2BSandboxSummary].self, from: Data(response.body))
+        let token = response.headers["x-next-token"].flatMap { $0.isEmpty ? nil : $0 }
+        return E2BSandboxPage(sandboxes: listed, nextToken: token)
     }
 
     /// Kills a sandbox; an unknown one is not an error (it is gone either way).
     func kill(_ id: String) async throws {
         _ = try await call(.delete, "/sandboxes/\(HTTPRequest.percentEncode(id))", expect: [204, 200, 404])
+    }
+
+    private func sandbox(_ created: CreatedSandbox, lifetimeSeconds: Int) throws -> E2BSandbox {
+        let envd = configuration.envdURL(sandboxID: created.sandboxID, domain: created.domain)
+        guard let endpoint = HTTPEndpoint(url: envd) else {
+            throw SandboxError(.invalidArgument, "envd URL '\(envd)' is not an http(s) URL")
+        }
+        let client = try HTTPClient(endpoint: endpoint, configuration: HTTPClient.Configuration(userAgent: "sandcastle-e2b"))
+        return E2BSandbox(id: created.sandboxID, accessToken: created.envdAccessToken, envd: client, backend: self,
+                          expires: ContinuousClock.now + .seconds(lifetimeSeconds))
     }
 
     struct CreatedSandbox: Decodable {
@@ -160,4 +210,21 @@ public struct E2BSandboxBackend: SandboxBackend {
         default: return SandboxError(.internal, "E2B answered \(what) with HTTP \(response.status): \(message)")
         }
     }
+}
+
+/// A running sandbox as E2B lists it.
+public struct E2BSandboxSummary: Sendable, Decodable, Hashable {
+    public var sandboxID: String
+    public var templateID: String
+    public var alias: String?
+    public var metadata: [String: String]?
+    public var startedAt: String?
+    public var endAt: String?
+}
+
+/// One page of ``E2BSandboxBackend/list(metadata:limit:nextToken:)``.
+public struct E2BSandboxPage: Sendable {
+    public var sandboxes: [E2BSandboxSummary]
+    /// Pass it back for the next page; nil on the last.
+    public var nextToken: String?
 }
