@@ -49,6 +49,9 @@ public struct EngineConfiguration: Sendable {
     public var removeWorkspace: (@Sendable (String) async -> Void)?
     /// Labels added to every sandbox of the run (the run id label is always added).
     public var labels: [String: String]
+    /// Where a finished run's workspace is kept for its replays and forks; nil keeps nothing
+    /// (they start with an empty workspace).
+    public var workspaceSnapshots: (any WorkspaceSnapshotStore)?
     /// Whether a run at an approval gate waits for the decision (polling the store every
     /// `approvalPollInterval`, so another process can decide) or, when false, returns with status
     /// `waiting_approval` once nothing else can run; `resume` continues it after the decision.
@@ -84,6 +87,7 @@ public struct EngineConfiguration: Sendable {
         self.collectArtifacts = collectArtifacts
         self.inlineOutputLimit = inlineOutputLimit
         self.owner = nil
+        self.workspaceSnapshots = nil
     }
 }
 

@@ -118,6 +118,7 @@ extension WorkflowEngine {
         }
         let changes = changes.flatMap { $0.isEmpty ? nil : $0 }
         let effective = try changes?.applied(to: workflow, step: fromStep) ?? workflow
+        if let problem = unroutableStep(in: effective) { throw EngineError(.backendUnavailable, problem) }
         let graph = WorkflowGraph(effective)
         let rerun = graph.descendants(of: fromStep).union([fromStep])
         let stepsByID = Dictionary(effective.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -175,6 +176,8 @@ extension WorkflowEngine {
                 context.steps[prunedID] = StepResult(output: .null, status: .skipped)
             }
         }
+        // The reused steps' files: the parent's workspace as it ended.
+        await restoreWorkspace(runID: runID, fromRunID: parentRunID)
         return try await execute(effective, runID: runID, context: context, tracker: tracker)
     }
 

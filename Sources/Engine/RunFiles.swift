@@ -7,6 +7,7 @@ import Sandbox
 /// ```
 /// <data>/runs/<run>/artifacts/<step>[/<index>]/…   files the step wrote under $SANDCASTLE_OUTPUTS
 /// <data>/runs/<run>/outputs/<step>.json|.txt       a step output too large to keep in the database
+/// <data>/runs/<run>/workspace.tar                  the workspace as the run left it, for replays and forks
 /// ```
 public struct RunFiles: Sendable {
     public var dataDirectory: String
@@ -24,6 +25,10 @@ public struct RunFiles: Sendable {
     public func artifactsDirectory(_ runID: String, step: String, index: Int?) -> String {
         let step = (artifactsDirectory(runID) as NSString).appendingPathComponent(step)
         return index.map { (step as NSString).appendingPathComponent(String($0)) } ?? step
+    }
+
+    public func workspaceSnapshot(_ runID: String) -> String {
+        (runDirectory(runID) as NSString).appendingPathComponent("workspace.tar")
     }
 
     public func outputFile(_ runID: String, step: String, json: Bool) -> String {

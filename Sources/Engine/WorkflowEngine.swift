@@ -151,6 +151,8 @@ public actor WorkflowEngine {
             return RunOutcome(runID: runID, status: .waitingApproval, error: nil, steps: scheduled.context.steps, outputs: [:])
         }
 
+        // Kept for replays and forks, while no sandbox writes to it any more.
+        await saveWorkspace(runID: runID)
         if let removeWorkspace = configuration.removeWorkspace {
             // Every sandbox of the run is gone by now (each step destroys its own), so the volume is free.
             let name = Self.workspaceName(runID: runID)

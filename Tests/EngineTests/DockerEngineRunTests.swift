@@ -49,6 +49,64 @@ import Workflow
         #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
     }
 
+    @Test func aReplayStartsWithTheWorkspaceItsParentLeftAndASnapshotTooLargeIsSaidSo() async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let repository = try SQLiteRunRepository(path: directory.appendingPathComponent("sandcastle.sqlite").path)
+        let wf = try workflow("""
+            name: files-across-replay
+            defaults: {image: base, timeout: 60s}
+            steps:
+              - id: make
+                run: mkdir -p data && echo "made $RANDOM$RANDOM" > data/value.txt && cat data/value.txt
+              - id: read
+                depends_on: [make]
+                # Restored files stay the sandbox user's: the step can change them.
+                run: cat data/value.txt && echo more >> data/value.txt && touch data/new
+            """)
+        func engine(maxBytes: Int64) -> WorkflowEngine {
+            var configuration = EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) })
+            configuration.workspaceSnapshots = DockerWorkspaceSnapshots(backend: backend, files: RunFiles(dataDirectory: directory.path),
+                                                                        maxBytes: maxBytes)
+            return WorkflowEngine(backend: backend, repository: repository, configuration: configuration)
+        }
+        func events(_ runID: String) throws -> [String] { try repository.events(runID: runID).map(\.kind) }
+
+        let parent = try await engine(maxBytes: 1 << 20).run(wf)
+        #expect(parent.status == .completed, "\(parent.error ?? "")")
+        guard case .string(let made)? = parent.steps["make"]?.output else {
+            Issue.record("make's output is not text: \(String(describing: parent.steps["make"]?.output))")
+            return
+        }
+        #expect(try events(parent.runID).contains("workspace_saved"))
+        #expect(FileManager.default.fileExists(atPath: RunFiles(dataDirectory: directory.path).workspaceSnapshot(parent.runID)))
+
+        // `make` is reused, not run: `read` finds its file only because the workspace was restored.
+        let replay = try await engine(maxBytes: 1 << 20).replay(parentRunID: parent.runID, fromStep: "read", workflow: wf)
+        #expect(replay.status == .completed, "\(replay.error ?? "")")
+        // The parent's workspace as it *ended*: `read`'s own append in the parent is there too.
+        #expect(replay.steps["read"]?.output == .string(made + "\nmore"))
+        #expect(try events(replay.runID).contains("workspace_restored"))
+
+        // Over the cap nothing is kept, the events say why, and a replay starts empty (and says so).
+        let tooLarge = try await engine(maxBytes: 10).run(wf)
+        #expect(tooLarge.status == .completed)
+        let notSaved = try repository.events(runID: tooLarge.runID).first { $0.kind == "workspace_not_saved" }
+        #expect(notSaved?.payloadJSON.contains("larger than 10 bytes") == true, "\(notSaved?.payloadJSON ?? "no event")")
+        let empty = try await engine(maxBytes: 10).replay(parentRunID: tooLarge.runID, fromStep: "read", workflow: wf)
+        #expect(empty.status == .failed)
+        #expect(try events(empty.runID).contains("workspace_not_restored"))
+
+        for run in [parent.runID, replay.runID, tooLarge.runID, empty.runID] {
+            let containers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, run))
+            #expect(containers.isEmpty, "containers left by \(run): \(containers.map(\.id))")
+            let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: run)]]))
+            #expect(volumes.isEmpty, "volumes left by \(run): \(volumes.map(\.name))")
+        }
+    }
+
     @Test func aSessionKeepsItsShellAcrossStepsAndIsRemovedAtTheEnd() async throws {
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let wf = try workflow("""

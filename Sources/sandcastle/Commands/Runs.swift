@@ -684,6 +684,14 @@ enum RunsFormat {
                 + (text("comment").map { ": \($0)" } ?? "")
         case "run_paused":
             line = "run paused, waiting for approval"
+        case "workspace_saved":
+            line = "workspace kept for replays (\(text("bytes") ?? "?") bytes)"
+        case "workspace_not_saved":
+            line = "workspace not kept: \(text("reason") ?? "?")"
+        case "workspace_restored":
+            line = "workspace restored from run \(text("from_run") ?? "?") (\(text("bytes") ?? "?") bytes)"
+        case "workspace_not_restored":
+            line = "workspace starts empty: \(text("reason") ?? "?")"
         default:
             line = "\(event.kind) \(event.payloadJSON)"
         }

@@ -24,6 +24,11 @@ enum RunDriver {
                                                 removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
                                                 waitForApprovals: waitForApprovals, dataDirectory: dataDirectory)
         configuration.owner = ProcessOwner.current()
+        let snapshotLimit = try workspaceSnapshotLimit(environment)
+        if snapshotLimit > 0 {
+            configuration.workspaceSnapshots = DockerWorkspaceSnapshots(backend: backend, files: RunFiles(dataDirectory: dataDirectory),
+                                                                        maxBytes: snapshotLimit)
+        }
         return WorkflowEngine(
             router: routing.router, repository: repository,
             configuration: configuration,
@@ -56,6 +61,17 @@ enum RunDriver {
         guard let text = environment["SANDCASTLE_MAX_SANDBOXES"] else { return 8 }
         guard let value = Int(text), value >= 1 else {
             Console.error("sandcastle: SANDCASTLE_MAX_SANDBOXES must be a whole number ≥ 1, not '\(text)'")
+            throw ExitCode(1)
+        }
+        return value
+    }
+
+    /// `SANDCASTLE_WORKSPACE_SNAPSHOT_MAX`: the largest workspace (bytes) kept when a run ends for
+    /// its replays and forks; 0 keeps none. Default 256 MiB.
+    static func workspaceSnapshotLimit(_ environment: [String: String]) throws -> Int64 {
+        guard let text = environment["SANDCASTLE_WORKSPACE_SNAPSHOT_MAX"] else { return DockerWorkspaceSnapshots.defaultMaxBytes }
+        guard let value = Int64(text), value >= 0 else {
+            Console.error("sandcastle: SANDCASTLE_WORKSPACE_SNAPSHOT_MAX must be a number of bytes ≥ 0 (0 keeps no snapshot), not '\(text)'")
             throw ExitCode(1)
         }
         return value
