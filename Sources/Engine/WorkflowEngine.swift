@@ -151,8 +151,9 @@ public actor WorkflowEngine {
             return RunOutcome(runID: runID, status: .waitingApproval, error: nil, steps: scheduled.context.steps, outputs: [:])
         }
 
-        // Kept for replays and forks, while no sandbox writes to it any more.
-        await saveWorkspace(runID: runID)
+        // Kept for replays and forks, while no sandbox writes to it any more. Not for a cancelled
+        // run: cancelling must end it promptly, and whoever cancelled removes what carries its label.
+        if !scheduled.cancelled { await saveWorkspace(runID: runID) }
         if let removeWorkspace = configuration.removeWorkspace {
             // Every sandbox of the run is gone by now (each step destroys its own), so the volume is free.
             let name = Self.workspaceName(runID: runID)
