@@ -19,6 +19,7 @@ struct ReconcileTests {
         let backend = FakeBackend()
 
         func containerID(of instance: any SandboxInstance) -> String? { "ctr-\(instance.id)" }
+        func disconnect(_ instance: any SandboxInstance) -> Bool { true }
         func managedContainers(serverID: String) async throws -> [ManagedContainer] {
             try state.withLock { s in
                 if s.listFailures > 0 {

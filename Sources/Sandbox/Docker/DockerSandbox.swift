@@ -13,7 +13,14 @@ public final class DockerSandbox: SandboxInstance {
     let backend: DockerSandboxBackend
     let connection: RunnerConnection
     private let channel: AttachedRunnerChannel
-    private let destroyed = Mutex(false)
+    private let lifecycle = Mutex(Lifecycle())
+
+    private struct Lifecycle {
+        /// Set by ``disconnect()`` and ``destroy()``: a failure of the channel from then on is ours, not the container's.
+        var cutOff = false
+        /// Set once ``destroy()`` started removing the container.
+        var removing = false
+    }
 
     init(id: String, containerID: String, image: String, profile: IsolationProfile, backend: DockerSandboxBackend,
          connection: RunnerConnection, channel: AttachedRunnerChannel) {
@@ -90,12 +97,24 @@ public final class DockerSandbox: SandboxInstance {
 
     // MARK: lifetime
 
+    /// Cuts the sandbox off without removing its container: every operation in flight fails at
+    /// once as `sandboxGone` ("was destroyed") and no new one reaches the runner. The container and
+    /// the processes in it live on until ``destroy()`` or the engine removes it; this lets a caller
+    /// answer "deleted" before that removal, which takes most of a destroy's time, has finished.
+    public func disconnect() {
+        lifecycle.withLock { $0.cutOff = true }
+        connection.close()
+    }
+
     /// Removes the container (killing the runner and everything it started) and its
     /// anonymous workspace volume. Safe to call more than once.
     public func destroy() async throws {
-        let first = destroyed.withLock { done in
-            defer { done = true }
-            return !done
+        let first = lifecycle.withLock { state in
+            defer {
+                state.cutOff = true
+                state.removing = true
+            }
+            return !state.removing
         }
         guard first else { return }
         connection.close()
@@ -132,7 +151,7 @@ public final class DockerSandbox: SandboxInstance {
         case .operationFailed:
             return Self.translate(clientError.failure, message: clientError.message)
         case .channelClosed, .protocolViolation, .timeout:
-            if destroyed.withLock({ $0 }) {
+            if lifecycle.withLock({ $0.cutOff }) {
                 return SandboxError(.sandboxGone, "sandbox \(id) was destroyed", cause: error)
             }
             return SandboxError(.sandboxGone, "cannot \(action): \(await fate())", cause: error)

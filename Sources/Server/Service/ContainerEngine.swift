@@ -56,6 +56,10 @@ public protocol ContainerEngine: Sendable {
     func containerID(of instance: any SandboxInstance) -> String?
     /// Every container labelled `sandcastle.managed=true` and `sandcastle.server=<serverID>`.
     func managedContainers(serverID: String) async throws -> [ManagedContainer]
+    /// Cuts a live instance off from its runner without removing its container: every operation
+    /// in flight fails as gone and no new one reaches it, so the container can be removed later.
+    /// False when the instance is not this engine's; the caller then destroys it outright.
+    func disconnect(_ instance: any SandboxInstance) -> Bool
     /// Removes a container and its anonymous volumes; a missing one is not an error.
     func removeContainer(_ containerID: String) async throws
     /// Re-attaches to a live sandbox's runner; throws `sandboxGone` when that cannot work.
@@ -90,6 +94,13 @@ public struct DockerContainerEngine: ContainerEngine {
             ManagedContainer(containerID: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
                              running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
         }
+    }
+
+    public func disconnect(_ instance: any SandboxInstance) -> Bool {
+        if let pooled = instance as? PooledSandbox { return disconnect(pooled.base) }
+        guard let sandbox = instance as? DockerSandbox else { return false }
+        sandbox.disconnect()
+        return true
     }
 
     public func removeContainer(_ containerID: String) async throws {

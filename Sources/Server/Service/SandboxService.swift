@@ -50,10 +50,15 @@ public actor SandboxService {
     private var reaper: Task<Void, Never>?
     /// Set when start-up could not list the engine's containers; the reaper retries.
     private var reconcilePending = false
+    /// Containers of deleted, expired and dead sandboxes still being removed.
+    nonisolated let removals: PendingRemovals
 
+    /// - Parameter removalRetryDelays: the pauses before retrying a failed container removal; after
+    ///   the last, the container is left for the next start's reconcile.
     public init(limits: ServiceLimits, repository: any SandboxRepository, provisioner: any SandboxProvisioner,
                 engine: (any ContainerEngine)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
-                logger: Logger = Logger(label: "sandcastle.service")) {
+                logger: Logger = Logger(label: "sandcastle.service"),
+                removalRetryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5)]) {
         self.limits = limits
         self.repository = repository
         self.provisioner = provisioner
@@ -61,6 +66,7 @@ public actor SandboxService {
         self.serverID = serverID
         self.metrics = metrics
         self.logger = logger
+        self.removals = PendingRemovals(retryDelays: removalRetryDelays, logger: logger)
     }
 
     // MARK: lifetime
@@ -81,12 +87,23 @@ public actor SandboxService {
         }
     }
 
-    /// Stops the reaper and the provisioner. Live sandboxes are left running on purpose: the
-    /// next start re-adopts them (or reports them lost), so a restart never kills user work.
+    /// Stops the reaper and the provisioner, and waits for every container removal still under
+    /// way. Live sandboxes are left running on purpose: the next start re-adopts them (or reports
+    /// them lost), so a restart never kills user work.
     public func shutdown() async {
+        let reaper = self.reaper
+        self.reaper = nil
         reaper?.cancel()
-        reaper = nil
+        // A pass already under way may still hand removals over; let it finish first.
+        await reaper?.value
         await provisioner.shutdown()
+        await removals.waitForAll()
+    }
+
+    /// Returns once the containers of every sandbox deleted, expired or found dead so far are
+    /// removed (or their removal gave up after its retries). Shutdown waits for this; so can tests.
+    public func awaitPendingRemovals() async {
+        await removals.waitForAll()
     }
 
     // MARK: create, read, delete
@@ -106,6 +123,11 @@ public actor SandboxService {
         }
         try reserve(keyID: keyID)
         defer { release(keyID: keyID) }
+        if let workspace = spec.workspace {
+            // A sandbox deleted a moment ago may still be running commands in this workspace until
+            // its container is gone; the new one must not see them.
+            await removals.waitForRemovals(mounting: workspace)
+        }
         if let workspace = spec.workspace, let engine {
             // Docker would create a missing volume on its own, without our labels; make it ours first.
             if try await accessibleWorkspace(workspace, engine: engine, keyID: keyID) == nil {
@@ -161,7 +183,12 @@ public actor SandboxService {
         return SandboxPage(sandboxes: page.map(SandboxView.init), nextCursor: next)
     }
 
-    /// Removes the sandbox; its record stays (status `deleted`) so later calls get 410, not 404.
+    /// Deletes the sandbox; its record stays (status `deleted`) so later calls get 410, not 404.
+    ///
+    /// Returns once the sandbox is out of use: the record says `deleted`, no API call reaches it
+    /// any more, and every operation in flight on it (a streaming command, a transfer, a terminal)
+    /// has failed as gone. Its container (with the processes still in it, killed by the removal)
+    /// and anonymous workspace volume are removed in the background; ``shutdown()`` waits for that.
     public func delete(id: String, keyID: String?) async throws {
         var record = try record(id: id, keyID: keyID)
         guard record.status.isLive else { return }
@@ -169,8 +196,14 @@ public actor SandboxService {
         record.status = .deleted
         record.statusReason = "deleted by the API"
         record.updatedAt = Date()
-        try repository.update(record)
-        try await destroy(instance, containerID: record.containerID)
+        do {
+            try repository.update(record)
+        } catch {
+            // Still live on record, so it must stay reachable.
+            if let instance { live[id] = instance }
+            throw error
+        }
+        try await retire(instance, record: record)
     }
 
     public func extend(id: String, ttlSeconds: Int, keyID: String?) throws -> SandboxView {
@@ -260,7 +293,7 @@ public actor SandboxService {
         record.statusReason = serverError.message
         record.updatedAt = Date()
         try? repository.update(record)
-        try? await destroy(instance, containerID: record.containerID)
+        try? await retire(instance, record: record)
         logger.warning("sandbox gone", metadata: ["sandbox": .string(sandboxID), "reason": .string(serverError.message)])
         return serverError
     }
@@ -291,6 +324,9 @@ public actor SandboxService {
         guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
             throw ServerError(.notFound, "no workspace named \(name)")
         }
+        // A sandbox deleted just before still mounts the volume until its container is removed;
+        // the engine would refuse with "volume in use" although no sandbox uses it any more.
+        await removals.waitForRemovals(mounting: name)
         try await engine.removeWorkspace(name: name)
     }
 
@@ -303,6 +339,7 @@ public actor SandboxService {
             throw ServerError(.notFound, "no workspace named \(name)")
         }
         let relative = try Self.workspaceRelativePath(path)
+        await removals.waitForRemovals(mounting: name)
         let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-browse"])
         let helper = try await provisioner.provision(spec).instance
         do {
@@ -332,7 +369,7 @@ public actor SandboxService {
             record.statusReason = "its TTL of \(record.ttlSeconds ?? 0) s ran out at \(APIDate.format(expiresAt))"
             record.updatedAt = now
             try? repository.update(record)
-            try? await destroy(instance, containerID: record.containerID)
+            try? await retire(instance, record: record)
             logger.info("sandbox expired", metadata: ["sandbox": .string(record.id)])
         }
     }
@@ -446,6 +483,10 @@ public actor SandboxService {
         return engine
     }
 
+    /// Counts live records and creates in flight. A sandbox whose container is still being removed
+    /// does not count: it is out of use the moment it is deleted, a client that deletes one to make
+    /// room must be able to create the next at once (as before removals ran in the background), and
+    /// its container holds memory and CPU only for the tens of milliseconds the engine takes.
     private func reserve(keyID: String?) throws {
         let total = try repository.count(statuses: SandboxStatus.live, apiKeyID: nil) + pendingTotal
         guard total < limits.maxSandboxes else {
@@ -465,10 +506,21 @@ public actor SandboxService {
         pendingByKey[keyID ?? "", default: 1] -= 1
     }
 
-    private func destroy(_ instance: (any SandboxInstance)?, containerID: String?) async throws {
-        if let instance {
+    /// Takes a sandbox whose record just became final out of use now, and removes its container in
+    /// the background. The caller has already taken it out of ``live``.
+    private func retire(_ instance: (any SandboxInstance)?, record: SandboxRecord) async throws {
+        let containerID = record.containerID ?? instance.flatMap { engine?.containerID(of: $0) }
+        guard let engine, let containerID else {
+            // Not a container this engine can remove on its own (an in-memory backend): destroy it
+            // before answering, so nothing of it outlives the call.
+            try await instance?.destroy()
+            return
+        }
+        if let instance, !engine.disconnect(instance) {
             try await instance.destroy()
-        } else if let containerID, let engine {
+            return
+        }
+        removals.start(sandboxID: record.id, containerID: containerID, workspace: record.workspace) {
             try await engine.removeContainer(containerID)
         }
     }

@@ -449,6 +449,8 @@ extension SandboxService {
         guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
             throw ServerError(.notFound, "no workspace named \(name)")
         }
+        // What a session deleted a moment ago still runs in the workspace must not show up here.
+        await removals.waitForRemovals(mounting: name)
         let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-read"])
         let helper = try await provisioner.provision(spec).instance
         do {
