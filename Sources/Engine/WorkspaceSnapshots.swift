@@ -26,6 +26,9 @@ extension WorkflowEngine {
     /// a snapshot is a convenience for later replays, not part of the run's result.
     func saveWorkspace(runID: String) async {
         guard let store = configuration.workspaceSnapshots else { return }
+        // Cancelled from another process (`runs cancel`): that process removes whatever carries
+        // the run's label, a snapshot's helper container included; the run ends without one.
+        if (try? repository.run(id: runID))??.run.status == .cancelled { return }
         let volume = Self.workspaceName(runID: runID)
         let event: (String, [String: JSONValue])
         do {

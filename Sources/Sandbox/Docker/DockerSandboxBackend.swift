@@ -58,7 +58,11 @@ public final class DockerSandboxBackend: SandboxBackend {
         let containerID: String
         let containerName = "sandcastle-\(id)"
         do {
-            containerID = try await docker.createContainer(name: containerName, config: config)
+            // Not cancelled with the caller: an aborted create request can still make the container
+            // after a cleanup by name has found nothing, leaking it. Finishing the create (tens of
+            // milliseconds) always yields the id, and the start below sees the cancellation.
+            let docker = self.docker
+            containerID = try await Task.detached { try await docker.createContainer(name: containerName, config: config) }.value
         } catch let error as DockerError where error.code == .notFound {
             throw SandboxError(.imageNotFound,
                                "image \(image) is not in the Docker engine. Build the sandbox images with `sandcastle images build` "
