@@ -199,7 +199,7 @@ struct APITests {
 
     @Test func theFirstStreamedChunkArrivesBeforeTheCommandEnds() async throws {
         let backend = FakeBackend { _ in
-            FakeReply(chunks: [(.zero, "first\n"), (.milliseconds(1500), "second\n")], exitCode: 3)
+            FakeReply(chunks: [(.zero, "first\n"), (.seconds(3), "second\n")], exitCode: 3)
         }
         try await ServerFixture.with(ServerFixture.configuration(open: true), ServerFixture.fake(backend)) { s in
             let id = try #require(try await s.call(.post, "/v1/sandboxes", json: "{}").body["id"] as? String)
@@ -209,7 +209,8 @@ struct APITests {
             #expect(events.last?.data.contains(#""exit_code":3"#) == true)
             let firstAt = try #require(events.first?.at)
             let exitAt = try #require(events.last?.at)
-            #expect(exitAt - firstAt > .milliseconds(1000), "the first chunk came long before the exit")
+            // Half the gap is slack for a loaded machine; a buffered stream would show none of it.
+            #expect(exitAt - firstAt > .milliseconds(1500), "the first chunk came long before the exit")
         }
     }
 
