@@ -97,6 +97,11 @@ final class CurlMultiLoop: Sendable {
                     // A transfer not yet added is failed by its `.add` (it sees the flag); one
                     // already finished needs nothing.
                     if active.removeValue(forKey: ObjectIdentifier(transfer)) != nil {
+                        // Never back into the pool: the peer must see the connection close (a
+                        // server streaming to a client that left learns it so and stops), and the
+                        // rest of the abandoned response would only be in the next request's way.
+                        // libcurl otherwise decides by protocol state whether to keep it.
+                        _ = sc_curl_easy_setopt_long(transfer.easy, CURLOPT_FORBID_REUSE, 1)
                         curl_multi_remove_handle(multi, transfer.easy)
                         transfer.finish(error: transfer.cancellationError())
                     }

@@ -8,12 +8,17 @@ import Workflow
 
 /// The engine on real Docker sandboxes and SQLite. No skip path: without an engine this fails.
 @Suite struct DockerWorkflowRunTests {
-    @Test func threeStepsShareTheWorkspaceAndLeaveNothingBehind() async throws {
-        let backend = try await DockerSandboxBackend.fromEnvironment()
+    /// A fresh folder with a SQLite run repository in it; the caller removes the folder.
+    static func scratchRepository() throws -> (URL, SQLiteRunRepository) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return (directory, try SQLiteRunRepository(path: directory.appendingPathComponent("sandcastle.sqlite").path))
+    }
+
+    @Test func threeStepsShareTheWorkspaceAndLeaveNothingBehind() async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try Self.scratchRepository()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let repository = try SQLiteRunRepository(path: directory.appendingPathComponent("sandcastle.sqlite").path)
         let wf = try workflow("""
             name: shared-workspace
             defaults: {image: base, timeout: 60s}
@@ -51,10 +56,8 @@ import Workflow
 
     @Test func aReplayStartsWithTheWorkspaceItsParentLeftAndASnapshotTooLargeIsSaidSo() async throws {
         let backend = try await DockerSandboxBackend.fromEnvironment()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, repository) = try Self.scratchRepository()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let repository = try SQLiteRunRepository(path: directory.appendingPathComponent("sandcastle.sqlite").path)
         let wf = try workflow("""
             name: files-across-replay
             defaults: {image: base, timeout: 60s}
