@@ -8,9 +8,11 @@ struct ContainerTests {
     @Test func runEchoAndReadLogs() async throws {
         let docker = try Fixture.client()
         try await Fixture.withContainer(docker, Fixture.config(["sh", "-c", "echo hi; echo oops >&2; exit 3"])) { id in
-            let waiter = Task { try await docker.waitContainer(id: id, condition: .nextExit) }
             try await docker.startContainer(id: id)
-            let result = try await waiter.value
+            // `not-running`, not `next-exit`: this container exits at once, and a `next-exit` wait
+            // that reaches the engine after that exit waits for one that never comes (it hung a
+            // loaded test run).
+            let result = try await docker.waitContainer(id: id, condition: .notRunning)
             #expect(result.statusCode == 3)
             let inspect = try await docker.inspectContainer(id: id)
             #expect(inspect.state.status == "exited")
