@@ -67,6 +67,20 @@ public protocol SandboxInstance: Sendable {
 }
 
 extension SandboxInstance {
+    /// Runs `body` with this sandbox, then destroys it, also when `body` throws: then `body`'s
+    /// error is the one thrown and the destroy is best effort.
+    public func use<T>(_ body: (Self) async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body(self)
+        } catch {
+            try? await destroy()
+            throw error
+        }
+        try await destroy()
+        return result
+    }
+
     /// Runs a command to completion and gathers its output.
     public func run(_ command: String, timeout: Duration? = nil, maxOutputBytes: UInt64 = 0) async throws -> CollectedOutput {
         let request = ShellExecRequest(command: command, timeoutMilliseconds: timeout.map(Self.milliseconds) ?? 0,

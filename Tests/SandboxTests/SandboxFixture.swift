@@ -18,16 +18,7 @@ enum SandboxFixture {
     /// Runs `body` with a fresh sandbox and destroys it afterwards, also when `body` throws.
     static func with<T>(_ spec: SandboxSpec = SandboxSpec(image: image),
                         _ body: (DockerSandbox) async throws -> T) async throws -> T {
-        let backend = try await backend()
-        let sandbox = try await backend.createSandbox(spec)
-        do {
-            let result = try await body(sandbox)
-            try await sandbox.destroy()
-            return result
-        } catch {
-            try? await sandbox.destroy()
-            throw error
-        }
+        try await backend().createSandbox(spec).use(body)
     }
 }
 

@@ -54,7 +54,8 @@ public struct ProfileVerifier: Sendable {
         var results: [ProbeResult] = []
         let spec = SandboxSpec(image: image, labels: ["sandcastle.purpose": "verify"])
         let sandbox = try await backend.createSandbox(spec, profile: profile)
-        do {
+        results = try await sandbox.use { sandbox in
+            var results: [ProbeResult] = []
             let arguments = [runnerPath, "probe", "--timeout-ms=3000"]
                 + targets.map { "--connect=\($0.label)@\($0.address):80" }
             let output = try await run(sandbox, arguments, timeout: .seconds(120))
@@ -76,11 +77,8 @@ public struct ProfileVerifier: Sendable {
             results.append(try await forkBomb(sandbox, profile: profile, engineEnforces: info?.pidsLimit ?? true))
             results.append(try await leftoverProcesses(sandbox))
             results += await memoryHog(sandbox, profile: profile, engineEnforces: info?.memoryLimit ?? true)
-        } catch {
-            try? await sandbox.destroy()
-            throw error
+            return results
         }
-        try await sandbox.destroy()
         results += try await aftermath(sandboxID: sandbox.id)
         return VerifyReport(profile: profile.name, image: sandbox.image, startedAt: startedAt, results: results,
                             sandboxID: sandbox.id, durationSeconds: Self.seconds(clock.now - begin),

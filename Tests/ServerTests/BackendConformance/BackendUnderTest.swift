@@ -50,14 +50,6 @@ enum BackendUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendab
 
     private static func using<T>(_ backend: any SandboxBackend, _ spec: SandboxSpec,
                                  _ body: (any SandboxInstance) async throws -> T) async throws -> T {
-        let sandbox = try await backend.create(spec)
-        do {
-            let result = try await body(sandbox)
-            try await sandbox.destroy()
-            return result
-        } catch {
-            try? await sandbox.destroy()
-            throw error
-        }
+        try await backend.create(spec).use { try await body($0) }
     }
 }
