@@ -47,20 +47,23 @@ public struct DockerWorkspaceSnapshots: WorkspaceSnapshotStore {
         try FileManager.default.createDirectory(atPath: files.runDirectory(runID), withIntermediateDirectories: true)
         return try await withHelperContainer(volume: volume, runID: runID) { container in
             let archive = try await docker.getArchive(id: container, path: "/workspace")
-            guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
-                throw EngineError(.persistence, "cannot create \(partial)")
-            }
+            let file = try BackgroundFileWriter(creating: partial)
             var written: Int64 = 0
+            var batch: [UInt8] = []
             do {
                 for try await chunk in archive.body {
                     written += Int64(chunk.count)
                     if written > maxBytes { break }
-                    try handle.write(contentsOf: chunk)
+                    batch += chunk
+                    if batch.count >= 1 << 20 {
+                        try await file.write(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
                 }
-                try handle.close()
+                if !batch.isEmpty, written <= maxBytes { try await file.write(batch) }
+                try file.close()
             } catch {
-                try? handle.close()
-                try? FileManager.default.removeItem(atPath: partial)
+                file.discard()
                 throw error
             }
             guard written <= maxBytes else {

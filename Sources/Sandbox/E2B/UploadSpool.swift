@@ -6,41 +6,37 @@ import HTTPTransport
 /// rather than 100 MiB of memory (the transport streams a file body as it sends it).
 struct UploadSpool: Sendable {
     static let memoryLimit = 4 << 20
+    /// Bytes gathered before each write to the spool file.
+    static let writeBatch = 1 << 20
 
     let body: HTTPRequestBody
     private let spoolPath: String?
 
     static func gather<Chunks: AsyncSequence>(_ contents: Chunks) async throws -> UploadSpool where Chunks.Element == [UInt8] {
         var held: [UInt8] = []
-        var file: FileHandle?
-        var path: String?
+        var file: BackgroundFileWriter?
         do {
             for try await chunk in contents {
-                if let file {
-                    try file.write(contentsOf: chunk)
-                    continue
-                }
                 held += chunk
-                if held.count > memoryLimit {
-                    let spool = FileManager.default.temporaryDirectory.appendingPathComponent("sandcastle-upload-\(UUID().uuidString)").path
-                    guard FileManager.default.createFile(atPath: spool, contents: nil, attributes: [.posixPermissions: 0o600]),
-                          let handle = FileHandle(forWritingAtPath: spool) else {
-                        throw SandboxError(.internal, "cannot create a spool file for an upload at \(spool)")
-                    }
-                    path = spool
-                    file = handle
-                    try handle.write(contentsOf: held)
-                    held = []
+                if file == nil, held.count > memoryLimit {
+                    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sandcastle-upload-\(UUID().uuidString)").path
+                    file = try BackgroundFileWriter(creating: path, permissions: 0o600)
+                }
+                if let file, held.count >= writeBatch {
+                    try await file.write(held)
+                    held.removeAll(keepingCapacity: true)
                 }
             }
-            try file?.close()
+            if let file {
+                if !held.isEmpty { try await file.write(held) }
+                try file.close()
+                return UploadSpool(body: .file(path: file.path), spoolPath: file.path)
+            }
         } catch {
-            try? file?.close()
-            if let path { try? FileManager.default.removeItem(atPath: path) }
+            file?.discard()
             if let error = error as? SandboxError { throw error }
             throw SandboxError(.noSpace, "cannot spool an upload to disk: \(error)", cause: error)
         }
-        if let path { return UploadSpool(body: .file(path: path), spoolPath: path) }
         return UploadSpool(body: .bytes(held), spoolPath: nil)
     }
 
