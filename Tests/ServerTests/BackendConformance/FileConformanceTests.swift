@@ -11,12 +11,11 @@ struct FileConformanceTests {
     func largeRoundTrip(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let size = 100 * 1024 * 1024
-            // Seconds of CPU in a debug build: on a thread of its own, not one of the two the
-            // cooperative pool has here, which every other test running meanwhile needs.
-            let (payload, expectedDigest) = try await offThePool { () -> ([UInt8], String) in
-                let bytes = pseudoRandomBytes(count: size, seed: 42)
-                return (bytes, SHA256.hex(bytes))
-            }
+            // Built on a thread of its own, and hashed by the host's sha256sum rather than our debug-built
+            // SHA-256 (tens of CPU-seconds here): the cooperative pool has two threads on this machine,
+            // and every other test running meanwhile needs them.
+            let payload = try await offThePool { pseudoRandomBytes(count: size, seed: 42) }
+            let expectedDigest = try await offThePool { try hostSHA256(payload) }
 
             let info = try await sandbox.writeFile(WriteFileRequest(path: "big.bin"), contents: ChunkedBytes(payload))
             #expect(info.size == UInt64(size))
@@ -142,4 +141,23 @@ func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
         }
     }
     return bytes
+}
+
+/// SHA-256 of `bytes` by the host's `sha256sum` (coreutils), at native speed.
+func hostSHA256(_ bytes: [UInt8]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    let writer = Thread { 
+        input.fileHandleForWriting.write(Data(bytes))
+        try? input.fileHandleForWriting.close()
+    }
+    writer.start()
+    let digest = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: digest, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
 }
