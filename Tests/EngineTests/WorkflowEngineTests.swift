@@ -29,7 +29,7 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[EngineLabels.step] ?? "
     @Test func aSlowBranchDoesNotHoldBackAFastOne() async throws {
         let backend = FakeBackend { spec, _ in
             // Long enough that a loaded 2-core CI machine cannot blur "before" and "after".
-            stepOf(spec) == "slow" ? FakeReply(stdout: "slow\n", duration: .seconds(3)) : FakeReply(stdout: "ok\n")
+            stepOf(spec) == "slow" ? FakeReply(stdout: "slow\n", duration: .seconds(10)) : FakeReply(stdout: "ok\n")
         }
         let wf = try workflow("""
             name: no-barrier
