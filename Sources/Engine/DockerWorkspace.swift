@@ -5,7 +5,19 @@ import Sandbox
 extension DockerSandboxBackend {
     /// Removes a run's shared workspace volume (named volumes outlive their sandboxes on
     /// purpose, so the engine removes it when the run ends). A volume that is already gone is fine.
+    ///
+    /// The run's own sandboxes are gone by now, so a container still mounting the volume is a
+    /// leftover: a process killed while its create request was in flight leaves the engine to
+    /// finish that container after whoever resumed the run had swept the run's label. It was
+    /// never started; it goes first, or the volume could not be removed.
     public func removeWorkspaceVolume(named name: String) async {
+        var mounting = DockerFilters.labels(["\(SandcastleLabels.managed)=true"])
+        mounting.add("volume", name)
+        if let leftovers = try? await docker.listContainers(all: true, filters: mounting) {
+            for container in leftovers {
+                try? await docker.removeContainer(id: container.id, force: true)
+            }
+        }
         do {
             try await docker.removeVolume(name: name, force: true)
         } catch let error as DockerError where error.code == .notFound {

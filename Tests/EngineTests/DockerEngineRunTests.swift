@@ -137,4 +137,29 @@ import Workflow
         let containers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
         #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
     }
+
+    /// A process killed mid-create leaves the engine to finish a container after the run's label
+    /// was swept; it holds the workspace volume until the run's end removes both.
+    @Test func removingTheWorkspaceTakesALateLeftoverContainerWithIt() async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let docker = backend.docker
+        let runID = "late\(UInt32.random(in: 0...UInt32.max))"
+        let volume = WorkflowEngine.workspaceName(runID: runID)
+        var config = ContainerConfig(image: backend.images.resolve("base"))
+        config.cmd = ["true"]
+        config.labels = [SandcastleLabels.managed: "true", EngineLabels.run: runID]
+        var host = HostConfig()
+        host.mounts = [Mount(type: .volume, source: volume, target: "/workspace", readOnly: false,
+                             volumeOptions: VolumeOptions(noCopy: false, labels: [SandcastleLabels.managed: "true"]))]
+        config.hostConfig = host
+        let container = try await docker.createContainer(config: config)
+        defer { Task.detached { try? await docker.removeContainer(id: container, force: true) } }
+        _ = try await docker.inspectVolume(name: volume)
+
+        await backend.removeWorkspaceVolume(named: volume)
+
+        #expect(try await docker.listContainers(all: true, filters: .label(EngineLabels.run, runID)).isEmpty)
+        await #expect(throws: DockerError.self) { try await docker.inspectVolume(name: volume) }
+    }
+
 }

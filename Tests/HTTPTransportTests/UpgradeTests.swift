@@ -139,7 +139,9 @@ struct UpgradeTests {
         let start = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // Uncancelled, this would wait forever; the bound is generous because a loaded two-core
+        // machine has stalled every thread for over two seconds at once.
+        #expect(ContinuousClock.now - start < .seconds(10))
         guard case .failure(let error) = result else {
             Issue.record("expected cancellation")
             return
