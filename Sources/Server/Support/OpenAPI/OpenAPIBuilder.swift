@@ -1,0 +1,194 @@
+/// A small vocabulary for writing an OpenAPI 3.1 document in Swift.
+///
+/// It covers only what the native API needs; the parts every operation shares (path
+/// parameters, the `Error` body of error responses, a required request body) are filled in
+/// here so a description lists only what is particular to each operation.
+enum OpenAPI {
+    /// A JSON Schema, built from the few shapes the API uses and refined with modifiers
+    /// (`.string.described("…")`, `.integer.defaulting(to: 50)`).
+    struct Schema: Sendable {
+        private let fields: [String: JSON]
+        var json: JSON { .object(fields) }
+
+        static let string = Schema(fields: ["type": "string"])
+        static let integer = Schema(fields: ["type": "integer"])
+        static let number = Schema(fields: ["type": "number"])
+        static let boolean = Schema(fields: ["type": "boolean"])
+        static let dateTime = Schema(fields: ["type": "string", "format": "date-time"])
+        static let binary = Schema(fields: ["type": "string", "format": "binary"])
+        /// An object whose shape is not described.
+        static let anyObject = Schema(fields: ["type": "object"])
+        /// Names to strings: environment variables, labels.
+        static let stringMap = Schema(fields: ["type": "object", "additionalProperties": string.json])
+
+        static func array(of items: Schema) -> Schema {
+            Schema(fields: ["type": "array", "items": items.json])
+        }
+
+        /// A string that is one of `values` (JSON Schema's `enum`).
+        static func enumeration(_ values: String...) -> Schema {
+            string.adding("enum", .array(values.map(JSON.string)))
+        }
+
+        /// A schema under `components/schemas`.
+        static func ref(_ name: String) -> Schema {
+            Schema(fields: ["$ref": .string("#/components/schemas/\(name)")])
+        }
+
+        /// `required` keeps its order; it is left out when empty.
+        static func object(_ properties: KeyValuePairs<String, Schema>, required: [String] = []) -> Schema {
+            let members = Dictionary(properties.map { ($0.key, $0.value.json) }, uniquingKeysWith: { _, last in last })
+            let object = Schema(fields: ["type": "object", "properties": .object(members)])
+            return required.isEmpty ? object : object.adding("required", .array(required.map(JSON.string)))
+        }
+
+        func described(_ text: String) -> Schema { adding("description", .string(text)) }
+        func defaulting(to value: JSON) -> Schema { adding("default", value) }
+        func bounded(_ range: ClosedRange<Int>) -> Schema {
+            adding("minimum", .integer(range.lowerBound)).adding("maximum", .integer(range.upperBound))
+        }
+
+        private func adding(_ key: String, _ value: JSON) -> Schema {
+            var fields = fields
+            fields[key] = value
+            return Schema(fields: fields)
+        }
+    }
+
+    struct Parameter: Sendable {
+        let json: JSON
+
+        /// OpenAPI insists a path parameter be `required`; all of ours are strings.
+        static func path(_ name: String) -> Parameter {
+            Parameter(json: ["in": "path", "name": .string(name), "required": true, "schema": Schema.string.json])
+        }
+
+        /// `required: nil` leaves the field out, which OpenAPI reads as `false`.
+        static func query(_ name: String, _ schema: Schema, description: String? = nil, required: Bool? = nil) -> Parameter {
+            var fields: [String: JSON] = ["in": "query", "name": .string(name), "schema": schema.json]
+            if let description { fields["description"] = .string(description) }
+            if let required { fields["required"] = .boolean(required) }
+            return Parameter(json: .object(fields))
+        }
+    }
+
+    /// A body of one media type, requested or returned.
+    struct Content: Sendable {
+        let mediaType: String
+        let schema: Schema
+
+        static func json(_ schema: Schema) -> Content { Content(mediaType: "application/json", schema: schema) }
+        static let bytes = Content(mediaType: "application/octet-stream", schema: .binary)
+        static let plainText = Content(mediaType: "text/plain", schema: .string)
+        static let eventStream = Content(mediaType: "text/event-stream", schema: .string)
+
+        var json: JSON { [mediaType: ["schema": schema.json]] }
+    }
+
+    /// An operation's one successful response.
+    struct Response: Sendable {
+        let status: Int
+        let description: String
+        let content: Content?
+
+        static func ok(_ description: String, _ content: Content) -> Response {
+            Response(status: 200, description: description, content: content)
+        }
+
+        static func created(_ description: String, _ content: Content) -> Response {
+            Response(status: 201, description: description, content: content)
+        }
+
+        static func switchingProtocols(_ description: String) -> Response {
+            Response(status: 101, description: description, content: nil)
+        }
+
+        var json: JSON {
+            guard let content else { return ["description": .string(description)] }
+            return ["description": .string(description), "content": content.json]
+        }
+    }
+
+    /// Error responses by status. Each has its own description; all have the `Error` body.
+    ///
+    /// Sets shared by many operations are named and combined with `+`; on a status both sides
+    /// describe, the right-hand side wins, so a shared set can be specialised per operation.
+    struct ErrorResponses: Sendable, ExpressibleByDictionaryLiteral {
+        let descriptions: [Int: String]
+
+        init(dictionaryLiteral elements: (Int, String)...) {
+            descriptions = Dictionary(elements, uniquingKeysWith: { _, last in last })
+        }
+
+        private init(descriptions: [Int: String]) { self.descriptions = descriptions }
+
+        static func + (lhs: ErrorResponses, rhs: ErrorResponses) -> ErrorResponses {
+            ErrorResponses(descriptions: lhs.descriptions.merging(rhs.descriptions, uniquingKeysWith: { _, right in right }))
+        }
+
+        var responses: [String: JSON] {
+            descriptions.reduce(into: [:]) { responses, error in
+                responses[String(error.key)] = Response(status: error.key, description: error.value,
+                                                        content: .json(.ref("Error"))).json
+            }
+        }
+    }
+
+    struct Operation: Sendable {
+        enum Method: String, Sendable { case get, put, post, delete }
+
+        let method: Method
+        /// In OpenAPI's template form; each `{name}` becomes a required string path parameter.
+        let path: String
+        let tag: String
+        let summary: String
+        let query: [Parameter]
+        /// Always required: no operation takes an optional body.
+        let body: Content?
+        let returns: Response
+        let errors: ErrorResponses
+        let needsKey: Bool
+
+        init(_ method: Method, _ path: String, tag: String, summary: String, query: [Parameter] = [],
+             body: Content? = nil, returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true) {
+            self.method = method
+            self.path = path
+            self.tag = tag
+            self.summary = summary
+            self.query = query
+            self.body = body
+            self.returns = returns
+            self.errors = errors
+            self.needsKey = needsKey
+        }
+
+        private var pathParameters: [Parameter] {
+            path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }
+                .map { .path(String($0.dropFirst().dropLast())) }
+        }
+
+        var json: JSON {
+            var responses = errors.responses
+            responses[String(returns.status)] = returns.json
+            var fields: [String: JSON] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
+            let parameters = pathParameters + query
+            if !parameters.isEmpty { fields["parameters"] = .array(parameters.map(\.json)) }
+            if let body { fields["requestBody"] = ["content": body.json, "required": true] }
+            // An empty list overrides the document's default security: no key asked.
+            if !needsKey { fields["security"] = [] }
+            return .object(fields)
+        }
+    }
+
+    /// The `paths` object: operations grouped by path, keyed by method.
+    static func paths(_ operations: [Operation]) -> JSON {
+        .object(Dictionary(grouping: operations, by: \.path).mapValues { operations in
+            .object(Dictionary(operations.map { ($0.method.rawValue, $0.json) }, uniquingKeysWith: { _, last in last }))
+        })
+    }
+
+    /// The `components/schemas` object.
+    static func schemas(_ schemas: KeyValuePairs<String, Schema>) -> JSON {
+        .object(Dictionary(schemas.map { ($0.key, $0.value.json) }, uniquingKeysWith: { _, last in last }))
+    }
+}
