@@ -155,8 +155,12 @@ import Testing
         let writer = CollectingWriter()
         let feeding = Task {
             continuation.yield(.started(pid: 1))
-            // Quiet for twelve intervals; two comments at least, even on a loaded machine.
-            try await Task.sleep(for: .milliseconds(600))
+            // Quiet until two comments went out (they come every 50 ms); the bound is only there so a
+            // stream that never sends one fails the test instead of hanging it.
+            let quietUntil = ContinuousClock.now + .seconds(20)
+            while writer.text.components(separatedBy: ": keep-alive\n\n").count - 1 < 2, ContinuousClock.now < quietUntil {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             continuation.yield(.output(.stdout, Array("é".utf8.prefix(1))))
             continuation.yield(.output(.stdout, Array("é".utf8.dropFirst()) + Array("\u{1B}[31mred\u{1B}[0m\n".utf8)))
             continuation.yield(.finished(ExecResult(exitCode: 0, workingDirectory: "/tmp", durationNanoseconds: 0)))
