@@ -68,27 +68,3 @@ import Testing
         }
     }
 }
-
-@Suite struct CostTests {
-    /// The engine budget is 0.5 ms per step including persistence; a step costs about two step
-    /// upserts and two events. The bound here is loose (debug build, shared CI machines).
-    @Test func persistingAStepIsCheap() throws {
-        try withTemporaryDirectory { dir in
-            let repo = try SQLiteRunRepository(path: dir.appendingPathComponent("cost.sqlite").path)
-            try repo.createRun(RunRecord(id: "r", workflowName: "wf"))
-            let steps = 500
-            let clock = ContinuousClock()
-            let elapsed = try clock.measure {
-                for i in 0..<steps {
-                    try repo.upsertStep(StepRecord(runID: "r", stepID: "s\(i)", status: .running, attempt: 1))
-                    try repo.appendEvent(runID: "r", kind: "step.started")
-                    try repo.upsertStep(StepRecord(runID: "r", stepID: "s\(i)", status: .completed, attempt: 1, exitCode: 0))
-                    try repo.appendEvent(runID: "r", kind: "step.completed")
-                }
-            }
-            let perStep = elapsed / steps
-            print("store cost per step (2 upserts + 2 events): \(perStep)")
-            #expect(perStep < .milliseconds(5))
-        }
-    }
-}
