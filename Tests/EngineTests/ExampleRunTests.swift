@@ -78,15 +78,18 @@ struct ExampleRunTests {
                                                approvalPollInterval: .milliseconds(100)))
         let runID = WorkflowEngine.makeRunID()
         let run = Task { try await engine.run(workflow, inputs: inputs, runID: runID) }
+        // The engine records the approval, then the run's status, in two writes: wait for both.
         var pending: ApprovalRecord?
+        var status: RunStatus?
         let deadline = ContinuousClock.now + .seconds(90)
-        while pending == nil && ContinuousClock.now < deadline {
+        while (pending == nil || status != .waitingApproval) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
             pending = try repository.approvals(runID: runID, statuses: [.pending]).first
+            status = try repository.run(id: runID)?.run.status
         }
         let approval = try #require(pending, "the run reached its approval gate")
         #expect(approval.stepID == "approve")
-        #expect(try repository.run(id: runID)?.run.status == .waitingApproval)
+        #expect(status == .waitingApproval, "a run at its gate says it waits for approval")
         // The message shows build's real checksum, read from the sandbox's output.
         let sha = try #require(JSONValue.parse(json: approval.requestJSON ?? "")?.child("sha"))
         #expect(approval.message == "Deploy \(version) (\(sha.renderedString)) to \(environment)?")
