@@ -36,11 +36,16 @@ struct ApprovalTests {
     /// Polls the store until the run's gate is pending (as a second process would see it).
     func pendingApproval(_ repository: any RunRepository, runID: String) async throws -> ApprovalRecord {
         let deadline = ContinuousClock.now + .seconds(20)
+        // The approval, its step's status and the run's status are separate writes: wait for all three.
         while ContinuousClock.now < deadline {
-            if let found = try repository.approvals(runID: runID, statuses: [.pending]).first { return found }
+            if let found = try repository.approvals(runID: runID, statuses: [.pending]).first,
+               let detail = try repository.run(id: runID), detail.run.status == .waitingApproval,
+               detail.steps.contains(where: { $0.stepID == found.stepID && $0.status == .waitingApproval }) {
+                return found
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw EngineError(.internal, "no pending approval appeared")
+        throw EngineError(.internal, "no pending approval with its step and run waiting appeared")
     }
 
     @Test func approvingFromOutsideContinuesTheWaitingRun() async throws {
