@@ -80,22 +80,24 @@ let package = Package(
         .executableTarget(name: "sandcastle-runner", dependencies: ["RunnerProtocol", "CRunnerSupport"],
                           path: "runner/Sources/sandcastle-runner", swiftSettings: strict),
 
+        // Helpers shared by the test targets (running children off the cooperative pool).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RunnerProtocolTests", dependencies: ["RunnerProtocol"]),
-        .testTarget(name: "RunnerTests", dependencies: ["RunnerClient", "RunnerProtocol"]),
-        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"]),
-        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
+        .testTarget(name: "RunnerTests", dependencies: ["TestSupport", "RunnerClient", "RunnerProtocol"]),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["TestSupport", "HTTPTransport"]),
+        .testTarget(name: "DockerEngineTests", dependencies: ["TestSupport", "DockerEngine"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Sandbox", "Seccomp", "DockerEngine"]),
-        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DockerEngine", "RunnerClient"]),
+        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "DockerEngine", "RunnerClient"]),
         .testTarget(name: "ServerTests", dependencies: [
             // Tests talk to a live server through our own libcurl client: HummingbirdTesting
             // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
-            "Server", "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
+            "TestSupport", "Server", "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "DockerEngine",
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Workflow", "Store", "Sandbox", "DockerEngine",
                                                         "RunnerClient", "RunnerProtocol"]),
     ]
 )

@@ -76,14 +76,14 @@ struct EventsArchiveTests {
             try Data(tarBytes).write(to: URL(fileURLWithPath: downloaded))
             let out = "\(dir)/out"
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let (status, output) = try TarWriterTests.run(["-xf", downloaded, "-C", out])
+            let (status, output) = try await TarWriterTests.run(["-xf", downloaded, "-C", out])
             #expect(status == 0, "\(output)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: "\(out)/data/big.bin")) == Data(big))
 
             let toFile = "\(dir)/note.tar"
             let noteStat = try await docker.getArchive(id: id, path: "/tmp/note.txt", to: toFile)
             #expect(noteStat?.name == "note.txt")
-            let (listStatus, listing) = try TarWriterTests.run(["-tvf", toFile])
+            let (listStatus, listing) = try await TarWriterTests.run(["-tvf", toFile])
             #expect(listStatus == 0)
             #expect(listing.contains("note.txt"))
 

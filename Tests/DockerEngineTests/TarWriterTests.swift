@@ -1,20 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import DockerEngine
 
 @Suite struct TarWriterTests {
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    static func run(_ arguments: [String], in directory: String? = nil) async throws -> (Int32, String) {
+        let tar = try await runChild("/usr/bin/tar", arguments, directory: directory.map { URL(fileURLWithPath: $0) })
+        return (tar.status, tar.text)
     }
 
     static func temporaryDirectory() throws -> String {
@@ -23,7 +15,7 @@ import Testing
         return path
     }
 
-    @Test func tarListsAndExtractsEveryEntry() throws {
+    @Test func tarListsAndExtractsEveryEntry() async throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A multi-MiB binary streamed from disk, as in a build context.
@@ -46,7 +38,7 @@ import Testing
         try writer.addSymlink("bin/current", target: "runner")
         #expect(try writer.finish() == [])
 
-        let (listStatus, listing) = try Self.run(["-tvf", tarPath])
+        let (listStatus, listing) = try await Self.run(["-tvf", tarPath])
         #expect(listStatus == 0, "\(listing)")
         #expect(listing.contains("-rwxr-x--- root/root"))
         #expect(listing.contains("scripts/run.sh"))
@@ -54,7 +46,7 @@ import Testing
 
         let out = "\(dir)/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let (status, output) = try Self.run(["-xf", tarPath, "-C", out])
+        let (status, output) = try await Self.run(["-xf", tarPath, "-C", out])
         #expect(status == 0, "\(output)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(out)/bin/runner")) == Data(big))
         #expect(try String(contentsOfFile: "\(out)/Dockerfile", encoding: .utf8) == "FROM scratch\n")
@@ -67,7 +59,7 @@ import Testing
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(out)/bin/current") == "runner")
     }
 
-    @Test func inMemoryArchiveIsDeterministicAndBlockAligned() throws {
+    @Test func inMemoryArchiveIsDeterministicAndBlockAligned() async throws {
         func build() throws -> [UInt8] {
             let writer = TarWriter()
             try writer.addFile("a.txt", contents: Array("alpha".utf8))
@@ -77,13 +69,14 @@ import Testing
         let first = try build()
         #expect(first == (try build()))
         // 2 × (header + data blocks) + 2 end blocks: a.txt 512+512, b/c.txt 512+1024, end 1024.
-        #expect(first.count == 512 + 512 + 512 + 1024 + 1024)
+        let expectedSize: Int = 512 + 512 + 512 + 1024 + 1024
+        #expect(first.count == expectedSize)
         #expect(first.count % 512 == 0)
 
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data(first).write(to: URL(fileURLWithPath: "\(dir)/m.tar"))
-        let (status, listing) = try Self.run(["-tvf", "\(dir)/m.tar"])
+        let (status, listing) = try await Self.run(["-tvf", "\(dir)/m.tar"])
         #expect(status == 0)
         #expect(listing.contains("-rw------- root/root       513 1970-01-01"))
     }

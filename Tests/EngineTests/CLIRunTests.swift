@@ -3,6 +3,7 @@ import Foundation
 import Sandbox
 import Store
 import Testing
+import TestSupport
 import Workflow
 @testable import Engine
 
@@ -101,17 +102,8 @@ struct CLIRunTests {
         """
 
     /// Runs Docker's own CLI (a view from outside our client) and returns its stdout.
-    static func dockerCLI(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["docker"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func dockerCLI(_ arguments: [String]) async throws -> String {
+        try await runChild("docker", arguments, includeStandardError: false).text
     }
 
     @Test func killedMidRunThenResumedCompletesEachStepOnceAndLeaksNothing() async throws {
@@ -136,7 +128,7 @@ struct CLIRunTests {
                 "\(EngineLabels.run)=\(runID)", "\(EngineLabels.step)=s3"])).first
         }
         _ = try await Self.eventually("s3's start line") {
-            try Self.dockerCLI(["exec", s3.id, "cat", "/workspace/ledger.txt"]).contains("start s3") ? true : nil
+            try await Self.dockerCLI(["exec", s3.id, "cat", "/workspace/ledger.txt"]).contains("start s3") ? true : nil
         }
         kill(first.process.processIdentifier, SIGKILL)
         #expect(try await first.exit(within: .seconds(10)) == 9 || first.process.terminationReason == .uncaughtSignal)

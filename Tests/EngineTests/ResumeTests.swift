@@ -65,10 +65,12 @@ final class CrashingRepository: RunRepository {
         let wf = try workflow(Self.yaml)
         let runID = WorkflowEngine.makeRunID()
         let task = Task { try await engine.run(wf, runID: runID) }
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Polls until b starts (at once on a quiet machine); the deadline only ends a broken run.
+        let deadline = ContinuousClock.now + .seconds(120)
         while first.entries(forStep: "b").isEmpty && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
+        try #require(!first.entries(forStep: "b").isEmpty, "step b never started")
         crashing.crash()
         task.cancel()
         _ = try? await task.value

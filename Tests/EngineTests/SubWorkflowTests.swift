@@ -115,8 +115,9 @@ struct SubWorkflowTests {
         }
         let runID = "parent-run"
         let task = Task { try await WorkflowEngine(backend: first, repository: crashing).run(parent, runID: runID) }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(120)
         while first.entries(forStep: "c2").isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(!first.entries(forStep: "c2").isEmpty, "step c2 never started")
         crashing.crash()
         task.cancel()
         _ = try? await task.value

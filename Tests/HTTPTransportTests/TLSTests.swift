@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import HTTPTransport
 
 /// HTTPS and upgrades over TLS against a throwaway Python server with a private CA that
@@ -7,64 +8,64 @@ import Testing
 @Suite("TLS endpoints", .enabled(if: TLSServer.toolsAvailable))
 struct TLSTests {
     @Test func mutualTLSRequestsAndUpgrade() async throws {
-        let server = try TLSServer()
-        defer { server.stop() }
-        let tls = TLSOptions(caFile: server.file("ca.pem"), certificateFile: server.file("cert.pem"), privateKeyFile: server.file("key.pem"))
-        let client = try HTTPClient(endpoint: .https(host: "localhost", port: server.port, tls: tls))
+        try await TLSServer.with { server in
+            let tls = TLSOptions(caFile: server.file("ca.pem"), certificateFile: server.file("cert.pem"), privateKeyFile: server.file("key.pem"))
+            let client = try HTTPClient(endpoint: .https(host: "localhost", port: server.port, tls: tls))
 
-        let hello = try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10)))
-        #expect(hello.status == 200)
-        #expect(hello.bodyText == "hello tls")
-        let echo = try await client.send(HTTPRequest(method: .post, path: "/echo", body: .bytes(Array("over tls".utf8)), timeout: .seconds(10)))
-        #expect(echo.bodyText == "over tls")
+            let hello = try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10)))
+            #expect(hello.status == 200)
+            #expect(hello.bodyText == "hello tls")
+            let echo = try await client.send(HTTPRequest(method: .post, path: "/echo", body: .bytes(Array("over tls".utf8)), timeout: .seconds(10)))
+            #expect(echo.bodyText == "over tls")
 
-        let stream = try await client.upgrade(HTTPRequest(method: .post, path: "/upgrade", timeout: .seconds(10)))
-        #expect(stream.status == 101)
-        var iterator = stream.inbound.makeAsyncIterator()
-        func read(_ count: Int) async throws -> String {
-            var bytes: [UInt8] = []
-            while bytes.count < count, let chunk = try await iterator.next() { bytes += chunk }
-            return String(decoding: bytes, as: UTF8.self)
+            let stream = try await client.upgrade(HTTPRequest(method: .post, path: "/upgrade", timeout: .seconds(10)))
+            #expect(stream.status == 101)
+            var iterator = stream.inbound.makeAsyncIterator()
+            func read(_ count: Int) async throws -> String {
+                var bytes: [UInt8] = []
+                while bytes.count < count, let chunk = try await iterator.next() { bytes += chunk }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            #expect(try await read(8) == "welcome\n")
+            for i in 0..<20 {
+                let line = "line \(i)\n"
+                try await stream.write(Array(line.utf8))
+                #expect(try await read(line.utf8.count) == line)
+            }
+            try await stream.write(Array("quit\n".utf8))
+            #expect(try await read(4) == "bye\n")
+            #expect(try await iterator.next() == nil)
+            stream.close()
         }
-        #expect(try await read(8) == "welcome\n")
-        for i in 0..<20 {
-            let line = "line \(i)\n"
-            try await stream.write(Array(line.utf8))
-            #expect(try await read(line.utf8.count) == line)
-        }
-        try await stream.write(Array("quit\n".utf8))
-        #expect(try await read(4) == "bye\n")
-        #expect(try await iterator.next() == nil)
-        stream.close()
     }
 
     @Test func unknownCAIsATLSError() async throws {
-        let server = try TLSServer()
-        defer { server.stop() }
-        let tls = TLSOptions(certificateFile: server.file("cert.pem"), privateKeyFile: server.file("key.pem"))
-        let client = try HTTPClient(endpoint: .https(host: "localhost", port: server.port, tls: tls))
-        let error = await #expect(throws: HTTPTransportError.self) { _ = try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10))) }
-        #expect(error?.code == .tls)
-        #expect(error?.message.contains("https://localhost:\(server.port)") == true)
-        let upgradeError = await #expect(throws: HTTPTransportError.self) {
-            _ = try await client.upgrade(HTTPRequest(method: .post, path: "/upgrade", timeout: .seconds(10)))
+        try await TLSServer.with { server in
+            let tls = TLSOptions(certificateFile: server.file("cert.pem"), privateKeyFile: server.file("key.pem"))
+            let client = try HTTPClient(endpoint: .https(host: "localhost", port: server.port, tls: tls))
+            let error = await #expect(throws: HTTPTransportError.self) { _ = try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10))) }
+            #expect(error?.code == .tls)
+            #expect(error?.message.contains("https://localhost:\(server.port)") == true)
+            let upgradeError = await #expect(throws: HTTPTransportError.self) {
+                _ = try await client.upgrade(HTTPRequest(method: .post, path: "/upgrade", timeout: .seconds(10)))
+            }
+            #expect(upgradeError?.code == .tls)
         }
-        #expect(upgradeError?.code == .tls)
     }
 
     @Test func verificationCanBeTurnedOff() async throws {
-        let server = try TLSServer()
-        defer { server.stop() }
-        let tls = TLSOptions(certificateFile: server.file("cert.pem"), privateKeyFile: server.file("key.pem"), verifyPeer: false, verifyHost: false)
-        let client = try HTTPClient(endpoint: .https(host: "127.0.0.1", port: server.port, tls: tls))
-        #expect(try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10))).bodyText == "hello tls")
+        try await TLSServer.with { server in
+            let tls = TLSOptions(certificateFile: server.file("cert.pem"), privateKeyFile: server.file("key.pem"), verifyPeer: false, verifyHost: false)
+            let client = try HTTPClient(endpoint: .https(host: "127.0.0.1", port: server.port, tls: tls))
+            #expect(try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10))).bodyText == "hello tls")
+        }
     }
 
     @Test func missingClientCertificateFails() async throws {
-        let server = try TLSServer()
-        defer { server.stop() }
-        let client = try HTTPClient(endpoint: .https(host: "localhost", port: server.port, tls: TLSOptions(caFile: server.file("ca.pem"))))
-        await #expect(throws: HTTPTransportError.self) { _ = try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10))) }
+        try await TLSServer.with { server in
+            let client = try HTTPClient(endpoint: .https(host: "localhost", port: server.port, tls: TLSOptions(caFile: server.file("ca.pem"))))
+            await #expect(throws: HTTPTransportError.self) { _ = try await client.send(HTTPRequest(path: "/hello", timeout: .seconds(10))) }
+        }
     }
 }
 
@@ -90,10 +91,10 @@ final class TLSServer: Sendable {
         make.executableURL = URL(fileURLWithPath: "/bin/sh")
         make.currentDirectoryURL = URL(fileURLWithPath: directory)
         make.arguments = ["-ec", """
-            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=sandcastle-test-ca 2>/dev/null
-            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=sandcastle-test-ca 2>/dev/null
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext 2>/dev/null
-            openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=client 2>/dev/null
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out client.csr -subj /CN=client 2>/dev/null
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem -days 1 -extfile client.ext 2>/dev/null
             """]
         try make.run()
@@ -120,11 +121,24 @@ final class TLSServer: Sendable {
         self.port = port
     }
 
-    func stop() {
+    /// Starts a server (certificates, then the Python process) off the cooperative pool, runs
+    /// `body` against it and stops it, whether `body` threw or not.
+    static func with(_ body: (TLSServer) async throws -> Void) async throws {
+        let server = try await offThePool { try TLSServer() }
+        do {
+            try await body(server)
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
+    private func stop() async throws {
         // SIGKILL, not terminate(): children spawned from the test process can inherit a signal
         // mask with SIGTERM blocked, and then SIGTERM never arrives.
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try await SendableProcess(process).waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
     }
 

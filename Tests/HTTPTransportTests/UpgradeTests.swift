@@ -140,8 +140,8 @@ struct UpgradeTests {
         task.cancel()
         let result = await task.result
         // Uncancelled, this would wait forever; the bound is generous because a loaded two-core
-        // machine has stalled every thread for over two seconds at once.
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // machine has stalled every thread of the test run for several seconds at once.
+        #expect(ContinuousClock.now - start < .seconds(30))
         guard case .failure(let error) = result else {
             Issue.record("expected cancellation")
             return

@@ -2,6 +2,7 @@ import Foundation
 import RunnerClient
 import RunnerProtocol
 import Synchronization
+import TestSupport
 
 /// The runner binary started on the host with pipes for stdin/stdout, for protocol tests
 /// that need no engine (the sandbox suites cover the same runner inside Docker).
@@ -71,10 +72,10 @@ final class LocalRunner: RunnerChannel, @unchecked Sendable {
         try? toRunner.fileHandleForWriting.close()
     }
 
-    /// Closes the channel (the runner exits on EOF) and waits for the process.
-    func stop() {
+    /// Closes the channel (the runner exits on EOF) and waits for the process, off the pool.
+    func stop() async throws {
         close()
-        process.waitUntilExit()
+        try await SendableProcess(process).waitUntilExit()
         try? FileManager.default.removeItem(at: workspace)
     }
 }

@@ -14,10 +14,10 @@ struct RunnerProtocolBehaviourTests {
             #expect(ready.protocolVersion == RunnerWire.version)
             try await body(connection, runner)
         } catch {
-            runner.stop()
+            try? await runner.stop()
             throw error
         }
-        runner.stop()
+        try await runner.stop()
         #expect(runner.process.terminationStatus == 0, "the runner exits cleanly when its channel closes")
     }
 

@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import Sandbox
 import Testing
+import TestSupport
 
 /// The `sandcastle` executable end to end: exit codes, streaming, and cleanup on Ctrl-C.
 @Suite("sandcastle CLI against the real engine", .serialized, .timeLimit(.minutes(3)))
@@ -74,7 +75,7 @@ struct CLITests {
         #expect(started, "the CLI created its sandbox")
         try await Task.sleep(for: .milliseconds(300))
         kill(process.processIdentifier, SIGINT)
-        let child = SendableProcess(process: process)
+        let child = SendableProcess(process)
         let status = try await offThePool {
             child.process.waitUntilExit()
             return child.process.terminationStatus
@@ -93,7 +94,7 @@ struct CLITests {
         process.standardOutput = stdout
         process.standardError = Pipe()
         try process.run()
-        let child = SendableProcess(process: process)
+        let child = SendableProcess(process)
         let reader = stdout.fileHandleForReading
         let output = try await offThePool {
             let text = String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)

@@ -4,6 +4,7 @@ import RunnerClient
 import RunnerProtocol
 import Sandbox
 import Testing
+import TestSupport
 
 /// The warm pool against the real engine. Every pool here carries a label unique to the test,
 /// so leftovers are counted by it and never confused with another test's containers.

@@ -89,7 +89,7 @@ struct LifecycleTests {
             try await killer.value
             #expect(error?.code == .sandboxGone)
             #expect(error?.message.contains("exit code 137") == true, "\(error?.message ?? "")")
-            #expect(ContinuousClock.now - start < .seconds(10))
+            #expect(ContinuousClock.now - start < .seconds(30), "failed at the kill, not at the end of sleep 60")
             // Later operations fail the same way instead of hanging.
             let next = await #expect(throws: SandboxError.self) { _ = try await sandbox.stat(path: "/") }
             #expect(next?.code == .sandboxGone)

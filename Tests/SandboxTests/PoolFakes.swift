@@ -131,13 +131,3 @@ final class LogLines: Sendable {
     var all: [String] { lines.withLock { $0 } }
     var sink: WarmPool.Log { { [self] line in lines.withLock { $0.append(line) } } }
 }
-
-/// Waits for `condition` up to `timeout`; the fakes finish their work on other tasks.
-func eventually(_ timeout: Duration = .seconds(20), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return await condition()
-}

@@ -1,6 +1,7 @@
 import Foundation
 import RunnerProtocol
 import Testing
+import TestSupport
 @testable import Server
 
 @Suite("E2B compatibility")
@@ -100,19 +101,8 @@ struct E2BCompatTests {
     @Test(.timeLimit(.minutes(10)))
     func officialSDKScenarioSuite() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let (status, text) = try await offThePool { () throws -> (Int32, String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [root.appendingPathComponent("scripts/compat-e2b").path]
-            process.currentDirectoryURL = root
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        let script = try await runChild("/bin/bash", [root.appendingPathComponent("scripts/compat-e2b").path], directory: root)
+        let (status, text) = (script.status, script.text)
         print(text)
         #expect(status == 0, "scripts/compat-e2b failed:\n\(text)")
         #expect(text.contains("all E2B SDK checks passed"))

@@ -4,6 +4,7 @@ import Sandbox
 import Store
 import Synchronization
 import Testing
+import TestSupport
 
 /// Reconciliation's decisions, with a scripted engine: every branch without Docker.
 @Suite(.timeLimit(.minutes(1)))
@@ -113,11 +114,7 @@ struct ReconcileTests {
         let early = try await service.instanceIfLive("alive")
         #expect(early == false)
         // The reaper's retry re-adopts, and leaves unclaimed containers for the next start.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while try await !service.instanceIfLive("alive"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(try await service.instanceIfLive("alive"))
+        #expect(try await eventually { try await service.instanceIfLive("alive") })
         #expect(engine.state.withLock { $0.removed }.isEmpty)
         await service.shutdown()
     }

@@ -5,6 +5,7 @@ import Logging
 import Sandbox
 @testable import Server
 import Testing
+import TestSupport
 
 /// Restart safety against the real engine: re-adopt what still runs, explain what does not,
 /// remove what nobody owns.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The unmodified `sandkasten==0.3.0` Python SDK against a real `sandcastle serve` on the real
 /// engine: runs `scripts/compat-sandkasten --no-build` (36 checks, then a leak check of objects
@@ -29,21 +30,7 @@ import Testing
     /// Runs a command from the repository root (through env, so PATH finds it), merging its output,
     /// on a thread of its own: the script takes a while and must not hold a pool thread.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await offThePool { try runBlocking(arguments) }
-    }
-
-    static func runBlocking(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        // Read before waiting: a full pipe would otherwise block the child forever.
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let child = try await runChild(arguments[0], Array(arguments.dropFirst()), directory: root)
+        return (child.status, child.text)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workflow
 
 @Suite struct ShellRenderingTests {
@@ -69,7 +70,7 @@ import Testing
     /// Runs rendered commands in a real bash with hostile values: each value must come back
     /// byte for byte, as one argument, and nothing may run.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/bin/bash")))
-    func hostileValuesCannotInject() throws {
+    func hostileValuesCannotInject() async throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("sc-inject-\(UUID().uuidString)")
         let commands = [
             #"printf '%s\0' {input.v} {steps.a.output}"#,
@@ -85,7 +86,7 @@ import Testing
                                           steps: ["a": StepResult(output: .string(text))])
             for command in commands {
                 let rendered = try render(command, context)
-                let output = try bash(rendered)
+                let output = try await bash(rendered)
                 let arguments = output.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
                 if command.contains("pre-") {
                     #expect(arguments == [text, "pre-\(text)-post"], "\(command) with \(text)")
@@ -105,18 +106,10 @@ import Testing
         }
     }
 
-    private func bash(_ rendered: RenderedCommand) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", rendered.command]
+    private func bash(_ rendered: RenderedCommand) async throws -> [UInt8] {
         var environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
         environment.merge(rendered.environment) { $1 }
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(data)
+        let child = try await runChild("/bin/bash", ["-c", rendered.command], environment: environment, includeStandardError: false)
+        return Array(child.output)
     }
 }

@@ -3,6 +3,7 @@ import RunnerClient
 import RunnerProtocol
 import Sandbox
 import Testing
+import TestSupport
 
 /// Files in and out of a sandbox, the same checks on every backend.
 @Suite("Backend conformance: files", .serialized, .timeLimit(.minutes(4)))
@@ -15,7 +16,7 @@ struct FileConformanceTests {
             // SHA-256 (tens of CPU-seconds here): the cooperative pool has two threads on this machine,
             // and every other test running meanwhile needs them.
             let payload = try await offThePool { pseudoRandomBytes(count: size, seed: 42) }
-            let expectedDigest = try await offThePool { try hostSHA256(payload) }
+            let expectedDigest = try await hostSHA256(payload)
 
             let info = try await sandbox.writeFile(WriteFileRequest(path: "big.bin"), contents: ChunkedBytes(payload))
             #expect(info.size == UInt64(size))
@@ -150,20 +151,7 @@ func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
 }
 
 /// SHA-256 of `bytes` by the host's `sha256sum` (coreutils), at native speed.
-func hostSHA256(_ bytes: [UInt8]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    try process.run()
-    let writer = Thread { 
-        input.fileHandleForWriting.write(Data(bytes))
-        try? input.fileHandleForWriting.close()
-    }
-    writer.start()
-    let digest = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: digest, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+func hostSHA256(_ bytes: [UInt8]) async throws -> String {
+    let digest = try await runChild("/usr/bin/sha256sum", input: Data(bytes), includeStandardError: false)
+    return digest.text.split(separator: " ").first.map(String.init) ?? ""
 }
