@@ -69,12 +69,17 @@ public struct EngineConfiguration: Sendable {
     /// Recorded with each run this engine starts or resumes (``ProcessOwner/current()`` from the CLI),
     /// so another process does not resume it while this one runs it.
     public var owner: String?
+    /// How many sandboxes of each kind (image and profile) the run keeps ready or being created
+    /// on local Docker while its steps run, so the next step does not wait for a container
+    /// creation (``StepSandboxes``). 0 (the default) creates each step's sandbox when it starts;
+    /// the CLI and the server use 1.
+    public var sandboxesAhead: Int
 
     public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
                 environment: [String: String] = [:], removeWorkspace: (@Sendable (String) async -> Void)? = nil,
                 labels: [String: String] = [:], waitForApprovals: Bool = true,
                 approvalPollInterval: Duration = .seconds(1), dataDirectory: String? = nil,
-                collectArtifacts: Bool = true, inlineOutputLimit: Int = 64 * 1024) {
+                collectArtifacts: Bool = true, inlineOutputLimit: Int = 64 * 1024, sandboxesAhead: Int = 0) {
         self.maxConcurrentStepsPerRun = maxConcurrentStepsPerRun
         self.outputTailBytes = outputTailBytes
         self.maxOutputBytes = maxOutputBytes
@@ -86,6 +91,7 @@ public struct EngineConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.collectArtifacts = collectArtifacts
         self.inlineOutputLimit = inlineOutputLimit
+        self.sandboxesAhead = sandboxesAhead
         self.owner = nil
         self.workspaceSnapshots = nil
     }

@@ -128,15 +128,18 @@ public actor WorkflowEngine {
                          tracker: DependencyTracker) async throws -> RunOutcome {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
         let sessions = SessionSandboxes()
+        let ahead = stepSandboxes(workflow, runID: runID, tracker: tracker)
         let scheduled: Scheduled
         do {
             scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
-                                           sessions: sessions)
+                                           sessions: sessions, ahead: ahead)
         } catch {
+            await ahead?.close()
             await sessions.destroyAll()
             throw error
         }
-        // Sessions do not outlive the run's process (nor a pause): their sandboxes go before the workspace.
+        // Neither outlives the run's process (nor a pause): their sandboxes go before the workspace.
+        await ahead?.close()
         await sessions.destroyAll()
 
         if !scheduled.paused.isEmpty && !scheduled.cancelled && scheduled.failure == nil {
@@ -389,7 +392,7 @@ public actor WorkflowEngine {
 
     private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
                           tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
-                          sessions: SessionSandboxes) async throws -> Scheduled {
+                          sessions: SessionSandboxes, ahead: StepSandboxes?) async throws -> Scheduled {
         var tracker = initialTracker
         var context = initial
         var failure: String?
@@ -481,7 +484,8 @@ public actor WorkflowEngine {
                         let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step),
                                           context: Self.jobContext(context, for: step),
                                           router: router, repository: repository, configuration: configuration,
-                                          globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, onEvent: onEvent)
+                                          globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
+                                          onEvent: onEvent)
                         running += 1
                         group.addTask { await job.execute() }
                     }
@@ -728,6 +732,8 @@ public actor WorkflowEngine {
         var globalLimit: AsyncSemaphore
         var runLimit: AsyncSemaphore
         var sessions: SessionSandboxes
+        /// The run's sandboxes created ahead on local Docker; nil when it makes none.
+        var ahead: StepSandboxes?
         var onEvent: @Sendable (EngineEvent) -> Void
 
         var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
@@ -759,6 +765,10 @@ public actor WorkflowEngine {
                 return StepCompletion(stepID: step.id, status: .failed,
                                       result: StepResult(output: .null, status: .failed, error: error.message),
                                       duration: clock.now - start, outputTail: nil)
+            }
+            // The step was counted as one sandbox ahead of time; its other items now are too.
+            if let ahead, items.count > 1, let kind = StepSandboxes.kind(of: settings) {
+                await ahead.expect(kind, more: items.count - 1)
             }
             // `max_concurrency` bounds this step's items; the run and global limits still apply to each.
             let itemLimit = AsyncSemaphore(limit: fanOut.maxConcurrency ?? items.count)
@@ -932,16 +942,28 @@ public actor WorkflowEngine {
                 timeoutMilliseconds: timeoutMs, maxOutputBytes: self.configuration.maxOutputBytes)
 
             var sandboxID: String?
+            var prewarmed = false
             var outcome: ItemResult
             var artifacts: Artifacts.Collected?
             // Whether the backend (not the command) failed the attempt: that feeds its breaker.
             var infrastructureFailure = false
             do {
                 let backend = lease.entry.backend
-                let sandbox = if let sessionKey {
-                    try await sessions.sandbox(sessionKey) { try await backend.create(spec) }
+                // Sandboxes made ahead mount the run's workspace on local Docker; others are made now.
+                let ahead = lease.entry.name == .docker && lease.entry.mountsWorkspace ? self.ahead : nil
+                let create: @Sendable () async throws -> (instance: any SandboxInstance, prewarmed: Bool) = {
+                    if let ahead { return try await ahead.sandbox(for: spec) }
+                    return (try await backend.create(spec), false)
+                }
+                let sandbox: any SandboxInstance
+                if let sessionKey {
+                    sandbox = try await sessions.sandbox(sessionKey) {
+                        let made = try await create()
+                        return made.instance
+                    }
                 } else {
-                    try await backend.create(spec)
+                    let made = try await create()
+                    (sandbox, prewarmed) = (made.instance, made.prewarmed)
                 }
                 sandboxID = sandbox.id
                 let collected: Result<CollectedOutput, any Error>
@@ -998,6 +1020,7 @@ public actor WorkflowEngine {
                 "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
                 "status": .string(outcome.status.rawValue),
             ]
+            if prewarmed { payload["sandbox_made_ahead"] = .bool(true) }
             if let error = outcome.error { payload["error"] = .string(error) }
             if let tail = outcome.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
             if let artifacts, !artifacts.files.isEmpty || artifacts.problem != nil {

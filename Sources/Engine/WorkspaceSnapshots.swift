@@ -39,7 +39,7 @@ extension WorkflowEngine {
         } catch {
             event = ("workspace_not_saved", ["reason": .string("\(error)")])
         }
-        try? repository.appendEvent(runID: runID, kind: event.0, payloadJSON: JSONValue.object(event.1).jsonText)
+        _ = try? repository.appendEvent(runID: runID, kind: event.0, payloadJSON: JSONValue.object(event.1).jsonText)
     }
 
     /// Fills a replay's or fork's workspace with its parent's snapshot, recording the outcome.
@@ -59,6 +59,6 @@ extension WorkflowEngine {
         } catch {
             event = ("workspace_not_restored", ["from_run": .string(parentRunID), "reason": .string("\(error)")])
         }
-        try? repository.appendEvent(runID: runID, kind: event.0, payloadJSON: JSONValue.object(event.1).jsonText)
+        _ = try? repository.appendEvent(runID: runID, kind: event.0, payloadJSON: JSONValue.object(event.1).jsonText)
     }
 }

@@ -54,6 +54,76 @@ import Workflow
         #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
     }
 
+    @Test func eachStepAfterTheFirstFindsItsSandboxMadeAheadFreshAndWithItsEnvironment() async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try Self.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow("""
+            name: made-ahead
+            defaults: {image: base, timeout: 60s}
+            steps:
+              - id: a
+                run: echo "written by a" > shared.txt && echo "a:$SANDCASTLE_STEP_ID" && echo left-by-a > /tmp/mark
+              - id: b
+                depends_on: [a]
+                env: {GREETING: "hi {steps.a.output}"}
+                run: echo "$(cat shared.txt)|$GREETING|$SANDCASTLE_STEP_ID|$(cat /tmp/mark 2>/dev/null || echo fresh)"
+              - id: c
+                depends_on: [b]
+                run: echo "c:$SANDCASTLE_STEP_ID"
+            """)
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                               sandboxesAhead: 1))
+        let outcome = try await engine.run(wf)
+
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["a"]?.output == "a:a")
+        // The workspace is the run's, the environment the step's, and nothing else survives from a.
+        #expect(outcome.steps["b"]?.output == "written by a|hi a:a|b|fresh")
+        #expect(outcome.steps["c"]?.output == "c:c")
+        let madeAhead = try repository.events(runID: outcome.runID)
+            .filter { $0.kind == "attempt_finished" && $0.payloadJSON.contains(#""sandbox_made_ahead":true"#) }
+            .compactMap { event -> String? in
+                guard case .object(let payload)? = JSONValue.parse(json: event.payloadJSON),
+                      case .string(let step)? = payload["step"] else { return nil }
+                return step
+            }
+        #expect(madeAhead.sorted() == ["b", "c"])
+        let sandboxes = try ["a", "b", "c"].flatMap { try repository.attempts(runID: outcome.runID, stepID: $0, fanoutIndex: nil) }
+            .compactMap(\.sandboxID)
+        #expect(Set(sandboxes).count == 3, "a fresh sandbox per step")
+
+        let containers = try await backend.docker.listContainers(
+            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(outcome.runID)"]))
+        #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
+    }
+
+    @Test func aSandboxMadeAheadForAStepThatNeverRunsIsRemovedWithTheRun() async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try Self.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow("""
+            name: made-ahead-unused
+            defaults: {image: base, timeout: 60s}
+            steps:
+              - {id: a, run: "sleep 1; exit 3"}
+              - {id: b, depends_on: [a], run: echo never}
+            """)
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                               sandboxesAhead: 1))
+        let outcome = try await engine.run(wf)
+        #expect(outcome.status == .failed)
+        let containers = try await backend.docker.listContainers(
+            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(outcome.runID)"]))
+        #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
+        let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: outcome.runID)]]))
+        #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
+    }
+
     @Test func aReplayStartsWithTheWorkspaceItsParentLeftAndASnapshotTooLargeIsSaidSo() async throws {
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let (directory, repository) = try Self.scratchRepository()

@@ -63,19 +63,10 @@ extension WarmPool {
         if spec.memoryBytes != nil { return "it overrides the memory limit" }
         if spec.nanoCPUs != nil { return "it overrides the CPU limit" }
         if !spec.labels.isEmpty { return "it needs labels on the container" }
-        if let name = spec.environment.keys.sorted().first(where: { !Self.isShellName($0) }) {
+        if let name = PooledSandbox.unexportableName(in: spec.environment) {
             return "its environment variable \(name) cannot be exported by a shell"
         }
         return nil
-    }
-
-    static func isShellName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
-        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-    }
-
-    private static func isLetter(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
     }
 }
 

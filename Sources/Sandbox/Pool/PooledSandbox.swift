@@ -50,6 +50,21 @@ public final class PooledSandbox: SandboxInstance {
 
     public var id: String { base.id }
 
+    /// The first variable name in `environment` a shell cannot export (so a sandbox made
+    /// without it cannot be given it afterwards), or nil when there is none.
+    public static func unexportableName(in environment: [String: String]) -> String? {
+        environment.keys.sorted().first { !isShellName($0) }
+    }
+
+    static func isShellName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
     /// Single quotes keep every byte literal; a quote itself is closed, escaped and reopened.
     /// Done on bytes, since a quote followed by a combining mark is one `Character`.
     static func shellQuoted(_ value: String) -> String {

@@ -23,6 +23,9 @@ struct BenchEngine: AsyncParsableCommand {
     @Option(name: .long, help: "Sandboxes at once in the Docker fan-out (the run's and the global limit).")
     var parallel = 8
 
+    @Option(name: .long, help: "Steps in the Docker chain (each depends on the one before).")
+    var chain = 10
+
     @Option(name: .long, help: "Image for the Docker fan-out and the docker run baseline.")
     var image = "base"
 
@@ -35,6 +38,7 @@ struct BenchEngine: AsyncParsableCommand {
     func validate() throws {
         if steps < 1000 { throw ValidationError("--steps must be at least 1000") }
         if fanout < 1 || parallel < 1 { throw ValidationError("--fanout and --parallel must be at least 1") }
+        if chain < 2 { throw ValidationError("--chain must be at least 2") }
     }
 
     func run() async throws {
@@ -86,7 +90,8 @@ struct BenchEngine: AsyncParsableCommand {
         let engine = WorkflowEngine(
             backend: backend, repository: fanoutRepository,
             configuration: EngineConfiguration(maxConcurrentStepsPerRun: parallel,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }),
+                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                               sandboxesAhead: RunDriver.defaultSandboxesAhead),
             globalLimit: AsyncSemaphore(limit: parallel))
         let items = JSONValue.array((0..<fanout).map { JSONValue.integer($0) })
         let clock = ContinuousClock()
@@ -101,9 +106,16 @@ struct BenchEngine: AsyncParsableCommand {
             let attempts = try fanoutRepository.attempts(runID: outcome.runID, stepID: "echo", fanoutIndex: index)
             stepSum += attempts.compactMap(\.durationMs).map(Double.init).reduce(0, +) / 1000
         }
-        let leftovers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
+        var leftovers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
 
-        // 3. The baseline: Docker's CLI, one container after the other, same image, same (no) network.
+        // 3. A chain of `echo` steps, each waiting for the one before: its wall time is step after
+        //    step of sandbox creation unless the next sandbox is made while the current step runs.
+        progress("\(chain)-step chain of echo steps on Docker, sandboxes made ahead and not, alternately")
+        let chainResult = try await Self.measureChain(steps: chain, image: image, backend: backend,
+                                                       repository: fanoutRepository, rounds: 3)
+        leftovers += chainResult.leftovers
+
+        // 4. The baseline: Docker's CLI, one container after the other, same image, same (no) network.
         progress("\(fanout) sequential `docker run --rm --network none` baseline")
         _ = try docker.time(["run", "--rm", "--network", "none", "--label", "sandcastle.managed=true",
                              "--entrypoint", "echo", imageReference, "warm-up"])
@@ -119,9 +131,63 @@ struct BenchEngine: AsyncParsableCommand {
             steps: steps, engineWall: engineResult.wall.seconds, overheadMs: engineResult.overheadMillisecondsPerStep,
             events: events, widestFanOut: graph.dependents.values.map(\.count).max() ?? 0,
             layers: graph.layers().count, fanout: fanout, parallel: parallel, fanoutWall: fanWall.seconds,
-            fanoutStepSum: stepSum, dockerSequential: baselineWall.seconds, leftovers: leftovers.count,
+            fanoutStepSum: stepSum, dockerSequential: baselineWall.seconds, chain: chainResult, leftovers: leftovers.count,
             image: imageReference, machine: machine, load: Self.loadAverage())
         Console.print(json ? report.json() : report.table())
+    }
+
+    struct ChainResult {
+        var steps: Int
+        /// Median wall time of the chain with and without sandboxes made ahead.
+        var aheadWall: Double
+        var coldWall: Double
+        /// Steps over all rounds that found their sandbox made ahead, out of `steps * rounds`.
+        var aheadHits: Int
+        var rounds: Int
+        var leftovers: [ContainerSummary]
+    }
+
+    /// Runs a `steps`-long chain `rounds` times each way, alternating so drift in the machine's
+    /// load colours both alike, and takes the median of each.
+    static func measureChain(steps: Int, image: String, backend: DockerSandboxBackend,
+                             repository: SQLiteRunRepository, rounds: Int) async throws -> ChainResult {
+        var yaml = "name: chain\(steps)\ndefaults: {image: \(image), timeout: 2m}\nsteps:\n"
+        for index in 0..<steps {
+            yaml += "  - {id: s\(index), run: echo \(index)\(index > 0 ? ", depends_on: [s\(index - 1)]" : "")}\n"
+        }
+        let loaded = WorkflowLoader().load(text: yaml, file: "<bench chain>")
+        guard let workflow = loaded.workflow, loaded.isValid else {
+            throw ValidationError("bench chain: \(loaded.diagnostics.map(\.description).joined(separator: "\n"))")
+        }
+        var ahead: [Double] = []
+        var cold: [Double] = []
+        var hits = 0
+        var leftovers: [ContainerSummary] = []
+        let clock = ContinuousClock()
+        for round in 0..<(rounds * 2) {
+            let makesAhead = round % 2 == 0
+            let engine = WorkflowEngine(
+                backend: backend, repository: repository,
+                configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                                   sandboxesAhead: makesAhead ? 1 : 0))
+            let start = clock.now
+            let outcome = try await engine.run(workflow)
+            let wall = (clock.now - start).seconds
+            guard outcome.status == .completed else {
+                throw ValidationError("the chain run ended \(outcome.status): \(outcome.error ?? "")")
+            }
+            if makesAhead {
+                ahead.append(wall)
+                hits += try repository.events(runID: outcome.runID)
+                    .filter { $0.kind == "attempt_finished" && $0.payloadJSON.contains("\"sandbox_made_ahead\":true") }.count
+            } else {
+                cold.append(wall)
+            }
+            leftovers += try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return ChainResult(steps: steps, aheadWall: median(ahead), coldWall: median(cold), aheadHits: hits, rounds: rounds,
+                           leftovers: leftovers)
     }
 
     /// The 1-minute load average, since the other work on the machine colours every figure.
@@ -144,6 +210,7 @@ struct EngineBenchReport {
     var fanoutWall: Double
     var fanoutStepSum: Double
     var dockerSequential: Double
+    var chain: BenchEngine.ChainResult
     var leftovers: Int
     var image: String
     var machine: MachineInfo
@@ -158,6 +225,9 @@ struct EngineBenchReport {
             "fanout100_step_time_sum_s": r(fanoutStepSum),
             "fanout_items": fanout,
             "fanout_parallel": parallel,
+            "chain_wall_s": ["sandboxes_made_ahead": r(chain.aheadWall), "cold": r(chain.coldWall)],
+            "chain_steps": chain.steps,
+            "chain_made_ahead_hits": "\(chain.aheadHits)/\(chain.steps * chain.rounds)",
             "engine_steps": steps,
             "engine_wall_s": r(engineWall),
             "engine_events_persisted": events,
@@ -183,6 +253,7 @@ struct EngineBenchReport {
             | engine overhead per step (\(steps)-step DAG, no-op sandboxes, SQLite) | \(f(overheadMs, 4)) ms | target ≤ 0.5 ms | \(verdict) |
             | \(fanout)-wide echo fan-out on Docker, \(parallel) at a time: wall | \(f(fanoutWall)) s | sum of its steps \(f(fanoutStepSum)) s | \(f(fanoutStepSum / max(fanoutWall, 0.001), 1))× overlap |
             | the same as \(fanout) sequential `docker run --rm` | \(f(dockerSequential)) s | fan-out wall \(f(fanoutWall)) s | \(f(dockerSequential / max(fanoutWall, 0.001), 1))× slower |
+            | \(chain.steps)-step echo chain on Docker, sandboxes made ahead: wall (median of \(chain.rounds)) | \(f(chain.aheadWall)) s | each made when its step starts \(f(chain.coldWall)) s | \(f(chain.coldWall / max(chain.aheadWall, 0.001), 2))× faster, \(chain.aheadHits)/\(chain.steps * chain.rounds) made ahead |
 
             DAG: \(steps) steps in \(layers) layers, widest fan-out \(widestFanOut); \(events) events persisted \
             (\(f(engineWall)) s wall). Step time = create sandbox + run + destroy, from the attempts recorded. \

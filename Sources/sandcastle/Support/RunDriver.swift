@@ -24,6 +24,7 @@ enum RunDriver {
                                                 removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
                                                 waitForApprovals: waitForApprovals, dataDirectory: dataDirectory)
         configuration.owner = ProcessOwner.current()
+        configuration.sandboxesAhead = try sandboxesAhead(environment)
         let snapshotLimit = try workspaceSnapshotLimit(environment)
         if snapshotLimit > 0 {
             configuration.workspaceSnapshots = DockerWorkspaceSnapshots(backend: backend, files: RunFiles(dataDirectory: dataDirectory),
@@ -52,6 +53,18 @@ enum RunDriver {
 
     /// The live view of the engine made last, if stdout is a terminal; `drive` ticks and stops it.
     private static let progress = Mutex<ProgressView?>(nil)
+
+    /// Sandboxes of each kind a run makes ahead on Docker (``EngineConfiguration/sandboxesAhead``).
+    static let defaultSandboxesAhead = 1
+
+    /// `SANDCASTLE_SANDBOXES_AHEAD` (0 turns it off), else ``defaultSandboxesAhead``.
+    static func sandboxesAhead(_ environment: [String: String]) throws -> Int {
+        guard let text = environment["SANDCASTLE_SANDBOXES_AHEAD"] else { return defaultSandboxesAhead }
+        guard let value = Int(text), (0...16).contains(value) else {
+            throw ValidationError("SANDCASTLE_SANDBOXES_AHEAD must be a whole number from 0 to 16, not \(text)")
+        }
+        return value
+    }
 
     /// Steps (fan-out items count one each) a run runs at once unless `--max-parallel` says otherwise.
     static let defaultMaxParallel = 4
