@@ -129,16 +129,19 @@ public actor WorkflowEngine {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
         let sessions = SessionSandboxes()
         let ahead = stepSandboxes(workflow, runID: runID, tracker: tracker)
+        let removals = RunRemovals()
         let scheduled: Scheduled
         do {
             scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
-                                           sessions: sessions, ahead: ahead)
+                                           sessions: sessions, ahead: ahead, removals: removals)
         } catch {
+            await removals.waitForAll()
             await ahead?.close()
             await sessions.destroyAll()
             throw error
         }
-        // Neither outlives the run's process (nor a pause): their sandboxes go before the workspace.
+        // None outlives the run's process (nor a pause): every sandbox goes before the workspace.
+        await removals.waitForAll()
         await ahead?.close()
         await sessions.destroyAll()
 
@@ -392,7 +395,7 @@ public actor WorkflowEngine {
 
     private func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
                           tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
-                          sessions: SessionSandboxes, ahead: StepSandboxes?) async throws -> Scheduled {
+                          sessions: SessionSandboxes, ahead: StepSandboxes?, removals: RunRemovals) async throws -> Scheduled {
         var tracker = initialTracker
         var context = initial
         var failure: String?
@@ -485,7 +488,7 @@ public actor WorkflowEngine {
                                           context: Self.jobContext(context, for: step),
                                           router: router, repository: repository, configuration: configuration,
                                           globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
-                                          onEvent: onEvent)
+                                          removals: removals, onEvent: onEvent)
                         running += 1
                         group.addTask { await job.execute() }
                     }
@@ -734,6 +737,8 @@ public actor WorkflowEngine {
         var sessions: SessionSandboxes
         /// The run's sandboxes created ahead on local Docker; nil when it makes none.
         var ahead: StepSandboxes?
+        /// Where the steps' sandboxes are removed after their steps are done.
+        var removals: RunRemovals
         var onEvent: @Sendable (EngineEvent) -> Void
 
         var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
@@ -877,20 +882,35 @@ public actor WorkflowEngine {
             }
         }
 
-        /// One attempt: take the concurrency slots, persist the start, create the sandbox, run, destroy.
+        /// One attempt: take the concurrency slots, persist the start, create the sandbox, run, and
+        /// start the sandbox's removal (``RunRemovals``).
         private func runAttempt(_ attempt: Int, index: Int?, command: String, environment: [String: String]) async -> ItemResult {
             do {
                 try await runLimit.acquire()
             } catch {
                 return ItemResult(status: .cancelled, output: .null, error: "cancelled")
             }
-            defer { runLimit.release() }
             do {
                 try await globalLimit.acquire()
             } catch {
+                runLimit.release()
                 return ItemResult(status: .cancelled, output: .null, error: "cancelled")
             }
-            defer { globalLimit.release() }
+            // The slots count live sandboxes: with a removal under way they are freed once it is done.
+            var removal: (@Sendable () async -> Void)?
+            defer {
+                let (runLimit, globalLimit) = (runLimit, globalLimit)
+                if let removal {
+                    removals.start {
+                        await removal()
+                        globalLimit.release()
+                        runLimit.release()
+                    }
+                } else {
+                    globalLimit.release()
+                    runLimit.release()
+                }
+            }
 
             let lease: BackendRouter.Lease
             do {
@@ -1005,8 +1025,7 @@ public actor WorkflowEngine {
                     // A broken channel would fail every later step of the session: start it afresh.
                     if case .failure = collected { await sessions.discard(sessionKey) }
                 } else {
-                    // Detached so a cancelled step still removes its sandbox.
-                    await Task.detached { try? await sandbox.destroy() }.value
+                    removal = { try? await sandbox.destroy() }
                 }
             } catch {
                 infrastructureFailure = BackendRouter.isInfrastructureFailure(error)

@@ -27,11 +27,14 @@ struct FakeLogEntry: Sendable {
 final class FakeBackend: SandboxBackend {
     let name = "fake"
     let reply: @Sendable (SandboxSpec, String) -> FakeReply
+    /// How long removing a sandbox takes; it counts as live until then.
+    let destroyDelay: Duration
     private let state = Mutex<(created: Int, destroyed: Set<String>, log: [FakeLogEntry], live: Int, maxLive: Int)>(
         (0, [], [], 0, 0))
 
-    init(reply: @escaping @Sendable (SandboxSpec, String) -> FakeReply = { _, _ in FakeReply() }) {
+    init(destroyDelay: Duration = .zero, reply: @escaping @Sendable (SandboxSpec, String) -> FakeReply = { _, _ in FakeReply() }) {
         self.reply = reply
+        self.destroyDelay = destroyDelay
     }
 
     func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
@@ -118,5 +121,8 @@ struct FakeInstance: SandboxInstance {
     func makeDirectory(path: String, parents: Bool) async throws { throw FakeUnsupported() }
     func remove(path: String, recursive: Bool) async throws { throw FakeUnsupported() }
     func move(from: String, to: String, overwrite: Bool) async throws { throw FakeUnsupported() }
-    func destroy() async throws { backend.destroy(id) }
+    func destroy() async throws {
+        if backend.destroyDelay > .zero { try? await Task.sleep(for: backend.destroyDelay) }
+        backend.destroy(id)
+    }
 }

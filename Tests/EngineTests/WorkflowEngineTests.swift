@@ -26,6 +26,22 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[EngineLabels.step] ?? "
                        configuration: EngineConfiguration(maxConcurrentStepsPerRun: perRun))
     }
 
+    @Test func sandboxesRemovedAfterTheirStepsStillCountAgainstTheRunsLimitAndAreAllGoneAtTheEnd() async throws {
+        let backend = FakeBackend(destroyDelay: .milliseconds(150))
+        let wf = try workflow("""
+            name: slow-removals
+            inputs: {items: {type: list, default: [1, 2, 3, 4, 5, 6]}}
+            steps:
+              - {id: each, parallel_over: "{input.items}", run: "echo {input._item}"}
+              - {id: after, depends_on: [each], run: echo done}
+            """)
+        let outcome = try await engine(backend, perRun: 2).run(wf)
+        #expect(outcome.status == .completed)
+        #expect(backend.created == 7)
+        #expect(backend.maxLive <= 2, "a sandbox being removed still holds its slot")
+        #expect(backend.destroyed.count == 7, "the run ends only once every removal has finished")
+    }
+
     @Test func aSlowBranchDoesNotHoldBackAFastOne() async throws {
         let backend = FakeBackend { spec, _ in
             // Long enough that a loaded 2-core CI machine cannot blur "before" and "after".

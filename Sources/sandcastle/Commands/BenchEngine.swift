@@ -26,6 +26,9 @@ struct BenchEngine: AsyncParsableCommand {
     @Option(name: .long, help: "Steps in the Docker chain (each depends on the one before).")
     var chain = 10
 
+    @Option(name: .customLong("chain-work-ms"), help: "How long each chain step works (sleeps) before its echo.")
+    var chainWorkMs = 200
+
     @Option(name: .long, help: "Image for the Docker fan-out and the docker run baseline.")
     var image = "base"
 
@@ -39,6 +42,7 @@ struct BenchEngine: AsyncParsableCommand {
         if steps < 1000 { throw ValidationError("--steps must be at least 1000") }
         if fanout < 1 || parallel < 1 { throw ValidationError("--fanout and --parallel must be at least 1") }
         if chain < 2 { throw ValidationError("--chain must be at least 2") }
+        if chainWorkMs < 0 { throw ValidationError("--chain-work-ms must not be negative") }
     }
 
     func run() async throws {
@@ -110,8 +114,8 @@ struct BenchEngine: AsyncParsableCommand {
 
         // 3. A chain of `echo` steps, each waiting for the one before: its wall time is step after
         //    step of sandbox creation unless the next sandbox is made while the current step runs.
-        progress("\(chain)-step chain of echo steps on Docker, sandboxes made ahead and not, alternately")
-        let chainResult = try await Self.measureChain(steps: chain, image: image, backend: backend,
+        progress("\(chain)-step chain on Docker (\(chainWorkMs) ms of work each), sandboxes made ahead and not, alternately")
+        let chainResult = try await Self.measureChain(steps: chain, workMs: chainWorkMs, image: image, backend: backend,
                                                        repository: fanoutRepository, rounds: 3)
         leftovers += chainResult.leftovers
 
@@ -138,6 +142,7 @@ struct BenchEngine: AsyncParsableCommand {
 
     struct ChainResult {
         var steps: Int
+        var workMs: Int
         /// Median wall time of the chain with and without sandboxes made ahead.
         var aheadWall: Double
         var coldWall: Double
@@ -149,11 +154,12 @@ struct BenchEngine: AsyncParsableCommand {
 
     /// Runs a `steps`-long chain `rounds` times each way, alternating so drift in the machine's
     /// load colours both alike, and takes the median of each.
-    static func measureChain(steps: Int, image: String, backend: DockerSandboxBackend,
+    static func measureChain(steps: Int, workMs: Int, image: String, backend: DockerSandboxBackend,
                              repository: SQLiteRunRepository, rounds: Int) async throws -> ChainResult {
         var yaml = "name: chain\(steps)\ndefaults: {image: \(image), timeout: 2m}\nsteps:\n"
+        let work = workMs > 0 ? "sleep \(Double(workMs) / 1000); " : ""
         for index in 0..<steps {
-            yaml += "  - {id: s\(index), run: echo \(index)\(index > 0 ? ", depends_on: [s\(index - 1)]" : "")}\n"
+            yaml += "  - {id: s\(index), run: \"\(work)echo \(index)\"\(index > 0 ? ", depends_on: [s\(index - 1)]" : "")}\n"
         }
         let loaded = WorkflowLoader().load(text: yaml, file: "<bench chain>")
         guard let workflow = loaded.workflow, loaded.isValid else {
@@ -186,7 +192,7 @@ struct BenchEngine: AsyncParsableCommand {
             leftovers += try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        return ChainResult(steps: steps, aheadWall: median(ahead), coldWall: median(cold), aheadHits: hits, rounds: rounds,
+        return ChainResult(steps: steps, workMs: workMs, aheadWall: median(ahead), coldWall: median(cold), aheadHits: hits, rounds: rounds,
                            leftovers: leftovers)
     }
 
@@ -227,6 +233,7 @@ struct EngineBenchReport {
             "fanout_parallel": parallel,
             "chain_wall_s": ["sandboxes_made_ahead": r(chain.aheadWall), "cold": r(chain.coldWall)],
             "chain_steps": chain.steps,
+            "chain_step_work_ms": chain.workMs,
             "chain_made_ahead_hits": "\(chain.aheadHits)/\(chain.steps * chain.rounds)",
             "engine_steps": steps,
             "engine_wall_s": r(engineWall),
@@ -253,10 +260,10 @@ struct EngineBenchReport {
             | engine overhead per step (\(steps)-step DAG, no-op sandboxes, SQLite) | \(f(overheadMs, 4)) ms | target ≤ 0.5 ms | \(verdict) |
             | \(fanout)-wide echo fan-out on Docker, \(parallel) at a time: wall | \(f(fanoutWall)) s | sum of its steps \(f(fanoutStepSum)) s | \(f(fanoutStepSum / max(fanoutWall, 0.001), 1))× overlap |
             | the same as \(fanout) sequential `docker run --rm` | \(f(dockerSequential)) s | fan-out wall \(f(fanoutWall)) s | \(f(dockerSequential / max(fanoutWall, 0.001), 1))× slower |
-            | \(chain.steps)-step echo chain on Docker, sandboxes made ahead: wall (median of \(chain.rounds)) | \(f(chain.aheadWall)) s | each made when its step starts \(f(chain.coldWall)) s | \(f(chain.coldWall / max(chain.aheadWall, 0.001), 2))× faster, \(chain.aheadHits)/\(chain.steps * chain.rounds) made ahead |
+            | \(chain.steps)-step chain on Docker (each \(chain.workMs) ms of work), sandboxes made ahead: wall (median of \(chain.rounds)) | \(f(chain.aheadWall)) s | each made when its step starts \(f(chain.coldWall)) s | \(f(chain.coldWall / max(chain.aheadWall, 0.001), 2))× faster, \(chain.aheadHits)/\(chain.steps * chain.rounds) made ahead |
 
             DAG: \(steps) steps in \(layers) layers, widest fan-out \(widestFanOut); \(events) events persisted \
-            (\(f(engineWall)) s wall). Step time = create sandbox + run + destroy, from the attempts recorded. \
+            (\(f(engineWall)) s wall). Step time = sandbox (made or taken) + run, from the attempts recorded; removals run after their steps. \
             Containers left by the fan-out: \(leftovers).
             """
     }
