@@ -15,6 +15,22 @@ import Workflow
         return (directory, try SQLiteRunRepository(path: directory.appendingPathComponent("sandcastle.sqlite").path))
     }
 
+    /// What a run left in Docker: containers with its label and its workspace volume (by name, not
+    /// only by label: the volume must be gone whatever labels it had).
+    static func leftovers(of runID: String, in backend: DockerSandboxBackend) async throws -> (containers: [String], volumes: [String]) {
+        let containers = try await backend.docker.listContainers(
+            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(runID)"]))
+        let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: runID)]]))
+        return (containers.map(\.id), volumes.map(\.name))
+    }
+
+    /// An engine on the real backend that makes each step's sandbox ahead, as the CLI's does.
+    static func engineMakingSandboxesAhead(_ backend: DockerSandboxBackend, _ repository: SQLiteRunRepository) -> WorkflowEngine {
+        WorkflowEngine(backend: backend, repository: repository,
+                       configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                                          sandboxesAhead: 1))
+    }
+
     @Test func threeStepsShareTheWorkspaceAndLeaveNothingBehind() async throws {
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let (directory, repository) = try Self.scratchRepository()
@@ -46,12 +62,8 @@ import Workflow
         #expect(detail.run.status == .completed)
         #expect(detail.steps.map(\.status) == [.completed, .completed, .completed])
 
-        let containers = try await backend.docker.listContainers(
-            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(outcome.runID)"]))
-        #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
-        // By name, not only by label: the run's volume must be gone whatever labels it had.
-        let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: outcome.runID)]]))
-        #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
+        let left = try await Self.leftovers(of: outcome.runID, in: backend)
+        #expect(left.containers.isEmpty && left.volumes.isEmpty, "left behind: \(left)")
     }
 
     @Test func eachStepAfterTheFirstFindsItsSandboxMadeAheadFreshAndWithItsEnvironment() async throws {
@@ -72,10 +84,7 @@ import Workflow
                 depends_on: [b]
                 run: echo "c:$SANDCASTLE_STEP_ID"
             """)
-        let engine = WorkflowEngine(
-            backend: backend, repository: repository,
-            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
-                                               sandboxesAhead: 1))
+        let engine = Self.engineMakingSandboxesAhead(backend, repository)
         let outcome = try await engine.run(wf)
 
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
@@ -95,9 +104,8 @@ import Workflow
             .compactMap(\.sandboxID)
         #expect(Set(sandboxes).count == 3, "a fresh sandbox per step")
 
-        let containers = try await backend.docker.listContainers(
-            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(outcome.runID)"]))
-        #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
+        let left = try await Self.leftovers(of: outcome.runID, in: backend)
+        #expect(left.containers.isEmpty && left.volumes.isEmpty, "left behind: \(left)")
     }
 
     @Test func aSandboxMadeAheadForAStepThatNeverRunsIsRemovedWithTheRun() async throws {
@@ -111,17 +119,11 @@ import Workflow
               - {id: a, run: "sleep 1; exit 3"}
               - {id: b, depends_on: [a], run: echo never}
             """)
-        let engine = WorkflowEngine(
-            backend: backend, repository: repository,
-            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
-                                               sandboxesAhead: 1))
+        let engine = Self.engineMakingSandboxesAhead(backend, repository)
         let outcome = try await engine.run(wf)
         #expect(outcome.status == .failed)
-        let containers = try await backend.docker.listContainers(
-            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(outcome.runID)"]))
-        #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
-        let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: outcome.runID)]]))
-        #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
+        let left = try await Self.leftovers(of: outcome.runID, in: backend)
+        #expect(left.containers.isEmpty && left.volumes.isEmpty, "left behind: \(left)")
     }
 
     @Test func aReplayStartsWithTheWorkspaceItsParentLeftAndASnapshotTooLargeIsSaidSo() async throws {
