@@ -450,18 +450,13 @@ public actor WorkflowEngine {
                             }
                         }
                         if step.kind == .approval {
-                            switch try self.beginApproval(step, runID: runID, context: context) {
+                            switch try self.beginApproval(step, runID: runID, context: context, runWaits: waiting.isEmpty) {
                             case .finished(let completion):
                                 try self.record(completion, runID: runID)
                                 apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
                                       context: &context, failure: &failure)
                             case .wait(let waiter, let isPending):
-                                if isPending {
-                                    if waiting.isEmpty {
-                                        try persist { try repository.updateRunStatus(id: runID, to: .waitingApproval, at: Date(), error: nil) }
-                                    }
-                                    waiting.insert(id)
-                                }
+                                if isPending { waiting.insert(id) }
                                 running += 1
                                 group.addTask { await waiter.wait() }
                             }
@@ -559,7 +554,10 @@ public actor WorkflowEngine {
     }
 
     /// Records an approval request (or finds the one recorded before a restart) and reports it.
-    private func beginApproval(_ step: StepDefinition, runID: String, context: TemplateContext) throws -> ApprovalStart {
+    /// While it is pending, the step's `waiting_approval` state, its event and (with `runWaits`,
+    /// for the first gate the run waits at) the run's status commit with it in one transaction.
+    private func beginApproval(_ step: StepDefinition, runID: String, context: TemplateContext,
+                               runWaits: Bool) throws -> ApprovalStart {
         let config = step.configuration(as: ApprovalStepConfiguration.self)
             ?? ApprovalStepConfiguration(message: Template(literal: "Approve `\(step.id)` to continue.", location: step.location))
         let message: String
@@ -580,13 +578,17 @@ public actor WorkflowEngine {
                                     onTimeout: config.onTimeout.rawValue, allowEdit: config.allowEdit,
                                     requestedAt: now, timeoutAt: timeoutAt)
         try persist {
-            stored = try repository.requestApproval(stored)
-            if stored.status == .pending {
-                try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .waitingApproval, startedAt: stored.requestedAt))
+            // Made from the stored request: one kept from before a restart keeps its first time and deadline.
+            stored = try repository.requestApproval(stored) { pending in
                 var payload: [String: JSONValue] = ["step": .string(step.id), "message": .string(message)]
                 if let data { payload["data"] = data }
-                if let timeoutAt = stored.timeoutAt { payload["timeout_at"] = .string(ISO8601DateFormatter().string(from: timeoutAt)) }
-                try repository.appendEvent(runID: runID, kind: "approval_requested", payloadJSON: JSONValue.object(payload).jsonText)
+                if let timeoutAt = pending.timeoutAt { payload["timeout_at"] = .string(ISO8601DateFormatter().string(from: timeoutAt)) }
+                var changes: [RunChange] = [
+                    .upsertStep(StepRecord(runID: runID, stepID: step.id, status: .waitingApproval, startedAt: pending.requestedAt)),
+                    .event(runID, "approval_requested", JSONValue.object(payload).jsonText),
+                ]
+                if runWaits { changes.append(.updateRunStatus(id: runID, status: .waitingApproval, time: Date(), error: nil)) }
+                return changes
             }
         }
         if stored.status == .pending {

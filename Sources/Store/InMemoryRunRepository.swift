@@ -47,21 +47,25 @@ public final class InMemoryRunRepository: RunRepository {
         try state.withLock { s in
             // Applied to a copy and swapped in, so a failing change leaves nothing behind (like a rollback).
             var copy = s
-            for change in changes {
-                switch change {
-                case .createRun(let run): try Self.createRun(run, in: &copy)
-                case .updateRunStatus(let id, let status, let time, let error):
-                    try Self.updateRunStatus(id: id, to: status, at: time, error: error, in: &copy)
-                case .upsertStep(let step): try Self.upsertStep(step, in: &copy)
-                case .recordAttempt(let attempt): try Self.recordAttempt(attempt, in: &copy)
-                case .appendEvent(let runID, let kind, let payloadJSON, let time):
-                    _ = try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, in: &copy)
-                case .setRunOwner(let id, let owner):
-                    guard copy.runs[id] != nil else { throw StoreError(.notFound, "no run with id \(id)") }
-                    copy.runs[id]?.owner = owner
-                }
-            }
+            try Self.apply(changes, to: &copy)
             s = copy
+        }
+    }
+
+    private static func apply(_ changes: [RunChange], to copy: inout State) throws {
+        for change in changes {
+            switch change {
+            case .createRun(let run): try createRun(run, in: &copy)
+            case .updateRunStatus(let id, let status, let time, let error):
+                try updateRunStatus(id: id, to: status, at: time, error: error, in: &copy)
+            case .upsertStep(let step): try upsertStep(step, in: &copy)
+            case .recordAttempt(let attempt): try recordAttempt(attempt, in: &copy)
+            case .appendEvent(let runID, let kind, let payloadJSON, let time):
+                _ = try appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, in: &copy)
+            case .setRunOwner(let id, let owner):
+                guard copy.runs[id] != nil else { throw StoreError(.notFound, "no run with id \(id)") }
+                copy.runs[id]?.owner = owner
+            }
         }
     }
 
@@ -137,12 +141,16 @@ public final class InMemoryRunRepository: RunRepository {
         }
     }
 
-    public func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
+    public func requestApproval(_ approval: ApprovalRecord,
+                                whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord {
         try state.withLock { s in
             try Self.requireRun(approval.runID, in: s)
-            if let existing = s.approvals[approval.runID]?[approval.stepID] { return existing }
-            s.approvals[approval.runID, default: [:]][approval.stepID] = approval
-            return approval
+            var copy = s
+            let stored = copy.approvals[approval.runID]?[approval.stepID] ?? approval
+            copy.approvals[approval.runID, default: [:]][approval.stepID] = stored
+            if stored.status == .pending { try Self.apply(try whilePending(stored), to: &copy) }
+            s = copy
+            return stored
         }
     }
 

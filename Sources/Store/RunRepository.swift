@@ -29,8 +29,11 @@ public protocol RunRepository: Sendable {
 
     /// Records an approval request unless the step already has one, and returns the stored
     /// record: asking again after a restart keeps the first request, its deadline and any decision.
-    /// `.constraint` if the run does not exist.
-    func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord
+    /// When the stored request is (still) pending, the changes `whilePending` makes of it are
+    /// applied in the same transaction, so nobody sees a pending approval without the step and
+    /// run states that go with it. `.constraint` if the run does not exist.
+    func requestApproval(_ approval: ApprovalRecord,
+                         whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord
     /// A step's approval, or nil if it never asked for one.
     func approval(runID: String, stepID: String) throws -> ApprovalRecord?
     /// Approvals of one run (or of all runs when `runID` is nil), optionally only in some states,
@@ -64,6 +67,10 @@ public enum RunChange: Sendable {
 }
 
 extension RunRepository {
+    public func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
+        try requestApproval(approval, whilePending: { _ in [] })
+    }
+
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date = Date()) throws {
         try updateRunStatus(id: id, to: status, at: time, error: nil)
     }

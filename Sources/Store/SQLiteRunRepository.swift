@@ -103,20 +103,22 @@ public struct SQLiteRunRepository: RunRepository {
 
     public func write(_ changes: [RunChange]) throws {
         guard !changes.isEmpty else { return }
-        try database.transaction { conn in
-            for change in changes {
-                switch change {
-                case .createRun(let run): try Self.createRun(run, on: conn)
-                case .updateRunStatus(let id, let status, let time, let error):
-                    try Self.updateRunStatus(id: id, to: status, at: time, error: error, on: conn)
-                case .upsertStep(let step): try Self.upsertStep(step, on: conn)
-                case .recordAttempt(let attempt): try Self.recordAttempt(attempt, on: conn)
-                case .appendEvent(let runID, let kind, let payloadJSON, let time):
-                    _ = try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: conn)
-                case .setRunOwner(let id, let owner):
-                    guard try conn.execute("UPDATE runs SET owner = ? WHERE id = ?", [owner, id]) > 0 else {
-                        throw StoreError(.notFound, "no run with id \(id)")
-                    }
+        try database.transaction { conn in try Self.apply(changes, on: conn) }
+    }
+
+    private static func apply(_ changes: [RunChange], on conn: SQLiteConnection) throws {
+        for change in changes {
+            switch change {
+            case .createRun(let run): try createRun(run, on: conn)
+            case .updateRunStatus(let id, let status, let time, let error):
+                try updateRunStatus(id: id, to: status, at: time, error: error, on: conn)
+            case .upsertStep(let step): try upsertStep(step, on: conn)
+            case .recordAttempt(let attempt): try recordAttempt(attempt, on: conn)
+            case .appendEvent(let runID, let kind, let payloadJSON, let time):
+                _ = try appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: conn)
+            case .setRunOwner(let id, let owner):
+                guard try conn.execute("UPDATE runs SET owner = ? WHERE id = ?", [owner, id]) > 0 else {
+                    throw StoreError(.notFound, "no run with id \(id)")
                 }
             }
         }
@@ -182,7 +184,8 @@ public struct SQLiteRunRepository: RunRepository {
         }
     }
 
-    public func requestApproval(_ a: ApprovalRecord) throws -> ApprovalRecord {
+    public func requestApproval(_ a: ApprovalRecord,
+                                whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord {
         try database.transaction { conn in
             // DO NOTHING keeps an earlier request (and its deadline and decision) across restarts.
             try conn.execute("""
@@ -196,7 +199,9 @@ public struct SQLiteRunRepository: RunRepository {
                                               [a.runID, a.stepID]) else {
                 throw StoreError(.internal, "the approval of \(a.runID)/\(a.stepID) vanished after insert")
             }
-            return try Self.approval(from: row)
+            let stored = try Self.approval(from: row)
+            if stored.status == .pending { try Self.apply(try whilePending(stored), on: conn) }
+            return stored
         }
     }
 

@@ -35,8 +35,8 @@ final class CrashingRepository: RunRepository {
         try inner.events(runID: runID, afterSeq: afterSeq, limit: limit)
     }
     func write(_ changes: [RunChange]) throws { if !isFrozen { try inner.write(changes) } }
-    func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
-        isFrozen ? approval : try inner.requestApproval(approval)
+    func requestApproval(_ approval: ApprovalRecord, whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord {
+        isFrozen ? approval : try inner.requestApproval(approval, whilePending: whilePending)
     }
     func approval(runID: String, stepID: String) throws -> ApprovalRecord? { try inner.approval(runID: runID, stepID: stepID) }
     func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {

@@ -222,4 +222,36 @@ import Testing
             #expect(storeError { _ = try repo.requestApproval(ApprovalRecord(runID: "nope", stepID: "g")) }?.code == .constraint)
         }
     }
+
+    @Test(arguments: RepositoryKind.allCases)
+    func aPendingApprovalCommitsWithTheStateThatGoesWithItOrNotAtAll(kind: RepositoryKind) throws {
+        try withTemporaryDirectory { dir in
+            let repo = try kind.make(in: dir)
+            try repo.createRun(RunRecord(id: "r", workflowName: "wf"))
+            let request = ApprovalRecord(runID: "r", stepID: "gate", requestedAt: Date(timeIntervalSince1970: 1_000))
+            func waiting(_ pending: ApprovalRecord) -> [RunChange] {
+                [.upsertStep(StepRecord(runID: "r", stepID: pending.stepID, status: .waitingApproval, startedAt: pending.requestedAt)),
+                 .updateRunStatus(id: "r", status: .waitingApproval, time: Date(), error: nil)]
+            }
+            // A change that fails rolls the request back with it.
+            #expect(storeError {
+                _ = try repo.requestApproval(request) { _ in [.setRunOwner(id: "no-such-run", owner: nil)] }
+            }?.code == .notFound)
+            #expect(try repo.approval(runID: "r", stepID: "gate") == nil)
+
+            #expect(try repo.requestApproval(request, whilePending: waiting) == request)
+            let detail = try #require(try repo.run(id: "r"))
+            #expect(detail.run.status == .waitingApproval)
+            #expect(detail.steps.map(\.status) == [.waitingApproval])
+
+            // Decided: asking again (a resumed run) changes nothing else.
+            #expect(try repo.decideApproval(runID: "r", stepID: "gate", status: .approved, decidedBy: nil, comment: nil,
+                                            responseJSON: nil, at: Date()))
+            try repo.updateRunStatus(id: "r", to: .running)
+            var applied = false
+            let again = try repo.requestApproval(request) { pending in applied = true; return waiting(pending) }
+            #expect(again.status == .approved && !applied)
+            #expect(try repo.run(id: "r")?.run.status == .running)
+        }
+    }
 }
