@@ -106,6 +106,25 @@ struct CLIRunTests {
         try await runChild("docker", arguments, includeStandardError: false).text
     }
 
+    @Test(arguments: [("SANDCASTLE_SANDBOXES_AHEAD", "many"), ("SANDCASTLE_SANDBOXES_AHEAD", "17"),
+                      ("SANDCASTLE_MAX_SANDBOXES", "0"), ("SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", "lots")])
+    func aBadSettingInTheEnvironmentIsNamedAndNothingRuns(variable: String, value: String) async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("one.yaml")
+        try "name: one\nsteps:\n  - {id: a, run: echo a}\n".write(to: file, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment[variable] = value
+        let data = directory.appendingPathComponent("data")
+        let run = try await runChild(try Self.executable().path, ["run", file.path, "--data-dir", data.path],
+                                     directory: directory, environment: environment)
+        #expect(run.status == 1, "\(run.text)")
+        #expect(run.text.contains(variable) && run.text.contains(value), "\(run.text)")
+        let runs = FileManager.default.fileExists(atPath: data.appendingPathComponent("sandcastle.sqlite").path)
+            ? try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path).listRuns(RunQuery()) : []
+        #expect(runs.isEmpty, "no run was started")
+    }
+
     @Test func killedMidRunThenResumedCompletesEachStepOnceAndLeaksNothing() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -61,7 +61,8 @@ enum RunDriver {
     static func sandboxesAhead(_ environment: [String: String]) throws -> Int {
         guard let text = environment["SANDCASTLE_SANDBOXES_AHEAD"] else { return defaultSandboxesAhead }
         guard let value = Int(text), (0...16).contains(value) else {
-            throw ValidationError("SANDCASTLE_SANDBOXES_AHEAD must be a whole number from 0 to 16, not \(text)")
+            Console.error("sandcastle: SANDCASTLE_SANDBOXES_AHEAD must be a whole number from 0 to 16, not '\(text)'")
+            throw ExitCode(1)
         }
         return value
     }
