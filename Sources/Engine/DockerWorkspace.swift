@@ -61,26 +61,20 @@ public struct DockerWorkspaceSnapshots: WorkspaceSnapshotStore {
             let archive = try await docker.getArchive(id: container, path: "/workspace")
             let file = try BackgroundFileWriter(creating: partial)
             var written: Int64 = 0
-            var batch: [UInt8] = []
             do {
                 for try await chunk in archive.body {
                     written += Int64(chunk.count)
                     if written > maxBytes { break }
-                    batch += chunk
-                    if batch.count >= 1 << 20 {
-                        try await file.write(batch)
-                        batch.removeAll(keepingCapacity: true)
-                    }
+                    try await file.append(chunk)
                 }
-                if !batch.isEmpty, written <= maxBytes { try await file.write(batch) }
-                try file.close()
+                guard written <= maxBytes else {
+                    file.discard()
+                    return .skipped(reason: "the workspace is larger than \(maxBytes) bytes (SANDCASTLE_WORKSPACE_SNAPSHOT_MAX)")
+                }
+                try await file.finish()
             } catch {
                 file.discard()
                 throw error
-            }
-            guard written <= maxBytes else {
-                try? FileManager.default.removeItem(atPath: partial)
-                return .skipped(reason: "the workspace is larger than \(maxBytes) bytes (SANDCASTLE_WORKSPACE_SNAPSHOT_MAX)")
             }
             // Renamed only once whole, so a crash never leaves a truncated snapshot to restore.
             _ = try? FileManager.default.removeItem(atPath: path)

@@ -24,21 +24,18 @@ final class RunRemovals: Sendable {
             let token = state.nextToken
             state.nextToken += 1
             // Created under the lock, so the task's own cleanup cannot run before its entry exists.
-            state.running[token] = Task.detached { [weak self] in
+            state.running[token] = Task.detached { [self] in
                 await removal()
-                _ = self?.state.withLock { $0.running.removeValue(forKey: token) }
+                _ = self.state.withLock { $0.running.removeValue(forKey: token) }
             }
         }
     }
 
     /// Waits until every removal started so far, and any started meanwhile, has finished.
     func waitForAll() async {
+        // A task removes its own entry before it finishes, so each wait shrinks the map.
         while let next = state.withLock({ $0.running.values.first }) {
             await next.value
-            // Its entry may still be there for an instant after its value is ready; do not spin on it.
-            state.withLock { state in
-                if let key = state.running.first(where: { $0.value == next })?.key { state.running.removeValue(forKey: key) }
-            }
         }
     }
 }

@@ -29,7 +29,7 @@ actor StepSandboxes {
         var description: String { "\(image) (profile \(profile))" }
     }
 
-    /// Counters for the run's events and the benchmark.
+    /// What happened to the sandboxes of a run (the engine's events say it per attempt).
     struct Statistics: Sendable, Equatable {
         /// Steps given a sandbox that was ready or being created.
         var hits = 0

@@ -80,8 +80,9 @@ public struct DockerFilters: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     }
 }
 
-/// A JSON string literal for `value` (quotes, backslashes and control characters escaped).
-func jsonString(_ value: String) -> String {
+/// A JSON string literal for `value` (quotes, backslashes and control characters escaped; all
+/// else as is, so the text stays readable). Also what the server's OpenAPI renderer uses.
+public func jsonString(_ value: String) -> String {
     var out = "\""
     for scalar in value.unicodeScalars {
         switch scalar {

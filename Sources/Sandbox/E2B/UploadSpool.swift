@@ -6,8 +6,6 @@ import HTTPTransport
 /// rather than 100 MiB of memory (the transport streams a file body as it sends it).
 struct UploadSpool: Sendable {
     static let memoryLimit = 4 << 20
-    /// Bytes gathered before each write to the spool file.
-    static let writeBatch = 1 << 20
 
     let body: HTTPRequestBody
     private let spoolPath: String?
@@ -17,19 +15,21 @@ struct UploadSpool: Sendable {
         var file: BackgroundFileWriter?
         do {
             for try await chunk in contents {
-                held += chunk
-                if file == nil, held.count > memoryLimit {
-                    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sandcastle-upload-\(UUID().uuidString)").path
-                    file = try BackgroundFileWriter(creating: path, permissions: 0o600)
+                if let file {
+                    try await file.append(chunk)
+                    continue
                 }
-                if let file, held.count >= writeBatch {
-                    try await file.write(held)
-                    held.removeAll(keepingCapacity: true)
+                held += chunk
+                if held.count > memoryLimit {
+                    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sandcastle-upload-\(UUID().uuidString)").path
+                    let spool = try BackgroundFileWriter(creating: path, permissions: 0o600)
+                    file = spool
+                    try await spool.append(held)
+                    held = []
                 }
             }
             if let file {
-                if !held.isEmpty { try await file.write(held) }
-                try file.close()
+                try await file.finish()
                 return UploadSpool(body: .file(path: file.path), spoolPath: file.path)
             }
         } catch {

@@ -1,3 +1,5 @@
+import DockerEngine
+
 extension OpenAPI {
     /// A JSON value: the form an OpenAPI document is assembled in before it is rendered.
     ///
@@ -23,7 +25,7 @@ extension OpenAPI {
             // had when it was written by hand, so generating it left the served bytes unchanged.
             func newline(_ depth: Int) { out += "\n" + String(repeating: " ", count: depth) }
             switch self {
-            case .string(let text): out += Self.quoted(text)
+            case .string(let text): out += jsonString(text)
             case .integer(let number): out += String(number)
             case .boolean(let flag): out += flag ? "true" : "false"
             case .array(let items) where items.isEmpty: out += "[]"
@@ -42,30 +44,12 @@ extension OpenAPI {
                 for (index, key) in members.keys.sorted().enumerated() {
                     if index > 0 { out += "," }
                     newline(depth + 1)
-                    out += Self.quoted(key) + ": "
+                    out += jsonString(key) + ": "
                     members[key]?.write(to: &out, depth: depth + 1)
                 }
                 newline(depth)
                 out += "}"
             }
-        }
-
-        private static func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
         }
     }
 }
