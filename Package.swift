@@ -7,11 +7,13 @@ import PackageDescription
 //   DockerEngine         typed Docker Engine API client
 //   RunnerClient         host side of the runner channel
 //   CSeccomp, Seccomp    libseccomp shim; seccomp profile model, validation, BPF, diff
-//   Sandbox              sandbox protocol, Docker backend, isolation profiles, images
-//   Isolation            profile audit and live verification
+//   Sandbox              sandbox protocol, shared workspaces, warm pool, isolation profiles (no Docker)
+//   SandboxDocker        the Docker backend: hardened containers, workspace volumes, image builds
+//   SandboxE2B           the E2B backend: control plane + envd over HTTPS
+//   Isolation            profile audit and live verification (on Docker)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
-//   Engine               workflow engine over any sandbox backend
+//   Engine               workflow engine over any sandbox backend (no Docker)
 //   Server               `sandcastle serve`: Hummingbird 2 app over a SandboxService actor
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
@@ -53,25 +55,28 @@ let package = Package(
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .target(name: "RunnerProtocol", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
-        .target(name: "Sandbox", dependencies: ["DockerEngine", "RunnerClient", "RunnerProtocol", "Seccomp"],
-                resources: [], swiftSettings: strict),
+        .target(name: "Sandbox", dependencies: ["RunnerClient", "RunnerProtocol", "Seccomp"], swiftSettings: strict),
+        .target(name: "SandboxDocker", dependencies: ["Sandbox", "DockerEngine", "HTTPTransport", "RunnerClient", "RunnerProtocol"],
+                swiftSettings: strict),
+        .target(name: "SandboxE2B", dependencies: ["Sandbox", "HTTPTransport", "RunnerClient", "RunnerProtocol"],
+                swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .target(name: "Isolation", dependencies: ["Sandbox", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol"],
+        .target(name: "Isolation", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol"],
                 swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
-        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", "DockerEngine"],
+        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient"],
                 swiftSettings: strict),
         // The HTTP service: thin controllers over a SandboxService actor, state in Store.
         .target(name: "Server", dependencies: [
-            "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "RunnerClient",
+            "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "RunnerClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server", "HTTPTransport",
+            "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server", "HTTPTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -87,17 +92,17 @@ let package = Package(
         .testTarget(name: "HTTPTransportTests", dependencies: ["TestSupport", "HTTPTransport"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["TestSupport", "DockerEngine"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
-        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Sandbox", "Seccomp", "DockerEngine"]),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "DockerEngine", "RunnerClient"]),
+        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "RunnerClient"]),
         .testTarget(name: "ServerTests", dependencies: [
             // Tests talk to a live server through our own libcurl client: HummingbirdTesting
             // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
-            "TestSupport", "Server", "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
+            "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Workflow", "Store", "Sandbox", "DockerEngine",
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine",
                                                         "RunnerClient", "RunnerProtocol"]),
     ]
 )

@@ -45,13 +45,14 @@ public struct EngineConfiguration: Sendable {
     public var maxOutputBytes: UInt64
     /// What `{env.X}` reads.
     public var environment: [String: String]
-    /// Removes a run's shared workspace volume once its last sandbox is gone; nil keeps it.
-    public var removeWorkspace: (@Sendable (String) async -> Void)?
+    /// Whether a run's shared workspace is removed once its last sandbox is gone (through the
+    /// router's ``BackendRouter/workspaces``); false keeps it.
+    public var removesWorkspace: Bool
     /// Labels added to every sandbox of the run (the run id label is always added).
     public var labels: [String: String]
     /// Where a finished run's workspace is kept for its replays and forks; nil keeps nothing
     /// (they start with an empty workspace).
-    public var workspaceSnapshots: (any WorkspaceSnapshotStore)?
+    public var workspaceSnapshots: WorkspaceSnapshots?
     /// Whether a run at an approval gate waits for the decision (polling the store every
     /// `approvalPollInterval`, so another process can decide) or, when false, returns with status
     /// `waiting_approval` once nothing else can run; `resume` continues it after the decision.
@@ -76,7 +77,7 @@ public struct EngineConfiguration: Sendable {
     public var sandboxesAhead: Int
 
     public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
-                environment: [String: String] = [:], removeWorkspace: (@Sendable (String) async -> Void)? = nil,
+                environment: [String: String] = [:], removesWorkspace: Bool = false,
                 labels: [String: String] = [:], waitForApprovals: Bool = true,
                 approvalPollInterval: Duration = .seconds(1), dataDirectory: String? = nil,
                 collectArtifacts: Bool = true, inlineOutputLimit: Int = 64 * 1024, sandboxesAhead: Int = 0) {
@@ -84,7 +85,7 @@ public struct EngineConfiguration: Sendable {
         self.outputTailBytes = outputTailBytes
         self.maxOutputBytes = maxOutputBytes
         self.environment = environment
-        self.removeWorkspace = removeWorkspace
+        self.removesWorkspace = removesWorkspace
         self.labels = labels
         self.waitForApprovals = waitForApprovals
         self.approvalPollInterval = approvalPollInterval
@@ -95,12 +96,4 @@ public struct EngineConfiguration: Sendable {
         self.owner = nil
         self.workspaceSnapshots = nil
     }
-}
-
-/// Labels the engine puts on its sandboxes, so leaks can be found by run.
-public enum EngineLabels {
-    public static let run = "sandcastle.run"
-    public static let step = "sandcastle.step"
-    /// The `session:` name of a sandbox kept across steps.
-    public static let session = "sandcastle.session"
 }

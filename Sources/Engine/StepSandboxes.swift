@@ -1,7 +1,7 @@
 import Sandbox
 import Workflow
 
-/// A run's step sandboxes on local Docker, each kind created one step ahead.
+/// A run's step sandboxes on the backend that mounts its workspace, each kind created one step ahead.
 ///
 /// The service's warm pool cannot serve workflow steps: its sandboxes have fresh anonymous
 /// workspaces, and Docker cannot add the run's workspace volume to a running container. This is
@@ -15,7 +15,7 @@ import Workflow
 /// run's shared one either way, and the step's environment is applied at hand-out (a
 /// ``PooledSandbox`` exports it into the persistent shell before the first command). Two
 /// differences remain and are deliberate: it carries the run's labels but not
-/// ``EngineLabels/step`` (it was made before the step was known), and it may be wasted when a
+/// ``SandcastleLabels/step`` (it was made before the step was known), and it may be wasted when a
 /// step that was counted on is skipped or the run fails; ``close()`` removes whatever is left.
 /// At most ``lookahead`` sandboxes per kind are ready or being created at once; they hold no
 /// slot of the backend's concurrency limit, since no command runs in them.
@@ -39,6 +39,8 @@ actor StepSandboxes {
         var wasted = 0
     }
 
+    /// The router's name of the backend these sandboxes are made on (local Docker).
+    nonisolated let backendName: Backend
     private let backend: any SandboxBackend
     private let template: SandboxSpec
     private let lookahead: Int
@@ -50,13 +52,14 @@ actor StepSandboxes {
     private(set) var statistics = Statistics()
 
     /// - Parameters:
-    ///   - backend: the local Docker backend the run's `docker` (and `auto`) steps use.
+    ///   - backendName, backend: the backend the run's steps naming it (and `auto` steps) use.
     ///   - template: the spec of the sandboxes created ahead, minus image and profile: the run's
     ///     workspace and labels.
     ///   - planned: how many steps of each kind the run has left to start (a fan-out counts one
     ///     until its items are known, see ``expect(_:more:)``).
     ///   - lookahead: sandboxes per kind ready or being created at once; 0 creates none ahead.
-    init(backend: any SandboxBackend, template: SandboxSpec, planned: [Kind: Int], lookahead: Int) {
+    init(backendName: Backend, backend: any SandboxBackend, template: SandboxSpec, planned: [Kind: Int], lookahead: Int) {
+        self.backendName = backendName
         self.backend = backend
         self.template = template
         self.remaining = planned.filter { $0.value > 0 }
@@ -92,7 +95,7 @@ actor StepSandboxes {
                 statistics.wasted += 1
                 continue
             }
-            if let docker = instance as? DockerSandbox, docker.isRunnerChannelClosed {
+            if instance.isKnownGone {
                 statistics.wasted += 1
                 Task.detached { try? await instance.destroy() }
                 continue
@@ -143,33 +146,33 @@ actor StepSandboxes {
 }
 
 extension WorkflowEngine {
-    /// The run's ``StepSandboxes`` when it makes sandboxes ahead: local Docker is configured
-    /// (its sandboxes mount the run's workspace) and ``EngineConfiguration/sandboxesAhead`` > 0.
-    /// Counted are the steps left to start that may run there (`docker` and `auto`); a session
+    /// The run's ``StepSandboxes`` when it makes sandboxes ahead: a backend whose sandboxes mount
+    /// the run's workspace is configured (local Docker) and ``EngineConfiguration/sandboxesAhead`` > 0.
+    /// Counted are the steps left to start that may run there (naming it, or `auto`); a session
     /// counts once, since its steps share one sandbox.
     func stepSandboxes(_ workflow: WorkflowDefinition, runID: String, tracker: DependencyTracker) -> StepSandboxes? {
-        guard configuration.sandboxesAhead > 0, let docker = router.entry(.docker), docker.mountsWorkspace else { return nil }
+        guard configuration.sandboxesAhead > 0, let entry = router.workspaceEntry else { return nil }
         var planned: [StepSandboxes.Kind: Int] = [:]
         var sessions: Set<String> = []
         for step in workflow.steps where step.kind == .run && tracker.states[step.id] == .pending {
             let settings = workflow.settings(for: step)
-            guard let kind = StepSandboxes.kind(of: settings) else { continue }
+            guard let kind = StepSandboxes.kind(of: settings, on: entry.name) else { continue }
             if let session = settings.session, !sessions.insert(session).inserted { continue }
             planned[kind, default: 0] += 1
         }
         guard !planned.isEmpty else { return nil }
         var labels = configuration.labels
-        labels[EngineLabels.run] = runID
+        labels[SandcastleLabels.run] = runID
         let template = SandboxSpec(workspace: Self.workspaceName(runID: runID), labels: labels)
-        return StepSandboxes(backend: docker.backend, template: template, planned: planned,
+        return StepSandboxes(backendName: entry.name, backend: entry.backend, template: template, planned: planned,
                              lookahead: configuration.sandboxesAhead)
     }
 }
 
 extension StepSandboxes {
-    /// The kind a step's sandboxes are when it may run on local Docker; nil when it asks for another backend.
-    static func kind(of settings: ResolvedStepSettings) -> Kind? {
-        guard settings.backend == .docker || settings.backend == .auto else { return nil }
+    /// The kind a step's sandboxes are when it may run on `backend`; nil when it asks for another one.
+    static func kind(of settings: ResolvedStepSettings, on backend: Backend) -> Kind? {
+        guard settings.backend == backend || settings.backend == .auto else { return nil }
         return Kind(image: settings.image, profile: settings.profile)
     }
 }

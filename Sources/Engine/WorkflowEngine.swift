@@ -160,10 +160,12 @@ public actor WorkflowEngine {
         // Kept for replays and forks, while no sandbox writes to it any more. Not for a cancelled
         // run: cancelling must end it promptly, and whoever cancelled removes what carries its label.
         if !scheduled.cancelled { await saveWorkspace(runID: runID) }
-        if let removeWorkspace = configuration.removeWorkspace {
-            // Every sandbox of the run is gone by now (each step destroys its own), so the volume is free.
+        if configuration.removesWorkspace, let workspaces = router.workspaces {
+            // Every sandbox of the run is gone by now (each step destroys its own), so the volume is
+            // free. A cleanup problem must not turn a finished run into a failed one; `sandcastle
+            // doctor` finds leftovers by the managed label.
             let name = Self.workspaceName(runID: runID)
-            await Task.detached { await removeWorkspace(name) }.value
+            await Task.detached { try? await workspaces.removeWorkspace(named: name) }.value
         }
 
         var status = RunStatus.completed
@@ -196,7 +198,7 @@ public actor WorkflowEngine {
     /// the steps that follow. Steps that failed with `on_failure: continue` stay failed; every other
     /// step (interrupted, cancelled, failed, never started) runs again with fresh attempts.
     /// Sandboxes left over by the dead process must be removed by the caller first (they carry the
-    /// ``EngineLabels/run`` label); the run's workspace volume is kept, since later steps read it.
+    /// ``SandcastleLabels/run`` label); the run's workspace volume is kept, since later steps read it.
     ///
     /// - Throws: ``EngineError`` `.notResumable` for an unknown or finished run, or when the
     ///   workflow file's content no longer matches the hash recorded at the start of the run;
@@ -774,7 +776,7 @@ public actor WorkflowEngine {
                                       duration: clock.now - start, outputTail: nil)
             }
             // The step was counted as one sandbox ahead of time; its other items now are too.
-            if let ahead, items.count > 1, let kind = StepSandboxes.kind(of: settings) {
+            if let ahead, items.count > 1, let kind = StepSandboxes.kind(of: settings, on: ahead.backendName) {
                 await ahead.expect(kind, more: items.count - 1)
             }
             // `max_concurrency` bounds this step's items; the run and global limits still apply to each.
@@ -949,10 +951,10 @@ public actor WorkflowEngine {
             onEvent(.stepStarted(step: step.id, index: index, attempt: attempt))
 
             var labels = self.configuration.labels
-            labels[EngineLabels.run] = runID
-            labels[EngineLabels.step] = step.id
+            labels[SandcastleLabels.run] = runID
+            labels[SandcastleLabels.step] = step.id
             let session = settings.session
-            if let session { labels[EngineLabels.session] = session }
+            if let session { labels[SandcastleLabels.session] = session }
             // A session's sandbox lives on one backend: an attempt routed elsewhere starts its own.
             let sessionKey = session.map { "\(lease.entry.name.rawValue)/\($0)" }
             let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
@@ -972,7 +974,7 @@ public actor WorkflowEngine {
             do {
                 let backend = lease.entry.backend
                 // Sandboxes made ahead mount the run's workspace on local Docker; others are made now.
-                let ahead = lease.entry.name == .docker && lease.entry.mountsWorkspace ? self.ahead : nil
+                let ahead = self.ahead?.backendName == lease.entry.name ? self.ahead : nil
                 let create: @Sendable () async throws -> (instance: any SandboxInstance, prewarmed: Bool) = {
                     if let ahead { return try await ahead.sandbox(for: spec) }
                     return (try await backend.create(spec), false)

@@ -1,24 +1,52 @@
 import Foundation
+import Sandbox
 import Workflow
 
-/// Keeps a run's workspace files after the run, so that a replay or fork of it starts with
-/// them instead of an empty workspace.
+/// Keeps a run's workspace files after the run (`runs/RUN/workspace.tar` under the data folder),
+/// so that a replay or fork of it starts with them instead of an empty workspace.
 ///
-/// The engine saves the workspace when a run ends (before it removes the volume) and restores
-/// the parent's into the new run's volume before a replay or fork schedules anything.
-public protocol WorkspaceSnapshotStore: Sendable {
-    /// Saves the files of workspace `volume` as run `runID`'s snapshot.
-    func save(volume: String, runID: String) async throws -> WorkspaceSnapshotOutcome
-    /// Fills workspace `volume` with run `runID`'s snapshot.
-    func restore(volume: String, fromRunID runID: String) async throws -> WorkspaceSnapshotOutcome
-}
+/// The engine saves the workspace when a run ends (before it removes it) and restores the
+/// parent's into the new run's workspace before a replay or fork schedules anything. The files
+/// move through the backend's ``SharedWorkspaces``; which backend that is, is not the engine's
+/// business.
+public struct WorkspaceSnapshots: Sendable {
+    public let workspaces: any SharedWorkspaces
+    public let files: RunFiles
+    /// A workspace larger than this is not kept (the run's events say so).
+    public let maxBytes: Int64
 
-/// What a save or restore did.
-public enum WorkspaceSnapshotOutcome: Sendable, Equatable {
-    /// Done: the snapshot's size in bytes.
-    case done(bytes: Int64)
-    /// Nothing was saved or restored, and why (no workspace, over the size cap, no snapshot).
-    case skipped(reason: String)
+    public init(workspaces: any SharedWorkspaces, files: RunFiles, maxBytes: Int64 = defaultMaxBytes) {
+        self.workspaces = workspaces
+        self.files = files
+        self.maxBytes = maxBytes
+    }
+
+    public static let defaultMaxBytes: Int64 = 256 << 20
+
+    /// Saves the files of workspace `volume` as run `runID`'s snapshot.
+    public func save(volume: String, runID: String) async throws -> WorkspaceSnapshotOutcome {
+        let path = files.workspaceSnapshot(runID)
+        let partial = path + ".partial"
+        try FileManager.default.createDirectory(atPath: files.runDirectory(runID), withIntermediateDirectories: true)
+        let outcome = try await workspaces.saveWorkspace(named: volume, to: partial, maxBytes: maxBytes,
+                                                         labels: [SandcastleLabels.run: runID])
+        if case .done = outcome {
+            // Renamed only once whole, so a crash never leaves a truncated snapshot to restore.
+            _ = try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        }
+        return outcome
+    }
+
+    /// Fills workspace `volume` with run `runID`'s snapshot.
+    public func restore(volume: String, fromRunID runID: String) async throws -> WorkspaceSnapshotOutcome {
+        let path = files.workspaceSnapshot(runID)
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber else {
+            return .skipped(reason: "run \(runID) kept no workspace snapshot")
+        }
+        try await workspaces.restoreWorkspace(named: volume, from: path)
+        return .done(bytes: size.int64Value)
+    }
 }
 
 extension WorkflowEngine {

@@ -33,6 +33,16 @@ public struct SandboxError: Error, CustomStringConvertible {
         public static let runnerFailed = Code(rawValue: "runner_failed")
         /// Building images failed.
         public static let imageBuildFailed = Code(rawValue: "image_build_failed")
+        /// The backend cannot do this at all (e.g. find its sandboxes by label).
+        public static let unsupported = Code(rawValue: "unsupported")
+        /// A remote backend's credentials are missing or not accepted (HTTP 401).
+        public static let unauthorized = Code(rawValue: "unauthorized")
+        /// A remote backend asked us to slow down (HTTP 429) and retries ran out; the message has its Retry-After.
+        public static let rateLimited = Code(rawValue: "rate_limited")
+        /// A remote backend failed or is unreachable (HTTP 5xx, connection errors).
+        public static let unavailable = Code(rawValue: "unavailable")
+        /// A command ran past its timeout.
+        public static let timeout = Code(rawValue: "timeout")
         /// The operation was cancelled.
         public static let cancelled = Code(rawValue: "cancelled")
         /// A failure inside the engine or this program that the caller cannot fix.

@@ -36,10 +36,31 @@ public struct SandboxSpec: Sendable {
     }
 }
 
-/// Creates sandboxes. Docker is the first backend; E2B arrives beside it.
+/// Creates sandboxes, and answers for everything it made: Docker and E2B implement it.
+///
+/// Beyond ``create(_:)`` a backend has capabilities that callers use without knowing which
+/// backend they talk to; one it cannot offer says so (nil, or a ``SandboxError`` `unsupported`).
 public protocol SandboxBackend: Sendable {
     var name: String { get }
     func create(_ spec: SandboxSpec) async throws -> any SandboxInstance
+    /// Named workspaces its sandboxes can mount (``SandboxSpec/workspace``); nil when its
+    /// sandboxes cannot share one.
+    var workspaces: (any SharedWorkspaces)? { get }
+    /// Removes every sandbox it made that carries all of `labels` (e.g. one run's), also those
+    /// made by a process that has died; gone ones are not an error.
+    ///
+    /// - Returns: how many were removed.
+    /// - Throws: ``SandboxError`` `unsupported` when the backend cannot find its sandboxes by label,
+    ///   or the failure that stopped the sweep.
+    func removeSandboxes(labelled labels: [String: String]) async throws -> Int
+}
+
+extension SandboxBackend {
+    public var workspaces: (any SharedWorkspaces)? { nil }
+
+    public func removeSandboxes(labelled labels: [String: String]) async throws -> Int {
+        throw SandboxError(.unsupported, "the \(name) backend cannot find its sandboxes by label")
+    }
 }
 
 /// A live sandbox: a persistent shell, processes and files, until destroyed.
@@ -64,6 +85,17 @@ public protocol SandboxInstance: Sendable {
     func move(from: String, to: String, overwrite: Bool) async throws
     /// Stops everything and removes the sandbox (and its workspace unless it is named).
     func destroy() async throws
+    /// True once the sandbox is known to be unusable without asking it (its channel closed: the
+    /// container stopped or was removed, or it was destroyed); false when not known.
+    var isKnownGone: Bool { get }
+    /// Whether ``isKnownGone`` is kept current by the backend (an open channel closes when the
+    /// sandbox dies), so `false` can be trusted without a round trip.
+    var observesLiveness: Bool { get }
+}
+
+extension SandboxInstance {
+    public var isKnownGone: Bool { false }
+    public var observesLiveness: Bool { false }
 }
 
 extension SandboxInstance {

@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Sandbox
+import SandboxDocker
 import Store
 
 /// Everything the server is built from. Production wires the Docker backend and SQLite;
@@ -33,7 +34,7 @@ public struct ServerDependencies: Sendable {
         let database = try SQLiteDatabase(path: configuration.databasePath)
         try Migrator.migrate(database)
         let serverID = try ServerIdentity.load(dataDirectory: configuration.dataDirectory)
-        let labels = [ServerLabels.server: serverID]
+        let labels = [SandcastleLabels.server: serverID]
         let backend = LabelingBackend(base: docker, labels: labels)
         let provisioner: any SandboxProvisioner
         let targets = try PoolProvisioner.targets(configuration.pool)

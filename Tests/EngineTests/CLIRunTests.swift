@@ -139,7 +139,7 @@ struct CLIRunTests {
                 ? try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path) : nil
         }
         let runID = try await Self.eventually("the run") { try repository.listRuns(RunQuery()).first?.id }
-        let runLabel = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(runID)"])
+        let runLabel = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.run)=\(runID)"])
         // Kill while s3's command is under way (it has written its start line and sleeps): two
         // levels of the DAG are done, one is half done. Every sandbox of the run mounts the ledger's
         // volume (the one made ahead for `report` too), so any running one can read it.
@@ -228,7 +228,7 @@ struct CLIRunTests {
         server.process.terminate()
         _ = try await server.exit(within: .seconds(20))
         let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
-        #expect(try await docker.listContainers(all: true, filters: .label(EngineLabels.run, runID)).isEmpty)
+        #expect(try await docker.listContainers(all: true, filters: .label(SandcastleLabels.run, runID)).isEmpty)
     }
 
     @Test func aWaitingRunGoesOnWhenASecondProcessApproves() async throws {
@@ -261,7 +261,7 @@ struct CLIRunTests {
         #expect(stored.status == .approved && stored.decidedBy == "reviewer" && stored.comment == "ship it")
 
         let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
-        let left = try await docker.listContainers(all: true, filters: .label(EngineLabels.run, approval.runID))
+        let left = try await docker.listContainers(all: true, filters: .label(SandcastleLabels.run, approval.runID))
         #expect(left.isEmpty)
     }
 
@@ -403,13 +403,13 @@ struct CLIRunTests {
         let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
         let child = try await Self.eventually("the child run's sandbox") { () -> RunRecord? in
             guard let child = try repository.listRuns(RunQuery()).first(where: { $0.lineageKind == "sub_workflow" }) else { return nil }
-            return try await docker.listContainers(all: true, filters: .label(EngineLabels.run, child.id)).isEmpty ? nil : child
+            return try await docker.listContainers(all: true, filters: .label(SandcastleLabels.run, child.id)).isEmpty ? nil : child
         }
         let parentID = try #require(child.parentRunID)
         let cancel = try Self.launch(["runs", "cancel", parentID, "--data-dir", data.path], in: directory)
         #expect(try await cancel.exit(within: .seconds(60)) == 0, "\(cancel.output)")
         #expect(try repository.run(id: child.id)?.run.status == .cancelled)
-        #expect(try await docker.listContainers(all: true, filters: .label(EngineLabels.run, child.id)).isEmpty)
+        #expect(try await docker.listContainers(all: true, filters: .label(SandcastleLabels.run, child.id)).isEmpty)
         // The parent's process notices and ends the run as cancelled, not failed.
         let final = try await Self.eventually("the parent's process to finish", within: .seconds(60)) { () -> RunRecord? in
             guard let run = try repository.run(id: parentID)?.run,

@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Sandbox
+import SandboxDocker
 import Store
 import Testing
 import Workflow
@@ -19,7 +20,7 @@ import Workflow
     /// only by label: the volume must be gone whatever labels it had).
     static func leftovers(of runID: String, in backend: DockerSandboxBackend) async throws -> (containers: [String], volumes: [String]) {
         let containers = try await backend.docker.listContainers(
-            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(EngineLabels.run)=\(runID)"]))
+            all: true, filters: .labels(["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.run)=\(runID)"]))
         let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: runID)]]))
         return (containers.map(\.id), volumes.map(\.name))
     }
@@ -27,7 +28,7 @@ import Workflow
     /// An engine on the real backend that makes each step's sandbox ahead, as the CLI's does.
     static func engineMakingSandboxesAhead(_ backend: DockerSandboxBackend, _ repository: SQLiteRunRepository) -> WorkflowEngine {
         WorkflowEngine(backend: backend, repository: repository,
-                       configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                       configuration: EngineConfiguration(removesWorkspace: true,
                                                           sandboxesAhead: 1))
     }
 
@@ -50,7 +51,7 @@ import Workflow
             """)
         let engine = WorkflowEngine(
             backend: backend, repository: repository,
-            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }))
+            configuration: EngineConfiguration(removesWorkspace: true))
         let outcome = try await engine.run(wf)
 
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
@@ -142,9 +143,9 @@ import Workflow
                 run: cat data/value.txt && echo more >> data/value.txt && touch data/new
             """)
         func engine(maxBytes: Int64) -> WorkflowEngine {
-            var configuration = EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) })
-            configuration.workspaceSnapshots = DockerWorkspaceSnapshots(backend: backend, files: RunFiles(dataDirectory: directory.path),
-                                                                        maxBytes: maxBytes)
+            var configuration = EngineConfiguration(removesWorkspace: true)
+            configuration.workspaceSnapshots = WorkspaceSnapshots(workspaces: DockerWorkspaces(backend: backend),
+                                                                  files: RunFiles(dataDirectory: directory.path), maxBytes: maxBytes)
             return WorkflowEngine(backend: backend, repository: repository, configuration: configuration)
         }
         func events(_ runID: String) throws -> [String] { try repository.events(runID: runID).map(\.kind) }
@@ -175,7 +176,7 @@ import Workflow
         #expect(try events(empty.runID).contains("workspace_not_restored"))
 
         for run in [parent.runID, replay.runID, tooLarge.runID, empty.runID] {
-            let containers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, run))
+            let containers = try await backend.docker.listContainers(all: true, filters: .label(SandcastleLabels.run, run))
             #expect(containers.isEmpty, "containers left by \(run): \(containers.map(\.id))")
             let volumes = try await backend.docker.listVolumes(filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: run)]]))
             #expect(volumes.isEmpty, "volumes left by \(run): \(volumes.map(\.name))")
@@ -201,12 +202,12 @@ import Workflow
             """)
         let engine = WorkflowEngine(
             backend: backend, repository: InMemoryRunRepository(),
-            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }))
+            configuration: EngineConfiguration(removesWorkspace: true))
         let outcome = try await engine.run(wf)
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
         #expect(outcome.steps["b"]?.output == "/tmp kept-a hi b completed", "same shell: cwd, variables and /tmp kept")
         #expect(outcome.steps["c"]?.output == "fresh", "a step outside the session gets its own sandbox")
-        let containers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
+        let containers = try await backend.docker.listContainers(all: true, filters: .label(SandcastleLabels.run, outcome.runID))
         #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
     }
 
@@ -219,7 +220,7 @@ import Workflow
         let volume = WorkflowEngine.workspaceName(runID: runID)
         var config = ContainerConfig(image: backend.images.resolve("base"))
         config.cmd = ["true"]
-        config.labels = [SandcastleLabels.managed: "true", EngineLabels.run: runID]
+        config.labels = [SandcastleLabels.managed: "true", SandcastleLabels.run: runID]
         var host = HostConfig()
         host.mounts = [Mount(type: .volume, source: volume, target: "/workspace", readOnly: false,
                              volumeOptions: VolumeOptions(noCopy: false, labels: [SandcastleLabels.managed: "true"]))]
@@ -228,9 +229,9 @@ import Workflow
         defer { Task.detached { try? await docker.removeContainer(id: container, force: true) } }
         _ = try await docker.inspectVolume(name: volume)
 
-        await backend.removeWorkspaceVolume(named: volume)
+        try await DockerWorkspaces(backend: backend).removeWorkspace(named: volume)
 
-        #expect(try await docker.listContainers(all: true, filters: .label(EngineLabels.run, runID)).isEmpty)
+        #expect(try await docker.listContainers(all: true, filters: .label(SandcastleLabels.run, runID)).isEmpty)
         await #expect(throws: DockerError.self) { try await docker.inspectVolume(name: volume) }
     }
 

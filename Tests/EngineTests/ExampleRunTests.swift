@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Sandbox
+import SandboxDocker
 import Store
 import Testing
 import Workflow
@@ -20,12 +21,12 @@ struct ExampleRunTests {
         let workflow = try WorkflowLoader().loadValid(path: examplePath(name))
         let engine = WorkflowEngine(
             backend: backend, repository: InMemoryRunRepository(),
-            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) }))
+            configuration: EngineConfiguration(removesWorkspace: true))
         return (try await engine.run(workflow), backend)
     }
 
     static func expectNothingLeft(_ outcome: RunOutcome, _ backend: DockerSandboxBackend) async throws {
-        let containers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
+        let containers = try await backend.docker.listContainers(all: true, filters: .label(SandcastleLabels.run, outcome.runID))
         #expect(containers.isEmpty, "containers left: \(containers.map(\.id))")
         let volumes = try await backend.docker.listVolumes(
             filters: DockerFilters(["name": [WorkflowEngine.workspaceName(runID: outcome.runID)]]))
@@ -40,7 +41,7 @@ struct ExampleRunTests {
         let workflow = try WorkflowLoader().loadValid(path: Self.examplePath("data-pipeline.yaml"))
         let engine = WorkflowEngine(
             backend: backend, repository: InMemoryRunRepository(),
-            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+            configuration: EngineConfiguration(removesWorkspace: true,
                                                dataDirectory: data.path))
         let outcome = try await engine.run(workflow)
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
@@ -74,7 +75,7 @@ struct ExampleRunTests {
         let workflow = try WorkflowLoader().loadValid(path: examplePath("approval-gated.yaml"))
         let engine = WorkflowEngine(
             backend: backend, repository: repository,
-            configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+            configuration: EngineConfiguration(removesWorkspace: true,
                                                approvalPollInterval: .milliseconds(100)))
         let runID = WorkflowEngine.makeRunID()
         let run = Task { try await engine.run(workflow, inputs: inputs, runID: runID) }

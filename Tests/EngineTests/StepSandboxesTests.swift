@@ -16,7 +16,7 @@ import TestSupport
 
     @Test func eachStepOfAChainFindsTheNextSandboxMadeWhileTheOneBeforeRan() async throws {
         let backend = FakeBackend()
-        let ahead = StepSandboxes(backend: backend, template: Self.template, planned: [Self.base: 3], lookahead: 1)
+        let ahead = StepSandboxes(backendName: .docker, backend: backend, template: Self.template, planned: [Self.base: 3], lookahead: 1)
 
         let first = try await ahead.sandbox(for: Self.stepSpec("a"))
         #expect(!first.prewarmed, "nothing can be ready before the first step")
@@ -32,7 +32,7 @@ import TestSupport
 
     @Test func aSandboxMadeAheadHasTheRunsWorkspaceAndLabelsAndGetsTheStepsEnvironmentAtHandOut() async throws {
         let backend = FakeBackend()
-        let ahead = StepSandboxes(backend: backend, template: Self.template, planned: [Self.base: 2], lookahead: 1)
+        let ahead = StepSandboxes(backendName: .docker, backend: backend, template: Self.template, planned: [Self.base: 2], lookahead: 1)
         _ = try await ahead.sandbox(for: Self.stepSpec("a"))
         let handed = try await ahead.sandbox(for: Self.stepSpec("b", environment: ["GREETING": "it's $(here)"]))
         #expect(handed.prewarmed)
@@ -48,7 +48,7 @@ import TestSupport
     @Test func kindsAreKeptApartAndAnUnexportableNameIsMadeColdWithItsSpec() async throws {
         let backend = FakeBackend()
         let python = StepSandboxes.Kind(image: "python", profile: "default")
-        let ahead = StepSandboxes(backend: backend, template: Self.template, planned: [Self.base: 2, python: 1], lookahead: 1)
+        let ahead = StepSandboxes(backendName: .docker, backend: backend, template: Self.template, planned: [Self.base: 2, python: 1], lookahead: 1)
         _ = try await ahead.sandbox(for: Self.stepSpec("a"))
         #expect(await eventually { backend.created == 2 })
         let other = try await ahead.sandbox(for: Self.stepSpec("p", image: "python"))
@@ -64,7 +64,7 @@ import TestSupport
 
     @Test func closeRemovesWhatNoStepTookAndMakesNoMore() async throws {
         let backend = FakeBackend()
-        let ahead = StepSandboxes(backend: backend, template: Self.template, planned: [Self.base: 5], lookahead: 2)
+        let ahead = StepSandboxes(backendName: .docker, backend: backend, template: Self.template, planned: [Self.base: 5], lookahead: 2)
         let first = try await ahead.sandbox(for: Self.stepSpec("a"))
         await ahead.close()
         #expect(backend.created == 3, "two made ahead")
@@ -80,7 +80,7 @@ import TestSupport
 
     @Test func aFanOutCountsItsItemsOnceTheyAreKnown() async throws {
         let backend = FakeBackend()
-        let ahead = StepSandboxes(backend: backend, template: Self.template, planned: [Self.base: 1], lookahead: 1)
+        let ahead = StepSandboxes(backendName: .docker, backend: backend, template: Self.template, planned: [Self.base: 1], lookahead: 1)
         await ahead.expect(Self.base, more: 2)
         var prewarmed: [Bool] = []
         for item in 0..<3 {
@@ -95,7 +95,7 @@ import TestSupport
 
     @Test func aFailedCreationAheadFallsBackToMakingTheSandboxForTheStep() async throws {
         let backend = FailingAheadBackend()
-        let ahead = StepSandboxes(backend: backend, template: Self.template, planned: [Self.base: 2], lookahead: 1)
+        let ahead = StepSandboxes(backendName: .docker, backend: backend, template: Self.template, planned: [Self.base: 2], lookahead: 1)
         _ = try await ahead.sandbox(for: Self.stepSpec("a"))
         let second = try await ahead.sandbox(for: Self.stepSpec("b"))
         #expect(!second.prewarmed)

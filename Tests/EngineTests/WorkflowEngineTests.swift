@@ -16,7 +16,7 @@ func workflow(_ yaml: String) throws -> WorkflowDefinition {
 }
 
 /// The step a fake sandbox belongs to.
-func stepOf(_ spec: SandboxSpec) -> String { spec.labels[EngineLabels.step] ?? "" }
+func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] ?? "" }
 
 @Suite struct WorkflowEngineTests {
     let repository = InMemoryRunRepository()

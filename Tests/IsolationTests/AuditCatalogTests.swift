@@ -3,6 +3,7 @@ import Foundation
 import Seccomp
 import Testing
 @testable import Sandbox
+import SandboxDocker
 
 @Suite("Profile catalog: shipped and custom profile files")
 struct AuditCatalogTests {

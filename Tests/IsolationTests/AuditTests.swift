@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import Isolation
 import Sandbox
+import SandboxDocker
 import Seccomp
 import Testing
 

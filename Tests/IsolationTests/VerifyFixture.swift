@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import Isolation
 import Sandbox
+import SandboxDocker
 
 /// Real-engine fixtures for the verify tests. There is no skip path: without an engine
 /// (or without the `base` image built with a probe-capable runner) these tests fail.

@@ -3,6 +3,7 @@ import Foundation
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxDocker
 import Testing
 
 @Suite("Hardening inside a real sandbox", .serialized, .timeLimit(.minutes(3)))

@@ -3,6 +3,7 @@ import Foundation
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxDocker
 import Testing
 
 @Suite("Sandbox lifecycle and faults on a real engine", .serialized, .timeLimit(.minutes(3)))

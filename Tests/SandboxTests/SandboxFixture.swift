@@ -3,6 +3,7 @@ import Foundation
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxDocker
 import Testing
 
 /// Real-engine fixtures. There is no skip path: when no engine answers, every test

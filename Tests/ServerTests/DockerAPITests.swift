@@ -213,6 +213,6 @@ struct DockerAPITests {
             #expect(try await s.call(.get, "/v1/workspaces/\(name)/files").status == 404)
         }
         let docker = try await DockerClient.connect()
-        #expect(try await docker.listVolumes(filters: .label(ServerLabels.workspace, name)).isEmpty)
+        #expect(try await docker.listVolumes(filters: .label(SandcastleLabels.workspace, name)).isEmpty)
     }
 }

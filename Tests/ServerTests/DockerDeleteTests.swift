@@ -41,7 +41,7 @@ struct DockerDeleteTests {
 
             await s.service.awaitPendingRemovals()
             let docker = try await DockerClient.connect()
-            let label = "\(ServerLabels.server)=\(await s.service.serverID)"
+            let label = "\(SandcastleLabels.server)=\(await s.service.serverID)"
             let containers = try await docker.listContainers(all: true, filters: .labels([label]))
             #expect(containers.isEmpty, "removed once the pending removals finished: \(containers.map(\.id))")
             let volumes = try await docker.listVolumes(filters: .labels([label]))
@@ -73,6 +73,6 @@ struct DockerDeleteTests {
             }
         }
         let docker = try await DockerClient.connect()
-        #expect(try await docker.listVolumes(filters: .label(ServerLabels.workspace, name)).isEmpty)
+        #expect(try await docker.listVolumes(filters: .label(SandcastleLabels.workspace, name)).isEmpty)
     }
 }

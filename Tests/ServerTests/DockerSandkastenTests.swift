@@ -1,3 +1,4 @@
+import Sandbox
 import DockerEngine
 import Foundation
 import HTTPTransport
@@ -46,7 +47,7 @@ import Testing
             #expect(gone.status == 404 && gone.body["error_code"] as? String == "WORKSPACE_NOT_FOUND")
         }
         let docker = try await DockerClient.connect()
-        #expect(try await docker.listVolumes(filters: .label(ServerLabels.workspace, name)).isEmpty)
+        #expect(try await docker.listVolumes(filters: .label(SandcastleLabels.workspace, name)).isEmpty)
     }
 
     @Test func outputIsRawOnlyWhenAskedAndCappedAtFiveMiB() async throws {

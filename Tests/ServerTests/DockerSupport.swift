@@ -40,7 +40,7 @@ enum DockerServerFixture {
     @discardableResult
     static func sweep(serverID: String) async throws -> [String] {
         let docker = try await DockerClient.connect()
-        let containers = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
+        let containers = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(serverID)"]))
         for container in containers { try? await docker.removeContainer(id: container.id, force: true, removeVolumes: true) }
         return containers.map(\.id)
     }

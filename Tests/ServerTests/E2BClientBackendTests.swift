@@ -4,6 +4,7 @@ import Logging
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxE2B
 @testable import Server
 import Synchronization
 import Testing

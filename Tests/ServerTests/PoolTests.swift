@@ -53,7 +53,7 @@ struct DockerPoolServerTests {
             #expect(metrics.contains(#"sandcastle_sandboxes_created_total{source="pool"} 1"#))
             print("create → first exec from the pool: \(elapsed) (debug build, over HTTP)")
             let docker = try await DockerClient.connect()
-            let mine = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)",
+            let mine = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(serverID)",
                                                                                     "\(SandcastleLabels.sandbox)=\(id)"]))
             #expect(mine.count == 1, "the handed-out container carries the server label")
             #expect(try await s.call(.delete, "/v1/sandboxes/\(id)").status == 200)

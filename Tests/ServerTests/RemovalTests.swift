@@ -74,7 +74,7 @@ struct RemovalTests {
         func stats(containerID: String) async throws -> SandboxStats { throw FakeUnsupported() }
         func listWorkspaces() async throws -> [WorkspaceInfo] { state.withLock { Array($0.volumes.values) } }
         func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo {
-            let info = WorkspaceInfo(name: name, labels: [ServerLabels.workspace: name, ServerLabels.owner: owner])
+            let info = WorkspaceInfo(name: name, labels: [SandcastleLabels.workspace: name, SandcastleLabels.owner: owner])
             state.withLock { $0.volumes[name] = info }
             return info
         }

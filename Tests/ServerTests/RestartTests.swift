@@ -3,6 +3,7 @@ import Foundation
 import HTTPTransport
 import Logging
 import Sandbox
+import SandboxDocker
 @testable import Server
 import Testing
 import TestSupport
@@ -25,7 +26,7 @@ struct RestartTests {
             return ids
         }
         let serverID = try DockerServerFixture.serverID(dataDirectory: data)
-        let containers = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
+        let containers = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(serverID)"]))
         #expect(containers.count == 3, "the stopped server left its sandboxes running")
         func container(of id: String) -> String? {
             containers.first { $0.labels?[SandcastleLabels.sandbox] == id }?.id
@@ -34,7 +35,7 @@ struct RestartTests {
         try await docker.killContainer(id: try #require(container(of: ids[1])))
         try await docker.removeContainer(id: try #require(container(of: ids[2])), force: true, removeVolumes: true)
         let backend = try await DockerSandboxBackend.fromEnvironment()
-        let orphan = try await backend.createSandbox(SandboxSpec(labels: [ServerLabels.server: serverID]))
+        let orphan = try await backend.createSandbox(SandboxSpec(labels: [SandcastleLabels.server: serverID]))
 
         // Second life on the same data folder.
         try await DockerServerFixture.with(dataDirectory: data) { s in
@@ -50,7 +51,7 @@ struct RestartTests {
                 #expect(dead.status == 410)
                 #expect(s.errorCode(dead.body) == "sandbox_gone")
             }
-            let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
+            let left = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(serverID)"]))
             #expect(left.map(\.id) == [try #require(container(of: ids[0]))], "only the adopted sandbox remains")
             _ = orphan
             #expect(try await s.call(.delete, "/v1/sandboxes/\(ids[0])").status == 200)
@@ -127,7 +128,7 @@ struct RestartTests {
         // SIGTERM: the pool drains; sandboxes were deleted above. Nothing of this server may remain.
         try await child.terminate()
         let docker = try await DockerClient.connect()
-        let left = try await docker.listContainers(all: true, filters: .labels(["\(ServerLabels.server)=\(serverID)"]))
+        let left = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(serverID)"]))
         #expect(left.isEmpty, "no container leaked: \(left.map(\.id))")
         // Either outcome is correct; how many survived is worth seeing in the log.
         print("kill -9 during activity: \(working) of \(ids.count) sandboxes re-adopted: \(fates)")

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Sandbox
+import SandboxDocker
 import Store
 import Testing
 import Workflow
@@ -17,7 +18,7 @@ struct RoutedWorkflowTests {
             let router = BackendRouter([BackendRouter.Entry(name: .docker, backend: docker, maxConcurrent: 2),
                                         BackendRouter.Entry(name: .e2b, backend: e2b, maxConcurrent: 2)])
             let repository = InMemoryRunRepository()
-            let configuration = EngineConfiguration(removeWorkspace: { await docker.removeWorkspaceVolume(named: $0) })
+            let configuration = EngineConfiguration(removesWorkspace: true)
             let engine = WorkflowEngine(router: router, repository: repository, configuration: configuration)
             let loaded = WorkflowLoader().load(text: """
                 name: two-backends

@@ -70,6 +70,13 @@ public final class BackendRouter: Sendable {
     /// The configured backend of that name.
     public func entry(_ name: Backend) -> Entry? { entries.first { $0.name == name } }
 
+    /// The backend whose sandboxes mount a run's shared workspace (local Docker), if any: where
+    /// sandboxes are made ahead and whose workspaces are saved and removed at a run's end.
+    public var workspaceEntry: Entry? { entries.first { $0.mountsWorkspace } }
+
+    /// The shared workspaces of ``workspaceEntry``; nil when none is configured or its backend has none.
+    public var workspaces: (any SharedWorkspaces)? { workspaceEntry?.backend.workspaces }
+
     /// Backends a step may name in this configuration (`auto` always).
     public var available: Set<Backend> { Set(entries.map(\.name)).union([.auto]) }
 

@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Sandbox
+import SandboxDocker
 import Seccomp
 
 /// Builds an ``AuditReport`` for a profile without starting anything: the audit is static,

@@ -3,6 +3,7 @@ import Foundation
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxDocker
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,3 @@
-import DockerEngine
 import Foundation
 import Seccomp
 import Synchronization
@@ -30,9 +29,18 @@ public struct TmpfsMount: Sendable, Equatable, Codable {
     }
 }
 
-/// A resource limit inside the sandbox (`ulimit`): exactly the engine's `Ulimit`, which the
-/// HostConfig carries as is.
-public typealias ResourceLimit = Ulimit
+/// A resource limit inside the sandbox (`ulimit`: `nofile`, `nproc`, …).
+public struct ResourceLimit: Sendable, Hashable {
+    public var name: String
+    public var soft: Int64
+    public var hard: Int64
+
+    public init(name: String, soft: Int64, hard: Int64) {
+        self.name = name
+        self.soft = soft
+        self.hard = hard
+    }
+}
 
 /// Everything that decides how a sandbox is confined, as one value.
 ///

@@ -1,13 +1,3 @@
-extension SandcastleLabels {
-    /// On every container the warm pool creates (`true`). The label is set at create time and
-    /// cannot change afterwards, so a sandbox that was handed out still carries it: whoever
-    /// hands sandboxes out (the server's database) is the source of truth for which pooled
-    /// containers are in use; the label only says where a container came from.
-    public static let pool = "sandcastle.pool"
-    /// The pool target (`<image>|<profile>`) a pooled container was made for.
-    public static let poolTarget = "sandcastle.pool.target"
-}
-
 /// One kind of sandbox the warm pool keeps ready: an image under an isolation profile.
 public struct PoolTarget: Sendable, Hashable, CustomStringConvertible {
     /// An image name or a short name of a Sandcastle image (`base`, `python`, `node`).

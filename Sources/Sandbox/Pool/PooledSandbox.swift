@@ -141,4 +141,6 @@ public final class PooledSandbox: SandboxInstance {
     public func remove(path: String, recursive: Bool) async throws { try await base.remove(path: path, recursive: recursive) }
     public func move(from: String, to: String, overwrite: Bool) async throws { try await base.move(from: from, to: to, overwrite: overwrite) }
     public func destroy() async throws { try await base.destroy() }
+    public var isKnownGone: Bool { base.isKnownGone }
+    public var observesLiveness: Bool { base.observesLiveness }
 }

@@ -280,14 +280,14 @@ public actor WarmPool: SandboxBackend {
 
     private func handOut(_ instance: any SandboxInstance, environment: [String: String]) async throws -> any SandboxInstance {
         let timeout = configuration.handOutTimeout
-        if let docker = instance as? DockerSandbox, docker.isRunnerChannelClosed {
+        if instance.isKnownGone {
             throw SandboxError(.sandboxGone, "its runner channel is closed (the container stopped or was removed)")
         }
         if environment.isEmpty {
             // For Docker the open channel is the proof: it closes when the container stops, and the
             // holder's first command is the next round trip anyway. A round trip here would double
             // the hand-out (about 0.5 ms of ~1 ms). Other backends get the cheapest round trip.
-            if instance is DockerSandbox { return instance }
+            if instance.observesLiveness { return instance }
             _ = try await Self.withDeadline(timeout) { try await instance.stat(path: "/") }
             return instance
         }

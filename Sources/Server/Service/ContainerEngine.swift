@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Sandbox
+import SandboxDocker
 
 /// A sandbox container the engine reports, found by its labels.
 public struct ManagedContainer: Sendable, Hashable {
@@ -89,7 +90,7 @@ public struct DockerContainerEngine: ContainerEngine {
     }
 
     public func managedContainers(serverID: String) async throws -> [ManagedContainer] {
-        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(ServerLabels.server)=\(serverID)"])
+        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.server)=\(serverID)"])
         return try await docker.listContainers(all: true, filters: filters).map { summary in
             ManagedContainer(containerID: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
                              running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
@@ -142,14 +143,14 @@ public struct DockerContainerEngine: ContainerEngine {
     }
 
     public func listWorkspaces() async throws -> [WorkspaceInfo] {
-        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", ServerLabels.workspace])
+        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", SandcastleLabels.workspace])
         return try await docker.listVolumes(filters: filters).map(Self.info)
             .sorted { $0.name < $1.name }
     }
 
     public func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo {
-        let volume = try await docker.createVolume(name: name, labels: [SandcastleLabels.managed: "true", ServerLabels.workspace: name,
-                                                                       ServerLabels.owner: owner])
+        let volume = try await docker.createVolume(name: name, labels: [SandcastleLabels.managed: "true", SandcastleLabels.workspace: name,
+                                                                       SandcastleLabels.owner: owner])
         return Self.info(volume)
     }
 
@@ -174,14 +175,4 @@ public struct DockerContainerEngine: ContainerEngine {
     static func info(_ volume: Volume) -> WorkspaceInfo {
         WorkspaceInfo(name: volume.name, createdAt: volume.createdAt, labels: volume.labels ?? [:])
     }
-}
-
-/// Labels the server adds on top of ``SandcastleLabels``.
-public enum ServerLabels {
-    /// The server instance that owns a sandbox container (its data folder's identity).
-    public static let server = "sandcastle.server"
-    /// Marks a named workspace volume, with its name.
-    public static let workspace = "sandcastle.workspace"
-    /// The API key id that created a workspace (`open` in open mode): other keys cannot see it.
-    public static let owner = "sandcastle.owner"
 }

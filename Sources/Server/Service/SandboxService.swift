@@ -308,7 +308,7 @@ public actor SandboxService {
     // MARK: workspaces
 
     public func listWorkspaces(keyID: String?) async throws -> [WorkspaceInfo] {
-        try await requireEngine().listWorkspaces().filter { keyID == nil || $0.labels[ServerLabels.owner] == keyID }
+        try await requireEngine().listWorkspaces().filter { keyID == nil || $0.labels[SandcastleLabels.owner] == keyID }
     }
 
     public func createWorkspace(name: String, keyID: String?) async throws -> WorkspaceInfo {
@@ -467,10 +467,10 @@ public actor SandboxService {
     /// and another key's workspace looks like no workspace at all.
     func accessibleWorkspace(_ name: String, engine: any ContainerEngine, keyID: String?) async throws -> WorkspaceInfo? {
         guard let volume = try await engine.volume(name: name) else { return nil }
-        guard volume.labels[ServerLabels.workspace] == name else {
+        guard volume.labels[SandcastleLabels.workspace] == name else {
             throw ServerError(.conflict, "a Docker volume named \(name) exists and is not a Sandcastle workspace; choose another name")
         }
-        if let keyID, volume.labels[ServerLabels.owner] != keyID {
+        if let keyID, volume.labels[SandcastleLabels.owner] != keyID {
             throw ServerError(.notFound, "no workspace named \(name)")
         }
         return volume

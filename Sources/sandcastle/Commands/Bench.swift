@@ -4,6 +4,7 @@ import Foundation
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxDocker
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import DockerEngine
 import Engine
 import Foundation
 import Sandbox
+import SandboxDocker
 import Store
 import Workflow
 
@@ -94,7 +95,7 @@ struct BenchEngine: AsyncParsableCommand {
         let engine = WorkflowEngine(
             backend: backend, repository: fanoutRepository,
             configuration: EngineConfiguration(maxConcurrentStepsPerRun: parallel,
-                                               removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                               removesWorkspace: true,
                                                sandboxesAhead: RunDriver.defaultSandboxesAhead),
             globalLimit: AsyncSemaphore(limit: parallel))
         let items = JSONValue.array((0..<fanout).map { JSONValue.integer($0) })
@@ -110,7 +111,7 @@ struct BenchEngine: AsyncParsableCommand {
             let attempts = try fanoutRepository.attempts(runID: outcome.runID, stepID: "echo", fanoutIndex: index)
             stepSum += attempts.compactMap(\.durationMs).map(Double.init).reduce(0, +) / 1000
         }
-        var leftovers = try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
+        var leftovers = try await backend.docker.listContainers(all: true, filters: .label(SandcastleLabels.run, outcome.runID))
 
         // 3. A chain of `echo` steps, each waiting for the one before: its wall time is step after
         //    step of sandbox creation unless the next sandbox is made while the current step runs.
@@ -174,7 +175,7 @@ struct BenchEngine: AsyncParsableCommand {
             let makesAhead = round % 2 == 0
             let engine = WorkflowEngine(
                 backend: backend, repository: repository,
-                configuration: EngineConfiguration(removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                configuration: EngineConfiguration(removesWorkspace: true,
                                                    sandboxesAhead: makesAhead ? 1 : 0))
             let start = clock.now
             let outcome = try await engine.run(workflow)
@@ -189,7 +190,7 @@ struct BenchEngine: AsyncParsableCommand {
             } else {
                 cold.append(wall)
             }
-            leftovers += try await backend.docker.listContainers(all: true, filters: .label(EngineLabels.run, outcome.runID))
+            leftovers += try await backend.docker.listContainers(all: true, filters: .label(SandcastleLabels.run, outcome.runID))
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         return ChainResult(steps: steps, workMs: workMs, aheadWall: median(ahead), coldWall: median(cold), aheadHits: hits, rounds: rounds,

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTransport
 import Logging
 import Sandbox
+import SandboxDocker
 import Server
 
 /// `sandcastle bench server`: the HTTP service measured through real HTTP (our libcurl client)
@@ -154,7 +155,7 @@ struct BenchHTTPServer {
         await server.service.shutdown()
         // Anything a failed run left behind carries this server's label.
         if let docker = try? DockerCLI(),
-           let left = try? docker.output(["ps", "-aq", "--filter", "label=\(ServerLabels.server)=\(dependencies.serverID)"]) {
+           let left = try? docker.output(["ps", "-aq", "--filter", "label=\(SandcastleLabels.server)=\(dependencies.serverID)"]) {
             let ids = left.split(separator: "\n").map(String.init)
             if !ids.isEmpty { _ = try? docker.output(["rm", "-f", "-v"] + ids) }
         }

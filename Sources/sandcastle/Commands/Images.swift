@@ -2,6 +2,7 @@ import ArgumentParser
 import DockerEngine
 import Foundation
 import Sandbox
+import SandboxDocker
 
 struct ImagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import DockerEngine
 import Foundation
 import Isolation
 import Sandbox
+import SandboxDocker
 import Seccomp
 
 struct ProfileCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import DockerEngine
 import Engine
 import Foundation
 import Sandbox
+import SandboxDocker
 import Store
 import Workflow
 
@@ -211,7 +212,15 @@ struct RunsCancel: AsyncParsableCommand {
             Console.error("sandcastle: cannot record the cancellation of run \(id): \(error)")
             throw ExitCode(1)
         }
-        let removed = await RunSandboxes.remove(runID: id, includingWorkspace: true)
+        let removed: Int?
+        do {
+            let backend = try await DockerSandboxBackend.fromEnvironment()
+            let routing = try RunDriver.SharedRouting(docker: backend, environment: ProcessInfo.processInfo.environment)
+            removed = await RunSandboxes.remove(runID: id, router: routing.router, includingWorkspace: true)
+        } catch {
+            Console.error("sandcastle: Docker is not reachable, sandboxes of run \(id) were not removed: \(error)")
+            removed = nil
+        }
         Console.print("run \(id) cancelled" + (removed.map { "; removed \($0) sandbox\($0 == 1 ? "" : "es")" } ?? ""))
     }
 }
@@ -265,12 +274,12 @@ struct RunsResume: AsyncParsableCommand {
         }
         let (workflow, path) = try RunDriver.recordedWorkflow(of: detail.run)
         let backend = try await RunDriver.dockerBackend()
-        // The dead process's sandboxes would hold slots and could still write to the workspace.
-        _ = await RunSandboxes.remove(runID: id, includingWorkspace: false)
         let engine = try RunDriver.makeEngine(backend: backend, repository: repository,
                                           environment: ProcessInfo.processInfo.environment,
                                           dataDirectory: options.directory, steps: workflow.steps.map(\.id),
                                               waitForApprovals: !noWait)
+        // The dead process's sandboxes would hold slots and could still write to the workspace.
+        _ = await RunSandboxes.remove(runID: id, router: engine.router, includingWorkspace: false)
         Console.print("resuming run \(id): workflow `\(workflow.name)` from \(path)")
         try await RunDriver.drive(runID: id, dataDirectory: options.directory) {
             try await engine.resume(runID: id, workflow: workflow)
@@ -471,46 +480,13 @@ struct LineageOptions: ParsableArguments {
     }
 }
 
-/// Finds and removes a run's Docker leftovers by the engine's run label.
+/// Removes a run's leftovers through the engine's router, saying on stderr what could not be removed.
 enum RunSandboxes {
-    /// Removes the run's containers (and its workspace volume when asked).
-    ///
-    /// - Returns: how many containers were removed, or nil when Docker could not be reached
-    ///   (the store is the source of truth; leftovers are reported by `sandcastle doctor`).
-    static func remove(runID: String, includingWorkspace: Bool) async -> Int? {
-        let docker: DockerClient
-        do {
-            docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment(ProcessInfo.processInfo.environment))
-        } catch {
-            Console.error("sandcastle: Docker is not reachable, sandboxes of run \(runID) were not removed: \(error)")
-            return nil
-        }
-        var removed = 0
-        do {
-            let containers = try await docker.listContainers(all: true, filters: .label(EngineLabels.run, runID))
-            for container in containers {
-                do {
-                    try await docker.removeContainer(id: container.id, force: true)
-                    removed += 1
-                } catch let error as DockerError where error.code == .notFound {
-                    continue
-                } catch {
-                    Console.error("sandcastle: cannot remove container \(container.id): \(error)")
-                }
-            }
-        } catch {
-            Console.error("sandcastle: cannot list the sandboxes of run \(runID): \(error)")
-        }
-        if includingWorkspace {
-            do {
-                try await docker.removeVolume(name: WorkflowEngine.workspaceName(runID: runID), force: true)
-            } catch let error as DockerError where error.code == .notFound {
-                // Never created, or already removed by the engine.
-            } catch {
-                Console.error("sandcastle: cannot remove the workspace volume of run \(runID): \(error)")
-            }
-        }
-        return removed
+    /// - Returns: how many sandboxes were removed.
+    static func remove(runID: String, router: BackendRouter, includingWorkspace: Bool) async -> Int {
+        let cleanup = await router.removeResources(ofRun: runID, includingWorkspace: includingWorkspace)
+        for problem in cleanup.problems { Console.error("sandcastle: \(problem)") }
+        return cleanup.removedSandboxes
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxDocker
 
 struct SandboxShell: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Logging
 import Sandbox
+import SandboxDocker
 import Server
 import Store
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Sandbox
+import SandboxE2B
 import Workflow
 
 /// The backends `run`, `runs resume` and `serve`'s resume loop route steps across.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Sandbox
+import SandboxDocker
 import Store
 import Synchronization
 import Workflow
@@ -21,14 +22,14 @@ enum RunDriver {
         let routing = try shared ?? SharedRouting(docker: backend, environment: environment)
         var configuration = EngineConfiguration(maxConcurrentStepsPerRun: maxParallel ?? defaultMaxParallel,
                                                 environment: environment,
-                                                removeWorkspace: { await backend.removeWorkspaceVolume(named: $0) },
+                                                removesWorkspace: true,
                                                 waitForApprovals: waitForApprovals, dataDirectory: dataDirectory)
         configuration.owner = ProcessOwner.current()
         configuration.sandboxesAhead = try sandboxesAhead(environment)
         let snapshotLimit = try workspaceSnapshotLimit(environment)
         if snapshotLimit > 0 {
-            configuration.workspaceSnapshots = DockerWorkspaceSnapshots(backend: backend, files: RunFiles(dataDirectory: dataDirectory),
-                                                                        maxBytes: snapshotLimit)
+            configuration.workspaceSnapshots = WorkspaceSnapshots(workspaces: DockerWorkspaces(backend: backend),
+                                                                  files: RunFiles(dataDirectory: dataDirectory), maxBytes: snapshotLimit)
         }
         return WorkflowEngine(
             router: routing.router, repository: repository,
@@ -83,7 +84,7 @@ enum RunDriver {
     /// `SANDCASTLE_WORKSPACE_SNAPSHOT_MAX`: the largest workspace (bytes) kept when a run ends for
     /// its replays and forks; 0 keeps none. Default 256 MiB.
     static func workspaceSnapshotLimit(_ environment: [String: String]) throws -> Int64 {
-        guard let text = environment["SANDCASTLE_WORKSPACE_SNAPSHOT_MAX"] else { return DockerWorkspaceSnapshots.defaultMaxBytes }
+        guard let text = environment["SANDCASTLE_WORKSPACE_SNAPSHOT_MAX"] else { return WorkspaceSnapshots.defaultMaxBytes }
         guard let value = Int64(text), value >= 0 else {
             Console.error("sandcastle: SANDCASTLE_WORKSPACE_SNAPSHOT_MAX must be a number of bytes ≥ 0 (0 keeps no snapshot), not '\(text)'")
             throw ExitCode(1)
@@ -172,7 +173,7 @@ extension RunDriver {
                     throw EngineError(.notResumable, "cannot load its workflow file \(run.workflowPath ?? "(none recorded)")")
                 }
                 // The dead process's sandboxes would hold slots and could still write to the workspace.
-                _ = await RunSandboxes.remove(runID: run.id, includingWorkspace: false)
+                _ = await RunSandboxes.remove(runID: run.id, router: shared.router, includingWorkspace: false)
                 let engine = try makeEngine(backend: backend, repository: repository, environment: environment,
                                             dataDirectory: dataDirectory, steps: workflow.steps.map(\.id),
                                             waitForApprovals: false, liveView: false, shared: shared)

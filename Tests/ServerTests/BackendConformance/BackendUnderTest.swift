@@ -1,5 +1,7 @@
 import Foundation
 import Sandbox
+import SandboxE2B
+import SandboxDocker
 import Testing
 
 /// The sandbox backends the conformance suites run against, both on the real engine.

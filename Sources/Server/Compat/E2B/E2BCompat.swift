@@ -3,6 +3,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import Sandbox
+import SandboxE2B
 
 /// The E2B-compatible API inside `sandcastle serve`: the unmodified `e2b` SDK (2.63) works
 /// with `E2B_API_URL` and `E2B_SANDBOX_URL` both pointed at this server.

@@ -5,6 +5,7 @@ import NIOCore
 import RunnerClient
 import RunnerProtocol
 import Sandbox
+import SandboxE2B
 
 /// envd, the in-sandbox daemon E2B's SDK talks to, served by the host: the `process.Process`
 /// and `filesystem.Filesystem` Connect services and the `/files` and `/health` HTTP routes,

@@ -1,4 +1,5 @@
 import DockerEngine
+import Sandbox
 
 extension IsolationProfile {
     /// The complete HostConfig for a sandbox under this profile.
@@ -30,7 +31,7 @@ extension IsolationProfile {
         // nil keeps Docker's defaults; a list replaces them, so profiles send Docker's plus their extras.
         config.maskedPaths = maskedPaths
         config.readonlyPaths = readonlyPaths
-        config.ulimits = ulimits
+        config.ulimits = ulimits.map { Ulimit(name: $0.name, soft: $0.soft, hard: $0.hard) }
         // Frames on stdout would otherwise be written to the engine's log files too.
         config.logConfig = LogConfig(type: "none", config: [:])
         config.initProcess = false

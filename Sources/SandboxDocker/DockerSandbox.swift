@@ -1,3 +1,4 @@
+import Sandbox
 import DockerEngine
 import Foundation
 import RunnerClient
@@ -126,7 +127,7 @@ public final class DockerSandbox: SandboxInstance {
         } catch let error as DockerError where error.code == .notFound {
             return  // already gone: the goal of destroy is met
         } catch {
-            throw SandboxError.fromEngine(error, doing: "remove sandbox \(id)")
+            throw SandboxError.fromDocker(error, doing: "remove sandbox \(id)")
         }
     }
 
@@ -145,7 +146,7 @@ public final class DockerSandbox: SandboxInstance {
     func explain(_ error: any Error, doing action: String) async -> SandboxError {
         if let sandboxError = error as? SandboxError { return sandboxError }
         guard let clientError = error as? RunnerClientError else {
-            return SandboxError.fromEngine(error, doing: action)
+            return SandboxError.fromDocker(error, doing: action)
         }
         switch clientError.code {
         case .operationFailed:

@@ -1,3 +1,4 @@
+import Sandbox
 import RunnerProtocol
 
 /// The runner's output cap, kept on this side of an E2B sandbox: envd has no cap, so output

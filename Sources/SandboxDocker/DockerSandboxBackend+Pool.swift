@@ -1,3 +1,4 @@
+import Sandbox
 import DockerEngine
 
 extension DockerSandboxBackend {
@@ -24,7 +25,7 @@ extension DockerSandboxBackend {
         do {
             containers = try await docker.listContainers(all: true, filters: filters)
         } catch {
-            throw SandboxError.fromEngine(error, doing: "list pooled sandboxes")
+            throw SandboxError.fromDocker(error, doing: "list pooled sandboxes")
         }
         var removed: [String] = []
         for container in containers {
@@ -36,7 +37,7 @@ extension DockerSandboxBackend {
             } catch let error as DockerError where error.code == .notFound {
                 continue  // removed meanwhile: the goal is met
             } catch {
-                throw SandboxError.fromEngine(error, doing: "remove stale pooled sandbox \(sandboxID)")
+                throw SandboxError.fromDocker(error, doing: "remove stale pooled sandbox \(sandboxID)")
             }
         }
         return removed
@@ -46,5 +47,7 @@ extension DockerSandboxBackend {
 extension DockerSandbox {
     /// True once the runner channel has closed: the container stopped or was removed, or the
     /// sandbox was destroyed. Every operation would fail; known without a round trip.
-    public var isRunnerChannelClosed: Bool { connection.closedError != nil }
+    public var isKnownGone: Bool { connection.closedError != nil }
+    /// The channel closes when the container stops: an open one is proof enough.
+    public var observesLiveness: Bool { true }
 }

@@ -1,3 +1,4 @@
+import Sandbox
 import DockerEngine
 import Foundation
 import HTTPTransport

@@ -1,16 +1,9 @@
+import Sandbox
 import DockerEngine
 import Foundation
 import HTTPTransport
 import RunnerClient
 import RunnerProtocol
-
-/// Labels every Docker object Sandcastle creates carries, so cleanup finds them all.
-public enum SandcastleLabels {
-    public static let managed = "sandcastle.managed"
-    public static let sandbox = "sandcastle.sandbox"
-    public static let profile = "sandcastle.profile"
-    public static let contentKey = "sandcastle.content-key"
-}
 
 /// Sandboxes as hardened Docker containers with the Swift runner as PID 1.
 ///
@@ -37,7 +30,7 @@ public final class DockerSandboxBackend: SandboxBackend {
         do {
             docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment(environment))
         } catch {
-            throw SandboxError.engineUnavailable(error)
+            throw SandboxError.dockerUnavailable(error)
         }
         return DockerSandboxBackend(docker: docker, profiles: try ProfileCatalog())
     }
@@ -73,7 +66,7 @@ public final class DockerSandboxBackend: SandboxBackend {
             let docker = self.docker
             await Task.detached { try? await docker.removeContainer(id: containerName, force: true, removeVolumes: true) }.value
             if Task.isCancelled { throw SandboxError(.cancelled, "sandbox creation was cancelled", cause: error) }
-            throw SandboxError.fromEngine(error, doing: "create the sandbox container")
+            throw SandboxError.fromDocker(error, doing: "create the sandbox container")
         }
         do {
             let stream = try await docker.attachContainer(id: containerID)
@@ -93,7 +86,7 @@ public final class DockerSandboxBackend: SandboxBackend {
             let docker = self.docker
             await Task.detached { try? await docker.removeContainer(id: containerID, force: true, removeVolumes: true) }.value
             if Task.isCancelled { throw SandboxError(.cancelled, "sandbox creation was cancelled", cause: error) }
-            throw error as? SandboxError ?? SandboxError.fromEngine(error, doing: "start the sandbox")
+            throw error as? SandboxError ?? SandboxError.fromDocker(error, doing: "start the sandbox")
         }
     }
 
@@ -139,13 +132,13 @@ public final class DockerSandboxBackend: SandboxBackend {
 }
 
 extension SandboxError {
-    static func engineUnavailable(_ error: any Error) -> SandboxError {
+    static func dockerUnavailable(_ error: any Error) -> SandboxError {
         if let sandboxError = error as? SandboxError { return sandboxError }
         return SandboxError(.engineUnavailable, "\(error)", cause: error)
     }
 
-    /// Maps an engine error to a sandbox error that keeps the engine's message.
-    static func fromEngine(_ error: any Error, doing action: String) -> SandboxError {
+    /// Maps a Docker error to a sandbox error that keeps the Docker engine's message.
+    static func fromDocker(_ error: any Error, doing action: String) -> SandboxError {
         if let sandboxError = error as? SandboxError { return sandboxError }
         if let docker = error as? DockerError {
             if docker.code == .engineUnreachable { return SandboxError(.engineUnavailable, docker.message, cause: docker) }
@@ -169,7 +162,7 @@ extension DockerSandboxBackend {
         do {
             inspect = try await docker.inspectContainer(id: containerID)
         } catch {
-            throw SandboxError.fromEngine(error, doing: "inspect sandbox \(sandboxID)'s container")
+            throw SandboxError.fromDocker(error, doing: "inspect sandbox \(sandboxID)'s container")
         }
         guard inspect.state.running else {
             throw SandboxError(.sandboxGone, "sandbox \(sandboxID)'s container is not running (status \(inspect.state.status), "
@@ -182,7 +175,7 @@ extension DockerSandboxBackend {
         do {
             stream = try await docker.attachContainer(id: containerID)
         } catch {
-            throw SandboxError.fromEngine(error, doing: "re-attach to sandbox \(sandboxID)")
+            throw SandboxError.fromDocker(error, doing: "re-attach to sandbox \(sandboxID)")
         }
         let channel = AttachedRunnerChannel(stream: stream)
         // Ids far from where a fresh connection starts, so none collides with an operation the
@@ -204,5 +197,35 @@ extension DockerSandboxBackend {
             throw SandboxError(.sandboxGone, "sandbox \(sandboxID) could not be re-adopted: \(explained.message)", cause: error)
         }
         return sandbox
+    }
+}
+
+extension DockerSandboxBackend {
+    /// Named Docker volumes with the managed label.
+    public var workspaces: (any SharedWorkspaces)? { DockerWorkspaces(backend: self) }
+
+    /// Every container with the managed label and all of `labels`, removed with its anonymous
+    /// volumes, whichever process created it.
+    public func removeSandboxes(labelled labels: [String: String]) async throws -> Int {
+        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true"]
+                                           + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        let containers: [ContainerSummary]
+        do {
+            containers = try await docker.listContainers(all: true, filters: filters)
+        } catch {
+            throw SandboxError.fromDocker(error, doing: "list the sandboxes labelled \(labels)")
+        }
+        var removed = 0
+        for container in containers {
+            do {
+                try await docker.removeContainer(id: container.id, force: true, removeVolumes: true)
+                removed += 1
+            } catch let error as DockerError where error.code == .notFound {
+                continue  // removed meanwhile: the goal is met
+            } catch {
+                throw SandboxError.fromDocker(error, doing: "remove container \(container.id)")
+            }
+        }
+        return removed
     }
 }
