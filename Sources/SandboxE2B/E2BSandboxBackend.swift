@@ -216,3 +216,20 @@ public struct E2BSandboxPage: Sendable {
     /// Pass it back for the next page; nil on the last.
     public var nextToken: String?
 }
+
+extension E2BSandboxBackend {
+    /// Kills every running sandbox whose metadata has all of `labels` (sandboxes carry their
+    /// spec's labels as metadata), page by page; one that is gone meanwhile is not an error.
+    public func removeSandboxes(labelled labels: [String: String]) async throws -> Int {
+        var matching: [String] = []
+        var token: String?
+        repeat {
+            let page = try await list(metadata: labels, nextToken: token)
+            matching += page.sandboxes.map(\.sandboxID)
+            token = page.nextToken
+        } while token != nil
+        // Listed in full before killing: a kill shifts the pages the token points into.
+        for id in matching { try await kill(id) }
+        return matching.count
+    }
+}

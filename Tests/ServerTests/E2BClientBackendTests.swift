@@ -22,6 +22,27 @@ struct E2BClientBackendTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
+    func removeSandboxesByLabelKillsExactlyTheMatchingOnes() async throws {
+        try await DockerServerFixture.with { live in
+            let backend = try Self.backend(port: live.port)
+            let run = "run-\(UUID().uuidString.prefix(8))"
+            let first = try await backend.create(SandboxSpec(image: "base", labels: [SandcastleLabels.run: run]))
+            let second = try await backend.create(SandboxSpec(image: "base", labels: [SandcastleLabels.run: run, "extra": "x"]))
+            let other = try await backend.create(SandboxSpec(image: "base", labels: [SandcastleLabels.run: "another-run"]))
+
+            #expect(try await backend.removeSandboxes(labelled: [SandcastleLabels.run: run]) == 2)
+            #expect(try await backend.list(metadata: [SandcastleLabels.run: run]).sandboxes.isEmpty)
+            for gone in [first, second] {
+                let error = await #expect(throws: SandboxError.self) { _ = try await gone.run("true") }
+                #expect(error?.code == .sandboxGone)
+            }
+            #expect(try await other.run("echo alive").stdoutText == "alive\n", "another run's sandbox is left alone")
+            #expect(try await backend.removeSandboxes(labelled: [SandcastleLabels.run: run]) == 0, "a second sweep finds nothing")
+            try await other.destroy()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func connectSetTimeoutAndListThroughTheControlPlane() async throws {
         try await DockerServerFixture.with { live in
             let backend = try Self.backend(port: live.port)
