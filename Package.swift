@@ -14,6 +14,7 @@ import PackageDescription
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
+//   EngineService        the engine as a library service: settings, assembly, run control, queries
 //   Server               `sandcastle serve`: Hummingbird 2 app over a SandboxService actor
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
@@ -67,16 +68,20 @@ let package = Package(
         // The engine runs workflows on any sandbox backend and persists every state change.
         .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient"],
                 swiftSettings: strict),
+        // What the CLI and the server call to run and steer workflows: the only way in.
+        .target(name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],
+                swiftSettings: strict),
         // The HTTP service: thin controllers over a SandboxService actor, state in Store.
         .target(name: "Server", dependencies: [
-            "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "RunnerClient",
+            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "RunnerClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server", "HTTPTransport",
+            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine",
+            "Server", "HTTPTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -102,7 +107,7 @@ let package = Package(
             "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine",
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "EngineService", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine",
                                                         "RunnerClient", "RunnerProtocol"]),
     ]
 )

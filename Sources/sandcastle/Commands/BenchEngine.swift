@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerEngine
 import Engine
+import EngineService
 import Foundation
 import Sandbox
 import SandboxDocker
@@ -96,7 +97,7 @@ struct BenchEngine: AsyncParsableCommand {
             backend: backend, repository: fanoutRepository,
             configuration: EngineConfiguration(maxConcurrentStepsPerRun: parallel,
                                                removesWorkspace: true,
-                                               sandboxesAhead: RunDriver.defaultSandboxesAhead),
+                                               sandboxesAhead: EngineSettings.defaultSandboxesAhead),
             globalLimit: AsyncSemaphore(limit: parallel))
         let items = JSONValue.array((0..<fanout).map { JSONValue.integer($0) })
         let clock = ContinuousClock()

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Engine
+import EngineService
 import Foundation
-import Sandbox
-import Store
 import Workflow
 
 /// `sandcastle run wf.yaml [-i k=v …] [--data-dir DIR]`
@@ -74,81 +73,14 @@ struct RunCommand: AsyncParsableCommand {
                                    maxParallel: maxParallel)
             return
         }
-        let repository: SQLiteRunRepository
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            repository = try SQLiteRunRepository(path: (directory as NSString).appendingPathComponent("sandcastle.sqlite"))
-        } catch {
-            Console.error("sandcastle: cannot open the state database in \(directory): \(error)")
-            throw ExitCode(1)
-        }
-        let backend = try await RunDriver.dockerBackend()
-        let engine = try RunDriver.makeEngine(backend: backend, repository: repository, environment: environment,
-                                              dataDirectory: directory, steps: workflow.steps.map(\.id),
-                                              waitForApprovals: !noWait, maxParallel: maxParallel)
+        let service = try await RunDriver.openService(dataDirectory: directory, sandboxes: .required, creatingStore: true)
         let runID = runIDOverride ?? WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
+        let options = RunService.RunOptions(waitForApprovals: !noWait, maxParallel: maxParallel,
+                                            onEvent: RunDriver.observer(steps: workflow.steps.map(\.id), dataDirectory: directory))
         let inputs = provided
         try await RunDriver.drive(runID: runID, dataDirectory: directory) {
-            try await engine.run(workflow, inputs: inputs, runID: runID)
+            try await service.start(workflow, inputs: inputs, runID: runID, options: options)
         }
-    }
-}
-
-/// Prints engine events as plain lines (the terminal progress view comes later).
-final class LineLog: Sendable {
-    let dataDirectory: String
-
-    init(dataDirectory: String) { self.dataDirectory = dataDirectory }
-
-    /// ` --data-dir DIR` when the commands a hint suggests would not find the state by default.
-    static func dataDirectoryFlag(_ directory: String) -> String {
-        let implied = ProcessInfo.processInfo.environment["SANDCASTLE_DATA_DIR"] ?? "./data"
-        return directory == implied ? "" : " --data-dir \(ShellQuoting.quote(directory))"
-    }
-
-    func print(_ event: EngineEvent) {
-        switch event {
-        case .approvalRequested(let runID, let step, let message, let data, let timeoutAt):
-            Console.print("⏸ \(step) waits for approval: \(message)")
-            if let data { Console.print("    data: \(data.jsonText)") }
-            if let timeoutAt { Console.print("    times out at \(RunsFormat.timestamp(timeoutAt))") }
-            let flag = Self.dataDirectoryFlag(dataDirectory)
-            Console.print("    approve: sandcastle runs approve\(flag) \(runID) \(step) [--comment …]")
-            Console.print("    reject:  sandcastle runs reject\(flag) \(runID) \(step) [--comment …]")
-        case .runStarted:
-            break
-        case .stepStarted(let step, let index, let attempt):
-            Console.print("▶ \(label(step, index)) started" + (attempt > 1 ? " (attempt \(attempt))" : ""))
-        case .attemptFailed(let step, let index, let attempt, let error, let tail, _, let delay):
-            Console.print("↻ \(label(step, index)) attempt \(attempt) failed: \(error); retrying"
-                + (delay.map { " in \(DurationParser.format($0))" } ?? ""))
-            printTail(tail)
-        case .stepFinished(let step, let status, let duration, let error, let tail):
-            let took = duration.map { " in \(Self.format($0))" } ?? ""
-            switch status {
-            case .completed:
-                Console.print("✔ \(step) finished\(took)")
-            case .skipped:
-                Console.print("– \(step) skipped" + (error.map { ": \($0)" } ?? ""))
-            default:
-                Console.print("✘ \(step) \(status)\(took): \(error ?? "unknown error")")
-                printTail(tail ?? "")
-            }
-        case .runFinished, .stepOutput:
-            break
-        }
-    }
-
-    private func label(_ step: String, _ index: Int?) -> String { index.map { "\(step)[\($0)]" } ?? step }
-
-    private func printTail(_ tail: String) {
-        let lines = tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(20)
-        for line in lines where !line.isEmpty { Console.print("    | \(line)") }
-    }
-
-    static func format(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return String(format: "%.2fs", seconds)
     }
 }

@@ -1,11 +1,7 @@
 import ArgumentParser
-import Engine
 import Foundation
 import Logging
-import Sandbox
-import SandboxDocker
 import Server
-import Store
 
 /// `sandcastle serve`: the sandbox service over HTTP.
 struct ServeCommand: AsyncParsableCommand {
@@ -104,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Runs a killed `sandcastle run` (or an earlier server) left behind continue from their
         // checkpoints; a gate pauses them again, as with `runs resume --all`.
         let resumer = resumeRuns
-            ? Task { await Self.resumeOrphanedRuns(dataDirectory: configuration.dataDirectory, logger: logger) } : nil
+            ? Task { await OrphanedRuns.resume(dataDirectory: configuration.dataDirectory, logger: logger) } : nil
         defer { resumer?.cancel() }
         do {
             try await server.run { port in
@@ -114,25 +110,6 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
             throw ExitCode(1)
-        }
-    }
-
-    /// Resumes every unfinished run of the data folder whose process is gone, one after another.
-    static func resumeOrphanedRuns(dataDirectory: String, logger: Logger) async {
-        let path = (dataDirectory as NSString).appendingPathComponent("sandcastle.sqlite")
-        do {
-            let repository = try SQLiteRunRepository(path: path)
-            let runs = try WorkflowEngine.orphanedRuns(in: repository)
-            guard !runs.isEmpty else { return }
-            logger.info("resuming \(runs.count) unfinished workflow run(s)")
-            let backend = try await DockerSandboxBackend.fromEnvironment()
-            let summary = try await RunDriver.resume(runs, backend: backend, repository: repository,
-                                                     dataDirectory: dataDirectory) { logger.info("\($0)") }
-            for (id, outcome) in summary {
-                logger.info("workflow run \(id) \(outcome)", metadata: ["run": .string(id)])
-            }
-        } catch {
-            logger.error("cannot resume the unfinished workflow runs in \(path): \(error)")
         }
     }
 }

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Engine
+import EngineService
+import Foundation
+import Workflow
+
+/// `sandcastle runs approve RUN [STEP] [--comment C] [--by NAME] [--data JSON]`
+struct RunsApprove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Approve a run's approval gate; the run goes on.",
+        discussion: """
+            The decision is recorded in the state database. A `sandcastle run` (or `runs resume`) waiting \\
+            on the gate picks it up within a second; a run paused with --no-wait continues with \\
+            `sandcastle runs resume RUN`.
+            """)
+
+    @OptionGroup var decision: ApprovalDecisionOptions
+
+    @Option(name: .long, help: "Replace the shown data with this JSON (only for steps with allow_edit: true).")
+    var data: String?
+
+    func run() async throws {
+        var edited: JSONValue?
+        if let data {
+            guard let parsed = JSONValue.parse(json: data) else {
+                Console.error("sandcastle: --data is not valid JSON: \(data)")
+                throw ExitCode(1)
+            }
+            edited = parsed
+        }
+        try await decision.record(.approve(data: edited), verb: "approved")
+    }
+}
+
+/// What `runs approve` and `runs reject` share.
+struct ApprovalDecisionOptions: ParsableArguments {
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Argument(help: "The run id.")
+    var id: String
+
+    @Argument(help: "The approval step (default: the run's only pending approval).")
+    var step: String?
+
+    @Option(name: .long, help: "A comment kept with the decision.")
+    var comment: String?
+
+    @Option(name: .long, help: "Who decides (default: $USER).")
+    var by: String?
+
+    func record(_ decision: ApprovalDecision, verb: String) async throws {
+        let service = try await options.openService()
+        let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
+        let approval = try RunDriver.orExit {
+            try service.decide(decision, runID: id, stepID: step, by: who, comment: comment)
+        }
+        Console.print("\(verb) step `\(approval.stepID)` of run \(id)" + (comment.map { " (\($0))" } ?? ""))
+        let status = (try? service.run(id: id))?.run.status
+        if status == .waitingApproval || status == .running {
+            let flag = LineLog.dataDirectoryFlag(options.directory)
+            Console.print("a `sandcastle run` waiting on it continues now; if none is (run with --no-wait, or stopped), "
+                          + "continue with `sandcastle runs resume\(flag) \(id)`")
+        }
+    }
+}
