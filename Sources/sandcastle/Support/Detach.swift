@@ -1,7 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
-import Store
+import EngineService
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,12 +28,11 @@ enum Detach {
         let pid = try spawn(arguments: arguments, log: log)
 
         // Report success only once the run is recorded, so a failure to start is not silent.
-        let database = (directory as NSString).appendingPathComponent("sandcastle.sqlite")
         let deadline = ContinuousClock.now + .seconds(20)
         var recorded = false
         var exited = false
         while ContinuousClock.now < deadline && !recorded {
-            if let repository = try? SQLiteRunRepository(path: database), (try? repository.run(id: runID)) != nil {
+            if await Self.isRecorded(runID, dataDirectory: directory) {
                 recorded = true
                 break
             }
@@ -41,7 +40,7 @@ enum Detach {
             if !exited && waitpid(pid, &status, WNOHANG) == pid { exited = true }
             if exited {
                 // It may have finished (or failed) before we looked; the database says which.
-                recorded = (try? SQLiteRunRepository(path: database).run(id: runID)) != nil
+                recorded = await Self.isRecorded(runID, dataDirectory: directory)
                 break
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -55,6 +54,14 @@ enum Detach {
         let flag = LineLog.dataDirectoryFlag(dataDirectory)
         Console.print("run \(runID) started in the background (pid \(pid)); its lines go to \(log)")
         Console.print("follow it: sandcastle runs logs\(flag) --follow \(runID)   stop it: sandcastle runs cancel\(flag) \(runID)")
+    }
+
+    /// Whether the background process has recorded run `runID` yet (its database may not exist yet).
+    private static func isRecorded(_ runID: String, dataDirectory: String) async -> Bool {
+        guard let service = try? await RunService.open(EngineSettings(dataDirectory: dataDirectory), sandboxes: .none) else {
+            return false
+        }
+        return (try? service.run(id: runID)) != nil
     }
 
     /// Starts this executable with `arguments` in a new session, stdin from /dev/null and

@@ -2,7 +2,6 @@ import ArgumentParser
 import Engine
 import EngineService
 import Foundation
-import Store
 import Synchronization
 import Workflow
 

@@ -1,6 +1,6 @@
 import Engine
 import Foundation
-import Store
+import EngineService
 import Workflow
 
 /// Turns stored records into the lines `runs` prints; pure, so the formats are easy to check.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EngineService
 import Foundation
-import Store
 
 /// `sandcastle runs ls [--status S] [--limit N]`
 struct RunsList: AsyncParsableCommand {

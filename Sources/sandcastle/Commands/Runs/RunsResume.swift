@@ -2,7 +2,6 @@ import ArgumentParser
 import Engine
 import EngineService
 import Foundation
-import Store
 
 /// `sandcastle runs resume ID | --all`
 struct RunsResume: AsyncParsableCommand {
