@@ -113,11 +113,9 @@ public enum Approvals {
 
     static func recordDecidedEvent(runID: String, stepID: String, status: ApprovalStatus, by: String?, comment: String?,
                                    repository: any RunRepository) throws {
-        var payload: [String: JSONValue] = ["step": .string(stepID), "status": .string(status.rawValue)]
-        if let by { payload["by"] = .string(by) }
-        if let comment { payload["comment"] = .string(comment) }
         do {
-            try repository.appendEvent(runID: runID, kind: "approval_decided", payloadJSON: JSONValue.object(payload).jsonText)
+            try repository.append(.approvalDecided(RunEvent.ApprovalDecided(step: stepID, status: status, by: by, comment: comment)),
+                                  runID: runID)
         } catch {
             throw EngineError(.persistence, "cannot record the decision's event: \(error)", cause: error)
         }

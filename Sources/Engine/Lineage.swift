@@ -149,18 +149,15 @@ extension WorkflowEngine {
                     var copy = record
                     copy.runID = runID
                     try repository.upsertStep(copy)
-                    try repository.appendEvent(runID: runID, kind: "step_reused", payloadJSON: JSONValue.object([
-                        "step": .string(step.id), "from_run": .string(parentRunID), "status": .string(record.status.rawValue),
-                    ]).jsonText)
+                    try repository.append(.stepReused(RunEvent.StepReused(step: step.id, fromRun: parentRunID,
+                                                                          status: record.status)), runID: runID)
                 } else {
                     try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .pending))
                 }
             }
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
-            var payload: [String: JSONValue] = ["workflow": .string(effective.name), "parent_run": .string(parentRunID),
-                                                "from_step": .string(fromStep)]
-            if let changes { payload["changes"] = changes.json }
-            try repository.appendEvent(runID: runID, kind: "run_started", payloadJSON: JSONValue.object(payload).jsonText)
+            try repository.append(.runStarted(RunEvent.RunStarted(workflow: effective.name, parentRun: parentRunID,
+                                                                  fromStep: fromStep, changes: changes?.json)), runID: runID)
         } catch {
             throw EngineError(.persistence, "cannot record the new run: \(error)", cause: error)
         }

@@ -30,7 +30,7 @@ extension WorkflowEngine {
                 step.finishedAt = Date()
                 try repository.upsertStep(step)
             }
-            try repository.appendEvent(runID: id, kind: "run_cancel_requested", payloadJSON: "{}")
+            try repository.append(.runCancelRequested, runID: id)
             try repository.updateRunStatus(id: id, to: .cancelled, at: Date(), error: reason)
             for approval in try repository.approvals(runID: id, statuses: [.pending]) {
                 _ = try repository.decideApproval(runID: id, stepID: approval.stepID, status: .cancelled, decidedBy: nil,

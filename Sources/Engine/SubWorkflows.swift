@@ -137,10 +137,8 @@ struct SubWorkflowJob: Sendable {
                 failure = SubWorkflowFailure(message: "sub-workflow: \(error)", cancelled: Task.isCancelled)
             }
             if failure.cancelled || attempt >= settings.retry.maxAttempts { return .failure(failure) }
-            _ = try? repository.appendEvent(runID: parentRunID, kind: "retry_scheduled", payloadJSON: JSONValue.object([
-                "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
-                "error": .string(failure.message),
-            ]).jsonText)
+            _ = try? repository.append(.retryScheduled(RunEvent.RetryScheduled(
+                step: step.id, index: index, attempt: attempt, error: failure.message)), runID: parentRunID)
             do {
                 try await Task.sleep(for: settings.retry.delay(afterAttempt: attempt))
             } catch {

@@ -114,7 +114,7 @@ public actor WorkflowEngine {
         }
         try persist {
             try repository.write([.updateRunStatus(id: runID, status: .running, time: Date(), error: nil),
-                                  .event(runID, "run_started", JSONValue.object(["workflow": .string(workflow.name)]).jsonText)])
+                                  .event(runID, .runStarted(RunEvent.RunStarted(workflow: workflow.name)))])
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
 
@@ -149,9 +149,7 @@ public actor WorkflowEngine {
             // Only approval gates are left: keep the workspace (later steps read it) and stop here.
             try persist {
                 try repository.updateRunStatus(id: runID, to: .waitingApproval, at: Date(), error: nil)
-                try repository.appendEvent(runID: runID, kind: "run_paused", payloadJSON: JSONValue.object([
-                    "waiting_for": .array(scheduled.paused.sorted().map(JSONValue.string)),
-                ]).jsonText)
+                try repository.append(.runPaused(RunEvent.RunPaused(waitingFor: scheduled.paused.sorted())), runID: runID)
             }
             onEvent(.runFinished(runID: runID, status: .waitingApproval, error: nil))
             return RunOutcome(runID: runID, status: .waitingApproval, error: nil, steps: scheduled.context.steps, outputs: [:])
@@ -250,10 +248,8 @@ public actor WorkflowEngine {
         try persist {
             try repository.write([.setRunOwner(id: runID, owner: configuration.owner)])
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
-            try repository.appendEvent(runID: runID, kind: "run_resumed", payloadJSON: JSONValue.object([
-                "workflow": .string(workflow.name),
-                "finished_steps": .array(context.steps.keys.sorted().map(JSONValue.string)),
-            ]).jsonText)
+            try repository.append(.runResumed(RunEvent.RunResumed(workflow: workflow.name, finishedSteps: context.steps.keys.sorted())),
+                                  runID: runID)
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
         return try await execute(workflow, runID: runID, context: context, tracker: tracker)
@@ -336,10 +332,8 @@ public actor WorkflowEngine {
                                                    comment: "the run \(status)", responseJSON: nil, at: Date())
             }
         }
-        var payload: [String: JSONValue] = ["status": .string(status.rawValue), "outputs": .object(outputs)]
-        if let error { payload["error"] = .string(error) }
         try persist {
-            try repository.appendEvent(runID: runID, kind: "run_finished", payloadJSON: JSONValue.object(payload).jsonText)
+            try repository.append(.runFinished(RunEvent.RunFinished(status: status, error: error, outputs: outputs)), runID: runID)
             try repository.updateRunStatus(id: runID, to: status, at: Date(), error: error)
         }
         onEvent(.runFinished(runID: runID, status: status, error: error))
@@ -473,7 +467,7 @@ public actor WorkflowEngine {
                             try persist {
                                 try repository.write([
                                     .upsertStep(StepRecord(runID: runID, stepID: id, status: .running, attempt: 1, startedAt: Date())),
-                                    .event(runID, "step_started", JSONValue.object(["step": .string(id), "attempt": .integer(1)]).jsonText),
+                                    .event(runID, .stepStarted(RunEvent.StepStarted(step: id, attempt: 1))),
                                 ])
                             }
                             onEvent(.stepStarted(step: id, index: nil, attempt: 1))
@@ -582,12 +576,12 @@ public actor WorkflowEngine {
         try persist {
             // Made from the stored request: one kept from before a restart keeps its first time and deadline.
             stored = try repository.requestApproval(stored) { pending in
-                var payload: [String: JSONValue] = ["step": .string(step.id), "message": .string(message)]
-                if let data { payload["data"] = data }
-                if let timeoutAt = pending.timeoutAt { payload["timeout_at"] = .string(ISO8601DateFormatter().string(from: timeoutAt)) }
+                let requested = RunEvent.ApprovalRequested(
+                    step: step.id, message: message, data: data,
+                    timeoutAt: pending.timeoutAt.map { ISO8601DateFormatter().string(from: $0) })
                 var changes: [RunChange] = [
                     .upsertStep(StepRecord(runID: runID, stepID: step.id, status: .waitingApproval, startedAt: pending.requestedAt)),
-                    .event(runID, "approval_requested", JSONValue.object(payload).jsonText),
+                    .event(runID, .approvalRequested(requested)),
                 ]
                 if runWaits { changes.append(.updateRunStatus(id: runID, status: .waitingApproval, time: Date(), error: nil)) }
                 return changes
@@ -637,8 +631,7 @@ public actor WorkflowEngine {
             do {
                 try persist {
                     try repository.upsertStep(StepRecord(runID: runID, stepID: id, status: .skipped, finishedAt: Date(), error: reason))
-                    _ = try repository.appendEvent(runID: runID, kind: "step_skipped",
-                                                   payloadJSON: JSONValue.object(["step": .string(id), "reason": .string(reason)]).jsonText)
+                    try repository.append(.stepSkipped(RunEvent.StepSkipped(step: id, reason: reason)), runID: runID)
                 }
             } catch {
                 // The run cannot be trusted to resume from state it failed to write: end it.
@@ -652,18 +645,13 @@ public actor WorkflowEngine {
     private func record(_ completion: StepCompletion, runID: String, reason: String? = nil) throws {
         let status = completion.status
         let output = completion.result.output
-        var payload: [String: JSONValue] = ["step": .string(completion.stepID), "status": .string(status.rawValue),
-                                            "duration_ms": .integer(Self.milliseconds(completion.duration))]
-        if let error = completion.result.error { payload["error"] = .string(error) }
-        if let reason { payload["reason"] = .string(reason) }
-        if let tail = completion.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
         let stored = try Self.storedOutput(output, runID: runID, name: completion.stepID, configuration: configuration)
         let (outputJSON, outputText, outputPath) = (stored.json, stored.text, stored.path)
-        if let outputPath {
-            payload["output_path"] = .string(outputPath)
-        } else if status == .completed {
-            payload["output"] = output
-        }
+        let finished = RunEvent.StepFinished(
+            step: completion.stepID, status: status, durationMs: Self.milliseconds(completion.duration),
+            error: completion.result.error, reason: reason,
+            outputTail: completion.outputTail.flatMap { $0.isEmpty ? nil : $0 },
+            output: outputPath == nil && status == .completed ? output : nil, outputPath: outputPath)
         try persist {
             // The step's result and its event commit together: the checkpoint after every step.
             try repository.write(completion.deferred + [
@@ -671,7 +659,7 @@ public actor WorkflowEngine {
                     runID: runID, stepID: completion.stepID, status: status, backend: completion.backend,
                     exitCode: completion.result.exitCode, outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
                     error: completion.result.error ?? reason)),
-                .event(runID, "step_finished", JSONValue.object(payload).jsonText),
+                .event(runID, .stepFinished(finished)),
             ])
         }
         onEvent(.stepFinished(step: completion.stepID, status: status, duration: completion.duration,
@@ -869,10 +857,8 @@ public actor WorkflowEngine {
                 let delay = policy.delay(afterAttempt: attempt)
                 do {
                     // Recorded before it is acted on: a retry nobody can see later is not retried.
-                    _ = try repository.appendEvent(runID: runID, kind: "retry_scheduled", payloadJSON: JSONValue.object([
-                        "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null,
-                        "attempt": .integer(attempt), "delay_ms": .integer(WorkflowEngine.milliseconds(delay)),
-                    ]).jsonText)
+                    try repository.append(.retryScheduled(RunEvent.RetryScheduled(
+                        step: step.id, index: index, attempt: attempt, delayMs: WorkflowEngine.milliseconds(delay))), runID: runID)
                 } catch {
                     return ItemResult(status: .failed, output: .null, error: "cannot record the retry: \(error)")
                 }
@@ -926,11 +912,8 @@ public actor WorkflowEngine {
                 return ItemResult(status: .failed, output: .null, error: "\(error)")
             }
             let backendName = lease.recordedName
-            var startPayload: [String: JSONValue] = [
-                "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
-                "backend": .string(backendName),
-            ]
-            if let reason = lease.failoverReason { startPayload["failover"] = .string(reason) }
+            let started = RunEvent.StepStarted(step: step.id, index: index, attempt: attempt, backend: backendName,
+                                               failover: lease.failoverReason)
 
             let startedAt = Date()
             let clock = ContinuousClock()
@@ -941,7 +924,7 @@ public actor WorkflowEngine {
                                            attempt: attempt, backend: backendName, startedAt: startedAt)),
                     .recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
                                                      attempt: attempt, backend: backendName, startedAt: startedAt)),
-                    .event(runID, "step_started", JSONValue.object(startPayload).jsonText),
+                    .event(runID, .stepStarted(started)),
                 ])
             } catch {
                 // Without a durable record of the start the step must not run.
@@ -1039,29 +1022,21 @@ public actor WorkflowEngine {
                          cancelled: outcome.status == .cancelled)
             outcome.backend = backendName
             let finishedAt = Date()
-            var payload: [String: JSONValue] = [
-                "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null, "attempt": .integer(attempt),
-                "status": .string(outcome.status.rawValue),
-            ]
-            if prewarmed { payload["sandbox_made_ahead"] = .bool(true) }
-            if let error = outcome.error { payload["error"] = .string(error) }
-            if let tail = outcome.outputTail, !tail.isEmpty { payload["output_tail"] = .string(tail) }
+            let finishedEvent = RunEvent.AttemptFinished(
+                step: step.id, index: index, attempt: attempt, status: outcome.status, error: outcome.error,
+                outputTail: outcome.outputTail.flatMap { $0.isEmpty ? nil : $0 }, sandboxMadeAhead: prewarmed ? true : nil)
             if let artifacts, !artifacts.files.isEmpty || artifacts.problem != nil {
-                var event: [String: JSONValue] = [
-                    "step": .string(step.id), "index": index.map(JSONValue.integer) ?? .null,
-                    "files": .array(artifacts.files.map(JSONValue.string)), "bytes": .integer(artifacts.bytes),
-                ]
-                if let problem = artifacts.problem { event["problem"] = .string(problem) }
                 // Artifacts are a by-product: a problem copying them is reported, not a step failure.
-                _ = try? repository.appendEvent(runID: runID, kind: "artifacts_collected",
-                                                payloadJSON: JSONValue.object(event).jsonText)
+                _ = try? repository.append(.artifactsCollected(RunEvent.ArtifactsCollected(
+                    step: step.id, index: index, files: artifacts.files, bytes: artifacts.bytes, problem: artifacts.problem)),
+                                           runID: runID)
             }
             var changes: [RunChange] = [
                 .recordAttempt(StepAttemptRecord(
                     runID: runID, stepID: step.id, fanoutIndex: index, attempt: attempt, backend: backendName,
                     sandboxID: sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
                     durationMs: Int64(WorkflowEngine.milliseconds(clock.now - start)), error: outcome.error)),
-                .event(runID, "attempt_finished", JSONValue.object(payload).jsonText),
+                .event(runID, .attemptFinished(finishedEvent)),
             ]
             if let index {
                 // A fan-out item's own row (capped like a step's); the step's row is written by the scheduler.

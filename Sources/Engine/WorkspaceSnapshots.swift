@@ -58,16 +58,16 @@ extension WorkflowEngine {
         // the run's label, a snapshot's helper container included; the run ends without one.
         if (try? repository.run(id: runID))??.run.status == .cancelled { return }
         let volume = Self.workspaceName(runID: runID)
-        let event: (String, [String: JSONValue])
+        let event: RunEvent
         do {
             switch try await Task.detached(operation: { try await store.save(volume: volume, runID: runID) }).value {
-            case .done(let bytes): event = ("workspace_saved", ["bytes": .integer(Int(bytes))])
-            case .skipped(let reason): event = ("workspace_not_saved", ["reason": .string(reason)])
+            case .done(let bytes): event = .workspaceSaved(RunEvent.WorkspaceSaved(bytes: Int(bytes)))
+            case .skipped(let reason): event = .workspaceNotSaved(RunEvent.WorkspaceSkipped(reason: reason))
             }
         } catch {
-            event = ("workspace_not_saved", ["reason": .string("\(error)")])
+            event = .workspaceNotSaved(RunEvent.WorkspaceSkipped(reason: "\(error)"))
         }
-        _ = try? repository.appendEvent(runID: runID, kind: event.0, payloadJSON: JSONValue.object(event.1).jsonText)
+        _ = try? repository.append(event, runID: runID)
     }
 
     /// Fills a replay's or fork's workspace with its parent's snapshot, recording the outcome.
@@ -76,17 +76,17 @@ extension WorkflowEngine {
     func restoreWorkspace(runID: String, fromRunID parentRunID: String) async {
         guard let store = configuration.workspaceSnapshots else { return }
         let volume = Self.workspaceName(runID: runID)
-        let event: (String, [String: JSONValue])
+        let event: RunEvent
         do {
             switch try await store.restore(volume: volume, fromRunID: parentRunID) {
             case .done(let bytes):
-                event = ("workspace_restored", ["from_run": .string(parentRunID), "bytes": .integer(Int(bytes))])
+                event = .workspaceRestored(RunEvent.WorkspaceRestored(fromRun: parentRunID, bytes: Int(bytes)))
             case .skipped(let reason):
-                event = ("workspace_not_restored", ["from_run": .string(parentRunID), "reason": .string(reason)])
+                event = .workspaceNotRestored(RunEvent.WorkspaceSkipped(fromRun: parentRunID, reason: reason))
             }
         } catch {
-            event = ("workspace_not_restored", ["from_run": .string(parentRunID), "reason": .string("\(error)")])
+            event = .workspaceNotRestored(RunEvent.WorkspaceSkipped(fromRun: parentRunID, reason: "\(error)"))
         }
-        _ = try? repository.appendEvent(runID: runID, kind: event.0, payloadJSON: JSONValue.object(event.1).jsonText)
+        _ = try? repository.append(event, runID: runID)
     }
 }

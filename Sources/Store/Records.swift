@@ -1,7 +1,7 @@
 import Foundation
 
 /// A run's lifecycle state. Extensible: unknown values read back as-is.
-public struct RunStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct RunStatus: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -18,7 +18,7 @@ public struct RunStatus: RawRepresentable, Hashable, Sendable, CustomStringConve
 }
 
 /// A step's (or fan-out item's) lifecycle state. Extensible.
-public struct StepStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct StepStatus: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -35,7 +35,7 @@ public struct StepStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
 }
 
 /// An approval gate's state. Extensible.
-public struct ApprovalStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct ApprovalStatus: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -116,85 +116,75 @@ enum RunsFormat {
         return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
 
-    /// One event as a log line: time, kind and its main fields.
-    static func eventLine(_ event: EventRecord) -> String {
-        let time = timestamp(event.time)
-        guard case .object(let payload)? = JSONValue.parse(json: event.payloadJSON) else {
-            return "\(time)  \(event.kind) \(event.payloadJSON)"
-        }
-        func text(_ key: String) -> String? {
-            switch payload[key] {
-            case .string(let value)?: value
-            case .integer(let value)?: String(value)
-            case nil, .null?: nil
-            case let other?: other.jsonText
+    /// One event as a log line: time, what happened and its main fields (the last lines of a
+    /// failed attempt's output under it).
+    static func eventLine(_ record: EventRecord) -> String {
+        let time = timestamp(record.time)
+        var tail: String?
+        let line: String
+        switch RunEvent(record) {
+        case .runStarted(let started):
+            var text = "run started (workflow `\(started.workflow)`)"
+            if let parent = started.parentRun {
+                text += ", from step `\(started.fromStep ?? "?")` of run \(parent)" + (started.changes.map { " with \($0.jsonText)" } ?? "")
             }
-        }
-        let index: Int? = if case .integer(let value)? = payload["index"] { value } else { nil }
-        let step = text("step").map { stepLabel($0, index) } ?? "?"
-        let error = text("error").map { ": \($0)" } ?? ""
-        var line: String
-        switch event.kind {
-        case "run_started":
-            line = "run started (workflow `\(text("workflow") ?? "?")`)"
-            if let parent = text("parent_run") {
-                line += ", from step `\(text("from_step") ?? "?")` of run \(parent)" + (text("changes").map { " with \($0)" } ?? "")
-            }
-        case "run_resumed":
-            line = "run resumed (workflow `\(text("workflow") ?? "?")`)"
-        case "run_finished":
-            line = "run \(text("status") ?? "finished")\(error)"
-        case "step_started":
-            let attempt = text("attempt").flatMap(Int.init) ?? 1
-            line = "▶ \(step) started" + (attempt > 1 ? " (attempt \(attempt))" : "")
-        case "attempt_finished":
-            line = "  \(step) attempt \(text("attempt") ?? "?") \(text("status") ?? "finished")\(error)"
-        case "retry_scheduled":
-            line = "↻ \(step) retry after attempt \(text("attempt") ?? "?") in \(text("delay_ms") ?? "?") ms"
-        case "step_finished":
-            let ms = text("duration_ms").map { " in \($0) ms" } ?? ""
-            line = "\(symbol(text("status"))) \(step) \(text("status") ?? "finished")\(ms)\(error)"
-            if let reason = text("reason"), text("error") == nil { line += " (\(reason))" }
-        case "artifacts_collected":
-            let files: [String] = if case .array(let list)? = payload["files"] {
-                list.compactMap { if case .string(let name) = $0 { name } else { nil } }
-            } else { [] }
-            line = "  \(step) kept \(files.count) artifact\(files.count == 1 ? "" : "s") (\(text("bytes") ?? "?") bytes)"
-                + (files.isEmpty ? "" : ": " + files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : ""))
-                + (text("problem").map { "; \($0)" } ?? "")
-        case "step_reused":
-            line = "↺ \(step) reused from run \(text("from_run") ?? "?") (\(text("status") ?? "completed"))"
-        case "step_skipped":
-            line = "– \(step) skipped" + (text("reason").map { ": \($0)" } ?? "")
-        case "approval_requested":
-            line = "⏸ \(step) waits for approval: \(text("message") ?? "")"
-        case "approval_decided":
-            line = "  \(step) \(text("status") ?? "decided")" + (text("by").map { " by \($0)" } ?? "")
-                + (text("comment").map { ": \($0)" } ?? "")
-        case "run_paused":
+            line = text
+        case .runResumed(let resumed):
+            line = "run resumed (workflow `\(resumed.workflow)`)"
+        case .runFinished(let finished):
+            line = "run \(finished.status)" + suffix(finished.error)
+        case .runPaused:
             line = "run paused, waiting for approval"
-        case "workspace_saved":
-            line = "workspace kept for replays (\(text("bytes") ?? "?") bytes)"
-        case "workspace_not_saved":
-            line = "workspace not kept: \(text("reason") ?? "?")"
-        case "workspace_restored":
-            line = "workspace restored from run \(text("from_run") ?? "?") (\(text("bytes") ?? "?") bytes)"
-        case "workspace_not_restored":
-            line = "workspace starts empty: \(text("reason") ?? "?")"
-        default:
-            line = "\(event.kind) \(event.payloadJSON)"
+        case .runCancelRequested:
+            line = "run cancel requested"
+        case .stepStarted(let started):
+            line = "▶ \(stepLabel(started.step, started.index)) started" + (started.attempt > 1 ? " (attempt \(started.attempt))" : "")
+        case .attemptFinished(let attempt):
+            line = "  \(stepLabel(attempt.step, attempt.index)) attempt \(attempt.attempt) \(attempt.status)" + suffix(attempt.error)
+            tail = attempt.outputTail
+        case .retryScheduled(let retry):
+            line = "↻ \(stepLabel(retry.step, retry.index)) retry after attempt \(retry.attempt)"
+                + (retry.delayMs.map { " in \($0) ms" } ?? "") + suffix(retry.error)
+        case .stepFinished(let finished):
+            var text = "\(symbol(finished.status)) \(finished.step) \(finished.status) in \(finished.durationMs) ms" + suffix(finished.error)
+            if let reason = finished.reason, finished.error == nil { text += " (\(reason))" }
+            line = text
+            tail = finished.outputTail
+        case .artifactsCollected(let kept):
+            let files = kept.files
+            line = "  \(stepLabel(kept.step, kept.index)) kept \(files.count) artifact\(files.count == 1 ? "" : "s") (\(kept.bytes) bytes)"
+                + (files.isEmpty ? "" : ": " + files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : ""))
+                + (kept.problem.map { "; \($0)" } ?? "")
+        case .stepReused(let reused):
+            line = "↺ \(reused.step) reused from run \(reused.fromRun) (\(reused.status))"
+        case .stepSkipped(let skipped):
+            line = "– \(skipped.step) skipped: \(skipped.reason)"
+        case .approvalRequested(let requested):
+            line = "⏸ \(requested.step) waits for approval: \(requested.message)"
+        case .approvalDecided(let decided):
+            line = "  \(decided.step) \(decided.status)" + (decided.by.map { " by \($0)" } ?? "") + (decided.comment.map { ": \($0)" } ?? "")
+        case .workspaceSaved(let saved):
+            line = "workspace kept for replays (\(saved.bytes) bytes)"
+        case .workspaceNotSaved(let skipped):
+            line = "workspace not kept: \(skipped.reason)"
+        case .workspaceRestored(let restored):
+            line = "workspace restored from run \(restored.fromRun) (\(restored.bytes) bytes)"
+        case .workspaceNotRestored(let skipped):
+            line = "workspace starts empty: \(skipped.reason)"
+        case .unrecognized(let kind, let payloadJSON):
+            line = "\(kind) \(payloadJSON)"
         }
         var lines = ["\(time)  \(line)"]
-        if let tail = text("output_tail") {
-            for part in tail.split(separator: "\n").suffix(10) { lines.append("    | \(part)") }
-        }
+        for part in (tail ?? "").split(separator: "\n").suffix(10) { lines.append("    | \(part)") }
         return lines.joined(separator: "\n")
     }
 
-    private static func symbol(_ status: String?) -> String {
+    private static func suffix(_ error: String?) -> String { error.map { ": \($0)" } ?? "" }
+
+    private static func symbol(_ status: StepStatus) -> String {
         switch status {
-        case "completed": "✔"
-        case "skipped": "–"
+        case .completed: "✔"
+        case .skipped: "–"
         default: "✘"
         }
     }
