@@ -1,0 +1,202 @@
+import Foundation
+import RunnerClient
+import RunnerProtocol
+import Sandbox
+import Store
+import Workflow
+
+/// One `run` step (all its fan-out items and retries), as a task of its own: everything it
+/// needs is copied out of the engine actor, so steps run in parallel. Each attempt is a
+/// ``StepAttempt``; the scheduler gets a ``WorkflowEngine/StepCompletion`` back.
+struct StepJob: Sendable {
+    var runID: String
+    var step: StepDefinition
+    var settings: ResolvedStepSettings
+    var context: TemplateContext
+    var router: BackendRouter
+    var repository: any RunRepository
+    var configuration: EngineConfiguration
+    var globalLimit: AsyncSemaphore
+    var runLimit: AsyncSemaphore
+    var sessions: SessionSandboxes
+    /// The run's sandboxes created ahead on local Docker; nil when it makes none.
+    var ahead: StepSandboxes?
+    /// Where the steps' sandboxes are removed after their steps are done.
+    var removals: RunRemovals
+    var onEvent: @Sendable (EngineEvent) -> Void
+
+    var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
+
+    /// One item's (or the plain step's) final result.
+    struct ItemResult: Sendable {
+        var status: StepStatus
+        var output: JSONValue
+        var exitCode: Int?
+        var error: String?
+        var outputTail: String?
+        /// The attempt's record when it is left to the step's final write (see ``StepAttempt``).
+        var deferred: [RunChange] = []
+        /// The backend the last attempt ran on (nil when none could be chosen).
+        var backend: String?
+    }
+
+    func execute() async -> WorkflowEngine.StepCompletion {
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard let fanOut = step.fanOut else {
+            let item = await executeItem(index: nil, context: context)
+            return completion(from: [item], fannedOut: false, duration: clock.now - start)
+        }
+        let items: [JSONValue]
+        do {
+            items = try fanOut.items(in: context)
+        } catch {
+            return WorkflowEngine.StepCompletion(stepID: step.id, status: .failed,
+                                  result: StepResult(output: .null, status: .failed, error: error.message),
+                                  duration: clock.now - start, outputTail: nil)
+        }
+        // The step was counted as one sandbox ahead of time; its other items now are too.
+        if let ahead, items.count > 1, let kind = StepSandboxes.kind(of: settings, on: ahead.backendName) {
+            await ahead.expect(kind, more: items.count - 1)
+        }
+        // `max_concurrency` bounds this step's items; the run and global limits still apply to each.
+        let itemLimit = AsyncSemaphore(limit: fanOut.maxConcurrency ?? items.count)
+        let results = await withTaskGroup(of: (Int, ItemResult).self) { group in
+            for (index, value) in items.enumerated() {
+                let itemContext = context.withItem(value, index: index)
+                group.addTask {
+                    do {
+                        return (index, try await itemLimit.withSlot { await executeItem(index: index, context: itemContext) })
+                    } catch {
+                        return (index, ItemResult(status: .cancelled, output: .null, error: "cancelled"))
+                    }
+                }
+            }
+            var collected = [ItemResult?](repeating: nil, count: items.count)
+            for await (index, result) in group { collected[index] = result }
+            return collected.compactMap { $0 }
+        }
+        return completion(from: results, fannedOut: true, duration: clock.now - start)
+    }
+
+    private func completion(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> WorkflowEngine.StepCompletion {
+        var completion = completionIgnoringDeferred(from: items, fannedOut: fannedOut, duration: duration)
+        completion.deferred = items.flatMap(\.deferred)
+        // Fan-out items may have landed on different backends; the step row names them all.
+        var backends: [String] = []
+        for case let backend? in items.map(\.backend) where !backends.contains(backend) { backends.append(backend) }
+        completion.backend = backends.isEmpty ? nil : backends.joined(separator: ",")
+        return completion
+    }
+
+    private func completionIgnoringDeferred(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> WorkflowEngine.StepCompletion {
+        let output: JSONValue = fannedOut ? .array(items.map(\.output)) : (items.first?.output ?? .null)
+        if items.contains(where: { $0.status == .cancelled }) {
+            return WorkflowEngine.StepCompletion(stepID: step.id, status: .cancelled,
+                                  result: StepResult(output: .null, status: .failed, error: "cancelled"),
+                                  duration: duration, outputTail: nil)
+        }
+        if let failedIndex = items.firstIndex(where: { $0.status != .completed }) {
+            let failed = items[failedIndex]
+            let error = fannedOut ? "item \(failedIndex): \(failed.error ?? "failed")" : (failed.error ?? "failed")
+            return WorkflowEngine.StepCompletion(stepID: step.id, status: .failed,
+                                  result: StepResult(output: .null, status: .failed, error: error, exitCode: failed.exitCode),
+                                  duration: duration, outputTail: failed.outputTail)
+        }
+        return WorkflowEngine.StepCompletion(stepID: step.id, status: .completed,
+                              result: StepResult(output: output, status: .completed, exitCode: fannedOut ? 0 : items.first?.exitCode),
+                              duration: duration, outputTail: nil)
+    }
+
+    /// Runs the step (or one item) with its retries, each attempt in a fresh sandbox.
+    func executeItem(index: Int?, context: TemplateContext) async -> ItemResult {
+        guard let configuration = step.configuration(as: RunStepConfiguration.self) else {
+            return ItemResult(status: .failed, output: .null, error: "step kind `\(step.kind)` cannot run in a sandbox")
+        }
+        // Values reach the shell only as environment variables: the command holds `"${SC_…}"` expansions.
+        let rendered: RenderedCommand
+        var environment: [String: String]
+        do {
+            rendered = try TemplateRenderer.renderCommand(configuration.command, context: context)
+            environment = try TemplateRenderer.renderEnvironment(settings.environment, context: context)
+        } catch {
+            return ItemResult(status: .failed, output: .null, error: error.message)
+        }
+        environment.merge(rendered.environment) { _, rendered in rendered }
+        environment["SANDCASTLE_RUN_ID"] = runID
+        environment["SANDCASTLE_STEP_ID"] = step.id
+        if artifactsEnabled {
+            environment["SANDCASTLE_OUTPUTS"] = Artifacts.sandboxFolder(step: step.id, index: index)
+        }
+
+        let policy = settings.retry
+        var attempt = 0
+        while true {
+            attempt += 1
+            if Task.isCancelled { return ItemResult(status: .cancelled, output: .null, error: "cancelled") }
+            let result = await StepAttempt(job: self, number: attempt, index: index, command: rendered.command,
+                                         environment: environment).run()
+            if result.status == .completed || result.status == .cancelled || attempt >= policy.maxAttempts {
+                return result
+            }
+            if !result.deferred.isEmpty {
+                // Another attempt follows: this one's record cannot wait for the step's end.
+                do {
+                    try repository.write(result.deferred)
+                } catch {
+                    return ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)")
+                }
+            }
+            let delay = policy.delay(afterAttempt: attempt)
+            do {
+                // Recorded before it is acted on: a retry nobody can see later is not retried.
+                try repository.append(.retryScheduled(RunEvent.RetryScheduled(
+                    step: step.id, index: index, attempt: attempt, delayMs: WorkflowEngine.milliseconds(delay))), runID: runID)
+            } catch {
+                return ItemResult(status: .failed, output: .null, error: "cannot record the retry: \(error)")
+            }
+            onEvent(.attemptFailed(step: step.id, index: index, attempt: attempt, error: result.error ?? "failed",
+                                   outputTail: result.outputTail ?? "", willRetry: true, retryDelay: delay))
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                return ItemResult(status: .cancelled, output: .null, error: "cancelled")
+            }
+        }
+    }
+
+    /// An attempt that could not run its command (or lost it), cancelled or not.
+    static func failure(_ error: any Error) -> ItemResult {
+        Task.isCancelled
+            ? ItemResult(status: .cancelled, output: .null, error: "cancelled")
+            : ItemResult(status: .failed, output: .null, error: "\(error)")
+    }
+
+    /// Turns a finished process into a result: exit 0 within the time limit is success.
+    func interpret(_ output: CollectedOutput) -> ItemResult {
+        let tail = Self.tail(of: output, bytes: configuration.outputTailBytes)
+        let exitCode = Int(output.exitCode)
+        if output.result.timedOut {
+            return ItemResult(status: .failed, output: .null, exitCode: exitCode,
+                              error: "timed out after \(DurationParser.format(settings.timeout))", outputTail: tail)
+        }
+        if output.result.cancelled || Task.isCancelled {
+            return ItemResult(status: .cancelled, output: .null, exitCode: exitCode, error: "cancelled", outputTail: tail)
+        }
+        guard exitCode == 0 else {
+            return ItemResult(status: .failed, output: .null, exitCode: exitCode,
+                              error: "exit code \(exitCode)", outputTail: tail)
+        }
+        return ItemResult(status: .completed, output: StepResult.output(fromStdout: output.stdoutText),
+                          exitCode: 0, outputTail: tail)
+    }
+
+    /// The last bytes of stdout and stderr, for error reports.
+    static func tail(of output: CollectedOutput, bytes: Int) -> String {
+        func last(_ data: [UInt8]) -> String { String(decoding: data.suffix(max(0, bytes)), as: UTF8.self) }
+        var parts: [String] = []
+        if !output.stdout.isEmpty { parts.append(last(output.stdout)) }
+        if !output.stderr.isEmpty { parts.append(last(output.stderr)) }
+        return parts.joined(separator: parts.count > 1 && !(parts[0].hasSuffix("\n")) ? "\n" : "")
+    }
+}
