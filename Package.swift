@@ -14,6 +14,7 @@ import PackageDescription
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
+//   Benchmarks           what `sandcastle bench` measures of the engine (no-op sandboxes)
 //   EngineService        the engine as a library service: settings, assembly, run control, queries
 //   Server               `sandcastle serve`: Hummingbird 2 app over a SandboxService actor
 //   sandcastle           the CLI
@@ -68,6 +69,9 @@ let package = Package(
         // The engine runs workflows on any sandbox backend and persists every state change.
         .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient"],
                 swiftSettings: strict),
+        // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
+        .target(name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "RunnerClient", "RunnerProtocol"],
+                swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],
                 swiftSettings: strict),
@@ -80,8 +84,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine",
-            "Server", "HTTPTransport",
+            "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "Isolation", "Seccomp", "Workflow",
+            "Engine", "Server", "HTTPTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -107,7 +111,7 @@ let package = Package(
             "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "EngineService", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine",
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine",
                                                         "RunnerClient", "RunnerProtocol"]),
     ]
 )

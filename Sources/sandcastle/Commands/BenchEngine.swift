@@ -1,5 +1,6 @@
 import ArgumentParser
 import DockerEngine
+import Benchmarks
 import Engine
 import EngineService
 import Foundation
