@@ -1,19 +1,6 @@
 import Foundation
 import HTTPTransport
 
-extension SandboxError.Code {
-    /// The E2B API key is missing or not accepted (HTTP 401).
-    public static let unauthorized = SandboxError.Code(rawValue: "unauthorized")
-    /// E2B asked us to slow down (HTTP 429) and retries ran out; the message has its Retry-After.
-    public static let rateLimited = SandboxError.Code(rawValue: "rate_limited")
-    /// The remote service failed or is unreachable (HTTP 5xx, connection errors).
-    public static let unavailable = SandboxError.Code(rawValue: "unavailable")
-    /// The remote service does not offer the operation.
-    public static let unsupported = SandboxError.Code(rawValue: "unsupported")
-    /// A command ran past its timeout.
-    public static let timeout = SandboxError.Code(rawValue: "timeout")
-}
-
 /// Where and how to reach E2B (or an E2B-compatible server such as `sandcastle serve`).
 public struct E2BConfiguration: Sendable {
     public var apiKey: String
