@@ -7,8 +7,23 @@ public struct DockerError: Error, Sendable, CustomStringConvertible, LocalizedEr
     /// What kind of failure; extensible without breaking `switch`es that use `default`.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable, Hashable {
-            case badRequest, unauthorized, forbidden, notFound, conflict, notRunning, server, unavailable
-            case engineUnreachable, timeout, cancelled, transport, invalidResponse, invalidArgument, buildFailed, fileSystem, unexpectedStatus
+            case badRequest = "bad_request"
+            case unauthorized
+            case forbidden
+            case notFound = "not_found"
+            case conflict
+            case notRunning = "not_running"
+            case server
+            case unavailable
+            case engineUnreachable = "engine_unreachable"
+            case timeout
+            case cancelled
+            case transport
+            case invalidResponse = "invalid_response"
+            case invalidArgument = "invalid_argument"
+            case buildFailed = "build_failed"
+            case fileSystem = "file_system"
+            case unexpectedStatus = "unexpected_status"
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -48,6 +63,7 @@ public struct DockerError: Error, Sendable, CustomStringConvertible, LocalizedEr
         /// Any other non-success status.
         public static let unexpectedStatus = Code(.unexpectedStatus)
 
+        /// The snake_case code, e.g. `engine_unreachable`.
         public var description: String { value.rawValue }
     }
 

@@ -17,7 +17,16 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible, Loca
     /// What kind of failure; extensible without breaking `switch`es that use `default`.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable, Hashable {
-            case connectFailed, timeout, cancelled, tls, protocolError, closed, io, invalidRequest, upgradeRejected, internalError
+            case connectFailed = "connect_failed"
+            case timeout
+            case cancelled
+            case tls
+            case protocolError = "protocol_error"
+            case closed
+            case io
+            case invalidRequest = "invalid_request"
+            case upgradeRejected = "upgrade_rejected"
+            case internalError = "internal_error"
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -43,6 +52,7 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible, Loca
         /// A libcurl failure that fits no other code.
         public static let internalError = Code(.internalError)
 
+        /// The snake_case code, e.g. `connect_failed`.
         public var description: String { value.rawValue }
     }
 

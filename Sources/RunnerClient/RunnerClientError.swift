@@ -1,34 +1,44 @@
 import RunnerProtocol
 
 /// An error talking to a runner.
-///
-/// `code` is extensible (a struct, not an enum) so callers can match the codes they
-/// care about without breaking when new ones appear.
-public struct RunnerClientError: Error, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+public struct RunnerClientError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure; extensible without breaking `switch`es that use `default`.
+    ///
+    /// Only this file mints codes (the wrapped enum is private); `description` is the snake_case code.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable, Hashable {
+            case operationFailed = "operation_failed"
+            case channelClosed = "channel_closed"
+            case protocolViolation = "protocol_violation"
+            case timeout
+            case unsupportedVersion = "unsupported_version"
+            case cancelled
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
 
         /// The runner reported a failure; ``RunnerClientError/failure`` has its code and errno.
-        public static let operationFailed = Code(rawValue: "operationFailed")
+        public static let operationFailed = Code(.operationFailed)
         /// The channel to the runner closed or broke (runner crashed, container killed, engine gone).
-        public static let channelClosed = Code(rawValue: "channelClosed")
+        public static let channelClosed = Code(.channelClosed)
         /// The runner sent bytes that are not valid frames, or an unexpected message.
-        public static let protocolViolation = Code(rawValue: "protocolViolation")
+        public static let protocolViolation = Code(.protocolViolation)
         /// The runner did not become ready in time.
-        public static let timeout = Code(rawValue: "timeout")
+        public static let timeout = Code(.timeout)
         /// The runner speaks a protocol version this host does not.
-        public static let unsupportedVersion = Code(rawValue: "unsupportedVersion")
-        public static let cancelled = Code(rawValue: "cancelled")
+        public static let unsupportedVersion = Code(.unsupportedVersion)
+        /// The calling task was cancelled.
+        public static let cancelled = Code(.cancelled)
 
-        public var description: String { rawValue }
+        /// The snake_case code, e.g. `channel_closed`.
+        public var description: String { value.rawValue }
     }
 
-    public var code: Code
-    public var message: String
+    public let code: Code
+    public let message: String
     /// What the runner said, for ``Code/operationFailed``.
-    public var failure: RunnerFailure?
-    public var cause: (any Error)?
+    public let failure: RunnerFailure?
+    public let cause: (any Error)?
 
     public init(_ code: Code, _ message: String, failure: RunnerFailure? = nil, cause: (any Error)? = nil) {
         self.code = code

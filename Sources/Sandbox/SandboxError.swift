@@ -1,59 +1,86 @@
 /// An error from the sandbox layer, with a message a person can act on.
-///
-/// `code` is an extensible struct: new codes can be added without breaking callers
-/// that switch on the ones they know.
-public struct SandboxError: Error, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+public struct SandboxError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure; extensible without breaking `switch`es that use `default`.
+    ///
+    /// Only this file mints codes (the wrapped enum is private), so a code's text is always
+    /// one of the snake_case names below; the API shows them to clients through ``ServerError``.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable, Hashable {
+            case engineUnavailable = "engine_unavailable"
+            case imageNotFound = "image_not_found"
+            case invalidProfile = "invalid_profile"
+            case invalidArgument = "invalid_argument"
+            case notFound = "not_found"
+            case permissionDenied = "permission_denied"
+            case wrongFileKind = "wrong_file_kind"
+            case alreadyExists = "already_exists"
+            case noSpace = "no_space"
+            case sandboxGone = "sandbox_gone"
+            case shellExited = "shell_exited"
+            case runnerFailed = "runner_failed"
+            case imageBuildFailed = "image_build_failed"
+            case cancelled
+            case `internal`
+            case unauthorized
+            case rateLimited = "rate_limited"
+            case unavailable
+            case unsupported
+            case timeout
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
 
         /// The Docker engine cannot be reached.
-        public static let engineUnavailable = Code(rawValue: "engine_unavailable")
+        public static let engineUnavailable = Code(.engineUnavailable)
         /// The requested image is not in the engine.
-        public static let imageNotFound = Code(rawValue: "image_not_found")
+        public static let imageNotFound = Code(.imageNotFound)
         /// An isolation profile is missing or invalid.
-        public static let invalidProfile = Code(rawValue: "invalid_profile")
+        public static let invalidProfile = Code(.invalidProfile)
         /// The caller asked for something malformed.
-        public static let invalidArgument = Code(rawValue: "invalid_argument")
+        public static let invalidArgument = Code(.invalidArgument)
         /// A path does not exist in the sandbox.
-        public static let notFound = Code(rawValue: "not_found")
+        public static let notFound = Code(.notFound)
         /// The sandbox does not allow the operation (permissions, read-only root).
-        public static let permissionDenied = Code(rawValue: "permission_denied")
+        public static let permissionDenied = Code(.permissionDenied)
         /// The path is a directory where a file was expected (or the reverse).
-        public static let wrongFileKind = Code(rawValue: "wrong_file_kind")
+        public static let wrongFileKind = Code(.wrongFileKind)
         /// The target already exists.
-        public static let alreadyExists = Code(rawValue: "already_exists")
+        public static let alreadyExists = Code(.alreadyExists)
         /// The sandbox's disk is full.
-        public static let noSpace = Code(rawValue: "no_space")
+        public static let noSpace = Code(.noSpace)
         /// The sandbox's container or runner is gone (killed, crashed, out of memory).
-        public static let sandboxGone = Code(rawValue: "sandbox_gone")
+        public static let sandboxGone = Code(.sandboxGone)
         /// The command ended the persistent shell (e.g. `exit`); the runner started a fresh one.
-        public static let shellExited = Code(rawValue: "shell_exited")
+        public static let shellExited = Code(.shellExited)
         /// The runner did not become ready or broke its protocol.
-        public static let runnerFailed = Code(rawValue: "runner_failed")
+        public static let runnerFailed = Code(.runnerFailed)
         /// Building images failed.
-        public static let imageBuildFailed = Code(rawValue: "image_build_failed")
-        /// The backend cannot do this at all (e.g. find its sandboxes by label).
-        public static let unsupported = Code(rawValue: "unsupported")
-        /// A remote backend's credentials are missing or not accepted (HTTP 401).
-        public static let unauthorized = Code(rawValue: "unauthorized")
-        /// A remote backend asked us to slow down (HTTP 429) and retries ran out; the message has its Retry-After.
-        public static let rateLimited = Code(rawValue: "rate_limited")
-        /// A remote backend failed or is unreachable (HTTP 5xx, connection errors).
-        public static let unavailable = Code(rawValue: "unavailable")
-        /// A command ran past its timeout.
-        public static let timeout = Code(rawValue: "timeout")
+        public static let imageBuildFailed = Code(.imageBuildFailed)
         /// The operation was cancelled.
-        public static let cancelled = Code(rawValue: "cancelled")
+        public static let cancelled = Code(.cancelled)
         /// A failure inside the engine or this program that the caller cannot fix.
-        public static let `internal` = Code(rawValue: "internal")
+        public static let `internal` = Code(.internal)
 
-        public var description: String { rawValue }
+        // Remote backends (E2B and E2B-compatible servers).
+
+        /// The E2B API key is missing or not accepted (HTTP 401).
+        public static let unauthorized = Code(.unauthorized)
+        /// E2B asked us to slow down (HTTP 429) and retries ran out; the message has its Retry-After.
+        public static let rateLimited = Code(.rateLimited)
+        /// The remote service failed or is unreachable (HTTP 5xx, connection errors).
+        public static let unavailable = Code(.unavailable)
+        /// The backend does not offer the operation (e.g. finding its sandboxes by label).
+        public static let unsupported = Code(.unsupported)
+        /// A command ran past its timeout.
+        public static let timeout = Code(.timeout)
+
+        /// The snake_case code, e.g. `sandbox_gone`.
+        public var description: String { value.rawValue }
     }
 
-    public var code: Code
-    public var message: String
-    public var cause: (any Error)?
+    public let code: Code
+    public let message: String
+    public let cause: (any Error)?
 
     public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code

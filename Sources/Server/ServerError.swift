@@ -5,67 +5,144 @@ import Store
 
 /// An error the API reports to its client as `{"error":{"code":"…","message":"…"}}`.
 ///
-/// `code` is an extensible struct whose raw values are the stable codes clients switch on;
-/// each code carries its HTTP status, so a user mistake can never surface as a 500.
-public struct ServerError: Error, CustomStringConvertible, HTTPResponseError {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        /// The HTTP status this code is reported with.
-        public var status: HTTPResponse.Status
-        public init(rawValue: String) {
-            self.rawValue = rawValue
-            self.status = .internalServerError
+/// Each code carries its HTTP status, so a user mistake can never surface as a 500.
+public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPResponseError {
+    /// What kind of failure; extensible without breaking `switch`es that use `default`.
+    ///
+    /// Only this file mints codes (the wrapped enum is private). `description` is the stable
+    /// snake_case code clients switch on, e.g. `sandbox_gone`; a code in Sandkasten's spelling
+    /// (see ``sandkastenSpelling``) shows the same name in upper case, as Sandkasten does.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable, Hashable {
+            case invalidInput = "invalid_input"
+            case unauthorized
+            case notFound = "not_found"
+            case routeNotFound = "route_not_found"
+            case expired = "sandbox_expired"
+            case gone = "sandbox_gone"
+            case atCapacity = "at_capacity"
+            case commandTimeout = "command_timeout"
+            case bodyTooLarge = "body_too_large"
+            case conflict
+            case forbidden = "permission_denied"
+            case imageNotFound = "image_not_found"
+            case methodNotAllowed = "method_not_allowed"
+            case startFailed = "sandbox_start_failed"
+            case engineUnavailable = "engine_unavailable"
+            case noSpace = "no_space"
+            case invalidConfiguration = "invalid_configuration"
+            case `internal`
+            // Sandkasten's own codes, which have no native counterpart.
+            case invalidRequest = "invalid_request"
+            case sessionNotFound = "session_not_found"
+            case sessionNotRunning = "session_not_running"
+            case sessionExpired = "session_expired"
+            case fileNotFound = "file_not_found"
+            case workspaceNotFound = "workspace_not_found"
+            case workspaceInUse = "workspace_in_use"
+            case invalidImage = "invalid_image"
+            case internalError = "internal_error"
         }
-        public init(_ rawValue: String, _ status: HTTPResponse.Status) {
-            self.rawValue = rawValue
-            self.status = status
+        private let value: Value
+        /// Whether the code is in Sandkasten's upper-case spelling (its compat routes' vocabulary).
+        let isSandkasten: Bool
+        private init(_ value: Value, sandkasten: Bool = false) {
+            self.value = value
+            self.isSandkasten = sandkasten
         }
-        public static func == (lhs: Code, rhs: Code) -> Bool { lhs.rawValue == rhs.rawValue }
-        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
         /// The request is malformed: bad JSON, a missing or invalid field, a bad path.
-        public static let invalidInput = Code("invalid_input", .badRequest)
+        public static let invalidInput = Code(.invalidInput)
         /// No API key, or an unknown one.
-        public static let unauthorized = Code("unauthorized", .unauthorized)
+        public static let unauthorized = Code(.unauthorized)
         /// The key may not touch this sandbox (reported as not found: no existence oracle).
-        public static let notFound = Code("not_found", .notFound)
+        public static let notFound = Code(.notFound)
         /// No such route.
-        public static let routeNotFound = Code("route_not_found", .notFound)
+        public static let routeNotFound = Code(.routeNotFound)
         /// The sandbox expired (its TTL ran out) and was removed.
-        public static let expired = Code("sandbox_expired", .gone)
+        public static let expired = Code(.expired)
         /// The sandbox is gone: deleted, killed, or lost over a server restart.
-        public static let gone = Code("sandbox_gone", .gone)
+        public static let gone = Code(.gone)
         /// Too many sandboxes, globally or for this key.
-        public static let atCapacity = Code("at_capacity", .tooManyRequests)
+        public static let atCapacity = Code(.atCapacity)
         /// The command ran past its timeout and was killed.
-        public static let commandTimeout = Code("command_timeout", .gatewayTimeout)
+        public static let commandTimeout = Code(.commandTimeout)
         /// The request body is larger than the server accepts.
-        public static let bodyTooLarge = Code("body_too_large", .contentTooLarge)
+        public static let bodyTooLarge = Code(.bodyTooLarge)
         /// The path exists already, or the operation conflicts with the current state.
-        public static let conflict = Code("conflict", .conflict)
+        public static let conflict = Code(.conflict)
         /// The sandbox does not allow the operation (permissions, read-only root).
-        public static let forbidden = Code("permission_denied", .forbidden)
+        public static let forbidden = Code(.forbidden)
         /// The image is not in the engine.
-        public static let imageNotFound = Code("image_not_found", .badRequest)
+        public static let imageNotFound = Code(.imageNotFound)
         /// Wrong method on an existing route, or a WebSocket route without an upgrade.
-        public static let methodNotAllowed = Code("method_not_allowed", .methodNotAllowed)
+        public static let methodNotAllowed = Code(.methodNotAllowed)
         /// The sandbox's container started but its runner never became ready (an image without the runner?).
-        public static let startFailed = Code("sandbox_start_failed", .badGateway)
+        public static let startFailed = Code(.startFailed)
         /// The Docker engine does not answer.
-        public static let engineUnavailable = Code("engine_unavailable", .serviceUnavailable)
+        public static let engineUnavailable = Code(.engineUnavailable)
         /// The sandbox's disk is full.
-        public static let noSpace = Code("no_space", HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"))
+        public static let noSpace = Code(.noSpace)
         /// The server's own configuration is unusable (reported at start-up, never to clients).
-        public static let invalidConfiguration = Code("invalid_configuration", .internalServerError)
+        public static let invalidConfiguration = Code(.invalidConfiguration)
         /// A failure the client cannot fix.
-        public static let `internal` = Code("internal", .internalServerError)
+        public static let `internal` = Code(.internal)
 
-        public var description: String { rawValue }
+        // MARK: Sandkasten's codes (its compat routes only; see SandkastenErrorMiddleware)
+
+        /// `INVALID_REQUEST` (400): Sandkasten's word for any malformed request.
+        static let sandkastenInvalidRequest = Code(.invalidRequest, sandkasten: true)
+        /// `SESSION_NOT_FOUND` (404).
+        static let sandkastenSessionNotFound = Code(.sessionNotFound, sandkasten: true)
+        /// `SESSION_NOT_RUNNING` (409): the session's sandbox is gone.
+        static let sandkastenSessionNotRunning = Code(.sessionNotRunning, sandkasten: true)
+        /// `SESSION_EXPIRED` (410).
+        static let sandkastenSessionExpired = Code(.sessionExpired, sandkasten: true)
+        /// `FILE_NOT_FOUND` (404).
+        static let sandkastenFileNotFound = Code(.fileNotFound, sandkasten: true)
+        /// `WORKSPACE_NOT_FOUND` (404).
+        static let sandkastenWorkspaceNotFound = Code(.workspaceNotFound, sandkasten: true)
+        /// `WORKSPACE_IN_USE` (409).
+        static let sandkastenWorkspaceInUse = Code(.workspaceInUse, sandkasten: true)
+        /// `INVALID_IMAGE` (400).
+        static let sandkastenInvalidImage = Code(.invalidImage, sandkasten: true)
+        /// `COMMAND_TIMEOUT` (504).
+        static let sandkastenCommandTimeout = Code(.commandTimeout, sandkasten: true)
+        /// `INTERNAL_ERROR` (500): Sandkasten's spelling of ``internal``.
+        static let sandkastenInternalError = Code(.internalError, sandkasten: true)
+
+        /// The same code in Sandkasten's upper-case spelling (`at_capacity` → `AT_CAPACITY`), same status.
+        var sandkastenSpelling: Code { Code(value, sandkasten: true) }
+        /// The same code in the native snake_case spelling (`INVALID_REQUEST` → `invalid_request`).
+        var nativeSpelling: Code { Code(value) }
+
+        /// The HTTP status this code is reported with.
+        public var status: HTTPResponse.Status {
+            switch value {
+            case .invalidInput, .imageNotFound, .invalidRequest, .invalidImage: .badRequest
+            case .unauthorized: .unauthorized
+            case .notFound, .routeNotFound, .sessionNotFound, .fileNotFound, .workspaceNotFound: .notFound
+            case .expired, .gone, .sessionExpired: .gone
+            case .atCapacity: .tooManyRequests
+            case .commandTimeout: .gatewayTimeout
+            case .bodyTooLarge: .contentTooLarge
+            case .conflict, .sessionNotRunning, .workspaceInUse: .conflict
+            case .forbidden: .forbidden
+            case .methodNotAllowed: .methodNotAllowed
+            case .startFailed: .badGateway
+            case .engineUnavailable: .serviceUnavailable
+            case .noSpace: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+            case .invalidConfiguration, .internal, .internalError: .internalServerError
+            }
+        }
+
+        /// The code clients see: snake_case (`sandbox_gone`), or upper case in Sandkasten's spelling.
+        public var description: String { isSandkasten ? value.rawValue.uppercased() : value.rawValue }
     }
 
-    public var code: Code
-    public var message: String
-    public var cause: (any Error)?
+    public let code: Code
+    public let message: String
+    public let cause: (any Error)?
 
     public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
@@ -81,7 +158,7 @@ public struct ServerError: Error, CustomStringConvertible, HTTPResponseError {
     }
 
     static func jsonResponse(code: Code, message: String) -> Response {
-        let body = ErrorBody(error: .init(code: code.rawValue, message: message))
+        let body = ErrorBody(error: .init(code: code.description, message: message))
         let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal","message":"?"}}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"

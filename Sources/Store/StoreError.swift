@@ -2,49 +2,62 @@ import CSQLite
 
 /// An error from the persistence layer, with a message a person can act on.
 ///
-/// `code` is an extensible struct: new codes can be added without breaking callers
-/// that switch on the ones they know. SQLite failures carry SQLite's own message and
-/// the SQL that failed, so a log line is enough to find the query.
-public struct StoreError: Error, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+/// SQLite failures carry SQLite's own message and the SQL that failed, so a log line is
+/// enough to find the query.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure; extensible without breaking `switch`es that use `default`.
+    ///
+    /// Only this file mints codes (the wrapped enum is private); `description` is the snake_case code.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable, Hashable {
+            case constraint, busy, corrupt
+            case notFound = "not_found"
+            case io, full, misuse
+            case typeMismatch = "type_mismatch"
+            case schemaTooNew = "schema_too_new"
+            case migrationFailed = "migration_failed"
+            case invalidArgument = "invalid_argument"
+            case `internal`
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
 
         /// A UNIQUE, FOREIGN KEY, CHECK or NOT NULL constraint rejected the write.
-        public static let constraint = Code(rawValue: "constraint")
+        public static let constraint = Code(.constraint)
         /// Another process held the database lock longer than the busy timeout.
-        public static let busy = Code(rawValue: "busy")
+        public static let busy = Code(.busy)
         /// The database file is damaged or is not a database.
-        public static let corrupt = Code(rawValue: "corrupt")
+        public static let corrupt = Code(.corrupt)
         /// The requested row does not exist.
-        public static let notFound = Code(rawValue: "not_found")
+        public static let notFound = Code(.notFound)
         /// Reading or writing the database file failed, or it could not be opened.
-        public static let io = Code(rawValue: "io")
+        public static let io = Code(.io)
         /// The disk (or the database's size limit) is full.
-        public static let full = Code(rawValue: "full")
+        public static let full = Code(.full)
         /// The library was used wrongly (bad SQL, wrong binding count, closed database).
-        public static let misuse = Code(rawValue: "misuse")
+        public static let misuse = Code(.misuse)
         /// A column held a different type than the caller asked for.
-        public static let typeMismatch = Code(rawValue: "type_mismatch")
+        public static let typeMismatch = Code(.typeMismatch)
         /// The database was written by a newer Sandcastle than this one.
-        public static let schemaTooNew = Code(rawValue: "schema_too_new")
+        public static let schemaTooNew = Code(.schemaTooNew)
         /// A migration failed; the database stays at the last good version.
-        public static let migrationFailed = Code(rawValue: "migration_failed")
+        public static let migrationFailed = Code(.migrationFailed)
         /// The caller passed something malformed.
-        public static let invalidArgument = Code(rawValue: "invalid_argument")
+        public static let invalidArgument = Code(.invalidArgument)
         /// Any other SQLite failure.
-        public static let `internal` = Code(rawValue: "internal")
+        public static let `internal` = Code(.internal)
 
-        public var description: String { rawValue }
+        /// The snake_case code, e.g. `not_found`.
+        public var description: String { value.rawValue }
     }
 
-    public var code: Code
-    public var message: String
+    public let code: Code
+    public let message: String
     /// The SQL statement that failed, when there was one.
-    public var sql: String?
+    public let sql: String?
     /// SQLite's extended result code, when the error came from SQLite.
-    public var sqliteCode: Int32?
-    public var cause: (any Error)?
+    public let sqliteCode: Int32?
+    public let cause: (any Error)?
 
     public init(_ code: Code, _ message: String, sql: String? = nil, sqliteCode: Int32? = nil,
                 cause: (any Error)? = nil) {

@@ -81,7 +81,7 @@ struct SandboxController {
                         try await writer.write(sse("exit", ExitEvent(result, elapsed: elapsed)))
                     case .failure(let error):
                         let failure = await service.noteFailure(error, sandboxID: sandboxID)
-                        try await writer.write(sse("error", ["code": failure.code.rawValue, "message": failure.message]))
+                        try await writer.write(sse("error", ["code": failure.code.description, "message": failure.message]))
                         break loop
                     case .end:
                         break loop

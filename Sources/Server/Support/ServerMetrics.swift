@@ -23,7 +23,7 @@ public final class ServerMetrics: Sendable {
     public init() {}
 
     func recordError(_ code: ServerError.Code) {
-        state.withLock { $0.errors[code.rawValue, default: 0] += 1 }
+        state.withLock { $0.errors[code.description, default: 0] += 1 }
     }
 
     func recordExec(seconds: Double) {
@@ -42,7 +42,7 @@ public final class ServerMetrics: Sendable {
     }
 
     /// How many errors with `code` were reported so far.
-    public func errorCount(_ code: ServerError.Code) -> Int { state.withLock { $0.errors[code.rawValue] ?? 0 } }
+    public func errorCount(_ code: ServerError.Code) -> Int { state.withLock { $0.errors[code.description] ?? 0 } }
 
     /// The exposition text. `sandboxes` is the live count by status, `pools` the pool's figures.
     func render(sandboxes: [String: Int], pools: [PoolFigures]) -> String {

@@ -72,7 +72,7 @@ struct FileConformanceTests {
             }
             #expect(refused?.code == .alreadyExists)
             let notEmpty = await #expect(throws: SandboxError.self) { try await sandbox.remove(path: "project", recursive: false) }
-            #expect(notEmpty?.code == .invalidArgument, "\(notEmpty?.code.rawValue ?? ""): \(notEmpty?.message ?? "")")
+            #expect(notEmpty?.code == .invalidArgument, "\(notEmpty?.code.description ?? ""): \(notEmpty?.message ?? "")")
             try await sandbox.remove(path: "project", recursive: true)
             let gone = await #expect(throws: SandboxError.self) { try await sandbox.stat(path: "project") }
             #expect(gone?.code == .notFound)
@@ -88,15 +88,15 @@ struct FileConformanceTests {
 
             try await sandbox.makeDirectory(path: "adir", parents: false)
             let directory = await #expect(throws: SandboxError.self) { try await sandbox.readFileBytes("adir") }
-            #expect(directory?.code == .wrongFileKind, "\(directory?.code.rawValue ?? ""): \(directory?.message ?? "")")
+            #expect(directory?.code == .wrongFileKind, "\(directory?.code.description ?? ""): \(directory?.message ?? "")")
 
             let rootOwned = await #expect(throws: SandboxError.self) {
                 try await sandbox.writeFile("/etc/sandcastle", bytes: [1, 2, 3])
             }
-            #expect(rootOwned?.code == .permissionDenied, "\(rootOwned?.code.rawValue ?? ""): \(rootOwned?.message ?? "")")
+            #expect(rootOwned?.code == .permissionDenied, "\(rootOwned?.code.description ?? ""): \(rootOwned?.message ?? "")")
 
             let shadow = await #expect(throws: SandboxError.self) { try await sandbox.readFileBytes("/etc/shadow") }
-            #expect(shadow?.code == .permissionDenied, "\(shadow?.code.rawValue ?? ""): \(shadow?.message ?? "")")
+            #expect(shadow?.code == .permissionDenied, "\(shadow?.code.description ?? ""): \(shadow?.message ?? "")")
         }
     }
 

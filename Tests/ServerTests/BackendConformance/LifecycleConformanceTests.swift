@@ -52,7 +52,7 @@ struct LifecycleConformanceTests {
             let error = await #expect(throws: SandboxError.self) {
                 _ = try await sandboxes.create(SandboxSpec(image: "no-such-image-zz"))
             }
-            #expect(error?.code == .imageNotFound, "\(error?.code.rawValue ?? ""): \(error?.message ?? "")")
+            #expect(error?.code == .imageNotFound, "\(error?.code.description ?? ""): \(error?.message ?? "")")
             #expect(error?.message.contains("no-such-image-zz") == true, "\(error?.message ?? "")")
         }
     }

@@ -126,20 +126,6 @@ struct SandkastenDirectoryList: Encodable {
 
 // MARK: errors
 
-/// Sandkasten's error codes, as ``ServerError`` codes so one error type crosses the module.
-/// Upper-case raw values are how ``SandkastenErrorMiddleware`` tells them from native codes.
-extension ServerError.Code {
-    static let sandkastenInvalidRequest = Self("INVALID_REQUEST", .badRequest)
-    static let sandkastenSessionNotFound = Self("SESSION_NOT_FOUND", .notFound)
-    static let sandkastenSessionNotRunning = Self("SESSION_NOT_RUNNING", .conflict)
-    static let sandkastenSessionExpired = Self("SESSION_EXPIRED", .gone)
-    static let sandkastenFileNotFound = Self("FILE_NOT_FOUND", .notFound)
-    static let sandkastenWorkspaceNotFound = Self("WORKSPACE_NOT_FOUND", .notFound)
-    static let sandkastenWorkspaceInUse = Self("WORKSPACE_IN_USE", .conflict)
-    static let sandkastenInvalidImage = Self("INVALID_IMAGE", .badRequest)
-    static let sandkastenCommandTimeout = Self("COMMAND_TIMEOUT", .gatewayTimeout)
-}
-
 /// Which Sandkasten route family a path belongs to; their errors are worded for it.
 enum SandkastenFamily {
     /// `/v1/sessions…`: Sandkasten only; its envelope alone.
@@ -160,22 +146,20 @@ enum SandkastenFamily {
     /// The Sandkasten code for an error raised on this family's routes.
     func code(for error: ServerError) -> ServerError.Code {
         let code = error.code
-        if code.rawValue == code.rawValue.uppercased() { return code }
+        if code.isSandkasten { return code }
         switch code {
         // Sandkasten answers an oversized body with 400 too (its details name max_bytes).
         case .invalidInput, .bodyTooLarge: return .sandkastenInvalidRequest
-        case .unauthorized: return ServerError.Code("UNAUTHORIZED", .unauthorized)
         case .notFound: return self == .sessions ? .sandkastenSessionNotFound : .sandkastenWorkspaceNotFound
         case .gone: return .sandkastenSessionNotRunning
         case .expired: return .sandkastenSessionExpired
         case .commandTimeout: return .sandkastenCommandTimeout
         case .imageNotFound: return .sandkastenInvalidImage
-        case .conflict: return self == .workspaces ? .sandkastenWorkspaceInUse : ServerError.Code("CONFLICT", .conflict)
-        case .forbidden: return ServerError.Code("PERMISSION_DENIED", .forbidden)
-        case .internal: return ServerError.Code("INTERNAL_ERROR", .internalServerError)
-        // at_capacity, engine_unavailable, no_space, route_not_found, method_not_allowed: the native
-        // meaning and status, Sandkasten's spelling.
-        default: return ServerError.Code(code.rawValue.uppercased(), code.status)
+        case .conflict: return self == .workspaces ? .sandkastenWorkspaceInUse : code.sandkastenSpelling
+        case .internal: return .sandkastenInternalError
+        // unauthorized, permission_denied, at_capacity, engine_unavailable, no_space, route_not_found,
+        // method_not_allowed: the native meaning and status, Sandkasten's spelling.
+        default: return code.sandkastenSpelling
         }
     }
 }
@@ -203,9 +187,9 @@ struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(family: SandkastenFamily, native: ServerError, code: ServerError.Code) -> Response {
-        var body: [String: SandkastenJSON] = ["error_code": .string(code.rawValue), "message": .string(native.message)]
+        var body: [String: SandkastenJSON] = ["error_code": .string(code.description), "message": .string(native.message)]
         if family == .workspaces {
-            let nativeCode = native.code.rawValue == native.code.rawValue.uppercased() ? native.code.rawValue.lowercased() : native.code.rawValue
+            let nativeCode = native.code.nativeSpelling.description
             body["error"] = .object(["code": .string(nativeCode), "message": .string(native.message)])
         }
         let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error_code":"INTERNAL_ERROR","message":"?"}"#.utf8)
