@@ -38,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SHA-256 now, HMAC and AES-GCM next: vetted primitives instead of our own. On Linux it
+        // compiles BoringSSL's C sources, the one large cost of this list (see the commit log).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
@@ -53,14 +56,17 @@ let package = Package(
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .target(name: "RunnerProtocol", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
-        .target(name: "Sandbox", dependencies: ["DockerEngine", "RunnerClient", "RunnerProtocol", "Seccomp"],
+        .target(name: "Sandbox", dependencies: ["DockerEngine", "RunnerClient", "RunnerProtocol", "Seccomp",
+                                           .product(name: "Crypto", package: "swift-crypto")],
                 resources: [], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .target(name: "Isolation", dependencies: ["Sandbox", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol"],
+        .target(name: "Isolation", dependencies: ["Sandbox", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol",
+                                             .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
-        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", "DockerEngine"],
+        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", "DockerEngine",
+                                          .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The HTTP service: thin controllers over a SandboxService actor, state in Store.
         .target(name: "Server", dependencies: [
@@ -69,6 +75,7 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
             "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server", "HTTPTransport",
@@ -90,7 +97,8 @@ let package = Package(
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Sandbox", "Seccomp", "DockerEngine"]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "DockerEngine", "RunnerClient"]),
+        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "DockerEngine", "RunnerClient",
+                                                         .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ServerTests", dependencies: [
             // Tests talk to a live server through our own libcurl client: HummingbirdTesting
             // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
