@@ -41,6 +41,11 @@ let package = Package(
         // SHA-256 now, HMAC and AES-GCM next: vetted primitives instead of our own. On Linux it
         // compiles BoringSSL's C sources, the one large cost of this list (see the commit log).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `/metrics`: swift-metrics objects where the work happens, reported into a Prometheus
+        // registry per server. swift-metrics and swift-atomics are already built for Hummingbird;
+        // swift-prometheus is eight files.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
@@ -76,6 +81,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
             "Sandbox", "DockerEngine", "Isolation", "Seccomp", "Workflow", "Engine", "Server", "HTTPTransport",
@@ -104,6 +111,7 @@ let package = Package(
             // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
             "TestSupport", "Server", "Sandbox", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Workflow", "Store", "Sandbox", "DockerEngine",
                                                         "RunnerClient", "RunnerProtocol"]),
