@@ -42,6 +42,17 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SHA-256 now, HMAC and AES-GCM next: vetted primitives instead of our own. On Linux it
+        // compiles BoringSSL's C sources, the one large cost of this list (see the commit log).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `/metrics`: swift-metrics objects where the work happens, reported into a Prometheus
+        // registry per server. swift-metrics and swift-atomics are already built for Hummingbird;
+        // swift-prometheus is eight files.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // multipart/form-data uploads: a streaming parser over swift-nio, which Hummingbird
+        // already builds; new is the package itself and swift-collections' umbrella product.
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
@@ -57,17 +68,20 @@ let package = Package(
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .target(name: "RunnerProtocol", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
-        .target(name: "Sandbox", dependencies: ["RunnerClient", "RunnerProtocol", "Seccomp"], swiftSettings: strict),
-        .target(name: "SandboxDocker", dependencies: ["Sandbox", "DockerEngine", "HTTPTransport", "RunnerClient", "RunnerProtocol"],
+        .target(name: "Sandbox", dependencies: ["RunnerClient", "RunnerProtocol", "Seccomp", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        .target(name: "SandboxDocker", dependencies: ["Sandbox", "DockerEngine", "HTTPTransport", "RunnerClient", "RunnerProtocol",
+                                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "SandboxE2B", dependencies: ["Sandbox", "HTTPTransport", "RunnerClient", "RunnerProtocol"],
                 swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .target(name: "Isolation", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol"],
+        .target(name: "Isolation", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol",
+                                           .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
-        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient"],
+        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
         .target(name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "RunnerClient", "RunnerProtocol"],
@@ -82,6 +96,10 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
             "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "Isolation", "Seccomp", "Workflow",
@@ -104,12 +122,14 @@ let package = Package(
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "RunnerClient"]),
+        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "RunnerClient",
+                                                         .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ServerTests", dependencies: [
             // Tests talk to a live server through our own libcurl client: HummingbirdTesting
             // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
             "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine",
                                                         "RunnerClient", "RunnerProtocol"]),

@@ -98,8 +98,8 @@ extension DockerClient {
         query += [
             ("dockerfile", dockerfile), ("rm", "1"), ("forcerm", "1"), ("nocache", Self.bool(noCache)), ("pull", Self.bool(pull)),
             ("target", target), ("networkmode", networkMode),
-            ("buildargs", buildArgs.isEmpty ? nil : Self.jsonObject(buildArgs)),
-            ("labels", labels.isEmpty ? nil : Self.jsonObject(labels)),
+            ("buildargs", buildArgs.isEmpty ? nil : jsonText(buildArgs)),
+            ("labels", labels.isEmpty ? nil : jsonText(labels)),
         ]
         let response = try await stream(.post, "/build", query: query, body: .file(path: path), contentType: "application/x-tar")
         var log: [String] = []
@@ -128,9 +128,5 @@ extension DockerClient {
             imageID = String(line.dropFirst("Successfully built ".count)).trimmingCharacters(in: .whitespaces)
         }
         return BuildResult(imageID: imageID, log: log)
-    }
-
-    static func jsonObject(_ values: [String: String]) -> String {
-        "{" + values.keys.sorted().map { "\(jsonString($0)):\(jsonString(values[$0] ?? ""))" }.joined(separator: ",") + "}"
     }
 }

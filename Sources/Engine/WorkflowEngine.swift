@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RunnerClient
 import RunnerProtocol
@@ -189,11 +190,11 @@ public actor WorkflowEngine {
         return RunOutcome(runID: runID, status: recorded, error: recordedError, steps: scheduled.context.steps, outputs: outputs)
     }
 
-    /// A short hash of a workflow file's bytes (FNV-1a, 64 bits, hex), recorded with each run so
+    /// The SHA-256 of a workflow file's bytes (`sha256:` and hex), recorded with each run so
     /// `resume` notices an edited file; nil when the file cannot be read.
     public static func contentHash(ofFile path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return "sha256:" + SHA256.hex([UInt8](data))
+        return "sha256:" + SHA256.hash(data: data).hex
     }
 
     func finishing(_ runID: String, status: RunStatus, error: String, context: TemplateContext) throws -> RunOutcome {

@@ -1,3 +1,4 @@
+import Crypto
 import Sandbox
 import DockerEngine
 import Foundation
@@ -98,11 +99,11 @@ public struct ImageBuilder: Sendable {
         }
         let parentID = try await docker.inspectImage(parent).id
         var hasher = SHA256()
-        hasher.update([UInt8](dockerfile))
-        hasher.update("\u{0}parent=\(parentID)\u{0}")
+        hasher.update(data: dockerfile)
+        hasher.update(data: Array("\u{0}parent=\(parentID)\u{0}".utf8))
         let includesRunner = name == "base"
         if includesRunner { try hashFile(runnerPath, into: &hasher) }
-        let key = hasher.finalizeHex()
+        let key = hasher.finalize().hex
 
         let existing = try? await docker.inspectImage(reference)
         if let existing, existing.config?.labels?[SandcastleLabels.contentKey] == key {
@@ -150,7 +151,7 @@ public struct ImageBuilder: Sendable {
         }
         defer { try? handle.close() }
         while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
-            hasher.update([UInt8](data))
+            hasher.update(data: data)
         }
     }
 }

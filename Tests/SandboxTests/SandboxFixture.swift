@@ -1,3 +1,4 @@
+import Crypto
 import DockerEngine
 import Foundation
 import RunnerClient
@@ -36,18 +37,18 @@ struct SHA256Tests {
         ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
     ])
     func vectors(input: String, digest: String) {
-        #expect(SHA256.hex(Array(input.utf8)) == digest)
+        #expect(SHA256.hash(data: Array(input.utf8)).hex == digest)
     }
 
     @Test("incremental updates equal one update")
     func incremental() {
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         var split = SHA256()
-        split.update(Array(bytes[0..<1]))
-        split.update(Array(bytes[1..<130]))
-        split.update(Array(bytes[130...]))
-        #expect(split.finalizeHex() == SHA256.hex(bytes))
+        split.update(data: bytes[0..<1])
+        split.update(data: bytes[1..<130])
+        split.update(data: bytes[130...])
+        #expect(split.finalize().hex == SHA256.hash(data: bytes).hex)
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
-        #expect(SHA256.hex(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(SHA256.hash(data: million).hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }

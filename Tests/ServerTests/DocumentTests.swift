@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 @testable import Server
 import Testing
 
@@ -43,10 +44,12 @@ import Testing
 
     @Test func metricsRenderThePrometheusSeries() {
         let metrics = ServerMetrics()
-        metrics.recordExec(seconds: 0.003)
-        metrics.recordExec(seconds: 2)
+        // The series SandboxService declares, by the names dashboards know them by.
+        let execDuration = Metrics.Timer(label: "sandcastle_exec_duration_seconds", factory: metrics.factory)
+        execDuration.record(duration: .milliseconds(3))
+        execDuration.record(duration: .seconds(2))
         metrics.recordError(.atCapacity)
-        metrics.recordCreate(fromPool: true)
+        Counter(label: "sandcastle_sandboxes_created_total", dimensions: [("source", "pool")], factory: metrics.factory).increment()
         let text = metrics.render(sandboxes: ["running": 2], pools: [
             PoolFigures(image: "base", profile: "default", target: 2, ready: 1, hits: 5, misses: 1)])
         #expect(text.contains("sandcastle_sandboxes_active{status=\"running\"} 2"))

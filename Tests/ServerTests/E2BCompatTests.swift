@@ -83,6 +83,15 @@ struct E2BCompatTests {
             #expect(throws: MultipartForm.Malformed.self) { try MultipartForm.parse(Array("garbage".utf8), boundary: "XyZ") }
         }
 
+        @Test func multipartFormCutShortIsMalformed() {
+            let whole = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nA\r\n--XyZ"
+            #expect(throws: Never.self) { try MultipartForm.parse(Array((whole + "--\r\n").utf8), boundary: "XyZ") }
+            // A whole first part is not enough: the body stops before the form's close delimiter.
+            for cut in [whole, whole + "\r\n", whole + "\r\nContent-Disposition: form-da", whole + "\r\n\r\nhalf a bod"] {
+                #expect(throws: MultipartForm.Malformed.self, "\(cut)") { try MultipartForm.parse(Array(cut.utf8), boundary: "XyZ") }
+            }
+        }
+
         @Test func listMetadataFilterIsDecoded() {
             // The SDK URL-encodes keys and values, then the pairs, then the query.
             #expect(E2BControlPlane.metadataFilter("suite=a%20b&role=x") == ["suite": "a b", "role": "x"])

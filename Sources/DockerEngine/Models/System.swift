@@ -1,3 +1,5 @@
+import Foundation
+
 /// `GET /version`.
 public struct VersionInfo: Codable, Sendable, Hashable {
     public var version: String
@@ -70,35 +72,21 @@ public struct DockerFilters: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     public mutating func add(_ name: String, _ value: String) { values[name, default: []].append(value) }
 
     /// The JSON text for the query string, or `nil` when empty.
-    var queryValue: String? {
-        guard !values.isEmpty else { return nil }
-        let parts = values.keys.sorted().map { key -> String in
-            let list = (values[key] ?? []).map(jsonString).joined(separator: ",")
-            return "\(jsonString(key)):[\(list)]"
-        }
-        return "{\(parts.joined(separator: ","))}"
-    }
+    var queryValue: String? { values.isEmpty ? nil : jsonText(values) }
 }
 
-/// A JSON string literal for `value` (quotes, backslashes and control characters escaped; all
-/// else as is, so the text stays readable). Also what the server's OpenAPI renderer uses.
-public func jsonString(_ value: String) -> String {
-    var out = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
+/// A JSON string literal for `value`. Also what the server's OpenAPI renderer uses.
+public func jsonString(_ value: String) -> String { jsonText(value) }
+
+/// Compact JSON with sorted keys and `/` left as is, so the text stays readable.
+///
+/// Foundation's encoder, not an escaper of our own: these are Docker query parameters and a
+/// document rendered once per process. The one hand-written escaper is Workflow's `JSONValue`,
+/// which the engine runs for every event it stores.
+func jsonText(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    // Strings, arrays and dictionaries of strings always encode (only non-finite numbers throw).
+    guard let data = try? encoder.encode(value) else { return "null" }
+    return String(decoding: data, as: UTF8.self)
 }

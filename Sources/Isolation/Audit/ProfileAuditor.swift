@@ -1,3 +1,4 @@
+import Crypto
 import DockerEngine
 import Foundation
 import Sandbox
@@ -28,10 +29,8 @@ public struct ProfileAuditor: Sendable {
         for rule in expanded.rules where !rule.action.allowsCall && rule.action != expanded.defaultAction {
             for name in rule.names { explicitDenials[name] = rule.action.shortName }
         }
-        var seccompDigest = SHA256()
-        seccompDigest.update(profile.seccompJSON)
         let seccomp = SeccompSummary(
-            sha256: seccompDigest.finalizeHex(), sizeBytes: profile.seccompJSON.utf8.count,
+            sha256: SHA256.hash(data: Array(profile.seccompJSON.utf8)).hex, sizeBytes: profile.seccompJSON.utf8.count,
             defaultAction: expanded.defaultAction.description, architectures: filter.architectures.map(\.scmpName),
             allowed: allowed,
             argumentConditions: Dictionary(uniqueKeysWithValues: allowed.argumentFiltered.map { ($0, expanded.allowCondition(for: $0)) }),

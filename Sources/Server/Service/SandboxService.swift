@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import RunnerClient
 import RunnerProtocol
 import Sandbox
@@ -41,6 +42,11 @@ public actor SandboxService {
     /// Labels this server's containers so a restart can tell its own from anyone else's.
     public let serverID: String
     let metrics: ServerMetrics
+    /// `sandcastle_exec_duration_seconds`: time from exec request to the command's exit.
+    nonisolated let execDuration: Metrics.Timer
+    /// `sandcastle_sandboxes_created_total`: sandboxes handed out, cold or from the warm pool.
+    private let createdCold: Counter
+    private let createdFromPool: Counter
     let logger: Logger
 
     private var live: [String: any SandboxInstance] = [:]
@@ -65,6 +71,10 @@ public actor SandboxService {
         self.engine = engine
         self.serverID = serverID
         self.metrics = metrics
+        execDuration = Metrics.Timer(label: "sandcastle_exec_duration_seconds", factory: metrics.factory)
+        createdCold = Counter(label: "sandcastle_sandboxes_created_total", dimensions: [("source", "cold")], factory: metrics.factory)
+        createdFromPool = Counter(label: "sandcastle_sandboxes_created_total", dimensions: [("source", "pool")],
+                                  factory: metrics.factory)
         self.logger = logger
         self.removals = PendingRemovals(retryDelays: removalRetryDelays, logger: logger)
     }
@@ -155,7 +165,7 @@ public actor SandboxService {
             throw error
         }
         live[instance.id] = instance
-        metrics.recordCreate(fromPool: provisioned.fromPool)
+        (provisioned.fromPool ? createdFromPool : createdCold).increment()
         logger.info("sandbox created", metadata: ["sandbox": .string(instance.id), "image": .string(spec.image),
                                                   "pool": .stringConvertible(provisioned.fromPool)])
         return (SandboxView(record), provisioned.fromPool)
@@ -243,7 +253,7 @@ public actor SandboxService {
             throw await noteFailure(error, sandboxID: id)
         }
         let elapsed = ContinuousClock.now - started
-        metrics.recordExec(seconds: elapsed.milliseconds / 1000)
+        execDuration.record(duration: elapsed)
         let result = collected.result
         if result.timedOut {
             throw ServerError(.commandTimeout, "the command ran past its timeout of \(timeoutMS(request)) ms and was killed")
@@ -265,7 +275,7 @@ public actor SandboxService {
 
     /// Records a streamed exec's latency (the controller measures it).
     public nonisolated func recordExecLatency(_ duration: Duration) {
-        metrics.recordExec(seconds: duration.milliseconds / 1000)
+        execDuration.record(duration: duration)
     }
 
     public func stats(id: String, keyID: String?) async throws -> SandboxStats {

@@ -1,3 +1,4 @@
+import Crypto
 import Sandbox
 
 /// The accepted API keys, kept only as SHA-256 digests.
@@ -24,15 +25,14 @@ public struct APIKeyStore: Sendable {
         return match.map(Self.keyID)
     }
 
-    /// `key_` + the first 12 hex digits of the key's SHA-256.
+    /// `key_` + the hex SHA-256 of the key digest's first 6 bytes. Not the "12 hex digits" that
+    /// docs/server.md promises: the ids records already carry are these, so they stay.
     public static func keyID(_ digest: [UInt8]) -> String {
-        "key_" + SHA256.hex(Array(digest.prefix(6)))
+        "key_" + SHA256.hash(data: digest.prefix(6)).hex
     }
 
     public static func digest(_ key: String) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(key)
-        return hasher.finalize()
+        Array(SHA256.hash(data: Array(key.utf8)))
     }
 
     /// Compares every byte whatever the inputs, so timing does not depend on where they differ.

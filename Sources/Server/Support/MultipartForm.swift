@@ -1,17 +1,19 @@
 import Foundation
+import MultipartKit
 
 /// One part of a `multipart/form-data` body.
 struct MultipartPart: Sendable {
     /// The `name` of the part's Content-Disposition (nil when a client leaves it out).
     var name: String?
     var filename: String?
-    var data: [UInt8]
+    var data: [UInt8] = []
 }
 
-/// A `multipart/form-data` reader (RFC 7578) shared by the compatibility APIs' uploads.
+/// The `multipart/form-data` reading (RFC 7578) shared by the compatibility APIs' uploads.
 ///
-/// Bodies are parsed whole: every caller has already bounded the body by its route's size
-/// limit, and both SDKs send small forms (large files go as streamed octet-stream bodies).
+/// MultipartKit's `MultipartParser` does the parsing. It is a streaming parser (headers and
+/// body chunks arrive through callbacks), so uploads can later be streamed part by part;
+/// today every caller has bounded the body by its route's size limit and hands it over whole.
 enum MultipartForm {
     /// Why a body is not a well-formed form; each API wraps it in its own error shape.
     struct Malformed: Error, CustomStringConvertible {
@@ -34,60 +36,60 @@ enum MultipartForm {
 
     /// The parts of `body`, in order.
     static func parse(_ body: [UInt8], boundary: String) throws(Malformed) -> [MultipartPart] {
-        let delimiter = Array("--\(boundary)".utf8)
-        let separator = Array("\r\n--\(boundary)".utf8)
-        guard var cursor = find(delimiter, in: body, from: 0) else { throw Malformed(reason: "no opening boundary") }
-        cursor += delimiter.count
+        // MultipartParser traps on an empty boundary.
+        guard !boundary.isEmpty else { throw Malformed(reason: "the boundary is empty") }
+        let parser = MultipartParser(boundary: boundary)
         var parts: [MultipartPart] = []
-        while true {
-            // `--` right after a delimiter closes the form.
-            if body.count >= cursor + 2, body[cursor] == UInt8(ascii: "-"), body[cursor + 1] == UInt8(ascii: "-") { return parts }
-            guard let headersStart = skipLineEnd(body, cursor) else { throw Malformed(reason: "a boundary line does not end") }
-            guard let headersEnd = find(Array("\r\n\r\n".utf8), in: body, from: headersStart) else {
-                throw Malformed(reason: "a part has no header end")
-            }
-            let headers = String(decoding: body[headersStart..<headersEnd], as: UTF8.self)
-            let dataStart = headersEnd + 4
-            guard let dataEnd = find(separator, in: body, from: dataStart) else {
-                throw Malformed(reason: "a part has no closing boundary")
-            }
-            let (name, filename) = disposition(headers)
-            parts.append(MultipartPart(name: name, filename: filename, data: Array(body[dataStart..<dataEnd])))
-            cursor = dataEnd + separator.count
+        var current = MultipartPart()
+        var partOpen = false
+        parser.onHeader = { name, value in
+            partOpen = true
+            if name.lowercased() == "content-disposition" { (current.name, current.filename) = disposition(value) }
         }
+        parser.onBody = { chunk in
+            partOpen = true
+            current.data.append(contentsOf: chunk.readableBytesView)
+        }
+        parser.onPartComplete = {
+            parts.append(current)
+            current = MultipartPart()
+            partOpen = false
+        }
+        do {
+            try parser.execute(body)
+        } catch {
+            throw Malformed(reason: "a boundary line or part header is not well-formed")
+        }
+        if partOpen { throw Malformed(reason: "a part has no closing boundary") }
+        // The parser waits for more input rather than fail on a body that stops short; the form
+        // is whole once its close delimiter came (a boundary never occurs inside the content).
+        guard body.firstRange(of: Array("\r\n--\(boundary)--".utf8)) != nil else {
+            throw Malformed(reason: parts.isEmpty ? "no opening boundary" : "the form has no closing boundary")
+        }
+        return parts
     }
 
-    static func skipLineEnd(_ body: [UInt8], _ index: Int) -> Int? {
-        if index + 1 < body.count, body[index] == 0x0D, body[index + 1] == 0x0A { return index + 2 }
-        if index < body.count, body[index] == 0x0A { return index + 1 }
-        return nil
-    }
-
-    /// `name` and `filename` from the part's `Content-Disposition: form-data; name="…"; filename="…"`.
-    static func disposition(_ headers: String) -> (name: String?, filename: String?) {
-        for line in headers.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" }) {
-            let header = line.split(separator: ":", maxSplits: 1)
-            guard header.count == 2, header[0].trimmingCharacters(in: .whitespaces).lowercased() == "content-disposition" else { continue }
-            var name: String?
-            var filename: String?
-            for parameter in quotedAwareSplit(String(header[1])) {
-                let pair = parameter.split(separator: "=", maxSplits: 1)
-                guard pair.count == 2 else { continue }
-                var value = pair[1].trimmingCharacters(in: .whitespaces)
-                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
-                    value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
-                }
-                // Browsers and httpx escape a quote in a file name as %22.
-                value = value.replacingOccurrences(of: "%22", with: "\"")
-                switch pair[0].trimmingCharacters(in: .whitespaces).lowercased() {
-                case "name": name = value
-                case "filename": filename = value
-                default: break
-                }
+    /// `name` and `filename` from a part's `Content-Disposition: form-data; name="…"; filename="…"`
+    /// value. MultipartKit's own reading splits at every `;`, also inside a quoted file name.
+    static func disposition(_ value: String) -> (name: String?, filename: String?) {
+        var name: String?
+        var filename: String?
+        for parameter in quotedAwareSplit(value) {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            var value = pair[1].trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+                value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
             }
-            return (name, filename)
+            // Browsers and httpx escape a quote in a file name as %22.
+            value = value.replacingOccurrences(of: "%22", with: "\"")
+            switch pair[0].trimmingCharacters(in: .whitespaces).lowercased() {
+            case "name": name = value
+            case "filename": filename = value
+            default: break
+            }
         }
-        return (nil, nil)
+        return (name, filename)
     }
 
     /// Splits on `;` outside double quotes (a file name may contain one).
@@ -108,16 +110,5 @@ enum MultipartForm {
         }
         parts.append(current)
         return parts
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, haystack.count >= needle.count else { return nil }
-        var index = start
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first, haystack[index..<index + needle.count].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }

@@ -1,93 +1,72 @@
-import Foundation
+import Metrics
+import Prometheus
 import Synchronization
 
-/// Counters and histograms for `/metrics`, rendered in the Prometheus text format.
+/// The server's Prometheus registry, rendered at `/metrics`.
 ///
-/// A few lines of text format instead of swift-metrics + swift-prometheus: the server owns
-/// every series it exports, so a `Mutex` around plain numbers is all it takes.
+/// Each server has its own registry, never the process-wide `MetricsSystem` (tests start many
+/// servers in one process). Code that does the work declares its swift-metrics `Counter` or
+/// `Timer` with ``factory`` (exec latency and creates in ``SandboxService``, errors here for the
+/// two error middlewares); ``render(sandboxes:pools:)`` adds the figures only known at scrape time.
 public final class ServerMetrics: Sendable {
-    /// Exec latency buckets, in seconds.
-    static let execBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    let registry: PrometheusCollectorRegistry
+    /// Makes swift-metrics objects that report into ``registry``.
+    let factory: PrometheusMetricsFactory
+    /// A scrape sets the scrape-time series, then emits; one at a time, so two scrapes cannot
+    /// interleave a pool counter's reset and refill.
+    private let scrape = Mutex(())
 
-    private struct State {
-        var errors: [String: Int] = [:]
-        var execBucketCounts = [Int](repeating: 0, count: ServerMetrics.execBuckets.count)
-        var execCount = 0
-        var execSum = 0.0
-        var created = 0
-        var createdFromPool = 0
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Execs run from milliseconds up to the longest command timeouts.
+        factory.durationHistogramBuckets["sandcastle_exec_duration_seconds"] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+            .seconds(30), .seconds(60),
+        ]
+        self.registry = registry
+        self.factory = factory
     }
 
-    private let state = Mutex(State())
-
-    public init() {}
-
+    /// Counts an API error reported to a client, by its code.
     func recordError(_ code: ServerError.Code) {
-        state.withLock { $0.errors[code.description, default: 0] += 1 }
-    }
-
-    func recordExec(seconds: Double) {
-        state.withLock { s in
-            s.execCount += 1
-            s.execSum += seconds
-            for (index, bound) in Self.execBuckets.enumerated() where seconds <= bound { s.execBucketCounts[index] += 1 }
-        }
-    }
-
-    func recordCreate(fromPool: Bool) {
-        state.withLock { s in
-            s.created += 1
-            if fromPool { s.createdFromPool += 1 }
-        }
+        Metrics.Counter(label: "sandcastle_errors_total", dimensions: [("code", code.description)], factory: factory).increment()
     }
 
     /// How many errors with `code` were reported so far.
-    public func errorCount(_ code: ServerError.Code) -> Int { state.withLock { $0.errors[code.description] ?? 0 } }
+    public func errorCount(_ code: ServerError.Code) -> Int {
+        // The registry shows its values only as exposition text.
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        let prefix = "sandcastle_errors_total{code=\"\(code.description)\"} "
+        let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
+    }
 
     /// The exposition text. `sandboxes` is the live count by status, `pools` the pool's figures.
     func render(sandboxes: [String: Int], pools: [PoolFigures]) -> String {
-        let s = state.withLock { $0 }
-        var out = ""
-        func line(_ text: String) { out += text + "\n" }
-        line("# HELP sandcastle_sandboxes_active Sandboxes the server tracks, by status.")
-        line("# TYPE sandcastle_sandboxes_active gauge")
-        for status in ["creating", "running"] {
-            line("sandcastle_sandboxes_active{status=\"\(status)\"} \(sandboxes[status] ?? 0)")
+        scrape.withLock { _ in
+            for status in ["creating", "running"] {
+                Metrics.Gauge(label: "sandcastle_sandboxes_active", dimensions: [("status", status)], factory: factory)
+                    .record(sandboxes[status] ?? 0)
+            }
+            for pool in pools {
+                let labels = [("image", pool.image), ("profile", pool.profile)]
+                Metrics.Gauge(label: "sandcastle_pool_size", dimensions: labels, factory: factory).record(pool.ready)
+                Metrics.Gauge(label: "sandcastle_pool_target", dimensions: labels, factory: factory).record(pool.target)
+                // The pool counts its own hits and misses (its statistics are the truth, also for the
+                // CLI); the counters take their totals.
+                for (label, total) in [("sandcastle_pool_hits_total", pool.hits), ("sandcastle_pool_misses_total", pool.misses)] {
+                    let counter = Metrics.Counter(label: label, dimensions: labels, factory: factory)
+                    counter.reset()
+                    counter.increment(by: total)
+                }
+            }
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
         }
-        line("# HELP sandcastle_sandboxes_created_total Sandboxes handed out, and how many came from the warm pool.")
-        line("# TYPE sandcastle_sandboxes_created_total counter")
-        line("sandcastle_sandboxes_created_total{source=\"cold\"} \(s.created - s.createdFromPool)")
-        line("sandcastle_sandboxes_created_total{source=\"pool\"} \(s.createdFromPool)")
-        line("# HELP sandcastle_pool_size Ready sandboxes in the warm pool, per image and profile.")
-        line("# TYPE sandcastle_pool_size gauge")
-        for pool in pools { line("sandcastle_pool_size{\(pool.labels)} \(pool.ready)") }
-        line("# HELP sandcastle_pool_target Configured warm pool size, per image and profile.")
-        line("# TYPE sandcastle_pool_target gauge")
-        for pool in pools { line("sandcastle_pool_target{\(pool.labels)} \(pool.target)") }
-        line("# HELP sandcastle_pool_hits_total Creates served from the warm pool.")
-        line("# TYPE sandcastle_pool_hits_total counter")
-        for pool in pools { line("sandcastle_pool_hits_total{\(pool.labels)} \(pool.hits)") }
-        line("# HELP sandcastle_pool_misses_total Creates the warm pool could not serve (cold starts).")
-        line("# TYPE sandcastle_pool_misses_total counter")
-        for pool in pools { line("sandcastle_pool_misses_total{\(pool.labels)} \(pool.misses)") }
-        line("# HELP sandcastle_exec_duration_seconds Time from exec request to the command's exit.")
-        line("# TYPE sandcastle_exec_duration_seconds histogram")
-        for (index, bound) in Self.execBuckets.enumerated() {
-            line("sandcastle_exec_duration_seconds_bucket{le=\"\(Self.format(bound))\"} \(s.execBucketCounts[index])")
-        }
-        line("sandcastle_exec_duration_seconds_bucket{le=\"+Inf\"} \(s.execCount)")
-        line("sandcastle_exec_duration_seconds_sum \(s.execSum)")
-        line("sandcastle_exec_duration_seconds_count \(s.execCount)")
-        line("# HELP sandcastle_errors_total API errors reported to clients, by code.")
-        line("# TYPE sandcastle_errors_total counter")
-        for (code, count) in s.errors.sorted(by: { $0.key < $1.key }) {
-            line("sandcastle_errors_total{code=\"\(code)\"} \(count)")
-        }
-        return out
-    }
-
-    static func format(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }
 
@@ -108,6 +87,4 @@ public struct PoolFigures: Sendable, Hashable {
         self.hits = hits
         self.misses = misses
     }
-
-    var labels: String { "image=\"\(image)\",profile=\"\(profile)\"" }
 }
