@@ -10,7 +10,7 @@ import PackageDescription
 //   Sandbox              sandbox protocol, shared workspaces, warm pool, isolation profiles (no Docker)
 //   SandboxDocker        the Docker backend: hardened containers, workspace volumes, image builds
 //   SandboxE2B           the E2B backend: control plane + envd over HTTPS
-//   Isolation            profile audit and live verification (on Docker)
+//   ProfileAudit         `profile audit` (static report) and `profile verify` (live probes on Docker)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
@@ -77,7 +77,7 @@ let package = Package(
                 swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .target(name: "Isolation", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol",
+        .target(name: "ProfileAudit", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol",
                                            .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
@@ -102,7 +102,7 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
         ], swiftSettings: strict),
         .executableTarget(name: "sandcastle", dependencies: [
-            "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "Isolation", "Seccomp", "Workflow",
+            "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
             "Engine", "Server", "HTTPTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "HTTPTransportTests", dependencies: ["TestSupport", "HTTPTransport"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["TestSupport", "DockerEngine"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
-        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
+        .testTarget(name: "ProfileAuditTests", dependencies: ["ProfileAudit", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "RunnerClient",

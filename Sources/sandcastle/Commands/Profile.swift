@@ -1,7 +1,7 @@
 import ArgumentParser
 import DockerEngine
 import Foundation
-import Isolation
+import ProfileAudit
 import Sandbox
 import SandboxDocker
 import Seccomp

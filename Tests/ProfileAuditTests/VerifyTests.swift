@@ -1,6 +1,6 @@
 import DockerEngine
 import Foundation
-import Isolation
+import ProfileAudit
 import Sandbox
 import Testing
 
