@@ -14,6 +14,7 @@ public struct SandboxError: Error, Sendable, CustomStringConvertible {
             case permissionDenied = "permission_denied"
             case wrongFileKind = "wrong_file_kind"
             case alreadyExists = "already_exists"
+            case inUse = "in_use"
             case noSpace = "no_space"
             case sandboxGone = "sandbox_gone"
             case shellExited = "shell_exited"
@@ -46,6 +47,8 @@ public struct SandboxError: Error, Sendable, CustomStringConvertible {
         public static let wrongFileKind = Code(.wrongFileKind)
         /// The target already exists.
         public static let alreadyExists = Code(.alreadyExists)
+        /// Something else still uses it (a workspace a sandbox mounts).
+        public static let inUse = Code(.inUse)
         /// The sandbox's disk is full.
         public static let noSpace = Code(.noSpace)
         /// The sandbox's container or runner is gone (killed, crashed, out of memory).

@@ -53,6 +53,8 @@ public protocol SandboxBackend: Sendable {
     /// - Throws: ``SandboxError`` `unsupported` when the backend cannot find its sandboxes by label,
     ///   or the failure that stopped the sweep.
     func removeSandboxes(labelled labels: [String: String]) async throws -> Int
+    /// Finding, re-attaching and removing its sandboxes one by one; nil when it cannot.
+    var inventory: (any SandboxInventory)? { get }
 }
 
 extension SandboxBackend {

@@ -46,7 +46,7 @@ public struct ServerDependencies: Sendable {
                                 images: docker.images, log: { line in log.warning("\(line)", metadata: ["component": "pool"]) })
             provisioner = PoolProvisioner(pool: pool)
         }
-        var dependencies = ServerDependencies(provisioner: provisioner, engine: DockerContainerEngine(backend: docker),
+        var dependencies = ServerDependencies(provisioner: provisioner, engine: BackendContainerEngine(backend: docker),
                                               repository: SQLiteSandboxRepository(database: database), serverID: serverID,
                                               logger: logger)
         dependencies.dataLock = lock

@@ -41,7 +41,7 @@ import Testing
         filters.add("type", "container")
         #expect(filters.queryValue == #"{"label":["sandcastle.managed=true"],"type":["container"]}"#)
         #expect(DockerFilters().queryValue == nil)
-        #expect(jsonString("a\"b\\c\n") == #""a\"b\\c\n""#)
+        #expect(jsonText("a\"b\\c\n") == #""a\"b\\c\n""#)
     }
 
     @Test func versionNegotiation() {

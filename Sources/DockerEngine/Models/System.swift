@@ -75,9 +75,6 @@ public struct DockerFilters: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     var queryValue: String? { values.isEmpty ? nil : jsonText(values) }
 }
 
-/// A JSON string literal for `value`. Also what the server's OpenAPI renderer uses.
-public func jsonString(_ value: String) -> String { jsonText(value) }
-
 /// Compact JSON with sorted keys and `/` left as is, so the text stays readable.
 ///
 /// Foundation's encoder, not an escaper of our own: these are Docker query parameters and a

@@ -1,4 +1,3 @@
-import DockerEngine
 import Foundation
 import Sandbox
 import SandboxDocker
@@ -11,21 +10,6 @@ public struct ManagedContainer: Sendable, Hashable {
     public var running: Bool
     /// Made by the warm pool (its environment was applied per request, not on the container).
     public var pooled: Bool = false
-}
-
-/// Resource usage of one sandbox, from the engine's stats.
-public struct SandboxStats: Sendable, Hashable, Codable {
-    public var memoryBytes: UInt64
-    public var memoryLimitBytes: UInt64
-    /// CPU use over the sampling window, in percent of one CPU (200 = two full CPUs).
-    public var cpuPercent: Double
-    public var cpuTotalNanoseconds: UInt64
-    public var pids: UInt64
-
-    enum CodingKeys: String, CodingKey {
-        case memoryBytes = "memory_bytes", memoryLimitBytes = "memory_limit_bytes", cpuPercent = "cpu_percent"
-        case cpuTotalNanoseconds = "cpu_total_ns", pids
-    }
 }
 
 /// A named workspace volume.
@@ -51,7 +35,7 @@ public struct WorkspaceInfo: Sendable, Hashable, Codable {
 /// containers after a restart, re-adopting or removing them, stats, and workspace volumes.
 ///
 /// Separate from ``SandboxBackend`` so the service runs on an in-memory backend in unit tests
-/// (with a fake engine, or none); ``DockerContainerEngine`` is the real one.
+/// (with a fake engine, or none); ``BackendContainerEngine`` is the real one, over the backend's capabilities.
 public protocol ContainerEngine: Sendable {
     /// The container behind an instance this engine's backend created, if it is one.
     func containerID(of instance: any SandboxInstance) -> String?
@@ -75,104 +59,63 @@ public protocol ContainerEngine: Sendable {
     func removeWorkspace(name: String) async throws
 }
 
-/// ``ContainerEngine`` over the Docker backend.
-public struct DockerContainerEngine: ContainerEngine {
-    public let backend: DockerSandboxBackend
-    public var docker: DockerClient { backend.docker }
+/// ``ContainerEngine`` over any backend that offers an inventory and a workspace catalog (the
+/// Docker backend does); the server's reconciliation and workspaces are written once, over these.
+public struct BackendContainerEngine: ContainerEngine {
+    public let inventory: any SandboxInventory
+    public let workspaces: any WorkspaceCatalog
 
-    public init(backend: DockerSandboxBackend) {
-        self.backend = backend
+    /// Nil when `backend` cannot find its sandboxes again or has no workspaces: such a backend
+    /// serves without reconciliation (``ServerDependencies/engine`` nil).
+    public init?(backend: any SandboxBackend) {
+        guard let inventory = backend.inventory, let workspaces = backend.workspaces as? any WorkspaceCatalog else { return nil }
+        self.inventory = inventory
+        self.workspaces = workspaces
     }
 
-    public func containerID(of instance: any SandboxInstance) -> String? {
-        if let pooled = instance as? PooledSandbox { return containerID(of: pooled.base) }
-        return (instance as? DockerSandbox)?.containerID
-    }
+    public func containerID(of instance: any SandboxInstance) -> String? { inventory.handle(of: instance) }
 
     public func managedContainers(serverID: String) async throws -> [ManagedContainer] {
-        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.server)=\(serverID)"])
-        return try await docker.listContainers(all: true, filters: filters).map { summary in
-            ManagedContainer(containerID: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
-                             running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
+        try await inventory.sandboxes(labelled: [SandcastleLabels.server: serverID]).map { listing in
+            ManagedContainer(containerID: listing.handle, sandboxID: listing.sandboxID, running: listing.running,
+                             pooled: listing.pooled)
         }
     }
 
-    public func disconnect(_ instance: any SandboxInstance) -> Bool {
-        if let pooled = instance as? PooledSandbox { return disconnect(pooled.base) }
-        guard let sandbox = instance as? DockerSandbox else { return false }
-        sandbox.disconnect()
-        return true
-    }
+    public func disconnect(_ instance: any SandboxInstance) -> Bool { inventory.disconnect(instance) }
 
-    public func removeContainer(_ containerID: String) async throws {
-        do {
-            try await docker.removeContainer(id: containerID, force: true, removeVolumes: true)
-        } catch let error as DockerError where error.code == .notFound {
-            return
-        }
-    }
+    public func removeContainer(_ containerID: String) async throws { try await inventory.remove(handle: containerID) }
 
     public func adopt(sandboxID: String, containerID: String) async throws -> any SandboxInstance {
-        try await backend.adopt(sandboxID: sandboxID, containerID: containerID)
+        try await inventory.adopt(sandboxID: sandboxID, handle: containerID)
     }
 
-    public func stats(containerID: String) async throws -> SandboxStats {
-        let stats: ContainerStats
-        do {
-            stats = try await docker.containerStats(id: containerID)
-        } catch let error as DockerError where error.code == .notFound {
-            throw SandboxError(.sandboxGone, "the sandbox's container no longer exists", cause: error)
-        }
-        let total = stats.cpuStats?.cpuUsage?.totalUsage ?? 0
-        let previousTotal = stats.precpuStats?.cpuUsage?.totalUsage ?? 0
-        let system = stats.cpuStats?.systemCPUUsage ?? 0
-        let previousSystem = stats.precpuStats?.systemCPUUsage ?? 0
-        let cpus = Double(stats.cpuStats?.onlineCPUs ?? 1)
-        var percent = 0.0
-        // Docker's own formula: the container's share of the host's CPU time over the window.
-        if total > previousTotal, system > previousSystem {
-            percent = Double(total - previousTotal) / Double(system - previousSystem) * cpus * 100
-        }
-        let memory = stats.memoryStats
-        // Page cache is reclaimable; report what `docker stats` reports (usage minus inactive file).
-        let cache = memory?.stats?["inactive_file"] ?? memory?.stats?["total_inactive_file"] ?? 0
-        let usage = memory?.usage ?? 0
-        return SandboxStats(memoryBytes: usage > cache ? usage - cache : usage, memoryLimitBytes: memory?.limit ?? 0,
-                            cpuPercent: (percent * 100).rounded() / 100, cpuTotalNanoseconds: total,
-                            pids: stats.pidsStats?.current ?? 0)
-    }
+    public func stats(containerID: String) async throws -> SandboxStats { try await inventory.stats(handle: containerID) }
 
     public func listWorkspaces() async throws -> [WorkspaceInfo] {
-        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true", SandcastleLabels.workspace])
-        return try await docker.listVolumes(filters: filters).map(Self.info)
-            .sorted { $0.name < $1.name }
+        try await workspaces.workspaces(labelled: [SandcastleLabels.workspace: ""]).map(Self.info)
     }
 
     public func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo {
-        let volume = try await docker.createVolume(name: name, labels: [SandcastleLabels.managed: "true", SandcastleLabels.workspace: name,
-                                                                       SandcastleLabels.owner: owner])
-        return Self.info(volume)
+        Self.info(try await workspaces.createWorkspace(named: name, labels: [SandcastleLabels.workspace: name,
+                                                                              SandcastleLabels.owner: owner]))
     }
 
     public func volume(name: String) async throws -> WorkspaceInfo? {
-        do {
-            return Self.info(try await docker.inspectVolume(name: name))
-        } catch let error as DockerError where error.code == .notFound {
-            return nil
-        }
+        try await workspaces.workspace(named: name).map(Self.info)
     }
 
     public func removeWorkspace(name: String) async throws {
         do {
-            try await docker.removeVolume(name: name, force: false)
-        } catch let error as DockerError where error.code == .notFound {
+            try await workspaces.deleteWorkspace(named: name)
+        } catch let error as SandboxError where error.code == .notFound {
             throw ServerError(.notFound, "no workspace named \(name)")
-        } catch let error as DockerError where error.code == .conflict {
+        } catch let error as SandboxError where error.code == .inUse {
             throw ServerError(.conflict, "workspace \(name) is in use by a sandbox; delete the sandbox first", cause: error)
         }
     }
 
-    static func info(_ volume: Volume) -> WorkspaceInfo {
-        WorkspaceInfo(name: volume.name, createdAt: volume.createdAt, labels: volume.labels ?? [:])
+    static func info(_ listing: WorkspaceListing) -> WorkspaceInfo {
+        WorkspaceInfo(name: listing.name, createdAt: listing.createdAt, labels: listing.labels)
     }
 }

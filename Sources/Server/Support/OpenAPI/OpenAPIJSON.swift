@@ -1,4 +1,4 @@
-import DockerEngine
+import Foundation
 
 extension OpenAPI {
     /// A JSON value: the form an OpenAPI document is assembled in before it is rendered.
@@ -20,12 +20,21 @@ extension OpenAPI {
             return out
         }
 
+        /// A JSON string literal, by Foundation's encoder (`/` left as is, as the document always had it).
+        private static func literal(_ text: String) -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            // A string always encodes.
+            guard let data = try? encoder.encode(text) else { return "\"\"" }
+            return String(decoding: data, as: UTF8.self)
+        }
+
         private func write(to out: inout String, depth: Int) {
             // One space a level keeps a long document compact; it is also the layout the document
             // had when it was written by hand, so generating it left the served bytes unchanged.
             func newline(_ depth: Int) { out += "\n" + String(repeating: " ", count: depth) }
             switch self {
-            case .string(let text): out += jsonString(text)
+            case .string(let text): out += Self.literal(text)
             case .integer(let number): out += String(number)
             case .boolean(let flag): out += flag ? "true" : "false"
             case .array(let items) where items.isEmpty: out += "[]"
@@ -44,7 +53,7 @@ extension OpenAPI {
                 for (index, key) in members.keys.sorted().enumerated() {
                     if index > 0 { out += "," }
                     newline(depth + 1)
-                    out += jsonString(key) + ": "
+                    out += Self.literal(key) + ": "
                     members[key]?.write(to: &out, depth: depth + 1)
                 }
                 newline(depth)
