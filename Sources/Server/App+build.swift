@@ -11,17 +11,17 @@ import Store
 /// tests pass an in-memory backend and repository.
 public struct ServerDependencies: Sendable {
     public var provisioner: any SandboxProvisioner
-    public var engine: (any ContainerEngine)?
+    public var host: (any SandboxHost)?
     public var repository: any SandboxRepository
     public var serverID: String
     public var logger: Logger
     /// Held while the server runs (production only): one server per data folder.
     public var dataLock: DataDirectoryLock?
 
-    public init(provisioner: any SandboxProvisioner, engine: (any ContainerEngine)?, repository: any SandboxRepository,
+    public init(provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
                 serverID: String, logger: Logger = Logger(label: "sandcastle.server")) {
         self.provisioner = provisioner
-        self.engine = engine
+        self.host = host
         self.repository = repository
         self.serverID = serverID
         self.logger = logger
@@ -46,7 +46,7 @@ public struct ServerDependencies: Sendable {
                                 images: docker.images, log: { line in log.warning("\(line)", metadata: ["component": "pool"]) })
             provisioner = PoolProvisioner(pool: pool)
         }
-        var dependencies = ServerDependencies(provisioner: provisioner, engine: BackendContainerEngine(backend: docker),
+        var dependencies = ServerDependencies(provisioner: provisioner, host: BackendSandboxHost(backend: docker),
                                               repository: SQLiteSandboxRepository(database: database), serverID: serverID,
                                               logger: logger)
         dependencies.dataLock = lock
@@ -70,7 +70,7 @@ public struct SandcastleServer {
         try configuration.validate()
         let metrics = ServerMetrics()
         let service = SandboxService(limits: ServiceLimits(configuration), repository: dependencies.repository,
-                                     provisioner: dependencies.provisioner, engine: dependencies.engine,
+                                     provisioner: dependencies.provisioner, host: dependencies.host,
                                      serverID: dependencies.serverID, metrics: metrics, logger: dependencies.logger)
         let keys = APIKeyStore(digests: configuration.apiKeyDigests)
         let router = Router(context: ServerRequestContext.self)

@@ -121,7 +121,7 @@ struct APITests {
     @Test func concurrentCreatesNeverOvershootTheLimit() async throws {
         // Slow creates, so every request is in flight at once and only the reservations stop them.
         let backend = SlowBackend(base: FakeBackend(), delay: .milliseconds(200))
-        let dependencies = ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: nil,
+        let dependencies = ServerDependencies(provisioner: DirectProvisioner(backend: backend), host: nil,
                                               repository: InMemorySandboxRepository(), serverID: "test-concurrency")
         try await ServerFixture.with(ServerFixture.configuration(open: true) { $0.maxSandboxes = 5 }, dependencies) { s in
             let client = s.client

@@ -9,7 +9,7 @@ import TestSupport
 /// Reconciliation's decisions, with a scripted engine: every branch without Docker.
 @Suite(.timeLimit(.minutes(1)))
 struct ReconcileTests {
-    final class ScriptedEngine: ContainerEngine {
+    final class ScriptedEngine: SandboxHost {
         struct State {
             var containers: [ManagedContainer] = []
             var adoptable: Set<String> = []
@@ -53,7 +53,7 @@ struct ReconcileTests {
         var configuration = ServerConfiguration()
         configuration.reapIntervalSeconds = 0.05
         return SandboxService(limits: ServiceLimits(configuration), repository: repository,
-                              provisioner: DirectProvisioner(backend: engine.backend), engine: engine, serverID: "srv")
+                              provisioner: DirectProvisioner(backend: engine.backend), host: engine, serverID: "srv")
     }
 
     func record(_ id: String, expires: TimeInterval = 3600) -> SandboxRecord {

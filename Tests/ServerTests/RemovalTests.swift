@@ -10,7 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct RemovalTests {
     /// Records what happens, in order, and can hold or fail container removals.
-    final class GatedEngine: ContainerEngine {
+    final class GatedEngine: SandboxHost {
         struct State {
             var log: [String] = []
             var containers: Set<String> = []
@@ -109,7 +109,7 @@ struct RemovalTests {
         configuration.reapIntervalSeconds = 0.05
         adjust(&configuration)
         return SandboxService(limits: ServiceLimits(configuration), repository: repository,
-                              provisioner: LoggingProvisioner(engine: engine), engine: engine, serverID: "srv",
+                              provisioner: LoggingProvisioner(engine: engine), host: engine, serverID: "srv",
                               removalRetryDelays: [.milliseconds(1), .milliseconds(1), .milliseconds(1)])
     }
 

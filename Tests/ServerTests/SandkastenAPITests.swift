@@ -148,7 +148,7 @@ import Testing
         let (events, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
         let process = SandboxProcess(events: ProcessEvents(events)) { _ in }
         let service = SandboxService(limits: ServiceLimits(ServerFixture.configuration()), repository: InMemorySandboxRepository(),
-                                     provisioner: DirectProvisioner(backend: FakeBackend()), engine: nil, serverID: "t")
+                                     provisioner: DirectProvisioner(backend: FakeBackend()), host: nil, serverID: "t")
         let response = SandkastenController.eventStream(process, shell: ShellExecRequest(command: "sleep", timeoutMilliseconds: 1000),
                                                         sessionID: "s", service: service, shells: ShellDirectories(),
                                                         keepAlive: .milliseconds(50))

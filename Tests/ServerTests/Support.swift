@@ -74,7 +74,7 @@ enum ServerFixture {
     /// An in-memory backend and repository.
     static func fake(_ backend: FakeBackend = FakeBackend(), repository: any SandboxRepository = InMemorySandboxRepository())
         -> ServerDependencies {
-        ServerDependencies(provisioner: DirectProvisioner(backend: backend), engine: nil, repository: repository,
+        ServerDependencies(provisioner: DirectProvisioner(backend: backend), host: nil, repository: repository,
                            serverID: "test-\(UUID().uuidString.prefix(8))")
     }
 }

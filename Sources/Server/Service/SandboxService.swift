@@ -30,7 +30,7 @@ public struct ServiceLimits: Sendable {
 }
 
 /// Owns every sandbox the server hands out: records in the repository, live instances in
-/// memory, limits, TTLs and the reaper, and reconciliation with the engine after a restart.
+/// memory, limits, TTLs and the reaper, and reconciliation with the host after a restart.
 ///
 /// Controllers stay thin: they decode, call one method here with the caller's key id, and
 /// encode. A key only ever sees its own sandboxes (someone else's is "not found").
@@ -38,7 +38,7 @@ public actor SandboxService {
     let limits: ServiceLimits
     let repository: any SandboxRepository
     let provisioner: any SandboxProvisioner
-    let engine: (any ContainerEngine)?
+    let host: (any SandboxHost)?
     /// Labels this server's containers so a restart can tell its own from anyone else's.
     public let serverID: String
     let metrics: ServerMetrics
@@ -54,7 +54,7 @@ public actor SandboxService {
     private var pendingTotal = 0
     private var pendingByKey: [String: Int] = [:]
     private var reaper: Task<Void, Never>?
-    /// Set when start-up could not list the engine's containers; the reaper retries.
+    /// Set when start-up could not list the host's containers; the reaper retries.
     private var reconcilePending = false
     /// Containers of deleted, expired and dead sandboxes still being removed.
     nonisolated let removals: PendingRemovals
@@ -62,13 +62,13 @@ public actor SandboxService {
     /// - Parameter removalRetryDelays: the pauses before retrying a failed container removal; after
     ///   the last, the container is left for the next start's reconcile.
     public init(limits: ServiceLimits, repository: any SandboxRepository, provisioner: any SandboxProvisioner,
-                engine: (any ContainerEngine)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
+                host: (any SandboxHost)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
                 logger: Logger = Logger(label: "sandcastle.service"),
                 removalRetryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5)]) {
         self.limits = limits
         self.repository = repository
         self.provisioner = provisioner
-        self.engine = engine
+        self.host = host
         self.serverID = serverID
         self.metrics = metrics
         execDuration = Metrics.Timer(label: "sandcastle_exec_duration_seconds", factory: metrics.factory)
@@ -81,7 +81,7 @@ public actor SandboxService {
 
     // MARK: lifetime
 
-    /// Reconciles with the engine, then starts the TTL reaper.
+    /// Reconciles with the host, then starts the TTL reaper.
     public func start() async {
         await reconcile()
         await provisioner.start()
@@ -138,10 +138,10 @@ public actor SandboxService {
             // its container is gone; the new one must not see them.
             await removals.waitForRemovals(mounting: workspace)
         }
-        if let workspace = spec.workspace, let engine {
+        if let workspace = spec.workspace, let host {
             // Docker would create a missing volume on its own, without our labels; make it ours first.
-            if try await accessibleWorkspace(workspace, engine: engine, keyID: keyID) == nil {
-                _ = try await engine.createWorkspace(name: workspace, owner: Self.owner(keyID))
+            if try await accessibleWorkspace(workspace, host: host, keyID: keyID) == nil {
+                _ = try await host.createWorkspace(name: workspace, owner: Self.owner(keyID))
             }
         }
         let provisioned: ProvisionedSandbox
@@ -154,7 +154,7 @@ public actor SandboxService {
         let instance = provisioned.instance
         let now = Date()
         let record = SandboxRecord(
-            id: instance.id, containerID: engine?.containerID(of: instance), image: spec.image, profile: spec.profile,
+            id: instance.id, containerID: host?.containerID(of: instance), image: spec.image, profile: spec.profile,
             status: .running, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(ttl)), ttlSeconds: ttl,
             apiKeyID: keyID, workspace: spec.workspace, environment: spec.environment, memoryBytes: spec.memoryBytes,
             nanoCPUs: spec.nanoCPUs, network: spec.network?.rawValue, serverID: serverID)
@@ -281,11 +281,11 @@ public actor SandboxService {
     public func stats(id: String, keyID: String?) async throws -> SandboxStats {
         let record = try record(id: id, keyID: keyID)
         try Self.requireLive(record)
-        guard let engine, let containerID = record.containerID else {
+        guard let host, let containerID = record.containerID else {
             throw ServerError(.invalidInput, "this server's backend does not report stats")
         }
         do {
-            return try await engine.stats(containerID: containerID)
+            return try await host.stats(containerID: containerID)
         } catch {
             throw await noteFailure(error, sandboxID: id)
         }
@@ -318,34 +318,34 @@ public actor SandboxService {
     // MARK: workspaces
 
     public func listWorkspaces(keyID: String?) async throws -> [WorkspaceInfo] {
-        try await requireEngine().listWorkspaces().filter { keyID == nil || $0.labels[SandcastleLabels.owner] == keyID }
+        try await requireHost().listWorkspaces().filter { keyID == nil || $0.labels[SandcastleLabels.owner] == keyID }
     }
 
     public func createWorkspace(name: String, keyID: String?) async throws -> WorkspaceInfo {
         try Self.validateWorkspaceName(name)
-        let engine = try requireEngine()
-        if try await engine.volume(name: name) != nil { throw ServerError(.conflict, "a volume named \(name) exists") }
-        return try await engine.createWorkspace(name: name, owner: Self.owner(keyID))
+        let host = try requireHost()
+        if try await host.volume(name: name) != nil { throw ServerError(.conflict, "a volume named \(name) exists") }
+        return try await host.createWorkspace(name: name, owner: Self.owner(keyID))
     }
 
     public func deleteWorkspace(name: String, keyID: String?) async throws {
         try Self.validateWorkspaceName(name)
-        let engine = try requireEngine()
-        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+        let host = try requireHost()
+        guard try await accessibleWorkspace(name, host: host, keyID: keyID) != nil else {
             throw ServerError(.notFound, "no workspace named \(name)")
         }
         // A sandbox deleted just before still mounts the volume until its container is removed;
-        // the engine would refuse with "volume in use" although no sandbox uses it any more.
+        // the host would refuse with "volume in use" although no sandbox uses it any more.
         await removals.waitForRemovals(mounting: name)
-        try await engine.removeWorkspace(name: name)
+        try await host.removeWorkspace(name: name)
     }
 
     /// Lists a workspace's files without a user sandbox: a short-lived helper sandbox mounts
     /// the volume, lists, and is removed. It never counts against the caller's limits.
     public func browseWorkspace(name: String, path: String, keyID: String?) async throws -> FileList {
         try Self.validateWorkspaceName(name)
-        let engine = try requireEngine()
-        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+        let host = try requireHost()
+        guard try await accessibleWorkspace(name, host: host, keyID: keyID) != nil else {
             throw ServerError(.notFound, "no workspace named \(name)")
         }
         let relative = try Self.workspaceRelativePath(path)
@@ -391,7 +391,7 @@ public actor SandboxService {
     /// the pool) is unclaimed for a moment and must not be taken for an orphan.
     public func reconcile(removeOrphans: Bool = true) async {
         let rows = (try? repository.list(SandboxQuery(statuses: SandboxStatus.live, serverID: serverID))) ?? []
-        guard let engine else {
+        guard let host else {
             for var record in rows where live[record.id] == nil {
                 mark(&record, .lost, "the server restarted and its backend cannot re-adopt sandboxes")
             }
@@ -399,7 +399,7 @@ public actor SandboxService {
         }
         let containers: [ManagedContainer]
         do {
-            containers = try await engine.managedContainers(serverID: serverID)
+            containers = try await host.managedContainers(serverID: serverID)
         } catch {
             logger.error("cannot list containers to reconcile; retrying", metadata: ["error": "\(error)"])
             reconcilePending = true
@@ -416,30 +416,30 @@ public actor SandboxService {
             }
             claimed.insert(containerID)
             if let expiresAt = record.expiresAt, expiresAt <= Date() {
-                try? await engine.removeContainer(containerID)
+                try? await host.removeContainer(containerID)
                 mark(&record, .expired, "its TTL ran out while the server was down")
                 continue
             }
             guard container.running else {
-                try? await engine.removeContainer(containerID)
+                try? await host.removeContainer(containerID)
                 mark(&record, .gone, "its container stopped while the server was down")
                 continue
             }
             do {
-                let adopted = try await engine.adopt(sandboxID: record.id, containerID: containerID)
+                let adopted = try await host.adopt(sandboxID: record.id, containerID: containerID)
                 // A pooled sandbox got its environment per request, not on its container: keep applying it.
                 live[record.id] = container.pooled && !record.environment.isEmpty
                     ? PooledSandbox(base: adopted, environment: record.environment) : adopted
                 logger.info("sandbox re-adopted", metadata: ["sandbox": .string(record.id)])
             } catch {
-                try? await engine.removeContainer(containerID)
+                try? await host.removeContainer(containerID)
                 mark(&record, .lost, "lost over a server restart and removed: \(ServerError.from(error).message)")
             }
         }
         guard removeOrphans else { return }
         for container in containers where !claimed.contains(container.containerID) && !isLiveContainer(container.containerID) {
             // A create interrupted by the crash, a helper, or a record already final: nobody's sandbox.
-            try? await engine.removeContainer(container.containerID)
+            try? await host.removeContainer(container.containerID)
             logger.info("orphan container removed", metadata: ["container": .string(container.containerID)])
         }
     }
@@ -447,7 +447,7 @@ public actor SandboxService {
     // MARK: helpers
 
     private func isLiveContainer(_ containerID: String) -> Bool {
-        live.values.contains { engine?.containerID(of: $0) == containerID }
+        live.values.contains { host?.containerID(of: $0) == containerID }
     }
 
     private func mark(_ record: inout SandboxRecord, _ status: SandboxStatus, _ reason: String) {
@@ -475,8 +475,8 @@ public actor SandboxService {
     /// The workspace if it exists and this key may use it; nil when no volume has the name.
     /// A volume that is not a Sandcastle workspace (another program's data) is never mounted,
     /// and another key's workspace looks like no workspace at all.
-    func accessibleWorkspace(_ name: String, engine: any ContainerEngine, keyID: String?) async throws -> WorkspaceInfo? {
-        guard let volume = try await engine.volume(name: name) else { return nil }
+    func accessibleWorkspace(_ name: String, host: any SandboxHost, keyID: String?) async throws -> WorkspaceInfo? {
+        guard let volume = try await host.volume(name: name) else { return nil }
         guard volume.labels[SandcastleLabels.workspace] == name else {
             throw ServerError(.conflict, "a Docker volume named \(name) exists and is not a Sandcastle workspace; choose another name")
         }
@@ -488,15 +488,15 @@ public actor SandboxService {
 
     static func owner(_ keyID: String?) -> String { keyID ?? "open" }
 
-    private func requireEngine() throws -> any ContainerEngine {
-        guard let engine else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
-        return engine
+    private func requireHost() throws -> any SandboxHost {
+        guard let host else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
+        return host
     }
 
     /// Counts live records and creates in flight. A sandbox whose container is still being removed
     /// does not count: it is out of use the moment it is deleted, a client that deletes one to make
     /// room must be able to create the next at once (as before removals ran in the background), and
-    /// its container holds memory and CPU only for the tens of milliseconds the engine takes.
+    /// its container holds memory and CPU only for the tens of milliseconds the host takes.
     private func reserve(keyID: String?) throws {
         let total = try repository.count(statuses: SandboxStatus.live, apiKeyID: nil) + pendingTotal
         guard total < limits.maxSandboxes else {
@@ -519,19 +519,19 @@ public actor SandboxService {
     /// Takes a sandbox whose record just became final out of use now, and removes its container in
     /// the background. The caller has already taken it out of ``live``.
     private func retire(_ instance: (any SandboxInstance)?, record: SandboxRecord) async throws {
-        let containerID = record.containerID ?? instance.flatMap { engine?.containerID(of: $0) }
-        guard let engine, let containerID else {
-            // Not a container this engine can remove on its own (an in-memory backend): destroy it
+        let containerID = record.containerID ?? instance.flatMap { host?.containerID(of: $0) }
+        guard let host, let containerID else {
+            // Not a container this host can remove on its own (an in-memory backend): destroy it
             // before answering, so nothing of it outlives the call.
             try await instance?.destroy()
             return
         }
-        if let instance, !engine.disconnect(instance) {
+        if let instance, !host.disconnect(instance) {
             try await instance.destroy()
             return
         }
         removals.start(sandboxID: record.id, containerID: containerID, workspace: record.workspace) {
-            try await engine.removeContainer(containerID)
+            try await host.removeContainer(containerID)
         }
     }
 

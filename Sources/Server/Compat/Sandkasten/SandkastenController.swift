@@ -445,8 +445,8 @@ extension SandboxService {
     nonisolated func withWorkspaceHelper<T: Sendable>(name: String, keyID: String?,
                                                       _ body: (any SandboxInstance) async throws -> T) async throws -> T {
         try Self.validateWorkspaceName(name)
-        guard let engine else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
-        guard try await accessibleWorkspace(name, engine: engine, keyID: keyID) != nil else {
+        guard let host else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
+        guard try await accessibleWorkspace(name, host: host, keyID: keyID) != nil else {
             throw ServerError(.notFound, "no workspace named \(name)")
         }
         // What a session deleted a moment ago still runs in the workspace must not show up here.

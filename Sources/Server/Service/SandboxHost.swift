@@ -2,7 +2,7 @@ import Foundation
 import Sandbox
 import SandboxDocker
 
-/// A sandbox container the engine reports, found by its labels.
+/// A sandbox container the host reports, found by its labels.
 public struct ManagedContainer: Sendable, Hashable {
     public var containerID: String
     /// The `sandcastle.sandbox` label; nil for objects that are not sandboxes.
@@ -31,13 +31,13 @@ public struct WorkspaceInfo: Sendable, Hashable, Codable {
     enum EncodedKeys: String, CodingKey { case id, name, createdAt = "created_at", labels }
 }
 
-/// What the service needs from the container engine beyond creating sandboxes: finding its
+/// What the service needs from the host its sandboxes live on (the Docker engine) beyond creating sandboxes: finding its
 /// containers after a restart, re-adopting or removing them, stats, and workspace volumes.
 ///
 /// Separate from ``SandboxBackend`` so the service runs on an in-memory backend in unit tests
-/// (with a fake engine, or none); ``BackendContainerEngine`` is the real one, over the backend's capabilities.
-public protocol ContainerEngine: Sendable {
-    /// The container behind an instance this engine's backend created, if it is one.
+/// (with a fake host, or none); ``BackendSandboxHost`` is the real one, over the backend's capabilities.
+public protocol SandboxHost: Sendable {
+    /// The container behind an instance this host's backend created, if it is one.
     func containerID(of instance: any SandboxInstance) -> String?
     /// Every container labelled `sandcastle.managed=true` and `sandcastle.server=<serverID>`.
     func managedContainers(serverID: String) async throws -> [ManagedContainer]
@@ -59,9 +59,9 @@ public protocol ContainerEngine: Sendable {
     func removeWorkspace(name: String) async throws
 }
 
-/// ``ContainerEngine`` over any backend that offers an inventory and a workspace catalog (the
+/// ``SandboxHost`` over any backend that offers an inventory and a workspace catalog (the
 /// Docker backend does); the server's reconciliation and workspaces are written once, over these.
-public struct BackendContainerEngine: ContainerEngine {
+public struct BackendSandboxHost: SandboxHost {
     public let inventory: any SandboxInventory
     public let workspaces: any WorkspaceCatalog
 
