@@ -81,10 +81,10 @@ let package = Package(
                                            .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
-        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
-        .target(name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "RunnerClient", "RunnerProtocol"],
+        .target(name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox"],
                 swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],

@@ -54,6 +54,17 @@ public protocol ProcessControl: Sendable {
     func cancel() async throws
 }
 
+/// Controls that reach nothing, for a process that has ended by the time it is handed out
+/// (a no-op sandbox's, a replayed one's): every control is accepted and ignored.
+public struct InertProcessControl: ProcessControl {
+    public init() {}
+    public func write(_ bytes: [UInt8]) async throws {}
+    public func closeInput() async throws {}
+    public func resize(_ size: TerminalSize) async throws {}
+    public func signal(_ signal: Int32) async throws {}
+    public func cancel() async throws {}
+}
+
 /// A process in a sandbox: its events, and the controls that reach it.
 public struct SandboxProcess: Sendable {
     public let events: ProcessEvents
