@@ -77,7 +77,7 @@ let package = Package(
                 swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .target(name: "ProfileAudit", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol",
+        .target(name: "ProfileAudit", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine",
                                            .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
