@@ -91,7 +91,7 @@ let package = Package(
                 swiftSettings: strict),
         // The HTTP service: thin controllers over a SandboxService actor, state in Store.
         .target(name: "Server", dependencies: [
-            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "RunnerClient",
+            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
