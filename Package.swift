@@ -7,8 +7,10 @@ import PackageDescription
 //   DockerEngine         typed Docker Engine API client
 //   RunnerClient         host side of the runner channel
 //   CSeccomp, Seccomp    libseccomp shim; seccomp profile model, validation, BPF, diff
-//   Sandbox              sandbox protocol, shared workspaces, warm pool, isolation profiles (no Docker)
-//   SandboxDocker        the Docker backend: hardened containers, workspace volumes, image builds
+//   Sandbox              sandbox protocol with its own command/process/file types, shared workspaces,
+//                        warm pool, isolation profiles (no Docker, no runner wire format)
+//   SandboxDocker        the Docker backend: hardened containers, workspace volumes, image builds;
+//                        the only host module that speaks the runner protocol (RunnerClient)
 //   SandboxE2B           the E2B backend: control plane + envd over HTTPS
 //   ProfileAudit         `profile audit` (static report) and `profile verify` (live probes on Docker)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
