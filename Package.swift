@@ -7,8 +7,10 @@ import PackageDescription
 //   DockerEngine         typed Docker Engine API client
 //   RunnerClient         host side of the runner channel
 //   CSeccomp, Seccomp    libseccomp shim; seccomp profile model, validation, BPF, diff
-//   Sandbox              sandbox protocol, shared workspaces, warm pool, isolation profiles (no Docker)
-//   SandboxDocker        the Docker backend: hardened containers, workspace volumes, image builds
+//   Sandbox              sandbox protocol with its own command/process/file types, shared workspaces,
+//                        warm pool, isolation profiles (no Docker, no runner wire format)
+//   SandboxDocker        the Docker backend: hardened containers, workspace volumes, image builds;
+//                        the only host module that speaks the runner protocol (RunnerClient)
 //   SandboxE2B           the E2B backend: control plane + envd over HTTPS
 //   ProfileAudit         `profile audit` (static report) and `profile verify` (live probes on Docker)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
@@ -68,30 +70,30 @@ let package = Package(
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .target(name: "RunnerProtocol", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
-        .target(name: "Sandbox", dependencies: ["RunnerClient", "RunnerProtocol", "Seccomp", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Sandbox", dependencies: ["Seccomp", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "SandboxDocker", dependencies: ["Sandbox", "DockerEngine", "HTTPTransport", "RunnerClient", "RunnerProtocol",
                                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
-        .target(name: "SandboxE2B", dependencies: ["Sandbox", "HTTPTransport", "RunnerClient", "RunnerProtocol"],
+        .target(name: "SandboxE2B", dependencies: ["Sandbox", "HTTPTransport"],
                 swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .target(name: "ProfileAudit", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine", "RunnerClient", "RunnerProtocol",
+        .target(name: "ProfileAudit", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine",
                                            .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
-        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "RunnerProtocol", "RunnerClient", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
-        .target(name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "RunnerClient", "RunnerProtocol"],
+        .target(name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox"],
                 swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],
                 swiftSettings: strict),
         // The HTTP service: thin controllers over a SandboxService actor, state in Store.
         .target(name: "Server", dependencies: [
-            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "RunnerProtocol", "RunnerClient",
+            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
@@ -121,17 +123,16 @@ let package = Package(
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "ProfileAuditTests", dependencies: ["ProfileAudit", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "RunnerClient",
+        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store"]),
+        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine",
                                                          .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ServerTests", dependencies: [
             // Tests talk to a live server through our own libcurl client: HummingbirdTesting
             // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
-            "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "RunnerProtocol", "HTTPTransport", "Engine", "Workflow",
+            "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport", "Engine", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine",
-                                                        "RunnerClient", "RunnerProtocol"]),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine"]),
     ]
 )

@@ -1,8 +1,6 @@
 import Engine
 import Foundation
-import RunnerClient
 import Synchronization
-import RunnerProtocol
 import Sandbox
 import Store
 import Workflow
@@ -108,20 +106,19 @@ public final class NoopSandboxBackend: SandboxBackend {
 struct NoopSandbox: SandboxInstance {
     let id: String
 
-    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+    func run(_ command: SandboxCommand) async throws -> SandboxProcess {
         let (stream, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
         continuation.yield(.started(pid: 1))
         continuation.yield(.output(.stdout, Array("ok\n".utf8)))
-        continuation.yield(.finished(ExecResult(exitCode: 0, durationNanoseconds: 0)))
+        continuation.yield(.finished(ProcessResult(exitCode: 0)))
         continuation.finish()
-        return SandboxProcess(events: ProcessEvents(stream)) { _ in }
+        return SandboxProcess(events: ProcessEvents(stream), control: InertProcessControl())
     }
 
-    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess { try await execute(ShellExecRequest(command: "")) }
-    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess { throw unsupported("terminals") }
-    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess { throw unsupported("terminals") }
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] { throw unsupported("files") }
-    func readFile(_ request: ReadFileRequest) async throws -> FileDownload { throw unsupported("files") }
+    func readFile(_ request: FileRead) async throws -> FileDownload { throw unsupported("files") }
     func stat(path: String) async throws -> FileInfo { throw unsupported("files") }
     func list(path: String) async throws -> [FileInfo] { throw unsupported("files") }
     func makeDirectory(path: String, parents: Bool) async throws { throw unsupported("files") }

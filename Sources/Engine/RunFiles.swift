@@ -1,5 +1,4 @@
 import Foundation
-import RunnerProtocol
 import Sandbox
 
 /// Where a run keeps files on the host, under the data folder:

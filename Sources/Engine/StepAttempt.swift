@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Store
 import Workflow
@@ -254,11 +252,9 @@ struct StepAttempt: Sendable {
             let folder = Artifacts.sandboxFolder(step: step.id, index: index)
             _ = try? await sandbox.run("mkdir -p -- '\(folder)'", timeout: .seconds(30))
         }
-        let request = ShellExecRequest(
-            command: exporting ? SessionSandboxes.command(command, exporting: environment) : command,
-            timeoutMilliseconds: UInt32(clamping: max(1, WorkflowEngine.milliseconds(job.settings.timeout))),
-            maxOutputBytes: job.configuration.maxOutputBytes)
-        let process = try await sandbox.execute(request)
+        let line = exporting ? SessionSandboxes.command(command, exporting: environment) : command
+        // A step always has a timeout; the backend counts it in whole milliseconds, at least 1.
+        let process = try await sandbox.run(.shell(line, timeout: job.settings.timeout, maxOutputBytes: job.configuration.maxOutputBytes))
         let onEvent = job.onEvent
         let (stepID, index) = (step.id, index)
         let tapped = process.events.map { event -> ProcessEvent in

@@ -1,7 +1,5 @@
 import Crypto
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Store
 import Workflow

@@ -1,6 +1,3 @@
-import RunnerClient
-import RunnerProtocol
-
 /// What a caller asks for when it creates a sandbox.
 public struct SandboxSpec: Sendable {
     /// An image name (`sandcastle/python:latest`) or a short name of a Sandcastle image (`base`, `python`, `node`).
@@ -67,19 +64,22 @@ extension SandboxBackend {
 
 /// A live sandbox: a persistent shell, processes and files, until destroyed.
 ///
+/// Speaks the sandbox's own types (``SandboxCommand``, ``ProcessEvent``, ``FileInfo`` …);
+/// each backend converts them to its wire format at its edge.
 /// Failures are ``SandboxError``s: a path the sandbox does not allow is
 /// `permissionDenied`, a dead container is `sandboxGone` with the reason.
 public protocol SandboxInstance: Sendable {
     var id: String { get }
-    /// Runs a command line in the persistent shell, streaming its output.
-    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess
-    /// Runs an argv without the shell.
-    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess
-    /// Starts an interactive process on a PTY.
-    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess
-    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    /// Starts a command (a shell line or an argv), streaming its output.
+    ///
+    /// - Throws: ``SandboxError`` `invalidArgument` for options its program kind cannot take
+    ///   (see ``SandboxCommand/validate()``).
+    func run(_ command: SandboxCommand) async throws -> SandboxProcess
+    /// Starts an interactive process on a terminal.
+    func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8]
-    func readFile(_ request: ReadFileRequest) async throws -> FileDownload
+    func readFile(_ request: FileRead) async throws -> FileDownload
     func stat(path: String) async throws -> FileInfo
     func list(path: String) async throws -> [FileInfo]
     func makeDirectory(path: String, parents: Bool) async throws
@@ -115,80 +115,24 @@ extension SandboxInstance {
         return result
     }
 
-    /// Runs a command to completion and gathers its output.
-    public func run(_ command: String, timeout: Duration? = nil, maxOutputBytes: UInt64 = 0) async throws -> CollectedOutput {
-        let request = ShellExecRequest(command: command, timeoutMilliseconds: timeout.map(Self.milliseconds) ?? 0,
-                                       maxOutputBytes: maxOutputBytes)
-        return try await execute(request).collect()
+    /// Runs a line in the persistent shell to completion and gathers its output.
+    public func run(_ line: String, timeout: Duration? = nil, maxOutputBytes: UInt64? = nil) async throws -> CollectedOutput {
+        try await run(.shell(line, timeout: timeout, maxOutputBytes: maxOutputBytes)).collect()
     }
 
-    public func writeFile(_ path: String, bytes: [UInt8], mode: UInt32 = 0o644) async throws -> FileInfo {
-        try await writeFile(WriteFileRequest(path: path, mode: mode), contents: ChunkedBytes(bytes))
+    /// Runs an argv (no shell) to completion and gathers its output.
+    public func run(arguments: [String], timeout: Duration? = nil, maxOutputBytes: UInt64? = nil) async throws -> CollectedOutput {
+        try await run(.arguments(arguments, timeout: timeout, maxOutputBytes: maxOutputBytes)).collect()
+    }
+
+    public func writeFile(_ path: String, bytes: [UInt8], mode: UInt32 = FileWrite.defaultMode) async throws -> FileInfo {
+        try await writeFile(FileWrite(path: path, mode: mode), contents: ChunkedBytes(bytes))
     }
 
     public func readFileBytes(_ path: String) async throws -> [UInt8] {
-        let download = try await readFile(ReadFileRequest(path: path))
+        let download = try await readFile(FileRead(path: path))
         var bytes: [UInt8] = []
         for try await chunk in download.chunks { bytes.append(contentsOf: chunk) }
         return bytes
-    }
-
-    static func milliseconds(_ duration: Duration) -> UInt32 {
-        let (seconds, attoseconds) = duration.components
-        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return UInt32(clamping: Swift.max(total, 1))
-    }
-}
-
-/// A process in a sandbox: its events, and the controls that reach it.
-public struct SandboxProcess: Sendable {
-    public let events: ProcessEvents
-    private let control: @Sendable (RunnerMessage) async throws -> Void
-
-    public init(events: ProcessEvents, control: @escaping @Sendable (RunnerMessage) async throws -> Void) {
-        self.events = events
-        self.control = control
-    }
-
-    public func write(_ bytes: [UInt8]) async throws { if !bytes.isEmpty { try await control(.input(bytes)) } }
-    public func closeInput() async throws { try await control(.input([])) }
-    public func resize(rows: UInt16, columns: UInt16) async throws { try await control(.resize(WindowSize(rows: rows, columns: columns))) }
-    public func signal(_ signal: Int32) async throws { try await control(.signal(signal)) }
-    public func cancel() async throws { try await control(.cancel) }
-
-    /// Waits for the end, gathering all output (up to the cap).
-    public func collect() async throws -> CollectedOutput {
-        try await CollectedOutput.collect(events)
-    }
-}
-
-/// A process's events with errors already translated by the backend (e.g. into
-/// ``SandboxError/Code/sandboxGone`` with the container's fate), without a task hop per event.
-public struct ProcessEvents: AsyncSequence, Sendable {
-    public typealias Element = ProcessEvent
-    let base: AsyncThrowingStream<ProcessEvent, any Error>
-    let translate: @Sendable (any Error) async -> any Error
-
-    public init(_ base: AsyncThrowingStream<ProcessEvent, any Error>,
-                translate: @escaping @Sendable (any Error) async -> any Error = { $0 }) {
-        self.base = base
-        self.translate = translate
-    }
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<ProcessEvent, any Error>.AsyncIterator
-        let translate: @Sendable (any Error) async -> any Error
-
-        public mutating func next() async throws -> ProcessEvent? {
-            do {
-                return try await base.next()
-            } catch {
-                throw await translate(error)
-            }
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), translate: translate)
     }
 }

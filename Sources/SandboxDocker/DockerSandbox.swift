@@ -39,49 +39,43 @@ public final class DockerSandbox: SandboxInstance {
 
     // MARK: processes
 
-    public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
-        try await translating("run the command") { wrap(try await connection.execute(request)) }
+    public func run(_ command: SandboxCommand) async throws -> SandboxProcess {
+        try command.validate()
+        return try await translating(command.summary) { wrap(try await connection.start(command)) }
     }
 
-    public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
-        try await translating("start \(request.arguments.first ?? "a process")") { wrap(try await connection.spawn(request)) }
+    public func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess {
+        try await translating("open a terminal") { wrap(try await connection.openPTY(request.runnerRequest)) }
     }
 
-    public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
-        try await translating("open a terminal") { wrap(try await connection.openPTY(request)) }
-    }
-
+    /// The runner's events converted lazily as they are read (no task hop per chunk), with
+    /// errors explained in the sandbox's terms.
     private func wrap(_ process: RunnerProcess) -> SandboxProcess {
-        let events = ProcessEvents(process.events) { [self] error in await self.explain(error, doing: "run the command") }
-        return SandboxProcess(events: events) { message in
-            switch message {
-            case .input(let bytes) where bytes.isEmpty: try await process.closeInput()
-            case .input(let bytes): try await process.write(bytes)
-            case .resize(let size): try await process.resize(size)
-            case .signal(let signal): try await process.signal(signal)
-            case .cancel: try await process.cancel()
-            default: throw SandboxError(.invalidArgument, "\(message) is not a process control")
-            }
+        let events = ProcessEvents(process.events, transform: Sandbox.ProcessEvent.init) { [self] error in
+            await self.explain(error, doing: "run the command")
         }
+        return SandboxProcess(events: events, control: RunnerProcessControl(process: process))
     }
 
     // MARK: files
 
-    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> Sandbox.FileInfo
     where Chunks.Element == [UInt8] {
-        try await translating("write \(request.path)") { try await connection.writeFile(request, contents: contents) }
+        try await translating("write \(request.path)") {
+            Sandbox.FileInfo(try await connection.writeFile(request.runnerRequest, contents: contents))
+        }
     }
 
-    public func readFile(_ request: ReadFileRequest) async throws -> FileDownload {
-        try await translating("read \(request.path)") { try await connection.readFile(request) }
+    public func readFile(_ request: FileRead) async throws -> Sandbox.FileDownload {
+        try await translating("read \(request.path)") { Sandbox.FileDownload(try await connection.readFile(request.runnerRequest)) }
     }
 
-    public func stat(path: String) async throws -> FileInfo {
-        try await translating("stat \(path)") { try await connection.stat(path: path) }
+    public func stat(path: String) async throws -> Sandbox.FileInfo {
+        try await translating("stat \(path)") { Sandbox.FileInfo(try await connection.stat(path: path)) }
     }
 
-    public func list(path: String) async throws -> [FileInfo] {
-        try await translating("list \(path)") { try await connection.list(path: path) }
+    public func list(path: String) async throws -> [Sandbox.FileInfo] {
+        try await translating("list \(path)") { try await connection.list(path: path).map(Sandbox.FileInfo.init) }
     }
 
     public func makeDirectory(path: String, parents: Bool) async throws {

@@ -1,8 +1,6 @@
 import Sandbox
 import Foundation
 import HTTPTransport
-import RunnerClient
-import RunnerProtocol
 import Synchronization
 
 /// A sandbox on E2B: processes and files through envd (Connect protocol, JSON codec).
@@ -46,34 +44,27 @@ public final class E2BSandbox: SandboxInstance {
     // MARK: processes
 
     /// No persistent shell on E2B: each command line is its own `bash -l -c`, as the SDK runs it.
-    public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
-        try await start(["cmd": "/bin/bash", "args": ["-l", "-c", request.command]], pty: nil, stdin: false,
-                        timeoutMilliseconds: request.timeoutMilliseconds, budget: OutputBudget(maxOutputBytes: request.maxOutputBytes))
-    }
-
-    public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
-        guard let program = request.arguments.first else { throw SandboxError(.invalidArgument, "spawn needs a program") }
-        var config: [String: Any] = ["cmd": program, "args": Array(request.arguments.dropFirst())]
-        var envs: [String: String] = [:]
-        for entry in request.environment {
-            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2 { envs[String(parts[0])] = String(parts[1]) }
+    public func run(_ command: SandboxCommand) async throws -> SandboxProcess {
+        try command.validate()
+        let budget = OutputBudget(maxOutputBytes: command.maxOutputBytes)
+        switch command.program {
+        case .shell(let line):
+            return try await start(["cmd": "/bin/bash", "args": ["-l", "-c", line]], pty: nil, stdin: false,
+                                   timeoutMilliseconds: command.timeoutMilliseconds, budget: budget)
+        case .arguments(let arguments):
+            var config: [String: Any] = ["cmd": arguments[0], "args": Array(arguments.dropFirst())]
+            if !command.environment.isEmpty { config["envs"] = command.environment }
+            if let directory = command.workingDirectory, !directory.isEmpty { config["cwd"] = directory }
+            return try await start(config, pty: nil, stdin: command.openStdin, timeoutMilliseconds: command.timeoutMilliseconds,
+                                   budget: budget)
         }
-        if !envs.isEmpty { config["envs"] = envs }
-        if !request.workingDirectory.isEmpty { config["cwd"] = request.workingDirectory }
-        return try await start(config, pty: nil, stdin: request.openStdin, timeoutMilliseconds: request.timeoutMilliseconds,
-                               budget: OutputBudget(maxOutputBytes: request.maxOutputBytes))
     }
 
-    public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
+    public func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess {
         let arguments = request.arguments.isEmpty ? ["/bin/bash", "-i", "-l"] : request.arguments
-        var envs = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
-        for entry in request.environment {
-            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2 { envs[String(parts[0])] = String(parts[1]) }
-        }
+        let envs = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"].merging(request.environment) { _, own in own }
         var config: [String: Any] = ["cmd": arguments[0], "args": Array(arguments.dropFirst()), "envs": envs]
-        if !request.workingDirectory.isEmpty { config["cwd"] = request.workingDirectory }
+        if let directory = request.workingDirectory, !directory.isEmpty { config["cwd"] = directory }
         let size = ["cols": Int(request.size.columns), "rows": Int(request.size.rows)]
         return try await start(config, pty: ["size": size], stdin: true, timeoutMilliseconds: 0, budget: OutputBudget(limit: .max))
     }
@@ -102,8 +93,7 @@ public final class E2BSandbox: SandboxInstance {
             let body = (try? await response.collect(upTo: 1 << 20)) ?? []
             throw envdError(HTTPResponse(status: response.status, headers: response.headers, body: body), doing: "start a process")
         }
-        let pid = Mutex<UInt32?>(nil)
-        let isPTY = pty != nil
+        let control = EnvdProcessControl(sandbox: self, isPTY: pty != nil)
         let (events, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
         let sandboxID = id
         let started = ContinuousClock.now
@@ -127,7 +117,7 @@ public final class E2BSandbox: SandboxInstance {
                         guard let event = object["event"] as? [String: Any] else { continue }
                         if let start = event["start"] as? [String: Any] {
                             let value = Self.uint32(start["pid"]) ?? 0
-                            pid.withLock { $0 = value }
+                            control.pid.withLock { $0 = value }
                             continuation.yield(.started(pid: Int32(clamping: value)))
                         } else if let data = event["data"] as? [String: Any] {
                             if let text = data["stdout"] as? String ?? data["pty"] as? String, let bytes = Data(base64Encoded: text),
@@ -148,32 +138,7 @@ public final class E2BSandbox: SandboxInstance {
             }
         }
         continuation.onTermination = { _ in reader.cancel() }
-        return SandboxProcess(events: ProcessEvents(events)) { [self] control in
-            guard let target = pid.withLock({ $0 }) else {
-                throw SandboxError(.invalidArgument, "the process has not started yet")
-            }
-            let selector: [String: Any] = ["pid": Int(target)]
-            switch control {
-            case .input(let bytes) where bytes.isEmpty:
-                _ = try await unary("process.Process/CloseStdin", ["process": selector])
-            case .input(let bytes):
-                let key = isPTY ? "pty" : "stdin"
-                _ = try await unary("process.Process/SendInput", ["process": selector, "input": [key: Data(bytes).base64EncodedString()]])
-            case .resize(let size):
-                _ = try await unary("process.Process/Update",
-                                    ["process": selector, "pty": ["size": ["cols": Int(size.columns), "rows": Int(size.rows)]]])
-            case .signal(let number):
-                guard number == 9 || number == 15 else {
-                    throw SandboxError(.unsupported, "E2B can only send SIGKILL or SIGTERM, not signal \(number)")
-                }
-                _ = try await unary("process.Process/SendSignal",
-                                    ["process": selector, "signal": number == 9 ? "SIGNAL_SIGKILL" : "SIGNAL_SIGTERM"])
-            case .cancel:
-                _ = try await unary("process.Process/SendSignal", ["process": selector, "signal": "SIGNAL_SIGKILL"])
-            default:
-                throw SandboxError(.invalidArgument, "\(control) is not a process control")
-            }
-        }
+        return SandboxProcess(events: ProcessEvents(events), control: control)
     }
 
     /// The end-of-stream message: `{}`, or the error that ended the stream.
@@ -188,7 +153,7 @@ public final class E2BSandbox: SandboxInstance {
         if code == "deadline_exceeded" {
             // envd kills the process when Connect-Timeout-Ms runs out and sends no end event.
             let elapsed = ContinuousClock.now - started
-            continuation.yield(.finished(budget.stamp(ExecResult(exitCode: 137, signal: 9, durationNanoseconds: nanoseconds(elapsed),
+            continuation.yield(.finished(budget.stamp(ProcessResult(exitCode: 137, signal: 9, duration: elapsed,
                                                                  timedOut: true))))
             continuation.finish()
             return
@@ -196,7 +161,7 @@ public final class E2BSandbox: SandboxInstance {
         continuation.finish(throwing: connectError(code: code, message: message, sandboxID: sandboxID))
     }
 
-    static func result(_ end: [String: Any], started: ContinuousClock.Instant) -> ExecResult {
+    static func result(_ end: [String: Any], started: ContinuousClock.Instant) -> ProcessResult {
         let exitCode = Int32(clamping: (end["exitCode"] as? Int) ?? 0)
         let status = end["status"] as? String ?? ""
         var signal: Int32 = 0
@@ -205,12 +170,7 @@ public final class E2BSandbox: SandboxInstance {
             signal = names[String(status.dropFirst("signal: ".count))] ?? 0
         }
         let code = signal != 0 ? 128 + signal : exitCode
-        return ExecResult(exitCode: code, signal: signal, durationNanoseconds: nanoseconds(ContinuousClock.now - started))
-    }
-
-    static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000))
+        return ProcessResult(exitCode: code, signal: signal, duration: ContinuousClock.now - started)
     }
 
     static func uint32(_ value: Any?) -> UInt32? {
@@ -224,7 +184,7 @@ public final class E2BSandbox: SandboxInstance {
     /// Uploads as `application/octet-stream` (envd ≥ 0.5.7), which envd streams to disk. Large
     /// contents are spooled to a temporary file first, so they are never held in memory whole.
     /// E2B has no append and no file mode: a mode other than the default is set with `chmod`.
-    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] {
         if request.append { throw SandboxError(.unsupported, "E2B cannot append to a file") }
         let upload = try await UploadSpool.gather(contents)
@@ -235,9 +195,8 @@ public final class E2BSandbox: SandboxInstance {
                                                   headers: headers, body: upload.body, timeout: backend.configuration.requestTimeout),
                                       doing: "write \(request.path)")
         guard response.status == 200 else { throw envdError(response, doing: "write \(request.path)") }
-        if request.mode != WriteFileRequest(path: request.path).mode {
-            let chmod = try await spawn(SpawnRequest(arguments: ["chmod", String(request.mode & 0o7777, radix: 8), "--", request.path]))
-                .collect()
+        if request.mode != FileWrite.defaultMode {
+            let chmod = try await run(arguments: ["chmod", String(request.mode & 0o7777, radix: 8), "--", request.path])
             guard chmod.exitCode == 0 else {
                 throw SandboxError(.permissionDenied, "set the mode of \(request.path): \(chmod.stderrText)")
             }
@@ -245,8 +204,8 @@ public final class E2BSandbox: SandboxInstance {
         return try await stat(path: request.path)
     }
 
-    public func readFile(_ request: ReadFileRequest) async throws -> FileDownload {
-        if request.offset != 0 || request.length != 0 { throw SandboxError(.unsupported, "E2B reads whole files only") }
+    public func readFile(_ request: FileRead) async throws -> FileDownload {
+        if request.offset != 0 || (request.length ?? 0) != 0 { throw SandboxError(.unsupported, "E2B reads whole files only") }
         let info = try await stat(path: request.path)
         guard info.kind != .directory else { throw SandboxError(.wrongFileKind, "\(request.path) is a directory, not a file") }
         var headers = envdHeaders(contentType: nil)
@@ -331,7 +290,7 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     /// A unary Connect call with a JSON body; answers the decoded JSON object.
-    private func unary(_ method: String, _ message: [String: Any]) async throws -> [String: Any] {
+    func unary(_ method: String, _ message: [String: Any]) async throws -> [String: Any] {
         let timeout = backend.configuration.requestTimeout
         var headers = envdHeaders(contentType: "application/json")
         headers.add("Connect-Timeout-Ms", String(Int(timeout.components.seconds * 1000)))
@@ -384,5 +343,52 @@ public final class E2BSandbox: SandboxInstance {
         case "unavailable": return SandboxError(.unavailable, message)
         default: return SandboxError(.internal, "\(code): \(message)")
         }
+    }
+}
+
+/// A process's controls as envd calls, addressed by the pid its `start` event named.
+final class EnvdProcessControl: ProcessControl {
+    let sandbox: E2BSandbox
+    let isPTY: Bool
+    /// Set by the event reader once envd reports the start.
+    let pid = Mutex<UInt32?>(nil)
+
+    init(sandbox: E2BSandbox, isPTY: Bool) {
+        self.sandbox = sandbox
+        self.isPTY = isPTY
+    }
+
+    private var selector: [String: Any] {
+        get throws {
+            guard let target = pid.withLock({ $0 }) else { throw SandboxError(.invalidArgument, "the process has not started yet") }
+            return ["pid": Int(target)]
+        }
+    }
+
+    func write(_ bytes: [UInt8]) async throws {
+        let key = isPTY ? "pty" : "stdin"
+        _ = try await sandbox.unary("process.Process/SendInput", ["process": try selector, "input": [key: Data(bytes).base64EncodedString()]])
+    }
+
+    func closeInput() async throws {
+        _ = try await sandbox.unary("process.Process/CloseStdin", ["process": try selector])
+    }
+
+    func resize(_ size: TerminalSize) async throws {
+        _ = try await sandbox.unary("process.Process/Update",
+                                    ["process": try selector, "pty": ["size": ["cols": Int(size.columns), "rows": Int(size.rows)]]])
+    }
+
+    /// envd names only SIGKILL and SIGTERM.
+    func signal(_ number: Int32) async throws {
+        let target = try selector
+        guard number == 9 || number == 15 else {
+            throw SandboxError(.unsupported, "E2B can only send SIGKILL or SIGTERM, not signal \(number)")
+        }
+        _ = try await sandbox.unary("process.Process/SendSignal", ["process": target, "signal": number == 9 ? "SIGNAL_SIGKILL" : "SIGNAL_SIGTERM"])
+    }
+
+    func cancel() async throws {
+        _ = try await sandbox.unary("process.Process/SendSignal", ["process": try selector, "signal": "SIGNAL_SIGKILL"])
     }
 }

@@ -1,5 +1,4 @@
 import Sandbox
-import RunnerProtocol
 
 /// The runner's output cap, kept on this side of an E2B sandbox: envd has no cap, so output
 /// past the limit is received and dropped here, and the result says `truncated` with the
@@ -12,9 +11,9 @@ struct OutputBudget: Sendable {
 
     init(limit: UInt64) { self.limit = limit }
 
-    /// A request's cap: 0 means the runner's default.
-    init(maxOutputBytes: UInt64) {
-        self.init(limit: maxOutputBytes > 0 ? maxOutputBytes : RunnerWire.defaultMaxOutputBytes)
+    /// A command's cap: nil (or 0, as the runner reads it) means the default.
+    init(maxOutputBytes: UInt64?) {
+        self.init(limit: maxOutputBytes.flatMap { $0 > 0 ? $0 : nil } ?? SandboxCommand.defaultMaxOutputBytes)
     }
 
     /// The part of `bytes` within the cap, or nil when none of it is.
@@ -29,7 +28,7 @@ struct OutputBudget: Sendable {
     }
 
     /// `result` with what this budget saw.
-    func stamp(_ result: ExecResult) -> ExecResult {
+    func stamp(_ result: ProcessResult) -> ProcessResult {
         var stamped = result
         stamped.outputBytes = produced
         stamped.truncated = produced > forwarded

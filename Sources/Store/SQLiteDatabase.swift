@@ -65,14 +65,34 @@ public final class SQLiteDatabase: Sendable {
         sqlite3_busy_timeout(handle, Int32(clamping: ms))
         let state = ConnectionState(handle: handle)
         let conn = SQLiteConnection(state: state)
-        // journal_mode answers with a row; on :memory: it stays "memory", which is fine.
-        _ = try conn.query("PRAGMA journal_mode=WAL")
+        try Self.enableWAL(conn, within: busyTimeout)
         try conn.execute("PRAGMA synchronous=\(synchronous.rawValue)")
         // Checkpoint every ~16 MiB of WAL instead of ~4 MiB: the engine commits small
         // transactions all the time and each checkpoint rewrites (and syncs) the hot pages again.
         _ = try conn.query("PRAGMA wal_autocheckpoint=4000")
         try conn.execute("PRAGMA foreign_keys=ON")
         self.connection = Mutex(state)
+    }
+
+    /// Puts the database in WAL mode (a property of the file: done once, by whoever opens it first).
+    ///
+    /// Switching needs an exclusive lock, and SQLite answers `SQLITE_BUSY` at once, without its
+    /// busy handler, while another process is opening or reading the same new file (two
+    /// commands starting on a fresh data folder). So a file already in WAL mode is left alone,
+    /// and the switch is retried until `timeout`.
+    private static func enableWAL(_ conn: SQLiteConnection, within timeout: Duration) throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            do {
+                // journal_mode answers with a row; on :memory: it stays "memory", which is fine.
+                let current = try conn.query("PRAGMA journal_mode").first?[0]
+                if case .text(let mode)? = current, mode.lowercased() == "wal" { return }
+                _ = try conn.query("PRAGMA journal_mode=WAL")
+                return
+            } catch let error as StoreError where error.code == .busy && ContinuousClock.now < deadline {
+                usleep(10_000)
+            }
+        }
     }
 
     /// Runs `body` with exclusive use of the connection, outside any explicit transaction.

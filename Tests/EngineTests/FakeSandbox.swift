@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Synchronization
 
@@ -79,7 +77,10 @@ struct FakeInstance: SandboxInstance {
     let spec: SandboxSpec
     let backend: FakeBackend
 
-    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+    func run(_ command: SandboxCommand) async throws -> SandboxProcess {
+        guard case .shell(let line) = command.program else { throw FakeUnsupported() }
+        // What a backend would pass on: whole milliseconds, 0 for none.
+        let request = (command: line, timeoutMilliseconds: command.timeoutMilliseconds)
         let reply = backend.reply(spec, request.command)
         let index = backend.started(FakeLogEntry(sandboxID: id, spec: spec, command: request.command,
                                                  timeoutMilliseconds: request.timeoutMilliseconds, start: .now))
@@ -92,7 +93,7 @@ struct FakeInstance: SandboxInstance {
             do {
                 try await Task.sleep(for: timedOut ? limit : reply.duration)
             } catch {
-                continuation.yield(.finished(ExecResult(exitCode: 130, durationNanoseconds: 0, cancelled: true)))
+                continuation.yield(.finished(ProcessResult(exitCode: 130, cancelled: true)))
                 continuation.finish()
                 backend.ended(index)
                 return
@@ -102,20 +103,16 @@ struct FakeInstance: SandboxInstance {
                 if !reply.stderr.isEmpty { continuation.yield(.output(.stderr, Array(reply.stderr.utf8))) }
             }
             backend.ended(index)
-            continuation.yield(.finished(ExecResult(exitCode: timedOut ? 137 : reply.exitCode, durationNanoseconds: 0,
-                                                    timedOut: timedOut)))
+            continuation.yield(.finished(ProcessResult(exitCode: timedOut ? 137 : reply.exitCode, timedOut: timedOut)))
             continuation.finish()
         }
-        return SandboxProcess(events: ProcessEvents(stream)) { message in
-            if case .cancel = message { task.cancel() }
-        }
+        return SandboxProcess(events: ProcessEvents(stream), control: CancellingControl(task: task))
     }
 
-    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess { throw FakeUnsupported() }
-    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess { throw FakeUnsupported() }
-    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess { throw FakeUnsupported() }
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] { throw FakeUnsupported() }
-    func readFile(_ request: ReadFileRequest) async throws -> FileDownload { throw FakeUnsupported() }
+    func readFile(_ request: FileRead) async throws -> FileDownload { throw FakeUnsupported() }
     func stat(path: String) async throws -> FileInfo { throw FakeUnsupported() }
     func list(path: String) async throws -> [FileInfo] { throw FakeUnsupported() }
     func makeDirectory(path: String, parents: Bool) async throws { throw FakeUnsupported() }
@@ -125,4 +122,14 @@ struct FakeInstance: SandboxInstance {
         if backend.destroyDelay > .zero { try? await Task.sleep(for: backend.destroyDelay) }
         backend.destroy(id)
     }
+}
+
+/// A fake process's controls: only `cancel` does anything, ending the simulated run.
+struct CancellingControl: ProcessControl {
+    let task: Task<Void, Never>
+    func write(_ bytes: [UInt8]) async throws {}
+    func closeInput() async throws {}
+    func resize(_ size: TerminalSize) async throws {}
+    func signal(_ signal: Int32) async throws {}
+    func cancel() async throws { task.cancel() }
 }

@@ -1,7 +1,5 @@
 import DockerEngine
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxDocker
 import Testing
@@ -51,7 +49,7 @@ struct DockerPoolTests {
             let shell = try await first.instance.run("printf '%s|%s' \"$GREETING\" \"$A\"")
             #expect(shell.exitCode == 0)
             #expect(shell.text == value + "|1")
-            let spawned = try await first.instance.spawn(SpawnRequest(arguments: ["printenv", "GREETING"])).collect()
+            let spawned = try await first.instance.run(arguments: ["printenv", "GREETING"])
             #expect(spawned.stdoutText == value + "\n")
             // The exports left no trace: no history, and a fresh `$?`.
             let traces = try await first.instance.run("echo \"[$?]\"; history | wc -l")
@@ -95,8 +93,8 @@ struct DockerPoolTests {
                 let coldShell = try await cold.run(probe)
                 let warmShell = try await warm.instance.run(probe)
                 #expect(warmShell.text == coldShell.text)
-                let coldEnv = try await cold.spawn(SpawnRequest(arguments: ["env"])).collect()
-                let warmEnv = try await warm.instance.spawn(SpawnRequest(arguments: ["env"])).collect()
+                let coldEnv = try await cold.run(arguments: ["env"])
+                let warmEnv = try await warm.instance.run(arguments: ["env"])
                 #expect(coldEnv.stdoutText.split(separator: "\n").sorted() == warmEnv.stdoutText.split(separator: "\n").sorted())
                 try await warm.instance.destroy()
             } catch {

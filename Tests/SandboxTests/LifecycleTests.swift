@@ -1,7 +1,5 @@
 import DockerEngine
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxDocker
 import Testing

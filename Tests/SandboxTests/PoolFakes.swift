@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Synchronization
 
@@ -51,9 +49,9 @@ final class PoolFakeInstance: SandboxInstance {
     let backend: PoolFakeBackend
     struct Log {
         var commands: [String] = []
-        var spawns: [SpawnRequest] = []
-        var terminals: [PTYOpenRequest] = []
-        var controls: [RunnerMessage] = []
+        var spawns: [SandboxCommand] = []
+        var terminals: [TerminalRequest] = []
+        var controls: [FakeControl] = []
         var dead = false
         var hanging = false
     }
@@ -66,9 +64,9 @@ final class PoolFakeInstance: SandboxInstance {
     }
 
     var commands: [String] { log.withLock { $0.commands } }
-    var spawns: [SpawnRequest] { log.withLock { $0.spawns } }
-    var terminals: [PTYOpenRequest] { log.withLock { $0.terminals } }
-    var controls: [RunnerMessage] { log.withLock { $0.controls } }
+    var spawns: [SandboxCommand] { log.withLock { $0.spawns } }
+    var terminals: [TerminalRequest] { log.withLock { $0.terminals } }
+    var controls: [FakeControl] { log.withLock { $0.controls } }
     func kill() { log.withLock { $0.dead = true } }
     /// The runner stops answering (operations wait until cancelled).
     func hang() { log.withLock { $0.hanging = true } }
@@ -83,36 +81,34 @@ final class PoolFakeInstance: SandboxInstance {
         if let failure {
             continuation.finish(throwing: failure)
         } else {
-            continuation.yield(.finished(ExecResult(exitCode: 0, durationNanoseconds: 0)))
+            continuation.yield(.finished(ProcessResult(exitCode: 0)))
             continuation.finish()
         }
-        return SandboxProcess(events: ProcessEvents(stream)) { [self] message in log.withLock { $0.controls.append(message) } }
+        return SandboxProcess(events: ProcessEvents(stream), control: RecordingControl { [self] control in log.withLock { $0.controls.append(control) } })
     }
 
-    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+    func run(_ command: SandboxCommand) async throws -> SandboxProcess {
         try checkAlive()
-        log.withLock { $0.commands.append(request.command) }
-        if request.command == "exit" {
+        guard case .shell(let line) = command.program else {
+            log.withLock { $0.spawns.append(command) }
+            return finishedProcess()
+        }
+        log.withLock { $0.commands.append(line) }
+        if line == "exit" {
             return finishedProcess(failure: SandboxError(.shellExited, "the shell exited with status 0; a new shell was started"))
         }
         return finishedProcess()
     }
 
-    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
-        try checkAlive()
-        log.withLock { $0.spawns.append(request) }
-        return finishedProcess()
-    }
-
-    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
+    func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess {
         try checkAlive()
         log.withLock { $0.terminals.append(request) }
         return finishedProcess()
     }
 
-    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] { throw SandboxError(.invalidArgument, "not in the fake") }
-    func readFile(_ request: ReadFileRequest) async throws -> FileDownload { throw SandboxError(.invalidArgument, "not in the fake") }
+    func readFile(_ request: FileRead) async throws -> FileDownload { throw SandboxError(.invalidArgument, "not in the fake") }
     func stat(path: String) async throws -> FileInfo {
         try checkAlive()
         if log.withLock({ $0.hanging }) { try await Task.sleep(for: .seconds(60)) }
@@ -130,4 +126,23 @@ final class LogLines: Sendable {
     private let lines = Mutex<[String]>([])
     var all: [String] { lines.withLock { $0 } }
     var sink: WarmPool.Log { { [self] line in lines.withLock { $0.append(line) } } }
+}
+
+/// A control that reached a fake process.
+enum FakeControl: Equatable, Sendable {
+    /// Bytes for stdin; empty is its end.
+    case input([UInt8])
+    case resize(TerminalSize)
+    case signal(Int32)
+    case cancel
+}
+
+/// Process controls that record what reached them.
+struct RecordingControl: ProcessControl {
+    let record: @Sendable (FakeControl) -> Void
+    func write(_ bytes: [UInt8]) async throws { record(.input(bytes)) }
+    func closeInput() async throws { record(.input([])) }
+    func resize(_ size: TerminalSize) async throws { record(.resize(size)) }
+    func signal(_ signal: Int32) async throws { record(.signal(signal)) }
+    func cancel() async throws { record(.cancel) }
 }

@@ -1,7 +1,5 @@
 import DockerEngine
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Testing
 import TestSupport
@@ -180,11 +178,12 @@ struct PoolTests {
         _ = try await pooled.run("echo two")
         #expect(fake.commands.count == 3, "exported once, not per command")
 
-        _ = try await pooled.spawn(SpawnRequest(arguments: ["env"], environment: ["A=2"])).collect()
+        _ = try await pooled.run(.arguments(["env"], environment: ["A": "2"])).collect()
         let spawned = try #require(fake.spawns.first)
-        #expect(spawned.environment == ["A=1", "GREETING=it's $HOME", "PROMPT_COMMAND=evil", "TERM=vt100", "A=2"])
-        _ = try await pooled.openTerminal(PTYOpenRequest()).collect()
-        #expect(fake.terminals.first?.environment == ["A=1", "GREETING=it's $HOME", "PROMPT_COMMAND=evil", "TERM=vt100"])
+        // The request's own A=2 wins over the spec's A=1 (the runner applied later entries last).
+        #expect(spawned.environment == ["A": "2", "GREETING": "it's $HOME", "PROMPT_COMMAND": "evil", "TERM": "vt100"])
+        _ = try await pooled.openTerminal(TerminalRequest()).collect()
+        #expect(fake.terminals.first?.environment == ["A": "1", "GREETING": "it's $HOME", "PROMPT_COMMAND": "evil", "TERM": "vt100"])
 
         // A shell that exits is replaced by the runner without the exports: they are made again.
         let error = await #expect(throws: SandboxError.self) { _ = try await pooled.run("exit") }
@@ -201,14 +200,14 @@ struct PoolTests {
         await pool.start()
         #expect(await pool.waitUntilFull(timeout: .seconds(60)))
         let pooled = try #require(try await pool.acquire(SandboxSpec(image: "base", environment: ["A": "1"])).instance as? PooledSandbox)
-        let process = try await pooled.execute(ShellExecRequest(command: "cat"))
+        let process = try await pooled.run(.shell("cat"))
         try await process.write([1, 2])
         try await process.closeInput()
-        try await process.resize(rows: 10, columns: 20)
+        try await process.resize(TerminalSize(rows: 10, columns: 20))
         try await process.signal(2)
         try await process.cancel()
         let fake = try #require(backend.instance(pooled.id))
-        #expect(fake.controls == [.input([1, 2]), .input([]), .resize(WindowSize(rows: 10, columns: 20)), .signal(2), .cancel])
+        #expect(fake.controls == [.input([1, 2]), .input([]), .resize(TerminalSize(rows: 10, columns: 20)), .signal(2), .cancel])
         await pool.drain()
     }
 

@@ -1,8 +1,6 @@
 import Crypto
 import DockerEngine
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxDocker
 import Testing

@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxE2B
 @testable import Server

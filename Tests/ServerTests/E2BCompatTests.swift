@@ -1,5 +1,5 @@
 import Foundation
-import RunnerProtocol
+import Sandbox
 import Testing
 import TestSupport
 @testable import Server
@@ -44,11 +44,11 @@ struct E2BCompatTests {
         }
 
         @Test func endEventFollowsGoProcessState() throws {
-            let clean = ExecResult(exitCode: 0, durationNanoseconds: 1).e2bEnd
+            let clean = ProcessResult(exitCode: 0, duration: .nanoseconds(1)).e2bEnd
             #expect(clean.exitCode == nil && clean.exited == true && clean.status == "exit status 0")
-            let failed = ExecResult(exitCode: 3, durationNanoseconds: 1).e2bEnd
+            let failed = ProcessResult(exitCode: 3, duration: .nanoseconds(1)).e2bEnd
             #expect(failed.exitCode == 3 && failed.status == "exit status 3")
-            let killed = ExecResult(exitCode: 137, signal: 9, durationNanoseconds: 1).e2bEnd
+            let killed = ProcessResult(exitCode: 137, signal: 9, duration: .nanoseconds(1)).e2bEnd
             #expect(killed.exitCode == -1 && killed.exited == nil && killed.status == "signal: killed")
         }
 

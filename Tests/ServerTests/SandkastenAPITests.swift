@@ -2,8 +2,6 @@ import Foundation
 import Hummingbird
 import HTTPTransport
 import NIOCore
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 @testable import Server
 import Store
@@ -146,10 +144,10 @@ import Testing
 
     @Test func silentStreamSendsKeepAliveComments() async throws {
         let (events, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
-        let process = SandboxProcess(events: ProcessEvents(events)) { _ in }
+        let process = SandboxProcess(events: ProcessEvents(events), control: InertProcessControl())
         let service = SandboxService(limits: ServiceLimits(ServerFixture.configuration()), repository: InMemorySandboxRepository(),
                                      provisioner: DirectProvisioner(backend: FakeBackend()), host: nil, serverID: "t")
-        let response = SandkastenController.eventStream(process, shell: ShellExecRequest(command: "sleep", timeoutMilliseconds: 1000),
+        let response = SandkastenController.eventStream(process, shell: .shell("sleep", timeout: .milliseconds(1000)),
                                                         sessionID: "s", service: service, shells: ShellDirectories(),
                                                         keepAlive: .milliseconds(50))
         let writer = CollectingWriter()
@@ -163,7 +161,7 @@ import Testing
             }
             continuation.yield(.output(.stdout, Array("é".utf8.prefix(1))))
             continuation.yield(.output(.stdout, Array("é".utf8.dropFirst()) + Array("\u{1B}[31mred\u{1B}[0m\n".utf8)))
-            continuation.yield(.finished(ExecResult(exitCode: 0, workingDirectory: "/tmp", durationNanoseconds: 0)))
+            continuation.yield(.finished(ProcessResult(exitCode: 0, workingDirectory: "/tmp")))
             continuation.finish()
         }
         try await response.body.write(writer)

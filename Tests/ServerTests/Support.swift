@@ -1,7 +1,5 @@
 import Foundation
 import HTTPTransport
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 @testable import Server
 import Store
@@ -125,8 +123,14 @@ final class FakeInstance: SandboxInstance {
         self.backend = backend
     }
 
-    func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+    /// A shell line is answered by its text, an argv by its words joined.
+    func run(_ command: SandboxCommand) async throws -> SandboxProcess {
         if backend.destroyed.contains(id) { throw SandboxError(.sandboxGone, "sandbox \(id) was destroyed") }
+        let line = switch command.program {
+        case .shell(let line): line
+        case .arguments(let arguments): arguments.joined(separator: " ")
+        }
+        let request = (command: line, timeoutMilliseconds: command.timeoutMilliseconds)
         let reply = backend.reply(request.command)
         let (stream, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
         let task = Task {
@@ -142,21 +146,14 @@ final class FakeInstance: SandboxInstance {
             elapsed += reply.tail
             let timedOut = request.timeoutMilliseconds > 0 && elapsed > limit
             try? await Task.sleep(for: timedOut ? .zero : reply.tail)
-            continuation.yield(.finished(ExecResult(exitCode: timedOut ? 137 : reply.exitCode, durationNanoseconds: 0,
-                                                    timedOut: timedOut)))
+            continuation.yield(.finished(ProcessResult(exitCode: timedOut ? 137 : reply.exitCode, timedOut: timedOut)))
             continuation.finish()
         }
-        return SandboxProcess(events: ProcessEvents(stream)) { message in
-            if case .cancel = message { task.cancel() }
-        }
+        return SandboxProcess(events: ProcessEvents(stream), control: CancellingControl(task: task))
     }
 
-    func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
-        try await execute(ShellExecRequest(command: request.arguments.joined(separator: " "),
-                                           timeoutMilliseconds: request.timeoutMilliseconds))
-    }
-    func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess { throw FakeUnsupported() }
-    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess { throw FakeUnsupported() }
+    func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] {
         var bytes: [UInt8] = []
         for try await chunk in contents { bytes.append(contentsOf: chunk) }
@@ -165,7 +162,7 @@ final class FakeInstance: SandboxInstance {
         return FileInfo(name: request.path, path: request.path, kind: .file, size: UInt64(bytes.count), mode: request.mode,
                         modifiedNanoseconds: 0)
     }
-    func readFile(_ request: ReadFileRequest) async throws -> FileDownload { throw FakeUnsupported() }
+    func readFile(_ request: FileRead) async throws -> FileDownload { throw FakeUnsupported() }
     func stat(path: String) async throws -> FileInfo {
         guard let bytes = files.withLock({ $0[path] }) else { throw SandboxError(.notFound, "\(path) does not exist") }
         return FileInfo(name: path, path: path, kind: .file, size: UInt64(bytes.count), mode: 0o644, modifiedNanoseconds: 0)
@@ -187,4 +184,14 @@ struct SlowBackend: SandboxBackend {
         try await Task.sleep(for: delay)
         return try await base.create(spec)
     }
+}
+
+/// A fake process's controls: only `cancel` does anything, ending the simulated run.
+struct CancellingControl: ProcessControl {
+    let task: Task<Void, Never>
+    func write(_ bytes: [UInt8]) async throws {}
+    func closeInput() async throws {}
+    func resize(_ size: TerminalSize) async throws {}
+    func signal(_ signal: Int32) async throws {}
+    func cancel() async throws { task.cancel() }
 }

@@ -1,7 +1,5 @@
 import DockerEngine
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxDocker
 
@@ -89,9 +87,7 @@ public struct ProfileVerifier: Sendable {
     static func connectName(_ label: String) -> String { "connect(\(label):80)" }
 
     private func run(_ sandbox: DockerSandbox, _ arguments: [String], timeout: Duration) async throws -> CollectedOutput {
-        let milliseconds = UInt32(clamping: timeout.components.seconds * 1000)
-        let request = SpawnRequest(arguments: arguments, timeoutMilliseconds: milliseconds, maxOutputBytes: 1 << 20)
-        return try await sandbox.spawn(request).collect()
+        try await sandbox.run(arguments: arguments, timeout: timeout, maxOutputBytes: 1 << 20)
     }
 
     // MARK: pids limit

@@ -1,5 +1,3 @@
-import RunnerClient
-import RunnerProtocol
 import Synchronization
 
 /// A sandbox from the warm pool, given the environment of the spec it was handed out for.
@@ -7,9 +5,9 @@ import Synchronization
 /// A cold sandbox gets `SandboxSpec.environment` on its container, so the runner and all it
 /// starts inherit it. A pooled container was made before the spec existed, so the variables
 /// are applied here instead:
-/// - `spawn` and `openTerminal` carry them in the request's own `environment` (the request's
-///   entries still win over the spec's, as the runner applies later entries last);
-/// - the persistent shell has no per-request environment in the runner protocol, so the
+/// - an argv and a terminal carry them in the request's own `environment` (the request's
+///   entries still win over the spec's);
+/// - the persistent shell has no per-command environment, so the
 ///   variables are exported once, by an exec whose output is discarded, before the first
 ///   command. The shell keeps no history (`+o history`) and only the bytes between an exec's
 ///   markers are its output, so that exec leaves nothing a later command can see, except
@@ -24,7 +22,6 @@ public final class PooledSandbox: SandboxInstance {
     public let base: any SandboxInstance
     /// The spec's environment applied to every process.
     public let environment: [String: String]
-    private let entries: [String]
     private let exports: String
     /// True while the current shell lacks the exports.
     private let shellNeedsExports: Mutex<Bool>
@@ -40,7 +37,6 @@ public final class PooledSandbox: SandboxInstance {
         self.base = base
         self.environment = environment
         let sorted = environment.sorted { $0.key < $1.key }
-        entries = sorted.map { "\($0.key)=\($0.value)" }
         exports = sorted
             .filter { !Self.namesKeptFromShell.contains($0.key) && !$0.key.hasPrefix("BASH_FUNC_") }
             .map { "export \($0.key)=\(Self.shellQuoted($0.value))\n" }
@@ -80,7 +76,7 @@ public final class PooledSandbox: SandboxInstance {
     /// pool's proof at hand-out that the sandbox still answers.
     func prepareShell() async throws {
         guard shellNeedsExports.withLock({ $0 }) else { return }
-        let output = try await base.execute(ShellExecRequest(command: exports, timeoutMilliseconds: 10_000)).collect()
+        let output = try await base.run(.shell(exports, timeout: .seconds(10))).collect()
         guard !output.result.timedOut, !output.result.cancelled else {
             throw SandboxError(.runnerFailed, "sandbox \(id): exporting the environment into its shell did not finish")
         }
@@ -91,50 +87,37 @@ public final class PooledSandbox: SandboxInstance {
 
     // MARK: processes
 
-    public func execute(_ request: ShellExecRequest) async throws -> SandboxProcess {
+    public func run(_ command: SandboxCommand) async throws -> SandboxProcess {
+        guard case .shell = command.program else {
+            var command = command
+            command.environment = environment.merging(command.environment) { _, own in own }
+            return try await base.run(command)
+        }
+        try command.validate()
         try await prepareShell()
-        let process = try await base.execute(request)
+        let process = try await base.run(command)
         guard !exports.isEmpty else { return process }
-        let events = ProcessEvents(process.events.base) { [self] error in
-            let translated = await process.events.translate(error)
+        return process.translatingErrors { [self] translated in
             // The runner starts a fresh shell from its own environment, without our exports.
             if (translated as? SandboxError)?.code == .shellExited { shellNeedsExports.withLock { $0 = true } }
             return translated
         }
-        return SandboxProcess(events: events) { message in try await Self.forward(message, to: process) }
     }
 
-    public func spawn(_ request: SpawnRequest) async throws -> SandboxProcess {
+    public func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess {
         var request = request
-        request.environment = entries + request.environment
-        return try await base.spawn(request)
-    }
-
-    public func openTerminal(_ request: PTYOpenRequest) async throws -> SandboxProcess {
-        var request = request
-        request.environment = entries + request.environment
+        request.environment = environment.merging(request.environment) { _, own in own }
         return try await base.openTerminal(request)
-    }
-
-    private static func forward(_ message: RunnerMessage, to process: SandboxProcess) async throws {
-        switch message {
-        case .input(let bytes) where bytes.isEmpty: try await process.closeInput()
-        case .input(let bytes): try await process.write(bytes)
-        case .resize(let size): try await process.resize(rows: size.rows, columns: size.columns)
-        case .signal(let signal): try await process.signal(signal)
-        case .cancel: try await process.cancel()
-        default: throw SandboxError(.invalidArgument, "\(message) is not a process control")
-        }
     }
 
     // MARK: files and lifetime: the environment does not matter to them
 
-    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
+    public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] {
         try await base.writeFile(request, contents: contents)
     }
 
-    public func readFile(_ request: ReadFileRequest) async throws -> FileDownload { try await base.readFile(request) }
+    public func readFile(_ request: FileRead) async throws -> FileDownload { try await base.readFile(request) }
     public func stat(path: String) async throws -> FileInfo { try await base.stat(path: path) }
     public func list(path: String) async throws -> [FileInfo] { try await base.list(path: path) }
     public func makeDirectory(path: String, parents: Bool) async throws { try await base.makeDirectory(path: path, parents: parents) }

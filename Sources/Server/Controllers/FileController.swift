@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 
 /// `/v1/sandboxes/{id}/files…`: binary upload and download (streamed both ways through the
@@ -30,7 +28,7 @@ struct FileController {
         routes.add(.get, "/v1/sandboxes/:id/files/content") { request, context in
             let (id, sandbox) = try await Self.sandbox(service, context)
             let path = try HTTP.query(request, "path")
-            let download = try await Self.run(service, id) { try await sandbox.readFile(ReadFileRequest(path: path)) }
+            let download = try await Self.run(service, id) { try await sandbox.readFile(FileRead(path: path)) }
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             let body = ResponseBody(contentLength: Int(download.info.size)) { writer in
@@ -53,7 +51,7 @@ struct FileController {
                 throw ServerError(.bodyTooLarge, "the upload has \(length) bytes; the limit is \(uploadLimit)")
             }
             let info = try await Self.run(service, id) {
-                try await sandbox.writeFile(WriteFileRequest(path: path, mode: mode, append: try HTTP.bool(request, "append")),
+                try await sandbox.writeFile(FileWrite(path: path, mode: mode, append: try HTTP.bool(request, "append")),
                                             contents: UploadChunks(body: request.body, limit: uploadLimit))
             }
             return try HTTP.json(FileView(info), status: .created)

@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 
 /// `/v1/sandboxes`: lifecycle, exec (JSON and SSE), stats and TTL.
@@ -103,7 +101,7 @@ struct SandboxController {
         var truncated: Bool
         var timedOut: Bool
         var signal: Int32
-        init(_ result: ExecResult, elapsed: Duration) {
+        init(_ result: ProcessResult, elapsed: Duration) {
             exitCode = result.exitCode
             durationMS = (elapsed.milliseconds * 10).rounded() / 10
             truncated = result.truncated

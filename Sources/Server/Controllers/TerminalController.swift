@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
-import RunnerProtocol
 import Sandbox
 
 /// `GET /v1/sandboxes/{id}/terminal` upgraded to a WebSocket: binary frames carry PTY bytes
@@ -28,7 +27,7 @@ struct TerminalController {
             let sandbox = try await service.instance(id: try HTTP.id(context), keyID: context.apiKeyID)
             let rows = request.uri.queryParameters.get("rows").flatMap(UInt16.init) ?? 24
             let cols = request.uri.queryParameters.get("cols").flatMap(UInt16.init) ?? 80
-            let process = try await sandbox.openTerminal(PTYOpenRequest(size: WindowSize(rows: rows, columns: cols)))
+            let process = try await sandbox.openTerminal(TerminalRequest(size: TerminalSize(rows: rows, columns: cols)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await message in inbound.messages(maxSize: 1 << 20) {
@@ -40,7 +39,7 @@ struct TerminalController {
                                 continue
                             }
                             if control.type == "resize", let rows = control.rows, let cols = control.cols {
-                                try await process.resize(rows: rows, columns: cols)
+                                try await process.resize(TerminalSize(rows: rows, columns: cols))
                             }
                         }
                     }

@@ -1,5 +1,5 @@
 import Foundation
-import RunnerProtocol
+import Sandbox
 import Store
 
 // The native API's JSON shapes (snake_case on the wire). Kept apart from the records so the
@@ -151,7 +151,7 @@ public struct FileView: Codable, Sendable, Equatable {
         case .file: "file"
         case .directory: "directory"
         case .symlink: "symlink"
-        default: "other"
+        case .other: "other"
         }
         size = info.size
         mode = String(info.mode, radix: 8)

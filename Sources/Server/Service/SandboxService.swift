@@ -1,8 +1,6 @@
 import Foundation
 import Logging
 import Metrics
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Store
 
@@ -554,13 +552,11 @@ public actor SandboxService {
             guard request.env == nil, request.cwd == nil else {
                 throw ServerError(.invalidInput, "env and cwd apply to argv; a shell command can export and cd itself")
             }
-            return try await sandbox.execute(ShellExecRequest(command: command, timeoutMilliseconds: UInt32(timeout),
-                                                              maxOutputBytes: UInt64(cap)))
+            return try await sandbox.run(.shell(command, timeout: .milliseconds(timeout), maxOutputBytes: UInt64(cap)))
         case (nil, let argv?):
             guard !argv.isEmpty, !argv[0].isEmpty else { throw ServerError(.invalidInput, "argv must name a program") }
-            let env = (request.env ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            return try await sandbox.spawn(SpawnRequest(arguments: argv, environment: env, workingDirectory: request.cwd ?? "",
-                                                        timeoutMilliseconds: UInt32(timeout), maxOutputBytes: UInt64(cap)))
+            return try await sandbox.run(.arguments(argv, environment: request.env ?? [:], workingDirectory: request.cwd,
+                                                    timeout: .milliseconds(timeout), maxOutputBytes: UInt64(cap)))
         default:
             throw ServerError(.invalidInput, "give exactly one of command (a shell command line) or argv (a program and its arguments)")
         }

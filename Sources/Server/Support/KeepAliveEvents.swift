@@ -1,5 +1,3 @@
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 
 /// A process's events merged with a tick every `interval`, for streamed responses that must

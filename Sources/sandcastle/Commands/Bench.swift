@@ -1,8 +1,6 @@
 import ArgumentParser
 import DockerEngine
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxDocker
 
@@ -56,7 +54,7 @@ struct BenchSandbox: AsyncParsableCommand {
             let payload = [UInt8](repeating: 0x5A, count: 10 * 1024 * 1024)
             for index in 0..<iterations {
                 let start = ContinuousClock.now
-                _ = try await warm.writeFile(WriteFileRequest(path: "bench-\(index % 2).bin"), contents: ChunkedBytes(payload))
+                _ = try await warm.writeFile(FileWrite(path: "bench-\(index % 2).bin"), contents: ChunkedBytes(payload))
                 let written = ContinuousClock.now
                 let back = try await warm.readFileBytes("bench-\(index % 2).bin")
                 let end = ContinuousClock.now
@@ -113,7 +111,7 @@ struct BenchSandbox: AsyncParsableCommand {
     /// VmRSS of PID 1 (the runner) as the kernel reports it, right after the handshake.
     static func runnerRSS(_ sandbox: DockerSandbox) async throws -> Double {
         try await Task.sleep(for: .milliseconds(300))
-        let status = try await sandbox.spawn(SpawnRequest(arguments: ["cat", "/proc/1/status"])).collect().stdoutText
+        let status = try await sandbox.run(arguments: ["cat", "/proc/1/status"]).stdoutText
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
             throw SandboxError(.internal, "no VmRSS in /proc/1/status")

@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxDocker
 
@@ -42,9 +40,12 @@ struct SandboxRun: AsyncParsableCommand {
             defer { registry.unregister(instance) }
             do {
                 for item in copy { try await Self.upload(item, to: instance) }
-                let request = ShellExecRequest(command: Self.commandLine(command),
-                                               timeoutMilliseconds: UInt32(timeout * 1000), rawOutput: raw)
-                let result = try await Self.stream(try await instance.execute(request))
+                // Whole milliseconds as before; 0 (the default) is no timeout.
+                let milliseconds = UInt32(timeout * 1000)
+                // Qualified: this module has a `SandboxCommand` of its own (the `sandbox` command group).
+                let line = Sandbox.SandboxCommand.shell(Self.commandLine(command), timeout: milliseconds > 0 ? .milliseconds(milliseconds) : nil,
+                                                        rawOutput: raw)
+                let result = try await Self.stream(try await instance.run(line))
                 try await instance.destroy()
                 if result.timedOut {
                     Console.error("sandcastle: command timed out after \(timeout) s")
@@ -62,7 +63,7 @@ struct SandboxRun: AsyncParsableCommand {
     }
 
     /// Writes output as it arrives and returns the final result.
-    static func stream(_ process: SandboxProcess) async throws -> ExecResult {
+    static func stream(_ process: SandboxProcess) async throws -> ProcessResult {
         for try await event in process.events {
             switch event {
             case .output(.stderr, let bytes): Console.writeError(bytes)
@@ -82,7 +83,7 @@ struct SandboxRun: AsyncParsableCommand {
             throw ValidationError("cannot read \(local) for --copy")
         }
         defer { try? handle.close() }
-        _ = try await sandbox.writeFile(WriteFileRequest(path: remote), contents: FileChunks(handle: handle))
+        _ = try await sandbox.writeFile(FileWrite(path: remote), contents: FileChunks(handle: handle))
     }
 
     /// One argument is a command line as typed; several are quoted word by word. The line

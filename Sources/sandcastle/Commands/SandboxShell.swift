@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxDocker
 
@@ -34,8 +32,8 @@ struct SandboxShell: AsyncParsableCommand {
     static func attach(to sandbox: DockerSandbox) async throws -> Int32 {
         let size = TerminalMode.windowSize()
         let terminal = try await sandbox.openTerminal(
-            PTYOpenRequest(environment: ["TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "xterm-256color")"],
-                           size: WindowSize(rows: size.rows, columns: size.columns)))
+            TerminalRequest(environment: ["TERM": ProcessInfo.processInfo.environment["TERM"] ?? "xterm-256color"],
+                            size: TerminalSize(rows: size.rows, columns: size.columns)))
         var mode = TerminalMode()
         if TerminalMode.isInteractive { try mode.enterRaw() }
         defer { mode.restore() }
@@ -49,7 +47,7 @@ struct SandboxShell: AsyncParsableCommand {
         let resizes = Task {
             for await _ in SignalStream.make([SIGWINCH]) {
                 let size = TerminalMode.windowSize()
-                try? await terminal.resize(rows: size.rows, columns: size.columns)
+                try? await terminal.resize(TerminalSize(rows: size.rows, columns: size.columns))
             }
         }
         defer {

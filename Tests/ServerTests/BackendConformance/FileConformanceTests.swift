@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Testing
 import TestSupport
@@ -18,7 +16,7 @@ struct FileConformanceTests {
             let payload = try await offThePool { pseudoRandomBytes(count: size, seed: 42) }
             let expectedDigest = try await hostSHA256(payload)
 
-            let info = try await sandbox.writeFile(WriteFileRequest(path: "big.bin"), contents: ChunkedBytes(payload))
+            let info = try await sandbox.writeFile(FileWrite(path: "big.bin"), contents: ChunkedBytes(payload))
             #expect(info.size == UInt64(size))
             #expect(info.path == "\(backend.home)/big.bin")
 
@@ -26,7 +24,7 @@ struct FileConformanceTests {
             let inside = try await sandbox.run("sha256sum big.bin | cut -d' ' -f1")
             #expect(inside.trimmed == expectedDigest)
 
-            let download = try await sandbox.readFile(ReadFileRequest(path: "big.bin"))
+            let download = try await sandbox.readFile(FileRead(path: "big.bin"))
             #expect(download.info.size == UInt64(size))
             var receivedBytes = 0
             var largestChunk = 0
@@ -108,8 +106,8 @@ struct FileConformanceTests {
             // overlap is proven however slowly a loaded machine got the three going.
             let timed = #"s=$(date +%s%N); sleep 1; echo "$s $(date +%s%N)""#
             async let slow = sandbox.run(timed)
-            async let upload = sandbox.writeFile(WriteFileRequest(path: "concurrent.bin"), contents: ChunkedBytes(payload))
-            async let spawned = sandbox.spawn(SpawnRequest(arguments: ["sh", "-c", timed + "; echo err >&2"])).collect()
+            async let upload = sandbox.writeFile(FileWrite(path: "concurrent.bin"), contents: ChunkedBytes(payload))
+            async let spawned = sandbox.run(arguments: ["sh", "-c", timed + "; echo err >&2"])
             let (slowOutput, uploaded, spawnedOutput) = try await (slow, upload, spawned)
             #expect(uploaded.size == UInt64(payload.count))
             #expect(spawnedOutput.stderrText == "err\n")

@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Testing
 
@@ -12,9 +10,9 @@ struct LifecycleConformanceTests {
         try await backend.withSandbox(SandboxSpec(image: "base", environment: ["FROM_CREATE": "it's \"quoted\" $HOME"])) {
             (sandbox: any SandboxInstance) async throws in
             #expect(try await sandbox.run("printf '%s' \"$FROM_CREATE\"").text == "it's \"quoted\" $HOME")
-            let spawned = try await sandbox.spawn(SpawnRequest(arguments: ["printenv", "FROM_CREATE"])).collect()
+            let spawned = try await sandbox.run(arguments: ["printenv", "FROM_CREATE"])
             #expect(spawned.stdoutText == "it's \"quoted\" $HOME\n")
-            let terminal = try await sandbox.openTerminal(PTYOpenRequest(arguments: ["printenv", "FROM_CREATE"]))
+            let terminal = try await sandbox.openTerminal(TerminalRequest(arguments: ["printenv", "FROM_CREATE"]))
             var screen: [UInt8] = []
             for try await event in terminal.events { if case .output(_, let bytes) = event { screen += bytes } }
             #expect(String(decoding: screen, as: UTF8.self).contains("it's \"quoted\" $HOME"))
@@ -30,7 +28,7 @@ struct LifecycleConformanceTests {
             try await sandbox.destroy()
             let operations: [(String, @Sendable () async throws -> Void)] = [
                 ("run", { _ = try await sandbox.run("true") }),
-                ("spawn", { _ = try await sandbox.spawn(SpawnRequest(arguments: ["true"])).collect() }),
+                ("spawn", { _ = try await sandbox.run(arguments: ["true"]) }),
                 ("stat", { _ = try await sandbox.stat(path: "data.txt") }),
                 ("read", { _ = try await sandbox.readFileBytes("data.txt") }),
                 ("write", { _ = try await sandbox.writeFile("other.txt", bytes: [1]) }),

@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Testing
 
@@ -11,9 +9,9 @@ struct ProcessConformanceTests {
     func spawnBasics(backend: BackendUnderTest) async throws {
         try await backend.withSandbox(SandboxSpec(image: "base", environment: ["FROM_CREATE": "yes"])) { (sandbox: any SandboxInstance) async throws in
             try await sandbox.makeDirectory(path: "\(backend.home)/sub", parents: true)
-            let request = SpawnRequest(arguments: ["sh", "-c", "pwd; echo \"$COLOR $FROM_CREATE\"; echo oops >&2; exit 7"],
-                                       environment: ["COLOR=blue"], workingDirectory: "\(backend.home)/sub")
-            let output = try await sandbox.spawn(request).collect()
+            let command = SandboxCommand.arguments(["sh", "-c", "pwd; echo \"$COLOR $FROM_CREATE\"; echo oops >&2; exit 7"],
+                                                   environment: ["COLOR": "blue"], workingDirectory: "\(backend.home)/sub")
+            let output = try await sandbox.run(command).collect()
             #expect(output.stdoutText == "\(backend.home)/sub\nblue yes\n")
             #expect(output.stderrText == "oops\n")
             #expect(output.exitCode == 7)
@@ -24,8 +22,8 @@ struct ProcessConformanceTests {
     @Test("a signal ends a process and is reported", arguments: BackendUnderTest.allCases)
     func spawnSignal(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
-            let process = try await sandbox.spawn(SpawnRequest(arguments: ["sleep", "100"]))
-            var result: ExecResult?
+            let process = try await sandbox.run(.arguments(["sleep", "100"]))
+            var result: ProcessResult?
             for try await event in process.events {
                 switch event {
                 case .started: try await process.signal(SIGKILL)
@@ -42,7 +40,7 @@ struct ProcessConformanceTests {
     func spawnMissing(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let error = await #expect(throws: SandboxError.self) {
-                try await sandbox.spawn(SpawnRequest(arguments: ["/no/such/program"])).collect()
+                try await sandbox.run(arguments: ["/no/such/program"])
             }
             #expect(error?.code == .notFound)
             #expect(error?.message.contains("/no/such/program") == true, "\(error?.message ?? "")")
@@ -52,7 +50,7 @@ struct ProcessConformanceTests {
     @Test("stdin reaches a spawned process", arguments: BackendUnderTest.allCases)
     func spawnStdin(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
-            let process = try await sandbox.spawn(SpawnRequest(arguments: ["tr", "a-z", "A-Z"], openStdin: true))
+            let process = try await sandbox.run(.arguments(["tr", "a-z", "A-Z"], openStdin: true))
             var events = process.events.makeAsyncIterator()
             // Controls reach a process once it has started (E2B addresses it by pid).
             guard case .started = try await events.next() else { Issue.record("no start event"); return }
@@ -72,9 +70,9 @@ struct ProcessConformanceTests {
     @Test("a PTY terminal: a real tty, input, resize, exit status", arguments: BackendUnderTest.allCases)
     func terminal(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
-            let terminal = try await sandbox.openTerminal(PTYOpenRequest(size: WindowSize(rows: 30, columns: 100)))
+            let terminal = try await sandbox.openTerminal(TerminalRequest(size: TerminalSize(rows: 30, columns: 100)))
             var transcript = ""
-            var result: ExecResult?
+            var result: ProcessResult?
             var resized = false
             for try await event in terminal.events {
                 switch event {
@@ -85,7 +83,7 @@ struct ProcessConformanceTests {
                     // Resize only once the first size was printed, so the two are not reordered.
                     if !resized && transcript.contains("30 100") {
                         resized = true
-                        try await terminal.resize(rows: 50, columns: 132)
+                        try await terminal.resize(TerminalSize(rows: 50, columns: 132))
                         try await terminal.write(Array("stty size; exit 5\n".utf8))
                     }
                 case .finished(let finished): result = finished

@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Testing
 
@@ -49,7 +47,7 @@ struct ShellConformanceTests {
             #expect(output.stdoutText + output.stderrText == "one\ntwo\nthree\n")
             let empty = try await sandbox.run("true")
             #expect(empty.stdout.isEmpty)
-            let raw = try await sandbox.execute(ShellExecRequest(command: "printf 'a\\r\\nb'", rawOutput: true)).collect()
+            let raw = try await sandbox.run(.shell("printf 'a\\r\\nb'", rawOutput: true)).collect()
             #expect(raw.text == "a\r\nb")
             let multiline = try await sandbox.run("""
                 for i in 1 2 3; do
@@ -74,7 +72,7 @@ struct ShellConformanceTests {
                 for i in $(seq 600); do [ -e go ] && break; sleep 0.1; done
                 if [ -e go ]; then echo second; else echo "no go"; fi
                 """
-            let process = try await sandbox.execute(ShellExecRequest(command: command))
+            let process = try await sandbox.run(.shell(command))
             var text = ""
             var released = false
             var finished = false
@@ -110,7 +108,7 @@ struct ShellConformanceTests {
             // process cannot stretch (the E2B client times its commands itself, so only Docker's
             // runner has one); the wall clock only tells "interrupted" from "ran to its end".
             if backend == .docker {
-                #expect(output.result.durationNanoseconds < 3_000_000_000, "took \(output.result.durationNanoseconds) ns")
+                #expect(output.result.duration < .seconds(3), "took \(output.result.duration)")
             }
             #expect(elapsed < .seconds(60), "took \(elapsed)")
             let busyLoop = try await sandbox.run("while :; do :; done", timeout: .seconds(1))
@@ -157,13 +155,12 @@ struct ShellConformanceTests {
     func outputCap(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             let cap: UInt64 = 1024 * 1024
-            let request = ShellExecRequest(command: "head -c 10485760 /dev/zero | tr '\\0' 'x'", maxOutputBytes: cap)
-            let output = try await sandbox.execute(request).collect()
+            let output = try await sandbox.run("head -c 10485760 /dev/zero | tr '\\0' 'x'", maxOutputBytes: cap)
             #expect(output.result.truncated)
             #expect(UInt64(output.stdout.count) == cap)
             #expect(output.result.outputBytes == 10 * 1024 * 1024)
             #expect(output.exitCode == 0)
-            let yes = try await sandbox.execute(ShellExecRequest(command: "yes", timeoutMilliseconds: 1500, maxOutputBytes: cap)).collect()
+            let yes = try await sandbox.run("yes", timeout: .milliseconds(1500), maxOutputBytes: cap)
             #expect(yes.result.truncated && yes.result.timedOut)
             #expect(UInt64(yes.stdout.count) == cap)
             #expect(try await sandbox.run("echo ok").text == "ok\n")

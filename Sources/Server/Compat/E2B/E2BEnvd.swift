@@ -2,8 +2,6 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import SandboxE2B
 
@@ -57,7 +55,7 @@ struct E2BEnvd {
         unary(router, "/process.Process/Update", UpdateRequest.self) { sandbox, body in
             let process = try await envd.process(sandbox, body.process)
             if let size = body.pty?.size {
-                try await process.control.resize(rows: UInt16(clamping: size.rows ?? 24), columns: UInt16(clamping: size.cols ?? 80))
+                try await process.control.resize(TerminalSize(rows: UInt16(clamping: size.rows ?? 24), columns: UInt16(clamping: size.cols ?? 80)))
             }
             return Empty()
         }
@@ -254,7 +252,7 @@ struct E2BEnvd {
         let timeoutMS = E2BCompat.header(request, "Connect-Timeout-Ms").flatMap(Int.init) ?? 0
         let keepalive = Self.keepaliveSeconds(request)
         let arguments = [config.cmd] + (config.args ?? [])
-        let environment = (config.envs ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let environment = config.envs ?? [:]
         let cwd = try path(config.cwd)
         let registry = self.registry
         let sandboxID = sandbox.entry.id
@@ -263,14 +261,14 @@ struct E2BEnvd {
             let control: SandboxProcess
             do {
                 if let pty = body.pty {
-                    control = try await sandbox.instance.openTerminal(PTYOpenRequest(
+                    control = try await sandbox.instance.openTerminal(TerminalRequest(
                         arguments: arguments, environment: environment, workingDirectory: cwd,
-                        size: WindowSize(rows: UInt16(clamping: pty.size?.rows ?? 24), columns: UInt16(clamping: pty.size?.cols ?? 80))))
+                        size: TerminalSize(rows: UInt16(clamping: pty.size?.rows ?? 24), columns: UInt16(clamping: pty.size?.cols ?? 80))))
                 } else {
                     // Connect-Timeout-Ms on Start is the process's lifetime in envd; 0/absent is none.
-                    control = try await sandbox.instance.spawn(SpawnRequest(
-                        arguments: arguments, environment: environment, workingDirectory: cwd,
-                        timeoutMilliseconds: UInt32(clamping: timeoutMS), maxOutputBytes: 1 << 40, openStdin: body.stdin ?? true))
+                    control = try await sandbox.instance.run(.arguments(
+                        arguments, environment: environment, workingDirectory: cwd,
+                        timeout: timeoutMS > 0 ? .milliseconds(timeoutMS) : nil, maxOutputBytes: 1 << 40, openStdin: body.stdin ?? true))
                 }
             } catch {
                 throw await envd.translate(error, sandbox: sandbox)
@@ -402,7 +400,7 @@ struct E2BEnvd {
         let path = try path(request.uri.queryParameters.get("path").map { String($0) })
         let download: FileDownload
         do {
-            download = try await sandbox.instance.readFile(ReadFileRequest(path: path))
+            download = try await sandbox.instance.readFile(FileRead(path: path))
         } catch {
             let failure = await translate(error, sandbox: sandbox)
             if let connectError = failure as? ConnectError, connectError.code == .notFound {
@@ -461,7 +459,7 @@ struct E2BEnvd {
             } else {
                 guard let queryPath else { throw E2BFilesError(.badRequest, "an octet-stream upload needs the path parameter") }
                 let target = try path(queryPath)
-                let info = try await sandbox.instance.writeFile(WriteFileRequest(path: target),
+                let info = try await sandbox.instance.writeFile(FileWrite(path: target),
                                                                 contents: UploadChunks(body: request.body, limit: maxUploadBytes))
                 written.append(UploadedEntry(path: info.path, name: info.name, type: "file"))
             }

@@ -1,6 +1,4 @@
 import Foundation
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Synchronization
 
@@ -10,7 +8,7 @@ enum E2BProcessItem: Sendable {
     case stdout([UInt8])
     case stderr([UInt8])
     case pty([UInt8])
-    case end(ExecResult)
+    case end(ProcessResult)
     /// The process could not be followed to its end (sandbox gone, timeout).
     case failed(ConnectError)
 }
@@ -138,7 +136,7 @@ struct E2BProcessConfig: Codable, Sendable {
     var cwd: String?
 }
 
-extension ExecResult {
+extension ProcessResult {
     /// The `EndEvent` envd builds from Go's `ProcessState`: a signal death is exit code -1,
     /// `exited` false and a status like "signal: killed".
     var e2bEnd: E2BEndEvent {

@@ -1,5 +1,4 @@
 import Foundation
-import RunnerProtocol
 import Sandbox
 
 /// envd's directory watch, done by polling: the runner has no inotify, so the watched tree is

@@ -1,5 +1,5 @@
 import Foundation
-import RunnerProtocol
+import Sandbox
 
 // envd's process.proto and filesystem.proto messages in proto3 JSON: camelCase names, bytes
 // as base64, int64 as strings, enums by name, default values omitted (nil here).
@@ -206,7 +206,7 @@ extension E2BEnvd {
             case .file: "FILE_TYPE_FILE"
             case .directory: "FILE_TYPE_DIRECTORY"
             case .symlink: "FILE_TYPE_SYMLINK"
-            default: "FILE_TYPE_UNSPECIFIED"
+            case .other: "FILE_TYPE_UNSPECIFIED"
             }
             path = info.path
             size = String(info.size)

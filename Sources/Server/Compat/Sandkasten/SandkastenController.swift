@@ -2,8 +2,6 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
-import RunnerClient
-import RunnerProtocol
 import Sandbox
 import Synchronization
 
@@ -92,7 +90,7 @@ struct SandkastenController {
             let started = ContinuousClock.now
             let collected: CollectedOutput
             do {
-                collected = try await sandbox.execute(shell).collect()
+                collected = try await sandbox.run(shell).collect()
             } catch {
                 throw await service.noteFailure(error, sandboxID: id)
             }
@@ -114,7 +112,7 @@ struct SandkastenController {
             let process: SandboxProcess
             do {
                 let sandbox = try await Self.session(service, id, context)
-                process = try await sandbox.execute(shell)
+                process = try await sandbox.run(shell)
             } catch {
                 // Sandkasten reports a session that cannot run the command inside the stream, so
                 // callers catch the same SandkastenStreamError as there.
@@ -146,7 +144,7 @@ struct SandkastenController {
             let id = try HTTP.id(context)
             let sandbox = try await Self.session(service, id, context)
             try await Self.fileOperation(service, id, path) {
-                _ = try await sandbox.writeFile(WriteFileRequest(path: path, mode: 0o644, createParents: true), contents: ChunkedBytes(bytes))
+                _ = try await sandbox.writeFile(FileWrite(path: path, mode: 0o644, createParents: true), contents: ChunkedBytes(bytes))
             }
             return try HTTP.json(OKResponse())
         }
@@ -194,7 +192,7 @@ struct SandkastenController {
                 }
                 let path = target + "/" + name
                 try await Self.fileOperation(service, id, path) {
-                    _ = try await sandbox.writeFile(WriteFileRequest(path: path, mode: 0o644, createParents: true),
+                    _ = try await sandbox.writeFile(FileWrite(path: path, mode: 0o644, createParents: true),
                                                     contents: ChunkedBytes(file.data))
                 }
                 written.append(path)
@@ -270,7 +268,7 @@ struct SandkastenController {
         return CreateSandboxRequest(image: image, ttlSeconds: ttl, workspace: body.workspaceID)
     }
 
-    static func shellRequest(_ body: SandkastenExec) throws -> ShellExecRequest {
+    static func shellRequest(_ body: SandkastenExec) throws -> SandboxCommand {
         guard !body.cmd.isEmpty else { throw ServerError(.sandkastenInvalidRequest, "cmd is required") }
         guard body.cmd.utf8.count <= 1 << 20 else { throw ServerError(.sandkastenInvalidRequest, "cmd is longer than 1 MiB") }
         let asked = body.timeoutMS ?? 0
@@ -278,11 +276,10 @@ struct SandkastenController {
             throw ServerError(.sandkastenInvalidRequest, "timeout_ms must be between 0 and 600000, not \(asked)")
         }
         let timeout = asked == 0 ? maxExecTimeoutMS : min(asked, maxExecTimeoutMS)
-        return ShellExecRequest(command: body.cmd, timeoutMilliseconds: UInt32(timeout), maxOutputBytes: UInt64(maxOutputBytes),
-                                rawOutput: body.rawOutput ?? false)
+        return .shell(body.cmd, timeout: .milliseconds(timeout), maxOutputBytes: UInt64(maxOutputBytes), rawOutput: body.rawOutput ?? false)
     }
 
-    static func timeoutMessage(_ shell: ShellExecRequest) -> String {
+    static func timeoutMessage(_ shell: SandboxCommand) -> String {
         "command timeout: command exceeded \(shell.timeoutMilliseconds) ms and was killed"
     }
 
@@ -296,7 +293,7 @@ struct SandkastenController {
 
     /// The first `limit` bytes of a file and whether it has more.
     static func read(_ sandbox: any SandboxInstance, _ path: String, _ limit: Int) async throws -> ([UInt8], Bool) {
-        let download = try await sandbox.readFile(ReadFileRequest(path: path, length: UInt64(limit)))
+        let download = try await sandbox.readFile(FileRead(path: path, length: UInt64(limit)))
         var bytes: [UInt8] = []
         for try await chunk in download.chunks { bytes.append(contentsOf: chunk) }
         let truncated = download.info.size > UInt64(limit)
@@ -336,7 +333,7 @@ struct SandkastenController {
 
     /// Chunks as the runner produces them, a comment when silent for `keepAlive`, then `done`
     /// or `error`, and the response ends (the SDK reads until the body ends).
-    static func eventStream(_ process: SandboxProcess, shell: ShellExecRequest, sessionID: String, service: SandboxService,
+    static func eventStream(_ process: SandboxProcess, shell: SandboxCommand, sessionID: String, service: SandboxService,
                             shells: ShellDirectories, keepAlive: Duration) -> Response {
         let body = ResponseBody { writer in
             let events = KeepAliveEvents(process, interval: keepAlive)
