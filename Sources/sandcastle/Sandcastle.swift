@@ -6,11 +6,11 @@ struct Sandcastle: AsyncParsableCommand {
         commandName: "sandcastle",
         abstract: "Hardened Docker sandboxes driven by a Swift runner, for agent steps on your own machine.",
         version: "0.1.0",
-        subcommands: [Doctor.self, SandboxCommand.self, ImagesCommand.self, ProfileCommand.self,
+        subcommands: [Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
                       ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ServeCommand.self, BenchCommand.self])
 }
 
-struct SandboxCommand: AsyncParsableCommand {
+struct SandboxGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Run commands and shells in hardened sandboxes.",

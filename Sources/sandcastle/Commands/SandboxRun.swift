@@ -42,8 +42,7 @@ struct SandboxRun: AsyncParsableCommand {
                 for item in copy { try await Self.upload(item, to: instance) }
                 // Whole milliseconds as before; 0 (the default) is no timeout.
                 let milliseconds = UInt32(timeout * 1000)
-                // Qualified: this module has a `SandboxCommand` of its own (the `sandbox` command group).
-                let line = Sandbox.SandboxCommand.shell(Self.commandLine(command), timeout: milliseconds > 0 ? .milliseconds(milliseconds) : nil,
+                let line = SandboxCommand.shell(Self.commandLine(command), timeout: milliseconds > 0 ? .milliseconds(milliseconds) : nil,
                                                         rawOutput: raw)
                 let result = try await Self.stream(try await instance.run(line))
                 try await instance.destroy()
