@@ -23,7 +23,7 @@ import PackageDescription
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
 // RunnerProtocol and its own C shim, so it links without Foundation.
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -57,12 +57,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp", pkgConfig: "libseccomp",
-                       providers: [.apt(["libseccomp-dev"])]),
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSeccomp", path: "Sources/CSeccomp", pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
         // A thin layer of our own over the system libsqlite3 instead of GRDB: far fewer build minutes.
         .target(name: "Store", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
@@ -70,49 +73,67 @@ let package = Package(
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .target(name: "RunnerProtocol", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
-        .target(name: "Sandbox", dependencies: ["Seccomp", .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: strict),
-        .target(name: "SandboxDocker", dependencies: ["Sandbox", "DockerEngine", "HTTPTransport", "RunnerClient", "RunnerProtocol",
-                                               .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: strict),
-        .target(name: "SandboxE2B", dependencies: ["Sandbox", "HTTPTransport"],
-                swiftSettings: strict),
+        .target(
+            name: "Sandbox", dependencies: ["Seccomp", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .target(
+            name: "SandboxDocker",
+            dependencies: [
+                "Sandbox", "DockerEngine", "HTTPTransport", "RunnerClient", "RunnerProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "SandboxE2B", dependencies: ["Sandbox", "HTTPTransport"],
+            swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .target(name: "ProfileAudit", dependencies: ["Sandbox", "SandboxDocker", "Seccomp", "DockerEngine",
-                                           .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: strict),
+        .target(
+            name: "ProfileAudit",
+            dependencies: [
+                "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
-        .target(name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: strict),
+        .target(
+            name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
-        .target(name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox"],
-                swiftSettings: strict),
+        .target(
+            name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox"],
+            swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
-        .target(name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],
-                swiftSettings: strict),
+        .target(
+            name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],
+            swiftSettings: strict),
         // The HTTP service: thin controllers over a SandboxService actor, state in Store.
-        .target(name: "Server", dependencies: [
-            "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "MultipartKit", package: "multipart-kit"),
-        ], swiftSettings: strict),
-        .executableTarget(name: "sandcastle", dependencies: [
-            "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
-            "Engine", "Server", "HTTPTransport",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
+        .target(
+            name: "Server",
+            dependencies: [
+                "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ], swiftSettings: strict),
+        .executableTarget(
+            name: "sandcastle",
+            dependencies: [
+                "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
+                "Engine", "Server", "HTTPTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strict),
 
         .target(name: "CRunnerSupport", path: "runner/Sources/CRunnerSupport"),
-        .executableTarget(name: "sandcastle-runner", dependencies: ["RunnerProtocol", "CRunnerSupport"],
-                          path: "runner/Sources/sandcastle-runner", swiftSettings: strict),
+        .executableTarget(
+            name: "sandcastle-runner", dependencies: ["RunnerProtocol", "CRunnerSupport"],
+            path: "runner/Sources/sandcastle-runner", swiftSettings: strict),
 
         // Helpers shared by the test targets (running children off the cooperative pool).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -124,15 +145,23 @@ let package = Package(
         .testTarget(name: "ProfileAuditTests", dependencies: ["ProfileAudit", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store"]),
-        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine",
-                                                         .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ServerTests", dependencies: [
-            // Tests talk to a live server through our own libcurl client: HummingbirdTesting
-            // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
-            "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport", "Engine", "Workflow",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ]),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine"]),
+        .testTarget(
+            name: "SandboxTests",
+            dependencies: [
+                "TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                // Tests talk to a live server through our own libcurl client: HummingbirdTesting
+                // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
+                "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport", "Engine", "Workflow",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine"]),
     ]
 )

@@ -1,8 +1,8 @@
 import Engine
 import Foundation
-import Synchronization
 import Sandbox
 import Store
+import Synchronization
 import Workflow
 
 /// Measures what the engine itself costs per step: scheduling, template rendering and every
@@ -47,16 +47,20 @@ public enum EngineBenchmark {
             } else {
                 command = Template(literal: "echo start", location: location)
             }
-            definitions.append(StepDefinition(
-                id: id, kind: .run, configuration: RunStepConfiguration(command: command),
-                dependsOn: dependencies.map { Located($0, at: location) }, location: location))
+            definitions.append(
+                StepDefinition(
+                    id: id, kind: .run, configuration: RunStepConfiguration(command: command),
+                    dependsOn: dependencies.map { Located($0, at: location) }, location: location))
             return id
         }
         while index < steps {
             let remaining = steps - index
             let size = min(segment, remaining)
             let head = add(previousTail.map { [$0] } ?? [])
-            guard size > 1 else { previousTail = head; break }
+            guard size > 1 else {
+                previousTail = head
+                break
+            }
             let width = max(1, min(size / 2, size - 2))
             var fan: [String] = []
             for _ in 0..<width where index < steps { fan.append(add([head])) }
@@ -69,17 +73,21 @@ public enum EngineBenchmark {
     }
 
     /// Runs `workflow` on a ``NoopSandboxBackend`` with `repository`, and times it.
-    public static func measure(_ workflow: WorkflowDefinition, repository: any RunRepository,
-                               concurrency: Int = 64) async throws -> Result {
+    public static func measure(
+        _ workflow: WorkflowDefinition, repository: any RunRepository,
+        concurrency: Int = 64
+    ) async throws -> Result {
         let backend = NoopSandboxBackend()
-        let engine = WorkflowEngine(backend: backend, repository: repository,
-                                    configuration: EngineConfiguration(maxConcurrentStepsPerRun: concurrency),
-                                    globalLimit: AsyncSemaphore(limit: concurrency))
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(maxConcurrentStepsPerRun: concurrency),
+            globalLimit: AsyncSemaphore(limit: concurrency))
         let clock = ContinuousClock()
         let start = clock.now
         let outcome = try await engine.run(workflow)
-        return Result(steps: workflow.steps.count, wall: clock.now - start, status: outcome.status,
-                      sandboxes: backend.created)
+        return Result(
+            steps: workflow.steps.count, wall: clock.now - start, status: outcome.status,
+            sandboxes: backend.created)
     }
 }
 

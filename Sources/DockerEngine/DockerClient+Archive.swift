@@ -2,11 +2,11 @@ import Foundation
 import HTTPTransport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Metadata of a path inside a container (`X-Docker-Container-Path-Stat`).
@@ -35,19 +35,25 @@ public struct ContainerArchive: Sendable {
 extension DockerClient {
     /// `PUT /containers/{id}/archive?path=`: extracts a tar archive (a file on disk, streamed)
     /// into the directory `path` of the container. `path` must exist and be a directory.
-    public func putArchive(id: String, path: String, tarFile: String, noOverwriteDirNonDir: Bool = false,
-                           copyUIDGID: Bool = false, timeout: Duration? = nil) async throws {
-        try await request(.put, "/containers/\(Self.segment(id))/archive",
-                          query: [("path", path), ("noOverwriteDirNonDir", Self.bool(noOverwriteDirNonDir)), ("copyUIDGID", Self.bool(copyUIDGID))],
-                          body: .file(path: tarFile), contentType: "application/x-tar", timeout: timeout)
+    public func putArchive(
+        id: String, path: String, tarFile: String, noOverwriteDirNonDir: Bool = false,
+        copyUIDGID: Bool = false, timeout: Duration? = nil
+    ) async throws {
+        try await request(
+            .put, "/containers/\(Self.segment(id))/archive",
+            query: [("path", path), ("noOverwriteDirNonDir", Self.bool(noOverwriteDirNonDir)), ("copyUIDGID", Self.bool(copyUIDGID))],
+            body: .file(path: tarFile), contentType: "application/x-tar", timeout: timeout)
     }
 
     /// `PUT /containers/{id}/archive?path=` with the tar archive in memory.
-    public func putArchive(id: String, path: String, tarBytes: [UInt8], noOverwriteDirNonDir: Bool = false,
-                           copyUIDGID: Bool = false, timeout: Duration? = nil) async throws {
-        try await request(.put, "/containers/\(Self.segment(id))/archive",
-                          query: [("path", path), ("noOverwriteDirNonDir", Self.bool(noOverwriteDirNonDir)), ("copyUIDGID", Self.bool(copyUIDGID))],
-                          body: .bytes(tarBytes), contentType: "application/x-tar", timeout: timeout)
+    public func putArchive(
+        id: String, path: String, tarBytes: [UInt8], noOverwriteDirNonDir: Bool = false,
+        copyUIDGID: Bool = false, timeout: Duration? = nil
+    ) async throws {
+        try await request(
+            .put, "/containers/\(Self.segment(id))/archive",
+            query: [("path", path), ("noOverwriteDirNonDir", Self.bool(noOverwriteDirNonDir)), ("copyUIDGID", Self.bool(copyUIDGID))],
+            body: .bytes(tarBytes), contentType: "application/x-tar", timeout: timeout)
     }
 
     /// `GET /containers/{id}/archive?path=`: the path (file or directory) as a tar stream,

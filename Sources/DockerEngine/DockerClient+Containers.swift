@@ -18,8 +18,9 @@ extension DockerClient {
     /// (the container's `StopTimeout` when `nil`). Stopping a stopped container is not an error.
     public func stopContainer(id: String, timeout: Int? = nil) async throws {
         let wait = Duration.seconds(timeout ?? 10)
-        try await request(.post, "/containers/\(Self.segment(id))/stop", query: [("t", timeout.map(String.init))],
-                          timeout: requestTimeout + wait, accept: [304])
+        try await request(
+            .post, "/containers/\(Self.segment(id))/stop", query: [("t", timeout.map(String.init))],
+            timeout: requestTimeout + wait, accept: [304])
     }
 
     /// `POST /containers/{id}/kill` with `signal` (name like `SIGTERM` or number). Throws
@@ -31,8 +32,9 @@ extension DockerClient {
     /// `POST /containers/{id}/restart`.
     public func restartContainer(id: String, timeout: Int? = nil) async throws {
         let wait = Duration.seconds(timeout ?? 10)
-        try await request(.post, "/containers/\(Self.segment(id))/restart", query: [("t", timeout.map(String.init))],
-                          timeout: requestTimeout + wait)
+        try await request(
+            .post, "/containers/\(Self.segment(id))/restart", query: [("t", timeout.map(String.init))],
+            timeout: requestTimeout + wait)
     }
 
     /// `POST /containers/{id}/pause` (freezes every process via the cgroup freezer).
@@ -48,8 +50,9 @@ extension DockerClient {
     /// `DELETE /containers/{id}`; `force` kills a running container first, `removeVolumes`
     /// also removes its anonymous volumes.
     public func removeContainer(id: String, force: Bool = false, removeVolumes: Bool = false) async throws {
-        try await request(.delete, "/containers/\(Self.segment(id))",
-                          query: [("force", Self.bool(force)), ("v", Self.bool(removeVolumes))])
+        try await request(
+            .delete, "/containers/\(Self.segment(id))",
+            query: [("force", Self.bool(force)), ("v", Self.bool(removeVolumes))])
     }
 
     /// `GET /containers/{id}/json`.
@@ -88,12 +91,16 @@ extension DockerClient {
     /// `POST /containers/{id}/attach` upgraded to a raw stream. Without a TTY the inbound bytes
     /// are multiplexed: split them with ``StdStreamDemuxer``. Attach before start to see all output.
     /// `logs` replays output produced before attaching.
-    public func attachContainer(id: String, stdin: Bool = true, stdout: Bool = true, stderr: Bool = true,
-                                logs: Bool = false, detachKeys: String? = nil) async throws -> UpgradedStream {
-        let path = try await versionedPath("/containers/\(Self.segment(id))/attach", query: [
-            ("stream", "1"), ("stdin", Self.bool(stdin)), ("stdout", Self.bool(stdout)), ("stderr", Self.bool(stderr)),
-            ("logs", Self.bool(logs)), ("detachKeys", detachKeys),
-        ])
+    public func attachContainer(
+        id: String, stdin: Bool = true, stdout: Bool = true, stderr: Bool = true,
+        logs: Bool = false, detachKeys: String? = nil
+    ) async throws -> UpgradedStream {
+        let path = try await versionedPath(
+            "/containers/\(Self.segment(id))/attach",
+            query: [
+                ("stream", "1"), ("stdin", Self.bool(stdin)), ("stdout", Self.bool(stdout)), ("stderr", Self.bool(stderr)),
+                ("logs", Self.bool(logs)), ("detachKeys", detachKeys),
+            ])
         do {
             return try await http.upgrade(HTTPRequest(method: .post, path: path, timeout: requestTimeout))
         } catch let error as HTTPTransportError {
@@ -109,14 +116,18 @@ extension DockerClient {
     ///   - since: Unix seconds.
     ///   - tty: whether the container has a TTY (its output is then one raw stdout stream);
     ///     `nil` inspects the container to find out.
-    public func containerLogs(id: String, stdout: Bool = true, stderr: Bool = true, follow: Bool = false, tail: Int? = nil,
-                              since: Int64? = nil, timestamps: Bool = false, tty: Bool? = nil) async throws -> DockerLogStream {
+    public func containerLogs(
+        id: String, stdout: Bool = true, stderr: Bool = true, follow: Bool = false, tail: Int? = nil,
+        since: Int64? = nil, timestamps: Bool = false, tty: Bool? = nil
+    ) async throws -> DockerLogStream {
         let isTTY: Bool
         if let tty { isTTY = tty } else { isTTY = try await inspectContainer(id: id).config?.tty ?? false }
-        let response = try await stream(.get, "/containers/\(Self.segment(id))/logs", query: [
-            ("stdout", Self.bool(stdout)), ("stderr", Self.bool(stderr)), ("follow", Self.bool(follow)),
-            ("tail", tail.map(String.init)), ("since", since.map(String.init)), ("timestamps", Self.bool(timestamps)),
-        ])
+        let response = try await stream(
+            .get, "/containers/\(Self.segment(id))/logs",
+            query: [
+                ("stdout", Self.bool(stdout)), ("stderr", Self.bool(stderr)), ("follow", Self.bool(follow)),
+                ("tail", tail.map(String.init)), ("since", since.map(String.init)), ("timestamps", Self.bool(timestamps)),
+            ])
         return DockerLogStream(body: response.body, raw: isTTY, host: host)
     }
 

@@ -7,9 +7,11 @@ extension DockerClient {
     /// with `until` in the past it replays and ends. Filter with e.g.
     /// `["type": ["container"], "label": ["sandcastle.managed=true"], "event": ["die", "oom"]]`.
     public func events(since: Date? = nil, until: Date? = nil, filters: DockerFilters = DockerFilters()) async throws -> DockerJSONStream<DockerEvent> {
-        let response = try await stream(.get, "/events", query: [
-            ("since", since.map(Self.timestamp)), ("until", until.map(Self.timestamp)), ("filters", filters.queryValue),
-        ])
+        let response = try await stream(
+            .get, "/events",
+            query: [
+                ("since", since.map(Self.timestamp)), ("until", until.map(Self.timestamp)), ("filters", filters.queryValue),
+            ])
         return DockerJSONStream(body: response.body, host: host)
     }
 

@@ -2,11 +2,11 @@ import Foundation
 import HTTPTransport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension DockerClient {
@@ -23,8 +23,9 @@ extension DockerClient {
     /// `DELETE /images/{name}`. `force` also removes an image used by stopped containers or with several tags.
     @discardableResult
     public func removeImage(_ reference: String, force: Bool = false, noPrune: Bool = false) async throws -> [ImageDeleteResponseItem] {
-        let response = try await request(.delete, "/images/\(Self.imageSegment(reference))",
-                                         query: [("force", Self.bool(force)), ("noprune", Self.bool(noPrune))])
+        let response = try await request(
+            .delete, "/images/\(Self.imageSegment(reference))",
+            query: [("force", Self.bool(force)), ("noprune", Self.bool(noPrune))])
         return try decode([ImageDeleteResponseItem].self, from: response, request: "DELETE /images/\(reference)")
     }
 
@@ -38,8 +39,10 @@ extension DockerClient {
     ///
     /// - Parameter changes: Dockerfile instructions applied to the image config, e.g.
     ///   `"ENV PATH=/usr/bin:/bin"`, `"LABEL sandcastle.managed=true"`, `"CMD [\"bash\"]"`.
-    public func importImage(fromTarFile path: String, repository: String, tag: String = "latest", changes: [String] = [],
-                            message: String? = nil) async throws -> String {
+    public func importImage(
+        fromTarFile path: String, repository: String, tag: String = "latest", changes: [String] = [],
+        message: String? = nil
+    ) async throws -> String {
         var query: [(String, String?)] = [("fromSrc", "-"), ("repo", repository), ("tag", tag), ("message", message)]
         for change in changes { query.append(("changes", change)) }
         let response = try await stream(.post, "/images/create", query: query, body: .file(path: path), contentType: "application/x-tar")
@@ -57,8 +60,9 @@ extension DockerClient {
     /// `POST /images/load`: loads a `docker save` tarball; returns the engine's "Loaded image…" lines.
     @discardableResult
     public func loadImage(fromTarFile path: String) async throws -> [String] {
-        let response = try await stream(.post, "/images/load", query: [("quiet", "1")], body: .file(path: path),
-                                        contentType: "application/x-tar")
+        let response = try await stream(
+            .post, "/images/load", query: [("quiet", "1")], body: .file(path: path),
+            contentType: "application/x-tar")
         var loaded: [String] = []
         for try await message in DockerJSONStream<ProgressMessage>(body: response.body, host: host) {
             if let error = message.errorMessage { throw DockerError(.server, "image load failed: \(error)") }
@@ -90,10 +94,12 @@ extension DockerClient {
     ///   - tags: `name:tag` references for the result.
     ///   - labels: labels added to the image (put `sandcastle.managed=true` here).
     ///   - pull: try to pull a newer base image; keep `false` when no registry is reachable.
-    public func buildImage(contextTarFile path: String, tags: [String] = [], dockerfile: String = "Dockerfile",
-                           buildArgs: [String: String] = [:], labels: [String: String] = [:], noCache: Bool = false,
-                           pull: Bool = false, target: String? = nil, networkMode: String? = nil,
-                           output: (@Sendable (String) -> Void)? = nil) async throws -> BuildResult {
+    public func buildImage(
+        contextTarFile path: String, tags: [String] = [], dockerfile: String = "Dockerfile",
+        buildArgs: [String: String] = [:], labels: [String: String] = [:], noCache: Bool = false,
+        pull: Bool = false, target: String? = nil, networkMode: String? = nil,
+        output: (@Sendable (String) -> Void)? = nil
+    ) async throws -> BuildResult {
         var query: [(String, String?)] = tags.map { ("t", $0) }
         query += [
             ("dockerfile", dockerfile), ("rm", "1"), ("forcerm", "1"), ("nocache", Self.bool(noCache)), ("pull", Self.bool(pull)),
@@ -119,8 +125,10 @@ extension DockerClient {
             if let error = message.errorMessage {
                 if !partial.isEmpty { log.append(partial) }
                 let tail = log.suffix(20).joined(separator: "\n")
-                throw DockerError(.buildFailed, "image build failed: \(error.trimmingCharacters(in: .whitespacesAndNewlines))"
-                                  + (tail.isEmpty ? "" : "\n--- build log (last lines) ---\n\(tail)"))
+                throw DockerError(
+                    .buildFailed,
+                    "image build failed: \(error.trimmingCharacters(in: .whitespacesAndNewlines))"
+                        + (tail.isEmpty ? "" : "\n--- build log (last lines) ---\n\(tail)"))
             }
         }
         if !partial.isEmpty { log.append(partial) }

@@ -1,10 +1,13 @@
 extension DockerClient {
     /// `POST /volumes/create`. With `name == nil` the engine picks a random name.
     /// Creating an existing name returns the existing volume.
-    public func createVolume(name: String? = nil, labels: [String: String] = [:], driver: String? = nil,
-                             driverOptions: [String: String]? = nil) async throws -> Volume {
-        try await requestJSON(.post, "/volumes/create",
-                              json: VolumeCreateRequest(name: name, driver: driver, driverOpts: driverOptions, labels: labels))
+    public func createVolume(
+        name: String? = nil, labels: [String: String] = [:], driver: String? = nil,
+        driverOptions: [String: String]? = nil
+    ) async throws -> Volume {
+        try await requestJSON(
+            .post, "/volumes/create",
+            json: VolumeCreateRequest(name: name, driver: driver, driverOpts: driverOptions, labels: labels))
     }
 
     /// `GET /volumes/{name}`.

@@ -33,8 +33,10 @@ public final class DockerClient: Sendable {
     let decoder: JSONDecoder
 
     /// Creates a client without contacting the engine; the version is negotiated on first use.
-    public init(host: DockerHost = .unixSocket(), requestTimeout: Duration = .seconds(120),
-                configuration: HTTPClient.Configuration = HTTPClient.Configuration(userAgent: "sandcastle-docker")) throws {
+    public init(
+        host: DockerHost = .unixSocket(), requestTimeout: Duration = .seconds(120),
+        configuration: HTTPClient.Configuration = HTTPClient.Configuration(userAgent: "sandcastle-docker")
+    ) throws {
         self.host = host
         self.requestTimeout = requestTimeout
         do {
@@ -156,15 +158,19 @@ public final class DockerClient: Sendable {
 
     /// Sends a versioned request and returns the response if its status is 2xx (or in `accept`).
     @discardableResult
-    func request(_ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: HTTPRequestBody = .none,
-                 contentType: String? = nil, timeout: Duration? = nil, accept: Set<Int> = []) async throws -> HTTPResponse {
+    func request(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: HTTPRequestBody = .none,
+        contentType: String? = nil, timeout: Duration? = nil, accept: Set<Int> = []
+    ) async throws -> HTTPResponse {
         let fullPath = try await versionedPath(path, query: query)
         var headers = HTTPHeaders()
         if let contentType { headers["Content-Type"] = contentType }
         let response: HTTPResponse
         do {
-            response = try await http.send(HTTPRequest(method: method, path: fullPath, headers: headers, body: body,
-                                                       timeout: timeout ?? requestTimeout))
+            response = try await http.send(
+                HTTPRequest(
+                    method: method, path: fullPath, headers: headers, body: body,
+                    timeout: timeout ?? requestTimeout))
         } catch let error as HTTPTransportError {
             throw DockerError.fromTransport(error, host: host)
         }
@@ -176,28 +182,35 @@ public final class DockerClient: Sendable {
 
     /// Sends a versioned request with a JSON body.
     @discardableResult
-    func request(_ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], json: some Encodable,
-                 timeout: Duration? = nil, accept: Set<Int> = []) async throws -> HTTPResponse {
+    func request(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], json: some Encodable,
+        timeout: Duration? = nil, accept: Set<Int> = []
+    ) async throws -> HTTPResponse {
         let data: Data
         do {
             data = try encoder.encode(json)
         } catch {
             throw DockerError(.invalidArgument, "cannot encode the body of \(method) \(path): \(error)", cause: error)
         }
-        return try await request(method, path, query: query, body: .bytes(Array(data)), contentType: "application/json",
-                                 timeout: timeout, accept: accept)
+        return try await request(
+            method, path, query: query, body: .bytes(Array(data)), contentType: "application/json",
+            timeout: timeout, accept: accept)
     }
 
     /// Sends a versioned request and decodes the JSON response.
-    func requestJSON<T: Decodable>(_ method: HTTPMethod, _ path: String, query: [(String, String?)] = [],
-                                   timeout: Duration? = nil, as type: T.Type = T.self) async throws -> T {
+    func requestJSON<T: Decodable>(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [],
+        timeout: Duration? = nil, as type: T.Type = T.self
+    ) async throws -> T {
         let response = try await request(method, path, query: query, timeout: timeout)
         return try decode(T.self, from: response, request: "\(method) \(path)")
     }
 
     /// Sends a versioned request with a JSON body and decodes the JSON response.
-    func requestJSON<T: Decodable>(_ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], json: some Encodable,
-                                   timeout: Duration? = nil, as type: T.Type = T.self) async throws -> T {
+    func requestJSON<T: Decodable>(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], json: some Encodable,
+        timeout: Duration? = nil, as type: T.Type = T.self
+    ) async throws -> T {
         let response = try await request(method, path, query: query, json: json, timeout: timeout)
         return try decode(T.self, from: response, request: "\(method) \(path)")
     }
@@ -207,14 +220,17 @@ public final class DockerClient: Sendable {
             return try decoder.decode(T.self, from: Data(response.body))
         } catch {
             let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self)
-            throw DockerError(.invalidResponse, "cannot decode the engine's answer to \(request): \(error) — body: \(excerpt)",
-                              statusCode: response.status, cause: error)
+            throw DockerError(
+                .invalidResponse, "cannot decode the engine's answer to \(request): \(error) — body: \(excerpt)",
+                statusCode: response.status, cause: error)
         }
     }
 
     /// Opens a versioned streaming request; throws the engine's error for a non-2xx status.
-    func stream(_ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: HTTPRequestBody = .none,
-                contentType: String? = nil, headers extra: HTTPHeaders = HTTPHeaders(), timeout: Duration? = nil) async throws -> HTTPStreamingResponse {
+    func stream(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: HTTPRequestBody = .none,
+        contentType: String? = nil, headers extra: HTTPHeaders = HTTPHeaders(), timeout: Duration? = nil
+    ) async throws -> HTTPStreamingResponse {
         let fullPath = try await versionedPath(path, query: query)
         var headers = extra
         if let contentType { headers["Content-Type"] = contentType }

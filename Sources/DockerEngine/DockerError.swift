@@ -134,8 +134,9 @@ public struct DockerError: Error, Sendable, CustomStringConvertible, LocalizedEr
         case .cancelled:
             return DockerError(.cancelled, error.message, cause: error)
         case .tls:
-            return DockerError(.engineUnreachable, "Docker engine at \(host): \(error.message). Check DOCKER_CERT_PATH and DOCKER_TLS_VERIFY.",
-                               cause: error)
+            return DockerError(
+                .engineUnreachable, "Docker engine at \(host): \(error.message). Check DOCKER_CERT_PATH and DOCKER_TLS_VERIFY.",
+                cause: error)
         case .upgradeRejected:
             if let response = error.response {
                 let mapped = fromResponse(status: response.status, body: response.body, request: "attach")

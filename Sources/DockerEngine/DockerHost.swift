@@ -73,8 +73,9 @@ public struct DockerHost: Sendable, Hashable, CustomStringConvertible {
             let path = "\(certDir)/\(name)"
             return FileManager.default.fileExists(atPath: path) ? path : nil
         }
-        let tls = TLSOptions(caFile: file("ca.pem"), certificateFile: file("cert.pem"), privateKeyFile: file("key.pem"),
-                             verifyPeer: verify, verifyHost: verify)
+        let tls = TLSOptions(
+            caFile: file("ca.pem"), certificateFile: file("cert.pem"), privateKeyFile: file("key.pem"),
+            verifyPeer: verify, verifyHost: verify)
         return DockerHost(.tcp(host: host, port: port, tls: tls), pinnedAPIVersion: pinned)
     }
 

@@ -78,8 +78,9 @@ public struct DockerJSONStream<Element: Decodable & Sendable>: AsyncSequence, Se
             do {
                 ready.append(try decoder.decode(Element.self, from: Data(line)))
             } catch {
-                throw DockerError(.invalidResponse, "cannot decode a streamed engine message: \(error) — line: \(String(decoding: line.prefix(300), as: UTF8.self))",
-                                  cause: error)
+                throw DockerError(
+                    .invalidResponse, "cannot decode a streamed engine message: \(error) — line: \(String(decoding: line.prefix(300), as: UTF8.self))",
+                    cause: error)
             }
         }
     }

@@ -52,7 +52,8 @@ public struct StdStreamDemuxer: Sendable {
         guard buffer.count - start >= 8 else { return nil }
         let header = buffer[start..<(start + 8)]
         guard let stream = StdStream(rawValue: header[start]),
-              header[start + 1] == 0, header[start + 2] == 0, header[start + 3] == 0 else {
+            header[start + 1] == 0, header[start + 2] == 0, header[start + 3] == 0
+        else {
             throw DockerError(.invalidResponse, "malformed multiplexed stream header \(Array(header)); is the container using a TTY?")
         }
         let size = Int(header[start + 4]) << 24 | Int(header[start + 5]) << 16 | Int(header[start + 6]) << 8 | Int(header[start + 7])

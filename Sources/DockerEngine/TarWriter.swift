@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes POSIX ustar archives, for image build contexts and `PUT …/archive` uploads.
@@ -74,8 +74,9 @@ public final class TarWriter {
             throw DockerError(.invalidArgument, "\(source) is not a regular file")
         }
         let size = Int64(info.st_size)
-        try writeHeader(name: name, type: .regular, size: size, mode: mode ?? UInt32(info.st_mode & 0o7777),
-                        modificationTime: modificationTime)
+        try writeHeader(
+            name: name, type: .regular, size: size, mode: mode ?? UInt32(info.st_mode & 0o7777),
+            modificationTime: modificationTime)
         var remaining = size
         var chunk = [UInt8](repeating: 0, count: Int(min(Int64(Self.copyChunk), max(size, 1))))
         while remaining > 0 {
@@ -131,10 +132,10 @@ public final class TarWriter {
     // MARK: Encoding
 
     private enum EntryType: UInt8 {
-        case regular = 0x30  // "0"
-        case symlink = 0x32  // "2"
-        case directory = 0x35  // "5"
-        case paxHeader = 0x78  // "x"
+        case regular = 0x30 // "0"
+        case symlink = 0x32 // "2"
+        case directory = 0x35 // "5"
+        case paxHeader = 0x78 // "x"
     }
 
     /// Strips leading `./` and `/` and rejects `..` so an archive cannot escape its extraction directory.
@@ -147,8 +148,10 @@ public final class TarWriter {
         return parts.joined(separator: "/") + (path.hasSuffix("/") ? "/" : "")
     }
 
-    private func writeHeader(name: String, type: EntryType, size: Int64, mode: UInt32, linkTarget: String = "",
-                             modificationTime: Int64?) throws {
+    private func writeHeader(
+        name: String, type: EntryType, size: Int64, mode: UInt32, linkTarget: String = "",
+        modificationTime: Int64?
+    ) throws {
         guard !finished else { throw DockerError(.invalidArgument, "tar archive already finished") }
         let mtime = modificationTime ?? defaultModificationTime
         var pax: [(String, String)] = []
@@ -170,14 +173,18 @@ public final class TarWriter {
             var records: [UInt8] = []
             for (key, value) in pax { records += Self.paxRecord(key, value) }
             let paxName = "PaxHeaders/" + String(decoding: ustarName.utf8.suffix(80), as: UTF8.self)
-            try emit(Self.header(name: paxName, prefix: "", type: .paxHeader, size: Int64(records.count), mode: 0o644,
-                                 uid: 0, gid: 0, mtime: mtime, linkTarget: ""))
+            try emit(
+                Self.header(
+                    name: paxName, prefix: "", type: .paxHeader, size: Int64(records.count), mode: 0o644,
+                    uid: 0, gid: 0, mtime: mtime, linkTarget: ""))
             try emit(records)
             try pad(Int64(records.count))
         }
-        try emit(Self.header(name: ustarName, prefix: prefix, type: type, size: sizeFits ? size : 0, mode: mode,
-                             uid: defaultUID, gid: defaultGID, mtime: mtime,
-                             linkTarget: String(decoding: linkTarget.utf8.prefix(100), as: UTF8.self)))
+        try emit(
+            Self.header(
+                name: ustarName, prefix: prefix, type: type, size: sizeFits ? size : 0, mode: mode,
+                uid: defaultUID, gid: defaultGID, mtime: mtime,
+                linkTarget: String(decoding: linkTarget.utf8.prefix(100), as: UTF8.self)))
     }
 
     /// Splits a long path at a `/` into ustar's prefix (≤155 bytes) and name (≤100 bytes).
@@ -206,8 +213,10 @@ public final class TarWriter {
         return Array((String(length) + body).utf8)
     }
 
-    private static func header(name: String, prefix: String, type: EntryType, size: Int64, mode: UInt32, uid: Int, gid: Int,
-                               mtime: Int64, linkTarget: String) -> [UInt8] {
+    private static func header(
+        name: String, prefix: String, type: EntryType, size: Int64, mode: UInt32, uid: Int, gid: Int,
+        mtime: Int64, linkTarget: String
+    ) -> [UInt8] {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, at offset: Int, width: Int) {
             for (i, byte) in text.utf8.prefix(width).enumerated() { block[offset + i] = byte }
@@ -225,7 +234,7 @@ public final class TarWriter {
         octal(mtime, at: 136, width: 12)
         block[156] = type.rawValue
         put(linkTarget, at: 157, width: 100)
-        put("ustar", at: 257, width: 6)  // "ustar\0"
+        put("ustar", at: 257, width: 6) // "ustar\0"
         put("00", at: 263, width: 2)
         put(uid == 0 ? "root" : "", at: 265, width: 32)
         put(gid == 0 ? "root" : "", at: 297, width: 32)

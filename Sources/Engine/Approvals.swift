@@ -26,19 +26,25 @@ public enum Approvals {
     ///   (edited data for a step without `allow_edit`, or several pending approvals and no step),
     ///   `.persistence`.
     @discardableResult
-    public static func decide(_ decision: ApprovalDecision, runID: String, stepID: String?, by: String?,
-                              comment: String?, repository: any RunRepository,
-                              now: Date = Date()) throws -> ApprovalRecord {
+    public static func decide(
+        _ decision: ApprovalDecision, runID: String, stepID: String?, by: String?,
+        comment: String?, repository: any RunRepository,
+        now: Date = Date()
+    ) throws -> ApprovalRecord {
         let approval = try find(runID: runID, stepID: stepID, repository: repository)
         guard approval.status == .pending else {
-            throw EngineError(.alreadyResolved, "step `\(approval.stepID)` of run \(runID) is already \(approval.status)"
-                + (approval.decidedBy.map { " (by \($0))" } ?? ""))
+            throw EngineError(
+                .alreadyResolved,
+                "step `\(approval.stepID)` of run \(runID) is already \(approval.status)"
+                    + (approval.decidedBy.map { " (by \($0))" } ?? ""))
         }
         if let deadline = approval.timeoutAt, deadline <= now {
             // Too late to decide: the gate's own timeout rule applies, as if the engine had seen it first.
             _ = try? expire(approval, repository: repository, now: now)
-            throw EngineError(.alreadyResolved, "the approval of step `\(approval.stepID)` timed out at \(deadline) "
-                              + "(on_timeout: \(approval.onTimeout ?? "abort"))")
+            throw EngineError(
+                .alreadyResolved,
+                "the approval of step `\(approval.stepID)` timed out at \(deadline) "
+                    + "(on_timeout: \(approval.onTimeout ?? "abort"))")
         }
         var status = ApprovalStatus.rejected
         var responseJSON: String?
@@ -46,24 +52,28 @@ public enum Approvals {
             status = .approved
             if let data {
                 guard approval.allowEdit else {
-                    throw EngineError(.invalidRequest, "step `\(approval.stepID)` does not allow editing its data "
-                                      + "(set approval_config.allow_edit: true)")
+                    throw EngineError(
+                        .invalidRequest,
+                        "step `\(approval.stepID)` does not allow editing its data "
+                            + "(set approval_config.allow_edit: true)")
                 }
                 responseJSON = data.jsonText
             }
         }
         let changed: Bool
         do {
-            changed = try repository.decideApproval(runID: runID, stepID: approval.stepID, status: status, decidedBy: by,
-                                                    comment: comment, responseJSON: responseJSON, at: now)
+            changed = try repository.decideApproval(
+                runID: runID, stepID: approval.stepID, status: status, decidedBy: by,
+                comment: comment, responseJSON: responseJSON, at: now)
         } catch {
             throw EngineError(.persistence, "cannot record the decision: \(error)", cause: error)
         }
         guard changed else {
             throw EngineError(.alreadyResolved, "step `\(approval.stepID)` of run \(runID) was decided meanwhile")
         }
-        try recordDecidedEvent(runID: runID, stepID: approval.stepID, status: status, by: by, comment: comment,
-                               repository: repository)
+        try recordDecidedEvent(
+            runID: runID, stepID: approval.stepID, status: status, by: by, comment: comment,
+            repository: repository)
         guard let stored = try? repository.approval(runID: runID, stepID: approval.stepID) else {
             throw EngineError(.persistence, "cannot read back the approval of step `\(approval.stepID)`")
         }
@@ -79,8 +89,10 @@ public enum Approvals {
             if let stepID {
                 guard let approval = try repository.approval(runID: runID, stepID: stepID) else {
                     let known = try repository.approvals(runID: runID, statuses: nil).map(\.stepID)
-                    throw EngineError(.notFound, "run \(runID) has no approval for step `\(stepID)`"
-                                      + (known.isEmpty ? "" : "; it has: \(known.joined(separator: ", "))"))
+                    throw EngineError(
+                        .notFound,
+                        "run \(runID) has no approval for step `\(stepID)`"
+                            + (known.isEmpty ? "" : "; it has: \(known.joined(separator: ", "))"))
                 }
                 return approval
             }
@@ -89,8 +101,10 @@ public enum Approvals {
             case 1: return pending[0]
             case 0: throw EngineError(.notFound, "run \(runID) (\(detail.run.status)) has no pending approval")
             default:
-                throw EngineError(.invalidRequest, "run \(runID) waits for several approvals; name the step: "
-                                  + pending.map(\.stepID).joined(separator: ", "))
+                throw EngineError(
+                    .invalidRequest,
+                    "run \(runID) waits for several approvals; name the step: "
+                        + pending.map(\.stepID).joined(separator: ", "))
             }
         } catch let error as EngineError {
             throw error
@@ -101,21 +115,26 @@ public enum Approvals {
 
     /// Marks a pending approval whose deadline passed as timed out; false if someone decided first.
     static func expire(_ approval: ApprovalRecord, repository: any RunRepository, now: Date) throws -> Bool {
-        let changed = try repository.decideApproval(runID: approval.runID, stepID: approval.stepID, status: .timedOut,
-                                                    decidedBy: nil, comment: "no decision before \(approval.timeoutAt ?? now)",
-                                                    responseJSON: nil, at: now)
+        let changed = try repository.decideApproval(
+            runID: approval.runID, stepID: approval.stepID, status: .timedOut,
+            decidedBy: nil, comment: "no decision before \(approval.timeoutAt ?? now)",
+            responseJSON: nil, at: now)
         if changed {
-            try recordDecidedEvent(runID: approval.runID, stepID: approval.stepID, status: .timedOut, by: nil,
-                                   comment: "on_timeout: \(approval.onTimeout ?? "abort")", repository: repository)
+            try recordDecidedEvent(
+                runID: approval.runID, stepID: approval.stepID, status: .timedOut, by: nil,
+                comment: "on_timeout: \(approval.onTimeout ?? "abort")", repository: repository)
         }
         return changed
     }
 
-    static func recordDecidedEvent(runID: String, stepID: String, status: ApprovalStatus, by: String?, comment: String?,
-                                   repository: any RunRepository) throws {
+    static func recordDecidedEvent(
+        runID: String, stepID: String, status: ApprovalStatus, by: String?, comment: String?,
+        repository: any RunRepository
+    ) throws {
         do {
-            try repository.append(.approvalDecided(RunEvent.ApprovalDecided(step: stepID, status: status, by: by, comment: comment)),
-                                  runID: runID)
+            try repository.append(
+                .approvalDecided(RunEvent.ApprovalDecided(step: stepID, status: status, by: by, comment: comment)),
+                runID: runID)
         } catch {
             throw EngineError(.persistence, "cannot record the decision's event: \(error)", cause: error)
         }
@@ -137,8 +156,9 @@ struct ApprovalWait: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         func done(_ status: StepStatus, _ result: StepResult) -> WorkflowEngine.StepCompletion {
-            WorkflowEngine.StepCompletion(stepID: stepID, status: status, result: result, duration: clock.now - start,
-                                          outputTail: nil)
+            WorkflowEngine.StepCompletion(
+                stepID: stepID, status: status, result: result, duration: clock.now - start,
+                outputTail: nil)
         }
         while true {
             if Task.isCancelled { return done(.cancelled, StepResult(output: .null, status: .failed, error: "cancelled")) }
@@ -159,7 +179,7 @@ struct ApprovalWait: Sendable {
                 } catch {
                     return done(.failed, StepResult(output: .null, status: .failed, error: "cannot record the timeout: \(error)"))
                 }
-                continue  // read back whichever decision won
+                continue // read back whichever decision won
             }
             // `sandcastle runs cancel` from another process ends the wait too.
             if let status = (try? repository.run(id: runID))??.run.status, status == .cancelled {

@@ -26,7 +26,10 @@ public final class AsyncSemaphore: Sendable {
 
     /// Waits for a slot. Every successful `acquire` must be matched by one `release`.
     public func acquire() async throws {
-        let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
+        let id = state.withLock { s -> UInt64 in
+            s.nextID += 1
+            return s.nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 // Decided under the lock so the cancellation handler and this body never both resume.

@@ -75,8 +75,10 @@ public struct ForkChanges: Sendable, Hashable {
         if let timeout { step.timeout = Located(timeout, at: location) }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
             step.sandbox.environment.removeAll { $0.name == name }
-            step.sandbox.environment.append(EnvironmentEntry(name: name, value: Template(literal: value, location: location),
-                                                             location: location))
+            step.sandbox.environment.append(
+                EnvironmentEntry(
+                    name: name, value: Template(literal: value, location: location),
+                    location: location))
         }
         var changed = workflow
         changed.steps[index] = step
@@ -97,8 +99,10 @@ extension WorkflowEngine {
     /// - Throws: ``EngineError`` `.notFound` (no parent run, no such step), `.notResumable` (the
     ///   workflow file changed since the parent ran, or an upstream step did not complete),
     ///   `.invalidRequest` (changes the step cannot take), `.persistence`.
-    public func replay(parentRunID: String, fromStep: String, workflow: WorkflowDefinition,
-                       changes: ForkChanges? = nil, runID: String = WorkflowEngine.makeRunID()) async throws -> RunOutcome {
+    public func replay(
+        parentRunID: String, fromStep: String, workflow: WorkflowDefinition,
+        changes: ForkChanges? = nil, runID: String = WorkflowEngine.makeRunID()
+    ) async throws -> RunOutcome {
         let parent: RunDetail
         do {
             guard let found = try repository.run(id: parentRunID) else { throw EngineError(.notFound, "no run \(parentRunID)") }
@@ -109,12 +113,16 @@ extension WorkflowEngine {
             throw EngineError(.persistence, "cannot read run \(parentRunID): \(error)", cause: error)
         }
         guard workflow.step(fromStep) != nil else {
-            throw EngineError(.notFound, "workflow `\(workflow.name)` has no step `\(fromStep)`; its steps: "
-                              + workflow.steps.map(\.id).joined(separator: ", "))
+            throw EngineError(
+                .notFound,
+                "workflow `\(workflow.name)` has no step `\(fromStep)`; its steps: "
+                    + workflow.steps.map(\.id).joined(separator: ", "))
         }
         if let recorded = parent.run.workflowHash, Self.contentHash(ofFile: workflow.file) != recorded {
-            throw EngineError(.notResumable, "the workflow file \(workflow.file) changed since run \(parentRunID); "
-                              + "its recorded results no longer match the steps")
+            throw EngineError(
+                .notResumable,
+                "the workflow file \(workflow.file) changed since run \(parentRunID); "
+                    + "its recorded results no longer match the steps")
         }
         let changes = changes.flatMap { $0.isEmpty ? nil : $0 }
         let effective = try changes?.applied(to: workflow, step: fromStep) ?? workflow
@@ -122,42 +130,53 @@ extension WorkflowEngine {
         let graph = WorkflowGraph(effective)
         let rerun = graph.descendants(of: fromStep).union([fromStep])
         let stepsByID = Dictionary(effective.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let parentSteps = Dictionary(parent.steps.filter { $0.fanoutIndex == nil }.map { ($0.stepID, $0) },
-                                     uniquingKeysWith: { first, _ in first })
+        let parentSteps = Dictionary(
+            parent.steps.filter { $0.fanoutIndex == nil }.map { ($0.stepID, $0) },
+            uniquingKeysWith: { first, _ in first })
 
         var reused: [String: (DependencyTracker.Outcome, StepResult, StepRecord)] = [:]
         for id in graph.ids where !rerun.contains(id) {
             guard let record = parentSteps[id], let step = stepsByID[id],
-                  let prior = Self.priorResult(record, step: step, workflow: effective) else { continue }
+                let prior = Self.priorResult(record, step: step, workflow: effective)
+            else { continue }
             reused[id] = (prior.0, prior.1, record)
         }
         for id in graph.ancestors(of: fromStep).sorted() where reused[id] == nil {
-            throw EngineError(.notResumable, "step `\(id)` (upstream of `\(fromStep)`) did not complete in run \(parentRunID) "
-                              + "(\(parentSteps[id]?.status.rawValue ?? "never ran")); replay from an earlier step")
+            throw EngineError(
+                .notResumable,
+                "step `\(id)` (upstream of `\(fromStep)`) did not complete in run \(parentRunID) "
+                    + "(\(parentSteps[id]?.status.rawValue ?? "never ran")); replay from an earlier step")
         }
 
         var inputs: [String: JSONValue] = [:]
         if case .object(let values)? = JSONValue.parse(json: parent.run.inputsJSON) { inputs = values }
         do {
-            try repository.createRun(RunRecord(
-                id: runID, workflowName: effective.name, workflowPath: workflow.file, workflowHash: parent.run.workflowHash,
-                inputsJSON: parent.run.inputsJSON, parentRunID: parentRunID, forkedFromStep: fromStep,
-                lineageKind: changes == nil ? "replay" : "fork", forkChangesJSON: changes?.json.jsonText,
-                owner: configuration.owner))
+            try repository.createRun(
+                RunRecord(
+                    id: runID, workflowName: effective.name, workflowPath: workflow.file, workflowHash: parent.run.workflowHash,
+                    inputsJSON: parent.run.inputsJSON, parentRunID: parentRunID, forkedFromStep: fromStep,
+                    lineageKind: changes == nil ? "replay" : "fork", forkChangesJSON: changes?.json.jsonText,
+                    owner: configuration.owner))
             for step in effective.steps {
                 if let (_, _, record) = reused[step.id] {
                     var copy = record
                     copy.runID = runID
                     try repository.upsertStep(copy)
-                    try repository.append(.stepReused(RunEvent.StepReused(step: step.id, fromRun: parentRunID,
-                                                                          status: record.status)), runID: runID)
+                    try repository.append(
+                        .stepReused(
+                            RunEvent.StepReused(
+                                step: step.id, fromRun: parentRunID,
+                                status: record.status)), runID: runID)
                 } else {
                     try repository.upsertStep(StepRecord(runID: runID, stepID: step.id, status: .pending))
                 }
             }
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
-            try repository.append(.runStarted(RunEvent.RunStarted(workflow: effective.name, parentRun: parentRunID,
-                                                                  fromStep: fromStep, changes: changes?.json)), runID: runID)
+            try repository.append(
+                .runStarted(
+                    RunEvent.RunStarted(
+                        workflow: effective.name, parentRun: parentRunID,
+                        fromStep: fromStep, changes: changes?.json)), runID: runID)
         } catch {
             throw EngineError(.persistence, "cannot record the new run: \(error)", cause: error)
         }

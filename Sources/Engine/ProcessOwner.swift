@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Names the process executing a run (`host pid start-ticks`, recorded as ``Store/RunRecord/owner``)
@@ -38,7 +39,8 @@ public enum ProcessOwner {
     /// Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot.
     private static func startTicks(of pid: Int32) -> UInt64? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // A zombie has exited; only its parent has not collected it yet.
         guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }

@@ -67,17 +67,21 @@ public struct ProgressBoard: Sendable {
     public func render(now: ContinuousClock.Instant, width: Int) -> [String] {
         let idWidth = min(24, rows.map(\.id.count).max() ?? 4)
         return rows.map { row in
-            let symbol = switch row.status {
-            case "completed": "✔"
-            case "failed", "cancelled": "✘"
-            case "skipped": "–"
-            case "running", "retrying": "▶"
-            case "waiting approval": "⏸"
-            default: "·"
-            }
-            let took = row.took ?? (row.status == "running" || row.status == "retrying" || row.status == "waiting approval"
-                ? row.started.map { now - $0 } : nil)
-            let time = took.map { String(format: "%6.1fs", Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
+            let symbol =
+                switch row.status {
+                case "completed": "✔"
+                case "failed", "cancelled": "✘"
+                case "skipped": "–"
+                case "running", "retrying": "▶"
+                case "waiting approval": "⏸"
+                default: "·"
+                }
+            let took =
+                row.took
+                ?? (row.status == "running" || row.status == "retrying" || row.status == "waiting approval"
+                    ? row.started.map { now - $0 } : nil)
+            let time =
+                took.map { String(format: "%6.1fs", Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
                 ?? "       "
             let attempt = row.attempt > 1 ? " (attempt \(row.attempt))" : ""
             let id = row.id.count > idWidth ? String(row.id.prefix(idWidth - 1)) + "…" : row.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)

@@ -12,8 +12,10 @@ extension WorkflowEngine {
     ///
     /// - Returns: the ids of the runs cancelled, children before their parent.
     /// - Throws: ``EngineError`` `.persistence` when the store refuses a write.
-    public static func recordCancellation(of detail: RunDetail, reason: String,
-                                          repository: any RunRepository) throws -> [String] {
+    public static func recordCancellation(
+        of detail: RunDetail, reason: String,
+        repository: any RunRepository
+    ) throws -> [String] {
         let id = detail.run.id
         var cancelled: [String] = []
         let children = ((try? repository.listRuns(RunQuery(statuses: resumableStatuses, limit: 10_000))) ?? [])
@@ -33,8 +35,9 @@ extension WorkflowEngine {
             try repository.append(.runCancelRequested, runID: id)
             try repository.updateRunStatus(id: id, to: .cancelled, at: Date(), error: reason)
             for approval in try repository.approvals(runID: id, statuses: [.pending]) {
-                _ = try repository.decideApproval(runID: id, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
-                                                  comment: "the run was cancelled", responseJSON: nil, at: Date())
+                _ = try repository.decideApproval(
+                    runID: id, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
+                    comment: "the run was cancelled", responseJSON: nil, at: Date())
             }
         } catch {
             throw EngineError(.persistence, "cannot record the cancellation of run \(id): \(error)", cause: error)

@@ -95,15 +95,17 @@ enum Artifacts {
                     pending.append(("\(directory)/\(entry.name)", path))
                 case .file:
                     guard result.files.count < maximumFiles, result.bytes + Int(entry.size) <= maximumBytes else {
-                        result.problem = "stopped at \(result.files.count) files / \(result.bytes) bytes "
+                        result.problem =
+                            "stopped at \(result.files.count) files / \(result.bytes) bytes "
                             + "(limits \(maximumFiles) files, \(maximumBytes / 1_048_576) MiB)"
                         return result
                     }
                     do {
                         let bytes = try await sandbox.readFileBytes("\(directory)/\(entry.name)")
                         let target = (destination as NSString).appendingPathComponent(path)
-                        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                                withIntermediateDirectories: true)
+                        try FileManager.default.createDirectory(
+                            atPath: (target as NSString).deletingLastPathComponent,
+                            withIntermediateDirectories: true)
                         try Data(bytes).write(to: URL(fileURLWithPath: target))
                         result.files.append(path)
                         result.bytes += bytes.count

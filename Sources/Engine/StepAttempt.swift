@@ -46,11 +46,13 @@ struct StepAttempt: Sendable {
         let execution = await execute(on: lease)
         removal = execution.removal
         var outcome = execution.outcome
-        lease.finish(infrastructureFailure: execution.infrastructureFailure && outcome.status != .cancelled,
-                     cancelled: outcome.status == .cancelled)
+        lease.finish(
+            infrastructureFailure: execution.infrastructureFailure && outcome.status != .cancelled,
+            cancelled: outcome.status == .cancelled)
         outcome.backend = lease.recordedName
-        return recordFinish(outcome, execution: execution, backend: lease.recordedName, startedAt: startedAt,
-                            duration: clock.now - start)
+        return recordFinish(
+            outcome, execution: execution, backend: lease.recordedName, startedAt: startedAt,
+            duration: clock.now - start)
     }
 
     // MARK: - Slots
@@ -91,14 +93,19 @@ struct StepAttempt: Sendable {
     /// record of the start the step must not run, so a failure here is the attempt's result.
     private func recordStart(on lease: BackendRouter.Lease, at startedAt: Date) -> ItemResult? {
         let backend = lease.recordedName
-        let started = RunEvent.StepStarted(step: step.id, index: index, attempt: number, backend: backend,
-                                           failover: lease.failoverReason)
+        let started = RunEvent.StepStarted(
+            step: step.id, index: index, attempt: number, backend: backend,
+            failover: lease.failoverReason)
         do {
             try job.repository.write([
-                .upsertStep(StepRecord(runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
-                                       attempt: number, backend: backend, startedAt: startedAt)),
-                .recordAttempt(StepAttemptRecord(runID: runID, stepID: step.id, fanoutIndex: index,
-                                                 attempt: number, backend: backend, startedAt: startedAt)),
+                .upsertStep(
+                    StepRecord(
+                        runID: runID, stepID: step.id, fanoutIndex: index, status: .running,
+                        attempt: number, backend: backend, startedAt: startedAt)),
+                .recordAttempt(
+                    StepAttemptRecord(
+                        runID: runID, stepID: step.id, fanoutIndex: index,
+                        attempt: number, backend: backend, startedAt: startedAt)),
                 .event(runID, .stepStarted(started)),
             ])
             return nil
@@ -110,23 +117,28 @@ struct StepAttempt: Sendable {
     /// The attempt's row and event (and a fan-out item's own row). A plain step's last attempt
     /// is left to commit with the step's result (one commit fewer per step; nothing acts on it
     /// before that); an item's is written now.
-    private func recordFinish(_ outcome: ItemResult, execution: Execution, backend: String, startedAt: Date,
-                              duration: Duration) -> ItemResult {
+    private func recordFinish(
+        _ outcome: ItemResult, execution: Execution, backend: String, startedAt: Date,
+        duration: Duration
+    ) -> ItemResult {
         let finishedAt = Date()
         let finished = RunEvent.AttemptFinished(
             step: step.id, index: index, attempt: number, status: outcome.status, error: outcome.error,
             outputTail: outcome.outputTail.flatMap { $0.isEmpty ? nil : $0 }, sandboxMadeAhead: execution.prewarmed ? true : nil)
         if let artifacts = execution.artifacts, !artifacts.files.isEmpty || artifacts.problem != nil {
             // Artifacts are a by-product: a problem copying them is reported, not a step failure.
-            _ = try? job.repository.append(.artifactsCollected(RunEvent.ArtifactsCollected(
-                step: step.id, index: index, files: artifacts.files, bytes: artifacts.bytes, problem: artifacts.problem)),
-                                           runID: runID)
+            _ = try? job.repository.append(
+                .artifactsCollected(
+                    RunEvent.ArtifactsCollected(
+                        step: step.id, index: index, files: artifacts.files, bytes: artifacts.bytes, problem: artifacts.problem)),
+                runID: runID)
         }
         var changes: [RunChange] = [
-            .recordAttempt(StepAttemptRecord(
-                runID: runID, stepID: step.id, fanoutIndex: index, attempt: number, backend: backend,
-                sandboxID: execution.sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
-                durationMs: Int64(WorkflowEngine.milliseconds(duration)), error: outcome.error)),
+            .recordAttempt(
+                StepAttemptRecord(
+                    runID: runID, stepID: step.id, fanoutIndex: index, attempt: number, backend: backend,
+                    sandboxID: execution.sandboxID, exitCode: outcome.exitCode, startedAt: startedAt, finishedAt: finishedAt,
+                    durationMs: Int64(WorkflowEngine.milliseconds(duration)), error: outcome.error)),
             .event(runID, .attemptFinished(finished)),
         ]
         guard let index else {
@@ -138,27 +150,32 @@ struct StepAttempt: Sendable {
         var stored: (json: String?, text: String?, path: String?) = (nil, nil, nil)
         if outcome.status == .completed {
             do {
-                stored = try WorkflowEngine.storedOutput(outcome.output, runID: runID, name: "\(step.id).\(index)",
-                                                         configuration: job.configuration)
+                stored = try WorkflowEngine.storedOutput(
+                    outcome.output, runID: runID, name: "\(step.id).\(index)",
+                    configuration: job.configuration)
                 if stored.path == nil { stored = (outcome.output.jsonText, nil, nil) }
             } catch {
-                return ItemResult(status: .failed, output: .null, exitCode: outcome.exitCode,
-                                  error: "cannot record the item's output: \(error)", outputTail: outcome.outputTail,
-                                  backend: backend)
+                return ItemResult(
+                    status: .failed, output: .null, exitCode: outcome.exitCode,
+                    error: "cannot record the item's output: \(error)", outputTail: outcome.outputTail,
+                    backend: backend)
             }
         }
-        changes.append(.upsertStep(StepRecord(
-            runID: runID, stepID: step.id, fanoutIndex: index, status: outcome.status, attempt: number,
-            backend: backend, sandboxID: execution.sandboxID, exitCode: outcome.exitCode,
-            outputJSON: stored.json, outputText: stored.text, outputPath: stored.path,
-            startedAt: startedAt, finishedAt: finishedAt, error: outcome.error)))
+        changes.append(
+            .upsertStep(
+                StepRecord(
+                    runID: runID, stepID: step.id, fanoutIndex: index, status: outcome.status, attempt: number,
+                    backend: backend, sandboxID: execution.sandboxID, exitCode: outcome.exitCode,
+                    outputJSON: stored.json, outputText: stored.text, outputPath: stored.path,
+                    startedAt: startedAt, finishedAt: finishedAt, error: outcome.error)))
         do {
             try job.repository.write(changes)
         } catch {
             // An attempt whose result could not be recorded does not count as done: the run
             // could not be resumed from it.
-            return ItemResult(status: .failed, output: .null, exitCode: outcome.exitCode,
-                              error: "cannot record the attempt: \(error)", outputTail: outcome.outputTail, backend: backend)
+            return ItemResult(
+                status: .failed, output: .null, exitCode: outcome.exitCode,
+                error: "cannot record the attempt: \(error)", outputTail: outcome.outputTail, backend: backend)
         }
         return outcome
     }
@@ -185,9 +202,10 @@ struct StepAttempt: Sendable {
         labels[SandcastleLabels.run] = runID
         labels[SandcastleLabels.step] = step.id
         if let session { labels[SandcastleLabels.session] = session }
-        let spec = SandboxSpec(image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
-                               workspace: lease.entry.mountsWorkspace ? WorkflowEngine.workspaceName(runID: runID) : nil,
-                               labels: labels)
+        let spec = SandboxSpec(
+            image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
+            workspace: lease.entry.mountsWorkspace ? WorkflowEngine.workspaceName(runID: runID) : nil,
+            labels: labels)
         var execution = Execution(outcome: .cancelled)
         let sandbox: any SandboxInstance
         do {

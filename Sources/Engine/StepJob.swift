@@ -49,9 +49,10 @@ struct StepJob: Sendable {
         do {
             items = try fanOut.items(in: context)
         } catch {
-            return WorkflowEngine.StepCompletion(stepID: step.id, status: .failed,
-                                  result: StepResult(output: .null, status: .failed, error: error.message),
-                                  duration: clock.now - start, outputTail: nil)
+            return WorkflowEngine.StepCompletion(
+                stepID: step.id, status: .failed,
+                result: StepResult(output: .null, status: .failed, error: error.message),
+                duration: clock.now - start, outputTail: nil)
         }
         // The step was counted as one sandbox ahead of time; its other items now are too.
         if let ahead, items.count > 1, let kind = StepSandboxes.kind(of: settings, on: ahead.backendName) {
@@ -90,20 +91,23 @@ struct StepJob: Sendable {
     private func completionIgnoringDeferred(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> WorkflowEngine.StepCompletion {
         let output: JSONValue = fannedOut ? .array(items.map(\.output)) : (items.first?.output ?? .null)
         if items.contains(where: { $0.status == .cancelled }) {
-            return WorkflowEngine.StepCompletion(stepID: step.id, status: .cancelled,
-                                  result: StepResult(output: .null, status: .failed, error: "cancelled"),
-                                  duration: duration, outputTail: nil)
+            return WorkflowEngine.StepCompletion(
+                stepID: step.id, status: .cancelled,
+                result: StepResult(output: .null, status: .failed, error: "cancelled"),
+                duration: duration, outputTail: nil)
         }
         if let failedIndex = items.firstIndex(where: { $0.status != .completed }) {
             let failed = items[failedIndex]
             let error = fannedOut ? "item \(failedIndex): \(failed.error ?? "failed")" : (failed.error ?? "failed")
-            return WorkflowEngine.StepCompletion(stepID: step.id, status: .failed,
-                                  result: StepResult(output: .null, status: .failed, error: error, exitCode: failed.exitCode),
-                                  duration: duration, outputTail: failed.outputTail)
+            return WorkflowEngine.StepCompletion(
+                stepID: step.id, status: .failed,
+                result: StepResult(output: .null, status: .failed, error: error, exitCode: failed.exitCode),
+                duration: duration, outputTail: failed.outputTail)
         }
-        return WorkflowEngine.StepCompletion(stepID: step.id, status: .completed,
-                              result: StepResult(output: output, status: .completed, exitCode: fannedOut ? 0 : items.first?.exitCode),
-                              duration: duration, outputTail: nil)
+        return WorkflowEngine.StepCompletion(
+            stepID: step.id, status: .completed,
+            result: StepResult(output: output, status: .completed, exitCode: fannedOut ? 0 : items.first?.exitCode),
+            duration: duration, outputTail: nil)
     }
 
     /// Runs the step (or one item) with its retries, each attempt in a fresh sandbox.
@@ -132,8 +136,10 @@ struct StepJob: Sendable {
         while true {
             attempt += 1
             if Task.isCancelled { return ItemResult(status: .cancelled, output: .null, error: "cancelled") }
-            let result = await StepAttempt(job: self, number: attempt, index: index, command: rendered.command,
-                                         environment: environment).run()
+            let result = await StepAttempt(
+                job: self, number: attempt, index: index, command: rendered.command,
+                environment: environment
+            ).run()
             if result.status == .completed || result.status == .cancelled || attempt >= policy.maxAttempts {
                 return result
             }
@@ -148,13 +154,17 @@ struct StepJob: Sendable {
             let delay = policy.delay(afterAttempt: attempt)
             do {
                 // Recorded before it is acted on: a retry nobody can see later is not retried.
-                try repository.append(.retryScheduled(RunEvent.RetryScheduled(
-                    step: step.id, index: index, attempt: attempt, delayMs: WorkflowEngine.milliseconds(delay))), runID: runID)
+                try repository.append(
+                    .retryScheduled(
+                        RunEvent.RetryScheduled(
+                            step: step.id, index: index, attempt: attempt, delayMs: WorkflowEngine.milliseconds(delay))), runID: runID)
             } catch {
                 return ItemResult(status: .failed, output: .null, error: "cannot record the retry: \(error)")
             }
-            onEvent(.attemptFailed(step: step.id, index: index, attempt: attempt, error: result.error ?? "failed",
-                                   outputTail: result.outputTail ?? "", willRetry: true, retryDelay: delay))
+            onEvent(
+                .attemptFailed(
+                    step: step.id, index: index, attempt: attempt, error: result.error ?? "failed",
+                    outputTail: result.outputTail ?? "", willRetry: true, retryDelay: delay))
             do {
                 try await Task.sleep(for: delay)
             } catch {
@@ -175,18 +185,21 @@ struct StepJob: Sendable {
         let tail = Self.tail(of: output, bytes: configuration.outputTailBytes)
         let exitCode = Int(output.exitCode)
         if output.result.timedOut {
-            return ItemResult(status: .failed, output: .null, exitCode: exitCode,
-                              error: "timed out after \(DurationParser.format(settings.timeout))", outputTail: tail)
+            return ItemResult(
+                status: .failed, output: .null, exitCode: exitCode,
+                error: "timed out after \(DurationParser.format(settings.timeout))", outputTail: tail)
         }
         if output.result.cancelled || Task.isCancelled {
             return ItemResult(status: .cancelled, output: .null, exitCode: exitCode, error: "cancelled", outputTail: tail)
         }
         guard exitCode == 0 else {
-            return ItemResult(status: .failed, output: .null, exitCode: exitCode,
-                              error: "exit code \(exitCode)", outputTail: tail)
+            return ItemResult(
+                status: .failed, output: .null, exitCode: exitCode,
+                error: "exit code \(exitCode)", outputTail: tail)
         }
-        return ItemResult(status: .completed, output: StepResult.output(fromStdout: output.stdoutText),
-                          exitCode: 0, outputTail: tail)
+        return ItemResult(
+            status: .completed, output: StepResult.output(fromStdout: output.stdoutText),
+            exitCode: 0, outputTail: tail)
     }
 
     /// The last bytes of stdout and stderr, for error reports.

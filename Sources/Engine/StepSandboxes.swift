@@ -164,8 +164,9 @@ extension WorkflowEngine {
         var labels = configuration.labels
         labels[SandcastleLabels.run] = runID
         let template = SandboxSpec(workspace: Self.workspaceName(runID: runID), labels: labels)
-        return StepSandboxes(backendName: entry.name, backend: entry.backend, template: template, planned: planned,
-                             lookahead: configuration.sandboxesAhead)
+        return StepSandboxes(
+            backendName: entry.name, backend: entry.backend, template: template, planned: planned,
+            lookahead: configuration.sandboxesAhead)
     }
 }
 

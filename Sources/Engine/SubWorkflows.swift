@@ -22,9 +22,10 @@ struct SubWorkflowJob: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         func failed(_ message: String) -> WorkflowEngine.StepCompletion {
-            WorkflowEngine.StepCompletion(stepID: step.id, status: .failed,
-                                          result: StepResult(output: .null, status: .failed, error: message),
-                                          duration: clock.now - start, outputTail: nil)
+            WorkflowEngine.StepCompletion(
+                stepID: step.id, status: .failed,
+                result: StepResult(output: .null, status: .failed, error: message),
+                duration: clock.now - start, outputTail: nil)
         }
         guard let config = step.configuration(as: SubWorkflowConfiguration.self) else {
             return failed("step `\(step.id)` has no sub_workflow settings")
@@ -52,9 +53,12 @@ struct SubWorkflowJob: Sendable {
             for (position, (index, itemContext)) in contexts.enumerated() {
                 group.addTask {
                     do {
-                        return (position, try await itemLimit.withSlot {
-                            await runChild(child, config: config, index: index, context: itemContext)
-                        })
+                        return (
+                            position,
+                            try await itemLimit.withSlot {
+                                await runChild(child, config: config, index: index, context: itemContext)
+                            }
+                        )
                     } catch {
                         return (position, .failure(SubWorkflowFailure(message: "cancelled", cancelled: true)))
                     }
@@ -77,9 +81,10 @@ struct SubWorkflowJob: Sendable {
             }
         }
         let output = step.fanOut == nil ? (outputs.first ?? .null) : .array(outputs)
-        return WorkflowEngine.StepCompletion(stepID: step.id, status: .completed,
-                                             result: StepResult(output: output, status: .completed),
-                                             duration: clock.now - start, outputTail: nil)
+        return WorkflowEngine.StepCompletion(
+            stepID: step.id, status: .completed,
+            result: StepResult(output: output, status: .completed),
+            duration: clock.now - start, outputTail: nil)
     }
 
     struct SubWorkflowFailure: Error {
@@ -88,8 +93,10 @@ struct SubWorkflowJob: Sendable {
     }
 
     /// One child run per attempt, within the step's time limit.
-    private func runChild(_ child: WorkflowDefinition, config: SubWorkflowConfiguration, index: Int?,
-                          context: TemplateContext) async -> Result<JSONValue, SubWorkflowFailure> {
+    private func runChild(
+        _ child: WorkflowDefinition, config: SubWorkflowConfiguration, index: Int?,
+        context: TemplateContext
+    ) async -> Result<JSONValue, SubWorkflowFailure> {
         let inputs: [String: InputValue]
         do throws(WorkflowError) {
             inputs = try config.childInputs(in: context)
@@ -99,8 +106,9 @@ struct SubWorkflowJob: Sendable {
         var childConfiguration = configuration
         // A child paused at an approval would leave its parent's step with no result: it waits.
         childConfiguration.waitForApprovals = true
-        let engine = WorkflowEngine(router: router, repository: repository, configuration: childConfiguration,
-                                    globalLimit: globalLimit, depth: depth + 1)
+        let engine = WorkflowEngine(
+            router: router, repository: repository, configuration: childConfiguration,
+            globalLimit: globalLimit, depth: depth + 1)
         // A fan-out item's child names its item, so a resumed parent finds the right one.
         let label = index.map { "\(step.id)[\($0)]" } ?? step.id
         // After a crash the parent's step runs again: continue the child run it had started
@@ -119,16 +127,18 @@ struct SubWorkflowJob: Sendable {
                 if resuming != nil, let resumed = try? await engine.resume(runID: childID, workflow: child) {
                     return resumed
                 }
-                return try await engine.run(child, inputs: inputs, runID: resuming == nil ? childID : WorkflowEngine.makeRunID(),
-                                            lineage: lineage)
+                return try await engine.run(
+                    child, inputs: inputs, runID: resuming == nil ? childID : WorkflowEngine.makeRunID(),
+                    lineage: lineage)
             }
             let failure: SubWorkflowFailure
             switch outcome {
             case .success(let run) where run.status == .completed:
                 return .success(config.stepOutput(fromChildOutputs: run.outputs))
             case .success(let run):
-                failure = SubWorkflowFailure(message: "sub-workflow run \(childID) \(run.status): \(run.error ?? "")",
-                                             cancelled: run.status == .cancelled && Task.isCancelled)
+                failure = SubWorkflowFailure(
+                    message: "sub-workflow run \(childID) \(run.status): \(run.error ?? "")",
+                    cancelled: run.status == .cancelled && Task.isCancelled)
             case .failure(let error as EngineError):
                 failure = SubWorkflowFailure(message: "sub-workflow: \(error.message)")
             case .failure(is TimedOut):
@@ -137,8 +147,10 @@ struct SubWorkflowJob: Sendable {
                 failure = SubWorkflowFailure(message: "sub-workflow: \(error)", cancelled: Task.isCancelled)
             }
             if failure.cancelled || attempt >= settings.retry.maxAttempts { return .failure(failure) }
-            _ = try? repository.append(.retryScheduled(RunEvent.RetryScheduled(
-                step: step.id, index: index, attempt: attempt, error: failure.message)), runID: parentRunID)
+            _ = try? repository.append(
+                .retryScheduled(
+                    RunEvent.RetryScheduled(
+                        step: step.id, index: index, attempt: attempt, error: failure.message)), runID: parentRunID)
             do {
                 try await Task.sleep(for: settings.retry.delay(afterAttempt: attempt))
             } catch {
@@ -151,7 +163,8 @@ struct SubWorkflowJob: Sendable {
 
     /// Runs `body`, cancelling it when `limit` passes first.
     private func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async
-        -> Result<T, any Error> {
+        -> Result<T, any Error>
+    {
         await withTaskGroup(of: Result<T, any Error>?.self) { group in
             group.addTask {
                 do { return .success(try await body()) } catch { return .failure(error) }

@@ -26,14 +26,16 @@ extension WorkflowEngine {
         guard let detail = found else { throw EngineError(.notResumable, "no run \(runID)") }
         let run = detail.run
         guard Self.resumableStatuses.contains(run.status) else {
-            throw EngineError(.notResumable,
-                              "run \(runID) is \(run.status); only pending, running or waiting_approval runs can be resumed")
+            throw EngineError(
+                .notResumable,
+                "run \(runID) is \(run.status); only pending, running or waiting_approval runs can be resumed")
         }
         if let recorded = run.workflowHash {
             // Steps already done ran the old file; mixing them with a changed one would be a different run.
             guard Self.contentHash(ofFile: workflow.file) == recorded else {
-                throw EngineError(.notResumable,
-                                  "the workflow file \(workflow.file) changed since run \(runID) started; it cannot be resumed")
+                throw EngineError(
+                    .notResumable,
+                    "the workflow file \(workflow.file) changed since run \(runID) started; it cannot be resumed")
             }
         }
         // A fork runs its file with changes to one step; they are recorded with the run.
@@ -53,7 +55,8 @@ extension WorkflowEngine {
         let stepsByID = Dictionary(workflow.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for record in detail.steps where record.fanoutIndex == nil {
             guard let step = stepsByID[record.stepID],
-                  let prior = Self.priorResult(record, step: step, workflow: workflow) else { continue }
+                let prior = Self.priorResult(record, step: step, workflow: workflow)
+            else { continue }
             context.steps[record.stepID] = prior.1
             let (_, pruned) = tracker.markFinished(record.stepID, prior.0)
             for id in pruned where context.steps[id] == nil {
@@ -63,8 +66,9 @@ extension WorkflowEngine {
         try persist {
             try repository.write([.setRunOwner(id: runID, owner: configuration.owner)])
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
-            try repository.append(.runResumed(RunEvent.RunResumed(workflow: workflow.name, finishedSteps: context.steps.keys.sorted())),
-                                  runID: runID)
+            try repository.append(
+                .runResumed(RunEvent.RunResumed(workflow: workflow.name, finishedSteps: context.steps.keys.sorted())),
+                runID: runID)
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
         return try await execute(workflow, runID: runID, context: context, tracker: tracker)
@@ -85,8 +89,10 @@ extension WorkflowEngine {
     }
 
     /// How a persisted step counts on resume, or nil when it has to run (again).
-    static func priorResult(_ record: StepRecord, step: StepDefinition,
-                            workflow: WorkflowDefinition) -> (DependencyTracker.Outcome, StepResult)? {
+    static func priorResult(
+        _ record: StepRecord, step: StepDefinition,
+        workflow: WorkflowDefinition
+    ) -> (DependencyTracker.Outcome, StepResult)? {
         switch record.status {
         case .completed:
             let output: JSONValue
@@ -103,11 +109,15 @@ extension WorkflowEngine {
             return (.completed, StepResult(output: output, status: .completed, exitCode: record.exitCode))
         case .skipped:
             // `when: false` lets dependents run; anything else skipped (on_failure: skip) prunes them.
-            let byCondition = (record.error?.hasPrefix("when:") ?? false)
+            let byCondition =
+                (record.error?.hasPrefix("when:") ?? false)
                 || (record.error?.hasPrefix(ApprovalWait.timedOutPrefix) ?? false)
-            return (byCondition ? .skipped : .pruned,
-                    StepResult(output: .null, status: .skipped, error: byCondition ? nil : record.error,
-                               exitCode: record.exitCode))
+            return (
+                byCondition ? .skipped : .pruned,
+                StepResult(
+                    output: .null, status: .skipped, error: byCondition ? nil : record.error,
+                    exitCode: record.exitCode)
+            )
         case .failed where workflow.settings(for: step).onFailure == .continue:
             return (.failedContinuing, StepResult(output: .null, status: .failed, error: record.error, exitCode: record.exitCode))
         default:

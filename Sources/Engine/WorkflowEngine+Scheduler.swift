@@ -27,9 +27,11 @@ extension WorkflowEngine {
         var backend: String?
     }
 
-    func schedule(_ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
-                          tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
-                          sessions: SessionSandboxes, ahead: StepSandboxes?, removals: RunRemovals) async throws -> Scheduled {
+    func schedule(
+        _ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
+        tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
+        sessions: SessionSandboxes, ahead: StepSandboxes?, removals: RunRemovals
+    ) async throws -> Scheduled {
         var tracker = initialTracker
         var context = initial
         var failure: String?
@@ -65,21 +67,25 @@ extension WorkflowEngine {
                             do throws(WorkflowError) {
                                 shouldRun = try when.evaluate(in: context)
                             } catch {
-                                let completion = StepCompletion(stepID: id, status: .failed,
-                                                                result: StepResult(output: .null, status: .failed, error: error.message),
-                                                                duration: .zero, outputTail: nil)
+                                let completion = StepCompletion(
+                                    stepID: id, status: .failed,
+                                    result: StepResult(output: .null, status: .failed, error: error.message),
+                                    duration: .zero, outputTail: nil)
                                 try self.record(completion, runID: runID)
-                                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
-                                      context: &context, failure: &failure)
+                                apply(
+                                    completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                                    context: &context, failure: &failure)
                                 continue
                             }
                             if !shouldRun {
-                                let completion = StepCompletion(stepID: id, status: .skipped,
-                                                                result: StepResult(output: .null, status: .skipped),
-                                                                duration: .zero, outputTail: nil)
+                                let completion = StepCompletion(
+                                    stepID: id, status: .skipped,
+                                    result: StepResult(output: .null, status: .skipped),
+                                    duration: .zero, outputTail: nil)
                                 try self.record(completion, runID: runID, reason: "when: \(when.source) is false")
-                                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
-                                      context: &context, failure: &failure)
+                                apply(
+                                    completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                                    context: &context, failure: &failure)
                                 continue
                             }
                         }
@@ -87,8 +93,9 @@ extension WorkflowEngine {
                             switch try self.beginApproval(step, runID: runID, context: context, runWaits: waiting.isEmpty) {
                             case .finished(let completion):
                                 try self.record(completion, runID: runID)
-                                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
-                                      context: &context, failure: &failure)
+                                apply(
+                                    completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                                    context: &context, failure: &failure)
                             case .wait(let waiter, let isPending):
                                 if isPending { waiting.insert(id) }
                                 running += 1
@@ -97,11 +104,12 @@ extension WorkflowEngine {
                             continue
                         }
                         if step.kind == .subWorkflow {
-                            let job = SubWorkflowJob(parentRunID: runID, parentFile: workflow.file, step: step,
-                                                     settings: workflow.settings(for: step),
-                                                     context: Self.jobContext(context, for: step), router: router,
-                                                     repository: repository, configuration: configuration,
-                                                     globalLimit: globalLimit, depth: depth)
+                            let job = SubWorkflowJob(
+                                parentRunID: runID, parentFile: workflow.file, step: step,
+                                settings: workflow.settings(for: step),
+                                context: Self.jobContext(context, for: step), router: router,
+                                repository: repository, configuration: configuration,
+                                globalLimit: globalLimit, depth: depth)
                             try persist {
                                 try repository.write([
                                     .upsertStep(StepRecord(runID: runID, stepID: id, status: .running, attempt: 1, startedAt: Date())),
@@ -113,11 +121,12 @@ extension WorkflowEngine {
                             group.addTask { await job.execute() }
                             continue
                         }
-                        let job = StepJob(runID: runID, step: step, settings: workflow.settings(for: step),
-                                          context: Self.jobContext(context, for: step),
-                                          router: router, repository: repository, configuration: configuration,
-                                          globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
-                                          removals: removals, onEvent: onEvent)
+                        let job = StepJob(
+                            runID: runID, step: step, settings: workflow.settings(for: step),
+                            context: Self.jobContext(context, for: step),
+                            router: router, repository: repository, configuration: configuration,
+                            globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
+                            removals: removals, onEvent: onEvent)
                         running += 1
                         group.addTask { await job.execute() }
                     }
@@ -152,8 +161,9 @@ extension WorkflowEngine {
                 try self.record(recorded, runID: runID)
                 // A step cancelled because another aborted the run does not make the run "cancelled".
                 if completion.status == .cancelled && !tracker.isAborted { cancelled = true }
-                apply(completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
-                      context: &context, failure: &failure)
+                apply(
+                    completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
+                    context: &context, failure: &failure)
                 if tracker.isAborted { group.cancelAll() }
             }
         }
@@ -188,8 +198,10 @@ extension WorkflowEngine {
     }
 
     /// Applies a finished step to the tracker and the template context (after it was persisted).
-    func apply(_ completion: StepCompletion, step: StepDefinition, workflow: WorkflowDefinition, runID: String,
-                       tracker: inout DependencyTracker, context: inout TemplateContext, failure: inout String?) {
+    func apply(
+        _ completion: StepCompletion, step: StepDefinition, workflow: WorkflowDefinition, runID: String,
+        tracker: inout DependencyTracker, context: inout TemplateContext, failure: inout String?
+    ) {
         let outcome: DependencyTracker.Outcome
         var result = completion.result
         switch completion.status {

@@ -17,22 +17,28 @@ extension WorkflowEngine {
             output: outputPath == nil && status == .completed ? output : nil, outputPath: outputPath)
         try persist {
             // The step's result and its event commit together: the checkpoint after every step.
-            try repository.write(completion.deferred + [
-                .upsertStep(StepRecord(
-                    runID: runID, stepID: completion.stepID, status: status, backend: completion.backend,
-                    exitCode: completion.result.exitCode, outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
-                    error: completion.result.error ?? reason)),
-                .event(runID, .stepFinished(finished)),
-            ])
+            try repository.write(
+                completion.deferred + [
+                    .upsertStep(
+                        StepRecord(
+                            runID: runID, stepID: completion.stepID, status: status, backend: completion.backend,
+                            exitCode: completion.result.exitCode, outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
+                            error: completion.result.error ?? reason)),
+                    .event(runID, .stepFinished(finished)),
+                ])
         }
-        onEvent(.stepFinished(step: completion.stepID, status: status, duration: completion.duration,
-                              error: completion.result.error ?? reason, outputTail: completion.outputTail))
+        onEvent(
+            .stepFinished(
+                step: completion.stepID, status: status, duration: completion.duration,
+                error: completion.result.error ?? reason, outputTail: completion.outputTail))
     }
 
     /// How an output is kept in a step row: JSON or text inline, or, above the inline limit (when
     /// there is a data folder), in full in a file named after `name` with its head inline.
-    static func storedOutput(_ output: JSONValue, runID: String, name: String,
-                             configuration: EngineConfiguration) throws -> (json: String?, text: String?, path: String?) {
+    static func storedOutput(
+        _ output: JSONValue, runID: String, name: String,
+        configuration: EngineConfiguration
+    ) throws -> (json: String?, text: String?, path: String?) {
         let text: String? = if case .string(let value) = output { value } else { nil }
         let json: String? = if case .string = output { nil } else if output == .null { nil } else { output.jsonText }
         let full = json ?? text ?? ""
@@ -41,8 +47,9 @@ extension WorkflowEngine {
         }
         let path = RunFiles(dataDirectory: dataDirectory).outputFile(runID, step: name, json: json != nil)
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try Data(full.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw EngineError(.persistence, "cannot write the output of `\(name)` to \(path): \(error)", cause: error)

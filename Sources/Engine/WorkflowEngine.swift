@@ -34,25 +34,33 @@ public actor WorkflowEngine {
 
     /// An engine with one backend, used for every step as `docker` (and `auto`); its circuit
     /// breaker never opens, since there is nowhere to fail over to.
-    public init(backend: any SandboxBackend, repository: any RunRepository,
-                configuration: EngineConfiguration = EngineConfiguration(),
-                globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
-                onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
-        self.init(router: BackendRouter(single: backend), repository: repository, configuration: configuration,
-                  globalLimit: globalLimit, depth: 0, onEvent: onEvent)
+    public init(
+        backend: any SandboxBackend, repository: any RunRepository,
+        configuration: EngineConfiguration = EngineConfiguration(),
+        globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
+        onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }
+    ) {
+        self.init(
+            router: BackendRouter(single: backend), repository: repository, configuration: configuration,
+            globalLimit: globalLimit, depth: 0, onEvent: onEvent)
     }
 
     /// An engine routing steps across the router's backends.
-    public init(router: BackendRouter, repository: any RunRepository,
-                configuration: EngineConfiguration = EngineConfiguration(),
-                globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
-                onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
-        self.init(router: router, repository: repository, configuration: configuration, globalLimit: globalLimit,
-                  depth: 0, onEvent: onEvent)
+    public init(
+        router: BackendRouter, repository: any RunRepository,
+        configuration: EngineConfiguration = EngineConfiguration(),
+        globalLimit: AsyncSemaphore = AsyncSemaphore(limit: 8),
+        onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }
+    ) {
+        self.init(
+            router: router, repository: repository, configuration: configuration, globalLimit: globalLimit,
+            depth: 0, onEvent: onEvent)
     }
 
-    init(router: BackendRouter, repository: any RunRepository, configuration: EngineConfiguration,
-         globalLimit: AsyncSemaphore, depth: Int, onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
+    init(
+        router: BackendRouter, repository: any RunRepository, configuration: EngineConfiguration,
+        globalLimit: AsyncSemaphore, depth: Int, onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }
+    ) {
         self.router = router
         self.repository = repository
         self.configuration = configuration
@@ -88,8 +96,10 @@ public actor WorkflowEngine {
     /// - Returns: how the run ended; a failed or cancelled run is an outcome, not an error.
     /// - Throws: ``EngineError`` `.invalidInputs` before anything is stored, `.persistence` when
     ///   the repository fails (the run cannot go on durably).
-    public func run(_ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
-                    runID: String = WorkflowEngine.makeRunID(), lineage: Lineage? = nil) async throws -> RunOutcome {
+    public func run(
+        _ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
+        runID: String = WorkflowEngine.makeRunID(), lineage: Lineage? = nil
+    ) async throws -> RunOutcome {
         let bound = InputBinder.bind(workflow, provided: inputs)
         let inputErrors = bound.diagnostics.filter { $0.severity == .error }
         guard inputErrors.isEmpty else {
@@ -98,12 +108,17 @@ public actor WorkflowEngine {
         let inputsJSON = JSONValue.object(bound.values).jsonText
         try persist {
             // One transaction: a run is recorded with all its steps or not at all.
-            try repository.write([.createRun(RunRecord(id: runID, workflowName: workflow.name, workflowPath: workflow.file,
-                                                       workflowHash: Self.contentHash(ofFile: workflow.file),
-                                                       inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
-                                                       forkedFromStep: lineage?.step, lineageKind: lineage?.kind,
-                                                       owner: configuration.owner))]
-                                 + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
+            try repository.write(
+                [
+                    .createRun(
+                        RunRecord(
+                            id: runID, workflowName: workflow.name, workflowPath: workflow.file,
+                            workflowHash: Self.contentHash(ofFile: workflow.file),
+                            inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
+                            forkedFromStep: lineage?.step, lineageKind: lineage?.kind,
+                            owner: configuration.owner))
+                ]
+                    + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
         if let problem = Self.unsupportedFeature(in: workflow) ?? unroutableStep(in: workflow) {
             // Failing before the first sandbox is better than silently skipping a gate, or than
@@ -112,27 +127,33 @@ public actor WorkflowEngine {
             return RunOutcome(runID: runID, status: .failed, error: problem, steps: [:], outputs: [:])
         }
         try persist {
-            try repository.write([.updateRunStatus(id: runID, status: .running, time: Date(), error: nil),
-                                  .event(runID, .runStarted(RunEvent.RunStarted(workflow: workflow.name)))])
+            try repository.write([
+                .updateRunStatus(id: runID, status: .running, time: Date(), error: nil),
+                .event(runID, .runStarted(RunEvent.RunStarted(workflow: workflow.name))),
+            ])
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
 
         let context = TemplateContext(runID: runID, inputs: bound.values, environment: configuration.environment)
-        return try await execute(workflow, runID: runID, context: context,
-                                 tracker: DependencyTracker(graph: WorkflowGraph(workflow)))
+        return try await execute(
+            workflow, runID: runID, context: context,
+            tracker: DependencyTracker(graph: WorkflowGraph(workflow)))
     }
 
     /// Schedules the steps the tracker has not finished, then cleans up and records the end of the run.
-    func execute(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
-                         tracker: DependencyTracker) async throws -> RunOutcome {
+    func execute(
+        _ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
+        tracker: DependencyTracker
+    ) async throws -> RunOutcome {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
         let sessions = SessionSandboxes()
         let ahead = stepSandboxes(workflow, runID: runID, tracker: tracker)
         let removals = RunRemovals()
         let scheduled: Scheduled
         do {
-            scheduled = try await schedule(workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
-                                           sessions: sessions, ahead: ahead, removals: removals)
+            scheduled = try await schedule(
+                workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
+                sessions: sessions, ahead: ahead, removals: removals)
         } catch {
             await removals.waitForAll()
             await ahead?.close()
@@ -183,8 +204,9 @@ public actor WorkflowEngine {
                 return try finishing(runID, status: status, error: "outputs: \(error.message)", context: scheduled.context)
             }
         }
-        let (recorded, recordedError) = try finishRun(runID, status: status, error: error, steps: scheduled.context.steps,
-                                                      outputs: outputs)
+        let (recorded, recordedError) = try finishRun(
+            runID, status: status, error: error, steps: scheduled.context.steps,
+            outputs: outputs)
         return RunOutcome(runID: runID, status: recorded, error: recordedError, steps: scheduled.context.steps, outputs: outputs)
     }
 
@@ -202,8 +224,10 @@ public actor WorkflowEngine {
 
     /// Records the end of a run and returns the status and error it was recorded with.
     @discardableResult
-    func finishRun(_ runID: String, status requested: RunStatus, error requestedError: String?,
-                           steps: [String: StepResult], outputs: [String: JSONValue]) throws -> (RunStatus, String?) {
+    func finishRun(
+        _ runID: String, status requested: RunStatus, error requestedError: String?,
+        steps: [String: StepResult], outputs: [String: JSONValue]
+    ) throws -> (RunStatus, String?) {
         var status = requested
         var error = requestedError
         if requested != .completed, let stored = try? repository.run(id: runID)?.run, stored.status == .cancelled {
@@ -216,8 +240,9 @@ public actor WorkflowEngine {
             // A gate nobody answered before the run ended must not show as still waiting.
             let pending = (try? repository.approvals(runID: runID, statuses: [.pending])) ?? []
             for approval in pending {
-                _ = try? repository.decideApproval(runID: runID, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
-                                                   comment: "the run \(status)", responseJSON: nil, at: Date())
+                _ = try? repository.decideApproval(
+                    runID: runID, stepID: approval.stepID, status: .cancelled, decidedBy: nil,
+                    comment: "the run \(status)", responseJSON: nil, at: Date())
             }
         }
         try persist {

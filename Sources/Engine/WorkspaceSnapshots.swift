@@ -28,8 +28,9 @@ public struct WorkspaceSnapshots: Sendable {
         let path = files.workspaceSnapshot(runID)
         let partial = path + ".partial"
         try FileManager.default.createDirectory(atPath: files.runDirectory(runID), withIntermediateDirectories: true)
-        let outcome = try await workspaces.saveWorkspace(named: volume, to: partial, maxBytes: maxBytes,
-                                                         labels: [SandcastleLabels.run: runID])
+        let outcome = try await workspaces.saveWorkspace(
+            named: volume, to: partial, maxBytes: maxBytes,
+            labels: [SandcastleLabels.run: runID])
         if case .done = outcome {
             // Renamed only once whole, so a crash never leaves a truncated snapshot to restore.
             _ = try? FileManager.default.removeItem(atPath: path)

@@ -58,25 +58,35 @@ public struct EngineSettings: Sendable {
     /// The settings the environment gives, with `dataDirectory` (a flag) over `SANDCASTLE_DATA_DIR`.
     ///
     /// - Throws: ``EngineServiceError`` `.invalidSetting` naming the first bad variable and its value.
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            dataDirectory: String? = nil) throws -> EngineSettings {
-        var settings = EngineSettings(dataDirectory: dataDirectory ?? environment["SANDCASTLE_DATA_DIR"] ?? "./data",
-                                      environment: environment)
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        dataDirectory: String? = nil
+    ) throws -> EngineSettings {
+        var settings = EngineSettings(
+            dataDirectory: dataDirectory ?? environment["SANDCASTLE_DATA_DIR"] ?? "./data",
+            environment: environment)
         let reader = SettingReader(environment: environment)
-        settings.maxSandboxes = try reader.integer("SANDCASTLE_MAX_SANDBOXES", in: 1...Int.max,
-                                                   expected: "a whole number ≥ 1") ?? settings.maxSandboxes
-        settings.sandboxesAhead = try reader.integer("SANDCASTLE_SANDBOXES_AHEAD", in: 0...16,
-                                                     expected: "a whole number from 0 to 16") ?? settings.sandboxesAhead
+        settings.maxSandboxes =
+            try reader.integer(
+                "SANDCASTLE_MAX_SANDBOXES", in: 1...Int.max,
+                expected: "a whole number ≥ 1") ?? settings.maxSandboxes
+        settings.sandboxesAhead =
+            try reader.integer(
+                "SANDCASTLE_SANDBOXES_AHEAD", in: 0...16,
+                expected: "a whole number from 0 to 16") ?? settings.sandboxesAhead
         if let text = environment["SANDCASTLE_WORKSPACE_SNAPSHOT_MAX"] {
             guard let value = Int64(text), value >= 0 else {
-                throw reader.invalid("SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", text,
-                                     expected: "a number of bytes ≥ 0 (0 keeps no snapshot)")
+                throw reader.invalid(
+                    "SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", text,
+                    expected: "a number of bytes ≥ 0 (0 keeps no snapshot)")
             }
             settings.workspaceSnapshotMaxBytes = value
         }
         settings.backendLimits = try reader.backendLimits()
-        settings.breaker.failureThreshold = try reader.integer("SANDCASTLE_BREAKER_THRESHOLD", in: 0...Int.max,
-                                                               expected: "a whole number ≥ 0 (0 = never open)")
+        settings.breaker.failureThreshold =
+            try reader.integer(
+                "SANDCASTLE_BREAKER_THRESHOLD", in: 0...Int.max,
+                expected: "a whole number ≥ 0 (0 = never open)")
             ?? settings.breaker.failureThreshold
         if let text = environment["SANDCASTLE_BREAKER_COOLDOWN"] {
             guard let value = Double(text), value >= 0, value.isFinite else {
@@ -118,7 +128,8 @@ private struct SettingReader {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             let backend = parts.first.map { Backend(rawValue: $0) }
             guard parts.count == 2, let backend, backend == .docker || backend == .e2b,
-                  let value = Int(parts[1]), value >= 1 else {
+                let value = Int(parts[1]), value >= 1
+            else {
                 throw invalid(variable, text, expected: "like docker=8,e2b=4 (counts ≥ 1)")
             }
             limits[backend] = value

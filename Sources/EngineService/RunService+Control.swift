@@ -17,8 +17,10 @@ extension RunService {
     /// engine then removes the run's sandboxes and records `cancelled`).
     ///
     /// - Returns: how the run ended; a failed or cancelled run is an outcome, not an error.
-    public func start(_ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
-                      runID: String = WorkflowEngine.makeRunID(), options: RunOptions = RunOptions()) async throws -> RunOutcome {
+    public func start(
+        _ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
+        runID: String = WorkflowEngine.makeRunID(), options: RunOptions = RunOptions()
+    ) async throws -> RunOutcome {
         try await engine(options).run(workflow, inputs: inputs, runID: runID)
     }
 
@@ -30,15 +32,18 @@ extension RunService {
     public func prepareResume(runID: String, force: Bool = false) throws -> RecordedRun {
         let detail = try run(id: runID)
         guard WorkflowEngine.resumableStatuses.contains(detail.run.status) else {
-            throw EngineServiceError(.notResumable, "run \(runID) is \(detail.run.status); "
-                                     + "only pending, running or waiting_approval runs can be resumed")
+            throw EngineServiceError(
+                .notResumable,
+                "run \(runID) is \(detail.run.status); "
+                    + "only pending, running or waiting_approval runs can be resumed")
         }
         if let owner = detail.run.owner, ProcessOwner.isAlive(owner), !force {
             // Two processes executing one run would run its steps twice and remove each other's sandboxes.
-            throw EngineServiceError(.ownedElsewhere,
+            throw EngineServiceError(
+                .ownedElsewhere,
                 "run \(runID) is being executed by process \(ProcessOwner.pid(of: owner).map(String.init) ?? owner) "
-                + "(e.g. a --detach run); follow it with `sandcastle runs logs --follow \(runID)`, stop it with "
-                + "`sandcastle runs cancel \(runID)`, or pass --force if that process does not run it any more")
+                    + "(e.g. a --detach run); follow it with `sandcastle runs logs --follow \(runID)`, stop it with "
+                    + "`sandcastle runs cancel \(runID)`, or pass --force if that process does not run it any more")
         }
         return try recorded(detail.run)
     }
@@ -110,9 +115,12 @@ extension RunService {
             throw EngineServiceError(.persistence, error.message, cause: error)
         }
         guard let router else {
-            return Cancellation(runs: runs, removedSandboxes: nil,
-                                problems: ["the sandbox backends are not reachable, sandboxes of run \(runID) were not removed: "
-                                           + (sandboxProblem ?? "not connected")])
+            return Cancellation(
+                runs: runs, removedSandboxes: nil,
+                problems: [
+                    "the sandbox backends are not reachable, sandboxes of run \(runID) were not removed: "
+                        + (sandboxProblem ?? "not connected")
+                ])
         }
         var cancellation = Cancellation(runs: runs, removedSandboxes: 0, problems: [])
         for id in runs {
@@ -128,8 +136,10 @@ extension RunService {
     ///
     /// - Throws: the ``EngineError`` of ``Approvals/decide(_:runID:stepID:by:comment:repository:now:)``.
     @discardableResult
-    public func decide(_ decision: ApprovalDecision, runID: String, stepID: String?, by: String?,
-                       comment: String?) throws -> ApprovalRecord {
+    public func decide(
+        _ decision: ApprovalDecision, runID: String, stepID: String?, by: String?,
+        comment: String?
+    ) throws -> ApprovalRecord {
         try Approvals.decide(decision, runID: runID, stepID: stepID, by: by, comment: comment, repository: repository)
     }
 
@@ -140,10 +150,13 @@ extension RunService {
 
     /// A new run that re-runs `fromStep` and everything after it (with `changes`: a fork),
     /// reusing the parent's results for the rest.
-    public func replay(_ parent: RecordedRun, fromStep: String, changes: ForkChanges? = nil,
-                       runID: String = WorkflowEngine.makeRunID(), options: RunOptions = RunOptions()) async throws -> RunOutcome {
-        try await engine(options).replay(parentRunID: parent.run.id, fromStep: fromStep, workflow: parent.workflow,
-                                         changes: changes, runID: runID)
+    public func replay(
+        _ parent: RecordedRun, fromStep: String, changes: ForkChanges? = nil,
+        runID: String = WorkflowEngine.makeRunID(), options: RunOptions = RunOptions()
+    ) async throws -> RunOutcome {
+        try await engine(options).replay(
+            parentRunID: parent.run.id, fromStep: fromStep, workflow: parent.workflow,
+            changes: changes, runID: runID)
     }
 
     /// The workflow file a run recorded, loaded and valid.
@@ -154,8 +167,10 @@ extension RunService {
         let loaded = WorkflowLoader().load(path: path)
         guard let workflow = loaded.workflow, loaded.isValid else {
             let problems = loaded.diagnostics.filter { $0.severity == .error }.map(\.description)
-            throw EngineServiceError(.invalidWorkflow, (problems + ["cannot load \(path), the workflow of run \(run.id)"])
-                                        .joined(separator: "\n"))
+            throw EngineServiceError(
+                .invalidWorkflow,
+                (problems + ["cannot load \(path), the workflow of run \(run.id)"])
+                    .joined(separator: "\n"))
         }
         return RecordedRun(run: run, workflow: workflow, path: path)
     }

@@ -44,16 +44,20 @@ extension RunService {
 
     public func report(id: String) throws -> RunReport {
         let detail = try run(id: id)
-        let attempts: [String: [StepAttemptRecord]] = Dictionary(uniqueKeysWithValues: detail.steps.map { step in
-            (RunReport.label(step.stepID, step.fanoutIndex),
-             (try? repository.attempts(runID: id, stepID: step.stepID, fanoutIndex: step.fanoutIndex)) ?? [])
-        })
+        let attempts: [String: [StepAttemptRecord]] = Dictionary(
+            uniqueKeysWithValues: detail.steps.map { step in
+                (
+                    RunReport.label(step.stepID, step.fanoutIndex),
+                    (try? repository.attempts(runID: id, stepID: step.stepID, fanoutIndex: step.fanoutIndex)) ?? []
+                )
+            })
         let files = RunFiles(dataDirectory: settings.dataDirectory)
         let derived = ((try? repository.listRuns(RunQuery(limit: 10_000))) ?? []).filter { $0.parentRunID == id }.reversed()
-        return RunReport(detail: detail, attempts: attempts,
-                         approvals: (try? repository.approvals(runID: id, statuses: nil)) ?? [],
-                         derived: Array(derived), artifacts: files.artifacts(id),
-                         artifactsDirectory: files.artifactsDirectory(id))
+        return RunReport(
+            detail: detail, attempts: attempts,
+            approvals: (try? repository.approvals(runID: id, statuses: nil)) ?? [],
+            derived: Array(derived), artifacts: files.artifacts(id),
+            artifactsDirectory: files.artifactsDirectory(id))
     }
 
     /// A run's events after `afterSeq`, in order, at most `limit`.

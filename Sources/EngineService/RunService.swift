@@ -39,8 +39,10 @@ public final class RunService: Sendable {
     /// - Parameter creatingStore: create the data folder and database when missing (`run`);
     ///   otherwise a missing database is ``EngineServiceError/Code/noDatabase``, so a mistyped
     ///   `--data-dir` does not look like "no runs".
-    public static func open(_ settings: EngineSettings, sandboxes: Sandboxes,
-                            creatingStore: Bool = false) async throws -> RunService {
+    public static func open(
+        _ settings: EngineSettings, sandboxes: Sandboxes,
+        creatingStore: Bool = false
+    ) async throws -> RunService {
         let repository = try openRepository(settings, creating: creatingStore)
         var router: BackendRouter?
         var problem: String?
@@ -69,8 +71,9 @@ public final class RunService: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
             } catch {
-                throw EngineServiceError(.persistence, "cannot open the state database in \(settings.dataDirectory): \(error)",
-                                         cause: error)
+                throw EngineServiceError(
+                    .persistence, "cannot open the state database in \(settings.dataDirectory): \(error)",
+                    cause: error)
             }
         } else if !FileManager.default.fileExists(atPath: path) {
             throw EngineServiceError(.noDatabase, "no state database at \(path) (set --data-dir or SANDCASTLE_DATA_DIR)")
@@ -90,14 +93,19 @@ public final class RunService: Sendable {
         } catch {
             throw EngineServiceError(.backendUnavailable, "\(error)", cause: error)
         }
-        var entries = [BackendRouter.Entry(name: .docker, backend: docker,
-                                           maxConcurrent: settings.backendLimits[.docker] ?? EngineSettings.defaultBackendLimit,
-                                           breaker: CircuitBreaker(policy: settings.breaker))]
+        var entries = [
+            BackendRouter.Entry(
+                name: .docker, backend: docker,
+                maxConcurrent: settings.backendLimits[.docker] ?? EngineSettings.defaultBackendLimit,
+                breaker: CircuitBreaker(policy: settings.breaker))
+        ]
         if let e2b = settings.e2b {
             do {
-                entries.append(BackendRouter.Entry(name: .e2b, backend: try E2BSandboxBackend(configuration: e2b),
-                                                   maxConcurrent: settings.backendLimits[.e2b] ?? EngineSettings.defaultBackendLimit,
-                                                   breaker: CircuitBreaker(policy: settings.breaker)))
+                entries.append(
+                    BackendRouter.Entry(
+                        name: .e2b, backend: try E2BSandboxBackend(configuration: e2b),
+                        maxConcurrent: settings.backendLimits[.e2b] ?? EngineSettings.defaultBackendLimit,
+                        breaker: CircuitBreaker(policy: settings.breaker)))
             } catch {
                 throw EngineServiceError(.invalidSetting, "the E2B backend cannot be set up: \(error)", cause: error)
             }
@@ -122,8 +130,10 @@ public final class RunService: Sendable {
         /// Told everything the engine reports, as it happens.
         public var onEvent: @Sendable (EngineEvent) -> Void
 
-        public init(waitForApprovals: Bool = true, maxParallel: Int? = nil,
-                    onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }) {
+        public init(
+            waitForApprovals: Bool = true, maxParallel: Int? = nil,
+            onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }
+        ) {
             self.waitForApprovals = waitForApprovals
             self.maxParallel = maxParallel
             self.onEvent = onEvent
@@ -133,18 +143,21 @@ public final class RunService: Sendable {
     /// An engine for one run under this service's settings, router and limits.
     func engine(_ options: RunOptions) throws -> WorkflowEngine {
         let router = try requireRouter()
-        var configuration = EngineConfiguration(maxConcurrentStepsPerRun: options.maxParallel ?? settings.maxParallelPerRun,
-                                                environment: settings.environment, removesWorkspace: true,
-                                                waitForApprovals: options.waitForApprovals,
-                                                dataDirectory: settings.dataDirectory)
+        var configuration = EngineConfiguration(
+            maxConcurrentStepsPerRun: options.maxParallel ?? settings.maxParallelPerRun,
+            environment: settings.environment, removesWorkspace: true,
+            waitForApprovals: options.waitForApprovals,
+            dataDirectory: settings.dataDirectory)
         configuration.owner = ProcessOwner.current()
         configuration.sandboxesAhead = settings.sandboxesAhead
         if settings.workspaceSnapshotMaxBytes > 0, let workspaces = router.workspaces {
-            configuration.workspaceSnapshots = WorkspaceSnapshots(workspaces: workspaces,
-                                                                  files: RunFiles(dataDirectory: settings.dataDirectory),
-                                                                  maxBytes: settings.workspaceSnapshotMaxBytes)
+            configuration.workspaceSnapshots = WorkspaceSnapshots(
+                workspaces: workspaces,
+                files: RunFiles(dataDirectory: settings.dataDirectory),
+                maxBytes: settings.workspaceSnapshotMaxBytes)
         }
-        return WorkflowEngine(router: router, repository: repository, configuration: configuration,
-                              globalLimit: globalLimit, onEvent: options.onEvent)
+        return WorkflowEngine(
+            router: router, repository: repository, configuration: configuration,
+            globalLimit: globalLimit, onEvent: options.onEvent)
     }
 }

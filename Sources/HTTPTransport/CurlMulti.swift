@@ -91,7 +91,8 @@ final class CurlMultiLoop: Sendable {
                     if rc == CURLM_OK {
                         active[ObjectIdentifier(transfer)] = transfer
                     } else {
-                        transfer.finish(error: HTTPTransportError(.internalError, "\(transfer.requestDescription): curl_multi_add_handle failed (\(rc.rawValue))"))
+                        transfer.finish(
+                            error: HTTPTransportError(.internalError, "\(transfer.requestDescription): curl_multi_add_handle failed (\(rc.rawValue))"))
                     }
                 case .cancel(let transfer):
                     // A transfer not yet added is failed by its `.add` (it sees the flag); one

@@ -1,11 +1,11 @@
 import CCurl
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A raw libcurl handle crossing threads. libcurl handles are not thread-safe; every use site
@@ -55,8 +55,9 @@ enum Curl {
 
     private static func check(_ code: CURLcode, _ option: CURLoption) throws {
         guard code == CURLE_OK else {
-            throw HTTPTransportError(.invalidRequest, "libcurl rejected option \(option.rawValue): \(describe(code))",
-                                     curlCode: Int(code.rawValue))
+            throw HTTPTransportError(
+                .invalidRequest, "libcurl rejected option \(option.rawValue): \(describe(code))",
+                curlCode: Int(code.rawValue))
         }
     }
 
@@ -68,8 +69,10 @@ enum Curl {
 
     /// Sets the options shared by ordinary transfers and upgrade connections: where to connect,
     /// TLS, timeouts, and thread-safety switches.
-    static func configureConnection(_ easy: UnsafeMutableRawPointer, endpoint: HTTPEndpoint, url: String,
-                                    connectTimeout: Duration, errorBuffer: UnsafeMutablePointer<CChar>) throws {
+    static func configureConnection(
+        _ easy: UnsafeMutableRawPointer, endpoint: HTTPEndpoint, url: String,
+        connectTimeout: Duration, errorBuffer: UnsafeMutablePointer<CChar>
+    ) throws {
         try setString(easy, CURLOPT_URL, url)
         try setPointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         // Timeouts via signals are process-wide and unsafe with threads.
@@ -103,8 +106,10 @@ enum Curl {
     }
 
     /// Turns a failed `CURLcode` into an error naming the endpoint and the request.
-    static func error(_ code: CURLcode, osErrno: Int32, detail: String, endpoint: HTTPEndpoint,
-                      method: HTTPMethod, path: String) -> HTTPTransportError {
+    static func error(
+        _ code: CURLcode, osErrno: Int32, detail: String, endpoint: HTTPEndpoint,
+        method: HTTPMethod, path: String
+    ) -> HTTPTransportError {
         let curlText = detail.isEmpty ? describe(code) : detail
         let osText = osErrno != 0 ? errnoDescription(osErrno) : nil
         let cause: (any Error)? = osErrno != 0 ? posixError(osErrno) : nil
@@ -116,9 +121,9 @@ enum Curl {
         case CURLE_OPERATION_TIMEDOUT:
             return HTTPTransportError(.timeout, "\(what) timed out: \(curlText)", curlCode: raw, cause: cause)
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED,
-             CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
-             CURLE_SSL_CLIENTCERT, CURLE_USE_SSL_FAILED:
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED,
+            CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
+            CURLE_SSL_CLIENTCERT, CURLE_USE_SSL_FAILED:
             return HTTPTransportError(.tls, "TLS failure with \(endpoint): \(curlText)", curlCode: raw, cause: cause)
         case CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
             return HTTPTransportError(.closed, "\(what): connection closed early: \(curlText)", curlCode: raw, cause: cause)

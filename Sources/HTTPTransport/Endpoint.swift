@@ -137,8 +137,10 @@ public struct TLSOptions: Sendable, Hashable {
     /// Verify that the certificate names the host connected to.
     public var verifyHost: Bool
 
-    public init(caFile: String? = nil, certificateFile: String? = nil, privateKeyFile: String? = nil,
-                verifyPeer: Bool = true, verifyHost: Bool = true) {
+    public init(
+        caFile: String? = nil, certificateFile: String? = nil, privateKeyFile: String? = nil,
+        verifyPeer: Bool = true, verifyHost: Bool = true
+    ) {
         self.caFile = caFile
         self.certificateFile = certificateFile
         self.privateKeyFile = privateKeyFile

@@ -18,8 +18,10 @@ public final class HTTPClient: Sendable {
         /// Unread bytes a streaming body may buffer before the transfer is paused.
         public var streamBufferLimit: Int
 
-        public init(connectTimeout: Duration = .seconds(10), userAgent: String? = "sandcastle",
-                    maxCachedConnections: Int = 16, streamBufferLimit: Int = 4 << 20) {
+        public init(
+            connectTimeout: Duration = .seconds(10), userAgent: String? = "sandcastle",
+            maxCachedConnections: Int = 16, streamBufferLimit: Int = 4 << 20
+        ) {
             self.connectTimeout = connectTimeout
             self.userAgent = userAgent
             self.maxCachedConnections = maxCachedConnections
@@ -63,8 +65,9 @@ public final class HTTPClient: Sendable {
     /// dropping the body stream, aborts the transfer.
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
         let transfer = try makeTransfer(request)
-        let channel = ByteChannel(highWater: configuration.streamBufferLimit,
-                                  cancelledMessage: "\(transfer.requestDescription) was cancelled")
+        let channel = ByteChannel(
+            highWater: configuration.streamBufferLimit,
+            cancelledMessage: "\(transfer.requestDescription) was cancelled")
         // The hooks capture the client (not just its loop) so that an open stream keeps the
         // client, and with it the I/O thread, alive even if the caller drops the client.
         channel.setHooks(onDemand: { self.loop.resume(transfer) }, onCancel: { self.loop.cancel(transfer) })
@@ -82,8 +85,9 @@ public final class HTTPClient: Sendable {
     public var activeRequestCount: Int { loop.activeCount.load(ordering: .relaxed) }
 
     private func makeTransfer(_ request: HTTPRequest) throws -> Transfer {
-        try Transfer(endpoint: endpoint, request: request, defaultConnectTimeout: configuration.connectTimeout,
-                     userAgent: configuration.userAgent)
+        try Transfer(
+            endpoint: endpoint, request: request, defaultConnectTimeout: configuration.connectTimeout,
+            userAgent: configuration.userAgent)
     }
 }
 
@@ -121,8 +125,10 @@ private final class StreamingSink: TransferSink, @unchecked Sendable {
     private let channel: ByteChannel
     private let cancel: @Sendable () -> Void
 
-    init(_ continuation: CheckedContinuation<HTTPStreamingResponse, any Error>, channel: ByteChannel,
-         cancel: @escaping @Sendable () -> Void) {
+    init(
+        _ continuation: CheckedContinuation<HTTPStreamingResponse, any Error>, channel: ByteChannel,
+        cancel: @escaping @Sendable () -> Void
+    ) {
         self.continuation = continuation
         self.channel = channel
         self.cancel = cancel
@@ -131,8 +137,10 @@ private final class StreamingSink: TransferSink, @unchecked Sendable {
     func head(status: Int, headers: HTTPHeaders) {
         guard let continuation else { return }
         self.continuation = nil
-        continuation.resume(returning: HTTPStreamingResponse(status: status, headers: headers,
-                                                             body: channel.makeStream(), cancel: cancel))
+        continuation.resume(
+            returning: HTTPStreamingResponse(
+                status: status, headers: headers,
+                body: channel.makeStream(), cancel: cancel))
     }
 
     func body(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -104,8 +104,10 @@ public struct HTTPRequest: Sendable, Hashable {
     /// Limit for establishing the connection; `nil` uses the client's default.
     public var connectTimeout: Duration?
 
-    public init(method: HTTPMethod = .get, path: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPRequestBody = .none,
-                timeout: Duration? = nil, connectTimeout: Duration? = nil) {
+    public init(
+        method: HTTPMethod = .get, path: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPRequestBody = .none,
+        timeout: Duration? = nil, connectTimeout: Duration? = nil
+    ) {
         self.method = method
         self.path = path
         self.headers = headers
@@ -131,8 +133,8 @@ public struct HTTPRequest: Sendable, Hashable {
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".utf8)

@@ -2,11 +2,11 @@ import CCurl
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Receives a transfer's events on the curl thread.
@@ -76,9 +76,10 @@ final class Transfer: @unchecked Sendable {
         guard request.path.hasPrefix("/") else {
             throw HTTPTransportError(.invalidRequest, "request path must start with '/': \(request.path)")
         }
-        try Curl.configureConnection(easy, endpoint: endpoint, url: endpoint.curlBaseURL + request.path,
-                                     connectTimeout: request.connectTimeout ?? defaultConnectTimeout,
-                                     errorBuffer: errorBuffer.pointer)
+        try Curl.configureConnection(
+            easy, endpoint: endpoint, url: endpoint.curlBaseURL + request.path,
+            connectTimeout: request.connectTimeout ?? defaultConnectTimeout,
+            errorBuffer: errorBuffer.pointer)
         if let timeout = request.timeout {
             try Curl.setLong(easy, CURLOPT_TIMEOUT_MS, timeout.curlMilliseconds)
         }
@@ -100,8 +101,9 @@ final class Transfer: @unchecked Sendable {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let err = errno
-                throw HTTPTransportError(.invalidRequest, "cannot open request body \(path): \(errnoDescription(err))",
-                                         cause: posixError(err))
+                throw HTTPTransportError(
+                    .invalidRequest, "cannot open request body \(path): \(errnoDescription(err))",
+                    cause: posixError(err))
             }
             source = .file(fd: fd, path: path)
         }
@@ -122,8 +124,9 @@ final class Transfer: @unchecked Sendable {
             var info = stat()
             guard fstat(fd, &info) == 0 else {
                 let err = errno
-                throw HTTPTransportError(.invalidRequest, "cannot stat request body \(path): \(errnoDescription(err))",
-                                         cause: posixError(err))
+                throw HTTPTransportError(
+                    .invalidRequest, "cannot stat request body \(path): \(errnoDescription(err))",
+                    cause: posixError(err))
             }
             length = Int64(info.st_size)
         }
@@ -142,7 +145,8 @@ final class Transfer: @unchecked Sendable {
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
         for field in request.headers {
             guard !field.name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                  !field.value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                !field.value.contains(where: { $0 == "\r" || $0 == "\n" })
+            else {
                 curl_slist_free_all(list)
                 throw HTTPTransportError(.invalidRequest, "invalid header \(field.name)")
             }
@@ -165,7 +169,7 @@ final class Transfer: @unchecked Sendable {
     // MARK: Loop-thread callbacks
 
     fileprivate func onHeader(_ line: UnsafeRawBufferPointer) {
-        guard !headDelivered else { return }  // trailers after a chunked body
+        guard !headDelivered else { return } // trailers after a chunked body
         var text = String(decoding: line, as: UTF8.self)
         while text.last == "\n" || text.last == "\r" || text.last == "\r\n" { text.removeLast() }
         if text.hasPrefix("HTTP/") {
@@ -242,8 +246,10 @@ final class Transfer: @unchecked Sendable {
             finish(error: cancellationError())
             return
         }
-        finish(error: Curl.error(curlCode, osErrno: Curl.osErrno(easy), detail: errorBuffer.text,
-                                 endpoint: endpoint, method: method, path: path))
+        finish(
+            error: Curl.error(
+                curlCode, osErrno: Curl.osErrno(easy), detail: errorBuffer.text,
+                endpoint: endpoint, method: method, path: path))
     }
 
     /// Completes with `error` (or success) and frees the handle. Idempotent.

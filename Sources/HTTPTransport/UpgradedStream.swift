@@ -3,11 +3,11 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A raw bidirectional byte stream obtained by upgrading an HTTP/1.1 connection, e.g. Docker's
@@ -89,15 +89,17 @@ extension HTTPClient {
         var head = "\(request.method) \(endpoint.basePath)\(request.path) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\n"
         for field in headers {
             guard !field.name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                  !field.value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                !field.value.contains(where: { $0 == "\r" || $0 == "\n" })
+            else {
                 throw HTTPTransportError(.invalidRequest, "invalid header \(field.name)")
             }
             head += "\(field.name): \(field.value)\r\n"
         }
         head += "\r\n"
-        let core = try UpgradeCore(endpoint: endpoint, method: request.method, path: request.path,
-                                   connectTimeout: request.connectTimeout ?? configuration.connectTimeout,
-                                   bufferLimit: configuration.streamBufferLimit)
+        let core = try UpgradeCore(
+            endpoint: endpoint, method: request.method, path: request.path,
+            connectTimeout: request.connectTimeout ?? configuration.connectTimeout,
+            bufferLimit: configuration.streamBufferLimit)
         let deadline = ContinuousClock.now + (request.timeout ?? .seconds(60))
         let (status, responseHeaders) = try await core.start(requestBytes: Array(head.utf8) + body, deadline: deadline)
         let stream = UpgradedStream(core: core, status: status, headers: responseHeaders)
@@ -176,8 +178,9 @@ final class UpgradeCore: Sendable {
             throw HTTPTransportError(.internalError, "curl_easy_init failed")
         }
         easy = CurlPointer(raw: handle)
-        try Curl.configureConnection(handle, endpoint: endpoint, url: endpoint.curlBaseURL + path,
-                                     connectTimeout: connectTimeout, errorBuffer: errorBuffer.pointer)
+        try Curl.configureConnection(
+            handle, endpoint: endpoint, url: endpoint.curlBaseURL + path,
+            connectTimeout: connectTimeout, errorBuffer: errorBuffer.pointer)
         // Connect (and do TLS) only; the request head is written by hand so that the
         // connection can carry raw bytes after the response head.
         try Curl.setLong(handle, CURLOPT_CONNECT_ONLY, 1)
@@ -227,8 +230,9 @@ final class UpgradeCore: Sendable {
                 let body = readRejectedBody(headers: headers, already: leftover, socket: socket, deadline: deadline)
                 let response = HTTPResponse(status: status, headers: headers, body: body)
                 let detail = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
-                throw HTTPTransportError(.upgradeRejected, "\(what): upgrade refused with status \(status)\(detail.isEmpty ? "" : ": \(detail)")",
-                                         response: response)
+                throw HTTPTransportError(
+                    .upgradeRejected, "\(what): upgrade refused with status \(status)\(detail.isEmpty ? "" : ": \(detail)")",
+                    response: response)
             }
             if !leftover.isEmpty { _ = channel.offer(leftover, force: true) }
             let continuation = state.withLock { st -> CheckedContinuation<(Int, HTTPHeaders), any Error>? in
@@ -382,8 +386,10 @@ final class UpgradeCore: Sendable {
             // While the consumer is behind (paused) the socket is left out entirely, so a hang-up
             // cannot spin this loop; after EOF it stays in (events 0) to notice the hang-up.
             let watchSocket = wantRead || wantWrite || !readOpen
-            var fds = [pollfd(fd: watchSocket ? socket : -1, events: Int16(events), revents: 0),
-                       pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: watchSocket ? socket : -1, events: Int16(events), revents: 0),
+                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+            ]
             if poll(&fds, 2, -1) < 0 {
                 if errno == EINTR { continue }
                 let err = errno
@@ -589,8 +595,9 @@ final class UpgradeCore: Sendable {
     private func transportError(_ rc: CURLcode) -> HTTPTransportError {
         let err = Curl.osErrno(easy.raw)
         if rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR, err == ECONNRESET || err == EPIPE {
-            return HTTPTransportError(.closed, "\(what): connection closed by peer (\(errnoDescription(err)))",
-                                      curlCode: Int(rc.rawValue), cause: posixError(err))
+            return HTTPTransportError(
+                .closed, "\(what): connection closed by peer (\(errnoDescription(err)))",
+                curlCode: Int(rc.rawValue), cause: posixError(err))
         }
         return Curl.error(rc, osErrno: err, detail: errorBuffer.text, endpoint: endpoint, method: method, path: path)
     }

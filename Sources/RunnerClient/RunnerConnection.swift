@@ -72,8 +72,9 @@ public final class RunnerConnection: Sendable {
             return first
         }
         guard ready.protocolVersion == RunnerWire.version else {
-            throw RunnerClientError(.unsupportedVersion,
-                                    "runner speaks protocol \(ready.protocolVersion), this host speaks \(RunnerWire.version)")
+            throw RunnerClientError(
+                .unsupportedVersion,
+                "runner speaks protocol \(ready.protocolVersion), this host speaks \(RunnerWire.version)")
         }
         return ready
     }
@@ -166,7 +167,7 @@ public final class RunnerConnection: Sendable {
         }
         do {
             for try await chunk in contents {
-                if state.withLock({ $0.routes[id] == nil }) { break }  // the runner already answered (a failure)
+                if state.withLock({ $0.routes[id] == nil }) { break } // the runner already answered (a failure)
                 var offset = 0
                 while offset < chunk.count {
                     let end = min(offset + RunnerWire.chunkSize, chunk.count)

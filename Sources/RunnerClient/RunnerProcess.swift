@@ -95,7 +95,6 @@ public struct ChunkedBytes: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
 }
 
-
 /// A file being downloaded: its info first, then its content.
 public struct FileDownload: Sendable {
     public let info: FileInfo

@@ -18,7 +18,7 @@ public struct Frame: Sendable, Equatable {
     /// The frame's wire bytes, length prefix included.
     public func encoded() -> [UInt8] {
         var writer = ByteWriter(capacity: Self.headerSize + message.estimatedBodySize)
-        writer.write(UInt32(0))  // patched below
+        writer.write(UInt32(0)) // patched below
         writer.write(message.tag.rawValue)
         writer.write(id)
         message.encodeBody(into: &writer)
@@ -258,19 +258,22 @@ extension RunnerMessage {
         case .hello:
             return .hello(Hello(protocolVersion: try reader.readUInt16()))
         case .shellExec:
-            return .shellExec(ShellExecRequest(
-                command: try reader.readString(), timeoutMilliseconds: try reader.readUInt32(),
-                maxOutputBytes: try reader.readUInt64(), rawOutput: try reader.readBool()))
+            return .shellExec(
+                ShellExecRequest(
+                    command: try reader.readString(), timeoutMilliseconds: try reader.readUInt32(),
+                    maxOutputBytes: try reader.readUInt64(), rawOutput: try reader.readBool()))
         case .spawn:
-            return .spawn(SpawnRequest(
-                arguments: try reader.readStrings(), environment: try reader.readStrings(),
-                workingDirectory: try reader.readString(), timeoutMilliseconds: try reader.readUInt32(),
-                maxOutputBytes: try reader.readUInt64(), openStdin: try reader.readBool()))
+            return .spawn(
+                SpawnRequest(
+                    arguments: try reader.readStrings(), environment: try reader.readStrings(),
+                    workingDirectory: try reader.readString(), timeoutMilliseconds: try reader.readUInt32(),
+                    maxOutputBytes: try reader.readUInt64(), openStdin: try reader.readBool()))
         case .ptyOpen:
-            return .ptyOpen(PTYOpenRequest(
-                arguments: try reader.readStrings(), environment: try reader.readStrings(),
-                workingDirectory: try reader.readString(),
-                size: WindowSize(rows: try reader.readUInt16(), columns: try reader.readUInt16())))
+            return .ptyOpen(
+                PTYOpenRequest(
+                    arguments: try reader.readStrings(), environment: try reader.readStrings(),
+                    workingDirectory: try reader.readString(),
+                    size: WindowSize(rows: try reader.readUInt16(), columns: try reader.readUInt16())))
         case .input:
             return .input(Array(reader.readRest()))
         case .data:
@@ -286,12 +289,14 @@ extension RunnerMessage {
         case .ok:
             return .ok
         case .writeFile:
-            return .writeFile(WriteFileRequest(
-                path: try reader.readString(), mode: try reader.readUInt32(),
-                append: try reader.readBool(), createParents: try reader.readBool()))
+            return .writeFile(
+                WriteFileRequest(
+                    path: try reader.readString(), mode: try reader.readUInt32(),
+                    append: try reader.readBool(), createParents: try reader.readBool()))
         case .readFile:
-            return .readFile(ReadFileRequest(
-                path: try reader.readString(), offset: try reader.readUInt64(), length: try reader.readUInt64()))
+            return .readFile(
+                ReadFileRequest(
+                    path: try reader.readString(), offset: try reader.readUInt64(), length: try reader.readUInt64()))
         case .stat:
             return .stat(path: try reader.readString())
         case .list:
@@ -303,9 +308,10 @@ extension RunnerMessage {
         case .move:
             return .move(from: try reader.readString(), to: try reader.readString(), overwrite: try reader.readBool())
         case .ready:
-            return .ready(Ready(
-                protocolVersion: try reader.readUInt16(), shell: try reader.readString(),
-                runnerPID: try reader.readInt32(), uid: try reader.readUInt32()))
+            return .ready(
+                Ready(
+                    protocolVersion: try reader.readUInt16(), shell: try reader.readString(),
+                    runnerPID: try reader.readInt32(), uid: try reader.readUInt32()))
         case .started:
             return .started(pid: try reader.readInt32())
         case .output:
@@ -313,11 +319,12 @@ extension RunnerMessage {
             guard let stream = OutputStream(rawValue: rawStream) else { throw .malformed("output stream \(rawStream)") }
             return .output(stream, Array(reader.readRest()))
         case .execFinished:
-            return .execFinished(ExecResult(
-                exitCode: try reader.readInt32(), signal: try reader.readInt32(),
-                workingDirectory: try reader.readString(), durationNanoseconds: try reader.readUInt64(),
-                outputBytes: try reader.readUInt64(), truncated: try reader.readBool(),
-                timedOut: try reader.readBool(), cancelled: try reader.readBool()))
+            return .execFinished(
+                ExecResult(
+                    exitCode: try reader.readInt32(), signal: try reader.readInt32(),
+                    workingDirectory: try reader.readString(), durationNanoseconds: try reader.readUInt64(),
+                    outputBytes: try reader.readUInt64(), truncated: try reader.readBool(),
+                    timedOut: try reader.readBool(), cancelled: try reader.readBool()))
         case .fileInfo:
             return .fileInfo(try FileInfo.decode(from: &reader))
         case .entries:
@@ -328,9 +335,10 @@ extension RunnerMessage {
             for _ in 0..<count { entries.append(try FileInfo.decode(from: &reader)) }
             return .entries(entries)
         case .failure:
-            return .failure(RunnerFailure(
-                code: RunnerFailure.Code(rawValue: try reader.readUInt16()),
-                errno: try reader.readInt32(), message: try reader.readString()))
+            return .failure(
+                RunnerFailure(
+                    code: RunnerFailure.Code(rawValue: try reader.readUInt16()),
+                    errno: try reader.readInt32(), message: try reader.readString()))
         }
     }
 }
@@ -351,7 +359,8 @@ extension FileInfo {
         let path = try reader.readString()
         let rawKind = try reader.readUInt8()
         guard let kind = FileKind(rawValue: rawKind) else { throw .malformed("file kind \(rawKind)") }
-        return FileInfo(name: name, path: path, kind: kind, size: try reader.readUInt64(), mode: try reader.readUInt32(),
-                        modifiedNanoseconds: try reader.readInt64(), symlinkTarget: try reader.readString())
+        return FileInfo(
+            name: name, path: path, kind: kind, size: try reader.readUInt64(), mode: try reader.readUInt32(),
+            modifiedNanoseconds: try reader.readInt64(), symlinkTarget: try reader.readString())
     }
 }

@@ -103,8 +103,10 @@ public struct SpawnRequest: Sendable, Equatable {
     public var maxOutputBytes: UInt64
     /// When false stdin is `/dev/null`; when true ``RunnerMessage/input(_:)`` frames feed it.
     public var openStdin: Bool
-    public init(arguments: [String], environment: [String] = [], workingDirectory: String = "",
-                timeoutMilliseconds: UInt32 = 0, maxOutputBytes: UInt64 = 0, openStdin: Bool = false) {
+    public init(
+        arguments: [String], environment: [String] = [], workingDirectory: String = "",
+        timeoutMilliseconds: UInt32 = 0, maxOutputBytes: UInt64 = 0, openStdin: Bool = false
+    ) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -129,8 +131,10 @@ public struct PTYOpenRequest: Sendable, Equatable {
     public var environment: [String]
     public var workingDirectory: String
     public var size: WindowSize
-    public init(arguments: [String] = [], environment: [String] = [], workingDirectory: String = "",
-                size: WindowSize = WindowSize(rows: 24, columns: 80)) {
+    public init(
+        arguments: [String] = [], environment: [String] = [], workingDirectory: String = "",
+        size: WindowSize = WindowSize(rows: 24, columns: 80)
+    ) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -157,8 +161,10 @@ public struct ExecResult: Sendable, Equatable {
     public var truncated: Bool
     public var timedOut: Bool
     public var cancelled: Bool
-    public init(exitCode: Int32, signal: Int32 = 0, workingDirectory: String = "", durationNanoseconds: UInt64,
-                outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false) {
+    public init(
+        exitCode: Int32, signal: Int32 = 0, workingDirectory: String = "", durationNanoseconds: UInt64,
+        outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false
+    ) {
         self.exitCode = exitCode
         self.signal = signal
         self.workingDirectory = workingDirectory
@@ -213,8 +219,10 @@ public struct FileInfo: Sendable, Equatable {
     public var modifiedNanoseconds: Int64
     /// For symlinks, where they point; empty otherwise.
     public var symlinkTarget: String
-    public init(name: String, path: String, kind: FileKind, size: UInt64, mode: UInt32,
-                modifiedNanoseconds: Int64, symlinkTarget: String = "") {
+    public init(
+        name: String, path: String, kind: FileKind, size: UInt64, mode: UInt32,
+        modifiedNanoseconds: Int64, symlinkTarget: String = ""
+    ) {
         self.name = name
         self.path = path
         self.kind = kind

@@ -18,9 +18,11 @@ public struct SandboxSpec: Sendable {
     /// How long to wait for the runner to become ready.
     public var readyTimeout: Duration
 
-    public init(image: String = "base", profile: String = "default", network: NetworkMode? = nil,
-                environment: [String: String] = [:], workspace: String? = nil, memoryBytes: Int64? = nil,
-                nanoCPUs: Int64? = nil, labels: [String: String] = [:], readyTimeout: Duration = .seconds(30)) {
+    public init(
+        image: String = "base", profile: String = "default", network: NetworkMode? = nil,
+        environment: [String: String] = [:], workspace: String? = nil, memoryBytes: Int64? = nil,
+        nanoCPUs: Int64? = nil, labels: [String: String] = [:], readyTimeout: Duration = .seconds(30)
+    ) {
         self.image = image
         self.profile = profile
         self.network = network

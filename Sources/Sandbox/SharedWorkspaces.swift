@@ -15,8 +15,10 @@ public protocol SharedWorkspaces: Sendable {
     ///   - labels: put on any helper object the backend makes meanwhile (e.g. the run's), so a
     ///     sweep by label finds it if this process dies.
     /// - Returns: `.skipped` with the reason when there is no such workspace or it is too large.
-    func saveWorkspace(named name: String, to path: String, maxBytes: Int64,
-                       labels: [String: String]) async throws -> WorkspaceSnapshotOutcome
+    func saveWorkspace(
+        named name: String, to path: String, maxBytes: Int64,
+        labels: [String: String]
+    ) async throws -> WorkspaceSnapshotOutcome
 
     /// Fills the workspace (created when missing) with the files of an archive written by
     /// ``saveWorkspace(named:to:maxBytes:labels:)``.

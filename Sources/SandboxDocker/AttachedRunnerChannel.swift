@@ -1,8 +1,8 @@
-import Sandbox
 import DockerEngine
 import Foundation
 import HTTPTransport
 import RunnerClient
+import Sandbox
 import Synchronization
 
 /// The runner channel over the Docker Engine's attach stream.

@@ -17,12 +17,14 @@ public struct DockerInventory: SandboxInventory {
     }
 
     public func sandboxes(labelled labels: [String: String]) async throws -> [SandboxListing] {
-        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true"]
-                                           + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        let filters = DockerFilters.labels(
+            ["\(SandcastleLabels.managed)=true"]
+                + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
         do {
             return try await docker.listContainers(all: true, filters: filters).map { summary in
-                SandboxListing(handle: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
-                               running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
+                SandboxListing(
+                    handle: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
+                    running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
             }
         } catch {
             throw SandboxError.fromDocker(error, doing: "list the sandbox containers")
@@ -73,9 +75,10 @@ public struct DockerInventory: SandboxInventory {
         // Page cache is reclaimable; report what `docker stats` reports (usage minus inactive file).
         let cache = memory?.stats?["inactive_file"] ?? memory?.stats?["total_inactive_file"] ?? 0
         let usage = memory?.usage ?? 0
-        return SandboxStats(memoryBytes: usage > cache ? usage - cache : usage, memoryLimitBytes: memory?.limit ?? 0,
-                            cpuPercent: (percent * 100).rounded() / 100, cpuTotalNanoseconds: total,
-                            pids: stats.pidsStats?.current ?? 0)
+        return SandboxStats(
+            memoryBytes: usage > cache ? usage - cache : usage, memoryLimitBytes: memory?.limit ?? 0,
+            cpuPercent: (percent * 100).rounded() / 100, cpuTotalNanoseconds: total,
+            pids: stats.pidsStats?.current ?? 0)
     }
 }
 
@@ -85,8 +88,9 @@ extension DockerSandboxBackend {
 
 extension DockerWorkspaces: WorkspaceCatalog {
     public func workspaces(labelled labels: [String: String]) async throws -> [WorkspaceListing] {
-        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true"]
-                                           + labels.sorted { $0.key < $1.key }.map { $0.value.isEmpty ? $0.key : "\($0.key)=\($0.value)" })
+        let filters = DockerFilters.labels(
+            ["\(SandcastleLabels.managed)=true"]
+                + labels.sorted { $0.key < $1.key }.map { $0.value.isEmpty ? $0.key : "\($0.key)=\($0.value)" })
         do {
             return try await backend.docker.listVolumes(filters: filters).map(Self.listing).sorted { $0.name < $1.name }
         } catch {

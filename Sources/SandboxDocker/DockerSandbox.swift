@@ -1,8 +1,8 @@
-import Sandbox
 import DockerEngine
 import Foundation
 import RunnerClient
 import RunnerProtocol
+import Sandbox
 import Synchronization
 
 /// A live sandbox in a Docker container, driven over one runner connection.
@@ -23,8 +23,10 @@ public final class DockerSandbox: SandboxInstance {
         var removing = false
     }
 
-    init(id: String, containerID: String, image: String, profile: IsolationProfile, backend: DockerSandboxBackend,
-         connection: RunnerConnection, channel: AttachedRunnerChannel) {
+    init(
+        id: String, containerID: String, image: String, profile: IsolationProfile, backend: DockerSandboxBackend,
+        connection: RunnerConnection, channel: AttachedRunnerChannel
+    ) {
         self.id = id
         self.containerID = containerID
         self.image = image
@@ -119,7 +121,7 @@ public final class DockerSandbox: SandboxInstance {
         do {
             try await removal.value
         } catch let error as DockerError where error.code == .notFound {
-            return  // already gone: the goal of destroy is met
+            return // already gone: the goal of destroy is met
         } catch {
             throw SandboxError.fromDocker(error, doing: "remove sandbox \(id)")
         }
@@ -179,20 +181,21 @@ public final class DockerSandbox: SandboxInstance {
 
     static func translate(_ failure: RunnerFailure?, message: String) -> SandboxError {
         guard let failure else { return SandboxError(.runnerFailed, message) }
-        let code: SandboxError.Code = switch failure.code {
-        case .notFound: .notFound
-        case .isDirectory, .notDirectory: .wrongFileKind
-        case .permissionDenied, .readOnlyFileSystem: .permissionDenied
-        case .alreadyExists: .alreadyExists
-        case .noSpace: .noSpace
-        case .notEmpty, .invalidRequest, .unsupported: .invalidArgument
-        case .spawnFailed where failure.errno == ENOENT: .notFound
-        case .spawnFailed where failure.errno == EACCES: .permissionDenied
-        case .spawnFailed: .invalidArgument
-        case .shellExited: .shellExited
-        case .cancelled: .cancelled
-        default: .runnerFailed
-        }
+        let code: SandboxError.Code =
+            switch failure.code {
+            case .notFound: .notFound
+            case .isDirectory, .notDirectory: .wrongFileKind
+            case .permissionDenied, .readOnlyFileSystem: .permissionDenied
+            case .alreadyExists: .alreadyExists
+            case .noSpace: .noSpace
+            case .notEmpty, .invalidRequest, .unsupported: .invalidArgument
+            case .spawnFailed where failure.errno == ENOENT: .notFound
+            case .spawnFailed where failure.errno == EACCES: .permissionDenied
+            case .spawnFailed: .invalidArgument
+            case .shellExited: .shellExited
+            case .cancelled: .cancelled
+            default: .runnerFailed
+            }
         return SandboxError(code, message, cause: failure)
     }
 }

@@ -1,5 +1,5 @@
-import Sandbox
 import DockerEngine
+import Sandbox
 
 extension DockerSandboxBackend {
     /// Removes containers (with their anonymous workspaces) a warm pool made and nobody holds:
@@ -18,7 +18,8 @@ extension DockerSandboxBackend {
     /// - Returns: the sandbox ids removed.
     @discardableResult
     public func removeStalePooledSandboxes(keeping: Set<String> = [], labels: [String: String] = [:]) async throws -> [String] {
-        let required = ["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.pool)=true"]
+        let required =
+            ["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.pool)=true"]
             + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let filters = DockerFilters.labels(required)
         let containers: [ContainerSummary]
@@ -35,7 +36,7 @@ extension DockerSandboxBackend {
                 try await docker.removeContainer(id: container.id, force: true, removeVolumes: true)
                 removed.append(sandboxID)
             } catch let error as DockerError where error.code == .notFound {
-                continue  // removed meanwhile: the goal is met
+                continue // removed meanwhile: the goal is met
             } catch {
                 throw SandboxError.fromDocker(error, doing: "remove stale pooled sandbox \(sandboxID)")
             }

@@ -1,9 +1,9 @@
-import Sandbox
 import DockerEngine
 import Foundation
 import HTTPTransport
 import RunnerClient
 import RunnerProtocol
+import Sandbox
 
 /// Sandboxes as hardened Docker containers with the Swift runner as PID 1.
 ///
@@ -57,9 +57,10 @@ public final class DockerSandboxBackend: SandboxBackend {
             let docker = self.docker
             containerID = try await Task.detached { try await docker.createContainer(name: containerName, config: config) }.value
         } catch let error as DockerError where error.code == .notFound {
-            throw SandboxError(.imageNotFound,
-                               "image \(image) is not in the Docker engine. Build the sandbox images with `sandcastle images build` "
-                               + "(or ./scripts/setup).", cause: error)
+            throw SandboxError(
+                .imageNotFound,
+                "image \(image) is not in the Docker engine. Build the sandbox images with `sandcastle images build` "
+                    + "(or ./scripts/setup).", cause: error)
         } catch {
             // A create interrupted in flight (Ctrl-C) may still have made the container; the
             // engine knows it by its name even though we never saw its id.
@@ -73,8 +74,9 @@ public final class DockerSandboxBackend: SandboxBackend {
             let channel = AttachedRunnerChannel(stream: stream)
             let connection = RunnerConnection(channel: channel)
             try await docker.startContainer(id: containerID)
-            let sandbox = DockerSandbox(id: id, containerID: containerID, image: image, profile: profile,
-                                        backend: self, connection: connection, channel: channel)
+            let sandbox = DockerSandbox(
+                id: id, containerID: containerID, image: image, profile: profile,
+                backend: self, connection: connection, channel: channel)
             do {
                 try await connection.handshake(timeout: spec.readyTimeout)
             } catch {
@@ -165,8 +167,10 @@ extension DockerSandboxBackend {
             throw SandboxError.fromDocker(error, doing: "inspect sandbox \(sandboxID)'s container")
         }
         guard inspect.state.running else {
-            throw SandboxError(.sandboxGone, "sandbox \(sandboxID)'s container is not running (status \(inspect.state.status), "
-                               + "exit code \(inspect.state.exitCode)\(inspect.state.oomKilled ? ", OOM-killed" : ""))")
+            throw SandboxError(
+                .sandboxGone,
+                "sandbox \(sandboxID)'s container is not running (status \(inspect.state.status), "
+                    + "exit code \(inspect.state.exitCode)\(inspect.state.oomKilled ? ", OOM-killed" : ""))")
         }
         let profileName = inspect.config?.labels?[SandcastleLabels.profile] ?? "default"
         // The profile only feeds error messages here; the container already runs under its own.
@@ -180,9 +184,10 @@ extension DockerSandboxBackend {
         let channel = AttachedRunnerChannel(stream: stream)
         // Ids far from where a fresh connection starts, so none collides with an operation the
         // previous server left running in the runner.
-        let connection = RunnerConnection(channel: channel, firstRequestID: UInt32.random(in: 1 << 30 ..< 1 << 31))
-        let sandbox = DockerSandbox(id: sandboxID, containerID: containerID, image: inspect.config?.image ?? "",
-                                    profile: profile, backend: self, connection: connection, channel: channel)
+        let connection = RunnerConnection(channel: channel, firstRequestID: UInt32.random(in: 1 << 30..<1 << 31))
+        let sandbox = DockerSandbox(
+            id: sandboxID, containerID: containerID, image: inspect.config?.image ?? "",
+            profile: profile, backend: self, connection: connection, channel: channel)
         do {
             try await connection.handshake(timeout: readyTimeout)
             // An argv process, not the shell: a command the previous server started may still
@@ -207,8 +212,9 @@ extension DockerSandboxBackend {
     /// Every container with the managed label and all of `labels`, removed with its anonymous
     /// volumes, whichever process created it.
     public func removeSandboxes(labelled labels: [String: String]) async throws -> Int {
-        let filters = DockerFilters.labels(["\(SandcastleLabels.managed)=true"]
-                                           + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        let filters = DockerFilters.labels(
+            ["\(SandcastleLabels.managed)=true"]
+                + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
         let containers: [ContainerSummary]
         do {
             containers = try await docker.listContainers(all: true, filters: filters)
@@ -221,7 +227,7 @@ extension DockerSandboxBackend {
                 try await docker.removeContainer(id: container.id, force: true, removeVolumes: true)
                 removed += 1
             } catch let error as DockerError where error.code == .notFound {
-                continue  // removed meanwhile: the goal is met
+                continue // removed meanwhile: the goal is met
             } catch {
                 throw SandboxError.fromDocker(error, doing: "remove container \(container.id)")
             }

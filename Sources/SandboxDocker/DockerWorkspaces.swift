@@ -34,8 +34,10 @@ public struct DockerWorkspaces: SharedWorkspaces {
         }
     }
 
-    public func saveWorkspace(named name: String, to path: String, maxBytes: Int64,
-                              labels: [String: String]) async throws -> WorkspaceSnapshotOutcome {
+    public func saveWorkspace(
+        named name: String, to path: String, maxBytes: Int64,
+        labels: [String: String]
+    ) async throws -> WorkspaceSnapshotOutcome {
         let docker = backend.docker
         do {
             _ = try await docker.inspectVolume(name: name)
@@ -74,8 +76,10 @@ public struct DockerWorkspaces: SharedWorkspaces {
 
     /// Runs `body` with a created (never started) container that mounts `volume` at
     /// `/workspace`, and removes the container afterwards, also when `body` throws.
-    private func withHelperContainer<T: Sendable>(volume: String, labels: [String: String],
-                                                  _ body: (String) async throws -> T) async throws -> T {
+    private func withHelperContainer<T: Sendable>(
+        volume: String, labels: [String: String],
+        _ body: (String) async throws -> T
+    ) async throws -> T {
         var labels = labels
         labels[SandcastleLabels.managed] = "true"
         var config = ContainerConfig(image: backend.images.resolve("base"))
@@ -84,8 +88,11 @@ public struct DockerWorkspaces: SharedWorkspaces {
         config.networkDisabled = true
         var host = HostConfig()
         // Like a sandbox's mount: a new volume takes the image's /workspace (owned by the sandbox user).
-        host.mounts = [Mount(type: .volume, source: volume, target: "/workspace", readOnly: false,
-                             volumeOptions: VolumeOptions(noCopy: false, labels: [SandcastleLabels.managed: "true"]))]
+        host.mounts = [
+            Mount(
+                type: .volume, source: volume, target: "/workspace", readOnly: false,
+                volumeOptions: VolumeOptions(noCopy: false, labels: [SandcastleLabels.managed: "true"]))
+        ]
         config.hostConfig = host
         let docker = backend.docker
         let container = try await docker.createContainer(config: config)

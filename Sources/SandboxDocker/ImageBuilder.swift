@@ -1,7 +1,7 @@
 import Crypto
-import Sandbox
 import DockerEngine
 import Foundation
+import Sandbox
 
 /// Builds Sandcastle's sandbox images through the Engine API, keyed by content.
 ///
@@ -24,8 +24,10 @@ public struct ImageBuilder: Sendable {
     public let bootstrapImage: String?
     public let locator: ResourceLocator
 
-    public init(docker: DockerClient, imagesDirectory: String, runnerPath: String, bootstrapImage: String? = nil,
-                locator: ResourceLocator = ResourceLocator()) {
+    public init(
+        docker: DockerClient, imagesDirectory: String, runnerPath: String, bootstrapImage: String? = nil,
+        locator: ResourceLocator = ResourceLocator()
+    ) {
         self.docker = docker
         self.imagesDirectory = imagesDirectory
         self.runnerPath = runnerPath
@@ -38,9 +40,10 @@ public struct ImageBuilder: Sendable {
 
     public func buildAll(_ names: [String] = ImageCatalog.shipped, progress: @escaping @Sendable (String) -> Void) async throws -> [Result] {
         guard FileManager.default.isReadableFile(atPath: runnerPath) else {
-            throw SandboxError(.imageBuildFailed,
-                               "runner binary not found at \(runnerPath). Build it with "
-                               + "`swift build -c release --static-swift-stdlib --product sandcastle-runner`.")
+            throw SandboxError(
+                .imageBuildFailed,
+                "runner binary not found at \(runnerPath). Build it with "
+                    + "`swift build -c release --static-swift-stdlib --product sandcastle-runner`.")
         }
         let bootstrap = try await resolveBootstrapImage(progress: progress)
         var results: [Result] = []
@@ -83,8 +86,9 @@ public struct ImageBuilder: Sendable {
             throw SandboxError(.imageBuildFailed, "\(script) failed with exit code \(process.terminationStatus)")
         }
         let (repository, tag) = Self.split(Self.offlineBootstrapImage)
-        _ = try await docker.importImage(fromTarFile: tarball, repository: repository, tag: tag,
-                                         changes: ["LABEL \(SandcastleLabels.managed)=true", "CMD [\"/bin/bash\"]"])
+        _ = try await docker.importImage(
+            fromTarFile: tarball, repository: repository, tag: tag,
+            changes: ["LABEL \(SandcastleLabels.managed)=true", "CMD [\"/bin/bash\"]"])
         progress("imported \(Self.offlineBootstrapImage)")
         return Self.offlineBootstrapImage
     }

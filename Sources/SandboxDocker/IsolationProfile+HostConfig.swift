@@ -18,8 +18,9 @@ extension IsolationProfile {
         config.readonlyRootfs = readOnlyRootFilesystem
         config.tmpfs = Dictionary(uniqueKeysWithValues: tmpfs.map { ($0.path, $0.dockerOptions) })
         config.mounts = [
-            Mount(type: .volume, source: workspace, target: "/workspace", readOnly: false,
-                  volumeOptions: VolumeOptions(noCopy: false, labels: workspaceLabels)),
+            Mount(
+                type: .volume, source: workspace, target: "/workspace", readOnly: false,
+                volumeOptions: VolumeOptions(noCopy: false, labels: workspaceLabels))
         ]
         config.pidsLimit = pidsLimit
         config.memory = memoryBytes

@@ -1,6 +1,6 @@
-import Sandbox
 import RunnerClient
 import RunnerProtocol
+import Sandbox
 
 // The Docker backend's edge: the sandbox's own types to and from the runner's wire format.
 // Nothing else in Sandcastle (outside the server's compatibility layers) sees runner types.
@@ -10,20 +10,25 @@ extension RunnerConnection {
     func start(_ command: SandboxCommand) async throws -> RunnerProcess {
         switch command.program {
         case .shell(let line):
-            try await execute(ShellExecRequest(command: line, timeoutMilliseconds: command.timeoutMilliseconds,
-                                               maxOutputBytes: command.maxOutputBytes ?? 0, rawOutput: command.rawOutput))
+            try await execute(
+                ShellExecRequest(
+                    command: line, timeoutMilliseconds: command.timeoutMilliseconds,
+                    maxOutputBytes: command.maxOutputBytes ?? 0, rawOutput: command.rawOutput))
         case .arguments(let arguments):
-            try await spawn(SpawnRequest(arguments: arguments, environment: command.environment.runnerEntries,
-                                         workingDirectory: command.workingDirectory ?? "", timeoutMilliseconds: command.timeoutMilliseconds,
-                                         maxOutputBytes: command.maxOutputBytes ?? 0, openStdin: command.openStdin))
+            try await spawn(
+                SpawnRequest(
+                    arguments: arguments, environment: command.environment.runnerEntries,
+                    workingDirectory: command.workingDirectory ?? "", timeoutMilliseconds: command.timeoutMilliseconds,
+                    maxOutputBytes: command.maxOutputBytes ?? 0, openStdin: command.openStdin))
         }
     }
 }
 
 extension TerminalRequest {
     var runnerRequest: PTYOpenRequest {
-        PTYOpenRequest(arguments: arguments, environment: environment.runnerEntries, workingDirectory: workingDirectory ?? "",
-                       size: WindowSize(rows: size.rows, columns: size.columns))
+        PTYOpenRequest(
+            arguments: arguments, environment: environment.runnerEntries, workingDirectory: workingDirectory ?? "",
+            size: WindowSize(rows: size.rows, columns: size.columns))
     }
 }
 
@@ -47,9 +52,10 @@ extension Sandbox.ProcessEvent {
 
 extension ProcessResult {
     init(_ result: ExecResult) {
-        self.init(exitCode: result.exitCode, signal: result.signal, workingDirectory: result.workingDirectory,
-                  duration: .nanoseconds(Int64(clamping: result.durationNanoseconds)), outputBytes: result.outputBytes,
-                  truncated: result.truncated, timedOut: result.timedOut, cancelled: result.cancelled)
+        self.init(
+            exitCode: result.exitCode, signal: result.signal, workingDirectory: result.workingDirectory,
+            duration: .nanoseconds(Int64(clamping: result.durationNanoseconds)), outputBytes: result.outputBytes,
+            truncated: result.truncated, timedOut: result.timedOut, cancelled: result.cancelled)
     }
 }
 
@@ -77,14 +83,16 @@ extension FileRead {
 
 extension Sandbox.FileInfo {
     init(_ info: RunnerProtocol.FileInfo) {
-        let kind: Sandbox.FileKind = switch info.kind {
-        case .file: .file
-        case .directory: .directory
-        case .symlink: .symlink
-        case .other: .other
-        }
-        self.init(name: info.name, path: info.path, kind: kind, size: info.size, mode: info.mode,
-                  modifiedNanoseconds: info.modifiedNanoseconds, symlinkTarget: info.symlinkTarget)
+        let kind: Sandbox.FileKind =
+            switch info.kind {
+            case .file: .file
+            case .directory: .directory
+            case .symlink: .symlink
+            case .other: .other
+            }
+        self.init(
+            name: info.name, path: info.path, kind: kind, size: info.size, mode: info.mode,
+            modifiedNanoseconds: info.modifiedNanoseconds, symlinkTarget: info.symlinkTarget)
     }
 }
 

@@ -1,6 +1,6 @@
-import Sandbox
 import Foundation
 import HTTPTransport
+import Sandbox
 import Synchronization
 
 /// A sandbox on E2B: processes and files through envd (Connect protocol, JSON codec).
@@ -49,14 +49,16 @@ public final class E2BSandbox: SandboxInstance {
         let budget = OutputBudget(maxOutputBytes: command.maxOutputBytes)
         switch command.program {
         case .shell(let line):
-            return try await start(["cmd": "/bin/bash", "args": ["-l", "-c", line]], pty: nil, stdin: false,
-                                   timeoutMilliseconds: command.timeoutMilliseconds, budget: budget)
+            return try await start(
+                ["cmd": "/bin/bash", "args": ["-l", "-c", line]], pty: nil, stdin: false,
+                timeoutMilliseconds: command.timeoutMilliseconds, budget: budget)
         case .arguments(let arguments):
             var config: [String: Any] = ["cmd": arguments[0], "args": Array(arguments.dropFirst())]
             if !command.environment.isEmpty { config["envs"] = command.environment }
             if let directory = command.workingDirectory, !directory.isEmpty { config["cwd"] = directory }
-            return try await start(config, pty: nil, stdin: command.openStdin, timeoutMilliseconds: command.timeoutMilliseconds,
-                                   budget: budget)
+            return try await start(
+                config, pty: nil, stdin: command.openStdin, timeoutMilliseconds: command.timeoutMilliseconds,
+                budget: budget)
         }
     }
 
@@ -70,8 +72,10 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     /// `Process.Start`: a server stream of start/data/end events, ended by the end-of-stream message.
-    private func start(_ config: [String: Any], pty: [String: Any]?, stdin: Bool, timeoutMilliseconds: UInt32,
-                       budget initialBudget: OutputBudget) async throws -> SandboxProcess {
+    private func start(
+        _ config: [String: Any], pty: [String: Any]?, stdin: Bool, timeoutMilliseconds: UInt32,
+        budget initialBudget: OutputBudget
+    ) async throws -> SandboxProcess {
         try await extendLifetime(toCover: timeoutMilliseconds)
         var message: [String: Any] = ["process": config, "stdin": stdin]
         if let pty { message["pty"] = pty }
@@ -80,12 +84,17 @@ public final class E2BSandbox: SandboxInstance {
         headers.add("Keepalive-Ping-Interval", "50")
         // On Start this is also the process's lifetime in envd.
         if timeoutMilliseconds > 0 { headers.add("Connect-Timeout-Ms", String(timeoutMilliseconds)) }
-        let envelope = [0, UInt8(json.count >> 24 & 0xFF), UInt8(json.count >> 16 & 0xFF), UInt8(json.count >> 8 & 0xFF),
-                        UInt8(json.count & 0xFF)] + json
+        let envelope =
+            [
+                0, UInt8(json.count >> 24 & 0xFF), UInt8(json.count >> 16 & 0xFF), UInt8(json.count >> 8 & 0xFF),
+                UInt8(json.count & 0xFF),
+            ] + json
         let response: HTTPStreamingResponse
         do {
-            response = try await envd.stream(HTTPRequest(method: .post, path: "/process.Process/Start", headers: headers,
-                                                         body: .bytes(envelope)))
+            response = try await envd.stream(
+                HTTPRequest(
+                    method: .post, path: "/process.Process/Start", headers: headers,
+                    body: .bytes(envelope)))
         } catch {
             throw SandboxError(.unavailable, "sandbox \(id)'s envd cannot be reached: \(error)", cause: error)
         }
@@ -121,10 +130,12 @@ public final class E2BSandbox: SandboxInstance {
                             continuation.yield(.started(pid: Int32(clamping: value)))
                         } else if let data = event["data"] as? [String: Any] {
                             if let text = data["stdout"] as? String ?? data["pty"] as? String, let bytes = Data(base64Encoded: text),
-                               let kept = budget.admit(bytes) {
+                                let kept = budget.admit(bytes)
+                            {
                                 continuation.yield(.output(.stdout, kept))
                             } else if let text = data["stderr"] as? String, let bytes = Data(base64Encoded: text),
-                                      let kept = budget.admit(bytes) {
+                                let kept = budget.admit(bytes)
+                            {
                                 continuation.yield(.output(.stderr, kept))
                             }
                         } else if let end = event["end"] as? [String: Any] {
@@ -142,8 +153,10 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     /// The end-of-stream message: `{}`, or the error that ended the stream.
-    private static func finishStream(_ object: [String: Any], continuation: AsyncThrowingStream<ProcessEvent, any Error>.Continuation,
-                                     started: ContinuousClock.Instant, budget: OutputBudget, sandboxID: String) throws {
+    private static func finishStream(
+        _ object: [String: Any], continuation: AsyncThrowingStream<ProcessEvent, any Error>.Continuation,
+        started: ContinuousClock.Instant, budget: OutputBudget, sandboxID: String
+    ) throws {
         guard let error = object["error"] as? [String: Any] else {
             continuation.finish()
             return
@@ -153,8 +166,12 @@ public final class E2BSandbox: SandboxInstance {
         if code == "deadline_exceeded" {
             // envd kills the process when Connect-Timeout-Ms runs out and sends no end event.
             let elapsed = ContinuousClock.now - started
-            continuation.yield(.finished(budget.stamp(ProcessResult(exitCode: 137, signal: 9, duration: elapsed,
-                                                                 timedOut: true))))
+            continuation.yield(
+                .finished(
+                    budget.stamp(
+                        ProcessResult(
+                            exitCode: 137, signal: 9, duration: elapsed,
+                            timedOut: true))))
             continuation.finish()
             return
         }
@@ -191,9 +208,11 @@ public final class E2BSandbox: SandboxInstance {
         defer { upload.discard() }
         var headers = envdHeaders(contentType: "application/octet-stream")
         headers.remove("Connect-Protocol-Version")
-        let response = try await send(HTTPRequest(method: .post, path: HTTPRequest.path("/files", query: [("path", request.path)]),
-                                                  headers: headers, body: upload.body, timeout: backend.configuration.requestTimeout),
-                                      doing: "write \(request.path)")
+        let response = try await send(
+            HTTPRequest(
+                method: .post, path: HTTPRequest.path("/files", query: [("path", request.path)]),
+                headers: headers, body: upload.body, timeout: backend.configuration.requestTimeout),
+            doing: "write \(request.path)")
         guard response.status == 200 else { throw envdError(response, doing: "write \(request.path)") }
         if request.mode != FileWrite.defaultMode {
             let chmod = try await run(arguments: ["chmod", String(request.mode & 0o7777, radix: 8), "--", request.path])
@@ -212,8 +231,10 @@ public final class E2BSandbox: SandboxInstance {
         headers.remove("Connect-Protocol-Version")
         let response: HTTPStreamingResponse
         do {
-            response = try await envd.stream(HTTPRequest(method: .get, path: HTTPRequest.path("/files", query: [("path", request.path)]),
-                                                         headers: headers))
+            response = try await envd.stream(
+                HTTPRequest(
+                    method: .get, path: HTTPRequest.path("/files", query: [("path", request.path)]),
+                    headers: headers))
         } catch {
             throw SandboxError(.unavailable, "sandbox \(id)'s envd cannot be reached: \(error)", cause: error)
         }
@@ -262,22 +283,25 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     static func fileInfo(_ entry: [String: Any]) -> FileInfo {
-        let kind: FileKind = switch entry["type"] as? String {
-        case "FILE_TYPE_FILE": .file
-        case "FILE_TYPE_DIRECTORY": .directory
-        case "FILE_TYPE_SYMLINK": .symlink
-        default: .other
-        }
+        let kind: FileKind =
+            switch entry["type"] as? String {
+            case "FILE_TYPE_FILE": .file
+            case "FILE_TYPE_DIRECTORY": .directory
+            case "FILE_TYPE_SYMLINK": .symlink
+            default: .other
+            }
         let size = (entry["size"] as? String).flatMap(UInt64.init) ?? (entry["size"] as? Int).map { UInt64(max(0, $0)) } ?? 0
         var modified: Int64 = 0
         if let text = entry["modifiedTime"] as? String,
-           let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle())) {
+            let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+                ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+        {
             modified = Int64(date.timeIntervalSince1970 * 1e9)
         }
-        return FileInfo(name: entry["name"] as? String ?? "", path: entry["path"] as? String ?? "", kind: kind, size: size,
-                        mode: UInt32(clamping: (entry["mode"] as? Int) ?? 0) & 0o7777, modifiedNanoseconds: modified,
-                        symlinkTarget: entry["symlinkTarget"] as? String ?? "")
+        return FileInfo(
+            name: entry["name"] as? String ?? "", path: entry["path"] as? String ?? "", kind: kind, size: size,
+            mode: UInt32(clamping: (entry["mode"] as? Int) ?? 0) & 0o7777, modifiedNanoseconds: modified,
+            symlinkTarget: entry["symlinkTarget"] as? String ?? "")
     }
 
     // MARK: transport
@@ -295,8 +319,9 @@ public final class E2BSandbox: SandboxInstance {
         var headers = envdHeaders(contentType: "application/json")
         headers.add("Connect-Timeout-Ms", String(Int(timeout.components.seconds * 1000)))
         let body = Array(try JSONSerialization.data(withJSONObject: message))
-        let response = try await send(HTTPRequest(method: .post, path: "/" + method, headers: headers, body: .bytes(body), timeout: timeout),
-                                      doing: method)
+        let response = try await send(
+            HTTPRequest(method: .post, path: "/" + method, headers: headers, body: .bytes(body), timeout: timeout),
+            doing: method)
         guard response.status == 200 else { throw envdError(response, doing: method) }
         return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
     }
@@ -375,8 +400,9 @@ final class EnvdProcessControl: ProcessControl {
     }
 
     func resize(_ size: TerminalSize) async throws {
-        _ = try await sandbox.unary("process.Process/Update",
-                                    ["process": try selector, "pty": ["size": ["cols": Int(size.columns), "rows": Int(size.rows)]]])
+        _ = try await sandbox.unary(
+            "process.Process/Update",
+            ["process": try selector, "pty": ["size": ["cols": Int(size.columns), "rows": Int(size.rows)]]])
     }
 
     /// envd names only SIGKILL and SIGTERM.

@@ -1,6 +1,6 @@
-import Sandbox
 import Foundation
 import HTTPTransport
+import Sandbox
 
 /// Where and how to reach E2B (or an E2B-compatible server such as `sandcastle serve`).
 public struct E2BConfiguration: Sendable {
@@ -14,8 +14,10 @@ public struct E2BConfiguration: Sendable {
     /// How long a control-plane or unary envd call may take.
     public var requestTimeout: Duration
 
-    public init(apiKey: String, apiURL: String? = nil, sandboxURL: String? = nil, domain: String = "e2b.app",
-                requestTimeout: Duration = .seconds(60)) {
+    public init(
+        apiKey: String, apiURL: String? = nil, sandboxURL: String? = nil, domain: String = "e2b.app",
+        requestTimeout: Duration = .seconds(60)
+    ) {
         self.apiKey = apiKey
         self.domain = domain
         self.apiURL = apiURL ?? "https://api.\(domain)"
@@ -29,8 +31,9 @@ public struct E2BConfiguration: Sendable {
             throw SandboxError(.unauthorized, "E2B_API_KEY is not set: the E2B backend needs an API key")
         }
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        return E2BConfiguration(apiKey: key, apiURL: value("E2B_API_URL"), sandboxURL: value("E2B_SANDBOX_URL"),
-                                domain: value("E2B_DOMAIN") ?? "e2b.app")
+        return E2BConfiguration(
+            apiKey: key, apiURL: value("E2B_API_URL"), sandboxURL: value("E2B_SANDBOX_URL"),
+            domain: value("E2B_DOMAIN") ?? "e2b.app")
     }
 
     /// E2B's own domains, whose edge routes envd traffic by the `E2b-Sandbox-Id` header.
@@ -71,14 +74,18 @@ public struct E2BSandboxBackend: SandboxBackend {
     /// `spec.image` is the E2B template id; the environment becomes the sandbox's `envVars`.
     public func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
         if spec.workspace != nil { throw SandboxError(.invalidArgument, "E2B sandboxes have no named workspaces") }
-        var body: [String: Any] = ["templateID": spec.image, "timeout": timeoutSeconds, "metadata": spec.labels,
-                                   "envVars": spec.environment]
+        var body: [String: Any] = [
+            "templateID": spec.image, "timeout": timeoutSeconds, "metadata": spec.labels,
+            "envVars": spec.environment,
+        ]
         if let network = spec.network { body["allow_internet_access"] = network != .none }
         let response: HTTPResponse
         do {
             response = try await call(.post, "/v2/sandboxes", json: body, expect: [201])
-        } catch let error as SandboxError where [.invalidArgument, .notFound].contains(error.code)
-                    && error.message.lowercased().contains("template") {
+        } catch let error as SandboxError
+            where [.invalidArgument, .notFound].contains(error.code)
+            && error.message.lowercased().contains("template")
+        {
             // A missing template is E2B's missing image: the same code the Docker backend gives.
             throw SandboxError(.imageNotFound, "E2B has no template '\(spec.image)': \(error.message)", cause: error)
         }
@@ -93,23 +100,27 @@ public struct E2BSandboxBackend: SandboxBackend {
     public func connect(sandboxID: String, timeoutSeconds: Int? = nil) async throws -> E2BSandbox {
         let lifetime = timeoutSeconds ?? self.timeoutSeconds
         do {
-            let response = try await call(.post, "/v2/sandboxes/\(HTTPRequest.percentEncode(sandboxID))/connect",
-                                          json: ["timeout": lifetime], expect: [200, 201])
+            let response = try await call(
+                .post, "/v2/sandboxes/\(HTTPRequest.percentEncode(sandboxID))/connect",
+                json: ["timeout": lifetime], expect: [200, 201])
             return try sandbox(try JSONDecoder().decode(CreatedSandbox.self, from: Data(response.body)), lifetimeSeconds: lifetime)
         } catch let error as SandboxError where error.code == .notFound {
-            throw SandboxError(.sandboxGone, "E2B sandbox \(sandboxID) is gone (killed, or its timeout ran out): \(error.message)",
-                               cause: error)
+            throw SandboxError(
+                .sandboxGone, "E2B sandbox \(sandboxID) is gone (killed, or its timeout ran out): \(error.message)",
+                cause: error)
         }
     }
 
     /// Sets how long a sandbox lives from now (`POST /sandboxes/{id}/timeout`): E2B kills it then.
     public func setTimeout(sandboxID: String, seconds: Int) async throws {
         do {
-            _ = try await call(.post, "/sandboxes/\(HTTPRequest.percentEncode(sandboxID))/timeout", json: ["timeout": seconds],
-                               expect: [204, 200])
+            _ = try await call(
+                .post, "/sandboxes/\(HTTPRequest.percentEncode(sandboxID))/timeout", json: ["timeout": seconds],
+                expect: [204, 200])
         } catch let error as SandboxError where error.code == .notFound {
-            throw SandboxError(.sandboxGone, "E2B sandbox \(sandboxID) is gone (killed, or its timeout ran out): \(error.message)",
-                               cause: error)
+            throw SandboxError(
+                .sandboxGone, "E2B sandbox \(sandboxID) is gone (killed, or its timeout ran out): \(error.message)",
+                cause: error)
         }
     }
 
@@ -142,8 +153,9 @@ public struct E2BSandboxBackend: SandboxBackend {
             throw SandboxError(.invalidArgument, "envd URL '\(envd)' is not an http(s) URL")
         }
         let client = try HTTPClient(endpoint: endpoint, configuration: HTTPClient.Configuration(userAgent: "sandcastle-e2b"))
-        return E2BSandbox(id: created.sandboxID, accessToken: created.envdAccessToken, envd: client, backend: self,
-                          expires: ContinuousClock.now + .seconds(lifetimeSeconds))
+        return E2BSandbox(
+            id: created.sandboxID, accessToken: created.envdAccessToken, envd: client, backend: self,
+            expires: ContinuousClock.now + .seconds(lifetimeSeconds))
     }
 
     struct CreatedSandbox: Decodable {

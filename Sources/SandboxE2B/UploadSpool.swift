@@ -1,6 +1,6 @@
-import Sandbox
 import Foundation
 import HTTPTransport
+import Sandbox
 
 /// An upload's contents gathered from an async sequence into a request body: in memory while
 /// small, in a temporary file past ``memoryLimit``, so a 100 MiB upload costs a disk write

@@ -1,6 +1,7 @@
 import CSeccomp
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A CPU architecture a seccomp filter can cover.
@@ -74,7 +75,7 @@ public struct Architecture: Sendable, Hashable, Codable, CustomStringConvertible
         case "SCMP_ARCH_PARISC": return cseccomp_arch_parisc()
         case "SCMP_ARCH_PARISC64": return cseccomp_arch_parisc64()
         case "SCMP_ARCH_RISCV64": return cseccomp_arch_riscv64()
-        default: return nil  // e.g. LoongArch: newer than libseccomp 2.5
+        default: return nil // e.g. LoongArch: newer than libseccomp 2.5
         }
     }
 

@@ -1,7 +1,8 @@
 import CSeccomp
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A seccomp profile compiled by libseccomp into the classic BPF program the kernel runs.
@@ -30,8 +31,10 @@ public struct CompiledFilter: Sendable {
     }
 
     /// Runs the program on a call, as the kernel would: the action for syscall `number` on `architecture`.
-    public func action(forSyscallNumber number: Int32, architecture: Architecture = .native, arguments: [UInt64] = [],
-                       instructionPointer: UInt64 = 0) throws -> Action {
+    public func action(
+        forSyscallNumber number: Int32, architecture: Architecture = .native, arguments: [UInt64] = [],
+        instructionPointer: UInt64 = 0
+    ) throws -> Action {
         guard let token = architecture.token else {
             throw SeccompError(.invalidArchitecture, "\(architecture) is unknown to this host's libseccomp")
         }
@@ -68,8 +71,10 @@ public struct BPFCompiler: Sendable {
 
         var architectures: [Architecture] = [context.architecture]
         if context.architecture.token != Architecture.native.token {
-            throw SeccompError(.compileFailed, "can only compile for this host's architecture (\(Architecture.native)), "
-                + "not \(context.architecture)")
+            throw SeccompError(
+                .compileFailed,
+                "can only compile for this host's architecture (\(Architecture.native)), "
+                    + "not \(context.architecture)")
         }
         for architecture in expanded.architectures where architecture != context.architecture {
             guard let token = architecture.token else { continue }
@@ -97,24 +102,30 @@ public struct BPFCompiler: Sendable {
                 }
             }
         }
-        return CompiledFilter(bytes: try export(filter), architectures: architectures, skippedUnknownNames: unknown.sorted(),
-                              skippedDefaultActionNames: sameAsDefault.sorted(), libseccompVersion: SyscallTable.libseccompVersion)
+        return CompiledFilter(
+            bytes: try export(filter), architectures: architectures, skippedUnknownNames: unknown.sorted(),
+            skippedDefaultActionNames: sameAsDefault.sorted(), libseccompVersion: SyscallTable.libseccompVersion)
     }
 
-    private func add(rule: EffectiveRule, syscall: Int32, name: String, conditions: [ArgumentCondition],
-                     to filter: scmp_filter_ctx) throws {
+    private func add(
+        rule: EffectiveRule, syscall: Int32, name: String, conditions: [ArgumentCondition],
+        to filter: scmp_filter_ctx
+    ) throws {
         var comparisons: [scmp_arg_cmp] = conditions.compactMap { condition in
             guard let comparison = condition.comparison else { return nil }
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: comparison.libseccompValue,
-                                datum_a: condition.value, datum_b: condition.valueTwo ?? 0)
+            return scmp_arg_cmp(
+                arg: UInt32(condition.index), op: comparison.libseccompValue,
+                datum_a: condition.value, datum_b: condition.valueTwo ?? 0)
         }
         let rc = comparisons.withUnsafeMutableBufferPointer { buffer in
             cseccomp_rule_add(filter, rule.action.libseccompValue, syscall, UInt32(buffer.count), buffer.baseAddress)
         }
         // -EEXIST: the same rule twice (a name listed in two rules); the filter already has it.
         if rc != 0 && rc != -EEXIST {
-            throw SeccompError(.compileFailed, "libseccomp refused the rule for '\(name)' (syscalls[\(rule.ruleIndex)]): "
-                + Self.describe(rc))
+            throw SeccompError(
+                .compileFailed,
+                "libseccomp refused the rule for '\(name)' (syscalls[\(rule.ruleIndex)]): "
+                    + Self.describe(rc))
         }
     }
 

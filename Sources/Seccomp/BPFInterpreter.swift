@@ -51,7 +51,8 @@ public struct BPFInterpreter: Sendable {
         var offset = 0
         while offset + 8 <= bytes.count {
             let code = UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
-            let k = UInt32(bytes[offset + 4]) | UInt32(bytes[offset + 5]) << 8 | UInt32(bytes[offset + 6]) << 16
+            let k =
+                UInt32(bytes[offset + 4]) | UInt32(bytes[offset + 5]) << 8 | UInt32(bytes[offset + 6]) << 16
                 | UInt32(bytes[offset + 7]) << 24
             instructions.append(Instruction(code: code, jt: bytes[offset + 2], jf: bytes[offset + 3], k: k))
             offset += 8
@@ -73,19 +74,19 @@ public struct BPFInterpreter: Sendable {
             let k = instruction.k
             pc += 1
             switch instruction.code & 0x07 {
-            case 0x00:  // BPF_LD
+            case 0x00: // BPF_LD
                 switch instruction.code {
-                case 0x20:  // LD W ABS
+                case 0x20: // LD W ABS
                     guard let word = data.word(at: k) else { throw fail("read outside seccomp_data (offset \(k))") }
                     a = word
-                case 0x80: a = 64  // LD W LEN
-                case 0x00: a = k  // LD IMM
-                case 0x60:  // LD MEM
+                case 0x80: a = 64 // LD W LEN
+                case 0x00: a = k // LD IMM
+                case 0x60: // LD MEM
                     guard k < 16 else { throw fail("scratch index \(k)") }
                     a = memory[Int(k)]
                 default: throw fail("unsupported load 0x\(String(instruction.code, radix: 16))")
                 }
-            case 0x01:  // BPF_LDX
+            case 0x01: // BPF_LDX
                 switch instruction.code {
                 case 0x81: x = 64
                 case 0x01: x = k
@@ -94,13 +95,13 @@ public struct BPFInterpreter: Sendable {
                     x = memory[Int(k)]
                 default: throw fail("unsupported load 0x\(String(instruction.code, radix: 16))")
                 }
-            case 0x02:  // BPF_ST
+            case 0x02: // BPF_ST
                 guard k < 16 else { throw fail("scratch index \(k)") }
                 memory[Int(k)] = a
-            case 0x03:  // BPF_STX
+            case 0x03: // BPF_STX
                 guard k < 16 else { throw fail("scratch index \(k)") }
                 memory[Int(k)] = x
-            case 0x04:  // BPF_ALU
+            case 0x04: // BPF_ALU
                 let operand = instruction.code & 0x08 != 0 ? x : k
                 switch instruction.code & 0xf0 {
                 case 0x00: a = a &+ operand
@@ -120,7 +121,7 @@ public struct BPFInterpreter: Sendable {
                 case 0xa0: a ^= operand
                 default: throw fail("unsupported ALU op 0x\(String(instruction.code, radix: 16))")
                 }
-            case 0x05:  // BPF_JMP
+            case 0x05: // BPF_JMP
                 let operand = instruction.code & 0x08 != 0 ? x : k
                 let taken: Bool
                 switch instruction.code & 0xf0 {
@@ -134,9 +135,9 @@ public struct BPFInterpreter: Sendable {
                 default: throw fail("unsupported jump 0x\(String(instruction.code, radix: 16))")
                 }
                 pc += Int(taken ? instruction.jt : instruction.jf)
-            case 0x06:  // BPF_RET
+            case 0x06: // BPF_RET
                 return instruction.code & 0x18 == 0x10 ? a : k
-            case 0x07:  // BPF_MISC
+            case 0x07: // BPF_MISC
                 if instruction.code & 0xf8 == 0x00 { x = a } else { a = x }
             default:
                 throw fail("unknown instruction class")

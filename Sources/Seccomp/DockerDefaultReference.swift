@@ -15,7 +15,8 @@
 /// To refresh it, expand a newer moby profile the same way and update ``provenance``.
 public enum DockerDefaultReference {
     /// Where the data comes from.
-    public static let provenance = "moby/profiles seccomp/default.json @ 3c28324314729dbade8287e868eef6338c42807a (2026-05-06), "
+    public static let provenance =
+        "moby/profiles seccomp/default.json @ 3c28324314729dbade8287e868eef6338c42807a (2026-05-06), "
         + "sha256 536529b665dd0972c37bfb569f5d4ac8a53592e7b00752bc39ff063ca9864c74; expanded for amd64, no capabilities, kernel >= 4.8"
 
     /// The context the reference was expanded for.
@@ -77,22 +78,32 @@ public enum DockerDefaultReference {
 
     /// The reference as a profile, so it can be evaluated and diffed like any other.
     public static var profile: SeccompProfile {
-        let cloneMask: UInt64 = 0x7E02_0000  // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+        let cloneMask: UInt64 = 0x7E02_0000 // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
         var rules = [SyscallRule(names: unconditionallyAllowed, action: "SCMP_ACT_ALLOW")]
-        rules.append(SyscallRule(names: ["clone"], action: "SCMP_ACT_ALLOW",
-                                 args: [ArgumentCondition(index: 0, value: cloneMask, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ")]))
+        rules.append(
+            SyscallRule(
+                names: ["clone"], action: "SCMP_ACT_ALLOW",
+                args: [ArgumentCondition(index: 0, value: cloneMask, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ")]))
         rules.append(SyscallRule(names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: 38))
         for (value, op) in [(UInt64(38), "SCMP_CMP_LT"), (39, "SCMP_CMP_EQ"), (40, "SCMP_CMP_GT")] {
-            rules.append(SyscallRule(names: ["socket"], action: "SCMP_ACT_ALLOW",
-                                     args: [ArgumentCondition(index: 0, value: value, op: op)]))
+            rules.append(
+                SyscallRule(
+                    names: ["socket"], action: "SCMP_ACT_ALLOW",
+                    args: [ArgumentCondition(index: 0, value: value, op: op)]))
         }
         for persona: UInt64 in [0x0, 0x8, 0x20000, 0x20008, 0xffff_ffff] {
-            rules.append(SyscallRule(names: ["personality"], action: "SCMP_ACT_ALLOW",
-                                     args: [ArgumentCondition(index: 0, value: persona, op: "SCMP_CMP_EQ")]))
+            rules.append(
+                SyscallRule(
+                    names: ["personality"], action: "SCMP_ACT_ALLOW",
+                    args: [ArgumentCondition(index: 0, value: persona, op: "SCMP_CMP_EQ")]))
         }
-        return SeccompProfile(defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1,
-                              archMap: [ArchitectureMapping(architecture: "SCMP_ARCH_X86_64",
-                                                            subArchitectures: ["SCMP_ARCH_X86", "SCMP_ARCH_X32"])],
-                              syscalls: rules)
+        return SeccompProfile(
+            defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1,
+            archMap: [
+                ArchitectureMapping(
+                    architecture: "SCMP_ARCH_X86_64",
+                    subArchitectures: ["SCMP_ARCH_X86", "SCMP_ARCH_X32"])
+            ],
+            syscalls: rules)
     }
 }

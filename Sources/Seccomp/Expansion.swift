@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A Linux kernel version, for `minKernel`.
@@ -112,7 +112,8 @@ public struct ExpandedProfile: Sendable {
         var rules: [EffectiveRule] = []
         for (index, rule) in profile.syscalls.enumerated() where Self.applies(rule, in: context) {
             guard let action = Action(dockerName: rule.action, errnoRet: rule.errnoRet),
-                  rule.args?.allSatisfy({ $0.comparison != nil && $0.index < 6 }) ?? true else { continue }
+                rule.args?.allSatisfy({ $0.comparison != nil && $0.index < 6 }) ?? true
+            else { continue }
             rules.append(EffectiveRule(names: rule.allNames, action: action, conditionSets: rule.conditionSets, ruleIndex: index))
         }
         self.rules = rules
@@ -140,7 +141,10 @@ public struct ExpandedProfile: Sendable {
         if let includes = rule.includes {
             if let arches = includes.arches, !arches.isEmpty, !arches.contains(context.architecture.dockerName) { return false }
             if let caps = includes.caps, !caps.isEmpty,
-               !caps.allSatisfy({ context.capabilities.contains(EvaluationContext.canonicalCapability($0)) }) { return false }
+                !caps.allSatisfy({ context.capabilities.contains(EvaluationContext.canonicalCapability($0)) })
+            {
+                return false
+            }
             if let minimum = includes.minKernel.flatMap(KernelVersion.init), let kernel = context.kernel, kernel < minimum {
                 return false
             }

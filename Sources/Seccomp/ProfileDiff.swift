@@ -56,8 +56,10 @@ public struct ProfileDiff: Sendable, Codable {
     }
 
     /// Compares two profiles in one context.
-    public init(_ a: SeccompProfile, named nameA: String, _ b: SeccompProfile, named nameB: String,
-                context: EvaluationContext = .host()) {
+    public init(
+        _ a: SeccompProfile, named nameA: String, _ b: SeccompProfile, named nameB: String,
+        context: EvaluationContext = .host()
+    ) {
         self.nameA = nameA
         self.nameB = nameB
         self.context = context
@@ -84,11 +86,15 @@ public struct ProfileDiff: Sendable, Codable {
             case (.allowed, .allowed):
                 continue
             case (_, .blocked):
-                onlyA.append(OneSidedAllowance(name: name, disposition: dispositionA,
-                                               condition: dispositionA == .argumentFiltered ? left.allowCondition(for: name) : nil))
+                onlyA.append(
+                    OneSidedAllowance(
+                        name: name, disposition: dispositionA,
+                        condition: dispositionA == .argumentFiltered ? left.allowCondition(for: name) : nil))
             case (.blocked, _):
-                onlyB.append(OneSidedAllowance(name: name, disposition: dispositionB,
-                                               condition: dispositionB == .argumentFiltered ? right.allowCondition(for: name) : nil))
+                onlyB.append(
+                    OneSidedAllowance(
+                        name: name, disposition: dispositionB,
+                        condition: dispositionB == .argumentFiltered ? right.allowCondition(for: name) : nil))
             default:
                 filtered.append(Self.compareArguments(name, left, right))
             }
@@ -110,16 +116,19 @@ public struct ProfileDiff: Sendable, Codable {
             if a && !b && onlyLeft == nil { onlyLeft = arguments }
             if b && !a && onlyRight == nil { onlyRight = arguments }
         }
-        return ArgumentFilterComparison(name: name, conditionA: left.allowCondition(for: name), conditionB: right.allowCondition(for: name),
-                                        allowedOnlyByA: onlyLeft, allowedOnlyByB: onlyRight, witnessCount: witnesses.count)
+        return ArgumentFilterComparison(
+            name: name, conditionA: left.allowCondition(for: name), conditionB: right.allowCondition(for: name),
+            allowedOnlyByA: onlyLeft, allowedOnlyByB: onlyRight, witnessCount: witnesses.count)
     }
 
     /// Argument vectors that sit on every boundary of the given conditions, varying one argument at a time.
     public static func witnesses(for conditions: [ArgumentCondition]) -> [[UInt64]] {
         var perIndex: [UInt: Set<UInt64>] = [:]
         for condition in conditions where condition.index < 6 {
-            var values: Set<UInt64> = [0, 1, 0xffff_ffff, 0x1_0000_0000, .max, condition.value,
-                                       condition.value &- 1, condition.value &+ 1]
+            var values: Set<UInt64> = [
+                0, 1, 0xffff_ffff, 0x1_0000_0000, .max, condition.value,
+                condition.value &- 1, condition.value &+ 1,
+            ]
             if condition.comparison == .maskedEqual {
                 let two = condition.valueTwo ?? 0
                 values.formUnion([two, condition.value | two, two &- 1, two &+ 1])

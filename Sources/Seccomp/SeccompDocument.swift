@@ -63,19 +63,22 @@ public enum DecodeFailure {
         let where_ = file.map { " \($0)" } ?? ""
         if let unknown = error as? UnknownKeyError {
             let path = JSONPath.render(unknown.codingPath + [unknown.key])
-            let suggestion = unknown.allowed.first { $0.lowercased() == unknown.key.lowercased() }
+            let suggestion =
+                unknown.allowed.first { $0.lowercased() == unknown.key.lowercased() }
                 ?? unknown.allowed.first { editDistance($0.lowercased(), unknown.key.lowercased()) <= 2 }
             let hint = suggestion.map { "; did you mean '\($0)'?" } ?? "; known keys: \(unknown.allowed.joined(separator: ", "))"
-            let issue = ValidationIssue(.error, .unknownField, "unknown field '\(unknown.key)'\(hint)", file: file, jsonPath: path,
-                                        location: source.location(ofKey: unknown.key))
+            let issue = ValidationIssue(
+                .error, .unknownField, "unknown field '\(unknown.key)'\(hint)", file: file, jsonPath: path,
+                location: source.location(ofKey: unknown.key))
             return SeccompError(.unknownField, "\(what)\(where_) is invalid: \(issue)", cause: error, issues: [issue])
         }
         if let decoding = error as? DecodingError {
             let (code, message, path) = explain(decoding)
             let key = path.last.flatMap { $0.intValue == nil ? $0.stringValue : nil }
             let location = key.flatMap { source.location(ofKey: $0) } ?? source.location(fromFoundationMessage: "\(decoding)")
-            let issue = ValidationIssue(.error, code, message, file: file, jsonPath: path.isEmpty ? nil : JSONPath.render(path),
-                                        location: location)
+            let issue = ValidationIssue(
+                .error, code, message, file: file, jsonPath: path.isEmpty ? nil : JSONPath.render(path),
+                location: location)
             return SeccompError(code, "\(what)\(where_) is invalid: \(issue)", cause: error, issues: [issue])
         }
         return SeccompError(.invalidJSON, "\(what)\(where_) is not valid JSON: \(error)", cause: error)
@@ -172,7 +175,8 @@ public struct SourceText: Sendable {
         var index = 0
         while index + pattern.count <= scalars.count {
             if scalars[index] == pattern[0], Array(scalars[index..<index + pattern.count]) == pattern,
-               index == 0 || scalars[index - 1] != "\\" {
+                index == 0 || scalars[index - 1] != "\\"
+            {
                 result.append(index)
                 index += pattern.count
             } else {

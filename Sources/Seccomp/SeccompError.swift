@@ -121,8 +121,10 @@ public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConverti
     /// Line and column, when the text could be searched for the offending token.
     public var location: SourceLocation?
 
-    public init(_ severity: Severity, _ code: SeccompError.Code, _ message: String,
-                file: String? = nil, jsonPath: String? = nil, location: SourceLocation? = nil) {
+    public init(
+        _ severity: Severity, _ code: SeccompError.Code, _ message: String,
+        file: String? = nil, jsonPath: String? = nil, location: SourceLocation? = nil
+    ) {
         self.severity = severity
         self.code = code
         self.message = message

@@ -23,9 +23,11 @@ public struct SeccompProfile: Sendable, Hashable, Codable {
     public var listenerPath: String?
     public var listenerMetadata: String?
 
-    public init(defaultAction: String, defaultErrnoRet: UInt32? = nil, architectures: [String]? = nil,
-                archMap: [ArchitectureMapping]? = nil, syscalls: [SyscallRule], flags: [String]? = nil,
-                listenerPath: String? = nil, listenerMetadata: String? = nil) {
+    public init(
+        defaultAction: String, defaultErrnoRet: UInt32? = nil, architectures: [String]? = nil,
+        archMap: [ArchitectureMapping]? = nil, syscalls: [SyscallRule], flags: [String]? = nil,
+        listenerPath: String? = nil, listenerMetadata: String? = nil
+    ) {
         self.defaultAction = defaultAction
         self.defaultErrnoRet = defaultErrnoRet
         self.architectures = architectures
@@ -90,8 +92,10 @@ public struct SyscallRule: Sendable, Hashable, Codable {
     public var includes: RuleFilter?
     public var excludes: RuleFilter?
 
-    public init(names: [String], action: String, errnoRet: UInt32? = nil, args: [ArgumentCondition]? = nil,
-                comment: String? = nil, includes: RuleFilter? = nil, excludes: RuleFilter? = nil) {
+    public init(
+        names: [String], action: String, errnoRet: UInt32? = nil, args: [ArgumentCondition]? = nil,
+        comment: String? = nil, includes: RuleFilter? = nil, excludes: RuleFilter? = nil
+    ) {
         self.names = names
         self.action = action
         self.errnoRet = errnoRet
@@ -158,8 +162,9 @@ public struct ArgumentCondition: Sendable, Hashable, Codable {
         // Decoded wide so a negative index gets its own message instead of Foundation's "not valid JSON".
         let rawIndex = try container.decode(Int64.self, forKey: .index)
         guard rawIndex >= 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .index, in: container,
-                                                   debugDescription: "argument index \(rawIndex) is negative: a syscall has arguments 0 to 5")
+            throw DecodingError.dataCorruptedError(
+                forKey: .index, in: container,
+                debugDescription: "argument index \(rawIndex) is negative: a syscall has arguments 0 to 5")
         }
         index = UInt(rawIndex)
         value = try container.decode(UInt64.self, forKey: .value)

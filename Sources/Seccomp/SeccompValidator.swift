@@ -32,8 +32,9 @@ public struct SeccompValidator: Sendable {
     public func validate(_ document: SeccompDocument) -> ValidationReport {
         var checker = Checker(document: document)
         checker.run()
-        return ValidationReport(issues: checker.issues, architectures: checker.architectures.map(\.scmpName),
-                                nameCount: checker.nameCount, libseccompVersion: SyscallTable.libseccompVersion)
+        return ValidationReport(
+            issues: checker.issues, architectures: checker.architectures.map(\.scmpName),
+            nameCount: checker.nameCount, libseccompVersion: SyscallTable.libseccompVersion)
     }
 
     /// The architectures named by a profile (every `archMap` entry with its sub-architectures,
@@ -62,8 +63,10 @@ private struct Checker {
         self.source = SourceText(document.text)
     }
 
-    mutating func add(_ severity: ValidationIssue.Severity, _ code: SeccompError.Code, _ message: String,
-                      path: String, literal: String? = nil, key: String? = nil) {
+    mutating func add(
+        _ severity: ValidationIssue.Severity, _ code: SeccompError.Code, _ message: String,
+        path: String, literal: String? = nil, key: String? = nil
+    ) {
         var location: SourceLocation?
         if let literal { location = source.location(ofString: literal, occurrence: seen[literal, default: 1] - 1) }
         if location == nil, let key { location = source.location(ofKey: key) }
@@ -78,8 +81,10 @@ private struct Checker {
         note(profile.defaultAction)
         checkAction(profile.defaultAction, errnoRet: profile.defaultErrnoRet, path: "defaultAction", errnoKey: "defaultErrnoRet")
         if let action = Action(dockerName: profile.defaultAction, errnoRet: profile.defaultErrnoRet), action.allowsCall {
-            add(.warning, .invalidAction, "the default action \(profile.defaultAction) allows every syscall no rule names: "
-                + "this is a denylist, and new kernel syscalls are allowed as soon as they exist", path: "defaultAction",
+            add(
+                .warning, .invalidAction,
+                "the default action \(profile.defaultAction) allows every syscall no rule names: "
+                    + "this is a denylist, and new kernel syscalls are allowed as soon as they exist", path: "defaultAction",
                 literal: profile.defaultAction)
         }
         checkArchitectures(profile)
@@ -94,16 +99,19 @@ private struct Checker {
 
     mutating func checkAction(_ name: String, errnoRet: UInt32?, path: String, errnoKey: String) {
         guard Action(dockerName: name, errnoRet: errnoRet) != nil else {
-            add(.error, .invalidAction, "unknown action '\(name)'; expected one of \(Action.dockerNames.joined(separator: ", "))",
+            add(
+                .error, .invalidAction, "unknown action '\(name)'; expected one of \(Action.dockerNames.joined(separator: ", "))",
                 path: path, literal: name)
             return
         }
         if let errnoRet {
             if name != "SCMP_ACT_ERRNO" && name != "SCMP_ACT_TRACE" {
-                add(.error, .invalidAction, "\(errnoKey) \(errnoRet) only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not \(name)",
+                add(
+                    .error, .invalidAction, "\(errnoKey) \(errnoRet) only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not \(name)",
                     path: path, literal: name)
             } else if errnoRet > 4095 {
-                add(.error, .invalidAction, "\(errnoKey) \(errnoRet) is not an errno (the kernel caps errno values at 4095)",
+                add(
+                    .error, .invalidAction, "\(errnoKey) \(errnoRet) is not an errno (the kernel caps errno values at 4095)",
                     path: path, literal: name)
             }
         }
@@ -111,19 +119,22 @@ private struct Checker {
 
     mutating func checkArchitectures(_ profile: SeccompProfile) {
         if !(profile.architectures ?? []).isEmpty && !(profile.archMap ?? []).isEmpty {
-            add(.error, .invalidArchitecture, "both 'architectures' and 'archMap' are set; Docker refuses such a profile",
+            add(
+                .error, .invalidArchitecture, "both 'architectures' and 'archMap' are set; Docker refuses such a profile",
                 path: "architectures", key: "architectures")
         }
         var resolved: [Architecture] = []
         for name in SeccompValidator.declaredArchitectures(of: profile) {
             note(name)
             guard let architecture = Architecture(scmpName: name) else {
-                add(.error, .invalidArchitecture, "unknown architecture '\(name)'; expected SCMP_ARCH_* such as SCMP_ARCH_X86_64",
+                add(
+                    .error, .invalidArchitecture, "unknown architecture '\(name)'; expected SCMP_ARCH_* such as SCMP_ARCH_X86_64",
                     path: profile.archMap != nil ? "archMap" : "architectures", literal: name)
                 continue
             }
             if architecture.token == nil {
-                add(.warning, .invalidArchitecture,
+                add(
+                    .warning, .invalidArchitecture,
                     "\(name) is unknown to this host's libseccomp \(SyscallTable.libseccompVersion); names are not checked for it",
                     path: profile.archMap != nil ? "archMap" : "architectures", literal: name)
                 continue
@@ -136,7 +147,8 @@ private struct Checker {
     mutating func checkRule(_ rule: SyscallRule, index: Int) {
         let path = "syscalls[\(index)]"
         if rule.name != nil && !rule.names.isEmpty {
-            add(.error, .invalidValue, "rule sets both 'name' and 'names'; Docker refuses that, use 'names'",
+            add(
+                .error, .invalidValue, "rule sets both 'name' and 'names'; Docker refuses that, use 'names'",
                 path: path + ".name", key: "name")
         }
         if rule.allNames.isEmpty {
@@ -152,35 +164,47 @@ private struct Checker {
             let argPath = path + ".args[\(position)]"
             note(condition.op)
             if condition.index > 5 {
-                add(.error, .invalidArgument, "argument index \(condition.index) is out of range: a syscall has arguments 0 to 5",
+                add(
+                    .error, .invalidArgument, "argument index \(condition.index) is out of range: a syscall has arguments 0 to 5",
                     path: argPath + ".index", literal: condition.op)
             }
             if condition.comparison == nil {
-                add(.error, .invalidOperator, "unknown comparison '\(condition.op)'; expected one of "
-                    + ComparisonOperator.allCases.map(\.rawValue).joined(separator: ", "), path: argPath + ".op", literal: condition.op)
+                add(
+                    .error, .invalidOperator,
+                    "unknown comparison '\(condition.op)'; expected one of "
+                        + ComparisonOperator.allCases.map(\.rawValue).joined(separator: ", "), path: argPath + ".op", literal: condition.op)
             } else if condition.comparison != .maskedEqual, let two = condition.valueTwo, two != 0 {
-                add(.warning, .invalidArgument, "valueTwo \(two) is ignored by \(condition.op) (only SCMP_CMP_MASKED_EQ uses it)",
+                add(
+                    .warning, .invalidArgument, "valueTwo \(two) is ignored by \(condition.op) (only SCMP_CMP_MASKED_EQ uses it)",
                     path: argPath + ".valueTwo", literal: condition.op)
             }
         }
         if rule.args.map({ Set($0.map(\.index)).count != $0.count }) ?? false {
-            add(.warning, .invalidArgument, "several conditions on the same argument: runc adds them as separate rules, "
-                + "so they are ORed, not ANDed", path: path + ".args", literal: rule.args?.first?.op)
+            add(
+                .warning, .invalidArgument,
+                "several conditions on the same argument: runc adds them as separate rules, "
+                    + "so they are ORed, not ANDed", path: path + ".args", literal: rule.args?.first?.op)
         }
         for (label, filter) in [("includes", rule.includes), ("excludes", rule.excludes)] {
             guard let filter else { continue }
-            for arch in filter.arches ?? [] where !Architecture.all.contains(where: { $0.dockerName == arch })
-                && !Architecture.extraDockerNames.contains(arch) {
-                add(.warning, .invalidArchitecture, "'\(arch)' in \(label).arches is not an architecture Docker knows; "
-                    + "the rule \(label == "includes" ? "never applies" : "is never excluded")", path: path + ".\(label).arches",
+            for arch in filter.arches ?? []
+            where !Architecture.all.contains(where: { $0.dockerName == arch })
+                && !Architecture.extraDockerNames.contains(arch)
+            {
+                add(
+                    .warning, .invalidArchitecture,
+                    "'\(arch)' in \(label).arches is not an architecture Docker knows; "
+                        + "the rule \(label == "includes" ? "never applies" : "is never excluded")", path: path + ".\(label).arches",
                     literal: arch)
             }
             for cap in filter.caps ?? [] where !Capabilities.all.contains(EvaluationContext.canonicalCapability(cap)) {
-                add(.warning, .invalidValue, "'\(cap)' in \(label).caps is not a Linux capability", path: path + ".\(label).caps",
+                add(
+                    .warning, .invalidValue, "'\(cap)' in \(label).caps is not a Linux capability", path: path + ".\(label).caps",
                     literal: cap)
             }
             if let minKernel = filter.minKernel, KernelVersion(minKernel) == nil {
-                add(.error, .invalidValue, "minKernel '\(minKernel)' is not a kernel version such as 4.8",
+                add(
+                    .error, .invalidValue, "minKernel '\(minKernel)' is not a kernel version such as 4.8",
                     path: path + ".\(label).minKernel", literal: minKernel)
             }
         }
@@ -199,16 +223,22 @@ private struct Checker {
         }
         if !unknownOn.isEmpty {
             if SyscallTable.newerThanLibseccomp[name] != nil {
-                add(.warning, .unknownSyscall, "syscall '\(name)' is newer than this host's libseccomp \(SyscallTable.libseccompVersion): "
-                    + "runc drops the name and the call gets ENOSYS until libseccomp is updated", path: path, literal: name)
+                add(
+                    .warning, .unknownSyscall,
+                    "syscall '\(name)' is newer than this host's libseccomp \(SyscallTable.libseccompVersion): "
+                        + "runc drops the name and the call gets ENOSYS until libseccomp is updated", path: path, literal: name)
             } else {
                 let hint = Self.suggestion(for: name).map { "; did you mean '\($0)'?" } ?? ""
-                add(.error, .unknownSyscall, "unknown syscall '\(name)': libseccomp \(SyscallTable.libseccompVersion) has no such name "
-                    + "for \(unknownOn.joined(separator: ", "))\(hint)", path: path, literal: name)
+                add(
+                    .error, .unknownSyscall,
+                    "unknown syscall '\(name)': libseccomp \(SyscallTable.libseccompVersion) has no such name "
+                        + "for \(unknownOn.joined(separator: ", "))\(hint)", path: path, literal: name)
             }
         } else if knownOn.isEmpty && !architectures.isEmpty {
-            add(.warning, .unknownSyscall, "syscall '\(name)' exists on none of this profile's architectures "
-                + "(\(architectures.map(\.scmpName).joined(separator: ", "))); the name has no effect", path: path, literal: name)
+            add(
+                .warning, .unknownSyscall,
+                "syscall '\(name)' exists on none of this profile's architectures "
+                    + "(\(architectures.map(\.scmpName).joined(separator: ", "))); the name has no effect", path: path, literal: name)
         }
     }
 
@@ -223,13 +253,17 @@ private struct Checker {
     /// keeps one of them, and either way the file does not say what happens.
     mutating func checkConflicts(_ profile: SeccompProfile) {
         var unconditional: [String: (Int, String)] = [:]
-        for (index, rule) in profile.syscalls.enumerated() where (rule.args ?? []).isEmpty
-            && (rule.includes?.isEmpty ?? true) && (rule.excludes?.isEmpty ?? true) {
+        for (index, rule) in profile.syscalls.enumerated()
+        where (rule.args ?? []).isEmpty
+            && (rule.includes?.isEmpty ?? true) && (rule.excludes?.isEmpty ?? true)
+        {
             let action = "\(rule.action)/\(rule.errnoRet.map(String.init) ?? "-")"
             for name in rule.allNames {
                 if let (other, otherAction) = unconditional[name], otherAction != action {
-                    add(.warning, .invalidAction, "syscall '\(name)' has conflicting unconditional rules (syscalls[\(other)] and "
-                        + "syscalls[\(index)]); the filter keeps only one of them", path: "syscalls[\(index)]", literal: name)
+                    add(
+                        .warning, .invalidAction,
+                        "syscall '\(name)' has conflicting unconditional rules (syscalls[\(other)] and "
+                            + "syscalls[\(index)]); the filter keeps only one of them", path: "syscalls[\(index)]", literal: name)
                 } else {
                     unconditional[name] = (index, action)
                 }

@@ -18,8 +18,10 @@ public struct ServerDependencies: Sendable {
     /// Held while the server runs (production only): one server per data folder.
     public var dataLock: DataDirectoryLock?
 
-    public init(provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
-                serverID: String, logger: Logger = Logger(label: "sandcastle.server")) {
+    public init(
+        provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
+        serverID: String, logger: Logger = Logger(label: "sandcastle.server")
+    ) {
         self.provisioner = provisioner
         self.host = host
         self.repository = repository
@@ -42,13 +44,15 @@ public struct ServerDependencies: Sendable {
             provisioner = DirectProvisioner(backend: backend)
         } else {
             let log = logger
-            let pool = WarmPool(backend: backend, targets: targets, configuration: WarmPool.Configuration(labels: labels),
-                                images: docker.images, log: { line in log.warning("\(line)", metadata: ["component": "pool"]) })
+            let pool = WarmPool(
+                backend: backend, targets: targets, configuration: WarmPool.Configuration(labels: labels),
+                images: docker.images, log: { line in log.warning("\(line)", metadata: ["component": "pool"]) })
             provisioner = PoolProvisioner(pool: pool)
         }
-        var dependencies = ServerDependencies(provisioner: provisioner, host: BackendSandboxHost(backend: docker),
-                                              repository: SQLiteSandboxRepository(database: database), serverID: serverID,
-                                              logger: logger)
+        var dependencies = ServerDependencies(
+            provisioner: provisioner, host: BackendSandboxHost(backend: docker),
+            repository: SQLiteSandboxRepository(database: database), serverID: serverID,
+            logger: logger)
         dependencies.dataLock = lock
         return dependencies
     }
@@ -69,18 +73,22 @@ public struct SandcastleServer {
     public init(configuration: ServerConfiguration, dependencies: ServerDependencies) throws {
         try configuration.validate()
         let metrics = ServerMetrics()
-        let service = SandboxService(limits: ServiceLimits(configuration), repository: dependencies.repository,
-                                     provisioner: dependencies.provisioner, host: dependencies.host,
-                                     serverID: dependencies.serverID, metrics: metrics, logger: dependencies.logger)
+        let service = SandboxService(
+            limits: ServiceLimits(configuration), repository: dependencies.repository,
+            provisioner: dependencies.provisioner, host: dependencies.host,
+            serverID: dependencies.serverID, metrics: metrics, logger: dependencies.logger)
         let keys = APIKeyStore(digests: configuration.apiKeyDigests)
         let router = Router(context: ServerRequestContext.self)
         router.middlewares.add(AccessLogMiddleware<ServerRequestContext>())
         router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(SandkastenErrorMiddleware<ServerRequestContext>(metrics: metrics))
         // E2B's API answers before our auth: its data plane carries sandbox access tokens, not API keys.
-        router.middlewares.add(E2BCompat(service: service, keys: keys, openMode: configuration.openMode,
-                                         templates: E2BCompat.templates(fromEnvironment: ProcessInfo.processInfo.environment),
-                                         maxUploadBytes: configuration.maxUploadBytes).middleware)
+        router.middlewares.add(
+            E2BCompat(
+                service: service, keys: keys, openMode: configuration.openMode,
+                templates: E2BCompat.templates(fromEnvironment: ProcessInfo.processInfo.environment),
+                maxUploadBytes: configuration.maxUploadBytes
+            ).middleware)
         router.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
         let webSocketRouter = Router(context: ServerRequestContext.self)
         webSocketRouter.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
@@ -89,8 +97,10 @@ public struct SandcastleServer {
         let table = RouteTable(router: router)
         SystemController(service: service, metrics: metrics).register(table)
         SandboxController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
-        FileController(service: service, maxBodyBytes: configuration.maxBodyBytes,
-                       maxUploadBytes: configuration.maxUploadBytes).register(table)
+        FileController(
+            service: service, maxBodyBytes: configuration.maxBodyBytes,
+            maxUploadBytes: configuration.maxUploadBytes
+        ).register(table)
         TerminalController(service: service).register(table, webSocketRouter: webSocketRouter)
         WorkspaceController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
         SandkastenController(service: service).register(table)
@@ -111,8 +121,9 @@ public struct SandcastleServer {
         var app = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
-                                                    serverName: "sandcastle"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "sandcastle"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         // Reconcile before the first request: a client must never see a sandbox that is about to be declared lost.

@@ -167,18 +167,22 @@ public struct ServerConfiguration: Sendable {
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ServerError(.invalidConfiguration, "port \(port) is outside 0…65535") }
         if openMode && !Self.isLoopback(host) {
-            throw ServerError(.invalidConfiguration, 
+            throw ServerError(
+                .invalidConfiguration,
                 "open mode (no API keys) is only allowed on a loopback address, but the server would listen on \(host). "
-                + "Bind to 127.0.0.1 or give API keys with --api-key / SANDCASTLE_API_KEYS.")
+                    + "Bind to 127.0.0.1 or give API keys with --api-key / SANDCASTLE_API_KEYS.")
         }
         if !openMode && apiKeyDigests.isEmpty {
-            throw ServerError(.invalidConfiguration, 
+            throw ServerError(
+                .invalidConfiguration,
                 "no API keys are configured. Give one or more with --api-key KEY (or SANDCASTLE_API_KEYS=k1,k2), "
-                + "or run keyless on loopback with --open (SANDCASTLE_OPEN=1).")
+                    + "or run keyless on loopback with --open (SANDCASTLE_OPEN=1).")
         }
-        for (name, value) in [("max_sandboxes", maxSandboxes), ("max_sandboxes_per_key", maxSandboxesPerKey),
-                              ("max_body_bytes", maxBodyBytes), ("default_ttl_seconds", defaultTTLSeconds),
-                              ("max_ttl_seconds", maxTTLSeconds), ("max_exec_timeout_seconds", maxExecTimeoutSeconds)]
+        for (name, value) in [
+            ("max_sandboxes", maxSandboxes), ("max_sandboxes_per_key", maxSandboxesPerKey),
+            ("max_body_bytes", maxBodyBytes), ("default_ttl_seconds", defaultTTLSeconds),
+            ("max_ttl_seconds", maxTTLSeconds), ("max_exec_timeout_seconds", maxExecTimeoutSeconds),
+        ]
         where value <= 0 {
             throw ServerError(.invalidConfiguration, "\(name) must be positive, not \(value)")
         }

@@ -182,17 +182,18 @@ extension ServerError {
         if let error = error as? SandboxError {
             // Our own error (e.g. an upload over its limit) thrown from inside a sandbox call.
             if let inner = error.cause as? ServerError { return inner }
-            let code: Code = switch error.code {
-            case .invalidArgument, .invalidProfile, .wrongFileKind, .shellExited: .invalidInput
-            case .imageNotFound: .imageNotFound
-            case .notFound: .notFound
-            case .permissionDenied: .forbidden
-            case .alreadyExists: .conflict
-            case .noSpace: .noSpace
-            case .sandboxGone: .gone
-            case .engineUnavailable: .engineUnavailable
-            default: .internal
-            }
+            let code: Code =
+                switch error.code {
+                case .invalidArgument, .invalidProfile, .wrongFileKind, .shellExited: .invalidInput
+                case .imageNotFound: .imageNotFound
+                case .notFound: .notFound
+                case .permissionDenied: .forbidden
+                case .alreadyExists: .conflict
+                case .noSpace: .noSpace
+                case .sandboxGone: .gone
+                case .engineUnavailable: .engineUnavailable
+                default: .internal
+                }
             return ServerError(code, error.message, cause: error)
         }
         if let error = error as? StoreError {
@@ -200,19 +201,21 @@ extension ServerError {
             return ServerError(.internal, "state store: \(error.message)", cause: error)
         }
         if let error = error as? HTTPError {
-            let code: Code = switch error.status {
-            case .notFound: .routeNotFound
-            case .methodNotAllowed: .methodNotAllowed
-            case .contentTooLarge: .bodyTooLarge
-            case .unauthorized: .unauthorized
-            case let status where (400..<500).contains(status.code): .invalidInput
-            default: .internal
-            }
+            let code: Code =
+                switch error.status {
+                case .notFound: .routeNotFound
+                case .methodNotAllowed: .methodNotAllowed
+                case .contentTooLarge: .bodyTooLarge
+                case .unauthorized: .unauthorized
+                case let status where (400..<500).contains(status.code): .invalidInput
+                default: .internal
+                }
             return ServerError(code, error.body ?? error.status.reasonPhrase, cause: error)
         }
         if error is DecodingError {
-            return ServerError(.invalidInput, "the request body is not valid JSON for this route: \(Self.describe(error))",
-                               cause: error)
+            return ServerError(
+                .invalidInput, "the request body is not valid JSON for this route: \(Self.describe(error))",
+                cause: error)
         }
         return ServerError(.internal, "\(error)", cause: error)
     }
@@ -221,7 +224,7 @@ extension ServerError {
         guard let error = error as? DecodingError else { return "\(error)" }
         switch error {
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
-             .dataCorrupted(let context):
+            .dataCorrupted(let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
         @unknown default:

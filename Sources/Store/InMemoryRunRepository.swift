@@ -79,8 +79,10 @@ public final class InMemoryRunRepository: RunRepository {
         s.runs[run.id] = run
     }
 
-    private static func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?,
-                                        in s: inout State) throws {
+    private static func updateRunStatus(
+        id: String, to status: RunStatus, at time: Date, error: String?,
+        in s: inout State
+    ) throws {
         guard var run = s.runs[id] else { throw StoreError(.notFound, "no run with id \(id)") }
         let time = time.storeRounded
         run.status = status
@@ -101,8 +103,10 @@ public final class InMemoryRunRepository: RunRepository {
         s.attempts[key, default: [:]][attempt.attempt] = attempt
     }
 
-    private static func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date,
-                                    in s: inout State) throws -> Int64 {
+    private static func appendEvent(
+        runID: String, kind: String, payloadJSON: String, at time: Date,
+        in s: inout State
+    ) throws -> Int64 {
         try requireRun(runID, in: s)
         let seq = (s.events[runID]?.last?.seq ?? 0) + 1
         s.events[runID, default: []].append(EventRecord(runID: runID, seq: seq, time: time, kind: kind, payloadJSON: payloadJSON))
@@ -141,8 +145,10 @@ public final class InMemoryRunRepository: RunRepository {
         }
     }
 
-    public func requestApproval(_ approval: ApprovalRecord,
-                                whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord {
+    public func requestApproval(
+        _ approval: ApprovalRecord,
+        whilePending: (ApprovalRecord) throws -> [RunChange]
+    ) throws -> ApprovalRecord {
         try state.withLock { s in
             try Self.requireRun(approval.runID, in: s)
             var copy = s
@@ -166,8 +172,10 @@ public final class InMemoryRunRepository: RunRepository {
         }
     }
 
-    public func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
-                               comment: String?, responseJSON: String?, at time: Date) throws -> Bool {
+    public func decideApproval(
+        runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+        comment: String?, responseJSON: String?, at time: Date
+    ) throws -> Bool {
         try state.withLock { s in
             guard var approval = s.approvals[runID]?[stepID] else {
                 throw StoreError(.notFound, "run \(runID) has no approval for step \(stepID)")

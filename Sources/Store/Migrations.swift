@@ -30,14 +30,17 @@ public enum Migrator {
     @discardableResult
     public static func migrate(_ database: SQLiteDatabase, migrations: [Migration] = Schema.migrations) throws -> Int {
         for (offset, migration) in migrations.enumerated() where migration.version != offset + 1 {
-            throw StoreError(.invalidArgument,
-                             "migration \(migration.name) has version \(migration.version); versions must be 1, 2, 3, … in order")
+            throw StoreError(
+                .invalidArgument,
+                "migration \(migration.name) has version \(migration.version); versions must be 1, 2, 3, … in order")
         }
         let latest = migrations.count
         let current = try currentVersion(of: database)
         if current > latest {
-            throw StoreError(.schemaTooNew,
-                             "the database \(database.path) has schema version \(current) but this Sandcastle only knows up to \(latest); upgrade Sandcastle or use another data folder")
+            throw StoreError(
+                .schemaTooNew,
+                "the database \(database.path) has schema version \(current) but this Sandcastle only knows up to \(latest); upgrade Sandcastle or use another data folder"
+            )
         }
         for migration in migrations where migration.version > current {
             do {
@@ -48,9 +51,10 @@ public enum Migrator {
                     try conn.executeScript("PRAGMA user_version = \(migration.version)")
                 }
             } catch let error as StoreError {
-                throw StoreError(.migrationFailed,
-                                 "migration \(migration.version) (\(migration.name)) failed: \(error.message)",
-                                 sql: error.sql, sqliteCode: error.sqliteCode, cause: error)
+                throw StoreError(
+                    .migrationFailed,
+                    "migration \(migration.version) (\(migration.name)) failed: \(error.message)",
+                    sql: error.sql, sqliteCode: error.sqliteCode, cause: error)
             }
         }
         return latest

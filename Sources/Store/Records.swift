@@ -85,11 +85,13 @@ public struct RunRecord: Sendable, Hashable {
     public var finishedAt: Date?
     public var error: String?
 
-    public init(id: String, workflowName: String, workflowPath: String? = nil, workflowHash: String? = nil,
-                status: RunStatus = .pending, inputsJSON: String = "{}", parentRunID: String? = nil,
-                forkedFromStep: String? = nil, lineageKind: String? = nil, forkChangesJSON: String? = nil,
-                owner: String? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil,
-                error: String? = nil) {
+    public init(
+        id: String, workflowName: String, workflowPath: String? = nil, workflowHash: String? = nil,
+        status: RunStatus = .pending, inputsJSON: String = "{}", parentRunID: String? = nil,
+        forkedFromStep: String? = nil, lineageKind: String? = nil, forkChangesJSON: String? = nil,
+        owner: String? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil,
+        error: String? = nil
+    ) {
         self.id = id
         self.workflowName = workflowName
         self.workflowPath = workflowPath
@@ -127,10 +129,12 @@ public struct StepRecord: Sendable, Hashable {
     public var finishedAt: Date?
     public var error: String?
 
-    public init(runID: String, stepID: String, fanoutIndex: Int? = nil, status: StepStatus, attempt: Int = 0,
-                backend: String? = nil, sandboxID: String? = nil, exitCode: Int? = nil,
-                outputJSON: String? = nil, outputText: String? = nil, outputPath: String? = nil,
-                startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) {
+    public init(
+        runID: String, stepID: String, fanoutIndex: Int? = nil, status: StepStatus, attempt: Int = 0,
+        backend: String? = nil, sandboxID: String? = nil, exitCode: Int? = nil,
+        outputJSON: String? = nil, outputText: String? = nil, outputPath: String? = nil,
+        startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil
+    ) {
         self.runID = runID
         self.stepID = stepID
         self.fanoutIndex = fanoutIndex
@@ -162,9 +166,11 @@ public struct StepAttemptRecord: Sendable, Hashable {
     public var durationMs: Int64?
     public var error: String?
 
-    public init(runID: String, stepID: String, fanoutIndex: Int? = nil, attempt: Int, backend: String? = nil,
-                sandboxID: String? = nil, exitCode: Int? = nil, startedAt: Date, finishedAt: Date? = nil,
-                durationMs: Int64? = nil, error: String? = nil) {
+    public init(
+        runID: String, stepID: String, fanoutIndex: Int? = nil, attempt: Int, backend: String? = nil,
+        sandboxID: String? = nil, exitCode: Int? = nil, startedAt: Date, finishedAt: Date? = nil,
+        durationMs: Int64? = nil, error: String? = nil
+    ) {
         self.runID = runID
         self.stepID = stepID
         self.fanoutIndex = fanoutIndex
@@ -218,10 +224,12 @@ public struct ApprovalRecord: Sendable, Hashable {
     /// The reviewer's edited data, as JSON, when `allowEdit` let them give one.
     public var responseJSON: String?
 
-    public init(runID: String, stepID: String, status: ApprovalStatus = .pending, message: String? = nil,
-                requestJSON: String? = nil, onTimeout: String? = nil, allowEdit: Bool = false,
-                requestedAt: Date = Date(), timeoutAt: Date? = nil, decidedBy: String? = nil, decidedAt: Date? = nil,
-                comment: String? = nil, responseJSON: String? = nil) {
+    public init(
+        runID: String, stepID: String, status: ApprovalStatus = .pending, message: String? = nil,
+        requestJSON: String? = nil, onTimeout: String? = nil, allowEdit: Bool = false,
+        requestedAt: Date = Date(), timeoutAt: Date? = nil, decidedBy: String? = nil, decidedAt: Date? = nil,
+        comment: String? = nil, responseJSON: String? = nil
+    ) {
         self.runID = runID
         self.stepID = stepID
         self.status = status

@@ -32,8 +32,10 @@ public protocol RunRepository: Sendable {
     /// When the stored request is (still) pending, the changes `whilePending` makes of it are
     /// applied in the same transaction, so nobody sees a pending approval without the step and
     /// run states that go with it. `.constraint` if the run does not exist.
-    func requestApproval(_ approval: ApprovalRecord,
-                         whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord
+    func requestApproval(
+        _ approval: ApprovalRecord,
+        whilePending: (ApprovalRecord) throws -> [RunChange]
+    ) throws -> ApprovalRecord
     /// A step's approval, or nil if it never asked for one.
     func approval(runID: String, stepID: String) throws -> ApprovalRecord?
     /// Approvals of one run (or of all runs when `runID` is nil), optionally only in some states,
@@ -42,8 +44,10 @@ public protocol RunRepository: Sendable {
     /// Moves a **pending** approval to `status` and returns true; returns false (changing nothing)
     /// when it was already decided, so two deciders racing cannot both win. `.notFound` when the
     /// step has no approval.
-    func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
-                        comment: String?, responseJSON: String?, at time: Date) throws -> Bool
+    func decideApproval(
+        runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+        comment: String?, responseJSON: String?, at time: Date
+    ) throws -> Bool
 
     /// Applies several writes in order, all or none (one SQLite transaction, so one commit):
     /// how the engine records a step's start or end together with its event.

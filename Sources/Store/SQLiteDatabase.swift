@@ -47,8 +47,9 @@ public final class SQLiteDatabase: Sendable {
             do {
                 try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
             } catch {
-                throw StoreError(.io, "cannot create the folder \(parent.path) for the database \(path): \(error.localizedDescription)",
-                                 cause: error)
+                throw StoreError(
+                    .io, "cannot create the folder \(parent.path) for the database \(path): \(error.localizedDescription)",
+                    cause: error)
             }
         }
         var handle: OpaquePointer?

@@ -21,23 +21,30 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     static func createRun(_ run: RunRecord, on conn: SQLiteConnection) throws {
-        try conn.execute("""
+        try conn.execute(
+            """
             INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, status, inputs_json,
                               parent_run_id, forked_from_step, lineage_kind, fork_changes_json, owner,
                               created_at, started_at, finished_at, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [run.id, run.workflowName, run.workflowPath, run.workflowHash, run.status.rawValue, run.inputsJSON,
-                  run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON, run.owner,
-                  run.createdAt, run.startedAt, run.finishedAt, run.error])
+            """,
+            [
+                run.id, run.workflowName, run.workflowPath, run.workflowHash, run.status.rawValue, run.inputsJSON,
+                run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON, run.owner,
+                run.createdAt, run.startedAt, run.finishedAt, run.error,
+            ])
     }
 
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
         try database.read { try Self.updateRunStatus(id: id, to: status, at: time, error: error, on: $0) }
     }
 
-    static func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?,
-                                on conn: SQLiteConnection) throws {
-        let changed = try conn.execute("""
+    static func updateRunStatus(
+        id: String, to status: RunStatus, at time: Date, error: String?,
+        on conn: SQLiteConnection
+    ) throws {
+        let changed = try conn.execute(
+            """
             UPDATE runs SET status = ?,
                 started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END,
                 finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
@@ -54,7 +61,8 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     static func upsertStep(_ step: StepRecord, on conn: SQLiteConnection) throws {
-        try conn.execute("""
+        try conn.execute(
+            """
             INSERT INTO steps (run_id, step_id, fanout_index, status, attempt, backend, sandbox_id, exit_code,
                                output_json, output_text, output_path, started_at, finished_at, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -64,9 +72,12 @@ public struct SQLiteRunRepository: RunRepository {
                 output_json = excluded.output_json, output_text = excluded.output_text,
                 output_path = excluded.output_path, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
-            """, [step.runID, step.stepID, storedFanout(step.fanoutIndex), step.status.rawValue, step.attempt,
-                  step.backend, step.sandboxID, step.exitCode, step.outputJSON, step.outputText, step.outputPath,
-                  step.startedAt, step.finishedAt, step.error])
+            """,
+            [
+                step.runID, step.stepID, storedFanout(step.fanoutIndex), step.status.rawValue, step.attempt,
+                step.backend, step.sandboxID, step.exitCode, step.outputJSON, step.outputText, step.outputPath,
+                step.startedAt, step.finishedAt, step.error,
+            ])
     }
 
     public func recordAttempt(_ a: StepAttemptRecord) throws {
@@ -74,12 +85,16 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     static func recordAttempt(_ a: StepAttemptRecord, on conn: SQLiteConnection) throws {
-        try conn.execute("""
+        try conn.execute(
+            """
             INSERT OR REPLACE INTO step_attempts (run_id, step_id, fanout_index, attempt, backend, sandbox_id,
                                                   exit_code, started_at, finished_at, duration_ms, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [a.runID, a.stepID, storedFanout(a.fanoutIndex), a.attempt, a.backend, a.sandboxID, a.exitCode,
-                  a.startedAt, a.finishedAt, a.durationMs, a.error])
+            """,
+            [
+                a.runID, a.stepID, storedFanout(a.fanoutIndex), a.attempt, a.backend, a.sandboxID, a.exitCode,
+                a.startedAt, a.finishedAt, a.durationMs, a.error,
+            ])
     }
 
     public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
@@ -88,9 +103,12 @@ public struct SQLiteRunRepository: RunRepository {
         try database.transaction { try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: $0) }
     }
 
-    static func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date,
-                            on conn: SQLiteConnection) throws -> Int64 {
-        let rows = try conn.query("""
+    static func appendEvent(
+        runID: String, kind: String, payloadJSON: String, at time: Date,
+        on conn: SQLiteConnection
+    ) throws -> Int64 {
+        let rows = try conn.query(
+            """
             INSERT INTO events (run_id, seq, time, kind, payload_json)
             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4)
             RETURNING seq
@@ -140,63 +158,83 @@ public struct SQLiteRunRepository: RunRepository {
 
     public func run(id: String) throws -> RunDetail? {
         let (runRows, stepRows) = try database.read { conn in
-            (try conn.query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [id]),
-             try conn.query("""
-                SELECT run_id, step_id, fanout_index, status, attempt, backend, sandbox_id, exit_code, output_json,
-                       output_text, output_path, started_at, finished_at, error
-                FROM steps WHERE run_id = ? ORDER BY step_id, fanout_index
-                """, [id]))
+            (
+                try conn.query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [id]),
+                try conn.query(
+                    """
+                    SELECT run_id, step_id, fanout_index, status, attempt, backend, sandbox_id, exit_code, output_json,
+                           output_text, output_path, started_at, finished_at, error
+                    FROM steps WHERE run_id = ? ORDER BY step_id, fanout_index
+                    """, [id])
+            )
         }
         guard let runRow = runRows.first else { return nil }
-        return RunDetail(run: try Self.run(from: runRow), steps: try stepRows.map { r in
-            var step = StepRecord(runID: try r.get(0), stepID: try r.get(1), fanoutIndex: fanoutFromStore(try r.get(2)),
-                                  status: StepStatus(rawValue: try r.get(3)), attempt: try r.get(4))
-            step.backend = try r.get(5)
-            step.sandboxID = try r.get(6)
-            step.exitCode = try r.get(7)
-            step.outputJSON = try r.get(8)
-            step.outputText = try r.get(9)
-            step.outputPath = try r.get(10)
-            step.startedAt = try r.get(11)
-            step.finishedAt = try r.get(12)
-            step.error = try r.get(13)
-            return step
-        })
+        return RunDetail(
+            run: try Self.run(from: runRow),
+            steps: try stepRows.map { r in
+                var step = StepRecord(
+                    runID: try r.get(0), stepID: try r.get(1), fanoutIndex: fanoutFromStore(try r.get(2)),
+                    status: StepStatus(rawValue: try r.get(3)), attempt: try r.get(4))
+                step.backend = try r.get(5)
+                step.sandboxID = try r.get(6)
+                step.exitCode = try r.get(7)
+                step.outputJSON = try r.get(8)
+                step.outputText = try r.get(9)
+                step.outputPath = try r.get(10)
+                step.startedAt = try r.get(11)
+                step.finishedAt = try r.get(12)
+                step.error = try r.get(13)
+                return step
+            })
     }
 
     public func attempts(runID: String, stepID: String, fanoutIndex: Int?) throws -> [StepAttemptRecord] {
-        try database.query("""
+        try database.query(
+            """
             SELECT attempt, backend, sandbox_id, exit_code, started_at, finished_at, duration_ms, error
             FROM step_attempts WHERE run_id = ? AND step_id = ? AND fanout_index = ? ORDER BY attempt
-            """, [runID, stepID, storedFanout(fanoutIndex)]).map { r in
-            StepAttemptRecord(runID: runID, stepID: stepID, fanoutIndex: fanoutIndex, attempt: try r.get(0),
-                              backend: try r.get(1), sandboxID: try r.get(2), exitCode: try r.get(3),
-                              startedAt: try r.get(4), finishedAt: try r.get(5), durationMs: try r.get(6),
-                              error: try r.get(7))
+            """, [runID, stepID, storedFanout(fanoutIndex)]
+        ).map { r in
+            StepAttemptRecord(
+                runID: runID, stepID: stepID, fanoutIndex: fanoutIndex, attempt: try r.get(0),
+                backend: try r.get(1), sandboxID: try r.get(2), exitCode: try r.get(3),
+                startedAt: try r.get(4), finishedAt: try r.get(5), durationMs: try r.get(6),
+                error: try r.get(7))
         }
     }
 
     public func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
-        try database.query("""
+        try database.query(
+            """
             SELECT seq, time, kind, payload_json FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?
-            """, [runID, afterSeq, Int64(clamping: max(0, limit))]).map { r in
+            """, [runID, afterSeq, Int64(clamping: max(0, limit))]
+        ).map { r in
             EventRecord(runID: runID, seq: try r.get(0), time: try r.get(1), kind: try r.get(2), payloadJSON: try r.get(3))
         }
     }
 
-    public func requestApproval(_ a: ApprovalRecord,
-                                whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord {
+    public func requestApproval(
+        _ a: ApprovalRecord,
+        whilePending: (ApprovalRecord) throws -> [RunChange]
+    ) throws -> ApprovalRecord {
         try database.transaction { conn in
             // DO NOTHING keeps an earlier request (and its deadline and decision) across restarts.
-            try conn.execute("""
+            try conn.execute(
+                """
                 INSERT INTO approvals (run_id, step_id, status, requested_at, decided_by, decided_at, comment, timeout_at,
                                        message, request_json, on_timeout, allow_edit, response_json)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, step_id) DO NOTHING
-                """, [a.runID, a.stepID, a.status.rawValue, a.requestedAt, a.decidedBy, a.decidedAt, a.comment,
-                      a.timeoutAt, a.message, a.requestJSON, a.onTimeout, a.allowEdit, a.responseJSON])
-            guard let row = try conn.queryOne("SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
-                                              [a.runID, a.stepID]) else {
+                """,
+                [
+                    a.runID, a.stepID, a.status.rawValue, a.requestedAt, a.decidedBy, a.decidedAt, a.comment,
+                    a.timeoutAt, a.message, a.requestJSON, a.onTimeout, a.allowEdit, a.responseJSON,
+                ])
+            guard
+                let row = try conn.queryOne(
+                    "SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
+                    [a.runID, a.stepID])
+            else {
                 throw StoreError(.internal, "the approval of \(a.runID)/\(a.stepID) vanished after insert")
             }
             let stored = try Self.approval(from: row)
@@ -206,8 +244,10 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func approval(runID: String, stepID: String) throws -> ApprovalRecord? {
-        try database.query("SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
-                           [runID, stepID]).first.map(Self.approval(from:))
+        try database.query(
+            "SELECT \(Self.approvalColumns) FROM approvals WHERE run_id = ? AND step_id = ?",
+            [runID, stepID]
+        ).first.map(Self.approval(from:))
     }
 
     public func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
@@ -224,14 +264,19 @@ public struct SQLiteRunRepository: RunRepository {
             bindings += sorted
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        return try database.query("SELECT \(Self.approvalColumns) FROM approvals\(filter) ORDER BY requested_at, run_id, step_id",
-                                  bindings).map(Self.approval(from:))
+        return try database.query(
+            "SELECT \(Self.approvalColumns) FROM approvals\(filter) ORDER BY requested_at, run_id, step_id",
+            bindings
+        ).map(Self.approval(from:))
     }
 
-    public func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
-                               comment: String?, responseJSON: String?, at time: Date) throws -> Bool {
+    public func decideApproval(
+        runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?,
+        comment: String?, responseJSON: String?, at time: Date
+    ) throws -> Bool {
         try database.transaction { conn in
-            let changed = try conn.execute("""
+            let changed = try conn.execute(
+                """
                 UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ?, response_json = ?
                 WHERE run_id = ? AND step_id = ? AND status = 'pending'
                 """, [status.rawValue, decidedBy, time, comment, responseJSON, runID, stepID])
@@ -249,11 +294,12 @@ public struct SQLiteRunRepository: RunRepository {
         """
 
     private static func approval(from r: Row) throws -> ApprovalRecord {
-        ApprovalRecord(runID: try r.get(0), stepID: try r.get(1), status: ApprovalStatus(rawValue: try r.get(2)),
-                       message: try r.get(3), requestJSON: try r.get(4), onTimeout: try r.get(5),
-                       allowEdit: try r.get(6), requestedAt: try r.get(7), timeoutAt: try r.get(8),
-                       decidedBy: try r.get(9), decidedAt: try r.get(10), comment: try r.get(11),
-                       responseJSON: try r.get(12))
+        ApprovalRecord(
+            runID: try r.get(0), stepID: try r.get(1), status: ApprovalStatus(rawValue: try r.get(2)),
+            message: try r.get(3), requestJSON: try r.get(4), onTimeout: try r.get(5),
+            allowEdit: try r.get(6), requestedAt: try r.get(7), timeoutAt: try r.get(8),
+            decidedBy: try r.get(9), decidedAt: try r.get(10), comment: try r.get(11),
+            responseJSON: try r.get(12))
     }
 
     private static let runColumns = """
@@ -262,9 +308,10 @@ public struct SQLiteRunRepository: RunRepository {
         """
 
     private static func run(from r: Row) throws -> RunRecord {
-        RunRecord(id: try r.get(0), workflowName: try r.get(1), workflowPath: try r.get(2), workflowHash: try r.get(3),
-                  status: RunStatus(rawValue: try r.get(4)), inputsJSON: try r.get(5), parentRunID: try r.get(6),
-                  forkedFromStep: try r.get(7), lineageKind: try r.get(12), forkChangesJSON: try r.get(13), owner: try r.get(14),
-                  createdAt: try r.get(8), startedAt: try r.get(9), finishedAt: try r.get(10), error: try r.get(11))
+        RunRecord(
+            id: try r.get(0), workflowName: try r.get(1), workflowPath: try r.get(2), workflowHash: try r.get(3),
+            status: RunStatus(rawValue: try r.get(4)), inputsJSON: try r.get(5), parentRunID: try r.get(6),
+            forkedFromStep: try r.get(7), lineageKind: try r.get(12), forkChangesJSON: try r.get(13), owner: try r.get(14),
+            createdAt: try r.get(8), startedAt: try r.get(9), finishedAt: try r.get(10), error: try r.get(11))
     }
 }

@@ -10,7 +10,8 @@ public enum SQLiteValue: Sendable, Hashable {
 }
 
 extension SQLiteValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
-    ExpressibleByStringLiteral, ExpressibleByNilLiteral {
+    ExpressibleByStringLiteral, ExpressibleByNilLiteral
+{
     public init(integerLiteral value: Int64) { self = .integer(value) }
     public init(floatLiteral value: Double) { self = .real(value) }
     public init(stringLiteral value: String) { self = .text(value) }
@@ -115,7 +116,10 @@ extension Optional: SQLiteValueConvertible where Wrapped: SQLiteValueConvertible
     }
     /// A NULL column reads as `.none`; any other value must fit `Wrapped`.
     public init?(sqliteValue: SQLiteValue) {
-        if case .null = sqliteValue { self = .none; return }
+        if case .null = sqliteValue {
+            self = .none
+            return
+        }
         guard let v = Wrapped(sqliteValue: sqliteValue) else { return nil }
         self = .some(v)
     }

@@ -28,10 +28,12 @@ public struct SandboxRecord: Sendable, Hashable {
     /// The server instance (its data folder's identity) that owns the container.
     public var serverID: String?
 
-    public init(id: String, containerID: String? = nil, image: String, profile: String, status: SandboxStatus,
-                statusReason: String? = nil, createdAt: Date = Date(), updatedAt: Date? = nil, expiresAt: Date? = nil,
-                ttlSeconds: Int? = nil, apiKeyID: String? = nil, workspace: String? = nil, environment: [String: String] = [:],
-                memoryBytes: Int64? = nil, nanoCPUs: Int64? = nil, network: String? = nil, serverID: String? = nil) {
+    public init(
+        id: String, containerID: String? = nil, image: String, profile: String, status: SandboxStatus,
+        statusReason: String? = nil, createdAt: Date = Date(), updatedAt: Date? = nil, expiresAt: Date? = nil,
+        ttlSeconds: Int? = nil, apiKeyID: String? = nil, workspace: String? = nil, environment: [String: String] = [:],
+        memoryBytes: Int64? = nil, nanoCPUs: Int64? = nil, network: String? = nil, serverID: String? = nil
+    ) {
         self.id = id
         self.containerID = containerID
         self.image = image
@@ -71,8 +73,10 @@ public struct SandboxQuery: Sendable, Hashable {
     public var after: SandboxCursor?
     public var limit: Int
 
-    public init(statuses: Set<SandboxStatus>? = nil, image: String? = nil, apiKeyID: String? = nil, serverID: String? = nil,
-                after: SandboxCursor? = nil, limit: Int = Int.max) {
+    public init(
+        statuses: Set<SandboxStatus>? = nil, image: String? = nil, apiKeyID: String? = nil, serverID: String? = nil,
+        after: SandboxCursor? = nil, limit: Int = Int.max
+    ) {
         self.statuses = statuses
         self.image = image
         self.apiKeyID = apiKeyID
@@ -131,14 +135,16 @@ public struct SQLiteSandboxRepository: SandboxRepository {
         """
 
     public func insert(_ r: SandboxRecord) throws {
-        try database.execute("INSERT INTO sandboxes (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             try Self.bindings(r))
+        try database.execute(
+            "INSERT INTO sandboxes (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            try Self.bindings(r))
     }
 
     public func update(_ r: SandboxRecord) throws {
         var bindings = try Self.bindings(r)
         bindings.append(bindings.removeFirst())
-        let changed = try database.execute("""
+        let changed = try database.execute(
+            """
             UPDATE sandboxes SET container_id = ?, image = ?, profile = ?, status = ?, status_reason = ?, created_at = ?,
                 updated_at = ?, expires_at = ?, ttl_seconds = ?, api_key_id = ?, workspace = ?, env_json = ?,
                 memory_bytes = ?, nano_cpus = ?, network = ?, server_id = ?
@@ -159,9 +165,18 @@ public struct SQLiteSandboxRepository: SandboxRepository {
             conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
             bindings.append(contentsOf: statuses.map(\.rawValue).sorted() as [any SQLiteValueConvertible])
         }
-        if let image = query.image { conditions.append("image = ?"); bindings.append(image) }
-        if let key = query.apiKeyID { conditions.append("api_key_id = ?"); bindings.append(key) }
-        if let server = query.serverID { conditions.append("server_id = ?"); bindings.append(server) }
+        if let image = query.image {
+            conditions.append("image = ?")
+            bindings.append(image)
+        }
+        if let key = query.apiKeyID {
+            conditions.append("api_key_id = ?")
+            bindings.append(key)
+        }
+        if let server = query.serverID {
+            conditions.append("server_id = ?")
+            bindings.append(server)
+        }
         if let after = query.after {
             conditions.append("(created_at > ? OR (created_at = ? AND id > ?))")
             bindings.append(contentsOf: [after.createdAt, after.createdAt, after.id] as [any SQLiteValueConvertible])
@@ -185,9 +200,11 @@ public struct SQLiteSandboxRepository: SandboxRepository {
 
     static func bindings(_ r: SandboxRecord) throws -> [any SQLiteValueConvertible] {
         let env = try JSONSerialization.data(withJSONObject: r.environment, options: [.sortedKeys])
-        return [r.id, r.containerID, r.image, r.profile, r.status.rawValue, r.statusReason, r.createdAt, r.updatedAt,
-                r.expiresAt, r.ttlSeconds, r.apiKeyID, r.workspace, String(decoding: env, as: UTF8.self), r.memoryBytes,
-                r.nanoCPUs, r.network, r.serverID]
+        return [
+            r.id, r.containerID, r.image, r.profile, r.status.rawValue, r.statusReason, r.createdAt, r.updatedAt,
+            r.expiresAt, r.ttlSeconds, r.apiKeyID, r.workspace, String(decoding: env, as: UTF8.self), r.memoryBytes,
+            r.nanoCPUs, r.network, r.serverID,
+        ]
     }
 
     static func record(_ row: Row) throws -> SandboxRecord {

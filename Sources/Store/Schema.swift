@@ -10,130 +10,136 @@ public enum Schema {
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
 
-    static let v1 = Migration(version: 1, name: "runs, steps, events, approvals, sandboxes", sql: """
-        CREATE TABLE runs (
-            id               TEXT PRIMARY KEY,
-            workflow_name    TEXT NOT NULL,
-            workflow_path    TEXT,
-            workflow_hash    TEXT,
-            status           TEXT NOT NULL,
-            inputs_json      TEXT NOT NULL DEFAULT '{}',
-            parent_run_id    TEXT REFERENCES runs(id) ON DELETE SET NULL,
-            forked_from_step TEXT,
-            created_at       INTEGER NOT NULL,
-            started_at       INTEGER,
-            finished_at      INTEGER,
-            error            TEXT
-        );
-        CREATE INDEX runs_by_status ON runs(status, created_at);
-        CREATE INDEX runs_by_created ON runs(created_at, id);
-        CREATE INDEX runs_by_parent ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
+    static let v1 = Migration(
+        version: 1, name: "runs, steps, events, approvals, sandboxes",
+        sql: """
+            CREATE TABLE runs (
+                id               TEXT PRIMARY KEY,
+                workflow_name    TEXT NOT NULL,
+                workflow_path    TEXT,
+                workflow_hash    TEXT,
+                status           TEXT NOT NULL,
+                inputs_json      TEXT NOT NULL DEFAULT '{}',
+                parent_run_id    TEXT REFERENCES runs(id) ON DELETE SET NULL,
+                forked_from_step TEXT,
+                created_at       INTEGER NOT NULL,
+                started_at       INTEGER,
+                finished_at      INTEGER,
+                error            TEXT
+            );
+            CREATE INDEX runs_by_status ON runs(status, created_at);
+            CREATE INDEX runs_by_created ON runs(created_at, id);
+            CREATE INDEX runs_by_parent ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
 
-        -- fanout_index is -1 for a step that is not fanned out: SQLite treats NULLs as distinct
-        -- in UNIQUE constraints, so NULL would allow duplicate rows for the same step.
-        CREATE TABLE steps (
-            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-            step_id       TEXT NOT NULL,
-            fanout_index  INTEGER NOT NULL DEFAULT -1 CHECK (fanout_index >= -1),
-            status        TEXT NOT NULL,
-            attempt       INTEGER NOT NULL DEFAULT 0,
-            backend       TEXT,
-            sandbox_id    TEXT,
-            exit_code     INTEGER,
-            output_json   TEXT,
-            output_text   TEXT,
-            output_path   TEXT,
-            started_at    INTEGER,
-            finished_at   INTEGER,
-            error         TEXT,
-            PRIMARY KEY (run_id, step_id, fanout_index)
-        );
-        CREATE INDEX steps_by_status ON steps(status);
+            -- fanout_index is -1 for a step that is not fanned out: SQLite treats NULLs as distinct
+            -- in UNIQUE constraints, so NULL would allow duplicate rows for the same step.
+            CREATE TABLE steps (
+                run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                step_id       TEXT NOT NULL,
+                fanout_index  INTEGER NOT NULL DEFAULT -1 CHECK (fanout_index >= -1),
+                status        TEXT NOT NULL,
+                attempt       INTEGER NOT NULL DEFAULT 0,
+                backend       TEXT,
+                sandbox_id    TEXT,
+                exit_code     INTEGER,
+                output_json   TEXT,
+                output_text   TEXT,
+                output_path   TEXT,
+                started_at    INTEGER,
+                finished_at   INTEGER,
+                error         TEXT,
+                PRIMARY KEY (run_id, step_id, fanout_index)
+            );
+            CREATE INDEX steps_by_status ON steps(status);
 
-        CREATE TABLE step_attempts (
-            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-            step_id       TEXT NOT NULL,
-            fanout_index  INTEGER NOT NULL DEFAULT -1 CHECK (fanout_index >= -1),
-            attempt       INTEGER NOT NULL,
-            backend       TEXT,
-            sandbox_id    TEXT,
-            exit_code     INTEGER,
-            started_at    INTEGER NOT NULL,
-            finished_at   INTEGER,
-            duration_ms   INTEGER,
-            error         TEXT,
-            PRIMARY KEY (run_id, step_id, fanout_index, attempt)
-        );
+            CREATE TABLE step_attempts (
+                run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                step_id       TEXT NOT NULL,
+                fanout_index  INTEGER NOT NULL DEFAULT -1 CHECK (fanout_index >= -1),
+                attempt       INTEGER NOT NULL,
+                backend       TEXT,
+                sandbox_id    TEXT,
+                exit_code     INTEGER,
+                started_at    INTEGER NOT NULL,
+                finished_at   INTEGER,
+                duration_ms   INTEGER,
+                error         TEXT,
+                PRIMARY KEY (run_id, step_id, fanout_index, attempt)
+            );
 
-        -- Append-only log that `runs logs --follow` tails; seq is per run, 1, 2, 3, …
-        CREATE TABLE events (
-            id            INTEGER PRIMARY KEY,
-            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-            seq           INTEGER NOT NULL,
-            time          INTEGER NOT NULL,
-            kind          TEXT NOT NULL,
-            payload_json  TEXT NOT NULL DEFAULT '{}',
-            UNIQUE (run_id, seq)
-        );
+            -- Append-only log that `runs logs --follow` tails; seq is per run, 1, 2, 3, …
+            CREATE TABLE events (
+                id            INTEGER PRIMARY KEY,
+                run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                seq           INTEGER NOT NULL,
+                time          INTEGER NOT NULL,
+                kind          TEXT NOT NULL,
+                payload_json  TEXT NOT NULL DEFAULT '{}',
+                UNIQUE (run_id, seq)
+            );
 
-        CREATE TABLE approvals (
-            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-            step_id       TEXT NOT NULL,
-            status        TEXT NOT NULL,
-            requested_at  INTEGER NOT NULL,
-            decided_by    TEXT,
-            decided_at    INTEGER,
-            comment       TEXT,
-            timeout_at    INTEGER,
-            PRIMARY KEY (run_id, step_id)
-        );
-        CREATE INDEX approvals_pending ON approvals(timeout_at) WHERE status = 'pending';
+            CREATE TABLE approvals (
+                run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                step_id       TEXT NOT NULL,
+                status        TEXT NOT NULL,
+                requested_at  INTEGER NOT NULL,
+                decided_by    TEXT,
+                decided_at    INTEGER,
+                comment       TEXT,
+                timeout_at    INTEGER,
+                PRIMARY KEY (run_id, step_id)
+            );
+            CREATE INDEX approvals_pending ON approvals(timeout_at) WHERE status = 'pending';
 
-        CREATE TABLE sandboxes (
-            id            TEXT PRIMARY KEY,
-            container_id  TEXT,
-            image         TEXT NOT NULL,
-            profile       TEXT NOT NULL,
-            status        TEXT NOT NULL,
-            created_at    INTEGER NOT NULL,
-            expires_at    INTEGER,
-            api_key_id    TEXT,
-            workspace     TEXT
-        );
-        CREATE INDEX sandboxes_by_status ON sandboxes(status);
-        CREATE INDEX sandboxes_by_expiry ON sandboxes(expires_at) WHERE expires_at IS NOT NULL;
-        CREATE INDEX sandboxes_by_key ON sandboxes(api_key_id) WHERE api_key_id IS NOT NULL;
-        CREATE UNIQUE INDEX sandboxes_by_container ON sandboxes(container_id) WHERE container_id IS NOT NULL;
-        """)
+            CREATE TABLE sandboxes (
+                id            TEXT PRIMARY KEY,
+                container_id  TEXT,
+                image         TEXT NOT NULL,
+                profile       TEXT NOT NULL,
+                status        TEXT NOT NULL,
+                created_at    INTEGER NOT NULL,
+                expires_at    INTEGER,
+                api_key_id    TEXT,
+                workspace     TEXT
+            );
+            CREATE INDEX sandboxes_by_status ON sandboxes(status);
+            CREATE INDEX sandboxes_by_expiry ON sandboxes(expires_at) WHERE expires_at IS NOT NULL;
+            CREATE INDEX sandboxes_by_key ON sandboxes(api_key_id) WHERE api_key_id IS NOT NULL;
+            CREATE UNIQUE INDEX sandboxes_by_container ON sandboxes(container_id) WHERE container_id IS NOT NULL;
+            """)
 
     /// What `sandcastle serve` needs to re-adopt, expire and explain sandboxes after a restart.
-    static let v2 = Migration(version: 2, name: "sandbox service columns", sql: """
-        ALTER TABLE sandboxes ADD COLUMN env_json TEXT NOT NULL DEFAULT '{}';
-        ALTER TABLE sandboxes ADD COLUMN ttl_seconds INTEGER;
-        ALTER TABLE sandboxes ADD COLUMN status_reason TEXT;
-        ALTER TABLE sandboxes ADD COLUMN server_id TEXT;
-        ALTER TABLE sandboxes ADD COLUMN memory_bytes INTEGER;
-        ALTER TABLE sandboxes ADD COLUMN nano_cpus INTEGER;
-        ALTER TABLE sandboxes ADD COLUMN network TEXT;
-        ALTER TABLE sandboxes ADD COLUMN updated_at INTEGER;
-        CREATE INDEX sandboxes_by_created ON sandboxes(created_at, id);
-        CREATE INDEX sandboxes_by_server ON sandboxes(server_id, status);
-        """)
+    static let v2 = Migration(
+        version: 2, name: "sandbox service columns",
+        sql: """
+            ALTER TABLE sandboxes ADD COLUMN env_json TEXT NOT NULL DEFAULT '{}';
+            ALTER TABLE sandboxes ADD COLUMN ttl_seconds INTEGER;
+            ALTER TABLE sandboxes ADD COLUMN status_reason TEXT;
+            ALTER TABLE sandboxes ADD COLUMN server_id TEXT;
+            ALTER TABLE sandboxes ADD COLUMN memory_bytes INTEGER;
+            ALTER TABLE sandboxes ADD COLUMN nano_cpus INTEGER;
+            ALTER TABLE sandboxes ADD COLUMN network TEXT;
+            ALTER TABLE sandboxes ADD COLUMN updated_at INTEGER;
+            CREATE INDEX sandboxes_by_created ON sandboxes(created_at, id);
+            CREATE INDEX sandboxes_by_server ON sandboxes(server_id, status);
+            """)
 
     /// What an approval gate asks and answers (so `runs approve` needs no workflow file), and how a
     /// replayed or forked run differs from its parent.
-    static let v3 = Migration(version: 3, name: "approval details, run lineage", sql: """
-        ALTER TABLE approvals ADD COLUMN message TEXT;
-        ALTER TABLE approvals ADD COLUMN request_json TEXT;
-        ALTER TABLE approvals ADD COLUMN on_timeout TEXT;
-        ALTER TABLE approvals ADD COLUMN allow_edit INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE approvals ADD COLUMN response_json TEXT;
-        CREATE INDEX approvals_by_status ON approvals(status, requested_at);
+    static let v3 = Migration(
+        version: 3, name: "approval details, run lineage",
+        sql: """
+            ALTER TABLE approvals ADD COLUMN message TEXT;
+            ALTER TABLE approvals ADD COLUMN request_json TEXT;
+            ALTER TABLE approvals ADD COLUMN on_timeout TEXT;
+            ALTER TABLE approvals ADD COLUMN allow_edit INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE approvals ADD COLUMN response_json TEXT;
+            CREATE INDEX approvals_by_status ON approvals(status, requested_at);
 
-        -- 'replay' or 'fork' when parent_run_id is set; the fork's changes to its from-step as JSON.
-        ALTER TABLE runs ADD COLUMN lineage_kind TEXT;
-        ALTER TABLE runs ADD COLUMN fork_changes_json TEXT;
-        -- The process executing the run ("host pid start-ticks"), so a second one does not resume it meanwhile.
-        ALTER TABLE runs ADD COLUMN owner TEXT;
-        """)
+            -- 'replay' or 'fork' when parent_run_id is set; the fork's changes to its from-step as JSON.
+            ALTER TABLE runs ADD COLUMN lineage_kind TEXT;
+            ALTER TABLE runs ADD COLUMN fork_changes_json TEXT;
+            -- The process executing the run ("host pid start-ticks"), so a second one does not resume it meanwhile.
+            ALTER TABLE runs ADD COLUMN owner TEXT;
+            """)
 }

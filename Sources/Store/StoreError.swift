@@ -59,8 +59,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let sqliteCode: Int32?
     public let cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, sql: String? = nil, sqliteCode: Int32? = nil,
-                cause: (any Error)? = nil) {
+    public init(
+        _ code: Code, _ message: String, sql: String? = nil, sqliteCode: Int32? = nil,
+        cause: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
         self.sql = sql

@@ -37,10 +37,13 @@ public struct WorkflowLoader: Sendable {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             return load(text: text, file: path)
         } catch {
-            return WorkflowLoadResult(workflow: nil, diagnostics: [
-                .error(.yamlSyntax, at: nil, "cannot read \(path): \(Self.reason(error))",
-                       hint: FileManager.default.fileExists(atPath: path) ? "save it as UTF-8 text" : "check the path"),
-            ])
+            return WorkflowLoadResult(
+                workflow: nil,
+                diagnostics: [
+                    .error(
+                        .yamlSyntax, at: nil, "cannot read \(path): \(Self.reason(error))",
+                        hint: FileManager.default.fileExists(atPath: path) ? "save it as UTF-8 text" : "check the path")
+                ])
         }
     }
 
@@ -49,8 +52,9 @@ public struct WorkflowLoader: Sendable {
         let result = load(path: path)
         guard let workflow = result.workflow, result.isValid else {
             let count = result.errors.count
-            throw WorkflowError(.invalidWorkflow, "\(path) has \(count) error\(count == 1 ? "" : "s")",
-                                diagnostics: result.diagnostics)
+            throw WorkflowError(
+                .invalidWorkflow, "\(path) has \(count) error\(count == 1 ? "" : "s")",
+                diagnostics: result.diagnostics)
         }
         return workflow
     }
@@ -107,21 +111,25 @@ final class SubWorkflowLoader {
         return (joined as NSString).standardizingPath
     }
 
-    func check(_ config: SubWorkflowConfiguration, of step: StepDefinition, parent: WorkflowDefinition,
-               diagnostics: inout DiagnosticList) {
+    func check(
+        _ config: SubWorkflowConfiguration, of step: StepDefinition, parent: WorkflowDefinition,
+        diagnostics: inout DiagnosticList
+    ) {
         let location = config.workflow.location
         let path = Self.resolve(config.workflow.value, relativeTo: parent.file)
         let key = Self.key(path)
         if let start = stack.firstIndex(of: key) {
             let chain = (stack[start...] + [key]).map { ($0 as NSString).lastPathComponent }
-            diagnostics.error(.subWorkflow, at: location, "sub-workflows recurse: \(chain.joined(separator: " → "))",
-                              hint: "a workflow cannot run itself, directly or through others")
+            diagnostics.error(
+                .subWorkflow, at: location, "sub-workflows recurse: \(chain.joined(separator: " → "))",
+                hint: "a workflow cannot run itself, directly or through others")
             return
         }
         guard stack.count < SubWorkflowConfiguration.maximumDepth else {
-            diagnostics.error(.subWorkflow, at: location,
-                              "sub-workflows nest deeper than \(SubWorkflowConfiguration.maximumDepth) levels",
-                              hint: "flatten some of them into steps")
+            diagnostics.error(
+                .subWorkflow, at: location,
+                "sub-workflows nest deeper than \(SubWorkflowConfiguration.maximumDepth) levels",
+                hint: "flatten some of them into steps")
             return
         }
         let child: WorkflowDefinition?
@@ -132,8 +140,9 @@ final class SubWorkflowLoader {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                diagnostics.error(.subWorkflow, at: location, "cannot read sub-workflow \(path): \(WorkflowLoader.reason(error))",
-                                  hint: "the path is relative to \(parent.file)")
+                diagnostics.error(
+                    .subWorkflow, at: location, "cannot read sub-workflow \(path): \(WorkflowLoader.reason(error))",
+                    hint: "the path is relative to \(parent.file)")
                 cache[key] = .some(nil)
                 return
             }
@@ -142,43 +151,50 @@ final class SubWorkflowLoader {
             cache[key] = .some(child)
             let childErrors = collected.errors.count - before
             if childErrors > 0 {
-                diagnostics.error(.subWorkflow, at: location,
-                                  "sub-workflow \(path) has \(childErrors) error\(childErrors == 1 ? "" : "s") (listed with its path)")
+                diagnostics.error(
+                    .subWorkflow, at: location,
+                    "sub-workflow \(path) has \(childErrors) error\(childErrors == 1 ? "" : "s") (listed with its path)")
             }
         }
         guard let child else { return }
         checkMapping(config, child: child, childPath: path, step: step, diagnostics: &diagnostics)
     }
 
-    private func checkMapping(_ config: SubWorkflowConfiguration, child: WorkflowDefinition, childPath: String,
-                              step: StepDefinition, diagnostics: inout DiagnosticList) {
+    private func checkMapping(
+        _ config: SubWorkflowConfiguration, child: WorkflowDefinition, childPath: String,
+        step: StepDefinition, diagnostics: inout DiagnosticList
+    ) {
         let childInputs = child.inputs.map(\.name)
         var mapped: Set<String> = []
         for entry in config.inputMapping {
             mapped.insert(entry.name)
             guard let input = child.input(entry.name) else {
-                diagnostics.error(.subWorkflow, at: entry.location, "\(childPath) has no input `\(entry.name)`",
-                                  hint: EditDistance.suggestion(for: entry.name, among: childInputs)
-                                    ?? (childInputs.isEmpty ? "it declares no inputs" : "its inputs: \(childInputs.joined(separator: ", "))"))
+                diagnostics.error(
+                    .subWorkflow, at: entry.location, "\(childPath) has no input `\(entry.name)`",
+                    hint: EditDistance.suggestion(for: entry.name, among: childInputs)
+                        ?? (childInputs.isEmpty ? "it declares no inputs" : "its inputs: \(childInputs.joined(separator: ", "))"))
                 continue
             }
             // A literal can be checked now; a reference only when the run has its value.
             if entry.value.references.isEmpty, InputBinder.coerce(entry.value.source, to: input.type) == nil {
-                diagnostics.error(.subWorkflow, at: entry.value.location ?? entry.location,
-                                  "input `\(entry.name)` of \(childPath) must be \(WorkflowParser.article(input.type)), found `\(entry.value.source)`")
+                diagnostics.error(
+                    .subWorkflow, at: entry.value.location ?? entry.location,
+                    "input `\(entry.name)` of \(childPath) must be \(WorkflowParser.article(input.type)), found `\(entry.value.source)`")
             }
         }
         for input in child.inputs where input.required && input.defaultValue == nil && !mapped.contains(input.name) {
-            diagnostics.error(.subWorkflow, at: step.fieldLocations["sub_workflow"] ?? step.location,
-                              "\(childPath) requires input `\(input.name)`, which input_mapping does not give",
-                              hint: "add input_mapping: {\(input.name): \"{input.…}\"}")
+            diagnostics.error(
+                .subWorkflow, at: step.fieldLocations["sub_workflow"] ?? step.location,
+                "\(childPath) requires input `\(input.name)`, which input_mapping does not give",
+                hint: "add input_mapping: {\(input.name): \"{input.…}\"}")
         }
         let childOutputs = child.outputs.map(\.name)
         for entry in config.outputMapping where !childOutputs.contains(entry.childOutput.value) {
-            diagnostics.error(.subWorkflow, at: entry.childOutput.location,
-                              "\(childPath) has no output `\(entry.childOutput.value)`",
-                              hint: EditDistance.suggestion(for: entry.childOutput.value, among: childOutputs)
-                                ?? (childOutputs.isEmpty ? "declare it under `outputs:` in \(childPath)" : "its outputs: \(childOutputs.joined(separator: ", "))"))
+            diagnostics.error(
+                .subWorkflow, at: entry.childOutput.location,
+                "\(childPath) has no output `\(entry.childOutput.value)`",
+                hint: EditDistance.suggestion(for: entry.childOutput.value, among: childOutputs)
+                    ?? (childOutputs.isEmpty ? "declare it under `outputs:` in \(childPath)" : "its outputs: \(childOutputs.joined(separator: ", "))"))
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Sandbox
 
 @main
 struct Sandcastle: AsyncParsableCommand {
@@ -6,8 +7,10 @@ struct Sandcastle: AsyncParsableCommand {
         commandName: "sandcastle",
         abstract: "Hardened Docker sandboxes driven by a Swift runner, for agent steps on your own machine.",
         version: "0.1.0",
-        subcommands: [Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
-                      ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ServeCommand.self, BenchCommand.self])
+        subcommands: [
+            Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
+            ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ServeCommand.self, BenchCommand.self,
+        ])
 }
 
 struct SandboxGroup: AsyncParsableCommand {
@@ -42,5 +45,3 @@ struct SandboxOptions: ParsableArguments {
         return Sandbox.SandboxSpec(image: image, profile: profile, network: network ? .bridge : nil, environment: environment)
     }
 }
-
-import Sandbox

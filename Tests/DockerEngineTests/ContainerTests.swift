@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import Testing
+
 @testable import DockerEngine
 
 @Suite("Containers against the real engine")
@@ -64,7 +65,7 @@ struct ContainerLifecycleTests {
         let docker = try Fixture.client()
         try await Fixture.withContainer(docker, Fixture.config(["sleep", "300"])) { id in
             try await docker.startContainer(id: id)
-            try await docker.startContainer(id: id)  // already running: 304, not an error
+            try await docker.startContainer(id: id) // already running: 304, not an error
             let stats = try await docker.containerStats(id: id)
             #expect(stats.pidsStats?.current ?? 0 >= 1)
             // PID 1 ignores signals it has no handler for, so only SIGKILL ends `sleep` here.
@@ -74,7 +75,7 @@ struct ContainerLifecycleTests {
             let error = await #expect(throws: DockerError.self) { try await docker.killContainer(id: id) }
             #expect(error?.code == .notRunning)
             #expect(error?.statusCode == 409)
-            try await docker.stopContainer(id: id, timeout: 1)  // already stopped: 304, not an error
+            try await docker.stopContainer(id: id, timeout: 1) // already stopped: 304, not an error
         }
     }
 

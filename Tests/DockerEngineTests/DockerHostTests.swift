@@ -1,5 +1,6 @@
 import HTTPTransport
 import Testing
+
 @testable import DockerEngine
 
 @Suite struct DockerHostTests {

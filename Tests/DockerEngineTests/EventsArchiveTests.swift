@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DockerEngine
 
 @Suite("Events and archives against the real engine")

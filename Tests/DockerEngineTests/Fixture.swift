@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DockerEngine
 
 enum Fixture {
@@ -40,11 +41,15 @@ enum Fixture {
     }
 
     /// Creates a container, runs `body` with its id, and force-removes it (with volumes) afterwards.
-    static func withContainer<T>(_ docker: DockerClient, _ config: ContainerConfig, name: String? = nil,
-                                 _ body: (String) async throws -> T) async throws -> T {
+    static func withContainer<T>(
+        _ docker: DockerClient, _ config: ContainerConfig, name: String? = nil,
+        _ body: (String) async throws -> T
+    ) async throws -> T {
         let id = try await docker.createContainer(name: name, config: config)
-        return try await withCleanup({ try await body(id) }, cleanup: {
-            try? await docker.removeContainer(id: id, force: true, removeVolumes: true)
-        })
+        return try await withCleanup(
+            { try await body(id) },
+            cleanup: {
+                try? await docker.removeContainer(id: id, force: true, removeVolumes: true)
+            })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import DockerEngine
 
 @Suite("Images against the real engine")
@@ -26,24 +27,30 @@ struct ImageTests {
         let marker = UUID().uuidString
         let contextPath = "\(dir)/context.tar"
         let writer = try TarWriter(path: contextPath)
-        try writer.addFile("Dockerfile", contents: Array("""
-            FROM \(Fixture.image)
-            LABEL sandcastle.test.dockerfile=yes
-            ARG GREETING
-            COPY payload/hello.txt /opt/hello.txt
-            RUN test "$GREETING" = "hi" && grep -q \(marker) /opt/hello.txt
-            """.utf8))
+        try writer.addFile(
+            "Dockerfile",
+            contents: Array(
+                """
+                FROM \(Fixture.image)
+                LABEL sandcastle.test.dockerfile=yes
+                ARG GREETING
+                COPY payload/hello.txt /opt/hello.txt
+                RUN test "$GREETING" = "hi" && grep -q \(marker) /opt/hello.txt
+                """.utf8))
         try writer.addFile("payload/hello.txt", contents: Array("hello \(marker)\n".utf8))
         try writer.finish()
 
         let tag = "sandcastle/test-build:\(marker.prefix(8).lowercased())"
         let lines = Mutex<[String]>([])
-        let result = try await Fixture.withCleanup({
-            try await docker.buildImage(contextTarFile: contextPath, tags: [tag], buildArgs: ["GREETING": "hi"],
-                                        labels: Fixture.managed, output: { text in lines.withLock { $0.append(text) } })
-        }, cleanup: {
-            _ = try? await docker.removeImage(tag, force: true)
-        })
+        let result = try await Fixture.withCleanup(
+            {
+                try await docker.buildImage(
+                    contextTarFile: contextPath, tags: [tag], buildArgs: ["GREETING": "hi"],
+                    labels: Fixture.managed, output: { text in lines.withLock { $0.append(text) } })
+            },
+            cleanup: {
+                _ = try? await docker.removeImage(tag, force: true)
+            })
         #expect(result.imageID?.hasPrefix("sha256:") == true)
         #expect(result.log.contains { $0.contains("COPY payload/hello.txt /opt/hello.txt") }, "\(result.log)")
         #expect(!lines.withLock { $0 }.isEmpty)
@@ -62,16 +69,18 @@ struct ImageTests {
         try writer.addFile("f", contents: Array("x".utf8))
         try writer.finish()
         let tag = "sandcastle/test-build-labels:\(UInt32.random(in: 0...UInt32.max))"
-        try await Fixture.withCleanup({
-            _ = try await docker.buildImage(contextTarFile: contextPath, tags: [tag], labels: Fixture.managed)
-            let image = try await docker.inspectImage(tag)
-            #expect(image.config?.labels?["stage"] == "one")
-            #expect(image.config?.labels?["sandcastle.managed"] == "true")
-            let listed = try await docker.listImages(filters: ["reference": [tag]])
-            #expect(listed.count == 1)
-        }, cleanup: {
-            _ = try? await docker.removeImage(tag, force: true)
-        })
+        try await Fixture.withCleanup(
+            {
+                _ = try await docker.buildImage(contextTarFile: contextPath, tags: [tag], labels: Fixture.managed)
+                let image = try await docker.inspectImage(tag)
+                #expect(image.config?.labels?["stage"] == "one")
+                #expect(image.config?.labels?["sandcastle.managed"] == "true")
+                let listed = try await docker.listImages(filters: ["reference": [tag]])
+                #expect(listed.count == 1)
+            },
+            cleanup: {
+                _ = try? await docker.removeImage(tag, force: true)
+            })
     }
 
     @Test func failingBuildThrowsWithTheLogTail() async throws {
@@ -106,24 +115,27 @@ struct ImageTests {
         let repository = "sandcastle/test-import"
         let tag = "t\(UInt32.random(in: 0...UInt32.max))"
         let reference = "\(repository):\(tag)"
-        try await Fixture.withCleanup({
-            let id = try await docker.importImage(fromTarFile: rootfs, repository: repository, tag: tag,
-                                                  changes: ["LABEL sandcastle.managed=true", "ENV SANDCASTLE=1", "CMD [\"/bin/true\"]"])
-            #expect(id.hasPrefix("sha256:"))
-            let image = try await docker.inspectImage(reference)
-            #expect(image.id == id)
-            #expect(image.config?.labels?["sandcastle.managed"] == "true")
-            #expect(image.config?.env?.contains("SANDCASTLE=1") == true)
-            #expect(image.config?.cmd == ["/bin/true"])
+        try await Fixture.withCleanup(
+            {
+                let id = try await docker.importImage(
+                    fromTarFile: rootfs, repository: repository, tag: tag,
+                    changes: ["LABEL sandcastle.managed=true", "ENV SANDCASTLE=1", "CMD [\"/bin/true\"]"])
+                #expect(id.hasPrefix("sha256:"))
+                let image = try await docker.inspectImage(reference)
+                #expect(image.id == id)
+                #expect(image.config?.labels?["sandcastle.managed"] == "true")
+                #expect(image.config?.env?.contains("SANDCASTLE=1") == true)
+                #expect(image.config?.cmd == ["/bin/true"])
 
-            let saved = "\(dir)/saved.tar"
-            try await docker.saveImage(reference, to: saved)
-            try await docker.removeImage(reference, force: true)
-            let loaded = try await docker.loadImage(fromTarFile: saved)
-            #expect(loaded.contains { $0.contains(reference) })
-            #expect(try await docker.inspectImage(reference).id == id)
-        }, cleanup: {
-            _ = try? await docker.removeImage(reference, force: true)
-        })
+                let saved = "\(dir)/saved.tar"
+                try await docker.saveImage(reference, to: saved)
+                try await docker.removeImage(reference, force: true)
+                let loaded = try await docker.loadImage(fromTarFile: saved)
+                #expect(loaded.contains { $0.contains(reference) })
+                #expect(try await docker.inspectImage(reference).id == id)
+            },
+            cleanup: {
+                _ = try? await docker.removeImage(reference, force: true)
+            })
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DockerEngine
 
 @Suite struct ModelTests {
@@ -23,11 +24,11 @@ import Testing
 
     @Test func decodesAnInspectWithNulls() throws {
         let json = """
-        {"Id":"abc","Name":"/x","State":{"Status":"exited","Running":false,"Paused":false,"Restarting":false,"OOMKilled":true,
-         "Dead":false,"Pid":0,"ExitCode":137,"Error":"","StartedAt":"2024-01-01T00:00:00Z","FinishedAt":"2024-01-01T00:00:01Z"},
-         "Config":{"Image":"img","Cmd":null,"Entrypoint":null,"Env":["A=1"],"Labels":null,"Tty":false},
-         "HostConfig":{"CapAdd":null,"Memory":0,"Mounts":[{"Type":"volume","Target":"/w","VolumeOptions":{}}],"LogConfig":{"Type":"none","Config":{}}}}
-        """
+            {"Id":"abc","Name":"/x","State":{"Status":"exited","Running":false,"Paused":false,"Restarting":false,"OOMKilled":true,
+             "Dead":false,"Pid":0,"ExitCode":137,"Error":"","StartedAt":"2024-01-01T00:00:00Z","FinishedAt":"2024-01-01T00:00:01Z"},
+             "Config":{"Image":"img","Cmd":null,"Entrypoint":null,"Env":["A=1"],"Labels":null,"Tty":false},
+             "HostConfig":{"CapAdd":null,"Memory":0,"Mounts":[{"Type":"volume","Target":"/w","VolumeOptions":{}}],"LogConfig":{"Type":"none","Config":{}}}}
+            """
         let inspect = try JSONDecoder().decode(ContainerInspect.self, from: Data(json.utf8))
         #expect(inspect.state.oomKilled)
         #expect(inspect.state.exitCode == 137)

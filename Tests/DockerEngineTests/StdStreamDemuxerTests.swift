@@ -1,21 +1,24 @@
 import Testing
+
 @testable import DockerEngine
 
 @Suite struct StdStreamDemuxerTests {
     @Test func framesSplitAtEveryByteBoundary() throws {
-        let wire = StdStreamDemuxer.encode(.stdout, Array("hello".utf8)) + StdStreamDemuxer.encode(.stderr, Array("oops\n".utf8))
+        let wire =
+            StdStreamDemuxer.encode(.stdout, Array("hello".utf8)) + StdStreamDemuxer.encode(.stderr, Array("oops\n".utf8))
             + StdStreamDemuxer.encode(.stdout, [])
             + StdStreamDemuxer.encode(.stdout, Array("!".utf8))
         for split in 0...wire.count {
             var demuxer = StdStreamDemuxer()
             var frames = try demuxer.feed(wire[0..<split])
             frames += try demuxer.feed(wire[split...])
-            #expect(frames == [
-                .init(stream: .stdout, payload: Array("hello".utf8)),
-                .init(stream: .stderr, payload: Array("oops\n".utf8)),
-                .init(stream: .stdout, payload: []),
-                .init(stream: .stdout, payload: Array("!".utf8)),
-            ])
+            #expect(
+                frames == [
+                    .init(stream: .stdout, payload: Array("hello".utf8)),
+                    .init(stream: .stderr, payload: Array("oops\n".utf8)),
+                    .init(stream: .stdout, payload: []),
+                    .init(stream: .stdout, payload: Array("!".utf8)),
+                ])
             #expect(demuxer.bufferedByteCount == 0)
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DockerEngine
 
 @Suite("System endpoints against the real engine")
@@ -28,7 +29,8 @@ struct SystemTests {
             _ = try await DockerClient.connect(to: .unixSocket("/nonexistent/docker.sock"))
         }
         #expect(error?.code == .engineUnreachable)
-        #expect(error?.message == "Docker engine not reachable at unix:///nonexistent/docker.sock (No such file or directory). "
+        #expect(
+            error?.message == "Docker engine not reachable at unix:///nonexistent/docker.sock (No such file or directory). "
                 + "Start it with `dockerd` or `systemctl start docker`.")
     }
 

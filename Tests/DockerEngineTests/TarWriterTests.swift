@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import DockerEngine
 
 @Suite struct TarWriterTests {
@@ -24,8 +25,8 @@ import TestSupport
         try Data(big).write(to: URL(fileURLWithPath: bigPath))
         chmod(bigPath, 0o755)
 
-        let longName = (0..<12).map { "directory-\($0)" }.joined(separator: "/") + "/file.txt"  // > 100 bytes, splits into prefix
-        let veryLongName = String(repeating: "x", count: 180) + ".txt"  // one component > 100: needs PAX
+        let longName = (0..<12).map { "directory-\($0)" }.joined(separator: "/") + "/file.txt" // > 100 bytes, splits into prefix
+        let veryLongName = String(repeating: "x", count: 180) + ".txt" // one component > 100: needs PAX
 
         let tarPath = "\(dir)/context.tar"
         let writer = try TarWriter(path: tarPath)

@@ -2,6 +2,7 @@ import Foundation
 import Store
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// Approval gates on the in-memory fake: waiting, deciding from "another process" (another task
@@ -29,8 +30,9 @@ struct ApprovalTests {
     }
 
     func engine(_ backend: FakeBackend, _ repository: any RunRepository, wait: Bool = true) -> WorkflowEngine {
-        WorkflowEngine(backend: backend, repository: repository,
-                       configuration: EngineConfiguration(waitForApprovals: wait, approvalPollInterval: .milliseconds(20)))
+        WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(waitForApprovals: wait, approvalPollInterval: .milliseconds(20)))
     }
 
     /// Polls the store until the run's gate is pending (as a second process would see it).
@@ -39,8 +41,9 @@ struct ApprovalTests {
         // The approval, its step's status and the run's status are separate writes: wait for all three.
         while ContinuousClock.now < deadline {
             if let found = try repository.approvals(runID: runID, statuses: [.pending]).first,
-               let detail = try repository.run(id: runID), detail.run.status == .waitingApproval,
-               detail.steps.contains(where: { $0.stepID == found.stepID && $0.status == .waitingApproval }) {
+                let detail = try repository.run(id: runID), detail.run.status == .waitingApproval,
+                detail.steps.contains(where: { $0.stepID == found.stepID && $0.status == .waitingApproval })
+            {
                 return found
             }
             try await Task.sleep(for: .milliseconds(10))
@@ -96,9 +99,11 @@ struct ApprovalTests {
         #expect(detail.steps.first { $0.stepID == "gate" }?.status == .failed)
     }
 
-    @Test(arguments: [("abort", StepStatus.failed, RunStatus.failed, false),
-                      ("skip", StepStatus.skipped, RunStatus.completed, true),
-                      ("approve", StepStatus.completed, RunStatus.completed, true)])
+    @Test(arguments: [
+        ("abort", StepStatus.failed, RunStatus.failed, false),
+        ("skip", StepStatus.skipped, RunStatus.completed, true),
+        ("approve", StepStatus.completed, RunStatus.completed, true),
+    ])
     func aTimeoutAppliesItsAction(action: String, gate: StepStatus, run: RunStatus, deployRuns: Bool) async throws {
         let repository = InMemoryRunRepository()
         let backend = FakeBackend { _, _ in FakeReply(stdout: #"{"sha": "abc123"}"#) }
@@ -145,7 +150,8 @@ struct ApprovalTests {
     @Test func otherBranchesRunWhileAGateWaits() async throws {
         let repository = InMemoryRunRepository()
         let backend = FakeBackend { _, _ in FakeReply(stdout: "ok\n") }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: branches
             steps:
               - {id: gate, type: approval}
@@ -163,7 +169,8 @@ struct ApprovalTests {
     @Test func decisionsAreCheckedBeforeTheyAreRecorded() async throws {
         let repository = InMemoryRunRepository()
         let backend = FakeBackend { _, _ in FakeReply(stdout: #"{"sha": "abc123"}"#) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: two-gates
             steps:
               - {id: one, type: approval}
@@ -176,21 +183,33 @@ struct ApprovalTests {
         #expect(paused.status == .waitingApproval)
         let runID = paused.runID
         func code(_ body: () throws -> Void) -> EngineError.Code? {
-            do { try body(); return nil } catch let error as EngineError { return error.code } catch { return .internal }
+            do {
+                try body()
+                return nil
+            } catch let error as EngineError { return error.code } catch { return .internal }
         }
-        #expect(code { try Approvals.decide(.approve(), runID: runID, stepID: nil, by: nil, comment: nil, repository: repository) }
+        #expect(
+            code { try Approvals.decide(.approve(), runID: runID, stepID: nil, by: nil, comment: nil, repository: repository) }
                 == .invalidRequest, "two pending gates: the step must be named")
-        #expect(code { try Approvals.decide(.approve(data: ["x": 1]), runID: runID, stepID: "one", by: nil, comment: nil,
-                                            repository: repository) } == .invalidRequest, "`one` does not allow edits")
-        #expect(code { try Approvals.decide(.approve(), runID: runID, stepID: "nope", by: nil, comment: nil, repository: repository) }
+        #expect(
+            code {
+                try Approvals.decide(
+                    .approve(data: ["x": 1]), runID: runID, stepID: "one", by: nil, comment: nil,
+                    repository: repository)
+            } == .invalidRequest, "`one` does not allow edits")
+        #expect(
+            code { try Approvals.decide(.approve(), runID: runID, stepID: "nope", by: nil, comment: nil, repository: repository) }
                 == .notFound)
-        #expect(code { try Approvals.decide(.approve(), runID: "no-run", stepID: nil, by: nil, comment: nil, repository: repository) }
+        #expect(
+            code { try Approvals.decide(.approve(), runID: "no-run", stepID: nil, by: nil, comment: nil, repository: repository) }
                 == .notFound)
         try Approvals.decide(.approve(), runID: runID, stepID: "one", by: nil, comment: nil, repository: repository)
-        #expect(code { try Approvals.decide(.reject, runID: runID, stepID: "one", by: nil, comment: nil, repository: repository) }
+        #expect(
+            code { try Approvals.decide(.reject, runID: runID, stepID: "one", by: nil, comment: nil, repository: repository) }
                 == .alreadyResolved)
-        try Approvals.decide(.approve(data: ["version": "2.0"]), runID: runID, stepID: nil, by: nil, comment: nil,
-                             repository: repository)
+        try Approvals.decide(
+            .approve(data: ["version": "2.0"]), runID: runID, stepID: nil, by: nil, comment: nil,
+            repository: repository)
         let outcome = try await engine(backend, repository).resume(runID: runID, workflow: wf)
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
         #expect(outcome.steps["two"]?.output == ["version": "2.0"], "the edited data is the step's output")

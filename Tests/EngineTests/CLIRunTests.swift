@@ -2,9 +2,10 @@ import DockerEngine
 import Foundation
 import Sandbox
 import Store
-import Testing
 import TestSupport
+import Testing
 import Workflow
+
 @testable import Engine
 
 /// The `sandcastle` executable driving real runs on Docker: killed with SIGKILL mid-run and
@@ -64,8 +65,10 @@ struct CLIRunTests {
     }
 
     /// Polls `body` until it returns a value, failing after `limit`.
-    static func eventually<T>(_ what: String, within limit: Duration = .seconds(90),
-                              _ body: () async throws -> T?) async throws -> T {
+    static func eventually<T>(
+        _ what: String, within limit: Duration = .seconds(90),
+        _ body: () async throws -> T?
+    ) async throws -> T {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if let value = try await body() { return value }
@@ -106,8 +109,10 @@ struct CLIRunTests {
         try await runChild("docker", arguments, includeStandardError: false).text
     }
 
-    @Test(arguments: [("SANDCASTLE_SANDBOXES_AHEAD", "many"), ("SANDCASTLE_SANDBOXES_AHEAD", "17"),
-                      ("SANDCASTLE_MAX_SANDBOXES", "0"), ("SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", "lots")])
+    @Test(arguments: [
+        ("SANDCASTLE_SANDBOXES_AHEAD", "many"), ("SANDCASTLE_SANDBOXES_AHEAD", "17"),
+        ("SANDCASTLE_MAX_SANDBOXES", "0"), ("SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", "lots"),
+    ])
     func aBadSettingInTheEnvironmentIsNamedAndNothingRuns(variable: String, value: String) async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -116,11 +121,13 @@ struct CLIRunTests {
         var environment = ProcessInfo.processInfo.environment
         environment[variable] = value
         let data = directory.appendingPathComponent("data")
-        let run = try await runChild(try Self.executable().path, ["run", file.path, "--data-dir", data.path],
-                                     directory: directory, environment: environment)
+        let run = try await runChild(
+            try Self.executable().path, ["run", file.path, "--data-dir", data.path],
+            directory: directory, environment: environment)
         #expect(run.status == 1, "\(run.text)")
         #expect(run.text.contains(variable) && run.text.contains(value), "\(run.text)")
-        let runs = FileManager.default.fileExists(atPath: data.appendingPathComponent("sandcastle.sqlite").path)
+        let runs =
+            FileManager.default.fileExists(atPath: data.appendingPathComponent("sandcastle.sqlite").path)
             ? try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path).listRuns(RunQuery()) : []
         #expect(runs.isEmpty, "no run was started")
     }
@@ -193,13 +200,13 @@ struct CLIRunTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("resume.yaml")
         try """
-            name: serve-resume
-            defaults: {image: base, timeout: 2m}
-            steps:
-              - {id: first, run: 'echo "ran first" >> ledger.txt'}
-              - {id: slow, depends_on: [first], run: 'echo "start slow" >> ledger.txt; sleep 4; echo "done slow" >> ledger.txt'}
-              - {id: last, depends_on: [slow], run: cat ledger.txt}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        name: serve-resume
+        defaults: {image: base, timeout: 2m}
+        steps:
+          - {id: first, run: 'echo "ran first" >> ledger.txt'}
+          - {id: slow, depends_on: [first], run: 'echo "start slow" >> ledger.txt; sleep 4; echo "done slow" >> ledger.txt'}
+          - {id: last, depends_on: [slow], run: cat ledger.txt}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let data = directory.appendingPathComponent("data")
         let database = data.appendingPathComponent("sandcastle.sqlite").path
 
@@ -251,8 +258,11 @@ struct CLIRunTests {
         }
         #expect(waiting.process.isRunning, "`sandcastle run` waits at the gate")
 
-        let approver = try Self.launch(["runs", "approve", approval.runID, "--data-dir", data.path,
-                                        "--comment", "ship it", "--by", "reviewer"], in: directory)
+        let approver = try Self.launch(
+            [
+                "runs", "approve", approval.runID, "--data-dir", data.path,
+                "--comment", "ship it", "--by", "reviewer",
+            ], in: directory)
         #expect(try await approver.exit(within: .seconds(30)) == 0, "\(approver.output)")
         #expect(try await waiting.exit(within: .seconds(60)) == 0, "\(waiting.output)")
         #expect(waiting.output.contains("run \(approval.runID) completed"))
@@ -270,19 +280,20 @@ struct CLIRunTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bg.yaml")
         try """
-            name: background
-            steps:
-              - {id: slow, run: sleep 5; echo slow}
-              - {id: after, depends_on: [slow], run: echo after}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        name: background
+        steps:
+          - {id: slow, run: sleep 5; echo slow}
+          - {id: after, depends_on: [slow], run: echo after}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let data = directory.appendingPathComponent("data")
         let detached = try Self.launch(["run", file.path, "--data-dir", data.path, "--detach"], in: directory)
         #expect(try await detached.exit(within: .seconds(30)) == 0, "\(detached.output)")
         let words = detached.output.split(separator: " ")
         let runID = try #require(words.dropFirst().first.map(String.init), "\(detached.output)")
         #expect(detached.output.contains("started in the background"))
-        let pid = try #require(detached.output.range(of: #"pid (\d+)"#, options: .regularExpression)
-            .map { detached.output[$0].dropFirst(4) }.flatMap { Int32($0) })
+        let pid = try #require(
+            detached.output.range(of: #"pid (\d+)"#, options: .regularExpression)
+                .map { detached.output[$0].dropFirst(4) }.flatMap { Int32($0) })
         // Its own session: a Ctrl-C or hang-up in the terminal that started it does not reach it.
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
         let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
@@ -308,11 +319,11 @@ struct CLIRunTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("routed.yaml")
         try """
-            name: routed
-            steps:
-              - {id: pinned, run: echo pinned, backend: docker}
-              - {id: chosen, run: echo chosen, backend: auto, depends_on: [pinned]}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        name: routed
+        steps:
+          - {id: pinned, run: echo pinned, backend: docker}
+          - {id: chosen, run: echo chosen, backend: auto, depends_on: [pinned]}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let data = directory.appendingPathComponent("data")
         let run = try Self.launch(["run", file.path, "--data-dir", data.path], in: directory)
         #expect(try await run.exit(within: .seconds(120)) == 0, "\(run.output)")
@@ -332,14 +343,14 @@ struct CLIRunTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("fan.yaml")
         try """
-            name: bounded
-            inputs:
-              items: {type: list, default: [1, 2, 3]}
-            steps:
-              - id: each
-                parallel_over: "{input.items}"
-                run: sleep 1; echo {input._item}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        name: bounded
+        inputs:
+          items: {type: list, default: [1, 2, 3]}
+        steps:
+          - id: each
+            parallel_over: "{input.items}"
+            run: sleep 1; echo {input._item}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let data = directory.appendingPathComponent("data")
         let run = try Self.launch(["run", file.path, "--data-dir", data.path, "--max-parallel", "1"], in: directory)
         #expect(try await run.exit(within: .seconds(120)) == 0, "\(run.output)")
@@ -358,20 +369,24 @@ struct CLIRunTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("wf.yaml")
         try """
-            name: orphan
-            steps:
-              - {id: a, run: echo a}
-              - {id: b, depends_on: [a], run: "echo b {steps.a.output}"}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        name: orphan
+        steps:
+          - {id: a, run: echo a}
+          - {id: b, depends_on: [a], run: "echo b {steps.a.output}"}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let data = directory.appendingPathComponent("data")
         let repository = try SQLiteRunRepository(path: data.appendingPathComponent("sandcastle.sqlite").path)
         let hash = WorkflowEngine.contentHash(ofFile: file.path)
         // Two runs a dead process left behind, a finished one and a sub-workflow child.
-        for (id, status, kind) in [("orphan1", RunStatus.running, nil), ("orphan2", .pending, nil),
-                                   ("done1", .completed, nil), ("child1", .running, "sub_workflow")] as [(String, RunStatus, String?)] {
-            try repository.createRun(RunRecord(id: id, workflowName: "orphan", workflowPath: file.path, workflowHash: hash,
-                                               status: status, parentRunID: kind == nil ? nil : "orphan1",
-                                               lineageKind: kind, owner: "\(ProcessInfo.processInfo.hostName) 999999 1"))
+        for (id, status, kind) in [
+            ("orphan1", RunStatus.running, nil), ("orphan2", .pending, nil),
+            ("done1", .completed, nil), ("child1", .running, "sub_workflow"),
+        ] as [(String, RunStatus, String?)] {
+            try repository.createRun(
+                RunRecord(
+                    id: id, workflowName: "orphan", workflowPath: file.path, workflowHash: hash,
+                    status: status, parentRunID: kind == nil ? nil : "orphan1",
+                    lineageKind: kind, owner: "\(ProcessInfo.processInfo.hostName) 999999 1"))
         }
         let resume = try Self.launch(["runs", "resume", "--all", "--data-dir", data.path], in: directory)
         #expect(try await resume.exit(within: .seconds(120)) == 0, "\(resume.output)")
@@ -386,16 +401,16 @@ struct CLIRunTests {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
-            name: slow-child
-            steps:
-              - {id: wait, run: sleep 60}
-            """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
+        name: slow-child
+        steps:
+          - {id: wait, run: sleep 60}
+        """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
         let parent = directory.appendingPathComponent("parent.yaml")
         try """
-            name: parent
-            steps:
-              - {id: sub, type: sub_workflow, sub_workflow: {workflow: child.yaml}}
-            """.write(to: parent, atomically: true, encoding: .utf8)
+        name: parent
+        steps:
+          - {id: sub, type: sub_workflow, sub_workflow: {workflow: child.yaml}}
+        """.write(to: parent, atomically: true, encoding: .utf8)
         let data = directory.appendingPathComponent("data")
         let detached = try Self.launch(["run", parent.path, "--data-dir", data.path, "--detach"], in: directory)
         #expect(try await detached.exit(within: .seconds(30)) == 0, "\(detached.output)")
@@ -413,7 +428,8 @@ struct CLIRunTests {
         // The parent's process notices and ends the run as cancelled, not failed.
         let final = try await Self.eventually("the parent's process to finish", within: .seconds(60)) { () -> RunRecord? in
             guard let run = try repository.run(id: parentID)?.run,
-                  let owner = run.owner, !ProcessOwner.isAlive(owner) else { return nil }
+                let owner = run.owner, !ProcessOwner.isAlive(owner)
+            else { return nil }
             return run
         }
         #expect(final.status == .cancelled, "\(final.error ?? "")")

@@ -5,6 +5,7 @@ import SandboxDocker
 import Store
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// The engine on real Docker sandboxes and SQLite. No skip path: without an engine this fails.
@@ -27,16 +28,19 @@ import Workflow
 
     /// An engine on the real backend that makes each step's sandbox ahead, as the CLI's does.
     static func engineMakingSandboxesAhead(_ backend: DockerSandboxBackend, _ repository: SQLiteRunRepository) -> WorkflowEngine {
-        WorkflowEngine(backend: backend, repository: repository,
-                       configuration: EngineConfiguration(removesWorkspace: true,
-                                                          sandboxesAhead: 1))
+        WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(
+                removesWorkspace: true,
+                sandboxesAhead: 1))
     }
 
     @Test func threeStepsShareTheWorkspaceAndLeaveNothingBehind() async throws {
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let (directory, repository) = try Self.scratchRepository()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: shared-workspace
             defaults: {image: base, timeout: 60s}
             steps:
@@ -71,7 +75,8 @@ import Workflow
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let (directory, repository) = try Self.scratchRepository()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: made-ahead
             defaults: {image: base, timeout: 60s}
             steps:
@@ -97,7 +102,8 @@ import Workflow
             .filter { $0.kind == "attempt_finished" && $0.payloadJSON.contains(#""sandbox_made_ahead":true"#) }
             .compactMap { event -> String? in
                 guard case .object(let payload)? = JSONValue.parse(json: event.payloadJSON),
-                      case .string(let step)? = payload["step"] else { return nil }
+                    case .string(let step)? = payload["step"]
+                else { return nil }
                 return step
             }
         #expect(madeAhead.sorted() == ["b", "c"])
@@ -113,7 +119,8 @@ import Workflow
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let (directory, repository) = try Self.scratchRepository()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: made-ahead-unused
             defaults: {image: base, timeout: 60s}
             steps:
@@ -131,7 +138,8 @@ import Workflow
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let (directory, repository) = try Self.scratchRepository()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: files-across-replay
             defaults: {image: base, timeout: 60s}
             steps:
@@ -144,8 +152,9 @@ import Workflow
             """)
         func engine(maxBytes: Int64) -> WorkflowEngine {
             var configuration = EngineConfiguration(removesWorkspace: true)
-            configuration.workspaceSnapshots = WorkspaceSnapshots(workspaces: DockerWorkspaces(backend: backend),
-                                                                  files: RunFiles(dataDirectory: directory.path), maxBytes: maxBytes)
+            configuration.workspaceSnapshots = WorkspaceSnapshots(
+                workspaces: DockerWorkspaces(backend: backend),
+                files: RunFiles(dataDirectory: directory.path), maxBytes: maxBytes)
             return WorkflowEngine(backend: backend, repository: repository, configuration: configuration)
         }
         func events(_ runID: String) throws -> [String] { try repository.events(runID: runID).map(\.kind) }
@@ -185,7 +194,8 @@ import Workflow
 
     @Test func aSessionKeepsItsShellAcrossStepsAndIsRemovedAtTheEnd() async throws {
         let backend = try await DockerSandboxBackend.fromEnvironment()
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: session
             defaults: {image: base, timeout: 60s}
             steps:
@@ -222,8 +232,11 @@ import Workflow
         config.cmd = ["true"]
         config.labels = [SandcastleLabels.managed: "true", SandcastleLabels.run: runID]
         var host = HostConfig()
-        host.mounts = [Mount(type: .volume, source: volume, target: "/workspace", readOnly: false,
-                             volumeOptions: VolumeOptions(noCopy: false, labels: [SandcastleLabels.managed: "true"]))]
+        host.mounts = [
+            Mount(
+                type: .volume, source: volume, target: "/workspace", readOnly: false,
+                volumeOptions: VolumeOptions(noCopy: false, labels: [SandcastleLabels.managed: "true"]))
+        ]
         config.hostConfig = host
         let container = try await docker.createContainer(config: config)
         defer { Task.detached { try? await docker.removeContainer(id: container, force: true) } }

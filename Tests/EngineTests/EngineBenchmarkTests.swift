@@ -1,8 +1,9 @@
+import Benchmarks
 import Foundation
 import Store
 import Testing
 import Workflow
-import Benchmarks
+
 @testable import Engine
 
 /// The engine benchmark's DAG and its no-op run, at a size a debug build does quickly.

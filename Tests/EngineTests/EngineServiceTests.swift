@@ -18,8 +18,9 @@ import Workflow
         #expect(settings.maxSandboxes == 8 && settings.sandboxesAhead == 1 && settings.maxParallelPerRun == 4)
         #expect(settings.workspaceSnapshotMaxBytes == 256 << 20)
         #expect(settings.backendLimits.isEmpty && settings.e2b == nil)
-        #expect(try EngineSettings.load(environment: ["SANDCASTLE_DATA_DIR": "/env"], dataDirectory: "/flag").dataDirectory == "/flag",
-                "a flag wins over the environment")
+        #expect(
+            try EngineSettings.load(environment: ["SANDCASTLE_DATA_DIR": "/env"], dataDirectory: "/flag").dataDirectory == "/flag",
+            "a flag wins over the environment")
     }
 
     @Test func settingsReadEveryVariable() throws {
@@ -34,10 +35,12 @@ import Workflow
         #expect(settings.breaker.failureThreshold == 0 && settings.breaker.cooldown == .milliseconds(1500))
     }
 
-    @Test(arguments: [("SANDCASTLE_MAX_SANDBOXES", "0"), ("SANDCASTLE_SANDBOXES_AHEAD", "17"),
-                      ("SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", "-1"), ("SANDCASTLE_BACKEND_LIMITS", "docker=0"),
-                      ("SANDCASTLE_BACKEND_LIMITS", "podman=2"), ("SANDCASTLE_BREAKER_THRESHOLD", "x"),
-                      ("SANDCASTLE_BREAKER_COOLDOWN", "inf")])
+    @Test(arguments: [
+        ("SANDCASTLE_MAX_SANDBOXES", "0"), ("SANDCASTLE_SANDBOXES_AHEAD", "17"),
+        ("SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", "-1"), ("SANDCASTLE_BACKEND_LIMITS", "docker=0"),
+        ("SANDCASTLE_BACKEND_LIMITS", "podman=2"), ("SANDCASTLE_BREAKER_THRESHOLD", "x"),
+        ("SANDCASTLE_BREAKER_COOLDOWN", "inf"),
+    ])
     func aBadSettingIsNamedWithItsValue(variable: String, value: String) {
         let error = #expect(throws: EngineServiceError.self) { try EngineSettings.load(environment: [variable: value]) }
         #expect(error?.code == .invalidSetting)
@@ -63,8 +66,10 @@ import Workflow
         try repository.write([
             .createRun(RunRecord(id: "parent", workflowName: "wf")),
             .upsertStep(StepRecord(runID: "parent", stepID: "a", status: .running)),
-            .createRun(RunRecord(id: "child", workflowName: "sub", parentRunID: "parent", forkedFromStep: "a",
-                                 lineageKind: "sub_workflow")),
+            .createRun(
+                RunRecord(
+                    id: "child", workflowName: "sub", parentRunID: "parent", forkedFromStep: "a",
+                    lineageKind: "sub_workflow")),
             .upsertStep(StepRecord(runID: "child", stepID: "x", status: .pending)),
             .createRun(RunRecord(id: "done", workflowName: "wf")),
         ])

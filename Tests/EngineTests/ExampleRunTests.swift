@@ -5,6 +5,7 @@ import SandboxDocker
 import Store
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// Every example in `examples/` on the real engine, completing with the outputs it promises;
@@ -41,15 +42,17 @@ struct ExampleRunTests {
         let workflow = try WorkflowLoader().loadValid(path: Self.examplePath("data-pipeline.yaml"))
         let engine = WorkflowEngine(
             backend: backend, repository: InMemoryRunRepository(),
-            configuration: EngineConfiguration(removesWorkspace: true,
-                                               dataDirectory: data.path))
+            configuration: EngineConfiguration(
+                removesWorkspace: true,
+                dataDirectory: data.path))
         let outcome = try await engine.run(workflow)
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
         #expect(outcome.outputs["report"] == "/workspace/outputs/merge/report.md")
         let files = RunFiles(dataDirectory: data.path)
         #expect(files.artifacts(outcome.runID).map(\.path) == ["merge/report.md"])
-        let report = try String(contentsOfFile: files.artifactsDirectory(outcome.runID, step: "merge", index: nil) + "/report.md",
-                                encoding: .utf8)
+        let report = try String(
+            contentsOfFile: files.artifactsDirectory(outcome.runID, step: "merge", index: nil) + "/report.md",
+            encoding: .utf8)
         #expect(report.hasPrefix("# Sales report"))
         #expect(outcome.outputs["top_region"] != nil && outcome.outputs["top_region"] != .null)
         try await Self.expectNothingLeft(outcome, backend)
@@ -66,7 +69,8 @@ struct ExampleRunTests {
     /// Runs approval-gated.yaml on Docker with SQLite, deciding the gate from the test through
     /// the store, as `sandcastle runs approve|reject` in another process would.
     static func runApprovalGated(_ decision: ApprovalDecision, version: String = "1.0.0", environment: String = "staging")
-        async throws -> (RunOutcome, DockerSandboxBackend, SQLiteRunRepository) {
+        async throws -> (RunOutcome, DockerSandboxBackend, SQLiteRunRepository)
+    {
         let inputs: [String: InputValue] = ["version": .text(version), "environment": .text(environment)]
         let backend = try await DockerSandboxBackend.fromEnvironment()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("approval-\(UUID().uuidString)")
@@ -75,8 +79,9 @@ struct ExampleRunTests {
         let workflow = try WorkflowLoader().loadValid(path: examplePath("approval-gated.yaml"))
         let engine = WorkflowEngine(
             backend: backend, repository: repository,
-            configuration: EngineConfiguration(removesWorkspace: true,
-                                               approvalPollInterval: .milliseconds(100)))
+            configuration: EngineConfiguration(
+                removesWorkspace: true,
+                approvalPollInterval: .milliseconds(100)))
         let runID = WorkflowEngine.makeRunID()
         let run = Task { try await engine.run(workflow, inputs: inputs, runID: runID) }
         // The engine records the approval, then the run's status, in two writes: wait for both.
@@ -94,8 +99,9 @@ struct ExampleRunTests {
         // The message shows build's real checksum, read from the sandbox's output.
         let sha = try #require(JSONValue.parse(json: approval.requestJSON ?? "")?.child("sha"))
         #expect(approval.message == "Deploy \(version) (\(sha.renderedString)) to \(environment)?")
-        try Approvals.decide(decision, runID: runID, stepID: "approve", by: "test", comment: "from the suite",
-                             repository: repository)
+        try Approvals.decide(
+            decision, runID: runID, stepID: "approve", by: "test", comment: "from the suite",
+            repository: repository)
         return (try await run.value, backend, repository)
     }
 

@@ -56,7 +56,10 @@ final class FakeBackend: SandboxBackend {
     }
 
     fileprivate func started(_ entry: FakeLogEntry) -> Int {
-        state.withLock { s in s.log.append(entry); return s.log.count - 1 }
+        state.withLock { s in
+            s.log.append(entry)
+            return s.log.count - 1
+        }
     }
 
     fileprivate func ended(_ index: Int) {
@@ -82,8 +85,10 @@ struct FakeInstance: SandboxInstance {
         // What a backend would pass on: whole milliseconds, 0 for none.
         let request = (command: line, timeoutMilliseconds: command.timeoutMilliseconds)
         let reply = backend.reply(spec, request.command)
-        let index = backend.started(FakeLogEntry(sandboxID: id, spec: spec, command: request.command,
-                                                 timeoutMilliseconds: request.timeoutMilliseconds, start: .now))
+        let index = backend.started(
+            FakeLogEntry(
+                sandboxID: id, spec: spec, command: request.command,
+                timeoutMilliseconds: request.timeoutMilliseconds, start: .now))
         let backend = self.backend
         let (stream, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
         let task = Task {

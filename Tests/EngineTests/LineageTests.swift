@@ -2,6 +2,7 @@ import Foundation
 import Store
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// Replay and fork on the in-memory fake: what is reused, what runs again, what changes, and
@@ -60,10 +61,12 @@ struct LineageTests {
             FakeReply(stdout: command.hasPrefix("echo changed") ? "changed\n" : "\(stepOf(spec))-2\n")
         }
         let engine = WorkflowEngine(backend: backend, repository: repository)
-        let changes = ForkChanges(command: "echo changed {steps.a.output}", image: "python",
-                                  environment: ["MODE": "fast"], timeout: .seconds(7))
-        let outcome = try await engine.replay(parentRunID: parent.runID, fromStep: "b", workflow: try workflow(Self.yaml),
-                                              changes: changes)
+        let changes = ForkChanges(
+            command: "echo changed {steps.a.output}", image: "python",
+            environment: ["MODE": "fast"], timeout: .seconds(7))
+        let outcome = try await engine.replay(
+            parentRunID: parent.runID, fromStep: "b", workflow: try workflow(Self.yaml),
+            changes: changes)
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
         let b = try #require(backend.entries(forStep: "b").first)
         #expect(b.command.hasPrefix("echo changed"))
@@ -92,23 +95,32 @@ struct LineageTests {
         #expect(failed.status == .failed)
         let engine = WorkflowEngine(backend: FakeBackend(), repository: repository)
         func code(_ body: () async throws -> RunOutcome) async -> EngineError.Code? {
-            do { _ = try await body(); return nil } catch let error as EngineError { return error.code } catch { return .internal }
+            do {
+                _ = try await body()
+                return nil
+            } catch let error as EngineError { return error.code } catch { return .internal }
         }
-        #expect(await code { try await engine.replay(parentRunID: failed.runID, fromStep: "c", workflow: wf) } == .notResumable,
-                "a (upstream of c) failed in the parent")
+        #expect(
+            await code { try await engine.replay(parentRunID: failed.runID, fromStep: "c", workflow: wf) } == .notResumable,
+            "a (upstream of c) failed in the parent")
         #expect(await code { try await engine.replay(parentRunID: failed.runID, fromStep: "zzz", workflow: wf) } == .notFound)
         #expect(await code { try await engine.replay(parentRunID: "nope", fromStep: "a", workflow: wf) } == .notFound)
-        #expect(await code {
-            try await engine.replay(parentRunID: failed.runID, fromStep: "b", workflow: wf,
-                                    changes: ForkChanges(command: "echo {steps.c.output}"))
-        } == .invalidRequest, "a fork's command may only read upstream steps")
+        #expect(
+            await code {
+                try await engine.replay(
+                    parentRunID: failed.runID, fromStep: "b", workflow: wf,
+                    changes: ForkChanges(command: "echo {steps.c.output}"))
+            } == .invalidRequest, "a fork's command may only read upstream steps")
 
         // Replaying from the failed step itself works: nothing upstream of it needs reusing.
         let fixed = FakeBackend { spec, _ in FakeReply(stdout: "\(stepOf(spec))-fixed\n") }
         let outcome = try await WorkflowEngine(backend: fixed, repository: repository)
             .replay(parentRunID: failed.runID, fromStep: "a", workflow: wf)
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
-        #expect(fixed.entries(forStep: "side").isEmpty == (try repository.run(id: failed.runID)?.steps
-            .first { $0.stepID == "side" }?.status == .completed), "side is reused only if it completed in the parent")
+        #expect(
+            fixed.entries(forStep: "side").isEmpty
+                == (try repository.run(id: failed.runID)?.steps
+                    .first { $0.stepID == "side" }?.status == .completed),
+            "side is reused only if it completed in the parent")
     }
 }

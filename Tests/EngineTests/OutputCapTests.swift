@@ -2,6 +2,7 @@ import Foundation
 import Store
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// Step outputs above the inline limit go to a file under the data folder; the database keeps
@@ -17,10 +18,13 @@ struct OutputCapTests {
         let backend = FakeBackend { spec, _ in
             stepOf(spec) == "big" ? FakeReply(stdout: big.jsonText + "\n") : FakeReply(stdout: "small\n")
         }
-        let engine = WorkflowEngine(backend: backend, repository: repository,
-                                    configuration: EngineConfiguration(dataDirectory: data.path, collectArtifacts: false,
-                                                                       inlineOutputLimit: 256))
-        let wf = try workflow("""
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(
+                dataDirectory: data.path, collectArtifacts: false,
+                inlineOutputLimit: 256))
+        let wf = try workflow(
+            """
             name: caps
             steps:
               - {id: big, run: ./produce}
@@ -52,10 +56,13 @@ struct OutputCapTests {
         let repository = InMemoryRunRepository()
         let long = String(repeating: "x", count: 500)
         let backend = FakeBackend { _, _ in FakeReply(stdout: long + "\n") }
-        let engine = WorkflowEngine(backend: backend, repository: repository,
-                                    configuration: EngineConfiguration(dataDirectory: data.path, collectArtifacts: false,
-                                                                       inlineOutputLimit: 100))
-        let wf = try workflow("""
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(
+                dataDirectory: data.path, collectArtifacts: false,
+                inlineOutputLimit: 100))
+        let wf = try workflow(
+            """
             name: caps-fan
             inputs:
               items: {type: list, default: [1, 2]}

@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import Testing
+
 @testable import Engine
 
 /// The live view's model: rows follow the engine's events; lines fit the terminal.
@@ -11,18 +12,24 @@ import Testing
         board.apply(.stepStarted(step: "build", index: nil, attempt: 1), at: t0)
         board.apply(.stepOutput(step: "build", index: nil, text: "compiling\nlinking\n"), at: t0)
         var lines = board.render(now: t0 + .seconds(2), width: 200)
-        #expect(lines[0].hasPrefix("▶ build") && lines[0].contains("running") && lines[0].contains("2.0s")
+        #expect(
+            lines[0].hasPrefix("▶ build") && lines[0].contains("running") && lines[0].contains("2.0s")
                 && lines[0].hasSuffix("│ linking"), "\(lines[0])")
         #expect(lines[2].hasPrefix("· deploy") && lines[2].contains("pending"))
 
-        board.apply(.attemptFailed(step: "build", index: nil, attempt: 1, error: "exit code 1", outputTail: "",
-                                   willRetry: true, retryDelay: .seconds(1)), at: t0 + .seconds(3))
+        board.apply(
+            .attemptFailed(
+                step: "build", index: nil, attempt: 1, error: "exit code 1", outputTail: "",
+                willRetry: true, retryDelay: .seconds(1)), at: t0 + .seconds(3))
         #expect(board.rows[0].status == "retrying")
         board.apply(.stepStarted(step: "build", index: nil, attempt: 2), at: t0 + .seconds(4))
-        board.apply(.stepFinished(step: "build", status: .completed, duration: .milliseconds(1500), error: nil,
-                                  outputTail: nil), at: t0 + .seconds(5))
-        board.apply(.approvalRequested(runID: "r", step: "gate", message: "Ship it?", data: nil, timeoutAt: nil),
-                    at: t0 + .seconds(5))
+        board.apply(
+            .stepFinished(
+                step: "build", status: .completed, duration: .milliseconds(1500), error: nil,
+                outputTail: nil), at: t0 + .seconds(5))
+        board.apply(
+            .approvalRequested(runID: "r", step: "gate", message: "Ship it?", data: nil, timeoutAt: nil),
+            at: t0 + .seconds(5))
         lines = board.render(now: t0 + .seconds(9), width: 200)
         #expect(lines[0].hasPrefix("✔ build") && lines[0].contains("(attempt 2)") && lines[0].contains("1.5s"), "\(lines[0])")
         #expect(lines[1].hasPrefix("⏸ gate") && lines[1].contains("4.0s") && lines[1].hasSuffix("│ Ship it?"), "\(lines[1])")

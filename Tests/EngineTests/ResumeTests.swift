@@ -4,6 +4,7 @@ import Store
 import Synchronization
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// A repository that stops writing when frozen, as if the process died at that moment:
@@ -42,10 +43,15 @@ final class CrashingRepository: RunRepository {
     func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
         try inner.approvals(runID: runID, statuses: statuses)
     }
-    func decideApproval(runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?, comment: String?,
-                        responseJSON: String?, at time: Date) throws -> Bool {
-        isFrozen ? false : try inner.decideApproval(runID: runID, stepID: stepID, status: status, decidedBy: decidedBy,
-                                                    comment: comment, responseJSON: responseJSON, at: time)
+    func decideApproval(
+        runID: String, stepID: String, status: ApprovalStatus, decidedBy: String?, comment: String?,
+        responseJSON: String?, at time: Date
+    ) throws -> Bool {
+        isFrozen
+            ? false
+            : try inner.decideApproval(
+                runID: runID, stepID: stepID, status: status, decidedBy: decidedBy,
+                comment: comment, responseJSON: responseJSON, at: time)
     }
 }
 
@@ -132,8 +138,10 @@ final class CrashingRepository: RunRepository {
         let store = InMemoryRunRepository()
         let runID = "changed1"
         // A run recorded as started on the original file, then interrupted before any step.
-        try store.createRun(RunRecord(id: runID, workflowName: original.name, workflowPath: path,
-                                      workflowHash: WorkflowEngine.contentHash(ofFile: path), status: .running))
+        try store.createRun(
+            RunRecord(
+                id: runID, workflowName: original.name, workflowPath: path,
+                workflowHash: WorkflowEngine.contentHash(ofFile: path), status: .running))
         try (Self.yaml + "\n# edited\n").write(toFile: path, atomically: true, encoding: .utf8)
         let edited = try #require(WorkflowLoader().load(path: path).workflow)
         let engine = WorkflowEngine(backend: FakeBackend(), repository: store)

@@ -4,6 +4,7 @@ import Store
 import Synchronization
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// A clock the test moves by hand, so cooldowns pass without waiting.
@@ -21,8 +22,10 @@ final class NamedFakeBackend: SandboxBackend {
     /// How many of the next creates fail with `engine_unavailable`.
     private let failures: Mutex<Int>
 
-    init(_ name: String, failingCreates: Int = 0,
-         reply: @escaping @Sendable (SandboxSpec, String) -> FakeReply = { _, _ in FakeReply(stdout: "ok\n") }) {
+    init(
+        _ name: String, failingCreates: Int = 0,
+        reply: @escaping @Sendable (SandboxSpec, String) -> FakeReply = { _, _ in FakeReply(stdout: "ok\n") }
+    ) {
         self.name = name
         self.inner = FakeBackend(reply: reply)
         self.failures = Mutex(failingCreates)
@@ -106,11 +109,16 @@ final class NamedFakeBackend: SandboxBackend {
     func router(dockerLimit: Int = 8, e2b: Bool = true) -> BackendRouter {
         let policy = CircuitBreaker.Policy(failureThreshold: 1, cooldown: .seconds(30))
         let clock = self.clock
-        var entries = [BackendRouter.Entry(name: .docker, backend: NamedFakeBackend("docker"), maxConcurrent: dockerLimit,
-                                           breaker: CircuitBreaker(policy: policy, now: { clock.now }))]
+        var entries = [
+            BackendRouter.Entry(
+                name: .docker, backend: NamedFakeBackend("docker"), maxConcurrent: dockerLimit,
+                breaker: CircuitBreaker(policy: policy, now: { clock.now }))
+        ]
         if e2b {
-            entries.append(BackendRouter.Entry(name: .e2b, backend: NamedFakeBackend("e2b"), maxConcurrent: 2,
-                                               breaker: CircuitBreaker(policy: policy, now: { clock.now })))
+            entries.append(
+                BackendRouter.Entry(
+                    name: .e2b, backend: NamedFakeBackend("e2b"), maxConcurrent: 2,
+                    breaker: CircuitBreaker(policy: policy, now: { clock.now })))
         }
         return BackendRouter(entries)
     }
@@ -183,7 +191,8 @@ final class NamedFakeBackend: SandboxBackend {
     @Test func aRetryFailsOverAndEveryAttemptRecordsItsBackend() async throws {
         let docker = NamedFakeBackend("docker", failingCreates: 100)
         let e2b = NamedFakeBackend("e2b")
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: failover
             steps:
               - id: build
@@ -216,7 +225,8 @@ final class NamedFakeBackend: SandboxBackend {
             BackendRouter.Entry(name: .docker, backend: docker, maxConcurrent: 1, breaker: CircuitBreaker(policy: policy)),
             BackendRouter.Entry(name: .e2b, backend: e2b, maxConcurrent: 8, breaker: CircuitBreaker(policy: policy)),
         ])
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: spill
             inputs:
               items: {type: list, default: [1, 2, 3]}
@@ -237,7 +247,8 @@ final class NamedFakeBackend: SandboxBackend {
     @Test func aFailingCommandDoesNotOpenTheBreaker() async throws {
         let docker = NamedFakeBackend("docker") { _, _ in FakeReply(stderr: "no\n", exitCode: 1) }
         let e2b = NamedFakeBackend("e2b")
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: user-failure
             steps:
               - id: a
@@ -255,7 +266,8 @@ final class NamedFakeBackend: SandboxBackend {
 
     @Test func aStepOnAnUnconfiguredBackendFailsTheRunBeforeAnythingRuns() async throws {
         let backend = FakeBackend()
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: no-e2b
             steps:
               - {id: local, run: echo hi, backend: auto}
@@ -265,23 +277,26 @@ final class NamedFakeBackend: SandboxBackend {
         let outcome = try await engine.run(wf)
         #expect(outcome.status == .failed)
         let error = outcome.error ?? ""
-        #expect(error.contains("step `remote`") && error.contains("test.yaml:4:41") && error.contains("backend `e2b`, which is not configured")
+        #expect(
+            error.contains("step `remote`") && error.contains("test.yaml:4:41") && error.contains("backend `e2b`, which is not configured")
                 && error.contains("E2B_API_KEY"), "\(error)")
         #expect(backend.created == 0, "not even the step on a configured backend ran")
     }
 
     @Test func resumingWithoutTheBackendARunNeedsIsRefusedAndTheRunKept() async throws {
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: gated-remote
             steps:
               - {id: gate, type: approval}
               - {id: remote, run: echo hi, backend: e2b, depends_on: [gate]}
             """)
         let configuration = EngineConfiguration(waitForApprovals: false)
-        let withE2B = WorkflowEngine(router: BackendRouter([
-            BackendRouter.Entry(name: .docker, backend: NamedFakeBackend("docker")),
-            BackendRouter.Entry(name: .e2b, backend: NamedFakeBackend("e2b")),
-        ]), repository: repository, configuration: configuration)
+        let withE2B = WorkflowEngine(
+            router: BackendRouter([
+                BackendRouter.Entry(name: .docker, backend: NamedFakeBackend("docker")),
+                BackendRouter.Entry(name: .e2b, backend: NamedFakeBackend("e2b")),
+            ]), repository: repository, configuration: configuration)
         let paused = try await withE2B.run(wf)
         #expect(paused.status == .waitingApproval)
 

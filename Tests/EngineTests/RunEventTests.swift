@@ -13,11 +13,15 @@ import Workflow
         .runFinished(.init(status: .completed, error: nil, outputs: ["n": 3])),
         .runCancelRequested,
         .stepStarted(.init(step: "a", index: 2, attempt: 1, backend: "docker", failover: "circuit is open")),
-        .attemptFinished(.init(step: "a", index: nil, attempt: 2, status: .failed, error: "exit code 1",
-                               outputTail: "boom\n", sandboxMadeAhead: true)),
+        .attemptFinished(
+            .init(
+                step: "a", index: nil, attempt: 2, status: .failed, error: "exit code 1",
+                outputTail: "boom\n", sandboxMadeAhead: true)),
         .retryScheduled(.init(step: "a", index: nil, attempt: 1, delayMs: 250, error: nil)),
-        .stepFinished(.init(step: "a", status: .completed, durationMs: 12, error: nil, reason: nil, outputTail: nil,
-                            output: .object(["k": "v"]), outputPath: nil)),
+        .stepFinished(
+            .init(
+                step: "a", status: .completed, durationMs: 12, error: nil, reason: nil, outputTail: nil,
+                output: .object(["k": "v"]), outputPath: nil)),
         .stepSkipped(.init(step: "c", reason: "skipped because `a` failed")),
         .stepReused(.init(step: "a", fromRun: "p1", status: .completed)),
         .artifactsCollected(.init(step: "a", index: 0, files: ["out/x.txt"], bytes: 5, problem: nil)),
@@ -36,8 +40,10 @@ import Workflow
     }
 
     @Test func payloadsAreReadableSnakeCaseJSON() {
-        let attempt = RunEvent.attemptFinished(.init(step: "a", index: nil, attempt: 1, status: .completed, error: nil,
-                                                     outputTail: nil, sandboxMadeAhead: true))
+        let attempt = RunEvent.attemptFinished(
+            .init(
+                step: "a", index: nil, attempt: 1, status: .completed, error: nil,
+                outputTail: nil, sandboxMadeAhead: true))
         #expect(attempt.payloadJSON() == #"{"attempt":1,"sandbox_made_ahead":true,"status":"completed","step":"a"}"#)
         #expect(RunEvent.runCancelRequested.payloadJSON() == "{}")
     }
@@ -45,12 +51,17 @@ import Workflow
     /// Payloads as the engine wrote them before events were typed (built by hand, `index: null`
     /// written out, keys in any order): a database from then reads the same.
     @Test func eventsWrittenBeforeTypingReadTheSame() {
-        #expect(RunEvent(kind: "step_started", payloadJSON: #"{"step":"a","index":null,"attempt":1,"backend":"docker"}"#)
+        #expect(
+            RunEvent(kind: "step_started", payloadJSON: #"{"step":"a","index":null,"attempt":1,"backend":"docker"}"#)
                 == .stepStarted(.init(step: "a", index: nil, attempt: 1, backend: "docker", failover: nil)))
-        #expect(RunEvent(kind: "step_finished", payloadJSON: #"{"duration_ms":5,"status":"failed","step":"s","error":"exit code 2","output_tail":"x"}"#)
-                == .stepFinished(.init(step: "s", status: .failed, durationMs: 5, error: "exit code 2", reason: nil,
-                                       outputTail: "x", output: nil, outputPath: nil)))
-        #expect(RunEvent(kind: "run_finished", payloadJSON: #"{"status":"cancelled","outputs":{},"error":"the run was cancelled"}"#)
+        #expect(
+            RunEvent(kind: "step_finished", payloadJSON: #"{"duration_ms":5,"status":"failed","step":"s","error":"exit code 2","output_tail":"x"}"#)
+                == .stepFinished(
+                    .init(
+                        step: "s", status: .failed, durationMs: 5, error: "exit code 2", reason: nil,
+                        outputTail: "x", output: nil, outputPath: nil)))
+        #expect(
+            RunEvent(kind: "run_finished", payloadJSON: #"{"status":"cancelled","outputs":{},"error":"the run was cancelled"}"#)
                 == .runFinished(.init(status: .cancelled, error: "the run was cancelled", outputs: [:])))
     }
 

@@ -3,6 +3,7 @@ import Sandbox
 import Synchronization
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// `BackendRouter.removeResources`: the one place that removes everything of a run.
@@ -31,8 +32,10 @@ import Workflow
         }
 
         func removeWorkspace(named name: String) async throws { log.withLock { $0.append("remove workspace \(name)") } }
-        func saveWorkspace(named name: String, to path: String, maxBytes: Int64,
-                           labels: [String: String]) async throws -> WorkspaceSnapshotOutcome { .skipped(reason: "unused") }
+        func saveWorkspace(
+            named name: String, to path: String, maxBytes: Int64,
+            labels: [String: String]
+        ) async throws -> WorkspaceSnapshotOutcome { .skipped(reason: "unused") }
         func restoreWorkspace(named name: String, from path: String) async throws {}
     }
 
@@ -40,8 +43,10 @@ import Workflow
         let docker = SweepingBackend("docker")
         // A backend that cannot find its sandboxes by label (the protocol's default) is passed over, not an error.
         let remote = NamedFakeBackend("e2b")
-        let router = BackendRouter([BackendRouter.Entry(name: .docker, backend: docker),
-                                    BackendRouter.Entry(name: .e2b, backend: remote)])
+        let router = BackendRouter([
+            BackendRouter.Entry(name: .docker, backend: docker),
+            BackendRouter.Entry(name: .e2b, backend: remote),
+        ])
 
         let kept = await router.removeResources(ofRun: "r1", includingWorkspace: false)
         #expect(kept == RunCleanup(removedSandboxes: 2, problems: []))

@@ -1,6 +1,7 @@
 import Sandbox
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 /// A run's sandboxes made ahead, on an in-memory backend (the Docker behaviour is covered by
@@ -10,8 +11,9 @@ import TestSupport
     static let template = SandboxSpec(workspace: "sandcastle-run-r1", labels: ["sandcastle.run": "r1"])
 
     static func stepSpec(_ step: String, image: String = "base", environment: [String: String] = [:]) -> SandboxSpec {
-        SandboxSpec(image: image, environment: environment, workspace: "sandcastle-run-r1",
-                    labels: ["sandcastle.run": "r1", "sandcastle.step": step])
+        SandboxSpec(
+            image: image, environment: environment, workspace: "sandcastle-run-r1",
+            labels: ["sandcastle.run": "r1", "sandcastle.step": step])
     }
 
     @Test func eachStepOfAChainFindsTheNextSandboxMadeWhileTheOneBeforeRan() async throws {

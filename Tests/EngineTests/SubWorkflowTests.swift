@@ -2,6 +2,7 @@ import Foundation
 import Store
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// `type: sub_workflow` steps on the in-memory fake: inputs mapped in, outputs mapped out, one
@@ -12,38 +13,38 @@ struct SubWorkflowTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sub-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try """
-            name: child
-            inputs:
-              region: {type: string}
-              rows: {type: integer, default: 1}
-            steps:
-              - {id: count, run: "echo {input.region}"}
-            outputs:
-              region: "{steps.count.output}"
-              rows: "{input.rows}"
-            """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
+        name: child
+        inputs:
+          region: {type: string}
+          rows: {type: integer, default: 1}
+        steps:
+          - {id: count, run: "echo {input.region}"}
+        outputs:
+          region: "{steps.count.output}"
+          rows: "{input.rows}"
+        """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
         let parent = directory.appendingPathComponent("parent.yaml")
         try """
-            name: parent
-            inputs:
-              regions: {type: list, default: [north, south]}
-            steps:
-              - id: one
-                type: sub_workflow
-                sub_workflow:
-                  workflow: child.yaml
-                  input_mapping: {region: east, rows: 3}
-                  output_mapping: {got: region}
-              - id: each
-                type: sub_workflow
-                parallel_over: "{input.regions}"
-                sub_workflow:
-                  workflow: child.yaml
-                  input_mapping: {region: "{input._item}"}
-              - id: after
-                depends_on: [one, each]
-                run: "echo {steps.one.output.got} {steps.each.output.1.region}"
-            """.write(to: parent, atomically: true, encoding: .utf8)
+        name: parent
+        inputs:
+          regions: {type: list, default: [north, south]}
+        steps:
+          - id: one
+            type: sub_workflow
+            sub_workflow:
+              workflow: child.yaml
+              input_mapping: {region: east, rows: 3}
+              output_mapping: {got: region}
+          - id: each
+            type: sub_workflow
+            parallel_over: "{input.regions}"
+            sub_workflow:
+              workflow: child.yaml
+              input_mapping: {region: "{input._item}"}
+          - id: after
+            depends_on: [one, each]
+            run: "echo {steps.one.output.got} {steps.each.output.1.region}"
+        """.write(to: parent, atomically: true, encoding: .utf8)
         return (parent.path, directory)
     }
 
@@ -94,19 +95,19 @@ struct SubWorkflowTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
-            name: child
-            steps:
-              - {id: c1, run: echo one}
-              - {id: c2, depends_on: [c1], run: echo two}
-            outputs:
-              last: "{steps.c2.output}"
-            """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
+        name: child
+        steps:
+          - {id: c1, run: echo one}
+          - {id: c2, depends_on: [c1], run: echo two}
+        outputs:
+          last: "{steps.c2.output}"
+        """.write(to: directory.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
         let parentPath = directory.appendingPathComponent("parent.yaml").path
         try """
-            name: parent
-            steps:
-              - {id: sub, type: sub_workflow, sub_workflow: {workflow: child.yaml}}
-            """.write(toFile: parentPath, atomically: true, encoding: .utf8)
+        name: parent
+        steps:
+          - {id: sub, type: sub_workflow, sub_workflow: {workflow: child.yaml}}
+        """.write(toFile: parentPath, atomically: true, encoding: .utf8)
         let parent = try WorkflowLoader().loadValid(path: parentPath)
         let store = InMemoryRunRepository()
         let crashing = CrashingRepository(store)

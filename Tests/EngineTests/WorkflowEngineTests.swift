@@ -1,8 +1,10 @@
 import Foundation
 import Sandbox
 import Store
+import Synchronization
 import Testing
 import Workflow
+
 @testable import Engine
 
 /// Parses a workflow written in a test, failing the test on any diagnostic.
@@ -22,13 +24,15 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
     let repository = InMemoryRunRepository()
 
     func engine(_ backend: FakeBackend, perRun: Int = 8) -> WorkflowEngine {
-        WorkflowEngine(backend: backend, repository: repository,
-                       configuration: EngineConfiguration(maxConcurrentStepsPerRun: perRun))
+        WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(maxConcurrentStepsPerRun: perRun))
     }
 
     @Test func sandboxesRemovedAfterTheirStepsStillCountAgainstTheRunsLimitAndAreAllGoneAtTheEnd() async throws {
         let backend = FakeBackend(destroyDelay: .milliseconds(150))
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: slow-removals
             inputs: {items: {type: list, default: [1, 2, 3, 4, 5, 6]}}
             steps:
@@ -47,7 +51,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
             // Long enough that a loaded 2-core CI machine cannot blur "before" and "after".
             stepOf(spec) == "slow" ? FakeReply(stdout: "slow\n", duration: .seconds(10)) : FakeReply(stdout: "ok\n")
         }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: no-barrier
             steps:
               - {id: fast, run: echo fast}
@@ -70,7 +75,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
         let backend = FakeBackend { _, _ in
             calls.increment() < 3 ? FakeReply(stderr: "flaky\n", exitCode: 1) : FakeReply(stdout: "{\"n\": 3}")
         }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: retry
             steps:
               - id: flaky
@@ -93,7 +99,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 
     @Test func aTimedOutExecIsAFailedAttempt() async throws {
         let backend = FakeBackend { _, _ in FakeReply(stdout: "never", duration: .seconds(30)) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: timeout
             steps:
               - {id: hang, run: sleep 100, timeout: 1s, retry: {max_attempts: 2, initial_delay: 10ms, jitter: false}}
@@ -118,7 +125,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
             default: FakeReply()
             }
         }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: abort
             steps:
               - {id: bad, run: exit 2}
@@ -140,7 +148,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 
     @Test func onFailureSkipPrunesTheBranchAndTheRunGoesOn() async throws {
         let backend = FakeBackend { spec, _ in stepOf(spec) == "bad" ? FakeReply(exitCode: 1) : FakeReply(stdout: "ok") }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: skip
             steps:
               - {id: bad, run: exit 1, on_failure: skip}
@@ -159,7 +168,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 
     @Test func onFailureContinueLetsDependentsSeeTheFailure() async throws {
         let backend = FakeBackend { spec, _ in stepOf(spec) == "bad" ? FakeReply(exitCode: 3) : FakeReply(stdout: "ran") }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: continue
             steps:
               - {id: bad, run: exit 3, on_failure: continue}
@@ -178,7 +188,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 
     @Test func whenFalseSkipsAndDependentsStillRun() async throws {
         let backend = FakeBackend { _, _ in FakeReply(stdout: "x") }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: when
             inputs: {deploy: {type: boolean, default: false}}
             steps:
@@ -200,7 +211,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
             let item = spec.environment["SC_INPUT__ITEM"] ?? spec.environment.first { $0.key.contains("ITEM") }?.value ?? "?"
             return FakeReply(stdout: "\(item)\n", duration: .milliseconds(80))
         }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: fan
             inputs: {regions: {type: list, default: [a, b, c, d, e, f]}}
             steps:
@@ -221,7 +233,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
     @Test func upstreamOutputReachesTheNextStepOnlyAsAnEnvironmentValue() async throws {
         let payload = "$(touch /tmp/pwned) `id` \"; rm -rf / '"
         let backend = FakeBackend { spec, _ in stepOf(spec) == "a" ? FakeReply(stdout: payload) : FakeReply() }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: injection
             steps:
               - {id: a, run: echo hi}
@@ -238,7 +251,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 
     @Test func everyStateChangeIsPersisted() async throws {
         let backend = FakeBackend { spec, _ in FakeReply(stdout: "{\"step\": \"\(stepOf(spec))\"}") }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: persisted
             steps:
               - {id: a, run: echo a}
@@ -263,7 +277,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 
     @Test func sessionStepsShareOneSandboxDestroyedAtTheEnd() async throws {
         let backend = FakeBackend { _, _ in FakeReply(stdout: "ok\n") }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: sessions
             steps:
               - {id: build, run: echo build, session: shell}
@@ -274,9 +289,10 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
         #expect(backend.created == 2, "one sandbox for the session, one for `alone`")
         #expect(backend.destroyed.count == 2)
-        let test = try #require(backend.entries(forStep: "build").first.flatMap { first in
-            backend.log.first { $0.sandboxID == first.sandboxID && $0.command.contains("SC_STEPS_BUILD_OUTPUT") }
-        })
+        let test = try #require(
+            backend.entries(forStep: "build").first.flatMap { first in
+                backend.log.first { $0.sandboxID == first.sandboxID && $0.command.contains("SC_STEPS_BUILD_OUTPUT") }
+            })
         // The session's later step brings its environment with the command, quoted as data.
         #expect(test.command.hasPrefix("export "))
         #expect(test.command.contains("SC_STEPS_BUILD_OUTPUT='ok'") && test.command.contains("SANDCASTLE_STEP_ID='test'"))
@@ -286,7 +302,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
     @Test func aRunCancelledFromAnotherProcessEndsCancelledNotFailed() async throws {
         // `runs cancel` marks the run and removes its containers; the steps then fail under the engine.
         let backend = FakeBackend { _, _ in FakeReply(stderr: "container removed\n", exitCode: 137, duration: .milliseconds(500)) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: external-cancel
             steps:
               - {id: a, run: sleep 100}
@@ -302,7 +319,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
     }
 
     @Test func invalidInputsAreRejectedBeforeAnythingIsStored() async throws {
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: typed
             inputs: {count: {type: integer}}
             steps:
@@ -314,7 +332,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 
     @Test func cancellingTheRunDestroysSandboxesAndRecordsIt() async throws {
         let backend = FakeBackend { _, _ in FakeReply(duration: .seconds(30)) }
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: cancel
             steps:
               - {id: long, run: sleep 30}
@@ -335,7 +354,8 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
     @Test func globalLimitIsSharedAcrossRuns() async throws {
         let backend = FakeBackend { _, _ in FakeReply(duration: .milliseconds(60)) }
         let shared = AsyncSemaphore(limit: 2)
-        let wf = try workflow("""
+        let wf = try workflow(
+            """
             name: wide
             steps:
               - {id: a, run: echo a}
@@ -355,7 +375,10 @@ func stepOf(_ spec: SandboxSpec) -> String { spec.labels[SandcastleLabels.step] 
 /// A thread-safe counter for fakes; `increment` returns the new value.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    func increment() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 }
-
-import Synchronization

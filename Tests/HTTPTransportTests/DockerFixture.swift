@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HTTPTransport
 
 /// Minimal raw Docker calls for transport tests (the typed client lives in DockerEngine).
@@ -24,9 +25,11 @@ struct DockerFixture {
             "AttachStdout": true, "AttachStderr": true, "Tty": false,
             "HostConfig": ["NetworkMode": "none"],
         ]
-        let response = try await client.send(HTTPRequest(method: .post, path: "/containers/create",
-                                                         headers: ["Content-Type": "application/json"],
-                                                         body: .bytes(try json(body)), timeout: .seconds(30)))
+        let response = try await client.send(
+            HTTPRequest(
+                method: .post, path: "/containers/create",
+                headers: ["Content-Type": "application/json"],
+                body: .bytes(try json(body)), timeout: .seconds(30)))
         #expect(response.status == 201, "\(response.bodyText)")
         let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
         return try #require(object?["Id"] as? String)

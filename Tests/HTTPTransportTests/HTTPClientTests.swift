@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import HTTPTransport
 
 @Suite("HTTPClient against the Docker socket")
@@ -84,8 +85,9 @@ struct HTTPClientTests {
     @Test func streamedBodyMatchesBufferedBodyUnderBackpressure() async throws {
         // A tiny buffer limit forces libcurl to pause and resume many times.
         let docker = try DockerFixture()
-        let small = try HTTPClient(endpoint: .unixSocket(DockerFixture.socketPath),
-                                   configuration: .init(streamBufferLimit: 16 * 1024))
+        let small = try HTTPClient(
+            endpoint: .unixSocket(DockerFixture.socketPath),
+            configuration: .init(streamBufferLimit: 16 * 1024))
         try await docker.withContainer(cmd: ["true"]) { id in
             let path = "/containers/\(id)/archive?path=/usr/bin"
             let buffered = try await small.send(HTTPRequest(path: path, timeout: .seconds(60)))
@@ -116,12 +118,16 @@ struct HTTPClientTests {
         #expect(tar.status == 0, "\(tar.text)")
 
         try await docker.withContainer(cmd: ["true"]) { id in
-            let put = try await docker.client.send(HTTPRequest(method: .put, path: "/containers/\(id)/archive?path=/tmp",
-                                                               headers: ["Content-Type": "application/x-tar"],
-                                                               body: .file(path: tarPath), timeout: .seconds(60)))
+            let put = try await docker.client.send(
+                HTTPRequest(
+                    method: .put, path: "/containers/\(id)/archive?path=/tmp",
+                    headers: ["Content-Type": "application/x-tar"],
+                    body: .file(path: tarPath), timeout: .seconds(60)))
             #expect(put.status == 200, "\(put.bodyText)")
-            let head = try await docker.client.send(HTTPRequest(method: .head, path: "/containers/\(id)/archive?path=/tmp/blob.bin",
-                                                                timeout: .seconds(30)))
+            let head = try await docker.client.send(
+                HTTPRequest(
+                    method: .head, path: "/containers/\(id)/archive?path=/tmp/blob.bin",
+                    timeout: .seconds(30)))
             #expect(head.status == 200)
             let stat = try #require(head.headers["X-Docker-Container-Path-Stat"].flatMap { Data(base64Encoded: $0) })
             let object = try JSONSerialization.jsonObject(with: stat) as? [String: Any]

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import HTTPTransport
 
 /// HTTPS and upgrades over TLS against a throwaway Python server with a private CA that
@@ -90,13 +91,16 @@ final class TLSServer: Sendable {
         let make = Process()
         make.executableURL = URL(fileURLWithPath: "/bin/sh")
         make.currentDirectoryURL = URL(fileURLWithPath: directory)
-        make.arguments = ["-ec", """
+        make.arguments = [
+            "-ec",
+            """
             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=sandcastle-test-ca 2>/dev/null
             openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext 2>/dev/null
             openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out client.csr -subj /CN=client 2>/dev/null
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem -days 1 -extfile client.ext 2>/dev/null
-            """]
+            """,
+        ]
         try make.run()
         make.waitUntilExit()
         guard make.terminationStatus == 0 else { throw POSIXError(.EINVAL) }
@@ -143,67 +147,67 @@ final class TLSServer: Sendable {
     }
 
     static let script = #"""
-    import socket, ssl, sys, threading
-    d = sys.argv[1]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(d + "/server.pem", d + "/server.key")
-    ctx.load_verify_locations(d + "/ca.pem")
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
-    print(srv.getsockname()[1], flush=True)
+        import socket, ssl, sys, threading
+        d = sys.argv[1]
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(d + "/server.pem", d + "/server.key")
+        ctx.load_verify_locations(d + "/ca.pem")
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(16)
+        print(srv.getsockname()[1], flush=True)
 
-    def handle(raw):
-        try:
-            conn = ctx.wrap_socket(raw, server_side=True)
-        except Exception:
-            raw.close()
-            return
-        try:
-            buf = b""
-            while True:
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                lines = head.decode().split("\r\n")
-                method, path, _ = lines[0].split(" ", 2)
-                headers = {l.split(":", 1)[0].strip().lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
-                n = int(headers.get("content-length", "0"))
-                while len(buf) < n:
-                    buf += conn.recv(65536)
-                body, buf = buf[:n], buf[n:]
-                if path == "/upgrade":
-                    conn.sendall(b"HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nwelcome\n")
-                    pending = buf
-                    while True:
-                        if b"quit\n" in pending:
-                            conn.sendall(pending.split(b"quit\n")[0] + b"bye\n")
-                            conn.unwrap()
-                            return
-                        if pending:
-                            conn.sendall(pending)
-                            pending = b""
+        def handle(raw):
+            try:
+                conn = ctx.wrap_socket(raw, server_side=True)
+            except Exception:
+                raw.close()
+                return
+            try:
+                buf = b""
+                while True:
+                    while b"\r\n\r\n" not in buf:
                         data = conn.recv(65536)
                         if not data:
                             return
-                        pending += data
-                payload = b"hello tls" if path == "/hello" else body
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(payload) + payload)
-        except Exception:
-            pass
-        finally:
-            try:
-                conn.close()
+                        buf += data
+                    head, buf = buf.split(b"\r\n\r\n", 1)
+                    lines = head.decode().split("\r\n")
+                    method, path, _ = lines[0].split(" ", 2)
+                    headers = {l.split(":", 1)[0].strip().lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+                    n = int(headers.get("content-length", "0"))
+                    while len(buf) < n:
+                        buf += conn.recv(65536)
+                    body, buf = buf[:n], buf[n:]
+                    if path == "/upgrade":
+                        conn.sendall(b"HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nwelcome\n")
+                        pending = buf
+                        while True:
+                            if b"quit\n" in pending:
+                                conn.sendall(pending.split(b"quit\n")[0] + b"bye\n")
+                                conn.unwrap()
+                                return
+                            if pending:
+                                conn.sendall(pending)
+                                pending = b""
+                            data = conn.recv(65536)
+                            if not data:
+                                return
+                            pending += data
+                    payload = b"hello tls" if path == "/hello" else body
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(payload) + payload)
             except Exception:
                 pass
+            finally:
+                try:
+                    conn.close()
+                except Exception:
+                    pass
 
-    while True:
-        c, _ = srv.accept()
-        threading.Thread(target=handle, args=(c,), daemon=True).start()
-    """#
+        while True:
+            c, _ = srv.accept()
+            threading.Thread(target=handle, args=(c,), daemon=True).start()
+        """#
 }

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import HTTPTransport
 
 @Suite struct EndpointTests {
@@ -40,7 +41,8 @@ import Testing
     }
 
     @Test func queryEncoding() {
-        #expect(HTTPRequest.path("/build", query: [("t", "a/b:c"), ("skip", nil), ("labels", #"{"k":"v w"}"#)])
+        #expect(
+            HTTPRequest.path("/build", query: [("t", "a/b:c"), ("skip", nil), ("labels", #"{"k":"v w"}"#)])
                 == "/build?t=a%2Fb%3Ac&labels=%7B%22k%22%3A%22v%20w%22%7D")
         #expect(HTTPRequest.path("/x", query: []) == "/x")
         #expect(HTTPRequest.percentEncode("ünï-._~") == "%C3%BCn%C3%AF-._~")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HTTPTransport
 
 @Suite("Upgraded streams against the Docker socket")
@@ -9,8 +10,10 @@ struct UpgradeTests {
     }
 
     /// Reads demultiplexed stdout until `count` bytes arrived.
-    static func read(_ count: Int, from iterator: inout AsyncThrowingStream<[UInt8], any Error>.AsyncIterator,
-                     demux: inout TestDemux) async throws -> [UInt8] {
+    static func read(
+        _ count: Int, from iterator: inout AsyncThrowingStream<[UInt8], any Error>.AsyncIterator,
+        demux: inout TestDemux
+    ) async throws -> [UInt8] {
         var out: [UInt8] = []
         while out.count < count {
             guard let chunk = try await iterator.next() else { break }

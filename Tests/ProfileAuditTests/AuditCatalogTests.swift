@@ -1,9 +1,10 @@
 import DockerEngine
 import Foundation
+import SandboxDocker
 import Seccomp
 import Testing
+
 @testable import Sandbox
-import SandboxDocker
 
 @Suite("Profile catalog: shipped and custom profile files")
 struct AuditCatalogTests {
@@ -23,10 +24,11 @@ struct AuditCatalogTests {
         #expect(profile.addedCapabilities == [])
         #expect(profile.user == "1000:1000")
         #expect(profile.readOnlyRootFilesystem && profile.noNewPrivileges)
-        #expect(profile.tmpfs == [
-            TmpfsMount(path: "/tmp", sizeBytes: 256 * mebibyte, options: ["nosuid", "nodev", "mode=1777"]),
-            TmpfsMount(path: "/run", sizeBytes: 16 * mebibyte, options: ["nosuid", "nodev", "noexec", "uid=1000", "gid=1000", "mode=0755"]),
-        ])
+        #expect(
+            profile.tmpfs == [
+                TmpfsMount(path: "/tmp", sizeBytes: 256 * mebibyte, options: ["nosuid", "nodev", "mode=1777"]),
+                TmpfsMount(path: "/run", sizeBytes: 16 * mebibyte, options: ["nosuid", "nodev", "noexec", "uid=1000", "gid=1000", "mode=0755"]),
+            ])
         #expect(profile.pidsLimit == 512)
         #expect(profile.memoryBytes == 1024 * mebibyte)
         #expect(profile.nanoCPUs == 1_000_000_000)
@@ -67,8 +69,11 @@ struct AuditCatalogTests {
         let fixture = try AuditCatalogFixture()
         let filter = try String(contentsOfFile: AuditCatalogFixture.seccompDirectory + "/strict.json", encoding: .utf8)
         try fixture.write("seccomp/mine.json", filter)
-        try fixture.write("mine.json", AuditCatalogFixture.profileText(name: "mine", seccomp: "seccomp/mine.json",
-                                                                       extra: ",\n  \"extraReadonlyPaths\": [\"/etc\"]"))
+        try fixture.write(
+            "mine.json",
+            AuditCatalogFixture.profileText(
+                name: "mine", seccomp: "seccomp/mine.json",
+                extra: ",\n  \"extraReadonlyPaths\": [\"/etc\"]"))
         #expect(fixture.catalog.customNames == ["mine"])
         let profile = try fixture.catalog.profile(named: "mine")
         #expect(profile.pidsLimit == 64)

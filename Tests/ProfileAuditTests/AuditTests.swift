@@ -59,8 +59,10 @@ struct AuditTests {
     @Test("a profile adding CAP_SYS_ADMIN fails the CapAdd check and is flagged")
     func capAddFails() throws {
         let fixture = try AuditCatalogFixture()
-        try fixture.write("admin.json", AuditCatalogFixture.profileText(name: "admin")
-            .replacingOccurrences(of: "\"add\": []", with: "\"add\": [\"SYS_ADMIN\"]"))
+        try fixture.write(
+            "admin.json",
+            AuditCatalogFixture.profileText(name: "admin")
+                .replacingOccurrences(of: "\"add\": []", with: "\"add\": [\"SYS_ADMIN\"]"))
         let profile = try fixture.catalog.profile(named: "admin")
         #expect(profile.addedCapabilities == ["CAP_SYS_ADMIN"])
         let report = try ProfileAuditor().audit(profile)

@@ -24,11 +24,15 @@ enum VerifyFixture {
     static func weakenedDefault() throws -> IsolationProfile {
         var profile = try profile("default")
         guard var document = try JSONSerialization.jsonObject(with: Data(profile.seccompJSON.utf8)) as? [String: Any],
-              var rules = document["syscalls"] as? [Any] else {
+            var rules = document["syscalls"] as? [Any]
+        else {
             throw SandboxError(.invalidProfile, "the default seccomp profile is not a JSON object with syscalls")
         }
-        rules.append(["names": ["unshare", "mount", "umount2"], "action": "SCMP_ACT_ALLOW",
-                      "comment": "deliberately weakened for a verify test"] as [String: Any])
+        rules.append(
+            [
+                "names": ["unshare", "mount", "umount2"], "action": "SCMP_ACT_ALLOW",
+                "comment": "deliberately weakened for a verify test",
+            ] as [String: Any])
         document["syscalls"] = rules
         let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
         profile.seccompJSON = String(decoding: data, as: UTF8.self)

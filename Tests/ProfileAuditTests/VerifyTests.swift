@@ -23,8 +23,11 @@ struct ProbeLineTests {
             # memhog allocated=64
             """
         let lines = ProbeLine.parse(output: output)
-        #expect(lines.map(\.name) == ["status.CapEff", "unshare(CLONE_NEWUSER)", "clone3", "socket(AF_INET, SOCK_STREAM)",
-                                      "apparmor", "status.Seccomp_filters", "engine sockets"])
+        #expect(
+            lines.map(\.name) == [
+                "status.CapEff", "unshare(CLONE_NEWUSER)", "clone3", "socket(AF_INET, SOCK_STREAM)",
+                "apparmor", "status.Seccomp_filters", "engine sockets",
+            ])
         #expect(lines[0] == ProbeLine(name: "status.CapEff", outcome: .value, detail: "0000000000000000"))
         #expect(lines[1].outcome == .failed(errno: "EPERM"))
         #expect(lines[1].errno == "EPERM")
@@ -42,8 +45,11 @@ struct ProbeLineTests {
     @Test("a detail may hold spaces and a CR line ending is dropped")
     func detailAndLineEndings() {
         let line = ProbeLine.parse(line: "mount(tmpfs)\tEPERM\tOperation not permitted (mounted nothing)\r")
-        #expect(line == ProbeLine(name: "mount(tmpfs)", outcome: .failed(errno: "EPERM"),
-                                  detail: "Operation not permitted (mounted nothing)"))
+        #expect(
+            line
+                == ProbeLine(
+                    name: "mount(tmpfs)", outcome: .failed(errno: "EPERM"),
+                    detail: "Operation not permitted (mounted nothing)"))
         #expect(ProbeLine.parse(line: "interfaces\tvalue") == ProbeLine(name: "interfaces", outcome: .value, detail: ""))
         #expect(ProbeLine.parse(line: "") == nil)
         #expect(ProbeLine.parse(line: "# comment\tok\tx") == nil)
@@ -85,8 +91,8 @@ struct ProbeExpectationTests {
         #expect(result("unshare(CLONE_NEWUSER)")?.passed == false)
         #expect(result("mount(tmpfs)")?.passed == true)
         #expect(result("keyctl")?.passed == true)
-        #expect(result("bpf")?.passed == false)  // EINVAL: the call reached the kernel
-        #expect(result("clone3")?.passed == false)  // must be ENOSYS, or libc cannot fall back
+        #expect(result("bpf")?.passed == false) // EINVAL: the call reached the kernel
+        #expect(result("clone3")?.passed == false) // must be ENOSYS, or libc cannot fall back
         #expect(result("status.CapEff")?.passed == false)
         #expect(result("status.Uid")?.passed == true)
         #expect(result("write /etc/probe")?.passed == true)
@@ -103,15 +109,19 @@ struct ProbeExpectationTests {
 
     @Test("egress must fail under network none and succeed under bridge")
     func network() throws {
-        let lines = [ProbeLine(name: "connect(mirror:80)", outcome: .succeeded, detail: "connected"),
-                     ProbeLine(name: "interfaces", outcome: .value, detail: "eth0,lo")]
-        let none = ProbeExpectations(profile: try Self.profile(network: .none),
-                                     connectProbes: [(name: "connect(mirror:80)", requiredUnderBridge: true)])
+        let lines = [
+            ProbeLine(name: "connect(mirror:80)", outcome: .succeeded, detail: "connected"),
+            ProbeLine(name: "interfaces", outcome: .value, detail: "eth0,lo"),
+        ]
+        let none = ProbeExpectations(
+            profile: try Self.profile(network: .none),
+            connectProbes: [(name: "connect(mirror:80)", requiredUnderBridge: true)])
         let noneResults = none.evaluate(lines).filter { ["connect(mirror:80)", "interfaces"].contains($0.name) }
         #expect(noneResults.count == 2)
         #expect(noneResults.allSatisfy { !$0.passed })
-        let bridge = ProbeExpectations(profile: try Self.profile(network: .bridge),
-                                       connectProbes: [(name: "connect(mirror:80)", requiredUnderBridge: true)])
+        let bridge = ProbeExpectations(
+            profile: try Self.profile(network: .bridge),
+            connectProbes: [(name: "connect(mirror:80)", requiredUnderBridge: true)])
         let bridgeResults = bridge.evaluate(lines).filter { ["connect(mirror:80)", "interfaces"].contains($0.name) }
         #expect(bridgeResults.count == 2)
         #expect(bridgeResults.allSatisfy { $0.passed })
@@ -121,14 +131,17 @@ struct ProbeExpectationTests {
 
     @Test("the report renders a table per category and round-trips through JSON")
     func report() throws {
-        let report = VerifyReport(profile: "default", image: "sandcastle/base:latest", startedAt: Date(timeIntervalSince1970: 0),
-                                  results: [
-                                      ProbeResult(name: "unshare(CLONE_NEWUSER)", category: ProbeCategory.namespaces,
-                                                  expected: "blocked (EPERM or ENOSYS)", observed: "succeeded", passed: false,
-                                                  detail: "created a user namespace"),
-                                      ProbeResult(name: "a|b", category: ProbeCategory.identity, expected: "x", observed: "y",
-                                                  passed: true, detail: "line\nbreak"),
-                                  ])
+        let report = VerifyReport(
+            profile: "default", image: "sandcastle/base:latest", startedAt: Date(timeIntervalSince1970: 0),
+            results: [
+                ProbeResult(
+                    name: "unshare(CLONE_NEWUSER)", category: ProbeCategory.namespaces,
+                    expected: "blocked (EPERM or ENOSYS)", observed: "succeeded", passed: false,
+                    detail: "created a user namespace"),
+                ProbeResult(
+                    name: "a|b", category: ProbeCategory.identity, expected: "x", observed: "y",
+                    passed: true, detail: "line\nbreak"),
+            ])
         #expect(!report.passed)
         let markdown = report.markdown()
         #expect(markdown.contains("**FAILED**"))
@@ -147,8 +160,9 @@ struct VerifyIntegrationTests {
     @Test("every shipped profile passes verify", arguments: ProfileCatalog.shippedNames)
     func shippedProfilePasses(name: String) async throws {
         let backend = try await VerifyFixture.backend()
-        let report = try await ProfileVerifier(backend: backend).verify(profile: try VerifyFixture.profile(name),
-                                                                         image: VerifyFixture.image)
+        let report = try await ProfileVerifier(backend: backend).verify(
+            profile: try VerifyFixture.profile(name),
+            image: VerifyFixture.image)
         VerifyFixture.keep(report)
         let failures = report.failures.map { "\($0.name): expected \($0.expected), observed \($0.observed) (\($0.detail))" }
         #expect(failures.isEmpty, "\(name) failed: \(failures.joined(separator: "; "))")
@@ -158,8 +172,10 @@ struct VerifyIntegrationTests {
         // nothing may be skipped here.
         #expect(report.skips.isEmpty, "skipped: \(report.skips.map { "\($0.name): \($0.detail)" })")
         // Each probe group ran, and the host-side probes are all there.
-        for probe in ["status.CapEff", "unshare(CLONE_NEWUSER)", "clone3", "engine sockets", "forkbomb", "memhog",
-                      "engine OOM report", "processes after probes", "container removed", "workspace volume removed"] {
+        for probe in [
+            "status.CapEff", "unshare(CLONE_NEWUSER)", "clone3", "engine sockets", "forkbomb", "memhog",
+            "engine OOM report", "processes after probes", "container removed", "workspace volume removed",
+        ] {
             #expect(report.results.contains { $0.name == probe }, "no result for \(probe)")
         }
         let egress = report.results.first { $0.name == "connect(deb.debian.org:80)" }
@@ -172,8 +188,9 @@ struct VerifyIntegrationTests {
     @Test("a profile that allows unshare and mount fails verify, naming the probes")
     func weakenedProfileFails() async throws {
         let backend = try await VerifyFixture.backend()
-        let report = try await ProfileVerifier(backend: backend).verify(profile: try VerifyFixture.weakenedDefault(),
-                                                                         image: VerifyFixture.image)
+        let report = try await ProfileVerifier(backend: backend).verify(
+            profile: try VerifyFixture.weakenedDefault(),
+            image: VerifyFixture.image)
         VerifyFixture.keep(report)
         #expect(!report.passed)
         let failed = Set(report.failures.map(\.name))

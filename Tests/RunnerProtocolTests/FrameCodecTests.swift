@@ -6,8 +6,10 @@ struct FrameCodecTests {
     static let samples: [RunnerMessage] = [
         .hello(Hello()),
         .shellExec(ShellExecRequest(command: "echo 'héllo' | tr a-z A-Z", timeoutMilliseconds: 1500, maxOutputBytes: 1 << 20, rawOutput: true)),
-        .spawn(SpawnRequest(arguments: ["python3", "-c", "print(1)"], environment: ["A=1", "B="], workingDirectory: "/workspace",
-                            timeoutMilliseconds: 10, maxOutputBytes: 7, openStdin: true)),
+        .spawn(
+            SpawnRequest(
+                arguments: ["python3", "-c", "print(1)"], environment: ["A=1", "B="], workingDirectory: "/workspace",
+                timeoutMilliseconds: 10, maxOutputBytes: 7, openStdin: true)),
         .ptyOpen(PTYOpenRequest(arguments: [], environment: ["TERM=xterm"], workingDirectory: "", size: WindowSize(rows: 40, columns: 120))),
         .input([0, 1, 2, 255]),
         .input([]),
@@ -26,8 +28,10 @@ struct FrameCodecTests {
         .ready(Ready(shell: "/bin/bash", runnerPID: 1, uid: 1000)),
         .started(pid: 4242),
         .output(.stderr, Array("oops\n".utf8)),
-        .execFinished(ExecResult(exitCode: 137, signal: 9, workingDirectory: "/tmp/dir with spaces", durationNanoseconds: 123_456_789,
-                                 outputBytes: 1 << 33, truncated: true, timedOut: true, cancelled: false)),
+        .execFinished(
+            ExecResult(
+                exitCode: 137, signal: 9, workingDirectory: "/tmp/dir with spaces", durationNanoseconds: 123_456_789,
+                outputBytes: 1 << 33, truncated: true, timedOut: true, cancelled: false)),
         .fileInfo(FileInfo(name: "f", path: "/workspace/f", kind: .file, size: 10, mode: 0o644, modifiedNanoseconds: -5)),
         .entries([
             FileInfo(name: "a", path: "/a", kind: .directory, size: 0, mode: 0o755, modifiedNanoseconds: 1),
@@ -64,7 +68,7 @@ struct FrameCodecTests {
     @Test("an unknown tag fails that frame only; the next frame still decodes")
     func unknownTagIsSkipped() throws {
         var bad = Frame(id: 9, .ok).encoded()
-        bad[4] = 0x7F  // the tag byte
+        bad[4] = 0x7F // the tag byte
         let good = Frame(id: 10, .cancel)
         var decoder = FrameDecoder()
         decoder.append(bad + good.encoded())

@@ -1,8 +1,8 @@
 import DockerEngine
 import Foundation
 import Sandbox
-import Testing
 import TestSupport
+import Testing
 
 /// The `sandcastle` executable end to end: exit codes, streaming, and cleanup on Ctrl-C.
 @Suite("sandcastle CLI against the real engine", .serialized, .timeLimit(.minutes(3)))

@@ -2,8 +2,8 @@ import DockerEngine
 import Foundation
 import Sandbox
 import SandboxDocker
-import Testing
 import TestSupport
+import Testing
 
 /// The warm pool against the real engine. Every pool here carries a label unique to the test,
 /// so leftovers are counted by it and never confused with another test's containers.
@@ -11,13 +11,17 @@ import TestSupport
 struct DockerPoolTests {
     static let testLabel = "sandcastle.test.pool"
 
-    static func makePool(_ backend: DockerSandboxBackend, size: Int = 2, image: String = SandboxFixture.image,
-                         log: @escaping WarmPool.Log = WarmPool.standardErrorLog) -> (WarmPool, [String: String]) {
+    static func makePool(
+        _ backend: DockerSandboxBackend, size: Int = 2, image: String = SandboxFixture.image,
+        log: @escaping WarmPool.Log = WarmPool.standardErrorLog
+    ) -> (WarmPool, [String: String]) {
         let labels = [testLabel: "\(UInt64.random(in: 0...UInt64.max))"]
-        let pool = WarmPool(backend: backend, targets: [PoolTarget(image: image, profile: "default", size: size)],
-                            configuration: WarmPool.Configuration(initialBackoff: .milliseconds(200), maxBackoff: .seconds(2),
-                                                                  labels: labels),
-                            log: log)
+        let pool = WarmPool(
+            backend: backend, targets: [PoolTarget(image: image, profile: "default", size: size)],
+            configuration: WarmPool.Configuration(
+                initialBackoff: .milliseconds(200), maxBackoff: .seconds(2),
+                labels: labels),
+            log: log)
         return (pool, labels)
     }
 
@@ -143,9 +147,10 @@ struct DockerPoolTests {
             let (seconds, attoseconds) = sorted[sorted.count / 2].components
             return Double(seconds) * 1000 + Double(attoseconds) / 1e15
         }
-        let summary = String(format: "warm pool acquire → first exec `echo ready`: p50 %.2f ms (no env), %.2f ms (with env), "
-                             + "max %.2f ms; acquire alone (no env) p50 %.3f ms",
-                             p50(plain), p50(withEnvironment), p50([(plain + withEnvironment).max() ?? .zero]), p50(acquireOnly))
+        let summary = String(
+            format: "warm pool acquire → first exec `echo ready`: p50 %.2f ms (no env), %.2f ms (with env), "
+                + "max %.2f ms; acquire alone (no env) p50 %.3f ms",
+            p50(plain), p50(withEnvironment), p50([(plain + withEnvironment).max() ?? .zero]), p50(acquireOnly))
         // Printed for whoever reads the log; the figure is measured and judged by `bench server`
         // (a wall-clock bound here failed on a loaded CI machine without saying anything about the
         // pool). What this test holds the pool to is above: every acquisition a hit, with and without
@@ -217,7 +222,7 @@ struct DockerPoolTests {
         #expect(left.map { $0.labels?[SandcastleLabels.sandbox] } == [held.instance.id])
         #expect(try await held.instance.run("echo still here").text == "still here\n")
         try await held.instance.destroy()
-        await pool.drain()  // its ready sandboxes are already gone: destroy treats that as done
+        await pool.drain() // its ready sandboxes are already gone: destroy treats that as done
         #expect(try await Self.containers(labels, docker: backend.docker).isEmpty)
     }
 }

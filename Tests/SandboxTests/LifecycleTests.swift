@@ -21,7 +21,7 @@ struct LifecycleTests {
         let before = try await Self.leftovers(for: sandbox.id, docker: backend.docker)
         #expect(before.containers == 1 && before.volumes == 1)
         try await sandbox.destroy()
-        try await sandbox.destroy()  // idempotent
+        try await sandbox.destroy() // idempotent
         let after = try await Self.leftovers(for: sandbox.id, docker: backend.docker)
         #expect(after.containers == 0 && after.volumes == 0)
     }

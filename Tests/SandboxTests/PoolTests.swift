@@ -1,8 +1,8 @@
 import DockerEngine
 import Foundation
 import Sandbox
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Warm pool logic on an in-memory backend", .timeLimit(.minutes(1)))
 struct PoolTests {
@@ -12,8 +12,9 @@ struct PoolTests {
     func fills() async throws {
         let backend = PoolFakeBackend()
         backend.setCreateDelay(.milliseconds(20))
-        let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 3), PoolTarget(image: "python", size: 2)],
-                            configuration: Self.fast)
+        let pool = WarmPool(
+            backend: backend, targets: [PoolTarget(image: "base", size: 3), PoolTarget(image: "python", size: 2)],
+            configuration: Self.fast)
         await pool.start()
         let creatingAtStart = await pool.statistics.targets.map(\.creating).reduce(0, +)
         #expect(creatingAtStart == 2)
@@ -57,16 +58,18 @@ struct PoolTests {
         await pool.drain()
     }
 
-    @Test("specs the pool cannot serve are created cold through the backend", arguments: [
-        SandboxSpec(image: "base", workspace: "named"),
-        SandboxSpec(image: "base", network: .bridge),
-        SandboxSpec(image: "base", memoryBytes: 1 << 28),
-        SandboxSpec(image: "base", nanoCPUs: 500_000_000),
-        SandboxSpec(image: "base", labels: ["sandcastle.step": "a"]),
-        SandboxSpec(image: "base", environment: ["NOT-A-NAME": "1"]),
-        SandboxSpec(image: "python"),
-        SandboxSpec(image: "base", profile: "strict"),
-    ])
+    @Test(
+        "specs the pool cannot serve are created cold through the backend",
+        arguments: [
+            SandboxSpec(image: "base", workspace: "named"),
+            SandboxSpec(image: "base", network: .bridge),
+            SandboxSpec(image: "base", memoryBytes: 1 << 28),
+            SandboxSpec(image: "base", nanoCPUs: 500_000_000),
+            SandboxSpec(image: "base", labels: ["sandcastle.step": "a"]),
+            SandboxSpec(image: "base", environment: ["NOT-A-NAME": "1"]),
+            SandboxSpec(image: "python"),
+            SandboxSpec(image: "base", profile: "strict"),
+        ])
     func notPoolable(spec: SandboxSpec) async throws {
         let backend = PoolFakeBackend()
         let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 1)], configuration: Self.fast)
@@ -129,8 +132,9 @@ struct PoolTests {
     @Test("one failing target does not keep another from filling")
     func failingTargetIsolated() async throws {
         let backend = FailingImageBackend(failingImage: "sandcastle/missing:latest")
-        let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "sandcastle/missing", size: 2), PoolTarget(image: "base", size: 2)],
-                            configuration: Self.fast, log: { _ in })
+        let pool = WarmPool(
+            backend: backend, targets: [PoolTarget(image: "sandcastle/missing", size: 2), PoolTarget(image: "base", size: 2)],
+            configuration: Self.fast, log: { _ in })
         await pool.start()
         #expect(await eventually { await pool.statistics.targets[1].ready == 2 })
         #expect(await pool.statistics.targets[0].failures >= 1)
@@ -260,8 +264,9 @@ struct PoolTests {
     @Test("concurrent acquires never hand out one sandbox twice")
     func concurrentAcquires() async throws {
         let backend = PoolFakeBackend()
-        let pool = WarmPool(backend: backend, targets: [PoolTarget(image: "base", size: 8)],
-                            configuration: WarmPool.Configuration(maxConcurrentCreates: 4))
+        let pool = WarmPool(
+            backend: backend, targets: [PoolTarget(image: "base", size: 8)],
+            configuration: WarmPool.Configuration(maxConcurrentCreates: 4))
         await pool.start()
         #expect(await pool.waitUntilFull(timeout: .seconds(60)))
         let acquisitions = try await withThrowingTaskGroup(of: PoolAcquisition.self) { group in

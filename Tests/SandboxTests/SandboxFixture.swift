@@ -16,8 +16,10 @@ enum SandboxFixture {
     }
 
     /// Runs `body` with a fresh sandbox and destroys it afterwards, also when `body` throws.
-    static func with<T>(_ spec: SandboxSpec = SandboxSpec(image: image),
-                        _ body: (DockerSandbox) async throws -> T) async throws -> T {
+    static func with<T>(
+        _ spec: SandboxSpec = SandboxSpec(image: image),
+        _ body: (DockerSandbox) async throws -> T
+    ) async throws -> T {
         try await backend().createSandbox(spec).use(body)
     }
 }
@@ -29,11 +31,13 @@ extension CollectedOutput {
 
 @Suite("SHA-256")
 struct SHA256Tests {
-    @Test("FIPS 180-4 test vectors", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
+    @Test(
+        "FIPS 180-4 test vectors",
+        arguments: [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ])
     func vectors(input: String, digest: String) {
         #expect(SHA256.hash(data: Array(input.utf8)).hex == digest)
     }

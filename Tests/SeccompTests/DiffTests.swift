@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Seccomp
 
 @Suite("Profile diff and Docker's default")
@@ -23,9 +24,12 @@ struct DiffTests {
     func documentedDifferences() throws {
         let profile = try Fixtures.document(Fixtures.defaultPath).profile
         let diff = ProfileDiff(profile, named: "default", DockerDefaultReference.profile, named: "docker", context: Fixtures.amd64)
-        #expect(diff.looserInB == ["adjtimex", "clock_adjtime", "clock_adjtime64", "epoll_ctl_old", "epoll_wait_old", "fanotify_mark",
-                                   "memfd_secret", "modify_ldt", "process_mrelease", "process_vm_readv", "process_vm_writev", "ptrace",
-                                   "remap_file_pages", "riscv_hwprobe", "socketcall"])
+        #expect(
+            diff.looserInB == [
+                "adjtimex", "clock_adjtime", "clock_adjtime64", "epoll_ctl_old", "epoll_wait_old", "fanotify_mark",
+                "memfd_secret", "modify_ldt", "process_mrelease", "process_vm_readv", "process_vm_writev", "ptrace",
+                "remap_file_pages", "riscv_hwprobe", "socketcall",
+            ])
         #expect(diff.argumentFiltered.map(\.name) == ["clone", "personality", "socket"])
         #expect(diff.argumentFiltered.allSatisfy { $0.identical })
         let socketcall = try #require(diff.allowedOnlyInB.first { $0.name == "socketcall" })

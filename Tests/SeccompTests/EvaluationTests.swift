@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Seccomp
 
 @Suite("Evaluating what a profile does for a call")
@@ -30,16 +31,16 @@ struct EvaluationTests {
     func strictSockets() throws {
         let strict = try Fixtures.document(Fixtures.strictPath).profile
         let sockStreamCloexec: UInt64 = 1 | 0x80000
-        #expect(strict.action(for: "socket", arguments: [1, 5, 0]) == .allow)  // AF_UNIX SOCK_SEQPACKET
-        #expect(strict.action(for: "socket", arguments: [10, sockStreamCloexec, 6]) == .allow)  // AF_INET6 TCP
-        #expect(strict.action(for: "socket", arguments: [2, 2, 17]) == .allow)  // UDP
-        #expect(strict.action(for: "socket", arguments: [2, 1, 132]) == .errno(1))  // SCTP
-        #expect(strict.action(for: "socket", arguments: [2, 6, 0]) == .errno(1))  // SOCK_DCCP
-        #expect(strict.action(for: "socket", arguments: [2, 3, 1]) == .errno(1))  // raw
-        #expect(strict.action(for: "socket", arguments: [16, 3, 0]) == .allow)  // NETLINK_ROUTE
-        #expect(strict.action(for: "socket", arguments: [16, 3, 12]) == .errno(1))  // NETLINK_NETFILTER
+        #expect(strict.action(for: "socket", arguments: [1, 5, 0]) == .allow) // AF_UNIX SOCK_SEQPACKET
+        #expect(strict.action(for: "socket", arguments: [10, sockStreamCloexec, 6]) == .allow) // AF_INET6 TCP
+        #expect(strict.action(for: "socket", arguments: [2, 2, 17]) == .allow) // UDP
+        #expect(strict.action(for: "socket", arguments: [2, 1, 132]) == .errno(1)) // SCTP
+        #expect(strict.action(for: "socket", arguments: [2, 6, 0]) == .errno(1)) // SOCK_DCCP
+        #expect(strict.action(for: "socket", arguments: [2, 3, 1]) == .errno(1)) // raw
+        #expect(strict.action(for: "socket", arguments: [16, 3, 0]) == .allow) // NETLINK_ROUTE
+        #expect(strict.action(for: "socket", arguments: [16, 3, 12]) == .errno(1)) // NETLINK_NETFILTER
         #expect(strict.action(for: "socketpair", arguments: [1, 1, 0]) == .allow)
-        #expect(strict.action(for: "socketpair", arguments: [30, 5, 0]) == .errno(1))  // AF_TIPC
+        #expect(strict.action(for: "socketpair", arguments: [30, 5, 0]) == .errno(1)) // AF_TIPC
         #expect(strict.action(for: "personality", arguments: [0]) == .allow)
         #expect(strict.action(for: "personality", arguments: [0xffff_ffff]) == .allow)
         #expect(strict.action(for: "personality", arguments: [8]) == .errno(1))
@@ -74,7 +75,7 @@ struct EvaluationTests {
     @Test("conditions repeating an argument index are ORed, as runc adds them")
     func sameIndexIsOr() throws {
         let text = Fixtures.text(rules: [
-            #"{"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}, {"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]}"#,
+            #"{"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}, {"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]}"#
         ])
         let document = try SeccompDocument.parse(text)
         #expect(document.validate().warnings.contains { $0.message.contains("ORed") })

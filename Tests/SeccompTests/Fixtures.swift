@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Seccomp
 
 /// Paths into the repository and small profile builders shared by the tests.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Seccomp
 
 @Suite("Seccomp validation with libseccomp")
@@ -90,9 +91,9 @@ struct ValidationTests {
     @Test("architectures together with archMap, and an unknown architecture, are errors")
     func architectures() throws {
         let both = #"""
-        {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
-         "archMap": [{"architecture": "SCMP_ARCH_X86_64"}], "syscalls": []}
-        """#
+            {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+             "archMap": [{"architecture": "SCMP_ARCH_X86_64"}], "syscalls": []}
+            """#
         #expect(try SeccompDocument.parse(both).validate().errors.contains { $0.code == .invalidArchitecture })
         let unknown = Fixtures.text(rules: [], archMap: #"[{"architecture": "SCMP_ARCH_Z80"}]"#)
         let errors = try SeccompDocument.parse(unknown).validate().errors
@@ -109,8 +110,9 @@ struct ValidationTests {
 
     @Test("a 32-bit-only name in a 64-bit-only filter is flagged as having no effect")
     func nameOnNoArchitecture() throws {
-        let text = Fixtures.text(rules: [#"{"names": ["chown32"], "action": "SCMP_ACT_ALLOW"}"#],
-                                 archMap: #"[{"architecture": "SCMP_ARCH_X86_64"}]"#)
+        let text = Fixtures.text(
+            rules: [#"{"names": ["chown32"], "action": "SCMP_ACT_ALLOW"}"#],
+            archMap: #"[{"architecture": "SCMP_ARCH_X86_64"}]"#)
         let report = try SeccompDocument.parse(text).validate()
         #expect(report.isValid)
         #expect(report.warnings.contains { $0.message.contains("exists on none") })

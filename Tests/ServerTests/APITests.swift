@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTransport
-@testable import Server
 import Store
-import Testing
 import TestSupport
+import Testing
+
+@testable import Server
 
 /// The HTTP surface on an in-memory backend: auth, errors and their codes, limits, paging, TTL.
 @Suite(.timeLimit(.minutes(1)))
@@ -27,8 +28,9 @@ struct APITests {
 
     @Test func createGetExecDeleteAndGoneAfterwards() async throws {
         try await ServerFixture.with(ServerFixture.configuration(), ServerFixture.fake()) { s in
-            let created = try await s.call(.post, "/v1/sandboxes", json: #"{"image":"base","env":{"SECRET":"x"},"ttl_seconds":60}"#,
-                                           key: key)
+            let created = try await s.call(
+                .post, "/v1/sandboxes", json: #"{"image":"base","env":{"SECRET":"x"},"ttl_seconds":60}"#,
+                key: key)
             #expect(created.status == 201)
             let id = try #require(created.body["id"] as? String)
             #expect(created.body["status"] as? String == "running")
@@ -121,8 +123,9 @@ struct APITests {
     @Test func concurrentCreatesNeverOvershootTheLimit() async throws {
         // Slow creates, so every request is in flight at once and only the reservations stop them.
         let backend = SlowBackend(base: FakeBackend(), delay: .milliseconds(200))
-        let dependencies = ServerDependencies(provisioner: DirectProvisioner(backend: backend), host: nil,
-                                              repository: InMemorySandboxRepository(), serverID: "test-concurrency")
+        let dependencies = ServerDependencies(
+            provisioner: DirectProvisioner(backend: backend), host: nil,
+            repository: InMemorySandboxRepository(), serverID: "test-concurrency")
         try await ServerFixture.with(ServerFixture.configuration(open: true) { $0.maxSandboxes = 5 }, dependencies) { s in
             let client = s.client
             let statuses = await withTaskGroup(of: Int.self) { group in
@@ -187,10 +190,11 @@ struct APITests {
             #expect(extended.status == 200)
             #expect(extended.body["ttl_seconds"] as? Int == 1)
             var record = try await s.call(.get, "/v1/sandboxes/\(id)", key: key)
-            #expect(try await eventually {
-                record = try await s.call(.get, "/v1/sandboxes/\(id)", key: key)
-                return record.body["status"] as? String == "expired"
-            }, "\(record.text)")
+            #expect(
+                try await eventually {
+                    record = try await s.call(.get, "/v1/sandboxes/\(id)", key: key)
+                    return record.body["status"] as? String == "expired"
+                }, "\(record.text)")
             #expect((record.body["status_reason"] as? String)?.contains("TTL") == true)
             let exec = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"true"}"#, key: key)
             #expect(exec.status == 410)
@@ -220,12 +224,16 @@ struct APITests {
     @Test func uploadOverTheLimitIs413() async throws {
         try await ServerFixture.with(ServerFixture.configuration { $0.maxUploadBytes = 1000 }, ServerFixture.fake()) { s in
             let id = try #require(try await s.call(.post, "/v1/sandboxes", json: "{}", key: key).body["id"] as? String)
-            let ok = try await s.client.send(HTTPRequest(method: .put, path: "/v1/sandboxes/\(id)/files/content?path=a",
-                                                         headers: ["Authorization": "Bearer \(key)"], body: .bytes([1, 2, 3])))
+            let ok = try await s.client.send(
+                HTTPRequest(
+                    method: .put, path: "/v1/sandboxes/\(id)/files/content?path=a",
+                    headers: ["Authorization": "Bearer \(key)"], body: .bytes([1, 2, 3])))
             #expect(ok.status == 201)
-            let big = try await s.client.send(HTTPRequest(method: .put, path: "/v1/sandboxes/\(id)/files/content?path=b",
-                                                          headers: ["Authorization": "Bearer \(key)"],
-                                                          body: .bytes([UInt8](repeating: 7, count: 5000))))
+            let big = try await s.client.send(
+                HTTPRequest(
+                    method: .put, path: "/v1/sandboxes/\(id)/files/content?path=b",
+                    headers: ["Authorization": "Bearer \(key)"],
+                    body: .bytes([UInt8](repeating: 7, count: 5000))))
             #expect(big.status == 413)
             #expect(big.bodyText.contains("body_too_large"))
         }
@@ -244,8 +252,10 @@ enum SSE {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         if let key { headers.add("Authorization", "Bearer \(key)") }
-        let response = try await s.client.stream(HTTPRequest(method: .post, path: "/v1/sandboxes/\(sandboxID)/exec/stream",
-                                                             headers: headers, body: .bytes(Array(json.utf8))))
+        let response = try await s.client.stream(
+            HTTPRequest(
+                method: .post, path: "/v1/sandboxes/\(sandboxID)/exec/stream",
+                headers: headers, body: .bytes(Array(json.utf8))))
         #expect(response.status == 200)
         var buffer = ""
         var events: [Event] = []

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Server
 import Testing
+
+@testable import Server
 
 @Suite struct ConfigurationTests {
     @Test func defaultsAreLoopbackPort8080AndDataFolder() {

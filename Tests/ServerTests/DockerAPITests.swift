@@ -2,8 +2,9 @@ import DockerEngine
 import Foundation
 import HTTPTransport
 import Sandbox
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// The native API against the real Docker engine and runner.
 @Suite(.timeLimit(.minutes(3)))
@@ -18,24 +19,28 @@ struct DockerAPITests {
             let shell = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"echo $GREETING; cd /tmp"}"#)
             #expect(shell.body["stdout"] as? String == "hello\n")
             #expect(shell.body["cwd"] as? String == "/tmp")
-            let argv = try await s.call(.post, "/v1/sandboxes/\(id)/exec",
-                                        json: #"{"argv":["sh","-c","echo out; echo err >&2; exit 4"]}"#)
+            let argv = try await s.call(
+                .post, "/v1/sandboxes/\(id)/exec",
+                json: #"{"argv":["sh","-c","echo out; echo err >&2; exit 4"]}"#)
             #expect(argv.body["stdout"] as? String == "out\n")
             #expect(argv.body["stderr"] as? String == "err\n")
             #expect(argv.body["exit_code"] as? Int == 4)
             let timeout = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"sleep 10","timeout_ms":300}"#)
             #expect(timeout.status == 504)
             #expect(s.errorCode(timeout.body) == "command_timeout")
-            let capped = try await s.call(.post, "/v1/sandboxes/\(id)/exec",
-                                          json: #"{"command":"head -c 100000 /dev/zero | tr '\\0' x","max_output_bytes":1000}"#)
+            let capped = try await s.call(
+                .post, "/v1/sandboxes/\(id)/exec",
+                json: #"{"command":"head -c 100000 /dev/zero | tr '\\0' x","max_output_bytes":1000}"#)
             #expect(capped.body["truncated"] as? Bool == true)
             #expect((capped.body["stdout"] as? String)?.utf8.count ?? 0 <= 1000)
 
             // Binary upload and download, streamed both ways.
             var payload = [UInt8](repeating: 0, count: 3 << 20)
             for index in payload.indices { payload[index] = UInt8(truncatingIfNeeded: index &* 2654435761 >> 13) }
-            let put = try await s.client.send(HTTPRequest(method: .put, path: "/v1/sandboxes/\(id)/files/content?path=/workspace/data.bin&mode=600",
-                                                          body: .bytes(payload)))
+            let put = try await s.client.send(
+                HTTPRequest(
+                    method: .put, path: "/v1/sandboxes/\(id)/files/content?path=/workspace/data.bin&mode=600",
+                    body: .bytes(payload)))
             #expect(put.status == 201, "\(put.bodyText)")
             let get = try await s.client.send(HTTPRequest(method: .get, path: "/v1/sandboxes/\(id)/files/content?path=/workspace/data.bin"))
             #expect(get.status == 200)
@@ -44,19 +49,25 @@ struct DockerAPITests {
             #expect(stat.body["size"] as? Int == payload.count)
             #expect(stat.body["mode"] as? String == "600")
             #expect(try await s.call(.post, "/v1/sandboxes/\(id)/files/mkdir", json: #"{"path":"/workspace/a/b"}"#).status == 201)
-            #expect(try await s.call(.post, "/v1/sandboxes/\(id)/files/move",
-                                     json: #"{"from":"/workspace/data.bin","to":"/workspace/a/b/moved.bin"}"#).status == 200)
+            #expect(
+                try await s.call(
+                    .post, "/v1/sandboxes/\(id)/files/move",
+                    json: #"{"from":"/workspace/data.bin","to":"/workspace/a/b/moved.bin"}"#
+                ).status == 200)
             let listing = try await s.call(.get, "/v1/sandboxes/\(id)/files?path=/workspace/a/b")
             #expect((listing.body["entries"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["moved.bin"])
             let missing = try await s.call(.get, "/v1/sandboxes/\(id)/files/stat?path=/workspace/nope")
             #expect(missing.status == 404)
-            let readOnly = try await s.client.send(HTTPRequest(method: .put, path: "/v1/sandboxes/\(id)/files/content?path=/etc/x",
-                                                               body: .bytes([1])))
+            let readOnly = try await s.client.send(
+                HTTPRequest(
+                    method: .put, path: "/v1/sandboxes/\(id)/files/content?path=/etc/x",
+                    body: .bytes([1])))
             #expect(readOnly.status == 403, "\(readOnly.bodyText)")
             #expect(try await s.call(.delete, "/v1/sandboxes/\(id)/files?path=/workspace/a&recursive=true").status == 200)
 
-            _ = try await s.call(.post, "/v1/sandboxes/\(id)/exec",
-                                 json: #"{"command":"(timeout 6 sh -c 'while :; do :; done' &); true"}"#)
+            _ = try await s.call(
+                .post, "/v1/sandboxes/\(id)/exec",
+                json: #"{"command":"(timeout 6 sh -c 'while :; do :; done' &); true"}"#)
             // How much of a CPU the loop gets depends on what else the machine runs (CI shares two cores with
             // the whole suite), so the figure asserted is the loop's CPU time growing, not a percentage.
             let first = try await s.call(.get, "/v1/sandboxes/\(id)/stats")
@@ -93,8 +104,10 @@ struct DockerAPITests {
     @Test func aClientThatLeavesAStreamCancelsItsCommand() async throws {
         try await DockerServerFixture.with { s in
             let id = try #require(try await s.call(.post, "/v1/sandboxes", json: "{}").body["id"] as? String)
-            let response = try await s.client.stream(HTTPRequest(method: .post, path: "/v1/sandboxes/\(id)/exec/stream",
-                                                                 body: .bytes(Array(#"{"command":"echo go; sleep 300","timeout_ms":600000}"#.utf8))))
+            let response = try await s.client.stream(
+                HTTPRequest(
+                    method: .post, path: "/v1/sandboxes/\(id)/exec/stream",
+                    body: .bytes(Array(#"{"command":"echo go; sleep 300","timeout_ms":600000}"#.utf8))))
             var body = response.body.makeAsyncIterator()
             _ = try await body.next()
             response.cancel()
@@ -130,10 +143,13 @@ struct DockerAPITests {
             // A refused upgrade is an empty 400 (hummingbird-websocket writes it; no body can be added there).
             // A fresh connection: an Upgrade on a reused keep-alive connection is redirected (307) to a new one.
             let fresh = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: s.port))
-            let unknown = try await fresh.send(HTTPRequest(method: .get, path: "/v1/sandboxes/nope/terminal", headers: [
-                "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-            ]))
+            let unknown = try await fresh.send(
+                HTTPRequest(
+                    method: .get, path: "/v1/sandboxes/nope/terminal",
+                    headers: [
+                        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                    ]))
             #expect(unknown.status == 400)
             _ = try await s.call(.delete, "/v1/sandboxes/\(id)")
         }

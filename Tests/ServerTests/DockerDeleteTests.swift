@@ -2,8 +2,9 @@ import DockerEngine
 import Foundation
 import HTTPTransport
 import Sandbox
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// Delete on the real engine: the answer means out of use, the container removal that follows in
 /// the background leaves nothing behind, and whatever needs that removal waits for it.
@@ -18,9 +19,11 @@ struct DockerDeleteTests {
                 ids.append(try #require(created.body["id"] as? String))
             }
             // A command streaming at the moment of the delete.
-            let stream = try await s.client.stream(HTTPRequest(method: .post, path: "/v1/sandboxes/\(ids[0])/exec/stream",
-                headers: ["Content-Type": "application/json"],
-                body: .bytes(Array(#"{"command":"for i in $(seq 100); do echo tick $i; sleep 0.1; done"}"#.utf8))))
+            let stream = try await s.client.stream(
+                HTTPRequest(
+                    method: .post, path: "/v1/sandboxes/\(ids[0])/exec/stream",
+                    headers: ["Content-Type": "application/json"],
+                    body: .bytes(Array(#"{"command":"for i in $(seq 100); do echo tick $i; sleep 0.1; done"}"#.utf8))))
             #expect(stream.status == 200)
             var chunks = stream.body.makeAsyncIterator()
             var text = ""
@@ -62,8 +65,9 @@ struct DockerDeleteTests {
                 if round == 1 {
                     // A new sandbox on the workspace sees it quiet: the deleted one's writer is gone.
                     let next = try #require(try await s.call(.post, "/v1/sandboxes", json: #"{"workspace":"\#(name)"}"#).body["id"] as? String)
-                    let sizes = try await s.call(.post, "/v1/sandboxes/\(next)/exec",
-                                                 json: #"{"command":"wc -c < log; sleep 0.3; wc -c < log"}"#)
+                    let sizes = try await s.call(
+                        .post, "/v1/sandboxes/\(next)/exec",
+                        json: #"{"command":"wc -c < log; sleep 0.3; wc -c < log"}"#)
                     let lines = (sizes.body["stdout"] as? String ?? "").split(separator: "\n")
                     #expect(lines.count == 2 && lines[0] == lines[1], "\(sizes.text)")
                     #expect(try await s.call(.delete, "/v1/sandboxes/\(next)").status == 200)

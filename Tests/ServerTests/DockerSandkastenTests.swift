@@ -1,9 +1,10 @@
-import Sandbox
 import DockerEngine
 import Foundation
 import HTTPTransport
-@testable import Server
+import Sandbox
 import Testing
+
+@testable import Server
 
 /// Sandkasten's routes on the real engine, for what the SDK scenario does not reach: workspace
 /// browsing and reading without a session, key ownership, raw output, the 5 MiB cap, keep-alive
@@ -75,8 +76,10 @@ import Testing
             #expect(quiet.text.contains("event: chunk\ndata: {\"chunk\":\"woke\\n\""), "\(quiet.text)")
             #expect(quiet.text.contains("event: done\n"), "\(quiet.text)")
 
-            let response = try await s.client.stream(HTTPRequest(method: .post, path: "/v1/sessions/\(id)/exec/stream",
-                                                                 body: .bytes(Array(#"{"cmd":"echo go; sleep 300","timeout_ms":600000}"#.utf8))))
+            let response = try await s.client.stream(
+                HTTPRequest(
+                    method: .post, path: "/v1/sessions/\(id)/exec/stream",
+                    body: .bytes(Array(#"{"cmd":"echo go; sleep 300","timeout_ms":600000}"#.utf8))))
             var body = response.body.makeAsyncIterator()
             _ = try await body.next()
             response.cancel()

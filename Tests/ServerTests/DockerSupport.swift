@@ -3,9 +3,10 @@ import Foundation
 import HTTPTransport
 import Logging
 import Sandbox
-@testable import Server
 import Store
 import Testing
+
+@testable import Server
 
 /// Real-engine fixtures. No skip path: without an engine these tests fail.
 enum DockerServerFixture {
@@ -23,8 +24,10 @@ enum DockerServerFixture {
 
     /// Runs `body` against a server on the real engine; afterwards removes whatever carries this
     /// server's label and fails the test if anything was left behind by `body`.
-    static func with<T>(dataDirectory: String = dataDirectory(), open: Bool = true, expectNoLeaks: Bool = true, keepData: Bool = false,
-                        _ body: (LiveServer) async throws -> T) async throws -> T {
+    static func with<T>(
+        dataDirectory: String = dataDirectory(), open: Bool = true, expectNoLeaks: Bool = true, keepData: Bool = false,
+        _ body: (LiveServer) async throws -> T
+    ) async throws -> T {
         let configuration = configuration(dataDirectory: dataDirectory, open: open)
         let dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
         let result = try await ServerFixture.with(configuration, dependencies, body)
@@ -57,10 +60,13 @@ final class WebSocketTestClient: Sendable {
     init(client: HTTPClient, path: String) async throws {
         var key = [UInt8](repeating: 0, count: 16)
         for index in key.indices { key[index] = UInt8.random(in: 0...255) }
-        stream = try await client.upgrade(HTTPRequest(method: .get, path: path, headers: [
-            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": Data(key).base64EncodedString(),
-        ]))
+        stream = try await client.upgrade(
+            HTTPRequest(
+                method: .get, path: path,
+                headers: [
+                    "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                    "Sec-WebSocket-Key": Data(key).base64EncodedString(),
+                ]))
     }
 
     enum Message: Equatable {

@@ -1,7 +1,8 @@
 import Foundation
 import Metrics
-@testable import Server
 import Testing
+
+@testable import Server
 
 @Suite struct DocumentTests {
     /// The OpenAPI document and the registered routes must match exactly.
@@ -50,8 +51,11 @@ import Testing
         execDuration.record(duration: .seconds(2))
         metrics.recordError(.atCapacity)
         Counter(label: "sandcastle_sandboxes_created_total", dimensions: [("source", "pool")], factory: metrics.factory).increment()
-        let text = metrics.render(sandboxes: ["running": 2], pools: [
-            PoolFigures(image: "base", profile: "default", target: 2, ready: 1, hits: 5, misses: 1)])
+        let text = metrics.render(
+            sandboxes: ["running": 2],
+            pools: [
+                PoolFigures(image: "base", profile: "default", target: 2, ready: 1, hits: 5, misses: 1)
+            ])
         #expect(text.contains("sandcastle_sandboxes_active{status=\"running\"} 2"))
         #expect(text.contains("sandcastle_exec_duration_seconds_bucket{le=\"0.005\"} 1"))
         #expect(text.contains("sandcastle_exec_duration_seconds_bucket{le=\"+Inf\"} 2"))

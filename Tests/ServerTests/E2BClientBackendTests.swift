@@ -3,9 +3,10 @@ import Hummingbird
 import Logging
 import Sandbox
 import SandboxE2B
-@testable import Server
 import Synchronization
 import Testing
+
+@testable import Server
 
 /// The E2B client backend's own concerns: configuration and control-plane errors. What it does
 /// with a sandbox is checked by the backend conformance suites (`BackendConformance/`), the
@@ -14,9 +15,10 @@ import Testing
 struct E2BClientBackendTests {
     static func backend(port: Int, key: String = "any-key", timeoutSeconds: Int = 120) throws -> E2BSandboxBackend {
         let url = "http://127.0.0.1:\(port)"
-        return try E2BSandboxBackend(configuration: try E2BConfiguration.fromEnvironment([
-            "E2B_API_KEY": key, "E2B_API_URL": url, "E2B_SANDBOX_URL": url,
-        ]), timeoutSeconds: timeoutSeconds)
+        return try E2BSandboxBackend(
+            configuration: try E2BConfiguration.fromEnvironment([
+                "E2B_API_KEY": key, "E2B_API_URL": url, "E2B_SANDBOX_URL": url,
+            ]), timeoutSeconds: timeoutSeconds)
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -106,7 +108,8 @@ struct E2BClientBackendTests {
                 await #expect(throws: SandboxError.self) { _ = try await backend.create(SandboxSpec(image: template)) }
             }
             let limited = await failure("rate-limited")
-            #expect(limited?.code == .rateLimited && limited?.message.contains("slow down") == true
+            #expect(
+                limited?.code == .rateLimited && limited?.message.contains("slow down") == true
                     && limited?.message.contains("retry after 0 s") == true, "\(limited?.message ?? "")")
             #expect(stub.calls("rate-limited") == 4, "the first call and three retries, as the SDK does")
 
@@ -115,8 +118,9 @@ struct E2BClientBackendTests {
             #expect(stub.calls("broken") == 1, "a 500 is not retried")
 
             let missing = await failure("missing")
-            #expect(missing?.code == .imageNotFound && missing?.message.contains("template 'missing' not found") == true,
-                    "\(missing?.message ?? "")")
+            #expect(
+                missing?.code == .imageNotFound && missing?.message.contains("template 'missing' not found") == true,
+                "\(missing?.message ?? "")")
             let refused = await failure("refused")
             #expect(refused?.code == .unauthorized && refused?.message.contains("Invalid API key") == true)
 
@@ -206,8 +210,9 @@ struct E2BStub {
             }
         }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
         let running = Task { try await app.runService() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw SandboxError(.internal, "the stub did not start") }

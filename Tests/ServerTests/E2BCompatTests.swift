@@ -1,7 +1,8 @@
 import Foundation
 import Sandbox
-import Testing
 import TestSupport
+import Testing
+
 @testable import Server
 
 @Suite("E2B compatibility")
@@ -26,7 +27,8 @@ struct E2BCompatTests {
         }
 
         @Test func requestEnvelopesSplitAndSkipEndOfStream() throws {
-            let body = Array(Connect.envelope(Array("{}".utf8)).readableBytesView)
+            let body =
+                Array(Connect.envelope(Array("{}".utf8)).readableBytesView)
                 + Array(Connect.envelope(Array(#"{"x":2}"#.utf8)).readableBytesView)
                 + Array(Connect.endOfStream().readableBytesView)
             let messages = try Connect.messages(in: body)
@@ -53,8 +55,9 @@ struct E2BCompatTests {
         }
 
         @Test func entryInfoIsProto3JSON() throws {
-            let info = FileInfo(name: "a.txt", path: "/tmp/a.txt", kind: .file, size: 10, mode: 0o644,
-                                modifiedNanoseconds: 1_700_000_000_000_000_000)
+            let info = FileInfo(
+                name: "a.txt", path: "/tmp/a.txt", kind: .file, size: 10, mode: 0o644,
+                modifiedNanoseconds: 1_700_000_000_000_000_000)
             let json = try JSONSerialization.jsonObject(with: Connect.encoder.encode(E2BEnvd.EntryInfo(info))) as? [String: Any]
             #expect(json?["type"] as? String == "FILE_TYPE_FILE")
             #expect(json?["size"] as? String == "10")
@@ -67,13 +70,16 @@ struct E2BCompatTests {
             let number = try JSONDecoder().decode(E2BEnvd.SelectorRequest.self, from: Data(#"{"process":{"pid":42}}"#.utf8))
             let text = try JSONDecoder().decode(E2BEnvd.SelectorRequest.self, from: Data(#"{"process":{"pid":"42"}}"#.utf8))
             #expect(number.process?.pid == 42 && text.process?.pid == 42)
-            let signal = try JSONDecoder().decode(E2BEnvd.SendSignalRequest.self,
-                                                  from: Data(#"{"process":{"pid":1},"signal":"SIGNAL_SIGKILL"}"#.utf8))
+            let signal = try JSONDecoder().decode(
+                E2BEnvd.SendSignalRequest.self,
+                from: Data(#"{"process":{"pid":1},"signal":"SIGNAL_SIGKILL"}"#.utf8))
             #expect(try signal.signalNumber == 9)
         }
 
         @Test func multipartFormSplitsParts() throws {
-            let body = Array("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/a b.txt\"\r\nContent-Type: text/plain\r\n\r\nline1\r\nline2\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/c\"\r\n\r\n\r\n--XyZ--\r\n".utf8)
+            let body = Array(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/a b.txt\"\r\nContent-Type: text/plain\r\n\r\nline1\r\nline2\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/c\"\r\n\r\n\r\n--XyZ--\r\n"
+                    .utf8)
             #expect(MultipartForm.boundary(contentType: "multipart/form-data; boundary=XyZ") == "XyZ")
             let parts = try MultipartForm.parse(body, boundary: "XyZ")
             #expect(parts.count == 2)

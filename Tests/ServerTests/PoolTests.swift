@@ -3,15 +3,19 @@ import Foundation
 import HTTPTransport
 import Logging
 import Sandbox
-@testable import Server
 import Testing
+
+@testable import Server
 
 @Suite struct PoolTargetParsingTests {
     @Test func targetsParseWithAndWithoutProfile() throws {
         let targets = try PoolProvisioner.targets(["base=2", "python:strict=1", "sandcastle/node:latest=3"])
-        #expect(targets == [PoolTarget(image: "base", profile: "default", size: 2),
-                            PoolTarget(image: "python", profile: "strict", size: 1),
-                            PoolTarget(image: "sandcastle/node:latest", profile: "default", size: 3)])
+        #expect(
+            targets == [
+                PoolTarget(image: "base", profile: "default", size: 2),
+                PoolTarget(image: "python", profile: "strict", size: 1),
+                PoolTarget(image: "sandcastle/node:latest", profile: "default", size: 3),
+            ])
         for bad in ["base", "base=0", "base=x", "=2", "base=100"] {
             #expect(throws: ServerError.self, "\(bad)") { try PoolProvisioner.targets([bad]) }
         }
@@ -53,8 +57,12 @@ struct DockerPoolServerTests {
             #expect(metrics.contains(#"sandcastle_sandboxes_created_total{source="pool"} 1"#))
             print("create → first exec from the pool: \(elapsed) (debug build, over HTTP)")
             let docker = try await DockerClient.connect()
-            let mine = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(serverID)",
-                                                                                    "\(SandcastleLabels.sandbox)=\(id)"]))
+            let mine = try await docker.listContainers(
+                all: true,
+                filters: .labels([
+                    "\(SandcastleLabels.server)=\(serverID)",
+                    "\(SandcastleLabels.sandbox)=\(id)",
+                ]))
             #expect(mine.count == 1, "the handed-out container carries the server label")
             #expect(try await s.call(.delete, "/v1/sandboxes/\(id)").status == 200)
         }

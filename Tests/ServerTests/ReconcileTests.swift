@@ -1,10 +1,11 @@
 import Foundation
 import Sandbox
-@testable import Server
 import Store
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import Server
 
 /// Reconciliation's decisions, with a scripted engine: every branch without Docker.
 @Suite(.timeLimit(.minutes(1)))
@@ -52,13 +53,15 @@ struct ReconcileTests {
     func service(_ engine: ScriptedEngine, _ repository: InMemorySandboxRepository) -> SandboxService {
         var configuration = ServerConfiguration()
         configuration.reapIntervalSeconds = 0.05
-        return SandboxService(limits: ServiceLimits(configuration), repository: repository,
-                              provisioner: DirectProvisioner(backend: engine.backend), host: engine, serverID: "srv")
+        return SandboxService(
+            limits: ServiceLimits(configuration), repository: repository,
+            provisioner: DirectProvisioner(backend: engine.backend), host: engine, serverID: "srv")
     }
 
     func record(_ id: String, expires: TimeInterval = 3600) -> SandboxRecord {
-        SandboxRecord(id: id, containerID: "ctr-\(id)", image: "base", profile: "default", status: .running,
-                      expiresAt: Date().addingTimeInterval(expires), ttlSeconds: 3600, serverID: "srv")
+        SandboxRecord(
+            id: id, containerID: "ctr-\(id)", image: "base", profile: "default", status: .running,
+            expiresAt: Date().addingTimeInterval(expires), ttlSeconds: 3600, serverID: "srv")
     }
 
     @Test func everyKindOfSurvivorAndCasualty() async throws {
@@ -66,8 +69,10 @@ struct ReconcileTests {
         let repository = InMemorySandboxRepository()
         for id in ["alive", "unanswering", "stopped", "vanished"] { try repository.insert(record(id)) }
         try repository.insert(record("overdue", expires: -5))
-        try repository.insert(SandboxRecord(id: "elsewhere", containerID: "ctr-elsewhere", image: "base", profile: "default",
-                                            status: .running, serverID: "another-server"))
+        try repository.insert(
+            SandboxRecord(
+                id: "elsewhere", containerID: "ctr-elsewhere", image: "base", profile: "default",
+                status: .running, serverID: "another-server"))
         engine.state.withLock { s in
             s.containers = [
                 ManagedContainer(containerID: "ctr-alive", sandboxID: "alive", running: true),
@@ -103,8 +108,10 @@ struct ReconcileTests {
         let repository = InMemorySandboxRepository()
         try repository.insert(record("alive"))
         engine.state.withLock { s in
-            s.containers = [ManagedContainer(containerID: "ctr-alive", sandboxID: "alive", running: true),
-                            ManagedContainer(containerID: "ctr-new", sandboxID: "being-created", running: true)]
+            s.containers = [
+                ManagedContainer(containerID: "ctr-alive", sandboxID: "alive", running: true),
+                ManagedContainer(containerID: "ctr-new", sandboxID: "being-created", running: true),
+            ]
             s.adoptable = ["alive"]
             s.listFailures = 1
         }

@@ -1,9 +1,10 @@
 import Foundation
 import Sandbox
-@testable import Server
 import Store
 import Synchronization
 import Testing
+
+@testable import Server
 
 /// Background container removal after delete, with an engine whose removals the test holds,
 /// fails or lets through: every ordering decided by events, without Docker.
@@ -103,14 +104,17 @@ struct RemovalTests {
         func shutdown() async {}
     }
 
-    func service(_ engine: GatedEngine, repository: InMemorySandboxRepository = InMemorySandboxRepository(),
-                 _ adjust: (inout ServerConfiguration) -> Void = { _ in }) -> SandboxService {
+    func service(
+        _ engine: GatedEngine, repository: InMemorySandboxRepository = InMemorySandboxRepository(),
+        _ adjust: (inout ServerConfiguration) -> Void = { _ in }
+    ) -> SandboxService {
         var configuration = ServerConfiguration()
         configuration.reapIntervalSeconds = 0.05
         adjust(&configuration)
-        return SandboxService(limits: ServiceLimits(configuration), repository: repository,
-                              provisioner: LoggingProvisioner(engine: engine), host: engine, serverID: "srv",
-                              removalRetryDelays: [.milliseconds(1), .milliseconds(1), .milliseconds(1)])
+        return SandboxService(
+            limits: ServiceLimits(configuration), repository: repository,
+            provisioner: LoggingProvisioner(engine: engine), host: engine, serverID: "srv",
+            removalRetryDelays: [.milliseconds(1), .milliseconds(1), .milliseconds(1)])
     }
 
     @Test func deleteAnswersWithTheSandboxOutOfUseWhileItsContainerIsStillBeingRemoved() async throws {
@@ -133,7 +137,7 @@ struct RemovalTests {
         } catch let error as ServerError {
             #expect(error.code == .gone)
         }
-        try await service.delete(id: id, keyID: nil)  // idempotent, and no second removal
+        try await service.delete(id: id, keyID: nil) // idempotent, and no second removal
 
         engine.release()
         await service.awaitPendingRemovals()
@@ -197,7 +201,7 @@ struct RemovalTests {
         let repository = InMemorySandboxRepository()
         let first = service(engine, repository: repository)
         let id = try await first.create(CreateSandboxRequest(), keyID: nil).id
-        engine.state.withLock { $0.failuresLeft = 4 }  // the first attempt and all three retries
+        engine.state.withLock { $0.failuresLeft = 4 } // the first attempt and all three retries
         try await first.delete(id: id, keyID: nil)
         await first.shutdown()
         #expect(engine.state.withLock { $0.containers } == ["ctr-\(id)"], "given up after the retries")

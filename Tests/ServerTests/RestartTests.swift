@@ -4,9 +4,10 @@ import HTTPTransport
 import Logging
 import Sandbox
 import SandboxDocker
-@testable import Server
-import Testing
 import TestSupport
+import Testing
+
+@testable import Server
 
 /// Restart safety against the real engine: re-adopt what still runs, explain what does not,
 /// remove what nobody owns.
@@ -78,22 +79,30 @@ struct RestartTests {
         var client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port))
         var ids: [String] = []
         for image in ["base", "base", "python"] {
-            let response = try await client.send(HTTPRequest(method: .post, path: "/v1/sandboxes",
-                                                             body: .bytes(Array(#"{"image":"\#(image)","ttl_seconds":600}"#.utf8))))
+            let response = try await client.send(
+                HTTPRequest(
+                    method: .post, path: "/v1/sandboxes",
+                    body: .bytes(Array(#"{"image":"\#(image)","ttl_seconds":600}"#.utf8))))
             #expect(response.status == 201, "\(response.bodyText)")
             ids.append(try #require((try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["id"] as? String))
         }
         // Activity at the moment of the kill: a streaming command, an upload, and a burst of execs.
-        let streaming = try await client.stream(HTTPRequest(method: .post, path: "/v1/sandboxes/\(ids[0])/exec/stream",
-                                                            body: .bytes(Array(#"{"command":"for i in $(seq 100); do echo $i; sleep 0.05; done"}"#.utf8))))
+        let streaming = try await client.stream(
+            HTTPRequest(
+                method: .post, path: "/v1/sandboxes/\(ids[0])/exec/stream",
+                body: .bytes(Array(#"{"command":"for i in $(seq 100); do echo $i; sleep 0.05; done"}"#.utf8))))
         var chunks = streaming.body.makeAsyncIterator()
         _ = try await chunks.next()
         let activity = Task { [client, ids] in
             for index in 0..<50 {
-                _ = try? await client.send(HTTPRequest(method: .post, path: "/v1/sandboxes/\(ids[1])/exec",
-                                                       body: .bytes(Array(#"{"command":"echo \#(index)"}"#.utf8))))
-                _ = try? await client.send(HTTPRequest(method: .put, path: "/v1/sandboxes/\(ids[2])/files/content?path=/workspace/f\(index)",
-                                                       body: .bytes([UInt8](repeating: 1, count: 1 << 20))))
+                _ = try? await client.send(
+                    HTTPRequest(
+                        method: .post, path: "/v1/sandboxes/\(ids[1])/exec",
+                        body: .bytes(Array(#"{"command":"echo \#(index)"}"#.utf8))))
+                _ = try? await client.send(
+                    HTTPRequest(
+                        method: .put, path: "/v1/sandboxes/\(ids[2])/files/content?path=/workspace/f\(index)",
+                        body: .bytes([UInt8](repeating: 1, count: 1 << 20))))
             }
         }
         try await Task.sleep(for: .milliseconds(300))
@@ -113,8 +122,10 @@ struct RestartTests {
             let body = try #require(try JSONSerialization.jsonObject(with: Data(record.body)) as? [String: Any])
             let status = try #require(body["status"] as? String)
             fates.append("\(status) \(body["status_reason"] as? String ?? "")")
-            let exec = try await client.send(HTTPRequest(method: .post, path: "/v1/sandboxes/\(id)/exec",
-                                                         body: .bytes(Array(#"{"argv":["echo","alive"]}"#.utf8)), timeout: .seconds(30)))
+            let exec = try await client.send(
+                HTTPRequest(
+                    method: .post, path: "/v1/sandboxes/\(id)/exec",
+                    body: .bytes(Array(#"{"argv":["echo","alive"]}"#.utf8)), timeout: .seconds(30)))
             if status == "running" {
                 #expect(exec.status == 200 && exec.bodyText.contains("alive\\n"), "running must mean working: \(exec.bodyText)")
                 working += 1

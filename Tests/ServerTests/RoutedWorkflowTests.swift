@@ -15,18 +15,21 @@ struct RoutedWorkflowTests {
         try await DockerServerFixture.with { live in
             let e2b = try E2BClientBackendTests.backend(port: live.port)
             let docker = try await DockerSandboxBackend.fromEnvironment()
-            let router = BackendRouter([BackendRouter.Entry(name: .docker, backend: docker, maxConcurrent: 2),
-                                        BackendRouter.Entry(name: .e2b, backend: e2b, maxConcurrent: 2)])
+            let router = BackendRouter([
+                BackendRouter.Entry(name: .docker, backend: docker, maxConcurrent: 2),
+                BackendRouter.Entry(name: .e2b, backend: e2b, maxConcurrent: 2),
+            ])
             let repository = InMemoryRunRepository()
             let configuration = EngineConfiguration(removesWorkspace: true)
             let engine = WorkflowEngine(router: router, repository: repository, configuration: configuration)
-            let loaded = WorkflowLoader().load(text: """
-                name: two-backends
-                steps:
-                  - {id: local, run: echo local, backend: docker}
-                  - {id: remote, run: echo remote, backend: e2b}
-                  - {id: either, run: echo either, backend: auto, depends_on: [local, remote]}
-                """, file: "routed.yaml")
+            let loaded = WorkflowLoader().load(
+                text: """
+                    name: two-backends
+                    steps:
+                      - {id: local, run: echo local, backend: docker}
+                      - {id: remote, run: echo remote, backend: e2b}
+                      - {id: either, run: echo either, backend: auto, depends_on: [local, remote]}
+                    """, file: "routed.yaml")
             let workflow = try #require(loaded.workflow, "\(loaded.diagnostics)")
             let outcome = try await engine.run(workflow)
             #expect(outcome.status == .completed, "\(outcome.error ?? "")")

@@ -1,12 +1,13 @@
 import Foundation
-import Hummingbird
 import HTTPTransport
+import Hummingbird
 import NIOCore
 import Sandbox
-@testable import Server
 import Store
 import Synchronization
 import Testing
+
+@testable import Server
 
 /// Sandkasten's routes on the in-memory backend: shapes, status codes, the error envelope and
 /// the event stream. The real SDK against the real engine is `SandkastenSDKTests`.
@@ -60,8 +61,10 @@ import Testing
 
     @Test func errorsUseSandkastenEnvelopeAndStatuses() async throws {
         try await withServer { server in
-            for (method, path) in [(HTTPMethod.get, "/v1/sessions/00000000-0000"), (.delete, "/v1/sessions/00000000-0000"),
-                                   (.get, "/v1/sessions/00000000-0000/stats")] {
+            for (method, path) in [
+                (HTTPMethod.get, "/v1/sessions/00000000-0000"), (.delete, "/v1/sessions/00000000-0000"),
+                (.get, "/v1/sessions/00000000-0000/stats"),
+            ] {
                 let answer = try await server.call(method, path, key: key)
                 #expect(answer.status == 404 && answer.body["error_code"] as? String == "SESSION_NOT_FOUND", "\(path): \(answer.text)")
                 #expect(answer.body["message"] is String)
@@ -110,8 +113,9 @@ import Testing
             let stream = try await server.call(.post, "/v1/sessions/\(id)/exec/stream", json: #"{"cmd":"sleep 30","timeout_ms":1500}"#, key: key)
             #expect(stream.status == 200)
             #expect(stream.text.contains("event: chunk\ndata: {\"chunk\":\"started\\n\""), "\(stream.text)")
-            #expect(stream.text.hasSuffix("event: error\ndata: {\"error\":\"command timeout: command exceeded 1500 ms and was killed\"}\n\n"),
-                    "\(stream.text)")
+            #expect(
+                stream.text.hasSuffix("event: error\ndata: {\"error\":\"command timeout: command exceeded 1500 ms and was killed\"}\n\n"),
+                "\(stream.text)")
             _ = try await server.call(.delete, "/v1/sessions/\(id)", key: key)
         }
     }
@@ -137,19 +141,22 @@ import Testing
             #expect(unknown.text == "event: error\ndata: {\"error\":\"session not found: 00000000-0000\"}\n\n", "\(unknown.text)")
             _ = try await server.call(.delete, "/v1/sessions/\(id)", key: key)
             let destroyed = try await server.call(.post, "/v1/sessions/\(id)/exec/stream", json: #"{"cmd":"true"}"#, key: key)
-            #expect(destroyed.text == "event: error\ndata: {\"error\":\"session not running: \(id) (status=destroyed)\"}\n\n",
-                    "\(destroyed.text)")
+            #expect(
+                destroyed.text == "event: error\ndata: {\"error\":\"session not running: \(id) (status=destroyed)\"}\n\n",
+                "\(destroyed.text)")
         }
     }
 
     @Test func silentStreamSendsKeepAliveComments() async throws {
         let (events, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
         let process = SandboxProcess(events: ProcessEvents(events), control: InertProcessControl())
-        let service = SandboxService(limits: ServiceLimits(ServerFixture.configuration()), repository: InMemorySandboxRepository(),
-                                     provisioner: DirectProvisioner(backend: FakeBackend()), host: nil, serverID: "t")
-        let response = SandkastenController.eventStream(process, shell: .shell("sleep", timeout: .milliseconds(1000)),
-                                                        sessionID: "s", service: service, shells: ShellDirectories(),
-                                                        keepAlive: .milliseconds(50))
+        let service = SandboxService(
+            limits: ServiceLimits(ServerFixture.configuration()), repository: InMemorySandboxRepository(),
+            provisioner: DirectProvisioner(backend: FakeBackend()), host: nil, serverID: "t")
+        let response = SandkastenController.eventStream(
+            process, shell: .shell("sleep", timeout: .milliseconds(1000)),
+            sessionID: "s", service: service, shells: ShellDirectories(),
+            keepAlive: .milliseconds(50))
         let writer = CollectingWriter()
         let feeding = Task {
             continuation.yield(.started(pid: 1))
@@ -205,7 +212,10 @@ import Testing
 
     @Test func multipartPartsAndFileNames() throws {
         let boundary = "b0undary"
-        let body = Array("--b0undary\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\n/workspace/up\r\n--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        let body =
+            Array(
+                "--b0undary\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\n/workspace/up\r\n--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    .utf8)
             + [0, 1, 0x0D, 0x0A, 0xFF] + Array("\r\n--b0undary--\r\n".utf8)
         #expect(MultipartForm.boundary(contentType: "multipart/form-data; boundary=\"b0undary\"") == boundary)
         let parts = try MultipartForm.parse(body, boundary: boundary)

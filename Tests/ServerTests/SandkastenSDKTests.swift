@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The unmodified `sandkasten==0.3.0` Python SDK against a real `sandcastle serve` on the real
 /// engine: runs `scripts/compat-sandkasten --no-build` (36 checks, then a leak check of objects
@@ -13,8 +13,9 @@ import TestSupport
     @Test(.timeLimit(.minutes(10)))
     func unmodifiedSDKPassesEveryCheck() async throws {
         let binary = Self.root.appendingPathComponent(".build/debug/sandcastle").path
-        #expect(FileManager.default.isExecutableFile(atPath: binary),
-                "\(binary) is missing: `swift build` (the test runs the script with --no-build)")
+        #expect(
+            FileManager.default.isExecutableFile(atPath: binary),
+            "\(binary) is missing: `swift build` (the test runs the script with --no-build)")
         let docker = try await Self.run(["docker", "version", "--format", "{{.Server.Version}}"])
         try #require(docker.status == 0, "Docker is required and does not answer: \(docker.output)")
         let python = try await Self.run(["python3", "-m", "venv", "--help"])

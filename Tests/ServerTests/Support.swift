@@ -1,10 +1,11 @@
 import Foundation
 import HTTPTransport
 import Sandbox
-@testable import Server
 import Store
 import Synchronization
 import Testing
+
+@testable import Server
 
 /// A server on a free loopback port, talked to through our own libcurl client.
 struct LiveServer {
@@ -14,14 +15,18 @@ struct LiveServer {
     var service: SandboxService { server.service }
 
     /// A JSON request; returns status and parsed body.
-    func call(_ method: HTTPMethod, _ path: String, json: String? = nil, key: String? = nil,
-              headers extra: [(String, String)] = []) async throws -> (status: Int, body: [String: Any], text: String) {
+    func call(
+        _ method: HTTPMethod, _ path: String, json: String? = nil, key: String? = nil,
+        headers extra: [(String, String)] = []
+    ) async throws -> (status: Int, body: [String: Any], text: String) {
         var headers = HTTPHeaders(extra)
         if let key { headers.add("Authorization", "Bearer \(key)") }
         if json != nil { headers.add("Content-Type", "application/json") }
-        let response = try await client.send(HTTPRequest(method: method, path: path, headers: headers,
-                                                         body: json.map { .bytes(Array($0.utf8)) } ?? .none,
-                                                         timeout: .seconds(60)))
+        let response = try await client.send(
+            HTTPRequest(
+                method: method, path: path, headers: headers,
+                body: json.map { .bytes(Array($0.utf8)) } ?? .none,
+                timeout: .seconds(60)))
         let parsed = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         return (response.status, parsed, response.bodyText)
     }
@@ -46,8 +51,10 @@ enum ServerFixture {
     }
 
     /// Runs `body` against a live server; stops it afterwards, also when `body` throws.
-    static func with<T>(_ configuration: ServerConfiguration, _ dependencies: ServerDependencies,
-                        _ body: (LiveServer) async throws -> T) async throws -> T {
+    static func with<T>(
+        _ configuration: ServerConfiguration, _ dependencies: ServerDependencies,
+        _ body: (LiveServer) async throws -> T
+    ) async throws -> T {
         let server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application { port in continuation.yield(port) }
@@ -71,9 +78,11 @@ enum ServerFixture {
 
     /// An in-memory backend and repository.
     static func fake(_ backend: FakeBackend = FakeBackend(), repository: any SandboxRepository = InMemorySandboxRepository())
-        -> ServerDependencies {
-        ServerDependencies(provisioner: DirectProvisioner(backend: backend), host: nil, repository: repository,
-                           serverID: "test-\(UUID().uuidString.prefix(8))")
+        -> ServerDependencies
+    {
+        ServerDependencies(
+            provisioner: DirectProvisioner(backend: backend), host: nil, repository: repository,
+            serverID: "test-\(UUID().uuidString.prefix(8))")
     }
 }
 
@@ -126,10 +135,11 @@ final class FakeInstance: SandboxInstance {
     /// A shell line is answered by its text, an argv by its words joined.
     func run(_ command: SandboxCommand) async throws -> SandboxProcess {
         if backend.destroyed.contains(id) { throw SandboxError(.sandboxGone, "sandbox \(id) was destroyed") }
-        let line = switch command.program {
-        case .shell(let line): line
-        case .arguments(let arguments): arguments.joined(separator: " ")
-        }
+        let line =
+            switch command.program {
+            case .shell(let line): line
+            case .arguments(let arguments): arguments.joined(separator: " ")
+            }
         let request = (command: line, timeoutMilliseconds: command.timeoutMilliseconds)
         let reply = backend.reply(request.command)
         let (stream, continuation) = AsyncThrowingStream<ProcessEvent, any Error>.makeStream()
@@ -159,8 +169,9 @@ final class FakeInstance: SandboxInstance {
         for try await chunk in contents { bytes.append(contentsOf: chunk) }
         let data = bytes
         files.withLock { $0[request.path] = data }
-        return FileInfo(name: request.path, path: request.path, kind: .file, size: UInt64(bytes.count), mode: request.mode,
-                        modifiedNanoseconds: 0)
+        return FileInfo(
+            name: request.path, path: request.path, kind: .file, size: UInt64(bytes.count), mode: request.mode,
+            modifiedNanoseconds: 0)
     }
     func readFile(_ request: FileRead) async throws -> FileDownload { throw FakeUnsupported() }
     func stat(path: String) async throws -> FileInfo {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Store
 
 @Suite struct DurabilityTests {
@@ -23,8 +24,9 @@ import Testing
                 _ = try conn.query("PRAGMA cache_size = 2")
                 try conn.executeScript("BEGIN IMMEDIATE")
                 for i in 1...2000 {
-                    try conn.execute("INSERT INTO events (run_id, seq, time, kind, payload_json) VALUES ('r', ?, 0, 'uncommitted', ?)",
-                                     [1000 + i, String(repeating: "x", count: 200)])
+                    try conn.execute(
+                        "INSERT INTO events (run_id, seq, time, kind, payload_json) VALUES ('r', ?, 0, 'uncommitted', ?)",
+                        [1000 + i, String(repeating: "x", count: 200)])
                 }
                 try conn.execute("UPDATE steps SET status = 'running' WHERE run_id = 'r'")
                 let fm = FileManager.default

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Store
 
 @Suite struct MigrationTests {
@@ -77,8 +78,9 @@ import Testing
         let insert = "INSERT INTO steps (run_id, step_id, fanout_index, status) VALUES ('r', 's', -1, 'pending')"
         try repo.database.execute(insert)
         #expect(storeError { try repo.database.execute(insert) }?.code == .constraint)
-        #expect(storeError {
-            try repo.database.execute("INSERT INTO steps (run_id, step_id, status) VALUES ('missing', 's', 'x')")
-        }?.code == .constraint)
+        #expect(
+            storeError {
+                try repo.database.execute("INSERT INTO steps (run_id, step_id, status) VALUES ('missing', 's', 'x')")
+            }?.code == .constraint)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Store
 
 /// Each test runs against both implementations, so the fake stays faithful to SQLite.
@@ -9,9 +10,10 @@ import Testing
         try withTemporaryDirectory { dir in
             let repo = try kind.make(in: dir)
             let created = Date(timeIntervalSince1970: 1_700_000_000.1234)
-            let run = RunRecord(id: "run-1", workflowName: "pipeline", workflowPath: "examples/pipeline.yaml",
-                                workflowHash: "sha256:abc", inputsJSON: #"{"limit": 3, "name": "ünï 🏰"}"#,
-                                createdAt: created)
+            let run = RunRecord(
+                id: "run-1", workflowName: "pipeline", workflowPath: "examples/pipeline.yaml",
+                workflowHash: "sha256:abc", inputsJSON: #"{"limit": 3, "name": "ünï 🏰"}"#,
+                createdAt: created)
             try repo.createRun(run)
             let detail = try #require(try repo.run(id: "run-1"))
             #expect(detail.run == run)
@@ -59,18 +61,20 @@ import Testing
             try repo.upsertStep(StepRecord(runID: "r", stepID: "analyze", fanoutIndex: 1, status: .running, attempt: 1))
             try repo.upsertStep(StepRecord(runID: "r", stepID: "analyze", fanoutIndex: 0, status: .running, attempt: 1))
             let started = Date(timeIntervalSince1970: 50)
-            let done = StepRecord(runID: "r", stepID: "build", status: .completed, attempt: 2, backend: "docker",
-                                  sandboxID: "sb-1", exitCode: 0, outputJSON: #"{"ok":true}"#, outputText: "ok\n",
-                                  outputPath: "outputs/r/build.txt", startedAt: started,
-                                  finishedAt: started.addingTimeInterval(1.5), error: nil)
+            let done = StepRecord(
+                runID: "r", stepID: "build", status: .completed, attempt: 2, backend: "docker",
+                sandboxID: "sb-1", exitCode: 0, outputJSON: #"{"ok":true}"#, outputText: "ok\n",
+                outputPath: "outputs/r/build.txt", startedAt: started,
+                finishedAt: started.addingTimeInterval(1.5), error: nil)
             try repo.upsertStep(done)
             let steps = try #require(try repo.run(id: "r")).steps
             #expect(steps.map(\.stepID) == ["analyze", "analyze", "build"])
             #expect(steps.map(\.fanoutIndex) == [0, 1, nil])
             #expect(steps[2] == done)
-            #expect(storeError {
-                try repo.upsertStep(StepRecord(runID: "ghost", stepID: "x", status: .pending))
-            }?.code == .constraint)
+            #expect(
+                storeError {
+                    try repo.upsertStep(StepRecord(runID: "ghost", stepID: "x", status: .pending))
+                }?.code == .constraint)
         }
     }
 
@@ -80,19 +84,22 @@ import Testing
             let repo = try kind.make(in: dir)
             try repo.createRun(RunRecord(id: "r", workflowName: "wf"))
             let t = Date(timeIntervalSince1970: 10)
-            let second = StepAttemptRecord(runID: "r", stepID: "s", attempt: 2, backend: "docker", sandboxID: "sb-2",
-                                           exitCode: 0, startedAt: t, finishedAt: t.addingTimeInterval(2), durationMs: 2000)
-            let first = StepAttemptRecord(runID: "r", stepID: "s", attempt: 1, backend: "docker", sandboxID: "sb-1",
-                                          exitCode: 137, startedAt: t, finishedAt: t.addingTimeInterval(1),
-                                          durationMs: 1000, error: "killed (out of memory)")
+            let second = StepAttemptRecord(
+                runID: "r", stepID: "s", attempt: 2, backend: "docker", sandboxID: "sb-2",
+                exitCode: 0, startedAt: t, finishedAt: t.addingTimeInterval(2), durationMs: 2000)
+            let first = StepAttemptRecord(
+                runID: "r", stepID: "s", attempt: 1, backend: "docker", sandboxID: "sb-1",
+                exitCode: 137, startedAt: t, finishedAt: t.addingTimeInterval(1),
+                durationMs: 1000, error: "killed (out of memory)")
             try repo.recordAttempt(second)
             try repo.recordAttempt(first)
             try repo.recordAttempt(StepAttemptRecord(runID: "r", stepID: "s", fanoutIndex: 3, attempt: 1, startedAt: t))
             #expect(try repo.attempts(runID: "r", stepID: "s", fanoutIndex: nil) == [first, second])
             #expect(try repo.attempts(runID: "r", stepID: "s", fanoutIndex: 3).count == 1)
-            #expect(storeError {
-                try repo.recordAttempt(StepAttemptRecord(runID: "ghost", stepID: "s", attempt: 1, startedAt: t))
-            }?.code == .constraint)
+            #expect(
+                storeError {
+                    try repo.recordAttempt(StepAttemptRecord(runID: "ghost", stepID: "s", attempt: 1, startedAt: t))
+                }?.code == .constraint)
         }
     }
 
@@ -121,8 +128,10 @@ import Testing
         try withTemporaryDirectory { dir in
             let repo = try kind.make(in: dir)
             for i in 0..<7 {
-                try repo.createRun(RunRecord(id: "run-\(i)", workflowName: "wf",
-                                             createdAt: Date(timeIntervalSince1970: Double(1000 + i))))
+                try repo.createRun(
+                    RunRecord(
+                        id: "run-\(i)", workflowName: "wf",
+                        createdAt: Date(timeIntervalSince1970: Double(1000 + i))))
             }
             try repo.updateRunStatus(id: "run-2", to: .running)
             try repo.updateRunStatus(id: "run-5", to: .running)
@@ -142,16 +151,19 @@ import Testing
         try withTemporaryDirectory { dir in
             let repo = try kind.make(in: dir)
             try repo.createRun(RunRecord(id: "parent", workflowName: "wf"))
-            try repo.createRun(RunRecord(id: "child", workflowName: "wf", parentRunID: "parent", forkedFromStep: "test",
-                                         lineageKind: "fork", forkChangesJSON: #"{"image":"python"}"#))
+            try repo.createRun(
+                RunRecord(
+                    id: "child", workflowName: "wf", parentRunID: "parent", forkedFromStep: "test",
+                    lineageKind: "fork", forkChangesJSON: #"{"image":"python"}"#))
             let child = try #require(try repo.run(id: "child")).run
             #expect(child.parentRunID == "parent")
             #expect(child.forkedFromStep == "test")
             #expect(child.lineageKind == "fork")
             #expect(child.forkChangesJSON == #"{"image":"python"}"#)
-            #expect(storeError {
-                try repo.createRun(RunRecord(id: "orphan", workflowName: "wf", parentRunID: "missing"))
-            }?.code == .constraint)
+            #expect(
+                storeError {
+                    try repo.createRun(RunRecord(id: "orphan", workflowName: "wf", parentRunID: "missing"))
+                }?.code == .constraint)
         }
     }
 
@@ -167,8 +179,10 @@ import Testing
                     group.addTask {
                         var seqs: [Int64] = []
                         for i in 0..<perTask {
-                            seqs.append(try repo.appendEvent(runID: t % 4 == 3 ? "other" : "r", kind: "tick",
-                                                             payloadJSON: #"{"task":\#(t),"i":\#(i)}"#))
+                            seqs.append(
+                                try repo.appendEvent(
+                                    runID: t % 4 == 3 ? "other" : "r", kind: "tick",
+                                    payloadJSON: #"{"task":\#(t),"i":\#(i)}"#))
                         }
                         return seqs
                     }
@@ -193,9 +207,10 @@ import Testing
             let repo = try kind.make(in: dir)
             try repo.createRun(RunRecord(id: "r", workflowName: "wf"))
             let asked = Date(timeIntervalSince1970: 1_000)
-            let first = ApprovalRecord(runID: "r", stepID: "gate", message: "Ship it?", requestJSON: #"{"sha":"abc"}"#,
-                                       onTimeout: "skip", allowEdit: true, requestedAt: asked,
-                                       timeoutAt: asked.addingTimeInterval(60))
+            let first = ApprovalRecord(
+                runID: "r", stepID: "gate", message: "Ship it?", requestJSON: #"{"sha":"abc"}"#,
+                onTimeout: "skip", allowEdit: true, requestedAt: asked,
+                timeoutAt: asked.addingTimeInterval(60))
             #expect(try repo.requestApproval(first) == first)
             // Asking again (after a restart) keeps the first request and its deadline.
             var second = first
@@ -206,19 +221,25 @@ import Testing
             #expect(try repo.approvals(runID: nil, statuses: [.approved]).isEmpty)
 
             let decided = Date(timeIntervalSince1970: 2_000)
-            #expect(try repo.decideApproval(runID: "r", stepID: "gate", status: .approved, decidedBy: "ada",
-                                            comment: "ok", responseJSON: #"{"sha":"def"}"#, at: decided))
-            #expect(try !repo.decideApproval(runID: "r", stepID: "gate", status: .rejected, decidedBy: "bob",
-                                             comment: nil, responseJSON: nil, at: decided), "the first decision wins")
+            #expect(
+                try repo.decideApproval(
+                    runID: "r", stepID: "gate", status: .approved, decidedBy: "ada",
+                    comment: "ok", responseJSON: #"{"sha":"def"}"#, at: decided))
+            #expect(
+                try !repo.decideApproval(
+                    runID: "r", stepID: "gate", status: .rejected, decidedBy: "bob",
+                    comment: nil, responseJSON: nil, at: decided), "the first decision wins")
             let stored = try #require(try repo.approval(runID: "r", stepID: "gate"))
             #expect(stored.status == .approved && stored.decidedBy == "ada" && stored.comment == "ok")
             #expect(stored.decidedAt == decided && stored.responseJSON == #"{"sha":"def"}"#)
             #expect(stored.allowEdit && stored.onTimeout == "skip" && stored.message == "Ship it?")
             #expect(try repo.approval(runID: "r", stepID: "other") == nil)
-            #expect(storeError {
-                _ = try repo.decideApproval(runID: "r", stepID: "other", status: .approved, decidedBy: nil,
-                                            comment: nil, responseJSON: nil, at: decided)
-            }?.code == .notFound)
+            #expect(
+                storeError {
+                    _ = try repo.decideApproval(
+                        runID: "r", stepID: "other", status: .approved, decidedBy: nil,
+                        comment: nil, responseJSON: nil, at: decided)
+                }?.code == .notFound)
             #expect(storeError { _ = try repo.requestApproval(ApprovalRecord(runID: "nope", stepID: "g")) }?.code == .constraint)
         }
     }
@@ -230,13 +251,16 @@ import Testing
             try repo.createRun(RunRecord(id: "r", workflowName: "wf"))
             let request = ApprovalRecord(runID: "r", stepID: "gate", requestedAt: Date(timeIntervalSince1970: 1_000))
             func waiting(_ pending: ApprovalRecord) -> [RunChange] {
-                [.upsertStep(StepRecord(runID: "r", stepID: pending.stepID, status: .waitingApproval, startedAt: pending.requestedAt)),
-                 .updateRunStatus(id: "r", status: .waitingApproval, time: Date(), error: nil)]
+                [
+                    .upsertStep(StepRecord(runID: "r", stepID: pending.stepID, status: .waitingApproval, startedAt: pending.requestedAt)),
+                    .updateRunStatus(id: "r", status: .waitingApproval, time: Date(), error: nil),
+                ]
             }
             // A change that fails rolls the request back with it.
-            #expect(storeError {
-                _ = try repo.requestApproval(request) { _ in [.setRunOwner(id: "no-such-run", owner: nil)] }
-            }?.code == .notFound)
+            #expect(
+                storeError {
+                    _ = try repo.requestApproval(request) { _ in [.setRunOwner(id: "no-such-run", owner: nil)] }
+                }?.code == .notFound)
             #expect(try repo.approval(runID: "r", stepID: "gate") == nil)
 
             #expect(try repo.requestApproval(request, whilePending: waiting) == request)
@@ -245,11 +269,16 @@ import Testing
             #expect(detail.steps.map(\.status) == [.waitingApproval])
 
             // Decided: asking again (a resumed run) changes nothing else.
-            #expect(try repo.decideApproval(runID: "r", stepID: "gate", status: .approved, decidedBy: nil, comment: nil,
-                                            responseJSON: nil, at: Date()))
+            #expect(
+                try repo.decideApproval(
+                    runID: "r", stepID: "gate", status: .approved, decidedBy: nil, comment: nil,
+                    responseJSON: nil, at: Date()))
             try repo.updateRunStatus(id: "r", to: .running)
             var applied = false
-            let again = try repo.requestApproval(request) { pending in applied = true; return waiting(pending) }
+            let again = try repo.requestApproval(request) { pending in
+                applied = true
+                return waiting(pending)
+            }
             #expect(again.status == .approved && !applied)
             #expect(try repo.run(id: "r")?.run.status == .running)
         }

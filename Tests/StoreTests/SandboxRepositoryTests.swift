@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Store
 
 /// The sandbox repository, both implementations held to the same behaviour.
@@ -21,10 +22,11 @@ import Testing
     func insertUpdateAndReadBack(kind: Kind) throws {
         try withTemporaryDirectory { dir in
             let repo = try make(kind, in: dir)
-            let record = SandboxRecord(id: "a", containerID: "c1", image: "base", profile: "default", status: .running,
-                                       createdAt: Date(timeIntervalSince1970: 1000.5), expiresAt: Date(timeIntervalSince1970: 2000),
-                                       ttlSeconds: 1000, apiKeyID: "key_1", workspace: "ws", environment: ["A": "1", "B": "x y"],
-                                       memoryBytes: 1 << 28, nanoCPUs: 500_000_000, network: "none", serverID: "srv")
+            let record = SandboxRecord(
+                id: "a", containerID: "c1", image: "base", profile: "default", status: .running,
+                createdAt: Date(timeIntervalSince1970: 1000.5), expiresAt: Date(timeIntervalSince1970: 2000),
+                ttlSeconds: 1000, apiKeyID: "key_1", workspace: "ws", environment: ["A": "1", "B": "x y"],
+                memoryBytes: 1 << 28, nanoCPUs: 500_000_000, network: "none", serverID: "srv")
             try repo.insert(record)
             #expect(try repo.sandbox(id: "a") == record)
             #expect(storeError { try repo.insert(record) }?.code == .constraint)
@@ -45,11 +47,15 @@ import Testing
             let repo = try make(kind, in: dir)
             let base = Date(timeIntervalSince1970: 5000)
             // Two share a creation time: the id breaks the tie so paging never skips or repeats.
-            let rows = [("s1", 0.0, "base", SandboxStatus.running, "k1"), ("s3", 1, "python", .running, "k1"),
-                        ("s2", 1, "base", .expired, "k2"), ("s4", 2, "base", .running, "k2")]
+            let rows = [
+                ("s1", 0.0, "base", SandboxStatus.running, "k1"), ("s3", 1, "python", .running, "k1"),
+                ("s2", 1, "base", .expired, "k2"), ("s4", 2, "base", .running, "k2"),
+            ]
             for (id, offset, image, status, key) in rows {
-                try repo.insert(SandboxRecord(id: id, image: image, profile: "default", status: status,
-                                              createdAt: base.addingTimeInterval(offset), apiKeyID: key, serverID: "srv"))
+                try repo.insert(
+                    SandboxRecord(
+                        id: id, image: image, profile: "default", status: status,
+                        createdAt: base.addingTimeInterval(offset), apiKeyID: key, serverID: "srv"))
             }
             #expect(try repo.list(SandboxQuery()).map(\.id) == ["s1", "s2", "s3", "s4"])
             #expect(try repo.list(SandboxQuery(image: "base")).map(\.id) == ["s1", "s2", "s4"])

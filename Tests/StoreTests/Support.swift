@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Store
 
 /// A temporary folder removed when the test body ends.

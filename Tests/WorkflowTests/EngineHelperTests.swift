@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Workflow
 
 /// The helpers the engine will call while a run goes on.
@@ -12,7 +13,8 @@ import Testing
     }
 
     @Test func whenFanOutOutputsAndSubWorkflows() throws {
-        let result = load("""
+        let result = load(
+            """
             name: helpers
             inputs: {limit: {type: integer, default: 2}}
             steps:
@@ -35,16 +37,18 @@ import Testing
               text: "limit {input.limit}"
             """)
         let workflow = try #require(result.workflow)
-        let context = TemplateContext(runID: "r", inputs: ["limit": 2],
-                                      steps: ["list": StepResult(output: ["items": ["a", "b"], "mode": "x"])])
+        let context = TemplateContext(
+            runID: "r", inputs: ["limit": 2],
+            steps: ["list": StepResult(output: ["items": ["a", "b"], "mode": "x"])])
         let each = try #require(workflow.step("each"))
         #expect(try each.when?.evaluate(in: context) == true)
         #expect(try each.fanOut?.items(in: context) == ["a", "b"])
 
         let notList = TemplateContext(runID: "r", inputs: ["limit": 2], steps: ["list": StepResult(output: ["items": "a"])])
         #expect(throws: WorkflowError.self) { try each.fanOut?.items(in: notList) }
-        let stringMode = TemplateContext(runID: "r", inputs: ["limit": "two"],
-                                         steps: ["list": StepResult(output: ["items": ["a"]])])
+        let stringMode = TemplateContext(
+            runID: "r", inputs: ["limit": "two"],
+            steps: ["list": StepResult(output: ["items": ["a"]])])
         do {
             _ = try each.when?.evaluate(in: stringMode)
             Issue.record("compared a number with a string")

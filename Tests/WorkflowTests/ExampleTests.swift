@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Workflow
 
 @Suite struct ExampleTests {
@@ -22,9 +23,11 @@ import Testing
         let workflow = try WorkflowLoader().loadValid(path: path)
         #expect(WorkflowGraph(workflow).layers() == [["generate"], ["analyze"], ["merge"]])
         #expect(workflow.step("analyze")?.fanOut?.reference == .step(id: "generate", field: .output, path: ["files"]))
-        let context = TemplateContext(runID: "r", inputs: ["rows": 10],
-                                      steps: ["generate": StepResult(output: ["files": ["data/north.csv"]])])
-            .withItem("data/north.csv", index: 0)
+        let context = TemplateContext(
+            runID: "r", inputs: ["rows": 10],
+            steps: ["generate": StepResult(output: ["files": ["data/north.csv"]])]
+        )
+        .withItem("data/north.csv", index: 0)
         let command = try #require(workflow.step("analyze")?.configuration(as: RunStepConfiguration.self)?.command)
         let rendered = try TemplateRenderer.renderCommand(command, context: context)
         #expect(rendered.command.hasPrefix("python3 - \"${SC_INPUT__ITEM}\" <<'PY'\n"))

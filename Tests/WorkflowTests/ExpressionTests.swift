@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Workflow
 
 @Suite struct ExpressionTests {
@@ -171,17 +172,22 @@ import Testing
     @Test func referencesAreCollectedWithColumns() throws {
         let expression = try ExpressionParser.parse("steps.a.output.ok and input.x in [env.Y, {run_id}]")
         #expect(expression.referencesWithColumns.map(\.column) == [1, 23, 35, 42])
-        #expect(expression.references == [.step(id: "a", field: .output, path: ["ok"]), .input(name: "x", path: []),
-                                          .env(name: "Y"), .runID])
+        #expect(
+            expression.references == [
+                .step(id: "a", field: .output, path: ["ok"]), .input(name: "x", path: []),
+                .env(name: "Y"), .runID,
+            ])
     }
 
     @Test func whenErrorsPointIntoTheFile() {
-        let result = load(workflow(steps: """
-              - id: a
-                run: x
-                when: "input.x == 1 and steps.a.output = 2"
+        let result = load(
+            workflow(
+                steps: """
+                      - id: a
+                        run: x
+                        when: "input.x == 1 and steps.a.output = 2"
 
-            """))
+                    """))
         let diagnostic = only(.invalidExpression, in: result)
         #expect(diagnostic?.message == "invalid `when`: `=` is not an operator")
         expectAt(diagnostic, 5, 44)

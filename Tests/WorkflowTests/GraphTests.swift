@@ -1,9 +1,11 @@
 import Testing
+
 @testable import Workflow
 
 @Suite struct GraphTests {
     func diamond() throws -> WorkflowDefinition {
-        let result = load("""
+        let result = load(
+            """
             name: diamond
             steps:
               - {id: fetch, run: x}
@@ -81,20 +83,21 @@ import Testing
 
     @Test func textRendering() throws {
         let text = GraphRenderer.render(try diamond(), format: .text)
-        #expect(text == """
-            diamond: 6 steps in 4 layers
-            layer 1
-              fetch     run · base
-              lone      run · base
-            layer 2
-              left      run · python  ← fetch
-              right     run · base · when steps.fetch.output.ok  ← fetch
-            layer 3
-              join      run · base · for each {steps.left.output} (3 at a time)  ← left, right
-            layer 4
-              gate      approval  ← join
+        #expect(
+            text == """
+                diamond: 6 steps in 4 layers
+                layer 1
+                  fetch     run · base
+                  lone      run · base
+                layer 2
+                  left      run · python  ← fetch
+                  right     run · base · when steps.fetch.output.ok  ← fetch
+                layer 3
+                  join      run · base · for each {steps.left.output} (3 at a time)  ← left, right
+                layer 4
+                  gate      approval  ← join
 
-            """)
+                """)
         let tree = GraphRenderer.render(try diamond(), format: .tree)
         #expect(tree.contains("├─ fetch  run · base\n│  ├─ left  run · python\n│  │  └─ join"))
         #expect(tree.contains("│  └─ right  run · base · when steps.fetch.output.ok\n│     └─ join (see above)"))
@@ -113,21 +116,22 @@ import Testing
 
     @Test func mermaidRendering() throws {
         let mermaid = GraphRenderer.render(try diamond(), format: .mermaid)
-        #expect(mermaid == """
-            flowchart LR
-              s0["fetch<br/>run · base"]
-              s1["left<br/>run · python"]
-              s2["right<br/>run · base · when steps.fetch.output.ok"]
-              s3["join<br/>run · base · for each {steps.left.output} (3 at a time)"]
-              s4{{"gate<br/>approval"}}
-              s5["lone<br/>run · base"]
-              s0 --> s1
-              s0 --> s2
-              s1 --> s3
-              s2 --> s3
-              s3 --> s4
+        #expect(
+            mermaid == """
+                flowchart LR
+                  s0["fetch<br/>run · base"]
+                  s1["left<br/>run · python"]
+                  s2["right<br/>run · base · when steps.fetch.output.ok"]
+                  s3["join<br/>run · base · for each {steps.left.output} (3 at a time)"]
+                  s4{{"gate<br/>approval"}}
+                  s5["lone<br/>run · base"]
+                  s0 --> s1
+                  s0 --> s2
+                  s1 --> s3
+                  s2 --> s3
+                  s3 --> s4
 
-            """)
+                """)
     }
 
     @Test func labelsAreEscaped() throws {

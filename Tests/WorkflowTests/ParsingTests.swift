@@ -1,9 +1,11 @@
 import Testing
+
 @testable import Workflow
 
 @Suite struct ParsingTests {
     @Test func parsesEveryField() throws {
-        let result = load("""
+        let result = load(
+            """
             name: full
             description: Every field once.
             inputs:
@@ -68,8 +70,11 @@ import Testing
         #expect(settingsA.profile == "default")
         #expect(settingsA.timeout == .seconds(5400))
         // Field-by-field retry merge: attempts from the step, the rest from defaults.
-        #expect(settingsA.retry == RetryPolicy(maxAttempts: 5, backoff: .fixed, initialDelay: .seconds(2),
-                                               maxDelay: .seconds(10), jitter: false))
+        #expect(
+            settingsA.retry
+                == RetryPolicy(
+                    maxAttempts: 5, backoff: .fixed, initialDelay: .seconds(2),
+                    maxDelay: .seconds(10), jitter: false))
         #expect(settingsA.onFailure == .continue)
         #expect(Set(settingsA.environment.keys) == ["LANG", "NAMES", "FLAG"])
         #expect(settingsA.environment["FLAG"]?.source == "true")
@@ -131,7 +136,8 @@ import Testing
     }
 
     @Test func explicitTagsWin() throws {
-        let result = load("""
+        let result = load(
+            """
             name: tags
             inputs:
               version: {type: string, default: !!str 1.10}
@@ -202,7 +208,8 @@ import Testing
     }
 
     @Test func referenceLocationsInsideBlockScalars() throws {
-        let result = load("""
+        let result = load(
+            """
             name: where
             steps:
               - id: a
@@ -221,7 +228,8 @@ import Testing
     }
 
     @Test func referenceLocationsInQuotedAndFoldedScalars() {
-        let result = load("""
+        let result = load(
+            """
             name: where
             steps:
               - id: a
@@ -238,7 +246,8 @@ import Testing
     }
 
     @Test func anchorsAndAliasesWork() throws {
-        let result = load("""
+        let result = load(
+            """
             name: anchors
             defaults:
               retry: &retry {max_attempts: 2}
@@ -273,7 +282,8 @@ import Testing
         var registry = StepKindRegistry.standard
         registry.register(EchoKind())
         let options = ValidationOptions(registry: registry)
-        let result = load("""
+        let result = load(
+            """
             name: open
             inputs: {who: {default: world}}
             steps:

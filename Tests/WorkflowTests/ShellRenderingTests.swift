@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Workflow
 
 @Suite struct ShellRenderingTests {
@@ -30,7 +31,8 @@ import TestSupport
 
     @Test func contexts() {
         func context(of command: String) -> ShellContextScanner.Context? {
-            let offset = command.unicodeScalars.firstIndex(of: "{").map { command.unicodeScalars.distance(from: command.unicodeScalars.startIndex, to: $0) } ?? 0
+            let offset =
+                command.unicodeScalars.firstIndex(of: "{").map { command.unicodeScalars.distance(from: command.unicodeScalars.startIndex, to: $0) } ?? 0
             return ShellContextScanner.contexts(in: command, at: [offset])[offset]
         }
         #expect(context(of: "echo {x}") == .unquoted)
@@ -82,8 +84,9 @@ import TestSupport
         ]
         for value in hostile {
             let text = value.renderedString.replacingOccurrences(of: "/tmp/pwned", with: marker.path)
-            let context = TemplateContext(runID: "r", inputs: ["v": .string(text)],
-                                          steps: ["a": StepResult(output: .string(text))])
+            let context = TemplateContext(
+                runID: "r", inputs: ["v": .string(text)],
+                steps: ["a": StepResult(output: .string(text))])
             for command in commands {
                 let rendered = try render(command, context)
                 let output = try await bash(rendered)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Workflow
 
 @Suite struct SubWorkflowTests {
@@ -16,32 +17,32 @@ import Testing
     @Test func mappingsAreCheckedAgainstTheChild() throws {
         let directory = try folder([
             "child.yaml": """
-                name: child
-                inputs:
-                  region: {type: string}
-                  limit: {type: integer, default: 5}
-                steps:
-                  - {id: work, run: "echo {input.region} {input.limit}"}
-                outputs:
-                  total: "{steps.work.output}"
-                """,
+            name: child
+            inputs:
+              region: {type: string}
+              limit: {type: integer, default: 5}
+            steps:
+              - {id: work, run: "echo {input.region} {input.limit}"}
+            outputs:
+              total: "{steps.work.output}"
+            """,
             "parent.yaml": """
-                name: parent
-                steps:
-                  - id: ok
-                    type: sub_workflow
-                    sub_workflow:
-                      workflow: child.yaml
-                      input_mapping: {region: north, limit: "7"}
-                      output_mapping: {sum: total}
-                  - id: bad
-                    sub_workflow:
-                      workflow: child.yaml
-                      input_mapping: {regoin: north, limit: lots}
-                      output_mapping: {sum: totl}
-                  - id: missing
-                    sub_workflow: {workflow: nothere.yaml}
-                """,
+            name: parent
+            steps:
+              - id: ok
+                type: sub_workflow
+                sub_workflow:
+                  workflow: child.yaml
+                  input_mapping: {region: north, limit: "7"}
+                  output_mapping: {sum: total}
+              - id: bad
+                sub_workflow:
+                  workflow: child.yaml
+                  input_mapping: {regoin: north, limit: lots}
+                  output_mapping: {sum: totl}
+              - id: missing
+                sub_workflow: {workflow: nothere.yaml}
+            """,
         ])
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = WorkflowLoader().load(path: directory.appendingPathComponent("parent.yaml").path)
@@ -49,9 +50,13 @@ import Testing
         let child = directory.appendingPathComponent("child.yaml").path
         #expect(messages.contains("12: \(child) has no input `regoin` | did you mean `region`?"), "\(messages)")
         #expect(messages.contains("12: input `limit` of \(child) must be an integer, found `lots` | "), "\(messages)")
-        #expect(messages.contains("11: \(child) requires input `region`, which input_mapping does not give | add input_mapping: {region: \"{input.…}\"}"), "\(messages)")
+        #expect(
+            messages.contains("11: \(child) requires input `region`, which input_mapping does not give | add input_mapping: {region: \"{input.…}\"}"),
+            "\(messages)")
         #expect(messages.contains("13: \(child) has no output `totl` | did you mean `total`?"), "\(messages)")
-        #expect(messages.contains { $0.hasPrefix("15: cannot read sub-workflow \(directory.appendingPathComponent("nothere.yaml").path): no such file") }, "\(messages)")
+        #expect(
+            messages.contains { $0.hasPrefix("15: cannot read sub-workflow \(directory.appendingPathComponent("nothere.yaml").path): no such file") },
+            "\(messages)")
         #expect(messages.count == 5, "\(messages)")
         let ok = try #require(result.workflow?.step("ok")?.configuration(as: SubWorkflowConfiguration.self))
         #expect(ok.inputMapping.map(\.name) == ["region", "limit"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Workflow
 
 /// Parses and validates YAML text as if read from `wf.yaml`.
@@ -13,16 +14,20 @@ func lines(_ result: WorkflowLoadResult) -> [String] {
 }
 
 /// The one diagnostic with `code`, failing the test when there is not exactly one.
-func only(_ code: ValidationDiagnostic.Code, in result: WorkflowLoadResult,
-          sourceLocation: Testing.SourceLocation = #_sourceLocation) -> ValidationDiagnostic? {
+func only(
+    _ code: ValidationDiagnostic.Code, in result: WorkflowLoadResult,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) -> ValidationDiagnostic? {
     let matching = result.diagnostics.filter { $0.code == code }
     #expect(matching.count == 1, "expected one \(code), got: \(lines(result))", sourceLocation: sourceLocation)
     return matching.first
 }
 
 /// Asserts a diagnostic's position.
-func expectAt(_ diagnostic: ValidationDiagnostic?, _ line: Int, _ column: Int,
-              sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+func expectAt(
+    _ diagnostic: ValidationDiagnostic?, _ line: Int, _ column: Int,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
     #expect(diagnostic?.location?.line == line, "line of \(String(describing: diagnostic))", sourceLocation: sourceLocation)
     #expect(diagnostic?.location?.column == column, "column of \(String(describing: diagnostic))", sourceLocation: sourceLocation)
 }

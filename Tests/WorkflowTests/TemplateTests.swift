@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Workflow
 
 @Suite struct TemplateTests {
@@ -6,14 +7,15 @@ import Testing
         let (template, issues) = Template.parse(
             "cp {input.src} ${HOME}/{a,b} {steps.fetch-data.output.items.0} {run_id} {env.TOKEN} {input._item.name} {input._index} {} { x }")
         #expect(issues.isEmpty)
-        #expect(template.references == [
-            .input(name: "src", path: []),
-            .step(id: "fetch-data", field: .output, path: ["items", "0"]),
-            .runID,
-            .env(name: "TOKEN"),
-            .fanOutItem(path: ["name"]),
-            .fanOutIndex,
-        ])
+        #expect(
+            template.references == [
+                .input(name: "src", path: []),
+                .step(id: "fetch-data", field: .output, path: ["items", "0"]),
+                .runID,
+                .env(name: "TOKEN"),
+                .fanOutItem(path: ["name"]),
+                .fanOutIndex,
+            ])
         #expect(template.singleReference == nil)
         #expect(Template.parse("{steps.a.output}").template.singleReference == .step(id: "a", field: .output, path: []))
         #expect(Template.parse("x{").template.references.isEmpty)
@@ -28,8 +30,10 @@ import Testing
             ("{steps.a.status.x}", "only `output` has a path; `status` is a single value", "write {steps.a.status}"),
             ("{env.A.B}", "`{env.A.B}` names more than one variable", "write {env.NAME}; environment values are plain strings"),
             ("{inputs.x}", "unknown template root `inputs`", "did you mean `input`?"),
-            ("{input..x}", "`{input..x}` has an empty or invalid path segment",
-             "path segments are letters, digits, `_` and `-`, separated by single dots"),
+            (
+                "{input..x}", "`{input..x}` has an empty or invalid path segment",
+                "path segments are letters, digits, `_` and `-`, separated by single dots"
+            ),
             ("{input._index.x}", "`{input._index}` is a number and has no fields", "write {input._index}"),
         ]
         for (text, message, hint) in cases {
@@ -77,12 +81,18 @@ import Testing
     @Test func resolutionErrorsSayWhatExists() {
         let context = Self.context
         let cases: [(TemplateReference, String)] = [
-            (.step(id: "fetch", field: .output, path: ["items", "5"]),
-             "`{steps.fetch.output.items.5}`: `steps.fetch.output.items` is a list of 2, with no `5`"),
-            (.step(id: "fetch", field: .output, path: ["nope"]),
-             "`{steps.fetch.output.nope}`: `steps.fetch.output` is an object with keys `items`, `ok`, with no `nope`"),
-            (.step(id: "skipped", field: .output, path: ["x"]),
-             "`{steps.skipped.output.x}`: `steps.skipped.output` is null, with no `x`"),
+            (
+                .step(id: "fetch", field: .output, path: ["items", "5"]),
+                "`{steps.fetch.output.items.5}`: `steps.fetch.output.items` is a list of 2, with no `5`"
+            ),
+            (
+                .step(id: "fetch", field: .output, path: ["nope"]),
+                "`{steps.fetch.output.nope}`: `steps.fetch.output` is an object with keys `items`, `ok`, with no `nope`"
+            ),
+            (
+                .step(id: "skipped", field: .output, path: ["x"]),
+                "`{steps.skipped.output.x}`: `steps.skipped.output` is null, with no `x`"
+            ),
             (.step(id: "later", field: .output, path: []), "`{steps.later.output}`: step `later` has not finished"),
             (.env(name: "MISSING"), "`{env.MISSING}`: the environment variable MISSING is not set"),
             (.fanOutItem(path: []), "`{input._item}` is only defined inside a `parallel_over` step"),

@@ -1,9 +1,11 @@
 import Testing
+
 @testable import Workflow
 
 @Suite struct ValidationTests {
     @Test func collectsAllErrorsNotJustTheFirst() {
-        let result = load("""
+        let result = load(
+            """
             name: many
             stepz: []
             steps:
@@ -19,8 +21,9 @@ import Testing
                 retry: {max_attempts: 0}
             """)
         let codes = Set(result.errors.map(\.code))
-        #expect(codes == [.unknownField, .duplicateStepID, .unknownDependency, .unknownInput, .invalidDuration, .invalidRetry],
-                "\(lines(result))")
+        #expect(
+            codes == [.unknownField, .duplicateStepID, .unknownDependency, .unknownInput, .invalidDuration, .invalidRetry],
+            "\(lines(result))")
         #expect(result.errors.count == 7, "\(lines(result))")
         // Sorted by position.
         let positions = result.diagnostics.compactMap(\.location).map { [$0.line, $0.column] }
@@ -28,7 +31,8 @@ import Testing
     }
 
     @Test func unknownFieldsSuggestTheClosestName() {
-        let result = load("""
+        let result = load(
+            """
             name: typos
             descripton: x
             steps:
@@ -57,7 +61,8 @@ import Testing
     }
 
     @Test func fieldsOfOtherKindsAreExplained() {
-        let result = load("""
+        let result = load(
+            """
             name: kinds
             steps:
               - id: gate
@@ -78,7 +83,8 @@ import Testing
     }
 
     @Test func unknownAndLaterStepTypes() {
-        let result = load("""
+        let result = load(
+            """
             name: types
             steps:
               - {id: a, type: aproval}
@@ -92,15 +98,17 @@ import Testing
     }
 
     @Test func duplicateStepIDs() {
-        let result = load(workflow(steps: """
-              - id: build
-                run: make
-              - id: test
-                run: make test
-              - id: build
-                run: make again
+        let result = load(
+            workflow(
+                steps: """
+                      - id: build
+                        run: make
+                      - id: test
+                        run: make test
+                      - id: build
+                        run: make again
 
-            """))
+                    """))
         let diagnostic = only(.duplicateStepID, in: result)
         expectAt(diagnostic, 7, 9)
         #expect(diagnostic?.message == "duplicate step id `build` (first used at line 3)")
@@ -113,14 +121,16 @@ import Testing
     }
 
     @Test func unknownDependencyWithSuggestion() {
-        let result = load(workflow(steps: """
-              - id: compile
-                run: make
-              - id: test
-                depends_on: [compil, deploy]
-                run: make test
+        let result = load(
+            workflow(
+                steps: """
+                      - id: compile
+                        run: make
+                      - id: test
+                        depends_on: [compil, deploy]
+                        run: make test
 
-            """))
+                    """))
         let unknown = result.errors.filter { $0.code == .unknownDependency }
         #expect(unknown.count == 2)
         expectAt(unknown.first, 6, 18)
@@ -138,26 +148,28 @@ import Testing
     }
 
     @Test func cyclesAreNamed() {
-        let result = load(workflow(steps: """
-              - id: a
-                depends_on: [c]
-                run: x
-              - id: b
-                depends_on: [a]
-                run: x
-              - id: c
-                depends_on: [b]
-                run: x
-              - id: d
-                depends_on: [e]
-                run: x
-              - id: e
-                depends_on: [d]
-                run: x
-              - id: free
-                run: x
+        let result = load(
+            workflow(
+                steps: """
+                      - id: a
+                        depends_on: [c]
+                        run: x
+                      - id: b
+                        depends_on: [a]
+                        run: x
+                      - id: c
+                        depends_on: [b]
+                        run: x
+                      - id: d
+                        depends_on: [e]
+                        run: x
+                      - id: e
+                        depends_on: [d]
+                        run: x
+                      - id: free
+                        run: x
 
-            """))
+                    """))
         let cycles = result.errors.filter { $0.code == .dependencyCycle }
         #expect(cycles.map(\.message) == ["dependency cycle: a → b → c → a", "dependency cycle: d → e → d"])
         // Each points at the `depends_on` entry that closes it: b's `a`, e's `d`.
@@ -167,7 +179,8 @@ import Testing
     }
 
     @Test func referencesMustBeUpstream() throws {
-        let result = load("""
+        let result = load(
+            """
             name: refs
             steps:
               - id: fetch
@@ -182,13 +195,14 @@ import Testing
                 run: echo done
             """)
         let notUpstream = result.errors.filter { $0.code == .referenceNotUpstream }
-        #expect(notUpstream.map(\.message) == [
-            "step `sibling` reads `{steps.fetch.output.items.0}` but `fetch` is not upstream of it",
-            // `consume` depends on `sibling` only, which does not depend on `fetch`.
-            "step `consume` reads `{steps.fetch.output}` but `fetch` is not upstream of it",
-            "step `consume` reads `{steps.later.output}` but `later` is not upstream of it",
-            "step `consume` reads its own result `{steps.consume.status}`",
-        ])
+        #expect(
+            notUpstream.map(\.message) == [
+                "step `sibling` reads `{steps.fetch.output.items.0}` but `fetch` is not upstream of it",
+                // `consume` depends on `sibling` only, which does not depend on `fetch`.
+                "step `consume` reads `{steps.fetch.output}` but `fetch` is not upstream of it",
+                "step `consume` reads `{steps.later.output}` but `later` is not upstream of it",
+                "step `consume` reads its own result `{steps.consume.status}`",
+            ])
         try #require(notUpstream.count == 4)
         #expect(notUpstream[0].hint == "add it to the dependencies: depends_on: [fetch]")
         expectAt(notUpstream[0], 6, 15)
@@ -200,23 +214,26 @@ import Testing
     }
 
     @Test func transitiveUpstreamIsEnough() {
-        let result = load(workflow(steps: """
-              - id: a
-                run: echo 1
-              - id: b
-                depends_on: [a]
-                run: echo 2
-              - id: c
-                depends_on: [b]
-                run: echo {steps.a.output}
-                when: steps.a.output == 1
+        let result = load(
+            workflow(
+                steps: """
+                      - id: a
+                        run: echo 1
+                      - id: b
+                        depends_on: [a]
+                        run: echo 2
+                      - id: c
+                        depends_on: [b]
+                        run: echo {steps.a.output}
+                        when: steps.a.output == 1
 
-            """))
+                    """))
         #expect(result.isValid, "\(lines(result))")
     }
 
     @Test func inputReferencesAndTypes() {
-        let result = load("""
+        let result = load(
+            """
             name: inputs
             inputs:
               name: {type: string, default: x}
@@ -253,7 +270,8 @@ import Testing
     }
 
     @Test func wrongTypes() {
-        let result = load("""
+        let result = load(
+            """
             name: types
             steps:
               - id: a
@@ -295,17 +313,19 @@ import Testing
     }
 
     @Test func badRetryAndDurations() {
-        let result = load(workflow(steps: """
-              - id: a
-                run: x
-                timeout: 0s
-                retry: {max_attempts: 0, backoff: linear, initial_delay: 1m, max_delay: 10s, jitter: maybe}
-              - id: b
-                run: x
-                timeout: 2d
-                retry: {max_attempts: 1000}
+        let result = load(
+            workflow(
+                steps: """
+                      - id: a
+                        run: x
+                        timeout: 0s
+                        retry: {max_attempts: 0, backoff: linear, initial_delay: 1m, max_delay: 10s, jitter: maybe}
+                      - id: b
+                        run: x
+                        timeout: 2d
+                        retry: {max_attempts: 1000}
 
-            """))
+                    """))
         let messages = result.errors.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
         #expect(messages.contains("5:14 `timeout` must be between 1s and 1d, found 0s"))
         #expect(messages.contains("6:27 `retry.max_attempts` must be between 1 and 100, found 0"))
@@ -314,12 +334,14 @@ import Testing
         #expect(messages.contains("6:90 `jitter` must be true or false, found string"))
         #expect(messages.contains("9:14 `timeout` must be between 1s and 1d, found 2d"))
         #expect(messages.contains("10:27 `retry.max_attempts` must be between 1 and 100, found 1000"))
-        #expect(result.errors.first { $0.message.contains("found 0") && $0.code == .invalidRetry }?.hint
+        #expect(
+            result.errors.first { $0.message.contains("found 0") && $0.code == .invalidRetry }?.hint
                 == "max_attempts counts the first try too: 1 means no retry")
     }
 
     @Test func fanOutChecks() {
-        let result = load("""
+        let result = load(
+            """
             name: fan
             inputs:
               files: {type: list, default: [a]}
@@ -352,13 +374,15 @@ import Testing
     }
 
     @Test func backendsParseAndAreCheckedAgainstTheAvailableOnes() {
-        let result = load(workflow(steps: """
-              - {id: a, run: x, backend: e2b}
-              - {id: b, run: x, backend: auto}
-              - {id: c, run: x, backend: dockr}
-              - {id: d, run: x, backend: docker}
+        let result = load(
+            workflow(
+                steps: """
+                      - {id: a, run: x, backend: e2b}
+                      - {id: b, run: x, backend: auto}
+                      - {id: c, run: x, backend: dockr}
+                      - {id: d, run: x, backend: docker}
 
-            """), options: ValidationOptions(availableBackends: [.docker]))
+                    """), options: ValidationOptions(availableBackends: [.docker]))
         let unavailable = result.errors.filter { $0.code == .unavailableBackend }
         #expect(unavailable.count == 2)
         #expect(unavailable.first?.message == "backend `e2b` is not available here")
@@ -379,24 +403,28 @@ import Testing
     }
 
     @Test func sessions() {
-        let result = load(workflow(steps: """
-              - {id: a, run: x, session: s}
-              - {id: b, run: x, session: s, depends_on: [a]}
-              - {id: c, run: x, session: s, depends_on: [a]}
-              - {id: d, run: x, session: t, image: python, parallel_over: "{steps.a.output}", depends_on: [a]}
-              - {id: e, run: x, session: t, image: node, depends_on: [d]}
+        let result = load(
+            workflow(
+                steps: """
+                      - {id: a, run: x, session: s}
+                      - {id: b, run: x, session: s, depends_on: [a]}
+                      - {id: c, run: x, session: s, depends_on: [a]}
+                      - {id: d, run: x, session: t, image: python, parallel_over: "{steps.a.output}", depends_on: [a]}
+                      - {id: e, run: x, session: t, image: node, depends_on: [d]}
 
-            """))
+                    """))
         let messages = result.errors.map { "\($0.location?.line ?? 0): \($0.message)" }
-        #expect(messages == [
-            "5: steps `b` and `c` share session `s` but may run at the same time",
-            "6: step `d` fans out with parallel_over, so its items cannot share session `t`",
-            "7: steps in session `t` share one sandbox, but `d` uses image `python` and `e` uses `node`",
-        ], "\(messages)")
+        #expect(
+            messages == [
+                "5: steps `b` and `c` share session `s` but may run at the same time",
+                "6: step `d` fans out with parallel_over, so its items cannot share session `t`",
+                "7: steps in session `t` share one sandbox, but `d` uses image `python` and `e` uses `node`",
+            ], "\(messages)")
     }
 
     @Test func unsafeShellContexts() {
-        let result = load("""
+        let result = load(
+            """
             name: shell
             inputs: {n: {type: integer, default: 1}}
             steps:
@@ -420,7 +448,8 @@ import Testing
     }
 
     @Test func workflowLevelChecks() {
-        let result = load("""
+        let result = load(
+            """
             name: top
             input_schema: {}
             default_timeout: 10
@@ -454,7 +483,8 @@ import Testing
     }
 
     @Test func structuralTypes() {
-        let result = load("""
+        let result = load(
+            """
             name: shapes
             inputs:
               count: 5
@@ -462,11 +492,12 @@ import Testing
             steps: run everything
             """)
         let messages = result.errors.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
-        #expect(messages == [
-            "3:10 input `count` must be a type name or a mapping, found integer",
-            "4:9 input `list` must be a mapping, found list",
-            "5:8 `steps` must be a list, found string",
-        ], "\(messages)")
+        #expect(
+            messages == [
+                "3:10 input `count` must be a type name or a mapping, found integer",
+                "4:9 input `list` must be a mapping, found list",
+                "5:8 `steps` must be a list, found string",
+            ], "\(messages)")
         let step = load("name: x\nsteps:\n  - run echo\n")
         #expect(step.errors.map(\.message) == ["step 1 must be a mapping, found string"])
     }
@@ -479,21 +510,23 @@ import Testing
     }
 
     @Test func approvalConfig() {
-        let result = load(workflow(steps: """
-              - id: a
-                type: approval
-                approval_config:
-                  mesage: hi
-                  timeout: 31d
-                  on_timeout: retry
-              - id: b
-                type: approval
-                approval_config: {on_timeout: skip}
-              - id: c
-                type: approval
-                approval_config: {timeout: 1h, timeout_hours: 2}
+        let result = load(
+            workflow(
+                steps: """
+                      - id: a
+                        type: approval
+                        approval_config:
+                          mesage: hi
+                          timeout: 31d
+                          on_timeout: retry
+                      - id: b
+                        type: approval
+                        approval_config: {on_timeout: skip}
+                      - id: c
+                        type: approval
+                        approval_config: {timeout: 1h, timeout_hours: 2}
 
-            """))
+                    """))
         let messages = result.diagnostics.map { "\($0.severity) \($0.location?.line ?? 0): \($0.message)" }
         #expect(messages.contains("error 6: unknown field `mesage` in `approval_config`"))
         #expect(messages.contains("error 7: `timeout` must be between 1s and 30d, found 31d"))

@@ -102,8 +102,10 @@ public struct Mount: Codable, Sendable, Hashable {
     public var volumeOptions: VolumeOptions?
     public var tmpfsOptions: TmpfsOptions?
 
-    public init(type: MountType, source: String? = nil, target: String, readOnly: Bool? = nil, consistency: String? = nil,
-                volumeOptions: VolumeOptions? = nil, tmpfsOptions: TmpfsOptions? = nil) {
+    public init(
+        type: MountType, source: String? = nil, target: String, readOnly: Bool? = nil, consistency: String? = nil,
+        volumeOptions: VolumeOptions? = nil, tmpfsOptions: TmpfsOptions? = nil
+    ) {
         self.type = type
         self.source = source
         self.target = target

@@ -10,8 +10,9 @@ public enum EngineEvent: Sendable {
     /// An attempt of a step (or of one fan-out item) began.
     case stepStarted(step: String, index: Int?, attempt: Int)
     /// An attempt failed; `willRetry` says whether another one follows after `retryDelay`.
-    case attemptFailed(step: String, index: Int?, attempt: Int, error: String, outputTail: String,
-                       willRetry: Bool, retryDelay: Duration?)
+    case attemptFailed(
+        step: String, index: Int?, attempt: Int, error: String, outputTail: String,
+        willRetry: Bool, retryDelay: Duration?)
     /// A step ended for good: completed, failed, skipped or cancelled.
     case stepFinished(step: String, status: StepStatus, duration: Duration?, error: String?, outputTail: String?)
     /// A chunk of a running step's output (stdout or stderr, as it arrives), for a live view.
@@ -76,11 +77,13 @@ public struct EngineConfiguration: Sendable {
     /// the CLI and the server use 1.
     public var sandboxesAhead: Int
 
-    public init(maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
-                environment: [String: String] = [:], removesWorkspace: Bool = false,
-                labels: [String: String] = [:], waitForApprovals: Bool = true,
-                approvalPollInterval: Duration = .seconds(1), dataDirectory: String? = nil,
-                collectArtifacts: Bool = true, inlineOutputLimit: Int = 64 * 1024, sandboxesAhead: Int = 0) {
+    public init(
+        maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,
+        environment: [String: String] = [:], removesWorkspace: Bool = false,
+        labels: [String: String] = [:], waitForApprovals: Bool = true,
+        approvalPollInterval: Duration = .seconds(1), dataDirectory: String? = nil,
+        collectArtifacts: Bool = true, inlineOutputLimit: Int = 64 * 1024, sandboxesAhead: Int = 0
+    ) {
         self.maxConcurrentStepsPerRun = maxConcurrentStepsPerRun
         self.outputTailBytes = outputTailBytes
         self.maxOutputBytes = maxOutputBytes

@@ -118,7 +118,9 @@ public enum RunEvent: Sendable, Equatable {
         /// The sandbox was made ahead, while the step before ran (nil: it was not).
         public var sandboxMadeAhead: Bool?
 
-        public init(step: String, index: Int? = nil, attempt: Int, status: StepStatus, error: String? = nil, outputTail: String? = nil, sandboxMadeAhead: Bool? = nil) {
+        public init(
+            step: String, index: Int? = nil, attempt: Int, status: StepStatus, error: String? = nil, outputTail: String? = nil, sandboxMadeAhead: Bool? = nil
+        ) {
             self.step = step
             self.index = index
             self.attempt = attempt
@@ -166,7 +168,10 @@ public enum RunEvent: Sendable, Equatable {
         /// Where a large output is kept in full.
         public var outputPath: String?
 
-        public init(step: String, status: StepStatus, durationMs: Int, error: String? = nil, reason: String? = nil, outputTail: String? = nil, output: JSONValue? = nil, outputPath: String? = nil) {
+        public init(
+            step: String, status: StepStatus, durationMs: Int, error: String? = nil, reason: String? = nil, outputTail: String? = nil, output: JSONValue? = nil,
+            outputPath: String? = nil
+        ) {
             self.step = step
             self.status = status
             self.durationMs = durationMs

@@ -21,8 +21,10 @@ public final class BackendRouter: Sendable {
         public var mountsWorkspace: Bool
 
         /// - Parameter mountsWorkspace: default: every backend but `e2b`.
-        public init(name: Backend, backend: any SandboxBackend, maxConcurrent: Int = 8,
-                    breaker: CircuitBreaker = CircuitBreaker(), mountsWorkspace: Bool? = nil) {
+        public init(
+            name: Backend, backend: any SandboxBackend, maxConcurrent: Int = 8,
+            breaker: CircuitBreaker = CircuitBreaker(), mountsWorkspace: Bool? = nil
+        ) {
             self.name = name
             self.backend = backend
             self.limit = AsyncSemaphore(limit: maxConcurrent)
@@ -63,8 +65,11 @@ public final class BackendRouter: Sendable {
     /// One backend under the name `docker` whose breaker never opens: what an engine made with a
     /// single backend uses, so it behaves as before routing existed.
     public convenience init(single backend: any SandboxBackend, maxConcurrent: Int = .max) {
-        self.init([Entry(name: .docker, backend: backend, maxConcurrent: maxConcurrent,
-                         breaker: CircuitBreaker(policy: .disabled))])
+        self.init([
+            Entry(
+                name: .docker, backend: backend, maxConcurrent: maxConcurrent,
+                breaker: CircuitBreaker(policy: .disabled))
+        ])
     }
 
     /// The configured backend of that name.
@@ -100,8 +105,9 @@ public final class BackendRouter: Sendable {
                 return try await lease(other, reason: "backend `\(requested)` circuit is open", permitted: true)
             }
         }
-        throw EngineError(.backendUnavailable,
-                          "backend `\(requested)` circuit is open after repeated infrastructure failures, and no other backend can take the step")
+        throw EngineError(
+            .backendUnavailable,
+            "backend `\(requested)` circuit is open after repeated infrastructure failures, and no other backend can take the step")
     }
 
     private func acquireAuto() async throws -> Lease {
@@ -121,8 +127,9 @@ public final class BackendRouter: Sendable {
         try await first.limit.acquire()
         if first.breaker.permit() { return Lease(entry: first, failoverReason: nil) }
         first.limit.release()
-        throw EngineError(.backendUnavailable,
-                          "backend `\(first.name)` circuit is open after repeated infrastructure failures, and no other backend can take the step")
+        throw EngineError(
+            .backendUnavailable,
+            "backend `\(first.name)` circuit is open after repeated infrastructure failures, and no other backend can take the step")
     }
 
     private func lease(_ entry: Entry, reason: String?, permitted: Bool) async throws -> Lease {

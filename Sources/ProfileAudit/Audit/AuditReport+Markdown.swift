@@ -16,8 +16,9 @@ extension AuditReport {
         add()
         add("- profile file: `\(profilePath ?? "(in memory)")`")
         add("- seccomp file: `\(seccompPath)` (\(seccomp.sizeBytes) bytes inline, sha256 `\(seccomp.sha256)`)")
-        add("- evaluated on: \(environment.architecture), kernel \(environment.kernel ?? "unknown"), libseccomp \(environment.libseccomp), "
-            + "capabilities: \(environment.capabilities.isEmpty ? "none" : environment.capabilities.joined(separator: ", "))")
+        add(
+            "- evaluated on: \(environment.architecture), kernel \(environment.kernel ?? "unknown"), libseccomp \(environment.libseccomp), "
+                + "capabilities: \(environment.capabilities.isEmpty ? "none" : environment.capabilities.joined(separator: ", "))")
         add()
         add("## Summary")
         add()
@@ -25,41 +26,55 @@ extension AuditReport {
         let failed = checklist.filter { !$0.passed }
         add("| item | value |")
         add("|---|---|")
-        add("| allowed syscalls | **\(seccomp.allowed.total)** (\(seccomp.allowed.unconditional.count) unconditional + "
-            + "\(seccomp.allowed.argumentFiltered.count) argument-filtered: \(seccomp.allowed.argumentFiltered.joined(separator: ", "))) |")
-        add("| BPF program | **\(seccomp.bpfInstructions) instructions** (\(seccomp.bpfBytes) bytes) for "
-            + "\(seccomp.architectures.joined(separator: " + ")) |")
-        add("| allowed here, blocked by Docker's default | **\(dockerDefault.allowedHereBlockedByDocker.count)**"
-            + "\(dockerDefault.allowedHereBlockedByDocker.isEmpty ? "" : ": " + dockerDefault.allowedHereBlockedByDocker.joined(separator: ", ")) |")
+        add(
+            "| allowed syscalls | **\(seccomp.allowed.total)** (\(seccomp.allowed.unconditional.count) unconditional + "
+                + "\(seccomp.allowed.argumentFiltered.count) argument-filtered: \(seccomp.allowed.argumentFiltered.joined(separator: ", "))) |")
+        add(
+            "| BPF program | **\(seccomp.bpfInstructions) instructions** (\(seccomp.bpfBytes) bytes) for "
+                + "\(seccomp.architectures.joined(separator: " + ")) |")
+        add(
+            "| allowed here, blocked by Docker's default | **\(dockerDefault.allowedHereBlockedByDocker.count)**"
+                + "\(dockerDefault.allowedHereBlockedByDocker.isEmpty ? "" : ": " + dockerDefault.allowedHereBlockedByDocker.joined(separator: ", ")) |")
         add("| blocked here, allowed by Docker's default | \(dockerDefault.blockedHereAllowedByDocker.count) |")
-        add("| dangerous groups | \(blockedGroups) of \(dangerousGroups.count) blocked"
-            + "\(blockedGroups == dangerousGroups.count ? "" : "; open: " + dangerousGroups.filter { $0.status != .blocked }.map { "\($0.id) (\($0.status.rawValue))" }.joined(separator: ", ")) |")
-        add("| host checklist | \(checklist.count - failed.count)/\(checklist.count) pass"
-            + "\(failed.isEmpty ? "" : "; failed: " + failed.map(\.id).joined(separator: ", ")) |")
+        add(
+            "| dangerous groups | \(blockedGroups) of \(dangerousGroups.count) blocked"
+                + "\(blockedGroups == dangerousGroups.count ? "" : "; open: " + dangerousGroups.filter { $0.status != .blocked }.map { "\($0.id) (\($0.status.rawValue))" }.joined(separator: ", ")) |"
+        )
+        add(
+            "| host checklist | \(checklist.count - failed.count)/\(checklist.count) pass"
+                + "\(failed.isEmpty ? "" : "; failed: " + failed.map(\.id).joined(separator: ", ")) |")
         add()
 
         add("## Container settings")
         add()
         add("| setting | value |")
         add("|---|---|")
-        add("| capabilities | drop \(container.capabilitiesDropped.joined(separator: ", ")); add "
-            + "\(container.capabilitiesAdded.isEmpty ? "none" : "**" + container.capabilitiesAdded.joined(separator: ", ") + "** (flagged)") |")
+        add(
+            "| capabilities | drop \(container.capabilitiesDropped.joined(separator: ", ")); add "
+                + "\(container.capabilitiesAdded.isEmpty ? "none" : "**" + container.capabilitiesAdded.joined(separator: ", ") + "** (flagged)") |")
         add("| user | `\(container.user)` |")
         add("| root filesystem | \(container.readOnlyRootFilesystem ? "read-only" : "**writable**") |")
         add("| no-new-privileges | \(container.noNewPrivileges ? "yes" : "**no**") |")
         add("| network | `\(hostConfig.networkMode ?? "default")`\(container.networkDisabled ? " (networking disabled)" : "") |")
         add("| pids | \(container.limits.pids.map(String.init) ?? "unlimited") |")
-        add("| memory | \(container.limits.memoryBytes.map(Self.bytes) ?? "unlimited") (swap total \(container.limits.memorySwapBytes.map(Self.bytes) ?? "default")) |")
+        add(
+            "| memory | \(container.limits.memoryBytes.map(Self.bytes) ?? "unlimited") (swap total \(container.limits.memorySwapBytes.map(Self.bytes) ?? "default")) |"
+        )
         add("| CPU | \(container.limits.nanoCPUs.map { String(format: "%.2f CPUs", Double($0) / 1e9) } ?? "unlimited") |")
         add("| ulimits | \(container.limits.ulimits.joined(separator: ", ")) |")
-        add("| masked paths | \(container.maskedPaths.map { "Docker's defaults + " + extraPaths($0, over: DockerPathDefaults.maskedPaths) } ?? "Docker's defaults") |")
-        add("| read-only paths | \(container.readonlyPaths.map { "Docker's defaults + " + extraPaths($0, over: DockerPathDefaults.readonlyPaths) } ?? "Docker's defaults") |")
+        add(
+            "| masked paths | \(container.maskedPaths.map { "Docker's defaults + " + extraPaths($0, over: DockerPathDefaults.maskedPaths) } ?? "Docker's defaults") |"
+        )
+        add(
+            "| read-only paths | \(container.readonlyPaths.map { "Docker's defaults + " + extraPaths($0, over: DockerPathDefaults.readonlyPaths) } ?? "Docker's defaults") |"
+        )
         add()
         add("| mount | type | source | options |")
         add("|---|---|---|---|")
         for mount in container.mounts {
-            add("| `\(mount.target)` | \(mount.type) | \(mount.source ?? (mount.type == "volume" ? "anonymous volume, removed with the sandbox" : "-")) "
-                + "| \(mount.options ?? (mount.readOnly ? "ro" : "rw")) |")
+            add(
+                "| `\(mount.target)` | \(mount.type) | \(mount.source ?? (mount.type == "volume" ? "anonymous volume, removed with the sandbox" : "-")) "
+                    + "| \(mount.options ?? (mount.readOnly ? "ro" : "rw")) |")
         }
         add()
 
@@ -76,35 +91,45 @@ extension AuditReport {
         add()
         add("Reference: \(dockerDefault.reference).")
         add()
-        add("- **Allowed here but blocked by Docker's default: \(dockerDefault.allowedHereBlockedByDocker.count)**"
-            + (dockerDefault.allowedHereBlockedByDocker.isEmpty ? "" : " — " + dockerDefault.allowedHereBlockedByDocker.joined(separator: ", ")))
-        add("- Blocked here but allowed by Docker's default: \(dockerDefault.blockedHereAllowedByDocker.count)"
-            + (dockerDefault.blockedHereAllowedByDocker.isEmpty ? "" : " — " + dockerDefault.blockedHereAllowedByDocker.joined(separator: ", ")))
+        add(
+            "- **Allowed here but blocked by Docker's default: \(dockerDefault.allowedHereBlockedByDocker.count)**"
+                + (dockerDefault.allowedHereBlockedByDocker.isEmpty ? "" : " — " + dockerDefault.allowedHereBlockedByDocker.joined(separator: ", ")))
+        add(
+            "- Blocked here but allowed by Docker's default: \(dockerDefault.blockedHereAllowedByDocker.count)"
+                + (dockerDefault.blockedHereAllowedByDocker.isEmpty ? "" : " — " + dockerDefault.blockedHereAllowedByDocker.joined(separator: ", ")))
         if !dockerDefault.argumentFilters.isEmpty {
             add()
             add("| argument-filtered | here | Docker's default | verdict |")
             add("|---|---|---|---|")
             for filter in dockerDefault.argumentFilters {
-                let verdict = filter.identical ? "identical on \(filter.witnessCount) witnesses"
-                    : filter.allowedOnlyByA != nil ? "**looser here**, e.g. args \(Self.arguments(filter.allowedOnlyByA))"
-                    : "stricter here, e.g. Docker allows args \(Self.arguments(filter.allowedOnlyByB))"
+                let verdict =
+                    filter.identical
+                    ? "identical on \(filter.witnessCount) witnesses"
+                    : filter.allowedOnlyByA != nil
+                        ? "**looser here**, e.g. args \(Self.arguments(filter.allowedOnlyByA))"
+                        : "stricter here, e.g. Docker allows args \(Self.arguments(filter.allowedOnlyByB))"
                 add("| \(filter.name) | `\(filter.conditionA)` | `\(filter.conditionB)` | \(verdict) |")
             }
         }
         if !dockerDefault.differentDenials.isEmpty {
             add()
-            add("Denied by both, differently: " + dockerDefault.differentDenials.map { "\($0.name) (here \($0.actionA.shortName), Docker \($0.actionB.shortName))" }
-                .joined(separator: "; "))
+            add(
+                "Denied by both, differently: "
+                    + dockerDefault.differentDenials.map { "\($0.name) (here \($0.actionA.shortName), Docker \($0.actionB.shortName))" }
+                    .joined(separator: "; "))
         }
         if !seccomp.explicitDenials.isEmpty {
             add()
-            add("Explicit denials with their own errno: " + seccomp.explicitDenials.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }
-                .joined(separator: ", "))
+            add(
+                "Explicit denials with their own errno: "
+                    + seccomp.explicitDenials.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }
+                    .joined(separator: ", "))
         }
         if !seccomp.namesUnknownToLibseccomp.isEmpty {
             add()
-            add("Names newer than this host's libseccomp (left out of the filter by runc; the calls get ENOSYS): "
-                + seccomp.namesUnknownToLibseccomp.joined(separator: ", "))
+            add(
+                "Names newer than this host's libseccomp (left out of the filter by runc; the calls get ENOSYS): "
+                    + seccomp.namesUnknownToLibseccomp.joined(separator: ", "))
         }
         add()
 

@@ -32,9 +32,11 @@ public struct AuditReport: Sendable, Codable {
         case dangerousGroups, checklist, passed
     }
 
-    public init(profile: String, summary: String, profilePath: String?, seccompPath: String, environment: AuditEnvironment,
-                hostConfig: HostConfig, container: ContainerSettings, seccomp: SeccompSummary, dockerDefault: DockerComparison,
-                dangerousGroups: [GroupEvaluation], checklist: [CheckResult]) {
+    public init(
+        profile: String, summary: String, profilePath: String?, seccompPath: String, environment: AuditEnvironment,
+        hostConfig: HostConfig, container: ContainerSettings, seccomp: SeccompSummary, dockerDefault: DockerComparison,
+        dangerousGroups: [GroupEvaluation], checklist: [CheckResult]
+    ) {
         self.profile = profile
         self.summary = summary
         self.profilePath = profilePath

@@ -40,27 +40,31 @@ public struct ProfileAuditor: Sendable {
         // The reference is Docker's default expanded for amd64; compare names in that context
         // whatever this host is, with the profile's own capabilities.
         let comparisonContext = EvaluationContext(architecture: .x86_64, capabilities: capabilities, kernel: context.kernel)
-        let diff = ProfileDiff(document.profile, named: profile.name, DockerDefaultReference.profile, named: "docker-default",
-                               context: comparisonContext)
-        let comparison = DockerComparison(reference: DockerDefaultReference.provenance,
-                                          allowedHereBlockedByDocker: diff.looserInA,
-                                          blockedHereAllowedByDocker: diff.allowedOnlyInB.map(\.name),
-                                          argumentFilters: diff.argumentFiltered, differentDenials: diff.differentDenials)
+        let diff = ProfileDiff(
+            document.profile, named: profile.name, DockerDefaultReference.profile, named: "docker-default",
+            context: comparisonContext)
+        let comparison = DockerComparison(
+            reference: DockerDefaultReference.provenance,
+            allowedHereBlockedByDocker: diff.looserInA,
+            blockedHereAllowedByDocker: diff.allowedOnlyInB.map(\.name),
+            argumentFilters: diff.argumentFiltered, differentDenials: diff.differentDenials)
 
         let hostConfig = profile.hostConfig()
         let container = ContainerSettings(
             user: profile.user, networkDisabled: profile.network == .none, capabilitiesDropped: hostConfig.capDrop ?? [],
             capabilitiesAdded: hostConfig.capAdd ?? [], readOnlyRootFilesystem: hostConfig.readonlyRootfs ?? false,
             noNewPrivileges: profile.noNewPrivileges, mounts: Self.mounts(of: hostConfig),
-            limits: LimitsSummary(pids: hostConfig.pidsLimit, memoryBytes: hostConfig.memory, memorySwapBytes: hostConfig.memorySwap,
-                                  nanoCPUs: hostConfig.nanoCpus,
-                                  ulimits: (hostConfig.ulimits ?? []).map { "\($0.name)=\($0.soft):\($0.hard)" }),
+            limits: LimitsSummary(
+                pids: hostConfig.pidsLimit, memoryBytes: hostConfig.memory, memorySwapBytes: hostConfig.memorySwap,
+                nanoCPUs: hostConfig.nanoCpus,
+                ulimits: (hostConfig.ulimits ?? []).map { "\($0.name)=\($0.soft):\($0.hard)" }),
             maskedPaths: hostConfig.maskedPaths, readonlyPaths: hostConfig.readonlyPaths)
 
         return AuditReport(
             profile: profile.name, summary: profile.summary, profilePath: profile.profilePath, seccompPath: profile.seccompPath,
-            environment: AuditEnvironment(architecture: Architecture.native.scmpName, kernel: KernelVersion.host?.description,
-                                          libseccomp: SyscallTable.libseccompVersion, capabilities: capabilities.sorted()),
+            environment: AuditEnvironment(
+                architecture: Architecture.native.scmpName, kernel: KernelVersion.host?.description,
+                libseccomp: SyscallTable.libseccompVersion, capabilities: capabilities.sorted()),
             hostConfig: hostConfig, container: container, seccomp: seccomp, dockerDefault: comparison,
             dangerousGroups: DangerousGroups.evaluate(expanded),
             checklist: HostChecklist.evaluate(hostConfig, user: profile.user))
@@ -81,8 +85,9 @@ public struct ProfileAuditor: Sendable {
         }
         result += (config.binds ?? []).map { bind in
             let parts = bind.split(separator: ":").map(String.init)
-            return MountSummary(target: parts.count > 1 ? parts[1] : bind, type: "bind", source: parts.first,
-                                readOnly: parts.count > 2 && parts[2].split(separator: ",").contains("ro"), options: nil)
+            return MountSummary(
+                target: parts.count > 1 ? parts[1] : bind, type: "bind", source: parts.first,
+                readOnly: parts.count > 2 && parts[2].split(separator: ",").contains("ro"), options: nil)
         }
         return result
     }

@@ -71,8 +71,10 @@ public struct ProbeExpectations {
         fails("mknod(S_IFBLK)", ProbeCategory.mounts)
 
         // namespaces
-        for name in ["unshare(CLONE_NEWUSER)", "unshare(CLONE_NEWNS)", "mount in a new user namespace", "setns(net)",
-                     "clone(CLONE_NEWUSER)"] {
+        for name in [
+            "unshare(CLONE_NEWUSER)", "unshare(CLONE_NEWNS)", "mount in a new user namespace", "setns(net)",
+            "clone(CLONE_NEWUSER)",
+        ] {
             blocked(name, ProbeCategory.namespaces)
         }
         add("clone3", ProbeCategory.namespaces, "ENOSYS (so libc falls back to the filterable clone)") { $0.errno == "ENOSYS" }
@@ -90,8 +92,10 @@ public struct ProbeExpectations {
         fails("read /proc/1/mem", ProbeCategory.otherProcesses)
 
         // host administration
-        for name in ["kexec_load", "init_module", "finit_module", "delete_module", "reboot", "swapon", "acct", "syslog",
-                     "settimeofday", "clock_settime"] {
+        for name in [
+            "kexec_load", "init_module", "finit_module", "delete_module", "reboot", "swapon", "acct", "syslog",
+            "settimeofday", "clock_settime",
+        ] {
             blocked(name, ProbeCategory.hostAdministration)
         }
 
@@ -102,8 +106,10 @@ public struct ProbeExpectations {
         info("socket(AF_INET, SOCK_STREAM)", ProbeCategory.sockets)
 
         // read-only paths
-        for name in ["write /etc/probe", "write /usr/probe", "write /probe", "write /proc/sysrq-trigger",
-                     "write /proc/sys/kernel/core_pattern", "write /sys/kernel/uevent_helper"] {
+        for name in [
+            "write /etc/probe", "write /usr/probe", "write /probe", "write /proc/sysrq-trigger",
+            "write /proc/sys/kernel/core_pattern", "write /sys/kernel/uevent_helper",
+        ] {
             fails(name, ProbeCategory.readOnly)
         }
 
@@ -144,35 +150,44 @@ public struct ProbeExpectations {
         var results: [ProbeResult] = []
         for rule in rules {
             guard let line = byName.removeValue(forKey: rule.name) else {
-                results.append(ProbeResult(name: rule.name, category: rule.category, expected: rule.expected,
-                                           observed: "no report", passed: rule.judge == nil,
-                                           detail: "the probe printed no line for this (did it crash?)"))
+                results.append(
+                    ProbeResult(
+                        name: rule.name, category: rule.category, expected: rule.expected,
+                        observed: "no report", passed: rule.judge == nil,
+                        detail: "the probe printed no line for this (did it crash?)"))
                 continue
             }
             results.append(Self.result(line, rule))
         }
         for line in lines where byName[line.name] != nil {
             byName[line.name] = nil
-            results.append(Self.result(line, Rule(name: line.name, category: ProbeCategory.hostExposure,
-                                                  expected: Self.informational, judge: nil)))
+            results.append(
+                Self.result(
+                    line,
+                    Rule(
+                        name: line.name, category: ProbeCategory.hostExposure,
+                        expected: Self.informational, judge: nil)))
         }
         return results
     }
 
     static func result(_ line: ProbeLine, _ rule: Rule) -> ProbeResult {
         if line.outcome == .skipped {
-            return ProbeResult(name: rule.name, category: rule.category, expected: rule.expected, observed: "skipped",
-                               passed: true, detail: line.detail, skipped: true)
+            return ProbeResult(
+                name: rule.name, category: rule.category, expected: rule.expected, observed: "skipped",
+                passed: true, detail: line.detail, skipped: true)
         }
-        let observed: String = switch line.outcome {
-        case .succeeded: "succeeded"
-        case .failed(let errno): errno
-        case .value: line.detail.isEmpty ? "(empty)" : Self.shortValue(line)
-        case .skipped: "skipped"
-        }
+        let observed: String =
+            switch line.outcome {
+            case .succeeded: "succeeded"
+            case .failed(let errno): errno
+            case .value: line.detail.isEmpty ? "(empty)" : Self.shortValue(line)
+            case .skipped: "skipped"
+            }
         let passed = rule.judge?(line) ?? true
-        return ProbeResult(name: rule.name, category: rule.category, expected: rule.expected, observed: observed,
-                           passed: passed, detail: line.outcome == .value && observed == line.detail ? "" : line.detail)
+        return ProbeResult(
+            name: rule.name, category: rule.category, expected: rule.expected, observed: observed,
+            passed: passed, detail: line.outcome == .value && observed == line.detail ? "" : line.detail)
     }
 
     /// A value short enough for the observed column; the whole value stays in the detail.

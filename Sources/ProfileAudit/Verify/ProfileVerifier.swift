@@ -4,7 +4,7 @@ import Sandbox
 import SandboxDocker
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Proves an isolation profile inside a live sandbox (`sandcastle profile verify`).
@@ -55,11 +55,14 @@ public struct ProfileVerifier: Sendable {
         let sandbox = try await backend.createSandbox(spec, profile: profile)
         results = try await sandbox.use { sandbox in
             var results: [ProbeResult] = []
-            let arguments = [runnerPath, "probe", "--timeout-ms=3000"]
+            let arguments =
+                [runnerPath, "probe", "--timeout-ms=3000"]
                 + targets.map { "--connect=\($0.label)@\($0.address):80" }
             let output = try await run(sandbox, arguments, timeout: .seconds(120))
             guard ProbeLine.hasHeader(output.stdoutText) else {
-                throw SandboxError(.runnerFailed, """
+                throw SandboxError(
+                    .runnerFailed,
+                    """
                     the runner in image \(sandbox.image) has no probe mode (`\(arguments.prefix(2).joined(separator: " "))` \
                     exited \(output.exitCode) without probe output). Rebuild the images with `sandcastle images build`. \
                     \(output.stderrText.prefix(300))
@@ -67,11 +70,12 @@ public struct ProfileVerifier: Sendable {
             }
             results += expectations.evaluate(ProbeLine.parse(output: output.stdoutText))
             if mirrorAddress == nil {
-                results.append(ProbeResult(
-                    name: Self.connectName(mirrorHost), category: ProbeCategory.network,
-                    expected: profile.network == .none ? "fails (no egress)" : "succeeds (egress allowed)",
-                    observed: "skipped", passed: true,
-                    detail: "\(mirrorHost) does not resolve on this host, so there is no address to probe", skipped: true))
+                results.append(
+                    ProbeResult(
+                        name: Self.connectName(mirrorHost), category: ProbeCategory.network,
+                        expected: profile.network == .none ? "fails (no egress)" : "succeeds (egress allowed)",
+                        observed: "skipped", passed: true,
+                        detail: "\(mirrorHost) does not resolve on this host, so there is no address to probe", skipped: true))
             }
             results.append(try await forkBomb(sandbox, profile: profile, engineEnforces: info?.pidsLimit ?? true))
             results.append(try await leftoverProcesses(sandbox))
@@ -79,9 +83,10 @@ public struct ProfileVerifier: Sendable {
             return results
         }
         results += try await aftermath(sandboxID: sandbox.id)
-        return VerifyReport(profile: profile.name, image: sandbox.image, startedAt: startedAt, results: results,
-                            sandboxID: sandbox.id, durationSeconds: Self.seconds(clock.now - begin),
-                            engine: info.map(Self.describe) ?? "")
+        return VerifyReport(
+            profile: profile.name, image: sandbox.image, startedAt: startedAt, results: results,
+            sandboxID: sandbox.id, durationSeconds: Self.seconds(clock.now - begin),
+            engine: info.map(Self.describe) ?? "")
     }
 
     static func connectName(_ label: String) -> String { "connect(\(label):80)" }
@@ -95,35 +100,42 @@ public struct ProfileVerifier: Sendable {
     private func forkBomb(_ sandbox: DockerSandbox, profile: IsolationProfile, engineEnforces: Bool) async throws -> ProbeResult {
         let limit = profile.pidsLimit
         guard limit > 0 else {
-            return ProbeResult(name: "forkbomb", category: ProbeCategory.limits, expected: "stopped by a pids limit",
-                               observed: "no pids limit", passed: false,
-                               detail: "the profile sets no PidsLimit, so a fork bomb would exhaust the host's pids; not run")
+            return ProbeResult(
+                name: "forkbomb", category: ProbeCategory.limits, expected: "stopped by a pids limit",
+                observed: "no pids limit", passed: false,
+                detail: "the profile sets no PidsLimit, so a fork bomb would exhaust the host's pids; not run")
         }
         let expected = "fork fails (EAGAIN) below the pids limit of \(limit)"
         guard engineEnforces else {
-            return ProbeResult(name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: "skipped",
-                               passed: true, detail: "the engine reports no pids cgroup on this host (Info.PidsLimit=false): "
-                                   + "PidsLimit is ignored and fork bombs are NOT contained; not run", skipped: true)
+            return ProbeResult(
+                name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: "skipped",
+                passed: true,
+                detail: "the engine reports no pids cgroup on this host (Info.PidsLimit=false): "
+                    + "PidsLimit is ignored and fork bombs are NOT contained; not run", skipped: true)
         }
         // A cap above the limit: if the limit does not hold, the probe still stops, and fails.
-        let output = try await run(sandbox, [runnerPath, "probe", "--max-forks=\(limit + 64)", "forkbomb"],
-                                   timeout: .seconds(120))
+        let output = try await run(
+            sandbox, [runnerPath, "probe", "--max-forks=\(limit + 64)", "forkbomb"],
+            timeout: .seconds(120))
         guard let line = ProbeLine.parse(output: output.stdoutText).first(where: { $0.name == "forkbomb" }) else {
-            return ProbeResult(name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: "no report",
-                               passed: false, detail: "exit \(output.exitCode) \(output.stderrText.prefix(200))")
+            return ProbeResult(
+                name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: "no report",
+                passed: false, detail: "exit \(output.exitCode) \(output.stderrText.prefix(200))")
         }
         if line.outcome == .skipped {
-            return ProbeResult(name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: "skipped",
-                               passed: true, detail: line.detail, skipped: true)
+            return ProbeResult(
+                name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: "skipped",
+                passed: true, detail: line.detail, skipped: true)
         }
         let forked = Int64(line.field("forked") ?? "") ?? -1
         let reaped = Int64(line.field("reaped") ?? "") ?? -1
         let passed = line.errno == "EAGAIN" && forked >= 0 && forked < limit && reaped == forked
         let observed = line.errno.map { "\($0) after \(forked) forks" } ?? "\(forked) forks, never refused"
-        return ProbeResult(name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: observed,
-                           passed: passed,
-                           detail: "\(forked) children forked and \(reaped) reaped; the limit also counts the runner, "
-                               + "its shell and the prober")
+        return ProbeResult(
+            name: "forkbomb", category: ProbeCategory.limits, expected: expected, observed: observed,
+            passed: passed,
+            detail: "\(forked) children forked and \(reaped) reaped; the limit also counts the runner, "
+                + "its shell and the prober")
     }
 
     /// After the probes and the fork bomb, the engine must see only the runner and its shell.
@@ -135,9 +147,10 @@ public struct ProfileVerifier: Sendable {
                 || command.hasPrefix("/bin/sh") || command.hasPrefix("sh "))
         }
         let listing = processes.map { $0.count > 60 ? String($0.prefix(57)) + "…" : $0 }.joined(separator: "; ")
-        return ProbeResult(name: "processes after probes", category: ProbeCategory.aftermath, expected: expected,
-                           observed: "\(processes.count) processes", passed: unexpected.isEmpty && !processes.isEmpty,
-                           detail: "docker top: \(listing)")
+        return ProbeResult(
+            name: "processes after probes", category: ProbeCategory.aftermath, expected: expected,
+            observed: "\(processes.count) processes", passed: unexpected.isEmpty && !processes.isEmpty,
+            detail: "docker top: \(listing)")
     }
 
     /// The command column of `GET /containers/{id}/top`.
@@ -157,46 +170,64 @@ public struct ProfileVerifier: Sendable {
         let mebibyte: Int64 = 1 << 20
         let limit = profile.memoryBytes
         guard limit > 0 else {
-            return [ProbeResult(name: "memhog", category: ProbeCategory.limits, expected: "killed at a memory limit",
-                                observed: "no memory limit", passed: false,
-                                detail: "the profile sets no Memory limit, so a memory hog would take the host's memory; not run")]
+            return [
+                ProbeResult(
+                    name: "memhog", category: ProbeCategory.limits, expected: "killed at a memory limit",
+                    observed: "no memory limit", passed: false,
+                    detail: "the profile sets no Memory limit, so a memory hog would take the host's memory; not run")
+            ]
         }
         let limitMiB = limit / mebibyte
         let expected = "killed by the OOM killer at the \(limitMiB) MiB limit"
         guard engineEnforces else {
-            return [ProbeResult(name: "memhog", category: ProbeCategory.limits, expected: expected, observed: "skipped",
-                                passed: true, detail: "the engine reports no memory cgroup on this host (Info.MemoryLimit=false): "
-                                    + "the memory limit is ignored; not run", skipped: true)]
+            return [
+                ProbeResult(
+                    name: "memhog", category: ProbeCategory.limits, expected: expected, observed: "skipped",
+                    passed: true,
+                    detail: "the engine reports no memory cgroup on this host (Info.MemoryLimit=false): "
+                        + "the memory limit is ignored; not run", skipped: true)
+            ]
         }
         var results: [ProbeResult] = []
         let hogStarted = Date()
         do {
-            let output = try await run(sandbox, [runnerPath, "probe", "--max-mib=\(limitMiB * 2 + 256)", "memhog"],
-                                       timeout: .seconds(120))
+            let output = try await run(
+                sandbox, [runnerPath, "probe", "--max-mib=\(limitMiB * 2 + 256)", "memhog"],
+                timeout: .seconds(120))
             let reached = ProbeLine.memhogProgress(output.stdoutText).map { "~\($0) MiB" } ?? "less than 64 MiB"
             if output.result.signal == SIGKILL {
-                results.append(ProbeResult(name: "memhog", category: ProbeCategory.limits, expected: expected,
-                                           observed: "SIGKILL after \(reached)", passed: true,
-                                           detail: "the process was killed; the runner (PID 1) kept serving"))
+                results.append(
+                    ProbeResult(
+                        name: "memhog", category: ProbeCategory.limits, expected: expected,
+                        observed: "SIGKILL after \(reached)", passed: true,
+                        detail: "the process was killed; the runner (PID 1) kept serving"))
             } else {
                 let line = ProbeLine.parse(output: output.stdoutText).first { $0.name == "memhog" }
-                results.append(ProbeResult(name: "memhog", category: ProbeCategory.limits, expected: expected,
-                                           observed: "exit \(output.exitCode), signal \(output.result.signal)", passed: false,
-                                           detail: line?.detail ?? "allocated \(reached) without being killed"))
+                results.append(
+                    ProbeResult(
+                        name: "memhog", category: ProbeCategory.limits, expected: expected,
+                        observed: "exit \(output.exitCode), signal \(output.result.signal)", passed: false,
+                        detail: line?.detail ?? "allocated \(reached) without being killed"))
             }
         } catch {
-            results.append(ProbeResult(name: "memhog", category: ProbeCategory.limits, expected: expected,
-                                       observed: "sandbox lost", passed: false, detail: "\(error)"))
+            results.append(
+                ProbeResult(
+                    name: "memhog", category: ProbeCategory.limits, expected: expected,
+                    observed: "sandbox lost", passed: false, detail: "\(error)"))
         }
 
         // The runner must have survived: a file round trip needs no new process.
         do {
             _ = try await sandbox.stat(path: "/")
-            results.append(ProbeResult(name: "runner after OOM", category: ProbeCategory.aftermath,
-                                       expected: "still serving", observed: "serving", passed: true, detail: ""))
+            results.append(
+                ProbeResult(
+                    name: "runner after OOM", category: ProbeCategory.aftermath,
+                    expected: "still serving", observed: "serving", passed: true, detail: ""))
         } catch {
-            results.append(ProbeResult(name: "runner after OOM", category: ProbeCategory.aftermath,
-                                       expected: "still serving", observed: "gone", passed: false, detail: "\(error)"))
+            results.append(
+                ProbeResult(
+                    name: "runner after OOM", category: ProbeCategory.aftermath,
+                    expected: "still serving", observed: "gone", passed: false, detail: "\(error)"))
         }
 
         results.append(await engineOOMReport(sandbox, since: hogStarted))
@@ -231,14 +262,18 @@ public struct ProfileVerifier: Sendable {
             notes.append("inspect: \(error)")
         }
         let flag = { (value: Bool?) in value.map(String.init) ?? "unknown" }
-        let detail = (["event `oom`: \(eventSeen ? "yes" : "no")",
-                       "State.OOMKilled while running: \(flag(whileRunning))",
-                       "after the container was stopped: \(flag(afterStop))"] + notes).joined(separator: "; ")
+        let detail =
+            ([
+                "event `oom`: \(eventSeen ? "yes" : "no")",
+                "State.OOMKilled while running: \(flag(whileRunning))",
+                "after the container was stopped: \(flag(afterStop))",
+            ] + notes).joined(separator: "; ")
         let reported = eventSeen || whileRunning == true || afterStop == true
         let observed = [eventSeen ? "oom event" : nil, (whileRunning == true || afterStop == true) ? "OOMKilled=true" : nil]
             .compactMap { $0 }.joined(separator: " + ")
-        return ProbeResult(name: "engine OOM report", category: ProbeCategory.limits, expected: expected,
-                           observed: reported ? observed : "not reported", passed: reported, detail: detail)
+        return ProbeResult(
+            name: "engine OOM report", category: ProbeCategory.limits, expected: expected,
+            observed: reported ? observed : "not reported", passed: reported, detail: detail)
     }
 
     // MARK: after destroy
@@ -249,13 +284,15 @@ public struct ProfileVerifier: Sendable {
         let containers = try await docker.listContainers(all: true, filters: filters)
         let volumes = try await docker.listVolumes(filters: filters)
         return [
-            ProbeResult(name: "container removed", category: ProbeCategory.aftermath, expected: "no container labelled with the sandbox",
-                        observed: containers.isEmpty ? "none" : "\(containers.count) left", passed: containers.isEmpty,
-                        detail: containers.map(\.id).joined(separator: ", ")),
-            ProbeResult(name: "workspace volume removed", category: ProbeCategory.aftermath,
-                        expected: "no volume labelled with the sandbox",
-                        observed: volumes.isEmpty ? "none" : "\(volumes.count) left", passed: volumes.isEmpty,
-                        detail: volumes.map(\.name).joined(separator: ", ")),
+            ProbeResult(
+                name: "container removed", category: ProbeCategory.aftermath, expected: "no container labelled with the sandbox",
+                observed: containers.isEmpty ? "none" : "\(containers.count) left", passed: containers.isEmpty,
+                detail: containers.map(\.id).joined(separator: ", ")),
+            ProbeResult(
+                name: "workspace volume removed", category: ProbeCategory.aftermath,
+                expected: "no volume labelled with the sandbox",
+                observed: volumes.isEmpty ? "none" : "\(volumes.count) left", passed: volumes.isEmpty,
+                detail: volumes.map(\.name).joined(separator: ", ")),
         ]
     }
 

@@ -18,8 +18,10 @@ public struct ProbeResult: Codable, Sendable, Equatable {
     /// The probe could not run here (the kernel or engine lacks something); `detail` says why.
     public var skipped: Bool
 
-    public init(name: String, category: String, expected: String, observed: String, passed: Bool, detail: String,
-                skipped: Bool = false) {
+    public init(
+        name: String, category: String, expected: String, observed: String, passed: Bool, detail: String,
+        skipped: Bool = false
+    ) {
         self.name = name
         self.category = category
         self.expected = expected
@@ -85,8 +87,10 @@ public struct VerifyReport: Codable, Sendable {
     /// The engine and host the probes ran on (version, cgroup version, kernel, runtime).
     public var engine: String
 
-    public init(profile: String, image: String, startedAt: Date, results: [ProbeResult], sandboxID: String = "",
-                durationSeconds: Double = 0, engine: String = "") {
+    public init(
+        profile: String, image: String, startedAt: Date, results: [ProbeResult], sandboxID: String = "",
+        durationSeconds: Double = 0, engine: String = ""
+    ) {
         self.profile = profile
         self.image = image
         self.startedAt = startedAt
@@ -110,10 +114,11 @@ public struct VerifyReport: Codable, Sendable {
         let formatter = ISO8601DateFormatter()
         lines.append("# Isolation verification: profile `\(profile)`")
         lines.append("")
-        lines.append("\(verdict): \(results.count) probes, \(failures.count) failed, \(skips.count) skipped, "
-                     + "\(results.filter { $0.verdict == "info" }.count) informational. Image `\(image)`, "
-                     + "sandbox `\(sandboxID)`, started \(formatter.string(from: startedAt)), "
-                     + String(format: "%.1f s.", durationSeconds))
+        lines.append(
+            "\(verdict): \(results.count) probes, \(failures.count) failed, \(skips.count) skipped, "
+                + "\(results.filter { $0.verdict == "info" }.count) informational. Image `\(image)`, "
+                + "sandbox `\(sandboxID)`, started \(formatter.string(from: startedAt)), "
+                + String(format: "%.1f s.", durationSeconds))
         if !engine.isEmpty {
             lines.append("")
             lines.append("Engine: \(engine).")

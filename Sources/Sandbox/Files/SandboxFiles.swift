@@ -56,8 +56,10 @@ public struct FileInfo: Sendable, Equatable {
     /// For symlinks, where they point; empty otherwise.
     public var symlinkTarget: String
 
-    public init(name: String, path: String, kind: FileKind, size: UInt64, mode: UInt32,
-                modifiedNanoseconds: Int64, symlinkTarget: String = "") {
+    public init(
+        name: String, path: String, kind: FileKind, size: UInt64, mode: UInt32,
+        modifiedNanoseconds: Int64, symlinkTarget: String = ""
+    ) {
         self.name = name
         self.path = path
         self.kind = kind

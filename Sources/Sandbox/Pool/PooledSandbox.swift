@@ -37,7 +37,8 @@ public final class PooledSandbox: SandboxInstance {
         self.base = base
         self.environment = environment
         let sorted = environment.sorted { $0.key < $1.key }
-        exports = sorted
+        exports =
+            sorted
             .filter { !Self.namesKeptFromShell.contains($0.key) && !$0.key.hasPrefix("BASH_FUNC_") }
             .map { "export \($0.key)=\(Self.shellQuoted($0.value))\n" }
             .joined()

@@ -40,9 +40,11 @@ public actor WarmPool: SandboxBackend {
         /// (``DockerSandboxBackend/removeStalePooledSandboxes(keeping:labels:)``).
         public var labels: [String: String]
 
-        public init(maxConcurrentCreates: Int = 2, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(60),
-                    readyTimeout: Duration = .seconds(30), refillDelay: Duration = .milliseconds(25),
-                    handOutTimeout: Duration = .seconds(5), labels: [String: String] = [:]) {
+        public init(
+            maxConcurrentCreates: Int = 2, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(60),
+            readyTimeout: Duration = .seconds(30), refillDelay: Duration = .milliseconds(25),
+            handOutTimeout: Duration = .seconds(5), labels: [String: String] = [:]
+        ) {
             self.maxConcurrentCreates = max(1, maxConcurrentCreates)
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
@@ -91,8 +93,10 @@ public actor WarmPool: SandboxBackend {
     /// - Parameters:
     ///   - targets: what to keep ready; targets naming the same image and profile are merged (sizes add up).
     ///   - log: where failures are reported; standard error by default.
-    public init(backend: any SandboxBackend, targets: [PoolTarget], configuration: Configuration = Configuration(),
-                images: ImageCatalog = ImageCatalog(), log: @escaping Log = WarmPool.standardErrorLog) {
+    public init(
+        backend: any SandboxBackend, targets: [PoolTarget], configuration: Configuration = Configuration(),
+        images: ImageCatalog = ImageCatalog(), log: @escaping Log = WarmPool.standardErrorLog
+    ) {
         self.name = "\(backend.name)+pool"
         self.backend = backend
         self.configuration = configuration
@@ -194,8 +198,9 @@ public actor WarmPool: SandboxBackend {
             slot.retryAt = .now + delay
             slot.lastError = "\(error)"
             slots[key] = slot
-            log("cannot create a sandbox for \(slot.target): \(error) (failure \(slot.consecutiveFailures) in a row; "
-                + "retrying in \(Self.seconds(delay)))")
+            log(
+                "cannot create a sandbox for \(slot.target): \(error) (failure \(slot.consecutiveFailures) in a row; "
+                    + "retrying in \(Self.seconds(delay)))")
             scheduleRetry(key, after: delay)
             return false
         }
@@ -261,8 +266,9 @@ public actor WarmPool: SandboxBackend {
                 return PoolAcquisition(instance: handedOut, hit: true)
             } catch {
                 slots[key]?.failures += 1
-                log("pooled sandbox \(instance.id) for \(slots[key]?.target.description ?? key.description) "
-                    + "failed its hand-out check, destroying it: \(error)")
+                log(
+                    "pooled sandbox \(instance.id) for \(slots[key]?.target.description ?? key.description) "
+                        + "failed its hand-out check, destroying it: \(error)")
                 Task { try? await instance.destroy() }
                 if Task.isCancelled { throw SandboxError(.cancelled, "acquiring a sandbox was cancelled", cause: error) }
             }
@@ -359,8 +365,9 @@ public actor WarmPool: SandboxBackend {
         PoolStatistics(
             targets: order.compactMap { key in
                 slots[key].map { slot in
-                    PoolTargetStatistics(target: slot.target, ready: slot.ready.count, creating: slot.creating, hits: slot.hits,
-                                         misses: slot.misses, failures: slot.failures, lastError: slot.lastError)
+                    PoolTargetStatistics(
+                        target: slot.target, ready: slot.ready.count, creating: slot.creating, hits: slot.hits,
+                        misses: slot.misses, failures: slot.failures, lastError: slot.lastError)
                 }
             },
             unpooled: unpooled)

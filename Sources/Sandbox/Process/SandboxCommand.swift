@@ -35,8 +35,10 @@ public struct SandboxCommand: Sendable, Equatable {
     /// The output cap when a command names none, the same on every backend.
     public static let defaultMaxOutputBytes: UInt64 = 8 * 1024 * 1024
 
-    public init(_ program: Program, environment: [String: String] = [:], workingDirectory: String? = nil,
-                timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false, rawOutput: Bool = false) {
+    public init(
+        _ program: Program, environment: [String: String] = [:], workingDirectory: String? = nil,
+        timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false, rawOutput: Bool = false
+    ) {
         self.program = program
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -47,16 +49,21 @@ public struct SandboxCommand: Sendable, Equatable {
     }
 
     /// A line for the persistent shell.
-    public static func shell(_ line: String, timeout: Duration? = nil, maxOutputBytes: UInt64? = nil,
-                             rawOutput: Bool = false) -> SandboxCommand {
+    public static func shell(
+        _ line: String, timeout: Duration? = nil, maxOutputBytes: UInt64? = nil,
+        rawOutput: Bool = false
+    ) -> SandboxCommand {
         SandboxCommand(.shell(line), timeout: timeout, maxOutputBytes: maxOutputBytes, rawOutput: rawOutput)
     }
 
     /// An argv without the shell.
-    public static func arguments(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
-                                 timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false) -> SandboxCommand {
-        SandboxCommand(.arguments(arguments), environment: environment, workingDirectory: workingDirectory,
-                       timeout: timeout, maxOutputBytes: maxOutputBytes, openStdin: openStdin)
+    public static func arguments(
+        _ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
+        timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false
+    ) -> SandboxCommand {
+        SandboxCommand(
+            .arguments(arguments), environment: environment, workingDirectory: workingDirectory,
+            timeout: timeout, maxOutputBytes: maxOutputBytes, openStdin: openStdin)
     }
 
     /// The timeout in whole milliseconds as backends pass it on: truncated, at least 1 when
@@ -87,8 +94,9 @@ public struct SandboxCommand: Sendable, Equatable {
         switch program {
         case .shell:
             if !environment.isEmpty || workingDirectory != nil || openStdin {
-                throw SandboxError(.invalidArgument,
-                                   "a shell line runs in the persistent shell: environment, working directory and stdin apply to arguments only")
+                throw SandboxError(
+                    .invalidArgument,
+                    "a shell line runs in the persistent shell: environment, working directory and stdin apply to arguments only")
             }
         case .arguments(let arguments):
             if arguments.isEmpty { throw SandboxError(.invalidArgument, "a process needs a program") }
@@ -107,8 +115,10 @@ public struct TerminalRequest: Sendable, Equatable {
     public var workingDirectory: String?
     public var size: TerminalSize
 
-    public init(arguments: [String] = [], environment: [String: String] = [:], workingDirectory: String? = nil,
-                size: TerminalSize = TerminalSize(rows: 24, columns: 80)) {
+    public init(
+        arguments: [String] = [], environment: [String: String] = [:], workingDirectory: String? = nil,
+        size: TerminalSize = TerminalSize(rows: 24, columns: 80)
+    ) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory

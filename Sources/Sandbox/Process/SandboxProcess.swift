@@ -30,8 +30,10 @@ public struct ProcessResult: Sendable, Equatable {
     /// Interrupted by ``SandboxProcess/cancel()``.
     public var cancelled: Bool
 
-    public init(exitCode: Int32, signal: Int32 = 0, workingDirectory: String = "", duration: Duration = .zero,
-                outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false) {
+    public init(
+        exitCode: Int32, signal: Int32 = 0, workingDirectory: String = "", duration: Duration = .zero,
+        outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false
+    ) {
         self.exitCode = exitCode
         self.signal = signal
         self.workingDirectory = workingDirectory
@@ -106,14 +108,18 @@ public struct ProcessEvents: AsyncSequence, Sendable {
     private let translate: @Sendable (any Error) async -> any Error
 
     /// Events a backend produces in this form already (a stream it feeds).
-    public init(_ base: AsyncThrowingStream<ProcessEvent, any Error>,
-                translate: @escaping @Sendable (any Error) async -> any Error = { $0 }) {
+    public init(
+        _ base: AsyncThrowingStream<ProcessEvent, any Error>,
+        translate: @escaping @Sendable (any Error) async -> any Error = { $0 }
+    ) {
         self.init(base, transform: { $0 }, translate: translate)
     }
 
     /// Events converted one by one from a backend's own sequence.
-    public init<Base: AsyncSequence & Sendable>(_ base: Base, transform: @escaping @Sendable (Base.Element) -> ProcessEvent,
-                                                translate: @escaping @Sendable (any Error) async -> any Error = { $0 }) {
+    public init<Base: AsyncSequence & Sendable>(
+        _ base: Base, transform: @escaping @Sendable (Base.Element) -> ProcessEvent,
+        translate: @escaping @Sendable (any Error) async -> any Error = { $0 }
+    ) {
         iterate = {
             var iterator = base.makeAsyncIterator()
             return { try await iterator.next().map(transform) }

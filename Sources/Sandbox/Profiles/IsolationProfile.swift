@@ -76,11 +76,13 @@ public struct IsolationProfile: Sendable, Equatable {
     /// The profile file this value was loaded from, when it came from one.
     public var profilePath: String?
 
-    public init(name: String, summary: String, seccompJSON: String, seccompPath: String,
-                addedCapabilities: [String] = [], user: String = "1000:1000", readOnlyRootFilesystem: Bool = true,
-                noNewPrivileges: Bool = true, tmpfs: [TmpfsMount], pidsLimit: Int64, memoryBytes: Int64,
-                nanoCPUs: Int64, network: NetworkMode, ulimits: [ResourceLimit],
-                maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil, profilePath: String? = nil) {
+    public init(
+        name: String, summary: String, seccompJSON: String, seccompPath: String,
+        addedCapabilities: [String] = [], user: String = "1000:1000", readOnlyRootFilesystem: Bool = true,
+        noNewPrivileges: Bool = true, tmpfs: [TmpfsMount], pidsLimit: Int64, memoryBytes: Int64,
+        nanoCPUs: Int64, network: NetworkMode, ulimits: [ResourceLimit],
+        maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil, profilePath: String? = nil
+    ) {
         self.name = name
         self.summary = summary
         self.seccompJSON = seccompJSON
@@ -163,8 +165,10 @@ public struct ProfileCatalog: Sendable {
     }
 
     /// Uses the `seccomp/` folder of this checkout or installation.
-    public init(locator: ResourceLocator = ResourceLocator(),
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        locator: ResourceLocator = ResourceLocator(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let shipped = try locator.require("seccomp/profiles", what: "the shipped isolation profiles")
         seccompDirectory = (shipped as NSString).deletingLastPathComponent
         customDirectory = Self.defaultCustomDirectory(environment: environment)
@@ -237,8 +241,10 @@ public struct ProfileCatalog: Sendable {
         let shippedExists = FileManager.default.fileExists(atPath: shipped)
         if let custom, FileManager.default.fileExists(atPath: custom) {
             if shippedExists {
-                throw SandboxError(.invalidProfile, "custom profile \(custom) has the name of a shipped profile ('\(name)'); "
-                                   + "rename it (custom profiles cannot replace shipped ones)")
+                throw SandboxError(
+                    .invalidProfile,
+                    "custom profile \(custom) has the name of a shipped profile ('\(name)'); "
+                        + "rename it (custom profiles cannot replace shipped ones)")
             }
             return custom
         }
@@ -257,8 +263,10 @@ public struct ProfileCatalog: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         guard let base = file.extends else { return (file, directory) }
         guard !chain.contains(base), base != name else {
-            throw SandboxError(.invalidProfile, "profile \(path) extends '\(base)', which extends it back: "
-                               + (chain + [name, base]).joined(separator: " → "))
+            throw SandboxError(
+                .invalidProfile,
+                "profile \(path) extends '\(base)', which extends it back: "
+                    + (chain + [name, base]).joined(separator: " → "))
         }
         guard let basePath = try self.path(of: base) else {
             throw SandboxError(.invalidProfile, "profile \(path) extends '\(base)', which does not exist")
@@ -273,15 +281,18 @@ public struct ProfileCatalog: Sendable {
         }
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["defaultAction"] != nil {
             // The common mistake of dropping a seccomp filter into the profiles folder deserves its own message.
-            throw SandboxError(.invalidProfile, "\(path) is a seccomp filter, not an isolation profile; keep filters outside "
-                               + "the profiles folder and point to them with \"seccomp\"")
+            throw SandboxError(
+                .invalidProfile,
+                "\(path) is a seccomp filter, not an isolation profile; keep filters outside "
+                    + "the profiles folder and point to them with \"seccomp\"")
         }
         let file: ProfileFile
         do {
             file = try JSONDecoder().decode(ProfileFile.self, from: data)
         } catch {
-            let failure = DecodeFailure.describe(error, source: SourceText(String(decoding: data, as: UTF8.self)), file: path,
-                                                 what: "isolation profile")
+            let failure = DecodeFailure.describe(
+                error, source: SourceText(String(decoding: data, as: UTF8.self)), file: path,
+                what: "isolation profile")
             throw SandboxError(.invalidProfile, failure.message, cause: failure)
         }
         guard let name = file.name else {
@@ -289,8 +300,10 @@ public struct ProfileCatalog: Sendable {
         }
         let fileName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         guard fileName == name else {
-            throw SandboxError(.invalidProfile, "isolation profile \(path) is named '\(name)' but its file is \(fileName).json; "
-                               + "the name must match the file name")
+            throw SandboxError(
+                .invalidProfile,
+                "isolation profile \(path) is named '\(name)' but its file is \(fileName).json; "
+                    + "the name must match the file name")
         }
         return file
     }
@@ -374,11 +387,15 @@ public struct ProfileCatalog: Sendable {
             }
             return reference
         }
-        let candidates = [(base as NSString).appendingPathComponent(reference),
-                          (seccompDirectory as NSString).appendingPathComponent(reference)]
+        let candidates = [
+            (base as NSString).appendingPathComponent(reference),
+            (seccompDirectory as NSString).appendingPathComponent(reference),
+        ]
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw SandboxError(.invalidProfile, "isolation profile \(profilePath): seccomp file '\(reference)' not found; "
-                               + "looked at \(candidates.joined(separator: " and "))")
+            throw SandboxError(
+                .invalidProfile,
+                "isolation profile \(profilePath): seccomp file '\(reference)' not found; "
+                    + "looked at \(candidates.joined(separator: " and "))")
         }
         return URL(fileURLWithPath: found).standardizedFileURL.path
     }
@@ -391,7 +408,8 @@ public struct ProfileCatalog: Sendable {
     /// once per process, and an edited one is checked again before it is used.
     static func validatedSeccomp(at path: String, profile: String, capabilities: Set<String>) throws -> String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let version = "\(path)|\((attributes?[.size] as? NSNumber)?.int64Value ?? -1)|"
+        let version =
+            "\(path)|\((attributes?[.size] as? NSNumber)?.int64Value ?? -1)|"
             + "\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1)|\(capabilities.sorted().joined(separator: ","))"
         if attributes != nil, let cached = validatedSeccompCache.withLock({ $0[version] }) { return cached }
         do {

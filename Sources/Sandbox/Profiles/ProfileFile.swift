@@ -161,8 +161,10 @@ struct ByteSize: Decodable {
         }
         let text = try container.decode(String.self)
         guard let parsed = Self.parse(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "'\(text)' is not a size; write e.g. 1073741824, \"512MiB\" or \"1GiB\""))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "'\(text)' is not a size; write e.g. 1073741824, \"512MiB\" or \"1GiB\""))
         }
         bytes = parsed
     }

@@ -19,7 +19,8 @@ public final class BackgroundFileWriter: Sendable {
     /// Creates (or truncates) the file at `path` with the given permissions.
     public init(creating path: String, permissions: Int = 0o644) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: permissions]),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw SandboxError(.internal, "cannot create \(path)")
         }
         self.path = path

@@ -35,9 +35,10 @@ public struct ResourceLocator: Sendable {
     /// Like ``locate(_:)`` but throws an error that says where it looked.
     public func require(_ relativePath: String, what: String) throws -> String {
         if let found = locate(relativePath) { return found }
-        throw SandboxError(.invalidArgument,
-                           "cannot find \(what) (\(relativePath)); looked in \(searchRoots.joined(separator: ", ")). "
-                           + "Run from a Sandcastle checkout or set SANDCASTLE_HOME to it.")
+        throw SandboxError(
+            .invalidArgument,
+            "cannot find \(what) (\(relativePath)); looked in \(searchRoots.joined(separator: ", ")). "
+                + "Run from a Sandcastle checkout or set SANDCASTLE_HOME to it.")
     }
 
     private static func ancestors(of path: String) -> [String] {

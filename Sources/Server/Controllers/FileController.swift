@@ -51,8 +51,9 @@ struct FileController {
                 throw ServerError(.bodyTooLarge, "the upload has \(length) bytes; the limit is \(uploadLimit)")
             }
             let info = try await Self.run(service, id) {
-                try await sandbox.writeFile(FileWrite(path: path, mode: mode, append: try HTTP.bool(request, "append")),
-                                            contents: UploadChunks(body: request.body, limit: uploadLimit))
+                try await sandbox.writeFile(
+                    FileWrite(path: path, mode: mode, append: try HTTP.bool(request, "append")),
+                    contents: UploadChunks(body: request.body, limit: uploadLimit))
             }
             return try HTTP.json(FileView(info), status: .created)
         }

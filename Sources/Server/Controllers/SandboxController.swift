@@ -17,9 +17,11 @@ struct SandboxController {
         }
         routes.add(.get, "/v1/sandboxes") { request, context in
             let q = request.uri.queryParameters
-            return try HTTP.json(try await service.list(status: q.get("status"), image: q.get("image"),
-                                                        limit: try HTTP.optionalInt(request, "limit"), cursor: q.get("cursor"),
-                                                        keyID: context.apiKeyID))
+            return try HTTP.json(
+                try await service.list(
+                    status: q.get("status"), image: q.get("image"),
+                    limit: try HTTP.optionalInt(request, "limit"), cursor: q.get("cursor"),
+                    keyID: context.apiKeyID))
         }
         routes.add(.get, "/v1/sandboxes/:id") { _, context in
             try HTTP.json(try await service.get(id: try HTTP.id(context), keyID: context.apiKeyID))
@@ -30,8 +32,10 @@ struct SandboxController {
         }
         routes.add(.post, "/v1/sandboxes/:id/extend") { request, context in
             let body = try await HTTP.decode(ExtendRequest.self, from: request, limit: limit)
-            return try HTTP.json(try await service.extend(id: try HTTP.id(context), ttlSeconds: body.ttlSeconds,
-                                                          keyID: context.apiKeyID))
+            return try HTTP.json(
+                try await service.extend(
+                    id: try HTTP.id(context), ttlSeconds: body.ttlSeconds,
+                    keyID: context.apiKeyID))
         }
         routes.add(.get, "/v1/sandboxes/:id/stats") { _, context in
             try HTTP.json(try await service.stats(id: try HTTP.id(context), keyID: context.apiKeyID))
@@ -54,8 +58,10 @@ struct SandboxController {
     /// A comment line (`: keep-alive`) goes out every second while the command is quiet: it keeps
     /// proxies from timing the stream out, and it is how a client that went away is noticed (the
     /// write fails), so its command is cancelled instead of running on unseen.
-    static func eventStream(_ process: SandboxProcess, sandboxID: String, service: SandboxService,
-                            heartbeat: Duration = .seconds(1)) -> Response {
+    static func eventStream(
+        _ process: SandboxProcess, sandboxID: String, service: SandboxService,
+        heartbeat: Duration = .seconds(1)
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"

@@ -18,8 +18,10 @@ public struct CreateSandboxRequest: Codable, Sendable {
     /// Give the sandbox the bridge network (egress); default per profile (none).
     public var network: Bool?
 
-    public init(image: String? = nil, profile: String? = nil, ttlSeconds: Int? = nil, workspace: String? = nil,
-                env: [String: String]? = nil, cpu: Double? = nil, memoryMB: Int? = nil, network: Bool? = nil) {
+    public init(
+        image: String? = nil, profile: String? = nil, ttlSeconds: Int? = nil, workspace: String? = nil,
+        env: [String: String]? = nil, cpu: Double? = nil, memoryMB: Int? = nil, network: Bool? = nil
+    ) {
         self.image = image
         self.profile = profile
         self.ttlSeconds = ttlSeconds
@@ -93,8 +95,10 @@ public struct ExecRequest: Codable, Sendable {
     /// Working directory (argv only; a shell command can `cd`).
     public var cwd: String?
 
-    public init(command: String? = nil, argv: [String]? = nil, timeoutMS: Int? = nil, maxOutputBytes: Int? = nil,
-                env: [String: String]? = nil, cwd: String? = nil) {
+    public init(
+        command: String? = nil, argv: [String]? = nil, timeoutMS: Int? = nil, maxOutputBytes: Int? = nil,
+        env: [String: String]? = nil, cwd: String? = nil
+    ) {
         self.command = command
         self.argv = argv
         self.timeoutMS = timeoutMS
@@ -147,12 +151,13 @@ public struct FileView: Codable, Sendable, Equatable {
     init(_ info: FileInfo) {
         name = info.name
         path = info.path
-        type = switch info.kind {
-        case .file: "file"
-        case .directory: "directory"
-        case .symlink: "symlink"
-        case .other: "other"
-        }
+        type =
+            switch info.kind {
+            case .file: "file"
+            case .directory: "directory"
+            case .symlink: "symlink"
+            case .other: "other"
+            }
         size = info.size
         mode = String(info.mode, radix: 8)
         modifiedAt = APIDate.format(Date(timeIntervalSince1970: Double(info.modifiedNanoseconds) / 1e9))

@@ -38,8 +38,10 @@ final class PendingRemovals: Sendable {
 
     /// Starts removing a sandbox's container in the background with `remove`, which must treat a
     /// container that is already gone as success.
-    func start(sandboxID: String, containerID: String?, workspace: String?,
-               remove: @escaping @Sendable () async throws -> Void) {
+    func start(
+        sandboxID: String, containerID: String?, workspace: String?,
+        remove: @escaping @Sendable () async throws -> Void
+    ) {
         let (retryDelays, logger) = (retryDelays, logger)
         state.withLock { state in
             let token = state.nextToken
@@ -60,12 +62,14 @@ final class PendingRemovals: Sendable {
                     } catch {
                         metadata["error"] = "\(error)"
                         guard attempt < retryDelays.count else {
-                            logger.error("cannot remove the sandbox's container; the next start's reconcile removes it",
-                                         metadata: metadata)
+                            logger.error(
+                                "cannot remove the sandbox's container; the next start's reconcile removes it",
+                                metadata: metadata)
                             break
                         }
-                        logger.warning("cannot remove the sandbox's container; retrying in \(retryDelays[attempt])",
-                                       metadata: metadata)
+                        logger.warning(
+                            "cannot remove the sandbox's container; retrying in \(retryDelays[attempt])",
+                            metadata: metadata)
                         // Not cancellable on purpose: nothing cancels these tasks, and shutdown waits for them.
                         try? await Task.sleep(for: retryDelays[attempt])
                     }

@@ -42,8 +42,9 @@ public struct PoolProvisioner: SandboxProvisioner {
 
     public func poolStatistics() async -> [PoolFigures] {
         await pool.statistics.targets.map { target in
-            PoolFigures(image: target.target.image, profile: target.target.profile, target: target.target.size,
-                        ready: target.ready, hits: target.hits, misses: target.misses)
+            PoolFigures(
+                image: target.target.image, profile: target.target.profile, target: target.target.size,
+                ready: target.ready, hits: target.hits, misses: target.misses)
         }
     }
 

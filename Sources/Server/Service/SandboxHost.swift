@@ -77,8 +77,9 @@ public struct BackendSandboxHost: SandboxHost {
 
     public func managedContainers(serverID: String) async throws -> [ManagedContainer] {
         try await inventory.sandboxes(labelled: [SandcastleLabels.server: serverID]).map { listing in
-            ManagedContainer(containerID: listing.handle, sandboxID: listing.sandboxID, running: listing.running,
-                             pooled: listing.pooled)
+            ManagedContainer(
+                containerID: listing.handle, sandboxID: listing.sandboxID, running: listing.running,
+                pooled: listing.pooled)
         }
     }
 
@@ -97,8 +98,13 @@ public struct BackendSandboxHost: SandboxHost {
     }
 
     public func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo {
-        Self.info(try await workspaces.createWorkspace(named: name, labels: [SandcastleLabels.workspace: name,
-                                                                              SandcastleLabels.owner: owner]))
+        Self.info(
+            try await workspaces.createWorkspace(
+                named: name,
+                labels: [
+                    SandcastleLabels.workspace: name,
+                    SandcastleLabels.owner: owner,
+                ]))
     }
 
     public func volume(name: String) async throws -> WorkspaceInfo? {

@@ -59,10 +59,12 @@ public actor SandboxService {
 
     /// - Parameter removalRetryDelays: the pauses before retrying a failed container removal; after
     ///   the last, the container is left for the next start's reconcile.
-    public init(limits: ServiceLimits, repository: any SandboxRepository, provisioner: any SandboxProvisioner,
-                host: (any SandboxHost)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
-                logger: Logger = Logger(label: "sandcastle.service"),
-                removalRetryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5)]) {
+    public init(
+        limits: ServiceLimits, repository: any SandboxRepository, provisioner: any SandboxProvisioner,
+        host: (any SandboxHost)?, serverID: String, metrics: ServerMetrics = ServerMetrics(),
+        logger: Logger = Logger(label: "sandcastle.service"),
+        removalRetryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5)]
+    ) {
         self.limits = limits
         self.repository = repository
         self.provisioner = provisioner
@@ -71,8 +73,9 @@ public actor SandboxService {
         self.metrics = metrics
         execDuration = Metrics.Timer(label: "sandcastle_exec_duration_seconds", factory: metrics.factory)
         createdCold = Counter(label: "sandcastle_sandboxes_created_total", dimensions: [("source", "cold")], factory: metrics.factory)
-        createdFromPool = Counter(label: "sandcastle_sandboxes_created_total", dimensions: [("source", "pool")],
-                                  factory: metrics.factory)
+        createdFromPool = Counter(
+            label: "sandcastle_sandboxes_created_total", dimensions: [("source", "pool")],
+            factory: metrics.factory)
         self.logger = logger
         self.removals = PendingRemovals(retryDelays: removalRetryDelays, logger: logger)
     }
@@ -123,7 +126,8 @@ public actor SandboxService {
     /// ``create(_:keyID:)``, also saying whether the sandbox came ready from the warm pool
     /// (Sandkasten's `acquire_source`).
     public func createReportingSource(_ request: CreateSandboxRequest, keyID: String?) async throws
-        -> (view: SandboxView, fromPool: Bool) {
+        -> (view: SandboxView, fromPool: Bool)
+    {
         let spec = try validatedSpec(request)
         let ttl = request.ttlSeconds ?? limits.defaultTTLSeconds
         guard ttl > 0, ttl <= limits.maxTTLSeconds else {
@@ -164,8 +168,12 @@ public actor SandboxService {
         }
         live[instance.id] = instance
         (provisioned.fromPool ? createdFromPool : createdCold).increment()
-        logger.info("sandbox created", metadata: ["sandbox": .string(instance.id), "image": .string(spec.image),
-                                                  "pool": .stringConvertible(provisioned.fromPool)])
+        logger.info(
+            "sandbox created",
+            metadata: [
+                "sandbox": .string(instance.id), "image": .string(spec.image),
+                "pool": .stringConvertible(provisioned.fromPool),
+            ])
         return (SandboxView(record), provisioned.fromPool)
     }
 
@@ -184,8 +192,10 @@ public actor SandboxService {
             after = parsed
         }
         let statuses = status.map { Set($0.split(separator: ",").map { SandboxStatus(rawValue: String($0)) }) }
-        let rows = try repository.list(SandboxQuery(statuses: statuses, image: image, apiKeyID: keyID, after: after,
-                                                    limit: limit + 1))
+        let rows = try repository.list(
+            SandboxQuery(
+                statuses: statuses, image: image, apiKeyID: keyID, after: after,
+                limit: limit + 1))
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { SandboxCursor(createdAt: $0.createdAt, id: $0.id).token } : nil
         return SandboxPage(sandboxes: page.map(SandboxView.init), nextCursor: next)
@@ -256,9 +266,10 @@ public actor SandboxService {
         if result.timedOut {
             throw ServerError(.commandTimeout, "the command ran past its timeout of \(timeoutMS(request)) ms and was killed")
         }
-        return ExecResponse(stdout: collected.stdoutText, stderr: collected.stderrText, exitCode: result.exitCode,
-                            durationMS: (elapsed.milliseconds * 10).rounded() / 10, truncated: result.truncated,
-                            timedOut: false, cwd: result.workingDirectory.isEmpty ? nil : result.workingDirectory)
+        return ExecResponse(
+            stdout: collected.stdoutText, stderr: collected.stderrText, exitCode: result.exitCode,
+            durationMS: (elapsed.milliseconds * 10).rounded() / 10, truncated: result.truncated,
+            timedOut: false, cwd: result.workingDirectory.isEmpty ? nil : result.workingDirectory)
     }
 
     /// Starts a command and hands back its live process for streaming.
@@ -354,11 +365,13 @@ public actor SandboxService {
             let target = relative.isEmpty ? "/workspace" : "/workspace/" + relative
             let entries = try await helper.list(path: target)
             try? await helper.destroy()
-            return FileList(path: "/" + relative, entries: entries.map { entry in
-                var view = FileView(entry)
-                view.path = String(view.path.dropFirst("/workspace".count))
-                return view
-            })
+            return FileList(
+                path: "/" + relative,
+                entries: entries.map { entry in
+                    var view = FileView(entry)
+                    view.path = String(view.path.dropFirst("/workspace".count))
+                    return view
+                })
         } catch {
             try? await helper.destroy()
             throw error
@@ -426,7 +439,8 @@ public actor SandboxService {
             do {
                 let adopted = try await host.adopt(sandboxID: record.id, containerID: containerID)
                 // A pooled sandbox got its environment per request, not on its container: keep applying it.
-                live[record.id] = container.pooled && !record.environment.isEmpty
+                live[record.id] =
+                    container.pooled && !record.environment.isEmpty
                     ? PooledSandbox(base: adopted, environment: record.environment) : adopted
                 logger.info("sandbox re-adopted", metadata: ["sandbox": .string(record.id)])
             } catch {
@@ -555,8 +569,10 @@ public actor SandboxService {
             return try await sandbox.run(.shell(command, timeout: .milliseconds(timeout), maxOutputBytes: UInt64(cap)))
         case (nil, let argv?):
             guard !argv.isEmpty, !argv[0].isEmpty else { throw ServerError(.invalidInput, "argv must name a program") }
-            return try await sandbox.run(.arguments(argv, environment: request.env ?? [:], workingDirectory: request.cwd,
-                                                    timeout: .milliseconds(timeout), maxOutputBytes: UInt64(cap)))
+            return try await sandbox.run(
+                .arguments(
+                    argv, environment: request.env ?? [:], workingDirectory: request.cwd,
+                    timeout: .milliseconds(timeout), maxOutputBytes: UInt64(cap)))
         default:
             throw ServerError(.invalidInput, "give exactly one of command (a shell command line) or argv (a program and its arguments)")
         }
@@ -593,8 +609,9 @@ public actor SandboxService {
         }
         env = env.filter { !$0.key.isEmpty }
         // No labels here: the provisioner's backend adds the server's (a spec with labels is never poolable).
-        return SandboxSpec(image: image, profile: profile, network: request.network.map { $0 ? .bridge : .none },
-                           environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs)
+        return SandboxSpec(
+            image: image, profile: profile, network: request.network.map { $0 ? .bridge : .none },
+            environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs)
     }
 
     static func validateWorkspaceName(_ name: String) throws {

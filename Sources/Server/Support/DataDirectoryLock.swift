@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive lock on the data folder for as long as the server runs.
@@ -13,8 +14,9 @@ public final class DataDirectoryLock: Sendable {
     public let path: String
 
     public init(dataDirectory: String) throws {
-        try? FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.createDirectory(
+            atPath: dataDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         path = URL(fileURLWithPath: dataDirectory).appendingPathComponent("serve.lock").path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -22,9 +24,10 @@ public final class DataDirectoryLock: Sendable {
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw ServerError(.invalidConfiguration,
-                              "another sandcastle serve is using the data folder \(dataDirectory) (\(path) is locked); "
-                              + "stop it or give this one its own --data-dir")
+            throw ServerError(
+                .invalidConfiguration,
+                "another sandcastle serve is using the data folder \(dataDirectory) (\(path) is locked); "
+                    + "stop it or give this one its own --data-dir")
         }
         descriptor = fd
     }

@@ -29,8 +29,10 @@ public final class RouteTable {
         self.router = router
     }
 
-    func add(_ method: HTTPRequest.Method, _ path: String, native: Bool = true,
-             _ handler: @Sendable @escaping (Request, ServerRequestContext) async throws -> Response) {
+    func add(
+        _ method: HTTPRequest.Method, _ path: String, native: Bool = true,
+        _ handler: @Sendable @escaping (Request, ServerRequestContext) async throws -> Response
+    ) {
         routes.append(Route(method: method.rawValue, path: path, native: native))
         router.on(RouterPath(path), method: method, use: handler)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 
 /// Turns every error a route throws into the JSON error body with its stable code, counts it
@@ -68,8 +68,9 @@ public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let ms = (ContinuousClock.now - start).milliseconds
-        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)",
-                            metadata: ["duration_ms": .stringConvertible(ms)])
+        context.logger.info(
+            "\(request.method) \(request.uri.path) \(response.status.code)",
+            metadata: ["duration_ms": .stringConvertible(ms)])
         return response
     }
 }

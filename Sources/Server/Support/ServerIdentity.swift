@@ -13,15 +13,17 @@ enum ServerIdentity {
         }
         do {
             // 0700: the folder holds the database with sandbox environments.
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             var generator = SystemRandomNumberGenerator()
             let id = (0..<16).map { _ in String(UInt8.random(in: 0..<16, using: &generator), radix: 16) }.joined()
             try Data((id + "\n").utf8).write(to: file, options: .atomic)
             return id
         } catch {
-            throw ServerError(.invalidConfiguration, "cannot write the server id in \(dataDirectory): \(error.localizedDescription)",
-                              cause: error)
+            throw ServerError(
+                .invalidConfiguration, "cannot write the server id in \(dataDirectory): \(error.localizedDescription)",
+                cause: error)
         }
     }
 }

@@ -6,8 +6,10 @@ public enum ExpressionEvaluator {
     ///
     /// `resolve` decides what a missing value is; the engine passes null for paths that do not
     /// exist, so `steps.a.output.ok == true` is simply false when `a` printed no `ok`.
-    public static func evaluate(_ expression: Expression,
-                                resolve: (TemplateReference) throws -> JSONValue) throws -> JSONValue {
+    public static func evaluate(
+        _ expression: Expression,
+        resolve: (TemplateReference) throws -> JSONValue
+    ) throws -> JSONValue {
         switch expression.kind {
         case .literal(let value):
             return value
@@ -62,9 +64,10 @@ public enum ExpressionEvaluator {
             // Unicode scalar order, not locale order: the same on every machine.
             order = a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) ? -1 : (a == b ? 0 : 1)
         default:
-            throw ExpressionError("cannot compare \(lhs.typeName) with \(rhs.typeName) using `\(op.rawValue)`",
-                                  column: column,
-                                  hint: "`<`, `<=`, `>`, `>=` compare two numbers or two strings")
+            throw ExpressionError(
+                "cannot compare \(lhs.typeName) with \(rhs.typeName) using `\(op.rawValue)`",
+                column: column,
+                hint: "`<`, `<=`, `>`, `>=` compare two numbers or two strings")
         }
         switch op {
         case .less: return order < 0
@@ -86,16 +89,18 @@ public enum ExpressionEvaluator {
             return part.isEmpty || text.contains(part)
         case .object(let members):
             guard case .string(let key) = needle else {
-                throw ExpressionError("`in` an object needs a key (a string) on the left, found \(needle.typeName)",
-                                      column: column)
+                throw ExpressionError(
+                    "`in` an object needs a key (a string) on the left, found \(needle.typeName)",
+                    column: column)
             }
             return members[key] != nil
         case .null:
             // A skipped step's output is null; "x in nothing" is simply false.
             return false
         default:
-            throw ExpressionError("`in` needs a list, a string or an object on the right, found \(haystack.typeName)",
-                                  column: column)
+            throw ExpressionError(
+                "`in` needs a list, a string or an object on the right, found \(haystack.typeName)",
+                column: column)
         }
     }
 

@@ -64,21 +64,33 @@ enum ExpressionLexer {
                 continue
             }
             switch scalar {
-            case "(": tokens.append(.init(kind: .leftParen, column: column)); index += 1
-            case ")": tokens.append(.init(kind: .rightParen, column: column)); index += 1
-            case "[": tokens.append(.init(kind: .leftBracket, column: column)); index += 1
-            case "]": tokens.append(.init(kind: .rightBracket, column: column)); index += 1
-            case ",": tokens.append(.init(kind: .comma, column: column)); index += 1
+            case "(":
+                tokens.append(.init(kind: .leftParen, column: column))
+                index += 1
+            case ")":
+                tokens.append(.init(kind: .rightParen, column: column))
+                index += 1
+            case "[":
+                tokens.append(.init(kind: .leftBracket, column: column))
+                index += 1
+            case "]":
+                tokens.append(.init(kind: .rightBracket, column: column))
+                index += 1
+            case ",":
+                tokens.append(.init(kind: .comma, column: column))
+                index += 1
             case "=":
                 guard peek(1) == "=" else {
                     throw ExpressionError("`=` is not an operator", column: column, hint: "compare with `==`")
                 }
-                tokens.append(.init(kind: .compare(.equal), column: column)); index += 2
+                tokens.append(.init(kind: .compare(.equal), column: column))
+                index += 2
             case "!":
                 guard peek(1) == "=" else {
                     throw ExpressionError("`!` is not an operator", column: column, hint: "negate with `not`")
                 }
-                tokens.append(.init(kind: .compare(.notEqual), column: column)); index += 2
+                tokens.append(.init(kind: .compare(.notEqual), column: column))
+                index += 2
             case "<", ">":
                 let orEqual = peek(1) == "="
                 let op: ComparisonOperator = scalar == "<" ? (orEqual ? .lessOrEqual : .less) : (orEqual ? .greaterOrEqual : .greater)
@@ -103,8 +115,9 @@ enum ExpressionLexer {
                     throw ExpressionError(error.message, column: column, hint: error.hint)
                 }
                 guard let reference else {
-                    throw ExpressionError("`{\(content)}` is not a reference", column: column,
-                                          hint: "references are {input.NAME}, {steps.ID.output}, {env.NAME}, {run_id}")
+                    throw ExpressionError(
+                        "`{\(content)}` is not a reference", column: column,
+                        hint: "references are {input.NAME}, {steps.ID.output}, {env.NAME}, {run_id}")
                 }
                 tokens.append(.init(kind: .reference(reference), column: column))
                 index = close + 1
@@ -122,9 +135,10 @@ enum ExpressionLexer {
                 tokens.append(token)
                 index = end
             default:
-                throw ExpressionError("unexpected character `\(scalar)`", column: column,
-                                      hint: scalar == "-" || scalar == "+" || scalar == "*" || scalar == "/"
-                                        ? "expressions compare values; they have no arithmetic" : nil)
+                throw ExpressionError(
+                    "unexpected character `\(scalar)`", column: column,
+                    hint: scalar == "-" || scalar == "+" || scalar == "*" || scalar == "/"
+                        ? "expressions compare values; they have no arithmetic" : nil)
             }
         }
         tokens.append(.init(kind: .end, column: scalars.count + 1))
@@ -147,8 +161,9 @@ enum ExpressionLexer {
                 case "r": value.append("\r")
                 case "\\", "'", "\"": value.append(escaped)
                 default:
-                    throw ExpressionError("unknown escape `\\\(escaped)`", column: index + 1,
-                                          hint: "use \\n, \\t, \\r, \\\\, \\' or \\\"")
+                    throw ExpressionError(
+                        "unknown escape `\\\(escaped)`", column: index + 1,
+                        hint: "use \\n, \\t, \\r, \\\\, \\' or \\\"")
                 }
                 index += 2
                 continue

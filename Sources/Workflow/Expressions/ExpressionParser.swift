@@ -19,8 +19,9 @@ public struct ExpressionParser {
     /// Parses `text`, or throws an error with the column to look at.
     public static func parse(_ text: String) throws(ExpressionError) -> Expression {
         guard text.unicodeScalars.count <= maximumLength else {
-            throw ExpressionError("the expression is longer than \(maximumLength) characters", column: 1,
-                                  hint: "compute the condition in a step and test its output")
+            throw ExpressionError(
+                "the expression is longer than \(maximumLength) characters", column: 1,
+                hint: "compute the condition in a step and test its output")
         }
         guard !text.trimmingSpaces.replacingNewlines.isEmpty else {
             throw ExpressionError("the expression is empty", column: 1, hint: "write a condition, e.g. input.deploy == true")
@@ -29,8 +30,9 @@ public struct ExpressionParser {
         let expression = try parser.parseExpression(minimumPrecedence: 0)
         let next = parser.current
         guard next.kind == .end else {
-            throw ExpressionError("unexpected \(next.display)", column: next.column,
-                                  hint: "join conditions with `and` / `or`")
+            throw ExpressionError(
+                "unexpected \(next.display)", column: next.column,
+                hint: "join conditions with `and` / `or`")
         }
         return expression
     }
@@ -62,8 +64,9 @@ public struct ExpressionParser {
     private mutating func enter(_ column: Int) throws(ExpressionError) {
         depth += 1
         if depth > Self.maximumDepth {
-            throw ExpressionError("the expression nests deeper than \(Self.maximumDepth) levels", column: column,
-                                  hint: "simplify it")
+            throw ExpressionError(
+                "the expression nests deeper than \(Self.maximumDepth) levels", column: column,
+                hint: "simplify it")
         }
     }
 
@@ -89,7 +92,7 @@ public struct ExpressionParser {
                 left = Expression(.membership(negated: false, left, right), column: left.column)
                 try refuseChaining()
             case .not:
-                _ = advance()  // the `in` of `not in`
+                _ = advance() // the `in` of `not in`
                 let right = try parseExpression(minimumPrecedence: precedence + 1)
                 left = Expression(.membership(negated: true, left, right), column: left.column)
                 try refuseChaining()
@@ -102,8 +105,9 @@ public struct ExpressionParser {
 
     private func refuseChaining() throws(ExpressionError) {
         if let (precedence, _) = infix(), precedence == Self.comparisonPrecedence {
-            throw ExpressionError("comparisons cannot be chained", column: current.column,
-                                  hint: "write `a < b and b < c`, or add parentheses")
+            throw ExpressionError(
+                "comparisons cannot be chained", column: current.column,
+                hint: "write `a < b and b < c`, or add parentheses")
         }
     }
 
@@ -125,7 +129,7 @@ public struct ExpressionParser {
             var items: [Expression] = []
             if current.kind != .rightBracket {
                 repeat {
-                    if current.kind == .rightBracket { break }  // a trailing comma
+                    if current.kind == .rightBracket { break } // a trailing comma
                     items.append(try parseExpression(minimumPrecedence: 0))
                 } while consume(.comma)
             }
@@ -134,9 +138,10 @@ public struct ExpressionParser {
         case .identifier(let name):
             guard let function = ExpressionFunction(rawValue: name) else {
                 let names = ExpressionFunction.allCases.map(\.rawValue)
-                throw ExpressionError("unknown function `\(name)`", column: token.column,
-                                      hint: EditDistance.suggestion(for: name, among: names)
-                                        ?? "functions: \(names.joined(separator: ", "))")
+                throw ExpressionError(
+                    "unknown function `\(name)`", column: token.column,
+                    hint: EditDistance.suggestion(for: name, among: names)
+                        ?? "functions: \(names.joined(separator: ", "))")
             }
             let open = advance()
             guard open.kind == .leftParen else { throw ExpressionError("expected `(` after `\(name)`", column: open.column) }
@@ -146,13 +151,15 @@ public struct ExpressionParser {
             }
             try expect(.rightParen, closing: open)
             guard arguments.count == function.arity else {
-                throw ExpressionError("`\(name)` takes \(function.arity) argument\(function.arity == 1 ? "" : "s"), found \(arguments.count)",
-                                      column: token.column)
+                throw ExpressionError(
+                    "`\(name)` takes \(function.arity) argument\(function.arity == 1 ? "" : "s"), found \(arguments.count)",
+                    column: token.column)
             }
             return Expression(.call(function, arguments), column: token.column)
         case .end:
-            throw ExpressionError("the expression ends where a value is expected", column: token.column,
-                                  hint: "complete the condition")
+            throw ExpressionError(
+                "the expression ends where a value is expected", column: token.column,
+                hint: "complete the condition")
         default:
             throw ExpressionError("expected a value, found \(token.display)", column: token.column)
         }
@@ -167,8 +174,9 @@ public struct ExpressionParser {
     private mutating func expect(_ kind: ExpressionToken.Kind, closing open: ExpressionToken) throws(ExpressionError) {
         guard current.kind == kind else {
             let wanted = kind == .rightParen ? "`)`" : "`]`"
-            throw ExpressionError("expected \(wanted) to close the \(open.display) at column \(open.column), found \(current.display)",
-                                  column: current.column)
+            throw ExpressionError(
+                "expected \(wanted) to close the \(open.display) at column \(open.column), found \(current.display)",
+                column: current.column)
         }
         _ = advance()
     }

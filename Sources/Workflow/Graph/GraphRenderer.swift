@@ -21,8 +21,10 @@ public enum GraphRenderer {
     }
 
     /// A short description of a step: its kind and what matters about it.
-    public static func summary(of step: StepDefinition, in workflow: WorkflowDefinition,
-                               registry: StepKindRegistry = .standard) -> String {
+    public static func summary(
+        of step: StepDefinition, in workflow: WorkflowDefinition,
+        registry: StepKindRegistry = .standard
+    ) -> String {
         var parts = [step.kind.rawValue]
         if let handler = registry.handler(for: step.kind), handler.usesSandbox {
             parts.append(workflow.settings(for: step).image)
@@ -41,7 +43,9 @@ public enum GraphRenderer {
     static func text(_ workflow: WorkflowDefinition) -> String {
         let graph = WorkflowGraph(workflow)
         let layers = graph.layers()
-        var lines = ["\(workflow.name): \(workflow.steps.count) step\(workflow.steps.count == 1 ? "" : "s") in \(layers.count) layer\(layers.count == 1 ? "" : "s")"]
+        var lines = [
+            "\(workflow.name): \(workflow.steps.count) step\(workflow.steps.count == 1 ? "" : "s") in \(layers.count) layer\(layers.count == 1 ? "" : "s")"
+        ]
         let width = min(max(workflow.steps.map(\.id.count).max() ?? 0, 8), 40)
         for (index, layer) in layers.enumerated() {
             lines.append("layer \(index + 1)")
@@ -81,18 +85,22 @@ public enum GraphRenderer {
 
     static func dot(_ workflow: WorkflowDefinition) -> String {
         func quoted(_ text: String) -> String {
-            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            "\""
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n") + "\""
         }
         let graph = WorkflowGraph(workflow)
-        var lines = ["digraph \(quoted(workflow.name)) {", "  rankdir=LR;",
-                     "  node [shape=box, style=rounded, fontname=\"Helvetica\"];"]
+        var lines = [
+            "digraph \(quoted(workflow.name)) {", "  rankdir=LR;",
+            "  node [shape=box, style=rounded, fontname=\"Helvetica\"];",
+        ]
         for step in workflow.steps {
-            let shape: String = switch step.kind {
-            case .approval: ", shape=hexagon"
-            case .subWorkflow: ", shape=box3d"
-            default: step.fanOut == nil ? "" : ", peripheries=2"
-            }
+            let shape: String =
+                switch step.kind {
+                case .approval: ", shape=hexagon"
+                case .subWorkflow: ", shape=box3d"
+                default: step.fanOut == nil ? "" : ", peripheries=2"
+                }
             let dashed = step.when == nil ? "" : ", style=\"rounded,dashed\""
             lines.append("  \(quoted(step.id)) [label=\(quoted(step.id + "\n" + summary(of: step, in: workflow)))\(shape)\(dashed)];")
         }
@@ -106,7 +114,8 @@ public enum GraphRenderer {
     static func mermaid(_ workflow: WorkflowDefinition) -> String {
         func label(_ text: String) -> String {
             // Mermaid labels are HTML-ish; entity-encode what would end the label or start markup.
-            "\"" + text.replacingOccurrences(of: "&", with: "#amp;").replacingOccurrences(of: "\"", with: "#quot;")
+            "\""
+                + text.replacingOccurrences(of: "&", with: "#amp;").replacingOccurrences(of: "\"", with: "#quot;")
                 .replacingOccurrences(of: "<", with: "#lt;").replacingOccurrences(of: ">", with: "#gt;")
                 .replacingOccurrences(of: "\n", with: "<br/>") + "\""
         }

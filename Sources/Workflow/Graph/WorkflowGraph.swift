@@ -61,7 +61,7 @@ public struct WorkflowGraph: Sendable {
             guard found.insert(next).inserted else { continue }
             stack.append(contentsOf: edges[next] ?? [])
         }
-        found.remove(id)  // only present when `id` is on a cycle
+        found.remove(id) // only present when `id` is on a cycle
         return found
     }
 

@@ -57,9 +57,11 @@ public struct InputDefinition: Sendable {
     public var allowedValues: [JSONValue]?
     public var location: SourceLocation
 
-    public init(name: String, type: InputType = .string, required: Bool? = nil, defaultValue: JSONValue? = nil,
-                description: String? = nil, allowedValues: [JSONValue]? = nil,
-                location: SourceLocation = SourceLocation(file: "", line: 0, column: 0)) {
+    public init(
+        name: String, type: InputType = .string, required: Bool? = nil, defaultValue: JSONValue? = nil,
+        description: String? = nil, allowedValues: [JSONValue]? = nil,
+        location: SourceLocation = SourceLocation(file: "", line: 0, column: 0)
+    ) {
         self.name = name
         self.type = type
         self.required = required ?? (defaultValue == nil)

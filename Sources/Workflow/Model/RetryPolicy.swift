@@ -23,8 +23,10 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Limits enforced by validation.
     public static let attemptsRange = 1...100
 
-    public init(maxAttempts: Int = 1, backoff: Backoff = .exponential, initialDelay: Duration = .seconds(1),
-                maxDelay: Duration = .seconds(60), jitter: Bool = true) {
+    public init(
+        maxAttempts: Int = 1, backoff: Backoff = .exponential, initialDelay: Duration = .seconds(1),
+        maxDelay: Duration = .seconds(60), jitter: Bool = true
+    ) {
         self.maxAttempts = maxAttempts
         self.backoff = backoff
         self.initialDelay = initialDelay
@@ -56,8 +58,10 @@ public struct RetrySettings: Sendable, Hashable {
     public var jitter: Bool?
     public var location: SourceLocation?
 
-    public init(maxAttempts: Int? = nil, backoff: RetryPolicy.Backoff? = nil, initialDelay: Duration? = nil,
-                maxDelay: Duration? = nil, jitter: Bool? = nil, location: SourceLocation? = nil) {
+    public init(
+        maxAttempts: Int? = nil, backoff: RetryPolicy.Backoff? = nil, initialDelay: Duration? = nil,
+        maxDelay: Duration? = nil, jitter: Bool? = nil, location: SourceLocation? = nil
+    ) {
         self.maxAttempts = maxAttempts
         self.backoff = backoff
         self.initialDelay = initialDelay
@@ -68,9 +72,10 @@ public struct RetrySettings: Sendable, Hashable {
 
     /// These settings laid over `base`, field by field.
     public func applied(to base: RetryPolicy) -> RetryPolicy {
-        RetryPolicy(maxAttempts: maxAttempts ?? base.maxAttempts, backoff: backoff ?? base.backoff,
-                    initialDelay: initialDelay ?? base.initialDelay, maxDelay: maxDelay ?? base.maxDelay,
-                    jitter: jitter ?? base.jitter)
+        RetryPolicy(
+            maxAttempts: maxAttempts ?? base.maxAttempts, backoff: backoff ?? base.backoff,
+            initialDelay: initialDelay ?? base.initialDelay, maxDelay: maxDelay ?? base.maxDelay,
+            jitter: jitter ?? base.jitter)
     }
 }
 

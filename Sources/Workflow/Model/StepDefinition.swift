@@ -23,11 +23,13 @@ public struct StepDefinition: Sendable {
     /// Where each field's value was written, for messages about it later (e.g. at run time).
     public var fieldLocations: [String: SourceLocation]
 
-    public init(id: String, kind: StepKind, configuration: any StepConfiguration, description: String? = nil,
-                dependsOn: [Located<String>] = [], when: WhenCondition? = nil, onFailure: Located<FailureAction>? = nil,
-                timeout: Located<Duration>? = nil, retry: RetrySettings? = nil, fanOut: FanOut? = nil,
-                sandbox: SandboxSettings = SandboxSettings(), location: SourceLocation,
-                fieldLocations: [String: SourceLocation] = [:]) {
+    public init(
+        id: String, kind: StepKind, configuration: any StepConfiguration, description: String? = nil,
+        dependsOn: [Located<String>] = [], when: WhenCondition? = nil, onFailure: Located<FailureAction>? = nil,
+        timeout: Located<Duration>? = nil, retry: RetrySettings? = nil, fanOut: FanOut? = nil,
+        sandbox: SandboxSettings = SandboxSettings(), location: SourceLocation,
+        fieldLocations: [String: SourceLocation] = [:]
+    ) {
         self.id = id
         self.kind = kind
         self.configuration = configuration
@@ -118,8 +120,10 @@ public struct SandboxSettings: Sendable {
     /// Steps with the same session share one sandbox and its persistent shell, one after another.
     public var session: Located<String>?
 
-    public init(image: Located<String>? = nil, profile: Located<String>? = nil, backend: Located<Backend>? = nil,
-                environment: [EnvironmentEntry] = [], session: Located<String>? = nil) {
+    public init(
+        image: Located<String>? = nil, profile: Located<String>? = nil, backend: Located<Backend>? = nil,
+        environment: [EnvironmentEntry] = [], session: Located<String>? = nil
+    ) {
         self.image = image
         self.profile = profile
         self.backend = backend

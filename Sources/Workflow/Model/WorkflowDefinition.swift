@@ -12,8 +12,10 @@ public struct WorkflowDefinition: Sendable {
     /// Named values the run publishes when it completes (and a `sub_workflow` step returns).
     public var outputs: [WorkflowOutput]
 
-    public init(name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
-                defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = []) {
+    public init(
+        name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
+        defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = []
+    ) {
         self.name = name
         self.description = description
         self.file = file
@@ -61,9 +63,11 @@ public struct StepDefaults: Sendable {
     /// Sandcastle's `default_timeout` (300 s).
     public static let builtInTimeout: Duration = .seconds(300)
 
-    public init(image: Located<String>? = nil, profile: Located<String>? = nil, backend: Located<Backend>? = nil,
-                timeout: Located<Duration>? = nil, retry: RetrySettings? = nil, onFailure: Located<FailureAction>? = nil,
-                environment: [EnvironmentEntry] = []) {
+    public init(
+        image: Located<String>? = nil, profile: Located<String>? = nil, backend: Located<Backend>? = nil,
+        timeout: Located<Duration>? = nil, retry: RetrySettings? = nil, onFailure: Located<FailureAction>? = nil,
+        environment: [EnvironmentEntry] = []
+    ) {
         self.image = image
         self.profile = profile
         self.backend = backend

@@ -11,16 +11,19 @@ public final class ParseSession {
         diagnostics.error(code, at: location, message, hint: hint)
     }
 
-    public func warning(_ code: ValidationDiagnostic.Code, at location: SourceLocation?, _ message: String,
-                        hint: String? = nil) {
+    public func warning(
+        _ code: ValidationDiagnostic.Code, at location: SourceLocation?, _ message: String,
+        hint: String? = nil
+    ) {
         diagnostics.warning(code, at: location, message, hint: hint)
     }
 
     /// Parses a scalar as a template, reporting malformed references at their own position.
     public func template(from node: YAMLNode, field: String) -> Template? {
         guard let scalar = node.scalar, !isNonText(scalar.value) else {
-            error(.wrongType, at: node.location, "`\(field)` must be a string, found \(node.typeName)",
-                  hint: node.scalar == nil ? nil : "quote it: \(field): \"…\"")
+            error(
+                .wrongType, at: node.location, "`\(field)` must be a string, found \(node.typeName)",
+                hint: node.scalar == nil ? nil : "quote it: \(field): \"…\"")
             return nil
         }
         let start = node.location
@@ -60,8 +63,9 @@ public final class MappingReader {
     /// Fails (reporting it) when the node is not a mapping.
     public init?(_ node: YAMLNode, subject: String, session: ParseSession, expectation: String? = nil) {
         guard case .mapping(let pairs) = node.content else {
-            session.error(.wrongType, at: node.location, "\(subject) must be a mapping, found \(node.typeName)",
-                          hint: expectation)
+            session.error(
+                .wrongType, at: node.location, "\(subject) must be a mapping, found \(node.typeName)",
+                hint: expectation)
             return nil
         }
         self.node = node
@@ -110,8 +114,9 @@ public final class MappingReader {
         }
         guard let scalar = value.scalar, !session.isNonText(scalar.value) else {
             let quoteHint = value.scalar.map { "quote it if you mean the text: \(key): \"\($0.text)\"" }
-            session.error(.wrongType, at: value.location, "`\(key)` must be a string, found \(value.typeName)",
-                          hint: quoteHint ?? hint)
+            session.error(
+                .wrongType, at: value.location, "`\(key)` must be a string, found \(value.typeName)",
+                hint: quoteHint ?? hint)
             return nil
         }
         return Located(scalar.text, at: value.location)
@@ -140,13 +145,15 @@ public final class MappingReader {
         default: number = nil
         }
         guard let number else {
-            session.error(.wrongType, at: value.location, "`\(key)` must be an integer, found \(value.typeName)",
-                          hint: "write a whole number between \(range.lowerBound) and \(range.upperBound)")
+            session.error(
+                .wrongType, at: value.location, "`\(key)` must be an integer, found \(value.typeName)",
+                hint: "write a whole number between \(range.lowerBound) and \(range.upperBound)")
             return nil
         }
         guard range.contains(number) else {
-            session.error(.invalidValue, at: value.location,
-                          "`\(key)` must be between \(range.lowerBound) and \(range.upperBound), found \(number)")
+            session.error(
+                .invalidValue, at: value.location,
+                "`\(key)` must be between \(range.lowerBound) and \(range.upperBound), found \(number)")
             return nil
         }
         return Located(number, at: value.location)
@@ -168,15 +175,17 @@ public final class MappingReader {
     public func duration(_ key: String, in range: ClosedRange<Duration>) -> Located<Duration>? {
         guard let value = value(key) else { return nil }
         guard let json = value.scalar?.value, let duration = DurationParser.parse(json) else {
-            session.error(.invalidDuration, at: value.location,
-                          "`\(key)` must be a duration, found \(value.scalar.map { "`\($0.text)`" } ?? value.typeName)",
-                          hint: "write seconds as a number (90) or a duration like 30s, 5m, 1h30m")
+            session.error(
+                .invalidDuration, at: value.location,
+                "`\(key)` must be a duration, found \(value.scalar.map { "`\($0.text)`" } ?? value.typeName)",
+                hint: "write seconds as a number (90) or a duration like 30s, 5m, 1h30m")
             return nil
         }
         guard range.contains(duration) else {
             let (low, high) = (DurationParser.format(range.lowerBound), DurationParser.format(range.upperBound))
-            session.error(.invalidDuration, at: value.location,
-                          "`\(key)` must be between \(low) and \(high), found \(DurationParser.format(duration))")
+            session.error(
+                .invalidDuration, at: value.location,
+                "`\(key)` must be between \(low) and \(high), found \(DurationParser.format(duration))")
             return nil
         }
         return Located(duration, at: value.location)
@@ -188,9 +197,10 @@ public final class MappingReader {
         guard let text = string(key) else { return nil }
         guard let choice = T(rawValue: text.value) else {
             let names = T.allCases.map(\.rawValue)
-            session.error(.invalidValue, at: text.location, "`\(text.value)` is not a valid `\(key)`",
-                          hint: EditDistance.suggestion(for: text.value, among: names)
-                            ?? "use one of \(names.joined(separator: ", "))")
+            session.error(
+                .invalidValue, at: text.location, "`\(text.value)` is not a valid `\(key)`",
+                hint: EditDistance.suggestion(for: text.value, among: names)
+                    ?? "use one of \(names.joined(separator: ", "))")
             return nil
         }
         return Located(choice, at: text.location)
@@ -213,8 +223,9 @@ public final class MappingReader {
             }
             return result
         default:
-            session.error(.wrongType, at: value.location, "`\(key)` must be a list of strings, found \(value.typeName)",
-                          hint: "write \(key): [a, b] or one item per line starting with `- `")
+            session.error(
+                .wrongType, at: value.location, "`\(key)` must be a list of strings, found \(value.typeName)",
+                hint: "write \(key): [a, b] or one item per line starting with `- `")
             return nil
         }
     }
@@ -237,7 +248,8 @@ public final class MappingReader {
     /// A mapping of names to templates (`env`, `input_mapping`, `outputs`). Values may be strings,
     /// numbers or booleans (written as text); lists and mappings are refused.
     public func templateMap(_ key: String, nameRule: ((String) -> String?)? = nil)
-        -> [(name: String, value: Template, location: SourceLocation)]? {
+        -> [(name: String, value: Template, location: SourceLocation)]?
+    {
         guard let reader = mapping(key, expectation: "write one `NAME: value` per line") else { return nil }
         var entries: [(String, Template, SourceLocation)] = []
         for pair in reader.pairs {
@@ -248,11 +260,12 @@ public final class MappingReader {
                 continue
             }
             guard let scalar = pair.value.scalar, scalar.value != .null else {
-                session.error(.wrongType, at: pair.value.location,
-                              "`\(key).\(name)` must be a string, found \(pair.value.typeName)",
-                              hint: pair.value.scalar == nil
-                                ? "pass structured data as JSON text, or reference it: \"{steps.ID.output}\""
-                                : "write an empty string as \"\"")
+                session.error(
+                    .wrongType, at: pair.value.location,
+                    "`\(key).\(name)` must be a string, found \(pair.value.typeName)",
+                    hint: pair.value.scalar == nil
+                        ? "pass structured data as JSON text, or reference it: \"{steps.ID.output}\""
+                        : "write an empty string as \"\"")
                 continue
             }
             let template: Template?
@@ -277,9 +290,10 @@ public final class MappingReader {
             if let explanation = explanations[key] {
                 session.error(.unknownField, at: pair.key.location, "`\(key)` is not a field of \(subject)", hint: explanation)
             } else {
-                session.error(.unknownField, at: pair.key.location, "unknown field `\(key)` in \(subject)",
-                              hint: EditDistance.suggestion(for: key, among: allowed)
-                                ?? "allowed fields: \(allowed.sorted().joined(separator: ", "))")
+                session.error(
+                    .unknownField, at: pair.key.location, "unknown field `\(key)` in \(subject)",
+                    hint: EditDistance.suggestion(for: key, among: allowed)
+                        ?? "allowed fields: \(allowed.sorted().joined(separator: ", "))")
             }
         }
     }

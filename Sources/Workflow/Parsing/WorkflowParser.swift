@@ -50,8 +50,10 @@ public struct WorkflowParser: Sendable {
     }
 
     private func parseWorkflow(_ root: YAMLNode, session: ParseSession, file: String) -> WorkflowDefinition? {
-        guard let top = MappingReader(root, subject: "the workflow", session: session,
-                                      expectation: "a workflow file is a mapping with `name:` and `steps:`")
+        guard
+            let top = MappingReader(
+                root, subject: "the workflow", session: session,
+                expectation: "a workflow file is a mapping with `name:` and `steps:`")
         else { return nil }
         let name = top.nonEmptyString("name", required: true, hint: "add `name: my-workflow` at the top")
         if let name, name.value.count > 200 {
@@ -66,8 +68,9 @@ public struct WorkflowParser: Sendable {
             outputs.append(WorkflowOutput(name: entry.name, value: entry.value, location: entry.location))
         }
         top.reportUnknownFields(allowed: Self.topLevelFields, explanations: Self.topLevelExplanations)
-        return WorkflowDefinition(name: name?.value ?? "", description: description, file: file, inputs: inputs,
-                                  defaults: defaults, steps: steps, outputs: outputs)
+        return WorkflowDefinition(
+            name: name?.value ?? "", description: description, file: file, inputs: inputs,
+            defaults: defaults, steps: steps, outputs: outputs)
     }
 
     // MARK: Inputs
@@ -85,9 +88,10 @@ public struct WorkflowParser: Sendable {
                 continue
             }
             if name == TemplateReference.itemName || name == TemplateReference.indexName {
-                session.error(.invalidInputDeclaration, at: location,
-                              "`\(name)` is reserved for the current item of a `parallel_over` fan-out",
-                              hint: "rename the input")
+                session.error(
+                    .invalidInputDeclaration, at: location,
+                    "`\(name)` is reserved for the current item of a `parallel_over` fan-out",
+                    hint: "rename the input")
                 continue
             }
             if let input = parseInput(name, node: node, location: location, session: session) { inputs.append(input) }
@@ -95,22 +99,29 @@ public struct WorkflowParser: Sendable {
         return inputs
     }
 
-    private func parseInput(_ name: String, node: YAMLNode, location: SourceLocation,
-                            session: ParseSession) -> InputDefinition? {
+    private func parseInput(
+        _ name: String, node: YAMLNode, location: SourceLocation,
+        session: ParseSession
+    ) -> InputDefinition? {
         // Shorthand: `count: integer`.
         if let scalar = node.scalar {
             guard case .string(let typeName) = scalar.value, let type = inputType(typeName, at: node.location, session) else {
-                if case .string = scalar.value {} else {
-                    session.error(.invalidInputDeclaration, at: node.location,
-                                  "input `\(name)` must be a type name or a mapping, found \(node.typeName)",
-                                  hint: "write \(name): {type: \(scalar.value.typeName == "list" ? "list" : "string"), default: \(scalar.text)}")
+                if case .string = scalar.value {
+                } else {
+                    session.error(
+                        .invalidInputDeclaration, at: node.location,
+                        "input `\(name)` must be a type name or a mapping, found \(node.typeName)",
+                        hint: "write \(name): {type: \(scalar.value.typeName == "list" ? "list" : "string"), default: \(scalar.text)}")
                 }
                 return nil
             }
             return InputDefinition(name: name, type: type, location: location)
         }
-        guard let reader = MappingReader(node, subject: "input `\(name)`", session: session,
-                                         expectation: "write \(name): {type: string, default: …}") else { return nil }
+        guard
+            let reader = MappingReader(
+                node, subject: "input `\(name)`", session: session,
+                expectation: "write \(name): {type: string, default: …}")
+        else { return nil }
         var type = InputType.string
         if let typeName = reader.string("type") {
             guard let parsed = inputType(typeName.value, at: typeName.location, session) else { return nil }
@@ -123,9 +134,10 @@ public struct WorkflowParser: Sendable {
             if value == .null {
                 defaultValue = nil
             } else if !type.accepts(value) {
-                session.error(.invalidInputDeclaration, at: defaultNode.location,
-                              "the default of `\(name)` must be \(Self.article(type)), found \(value.typeName)",
-                              hint: Self.typeHint(type, value: value))
+                session.error(
+                    .invalidInputDeclaration, at: defaultNode.location,
+                    "the default of `\(name)` must be \(Self.article(type)), found \(value.typeName)",
+                    hint: Self.typeHint(type, value: value))
                 defaultValue = nil
             }
         }
@@ -137,8 +149,9 @@ public struct WorkflowParser: Sendable {
                     if type.accepts(item.jsonValue) {
                         allowed?.append(item.jsonValue)
                     } else {
-                        session.error(.invalidInputDeclaration, at: item.location,
-                                      "values in `enum` of `\(name)` must be \(Self.article(type)), found \(item.typeName)")
+                        session.error(
+                            .invalidInputDeclaration, at: item.location,
+                            "values in `enum` of `\(name)` must be \(Self.article(type)), found \(item.typeName)")
                     }
                 }
             } else {
@@ -146,27 +159,32 @@ public struct WorkflowParser: Sendable {
             }
         }
         if let allowed, let defaultValue, !allowed.contains(where: { $0.looselyEquals(defaultValue) }) {
-            session.error(.invalidInputDeclaration, at: defaultNode?.location ?? location,
-                          "the default of `\(name)` is not one of its `enum` values")
+            session.error(
+                .invalidInputDeclaration, at: defaultNode?.location ?? location,
+                "the default of `\(name)` is not one of its `enum` values")
         }
         if required?.value == true, defaultValue != nil {
-            session.warning(.invalidInputDeclaration, at: required?.location,
-                            "`\(name)` is required but has a default, so it can never be missing",
-                            hint: "remove `required: true` or the default")
+            session.warning(
+                .invalidInputDeclaration, at: required?.location,
+                "`\(name)` is required but has a default, so it can never be missing",
+                hint: "remove `required: true` or the default")
         }
         let description = reader.string("description")?.value
-        reader.reportUnknownFields(allowed: Self.inputFields,
-                                   explanations: ["choices": "write the allowed values as `enum: [...]`"])
-        return InputDefinition(name: name, type: type, required: required?.value, defaultValue: defaultValue,
-                               description: description, allowedValues: allowed, location: location)
+        reader.reportUnknownFields(
+            allowed: Self.inputFields,
+            explanations: ["choices": "write the allowed values as `enum: [...]`"])
+        return InputDefinition(
+            name: name, type: type, required: required?.value, defaultValue: defaultValue,
+            description: description, allowedValues: allowed, location: location)
     }
 
     private func inputType(_ name: String, at location: SourceLocation, _ session: ParseSession) -> InputType? {
         if let type = InputType(name: name) { return type }
         let names = InputType.all.map(\.rawValue)
-        session.error(.invalidInputDeclaration, at: location, "unknown input type `\(name)`",
-                      hint: EditDistance.suggestion(for: name, among: names + Array(InputType.aliases.keys))
-                        ?? "use one of \(names.joined(separator: ", "))")
+        session.error(
+            .invalidInputDeclaration, at: location, "unknown input type `\(name)`",
+            hint: EditDistance.suggestion(for: name, among: names + Array(InputType.aliases.keys))
+                ?? "use one of \(names.joined(separator: ", "))")
         return nil
     }
 
@@ -195,9 +213,11 @@ public struct WorkflowParser: Sendable {
     /// environment variables without surprises.
     static func nameProblem(_ name: String) -> String? {
         guard let first = name.unicodeScalars.first,
-              ("a"..."z").contains(first) || ("A"..."Z").contains(first) || first == "_",
-              name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0)
-                  || ("0"..."9").contains($0) || $0 == "_" })
+            ("a"..."z").contains(first) || ("A"..."Z").contains(first) || first == "_",
+            name.unicodeScalars.allSatisfy({
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0)
+                    || ("0"..."9").contains($0) || $0 == "_"
+            })
         else { return "`\(name)` is not a valid name: use letters, digits and `_`, starting with a letter or `_`" }
         return nil
     }
@@ -224,8 +244,9 @@ public struct WorkflowParser: Sendable {
         defaults.retry = reader.has("retry") ? retry(reader, session: session) : nil
         defaults.onFailure = reader.choice("on_failure", FailureAction.self)
         defaults.environment = environment(reader)
-        reader.reportUnknownFields(allowed: Self.defaultsFields,
-                                   explanations: ["session": "a session is per step: set `session:` on the steps that share it"])
+        reader.reportUnknownFields(
+            allowed: Self.defaultsFields,
+            explanations: ["session": "a session is per step: set `session:` on the steps that share it"])
         return defaults
     }
 
@@ -233,21 +254,24 @@ public struct WorkflowParser: Sendable {
 
     private func parseSteps(_ top: MappingReader, session: ParseSession) -> [StepDefinition] {
         guard let node = top.value("steps") else {
-            session.error(.missingField, at: top.node.location, "the workflow has no `steps`",
-                          hint: "add steps:\n    - id: hello\n      run: echo hello")
+            session.error(
+                .missingField, at: top.node.location, "the workflow has no `steps`",
+                hint: "add steps:\n    - id: hello\n      run: echo hello")
             return []
         }
         guard case .sequence(let items) = node.content else {
-            session.error(.wrongType, at: node.location, "`steps` must be a list, found \(node.typeName)",
-                          hint: "start each step with `- id: …`")
+            session.error(
+                .wrongType, at: node.location, "`steps` must be a list, found \(node.typeName)",
+                hint: "start each step with `- id: …`")
             return []
         }
         if items.isEmpty {
             session.error(.invalidValue, at: node.location, "`steps` is empty", hint: "add at least one step")
         } else if items.count > Self.maximumSteps {
-            session.error(.invalidValue, at: node.location,
-                          "a workflow may have at most \(Self.maximumSteps) steps, found \(items.count)",
-                          hint: "split it with `type: sub_workflow` steps")
+            session.error(
+                .invalidValue, at: node.location,
+                "a workflow may have at most \(Self.maximumSteps) steps, found \(items.count)",
+                hint: "split it with `type: sub_workflow` steps")
         }
         return items.enumerated().compactMap { parseStep($1, number: $0 + 1, session: session) }
     }
@@ -256,18 +280,24 @@ public struct WorkflowParser: Sendable {
 
     static func isValidStepID(_ id: String) -> Bool {
         guard let first = id.unicodeScalars.first, first != "-", id.unicodeScalars.count <= 100 else { return false }
-        return id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0)
-            || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+        return id.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0)
+                || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+        }
     }
 
     private func parseStep(_ node: YAMLNode, number: Int, session: ParseSession) -> StepDefinition? {
         var subject = "step \(number)"
         if case .mapping(let pairs) = node.content,
-           let id = pairs.first(where: { $0.key.scalar?.text == "id" })?.value.scalar?.text {
+            let id = pairs.first(where: { $0.key.scalar?.text == "id" })?.value.scalar?.text
+        {
             subject = "step `\(id)`"
         }
-        guard let step = MappingReader(node, subject: subject, session: session,
-                                       expectation: "each step is a mapping: - id: NAME\n      run: COMMAND") else { return nil }
+        guard
+            let step = MappingReader(
+                node, subject: subject, session: session,
+                expectation: "each step is a mapping: - id: NAME\n      run: COMMAND")
+        else { return nil }
         let id = step.nonEmptyString("id", required: true, hint: "give the step a unique id: - id: build")
         if let id, !Self.isValidStepID(id.value) {
             session.error(.invalidValue, at: id.location, "`\(id.value)` is not a valid step id", hint: Self.stepIDRule)
@@ -290,9 +320,11 @@ public struct WorkflowParser: Sendable {
         let retry = accepts("retry") && step.has("retry") ? self.retry(step, session: session) : nil
         let fanOut = accepts("parallel_over") ? parseFanOut(step, session: session) : nil
         if fanOut == nil, accepts("max_concurrency"), let location = step.keyLocation("max_concurrency"),
-           !step.has("parallel_over") {
-            session.error(.invalidValue, at: location, "`max_concurrency` only applies to a step with `parallel_over`",
-                          hint: "add parallel_over: \"{input.items}\" or remove max_concurrency")
+            !step.has("parallel_over")
+        {
+            session.error(
+                .invalidValue, at: location, "`max_concurrency` only applies to a step with `parallel_over`",
+                hint: "add parallel_over: \"{input.items}\" or remove max_concurrency")
         }
         var sandbox = SandboxSettings()
         if handler?.usesSandbox ?? false {
@@ -309,7 +341,8 @@ public struct WorkflowParser: Sendable {
         let kindName = kind?.rawValue ?? "this"
         for field in registry.allFields where !allowed.contains(field) {
             let owner = registry.order.first { registry.handlers[$0].map { $0.fields.contains(field) } ?? false }
-            explanations[field] = owner.map { "`\(field)` belongs to `type: \($0)` steps; this is a \(kindName) step" }
+            explanations[field] =
+                owner.map { "`\(field)` belongs to `type: \($0)` steps; this is a \(kindName) step" }
                 ?? "\(kindName) steps do not take `\(field)`"
         }
         explanations["max_concurrent"] = accepts("max_concurrency") ? "did you mean `max_concurrency`?" : nil
@@ -318,10 +351,11 @@ public struct WorkflowParser: Sendable {
         explanations["needs"] = "write dependencies as `depends_on: [a, b]`"
         step.reportUnknownFields(allowed: allowed, explanations: explanations)
 
-        return StepDefinition(id: stepID, kind: kind ?? StepKind("unknown"), configuration: configuration,
-                              description: description, dependsOn: dependsOn, when: when, onFailure: onFailure,
-                              timeout: timeout, retry: retry, fanOut: fanOut, sandbox: sandbox, location: node.location,
-                              fieldLocations: fieldLocations)
+        return StepDefinition(
+            id: stepID, kind: kind ?? StepKind("unknown"), configuration: configuration,
+            description: description, dependsOn: dependsOn, when: when, onFailure: onFailure,
+            timeout: timeout, retry: retry, fanOut: fanOut, sandbox: sandbox, location: node.location,
+            fieldLocations: fieldLocations)
     }
 
     private func stepKind(_ step: MappingReader, session: ParseSession) -> StepKind? {
@@ -329,20 +363,23 @@ public struct WorkflowParser: Sendable {
             if step.has("type") { return nil }
             if let inferred = registry.inferKind(fromFields: Set(step.keys)) { return inferred }
             let triggers = registry.order.compactMap { registry.handlers[$0]?.impliedByField }
-            session.error(.missingField, at: step.node.location, "\(step.subject) has nothing to do",
-                          hint: "add `run: <command>`, or set `type:` (\(registry.order.map(\.rawValue).joined(separator: ", "))); "
-                            + "a step's kind comes from `type:` or from one of \(triggers.joined(separator: ", "))")
+            session.error(
+                .missingField, at: step.node.location, "\(step.subject) has nothing to do",
+                hint: "add `run: <command>`, or set `type:` (\(registry.order.map(\.rawValue).joined(separator: ", "))); "
+                    + "a step's kind comes from `type:` or from one of \(triggers.joined(separator: ", "))")
             return nil
         }
         let kind = StepKind(type.value)
         guard registry.handler(for: kind) == nil else { return kind }
         if Self.laterKinds.contains(type.value) {
-            session.error(.invalidValue, at: type.location, "`type: \(type.value)` steps are not supported yet",
-                          hint: "use a `run:` step with a shell command; supported types: \(registry.order.map(\.rawValue).joined(separator: ", "))")
+            session.error(
+                .invalidValue, at: type.location, "`type: \(type.value)` steps are not supported yet",
+                hint: "use a `run:` step with a shell command; supported types: \(registry.order.map(\.rawValue).joined(separator: ", "))")
         } else {
-            session.error(.invalidValue, at: type.location, "unknown step type `\(type.value)`",
-                          hint: EditDistance.suggestion(for: type.value, among: registry.order.map(\.rawValue))
-                            ?? "use one of \(registry.order.map(\.rawValue).joined(separator: ", "))")
+            session.error(
+                .invalidValue, at: type.location, "unknown step type `\(type.value)`",
+                hint: EditDistance.suggestion(for: type.value, among: registry.order.map(\.rawValue))
+                    ?? "use one of \(registry.order.map(\.rawValue).joined(separator: ", "))")
         }
         return nil
     }
@@ -350,15 +387,17 @@ public struct WorkflowParser: Sendable {
     private func parseWhen(_ step: MappingReader, session: ParseSession) -> WhenCondition? {
         guard let node = step.value("when") else { return nil }
         guard let scalar = node.scalar, scalar.value != .null else {
-            session.error(.wrongType, at: node.location, "`when` must be an expression, found \(node.typeName)",
-                          hint: "write when: steps.check.output.ok == true")
+            session.error(
+                .wrongType, at: node.location, "`when` must be an expression, found \(node.typeName)",
+                hint: "write when: steps.check.output.ok == true")
             return nil
         }
         let text = scalar.text
         let source = session.source
         let count = text.unicodeScalars.count
         // Column → file position, so errors and references inside long expressions point exactly.
-        let columns = count <= 2000
+        let columns =
+            count <= 2000
             ? (0..<count).map { source.location(ofOffset: $0, inValue: text, startingAt: node.location) }
             : []
         func location(_ column: Int) -> SourceLocation {
@@ -406,9 +445,10 @@ public struct WorkflowParser: Sendable {
         let backend = Backend(rawValue: text.value)
         guard Backend.known.contains(backend) else {
             let names = Backend.known.map(\.rawValue)
-            reader.session.error(.invalidValue, at: text.location, "unknown backend `\(text.value)`",
-                                 hint: EditDistance.suggestion(for: text.value, among: names)
-                                    ?? "use one of \(names.joined(separator: ", "))")
+            reader.session.error(
+                .invalidValue, at: text.location, "unknown backend `\(text.value)`",
+                hint: EditDistance.suggestion(for: text.value, among: names)
+                    ?? "use one of \(names.joined(separator: ", "))")
             return nil
         }
         return Located(backend, at: text.location)
@@ -430,13 +470,15 @@ public struct WorkflowParser: Sendable {
                 if RetryPolicy.attemptsRange.contains(attempts) {
                     settings.maxAttempts = attempts
                 } else {
-                    session.error(.invalidRetry, at: node.location,
-                                  "`retry.max_attempts` must be between \(RetryPolicy.attemptsRange.lowerBound) and \(RetryPolicy.attemptsRange.upperBound), found \(attempts)",
-                                  hint: attempts < 1 ? "max_attempts counts the first try too: 1 means no retry" : nil)
+                    session.error(
+                        .invalidRetry, at: node.location,
+                        "`retry.max_attempts` must be between \(RetryPolicy.attemptsRange.lowerBound) and \(RetryPolicy.attemptsRange.upperBound), found \(attempts)",
+                        hint: attempts < 1 ? "max_attempts counts the first try too: 1 means no retry" : nil)
                 }
             } else {
-                session.error(.wrongType, at: node.location, "`retry.max_attempts` must be an integer, found \(node.typeName)",
-                              hint: "write max_attempts: 3")
+                session.error(
+                    .wrongType, at: node.location, "`retry.max_attempts` must be an integer, found \(node.typeName)",
+                    hint: "write max_attempts: 3")
             }
         }
         settings.backoff = reader.choice("backoff", RetryPolicy.Backoff.self)?.value
@@ -445,14 +487,17 @@ public struct WorkflowParser: Sendable {
         settings.initialDelay = initial?.value
         settings.maxDelay = maximum?.value
         if let initial, let maximum, initial.value > maximum.value {
-            session.error(.invalidRetry, at: maximum.location, "`retry.max_delay` is shorter than `initial_delay`",
-                          hint: "make max_delay at least \(DurationParser.format(initial.value))")
+            session.error(
+                .invalidRetry, at: maximum.location, "`retry.max_delay` is shorter than `initial_delay`",
+                hint: "make max_delay at least \(DurationParser.format(initial.value))")
         }
         settings.jitter = reader.bool("jitter")?.value
-        reader.reportUnknownFields(allowed: Self.retryFields, explanations: [
-            "on_failure": "`on_failure` belongs on the step (or in defaults), not in retry",
-            "attempts": "did you mean `max_attempts`?",
-        ])
+        reader.reportUnknownFields(
+            allowed: Self.retryFields,
+            explanations: [
+                "on_failure": "`on_failure` belongs on the step (or in defaults), not in retry",
+                "attempts": "did you mean `max_attempts`?",
+            ])
         return settings
     }
 }

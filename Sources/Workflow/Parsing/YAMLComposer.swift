@@ -7,15 +7,27 @@ enum YAMLComposer {
         do {
             // `.basic` leaves plain scalars untyped; YAMLNode applies the YAML 1.2 core schema itself.
             guard let root = try Yams.compose(yaml: text, .basic) else {
-                return (nil, [.error(.yamlSyntax, at: SourceLocation(file: source.file, line: 1, column: 1),
-                                     "the file is empty", hint: "start with `name:` and `steps:`")])
+                return (
+                    nil,
+                    [
+                        .error(
+                            .yamlSyntax, at: SourceLocation(file: source.file, line: 1, column: 1),
+                            "the file is empty", hint: "start with `name:` and `steps:`")
+                    ]
+                )
             }
             return (convert(root, file: source.file), [])
         } catch let error as YamlError {
             return (nil, [diagnostic(for: error, source: source)])
         } catch {
-            return (nil, [.error(.yamlSyntax, at: SourceLocation(file: source.file, line: 1, column: 1),
-                                 "cannot read YAML: \(error)")])
+            return (
+                nil,
+                [
+                    .error(
+                        .yamlSyntax, at: SourceLocation(file: source.file, line: 1, column: 1),
+                        "cannot read YAML: \(error)")
+                ]
+            )
         }
     }
 
@@ -31,20 +43,24 @@ enum YAMLComposer {
             return YAMLNode(content: .mapping(pairs), location: location)
         case .alias(let alias):
             // The parser already replaces aliases by the anchored node; this case is for completeness.
-            return YAMLNode(content: .scalar(YAMLNode.Scalar(text: "*\(alias.anchor)", style: .plain,
-                                                             value: .string("*\(alias.anchor)"))),
-                            location: location)
+            return YAMLNode(
+                content: .scalar(
+                    YAMLNode.Scalar(
+                        text: "*\(alias.anchor)", style: .plain,
+                        value: .string("*\(alias.anchor)"))),
+                location: location)
         }
     }
 
     private static func makeScalar(_ scalar: Node.Scalar) -> YAMLNode.Scalar {
-        let style: YAMLNode.Scalar.Style = switch scalar.style {
-        case .singleQuoted: .singleQuoted
-        case .doubleQuoted: .doubleQuoted
-        case .literal: .literal
-        case .folded: .folded
-        default: .plain
-        }
+        let style: YAMLNode.Scalar.Style =
+            switch scalar.style {
+            case .singleQuoted: .singleQuoted
+            case .doubleQuoted: .doubleQuoted
+            case .literal: .literal
+            case .folded: .folded
+            default: .plain
+            }
         let value: JSONValue
         // Explicit tags (`!!int 5`, `!!str 5`) win; untagged plain scalars get the core schema.
         switch scalar.tag.rawValue {
@@ -63,7 +79,7 @@ enum YAMLComposer {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: source.file, line: mark.line, column: mark.column) }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             var message = problem
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
             let line = source.line(mark.line) ?? ""
@@ -71,7 +87,8 @@ enum YAMLComposer {
             if line.contains("\t") {
                 hint = "indent with spaces; YAML does not allow tabs for indentation"
             } else if problem.contains("did not find expected"),
-                      ["{input.", "{steps.", "{env.", "{run_id}"].contains(where: line.contains) {
+                ["{input.", "{steps.", "{env.", "{run_id}"].contains(where: line.contains)
+            {
                 // `{` opens a YAML flow mapping, so an unquoted template inside `{…}` or `[…]` breaks it.
                 hint = "quote values that contain templates: run: \"echo {input.x}\""
             } else {
@@ -81,11 +98,13 @@ enum YAMLComposer {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
             let location = duplicateKeyLocation(key, mappingStart: at(context.mark), source: source) ?? at(context.mark)
-            return .error(.duplicateKey, at: location, "`\(key)` is given twice in the same mapping",
-                          hint: "keep one `\(key):`; YAML would silently use only one of them")
+            return .error(
+                .duplicateKey, at: location, "`\(key)` is given twice in the same mapping",
+                hint: "keep one `\(key):`; YAML would silently use only one of them")
         case .reader(let problem, _, _, _):
-            return .error(.yamlSyntax, at: SourceLocation(file: source.file, line: 1, column: 1),
-                          "cannot read the text: \(problem)", hint: "save the file as UTF-8")
+            return .error(
+                .yamlSyntax, at: SourceLocation(file: source.file, line: 1, column: 1),
+                "cannot read the text: \(problem)", hint: "save the file as UTF-8")
         default:
             return .error(.yamlSyntax, at: SourceLocation(file: source.file, line: 1, column: 1), "cannot read YAML: \(error)")
         }
@@ -108,8 +127,9 @@ enum YAMLComposer {
         while let line = source.line(lineNumber) {
             let scalars = Array(line.unicodeScalars)
             if lineNumber > mappingStart.line, let first = scalars.firstIndex(where: { $0 != " " && $0 != "-" }),
-               first + 1 < mappingStart.column, !line.trimmingSpaces.isEmpty, !line.trimmingSpaces.hasPrefix("#") {
-                break  // left the mapping
+                first + 1 < mappingStart.column, !line.trimmingSpaces.isEmpty, !line.trimmingSpaces.hasPrefix("#")
+            {
+                break // left the mapping
             }
             let column = mappingStart.column - 1
             if column < scalars.count {

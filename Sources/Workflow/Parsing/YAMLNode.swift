@@ -44,8 +44,10 @@ public struct YAMLNode: Sendable {
         case .scalar(let scalar): scalar.value
         case .sequence(let items): .array(items.map(\.jsonValue))
         case .mapping(let pairs):
-            .object(Dictionary(pairs.map { ($0.key.scalar?.text ?? "", $0.value.jsonValue) },
-                               uniquingKeysWith: { _, last in last }))
+            .object(
+                Dictionary(
+                    pairs.map { ($0.key.scalar?.text ?? "", $0.value.jsonValue) },
+                    uniquingKeysWith: { _, last in last }))
         }
     }
 
@@ -82,7 +84,7 @@ public struct YAMLNode: Sendable {
         let mantissa = rest[..<mantissaEnd]
         let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-              parts.contains(where: { !$0.isEmpty })
+            parts.contains(where: { !$0.isEmpty })
         else { return false }
         if parts.count == 2 && parts[1].isEmpty && parts[0].isEmpty { return false }
         guard mantissaEnd != rest.endIndex else { return true }

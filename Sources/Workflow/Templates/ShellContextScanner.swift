@@ -73,25 +73,55 @@ enum ShellContextScanner {
                 i += 1
                 continue
             case .ansiC:
-                if c == "\\" { i += 2; continue }
+                if c == "\\" {
+                    i += 2
+                    continue
+                }
                 if c == "'" { stack.removeLast() }
                 i += 1
                 continue
             case .double:
-                if c == "\\" { i += 2; continue }
-                if c == "\"" { stack.removeLast(); i += 1; continue }
-                if c == "$", at(i + 1) == "(", at(i + 2) == "(" { stack.append(.arithmetic(depth: 0)); i += 3; continue }
-                if c == "$", at(i + 1) == "(" { stack.append(.commandSubstitution(depth: 0)); i += 2; continue }
-                if c == "`" { stack.append(.backtick); i += 1; continue }
+                if c == "\\" {
+                    i += 2
+                    continue
+                }
+                if c == "\"" {
+                    stack.removeLast()
+                    i += 1
+                    continue
+                }
+                if c == "$", at(i + 1) == "(", at(i + 2) == "(" {
+                    stack.append(.arithmetic(depth: 0))
+                    i += 3
+                    continue
+                }
+                if c == "$", at(i + 1) == "(" {
+                    stack.append(.commandSubstitution(depth: 0))
+                    i += 2
+                    continue
+                }
+                if c == "`" {
+                    stack.append(.backtick)
+                    i += 1
+                    continue
+                }
                 i += 1
                 continue
             case .arithmetic(let depth):
                 if c == "(" { stack[stack.count - 1] = .arithmetic(depth: depth + 1) }
                 if c == ")" {
-                    if depth == 0, at(i + 1) == ")" { stack.removeLast(); i += 2; continue }
+                    if depth == 0, at(i + 1) == ")" {
+                        stack.removeLast()
+                        i += 2
+                        continue
+                    }
                     stack[stack.count - 1] = .arithmetic(depth: max(depth - 1, 0))
                 }
-                if c == "$", at(i + 1) == "(", at(i + 2) != "(" { stack.append(.commandSubstitution(depth: 0)); i += 2; continue }
+                if c == "$", at(i + 1) == "(", at(i + 2) != "(" {
+                    stack.append(.commandSubstitution(depth: 0))
+                    i += 2
+                    continue
+                }
                 i += 1
                 continue
             case .normal, .commandSubstitution, .backtick:
@@ -99,7 +129,11 @@ enum ShellContextScanner {
             }
 
             // Unquoted text (top level, inside $(…) or `…`).
-            if c == "\\" { i += 2; wordStart = false; continue }
+            if c == "\\" {
+                i += 2
+                wordStart = false
+                continue
+            }
             if c == "#" && wordStart {
                 while i < s.count, s[i] != "\n" {
                     if offsets.contains(i) { result[i] = .unquoted }
@@ -107,12 +141,40 @@ enum ShellContextScanner {
                 }
                 continue
             }
-            if c == "'" { stack.append(.single); i += 1; wordStart = false; continue }
-            if c == "\"" { stack.append(.double); i += 1; wordStart = false; continue }
-            if c == "$", at(i + 1) == "'" { stack.append(.ansiC); i += 2; wordStart = false; continue }
-            if c == "$", at(i + 1) == "(", at(i + 2) == "(" { stack.append(.arithmetic(depth: 0)); i += 3; continue }
-            if c == "$", at(i + 1) == "(" { stack.append(.commandSubstitution(depth: 0)); i += 2; wordStart = true; continue }
-            if c == "(", at(i + 1) == "(", wordStart { stack.append(.arithmetic(depth: 0)); i += 2; continue }
+            if c == "'" {
+                stack.append(.single)
+                i += 1
+                wordStart = false
+                continue
+            }
+            if c == "\"" {
+                stack.append(.double)
+                i += 1
+                wordStart = false
+                continue
+            }
+            if c == "$", at(i + 1) == "'" {
+                stack.append(.ansiC)
+                i += 2
+                wordStart = false
+                continue
+            }
+            if c == "$", at(i + 1) == "(", at(i + 2) == "(" {
+                stack.append(.arithmetic(depth: 0))
+                i += 3
+                continue
+            }
+            if c == "$", at(i + 1) == "(" {
+                stack.append(.commandSubstitution(depth: 0))
+                i += 2
+                wordStart = true
+                continue
+            }
+            if c == "(", at(i + 1) == "(", wordStart {
+                stack.append(.arithmetic(depth: 0))
+                i += 2
+                continue
+            }
             if c == "`" {
                 if case .backtick = stack.last { stack.removeLast() } else { stack.append(.backtick) }
                 i += 1
@@ -121,18 +183,26 @@ enum ShellContextScanner {
             if case .commandSubstitution(let depth) = stack.last {
                 if c == "(" { stack[stack.count - 1] = .commandSubstitution(depth: depth + 1) }
                 if c == ")" {
-                    if depth == 0 { stack.removeLast(); i += 1; wordStart = false; continue }
+                    if depth == 0 {
+                        stack.removeLast()
+                        i += 1
+                        wordStart = false
+                        continue
+                    }
                     stack[stack.count - 1] = .commandSubstitution(depth: depth - 1)
                 }
             }
             if c == "<", at(i + 1) == "<", at(i + 2) == "<" {
-                i += 3  // a here-string: its word is ordinary unquoted text
+                i += 3 // a here-string: its word is ordinary unquoted text
                 continue
             }
             if c == "<", at(i + 1) == "<" {
                 var j = i + 2
                 var stripTabs = false
-                if at(j) == "-" { stripTabs = true; j += 1 }
+                if at(j) == "-" {
+                    stripTabs = true
+                    j += 1
+                }
                 while let space = at(j), space == " " || space == "\t" { j += 1 }
                 var word = ""
                 var quoted = false

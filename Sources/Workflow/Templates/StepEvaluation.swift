@@ -22,8 +22,9 @@ extension WhenCondition {
             return try ExpressionEvaluator.isTrue(expression) { context.resolveOrNull($0) }
         } catch let error as ExpressionError {
             let location = location(ofColumn: error.column)
-            throw WorkflowError(.expressionEvaluation, "`when: \(source)`: \(error.message)", cause: error,
-                                diagnostics: [.error(.invalidExpression, at: location, error.message, hint: error.hint)])
+            throw WorkflowError(
+                .expressionEvaluation, "`when: \(source)`: \(error.message)", cause: error,
+                diagnostics: [.error(.invalidExpression, at: location, error.message, hint: error.hint)])
         } catch {
             throw WorkflowError(.expressionEvaluation, "`when: \(source)`: \(error)", cause: error)
         }
@@ -37,9 +38,10 @@ extension FanOut {
     public func items(in context: TemplateContext) throws(WorkflowError) -> [JSONValue] {
         let value = try context.resolve(reference)
         guard case .array(let items) = value else {
-            throw WorkflowError(.templateResolution,
-                                "`parallel_over: {\(reference)}` must be a list, but it is \(value.typeName == "null" ? "null" : "a \(value.typeName)")",
-                                diagnostics: [.error(.invalidValue, at: location, "not a list")])
+            throw WorkflowError(
+                .templateResolution,
+                "`parallel_over: {\(reference)}` must be a list, but it is \(value.typeName == "null" ? "null" : "a \(value.typeName)")",
+                diagnostics: [.error(.invalidValue, at: location, "not a list")])
         }
         return items
     }

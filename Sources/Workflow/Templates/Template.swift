@@ -70,8 +70,10 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     /// Parses `source`, collecting malformed references as issues (they are kept as literal text).
     ///
     /// - Parameter locate: maps an offset in `source` (Unicode scalars) to a file position.
-    public static func parse(_ source: String, location: SourceLocation? = nil,
-                             locate: ((Int) -> SourceLocation?)? = nil) -> (template: Template, issues: [Issue]) {
+    public static func parse(
+        _ source: String, location: SourceLocation? = nil,
+        locate: ((Int) -> SourceLocation?)? = nil
+    ) -> (template: Template, issues: [Issue]) {
         let scalars = Array(source.unicodeScalars)
         var parts: [Part] = []
         var issues: [Issue] = []
@@ -85,7 +87,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 
         while index < scalars.count {
             guard scalars[index] == "{", let close = scalars[(index + 1)...].firstIndex(where: { $0 == "}" || $0 == "{" }),
-                  scalars[close] == "}"
+                scalars[close] == "}"
             else {
                 literal.append(scalars[index])
                 index += 1
@@ -95,8 +97,12 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             do {
                 if let reference = try TemplateReference.parse(content) {
                     flushLiteral()
-                    parts.append(.reference(reference, span: Span(offset: index, length: close - index + 1,
-                                                                  location: locate?(index))))
+                    parts.append(
+                        .reference(
+                            reference,
+                            span: Span(
+                                offset: index, length: close - index + 1,
+                                location: locate?(index))))
                     index = close + 1
                     continue
                 }

@@ -32,8 +32,10 @@ public struct TemplateContext: Sendable {
     /// The current fan-out item and its index, inside a `parallel_over` step.
     public var item: (value: JSONValue, index: Int)?
 
-    public init(runID: String, inputs: [String: JSONValue] = [:], steps: [String: StepResult] = [:],
-                environment: [String: String] = [:], item: (value: JSONValue, index: Int)? = nil) {
+    public init(
+        runID: String, inputs: [String: JSONValue] = [:], steps: [String: StepResult] = [:],
+        environment: [String: String] = [:], item: (value: JSONValue, index: Int)? = nil
+    ) {
         self.runID = runID
         self.inputs = inputs
         self.steps = steps
@@ -93,8 +95,10 @@ public struct TemplateContext: Sendable {
         (try? resolve(reference)) ?? .null
     }
 
-    private func follow(_ path: [String], from value: JSONValue, base: String,
-                        reference: TemplateReference) throws(WorkflowError) -> JSONValue {
+    private func follow(
+        _ path: [String], from value: JSONValue, base: String,
+        reference: TemplateReference
+    ) throws(WorkflowError) -> JSONValue {
         var current = value
         var walked = base
         for segment in path {

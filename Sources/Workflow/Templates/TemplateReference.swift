@@ -90,8 +90,9 @@ public enum TemplateReference: Hashable, Sendable, CustomStringConvertible {
         guard segments.dropFirst().allSatisfy({ isName($0, allowDash: true) }) else {
             // `{a..b}` and `{x.}` are shell brace expansions or prose unless they start with a root.
             guard roots.contains(root) else { return nil }
-            throw TemplateSyntaxError("`{\(trimmed)}` has an empty or invalid path segment",
-                                      hint: "path segments are letters, digits, `_` and `-`, separated by single dots")
+            throw TemplateSyntaxError(
+                "`{\(trimmed)}` has an empty or invalid path segment",
+                hint: "path segments are letters, digits, `_` and `-`, separated by single dots")
         }
         let rest = Array(segments.dropFirst())
         switch root {
@@ -107,31 +108,37 @@ public enum TemplateReference: Hashable, Sendable, CustomStringConvertible {
             return .input(name: name, path: Array(rest.dropFirst()))
         case "steps":
             guard rest.count >= 2 else {
-                throw TemplateSyntaxError("`{steps.\(rest[0])}` needs a field",
-                                          hint: "write {steps.\(rest[0]).output} (or .status, .error, .exit_code)")
+                throw TemplateSyntaxError(
+                    "`{steps.\(rest[0])}` needs a field",
+                    hint: "write {steps.\(rest[0]).output} (or .status, .error, .exit_code)")
             }
             guard let field = StepField(rawValue: rest[1]) else {
                 let names = StepField.allCases.map(\.rawValue)
-                throw TemplateSyntaxError("`\(rest[1])` is not a field of a step result",
-                                          hint: EditDistance.suggestion(for: rest[1], among: names)
-                                            ?? "use one of \(names.joined(separator: ", "))")
+                throw TemplateSyntaxError(
+                    "`\(rest[1])` is not a field of a step result",
+                    hint: EditDistance.suggestion(for: rest[1], among: names)
+                        ?? "use one of \(names.joined(separator: ", "))")
             }
             if field != .output && rest.count > 2 {
-                throw TemplateSyntaxError("only `output` has a path; `\(field.rawValue)` is a single value",
-                                          hint: "write {steps.\(rest[0]).\(field.rawValue)}")
+                throw TemplateSyntaxError(
+                    "only `output` has a path; `\(field.rawValue)` is a single value",
+                    hint: "write {steps.\(rest[0]).\(field.rawValue)}")
             }
             return .step(id: rest[0], field: field, path: Array(rest.dropFirst(2)))
         case "env":
             guard rest.count == 1 else {
-                throw TemplateSyntaxError("`{env.\(rest.joined(separator: "."))}` names more than one variable",
-                                          hint: "write {env.NAME}; environment values are plain strings")
+                throw TemplateSyntaxError(
+                    "`{env.\(rest.joined(separator: "."))}` names more than one variable",
+                    hint: "write {env.NAME}; environment values are plain strings")
             }
             return .env(name: rest[0])
         default:
             // Only near misses (`inputs`, `step`, `Env`) are errors: `{data.csv}` in a shell command
             // is just text, and a wider net would reject it.
-            if let suggestion = EditDistance.closest(to: root.lowercased(), among: ["input", "steps", "env"],
-                                                     maximumDistance: 1) {
+            if let suggestion = EditDistance.closest(
+                to: root.lowercased(), among: ["input", "steps", "env"],
+                maximumDistance: 1)
+            {
                 throw TemplateSyntaxError("unknown template root `\(root)`", hint: "did you mean `\(suggestion)`?")
             }
             return nil
@@ -139,10 +146,11 @@ public enum TemplateReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func isName(_ text: String, allowDash: Bool) -> Bool {
-        !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-                || scalar == "_" || (allowDash && scalar == "-")
-        }
+        !text.isEmpty
+            && text.unicodeScalars.allSatisfy { scalar in
+                ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                    || scalar == "_" || (allowDash && scalar == "-")
+            }
     }
 }
 

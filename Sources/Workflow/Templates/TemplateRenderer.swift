@@ -27,7 +27,7 @@ public enum TemplateRenderer {
         guard !spans.isEmpty else { return RenderedCommand(command: template.source, environment: [:]) }
         let contexts = ShellContextScanner.contexts(in: template.source, at: Set(spans.map(\.span.offset)))
         var environment: [String: String] = [:]
-        var names: [String: String] = [:]  // reference text → variable
+        var names: [String: String] = [:] // reference text → variable
         var command = ""
         for part in template.parts {
             switch part {
@@ -43,18 +43,23 @@ public enum TemplateRenderer {
                     names[key] = variable
                     let value = try context.resolve(reference).renderedString
                     guard !value.unicodeScalars.contains("\0") else {
-                        throw WorkflowError(.templateResolution,
-                                            "`{\(reference)}` contains a NUL byte, which cannot be passed to a command",
-                                            diagnostics: location(span, template, .invalidValue))
+                        throw WorkflowError(
+                            .templateResolution,
+                            "`{\(reference)}` contains a NUL byte, which cannot be passed to a command",
+                            diagnostics: location(span, template, .invalidValue))
                     }
                     environment[variable] = value
                 }
-                guard let replacement = ShellContextScanner.replacement(for: contexts[span.offset] ?? .unquoted,
-                                                                        variable: variable) else {
-                    throw WorkflowError(.unsafeTemplate,
-                                        "`{\(reference)}` sits where the shell would evaluate its value as code "
-                                            + "(arithmetic or a quoted here-document)",
-                                        diagnostics: location(span, template, .unsafeShellContext))
+                guard
+                    let replacement = ShellContextScanner.replacement(
+                        for: contexts[span.offset] ?? .unquoted,
+                        variable: variable)
+                else {
+                    throw WorkflowError(
+                        .unsafeTemplate,
+                        "`{\(reference)}` sits where the shell would evaluate its value as code "
+                            + "(arithmetic or a quoted here-document)",
+                        diagnostics: location(span, template, .unsafeShellContext))
                 }
                 command += replacement
             }
@@ -67,8 +72,10 @@ public enum TemplateRenderer {
     ///
     /// - Parameter missingAsNull: read values that do not exist as null instead of failing
     ///   (for a run's `outputs`, where a skipped step is not an error).
-    public static func renderString(_ template: Template, context: TemplateContext,
-                                    missingAsNull: Bool = false) throws(WorkflowError) -> String {
+    public static func renderString(
+        _ template: Template, context: TemplateContext,
+        missingAsNull: Bool = false
+    ) throws(WorkflowError) -> String {
         var text = ""
         for part in template.parts {
             switch part {
@@ -83,8 +90,10 @@ public enum TemplateRenderer {
 
     /// Evaluates a template as a value: a template that is exactly one reference keeps the
     /// value's type (a list stays a list); anything else is rendered as a string.
-    public static func resolveValue(_ template: Template, context: TemplateContext,
-                                    missingAsNull: Bool = false) throws(WorkflowError) -> JSONValue {
+    public static func resolveValue(
+        _ template: Template, context: TemplateContext,
+        missingAsNull: Bool = false
+    ) throws(WorkflowError) -> JSONValue {
         if let reference = template.singleReference {
             return missingAsNull ? context.resolveOrNull(reference) : try context.resolve(reference)
         }
@@ -92,8 +101,10 @@ public enum TemplateRenderer {
     }
 
     /// Renders `env:` entries into plain strings.
-    public static func renderEnvironment(_ entries: [String: Template],
-                                         context: TemplateContext) throws(WorkflowError) -> [String: String] {
+    public static func renderEnvironment(
+        _ entries: [String: Template],
+        context: TemplateContext
+    ) throws(WorkflowError) -> [String: String] {
         var result: [String: String] = [:]
         for (name, template) in entries {
             let value = try renderString(template, context: context)
@@ -113,8 +124,10 @@ public enum TemplateRenderer {
         return "\(base)_\(counter)"
     }
 
-    private static func location(_ span: Template.Span, _ template: Template,
-                                 _ code: ValidationDiagnostic.Code) -> [ValidationDiagnostic] {
+    private static func location(
+        _ span: Template.Span, _ template: Template,
+        _ code: ValidationDiagnostic.Code
+    ) -> [ValidationDiagnostic] {
         guard let location = span.location ?? template.location else { return [] }
         return [.error(code, at: location, "this reference")]
     }

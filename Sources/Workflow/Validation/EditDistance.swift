@@ -27,8 +27,10 @@ public enum EditDistance {
     ///
     /// The default threshold grows with the word (a third of its length, at least 1, at most 3):
     /// `dependson` → `depends_on`, but `id` does not suggest `if`… unless nothing else is near.
-    public static func closest(to word: String, among candidates: some Sequence<String>,
-                               maximumDistance: Int? = nil) -> String? {
+    public static func closest(
+        to word: String, among candidates: some Sequence<String>,
+        maximumDistance: Int? = nil
+    ) -> String? {
         let limit = maximumDistance ?? min(3, max(1, word.count / 3))
         var best: (candidate: String, distance: Int)?
         for candidate in candidates where candidate != word {

@@ -16,23 +16,27 @@ public enum InputBinder {
     /// - Returns: the values to run with (defaults filled in) and the problems found: unknown
     ///   names (with "did you mean"), required inputs without a value, values of the wrong type,
     ///   values outside `enum`.
-    public static func bind(_ workflow: WorkflowDefinition,
-                            provided: [String: InputValue]) -> (values: [String: JSONValue], diagnostics: [ValidationDiagnostic]) {
+    public static func bind(
+        _ workflow: WorkflowDefinition,
+        provided: [String: InputValue]
+    ) -> (values: [String: JSONValue], diagnostics: [ValidationDiagnostic]) {
         var values: [String: JSONValue] = [:]
         var diagnostics = DiagnosticList()
         let names = workflow.inputs.map(\.name)
         for name in provided.keys.sorted() where workflow.input(name) == nil {
-            diagnostics.error(.unknownInput, at: nil, "the workflow has no input `\(name)`",
-                              hint: EditDistance.suggestion(for: name, among: names)
-                                ?? (names.isEmpty ? "it declares no inputs" : "its inputs: \(names.joined(separator: ", "))"))
+            diagnostics.error(
+                .unknownInput, at: nil, "the workflow has no input `\(name)`",
+                hint: EditDistance.suggestion(for: name, among: names)
+                    ?? (names.isEmpty ? "it declares no inputs" : "its inputs: \(names.joined(separator: ", "))"))
         }
         for input in workflow.inputs {
             guard let given = provided[input.name] else {
                 if let defaultValue = input.defaultValue {
                     values[input.name] = defaultValue
                 } else if input.required {
-                    diagnostics.error(.missingInput, at: input.location, "the required input `\(input.name)` has no value",
-                                      hint: "pass it with -i \(input.name)=\(example(for: input.type)), or give it a default")
+                    diagnostics.error(
+                        .missingInput, at: input.location, "the required input `\(input.name)` has no value",
+                        hint: "pass it with -i \(input.name)=\(example(for: input.type)), or give it a default")
                 } else {
                     // An optional input without a default reads as null: empty text in a
                     // template, false in a condition.
@@ -46,19 +50,22 @@ public enum InputBinder {
             case .value(let typed): value = input.type.accepts(typed) ? normalize(typed, to: input.type) : nil
             }
             guard let value else {
-                let shown: String = switch given {
-                case .text(let text): "`\(text)`"
-                case .value(let typed): "a \(typed.typeName)"
-                }
-                diagnostics.error(.invalidInputValue, at: nil,
-                                  "input `\(input.name)` must be \(WorkflowParser.article(input.type)), got \(shown)",
-                                  hint: "for example -i \(input.name)=\(example(for: input.type))")
+                let shown: String =
+                    switch given {
+                    case .text(let text): "`\(text)`"
+                    case .value(let typed): "a \(typed.typeName)"
+                    }
+                diagnostics.error(
+                    .invalidInputValue, at: nil,
+                    "input `\(input.name)` must be \(WorkflowParser.article(input.type)), got \(shown)",
+                    hint: "for example -i \(input.name)=\(example(for: input.type))")
                 continue
             }
             if let allowed = input.allowedValues, !allowed.contains(where: { $0.looselyEquals(value) }) {
-                diagnostics.error(.invalidInputValue, at: nil,
-                                  "input `\(input.name)` must be one of \(allowed.map(\.jsonText).joined(separator: ", ")), got \(value.jsonText)",
-                                  hint: EditDistance.suggestion(for: value.renderedString, among: allowed.map(\.renderedString)))
+                diagnostics.error(
+                    .invalidInputValue, at: nil,
+                    "input `\(input.name)` must be one of \(allowed.map(\.jsonText).joined(separator: ", ")), got \(value.jsonText)",
+                    hint: EditDistance.suggestion(for: value.renderedString, among: allowed.map(\.renderedString)))
                 continue
             }
             values[input.name] = value
@@ -108,8 +115,10 @@ public enum InputBinder {
         var problems: [ValidationDiagnostic] = []
         for argument in arguments {
             guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
-                problems.append(.error(.invalidInputValue, at: nil, "`\(argument)` is not KEY=VALUE",
-                                       hint: "write -i name=value"))
+                problems.append(
+                    .error(
+                        .invalidInputValue, at: nil, "`\(argument)` is not KEY=VALUE",
+                        hint: "write -i name=value"))
                 continue
             }
             let key = String(argument[..<equals])

@@ -78,8 +78,10 @@ public struct ValidationDiagnostic: Sendable, Hashable, CustomStringConvertible 
     /// A concrete fix, phrased as an instruction.
     public var hint: String?
 
-    public init(_ severity: Severity = .error, _ code: Code, at location: SourceLocation?, _ message: String,
-                hint: String? = nil) {
+    public init(
+        _ severity: Severity = .error, _ code: Code, at location: SourceLocation?, _ message: String,
+        hint: String? = nil
+    ) {
         self.severity = severity
         self.code = code
         self.location = location
@@ -133,13 +135,17 @@ public struct DiagnosticList: Sendable {
         for diagnostic in diagnostics { append(diagnostic) }
     }
 
-    public mutating func error(_ code: ValidationDiagnostic.Code, at location: SourceLocation?, _ message: String,
-                               hint: String? = nil) {
+    public mutating func error(
+        _ code: ValidationDiagnostic.Code, at location: SourceLocation?, _ message: String,
+        hint: String? = nil
+    ) {
         append(.error(code, at: location, message, hint: hint))
     }
 
-    public mutating func warning(_ code: ValidationDiagnostic.Code, at location: SourceLocation?, _ message: String,
-                                 hint: String? = nil) {
+    public mutating func warning(
+        _ code: ValidationDiagnostic.Code, at location: SourceLocation?, _ message: String,
+        hint: String? = nil
+    ) {
         append(.warning(code, at: location, message, hint: hint))
     }
 }

@@ -7,8 +7,10 @@ public struct ValidationOptions: Sendable {
     /// When set, `profile:` values must be one of these.
     public var knownProfiles: Set<String>?
 
-    public init(registry: StepKindRegistry = .standard, availableBackends: Set<Backend> = Backend.available,
-                knownProfiles: Set<String>? = nil) {
+    public init(
+        registry: StepKindRegistry = .standard, availableBackends: Set<Backend> = Backend.available,
+        knownProfiles: Set<String>? = nil
+    ) {
         self.registry = registry
         self.availableBackends = availableBackends
         self.knownProfiles = knownProfiles
@@ -77,9 +79,10 @@ public struct WorkflowValidator: Sendable {
         var first: [String: StepDefinition] = [:]
         for step in workflow.steps {
             if let earlier = first[step.id] {
-                diagnostics.error(.duplicateStepID, at: step.fieldLocations["id"] ?? step.location,
-                                  "duplicate step id `\(step.id)` (first used at line \(earlier.fieldLocations["id"]?.line ?? earlier.location.line))",
-                                  hint: "give each step its own id")
+                diagnostics.error(
+                    .duplicateStepID, at: step.fieldLocations["id"] ?? step.location,
+                    "duplicate step id `\(step.id)` (first used at line \(earlier.fieldLocations["id"]?.line ?? earlier.location.line))",
+                    hint: "give each step its own id")
             } else {
                 first[step.id] = step
             }
@@ -93,36 +96,42 @@ public struct WorkflowValidator: Sendable {
             var seen: Set<String> = []
             for dependency in step.dependsOn {
                 if dependency.value == step.id {
-                    diagnostics.error(.dependencyCycle, at: dependency.location, "step `\(step.id)` depends on itself",
-                                      hint: "remove `\(step.id)` from its depends_on")
+                    diagnostics.error(
+                        .dependencyCycle, at: dependency.location, "step `\(step.id)` depends on itself",
+                        hint: "remove `\(step.id)` from its depends_on")
                 } else if !known.contains(dependency.value) {
-                    diagnostics.error(.unknownDependency, at: dependency.location,
-                                      "step `\(step.id)` depends on `\(dependency.value)`, which is not a step",
-                                      hint: EditDistance.suggestion(for: dependency.value, among: ids)
-                                        ?? "steps: \(ids.joined(separator: ", "))")
+                    diagnostics.error(
+                        .unknownDependency, at: dependency.location,
+                        "step `\(step.id)` depends on `\(dependency.value)`, which is not a step",
+                        hint: EditDistance.suggestion(for: dependency.value, among: ids)
+                            ?? "steps: \(ids.joined(separator: ", "))")
                 } else if !seen.insert(dependency.value).inserted {
-                    diagnostics.warning(.invalidValue, at: dependency.location,
-                                        "`\(dependency.value)` is listed twice in depends_on of `\(step.id)`",
-                                        hint: "remove one")
+                    diagnostics.warning(
+                        .invalidValue, at: dependency.location,
+                        "`\(dependency.value)` is listed twice in depends_on of `\(step.id)`",
+                        hint: "remove one")
                 }
             }
         }
     }
 
     private func checkCycles(_ workflow: WorkflowDefinition, _ graph: WorkflowGraph, _ diagnostics: inout DiagnosticList) {
-        for cycle in graph.cycles() where cycle.count > 2 {  // self-dependencies are reported above
+        for cycle in graph.cycles() where cycle.count > 2 { // self-dependencies are reported above
             let closing = workflow.step(cycle[1])
             let location = closing?.dependsOn.first { $0.value == cycle[0] }?.location ?? closing?.location
             let edges = zip(cycle, cycle.dropFirst()).map { "`\($1)` depends on `\($0)`" }
-            diagnostics.error(.dependencyCycle, at: location, "dependency cycle: \(cycle.joined(separator: " → "))",
-                              hint: "remove one of: \(edges.joined(separator: ", "))")
+            diagnostics.error(
+                .dependencyCycle, at: location, "dependency cycle: \(cycle.joined(separator: " → "))",
+                hint: "remove one of: \(edges.joined(separator: ", "))")
         }
     }
 
     // MARK: References
 
-    private func checkReferences(of step: StepDefinition, _ workflow: WorkflowDefinition, _ graph: WorkflowGraph,
-                                 _ diagnostics: inout DiagnosticList) {
+    private func checkReferences(
+        of step: StepDefinition, _ workflow: WorkflowDefinition, _ graph: WorkflowGraph,
+        _ diagnostics: inout DiagnosticList
+    ) {
         let whenReferences = Set(step.when?.expression.references.map(\.description) ?? [])
         for (reference, location) in step.readReferences {
             let place = location ?? step.location
@@ -131,13 +140,15 @@ public struct WorkflowValidator: Sendable {
                 checkInput(name, path: path, at: place, workflow, &diagnostics)
             case .fanOutItem, .fanOutIndex:
                 if step.fanOut == nil {
-                    diagnostics.error(.invalidTemplate, at: place,
-                                      "`{\(reference)}` only exists in a step with `parallel_over`",
-                                      hint: "add parallel_over: \"{input.LIST}\" to `\(step.id)`, or read another value")
+                    diagnostics.error(
+                        .invalidTemplate, at: place,
+                        "`{\(reference)}` only exists in a step with `parallel_over`",
+                        hint: "add parallel_over: \"{input.LIST}\" to `\(step.id)`, or read another value")
                 } else if whenReferences.contains(reference.description) {
-                    diagnostics.error(.invalidExpression, at: place,
-                                      "`when` is evaluated once for the whole step, so it cannot read `\(reference)`",
-                                      hint: "filter the list in an earlier step instead")
+                    diagnostics.error(
+                        .invalidExpression, at: place,
+                        "`when` is evaluated once for the whole step, so it cannot read `\(reference)`",
+                        hint: "filter the list in an earlier step instead")
                 }
             case .step(let id, _, _):
                 checkStepReference(reference, id: id, from: step, at: place, workflow, graph, &diagnostics)
@@ -147,33 +158,41 @@ public struct WorkflowValidator: Sendable {
         }
     }
 
-    private func checkInput(_ name: String, path: [String], at location: SourceLocation, _ workflow: WorkflowDefinition,
-                            _ diagnostics: inout DiagnosticList) {
+    private func checkInput(
+        _ name: String, path: [String], at location: SourceLocation, _ workflow: WorkflowDefinition,
+        _ diagnostics: inout DiagnosticList
+    ) {
         guard let input = workflow.input(name) else {
             let names = workflow.inputs.map(\.name)
-            diagnostics.error(.unknownInput, at: location, "`input.\(name)` is not a declared input",
-                              hint: EditDistance.suggestion(for: name, among: names)
-                                ?? "declare it: inputs: {\(name): {type: string}}")
+            diagnostics.error(
+                .unknownInput, at: location, "`input.\(name)` is not a declared input",
+                hint: EditDistance.suggestion(for: name, among: names)
+                    ?? "declare it: inputs: {\(name): {type: string}}")
             return
         }
         if !path.isEmpty && input.type != .list && input.type != .object {
-            diagnostics.error(.invalidTemplate, at: location,
-                              "input `\(name)` is \(WorkflowParser.article(input.type)), which has no `\(path.joined(separator: "."))`",
-                              hint: "declare it as type: object or list, or read {input.\(name)}")
+            diagnostics.error(
+                .invalidTemplate, at: location,
+                "input `\(name)` is \(WorkflowParser.article(input.type)), which has no `\(path.joined(separator: "."))`",
+                hint: "declare it as type: object or list, or read {input.\(name)}")
         }
     }
 
-    private func checkStepReference(_ reference: TemplateReference, id: String, from step: StepDefinition,
-                                    at location: SourceLocation, _ workflow: WorkflowDefinition, _ graph: WorkflowGraph,
-                                    _ diagnostics: inout DiagnosticList) {
+    private func checkStepReference(
+        _ reference: TemplateReference, id: String, from step: StepDefinition,
+        at location: SourceLocation, _ workflow: WorkflowDefinition, _ graph: WorkflowGraph,
+        _ diagnostics: inout DiagnosticList
+    ) {
         guard workflow.step(id) != nil else {
-            diagnostics.error(.unknownStep, at: location, "`{\(reference)}` names step `\(id)`, which does not exist",
-                              hint: EditDistance.suggestion(for: id, among: workflow.steps.map(\.id)))
+            diagnostics.error(
+                .unknownStep, at: location, "`{\(reference)}` names step `\(id)`, which does not exist",
+                hint: EditDistance.suggestion(for: id, among: workflow.steps.map(\.id)))
             return
         }
         if id == step.id {
-            diagnostics.error(.referenceNotUpstream, at: location, "step `\(step.id)` reads its own result `{\(reference)}`",
-                              hint: "a step can only read steps that finish before it")
+            diagnostics.error(
+                .referenceNotUpstream, at: location, "step `\(step.id)` reads its own result `{\(reference)}`",
+                hint: "a step can only read steps that finish before it")
             return
         }
         guard !graph.isUpstream(id, of: step.id) else { return }
@@ -184,41 +203,47 @@ public struct WorkflowValidator: Sendable {
             let current = step.dependencyIDs
             hint = "add it to the dependencies: depends_on: [\((current + [id]).joined(separator: ", "))]"
         }
-        diagnostics.error(.referenceNotUpstream, at: location,
-                          "step `\(step.id)` reads `{\(reference)}` but `\(id)` is not upstream of it", hint: hint)
+        diagnostics.error(
+            .referenceNotUpstream, at: location,
+            "step `\(step.id)` reads `{\(reference)}` but `\(id)` is not upstream of it", hint: hint)
     }
 
     // MARK: Fan-out, sandbox, sessions
 
     private func checkFanOut(_ step: StepDefinition, _ workflow: WorkflowDefinition, _ diagnostics: inout DiagnosticList) {
         guard let fanOut = step.fanOut, case .input(let name, let path) = fanOut.reference, path.isEmpty,
-              let input = workflow.input(name), input.type != .list else { return }
-        diagnostics.error(.invalidValue, at: fanOut.location,
-                          "`parallel_over` needs a list, but input `\(name)` is \(WorkflowParser.article(input.type))",
-                          hint: "declare it as type: list")
+            let input = workflow.input(name), input.type != .list
+        else { return }
+        diagnostics.error(
+            .invalidValue, at: fanOut.location,
+            "`parallel_over` needs a list, but input `\(name)` is \(WorkflowParser.article(input.type))",
+            hint: "declare it as type: list")
     }
 
     private func checkBackend(_ backend: Located<Backend>?, _ diagnostics: inout DiagnosticList) {
         guard let backend, !options.availableBackends.contains(backend.value) else { return }
         let available = options.availableBackends.map(\.rawValue).sorted().joined(separator: ", ")
-        diagnostics.error(.unavailableBackend, at: backend.location,
-                          "backend `\(backend.value)` is not available here",
-                          hint: "use backend: \(options.availableBackends.contains(.docker) ? "docker" : available)")
+        diagnostics.error(
+            .unavailableBackend, at: backend.location,
+            "backend `\(backend.value)` is not available here",
+            hint: "use backend: \(options.availableBackends.contains(.docker) ? "docker" : available)")
     }
 
     private func checkProfile(_ profile: Located<String>?, _ diagnostics: inout DiagnosticList) {
         guard let profile, let known = options.knownProfiles, !known.contains(profile.value) else { return }
-        diagnostics.error(.invalidValue, at: profile.location, "unknown isolation profile `\(profile.value)`",
-                          hint: EditDistance.suggestion(for: profile.value, among: known)
-                            ?? "profiles: \(known.sorted().joined(separator: ", "))")
+        diagnostics.error(
+            .invalidValue, at: profile.location, "unknown isolation profile `\(profile.value)`",
+            hint: EditDistance.suggestion(for: profile.value, among: known)
+                ?? "profiles: \(known.sorted().joined(separator: ", "))")
     }
 
     private func checkSandbox(_ step: StepDefinition, _ workflow: WorkflowDefinition, _ diagnostics: inout DiagnosticList) {
         checkBackend(step.sandbox.backend, &diagnostics)
         checkProfile(step.sandbox.profile, &diagnostics)
         if let image = step.sandbox.image, image.value.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
-            diagnostics.error(.invalidValue, at: image.location, "`\(image.value)` is not an image name",
-                              hint: "use base, python, node or an image reference such as repo/name:tag")
+            diagnostics.error(
+                .invalidValue, at: image.location, "`\(image.value)` is not an image name",
+                hint: "use base, python, node or an image reference such as repo/name:tag")
         }
     }
 
@@ -231,9 +256,10 @@ public struct WorkflowValidator: Sendable {
                 switch reference {
                 case .input(let name, let path): checkInput(name, path: path, at: place, workflow, &diagnostics)
                 case .step, .fanOutItem, .fanOutIndex:
-                    diagnostics.error(.invalidTemplate, at: place,
-                                      "defaults.env applies to every step, so it cannot read `{\(reference)}`",
-                                      hint: "set it in the env of the steps that need it")
+                    diagnostics.error(
+                        .invalidTemplate, at: place,
+                        "defaults.env applies to every step, so it cannot read `{\(reference)}`",
+                        hint: "set it in the env of the steps that need it")
                 case .runID, .env: break
                 }
             }
@@ -253,24 +279,29 @@ public struct WorkflowValidator: Sendable {
             for (index, step) in steps.enumerated() {
                 let location = step.sandbox.session?.location ?? step.location
                 if step.fanOut != nil {
-                    diagnostics.error(.sessionConflict, at: location,
-                                      "step `\(step.id)` fans out with parallel_over, so its items cannot share session `\(session)`",
-                                      hint: "remove `session` from `\(step.id)`")
+                    diagnostics.error(
+                        .sessionConflict, at: location,
+                        "step `\(step.id)` fans out with parallel_over, so its items cannot share session `\(session)`",
+                        hint: "remove `session` from `\(step.id)`")
                 }
                 for earlier in steps[..<index]
                 where !graph.isUpstream(earlier.id, of: step.id) && !graph.isUpstream(step.id, of: earlier.id) {
-                    diagnostics.error(.sessionConflict, at: location,
-                                      "steps `\(earlier.id)` and `\(step.id)` share session `\(session)` but may run at the same time",
-                                      hint: "a session is one shell: make `\(step.id)` depend on `\(earlier.id)`")
+                    diagnostics.error(
+                        .sessionConflict, at: location,
+                        "steps `\(earlier.id)` and `\(step.id)` share session `\(session)` but may run at the same time",
+                        hint: "a session is one shell: make `\(step.id)` depend on `\(earlier.id)`")
                 }
                 if let first = steps.first, first.id != step.id {
                     let a = workflow.settings(for: first)
                     let b = workflow.settings(for: step)
-                    for (field, x, y) in [("image", a.image, b.image), ("profile", a.profile, b.profile),
-                                          ("backend", a.backend.rawValue, b.backend.rawValue)] where x != y {
-                        diagnostics.error(.sessionConflict, at: location,
-                                          "steps in session `\(session)` share one sandbox, but `\(first.id)` uses \(field) `\(x)` and `\(step.id)` uses `\(y)`",
-                                          hint: "give them the same \(field), or use separate sessions")
+                    for (field, x, y) in [
+                        ("image", a.image, b.image), ("profile", a.profile, b.profile),
+                        ("backend", a.backend.rawValue, b.backend.rawValue),
+                    ] where x != y {
+                        diagnostics.error(
+                            .sessionConflict, at: location,
+                            "steps in session `\(session)` share one sandbox, but `\(first.id)` uses \(field) `\(x)` and `\(step.id)` uses `\(y)`",
+                            hint: "give them the same \(field), or use separate sessions")
                     }
                 }
             }
@@ -286,8 +317,9 @@ public struct WorkflowValidator: Sendable {
                 case .input(let name, let path):
                     checkInput(name, path: path, at: place, workflow, &diagnostics)
                 case .step(let id, _, _) where !ids.contains(id):
-                    diagnostics.error(.unknownStep, at: place, "output `\(output.name)` reads step `\(id)`, which does not exist",
-                                      hint: EditDistance.suggestion(for: id, among: workflow.steps.map(\.id)))
+                    diagnostics.error(
+                        .unknownStep, at: place, "output `\(output.name)` reads step `\(id)`, which does not exist",
+                        hint: EditDistance.suggestion(for: id, among: workflow.steps.map(\.id)))
                 case .fanOutItem, .fanOutIndex:
                     diagnostics.error(.invalidTemplate, at: place, "`{\(reference)}` only exists inside a `parallel_over` step")
                 default:
@@ -306,8 +338,9 @@ public struct WorkflowValidator: Sendable {
         for output in workflow.outputs { output.value.references.forEach(note) }
         for entry in workflow.defaults.environment { entry.value.references.forEach(note) }
         for input in workflow.inputs where !used.contains(input.name) {
-            diagnostics.warning(.invalidInputDeclaration, at: input.location, "input `\(input.name)` is never used",
-                                hint: "read it with {input.\(input.name)}, or remove it")
+            diagnostics.warning(
+                .invalidInputDeclaration, at: input.location, "input `\(input.name)` is never used",
+                hint: "read it with {input.\(input.name)}, or remove it")
         }
     }
 }

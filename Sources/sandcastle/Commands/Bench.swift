@@ -71,9 +71,11 @@ struct BenchSandbox: AsyncParsableCommand {
         }
 
         progress("`docker exec <ctr> true` baseline (\(iterations) runs)")
-        let baselineContainer = try docker.output(["run", "-d", "--label", "sandcastle.managed=true", "--network", "none",
-                                                   "--entrypoint", "sleep", imageReference, "infinity"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let baselineContainer = try docker.output([
+            "run", "-d", "--label", "sandcastle.managed=true", "--network", "none",
+            "--entrypoint", "sleep", imageReference, "infinity",
+        ])
+        .trimmingCharacters(in: .whitespacesAndNewlines)
         var dockerExec = Samples()
         do {
             for _ in 0..<3 { try docker.time(["exec", baselineContainer, "true"]) }
@@ -100,7 +102,8 @@ struct BenchSandbox: AsyncParsableCommand {
 
         let report = BenchReport(
             execRoundTrip: execRoundTrip, dockerExec: dockerExec, lifecycle: lifecycle, dockerRun: dockerRun,
-            fileRates: fileRates, writeRates: writeRates, readRates: readRates, idleRSSMiB: idleRSS, machine: MachineInfo.current(engine: try await backend.docker.version()))
+            fileRates: fileRates, writeRates: writeRates, readRates: readRates, idleRSSMiB: idleRSS,
+            machine: MachineInfo.current(engine: try await backend.docker.version()))
         if json {
             Console.print(report.json())
         } else {
@@ -113,7 +116,8 @@ struct BenchSandbox: AsyncParsableCommand {
         try await Task.sleep(for: .milliseconds(300))
         let status = try await sandbox.run(arguments: ["cat", "/proc/1/status"]).stdoutText
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
+            let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else {
             throw SandboxError(.internal, "no VmRSS in /proc/1/status")
         }
         return kib / 1024
@@ -142,8 +146,10 @@ struct BenchReport {
             "runner_idle_rss_mib": rounded(idleRSSMiB),
             "file_10mib_write_mb_s": rounded(writeRates.p50),
             "file_10mib_read_mb_s": rounded(readRates.p50),
-            "iterations": ["exec_roundtrip": execRoundTrip.count, "docker_exec": dockerExec.count,
-                           "create_exec_destroy": lifecycle.count, "docker_run": dockerRun.count, "file": fileRates.count],
+            "iterations": [
+                "exec_roundtrip": execRoundTrip.count, "docker_exec": dockerExec.count,
+                "create_exec_destroy": lifecycle.count, "docker_run": dockerRun.count, "file": fileRates.count,
+            ],
             "machine": machine.dictionary,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data()
@@ -183,14 +189,16 @@ struct MachineInfo {
 
     static func current(engine: VersionInfo) -> MachineInfo {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         var uts = utsname()
         uname(&uts)
         let release = withUnsafeBytes(of: &uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return MachineInfo(cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount,
-                           memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824,
-                           kernel: release, engine: "Docker \(engine.version) (API \(engine.apiVersion))")
+        return MachineInfo(
+            cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount,
+            memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824,
+            kernel: release, engine: "Docker \(engine.version) (API \(engine.apiVersion))")
     }
 
     var summary: String {

@@ -48,11 +48,14 @@ struct BenchE2B: AsyncParsableCommand {
         let driver = work.appendingPathComponent("driver.py")
         try Data(Self.driverSource.utf8).write(to: driver)
         progress("\(iterations) iterations per client (E2B SDK \(Self.sdkVersion), native HTTP API), alternating")
-        let output = try Subprocess.run(interpreter, [driver.path, String(iterations)], environment: [
-            "E2B_API_URL": server.url, "E2B_SANDBOX_URL": server.url, "E2B_API_KEY": key, "SANDCASTLE_URL": server.url,
-        ])
+        let output = try Subprocess.run(
+            interpreter, [driver.path, String(iterations)],
+            environment: [
+                "E2B_API_URL": server.url, "E2B_SANDBOX_URL": server.url, "E2B_API_KEY": key, "SANDCASTLE_URL": server.url,
+            ])
         guard output.status == 0, let data = output.stdout.split(separator: "\n").last.map({ Data($0.utf8) }),
-              let result = try? JSONDecoder().decode(DriverResult.self, from: data) else {
+            let result = try? JSONDecoder().decode(DriverResult.self, from: data)
+        else {
             throw ValidationError("the benchmark driver failed (exit \(output.status)):\n\(output.stdout)\n\(output.stderr)\nserver log:\n\(server.logTail())")
         }
         var e2b = Samples()
@@ -60,9 +63,9 @@ struct BenchE2B: AsyncParsableCommand {
         var native = Samples()
         result.native.forEach { native.add($0) }
         #if DEBUG
-        let build = "debug"
+            let build = "debug"
         #else
-        let build = "release"
+            let build = "release"
         #endif
         if json {
             func pair(_ samples: Samples) -> [String: Double] {
@@ -74,9 +77,10 @@ struct BenchE2B: AsyncParsableCommand {
                 "iterations": AnyEncodable(iterations), "pool_size": AnyEncodable(pool),
                 "pool_hits": AnyEncodable(result.poolHits), "e2b_sdk_version": AnyEncodable(Self.sdkVersion),
                 "build": AnyEncodable(build),
-                "phase_medians_ms": AnyEncodable(result.phases.mapValues { phases in
-                    ["create": phases[0], "run": phases[1], "destroy": phases[2]].mapValues { ($0 * 100).rounded() / 100 }
-                }),
+                "phase_medians_ms": AnyEncodable(
+                    result.phases.mapValues { phases in
+                        ["create": phases[0], "run": phases[1], "destroy": phases[2]].mapValues { ($0 * 100).rounded() / 100 }
+                    }),
             ]
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -84,7 +88,8 @@ struct BenchE2B: AsyncParsableCommand {
         } else {
             func ms(_ value: Double) -> String { String(format: "%.1f", value) }
             func phases(_ client: String) -> String { (result.phases[client] ?? []).map(ms).joined(separator: " / ") }
-            Console.print("""
+            Console.print(
+                """
                 | figure (\(iterations) iterations, pool of \(pool), \(build) build) | p50 (ms) | p95 (ms) |
                 |---|---|---|
                 | E2B SDK \(Self.sdkVersion): Sandbox.create → commands.run("echo ready") → kill | \(ms(e2b.p50)) | \(ms(e2b.p95)) |
@@ -124,85 +129,85 @@ struct BenchE2B: AsyncParsableCommand {
     /// Times both clients. Each iteration first waits for a full pool (untimed), then runs one
     /// lifecycle; the first iteration of each client is a warm-up (imports, connections).
     static let driverSource = #"""
-    import http.client, json, os, re, sys, time, urllib.parse
-    from e2b import Sandbox
+        import http.client, json, os, re, sys, time, urllib.parse
+        from e2b import Sandbox
 
-    n = int(sys.argv[1])
-    url = urllib.parse.urlparse(os.environ["SANDCASTLE_URL"])
-    key = os.environ["E2B_API_KEY"]
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        n = int(sys.argv[1])
+        url = urllib.parse.urlparse(os.environ["SANDCASTLE_URL"])
+        key = os.environ["E2B_API_KEY"]
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
 
-    def call(method, path, body=None):
-        headers = {"Authorization": "Bearer " + key}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        conn.request(method, path, body=body, headers=headers)
-        r = conn.getresponse()
-        data = r.read()
-        if r.status >= 300:
-            raise RuntimeError(f"{method} {path}: {r.status} {data!r}")
-        return json.loads(data) if data else None
+        def call(method, path, body=None):
+            headers = {"Authorization": "Bearer " + key}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+                body = json.dumps(body)
+            conn.request(method, path, body=body, headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            if r.status >= 300:
+                raise RuntimeError(f"{method} {path}: {r.status} {data!r}")
+            return json.loads(data) if data else None
 
-    def metrics():
-        conn.request("GET", "/metrics")
-        text = conn.getresponse().read().decode()
-        def gauge(name):
-            return sum(int(float(v)) for v in re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.M))
-        return gauge("sandcastle_pool_size"), gauge("sandcastle_pool_target"), gauge("sandcastle_pool_hits_total")
+        def metrics():
+            conn.request("GET", "/metrics")
+            text = conn.getresponse().read().decode()
+            def gauge(name):
+                return sum(int(float(v)) for v in re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.M))
+            return gauge("sandcastle_pool_size"), gauge("sandcastle_pool_target"), gauge("sandcastle_pool_hits_total")
 
-    def wait_full():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ready, target, _ = metrics()
-            if target and ready >= target:
-                return
-            time.sleep(0.05)
-        raise RuntimeError("the warm pool did not refill within 60 s")
+        def wait_full():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                ready, target, _ = metrics()
+                if target and ready >= target:
+                    return
+                time.sleep(0.05)
+            raise RuntimeError("the warm pool did not refill within 60 s")
 
-    phases = {"e2b": [], "native": []}
+        phases = {"e2b": [], "native": []}
 
-    def e2b_once():
-        t0 = time.perf_counter()
-        s = Sandbox.create(template="base")
-        t1 = time.perf_counter()
-        r = s.commands.run("echo ready")
-        t2 = time.perf_counter()
-        s.kill()
-        t3 = time.perf_counter()
-        assert r.stdout == "ready\n", r.stdout
-        phases["e2b"].append([(t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000])
-        return (t3 - t0) * 1000
+        def e2b_once():
+            t0 = time.perf_counter()
+            s = Sandbox.create(template="base")
+            t1 = time.perf_counter()
+            r = s.commands.run("echo ready")
+            t2 = time.perf_counter()
+            s.kill()
+            t3 = time.perf_counter()
+            assert r.stdout == "ready\n", r.stdout
+            phases["e2b"].append([(t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000])
+            return (t3 - t0) * 1000
 
-    def native_once():
-        t0 = time.perf_counter()
-        sbx = call("POST", "/v1/sandboxes", {"image": "base"})
-        t1 = time.perf_counter()
-        r = call("POST", f"/v1/sandboxes/{sbx['id']}/exec", {"command": "echo ready"})
-        t2 = time.perf_counter()
-        call("DELETE", f"/v1/sandboxes/{sbx['id']}")
-        t3 = time.perf_counter()
-        assert r["stdout"].strip() == "ready", r
-        phases["native"].append([(t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000])
-        return (t3 - t0) * 1000
+        def native_once():
+            t0 = time.perf_counter()
+            sbx = call("POST", "/v1/sandboxes", {"image": "base"})
+            t1 = time.perf_counter()
+            r = call("POST", f"/v1/sandboxes/{sbx['id']}/exec", {"command": "echo ready"})
+            t2 = time.perf_counter()
+            call("DELETE", f"/v1/sandboxes/{sbx['id']}")
+            t3 = time.perf_counter()
+            assert r["stdout"].strip() == "ready", r
+            phases["native"].append([(t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000])
+            return (t3 - t0) * 1000
 
-    for once in (e2b_once, native_once):
-        wait_full()
-        once()
-    _, _, hits_before = metrics()
-    phases = {"e2b": [], "native": []}
-    e2b, native = [], []
-    for _ in range(n):
-        wait_full()
-        e2b.append(e2b_once())
-        wait_full()
-        native.append(native_once())
-    _, _, hits_after = metrics()
-    def medians(rows):
-        return [sorted(column)[len(column) // 2] for column in zip(*rows)]
-    print(json.dumps({"e2b": e2b, "native": native, "pool_hits": hits_after - hits_before,
-                      "phases": {"e2b": medians(phases["e2b"]), "native": medians(phases["native"])}}))
-    """#
+        for once in (e2b_once, native_once):
+            wait_full()
+            once()
+        _, _, hits_before = metrics()
+        phases = {"e2b": [], "native": []}
+        e2b, native = [], []
+        for _ in range(n):
+            wait_full()
+            e2b.append(e2b_once())
+            wait_full()
+            native.append(native_once())
+        _, _, hits_after = metrics()
+        def medians(rows):
+            return [sorted(column)[len(column) // 2] for column in zip(*rows)]
+        print(json.dumps({"e2b": e2b, "native": native, "pool_hits": hits_after - hits_before,
+                          "phases": {"e2b": medians(phases["e2b"]), "native": medians(phases["native"])}}))
+        """#
 }
 
 /// `sandcastle serve` as a child process on a free port.
@@ -217,8 +222,10 @@ struct ServerProcess {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--port", "0", "--data-dir", work.appendingPathComponent("data").path,
-                             "--api-key", apiKey, "--log-level", "warning"]
+        process.arguments = [
+            "serve", "--port", "0", "--data-dir", work.appendingPathComponent("data").path,
+            "--api-key", apiKey, "--log-level", "warning",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["SANDCASTLE_POOL"] = pool
         process.environment = environment
@@ -276,8 +283,9 @@ enum Subprocess {
         try process.run()
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
     }
 }
 

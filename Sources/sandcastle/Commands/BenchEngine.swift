@@ -1,6 +1,6 @@
 import ArgumentParser
-import DockerEngine
 import Benchmarks
+import DockerEngine
 import Engine
 import EngineService
 import Foundation
@@ -70,8 +70,10 @@ struct BenchEngine: AsyncParsableCommand {
         let events = try runs.first.map { try repository.events(runID: $0.id).count } ?? 0
         let graph = WorkflowGraph(dag)
         if engineOnly {
-            Console.print(String(format: "engine overhead %.4f ms/step (%d steps, %.3f s, %d events persisted)",
-                                 engineResult.overheadMillisecondsPerStep, steps, engineResult.wall.seconds, events))
+            Console.print(
+                String(
+                    format: "engine overhead %.4f ms/step (%d steps, %.3f s, %d events persisted)",
+                    engineResult.overheadMillisecondsPerStep, steps, engineResult.wall.seconds, events))
             return
         }
 
@@ -81,24 +83,26 @@ struct BenchEngine: AsyncParsableCommand {
         let docker = try DockerCLI()
         progress("\(fanout)-wide fan-out of echo steps on Docker, \(parallel) at a time")
         let fanoutRepository = try SQLiteRunRepository(path: directory.appendingPathComponent("fanout.sqlite").path)
-        let loaded = WorkflowLoader().load(text: """
-            name: fanout\(fanout)
-            inputs:
-              items: {type: list}
-            defaults: {image: \(image), timeout: 2m}
-            steps:
-              - id: echo
-                parallel_over: "{input.items}"
-                run: echo {input._item}
-            """, file: "<bench>")
+        let loaded = WorkflowLoader().load(
+            text: """
+                name: fanout\(fanout)
+                inputs:
+                  items: {type: list}
+                defaults: {image: \(image), timeout: 2m}
+                steps:
+                  - id: echo
+                    parallel_over: "{input.items}"
+                    run: echo {input._item}
+                """, file: "<bench>")
         guard let fanWorkflow = loaded.workflow, loaded.isValid else {
             throw ValidationError("bench workflow: \(loaded.diagnostics.map(\.description).joined(separator: "\n"))")
         }
         let engine = WorkflowEngine(
             backend: backend, repository: fanoutRepository,
-            configuration: EngineConfiguration(maxConcurrentStepsPerRun: parallel,
-                                               removesWorkspace: true,
-                                               sandboxesAhead: EngineSettings.defaultSandboxesAhead),
+            configuration: EngineConfiguration(
+                maxConcurrentStepsPerRun: parallel,
+                removesWorkspace: true,
+                sandboxesAhead: EngineSettings.defaultSandboxesAhead),
             globalLimit: AsyncSemaphore(limit: parallel))
         let items = JSONValue.array((0..<fanout).map { JSONValue.integer($0) })
         let clock = ContinuousClock()
@@ -118,18 +122,23 @@ struct BenchEngine: AsyncParsableCommand {
         // 3. A chain of `echo` steps, each waiting for the one before: its wall time is step after
         //    step of sandbox creation unless the next sandbox is made while the current step runs.
         progress("\(chain)-step chain on Docker (\(chainWorkMs) ms of work each), sandboxes made ahead and not, alternately")
-        let chainResult = try await Self.measureChain(steps: chain, workMs: chainWorkMs, image: image, backend: backend,
-                                                       repository: fanoutRepository, rounds: 3)
+        let chainResult = try await Self.measureChain(
+            steps: chain, workMs: chainWorkMs, image: image, backend: backend,
+            repository: fanoutRepository, rounds: 3)
         leftovers += chainResult.leftovers
 
         // 4. The baseline: Docker's CLI, one container after the other, same image, same (no) network.
         progress("\(fanout) sequential `docker run --rm --network none` baseline")
-        _ = try docker.time(["run", "--rm", "--network", "none", "--label", "sandcastle.managed=true",
-                             "--entrypoint", "echo", imageReference, "warm-up"])
+        _ = try docker.time([
+            "run", "--rm", "--network", "none", "--label", "sandcastle.managed=true",
+            "--entrypoint", "echo", imageReference, "warm-up",
+        ])
         let baselineStart = clock.now
         for index in 0..<fanout {
-            try docker.time(["run", "--rm", "--network", "none", "--label", "sandcastle.managed=true",
-                             "--entrypoint", "echo", imageReference, "\(index)"])
+            try docker.time([
+                "run", "--rm", "--network", "none", "--label", "sandcastle.managed=true",
+                "--entrypoint", "echo", imageReference, "\(index)",
+            ])
         }
         let baselineWall = clock.now - baselineStart
 
@@ -157,8 +166,10 @@ struct BenchEngine: AsyncParsableCommand {
 
     /// Runs a `steps`-long chain `rounds` times each way, alternating so drift in the machine's
     /// load colours both alike, and takes the median of each.
-    static func measureChain(steps: Int, workMs: Int, image: String, backend: DockerSandboxBackend,
-                             repository: SQLiteRunRepository, rounds: Int) async throws -> ChainResult {
+    static func measureChain(
+        steps: Int, workMs: Int, image: String, backend: DockerSandboxBackend,
+        repository: SQLiteRunRepository, rounds: Int
+    ) async throws -> ChainResult {
         var yaml = "name: chain\(steps)\ndefaults: {image: \(image), timeout: 2m}\nsteps:\n"
         let work = workMs > 0 ? "sleep \(Double(workMs) / 1000); " : ""
         for index in 0..<steps {
@@ -177,8 +188,9 @@ struct BenchEngine: AsyncParsableCommand {
             let makesAhead = round % 2 == 0
             let engine = WorkflowEngine(
                 backend: backend, repository: repository,
-                configuration: EngineConfiguration(removesWorkspace: true,
-                                                   sandboxesAhead: makesAhead ? 1 : 0))
+                configuration: EngineConfiguration(
+                    removesWorkspace: true,
+                    sandboxesAhead: makesAhead ? 1 : 0))
             let start = clock.now
             let outcome = try await engine.run(workflow)
             let wall = (clock.now - start).seconds
@@ -195,14 +207,16 @@ struct BenchEngine: AsyncParsableCommand {
             leftovers += try await backend.docker.listContainers(all: true, filters: .label(SandcastleLabels.run, outcome.runID))
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        return ChainResult(steps: steps, workMs: workMs, aheadWall: median(ahead), coldWall: median(cold), aheadHits: hits, rounds: rounds,
-                           leftovers: leftovers)
+        return ChainResult(
+            steps: steps, workMs: workMs, aheadWall: median(ahead), coldWall: median(cold), aheadHits: hits, rounds: rounds,
+            leftovers: leftovers)
     }
 
     /// The 1-minute load average, since the other work on the machine colours every figure.
     static func loadAverage() -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
-              let first = text.split(separator: " ").first else { return nil }
+            let first = text.split(separator: " ").first
+        else { return nil }
         return Double(first)
     }
 }

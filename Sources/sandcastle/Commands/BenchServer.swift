@@ -69,7 +69,7 @@ struct BenchServer: AsyncParsableCommand {
         progress("pooled: create → first exec over HTTP (\(iterations) runs, pool \(image)=\(poolSize))")
         try await BenchHTTPServer.with(pool: ["\(image)=\(poolSize)"], capacity: sandboxes + 4) { server in
             try await server.waitForPool(ready: poolSize)
-            for _ in 0..<2 { _ = try await server.createFirstExecDelete(image: image) }  // warm the HTTP path
+            for _ in 0..<2 { _ = try await server.createFirstExecDelete(image: image) } // warm the HTTP path
             let hitsBefore = try await server.poolHits()
             var samples = Samples()
             for _ in 0..<iterations {
@@ -105,8 +105,11 @@ struct BenchServer: AsyncParsableCommand {
         progress("`docker run --rm \(imageReference) echo ready` baseline (\(iterations) runs)")
         var dockerRun = Samples()
         for _ in 0..<iterations {
-            dockerRun.add(try docker.time(["run", "--rm", "--label", "sandcastle.managed=true", "--network", "none",
-                                           "--entrypoint", "echo", imageReference, "ready"]))
+            dockerRun.add(
+                try docker.time([
+                    "run", "--rm", "--label", "sandcastle.managed=true", "--network", "none",
+                    "--entrypoint", "echo", imageReference, "ready",
+                ]))
         }
         report.dockerRun = dockerRun
         report.loadAfter = LoadAverage.current()
@@ -142,8 +145,9 @@ struct BenchHTTPServer {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw ValidationError("the bench server did not start") }
-        let client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: port),
-                                    configuration: HTTPClient.Configuration(maxCachedConnections: 96))
+        let client = try HTTPClient(
+            endpoint: .http(host: "127.0.0.1", port: port),
+            configuration: HTTPClient.Configuration(maxCachedConnections: 96))
         var failure: (any Error)?
         do {
             try await body(BenchHTTPServer(client: client, authorization: "Bearer \(key)"))
@@ -155,7 +159,8 @@ struct BenchHTTPServer {
         await server.service.shutdown()
         // Anything a failed run left behind carries this server's label.
         if let docker = try? DockerCLI(),
-           let left = try? docker.output(["ps", "-aq", "--filter", "label=\(SandcastleLabels.server)=\(dependencies.serverID)"]) {
+            let left = try? docker.output(["ps", "-aq", "--filter", "label=\(SandcastleLabels.server)=\(dependencies.serverID)"])
+        {
             let ids = left.split(separator: "\n").map(String.init)
             if !ids.isEmpty { _ = try? docker.output(["rm", "-f", "-v"] + ids) }
         }
@@ -165,9 +170,11 @@ struct BenchHTTPServer {
     func call(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: [String: Any]) {
         var headers: HTTPHeaders = ["Authorization": authorization]
         if json != nil { headers.add("Content-Type", "application/json") }
-        let response = try await client.send(HTTPRequest(method: method, path: path, headers: headers,
-                                                         body: json.map { .bytes(Array($0.utf8)) } ?? .none,
-                                                         timeout: .seconds(120)))
+        let response = try await client.send(
+            HTTPRequest(
+                method: method, path: path, headers: headers,
+                body: json.map { .bytes(Array($0.utf8)) } ?? .none,
+                timeout: .seconds(120)))
         let body = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         guard (200..<300).contains(response.status) else {
             throw ValidationError("\(method.rawValue) \(path) answered \(response.status): \(response.bodyText.prefix(300))")
@@ -335,8 +342,10 @@ struct ServerBenchReport {
             "docker_run_ms": pair(dockerRun),
             "pool_hits": poolHits,
             "iterations": ["pooled": pooled.count, "cold": cold.count, "http_exec": execs.count, "docker_run": dockerRun.count],
-            "machine": machine.dictionary.merging(["load_before": loadBefore.values, "load_during_execs": loadDuring.values,
-                                                   "load_after": loadAfter.values]) { ours, _ in ours },
+            "machine": machine.dictionary.merging([
+                "load_before": loadBefore.values, "load_during_execs": loadDuring.values,
+                "load_after": loadAfter.values,
+            ]) { ours, _ in ours },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data()
         return String(decoding: data, as: UTF8.self)

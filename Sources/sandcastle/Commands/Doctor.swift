@@ -22,8 +22,9 @@ struct Doctor: AsyncParsableCommand {
         do {
             docker = try await DockerClient.connect(to: host)
         } catch {
-            report(false, "Docker engine at \(host): \(error)",
-                   fix: "start the engine (`dockerd &` or `systemctl start docker`), or set DOCKER_HOST; ./scripts/setup does both")
+            report(
+                false, "Docker engine at \(host): \(error)",
+                fix: "start the engine (`dockerd &` or `systemctl start docker`), or set DOCKER_HOST; ./scripts/setup does both")
             throw ExitCode(1)
         }
         let version = try await docker.version()
@@ -31,10 +32,12 @@ struct Doctor: AsyncParsableCommand {
 
         let info = try await docker.info()
         let security = info.securityOptions ?? []
-        report(security.contains { $0.contains("seccomp") }, "seccomp supported by the engine (\(security.joined(separator: "; ")))",
-               fix: "use a kernel and engine built with seccomp (libseccomp); Docker from Debian's docker.io has it")
-        report(info.memoryLimit ?? false, "cgroup memory limits (cgroup v\(info.cgroupVersion ?? "?"), driver \(info.cgroupDriver ?? "?"))",
-               fix: "enable the memory cgroup controller (kernel cmdline cgroup_enable=memory)")
+        report(
+            security.contains { $0.contains("seccomp") }, "seccomp supported by the engine (\(security.joined(separator: "; ")))",
+            fix: "use a kernel and engine built with seccomp (libseccomp); Docker from Debian's docker.io has it")
+        report(
+            info.memoryLimit ?? false, "cgroup memory limits (cgroup v\(info.cgroupVersion ?? "?"), driver \(info.cgroupDriver ?? "?"))",
+            fix: "enable the memory cgroup controller (kernel cmdline cgroup_enable=memory)")
         report(info.pidsLimit ?? false, "cgroup pids limits", fix: "enable the pids cgroup controller")
         if info.swapLimit == false {
             Console.print("  note: swap limits unsupported; MemorySwap=Memory is then not enforced by the kernel")

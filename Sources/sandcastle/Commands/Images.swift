@@ -36,11 +36,13 @@ struct ImagesBuild: AsyncParsableCommand {
 
     func run() async throws {
         let locator = ResourceLocator()
-        let runnerPath = try runner ?? ProcessInfo.processInfo.environment["SANDCASTLE_RUNNER"]
+        let runnerPath =
+            try runner ?? ProcessInfo.processInfo.environment["SANDCASTLE_RUNNER"]
             ?? locator.require(".build/release/sandcastle-runner", what: "the release runner binary")
         let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
-        let builder = ImageBuilder(docker: docker, imagesDirectory: try locator.require("images", what: "the images folder"),
-                                   runnerPath: runnerPath, bootstrapImage: baseImage, locator: locator)
+        let builder = ImageBuilder(
+            docker: docker, imagesDirectory: try locator.require("images", what: "the images folder"),
+            runnerPath: runnerPath, bootstrapImage: baseImage, locator: locator)
         var wanted = names.isEmpty ? ImageCatalog.shipped : names
         // python and node build on base, so base is always brought up to date first.
         if !wanted.contains("base") { wanted.insert("base", at: 0) }

@@ -14,8 +14,10 @@ struct ProfileCommand: AsyncParsableCommand {
             Shipped profiles live in seccomp/profiles/; custom ones in $SANDCASTLE_PROFILES_DIR, \
             else ~/.config/sandcastle/profiles. The format is described in seccomp/README.md.
             """,
-        subcommands: [ProfileList.self, ProfileShow.self, ProfileValidate.self, ProfileAudit.self, ProfileDiffCommand.self,
-                      ProfileVerify.self])
+        subcommands: [
+            ProfileList.self, ProfileShow.self, ProfileValidate.self, ProfileAudit.self, ProfileDiffCommand.self,
+            ProfileVerify.self,
+        ])
 }
 
 struct ProfileList: AsyncParsableCommand {
@@ -27,15 +29,19 @@ struct ProfileList: AsyncParsableCommand {
         Console.print(ProfileText.row(["NAME", "ORIGIN", "NETWORK", "PIDS", "MEMORY", "CPUS", "SECCOMP", "DESCRIPTION"]))
         for listing in listings {
             guard let profile = listing.profile else {
-                Console.print(ProfileText.row([listing.name, listing.origin.rawValue, "-", "-", "-", "-", "-",
-                                               "INVALID: \(listing.error ?? "unknown error")"]))
+                Console.print(
+                    ProfileText.row([
+                        listing.name, listing.origin.rawValue, "-", "-", "-", "-", "-",
+                        "INVALID: \(listing.error ?? "unknown error")",
+                    ]))
                 continue
             }
-            Console.print(ProfileText.row([
-                profile.name, listing.origin.rawValue, profile.network.rawValue, String(profile.pidsLimit),
-                ProfileText.bytes(profile.memoryBytes), ProfileText.cpus(profile.nanoCPUs),
-                (profile.seccompPath as NSString).lastPathComponent, profile.summary,
-            ]))
+            Console.print(
+                ProfileText.row([
+                    profile.name, listing.origin.rawValue, profile.network.rawValue, String(profile.pidsLimit),
+                    ProfileText.bytes(profile.memoryBytes), ProfileText.cpus(profile.nanoCPUs),
+                    (profile.seccompPath as NSString).lastPathComponent, profile.summary,
+                ]))
         }
         if let custom = catalog.customDirectory {
             Console.print("custom profiles folder: \(custom)\(FileManager.default.fileExists(atPath: custom) ? "" : " (does not exist)")")
@@ -52,7 +58,8 @@ struct ProfileShow: AsyncParsableCommand {
 
     func run() async throws {
         let profile = try ProfileText.isolationProfile(name)
-        Console.print("""
+        Console.print(
+            """
             name:              \(profile.name)
             description:       \(profile.summary)
             profile file:      \(profile.profilePath ?? "-")
@@ -95,9 +102,10 @@ struct ProfileValidate: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let filter = try BPFCompiler().compile(document.profile)
-            Console.print("\(target): valid seccomp filter: \(report.nameCount) syscall names checked for "
-                          + "\(report.architectures.joined(separator: ", ")) with libseccomp \(report.libseccompVersion); "
-                          + "BPF \(filter.instructionCount) instructions; \(report.warnings.count) warning(s)")
+            Console.print(
+                "\(target): valid seccomp filter: \(report.nameCount) syscall names checked for "
+                    + "\(report.architectures.joined(separator: ", ")) with libseccomp \(report.libseccompVersion); "
+                    + "BPF \(filter.instructionCount) instructions; \(report.warnings.count) warning(s)")
             return
         }
         let profile: IsolationProfile
@@ -115,9 +123,10 @@ struct ProfileValidate: AsyncParsableCommand {
         let report = try SeccompDocument.load(path: profile.seccompPath).validate()
         for issue in report.warnings { Console.print(issue.description) }
         let filter = try ProfileAuditor().compileFilter(profile)
-        Console.print("\(profile.name): valid isolation profile (\(profile.profilePath ?? target)); seccomp \(profile.seccompPath): "
-                      + "\(report.nameCount) names checked for \(report.architectures.joined(separator: ", ")), "
-                      + "BPF \(filter.instructionCount) instructions; \(report.warnings.count) warning(s)")
+        Console.print(
+            "\(profile.name): valid isolation profile (\(profile.profilePath ?? target)); seccomp \(profile.seccompPath): "
+                + "\(report.nameCount) names checked for \(report.architectures.joined(separator: ", ")), "
+                + "BPF \(filter.instructionCount) instructions; \(report.warnings.count) warning(s)")
     }
 }
 
@@ -174,8 +183,9 @@ struct ProfileDiffCommand: AsyncParsableCommand {
         let left = try ProfileText.comparable(a)
         let right = try ProfileText.comparable(b)
         let capabilities = Set((left.isolation?.addedCapabilities ?? []) + (right.isolation?.addedCapabilities ?? []))
-        let diff = ProfileDiff(left.seccomp, named: left.name, right.seccomp, named: right.name,
-                               context: .host(capabilities: capabilities))
+        let diff = ProfileDiff(
+            left.seccomp, named: left.name, right.seccomp, named: right.name,
+            context: .host(capabilities: capabilities))
         let settings = ProfileText.settingDifferences(left.isolation, right.isolation)
         if json {
             Console.print(try ProfileAuditor.engineJSON(Output(seccomp: diff, settings: settings), pretty: true))
@@ -188,10 +198,14 @@ struct ProfileDiffCommand: AsyncParsableCommand {
         lines += diff.allowedOnlyInB.map { "  - \($0.name)\($0.condition.map { " (only if \($0))" } ?? "")" }
         lines.append("Argument-filtered: \(diff.argumentFiltered.count)")
         for filter in diff.argumentFiltered {
-            let verdict = filter.identical ? "identical on \(filter.witnessCount) witnesses"
-                : [filter.allowedOnlyByA.map { "\(diff.nameA) looser, e.g. args \(ProfileText.arguments($0))" },
-                   filter.allowedOnlyByB.map { "\(diff.nameB) looser, e.g. args \(ProfileText.arguments($0))" }]
-                    .compactMap { $0 }.joined(separator: "; ")
+            let verdict =
+                filter.identical
+                ? "identical on \(filter.witnessCount) witnesses"
+                : [
+                    filter.allowedOnlyByA.map { "\(diff.nameA) looser, e.g. args \(ProfileText.arguments($0))" },
+                    filter.allowedOnlyByB.map { "\(diff.nameB) looser, e.g. args \(ProfileText.arguments($0))" },
+                ]
+                .compactMap { $0 }.joined(separator: "; ")
             lines.append("  ~ \(filter.name): \(verdict)")
             lines.append("      \(diff.nameA): \(filter.conditionA)")
             lines.append("      \(diff.nameB): \(filter.conditionB)")
@@ -247,7 +261,8 @@ enum ProfileText {
     /// A file whose top level has `defaultAction` is a seccomp filter, not an isolation profile.
     static func isSeccompFile(_ text: String) -> Bool {
         guard looksLikePath(text), let data = FileManager.default.contents(atPath: text),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return false }
         return object["defaultAction"] != nil
     }
 
@@ -291,14 +306,18 @@ enum ProfileText {
         compare("pids", String(a.pidsLimit), String(b.pidsLimit))
         compare("memory", bytes(a.memoryBytes), bytes(b.memoryBytes))
         compare("cpus", cpus(a.nanoCPUs), cpus(b.nanoCPUs))
-        compare("tmpfs", a.tmpfs.map { "\($0.path)=\(bytes($0.sizeBytes))" }.joined(separator: ","),
-                b.tmpfs.map { "\($0.path)=\(bytes($0.sizeBytes))" }.joined(separator: ","))
-        compare("ulimits", a.ulimits.map { "\($0.name)=\($0.soft):\($0.hard)" }.joined(separator: ","),
-                b.ulimits.map { "\($0.name)=\($0.soft):\($0.hard)" }.joined(separator: ","))
-        compare("masked paths", a.maskedPaths.map { "\($0.count) paths" } ?? "Docker's defaults",
-                b.maskedPaths.map { "\($0.count) paths" } ?? "Docker's defaults")
-        compare("read-only paths", a.readonlyPaths.map { "\($0.count) paths" } ?? "Docker's defaults",
-                b.readonlyPaths.map { "\($0.count) paths" } ?? "Docker's defaults")
+        compare(
+            "tmpfs", a.tmpfs.map { "\($0.path)=\(bytes($0.sizeBytes))" }.joined(separator: ","),
+            b.tmpfs.map { "\($0.path)=\(bytes($0.sizeBytes))" }.joined(separator: ","))
+        compare(
+            "ulimits", a.ulimits.map { "\($0.name)=\($0.soft):\($0.hard)" }.joined(separator: ","),
+            b.ulimits.map { "\($0.name)=\($0.soft):\($0.hard)" }.joined(separator: ","))
+        compare(
+            "masked paths", a.maskedPaths.map { "\($0.count) paths" } ?? "Docker's defaults",
+            b.maskedPaths.map { "\($0.count) paths" } ?? "Docker's defaults")
+        compare(
+            "read-only paths", a.readonlyPaths.map { "\($0.count) paths" } ?? "Docker's defaults",
+            b.readonlyPaths.map { "\($0.count) paths" } ?? "Docker's defaults")
         return result
     }
 

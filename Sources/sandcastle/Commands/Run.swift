@@ -24,12 +24,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Where state lives (default: $SANDCASTLE_DATA_DIR, else ./data).")
     var dataDirectory: String?
 
-    @Flag(name: .customLong("no-wait"),
-          help: "Do not wait at approval gates: exit with status 3 once only approvals are left; `runs resume` continues.")
+    @Flag(
+        name: .customLong("no-wait"),
+        help: "Do not wait at approval gates: exit with status 3 once only approvals are left; `runs resume` continues.")
     var noWait = false
 
-    @Option(name: .customLong("max-parallel"),
-            help: "At most this many steps (fan-out items count one each) at once in this run (default 4; the process-wide cap is $SANDCASTLE_MAX_SANDBOXES, default 8).")
+    @Option(
+        name: .customLong("max-parallel"),
+        help:
+            "At most this many steps (fan-out items count one each) at once in this run (default 4; the process-wide cap is $SANDCASTLE_MAX_SANDBOXES, default 8)."
+    )
     var maxParallel: Int?
 
     @Flag(name: .long, help: "Start the run in the background and return at once; its lines go to <data-dir>/runs/<run>/run.log.")
@@ -69,15 +73,17 @@ struct RunCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let directory = dataDirectory ?? environment["SANDCASTLE_DATA_DIR"] ?? "./data"
         if detach {
-            try await Detach.start(workflowPath: path, inputs: inputs, dataDirectory: directory, noWait: noWait,
-                                   maxParallel: maxParallel)
+            try await Detach.start(
+                workflowPath: path, inputs: inputs, dataDirectory: directory, noWait: noWait,
+                maxParallel: maxParallel)
             return
         }
         let service = try await RunDriver.openService(dataDirectory: directory, sandboxes: .required, creatingStore: true)
         let runID = runIDOverride ?? WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
-        let options = RunService.RunOptions(waitForApprovals: !noWait, maxParallel: maxParallel,
-                                            onEvent: RunDriver.observer(steps: workflow.steps.map(\.id), dataDirectory: directory))
+        let options = RunService.RunOptions(
+            waitForApprovals: !noWait, maxParallel: maxParallel,
+            onEvent: RunDriver.observer(steps: workflow.steps.map(\.id), dataDirectory: directory))
         let inputs = provided
         try await RunDriver.drive(runID: runID, dataDirectory: directory) {
             try await service.start(workflow, inputs: inputs, runID: runID, options: options)

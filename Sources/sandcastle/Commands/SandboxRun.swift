@@ -42,8 +42,9 @@ struct SandboxRun: AsyncParsableCommand {
                 for item in copy { try await Self.upload(item, to: instance) }
                 // Whole milliseconds as before; 0 (the default) is no timeout.
                 let milliseconds = UInt32(timeout * 1000)
-                let line = SandboxCommand.shell(Self.commandLine(command), timeout: milliseconds > 0 ? .milliseconds(milliseconds) : nil,
-                                                        rawOutput: raw)
+                let line = SandboxCommand.shell(
+                    Self.commandLine(command), timeout: milliseconds > 0 ? .milliseconds(milliseconds) : nil,
+                    rawOutput: raw)
                 let result = try await Self.stream(try await instance.run(line))
                 try await instance.destroy()
                 if result.timedOut {

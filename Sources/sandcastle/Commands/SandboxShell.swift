@@ -32,8 +32,9 @@ struct SandboxShell: AsyncParsableCommand {
     static func attach(to sandbox: DockerSandbox) async throws -> Int32 {
         let size = TerminalMode.windowSize()
         let terminal = try await sandbox.openTerminal(
-            TerminalRequest(environment: ["TERM": ProcessInfo.processInfo.environment["TERM"] ?? "xterm-256color"],
-                            size: TerminalSize(rows: size.rows, columns: size.columns)))
+            TerminalRequest(
+                environment: ["TERM": ProcessInfo.processInfo.environment["TERM"] ?? "xterm-256color"],
+                size: TerminalSize(rows: size.rows, columns: size.columns)))
         var mode = TerminalMode()
         if TerminalMode.isInteractive { try mode.enterRaw() }
         defer { mode.restore() }

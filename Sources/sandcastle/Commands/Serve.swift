@@ -41,8 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("pool"), help: "Warm pool target image[:profile]=N, e.g. base:default=2 (repeatable; env SANDCASTLE_POOL=a=1,b=2).")
     var pool: [String] = []
 
-    @Flag(name: .customLong("resume-runs"), inversion: .prefixedNo,
-          help: "At start-up, resume the workflow runs in the data folder that a dead process left unfinished.")
+    @Flag(
+        name: .customLong("resume-runs"), inversion: .prefixedNo,
+        help: "At start-up, resume the workflow runs in the data folder that a dead process left unfinished.")
     var resumeRuns = true
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default info; env SANDCASTLE_LOG_LEVEL).")
@@ -89,8 +90,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "sandcastle.server")
         let server: SandcastleServer
         do {
-            server = try SandcastleServer(configuration: configuration,
-                                          dependencies: try await .production(configuration, logger: logger))
+            server = try SandcastleServer(
+                configuration: configuration,
+                dependencies: try await .production(configuration, logger: logger))
         } catch {
             Console.error("sandcastle serve: \(error)")
             throw ExitCode(1)
@@ -99,7 +101,8 @@ struct ServeCommand: AsyncParsableCommand {
         let open = configuration.openMode
         // Runs a killed `sandcastle run` (or an earlier server) left behind continue from their
         // checkpoints; a gate pauses them again, as with `runs resume --all`.
-        let resumer = resumeRuns
+        let resumer =
+            resumeRuns
             ? Task { await OrphanedRuns.resume(dataDirectory: configuration.dataDirectory, logger: logger) } : nil
         defer { resumer?.cancel() }
         do {

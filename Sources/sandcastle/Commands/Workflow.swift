@@ -34,8 +34,9 @@ struct ValidateCommand: ParsableCommand {
         let errors = diagnostics.filter { $0.severity == .error }.count
         let warnings = diagnostics.filter { $0.severity == .warning }.count
         guard let workflow = result.workflow, errors == 0 else {
-            Console.error("\(file): \(errors) error\(errors == 1 ? "" : "s")"
-                + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))
+            Console.error(
+                "\(file): \(errors) error\(errors == 1 ? "" : "s")"
+                    + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))
             throw ExitCode(1)
         }
         Console.print(Self.summary(of: workflow, file: file, warnings: warnings))
@@ -44,8 +45,10 @@ struct ValidateCommand: ParsableCommand {
     static func summary(of workflow: WorkflowDefinition, file: String, warnings: Int) -> String {
         let layers = WorkflowGraph(workflow).layers().count
         func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
-        var lines = ["\(file): valid — workflow `\(workflow.name)`, \(plural(workflow.steps.count, "step")) in \(plural(layers, "layer"))"
-            + (warnings > 0 ? ", \(plural(warnings, "warning"))" : "")]
+        var lines = [
+            "\(file): valid — workflow `\(workflow.name)`, \(plural(workflow.steps.count, "step")) in \(plural(layers, "layer"))"
+                + (warnings > 0 ? ", \(plural(warnings, "warning"))" : "")
+        ]
         if let description = workflow.description { lines.append("  \(description.trimmingCharacters(in: .whitespacesAndNewlines))") }
         for input in workflow.inputs {
             var line = "  input \(input.name): \(input.type)"

@@ -9,7 +9,12 @@ enum CleanupOnSignal {
         private let sandboxes = Mutex<[String: any SandboxInstance]>([:])
         func register(_ sandbox: any SandboxInstance) { sandboxes.withLock { $0[sandbox.id] = sandbox } }
         func unregister(_ sandbox: any SandboxInstance) { _ = sandboxes.withLock { $0.removeValue(forKey: sandbox.id) } }
-        fileprivate func drain() -> [any SandboxInstance] { sandboxes.withLock { state in defer { state.removeAll() }; return Array(state.values) } }
+        fileprivate func drain() -> [any SandboxInstance] {
+            sandboxes.withLock { state in
+                defer { state.removeAll() }
+                return Array(state.values)
+            }
+        }
     }
 
     static func run<T: Sendable>(_ body: @escaping @Sendable (Registry) async throws -> T) async throws -> T {

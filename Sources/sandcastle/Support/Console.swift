@@ -14,7 +14,7 @@ enum Console {
                 let written = Foundation.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR || errno == EAGAIN { continue }
-                    return  // the reader went away (EPIPE): nothing useful left to do
+                    return // the reader went away (EPIPE): nothing useful left to do
                 }
                 offset += written
             }

@@ -1,16 +1,19 @@
 import ArgumentParser
 import Engine
-import Foundation
 import EngineService
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `sandcastle run --detach`: the same command again, in its own session (so closing the
 /// terminal or Ctrl-C there does not reach it), its lines going to the run's log file.
 enum Detach {
-    static func start(workflowPath: String, inputs: [String], dataDirectory: String, noWait: Bool,
-                      maxParallel: Int?) async throws {
+    static func start(
+        workflowPath: String, inputs: [String], dataDirectory: String, noWait: Bool,
+        maxParallel: Int?
+    ) async throws {
         let runID = WorkflowEngine.makeRunID()
         let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         let runDirectory = RunFiles(dataDirectory: directory).runDirectory(runID)

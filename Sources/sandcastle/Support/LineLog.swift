@@ -28,8 +28,9 @@ final class LineLog: Sendable {
         case .stepStarted(let step, let index, let attempt):
             Console.print("▶ \(label(step, index)) started" + (attempt > 1 ? " (attempt \(attempt))" : ""))
         case .attemptFailed(let step, let index, let attempt, let error, let tail, _, let delay):
-            Console.print("↻ \(label(step, index)) attempt \(attempt) failed: \(error); retrying"
-                + (delay.map { " in \(DurationParser.format($0))" } ?? ""))
+            Console.print(
+                "↻ \(label(step, index)) attempt \(attempt) failed: \(error); retrying"
+                    + (delay.map { " in \(DurationParser.format($0))" } ?? ""))
             printTail(tail)
         case .stepFinished(let step, let status, let duration, let error, let tail):
             let took = duration.map { " in \(Self.format($0))" } ?? ""

@@ -10,8 +10,10 @@ import Workflow
 enum RunDriver {
     /// The engine service for the data folder, or exit status 1 with the reason on stderr (a bad
     /// setting is named with its value before anything runs).
-    static func openService(dataDirectory: String?, sandboxes: RunService.Sandboxes,
-                            creatingStore: Bool = false) async throws -> RunService {
+    static func openService(
+        dataDirectory: String?, sandboxes: RunService.Sandboxes,
+        creatingStore: Bool = false
+    ) async throws -> RunService {
         do {
             let settings = try EngineSettings.load(dataDirectory: dataDirectory)
             return try await RunService.open(settings, sandboxes: sandboxes, creatingStore: creatingStore)
@@ -69,8 +71,10 @@ enum RunDriver {
     /// Runs `body`, cancelling it on SIGINT/SIGTERM/SIGHUP (the engine then destroys the run's
     /// sandboxes and records `cancelled`), and ends the command with the run's status:
     /// 0 completed, 130 cancelled, 3 paused at an approval gate, 1 otherwise.
-    static func drive(runID: String, dataDirectory: String,
-                      _ body: @escaping @Sendable () async throws -> RunOutcome) async throws {
+    static func drive(
+        runID: String, dataDirectory: String,
+        _ body: @escaping @Sendable () async throws -> RunOutcome
+    ) async throws {
         let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
         let view = progress.withLock { $0 }
         let ticker = view?.start()
@@ -112,16 +116,18 @@ enum RunDriver {
             let files = RunFiles(dataDirectory: dataDirectory)
             let artifacts = files.artifacts(runID)
             if !artifacts.isEmpty {
-                Console.print("  artifacts (\(artifacts.count)) in \(files.artifactsDirectory(runID)): "
-                              + artifacts.prefix(5).map(\.path).joined(separator: ", ") + (artifacts.count > 5 ? ", …" : ""))
+                Console.print(
+                    "  artifacts (\(artifacts.count)) in \(files.artifactsDirectory(runID)): "
+                        + artifacts.prefix(5).map(\.path).joined(separator: ", ") + (artifacts.count > 5 ? ", …" : ""))
             }
         case .cancelled:
             Console.error("run \(runID) cancelled")
             throw ExitCode(130)
         case .waitingApproval:
             let hint = LineLog.dataDirectoryFlag(dataDirectory)
-            Console.print("run \(runID) is paused, waiting for approval; after `sandcastle runs approve\(hint) \(runID)` "
-                          + "continue it with `sandcastle runs resume\(hint) \(runID)`")
+            Console.print(
+                "run \(runID) is paused, waiting for approval; after `sandcastle runs approve\(hint) \(runID)` "
+                    + "continue it with `sandcastle runs resume\(hint) \(runID)`")
             throw ExitCode(pausedExitCode)
         default:
             Console.error("run \(runID) \(outcome.status): \(outcome.error ?? "unknown error")")

@@ -1,8 +1,9 @@
 @preconcurrency import Dispatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Signals as an async sequence (SIGINT for cleanup on Ctrl-C, SIGWINCH for resizes).

@@ -1,7 +1,7 @@
 import Foundation
 import Sandbox
-import SandboxE2B
 import SandboxDocker
+import SandboxE2B
 import Testing
 
 /// The sandbox backends the conformance suites run against, both on the real engine.
@@ -26,8 +26,10 @@ enum BackendUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendab
 
     /// Runs `body` with a fresh sandbox and destroys it afterwards, also when `body` throws; on
     /// E2B the server is started for the test and checked for leftovers when it stops.
-    func withSandbox<T>(_ spec: SandboxSpec = SandboxSpec(image: "base"),
-                        _ body: (any SandboxInstance) async throws -> T) async throws -> T {
+    func withSandbox<T>(
+        _ spec: SandboxSpec = SandboxSpec(image: "base"),
+        _ body: (any SandboxInstance) async throws -> T
+    ) async throws -> T {
         switch self {
         case .docker:
             return try await Self.using(try await DockerSandboxBackend.fromEnvironment(), spec, body)
@@ -50,8 +52,10 @@ enum BackendUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendab
         }
     }
 
-    private static func using<T>(_ backend: any SandboxBackend, _ spec: SandboxSpec,
-                                 _ body: (any SandboxInstance) async throws -> T) async throws -> T {
+    private static func using<T>(
+        _ backend: any SandboxBackend, _ spec: SandboxSpec,
+        _ body: (any SandboxInstance) async throws -> T
+    ) async throws -> T {
         try await backend.create(spec).use { try await body($0) }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Sandbox
-import Testing
 import TestSupport
+import Testing
 
 /// Files in and out of a sandbox, the same checks on every backend.
 @Suite("Backend conformance: files", .serialized, .timeLimit(.minutes(4)))
@@ -31,12 +31,14 @@ struct FileConformanceTests {
             var mismatchAt: Int?
             for try await chunk in download.chunks {
                 // Compare in place against what was sent: the first differing offset is the useful failure.
-                let matches = receivedBytes + chunk.count <= size && chunk.withUnsafeBytes { received in
-                    payload.withUnsafeBytes { sent in
-                        guard let receivedBase = received.baseAddress, let sentBase = sent.baseAddress else { return chunk.isEmpty }
-                        return memcmp(receivedBase, sentBase + receivedBytes, chunk.count) == 0
+                let matches =
+                    receivedBytes + chunk.count <= size
+                    && chunk.withUnsafeBytes { received in
+                        payload.withUnsafeBytes { sent in
+                            guard let receivedBase = received.baseAddress, let sentBase = sent.baseAddress else { return chunk.isEmpty }
+                            return memcmp(receivedBase, sentBase + receivedBytes, chunk.count) == 0
+                        }
                     }
-                }
                 if !matches && mismatchAt == nil { mismatchAt = receivedBytes }
                 receivedBytes += chunk.count
                 largestChunk = max(largestChunk, chunk.count)
@@ -51,7 +53,7 @@ struct FileConformanceTests {
     func fileOperations(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
             try await sandbox.makeDirectory(path: "project/src", parents: true)
-            try await sandbox.makeDirectory(path: "project/src", parents: true)  // like mkdir -p: no error
+            try await sandbox.makeDirectory(path: "project/src", parents: true) // like mkdir -p: no error
             _ = try await sandbox.writeFile("project/src/main.py", bytes: Array("print('hi')\n".utf8), mode: 0o600)
             _ = try await sandbox.writeFile("project/README", bytes: Array("readme".utf8))
             let entries = try await sandbox.list(path: "project").sorted { $0.name < $1.name }

@@ -9,8 +9,9 @@ struct ProcessConformanceTests {
     func spawnBasics(backend: BackendUnderTest) async throws {
         try await backend.withSandbox(SandboxSpec(image: "base", environment: ["FROM_CREATE": "yes"])) { (sandbox: any SandboxInstance) async throws in
             try await sandbox.makeDirectory(path: "\(backend.home)/sub", parents: true)
-            let command = SandboxCommand.arguments(["sh", "-c", "pwd; echo \"$COLOR $FROM_CREATE\"; echo oops >&2; exit 7"],
-                                                   environment: ["COLOR": "blue"], workingDirectory: "\(backend.home)/sub")
+            let command = SandboxCommand.arguments(
+                ["sh", "-c", "pwd; echo \"$COLOR $FROM_CREATE\"; echo oops >&2; exit 7"],
+                environment: ["COLOR": "blue"], workingDirectory: "\(backend.home)/sub")
             let output = try await sandbox.run(command).collect()
             #expect(output.stdoutText == "\(backend.home)/sub\nblue yes\n")
             #expect(output.stderrText == "oops\n")
@@ -53,7 +54,10 @@ struct ProcessConformanceTests {
             let process = try await sandbox.run(.arguments(["tr", "a-z", "A-Z"], openStdin: true))
             var events = process.events.makeAsyncIterator()
             // Controls reach a process once it has started (E2B addresses it by pid).
-            guard case .started = try await events.next() else { Issue.record("no start event"); return }
+            guard case .started = try await events.next() else {
+                Issue.record("no start event")
+                return
+            }
             try await process.write(Array("hello sandbox\n".utf8))
             try await process.closeInput()
             var output: [UInt8] = []

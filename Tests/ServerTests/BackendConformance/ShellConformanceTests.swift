@@ -49,7 +49,8 @@ struct ShellConformanceTests {
             #expect(empty.stdout.isEmpty)
             let raw = try await sandbox.run(.shell("printf 'a\\r\\nb'", rawOutput: true)).collect()
             #expect(raw.text == "a\r\nb")
-            let multiline = try await sandbox.run("""
+            let multiline = try await sandbox.run(
+                """
                 for i in 1 2 3; do
                   echo "line $i"
                 done
@@ -138,7 +139,8 @@ struct ShellConformanceTests {
             _ = try await sandbox.run("for i in $(seq 50); do (sleep 0.2 >/dev/null 2>&1 &) ; done")
             // Until every orphan has exited and been reaped (up to 30 s): a sleep still running or a
             // zombie keeps the loop going; zombies that are never reaped fail the checks below.
-            _ = try await sandbox.run("""
+            _ = try await sandbox.run(
+                """
                 for i in $(seq 300); do
                   n=$(grep -l -e '^Name:[[:space:]]*sleep$' -e '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)
                   [ "$n" = 0 ] && break; sleep 0.1

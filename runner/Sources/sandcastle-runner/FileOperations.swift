@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CRunnerSupport
 import RunnerProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The one-shot file requests: stat, list, mkdir, remove, move. Paths are resolved
 /// against the runner's working directory; symlinks are reported, never followed.
@@ -46,8 +47,11 @@ struct FileOperations {
             entries.append(info)
         }
         if encodedSize > RunnerWire.maxFrameSize - 64 {
-            return .failure(RunnerFailure(code: .unsupported, message:
-                "list \(directory): \(entries.count) entries do not fit in one \(RunnerWire.maxFrameSize)-byte frame"))
+            return .failure(
+                RunnerFailure(
+                    code: .unsupported,
+                    message:
+                        "list \(directory): \(entries.count) entries do not fit in one \(RunnerWire.maxFrameSize)-byte frame"))
         }
         return .entries(entries)
     }
@@ -114,8 +118,9 @@ struct FileOperations {
                 buffer.withMemoryRebound(to: CChar.self) { readLink(directoryFD: directoryFD, name: $0.baseAddress) }
             }
         }
-        return FileInfo(name: displayName, path: path, kind: kind, size: info.size, mode: info.mode,
-                        modifiedNanoseconds: info.modified_ns, symlinkTarget: target)
+        return FileInfo(
+            name: displayName, path: path, kind: kind, size: info.size, mode: info.mode,
+            modifiedNanoseconds: info.modified_ns, symlinkTarget: target)
     }
 
     private func readLink(directoryFD: Int32, name: UnsafePointer<CChar>?) -> String {
@@ -210,8 +215,9 @@ struct FileOperations {
         var info = crs_file_stat()
         guard crs_fstat(input, &info) == 0 else { return .system(errno, "stat", source) }
         guard info.kind == FileKind.file.rawValue else {
-            return RunnerFailure(code: .unsupported, errno: EXDEV,
-                                 message: "move \(source) to \(destination): only regular files can move across file systems")
+            return RunnerFailure(
+                code: .unsupported, errno: EXDEV,
+                message: "move \(source) to \(destination): only regular files can move across file systems")
         }
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
         let output = crs_open(destination, flags, info.mode)
@@ -285,8 +291,10 @@ final class Upload {
             return .failure(.system(code, "close", path))
         }
         fd = -1
-        return .fileInfo(FileInfo(name: lastPathComponent(path), path: path, kind: FileKind(rawValue: info.kind) ?? .other,
-                                  size: info.size, mode: info.mode, modifiedNanoseconds: info.modified_ns))
+        return .fileInfo(
+            FileInfo(
+                name: lastPathComponent(path), path: path, kind: FileKind(rawValue: info.kind) ?? .other,
+                size: info.size, mode: info.mode, modifiedNanoseconds: info.modified_ns))
     }
 
     func abort() { closeIfOpen(&fd) }
@@ -328,10 +336,16 @@ final class Download {
             close(fd)
             return .failure(RunnerFailure(code: .unsupported, message: "read \(path): not a regular file"))
         }
-        context.send(id, .fileInfo(FileInfo(name: lastPathComponent(path), path: path, kind: FileKind(rawValue: info.kind) ?? .other,
-                                            size: info.size, mode: info.mode, modifiedNanoseconds: info.modified_ns)))
-        return .success(Download(id: id, path: path, fd: fd, position: request.offset,
-                                 remaining: request.length > 0 ? request.length : nil))
+        context.send(
+            id,
+            .fileInfo(
+                FileInfo(
+                    name: lastPathComponent(path), path: path, kind: FileKind(rawValue: info.kind) ?? .other,
+                    size: info.size, mode: info.mode, modifiedNanoseconds: info.modified_ns)))
+        return .success(
+            Download(
+                id: id, path: path, fd: fd, position: request.offset,
+                remaining: request.length > 0 ? request.length : nil))
     }
 
     /// Sends one more chunk. Returns false once the download is over (ended or failed).

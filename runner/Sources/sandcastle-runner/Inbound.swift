@@ -52,7 +52,8 @@ struct InboundFrames {
             return .frame(try Frame.decode(body: buffer[range]))
         } catch {
             let base = range.lowerBound
-            let id = UInt32(buffer[base + 1]) << 24 | UInt32(buffer[base + 2]) << 16
+            let id =
+                UInt32(buffer[base + 1]) << 24 | UInt32(buffer[base + 2]) << 16
                 | UInt32(buffer[base + 3]) << 8 | UInt32(buffer[base + 4])
             return .invalid(id: id, reason: "\(error)")
         }

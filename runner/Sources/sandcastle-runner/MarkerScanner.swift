@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Finds the persistent shell's in-band markers in the PTY byte stream and passes
@@ -101,7 +101,7 @@ struct MarkerScanner {
             if comparable == prefix.count {
                 inBody = true
             } else {
-                heldPrefix = comparable  // the chunk ended inside a possible prefix
+                heldPrefix = comparable // the chunk ended inside a possible prefix
             }
         }
         if !inBody && heldPrefix == 0 { emit(runStart..<count) }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import RunnerProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Bytes waiting for a non-blocking fd. Writers never block the reactor: whatever the
 /// fd does not take now stays queued until poll says it is writable again.
@@ -53,7 +54,7 @@ struct ByteQueue {
             count -= written
             headOffset += written
             if headOffset == chunks[head].count {
-                chunks[head] = []  // release the memory now, not at the next compaction
+                chunks[head] = [] // release the memory now, not at the next compaction
                 head += 1
                 headOffset = 0
             } else {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CRunnerSupport
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 // `sandcastle-runner probe [options] [names…]`: the isolation self-test. The host
 // (`sandcastle profile verify`) spawns it inside a sandbox like any agent process, so it
@@ -205,7 +206,7 @@ struct ProbeOutput {
             } else if written < 0 && errno == EINTR {
                 continue
             } else {
-                break  // stdout is gone (or written == 0): nothing more can be reported
+                break // stdout is gone (or written == 0): nothing more can be reported
             }
         }
         pending.removeAll(keepingCapacity: true)

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CRunnerSupport
 import RunnerProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// A `spawn` (argv with stdout/stderr pipes) or a `ptyOpen` (argv on a fresh terminal).
 /// Each runs in its own session, so signals reach the whole process group it starts.
@@ -42,7 +43,6 @@ final class ProcessOperation {
     private var exitedAt: UInt64 = 0
     private(set) var finished = false
 
-
     /// After the process is reaped, how long output pipes may stay open (a background
     /// grandchild holding them) before the result is sent anyway.
     private static let drainGrace = 200 * nanosecondsPerMillisecond
@@ -51,8 +51,10 @@ final class ProcessOperation {
     /// Between the polite signal (SIGTERM, or SIGHUP for a terminal) and SIGKILL.
     private static let killGrace = 500 * nanosecondsPerMillisecond
 
-    private init(id: UInt32, kind: Kind, pid: pid_t, context: RunnerContext, outputFD: Int32, errorFD: Int32, inputFD: Int32,
-                 limit: UInt64, timeoutMilliseconds: UInt32) {
+    private init(
+        id: UInt32, kind: Kind, pid: pid_t, context: RunnerContext, outputFD: Int32, errorFD: Int32, inputFD: Int32,
+        limit: UInt64, timeoutMilliseconds: UInt32
+    ) {
         self.id = id
         self.kind = kind
         self.pid = pid
@@ -95,10 +97,11 @@ final class ProcessOperation {
             }
         }
         let directory = request.workingDirectory.isEmpty ? context.workingDirectory : context.resolve(request.workingDirectory)
-        let spawned = spawnChild(arguments: request.arguments, environment: mergeEnvironment(context.environment, request.environment),
-                                 workingDirectory: directory,
-                                 stdio: ChildStdio(input: stdinPipe[0], output: stdoutPipe[1], error: stderrPipe[1]),
-                                 controllingTerminal: false)
+        let spawned = spawnChild(
+            arguments: request.arguments, environment: mergeEnvironment(context.environment, request.environment),
+            workingDirectory: directory,
+            stdio: ChildStdio(input: stdinPipe[0], output: stdoutPipe[1], error: stderrPipe[1]),
+            controllingTerminal: false)
         // The child's ends now live only in the child, so EOF arrives when it (and
         // whatever inherited them) is done.
         close(stdoutPipe[1])
@@ -113,12 +116,16 @@ final class ProcessOperation {
         }
         for fd in [stdoutPipe[0], stderrPipe[0], stdinPipe[1]] where fd >= 0 { _ = crs_set_nonblocking(fd) }
         let limit = request.maxOutputBytes > 0 ? request.maxOutputBytes : RunnerWire.defaultMaxOutputBytes
-        return .success(ProcessOperation(id: id, kind: .spawn, pid: pid, context: context, outputFD: stdoutPipe[0], errorFD: stderrPipe[0],
-                                         inputFD: stdinPipe[1], limit: limit, timeoutMilliseconds: request.timeoutMilliseconds))
+        return .success(
+            ProcessOperation(
+                id: id, kind: .spawn, pid: pid, context: context, outputFD: stdoutPipe[0], errorFD: stderrPipe[0],
+                inputFD: stdinPipe[1], limit: limit, timeoutMilliseconds: request.timeoutMilliseconds))
     }
 
-    static func openTerminal(id: UInt32, _ request: PTYOpenRequest, shellPath: String,
-                             context: RunnerContext) -> Result<ProcessOperation, RunnerFailure> {
+    static func openTerminal(
+        id: UInt32, _ request: PTYOpenRequest, shellPath: String,
+        context: RunnerContext
+    ) -> Result<ProcessOperation, RunnerFailure> {
         var master: Int32 = -1
         var slave: Int32 = -1
         let rows = request.size.rows > 0 ? request.size.rows : 24
@@ -132,8 +139,9 @@ final class ProcessOperation {
         // may draw colours, unless the request overrides TERM.
         let environment = mergeEnvironment(context.environment, ["TERM=xterm-256color"] + request.environment)
         let directory = request.workingDirectory.isEmpty ? context.workingDirectory : context.resolve(request.workingDirectory)
-        let spawned = spawnChild(arguments: arguments, environment: environment, workingDirectory: directory,
-                                 stdio: ChildStdio(input: slave, output: slave, error: slave), controllingTerminal: true)
+        let spawned = spawnChild(
+            arguments: arguments, environment: environment, workingDirectory: directory,
+            stdio: ChildStdio(input: slave, output: slave, error: slave), controllingTerminal: true)
         close(slave)
         guard case .success(let pid) = spawned else {
             close(master)
@@ -141,8 +149,10 @@ final class ProcessOperation {
             return .failure(RunnerFailure(code: .internal, message: "spawn failed"))
         }
         _ = crs_set_nonblocking(master)
-        return .success(ProcessOperation(id: id, kind: .terminal, pid: pid, context: context, outputFD: master, errorFD: -1,
-                                         inputFD: -1, limit: .max, timeoutMilliseconds: 0))
+        return .success(
+            ProcessOperation(
+                id: id, kind: .terminal, pid: pid, context: context, outputFD: master, errorFD: -1,
+                inputFD: -1, limit: .max, timeoutMilliseconds: 0))
     }
 
     // MARK: requests
@@ -304,8 +314,9 @@ final class ProcessOperation {
         closeIfOpen(&inputFD)
         finished = true
         escalateAt = nil
-        let result = ExecResult(exitCode: exit.code, signal: exit.signal, workingDirectory: "", durationNanoseconds: now - startedAt,
-                                outputBytes: total, truncated: truncated, timedOut: stop == .timeout, cancelled: stop == .cancel)
+        let result = ExecResult(
+            exitCode: exit.code, signal: exit.signal, workingDirectory: "", durationNanoseconds: now - startedAt,
+            outputBytes: total, truncated: truncated, timedOut: stop == .timeout, cancelled: stop == .cancel)
         context.send(id, .execFinished(result))
         context.complete(id)
     }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CRunnerSupport
 import RunnerProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The reactor: one thread, one poll() over the channel, the signalfd, the shell's PTY
 /// and every operation's fds, with timers folded into the poll timeout. No other
@@ -105,8 +106,9 @@ final class Runner {
     private func settle() {
         pumpDownloads()
         if pendingHellos > 0 && (shell.isReady || shell.unavailableReason != nil) {
-            let ready = Ready(protocolVersion: RunnerWire.version, shell: shell.unavailableReason == nil ? shell.path : "",
-                              runnerPID: getpid(), uid: getuid())
+            let ready = Ready(
+                protocolVersion: RunnerWire.version, shell: shell.unavailableReason == nil ? shell.path : "",
+                runnerPID: getpid(), uid: getuid())
             for _ in 0..<pendingHellos { context.send(RunnerWire.controlStream, .ready(ready)) }
             pendingHellos = 0
         }
@@ -272,7 +274,7 @@ final class Runner {
             operations.removeValue(forKey: id)
             context.send(id, .failure(RunnerFailure(code: .cancelled, message: "download of \(download.path) cancelled")))
         case nil:
-            break  // already finished: cancel and completion crossed
+            break // already finished: cancel and completion crossed
         }
     }
 
@@ -293,7 +295,7 @@ final class Runner {
                 if getpid() == 1 && sender != 0 { continue }
                 beginShutdown()
             default:
-                break  // SIGHUP: there is no terminal to hang up on; ignore it
+                break // SIGHUP: there is no terminal to hang up on; ignore it
             }
         }
     }
@@ -333,7 +335,7 @@ final class Runner {
         for (id, operation) in operations {
             switch operation {
             case .process(let process):
-                process.terminate()  // its result follows when it exits
+                process.terminate() // its result follows when it exits
             case .upload(let upload):
                 upload.abort()
                 operations.removeValue(forKey: id)

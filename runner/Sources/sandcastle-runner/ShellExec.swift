@@ -88,8 +88,9 @@ final class ShellExec {
     }
 
     func result(exitCode: Int32, workingDirectory: String, now: UInt64) -> ExecResult {
-        ExecResult(exitCode: exitCode, signal: 0, workingDirectory: workingDirectory, durationNanoseconds: now - startedAt,
-                   outputBytes: total, truncated: truncated, timedOut: interruption == .timeout,
-                   cancelled: interruption == .cancel)
+        ExecResult(
+            exitCode: exitCode, signal: 0, workingDirectory: workingDirectory, durationNanoseconds: now - startedAt,
+            outputBytes: total, truncated: truncated, timedOut: interruption == .timeout,
+            cancelled: interruption == .cancel)
     }
 }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CRunnerSupport
 import RunnerProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The persistent shell behind `shellExec`: one bash on a PTY whose cwd, variables,
 /// functions and background jobs survive from one exec to the next.
@@ -94,8 +95,9 @@ final class ShellSession {
         } else {
             arguments += ["-i"]
         }
-        let spawned = spawnChild(arguments: arguments, environment: shellEnvironment(), workingDirectory: context.workingDirectory,
-                                 stdio: ChildStdio(input: slaveFD, output: slaveFD, error: slaveFD), controllingTerminal: true)
+        let spawned = spawnChild(
+            arguments: arguments, environment: shellEnvironment(), workingDirectory: context.workingDirectory,
+            stdio: ChildStdio(input: slaveFD, output: slaveFD, error: slaveFD), controllingTerminal: true)
         close(slaveFD)
         switch spawned {
         case .failure(let failure):
@@ -281,7 +283,7 @@ final class ShellSession {
         if foreground > 0 && foreground != pid {
             kill(-foreground, signal)
         } else {
-            if signal == SIGINT { kill(pid, SIGINT) }  // as ^C: the shell abandons the line too
+            if signal == SIGINT { kill(pid, SIGINT) } // as ^C: the shell abandons the line too
             forEachForegroundProcess(includingSigintIgnorers: true) { kill($0, signal) }
         }
     }
@@ -319,7 +321,8 @@ final class ShellSession {
         defer { close(fd) }
         var text = command
         if !text.hasSuffix("\n") { text += "\n" }
-        let failed = text.utf8.withContiguousStorageIfAvailable { writeAll(fd, UnsafeRawBufferPointer($0)) }
+        let failed =
+            text.utf8.withContiguousStorageIfAvailable { writeAll(fd, UnsafeRawBufferPointer($0)) }
             ?? Array(text.utf8).withUnsafeBytes { writeAll(fd, $0) }
         if let failed { return .system(failed, "write", path) }
         return nil
@@ -386,8 +389,10 @@ final class ShellSession {
     /// SIGINT handler.
     private func forEachForegroundProcess(includingSigintIgnorers: Bool, _ body: (pid_t) -> Void) {
         var members = [pid_t](repeating: 0, count: 1024)
-        let count = Int(crs_foreground_members(pid, pid, backgroundJobs, Int32(backgroundJobs.count),
-                                               includingSigintIgnorers ? 0 : 1, &members, Int32(members.count)))
+        let count = Int(
+            crs_foreground_members(
+                pid, pid, backgroundJobs, Int32(backgroundJobs.count),
+                includingSigintIgnorers ? 0 : 1, &members, Int32(members.count)))
         for index in 0..<count { body(members[index]) }
     }
 
@@ -478,7 +483,7 @@ final class ShellSession {
             awaiting = nil
             dispatchNext()
         default:
-            break  // a second prompt after an interrupt, or a marker for an exec already answered
+            break // a second prompt after an interrupt, or a marker for an exec already answered
         }
     }
 
@@ -486,11 +491,12 @@ final class ShellSession {
         unlink(exec.commandPath)
         guard !exec.resultSent else { return }
         exec.finishOutput(to: context.outbound)
-        let exitCode: Int32 = switch exec.interruption {
-        case .timeout: 124
-        case .cancel: 130
-        case nil: status
-        }
+        let exitCode: Int32 =
+            switch exec.interruption {
+            case .timeout: 124
+            case .cancel: 130
+            case nil: status
+            }
         context.send(exec.id, .execFinished(exec.result(exitCode: exitCode, workingDirectory: workingDirectory, now: monotonicNow())))
         exec.resultSent = true
         context.complete(exec.id)

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CRunnerSupport
 import RunnerProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The fds a child gets as 0, 1 and 2 (all >= 3 in the runner).
 struct ChildStdio {
@@ -15,8 +16,10 @@ struct ChildStdio {
 
 /// Starts `arguments` in a new session through the C shim (fork, child setup, exec
 /// with the errno of a failed exec reported back over a close-on-exec pipe).
-func spawnChild(arguments: [String], environment: [String], workingDirectory: String?, stdio: ChildStdio,
-                controllingTerminal: Bool) -> Result<pid_t, RunnerFailure> {
+func spawnChild(
+    arguments: [String], environment: [String], workingDirectory: String?, stdio: ChildStdio,
+    controllingTerminal: Bool
+) -> Result<pid_t, RunnerFailure> {
     guard let file = arguments.first, !file.isEmpty else {
         return .failure(.invalid("spawn needs a program name"))
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CRunnerSupport
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 // sandcastle-runner: PID 1 of a sandbox container. It speaks the RunnerProtocol frames
 // on stdin/stdout, keeps a persistent shell on a PTY, runs processes, moves files and

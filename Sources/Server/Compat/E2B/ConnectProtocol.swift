@@ -66,9 +66,10 @@ enum Connect {
 
     /// Decodes the request message of a call, unary or enveloped, by its content type.
     static func decodeRequest<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let contentType = request.headers[.contentType]?.split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? unaryContentType
+        let contentType =
+            request.headers[.contentType]?.split(separator: ";").first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? unaryContentType
         var bytes: [UInt8] = []
         for try await buffer in request.body {
             guard bytes.count + buffer.readableBytes <= maxRequestBytes else {
@@ -209,17 +210,18 @@ struct ConnectError: Error, CustomStringConvertible {
         // Inside a stream there is no 502 to send: "was not found" is what the SDK looks for.
         if let missing = error as? E2BSandboxMissing { return ConnectError(.unavailable, missing.description) }
         let server = ServerError.from(error)
-        let code: Code = switch server.code {
-        case .invalidInput: .invalidArgument
-        case .notFound: .notFound
-        case .conflict: .alreadyExists
-        case .forbidden: .permissionDenied
-        case .noSpace, .atCapacity, .bodyTooLarge: .resourceExhausted
-        case .commandTimeout: .deadlineExceeded
-        case .gone, .expired: .unavailable
-        case .unauthorized: .unauthenticated
-        default: .internal
-        }
+        let code: Code =
+            switch server.code {
+            case .invalidInput: .invalidArgument
+            case .notFound: .notFound
+            case .conflict: .alreadyExists
+            case .forbidden: .permissionDenied
+            case .noSpace, .atCapacity, .bodyTooLarge: .resourceExhausted
+            case .commandTimeout: .deadlineExceeded
+            case .gone, .expired: .unavailable
+            case .unauthorized: .unauthenticated
+            default: .internal
+            }
         return ConnectError(code, server.message)
     }
 }

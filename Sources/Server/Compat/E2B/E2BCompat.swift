@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 import Sandbox
 import SandboxE2B
@@ -38,8 +38,10 @@ public struct E2BCompat: Sendable {
 
     /// - Parameter templates: extra E2B template names and the images they run
     ///   (`base`, `python` and `node` map to our images of the same name without it).
-    public init(service: SandboxService, keys: APIKeyStore, openMode: Bool, templates: [String: String] = [:],
-                maxUploadBytes: Int = 1 << 30) {
+    public init(
+        service: SandboxService, keys: APIKeyStore, openMode: Bool, templates: [String: String] = [:],
+        maxUploadBytes: Int = 1 << 30
+    ) {
         self.service = service
         self.registry = E2BRegistry()
         self.keys = keys

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// E2B's control plane as SDK 2.63 calls it: create (`POST /v2/sandboxes`, 201), list
@@ -73,8 +73,9 @@ struct E2BControlPlane {
         let timeout = body.timeout ?? Self.defaultTimeoutSeconds
         // Omitted means the profile's default (no network): E2B defaults to internet access,
         // but a sandbox that can reach nothing is our safer default; the SDK can ask for it.
-        let create = CreateSandboxRequest(image: image, ttlSeconds: timeout, env: body.envVars ?? [:],
-                                          network: body.allowInternetAccess)
+        let create = CreateSandboxRequest(
+            image: image, ttlSeconds: timeout, env: body.envVars ?? [:],
+            network: body.allowInternetAccess)
         let view: SandboxView
         do {
             view = try await service.create(create, keyID: keyID)
@@ -85,18 +86,20 @@ struct E2BControlPlane {
             }
             throw error
         }
-        let entry = E2BSandbox(id: view.id, templateID: templateID, alias: templateID, accessToken: randomToken(bytes: 16),
-                               keyID: keyID, metadata: body.metadata ?? [:])
+        let entry = E2BSandbox(
+            id: view.id, templateID: templateID, alias: templateID, accessToken: randomToken(bytes: 16),
+            keyID: keyID, metadata: body.metadata ?? [:])
         await registry.add(entry)
         return try E2BControlPlane.json(sandboxResponse(entry), status: .created)
     }
 
     func list(_ request: Request, keyID: String?) async throws -> Response {
         let query = request.uri.queryParameters
-        let limit = try query.get("limit").map { text -> Int in
-            guard let value = Int(text), (1...1000).contains(value) else { throw E2BAPIError(.badRequest, "limit must be 1-1000") }
-            return value
-        } ?? 100
+        let limit =
+            try query.get("limit").map { text -> Int in
+                guard let value = Int(text), (1...1000).contains(value) else { throw E2BAPIError(.badRequest, "limit must be 1-1000") }
+                return value
+            } ?? 100
         var offset = 0
         if let token = query.get("nextToken"), !token.isEmpty {
             guard let parsed = Int(token.dropFirst(2)), token.hasPrefix("o-"), parsed >= 0 else {
@@ -167,9 +170,10 @@ struct E2BControlPlane {
         let stats = try await service.stats(id: id, keyID: keyID)
         let cpus = max(1, Int((view.cpu ?? 1).rounded(.up)))
         let now = Date()
-        let sample = MetricSample(timestamp: APIDate.format(now), timestampUnix: Int(now.timeIntervalSince1970), cpuCount: cpus,
-                                  cpuUsedPct: (stats.cpuPercent / Double(cpus) * 100).rounded() / 100,
-                                  memUsed: stats.memoryBytes, memTotal: stats.memoryLimitBytes, memCache: 0, diskUsed: 0, diskTotal: 0)
+        let sample = MetricSample(
+            timestamp: APIDate.format(now), timestampUnix: Int(now.timeIntervalSince1970), cpuCount: cpus,
+            cpuUsedPct: (stats.cpuPercent / Double(cpus) * 100).rounded() / 100,
+            memUsed: stats.memoryBytes, memTotal: stats.memoryLimitBytes, memCache: 0, diskUsed: 0, diskTotal: 0)
         return try E2BControlPlane.json([sample])
     }
 
@@ -212,17 +216,19 @@ struct E2BControlPlane {
     }
 
     private func sandboxResponse(_ entry: E2BSandbox) -> SandboxBody {
-        SandboxBody(templateID: entry.templateID, sandboxID: entry.id, alias: entry.alias, clientID: clientID,
-                    envdVersion: E2BCompat.envdVersion, envdAccessToken: entry.accessToken)
+        SandboxBody(
+            templateID: entry.templateID, sandboxID: entry.id, alias: entry.alias, clientID: clientID,
+            envdVersion: E2BCompat.envdVersion, envdAccessToken: entry.accessToken)
     }
 
     private var clientID: String { String(service.serverID.prefix(8)) }
 
     private func listed(_ view: SandboxView, _ entry: E2BSandbox) -> ListedSandbox {
-        ListedSandbox(templateID: entry.templateID, alias: entry.alias, sandboxID: view.id, clientID: clientID,
-                      startedAt: view.createdAt, endAt: view.expiresAt ?? view.createdAt,
-                      cpuCount: max(1, Int((view.cpu ?? 1).rounded(.up))), memoryMB: view.memoryMB ?? 1024, diskSizeMB: 0,
-                      state: "running", envdVersion: E2BCompat.envdVersion, metadata: entry.metadata)
+        ListedSandbox(
+            templateID: entry.templateID, alias: entry.alias, sandboxID: view.id, clientID: clientID,
+            startedAt: view.createdAt, endAt: view.expiresAt ?? view.createdAt,
+            cpuCount: max(1, Int((view.cpu ?? 1).rounded(.up))), memoryMB: view.memoryMB ?? 1024, diskSizeMB: 0,
+            state: "running", envdVersion: E2BCompat.envdVersion, metadata: entry.metadata)
     }
 
     /// An entry for a sandbox the registry never saw: its image stands in for the template.

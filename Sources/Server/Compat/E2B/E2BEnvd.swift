@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 import Sandbox
 import SandboxE2B
@@ -179,7 +179,8 @@ struct E2BEnvd {
         }
         guard let entry = await registry.sandbox(id) else { throw E2BSandboxMissing(id: id) }
         guard let token = E2BCompat.header(request, E2BCompat.accessTokenHeader),
-              APIKeyStore.constantTimeEqual(Array(token.utf8), Array(entry.accessToken.utf8)) else {
+            APIKeyStore.constantTimeEqual(Array(token.utf8), Array(entry.accessToken.utf8))
+        else {
             throw ConnectError(.unauthenticated, "the X-Access-Token header does not match sandbox \(id)'s access token")
         }
         try Self.checkUser(request)
@@ -196,7 +197,8 @@ struct E2BEnvd {
     static func checkUser(_ request: Request) throws {
         var user = request.uri.queryParameters.get("username").map { String($0) }
         if user == nil, let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic "),
-           let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)) {
+            let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces))
+        {
             user = String(decoding: decoded, as: UTF8.self).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
         }
         if user == "root" {
@@ -261,14 +263,16 @@ struct E2BEnvd {
             let control: SandboxProcess
             do {
                 if let pty = body.pty {
-                    control = try await sandbox.instance.openTerminal(TerminalRequest(
-                        arguments: arguments, environment: environment, workingDirectory: cwd,
-                        size: TerminalSize(rows: UInt16(clamping: pty.size?.rows ?? 24), columns: UInt16(clamping: pty.size?.cols ?? 80))))
+                    control = try await sandbox.instance.openTerminal(
+                        TerminalRequest(
+                            arguments: arguments, environment: environment, workingDirectory: cwd,
+                            size: TerminalSize(rows: UInt16(clamping: pty.size?.rows ?? 24), columns: UInt16(clamping: pty.size?.cols ?? 80))))
                 } else {
                     // Connect-Timeout-Ms on Start is the process's lifetime in envd; 0/absent is none.
-                    control = try await sandbox.instance.run(.arguments(
-                        arguments, environment: environment, workingDirectory: cwd,
-                        timeout: timeoutMS > 0 ? .milliseconds(timeoutMS) : nil, maxOutputBytes: 1 << 40, openStdin: body.stdin ?? true))
+                    control = try await sandbox.instance.run(
+                        .arguments(
+                            arguments, environment: environment, workingDirectory: cwd,
+                            timeout: timeoutMS > 0 ? .milliseconds(timeoutMS) : nil, maxOutputBytes: 1 << 40, openStdin: body.stdin ?? true))
                 }
             } catch {
                 throw await envd.translate(error, sandbox: sandbox)
@@ -276,8 +280,9 @@ struct E2BEnvd {
             let process = E2BProcess(control: control, config: config, tag: body.tag, isPTY: body.pty != nil)
             // Subscribe before the pump runs, so the start event cannot be missed.
             let items = process.subscribe()
-            process.pump(onStarted: { await registry.register($0, sandboxID: sandboxID) },
-                         onEnded: { await registry.unregister(pid: $0.pid, sandboxID: sandboxID) })
+            process.pump(
+                onStarted: { await registry.register($0, sandboxID: sandboxID) },
+                onEnded: { await registry.unregister(pid: $0.pid, sandboxID: sandboxID) })
             if body.pty != nil, timeoutMS > 0 {
                 Task {
                     try? await Task.sleep(for: .milliseconds(timeoutMS))
@@ -348,8 +353,10 @@ struct E2BEnvd {
     }
 
     /// Frames a process's items until its end, with a keepalive whenever the stream is quiet.
-    static func relay(_ items: AsyncStream<E2BProcessItem>, send: @escaping @Sendable (ByteBuffer) async throws -> Void,
-                      keepaliveSeconds: Int, skipStart: Bool = false) async throws {
+    static func relay(
+        _ items: AsyncStream<E2BProcessItem>, send: @escaping @Sendable (ByteBuffer) async throws -> Void,
+        keepaliveSeconds: Int, skipStart: Bool = false
+    ) async throws {
         let lastSent = LastSent()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -436,8 +443,10 @@ struct E2BEnvd {
                 do {
                     bytes = try await HTTP.body(request, limit: limit)
                 } catch let error as ServerError where error.code == .bodyTooLarge {
-                    throw E2BFilesError(.contentTooLarge, "a multipart upload may have at most \(limit) bytes; pass a file-like "
-                                        + "object (sent as application/octet-stream, streamed) for larger files")
+                    throw E2BFilesError(
+                        .contentTooLarge,
+                        "a multipart upload may have at most \(limit) bytes; pass a file-like "
+                            + "object (sent as application/octet-stream, streamed) for larger files")
                 }
                 let parts: [MultipartPart]
                 do {
@@ -459,8 +468,9 @@ struct E2BEnvd {
             } else {
                 guard let queryPath else { throw E2BFilesError(.badRequest, "an octet-stream upload needs the path parameter") }
                 let target = try path(queryPath)
-                let info = try await sandbox.instance.writeFile(FileWrite(path: target),
-                                                                contents: UploadChunks(body: request.body, limit: maxUploadBytes))
+                let info = try await sandbox.instance.writeFile(
+                    FileWrite(path: target),
+                    contents: UploadChunks(body: request.body, limit: maxUploadBytes))
                 written.append(UploadedEntry(path: info.path, name: info.name, type: "file"))
             }
         } catch let error as E2BFilesError {
@@ -516,7 +526,9 @@ struct E2BDataPlaneErrors: RouterMiddleware {
                 connectError = ConnectError.from(error)
             }
             if isHTTPRoute {
-                let status = ServerError.from(error).code == .noSpace ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+                let status =
+                    ServerError.from(error).code == .noSpace
+                    ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
                     : connectError.code.httpStatus
                 return Self.plain(status, connectError.message)
             }

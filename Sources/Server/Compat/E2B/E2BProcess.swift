@@ -73,7 +73,9 @@ final class E2BProcess: Sendable {
         let (targets, last): ([AsyncStream<E2BProcessItem>.Continuation], Bool) = state.withLock { state in
             let last: Bool
             switch item {
-            case .end, .failed: last = true; state.finished = true
+            case .end, .failed:
+                last = true
+                state.finished = true
             default: last = false
             }
             let targets = Array(state.subscribers.values)
@@ -113,7 +115,8 @@ final class E2BProcess: Sendable {
                         }
                     case .finished(let result):
                         let deadline = state.withLock { $0.deadlineHit }
-                        last = result.timedOut || deadline
+                        last =
+                            result.timedOut || deadline
                             ? .failed(ConnectError(.deadlineExceeded, "the process ran past its timeout and was killed"))
                             : .end(result)
                     }

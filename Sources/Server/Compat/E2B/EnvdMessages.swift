@@ -202,12 +202,13 @@ extension E2BEnvd {
 
         init(_ info: FileInfo) {
             name = info.name
-            type = switch info.kind {
-            case .file: "FILE_TYPE_FILE"
-            case .directory: "FILE_TYPE_DIRECTORY"
-            case .symlink: "FILE_TYPE_SYMLINK"
-            case .other: "FILE_TYPE_UNSPECIFIED"
-            }
+            type =
+                switch info.kind {
+                case .file: "FILE_TYPE_FILE"
+                case .directory: "FILE_TYPE_DIRECTORY"
+                case .symlink: "FILE_TYPE_SYMLINK"
+                case .other: "FILE_TYPE_UNSPECIFIED"
+                }
             path = info.path
             size = String(info.size)
             mode = info.mode
@@ -219,11 +220,12 @@ extension E2BEnvd {
 
         /// Go's `FileMode.String()`, which envd reports: a type letter, then rwx triplets.
         static func permissions(kind: FileKind, mode: UInt32) -> String {
-            let type = switch kind {
-            case .directory: "d"
-            case .symlink: "L"
-            default: "-"
-            }
+            let type =
+                switch kind {
+                case .directory: "d"
+                case .symlink: "L"
+                default: "-"
+                }
             let letters: [Character] = ["r", "w", "x"]
             var text = type
             for bit in (0..<9).reversed() {

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 import Sandbox
 import Synchronization
@@ -79,8 +79,10 @@ struct SandkastenController {
         }
         routes.add(.get, "/v1/sessions/:id/stats", native: false) { _, context in
             let stats = try await service.stats(id: try HTTP.id(context), keyID: context.apiKeyID)
-            return try HTTP.json(SandkastenStats(memoryBytes: stats.memoryBytes, memoryLimit: stats.memoryLimitBytes,
-                                                 cpuUsageUsec: stats.cpuTotalNanoseconds / 1000))
+            return try HTTP.json(
+                SandkastenStats(
+                    memoryBytes: stats.memoryBytes, memoryLimit: stats.memoryLimitBytes,
+                    cpuUsageUsec: stats.cpuTotalNanoseconds / 1000))
         }
         routes.add(.post, "/v1/sessions/:id/exec", native: false) { request, context in
             let body = try await Self.decode(SandkastenExec.self, request)
@@ -102,8 +104,10 @@ struct SandkastenController {
             var text = TerminalText(stripEscapes: !shell.rawOutput)
             // A shell exec runs on a terminal, so everything arrives as stdout; stderr is kept just in case.
             let output = text.feed(collected.stdout + collected.stderr) + text.finish()
-            return try HTTP.json(SandkastenExecResult(exitCode: result.exitCode, cwd: shells.cwd(id), output: output,
-                                                      truncated: result.truncated, durationMS: Int(elapsed.milliseconds.rounded())))
+            return try HTTP.json(
+                SandkastenExecResult(
+                    exitCode: result.exitCode, cwd: shells.cwd(id), output: output,
+                    truncated: result.truncated, durationMS: Int(elapsed.milliseconds.rounded())))
         }
         routes.add(.post, "/v1/sessions/:id/exec/stream", native: false) { request, context in
             let body = try await Self.decode(SandkastenExec.self, request)
@@ -192,8 +196,9 @@ struct SandkastenController {
                 }
                 let path = target + "/" + name
                 try await Self.fileOperation(service, id, path) {
-                    _ = try await sandbox.writeFile(FileWrite(path: path, mode: 0o644, createParents: true),
-                                                    contents: ChunkedBytes(file.data))
+                    _ = try await sandbox.writeFile(
+                        FileWrite(path: path, mode: 0o644, createParents: true),
+                        contents: ChunkedBytes(file.data))
                 }
                 written.append(path)
             }
@@ -210,9 +215,11 @@ struct SandkastenController {
             let name = try WorkspaceController.name(context)
             let path = request.uri.queryParameters.get("path") ?? "."
             let list = try await service.browseWorkspace(name: name, path: path, keyID: context.apiKeyID)
-            return try HTTP.json(SandkastenDirectoryList(entries: list.entries.map {
-                SandkastenDirectoryEntry(name: $0.name, isDir: $0.type == "directory")
-            }))
+            return try HTTP.json(
+                SandkastenDirectoryList(
+                    entries: list.entries.map {
+                        SandkastenDirectoryEntry(name: $0.name, isDir: $0.type == "directory")
+                    }))
         }
         routes.add(.get, "/v1/workspaces/:name/fs/read", native: false) { request, context in
             let name = try WorkspaceController.name(context)
@@ -258,9 +265,11 @@ struct SandkastenController {
         }
         if let workspace = body.workspaceID {
             guard workspace.count >= 2, workspace.count <= 64,
-                  workspace.range(of: #"^[a-z0-9][a-z0-9-]*[a-z0-9]$"#, options: .regularExpression) != nil else {
-                throw ServerError(.sandkastenInvalidRequest,
-                                  "workspace_id must be 2-64 lower-case letters, digits and '-', starting and ending with a letter or digit")
+                workspace.range(of: #"^[a-z0-9][a-z0-9-]*[a-z0-9]$"#, options: .regularExpression) != nil
+            else {
+                throw ServerError(
+                    .sandkastenInvalidRequest,
+                    "workspace_id must be 2-64 lower-case letters, digits and '-', starting and ending with a letter or digit")
             }
         }
         // 0 means the server's default TTL, as in Sandkasten.
@@ -302,8 +311,10 @@ struct SandkastenController {
     }
 
     /// Runs a file operation; a missing file is `FILE_NOT_FOUND` (a missing session was found earlier).
-    static func fileOperation<T: Sendable>(_ service: SandboxService, _ id: String?, _ path: String,
-                                           _ body: () async throws -> T) async throws -> T {
+    static func fileOperation<T: Sendable>(
+        _ service: SandboxService, _ id: String?, _ path: String,
+        _ body: () async throws -> T
+    ) async throws -> T {
         do {
             return try await body()
         } catch {
@@ -333,8 +344,10 @@ struct SandkastenController {
 
     /// Chunks as the runner produces them, a comment when silent for `keepAlive`, then `done`
     /// or `error`, and the response ends (the SDK reads until the body ends).
-    static func eventStream(_ process: SandboxProcess, shell: SandboxCommand, sessionID: String, service: SandboxService,
-                            shells: ShellDirectories, keepAlive: Duration) -> Response {
+    static func eventStream(
+        _ process: SandboxProcess, shell: SandboxCommand, sessionID: String, service: SandboxService,
+        shells: ShellDirectories, keepAlive: Duration
+    ) -> Response {
         let body = ResponseBody { writer in
             let events = KeepAliveEvents(process, interval: keepAlive)
             defer { events.cancel() }
@@ -377,8 +390,12 @@ struct SandkastenController {
                         if result.timedOut {
                             try await writer.write(sse("error", ["error": timeoutMessage(shell)]))
                         } else {
-                            try await writer.write(sse("done", SandkastenDone(exitCode: result.exitCode, cwd: shells.cwd(sessionID),
-                                                                              durationMS: Int(elapsed.milliseconds.rounded()))))
+                            try await writer.write(
+                                sse(
+                                    "done",
+                                    SandkastenDone(
+                                        exitCode: result.exitCode, cwd: shells.cwd(sessionID),
+                                        durationMS: Int(elapsed.milliseconds.rounded()))))
                         }
                         break loop
                     case .failure(let error):
@@ -439,8 +456,10 @@ extension SandboxService {
     /// Runs `body` on a short-lived helper sandbox with the workspace mounted at `/workspace`,
     /// then removes the helper (Sandkasten's browse without a session).
     /// The same access rules as ``browseWorkspace(name:path:keyID:)``: another key's workspace is not found.
-    nonisolated func withWorkspaceHelper<T: Sendable>(name: String, keyID: String?,
-                                                      _ body: (any SandboxInstance) async throws -> T) async throws -> T {
+    nonisolated func withWorkspaceHelper<T: Sendable>(
+        name: String, keyID: String?,
+        _ body: (any SandboxInstance) async throws -> T
+    ) async throws -> T {
         try Self.validateWorkspaceName(name)
         guard let host else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
         guard try await accessibleWorkspace(name, host: host, keyID: keyID) != nil else {

@@ -318,12 +318,13 @@ struct TerminalText {
         }
         guard index >= 0 else { return bytes.count }
         let lead = bytes[index]
-        let length = switch lead {
-        case 0xC0...0xDF: 2
-        case 0xE0...0xEF: 3
-        case 0xF0...0xF7: 4
-        default: 1
-        }
+        let length =
+            switch lead {
+            case 0xC0...0xDF: 2
+            case 0xE0...0xEF: 3
+            case 0xF0...0xF7: 4
+            default: 1
+            }
         return length > continuation + 1 ? index : bytes.count
     }
 }

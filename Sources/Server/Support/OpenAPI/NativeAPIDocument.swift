@@ -29,107 +29,131 @@ extension OpenAPI {
         ],
     ]
 
-    private static let systemOperations: [Operation] = ["/health", "/healthz"].map { path in
-        Operation(.get, path, tag: "system", summary: "Liveness (no key needed)",
-                  returns: .ok("ok", .json(.ref("Health"))), needsKey: false)
-    } + [
-        Operation(.get, "/metrics", tag: "system", summary: "Prometheus metrics (no key needed)",
-                  returns: .ok("text exposition format", .plainText), needsKey: false),
-        Operation(.get, "/openapi.json", tag: "system", summary: "This document (no key needed)",
-                  returns: .ok("OpenAPI 3.1", .json(.anyObject)), needsKey: false),
-    ]
+    private static let systemOperations: [Operation] =
+        ["/health", "/healthz"].map { path in
+            Operation(
+                .get, path, tag: "system", summary: "Liveness (no key needed)",
+                returns: .ok("ok", .json(.ref("Health"))), needsKey: false)
+        } + [
+            Operation(
+                .get, "/metrics", tag: "system", summary: "Prometheus metrics (no key needed)",
+                returns: .ok("text exposition format", .plainText), needsKey: false),
+            Operation(
+                .get, "/openapi.json", tag: "system", summary: "This document (no key needed)",
+                returns: .ok("OpenAPI 3.1", .json(.anyObject)), needsKey: false),
+        ]
 
     private static let sandboxOperations: [Operation] = [
-        Operation(.get, "/v1/sandboxes", tag: "sandboxes", summary: "List sandboxes (oldest first), filtered and paginated",
-                  query: [
-                      .query("status", .string, description: "comma-separated statuses: creating, running, expired, gone, lost, deleted"),
-                      .query("image", .string),
-                      .query("limit", .integer.defaulting(to: 50).bounded(1...500)),
-                      .query("cursor", .string, description: "`next_cursor` of the previous page"),
-                  ],
-                  returns: .ok("a page", .json(.ref("SandboxPage"))),
-                  errors: .unauthorized + [400: "bad filter, limit or cursor"]),
-        Operation(.post, "/v1/sandboxes", tag: "sandboxes", summary: "Create a sandbox",
-                  body: .json(.ref("CreateSandbox")),
-                  returns: .created("created", .json(.ref("Sandbox"))),
-                  errors: .unauthorized + [
-                      400: "invalid input or unknown image (`invalid_input`, `image_not_found`)",
-                      413: "body too large",
-                      429: "at capacity, globally or for this key (`at_capacity`)",
-                      502: "the sandbox did not start (`sandbox_start_failed`)",
-                      503: "the Docker engine does not answer (`engine_unavailable`)",
-                  ]),
-        Operation(.get, "/v1/sandboxes/{id}", tag: "sandboxes",
-                  summary: "A sandbox, whatever its status (a gone one shows status and status_reason)",
-                  returns: .ok("the sandbox", .json(.ref("Sandbox"))), errors: .anySandbox),
-        Operation(.delete, "/v1/sandboxes/{id}", tag: "sandboxes",
-                  summary: "Delete a sandbox (its record stays with status `deleted`)",
-                  returns: .ok("deleted", .json(.ref("OK"))), errors: .anySandbox),
-        Operation(.post, "/v1/sandboxes/{id}/exec", tag: "sandboxes", summary: "Run a command to completion",
-                  body: .json(.ref("Exec")),
-                  returns: .ok("its result", .json(.ref("ExecResult"))),
-                  errors: .liveSandbox + [400: "invalid input", 504: "the command ran past its timeout (`command_timeout`)"]),
-        Operation(.post, "/v1/sandboxes/{id}/exec/stream", tag: "sandboxes",
-                  summary: #"Run a command, streaming server-sent events: `stdout`/`stderr` ({"data":text}) as chunks arrive, "#
-                      + "then `exit` ({exit_code, duration_ms, truncated, timed_out, signal}) or `error` ({code, message}); "
-                      + "a comment line `: keep-alive` every second while the command is quiet; "
-                      + "a client that disconnects cancels the command",
-                  body: .json(.ref("Exec")),
-                  returns: .ok("event stream", .eventStream),
-                  errors: .liveSandbox + [400: "invalid input"]),
-        Operation(.post, "/v1/sandboxes/{id}/extend", tag: "sandboxes", summary: "Set a new TTL counted from now",
-                  body: .json(.ref("Extend")),
-                  returns: .ok("the sandbox", .json(.ref("Sandbox"))),
-                  errors: .liveSandbox + [400: "ttl out of range"]),
-        Operation(.get, "/v1/sandboxes/{id}/stats", tag: "sandboxes", summary: "Memory and CPU use from the engine",
-                  returns: .ok("stats", .json(.ref("Stats"))), errors: .liveSandbox),
-        Operation(.get, "/v1/sandboxes/{id}/terminal", tag: "sandboxes",
-                  summary: "Interactive terminal over WebSocket (Upgrade: websocket). Binary frames: PTY bytes both ways. "
-                      + #"Text frames from the client: {"type":"resize","rows":R,"cols":C}; "#
-                      + #"from the server at the end: {"type":"exit","exit_code":N}. Without an upgrade: 400."#,
-                  query: [.query("rows", .integer.defaulting(to: 24)), .query("cols", .integer.defaulting(to: 80))],
-                  returns: .switchingProtocols("switching to WebSocket"),
-                  errors: .liveSandbox + [400: "not a WebSocket request"]),
+        Operation(
+            .get, "/v1/sandboxes", tag: "sandboxes", summary: "List sandboxes (oldest first), filtered and paginated",
+            query: [
+                .query("status", .string, description: "comma-separated statuses: creating, running, expired, gone, lost, deleted"),
+                .query("image", .string),
+                .query("limit", .integer.defaulting(to: 50).bounded(1...500)),
+                .query("cursor", .string, description: "`next_cursor` of the previous page"),
+            ],
+            returns: .ok("a page", .json(.ref("SandboxPage"))),
+            errors: .unauthorized + [400: "bad filter, limit or cursor"]),
+        Operation(
+            .post, "/v1/sandboxes", tag: "sandboxes", summary: "Create a sandbox",
+            body: .json(.ref("CreateSandbox")),
+            returns: .created("created", .json(.ref("Sandbox"))),
+            errors: .unauthorized + [
+                400: "invalid input or unknown image (`invalid_input`, `image_not_found`)",
+                413: "body too large",
+                429: "at capacity, globally or for this key (`at_capacity`)",
+                502: "the sandbox did not start (`sandbox_start_failed`)",
+                503: "the Docker engine does not answer (`engine_unavailable`)",
+            ]),
+        Operation(
+            .get, "/v1/sandboxes/{id}", tag: "sandboxes",
+            summary: "A sandbox, whatever its status (a gone one shows status and status_reason)",
+            returns: .ok("the sandbox", .json(.ref("Sandbox"))), errors: .anySandbox),
+        Operation(
+            .delete, "/v1/sandboxes/{id}", tag: "sandboxes",
+            summary: "Delete a sandbox (its record stays with status `deleted`)",
+            returns: .ok("deleted", .json(.ref("OK"))), errors: .anySandbox),
+        Operation(
+            .post, "/v1/sandboxes/{id}/exec", tag: "sandboxes", summary: "Run a command to completion",
+            body: .json(.ref("Exec")),
+            returns: .ok("its result", .json(.ref("ExecResult"))),
+            errors: .liveSandbox + [400: "invalid input", 504: "the command ran past its timeout (`command_timeout`)"]),
+        Operation(
+            .post, "/v1/sandboxes/{id}/exec/stream", tag: "sandboxes",
+            summary: #"Run a command, streaming server-sent events: `stdout`/`stderr` ({"data":text}) as chunks arrive, "#
+                + "then `exit` ({exit_code, duration_ms, truncated, timed_out, signal}) or `error` ({code, message}); "
+                + "a comment line `: keep-alive` every second while the command is quiet; "
+                + "a client that disconnects cancels the command",
+            body: .json(.ref("Exec")),
+            returns: .ok("event stream", .eventStream),
+            errors: .liveSandbox + [400: "invalid input"]),
+        Operation(
+            .post, "/v1/sandboxes/{id}/extend", tag: "sandboxes", summary: "Set a new TTL counted from now",
+            body: .json(.ref("Extend")),
+            returns: .ok("the sandbox", .json(.ref("Sandbox"))),
+            errors: .liveSandbox + [400: "ttl out of range"]),
+        Operation(
+            .get, "/v1/sandboxes/{id}/stats", tag: "sandboxes", summary: "Memory and CPU use from the engine",
+            returns: .ok("stats", .json(.ref("Stats"))), errors: .liveSandbox),
+        Operation(
+            .get, "/v1/sandboxes/{id}/terminal", tag: "sandboxes",
+            summary: "Interactive terminal over WebSocket (Upgrade: websocket). Binary frames: PTY bytes both ways. "
+                + #"Text frames from the client: {"type":"resize","rows":R,"cols":C}; "#
+                + #"from the server at the end: {"type":"exit","exit_code":N}. Without an upgrade: 400."#,
+            query: [.query("rows", .integer.defaulting(to: 24)), .query("cols", .integer.defaulting(to: 80))],
+            returns: .switchingProtocols("switching to WebSocket"),
+            errors: .liveSandbox + [400: "not a WebSocket request"]),
     ]
 
     private static let fileOperations: [Operation] = [
-        Operation(.get, "/v1/sandboxes/{id}/files", tag: "files", summary: "List a directory",
-                  query: [.optionalPath],
-                  returns: .ok("entries", .json(.ref("FileList"))), errors: .liveSandbox),
-        Operation(.delete, "/v1/sandboxes/{id}/files", tag: "files", summary: "Remove a file or directory",
-                  query: [.requiredPath, .query("recursive", .boolean)],
-                  returns: .ok("removed", .json(.ref("OK"))), errors: .liveSandbox),
-        Operation(.get, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Download a file (streamed)",
-                  query: [.requiredPath],
-                  returns: .ok("the bytes", .bytes), errors: .liveSandbox),
-        Operation(.put, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Upload a file (raw body, streamed)",
-                  query: [.requiredPath, .query("mode", .string.defaulting(to: "644")), .query("append", .boolean)],
-                  body: .bytes,
-                  returns: .created("the written file", .json(.ref("File"))),
-                  errors: .liveSandbox + [413: "upload over the limit"]),
-        Operation(.post, "/v1/sandboxes/{id}/files/mkdir", tag: "files", summary: "Create a directory",
-                  body: .json(.ref("MakeDirectory")),
-                  returns: .created("created", .json(.ref("OK"))), errors: .liveSandbox),
-        Operation(.post, "/v1/sandboxes/{id}/files/move", tag: "files", summary: "Move or rename",
-                  body: .json(.ref("Move")),
-                  returns: .ok("moved", .json(.ref("OK"))), errors: .liveSandbox + [409: "target exists"]),
-        Operation(.get, "/v1/sandboxes/{id}/files/stat", tag: "files", summary: "Stat a path",
-                  query: [.requiredPath],
-                  returns: .ok("the entry", .json(.ref("File"))), errors: .liveSandbox),
+        Operation(
+            .get, "/v1/sandboxes/{id}/files", tag: "files", summary: "List a directory",
+            query: [.optionalPath],
+            returns: .ok("entries", .json(.ref("FileList"))), errors: .liveSandbox),
+        Operation(
+            .delete, "/v1/sandboxes/{id}/files", tag: "files", summary: "Remove a file or directory",
+            query: [.requiredPath, .query("recursive", .boolean)],
+            returns: .ok("removed", .json(.ref("OK"))), errors: .liveSandbox),
+        Operation(
+            .get, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Download a file (streamed)",
+            query: [.requiredPath],
+            returns: .ok("the bytes", .bytes), errors: .liveSandbox),
+        Operation(
+            .put, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Upload a file (raw body, streamed)",
+            query: [.requiredPath, .query("mode", .string.defaulting(to: "644")), .query("append", .boolean)],
+            body: .bytes,
+            returns: .created("the written file", .json(.ref("File"))),
+            errors: .liveSandbox + [413: "upload over the limit"]),
+        Operation(
+            .post, "/v1/sandboxes/{id}/files/mkdir", tag: "files", summary: "Create a directory",
+            body: .json(.ref("MakeDirectory")),
+            returns: .created("created", .json(.ref("OK"))), errors: .liveSandbox),
+        Operation(
+            .post, "/v1/sandboxes/{id}/files/move", tag: "files", summary: "Move or rename",
+            body: .json(.ref("Move")),
+            returns: .ok("moved", .json(.ref("OK"))), errors: .liveSandbox + [409: "target exists"]),
+        Operation(
+            .get, "/v1/sandboxes/{id}/files/stat", tag: "files", summary: "Stat a path",
+            query: [.requiredPath],
+            returns: .ok("the entry", .json(.ref("File"))), errors: .liveSandbox),
     ]
 
     private static let workspaceOperations: [Operation] = [
-        Operation(.get, "/v1/workspaces", tag: "workspaces", summary: "List named workspaces",
-                  returns: .ok("workspaces", .json(.ref("WorkspaceList"))), errors: .unauthorized),
-        Operation(.post, "/v1/workspaces", tag: "workspaces", summary: "Create a named workspace (a Docker volume)",
-                  body: .json(.ref("CreateWorkspace")),
-                  returns: .created("created", .json(.ref("Workspace"))),
-                  errors: [400: "invalid name", 409: "exists"]),
-        Operation(.delete, "/v1/workspaces/{name}", tag: "workspaces", summary: "Delete a workspace",
-                  returns: .ok("deleted", .json(.ref("OK"))), errors: [404: "unknown", 409: "in use"]),
-        Operation(.get, "/v1/workspaces/{name}/files", tag: "workspaces", summary: "List a workspace's files without a sandbox",
-                  query: [.optionalPath],
-                  returns: .ok("entries", .json(.ref("FileList"))), errors: [404: "unknown"]),
+        Operation(
+            .get, "/v1/workspaces", tag: "workspaces", summary: "List named workspaces",
+            returns: .ok("workspaces", .json(.ref("WorkspaceList"))), errors: .unauthorized),
+        Operation(
+            .post, "/v1/workspaces", tag: "workspaces", summary: "Create a named workspace (a Docker volume)",
+            body: .json(.ref("CreateWorkspace")),
+            returns: .created("created", .json(.ref("Workspace"))),
+            errors: [400: "invalid name", 409: "exists"]),
+        Operation(
+            .delete, "/v1/workspaces/{name}", tag: "workspaces", summary: "Delete a workspace",
+            returns: .ok("deleted", .json(.ref("OK"))), errors: [404: "unknown", 409: "in use"]),
+        Operation(
+            .get, "/v1/workspaces/{name}/files", tag: "workspaces", summary: "List a workspace's files without a sandbox",
+            query: [.optionalPath],
+            returns: .ok("entries", .json(.ref("FileList"))), errors: [404: "unknown"]),
     ]
 
     private static let nativeSchemas = schemas([
@@ -144,18 +168,22 @@ extension OpenAPI {
             "workspace": .string,
         ]),
         "CreateWorkspace": .object(["name": .string], required: ["name"]),
-        "Error": .object([
-            "error": .object([
-                "code": .string.described("stable code: invalid_input, unauthorized, not_found, route_not_found, "
-                    + "sandbox_expired, sandbox_gone, at_capacity, command_timeout, body_too_large, conflict, "
-                    + "permission_denied, image_not_found, method_not_allowed, sandbox_start_failed, "
-                    + "engine_unavailable, no_space, internal"),
-                "message": .string,
-            ], required: ["code", "message"]),
-            "error_code": .string.described("on the shared /v1/workspaces routes only: Sandkasten's code "
-                + "(WORKSPACE_NOT_FOUND, WORKSPACE_IN_USE, UNAUTHORIZED, INVALID_REQUEST, ...)"),
-            "message": .string.described("on the shared /v1/workspaces routes only: the message again"),
-        ], required: ["error"]),
+        "Error": .object(
+            [
+                "error": .object(
+                    [
+                        "code": .string.described(
+                            "stable code: invalid_input, unauthorized, not_found, route_not_found, "
+                                + "sandbox_expired, sandbox_gone, at_capacity, command_timeout, body_too_large, conflict, "
+                                + "permission_denied, image_not_found, method_not_allowed, sandbox_start_failed, "
+                                + "engine_unavailable, no_space, internal"),
+                        "message": .string,
+                    ], required: ["code", "message"]),
+                "error_code": .string.described(
+                    "on the shared /v1/workspaces routes only: Sandkasten's code "
+                        + "(WORKSPACE_NOT_FOUND, WORKSPACE_IN_USE, UNAUTHORIZED, INVALID_REQUEST, ...)"),
+                "message": .string.described("on the shared /v1/workspaces routes only: the message again"),
+            ], required: ["error"]),
         "Exec": .object([
             "argv": .array(of: .string).described("a program and arguments, run without a shell"),
             "command": .string.described("a shell command line, run in the sandbox's persistent shell"),
@@ -164,15 +192,16 @@ extension OpenAPI {
             "max_output_bytes": .integer,
             "timeout_ms": .integer,
         ]),
-        "ExecResult": .object([
-            "cwd": .string,
-            "duration_ms": .number,
-            "exit_code": .integer,
-            "stderr": .string,
-            "stdout": .string,
-            "timed_out": .boolean,
-            "truncated": .boolean,
-        ], required: ["stdout", "stderr", "exit_code", "duration_ms", "truncated", "timed_out"]),
+        "ExecResult": .object(
+            [
+                "cwd": .string,
+                "duration_ms": .number,
+                "exit_code": .integer,
+                "stderr": .string,
+                "stdout": .string,
+                "timed_out": .boolean,
+                "truncated": .boolean,
+            ], required: ["stdout", "stderr", "exit_code", "duration_ms", "truncated", "timed_out"]),
         "Extend": .object(["ttl_seconds": .integer], required: ["ttl_seconds"]),
         "File": .object([
             "mode": .string,
@@ -188,21 +217,22 @@ extension OpenAPI {
         "MakeDirectory": .object(["parents": .boolean.defaulting(to: true), "path": .string], required: ["path"]),
         "Move": .object(["from": .string, "overwrite": .boolean, "to": .string], required: ["from", "to"]),
         "OK": .object(["ok": .boolean]),
-        "Sandbox": .object([
-            "cpu": .number,
-            "created_at": .dateTime,
-            "env_keys": .array(of: .string),
-            "expires_at": .dateTime,
-            "id": .string,
-            "image": .string,
-            "memory_mb": .integer,
-            "network": .string,
-            "profile": .string,
-            "status": .string,
-            "status_reason": .string,
-            "ttl_seconds": .integer,
-            "workspace": .string,
-        ], required: ["id", "status", "image", "profile", "env_keys", "created_at"]),
+        "Sandbox": .object(
+            [
+                "cpu": .number,
+                "created_at": .dateTime,
+                "env_keys": .array(of: .string),
+                "expires_at": .dateTime,
+                "id": .string,
+                "image": .string,
+                "memory_mb": .integer,
+                "network": .string,
+                "profile": .string,
+                "status": .string,
+                "status_reason": .string,
+                "ttl_seconds": .integer,
+                "workspace": .string,
+            ], required: ["id", "status", "image", "profile", "env_keys", "created_at"]),
         "SandboxPage": .object(["next_cursor": .string, "sandboxes": .array(of: .ref("Sandbox"))], required: ["sandboxes"]),
         "Stats": .object([
             "cpu_percent": .number,

@@ -128,8 +128,11 @@ enum OpenAPI {
 
         var responses: [String: JSON] {
             descriptions.reduce(into: [:]) { responses, error in
-                responses[String(error.key)] = Response(status: error.key, description: error.value,
-                                                        content: .json(.ref("Error"))).json
+                responses[String(error.key)] =
+                    Response(
+                        status: error.key, description: error.value,
+                        content: .json(.ref("Error"))
+                    ).json
             }
         }
     }
@@ -149,8 +152,10 @@ enum OpenAPI {
         let errors: ErrorResponses
         let needsKey: Bool
 
-        init(_ method: Method, _ path: String, tag: String, summary: String, query: [Parameter] = [],
-             body: Content? = nil, returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true) {
+        init(
+            _ method: Method, _ path: String, tag: String, summary: String, query: [Parameter] = [],
+            body: Content? = nil, returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true
+        ) {
             self.method = method
             self.path = path
             self.tag = tag
@@ -182,9 +187,10 @@ enum OpenAPI {
 
     /// The `paths` object: operations grouped by path, keyed by method.
     static func paths(_ operations: [Operation]) -> JSON {
-        .object(Dictionary(grouping: operations, by: \.path).mapValues { operations in
-            .object(Dictionary(operations.map { ($0.method.rawValue, $0.json) }, uniquingKeysWith: { _, last in last }))
-        })
+        .object(
+            Dictionary(grouping: operations, by: \.path).mapValues { operations in
+                .object(Dictionary(operations.map { ($0.method.rawValue, $0.json) }, uniquingKeysWith: { _, last in last }))
+            })
     }
 
     /// The `components/schemas` object.

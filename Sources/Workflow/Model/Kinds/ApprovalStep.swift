@@ -20,8 +20,10 @@ public struct ApprovalStepConfiguration: StepConfiguration {
     /// Whether the reviewer may edit the data, which then becomes the step's output.
     public var allowEdit: Bool
 
-    public init(message: Template, showData: Template? = nil, timeout: Duration? = nil,
-                onTimeout: ApprovalTimeoutAction = .abort, allowEdit: Bool = false) {
+    public init(
+        message: Template, showData: Template? = nil, timeout: Duration? = nil,
+        onTimeout: ApprovalTimeoutAction = .abort, allowEdit: Bool = false
+    ) {
         self.message = message
         self.showData = showData
         self.timeout = timeout
@@ -61,19 +63,22 @@ public struct ApprovalStepKind: StepKindHandler {
             } else if let hours = hoursNode.scalar?.value.doubleValue, hours > 0, hours <= 720 {
                 timeout = .milliseconds(Int64((hours * 3_600_000).rounded()))
             } else {
-                step.session.error(.invalidDuration, at: hoursNode.location,
-                                   "`timeout_hours` must be a number of hours between 0 and 720",
-                                   hint: "or write timeout: 2h")
+                step.session.error(
+                    .invalidDuration, at: hoursNode.location,
+                    "`timeout_hours` must be a number of hours between 0 and 720",
+                    hint: "or write timeout: 2h")
             }
         }
         let onTimeout = config.choice("on_timeout", ApprovalTimeoutAction.self)?.value ?? .abort
         if config.has("on_timeout") && timeout == nil && !config.has("timeout_hours") {
-            step.session.warning(.invalidValue, at: config.keyLocation("on_timeout"),
-                                 "`on_timeout` has no effect without `timeout`", hint: "add timeout: 24h")
+            step.session.warning(
+                .invalidValue, at: config.keyLocation("on_timeout"),
+                "`on_timeout` has no effect without `timeout`", hint: "add timeout: 24h")
         }
         let allowEdit = config.bool("allow_edit")?.value ?? false
         config.reportUnknownFields(allowed: ["message", "show_data", "timeout", "timeout_hours", "on_timeout", "allow_edit"])
-        return ApprovalStepConfiguration(message: message, showData: showData, timeout: timeout, onTimeout: onTimeout,
-                                         allowEdit: allowEdit)
+        return ApprovalStepConfiguration(
+            message: message, showData: showData, timeout: timeout, onTimeout: onTimeout,
+            allowEdit: allowEdit)
     }
 }

@@ -31,8 +31,9 @@ public struct RunStepKind: StepKindHandler {
     public func validate(_ step: StepDefinition, in context: ValidationContext, diagnostics: inout DiagnosticList) {
         guard let command = step.configuration(as: RunStepConfiguration.self)?.command else { return }
         for problem in ShellContextScanner.unsafeReferences(in: command) {
-            diagnostics.error(.unsafeShellContext, at: problem.span.location ?? command.location, problem.message,
-                              hint: problem.hint)
+            diagnostics.error(
+                .unsafeShellContext, at: problem.span.location ?? command.location, problem.message,
+                hint: problem.hint)
         }
     }
 }

@@ -11,8 +11,10 @@ public struct SubWorkflowConfiguration: StepConfiguration {
     /// How deeply sub-workflows may nest (Sandcastle's `MAX_WORKFLOW_DEPTH`).
     public static let maximumDepth = 5
 
-    public init(workflow: Located<String>, inputMapping: [(name: String, value: Template, location: SourceLocation)] = [],
-                outputMapping: [(name: String, childOutput: Located<String>)] = []) {
+    public init(
+        workflow: Located<String>, inputMapping: [(name: String, value: Template, location: SourceLocation)] = [],
+        outputMapping: [(name: String, childOutput: Located<String>)] = []
+    ) {
         self.workflow = workflow
         self.inputMapping = inputMapping
         self.outputMapping = outputMapping
@@ -33,8 +35,9 @@ public struct SubWorkflowStepKind: StepKindHandler {
 
     public func parseConfiguration(_ step: MappingReader) -> (any StepConfiguration)? {
         guard step.has("sub_workflow") else {
-            step.session.error(.missingField, at: step.node.location, "\(step.subject) is missing `sub_workflow`",
-                               hint: "add sub_workflow: {workflow: other.yaml, input_mapping: {…}}")
+            step.session.error(
+                .missingField, at: step.node.location, "\(step.subject) is missing `sub_workflow`",
+                hint: "add sub_workflow: {workflow: other.yaml, input_mapping: {…}}")
             return nil
         }
         guard let config = step.mapping("sub_workflow", expectation: "write sub_workflow: {workflow: other.yaml}") else {
@@ -48,10 +51,13 @@ public struct SubWorkflowStepKind: StepKindHandler {
                 if let child = mapping.nonEmptyString(key) { outputs.append((key, child)) }
             }
         }
-        config.reportUnknownFields(allowed: ["workflow", "input_mapping", "output_mapping"],
-                                   explanations: ["parallel_over": "put `parallel_over` on the step itself",
-                                                  "max_concurrent": "put `max_concurrency` on the step itself",
-                                                  "timeout": "put `timeout` on the step itself"])
+        config.reportUnknownFields(
+            allowed: ["workflow", "input_mapping", "output_mapping"],
+            explanations: [
+                "parallel_over": "put `parallel_over` on the step itself",
+                "max_concurrent": "put `max_concurrency` on the step itself",
+                "timeout": "put `timeout` on the step itself",
+            ])
         guard let workflow else { return nil }
         return SubWorkflowConfiguration(workflow: workflow, inputMapping: inputs, outputMapping: outputs)
     }

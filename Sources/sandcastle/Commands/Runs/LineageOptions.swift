@@ -26,8 +26,9 @@ struct LineageOptions: ParsableArguments {
             onEvent: RunDriver.observer(steps: parent.workflow.steps.map(\.id), dataDirectory: directory))
         let runID = WorkflowEngine.makeRunID()
         let verb = changes == nil ? "replay" : "fork"
-        Console.print("run \(runID): \(verb) of run \(id) from step `\(from)`"
-                      + (changes.map { " with \($0.json.jsonText)" } ?? ""))
+        Console.print(
+            "run \(runID): \(verb) of run \(id) from step `\(from)`"
+                + (changes.map { " with \($0.json.jsonText)" } ?? ""))
         let step = from
         try await RunDriver.drive(runID: runID, dataDirectory: directory) {
             try await service.replay(parent, fromStep: step, changes: changes, runID: runID, options: runOptions)

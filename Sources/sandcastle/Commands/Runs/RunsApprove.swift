@@ -59,8 +59,9 @@ struct ApprovalDecisionOptions: ParsableArguments {
         let status = (try? service.run(id: id))?.run.status
         if status == .waitingApproval || status == .running {
             let flag = LineLog.dataDirectoryFlag(options.directory)
-            Console.print("a `sandcastle run` waiting on it continues now; if none is (run with --no-wait, or stopped), "
-                          + "continue with `sandcastle runs resume\(flag) \(id)`")
+            Console.print(
+                "a `sandcastle run` waiting on it continues now; if none is (run with --no-wait, or stopped), "
+                    + "continue with `sandcastle runs resume\(flag) \(id)`")
         }
     }
 }

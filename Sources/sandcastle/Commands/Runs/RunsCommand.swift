@@ -8,8 +8,10 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List, inspect, follow, cancel, resume, approve, replay and fork recorded workflow runs.",
-        subcommands: [RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self,
-                      RunsApprove.self, RunsReject.self, RunsReplay.self, RunsFork.self])
+        subcommands: [
+            RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self,
+            RunsApprove.self, RunsReject.self, RunsReplay.self, RunsFork.self,
+        ])
 }
 
 /// The `--data-dir` option shared by the `runs` subcommands.

@@ -1,6 +1,6 @@
 import Engine
-import Foundation
 import EngineService
+import Foundation
 import Workflow
 
 /// Turns stored records into the lines `runs` prints; pure, so the formats are easy to check.
@@ -29,8 +29,10 @@ enum RunsFormat {
     static func table(_ runs: [RunRecord], now: Date) -> [String] {
         let header = ["ID", "WORKFLOW", "STATUS", "CREATED", "DURATION"]
         let rows = runs.map { run in
-            [run.id, run.workflowName, run.status.rawValue, timestamp(run.createdAt),
-             duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now))]
+            [
+                run.id, run.workflowName, run.status.rawValue, timestamp(run.createdAt),
+                duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now)),
+            ]
         }
         return columns([header] + rows)
     }
@@ -47,8 +49,10 @@ enum RunsFormat {
     }
 
     /// `runs show`: the run, its lineage, then one block per step (or fan-out item).
-    static func detail(_ detail: RunDetail, attempts: [String: [StepAttemptRecord]], approvals: [ApprovalRecord] = [],
-                       now: Date) -> [String] {
+    static func detail(
+        _ detail: RunDetail, attempts: [String: [StepAttemptRecord]], approvals: [ApprovalRecord] = [],
+        now: Date
+    ) -> [String] {
         let run = detail.run
         var lines = ["run \(run.id): workflow `\(run.workflowName)` — \(run.status)"]
         if let path = run.workflowPath { lines.append("  file:      \(path)") }
@@ -143,7 +147,8 @@ enum RunsFormat {
             line = "  \(stepLabel(attempt.step, attempt.index)) attempt \(attempt.attempt) \(attempt.status)" + suffix(attempt.error)
             tail = attempt.outputTail
         case .retryScheduled(let retry):
-            line = "↻ \(stepLabel(retry.step, retry.index)) retry after attempt \(retry.attempt)"
+            line =
+                "↻ \(stepLabel(retry.step, retry.index)) retry after attempt \(retry.attempt)"
                 + (retry.delayMs.map { " in \($0) ms" } ?? "") + suffix(retry.error)
         case .stepFinished(let finished):
             var text = "\(symbol(finished.status)) \(finished.step) \(finished.status) in \(finished.durationMs) ms" + suffix(finished.error)
@@ -152,7 +157,8 @@ enum RunsFormat {
             tail = finished.outputTail
         case .artifactsCollected(let kept):
             let files = kept.files
-            line = "  \(stepLabel(kept.step, kept.index)) kept \(files.count) artifact\(files.count == 1 ? "" : "s") (\(kept.bytes) bytes)"
+            line =
+                "  \(stepLabel(kept.step, kept.index)) kept \(files.count) artifact\(files.count == 1 ? "" : "s") (\(kept.bytes) bytes)"
                 + (files.isEmpty ? "" : ": " + files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : ""))
                 + (kept.problem.map { "; \($0)" } ?? "")
         case .stepReused(let reused):
