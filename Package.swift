@@ -18,7 +18,9 @@ import PackageDescription
 //   Engine               workflow engine over any sandbox backend (no Docker)
 //   Benchmarks           what `sandcastle bench` measures of the engine (no-op sandboxes)
 //   EngineService        the engine as a library service: settings, assembly, run control, queries
-//   Server               `sandcastle serve`: Hummingbird 2 app over a SandboxService actor
+//   ServerCore           the HTTP service's core: SandboxService actor, ServerError, configuration, auth, metrics
+//   ServerCompat         E2B (control plane + envd) and Sandkasten APIs over the same service
+//   Server               `sandcastle serve`: the app wired together, native controllers, /openapi.json
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
 // RunnerProtocol and its own C shim, so it links without Foundation.
@@ -107,11 +109,12 @@ let package = Package(
         .target(
             name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],
             swiftSettings: strict),
-        // The HTTP service: thin controllers over a SandboxService actor, state in Store.
+        // The HTTP service's core: the SandboxService actor over a sandbox provisioner and host,
+        // its errors (one boundary: ServerError.from), configuration, auth, metrics, HTTP helpers.
         .target(
-            name: "Server",
+            name: "ServerCore",
             dependencies: [
-                "EngineService", "Sandbox", "SandboxDocker", "SandboxE2B", "Store",
+                "EngineService", "Sandbox", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,11 +124,29 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ], swiftSettings: strict),
+        // Other projects' APIs over the same service, for their unmodified SDKs: E2B's control
+        // plane and envd (Connect JSON), and Sandkasten's sessions.
+        .target(
+            name: "ServerCompat",
+            dependencies: [
+                "ServerCore", "Sandbox", "SandboxE2B",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strict),
+        // `sandcastle serve`: the app wired together (App+build), the native controllers, /openapi.json.
+        .target(
+            name: "Server",
+            dependencies: [
+                "ServerCore", "ServerCompat", "EngineService", "Sandbox", "SandboxDocker", "Store",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strict),
         .executableTarget(
             name: "sandcastle",
             dependencies: [
                 "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
-                "Engine", "Server", "HTTPTransport",
+                "Engine", "Server", "ServerCore", "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
@@ -156,7 +177,8 @@ let package = Package(
             dependencies: [
                 // Tests talk to a live server through our own libcurl client: HummingbirdTesting
                 // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
-                "TestSupport", "Server", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport", "Engine", "Workflow",
+                "TestSupport", "Server", "ServerCore", "ServerCompat", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport",
+                "Engine", "Workflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),

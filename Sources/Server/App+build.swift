@@ -5,6 +5,8 @@ import Logging
 import NIOCore
 import Sandbox
 import SandboxDocker
+import ServerCompat
+import ServerCore
 import Store
 
 /// Everything the server is built from. Production wires the Docker backend and SQLite;

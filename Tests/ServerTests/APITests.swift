@@ -5,6 +5,8 @@ import TestSupport
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// The HTTP surface on an in-memory backend: auth, errors and their codes, limits, paging, TTL.
 @Suite(.timeLimit(.minutes(1)))

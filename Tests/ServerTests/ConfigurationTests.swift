@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 @Suite struct ConfigurationTests {
     @Test func defaultsAreLoopbackPort8080AndDataFolder() {

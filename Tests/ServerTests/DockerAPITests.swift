@@ -5,6 +5,8 @@ import Sandbox
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// The native API against the real Docker engine and runner.
 @Suite(.timeLimit(.minutes(3)))

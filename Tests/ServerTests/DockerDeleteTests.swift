@@ -5,6 +5,8 @@ import Sandbox
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// Delete on the real engine: the answer means out of use, the container removal that follows in
 /// the background leaves nothing behind, and whatever needs that removal waits for it.

@@ -5,6 +5,8 @@ import Sandbox
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// Sandkasten's routes on the real engine, for what the SDK scenario does not reach: workspace
 /// browsing and reading without a session, key ownership, raw output, the 5 MiB cap, keep-alive

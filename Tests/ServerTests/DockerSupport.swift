@@ -7,6 +7,8 @@ import Store
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// Real-engine fixtures. No skip path: without an engine these tests fail.
 enum DockerServerFixture {

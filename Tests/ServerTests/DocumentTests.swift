@@ -3,6 +3,8 @@ import Metrics
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 @Suite struct DocumentTests {
     /// The OpenAPI document and the registered routes must match exactly.

@@ -7,6 +7,8 @@ import Synchronization
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// The E2B client backend's own concerns: configuration and control-plane errors. What it does
 /// with a sandbox is checked by the backend conformance suites (`BackendConformance/`), the

@@ -4,6 +4,8 @@ import TestSupport
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 @Suite("E2B compatibility")
 struct E2BCompatTests {

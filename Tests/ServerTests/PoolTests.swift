@@ -6,6 +6,8 @@ import Sandbox
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 @Suite struct PoolTargetParsingTests {
     @Test func targetsParseWithAndWithoutProfile() throws {

@@ -6,6 +6,8 @@ import TestSupport
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// Reconciliation's decisions, with a scripted engine: every branch without Docker.
 @Suite(.timeLimit(.minutes(1)))

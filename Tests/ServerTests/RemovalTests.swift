@@ -5,6 +5,8 @@ import Synchronization
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// Background container removal after delete, with an engine whose removals the test holds,
 /// fails or lets through: every ordering decided by events, without Docker.

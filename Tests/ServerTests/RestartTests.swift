@@ -8,6 +8,8 @@ import TestSupport
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// Restart safety against the real engine: re-adopt what still runs, explain what does not,
 /// remove what nobody owns.

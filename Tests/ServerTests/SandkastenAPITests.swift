@@ -8,6 +8,8 @@ import Synchronization
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// Sandkasten's routes on the in-memory backend: shapes, status codes, the error envelope and
 /// the event stream. The real SDK against the real engine is `SandkastenSDKTests`.

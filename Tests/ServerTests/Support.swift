@@ -6,6 +6,8 @@ import Synchronization
 import Testing
 
 @testable import Server
+@testable import ServerCompat
+@testable import ServerCore
 
 /// A server on a free loopback port, talked to through our own libcurl client.
 struct LiveServer {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Sandbox
+import ServerCore
 
 /// `/v1/sandboxes/{id}/files…`: binary upload and download (streamed both ways through the
 /// runner channel, never buffered whole), list, stat, mkdir, remove, move.
@@ -91,26 +92,4 @@ struct FileController {
             throw await service.noteFailure(error, sandboxID: id)
         }
     }
-}
-
-/// The request body as `[UInt8]` chunks for the runner, refusing more than `limit` bytes.
-struct UploadChunks: AsyncSequence, Sendable {
-    typealias Element = [UInt8]
-    let body: RequestBody
-    let limit: Int
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
-        let limit: Int
-        var total = 0
-
-        mutating func next() async throws -> [UInt8]? {
-            guard let buffer = try await base.next() else { return nil }
-            total += buffer.readableBytes
-            guard total <= limit else { throw ServerError(.bodyTooLarge, "the upload exceeds \(limit) bytes") }
-            return Array(buffer.readableBytesView)
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: body.makeAsyncIterator(), limit: limit) }
 }

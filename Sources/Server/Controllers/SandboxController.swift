@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Sandbox
+import ServerCore
 
 /// `/v1/sandboxes`: lifecycle, exec (JSON and SSE), stats and TTL.
 struct SandboxController {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServerCore
 
 /// Liveness, metrics and the API description: the routes answered without a key.
 struct SystemController {

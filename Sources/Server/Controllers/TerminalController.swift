@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import Sandbox
+import ServerCore
 
 /// `GET /v1/sandboxes/{id}/terminal` upgraded to a WebSocket: binary frames carry PTY bytes
 /// both ways; a text frame `{"type":"resize","rows":R,"cols":C}` resizes the terminal. When the

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServerCore
 
 /// `/v1/workspaces`: named volumes that outlive sandboxes.
 struct WorkspaceController {
@@ -17,17 +18,12 @@ struct WorkspaceController {
             return try HTTP.json(try await service.createWorkspace(name: body.name, keyID: context.apiKeyID), status: .created)
         }
         routes.add(.delete, "/v1/workspaces/:name") { _, context in
-            try await service.deleteWorkspace(name: try Self.name(context), keyID: context.apiKeyID)
+            try await service.deleteWorkspace(name: try context.workspaceName(), keyID: context.apiKeyID)
             return try HTTP.json(OKResponse())
         }
         routes.add(.get, "/v1/workspaces/:name/files") { request, context in
             let path = request.uri.queryParameters.get("path") ?? "/"
-            return try HTTP.json(try await service.browseWorkspace(name: try Self.name(context), path: path, keyID: context.apiKeyID))
+            return try HTTP.json(try await service.browseWorkspace(name: try context.workspaceName(), path: path, keyID: context.apiKeyID))
         }
-    }
-
-    static func name(_ context: ServerRequestContext) throws -> String {
-        guard let name = context.parameters.get("name"), !name.isEmpty else { throw ServerError(.invalidInput, "missing workspace name") }
-        return name
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import Sandbox
 import SandboxDocker
 import Server
+import ServerCore
 
 /// `sandcastle bench server`: the HTTP service measured through real HTTP (our libcurl client)
 /// against in-process servers on free loopback ports, with `docker run` as the baseline.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Server
+import ServerCore
 
 /// `sandcastle serve`: the sandbox service over HTTP.
 struct ServeCommand: AsyncParsableCommand {

@@ -8,6 +8,8 @@ import Logging
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
 
+    package init(metrics: ServerMetrics) { self.metrics = metrics }
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -31,6 +33,12 @@ public struct AuthMiddleware: RouterMiddleware {
     public typealias Context = ServerRequestContext
     let keys: APIKeyStore
     let openMode: Bool
+
+    package init(keys: APIKeyStore, openMode: Bool) {
+        self.keys = keys
+        self.openMode = openMode
+    }
+
     /// Paths answered without a key: liveness, scraping and the API description.
     static let publicPaths: Set<String> = ["/health", "/healthz", "/metrics", "/openapi.json"]
 
@@ -48,7 +56,7 @@ public struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    static func presentedKey(_ headers: HTTPFields) -> String? {
+    package static func presentedKey(_ headers: HTTPFields) -> String? {
         if let authorization = headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
@@ -64,6 +72,8 @@ public struct AuthMiddleware: RouterMiddleware {
 /// Logs one line per request with its status and duration (Hummingbird's own logger, so
 /// `hb.request.id` ties it to any other line of the same request).
 public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
@@ -77,7 +87,7 @@ public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Duration {
     /// Whole and fractional milliseconds.
-    var milliseconds: Double {
+    package var milliseconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }

@@ -25,11 +25,11 @@ public final class RouteTable {
     let router: Router<ServerRequestContext>
     public private(set) var routes: [Route] = []
 
-    init(router: Router<ServerRequestContext>) {
+    package init(router: Router<ServerRequestContext>) {
         self.router = router
     }
 
-    func add(
+    package func add(
         _ method: HTTPRequest.Method, _ path: String, native: Bool = true,
         _ handler: @Sendable @escaping (Request, ServerRequestContext) async throws -> Response
     ) {
@@ -43,28 +43,28 @@ public final class RouteTable {
     }
 }
 
-enum HTTP {
-    static let encoder: JSONEncoder = {
+package enum HTTP {
+    package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    package static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func text(_ text: String, contentType: String) -> Response {
+    package static func text(_ text: String, contentType: String) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Reads the whole body, refusing more than `limit` bytes with 413 `body_too_large`.
-    static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
+    package static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw ServerError(.bodyTooLarge, "the request body has \(length) bytes; this route accepts at most \(limit)")
         }
@@ -79,7 +79,7 @@ enum HTTP {
     }
 
     /// Decodes a JSON body; malformed JSON or a wrong field is 400 `invalid_input` naming the field.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         let bytes = try await body(request, limit: limit)
         guard !bytes.isEmpty else { throw ServerError(.invalidInput, "the request needs a JSON body") }
         do {
@@ -90,20 +90,20 @@ enum HTTP {
     }
 
     /// A required query parameter.
-    static func query(_ request: Request, _ name: String) throws -> String {
+    package static func query(_ request: Request, _ name: String) throws -> String {
         guard let value = request.uri.queryParameters.get(name), !value.isEmpty else {
             throw ServerError(.invalidInput, "the query parameter `\(name)` is required")
         }
         return value
     }
 
-    static func optionalInt(_ request: Request, _ name: String) throws -> Int? {
+    package static func optionalInt(_ request: Request, _ name: String) throws -> Int? {
         guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
         guard let value = Int(text) else { throw ServerError(.invalidInput, "`\(name)` must be an integer, not '\(text)'") }
         return value
     }
 
-    static func bool(_ request: Request, _ name: String) throws -> Bool {
+    package static func bool(_ request: Request, _ name: String) throws -> Bool {
         guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return false }
         switch text.lowercased() {
         case "1", "true", "yes": return true
@@ -112,7 +112,7 @@ enum HTTP {
         }
     }
 
-    static func id(_ context: ServerRequestContext) throws -> String {
+    package static func id(_ context: ServerRequestContext) throws -> String {
         guard let id = context.parameters.get("id"), !id.isEmpty else { throw ServerError(.invalidInput, "missing sandbox id") }
         return id
     }

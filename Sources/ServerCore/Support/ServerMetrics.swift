@@ -30,7 +30,7 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Counts an API error reported to a client, by its code.
-    func recordError(_ code: ServerError.Code) {
+    package func recordError(_ code: ServerError.Code) {
         Metrics.Counter(label: "sandcastle_errors_total", dimensions: [("code", code.description)], factory: factory).increment()
     }
 
@@ -45,7 +45,7 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The exposition text. `sandboxes` is the live count by status, `pools` the pool's figures.
-    func render(sandboxes: [String: Int], pools: [PoolFigures]) -> String {
+    package func render(sandboxes: [String: Int], pools: [PoolFigures]) -> String {
         scrape.withLock { _ in
             for status in ["creating", "running"] {
                 Metrics.Gauge(label: "sandcastle_sandboxes_active", dimensions: [("status", status)], factory: factory)

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import Sandbox
 import SandboxE2B
+import ServerCore
 
 /// envd, the in-sandbox daemon E2B's SDK talks to, served by the host: the `process.Process`
 /// and `filesystem.Filesystem` Connect services and the `/files` and `/health` HTTP routes,
@@ -11,7 +12,7 @@ import SandboxE2B
 ///
 /// Every request names its sandbox in `E2b-Sandbox-Id` and proves it may use it with the
 /// `X-Access-Token` handed out at create/connect.
-struct E2BEnvd {
+package struct E2BEnvd {
     let service: SandboxService
     let registry: E2BRegistry
     let maxUploadBytes: Int
@@ -491,13 +492,13 @@ struct E2BEnvd {
 /// The sandbox behind `E2b-Sandbox-Id` is unknown, killed or expired. E2B's edge answers
 /// this with a plain 502 whose message says "was not found"; the SDK turns it into
 /// `SandboxNotRunningException` (RPC) or reports it on `/health`.
-struct E2BSandboxMissing: Error, CustomStringConvertible {
+package struct E2BSandboxMissing: Error, CustomStringConvertible {
     var id: String
-    var description: String { "The sandbox \(id) was not found" }
+    package var description: String { "The sandbox \(id) was not found" }
 }
 
 /// An envd `/files` error: `{"message": "…", "code": <status>}`.
-struct E2BFilesError: Error {
+package struct E2BFilesError: Error {
     var status: HTTPResponse.Status
     var message: String
     init(_ status: HTTPResponse.Status, _ message: String) {
@@ -508,9 +509,9 @@ struct E2BFilesError: Error {
 
 /// Formats data-plane failures: plain 502 for a missing sandbox, envd's JSON on the HTTP
 /// routes, Connect's unary error on the RPC routes.
-struct E2BDataPlaneErrors: RouterMiddleware {
-    typealias Context = ServerRequestContext
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+package struct E2BDataPlaneErrors: RouterMiddleware {
+    package typealias Context = ServerRequestContext
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let missing as E2BSandboxMissing {

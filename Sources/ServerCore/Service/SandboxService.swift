@@ -35,10 +35,10 @@ public struct ServiceLimits: Sendable {
 public actor SandboxService {
     let limits: ServiceLimits
     let repository: any SandboxRepository
-    let provisioner: any SandboxProvisioner
-    let host: (any SandboxHost)?
+    package let provisioner: any SandboxProvisioner
+    package nonisolated let host: (any SandboxHost)?
     /// Labels this server's containers so a restart can tell its own from anyone else's.
-    public let serverID: String
+    public nonisolated let serverID: String
     let metrics: ServerMetrics
     /// `sandcastle_exec_duration_seconds`: time from exec request to the command's exit.
     nonisolated let execDuration: Metrics.Timer
@@ -55,7 +55,7 @@ public actor SandboxService {
     /// Set when start-up could not list the host's containers; the reaper retries.
     private var reconcilePending = false
     /// Containers of deleted, expired and dead sandboxes still being removed.
-    nonisolated let removals: PendingRemovals
+    package nonisolated let removals: PendingRemovals
 
     /// - Parameter removalRetryDelays: the pauses before retrying a failed container removal; after
     ///   the last, the container is left for the next start's reconcile.
@@ -487,7 +487,7 @@ public actor SandboxService {
     /// The workspace if it exists and this key may use it; nil when no volume has the name.
     /// A volume that is not a Sandcastle workspace (another program's data) is never mounted,
     /// and another key's workspace looks like no workspace at all.
-    func accessibleWorkspace(_ name: String, host: any SandboxHost, keyID: String?) async throws -> WorkspaceInfo? {
+    package func accessibleWorkspace(_ name: String, host: any SandboxHost, keyID: String?) async throws -> WorkspaceInfo? {
         guard let volume = try await host.volume(name: name) else { return nil }
         guard volume.labels[SandcastleLabels.workspace] == name else {
             throw ServerError(.conflict, "a Docker volume named \(name) exists and is not a Sandcastle workspace; choose another name")
@@ -614,14 +614,14 @@ public actor SandboxService {
             environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs)
     }
 
-    static func validateWorkspaceName(_ name: String) throws {
+    package static func validateWorkspaceName(_ name: String) throws {
         guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
             throw ServerError(.invalidInput, "workspace names are 1-64 letters, digits, '_', '.', '-' (starting with a letter or digit), not '\(name)'")
         }
     }
 
     /// A path inside a workspace, without `..` escapes; "" is the root.
-    static func workspaceRelativePath(_ path: String) throws -> String {
+    package static func workspaceRelativePath(_ path: String) throws -> String {
         let parts = path.split(separator: "/").filter { $0 != "." }
         guard !parts.contains("..") else { throw ServerError(.invalidInput, "path must stay inside the workspace (no '..')") }
         return parts.joined(separator: "/")

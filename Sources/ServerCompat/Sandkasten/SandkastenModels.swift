@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ServerCore
 
 // Sandkasten's wire shapes (docs/compat/sandkasten.md §2) and the pieces its routes need that
 // the native API does not: its error vocabulary, terminal-text decoding, `/workspace` paths and
@@ -8,21 +9,21 @@ import NIOCore
 
 // MARK: requests
 
-struct SandkastenCreateSession: Decodable {
+package struct SandkastenCreateSession: Decodable {
     var image: String?
     var ttlSeconds: Int?
     var workspaceID: String?
     enum CodingKeys: String, CodingKey { case image, ttlSeconds = "ttl_seconds", workspaceID = "workspace_id" }
 }
 
-struct SandkastenExec: Decodable {
+package struct SandkastenExec: Decodable {
     var cmd: String
     var timeoutMS: Int?
     var rawOutput: Bool?
     enum CodingKeys: String, CodingKey { case cmd, timeoutMS = "timeout_ms", rawOutput = "raw_output" }
 }
 
-struct SandkastenWrite: Decodable {
+package struct SandkastenWrite: Decodable {
     var path: String
     var text: String?
     var contentBase64: String?
@@ -32,7 +33,7 @@ struct SandkastenWrite: Decodable {
 // MARK: responses
 
 /// `SessionInfo`: what the SDK's `Session.info()` and `list_sessions()` read.
-struct SandkastenSessionInfo: Encodable {
+package struct SandkastenSessionInfo: Encodable {
     var id: String
     var image: String
     var status: String
@@ -71,7 +72,7 @@ struct SandkastenSessionInfo: Encodable {
     }
 }
 
-struct SandkastenExecResult: Encodable {
+package struct SandkastenExecResult: Encodable {
     var exitCode: Int32
     var cwd: String
     var output: String
@@ -82,52 +83,52 @@ struct SandkastenExecResult: Encodable {
     }
 }
 
-struct SandkastenDone: Encodable {
+package struct SandkastenDone: Encodable {
     var exitCode: Int32
     var cwd: String
     var durationMS: Int
     enum CodingKeys: String, CodingKey { case exitCode = "exit_code", cwd, durationMS = "duration_ms" }
 }
 
-struct SandkastenChunk: Encodable {
+package struct SandkastenChunk: Encodable {
     var chunk: String
     /// Unix milliseconds when the server read the chunk.
     var timestamp: Int64
 }
 
-struct SandkastenReadResult: Encodable {
+package struct SandkastenReadResult: Encodable {
     var path: String
     var contentBase64: String
     var truncated: Bool
     enum CodingKeys: String, CodingKey { case path, contentBase64 = "content_base64", truncated }
 }
 
-struct SandkastenUploadResult: Encodable {
+package struct SandkastenUploadResult: Encodable {
     var ok = true
     var paths: [String]
 }
 
-struct SandkastenStats: Encodable {
+package struct SandkastenStats: Encodable {
     var memoryBytes: UInt64
     var memoryLimit: UInt64
     var cpuUsageUsec: UInt64
     enum CodingKeys: String, CodingKey { case memoryBytes = "memory_bytes", memoryLimit = "memory_limit", cpuUsageUsec = "cpu_usage_usec" }
 }
 
-struct SandkastenDirectoryEntry: Encodable {
+package struct SandkastenDirectoryEntry: Encodable {
     var name: String
     var isDir: Bool
     enum CodingKeys: String, CodingKey { case name, isDir = "is_dir" }
 }
 
-struct SandkastenDirectoryList: Encodable {
+package struct SandkastenDirectoryList: Encodable {
     var entries: [SandkastenDirectoryEntry]
 }
 
 // MARK: errors
 
 /// Which Sandkasten route family a path belongs to; their errors are worded for it.
-enum SandkastenFamily {
+package enum SandkastenFamily {
     /// `/v1/sessions…`: Sandkasten only; its envelope alone.
     case sessions
     /// `/v1/workspaces…`: shared with the native API, so the envelope carries both shapes.
@@ -168,10 +169,12 @@ enum SandkastenFamily {
 /// `/v1/workspaces` routes also with the native `{"error":{"code","message"}}`), before the
 /// native ``ErrorMiddleware`` would. It sits outside ``AuthMiddleware`` so a bad key is
 /// `401 UNAUTHORIZED` in Sandkasten's words too.
-struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package init(metrics: ServerMetrics) { self.metrics = metrics }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let family = SandkastenFamily(path: request.uri.path) else { return try await next(request, context) }
         do {
             return try await next(request, context)
@@ -200,10 +203,10 @@ struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Just enough JSON to write the envelope (strings and nested objects).
-enum SandkastenJSON: Encodable {
+package enum SandkastenJSON: Encodable {
     case string(String)
     case object([String: SandkastenJSON])
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let text): try container.encode(text)
@@ -218,7 +221,7 @@ enum SandkastenJSON: Encodable {
 /// sequence or escape sequence split across two chunks is held back until it is whole (so a
 /// stream's chunks concatenate to exactly what `exec` returns), and with `stripEscapes` ANSI
 /// CSI, OSC and two-byte escape sequences are removed as Sandkasten does without `raw_output`.
-struct TerminalText {
+package struct TerminalText {
     let stripEscapes: Bool
     private var pending: [UInt8] = []
     /// An unterminated escape longer than this is not an escape; let it through rather than stall.
@@ -331,7 +334,7 @@ struct TerminalText {
 
 // MARK: paths
 
-enum SandkastenPath {
+package enum SandkastenPath {
     /// A path as Sandkasten allows it: relative ones are under `/workspace`, `.`/`..` resolved,
     /// and the result must stay inside `/workspace` (itself only when `allowRoot`).
     static func resolve(_ path: String, allowRoot: Bool = false) throws -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Sandbox
+import ServerCore
 
 // envd's process.proto and filesystem.proto messages in proto3 JSON: camelCase names, bytes
 // as base64, int64 as strings, enums by name, default values omitted (nil here).

@@ -1,9 +1,10 @@
 import Foundation
 import Sandbox
+import ServerCore
 import Synchronization
 
 /// What an envd process stream carries, before it is framed.
-enum E2BProcessItem: Sendable {
+package enum E2BProcessItem: Sendable {
     case start(pid: UInt32)
     case stdout([UInt8])
     case stderr([UInt8])
@@ -19,7 +20,7 @@ enum E2BProcessItem: Sendable {
 /// One pump task drains the runner's events whether or not anybody listens, so a client
 /// that disconnects (a background command) never stalls the process; like envd, a later
 /// `Connect` sees output from then on, not what came before.
-final class E2BProcess: Sendable {
+package final class E2BProcess: Sendable {
     let control: SandboxProcess
     let config: E2BProcessConfig
     let tag: String?
@@ -132,7 +133,7 @@ final class E2BProcess: Sendable {
 }
 
 /// envd's `ProcessConfig`, as the SDK sends it and `List` reports it.
-struct E2BProcessConfig: Codable, Sendable {
+package struct E2BProcessConfig: Codable, Sendable {
     var cmd: String
     var args: [String]?
     var envs: [String: String]?
@@ -152,7 +153,7 @@ extension ProcessResult {
 }
 
 /// `ProcessEvent.EndEvent` in proto3 JSON (defaults omitted).
-struct E2BEndEvent: Encodable {
+package struct E2BEndEvent: Encodable {
     var exitCode: Int32?
     var exited: Bool?
     var status: String

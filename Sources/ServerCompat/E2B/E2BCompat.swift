@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Sandbox
 import SandboxE2B
+import ServerCore
 
 /// The E2B-compatible API inside `sandcastle serve`: the unmodified `e2b` SDK (2.63) works
 /// with `E2B_API_URL` and `E2B_SANDBOX_URL` both pointed at this server.
@@ -100,7 +101,7 @@ public struct E2BCompatMiddleware: RouterMiddleware {
 }
 
 /// What the E2B API knows about a sandbox beyond the service's record.
-struct E2BSandbox: Sendable {
+package struct E2BSandbox: Sendable {
     var id: String
     var templateID: String
     var alias: String?
@@ -114,7 +115,7 @@ struct E2BSandbox: Sendable {
 ///
 /// Kept in memory: after a server restart re-adopted sandboxes need `connect` (which issues
 /// a new access token) before envd calls work again.
-actor E2BRegistry {
+package actor E2BRegistry {
     private var sandboxes: [String: E2BSandbox] = [:]
     private var processes: [String: [UInt32: E2BProcess]] = [:]
     /// Polling watchers of `CreateWatcher`, by sandbox, then watcher id.
@@ -164,7 +165,7 @@ actor E2BRegistry {
 }
 
 /// A fresh random token (hex), for envd access tokens and client ids.
-func randomToken(bytes: Int) -> String {
+package func randomToken(bytes: Int) -> String {
     var generator = SystemRandomNumberGenerator()
     return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
 }

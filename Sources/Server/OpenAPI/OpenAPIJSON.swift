@@ -1,4 +1,5 @@
 import Foundation
+import ServerCore
 
 extension OpenAPI {
     /// A JSON value: the form an OpenAPI document is assembled in before it is rendered.

@@ -36,7 +36,7 @@ public struct APIKeyStore: Sendable {
     }
 
     /// Compares every byte whatever the inputs, so timing does not depend on where they differ.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }

@@ -58,7 +58,7 @@ public struct SandboxView: Codable, Sendable, Equatable {
         case createdAt = "created_at", expiresAt = "expires_at", ttlSeconds = "ttl_seconds", cpu, memoryMB = "memory_mb", network
     }
 
-    init(_ r: SandboxRecord) {
+    package init(_ r: SandboxRecord) {
         id = r.id
         status = r.status.rawValue
         statusReason = r.statusReason
@@ -148,7 +148,7 @@ public struct FileView: Codable, Sendable, Equatable {
         case name, path, type, size, mode, modifiedAt = "modified_at", symlinkTarget = "symlink_target"
     }
 
-    init(_ info: FileInfo) {
+    package init(_ info: FileInfo) {
         name = info.name
         path = info.path
         type =
@@ -168,6 +168,11 @@ public struct FileView: Codable, Sendable, Equatable {
 public struct FileList: Codable, Sendable {
     public var path: String
     public var entries: [FileView]
+
+    public init(path: String, entries: [FileView]) {
+        self.path = path
+        self.entries = entries
+    }
 }
 
 public struct MakeDirectoryRequest: Codable, Sendable {
@@ -187,16 +192,20 @@ public struct CreateWorkspaceRequest: Codable, Sendable {
 
 public struct WorkspaceList: Codable, Sendable {
     public var workspaces: [WorkspaceInfo]
+
+    public init(workspaces: [WorkspaceInfo]) { self.workspaces = workspaces }
 }
 
 /// `{"ok":true}` for operations with nothing else to say.
 public struct OKResponse: Codable, Sendable {
     public var ok = true
+
+    public init() {}
 }
 
 /// RFC 3339 timestamps with milliseconds, UTC.
-enum APIDate {
-    static func format(_ date: Date) -> String {
+package enum APIDate {
+    package static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

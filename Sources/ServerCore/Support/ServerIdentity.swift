@@ -3,8 +3,8 @@ import Foundation
 /// The server's identity: a random id kept in the data folder, so the containers of this
 /// server (label `sandcastle.server`) are told apart from those of other servers and tests
 /// sharing the engine, and survive restarts.
-enum ServerIdentity {
-    static func load(dataDirectory: String) throws -> String {
+package enum ServerIdentity {
+    package static func load(dataDirectory: String) throws -> String {
         let folder = URL(fileURLWithPath: dataDirectory)
         let file = folder.appendingPathComponent("server-id")
         if let text = try? String(contentsOf: file, encoding: .utf8) {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Sandbox
+import ServerCore
 import Synchronization
 
 /// Sandkasten's HTTP API (`/v1/sessions…` and the Sandkasten-only `/v1/workspaces/{id}/fs…`),
@@ -13,7 +14,7 @@ import Synchronization
 /// in `/v1/sandboxes` too). Where Sandkasten is defective this does the right thing: a timeout
 /// kills the command (504 `COMMAND_TIMEOUT`, the shell usable at once), output is never dropped,
 /// shell state persists, an unknown id is 404 and a destroyed session 409 instead of 500.
-struct SandkastenController {
+package struct SandkastenController {
     let service: SandboxService
     /// How long a silent `exec/stream` goes without bytes on the wire. The SDK's read timeout
     /// (120 s) needs one at least every 15 s; every second, as the native stream does, also
@@ -32,12 +33,12 @@ struct SandkastenController {
     static let maxReadBytes = 100 << 20
     static let maxTTLSeconds = 86_400
 
-    init(service: SandboxService, keepAliveInterval: Duration = .seconds(1)) {
+    package init(service: SandboxService, keepAliveInterval: Duration = .seconds(1)) {
         self.service = service
         self.keepAliveInterval = keepAliveInterval
     }
 
-    func register(_ routes: RouteTable) {
+    package func register(_ routes: RouteTable) {
         registerSessions(routes)
         registerFiles(routes)
         registerWorkspaces(routes)
@@ -212,7 +213,7 @@ struct SandkastenController {
         let service = self.service
         // `:name`, as the native workspace routes at the same position call it.
         routes.add(.get, "/v1/workspaces/:name/fs", native: false) { request, context in
-            let name = try WorkspaceController.name(context)
+            let name = try context.workspaceName()
             let path = request.uri.queryParameters.get("path") ?? "."
             let list = try await service.browseWorkspace(name: name, path: path, keyID: context.apiKeyID)
             return try HTTP.json(
@@ -222,7 +223,7 @@ struct SandkastenController {
                     }))
         }
         routes.add(.get, "/v1/workspaces/:name/fs/read", native: false) { request, context in
-            let name = try WorkspaceController.name(context)
+            let name = try context.workspaceName()
             let asked = try HTTP.query(request, "path")
             let limit = try Self.maxBytes(request)
             let (bytes, truncated) = try await service.withWorkspaceHelper(name: name, keyID: context.apiKeyID) { helper in
@@ -444,7 +445,7 @@ struct SandkastenController {
 
 /// Each session's shell working directory after its last exec, for `SessionInfo.cwd`. Kept in
 /// memory: after a server restart, or once destroyed, a session reports `/workspace`.
-final class ShellDirectories: Sendable {
+package final class ShellDirectories: Sendable {
     private let state = Mutex<[String: String]>([:])
 
     func cwd(_ id: String) -> String { state.withLock { $0[id] } ?? "/workspace" }

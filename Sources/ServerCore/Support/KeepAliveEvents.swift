@@ -4,8 +4,8 @@ import Sandbox
 /// write something while a command is silent (proxies and clients give up on a quiet body).
 ///
 /// Both the native SSE exec and Sandkasten's stream read from this; each writes its own format.
-struct KeepAliveEvents: Sendable {
-    enum Item: Sendable {
+package struct KeepAliveEvents: Sendable {
+    package enum Item: Sendable {
         case event(ProcessEvent)
         /// Nothing happened for `interval`.
         case heartbeat
@@ -14,11 +14,11 @@ struct KeepAliveEvents: Sendable {
         case end
     }
 
-    let items: AsyncStream<Item>
+    package let items: AsyncStream<Item>
     private let pump: Task<Void, Never>
     private let ticker: Task<Void, Never>
 
-    init(_ process: SandboxProcess, interval: Duration) {
+    package init(_ process: SandboxProcess, interval: Duration) {
         let (items, continuation) = AsyncStream<Item>.makeStream()
         self.items = items
         pump = Task {
@@ -40,7 +40,7 @@ struct KeepAliveEvents: Sendable {
     }
 
     /// Stops reading the process and ticking (the response is done or its client is gone).
-    func cancel() {
+    package func cancel() {
         ticker.cancel()
         pump.cancel()
     }

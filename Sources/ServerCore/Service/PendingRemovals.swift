@@ -13,7 +13,7 @@ import Synchronization
 /// A failed removal is logged and retried after each of `retryDelays`; after the last one the
 /// container is left for the next start, whose reconcile removes every container of this server
 /// that no live record claims.
-final class PendingRemovals: Sendable {
+package final class PendingRemovals: Sendable {
     private struct Removal {
         /// Tells this removal from a later one of the same sandbox when it finishes.
         var token: UInt64
@@ -92,7 +92,7 @@ final class PendingRemovals: Sendable {
     }
 
     /// Returns once no container being removed mounts the named workspace.
-    func waitForRemovals(mounting workspace: String) async {
+    package func waitForRemovals(mounting workspace: String) async {
         await wait { $0.workspace == workspace }
     }
 

@@ -2,11 +2,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServerCore
 
 /// E2B's control plane as SDK 2.63 calls it: create (`POST /v2/sandboxes`, 201), list
 /// (`GET /v2/sandboxes`, `x-next-token` paging), info, kill, timeout and connect. Sandboxes
 /// are the service's (limits, pool, TTL reaper); the E2B timeout is the service's TTL.
-struct E2BControlPlane {
+package struct E2BControlPlane {
     let service: SandboxService
     let registry: E2BRegistry
     let templates: [String: String]
@@ -346,14 +347,14 @@ struct E2BControlPlane {
 }
 
 /// An error in E2B's control-plane shape: `{"code": <status>, "message": "…"}`.
-struct E2BAPIError: Error, CustomStringConvertible {
+package struct E2BAPIError: Error, CustomStringConvertible {
     var status: HTTPResponse.Status
     var message: String
     init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
         self.message = message
     }
-    var description: String { "\(status.code): \(message)" }
+    package var description: String { "\(status.code): \(message)" }
 
     /// Maps the server's errors; expired and deleted sandboxes are E2B's 404.
     static func from(_ error: any Error) -> E2BAPIError {
@@ -379,9 +380,9 @@ struct E2BAPIError: Error, CustomStringConvertible {
 }
 
 /// Every control-plane error leaves in E2B's shape (the SDK reads `message`).
-struct E2BControlPlaneErrors: RouterMiddleware {
-    typealias Context = ServerRequestContext
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+package struct E2BControlPlaneErrors: RouterMiddleware {
+    package typealias Context = ServerRequestContext
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
@@ -395,12 +396,12 @@ struct E2BControlPlaneErrors: RouterMiddleware {
 }
 
 /// `X-API-KEY` (any casing) or a bearer token, checked against the server's keys.
-struct E2BControlPlaneAuth: RouterMiddleware {
-    typealias Context = ServerRequestContext
+package struct E2BControlPlaneAuth: RouterMiddleware {
+    package typealias Context = ServerRequestContext
     let keys: APIKeyStore
     let openMode: Bool
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if openMode { return try await next(request, context) }
         guard let presented = AuthMiddleware.presentedKey(request.headers) else {
             throw E2BAPIError(.unauthorized, "an API key is required: send X-API-KEY")

@@ -1,5 +1,6 @@
 import Foundation
 import Sandbox
+import ServerCore
 
 /// envd's directory watch, done by polling: the runner has no inotify, so the watched tree is
 /// listed every ``interval`` and compared with the previous listing. A new path is CREATE, a
@@ -7,7 +8,7 @@ import Sandbox
 ///
 /// Differences from inotify, documented in docs/compat/e2b.md: changes that cancel out within
 /// one interval are not seen, a rename is REMOVE + CREATE, and events arrive up to one interval late.
-actor E2BWatcher {
+package actor E2BWatcher {
     static let interval = Duration.milliseconds(200)
     /// Bounds on one listing and on undelivered events, so a huge tree or an absent reader
     /// cannot grow the server's memory without limit.

@@ -45,7 +45,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         }
         private let value: Value
         /// Whether the code is in Sandkasten's upper-case spelling (its compat routes' vocabulary).
-        let isSandkasten: Bool
+        package let isSandkasten: Bool
         private init(_ value: Value, sandkasten: Bool = false) {
             self.value = value
             self.isSandkasten = sandkasten
@@ -91,30 +91,30 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         // MARK: Sandkasten's codes (its compat routes only; see SandkastenErrorMiddleware)
 
         /// `INVALID_REQUEST` (400): Sandkasten's word for any malformed request.
-        static let sandkastenInvalidRequest = Code(.invalidRequest, sandkasten: true)
+        package static let sandkastenInvalidRequest = Code(.invalidRequest, sandkasten: true)
         /// `SESSION_NOT_FOUND` (404).
-        static let sandkastenSessionNotFound = Code(.sessionNotFound, sandkasten: true)
+        package static let sandkastenSessionNotFound = Code(.sessionNotFound, sandkasten: true)
         /// `SESSION_NOT_RUNNING` (409): the session's sandbox is gone.
-        static let sandkastenSessionNotRunning = Code(.sessionNotRunning, sandkasten: true)
+        package static let sandkastenSessionNotRunning = Code(.sessionNotRunning, sandkasten: true)
         /// `SESSION_EXPIRED` (410).
-        static let sandkastenSessionExpired = Code(.sessionExpired, sandkasten: true)
+        package static let sandkastenSessionExpired = Code(.sessionExpired, sandkasten: true)
         /// `FILE_NOT_FOUND` (404).
-        static let sandkastenFileNotFound = Code(.fileNotFound, sandkasten: true)
+        package static let sandkastenFileNotFound = Code(.fileNotFound, sandkasten: true)
         /// `WORKSPACE_NOT_FOUND` (404).
-        static let sandkastenWorkspaceNotFound = Code(.workspaceNotFound, sandkasten: true)
+        package static let sandkastenWorkspaceNotFound = Code(.workspaceNotFound, sandkasten: true)
         /// `WORKSPACE_IN_USE` (409).
-        static let sandkastenWorkspaceInUse = Code(.workspaceInUse, sandkasten: true)
+        package static let sandkastenWorkspaceInUse = Code(.workspaceInUse, sandkasten: true)
         /// `INVALID_IMAGE` (400).
-        static let sandkastenInvalidImage = Code(.invalidImage, sandkasten: true)
+        package static let sandkastenInvalidImage = Code(.invalidImage, sandkasten: true)
         /// `COMMAND_TIMEOUT` (504).
-        static let sandkastenCommandTimeout = Code(.commandTimeout, sandkasten: true)
+        package static let sandkastenCommandTimeout = Code(.commandTimeout, sandkasten: true)
         /// `INTERNAL_ERROR` (500): Sandkasten's spelling of ``internal``.
-        static let sandkastenInternalError = Code(.internalError, sandkasten: true)
+        package static let sandkastenInternalError = Code(.internalError, sandkasten: true)
 
         /// The same code in Sandkasten's upper-case spelling (`at_capacity` → `AT_CAPACITY`), same status.
-        var sandkastenSpelling: Code { Code(value, sandkasten: true) }
+        package var sandkastenSpelling: Code { Code(value, sandkasten: true) }
         /// The same code in the native snake_case spelling (`INVALID_REQUEST` → `invalid_request`).
-        var nativeSpelling: Code { Code(value) }
+        package var nativeSpelling: Code { Code(value) }
 
         /// The HTTP status this code is reported with.
         public var status: HTTPResponse.Status {
@@ -220,7 +220,7 @@ extension ServerError {
         return ServerError(.internal, "\(error)", cause: error)
     }
 
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         switch error {
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),

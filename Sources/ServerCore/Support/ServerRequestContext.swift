@@ -15,3 +15,11 @@ public struct ServerRequestContext: RequestContext, WebSocketRequestContext {
         self.webSocket = .init()
     }
 }
+
+extension ServerRequestContext {
+    /// The `:name` of a workspace route (shared by the native and Sandkasten workspace routes).
+    package func workspaceName() throws -> String {
+        guard let name = parameters.get("name"), !name.isEmpty else { throw ServerError(.invalidInput, "missing workspace name") }
+        return name
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ServerCore
 
 /// The slice of the Connect protocol (connectrpc.com/docs/protocol) that envd speaks to the
 /// E2B SDK: JSON codec only, no compression, HTTP/1.1.
@@ -9,7 +10,7 @@ import NIOCore
 /// send one enveloped request and get a stream of envelopes back
 /// (`application/connect+json`); the stream always ends with an end-of-stream envelope,
 /// which is also where a streaming call reports its error (the HTTP status stays 200).
-enum Connect {
+package enum Connect {
     static let unaryContentType = "application/json"
     static let streamContentType = "application/connect+json"
     /// Envelope flag of a data message.
@@ -157,7 +158,7 @@ enum Connect {
 }
 
 /// An error in Connect's vocabulary (the code strings of connectrpc.com/docs/protocol#error-codes).
-struct ConnectError: Error, CustomStringConvertible {
+package struct ConnectError: Error, CustomStringConvertible {
     struct Code: RawRepresentable, Hashable, Sendable {
         var rawValue: String
         init(rawValue: String) { self.rawValue = rawValue }
@@ -202,7 +203,7 @@ struct ConnectError: Error, CustomStringConvertible {
         self.message = message
     }
 
-    var description: String { "\(code.rawValue): \(message)" }
+    package var description: String { "\(code.rawValue): \(message)" }
 
     /// Maps the server's errors (sandbox, runner, store) onto Connect codes.
     static func from(_ error: any Error) -> ConnectError {

@@ -1,6 +1,5 @@
 import Foundation
 import Sandbox
-import SandboxDocker
 
 /// A sandbox container the host reports, found by its labels.
 public struct ManagedContainer: Sendable, Hashable {

@@ -2,11 +2,11 @@ import Foundation
 import MultipartKit
 
 /// One part of a `multipart/form-data` body.
-struct MultipartPart: Sendable {
+package struct MultipartPart: Sendable {
     /// The `name` of the part's Content-Disposition (nil when a client leaves it out).
-    var name: String?
-    var filename: String?
-    var data: [UInt8] = []
+    package var name: String?
+    package var filename: String?
+    package var data: [UInt8] = []
 }
 
 /// The `multipart/form-data` reading (RFC 7578) shared by the compatibility APIs' uploads.
@@ -14,16 +14,16 @@ struct MultipartPart: Sendable {
 /// MultipartKit's `MultipartParser` does the parsing. It is a streaming parser (headers and
 /// body chunks arrive through callbacks), so uploads can later be streamed part by part;
 /// today every caller has bounded the body by its route's size limit and hands it over whole.
-enum MultipartForm {
+package enum MultipartForm {
     /// Why a body is not a well-formed form; each API wraps it in its own error shape.
-    struct Malformed: Error, CustomStringConvertible {
+    package struct Malformed: Error, CustomStringConvertible {
         var reason: String
-        var description: String { "malformed multipart body: \(reason)" }
+        package var description: String { "malformed multipart body: \(reason)" }
     }
 
     /// The boundary of a `multipart/form-data` content type, or nil when the type is another
     /// one or carries no boundary.
-    static func boundary(contentType: String?) -> String? {
+    package static func boundary(contentType: String?) -> String? {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
@@ -35,7 +35,7 @@ enum MultipartForm {
     }
 
     /// The parts of `body`, in order.
-    static func parse(_ body: [UInt8], boundary: String) throws(Malformed) -> [MultipartPart] {
+    package static func parse(_ body: [UInt8], boundary: String) throws(Malformed) -> [MultipartPart] {
         // MultipartParser traps on an empty boundary.
         guard !boundary.isEmpty else { throw Malformed(reason: "the boundary is empty") }
         let parser = MultipartParser(boundary: boundary)
