@@ -107,7 +107,8 @@ let package = Package(
             swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(
-            name: "EngineService", dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B"],
+            name: "EngineService",
+            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // The HTTP service's core: the SandboxService actor over a sandbox provisioner and host,
         // its errors (one boundary: ServerError.from), configuration, auth, metrics, HTTP helpers.

@@ -3,6 +3,7 @@ import Foundation
 import Sandbox
 import SandboxE2B
 import Workflow
+import Yams
 
 /// Everything that decides how the engine is assembled, as one value: read from the
 /// environment (and the flags laid over it) once, with an error that names the setting and its
@@ -55,45 +56,34 @@ public struct EngineSettings: Sendable {
     /// The state database in the data folder.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("sandcastle.sqlite") }
 
-    /// The settings the environment gives, with `dataDirectory` (a flag) over `SANDCASTLE_DATA_DIR`.
+    /// The settings from, in rising precedence: the defaults, the `engine:` section of the config
+    /// file (`configFile`, else `SANDCASTLE_CONFIG`; YAML or JSON, the file `sandcastle serve`
+    /// reads too), the environment, and the flags (`dataDirectory` over `SANDCASTLE_DATA_DIR`).
     ///
-    /// - Throws: ``EngineServiceError`` `.invalidSetting` naming the first bad variable and its value.
+    /// ```yaml
+    /// engine:
+    ///   max_sandboxes: 8
+    ///   sandboxes_ahead: 1
+    ///   workspace_snapshot_max: 268435456
+    ///   backend_limits: {docker: 8, e2b: 4}
+    ///   breaker_threshold: 3
+    ///   breaker_cooldown: 30
+    /// ```
+    ///
+    /// - Throws: ``EngineServiceError`` `.invalidSetting` naming the first bad setting (the
+    ///   variable, or the key and the file) and its value.
     public static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        dataDirectory: String? = nil
+        dataDirectory: String? = nil,
+        configFile: String? = nil
     ) throws -> EngineSettings {
         var settings = EngineSettings(
             dataDirectory: dataDirectory ?? environment["SANDCASTLE_DATA_DIR"] ?? "./data",
             environment: environment)
-        let reader = SettingReader(environment: environment)
-        settings.maxSandboxes =
-            try reader.integer(
-                "SANDCASTLE_MAX_SANDBOXES", in: 1...Int.max,
-                expected: "a whole number ≥ 1") ?? settings.maxSandboxes
-        settings.sandboxesAhead =
-            try reader.integer(
-                "SANDCASTLE_SANDBOXES_AHEAD", in: 0...16,
-                expected: "a whole number from 0 to 16") ?? settings.sandboxesAhead
-        if let text = environment["SANDCASTLE_WORKSPACE_SNAPSHOT_MAX"] {
-            guard let value = Int64(text), value >= 0 else {
-                throw reader.invalid(
-                    "SANDCASTLE_WORKSPACE_SNAPSHOT_MAX", text,
-                    expected: "a number of bytes ≥ 0 (0 keeps no snapshot)")
-            }
-            settings.workspaceSnapshotMaxBytes = value
+        if let file = configFile ?? environment["SANDCASTLE_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            try settings.apply(try SettingSource.file(file))
         }
-        settings.backendLimits = try reader.backendLimits()
-        settings.breaker.failureThreshold =
-            try reader.integer(
-                "SANDCASTLE_BREAKER_THRESHOLD", in: 0...Int.max,
-                expected: "a whole number ≥ 0 (0 = never open)")
-            ?? settings.breaker.failureThreshold
-        if let text = environment["SANDCASTLE_BREAKER_COOLDOWN"] {
-            guard let value = Double(text), value >= 0, value.isFinite else {
-                throw reader.invalid("SANDCASTLE_BREAKER_COOLDOWN", text, expected: "seconds ≥ 0")
-            }
-            settings.breaker.cooldown = .milliseconds(Int64(value * 1000))
-        }
+        try settings.apply(SettingSource.environment(environment))
         if let key = environment["E2B_API_KEY"], !key.isEmpty {
             do {
                 settings.e2b = try E2BConfiguration.fromEnvironment(environment)
@@ -103,26 +93,123 @@ public struct EngineSettings: Sendable {
         }
         return settings
     }
+
+    /// Lays one source's settings over these, each checked before it is taken.
+    mutating func apply(_ source: SettingSource) throws {
+        maxSandboxes = try source.integer(.maxSandboxes, in: 1...Int.max, expected: "a whole number ≥ 1") ?? maxSandboxes
+        sandboxesAhead = try source.integer(.sandboxesAhead, in: 0...16, expected: "a whole number from 0 to 16") ?? sandboxesAhead
+        if let text = source.values[.workspaceSnapshotMax] {
+            guard let value = Int64(text), value >= 0 else {
+                throw source.invalid(.workspaceSnapshotMax, text, expected: "a number of bytes ≥ 0 (0 keeps no snapshot)")
+            }
+            workspaceSnapshotMaxBytes = value
+        }
+        if let limits = try source.backendLimits() { backendLimits = limits }
+        breaker.failureThreshold =
+            try source.integer(.breakerThreshold, in: 0...Int.max, expected: "a whole number ≥ 0 (0 = never open)")
+            ?? breaker.failureThreshold
+        if let text = source.values[.breakerCooldown] {
+            guard let value = Double(text), value >= 0, value.isFinite else {
+                throw source.invalid(.breakerCooldown, text, expected: "seconds ≥ 0")
+            }
+            breaker.cooldown = .milliseconds(Int64(value * 1000))
+        }
+    }
 }
 
-/// Reads `SANDCASTLE_*` variables, turning a bad value into an error that names both.
-private struct SettingReader {
-    let environment: [String: String]
+/// The engine's settings that a source can give, with their names in the environment and in
+/// the config file's `engine:` section.
+enum Setting: CaseIterable {
+    case maxSandboxes, sandboxesAhead, workspaceSnapshotMax, backendLimits, breakerThreshold, breakerCooldown
 
-    func invalid(_ variable: String, _ value: String, expected: String) -> EngineServiceError {
-        EngineServiceError(.invalidSetting, "\(variable) must be \(expected), not '\(value)'")
+    var variable: String {
+        switch self {
+        case .maxSandboxes: "SANDCASTLE_MAX_SANDBOXES"
+        case .sandboxesAhead: "SANDCASTLE_SANDBOXES_AHEAD"
+        case .workspaceSnapshotMax: "SANDCASTLE_WORKSPACE_SNAPSHOT_MAX"
+        case .backendLimits: "SANDCASTLE_BACKEND_LIMITS"
+        case .breakerThreshold: "SANDCASTLE_BREAKER_THRESHOLD"
+        case .breakerCooldown: "SANDCASTLE_BREAKER_COOLDOWN"
+        }
     }
 
-    func integer(_ variable: String, in range: ClosedRange<Int>, expected: String) throws -> Int? {
-        guard let text = environment[variable] else { return nil }
-        guard let value = Int(text), range.contains(value) else { throw invalid(variable, text, expected: expected) }
+    var key: String {
+        switch self {
+        case .maxSandboxes: "max_sandboxes"
+        case .sandboxesAhead: "sandboxes_ahead"
+        case .workspaceSnapshotMax: "workspace_snapshot_max"
+        case .backendLimits: "backend_limits"
+        case .breakerThreshold: "breaker_threshold"
+        case .breakerCooldown: "breaker_cooldown"
+        }
+    }
+}
+
+/// One source of settings as text (the environment, or the config file's `engine:` section), and
+/// how its errors name a setting, so a bad value is reported where the user wrote it.
+struct SettingSource {
+    var values: [Setting: String]
+    var name: (Setting) -> String
+
+    static func environment(_ environment: [String: String]) -> SettingSource {
+        var values: [Setting: String] = [:]
+        for setting in Setting.allCases { values[setting] = environment[setting.variable] }
+        return SettingSource(values: values, name: \.variable)
+    }
+
+    /// The `engine:` section of a YAML or JSON file; a file without one gives nothing.
+    static func file(_ path: String) throws -> SettingSource {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw EngineServiceError(.invalidSetting, "cannot read the config file \(path): \(error.localizedDescription)", cause: error)
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw EngineServiceError(.invalidSetting, "the config file \(path) is not valid YAML or JSON: \(error)", cause: error)
+        }
+        let name: (Setting) -> String = { "engine.\($0.key) in \(path)" }
+        guard let engine = node?.mapping?["engine"] else { return SettingSource(values: [:], name: name) }
+        guard let section = engine.mapping else {
+            throw EngineServiceError(.invalidSetting, "engine in \(path) must be a mapping of settings")
+        }
+        let known = Dictionary(uniqueKeysWithValues: Setting.allCases.map { ($0.key, $0) })
+        var values: [Setting: String] = [:]
+        for (keyNode, valueNode) in section {
+            guard let key = keyNode.string, let setting = known[key] else {
+                throw EngineServiceError(
+                    .invalidSetting,
+                    "engine.\(keyNode.string ?? "?") in \(path) is not a setting; the engine's are "
+                        + Setting.allCases.map(\.key).joined(separator: ", "))
+            }
+            if setting == .backendLimits, let limits = valueNode.mapping {
+                // Written as a mapping in a file (`{docker: 8}`), read like the variable's `docker=8`.
+                values[setting] = limits.map { "\($0.key.string ?? "?")=\($0.value.string ?? "?")" }.joined(separator: ",")
+            } else if let scalar = valueNode.scalar?.string {
+                values[setting] = scalar
+            } else {
+                throw EngineServiceError(.invalidSetting, "\(name(setting)) must be a single value")
+            }
+        }
+        return SettingSource(values: values, name: name)
+    }
+
+    func invalid(_ setting: Setting, _ value: String, expected: String) -> EngineServiceError {
+        EngineServiceError(.invalidSetting, "\(name(setting)) must be \(expected), not '\(value)'")
+    }
+
+    func integer(_ setting: Setting, in range: ClosedRange<Int>, expected: String) throws -> Int? {
+        guard let text = values[setting] else { return nil }
+        guard let value = Int(text), range.contains(value) else { throw invalid(setting, text, expected: expected) }
         return value
     }
 
-    /// `SANDCASTLE_BACKEND_LIMITS`: `name=count` pairs separated by commas.
-    func backendLimits() throws -> [Backend: Int] {
-        let variable = "SANDCASTLE_BACKEND_LIMITS"
-        guard let text = environment[variable], !text.isEmpty else { return [:] }
+    /// `name=count` pairs separated by commas; nil when the source does not set them.
+    func backendLimits() throws -> [Backend: Int]? {
+        guard let text = values[.backendLimits], !text.isEmpty else { return nil }
         var limits: [Backend: Int] = [:]
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -130,7 +217,7 @@ private struct SettingReader {
             guard parts.count == 2, let backend, backend == .docker || backend == .e2b,
                 let value = Int(parts[1]), value >= 1
             else {
-                throw invalid(variable, text, expected: "like docker=8,e2b=4 (counts ≥ 1)")
+                throw invalid(.backendLimits, text, expected: "like docker=8,e2b=4 (counts ≥ 1)")
             }
             limits[backend] = value
         }

@@ -110,3 +110,63 @@ import Workflow
         #expect(seen == ["run_started", "run_finished"])
     }
 }
+
+@Suite struct EngineSettingsFileTests {
+    static func write(_ text: String, as name: String = "sandcastle.yaml") throws -> String {
+        let directory = try EngineServiceTests.temporaryDirectory()
+        let path = (directory as NSString).appendingPathComponent(name)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func theConfigFileSetsTheEngineAndTheEnvironmentWins() throws {
+        let file = try Self.write(
+            """
+            port: 9000   # the server's keys beside the engine's section are not the engine's business
+            engine:
+              max_sandboxes: 3
+              sandboxes_ahead: 0
+              workspace_snapshot_max: 4096
+              backend_limits: {docker: 2, e2b: 6}
+              breaker_threshold: 5
+              breaker_cooldown: 2.5
+            """)
+        let fromFile = try EngineSettings.load(environment: [:], configFile: file)
+        #expect(fromFile.maxSandboxes == 3 && fromFile.sandboxesAhead == 0 && fromFile.workspaceSnapshotMaxBytes == 4096)
+        #expect(fromFile.backendLimits == [.docker: 2, .e2b: 6])
+        #expect(fromFile.breaker.failureThreshold == 5 && fromFile.breaker.cooldown == .milliseconds(2500))
+
+        let overridden = try EngineSettings.load(environment: ["SANDCASTLE_CONFIG": file, "SANDCASTLE_MAX_SANDBOXES": "7"])
+        #expect(overridden.maxSandboxes == 7, "the environment is laid over the file")
+        #expect(overridden.sandboxesAhead == 0, "the file, found through SANDCASTLE_CONFIG")
+    }
+
+    @Test func aJSONFileAndAFileWithoutAnEngineSectionWork() throws {
+        let json = try Self.write(#"{"engine": {"sandboxes_ahead": 2}}"#, as: "sandcastle.json")
+        #expect(try EngineSettings.load(environment: [:], configFile: json).sandboxesAhead == 2)
+        let serverOnly = try Self.write("port: 8080\n")
+        #expect(try EngineSettings.load(environment: [:], configFile: serverOnly).sandboxesAhead == EngineSettings.defaultSandboxesAhead)
+    }
+
+    @Test(arguments: [
+        ("engine:\n  sandboxes_ahead: 17\n", "engine.sandboxes_ahead", "'17'"),
+        ("engine:\n  backend_limits: {podman: 2}\n", "engine.backend_limits", "'podman=2'"),
+        ("engine:\n  max_sandbox: 3\n", "engine.max_sandbox", "is not a setting"),
+        ("engine: 3\n", "engine in", "must be a mapping"),
+        ("engine: [unclosed\n", "not valid YAML", ""),
+    ])
+    func aBadFileIsNamedWithTheKeyAndTheFile(text: String, names: String, says: String) throws {
+        let file = try Self.write(text)
+        let error = #expect(throws: EngineServiceError.self) { try EngineSettings.load(environment: [:], configFile: file) }
+        #expect(error?.code == .invalidSetting)
+        #expect(error?.message.contains(names) == true && error?.message.contains(file) == true, "\(error?.message ?? "")")
+        #expect(says.isEmpty || error?.message.contains(says) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func aMissingConfigFileIsAnError() {
+        let error = #expect(throws: EngineServiceError.self) {
+            try EngineSettings.load(environment: [:], configFile: "/nonexistent/sandcastle.yaml")
+        }
+        #expect(error?.message.contains("cannot read the config file /nonexistent/sandcastle.yaml") == true)
+    }
+}

@@ -46,7 +46,7 @@ struct DockerDeleteTests {
 
             await s.service.awaitPendingRemovals()
             let docker = try await DockerClient.connect()
-            let label = "\(SandcastleLabels.server)=\(await s.service.serverID)"
+            let label = "\(SandcastleLabels.server)=\(s.service.serverID)"
             let containers = try await docker.listContainers(all: true, filters: .labels([label]))
             #expect(containers.isEmpty, "removed once the pending removals finished: \(containers.map(\.id))")
             let volumes = try await docker.listVolumes(filters: .labels([label]))

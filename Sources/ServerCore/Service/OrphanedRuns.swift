@@ -7,11 +7,12 @@ import Logging
 /// `sandcastle runs resume --all`.
 public enum OrphanedRuns {
     /// Resumes every unfinished run of the data folder whose process is gone, one after another,
-    /// logging each. A data folder without a state database has none.
-    public static func resume(dataDirectory: String, logger: Logger) async {
+    /// logging each, under the engine settings of `configFile` (the server's `--config`) and the
+    /// environment. A data folder without a state database has none.
+    public static func resume(dataDirectory: String, configFile: String? = nil, logger: Logger) async {
         let settings: EngineSettings
         do {
-            settings = try EngineSettings.load(dataDirectory: dataDirectory)
+            settings = try EngineSettings.load(dataDirectory: dataDirectory, configFile: configFile)
         } catch {
             logger.error("cannot resume the unfinished workflow runs: \(error)")
             return

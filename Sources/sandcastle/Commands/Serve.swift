@@ -104,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         // checkpoints; a gate pauses them again, as with `runs resume --all`.
         let resumer =
             resumeRuns
-            ? Task { await OrphanedRuns.resume(dataDirectory: configuration.dataDirectory, logger: logger) } : nil
+            ? Task { await OrphanedRuns.resume(dataDirectory: configuration.dataDirectory, configFile: config, logger: logger) } : nil
         defer { resumer?.cancel() }
         do {
             try await server.run { port in
