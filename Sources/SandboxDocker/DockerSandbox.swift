@@ -47,7 +47,8 @@ public final class DockerSandbox: SandboxInstance {
     }
 
     public func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess {
-        try await translating("open a terminal") { wrap(try await connection.openPTY(request.runnerRequest)) }
+        try request.validate()
+        return try await translating("open a terminal") { wrap(try await connection.openPTY(request.runnerRequest)) }
     }
 
     /// The runner's events converted lazily as they are read (no task hop per chunk), with
@@ -63,32 +64,40 @@ public final class DockerSandbox: SandboxInstance {
 
     public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> Sandbox.FileInfo
     where Chunks.Element == [UInt8] {
-        try await translating("write \(request.path)") {
+        try SandboxInput.checkPath(request.path)
+        return try await translating("write \(request.path)") {
             Sandbox.FileInfo(try await connection.writeFile(request.runnerRequest, contents: contents))
         }
     }
 
     public func readFile(_ request: FileRead) async throws -> Sandbox.FileDownload {
-        try await translating("read \(request.path)") { Sandbox.FileDownload(try await connection.readFile(request.runnerRequest)) }
+        try SandboxInput.checkPath(request.path)
+        return try await translating("read \(request.path)") { Sandbox.FileDownload(try await connection.readFile(request.runnerRequest)) }
     }
 
     public func stat(path: String) async throws -> Sandbox.FileInfo {
-        try await translating("stat \(path)") { Sandbox.FileInfo(try await connection.stat(path: path)) }
+        try SandboxInput.checkPath(path)
+        return try await translating("stat \(path)") { Sandbox.FileInfo(try await connection.stat(path: path)) }
     }
 
     public func list(path: String) async throws -> [Sandbox.FileInfo] {
-        try await translating("list \(path)") { try await connection.list(path: path).map(Sandbox.FileInfo.init) }
+        try SandboxInput.checkPath(path)
+        return try await translating("list \(path)") { try await connection.list(path: path).map(Sandbox.FileInfo.init) }
     }
 
     public func makeDirectory(path: String, parents: Bool) async throws {
+        try SandboxInput.checkPath(path)
         try await translating("create directory \(path)") { try await connection.makeDirectory(path: path, parents: parents) }
     }
 
     public func remove(path: String, recursive: Bool) async throws {
+        try SandboxInput.checkPath(path)
         try await translating("remove \(path)") { try await connection.remove(path: path, recursive: recursive) }
     }
 
     public func move(from: String, to: String, overwrite: Bool) async throws {
+        try SandboxInput.checkPath(from)
+        try SandboxInput.checkPath(to)
         try await translating("move \(from) to \(to)") { try await connection.move(from: from, to: to, overwrite: overwrite) }
     }
 

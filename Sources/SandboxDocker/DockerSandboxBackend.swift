@@ -45,6 +45,7 @@ public final class DockerSandboxBackend: SandboxBackend {
 
     /// Creates a sandbox under an explicit profile value (e.g. one being verified), ignoring `spec.profile`.
     public func createSandbox(_ spec: SandboxSpec, profile: IsolationProfile) async throws -> DockerSandbox {
+        try spec.validate()
         let image = images.resolve(spec.image)
         let id = Self.makeSandboxID()
         let config = containerConfig(id: id, image: image, profile: profile, spec: spec)

@@ -63,6 +63,7 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     public func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess {
+        try request.validate()
         let arguments = request.arguments.isEmpty ? ["/bin/bash", "-i", "-l"] : request.arguments
         let envs = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"].merging(request.environment) { _, own in own }
         var config: [String: Any] = ["cmd": arguments[0], "args": Array(arguments.dropFirst()), "envs": envs]
@@ -203,6 +204,7 @@ public final class E2BSandbox: SandboxInstance {
     /// E2B has no append and no file mode: a mode other than the default is set with `chmod`.
     public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] {
+        try SandboxInput.checkPath(request.path)
         if request.append { throw SandboxError(.unsupported, "E2B cannot append to a file") }
         let upload = try await UploadSpool.gather(contents)
         defer { upload.discard() }
@@ -224,6 +226,7 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     public func readFile(_ request: FileRead) async throws -> FileDownload {
+        try SandboxInput.checkPath(request.path)
         if request.offset != 0 || (request.length ?? 0) != 0 { throw SandboxError(.unsupported, "E2B reads whole files only") }
         let info = try await stat(path: request.path)
         guard info.kind != .directory else { throw SandboxError(.wrongFileKind, "\(request.path) is a directory, not a file") }
@@ -246,18 +249,21 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     public func stat(path: String) async throws -> FileInfo {
+        try SandboxInput.checkPath(path)
         let object = try await unary("filesystem.Filesystem/Stat", ["path": path])
         guard let entry = object["entry"] as? [String: Any] else { throw SandboxError(.internal, "envd's Stat answer has no entry") }
         return Self.fileInfo(entry)
     }
 
     public func list(path: String) async throws -> [FileInfo] {
+        try SandboxInput.checkPath(path)
         let object = try await unary("filesystem.Filesystem/ListDir", ["path": path, "depth": 1])
         return (object["entries"] as? [[String: Any]] ?? []).map(Self.fileInfo)
     }
 
     /// envd always creates parents; an existing directory is fine with `parents` (like `mkdir -p`).
     public func makeDirectory(path: String, parents: Bool) async throws {
+        try SandboxInput.checkPath(path)
         do {
             _ = try await unary("filesystem.Filesystem/MakeDir", ["path": path])
         } catch let error as SandboxError where error.code == .alreadyExists && parents {
@@ -267,6 +273,7 @@ public final class E2BSandbox: SandboxInstance {
 
     /// envd removes recursively; without `recursive` a non-empty directory is refused here first.
     public func remove(path: String, recursive: Bool) async throws {
+        try SandboxInput.checkPath(path)
         if !recursive, try await stat(path: path).kind == .directory, !(try await list(path: path)).isEmpty {
             throw SandboxError(.invalidArgument, "\(path) is a non-empty directory; remove it recursively")
         }
@@ -274,6 +281,8 @@ public final class E2BSandbox: SandboxInstance {
     }
 
     public func move(from: String, to: String, overwrite: Bool) async throws {
+        try SandboxInput.checkPath(from)
+        try SandboxInput.checkPath(to)
         if !overwrite, (try? await stat(path: to)) != nil { throw SandboxError(.alreadyExists, "\(to) exists") }
         _ = try await unary("filesystem.Filesystem/Move", ["source": from, "destination": to])
     }

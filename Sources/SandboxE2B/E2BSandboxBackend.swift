@@ -73,6 +73,7 @@ public struct E2BSandboxBackend: SandboxBackend {
 
     /// `spec.image` is the E2B template id; the environment becomes the sandbox's `envVars`.
     public func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
+        try spec.validate()
         if spec.workspace != nil { throw SandboxError(.invalidArgument, "E2B sandboxes have no named workspaces") }
         var body: [String: Any] = [
             "templateID": spec.image, "timeout": timeoutSeconds, "metadata": spec.labels,

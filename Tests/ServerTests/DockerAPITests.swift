@@ -88,6 +88,36 @@ struct DockerAPITests {
         }
     }
 
+    /// A NUL byte would be cut where the runner hands the string to the kernel (`a%00b` written
+    /// as `/workspace/a`): every such input is refused with 400 and nothing is written.
+    @Test func nulBytesAreRefusedNotCut() async throws {
+        try await DockerServerFixture.with { s in
+            let created = try await s.call(.post, "/v1/sandboxes", json: #"{"image":"base"}"#)
+            let id = try #require(created.body["id"] as? String)
+            let put = try await s.client.send(
+                HTTPRequest(method: .put, path: "/v1/sandboxes/\(id)/files/content?path=a%00b", body: .bytes([1, 2, 3])))
+            #expect(put.status == 400, "\(put.bodyText)")
+            let putBody = (try? JSONSerialization.jsonObject(with: Data(put.body))) as? [String: Any] ?? [:]
+            #expect(s.errorCode(putBody) == "invalid_input", "\(put.bodyText)")
+            let listing = try await s.call(.get, "/v1/sandboxes/\(id)/files?path=/workspace")
+            #expect((listing.body["entries"] as? [[String: Any]])?.contains { $0["name"] as? String == "a" } == false, "nothing was written")
+            for (method, path, json) in [
+                (HTTPMethod.get, "/v1/sandboxes/\(id)/files/stat?path=/workspace/a%00b", nil),
+                (.post, "/v1/sandboxes/\(id)/files/mkdir", #"{"path":"/workspace/x\u0000y"}"#),
+                (.post, "/v1/sandboxes/\(id)/exec", #"{"argv":["echo","a\u0000b"]}"#),
+                (.post, "/v1/sandboxes/\(id)/exec", #"{"argv":["pwd"],"cwd":"/tmp\u0000/x"}"#),
+                (.post, "/v1/sandboxes/\(id)/exec", #"{"argv":["env"],"env":{"A":"1\u00002"}}"#),
+                (.post, "/v1/sandboxes/\(id)/exec", #"{"command":"echo a\u0000b"}"#),
+                (.post, "/v1/sandboxes", #"{"image":"base","env":{"SECRET":"x\u0000y"}}"#),
+            ] as [(HTTPMethod, String, String?)] {
+                let answer = try await s.call(method, path, json: json)
+                #expect(answer.status == 400, "\(method) \(path) \(json ?? ""): \(answer.text)")
+            }
+            #expect(try await s.call(.delete, "/v1/sandboxes/\(id)").status == 200)
+            await s.service.awaitPendingRemovals()
+        }
+    }
+
     @Test func streamedExecDeliversTheFirstChunkBeforeTheCommandEnds() async throws {
         try await DockerServerFixture.with { s in
             let id = try #require(try await s.call(.post, "/v1/sandboxes", json: "{}").body["id"] as? String)

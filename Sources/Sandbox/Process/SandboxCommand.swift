@@ -92,7 +92,8 @@ public struct SandboxCommand: Sendable, Equatable {
     /// can have, instead of silently dropping them.
     public func validate() throws {
         switch program {
-        case .shell:
+        case .shell(let line):
+            try SandboxInput.check(line, "the command line")
             if !environment.isEmpty || workingDirectory != nil || openStdin {
                 throw SandboxError(
                     .invalidArgument,
@@ -100,6 +101,9 @@ public struct SandboxCommand: Sendable, Equatable {
             }
         case .arguments(let arguments):
             if arguments.isEmpty { throw SandboxError(.invalidArgument, "a process needs a program") }
+            for argument in arguments { try SandboxInput.check(argument, "an argument") }
+            try SandboxInput.checkEnvironment(environment)
+            if let workingDirectory { try SandboxInput.check(workingDirectory, "the working directory") }
             if rawOutput { throw SandboxError(.invalidArgument, "raw output applies to shell lines only") }
         }
     }

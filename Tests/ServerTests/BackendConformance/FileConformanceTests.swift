@@ -6,6 +6,26 @@ import Testing
 /// Files in and out of a sandbox, the same checks on every backend.
 @Suite("Backend conformance: files", .serialized, .timeLimit(.minutes(4)))
 struct FileConformanceTests {
+    @Test("a NUL byte in a path, argument or variable is refused, never cut", arguments: BackendUnderTest.allCases)
+    func nulBytesAreRefused(backend: BackendUnderTest) async throws {
+        try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
+            let attempts: [(String, () async throws -> Void)] = [
+                ("write", { _ = try await sandbox.writeFile("a\u{0}b", bytes: [1]) }),
+                ("stat", { _ = try await sandbox.stat(path: "a\u{0}b") }),
+                ("mkdir", { try await sandbox.makeDirectory(path: "x\u{0}y", parents: true) }),
+                ("move", { try await sandbox.move(from: "a", to: "b\u{0}c", overwrite: false) }),
+                ("argv", { _ = try await sandbox.run(.arguments(["echo", "a\u{0}b"])).collect() }),
+                ("env", { _ = try await sandbox.run(.arguments(["env"], environment: ["A": "1\u{0}2"])).collect() }),
+            ]
+            for (what, attempt) in attempts {
+                let error = await #expect(throws: SandboxError.self, "\(what)") { try await attempt() }
+                #expect(error?.code == .invalidArgument, "\(what): \(error?.message ?? "")")
+            }
+            let listing = try await sandbox.list(path: backend.home)
+            #expect(!listing.contains { $0.name == "a" || $0.name == "x" }, "nothing was written under a cut name")
+        }
+    }
+
     @Test("a 100 MiB binary file round-trips byte-exact, streamed both ways", arguments: BackendUnderTest.allCases)
     func largeRoundTrip(backend: BackendUnderTest) async throws {
         try await backend.withSandbox { (sandbox: any SandboxInstance) async throws in
