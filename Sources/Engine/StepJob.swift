@@ -22,6 +22,14 @@ struct StepJob: Sendable {
     /// Where the steps' sandboxes are removed after their steps are done.
     var removals: RunRemovals
     var onEvent: @Sendable (EngineEvent) -> Void
+    /// What a resumed run already did in this step.
+    var prior = Prior()
+
+    /// A resumed step's completed items and recorded attempts (empty for a fresh run).
+    struct Prior: Sendable {
+        var completedItems: [Int: ItemResult] = [:]
+        var lastAttempts: [Int?: Int] = [:]
+    }
 
     var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
 
@@ -55,14 +63,20 @@ struct StepJob: Sendable {
                 duration: clock.now - start, outputTail: nil)
         }
         // The step was counted as one sandbox ahead of time; its other items now are too.
-        if let ahead, items.count > 1, let kind = StepSandboxes.kind(of: settings, on: ahead.backendName) {
-            await ahead.expect(kind, more: items.count - 1)
+        let toRun = items.indices.count { prior.completedItems[$0] == nil }
+        if let ahead, toRun > 1, let kind = StepSandboxes.kind(of: settings, on: ahead.backendName) {
+            await ahead.expect(kind, more: toRun - 1)
         }
         // `max_concurrency` bounds this step's items; the run and global limits still apply to each.
         let itemLimit = AsyncSemaphore(limit: fanOut.maxConcurrency ?? items.count)
         let results = await withTaskGroup(of: (Int, ItemResult).self) { group in
             for (index, value) in items.enumerated() {
                 let itemContext = context.withItem(value, index: index)
+                if let done = prior.completedItems[index] {
+                    // Completed before the process died: its result and its attempt history stand.
+                    group.addTask { (index, done) }
+                    continue
+                }
                 group.addTask {
                     do {
                         return (index, try await itemLimit.withSlot { await executeItem(index: index, context: itemContext) })
@@ -132,7 +146,9 @@ struct StepJob: Sendable {
         }
 
         let policy = settings.retry
-        var attempt = 0
+        // Numbered after what a resumed run already recorded: attempts are history, never overwritten.
+        let firstAttempt = (prior.lastAttempts[index] ?? 0) + 1
+        var attempt = firstAttempt - 1
         while true {
             attempt += 1
             if Task.isCancelled { return ItemResult(status: .cancelled, output: .null, error: "cancelled") }
@@ -140,7 +156,7 @@ struct StepJob: Sendable {
                 job: self, number: attempt, index: index, command: rendered.command,
                 environment: environment
             ).run()
-            if result.status == .completed || result.status == .cancelled || attempt >= policy.maxAttempts {
+            if result.status == .completed || result.status == .cancelled || attempt - firstAttempt + 1 >= policy.maxAttempts {
                 return result
             }
             if !result.deferred.isEmpty {
@@ -151,7 +167,7 @@ struct StepJob: Sendable {
                     return ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)")
                 }
             }
-            let delay = policy.delay(afterAttempt: attempt)
+            let delay = policy.delay(afterAttempt: attempt - firstAttempt + 1)
             do {
                 // Recorded before it is acted on: a retry nobody can see later is not retried.
                 try repository.append(

@@ -63,6 +63,7 @@ extension WorkflowEngine {
                 context.steps[id] = StepResult(output: .null, status: .skipped)
             }
         }
+        let prior = try PriorWork(runID: runID, records: detail.steps, finished: Set(context.steps.keys), repository: repository)
         try persist {
             try repository.write([.setRunOwner(id: runID, owner: configuration.owner)])
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
@@ -71,7 +72,19 @@ extension WorkflowEngine {
                 runID: runID)
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
-        return try await execute(workflow, runID: runID, context: context, tracker: tracker)
+        return try await execute(workflow, runID: runID, context: context, tracker: tracker, prior: prior)
+    }
+
+    /// A completed step's or item's recorded output; nil when it lived in a file that is gone
+    /// (its result is then unknown and it runs again).
+    static func recordedOutput(_ record: StepRecord) -> JSONValue? {
+        if let path = record.outputPath {
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            let text = String(decoding: data, as: UTF8.self)
+            return path.hasSuffix(".json") ? (JSONValue.parse(json: text) ?? .string(text)) : .string(text)
+        }
+        if let json = record.outputJSON { return JSONValue.parse(json: json) ?? .string(json) }
+        return record.outputText.map(JSONValue.string) ?? .null
     }
 
     /// The run states `resume` accepts.
@@ -95,17 +108,7 @@ extension WorkflowEngine {
     ) -> (DependencyTracker.Outcome, StepResult)? {
         switch record.status {
         case .completed:
-            let output: JSONValue
-            if let path = record.outputPath {
-                // A large output lives in a file; without it the step's result is unknown and it runs again.
-                guard let data = FileManager.default.contents(atPath: path) else { return nil }
-                let text = String(decoding: data, as: UTF8.self)
-                output = path.hasSuffix(".json") ? (JSONValue.parse(json: text) ?? .string(text)) : .string(text)
-            } else if let json = record.outputJSON {
-                output = JSONValue.parse(json: json) ?? .string(json)
-            } else {
-                output = record.outputText.map(JSONValue.string) ?? .null
-            }
+            guard let output = recordedOutput(record) else { return nil }
             return (.completed, StepResult(output: output, status: .completed, exitCode: record.exitCode))
         case .skipped:
             // `when: false` lets dependents run; anything else skipped (on_failure: skip) prunes them.

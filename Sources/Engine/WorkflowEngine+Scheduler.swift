@@ -30,7 +30,7 @@ extension WorkflowEngine {
     func schedule(
         _ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
         tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
-        sessions: SessionSandboxes, ahead: StepSandboxes?, removals: RunRemovals
+        sessions: SessionSandboxes, ahead: StepSandboxes?, removals: RunRemovals, prior: PriorWork
     ) async throws -> Scheduled {
         var tracker = initialTracker
         var context = initial
@@ -126,7 +126,7 @@ extension WorkflowEngine {
                             context: Self.jobContext(context, for: step),
                             router: router, repository: repository, configuration: configuration,
                             globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
-                            removals: removals, onEvent: onEvent)
+                            removals: removals, onEvent: onEvent, prior: prior.forStep(id))
                         running += 1
                         group.addTask { await job.execute() }
                     }

@@ -143,7 +143,7 @@ public actor WorkflowEngine {
     /// Schedules the steps the tracker has not finished, then cleans up and records the end of the run.
     func execute(
         _ workflow: WorkflowDefinition, runID: String, context: TemplateContext,
-        tracker: DependencyTracker
+        tracker: DependencyTracker, prior: PriorWork = PriorWork()
     ) async throws -> RunOutcome {
         let runLimit = AsyncSemaphore(limit: configuration.maxConcurrentStepsPerRun)
         let sessions = SessionSandboxes()
@@ -153,7 +153,7 @@ public actor WorkflowEngine {
         do {
             scheduled = try await schedule(
                 workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
-                sessions: sessions, ahead: ahead, removals: removals)
+                sessions: sessions, ahead: ahead, removals: removals, prior: prior)
         } catch {
             await removals.waitForAll()
             await ahead?.close()

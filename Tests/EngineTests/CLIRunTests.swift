@@ -194,6 +194,99 @@ struct CLIRunTests {
         #expect(volumes.isEmpty, "volumes left: \(volumes.map(\.name))")
     }
 
+    /// Killed while a fan-out is half done (items 0 and 1 completed, item 2 waiting for a file
+    /// this test creates only after the kill): resume must not run the completed items again, and
+    /// attempts are history (the interrupted item's first attempt stays, the new one is attempt 2).
+    @Test func resumingAHalfDoneFanOutRunsOnlyTheItemsThatDidNotComplete() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("fan.yaml")
+        try """
+        name: fan-crash
+        defaults: {image: base, timeout: 2m}
+        inputs:
+          items: {type: list, default: [a, b, c]}
+        steps:
+          - id: fan
+            parallel_over: "{input.items}"
+            max_concurrency: 3
+            run: |
+              echo "start {input._index}" >> ledger.txt
+              if [ "{input._index}" = 2 ]; then
+                while [ ! -f released ]; do sleep 0.1; done
+              fi
+              echo "done {input._index}" >> ledger.txt
+              echo "{input._item}"
+          - id: report
+            depends_on: [fan]
+            run: cat ledger.txt
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data")
+        let database = data.appendingPathComponent("sandcastle.sqlite").path
+        let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
+
+        let first = try Self.launch(["run", file.path, "--data-dir", data.path], in: directory)
+        let repository = try await Self.eventually("the state database") {
+            FileManager.default.fileExists(atPath: database) ? try SQLiteRunRepository(path: database) : nil
+        }
+        let runID = try await Self.eventually("the run") { try repository.listRuns(RunQuery()).first?.id }
+        // The kill point, chosen mechanically: items 0 and 1 recorded as completed, item 2 started
+        // and waiting for `released`, which does not exist yet.
+        _ = try await Self.eventually("items 0 and 1 done, item 2 waiting") { () -> Bool? in
+            let items = try repository.run(id: runID)?.steps.filter { $0.stepID == "fan" && $0.fanoutIndex != nil } ?? []
+            let done = Set(items.filter { $0.status == .completed }.compactMap(\.fanoutIndex))
+            let waiting = items.contains { $0.fanoutIndex == 2 && $0.status == .running }
+            return done == [0, 1] && waiting ? true : nil
+        }
+        let attemptsBefore = try [0, 1].map { try repository.attempts(runID: runID, stepID: "fan", fanoutIndex: $0) }
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = try await first.exit(within: .seconds(10))
+
+        // The dead process's sandboxes still run (the process died, not its containers): item 2's,
+        // and any made ahead for `report`. They are stopped first, so item 2's first attempt can
+        // never finish; `released` then goes into the run's workspace through one of them, and
+        // resume removes them and runs item 2 again, which now finishes.
+        let runLabel = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.run)=\(runID)"])
+        let orphans = try await docker.listContainers(all: false, filters: runLabel)
+        #expect(!orphans.isEmpty)
+        for orphan in orphans { _ = try await Self.dockerCLI(["kill", orphan.id]) }
+        let marker = directory.appendingPathComponent("released")
+        #expect(FileManager.default.createFile(atPath: marker.path, contents: Data()))
+        let anyOrphan = try #require(orphans.first)
+        _ = try await Self.dockerCLI(["cp", marker.path, "\(anyOrphan.id):/workspace/released"])
+
+        let resumed = try Self.launch(["runs", "resume", runID, "--data-dir", data.path], in: directory)
+        #expect(try await resumed.exit(within: .seconds(120)) == 0, "\(resumed.output)")
+
+        let final = try #require(try repository.run(id: runID))
+        #expect(final.run.status == .completed, "\(final.run.error ?? "")")
+        #expect(final.steps.first { $0.stepID == "fan" && $0.fanoutIndex == nil }?.outputJSON == #"["a","b","c"]"#)
+        let ledger = try #require(final.steps.first { $0.stepID == "report" }?.outputText)
+        let lines = ledger.split(separator: "\n").map(String.init)
+        for index in [0, 1] {
+            #expect(lines.filter { $0 == "start \(index)" }.count == 1, "item \(index) ran again after resume:\n\(ledger)")
+        }
+        #expect(lines.filter { $0 == "start 2" }.count == 2 && lines.filter { $0 == "done 2" }.count == 1, "\(ledger)")
+        // Attempts are append-only: the completed items' records are untouched, item 2 has both.
+        for index in [0, 1] {
+            let after = try repository.attempts(runID: runID, stepID: "fan", fanoutIndex: index)
+            #expect(after.map(\.attempt) == attemptsBefore[index].map(\.attempt))
+            #expect(after.map(\.startedAt) == attemptsBefore[index].map(\.startedAt), "item \(index)'s attempt was overwritten")
+            #expect(after.map(\.durationMs) == attemptsBefore[index].map(\.durationMs))
+        }
+        let third = try repository.attempts(runID: runID, stepID: "fan", fanoutIndex: 2)
+        #expect(third.map(\.attempt) == [1, 2], "\(third)")
+        #expect(third.last?.exitCode == 0)
+        let started = try repository.events(runID: runID).filter { $0.kind == "step_started" }.map { RunEvent($0) }
+        let starts = started.compactMap { event -> String? in
+            if case .stepStarted(let s) = event, s.step == "fan" { return "\(s.index ?? -1)/\(s.attempt)" }
+            return nil
+        }
+        #expect(starts.sorted() == ["0/1", "1/1", "2/1", "2/2"], "one start per attempt: \(starts)")
+        let left = try await docker.listContainers(all: true, filters: runLabel)
+        #expect(left.isEmpty, "containers left: \(left.map(\.id))")
+    }
+
     /// The service resumes on its own what a killed `sandcastle run` left in its data folder.
     @Test func serveResumesARunAKilledProcessLeft() async throws {
         let directory = try Self.temporaryDirectory()
