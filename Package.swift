@@ -69,7 +69,7 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
         // A thin layer of our own over the system libsqlite3 instead of GRDB: far fewer build minutes.
-        .target(name: "Store", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(name: "Store", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "ProfileAuditTests", dependencies: ["ProfileAudit", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
-        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "SandboxTests",
             dependencies: [

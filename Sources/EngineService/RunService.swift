@@ -69,7 +69,7 @@ public final class RunService: Sendable {
         let path = settings.databasePath
         if creating {
             do {
-                try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+                try DataFolder.prepare(settings.dataDirectory)
             } catch {
                 throw EngineServiceError(
                     .persistence, "cannot open the state database in \(settings.dataDirectory): \(error)",

@@ -33,10 +33,12 @@ public struct ServerDependencies: Sendable {
 
     /// The production wiring: Docker backend from `DOCKER_HOST`, SQLite in the data folder.
     public static func production(_ configuration: ServerConfiguration, logger: Logger) async throws -> ServerDependencies {
+        try DataFolder.prepare(configuration.dataDirectory)
         let lock = try DataDirectoryLock(dataDirectory: configuration.dataDirectory)
         let docker = try await DockerSandboxBackend.fromEnvironment()
         let database = try SQLiteDatabase(path: configuration.databasePath)
         try Migrator.migrate(database)
+        let secrets = try SecretBox.loadOrCreate(keyFile: DataFolder.keyFile(in: configuration.dataDirectory))
         let serverID = try ServerIdentity.load(dataDirectory: configuration.dataDirectory)
         let labels = [SandcastleLabels.server: serverID]
         let backend = LabelingBackend(base: docker, labels: labels)
@@ -53,7 +55,7 @@ public struct ServerDependencies: Sendable {
         }
         var dependencies = ServerDependencies(
             provisioner: provisioner, host: BackendSandboxHost(backend: docker),
-            repository: SQLiteSandboxRepository(database: database), serverID: serverID,
+            repository: SQLiteSandboxRepository(database: database, secrets: secrets), serverID: serverID,
             logger: logger)
         dependencies.dataLock = lock
         return dependencies

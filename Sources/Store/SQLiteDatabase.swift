@@ -61,6 +61,12 @@ public final class SQLiteDatabase: Sendable {
             let error = StoreError.sqlite(rc, message: "cannot open the database \(path): \(message)", sql: nil)
             throw error
         }
+        if path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:") {
+            // Only the owner reads the state (SQLite gives its WAL and shared-memory files the same mode).
+            for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                chmod(file, 0o600)
+            }
+        }
         sqlite3_extended_result_codes(handle, 1)
         let ms = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         sqlite3_busy_timeout(handle, Int32(clamping: ms))

@@ -123,10 +123,13 @@ public protocol SandboxRepository: Sendable {
 /// `SandboxRepository` over a migrated `SQLiteDatabase`.
 public struct SQLiteSandboxRepository: SandboxRepository {
     public let database: SQLiteDatabase
+    /// Seals each sandbox's environment in the file (its values may be secrets); nil keeps it in clear.
+    public let secrets: SecretBox?
 
     /// Wraps an already-migrated database.
-    public init(database: SQLiteDatabase) {
+    public init(database: SQLiteDatabase, secrets: SecretBox? = nil) {
         self.database = database
+        self.secrets = secrets
     }
 
     static let columns = """
@@ -137,11 +140,11 @@ public struct SQLiteSandboxRepository: SandboxRepository {
     public func insert(_ r: SandboxRecord) throws {
         try database.execute(
             "INSERT INTO sandboxes (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            try Self.bindings(r))
+            try bindings(r))
     }
 
     public func update(_ r: SandboxRecord) throws {
-        var bindings = try Self.bindings(r)
+        var bindings = try bindings(r)
         bindings.append(bindings.removeFirst())
         let changed = try database.execute(
             """
@@ -154,7 +157,7 @@ public struct SQLiteSandboxRepository: SandboxRepository {
     }
 
     public func sandbox(id: String) throws -> SandboxRecord? {
-        try database.query("SELECT \(Self.columns) FROM sandboxes WHERE id = ?", [id]).first.map(Self.record)
+        try database.query("SELECT \(Self.columns) FROM sandboxes WHERE id = ?", [id]).first.map(record)
     }
 
     public func list(_ query: SandboxQuery) throws -> [SandboxRecord] {
@@ -184,7 +187,7 @@ public struct SQLiteSandboxRepository: SandboxRepository {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         bindings.append(min(query.limit, Int(Int32.max)))
         return try database.query("SELECT \(Self.columns) FROM sandboxes \(whereClause) ORDER BY created_at, id LIMIT ?", bindings)
-            .map(Self.record)
+            .map(record)
     }
 
     public func count(statuses: Set<SandboxStatus>, apiKeyID: String?) throws -> Int {
@@ -198,17 +201,19 @@ public struct SQLiteSandboxRepository: SandboxRepository {
         return try database.query(sql, bindings).first?.get(0, as: Int.self) ?? 0
     }
 
-    static func bindings(_ r: SandboxRecord) throws -> [any SQLiteValueConvertible] {
-        let env = try JSONSerialization.data(withJSONObject: r.environment, options: [.sortedKeys])
+    func bindings(_ r: SandboxRecord) throws -> [any SQLiteValueConvertible] {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: r.keptAtRest.environment, options: [.sortedKeys]), as: UTF8.self)
+        let stored = try secrets.map { try $0.seal(json) } ?? json
         return [
             r.id, r.containerID, r.image, r.profile, r.status.rawValue, r.statusReason, r.createdAt, r.updatedAt,
-            r.expiresAt, r.ttlSeconds, r.apiKeyID, r.workspace, String(decoding: env, as: UTF8.self), r.memoryBytes,
+            r.expiresAt, r.ttlSeconds, r.apiKeyID, r.workspace, stored, r.memoryBytes,
             r.nanoCPUs, r.network, r.serverID,
         ]
     }
 
-    static func record(_ row: Row) throws -> SandboxRecord {
-        let envText: String = try row.get("env_json")
+    func record(_ row: Row) throws -> SandboxRecord {
+        let stored: String = try row.get("env_json")
+        let envText = try secrets.map { try $0.unseal(stored) } ?? stored
         let env = (try? JSONSerialization.jsonObject(with: Data(envText.utf8))) as? [String: String] ?? [:]
         return SandboxRecord(
             id: try row.get("id"), containerID: try row.get("container_id"), image: try row.get("image"),
@@ -230,14 +235,14 @@ public final class InMemorySandboxRepository: SandboxRepository {
     public func insert(_ record: SandboxRecord) throws {
         try state.withLock { rows in
             guard rows[record.id] == nil else { throw StoreError(.constraint, "a sandbox with id \(record.id) exists") }
-            rows[record.id] = record
+            rows[record.id] = record.keptAtRest
         }
     }
 
     public func update(_ record: SandboxRecord) throws {
         try state.withLock { rows in
             guard rows[record.id] != nil else { throw StoreError(.notFound, "no sandbox with id \(record.id)") }
-            rows[record.id] = record
+            rows[record.id] = record.keptAtRest
         }
     }
 
@@ -258,5 +263,16 @@ public final class InMemorySandboxRepository: SandboxRepository {
         state.withLock { rows in
             rows.values.filter { statuses.contains($0.status) && (apiKeyID == nil || $0.apiKeyID == apiKeyID) }.count
         }
+    }
+}
+
+extension SandboxRecord {
+    /// What a repository keeps of the record: a sandbox that is gone keeps its variables' names
+    /// (the API shows them), not their values, which may be secrets.
+    public var keptAtRest: SandboxRecord {
+        guard !status.isLive else { return self }
+        var kept = self
+        kept.environment = environment.mapValues { _ in "" }
+        return kept
     }
 }

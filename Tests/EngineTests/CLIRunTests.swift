@@ -230,13 +230,17 @@ struct CLIRunTests {
             FileManager.default.fileExists(atPath: database) ? try SQLiteRunRepository(path: database) : nil
         }
         let runID = try await Self.eventually("the run") { try repository.listRuns(RunQuery()).first?.id }
-        // The kill point, chosen mechanically: items 0 and 1 recorded as completed, item 2 started
-        // and waiting for `released`, which does not exist yet.
+        // The kill point, chosen mechanically: items 0 and 1 recorded as completed, and item 2's
+        // command under way (its start line written; it waits for `released`, which does not exist yet).
+        let runLabel = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.run)=\(runID)"])
         _ = try await Self.eventually("items 0 and 1 done, item 2 waiting") { () -> Bool? in
             let items = try repository.run(id: runID)?.steps.filter { $0.stepID == "fan" && $0.fanoutIndex != nil } ?? []
             let done = Set(items.filter { $0.status == .completed }.compactMap(\.fanoutIndex))
-            let waiting = items.contains { $0.fanoutIndex == 2 && $0.status == .running }
-            return done == [0, 1] && waiting ? true : nil
+            guard done == [0, 1] else { return nil }
+            for container in try await docker.listContainers(all: false, filters: runLabel) {
+                if try await Self.dockerCLI(["exec", container.id, "cat", "/workspace/ledger.txt"]).contains("start 2") { return true }
+            }
+            return nil
         }
         let attemptsBefore = try [0, 1].map { try repository.attempts(runID: runID, stepID: "fan", fanoutIndex: $0) }
         kill(first.process.processIdentifier, SIGKILL)
@@ -246,14 +250,18 @@ struct CLIRunTests {
         // and any made ahead for `report`. They are stopped first, so item 2's first attempt can
         // never finish; `released` then goes into the run's workspace through one of them, and
         // resume removes them and runs item 2 again, which now finishes.
-        let runLabel = DockerFilters.labels(["\(SandcastleLabels.managed)=true", "\(SandcastleLabels.run)=\(runID)"])
         let orphans = try await docker.listContainers(all: false, filters: runLabel)
         #expect(!orphans.isEmpty)
         for orphan in orphans { _ = try await Self.dockerCLI(["kill", orphan.id]) }
         let marker = directory.appendingPathComponent("released")
         #expect(FileManager.default.createFile(atPath: marker.path, contents: Data()))
-        let anyOrphan = try #require(orphans.first)
-        _ = try await Self.dockerCLI(["cp", marker.path, "\(anyOrphan.id):/workspace/released"])
+        // Into whichever of them still exists (one being removed by the dead process's last
+        // request may be gone already); every one of them mounts the run's workspace.
+        var released = false
+        for orphan in orphans where !released {
+            released = try await runChild("docker", ["cp", marker.path, "\(orphan.id):/workspace/released"]).status == 0
+        }
+        try #require(released, "released reached the run's workspace")
 
         let resumed = try Self.launch(["runs", "resume", runID, "--data-dir", data.path], in: directory)
         #expect(try await resumed.exit(within: .seconds(120)) == 0, "\(resumed.output)")
