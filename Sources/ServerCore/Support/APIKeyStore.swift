@@ -25,8 +25,8 @@ public struct APIKeyStore: Sendable {
         return match.map(Self.keyID)
     }
 
-    /// `key_` + the hex SHA-256 of the key digest's first 6 bytes. Not the "12 hex digits" that
-    /// docs/server.md promises: the ids records already carry are these, so they stay.
+    /// `key_` + the hex SHA-256 of the key digest's first 6 bytes (64 hex digits, as
+    /// docs/server.md says); the ids records already carry are these, so the form stays.
     public static func keyID(_ digest: [UInt8]) -> String {
         "key_" + SHA256.hash(data: digest.prefix(6)).hex
     }
