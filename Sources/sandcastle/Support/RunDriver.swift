@@ -23,6 +23,14 @@ enum RunDriver {
         }
     }
 
+    /// Ends the command with status 1 and the reason on stderr when `service` could not reach
+    /// its sandbox backends (opened with `.optional`, so that checks before this needed none).
+    static func requireSandboxes(_ service: RunService) throws {
+        guard service.router == nil else { return }
+        Console.error("sandcastle: \(service.sandboxProblem ?? "the sandbox backends are not connected")")
+        throw ExitCode(1)
+    }
+
     /// Runs `body`, ending the command with status 1 and the message on stderr when the
     /// service refuses (unknown run, a live owner, a changed workflow file, …).
     static func orExit<T>(_ body: () throws -> T) throws -> T {

@@ -17,9 +17,9 @@ struct LineageOptions: ParsableArguments {
     var noWait = false
 
     func start(changes: ForkChanges?) async throws {
-        let checked = try await options.openService()
-        let parent = try RunDriver.orExit { try checked.prepareReplay(of: id) }
-        let service = try await options.openService(sandboxes: .required)
+        let service = try await options.openService(sandboxes: .optional)
+        let parent = try RunDriver.orExit { try service.prepareReplay(of: id) }
+        try RunDriver.requireSandboxes(service)
         let directory = options.directory
         let runOptions = RunService.RunOptions(
             waitForApprovals: !noWait,

@@ -37,10 +37,10 @@ struct RunsResume: AsyncParsableCommand {
             try await resumeAll()
             return
         }
-        // The checks come before Docker is reached: a finished or owned run is refused as such.
-        let checked = try await options.openService()
-        let recorded = try RunDriver.orExit { try checked.prepareResume(runID: id, force: force) }
-        let service = try await options.openService(sandboxes: .required)
+        // Docker is needed only past the checks: a finished or owned run is refused as such without it.
+        let service = try await options.openService(sandboxes: .optional)
+        let recorded = try RunDriver.orExit { try service.prepareResume(runID: id, force: force) }
+        try RunDriver.requireSandboxes(service)
         let directory = options.directory
         let runOptions = RunService.RunOptions(
             waitForApprovals: !noWait,
@@ -53,12 +53,12 @@ struct RunsResume: AsyncParsableCommand {
 
     /// `--all`: every orphaned run in turn; exits 0 when each completed or paused at a gate.
     private func resumeAll() async throws {
-        let checked = try await options.openService()
-        guard !(try RunDriver.orExit { try checked.orphanedRuns() }).isEmpty else {
-            Console.print("no unfinished runs to resume in \(checked.settings.databasePath)")
+        let service = try await options.openService(sandboxes: .optional)
+        guard !(try RunDriver.orExit { try service.orphanedRuns() }).isEmpty else {
+            Console.print("no unfinished runs to resume in \(service.settings.databasePath)")
             return
         }
-        let service = try await options.openService(sandboxes: .required)
+        try RunDriver.requireSandboxes(service)
         let summary = try await RunDriver.orExit { try await service.resumeOrphanedRuns { Console.print($0) } }
         for (id, outcome) in summary { Console.print("run \(id) \(outcome)") }
         let ok = summary.allSatisfy { $0.outcome == RunStatus.completed.rawValue || $0.outcome == RunStatus.waitingApproval.rawValue }
