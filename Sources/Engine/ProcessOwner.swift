@@ -24,6 +24,14 @@ public enum ProcessOwner {
         return startTicks(of: pid) == ticks
     }
 
+    /// Whether `owner` names a process of this host that has ended: only then is what it left
+    /// behind provably abandoned (a process on another host may well be alive).
+    public static func isGone(_ owner: String) -> Bool {
+        let parts = owner.split(separator: " ")
+        guard parts.count == 3, String(parts[0]) == hostName() else { return false }
+        return !isAlive(owner)
+    }
+
     /// The pid named by `owner`, for messages.
     public static func pid(of owner: String) -> Int32? {
         let parts = owner.split(separator: " ")

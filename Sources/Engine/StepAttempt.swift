@@ -198,7 +198,7 @@ struct StepAttempt: Sendable {
     private func execute(on lease: BackendRouter.Lease) async -> Execution {
         let settings = job.settings
         let session = settings.session
-        var labels = job.configuration.labels
+        var labels = job.configuration.sandboxLabels
         labels[SandcastleLabels.run] = runID
         labels[SandcastleLabels.step] = step.id
         if let session { labels[SandcastleLabels.session] = session }

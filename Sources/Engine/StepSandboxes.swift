@@ -161,7 +161,7 @@ extension WorkflowEngine {
             planned[kind, default: 0] += 1
         }
         guard !planned.isEmpty else { return nil }
-        var labels = configuration.labels
+        var labels = configuration.sandboxLabels
         labels[SandcastleLabels.run] = runID
         let template = SandboxSpec(workspace: Self.workspaceName(runID: runID), labels: labels)
         return StepSandboxes(

@@ -8,12 +8,15 @@ public struct SandboxListing: Sendable, Hashable {
     public var running: Bool
     /// Made by a warm pool (its environment was applied per request, not at creation).
     public var pooled: Bool
+    /// Every label it carries (``SandcastleLabels``), for sweeps that decide by more than the filter.
+    public var labels: [String: String]
 
-    public init(handle: String, sandboxID: String?, running: Bool, pooled: Bool = false) {
+    public init(handle: String, sandboxID: String?, running: Bool, pooled: Bool = false, labels: [String: String] = [:]) {
         self.handle = handle
         self.sandboxID = sandboxID
         self.running = running
         self.pooled = pooled
+        self.labels = labels
     }
 }
 
@@ -47,7 +50,8 @@ public struct SandboxStats: Sendable, Hashable, Codable {
 public protocol SandboxInventory: Sendable {
     /// The handle of an instance this backend created (seen through wrappers such as a pool's), if it is one.
     func handle(of instance: any SandboxInstance) -> String?
-    /// Every sandbox with the managed label and all of `labels`, running or not.
+    /// Every sandbox with the managed label and all of `labels` (an empty value matches any
+    /// value: the label is present), running or not.
     func sandboxes(labelled labels: [String: String]) async throws -> [SandboxListing]
     /// Cuts a live instance off without removing it: every operation in flight fails as gone and
     /// no new one reaches it, so it can be removed later. False when the instance is not this backend's.

@@ -25,6 +25,10 @@ public enum SandcastleLabels {
     public static let step = "sandcastle.step"
     /// The `session:` name of a sandbox kept across steps.
     public static let session = "sandcastle.session"
+    /// The process executing the workflow run that made a sandbox (`host pid start-ticks`, as
+    /// Engine's `ProcessOwner` writes it). Once that process is gone nobody uses the sandbox
+    /// again (a resume makes new ones), so a sweep may remove it without asking any database.
+    public static let process = "sandcastle.process"
 
     /// The server instance that owns a sandbox container (its data folder's identity).
     public static let server = "sandcastle.server"

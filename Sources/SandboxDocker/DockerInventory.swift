@@ -19,12 +19,13 @@ public struct DockerInventory: SandboxInventory {
     public func sandboxes(labelled labels: [String: String]) async throws -> [SandboxListing] {
         let filters = DockerFilters.labels(
             ["\(SandcastleLabels.managed)=true"]
-                + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+                + labels.sorted { $0.key < $1.key }.map { $0.value.isEmpty ? $0.key : "\($0.key)=\($0.value)" })
         do {
             return try await docker.listContainers(all: true, filters: filters).map { summary in
                 SandboxListing(
                     handle: summary.id, sandboxID: summary.labels?[SandcastleLabels.sandbox],
-                    running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true")
+                    running: summary.state == "running", pooled: summary.labels?[SandcastleLabels.pool] == "true",
+                    labels: summary.labels ?? [:])
             }
         } catch {
             throw SandboxError.fromDocker(error, doing: "list the sandbox containers")

@@ -1,4 +1,5 @@
 import Foundation
+import Sandbox
 import Store
 import Workflow
 
@@ -76,6 +77,14 @@ public struct EngineConfiguration: Sendable {
     /// creation (``StepSandboxes``). 0 (the default) creates each step's sandbox when it starts;
     /// the CLI and the server use 1.
     public var sandboxesAhead: Int
+
+    /// What every sandbox of the run carries: ``labels`` plus, when an owner is recorded, the
+    /// process label that lets a sweep find the sandboxes of a process that died.
+    var sandboxLabels: [String: String] {
+        var labels = labels
+        if let owner { labels[SandcastleLabels.process] = owner }
+        return labels
+    }
 
     public init(
         maxConcurrentStepsPerRun: Int = 4, outputTailBytes: Int = 2048, maxOutputBytes: UInt64 = 0,

@@ -79,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let service = try await RunDriver.openService(dataDirectory: directory, sandboxes: .required, creatingStore: true)
+        await RunDriver.removeOrphanedSandboxes(service)
         let runID = runIDOverride ?? WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
         let options = RunService.RunOptions(

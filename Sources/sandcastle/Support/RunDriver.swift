@@ -31,6 +31,23 @@ enum RunDriver {
         throw ExitCode(1)
     }
 
+    /// Removes what runs of this data folder left behind when their process was killed, and says
+    /// so: a line per run whose sandboxes went, with how to continue it. A failure is a warning;
+    /// the command goes on.
+    static func removeOrphanedSandboxes(_ service: RunService) async {
+        do {
+            let sweep = try await service.removeOrphanedSandboxes()
+            for (runID, count) in sweep.byRun.sorted(by: { $0.key < $1.key }) {
+                Console.print(
+                    "removed \(count) sandbox\(count == 1 ? "" : "es") left by run \(runID), whose process is gone "
+                        + "(`sandcastle runs resume \(runID)` continues it, `sandcastle runs cancel \(runID)` ends it)")
+            }
+            for problem in sweep.problems { Console.error("sandcastle: warning: \(problem)") }
+        } catch {
+            Console.error("sandcastle: warning: \(error)")
+        }
+    }
+
     /// Runs `body`, ending the command with status 1 and the message on stderr when the
     /// service refuses (unknown run, a live owner, a changed workflow file, …).
     static func orExit<T>(_ body: () throws -> T) throws -> T {

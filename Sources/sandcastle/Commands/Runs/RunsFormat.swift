@@ -30,11 +30,27 @@ enum RunsFormat {
         let header = ["ID", "WORKFLOW", "STATUS", "CREATED", "DURATION"]
         let rows = runs.map { run in
             [
-                run.id, run.workflowName, run.status.rawValue, timestamp(run.createdAt),
+                run.id, run.workflowName, statusLabel(run), timestamp(run.createdAt),
                 duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now)),
             ]
         }
         return columns([header] + rows)
+    }
+
+    /// The status a person should read: `orphaned` for a run whose process died while running it.
+    static func statusLabel(_ run: RunRecord) -> String { run.isOrphaned ? "orphaned" : run.status.rawValue }
+
+    /// The lines under the `runs ls` table when some runs are orphaned: what happened and what to do.
+    static func orphanedHint(_ runs: [RunRecord]) -> [String] {
+        let orphaned = runs.filter(\.isOrphaned)
+        guard !orphaned.isEmpty else { return [] }
+        return [
+            "",
+            "\(orphaned.count) orphaned run\(orphaned.count == 1 ? "" : "s"): the process running "
+                + "\(orphaned.count == 1 ? "it" : "them") is gone (killed, or the machine restarted).",
+            "  `sandcastle runs resume --all` continues them, `sandcastle runs cancel ID` ends one; the sandboxes they left",
+            "  are removed by either, by the next `sandcastle run` or `serve` on this data folder, or by `sandcastle doctor --clean`.",
+        ]
     }
 
     /// Left-aligned columns separated by two spaces.
@@ -55,6 +71,9 @@ enum RunsFormat {
     ) -> [String] {
         let run = detail.run
         var lines = ["run \(run.id): workflow `\(run.workflowName)` — \(run.status)"]
+        if run.isOrphaned, let owner = run.owner {
+            lines[0] += " (orphaned: process \(ProcessOwner.pid(of: owner).map(String.init) ?? owner) is gone; `sandcastle runs resume \(run.id)` continues it)"
+        }
         if let path = run.workflowPath { lines.append("  file:      \(path)") }
         lines.append("  created:   \(timestamp(run.createdAt))")
         if let started = run.startedAt { lines.append("  started:   \(timestamp(started))") }

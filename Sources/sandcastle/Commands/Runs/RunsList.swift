@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import EngineService
 import Foundation
 
@@ -8,7 +9,9 @@ struct RunsList: AsyncParsableCommand {
 
     @OptionGroup var options: DataDirectoryOptions
 
-    @Option(name: .long, help: "Only runs with this status (repeatable): pending, running, waiting_approval, completed, failed, cancelled.")
+    @Option(
+        name: .long,
+        help: "Only runs with this status (repeatable): pending, running, waiting_approval, completed, failed, cancelled, orphaned.")
     var status: [String] = []
 
     @Option(name: .long, help: "At most this many runs.")
@@ -16,12 +19,18 @@ struct RunsList: AsyncParsableCommand {
 
     func run() async throws {
         let service = try await options.openService()
-        let statuses = status.isEmpty ? nil : Set(status.map { RunStatus(rawValue: $0.lowercased()) })
-        let runs = try RunDriver.orExit { try service.runs(RunQuery(statuses: statuses, limit: max(0, limit))) }
+        let wanted = Set(status.map { $0.lowercased() })
+        // `orphaned` is not stored: it is a running or pending run whose process is gone.
+        var statuses = wanted.isEmpty ? nil : Set(wanted.subtracting(["orphaned"]).map(RunStatus.init(rawValue:)))
+        if wanted.contains("orphaned") { statuses?.formUnion([.running, .pending]) }
+        var runs = try RunDriver.orExit { try service.runs(RunQuery(statuses: statuses, limit: max(0, limit))) }
+        if wanted.contains("orphaned") {
+            runs = runs.filter { $0.isOrphaned || (wanted.contains($0.status.rawValue)) }
+        }
         if runs.isEmpty {
             Console.print("no runs in \(service.settings.databasePath)")
             return
         }
-        for line in RunsFormat.table(runs, now: Date()) { Console.print(line) }
+        for line in RunsFormat.table(runs, now: Date()) + RunsFormat.orphanedHint(runs) { Console.print(line) }
     }
 }
