@@ -1,5 +1,6 @@
 import Foundation
 import Sandbox
+import Store
 
 /// Where a run keeps files on the host, under the data folder:
 ///
@@ -103,10 +104,7 @@ enum Artifacts {
                     do {
                         let bytes = try await sandbox.readFileBytes("\(directory)/\(entry.name)")
                         let target = (destination as NSString).appendingPathComponent(path)
-                        try FileManager.default.createDirectory(
-                            atPath: (target as NSString).deletingLastPathComponent,
-                            withIntermediateDirectories: true)
-                        try Data(bytes).write(to: URL(fileURLWithPath: target))
+                        try DataFolder.write(Data(bytes), to: target)
                         result.files.append(path)
                         result.bytes += bytes.count
                     } catch {

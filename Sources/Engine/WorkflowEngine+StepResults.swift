@@ -47,10 +47,7 @@ extension WorkflowEngine {
         }
         let path = RunFiles(dataDirectory: dataDirectory).outputFile(runID, step: name, json: json != nil)
         do {
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent,
-                withIntermediateDirectories: true)
-            try Data(full.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try DataFolder.write(Data(full.utf8), to: path)
         } catch {
             throw EngineError(.persistence, "cannot write the output of `\(name)` to \(path): \(error)", cause: error)
         }

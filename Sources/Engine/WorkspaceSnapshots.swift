@@ -1,5 +1,6 @@
 import Foundation
 import Sandbox
+import Store
 import Workflow
 
 /// Keeps a run's workspace files after the run (`runs/RUN/workspace.tar` under the data folder),
@@ -27,13 +28,14 @@ public struct WorkspaceSnapshots: Sendable {
     public func save(volume: String, runID: String) async throws -> WorkspaceSnapshotOutcome {
         let path = files.workspaceSnapshot(runID)
         let partial = path + ".partial"
-        try FileManager.default.createDirectory(atPath: files.runDirectory(runID), withIntermediateDirectories: true)
+        try DataFolder.makeDirectory(files.runDirectory(runID))
         let outcome = try await workspaces.saveWorkspace(
             named: volume, to: partial, maxBytes: maxBytes,
             labels: [SandcastleLabels.run: runID])
         if case .done = outcome {
             // Renamed only once whole, so a crash never leaves a truncated snapshot to restore.
             _ = try? FileManager.default.removeItem(atPath: path)
+            try DataFolder.restrict(partial)
             try FileManager.default.moveItem(atPath: partial, toPath: path)
         }
         return outcome

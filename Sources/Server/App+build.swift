@@ -39,6 +39,9 @@ public struct ServerDependencies: Sendable {
         let database = try SQLiteDatabase(path: configuration.databasePath)
         try Migrator.migrate(database)
         let secrets = try SecretBox.loadOrCreate(keyFile: DataFolder.keyFile(in: configuration.dataDirectory))
+        let sandboxes = SQLiteSandboxRepository(database: database, secrets: secrets)
+        // A data folder from before sealing may still hold environments in clear.
+        try sandboxes.sealEnvironmentsKeptInClear()
         let serverID = try ServerIdentity.load(dataDirectory: configuration.dataDirectory)
         let labels = [SandcastleLabels.server: serverID]
         let backend = LabelingBackend(base: docker, labels: labels)
@@ -55,7 +58,7 @@ public struct ServerDependencies: Sendable {
         }
         var dependencies = ServerDependencies(
             provisioner: provisioner, host: BackendSandboxHost(backend: docker),
-            repository: SQLiteSandboxRepository(database: database, secrets: secrets), serverID: serverID,
+            repository: sandboxes, serverID: serverID,
             logger: logger)
         dependencies.dataLock = lock
         return dependencies

@@ -78,6 +78,9 @@ public final class SQLiteDatabase: Sendable {
         // transactions all the time and each checkpoint rewrites (and syncs) the hot pages again.
         _ = try conn.query("PRAGMA wal_autocheckpoint=4000")
         try conn.execute("PRAGMA foreign_keys=ON")
+        // Deleted and overwritten content is zeroed where that costs no extra I/O, so a value
+        // replaced (a sandbox's environment dropped when it is deleted) does not linger in a page.
+        _ = try conn.query("PRAGMA secure_delete=FAST")
         self.connection = Mutex(state)
     }
 

@@ -132,6 +132,34 @@ public struct SQLiteSandboxRepository: SandboxRepository {
         self.secrets = secrets
     }
 
+    /// Seals what a database written before sealing existed keeps in clear: each sandbox's
+    /// environment (a gone sandbox's values dropped, as ``SandboxRecord/keptAtRest`` says), then
+    /// rebuilds the file and empties the WAL, so no old copy stays in a free page or a log frame.
+    /// Opening the store calls it once; without ``secrets`` there is nothing to seal with.
+    ///
+    /// - Returns: how many sandboxes were sealed.
+    @discardableResult
+    public func sealEnvironmentsKeptInClear() throws -> Int {
+        guard let secrets else { return 0 }
+        let rows = try database.query(
+            "SELECT id, status, env_json FROM sandboxes WHERE env_json NOT LIKE ? AND env_json != '{}'", [SecretBox.prefix + "%"])
+        guard !rows.isEmpty else { return 0 }
+        try database.transaction { conn in
+            for row in rows {
+                let id: String = try row.get("id")
+                let status = SandboxStatus(rawValue: try row.get("status"))
+                let text: String = try row.get("env_json")
+                var environment = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
+                if !status.isLive { environment = environment.mapValues { _ in "" } }
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: environment, options: [.sortedKeys]), as: UTF8.self)
+                _ = try conn.execute("UPDATE sandboxes SET env_json = ? WHERE id = ?", [try secrets.seal(json), id])
+            }
+        }
+        _ = try database.execute("VACUUM")
+        _ = try database.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        return rows.count
+    }
+
     static let columns = """
         id, container_id, image, profile, status, status_reason, created_at, updated_at, expires_at, ttl_seconds,
         api_key_id, workspace, env_json, memory_bytes, nano_cpus, network, server_id

@@ -53,6 +53,31 @@ import Testing
         }
     }
 
+    /// A data folder written before sealing: its values in clear are sealed when the store is
+    /// opened, a gone sandbox's dropped, and no copy stays in the file or its WAL.
+    @Test func environmentsKeptInClearBeforeSealingAreSealedAndLeaveNoCopy() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("s.sqlite").path
+            let database = try SQLiteDatabase(path: path)
+            try Migrator.migrate(database)
+            let legacy = SQLiteSandboxRepository(database: database)
+            try legacy.insert(Self.sandbox("live", status: .running, environment: ["API_TOKEN": "live-hunter2"]))
+            try legacy.insert(Self.sandbox("gone", status: .running, environment: ["API_TOKEN": "gone-hunter2"]))
+            // What an old version kept for a deleted sandbox: its values, in clear.
+            _ = try database.execute("UPDATE sandboxes SET status = 'deleted' WHERE id = 'gone'")
+            #expect(Self.onDisk(path).contains("live-hunter2") && Self.onDisk(path).contains("gone-hunter2"))
+
+            let secrets = try SecretBox.loadOrCreate(keyFile: dir.appendingPathComponent("credentials.key").path)
+            let sealed = SQLiteSandboxRepository(database: database, secrets: secrets)
+            #expect(try sealed.sealEnvironmentsKeptInClear() == 2)
+            #expect(try sealed.sealEnvironmentsKeptInClear() == 0, "once")
+            #expect(try sealed.sandbox(id: "live")?.environment == ["API_TOKEN": "live-hunter2"])
+            #expect(try sealed.sandbox(id: "gone")?.environment == ["API_TOKEN": ""])
+            let disk = Self.onDisk(path)
+            #expect(!disk.contains("live-hunter2") && !disk.contains("gone-hunter2"), "no copy left in the file or the WAL")
+        }
+    }
+
     @Test func valuesWrittenBeforeSealingStillReadAndTheKeyFileIsMadeOnceOwnerOnly() throws {
         try withTemporaryDirectory { dir in
             let keyFile = dir.appendingPathComponent("credentials.key").path

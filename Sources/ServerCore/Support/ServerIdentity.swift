@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// The server's identity: a random id kept in the data folder, so the containers of this
 /// server (label `sandcastle.server`) are told apart from those of other servers and tests
@@ -12,13 +13,10 @@ package enum ServerIdentity {
             if !id.isEmpty { return id }
         }
         do {
-            // 0700: the folder holds the database with sandbox environments.
-            try FileManager.default.createDirectory(
-                at: folder, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
+            try DataFolder.prepare(dataDirectory)
             var generator = SystemRandomNumberGenerator()
             let id = (0..<16).map { _ in String(UInt8.random(in: 0..<16, using: &generator), radix: 16) }.joined()
-            try Data((id + "\n").utf8).write(to: file, options: .atomic)
+            try DataFolder.write(Data((id + "\n").utf8), to: file.path)
             return id
         } catch {
             throw ServerError(

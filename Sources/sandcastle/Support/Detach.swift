@@ -19,7 +19,8 @@ enum Detach {
         let runDirectory = RunFiles(dataDirectory: directory).runDirectory(runID)
         let log = (runDirectory as NSString).appendingPathComponent("run.log")
         do {
-            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: runDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             Console.error("sandcastle: cannot create \(runDirectory): \(error)")
             throw ExitCode(1)
@@ -82,7 +83,7 @@ enum Detach {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
