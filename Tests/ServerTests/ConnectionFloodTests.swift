@@ -28,14 +28,15 @@ struct ConnectionFloodTests {
             if index.isMultiple(of: 2) { try? await connection.send("POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nContent-") }
             flood.append(connection)
         }
+        #expect(flood.count > 256, "only \(flood.count) of \(floodSize) connections were made: no flood")
 
-        // While the flood is held, another client is answered at once...
+        // While the flood is held, another client is answered promptly (5 s is the bound a
+        // loaded machine needs, not a figure: it answers in milliseconds, and not at all before
+        // the guard)...
         let client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: server.port))
         for _ in 0..<5 {
-            let started = ContinuousClock.now
             let health = try? await client.send(HTTPRequest(method: .get, path: "/health", timeout: .seconds(5)))
-            #expect(health?.status == 200, "/health did not answer while the flood was held")
-            #expect(ContinuousClock.now - started < .seconds(2), "/health took \(ContinuousClock.now - started)")
+            #expect(health?.status == 200, "/health did not answer within 5 s while the flood was held")
         }
         // ...and can create a sandbox with its key.
         let authorization: HTTPHeaders = ["Authorization": "Bearer \(Self.key)", "Content-Type": "application/json"]
@@ -61,7 +62,7 @@ struct ConnectionFloodTests {
         let held = outcomes.filter { !$0.closed && $0.bytes.isEmpty }.count
         let refused = outcomes.filter { $0.closed && $0.status == 429 }.count
         #expect(held == ServerConfiguration().maxConnectionsPerClient, "held \(held), refused \(refused) of \(flood.count)")
-        #expect(held + refused == floodSize)
+        #expect(held + refused == flood.count)
         for connection in flood { connection.close() }
         #expect(try await client.send(HTTPRequest(method: .get, path: "/health", timeout: .seconds(10))).status == 200)
         try await server.terminate()

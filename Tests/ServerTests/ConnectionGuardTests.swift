@@ -73,12 +73,13 @@ struct ConnectionGuardTests {
 
     @Test func aConnectionThatSendsNothingIsClosedAfterTheHeadTimeout() async throws {
         try await Self.withServer { s in
+            // Taken before the connection exists, so the server's clock cannot have started earlier.
+            let opening = ContinuousClock.now
             let connection = try await RawConnection.open(port: s.port)
-            let opened = ContinuousClock.now
             let received = try await connection.readUntilClosed(within: .seconds(20))
             #expect(received.closed, "still open after 20 s")
             #expect(received.bytes.isEmpty, "nothing was asked, nothing is answered: \(received.text)")
-            #expect(ContinuousClock.now - opened >= .seconds(Self.timeout * 0.9))
+            #expect(ContinuousClock.now - opening >= .seconds(Self.timeout - 0.05), "closed by the head timeout, not before")
         }
     }
 
@@ -96,14 +97,15 @@ struct ConnectionGuardTests {
     @Test func anIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
         try await Self.withServer({ $0.idleTimeoutSeconds = 3 }) { s in
             let connection = try await RawConnection.open(port: s.port)
+            // Taken before the request, so the server's idle clock cannot have started earlier.
+            let asked = ContinuousClock.now
             try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             let answered = try await connection.readResponse()
             #expect(answered.status == 200)
-            let idleSince = ContinuousClock.now
             let received = try await connection.readUntilClosed(within: .seconds(20))
             #expect(received.closed, "still open after 20 s idle")
             #expect(received.bytes.isEmpty, "an idle close says nothing: \(received.text)")
-            #expect(ContinuousClock.now - idleSince >= .seconds(2.7), "the idle timeout (3 s), not the head timeout (2 s)")
+            #expect(ContinuousClock.now - asked >= .seconds(2.95), "the idle timeout (3 s), not the head timeout (2 s)")
         }
     }
 
