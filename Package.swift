@@ -57,6 +57,9 @@ let package = Package(
         // multipart/form-data uploads: a streaming parser over swift-nio, which Hummingbird
         // already builds; new is the package itself and swift-collections' umbrella product.
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // Already built for Hummingbird; named because the connection guard (Server/Connections)
+        // is a pair of NIO channel handlers around NIO's HTTP/1 decoder.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         .systemLibrary(
@@ -140,8 +143,11 @@ let package = Package(
             dependencies: [
                 "ServerCore", "ServerCompat", "EngineService", "Sandbox", "SandboxDocker", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ], swiftSettings: strict),
         .executableTarget(
             name: "sandcastle",
@@ -182,6 +188,7 @@ let package = Package(
                 "Engine", "Workflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(
             name: "EngineTests",

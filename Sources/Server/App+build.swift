@@ -9,6 +9,9 @@ import ServerCompat
 import ServerCore
 import Store
 
+import struct HummingbirdCore.HTTP1Channel
+import struct HummingbirdCore.HTTPServerBuilder
+
 /// Everything the server is built from. Production wires the Docker backend and SQLite;
 /// tests pass an in-memory backend and repository.
 public struct ServerDependencies: Sendable {
@@ -127,7 +130,7 @@ public struct SandcastleServer {
         let service = self.service
         var app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            server: guardedServer(),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "sandcastle"),
@@ -136,6 +139,27 @@ public struct SandcastleServer {
         // Reconcile before the first request: a client must never see a sandbox that is about to be declared lost.
         app.beforeServerStarts { await service.start() }
         return app
+    }
+
+    /// HTTP/1 with the terminal's WebSocket upgrade, every connection behind the guard
+    /// (Connections/): the per-client cap, the idle, head and body timeouts, the head size limit.
+    private func guardedServer() -> HTTPServerBuilder {
+        let limits = ConnectionLimits(configuration)
+        let clients = ClientConnections(limit: limits.maxConnectionsPerClient)
+        let metrics = self.metrics
+        let webSocketResponder = webSocketRouter.buildResponder()
+        // NIO's decoder counts the request line's target and every header against both limits;
+        // what it refuses, the guard answers 431.
+        var http1 = HTTP1Channel.Configuration()
+        http1.httpDecoder.maxHeaderFieldSize = limits.maxRequestHeadBytes
+        http1.httpDecoder.maxHeaderListSize = limits.maxRequestHeadBytes
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1)
+        return HTTPServerBuilder { responder in
+            GuardedHTTPChannel(
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                limits: limits, clients: clients, metrics: metrics)
+        }
     }
 
     /// Serves until SIGTERM/SIGINT, then stops the service's background work. Sandboxes keep

@@ -34,6 +34,18 @@ public struct ServerConfiguration: Sendable {
     public var reapIntervalSeconds = 5.0
     /// Warm pool targets (`image[:profile]=N`); none means every sandbox is created cold.
     public var pool: [String] = []
+    /// Largest request head (request line and headers); a bigger one is answered 431 and its connection closed.
+    public var maxRequestHeadBytes = 64 << 10
+    /// A kept-alive connection with no request for this long is closed.
+    public var idleTimeoutSeconds = 60.0
+    /// A request head must have arrived whole this long after its first byte (on a new
+    /// connection: after the connection opened), or the connection is closed.
+    public var requestHeadTimeoutSeconds = 20.0
+    /// A request body the server is waiting for that brings no byte for this long is cut (408).
+    /// Time the server itself spends (computing an answer, a slow sandbox) never counts.
+    public var requestBodyTimeoutSeconds = 30.0
+    /// Open connections from one client address; more are refused at once (429) and closed.
+    public var maxConnectionsPerClient = 128
 
     public init() {}
 
@@ -56,6 +68,11 @@ public struct ServerConfiguration: Sendable {
         public var maxExecOutputBytes: Int?
         public var reapIntervalSeconds: Double?
         public var pool: [String]?
+        public var maxRequestHeadBytes: Int?
+        public var idleTimeoutSeconds: Double?
+        public var requestHeadTimeoutSeconds: Double?
+        public var requestBodyTimeoutSeconds: Double?
+        public var maxConnectionsPerClient: Int?
 
         public init() {}
 
@@ -65,10 +82,15 @@ public struct ServerConfiguration: Sendable {
             case maxUploadBytes = "max_upload_bytes", defaultTTLSeconds = "default_ttl_seconds", maxTTLSeconds = "max_ttl_seconds"
             case defaultExecTimeoutSeconds = "default_exec_timeout_seconds", maxExecTimeoutSeconds = "max_exec_timeout_seconds"
             case maxExecOutputBytes = "max_exec_output_bytes", reapIntervalSeconds = "reap_interval_seconds", pool
+            case maxRequestHeadBytes = "max_request_head_bytes", idleTimeoutSeconds = "idle_timeout_seconds"
+            case requestHeadTimeoutSeconds = "request_head_timeout_seconds", requestBodyTimeoutSeconds = "request_body_timeout_seconds"
+            case maxConnectionsPerClient = "max_connections_per_client"
         }
 
         /// Reads `SANDCASTLE_HOST`, `_PORT`, `_DATA_DIR`, `_API_KEYS` (comma-separated), `_OPEN=1`,
-        /// `_MAX_SANDBOXES`, `_MAX_SANDBOXES_PER_KEY`, `_DEFAULT_TTL`, `_MAX_TTL`, `_POOL` (comma-separated).
+        /// `_MAX_SANDBOXES`, `_MAX_SANDBOXES_PER_KEY`, `_DEFAULT_TTL`, `_MAX_TTL`, `_POOL` (comma-separated),
+        /// and the connection limits `_MAX_REQUEST_HEAD_BYTES`, `_IDLE_TIMEOUT`, `_REQUEST_HEAD_TIMEOUT`,
+        /// `_REQUEST_BODY_TIMEOUT` (seconds) and `_MAX_CONNECTIONS_PER_CLIENT`.
         public static func fromEnvironment(_ env: [String: String]) throws -> Overrides {
             var o = Overrides()
             o.host = env["SANDCASTLE_HOST"].flatMap { $0.isEmpty ? nil : $0 }
@@ -86,6 +108,11 @@ public struct ServerConfiguration: Sendable {
             o.defaultTTLSeconds = try int(env, "SANDCASTLE_DEFAULT_TTL")
             o.maxTTLSeconds = try int(env, "SANDCASTLE_MAX_TTL")
             o.pool = list(env["SANDCASTLE_POOL"])
+            o.maxRequestHeadBytes = try int(env, "SANDCASTLE_MAX_REQUEST_HEAD_BYTES")
+            o.idleTimeoutSeconds = try seconds(env, "SANDCASTLE_IDLE_TIMEOUT")
+            o.requestHeadTimeoutSeconds = try seconds(env, "SANDCASTLE_REQUEST_HEAD_TIMEOUT")
+            o.requestBodyTimeoutSeconds = try seconds(env, "SANDCASTLE_REQUEST_BODY_TIMEOUT")
+            o.maxConnectionsPerClient = try int(env, "SANDCASTLE_MAX_CONNECTIONS_PER_CLIENT")
             return o
         }
 
@@ -108,6 +135,14 @@ public struct ServerConfiguration: Sendable {
         static func int(_ env: [String: String], _ name: String) throws -> Int? {
             guard let text = env[name], !text.isEmpty else { return nil }
             guard let value = Int(text) else { throw ServerError(.invalidConfiguration, "\(name) must be an integer, not '\(text)'") }
+            return value
+        }
+
+        static func seconds(_ env: [String: String], _ name: String) throws -> Double? {
+            guard let text = env[name], !text.isEmpty else { return nil }
+            guard let value = Double(text), value.isFinite else {
+                throw ServerError(.invalidConfiguration, "\(name) must be a number of seconds, not '\(text)'")
+            }
             return value
         }
 
@@ -150,6 +185,11 @@ public struct ServerConfiguration: Sendable {
         if let v = o.maxExecOutputBytes { maxExecOutputBytes = v }
         if let v = o.reapIntervalSeconds { reapIntervalSeconds = v }
         if let v = o.pool { pool = v }
+        if let v = o.maxRequestHeadBytes { maxRequestHeadBytes = v }
+        if let v = o.idleTimeoutSeconds { idleTimeoutSeconds = v }
+        if let v = o.requestHeadTimeoutSeconds { requestHeadTimeoutSeconds = v }
+        if let v = o.requestBodyTimeoutSeconds { requestBodyTimeoutSeconds = v }
+        if let v = o.maxConnectionsPerClient { maxConnectionsPerClient = v }
     }
 
     /// Builds the configuration from all sources (flags last).
@@ -182,15 +222,35 @@ public struct ServerConfiguration: Sendable {
             ("max_sandboxes", maxSandboxes), ("max_sandboxes_per_key", maxSandboxesPerKey),
             ("max_body_bytes", maxBodyBytes), ("default_ttl_seconds", defaultTTLSeconds),
             ("max_ttl_seconds", maxTTLSeconds), ("max_exec_timeout_seconds", maxExecTimeoutSeconds),
+            ("max_connections_per_client", maxConnectionsPerClient),
         ]
         where value <= 0 {
             throw ServerError(.invalidConfiguration, "\(name) must be positive, not \(value)")
+        }
+        for (name, value) in [
+            ("idle_timeout_seconds", idleTimeoutSeconds), ("request_head_timeout_seconds", requestHeadTimeoutSeconds),
+            ("request_body_timeout_seconds", requestBodyTimeoutSeconds),
+        ]
+        where !(value > 0 && value <= Self.longestConnectionTimeoutSeconds) {
+            throw ServerError(
+                .invalidConfiguration,
+                "\(name) must be a number of seconds above 0 and at most \(Int(Self.longestConnectionTimeoutSeconds)), not \(value)")
+        }
+        // Below this even an ordinary browser's or SDK's request head would be refused.
+        if maxRequestHeadBytes < Self.smallestRequestHeadBytes {
+            throw ServerError(
+                .invalidConfiguration,
+                "max_request_head_bytes must be at least \(Self.smallestRequestHeadBytes), not \(maxRequestHeadBytes)")
         }
         _ = try PoolProvisioner.targets(pool)
         if defaultTTLSeconds > maxTTLSeconds {
             throw ServerError(.invalidConfiguration, "default_ttl_seconds (\(defaultTTLSeconds)) exceeds max_ttl_seconds (\(maxTTLSeconds))")
         }
     }
+
+    /// A day: a longer connection timeout is a typo, and timers far in the future gain nothing.
+    static let longestConnectionTimeoutSeconds = 86_400.0
+    static let smallestRequestHeadBytes = 1024
 
     /// `127.0.0.0/8`, `::1` and `localhost`.
     public static func isLoopback(_ host: String) -> Bool {

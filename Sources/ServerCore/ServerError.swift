@@ -31,6 +31,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case engineUnavailable = "engine_unavailable"
             case noSpace = "no_space"
             case invalidConfiguration = "invalid_configuration"
+            case requestHeadTooLarge = "request_head_too_large"
+            case requestTimeout = "request_timeout"
+            case tooManyConnections = "too_many_connections"
             case `internal`
             // Sandkasten's own codes, which have no native counterpart.
             case invalidRequest = "invalid_request"
@@ -85,6 +88,13 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         public static let noSpace = Code(.noSpace)
         /// The server's own configuration is unusable (reported at start-up, never to clients).
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// The request line and headers are over `max_request_head_bytes` (the connection is then closed).
+        public static let requestHeadTooLarge = Code(.requestHeadTooLarge)
+        /// The request head, or a request body the server was waiting for, did not arrive in time
+        /// (the connection is then closed).
+        public static let requestTimeout = Code(.requestTimeout)
+        /// The client address has `max_connections_per_client` connections open already.
+        public static let tooManyConnections = Code(.tooManyConnections)
         /// A failure the client cannot fix.
         public static let `internal` = Code(.internal)
 
@@ -123,7 +133,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case .unauthorized: .unauthorized
             case .notFound, .routeNotFound, .sessionNotFound, .fileNotFound, .workspaceNotFound: .notFound
             case .expired, .gone, .sessionExpired: .gone
-            case .atCapacity: .tooManyRequests
+            case .atCapacity, .tooManyConnections: .tooManyRequests
+            case .requestHeadTooLarge: .requestHeaderFieldsTooLarge
+            case .requestTimeout: .requestTimeout
             case .commandTimeout: .gatewayTimeout
             case .bodyTooLarge: .contentTooLarge
             case .conflict, .sessionNotRunning, .workspaceInUse: .conflict
@@ -158,11 +170,17 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
     }
 
     static func jsonResponse(code: Code, message: String) -> Response {
-        let body = ErrorBody(error: .init(code: code.description, message: message))
-        let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal","message":"?"}}"#.utf8)
+        let data = jsonBody(code: code, message: message)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: code.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The one error shape, `{"error":{"code":"…","message":"…"}}`, as bytes (also for answers
+    /// written below Hummingbird, on the raw connection).
+    package static func jsonBody(code: Code, message: String) -> Data {
+        let body = ErrorBody(error: .init(code: code.description, message: message))
+        return (try? HTTP.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal","message":"?"}}"#.utf8)
     }
 
     struct ErrorBody: Codable {

@@ -102,9 +102,15 @@ struct FakeReply: Sendable {
 final class FakeBackend: SandboxBackend {
     let name = "fake"
     let reply: @Sendable (String) -> FakeReply
+    /// How long a file write waits before it reads its contents (a slow sandbox).
+    let writeDelay: Duration
     private let state = Mutex<(created: Int, destroyed: Set<String>)>((0, []))
 
-    init(reply: @escaping @Sendable (String) -> FakeReply = { command in FakeReply(chunks: [(.zero, "ran: \(command)\n")]) }) {
+    init(
+        writeDelay: Duration = .zero,
+        reply: @escaping @Sendable (String) -> FakeReply = { command in FakeReply(chunks: [(.zero, "ran: \(command)\n")]) }
+    ) {
+        self.writeDelay = writeDelay
         self.reply = reply
     }
 
@@ -167,6 +173,7 @@ final class FakeInstance: SandboxInstance {
     func openTerminal(_ request: TerminalRequest) async throws -> SandboxProcess { throw FakeUnsupported() }
     func writeFile<Chunks: AsyncSequence & Sendable>(_ request: FileWrite, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] {
+        try await Task.sleep(for: backend.writeDelay)
         var bytes: [UInt8] = []
         for try await chunk in contents { bytes.append(contentsOf: chunk) }
         let data = bytes

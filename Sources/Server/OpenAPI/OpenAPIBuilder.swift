@@ -126,6 +126,14 @@ enum OpenAPI {
             ErrorResponses(descriptions: lhs.descriptions.merging(rhs.descriptions, uniquingKeysWith: { _, right in right }))
         }
 
+        /// What the connection guard may answer to any request before it reaches its route
+        /// (docs/server.md, "Connections and hostile clients"); the connection closes after each.
+        static let connection: ErrorResponses = [
+            408: "the request head, or a body the server waited for, stalled (`request_timeout`)",
+            429: "this client address has too many connections open (`too_many_connections`)",
+            431: "the request line and headers are too large (`request_head_too_large`)",
+        ]
+
         var responses: [String: JSON] {
             descriptions.reduce(into: [:]) { responses, error in
                 responses[String(error.key)] =
@@ -173,7 +181,7 @@ enum OpenAPI {
         }
 
         var json: JSON {
-            var responses = errors.responses
+            var responses = (ErrorResponses.connection + errors).responses
             responses[String(returns.status)] = returns.json
             var fields: [String: JSON] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
             let parameters = pathParameters + query

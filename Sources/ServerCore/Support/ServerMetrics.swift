@@ -34,6 +34,13 @@ public final class ServerMetrics: Sendable {
         Metrics.Counter(label: "sandcastle_errors_total", dimensions: [("code", code.description)], factory: factory).increment()
     }
 
+    /// Counts a connection the server closed because its client was too slow or had too many
+    /// open (`reason`: `idle_timeout`, `head_timeout`, `body_timeout`, `too_many_connections`,
+    /// `malformed_head`).
+    package func recordConnectionClosed(reason: String) {
+        Metrics.Counter(label: "sandcastle_connections_closed_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
     /// How many errors with `code` were reported so far.
     public func errorCount(_ code: ServerError.Code) -> Int {
         // The registry shows its values only as exposition text.

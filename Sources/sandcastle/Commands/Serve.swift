@@ -42,6 +42,31 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("pool"), help: "Warm pool target image[:profile]=N, e.g. base:default=2 (repeatable; env SANDCASTLE_POOL=a=1,b=2).")
     var pool: [String] = []
 
+    @Option(
+        name: .customLong("max-request-head-bytes"),
+        help: "Largest request line plus headers; larger is answered 431 (default 65536; env SANDCASTLE_MAX_REQUEST_HEAD_BYTES).")
+    var maxRequestHeadBytes: Int?
+
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds a kept-alive connection may wait for its next request (default 60; env SANDCASTLE_IDLE_TIMEOUT).")
+    var idleTimeout: Double?
+
+    @Option(
+        name: .customLong("request-head-timeout"),
+        help: "Seconds for a request head to arrive whole (default 20; env SANDCASTLE_REQUEST_HEAD_TIMEOUT).")
+    var requestHeadTimeout: Double?
+
+    @Option(
+        name: .customLong("request-body-timeout"),
+        help: "Seconds a request body may bring no bytes while the server waits for it; then 408 (default 30; env SANDCASTLE_REQUEST_BODY_TIMEOUT).")
+    var requestBodyTimeout: Double?
+
+    @Option(
+        name: .customLong("max-connections-per-client"),
+        help: "Open connections per client address; more are refused at once (default 128; env SANDCASTLE_MAX_CONNECTIONS_PER_CLIENT).")
+    var maxConnectionsPerClient: Int?
+
     @Flag(
         name: .customLong("resume-runs"), inversion: .prefixedNo,
         help: "At start-up, resume the workflow runs in the data folder that a dead process left unfinished.")
@@ -81,6 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
         flags.maxSandboxes = maxSandboxes
         flags.maxSandboxesPerKey = maxSandboxesPerKey
         flags.pool = pool.isEmpty ? nil : pool
+        flags.maxRequestHeadBytes = maxRequestHeadBytes
+        flags.idleTimeoutSeconds = idleTimeout
+        flags.requestHeadTimeoutSeconds = requestHeadTimeout
+        flags.requestBodyTimeoutSeconds = requestBodyTimeout
+        flags.maxConnectionsPerClient = maxConnectionsPerClient
         let configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration.load(configFile: config, environment: environment, flags: flags)
@@ -89,6 +119,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let logger = Logger(label: "sandcastle.server")
+        // Every connection holds a descriptor: take all the system allows (the per-client cap
+        // keeps one client from taking them all either way).
+        let files = OpenFileLimit.raiseToHardLimit()
+        if let failure = files.failure {
+            logger.warning("open-file limit stays at \(files.now): \(failure)")
+        } else {
+            logger.info("open-file limit \(files.now)\(files.now > files.before ? " (raised from \(files.before))" : "")")
+        }
         let server: SandcastleServer
         do {
             server = try SandcastleServer(
