@@ -78,12 +78,31 @@ extension SandboxService {
             filesBeneath: "/workspace")
         let helper = try await provisioner.provision(spec).instance
         do {
+            try await Self.requireConfinedFiles(helper)
             let result = try await body(helper)
             try? await helper.destroy()
             return result
         } catch {
             try? await helper.destroy()
             throw error
+        }
+    }
+
+    /// A runner from an image built before runners could confine their files ignores the request
+    /// and would serve the helper's own files through a link: refuse to browse with it. A confined
+    /// runner refuses `/`, which lies outside `/workspace`.
+    private static func requireConfinedFiles(_ helper: any SandboxInstance) async throws {
+        var refused = false
+        do {
+            _ = try await helper.stat(path: "/")
+        } catch let error as SandboxError {
+            refused = error.code == .permissionDenied
+        }
+        guard refused else {
+            throw ServerError(
+                .invalidConfiguration,
+                "the sandbox image's runner cannot keep the workspace browser inside the workspace; "
+                    + "rebuild the images (sandcastle images build)")
         }
     }
 
