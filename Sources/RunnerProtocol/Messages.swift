@@ -300,4 +300,9 @@ public enum RunnerWire {
     public static let defaultMaxOutputBytes: UInt64 = 8 * 1024 * 1024
     /// Request id of the control stream.
     public static let controlStream: UInt32 = 0
+    /// The environment variable that confines a runner's files to one directory (an absolute
+    /// path): it then serves stat, list and read only beneath it, resolved by the kernel so that
+    /// no symlink or `..` leads out, and refuses everything that changes files. What a helper
+    /// that browses a shared workspace runs with.
+    public static let filesBeneathVariable = "SANDCASTLE_RUNNER_FILES_BENEATH"
 }

@@ -17,11 +17,18 @@ public struct SandboxSpec: Sendable {
     public var labels: [String: String]
     /// How long to wait for the runner to become ready.
     public var readyTimeout: Duration
+    /// Confines the sandbox's file operations to this directory (e.g. `/workspace`): paths resolve
+    /// beneath it only, no symlink or `..` leading out of it, and nothing that changes files is
+    /// served. For a helper that reads a shared workspace on someone's behalf, so that links a
+    /// sandbox left there do not reach the helper's own files. A backend that cannot confine
+    /// refuses the spec.
+    public var filesBeneath: String?
 
     public init(
         image: String = "base", profile: String = "default", network: NetworkMode? = nil,
         environment: [String: String] = [:], workspace: String? = nil, memoryBytes: Int64? = nil,
-        nanoCPUs: Int64? = nil, labels: [String: String] = [:], readyTimeout: Duration = .seconds(30)
+        nanoCPUs: Int64? = nil, labels: [String: String] = [:], readyTimeout: Duration = .seconds(30),
+        filesBeneath: String? = nil
     ) {
         self.image = image
         self.profile = profile
@@ -32,6 +39,7 @@ public struct SandboxSpec: Sendable {
         self.nanoCPUs = nanoCPUs
         self.labels = labels
         self.readyTimeout = readyTimeout
+        self.filesBeneath = filesBeneath
     }
 }
 

@@ -32,8 +32,10 @@ public enum SandcastleLabels {
 
     /// The server instance that owns a sandbox container (its data folder's identity).
     public static let server = "sandcastle.server"
-    /// Marks a named workspace volume, with its name.
+    /// Marks a server's named workspace volume, with the name its owner calls it (names are per
+    /// owner; the volume's own name is derived from both).
     public static let workspace = "sandcastle.workspace"
-    /// The API key id that created a workspace (`open` in open mode): other keys cannot see it.
+    /// The API key id that created a workspace (`open` in open mode): the workspace is that key's
+    /// alone, and other keys cannot see it.
     public static let owner = "sandcastle.owner"
 }

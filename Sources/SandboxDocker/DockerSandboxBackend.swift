@@ -107,8 +107,11 @@ public final class DockerSandboxBackend: SandboxBackend {
         var workspaceLabels = spec.labels
         workspaceLabels[SandcastleLabels.managed] = "true"
         workspaceLabels[SandcastleLabels.sandbox] = id
+        var environment = spec.environment
+        // The runner confines its files only when the spec says so, never on a caller's variable.
+        environment[RunnerWire.filesBeneathVariable] = spec.filesBeneath
         var config = ContainerConfig(image: image)
-        config.env = spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        config.env = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         config.user = profile.user
         config.workingDir = "/workspace"
         config.labels = labels

@@ -75,6 +75,7 @@ public struct E2BSandboxBackend: SandboxBackend {
     public func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
         try spec.validate()
         if spec.workspace != nil { throw SandboxError(.invalidArgument, "E2B sandboxes have no named workspaces") }
+        if spec.filesBeneath != nil { throw SandboxError(.unsupported, "E2B sandboxes cannot confine their files to a directory") }
         var body: [String: Any] = [
             "templateID": spec.image, "timeout": timeoutSeconds, "metadata": spec.labels,
             "envVars": spec.environment,

@@ -27,13 +27,16 @@ final class LocalRunner: RunnerChannel, @unchecked Sendable {
         throw RunnerClientError(.channelClosed, "no sandcastle-runner binary; build it or set SANDCASTLE_RUNNER")
     }
 
-    init() throws {
+    /// - Parameter prepare: runs on the new workspace before the runner starts (files a test
+    ///   needs in place), and returns variables for the runner's environment.
+    init(prepare: (URL) throws -> [String: String] = { _ in [:] }) throws {
         workspace = FileManager.default.temporaryDirectory.appendingPathComponent("runner-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
         process.currentDirectoryURL = workspace
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = workspace.path
+        environment.merge(try prepare(workspace)) { _, new in new }
         process.environment = environment
         process.standardInput = toRunner
         process.standardOutput = fromRunner

@@ -203,29 +203,6 @@ struct DockerAPITests {
         }
     }
 
-    @Test func aWorkspaceBelongsToItsKeyAndForeignVolumesAreNeverMounted() async throws {
-        let name = "sc-test-ws-\(UUID().uuidString.prefix(8).lowercased())"
-        let foreign = "sc-test-foreign-\(UUID().uuidString.prefix(8).lowercased())"
-        let docker = try await DockerClient.connect()
-        _ = try await docker.createVolume(name: foreign, labels: [SandcastleLabels.managed: "true"])
-        defer { Task { try? await docker.removeVolume(name: foreign, force: true) } }
-        try await DockerServerFixture.with(open: false) { s in
-            let (a, b) = (ServerFixture.key, ServerFixture.otherKey)
-            #expect(try await s.call(.post, "/v1/workspaces", json: #"{"name":"\#(name)"}"#, key: a).status == 201)
-            let listB = try await s.call(.get, "/v1/workspaces", key: b)
-            #expect((listB.body["workspaces"] as? [[String: Any]])?.contains { $0["name"] as? String == name } == false)
-            #expect(try await s.call(.get, "/v1/workspaces/\(name)/files", key: b).status == 404)
-            #expect(try await s.call(.delete, "/v1/workspaces/\(name)", key: b).status == 404)
-            let mountB = try await s.call(.post, "/v1/sandboxes", json: #"{"workspace":"\#(name)"}"#, key: b)
-            #expect(mountB.status == 404, "another key's workspace cannot be mounted: \(mountB.text)")
-            let mountForeign = try await s.call(.post, "/v1/sandboxes", json: #"{"workspace":"\#(foreign)"}"#, key: a)
-            #expect(mountForeign.status == 409, "a volume that is not a workspace is never mounted: \(mountForeign.text)")
-            #expect(try await s.call(.post, "/v1/workspaces", json: #"{"name":"\#(foreign)"}"#, key: a).status == 409)
-            #expect(try await s.call(.delete, "/v1/workspaces/\(name)", key: a).status == 200)
-        }
-        try await docker.removeVolume(name: foreign, force: true)
-    }
-
     static func text(_ messages: [WebSocketTestClient.Message]) -> String {
         messages.map { message in
             if case .binary(let bytes) = message { return String(decoding: bytes, as: UTF8.self) }

@@ -46,10 +46,10 @@ struct ReconcileTests {
             return FakeInstance(id: sandboxID, backend: backend)
         }
         func stats(containerID: String) async throws -> SandboxStats { throw FakeUnsupported() }
-        func listWorkspaces() async throws -> [WorkspaceInfo] { [] }
-        func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo { throw FakeUnsupported() }
-        func volume(name: String) async throws -> WorkspaceInfo? { nil }
-        func removeWorkspace(name: String) async throws {}
+        func listWorkspaces(owner: String) async throws -> [WorkspaceListing] { [] }
+        func createWorkspace(volume: String, labels: [String: String]) async throws -> WorkspaceListing { throw FakeUnsupported() }
+        func volume(name: String) async throws -> WorkspaceListing? { nil }
+        func removeWorkspace(volume: String) async throws {}
     }
 
     func service(_ engine: ScriptedEngine, _ repository: InMemorySandboxRepository) -> SandboxService {

@@ -17,7 +17,7 @@ struct RemovalTests {
         struct State {
             var log: [String] = []
             var containers: Set<String> = []
-            var volumes: [String: WorkspaceInfo] = [:]
+            var volumes: [String: WorkspaceListing] = [:]
             var holding = false
             var held: [CheckedContinuation<Void, Never>] = []
             var failuresLeft = 0
@@ -75,17 +75,23 @@ struct RemovalTests {
         }
         func adopt(sandboxID: String, containerID: String) async throws -> any SandboxInstance { throw FakeUnsupported() }
         func stats(containerID: String) async throws -> SandboxStats { throw FakeUnsupported() }
-        func listWorkspaces() async throws -> [WorkspaceInfo] { state.withLock { Array($0.volumes.values) } }
-        func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo {
-            let info = WorkspaceInfo(name: name, labels: [SandcastleLabels.workspace: name, SandcastleLabels.owner: owner])
-            state.withLock { $0.volumes[name] = info }
-            return info
+        func listWorkspaces(owner: String) async throws -> [WorkspaceListing] {
+            state.withLock { Array($0.volumes.values.filter { $0.labels[SandcastleLabels.owner] == owner }) }
         }
-        func volume(name: String) async throws -> WorkspaceInfo? { state.withLock { $0.volumes[name] } }
-        func removeWorkspace(name: String) async throws {
+        func createWorkspace(volume: String, labels: [String: String]) async throws -> WorkspaceListing {
             state.withLock { s in
-                s.volumes[name] = nil
-                s.log.append("removed workspace \(name)")
+                if let existing = s.volumes[volume] { return existing }
+                let listing = WorkspaceListing(
+                    name: volume, createdAt: nil, labels: labels.merging([SandcastleLabels.managed: "true"]) { _, managed in managed })
+                s.volumes[volume] = listing
+                return listing
+            }
+        }
+        func volume(name: String) async throws -> WorkspaceListing? { state.withLock { $0.volumes[name] } }
+        func removeWorkspace(volume: String) async throws {
+            state.withLock { s in
+                s.volumes[volume] = nil
+                s.log.append("removed workspace \(volume)")
             }
         }
     }
@@ -166,8 +172,9 @@ struct RemovalTests {
 
     @Test func theNamedWorkspaceWaitsForTheRemovalOfTheSandboxStillMountingIt() async throws {
         let engine = GatedEngine()
-        _ = try await engine.createWorkspace(name: "ws", owner: "open")
         let service = service(engine)
+        _ = try await service.createWorkspace(name: "ws", keyID: nil)
+        let volume = OwnedWorkspace(name: "ws", keyID: nil).volumeName
         let id = try await service.create(CreateSandboxRequest(workspace: "ws"), keyID: nil).id
         engine.hold()
         try await service.delete(id: id, keyID: nil)
@@ -181,8 +188,8 @@ struct RemovalTests {
         try await remove.value
         let log = engine.log
         let removed = try #require(log.firstIndex(of: "removed ctr-\(id)"))
-        #expect(log.lastIndex(of: "provisioned on ws").map { $0 > removed } == true, "\(log)")
-        #expect(log.firstIndex(of: "removed workspace ws").map { $0 > removed } == true, "\(log)")
+        #expect(log.lastIndex(of: "provisioned on \(volume)").map { $0 > removed } == true, "\(log)")
+        #expect(log.firstIndex(of: "removed workspace \(volume)").map { $0 > removed } == true, "\(log)")
         try await service.delete(id: again, keyID: nil)
         await service.shutdown()
     }

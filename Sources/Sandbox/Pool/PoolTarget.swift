@@ -53,6 +53,7 @@ extension WarmPool {
         if spec.memoryBytes != nil { return "it overrides the memory limit" }
         if spec.nanoCPUs != nil { return "it overrides the CPU limit" }
         if !spec.labels.isEmpty { return "it needs labels on the container" }
+        if spec.filesBeneath != nil { return "it confines its files" }
         if let name = PooledSandbox.unexportableName(in: spec.environment) {
             return "its environment variable \(name) cannot be exported by a shell"
         }

@@ -1,3 +1,5 @@
+import ServerCore
+
 /// The native API's OpenAPI 3.1 document, served at `/openapi.json`.
 ///
 /// Described in Swift with the vocabulary of OpenAPIBuilder.swift (no generator dependency) and
@@ -146,15 +148,24 @@ extension OpenAPI {
             .post, "/v1/workspaces", tag: "workspaces", summary: "Create a named workspace (a Docker volume)",
             body: .json(.ref("CreateWorkspace")),
             returns: .created("created", .json(.ref("Workspace"))),
-            errors: [400: "invalid name", 409: "exists"]),
+            errors: [400: "invalid name", 409: "this key has a workspace of that name"]),
         Operation(
             .delete, "/v1/workspaces/{name}", tag: "workspaces", summary: "Delete a workspace",
-            returns: .ok("deleted", .json(.ref("OK"))), errors: [404: "unknown", 409: "in use"]),
+            returns: .ok("deleted", .json(.ref("OK"))),
+            errors: [400: "invalid name", 404: "this key has no workspace of that name", 409: "in use"]),
         Operation(
             .get, "/v1/workspaces/{name}/files", tag: "workspaces", summary: "List a workspace's files without a sandbox",
             query: [.optionalPath],
-            returns: .ok("entries", .json(.ref("FileList"))), errors: [404: "unknown"]),
+            returns: .ok("entries", .json(.ref("FileList"))),
+            errors: [
+                400: "invalid name, or a path with '..'", 403: "the path leads out of the workspace through a symlink",
+                404: "this key has no workspace of that name",
+            ]),
     ]
+
+    /// Names are per API key; the rule is the one the service enforces (400 otherwise).
+    private static let workspaceName = Schema.string.matching(OwnedWorkspace.namePattern)
+        .described("\(OwnedWorkspace.nameRule); scoped to the API key")
 
     private static let nativeSchemas = schemas([
         "CreateSandbox": .object([
@@ -165,9 +176,10 @@ extension OpenAPI {
             "network": .boolean,
             "profile": .string.defaulting(to: "default"),
             "ttl_seconds": .integer,
-            "workspace": .string,
+            "workspace": workspaceName.described(
+                "a workspace of this key, made if it has none of that name (\(OwnedWorkspace.nameRule))"),
         ]),
-        "CreateWorkspace": .object(["name": .string], required: ["name"]),
+        "CreateWorkspace": .object(["name": workspaceName], required: ["name"]),
         "Error": .object(
             [
                 "error": .object(

@@ -43,6 +43,8 @@ enum OpenAPI {
         }
 
         func described(_ text: String) -> Schema { adding("description", .string(text)) }
+        /// A string schema's `pattern` (an ECMA-262 regular expression).
+        func matching(_ pattern: String) -> Schema { adding("pattern", .string(pattern)) }
         func defaulting(to value: JSON) -> Schema { adding("default", value) }
         func bounded(_ range: ClosedRange<Int>) -> Schema {
             adding("minimum", .integer(range.lowerBound)).adding("maximum", .integer(range.upperBound))

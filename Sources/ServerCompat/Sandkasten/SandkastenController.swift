@@ -452,31 +452,3 @@ package final class ShellDirectories: Sendable {
     func set(_ id: String, _ directory: String) { state.withLock { $0[id] = directory } }
     func forget(_ id: String) { _ = state.withLock { $0.removeValue(forKey: id) } }
 }
-
-extension SandboxService {
-    /// Runs `body` on a short-lived helper sandbox with the workspace mounted at `/workspace`,
-    /// then removes the helper (Sandkasten's browse without a session).
-    /// The same access rules as ``browseWorkspace(name:path:keyID:)``: another key's workspace is not found.
-    nonisolated func withWorkspaceHelper<T: Sendable>(
-        name: String, keyID: String?,
-        _ body: (any SandboxInstance) async throws -> T
-    ) async throws -> T {
-        try Self.validateWorkspaceName(name)
-        guard let host else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
-        guard try await accessibleWorkspace(name, host: host, keyID: keyID) != nil else {
-            throw ServerError(.notFound, "no workspace named \(name)")
-        }
-        // What a session deleted a moment ago still runs in the workspace must not show up here.
-        await removals.waitForRemovals(mounting: name)
-        let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-read"])
-        let helper = try await provisioner.provision(spec).instance
-        do {
-            let result = try await body(helper)
-            try? await helper.destroy()
-            return result
-        } catch {
-            try? await helper.destroy()
-            throw error
-        }
-    }
-}

@@ -17,7 +17,8 @@ package final class PendingRemovals: Sendable {
     private struct Removal {
         /// Tells this removal from a later one of the same sandbox when it finishes.
         var token: UInt64
-        /// The named workspace the container mounts, if any.
+        /// The named workspace the container mounts, if any, as its ``OwnedWorkspace/volumeName``
+        /// (one per key and name, whichever volume really backs it).
         var workspace: String?
         var task: Task<Void, Never>
     }

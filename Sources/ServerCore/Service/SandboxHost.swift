@@ -49,13 +49,18 @@ public protocol SandboxHost: Sendable {
     /// Re-attaches to a live sandbox's runner; throws `sandboxGone` when that cannot work.
     func adopt(sandboxID: String, containerID: String) async throws -> any SandboxInstance
     func stats(containerID: String) async throws -> SandboxStats
-    /// Every Sandcastle workspace volume (all owners; the service filters).
-    func listWorkspaces() async throws -> [WorkspaceInfo]
-    /// Creates a workspace volume with the managed, workspace and owner labels.
-    func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo
+    /// The Sandcastle workspace volumes of one owner (labels managed, workspace and `owner`);
+    /// the service keeps those that are really the owner's (``OwnedWorkspace/isBacked(by:)``).
+    func listWorkspaces(owner: String) async throws -> [WorkspaceListing]
+    /// Creates the volume `volume` with the managed label and `labels`. A volume of that name
+    /// that exists already is answered as it is (the caller checks its labels).
+    func createWorkspace(volume: String, labels: [String: String]) async throws -> WorkspaceListing
     /// The volume of that name, whether or not it is a Sandcastle workspace; nil when none exists.
-    func volume(name: String) async throws -> WorkspaceInfo?
-    func removeWorkspace(name: String) async throws
+    func volume(name: String) async throws -> WorkspaceListing?
+    /// Removes a volume nobody mounts.
+    ///
+    /// - Throws: ``SandboxError`` `notFound` when there is none, `inUse` while a sandbox mounts it.
+    func removeWorkspace(volume: String) async throws
 }
 
 /// ``SandboxHost`` over any backend that offers an inventory and a workspace catalog (the
@@ -92,35 +97,19 @@ public struct BackendSandboxHost: SandboxHost {
 
     public func stats(containerID: String) async throws -> SandboxStats { try await inventory.stats(handle: containerID) }
 
-    public func listWorkspaces() async throws -> [WorkspaceInfo] {
-        try await workspaces.workspaces(labelled: [SandcastleLabels.workspace: ""]).map(Self.info)
+    public func listWorkspaces(owner: String) async throws -> [WorkspaceListing] {
+        try await workspaces.workspaces(labelled: [SandcastleLabels.workspace: "", SandcastleLabels.owner: owner])
     }
 
-    public func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo {
-        Self.info(
-            try await workspaces.createWorkspace(
-                named: name,
-                labels: [
-                    SandcastleLabels.workspace: name,
-                    SandcastleLabels.owner: owner,
-                ]))
+    public func createWorkspace(volume: String, labels: [String: String]) async throws -> WorkspaceListing {
+        try await workspaces.createWorkspace(named: volume, labels: labels)
     }
 
-    public func volume(name: String) async throws -> WorkspaceInfo? {
-        try await workspaces.workspace(named: name).map(Self.info)
+    public func volume(name: String) async throws -> WorkspaceListing? {
+        try await workspaces.workspace(named: name)
     }
 
-    public func removeWorkspace(name: String) async throws {
-        do {
-            try await workspaces.deleteWorkspace(named: name)
-        } catch let error as SandboxError where error.code == .notFound {
-            throw ServerError(.notFound, "no workspace named \(name)")
-        } catch let error as SandboxError where error.code == .inUse {
-            throw ServerError(.conflict, "workspace \(name) is in use by a sandbox; delete the sandbox first", cause: error)
-        }
-    }
-
-    static func info(_ listing: WorkspaceListing) -> WorkspaceInfo {
-        WorkspaceInfo(name: listing.name, createdAt: listing.createdAt, labels: listing.labels)
+    public func removeWorkspace(volume: String) async throws {
+        try await workspaces.deleteWorkspace(named: volume)
     }
 }

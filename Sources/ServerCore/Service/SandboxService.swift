@@ -135,20 +135,17 @@ public actor SandboxService {
         }
         try reserve(keyID: keyID)
         defer { release(keyID: keyID) }
-        if let workspace = spec.workspace {
+        var backendSpec = spec
+        if let name = spec.workspace {
+            let workspace = OwnedWorkspace(name: name, keyID: keyID)
             // A sandbox deleted a moment ago may still be running commands in this workspace until
             // its container is gone; the new one must not see them.
-            await removals.waitForRemovals(mounting: workspace)
-        }
-        if let workspace = spec.workspace, let host {
-            // Docker would create a missing volume on its own, without our labels; make it ours first.
-            if try await accessibleWorkspace(workspace, host: host, keyID: keyID) == nil {
-                _ = try await host.createWorkspace(name: workspace, owner: Self.owner(keyID))
-            }
+            await removals.waitForRemovals(mounting: workspace.volumeName)
+            backendSpec.workspace = try await volumeToMount(workspace)
         }
         let provisioned: ProvisionedSandbox
         do {
-            provisioned = try await provisioner.provision(spec)
+            provisioned = try await provisioner.provision(backendSpec)
         } catch let error as SandboxError where error.code == .sandboxGone || error.code == .runnerFailed {
             // Nothing existed before this request, so "gone" would be misleading: the start failed.
             throw ServerError(.startFailed, "the sandbox did not start: \(error.message)", cause: error)
@@ -324,60 +321,6 @@ public actor SandboxService {
         return counts
     }
 
-    // MARK: workspaces
-
-    public func listWorkspaces(keyID: String?) async throws -> [WorkspaceInfo] {
-        try await requireHost().listWorkspaces().filter { keyID == nil || $0.labels[SandcastleLabels.owner] == keyID }
-    }
-
-    public func createWorkspace(name: String, keyID: String?) async throws -> WorkspaceInfo {
-        try Self.validateWorkspaceName(name)
-        let host = try requireHost()
-        if try await host.volume(name: name) != nil { throw ServerError(.conflict, "a volume named \(name) exists") }
-        return try await host.createWorkspace(name: name, owner: Self.owner(keyID))
-    }
-
-    public func deleteWorkspace(name: String, keyID: String?) async throws {
-        try Self.validateWorkspaceName(name)
-        let host = try requireHost()
-        guard try await accessibleWorkspace(name, host: host, keyID: keyID) != nil else {
-            throw ServerError(.notFound, "no workspace named \(name)")
-        }
-        // A sandbox deleted just before still mounts the volume until its container is removed;
-        // the host would refuse with "volume in use" although no sandbox uses it any more.
-        await removals.waitForRemovals(mounting: name)
-        try await host.removeWorkspace(name: name)
-    }
-
-    /// Lists a workspace's files without a user sandbox: a short-lived helper sandbox mounts
-    /// the volume, lists, and is removed. It never counts against the caller's limits.
-    public func browseWorkspace(name: String, path: String, keyID: String?) async throws -> FileList {
-        try Self.validateWorkspaceName(name)
-        let host = try requireHost()
-        guard try await accessibleWorkspace(name, host: host, keyID: keyID) != nil else {
-            throw ServerError(.notFound, "no workspace named \(name)")
-        }
-        let relative = try Self.workspaceRelativePath(path)
-        await removals.waitForRemovals(mounting: name)
-        let spec = SandboxSpec(image: "base", profile: "default", workspace: name, labels: ["sandcastle.helper": "workspace-browse"])
-        let helper = try await provisioner.provision(spec).instance
-        do {
-            let target = relative.isEmpty ? "/workspace" : "/workspace/" + relative
-            let entries = try await helper.list(path: target)
-            try? await helper.destroy()
-            return FileList(
-                path: "/" + relative,
-                entries: entries.map { entry in
-                    var view = FileView(entry)
-                    view.path = String(view.path.dropFirst("/workspace".count))
-                    return view
-                })
-        } catch {
-            try? await helper.destroy()
-            throw error
-        }
-    }
-
     // MARK: reaper and reconciliation
 
     /// Removes sandboxes whose TTL ran out; their records say so (410 `sandbox_expired`).
@@ -484,27 +427,6 @@ public actor SandboxService {
         throw ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
     }
 
-    /// The workspace if it exists and this key may use it; nil when no volume has the name.
-    /// A volume that is not a Sandcastle workspace (another program's data) is never mounted,
-    /// and another key's workspace looks like no workspace at all.
-    package func accessibleWorkspace(_ name: String, host: any SandboxHost, keyID: String?) async throws -> WorkspaceInfo? {
-        guard let volume = try await host.volume(name: name) else { return nil }
-        guard volume.labels[SandcastleLabels.workspace] == name else {
-            throw ServerError(.conflict, "a Docker volume named \(name) exists and is not a Sandcastle workspace; choose another name")
-        }
-        if let keyID, volume.labels[SandcastleLabels.owner] != keyID {
-            throw ServerError(.notFound, "no workspace named \(name)")
-        }
-        return volume
-    }
-
-    static func owner(_ keyID: String?) -> String { keyID ?? "open" }
-
-    private func requireHost() throws -> any SandboxHost {
-        guard let host else { throw ServerError(.invalidInput, "this server's backend has no workspaces") }
-        return host
-    }
-
     /// Counts live records and creates in flight. A sandbox whose container is still being removed
     /// does not count: it is out of use the moment it is deleted, a client that deletes one to make
     /// room must be able to create the next at once (as before removals ran in the background), and
@@ -542,7 +464,8 @@ public actor SandboxService {
             try await instance.destroy()
             return
         }
-        removals.start(sandboxID: record.id, containerID: containerID, workspace: record.workspace) {
+        let workspace = record.workspace.map { OwnedWorkspace(name: $0, keyID: record.apiKeyID).volumeName }
+        removals.start(sandboxID: record.id, containerID: containerID, workspace: workspace) {
             try await host.removeContainer(containerID)
         }
     }
@@ -592,7 +515,7 @@ public actor SandboxService {
         guard profile.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
             throw ServerError(.invalidInput, "profile must be a profile name (see `sandcastle profile ls`), not '\(profile)'")
         }
-        if let workspace = request.workspace { try Self.validateWorkspaceName(workspace) }
+        if let workspace = request.workspace { try OwnedWorkspace.validate(workspace) }
         var env = request.env ?? [:]
         for key in env.keys where key.isEmpty || key.contains("=") || key.contains("\0") {
             throw ServerError(.invalidInput, "environment variable names must be non-empty without '=' ('\(key)')")
@@ -612,18 +535,5 @@ public actor SandboxService {
         return SandboxSpec(
             image: image, profile: profile, network: request.network.map { $0 ? .bridge : .none },
             environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs)
-    }
-
-    package static func validateWorkspaceName(_ name: String) throws {
-        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
-            throw ServerError(.invalidInput, "workspace names are 1-64 letters, digits, '_', '.', '-' (starting with a letter or digit), not '\(name)'")
-        }
-    }
-
-    /// A path inside a workspace, without `..` escapes; "" is the root.
-    package static func workspaceRelativePath(_ path: String) throws -> String {
-        let parts = path.split(separator: "/").filter { $0 != "." }
-        guard !parts.contains("..") else { throw ServerError(.invalidInput, "path must stay inside the workspace (no '..')") }
-        return parts.joined(separator: "/")
     }
 }

@@ -20,6 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -203,6 +208,24 @@ pid_t crs_spawn(const crs_spawn_options *options, int *failed_errno, int *failed
 int crs_open(const char *path, int flags, unsigned int mode) { return open(path, flags, (mode_t)mode); }
 
 int crs_openat(int dirfd, const char *path, int flags, unsigned int mode) { return openat(dirfd, path, flags, (mode_t)mode); }
+
+const int crs_o_path = O_PATH;
+
+int crs_open_beneath(int root_fd, const char *path, int flags) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    const char *relative = (path == NULL || path[0] == '\0') ? "." : path;
+    // EAGAIN: a rename raced a ".." step and the kernel could not prove it stayed beneath
+    // the root; it asks the caller to try again (openat2(2)). A few tries, then the error stands.
+    for (int attempt = 0;; attempt++) {
+        long fd = syscall(SYS_openat2, root_fd, relative, &how, sizeof how);
+        if (fd >= 0) return (int)fd;
+        if (errno == EINTR || (errno == EAGAIN && attempt < 8)) continue;
+        return -1;
+    }
+}
 
 int crs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

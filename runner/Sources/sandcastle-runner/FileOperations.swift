@@ -8,14 +8,16 @@ import RunnerProtocol
 #endif
 
 /// The one-shot file requests: stat, list, mkdir, remove, move. Paths are resolved
-/// against the runner's working directory; symlinks are reported, never followed.
+/// against the runner's working directory; symlinks are reported, never followed. A confined
+/// runner (``FileRoot``) resolves them beneath its root and changes nothing.
 struct FileOperations {
     let context: RunnerContext
 
     func stat(_ path: String) -> RunnerMessage {
         let resolved = context.resolve(path)
         do throws(RunnerFailure) {
-            return .fileInfo(try fileInfo(at: resolved))
+            guard let root = context.fileRoot else { return .fileInfo(try fileInfo(at: resolved)) }
+            return .fileInfo(try confinedInfo(at: resolved, root: root))
         } catch {
             return .failure(error)
         }
@@ -23,7 +25,12 @@ struct FileOperations {
 
     func list(_ path: String) -> RunnerMessage {
         let directory = context.resolve(path)
-        guard let stream = opendir(directory) else { return .failure(.system(errno, "open", directory)) }
+        let stream: OpaquePointer
+        do throws(RunnerFailure) {
+            stream = try openDirectory(directory)
+        } catch {
+            return .failure(error)
+        }
         defer { closedir(stream) }
         let fd = dirfd(stream)
         var names: [[UInt8]] = []
@@ -58,6 +65,7 @@ struct FileOperations {
 
     func makeDirectory(_ path: String, parents: Bool, mode: UInt32) -> RunnerMessage {
         let resolved = context.resolve(path)
+        if let root = context.fileRoot { return .failure(root.refuseChange("mkdir", resolved)) }
         let permissions = mode == 0 ? 0o755 : mode & 0o7777
         if parents {
             if let failure = makeDirectories(resolved, mode: permissions) { return .failure(failure) }
@@ -69,6 +77,7 @@ struct FileOperations {
 
     func remove(_ path: String, recursive: Bool) -> RunnerMessage {
         let resolved = context.resolve(path)
+        if let root = context.fileRoot { return .failure(root.refuseChange("remove", resolved)) }
         if resolved == "/" { return .failure(RunnerFailure(code: .permissionDenied, message: "remove /: refusing to remove the root")) }
         var info = crs_file_stat()
         guard crs_fstatat(AT_FDCWD, resolved, 1, &info) == 0 else { return .failure(.system(errno, "remove", resolved)) }
@@ -87,6 +96,7 @@ struct FileOperations {
     func move(from: String, to: String, overwrite: Bool) -> RunnerMessage {
         let source = context.resolve(from)
         let destination = context.resolve(to)
+        if let root = context.fileRoot { return .failure(root.refuseChange("rename", source)) }
         let status = overwrite ? rename(source, destination) : crs_rename_noreplace(source, destination)
         if status == 0 { return .ok }
         let code = errno
@@ -102,6 +112,31 @@ struct FileOperations {
 
     func fileInfo(at path: String) throws(RunnerFailure) -> FileInfo {
         try entryInfo(directoryFD: AT_FDCWD, name: Array(path.utf8), displayName: lastPathComponent(path), path: path)
+    }
+
+    /// The entry itself (a symlink as a symlink), looked up in its parent opened beneath the root.
+    private func confinedInfo(at resolved: String, root: FileRoot) throws(RunnerFailure) -> FileInfo {
+        if root.relative(resolved) == "" {
+            return try entryInfo(directoryFD: root.fd, name: Array(".".utf8), displayName: lastPathComponent(resolved), path: resolved)
+        }
+        let parent = try root.open(parentPath(resolved), flags: crs_o_path | O_DIRECTORY, doing: "stat")
+        defer { close(parent) }
+        let name = lastPathComponent(resolved)
+        return try entryInfo(directoryFD: parent, name: Array(name.utf8), displayName: name, path: resolved)
+    }
+
+    private func openDirectory(_ directory: String) throws(RunnerFailure) -> OpaquePointer {
+        guard let root = context.fileRoot else {
+            guard let stream = opendir(directory) else { throw .system(errno, "open", directory) }
+            return stream
+        }
+        let fd = try root.open(directory, flags: O_RDONLY | O_DIRECTORY, doing: "open")
+        guard let stream = fdopendir(fd) else {
+            let code = errno
+            close(fd)
+            throw .system(code, "open", directory)
+        }
+        return stream
     }
 
     private func entryInfo(directoryFD: Int32, name: [UInt8], displayName: String, path: String) throws(RunnerFailure) -> FileInfo {
@@ -252,6 +287,7 @@ final class Upload {
 
     static func begin(id: UInt32, _ request: WriteFileRequest, context: RunnerContext) -> Result<Upload, RunnerFailure> {
         let path = context.resolve(request.path)
+        if let root = context.fileRoot { return .failure(root.refuseChange("write", path)) }
         let mode = request.mode == 0 ? 0o644 : request.mode & 0o7777
         if request.createParents, let failure = FileOperations(context: context).makeDirectories(parentPath(path), mode: 0o755) {
             return .failure(failure)
@@ -320,8 +356,17 @@ final class Download {
     static func begin(id: UInt32, _ request: ReadFileRequest, context: RunnerContext) -> Result<Download, RunnerFailure> {
         let path = context.resolve(request.path)
         // O_NONBLOCK: opening a FIFO would otherwise wait for a writer and stall the reactor.
-        let fd = crs_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0)
-        guard fd >= 0 else { return .failure(.system(errno, "open", path)) }
+        let fd: Int32
+        if let root = context.fileRoot {
+            do throws(RunnerFailure) {
+                fd = try root.open(path, flags: O_RDONLY | O_NONBLOCK, doing: "open")
+            } catch {
+                return .failure(error)
+            }
+        } else {
+            fd = crs_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0)
+            guard fd >= 0 else { return .failure(.system(errno, "open", path)) }
+        }
         var info = crs_file_stat()
         guard crs_fstat(fd, &info) == 0 else {
             let code = errno

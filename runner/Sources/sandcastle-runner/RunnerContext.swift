@@ -14,14 +14,17 @@ final class RunnerContext {
     let environment: [String]
     /// Where relative paths and children without a cwd start (normally /workspace).
     let workingDirectory: String
+    /// Set when the runner serves files beneath one directory only (a workspace browser's helper).
+    let fileRoot: FileRoot?
     /// One read buffer for every fd: the reactor handles one readable fd at a time.
     let readBuffer: UnsafeMutableRawBufferPointer
     private var completed: [UInt32] = []
 
-    init(outbound: Outbound, environment: [String], workingDirectory: String) {
+    init(outbound: Outbound, environment: [String], workingDirectory: String, fileRoot: FileRoot? = nil) {
         self.outbound = outbound
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.fileRoot = fileRoot
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: RunnerWire.chunkSize, alignment: 16)
     }
 

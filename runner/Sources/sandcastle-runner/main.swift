@@ -1,4 +1,5 @@
 import CRunnerSupport
+import RunnerProtocol
 
 #if canImport(Glibc)
     import Glibc
@@ -54,7 +55,20 @@ if workingDirectory == "/", let home = environmentValue(environment, "HOME"), ho
     workingDirectory = home
 }
 
+// A helper that browses a shared workspace serves files beneath it only; without the
+// confinement it asked for, it must not serve at all.
+var fileRoot: FileRoot?
+if let root = environmentValue(environment, RunnerWire.filesBeneathVariable) {
+    switch FileRoot.open(root) {
+    case .success(let opened): fileRoot = opened
+    case .failure(let failure):
+        writeStderr("sandcastle-runner: cannot confine files to \(root): \(failure.message)")
+        exit(1)
+    }
+}
+
 let shellOverride = environmentValue(environment, "SANDCASTLE_RUNNER_SHELL")
-let context = RunnerContext(outbound: Outbound(fd: 1), environment: environment, workingDirectory: workingDirectory)
+let context = RunnerContext(
+    outbound: Outbound(fd: 1), environment: environment, workingDirectory: workingDirectory, fileRoot: fileRoot)
 let runner = Runner(context: context, signalFD: signalFD, shellPath: shellOverride.flatMap { $0.isEmpty ? nil : $0 })
 runner.run()

@@ -49,6 +49,13 @@ pid_t crs_spawn(const crs_spawn_options *options, int *failed_errno, int *failed
 /// open(2)/openat(2) with an explicit mode (open is variadic).
 int crs_open(const char *path, int flags, unsigned int mode);
 int crs_openat(int dirfd, const char *path, int flags, unsigned int mode);
+/// O_PATH, which Glibc shows Swift only under _GNU_SOURCE.
+extern const int crs_o_path;
+/// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS from the directory behind `root_fd`
+/// (close-on-exec added): the kernel resolves `path` (relative; "" is the root itself) and fails
+/// with EXDEV when an absolute symlink, or a relative one or ".." at any component, would lead out
+/// of that directory, and with ELOOP on /proc magic links. Read flags only (no O_CREAT).
+int crs_open_beneath(int root_fd, const char *path, int flags);
 /// pipe2(O_CLOEXEC) (not visible to Swift without _GNU_SOURCE).
 int crs_pipe_cloexec(int fds[2]);
 int crs_set_nonblocking(int fd);
