@@ -124,7 +124,10 @@ public struct SandcastleServer {
         let service = self.service
         var app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            // Every connection notices its client leaving, so an exec whose client is gone is interrupted.
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: webSocketRouter,
+                configuration: .init(http1: .init(additionalChannelHandlers: [ClientDisconnectHandler()]))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "sandcastle"),

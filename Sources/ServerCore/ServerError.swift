@@ -31,6 +31,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case engineUnavailable = "engine_unavailable"
             case noSpace = "no_space"
             case invalidConfiguration = "invalid_configuration"
+            case clientClosedRequest = "client_closed_request"
             case `internal`
             // Sandkasten's own codes, which have no native counterpart.
             case invalidRequest = "invalid_request"
@@ -85,6 +86,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         public static let noSpace = Code(.noSpace)
         /// The server's own configuration is unusable (reported at start-up, never to clients).
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// The client closed the connection before the answer and its request was cancelled; no one
+        /// receives this (it is logged and counted, like nginx's 499).
+        public static let clientClosedRequest = Code(.clientClosedRequest)
         /// A failure the client cannot fix.
         public static let `internal` = Code(.internal)
 
@@ -133,6 +137,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case .engineUnavailable: .serviceUnavailable
             case .noSpace: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidConfiguration, .internal, .internalError: .internalServerError
+            case .clientClosedRequest: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
             }
         }
 
