@@ -113,15 +113,18 @@ struct SandboxController {
         var truncated: Bool
         var timedOut: Bool
         var signal: Int32
+        var oomKilled: Bool
         init(_ result: ProcessResult, elapsed: Duration) {
             exitCode = result.exitCode
             durationMS = (elapsed.milliseconds * 10).rounded() / 10
             truncated = result.truncated
             timedOut = result.timedOut
             signal = result.signal
+            oomKilled = result.oomKilled
         }
         enum CodingKeys: String, CodingKey {
             case exitCode = "exit_code", durationMS = "duration_ms", truncated, timedOut = "timed_out", signal
+            case oomKilled = "oom_killed"
         }
     }
 

@@ -264,12 +264,15 @@ public actor SandboxService {
         execDuration.record(duration: elapsed)
         let result = collected.result
         if result.timedOut {
-            throw ServerError(.commandTimeout, "the command ran past its timeout of \(timeoutMS(request)) ms and was killed")
+            throw ServerError(
+                .commandTimeout,
+                "the command did not finish within its timeout of \(timeoutMS(request)) ms (counted from the request, "
+                    + "including any wait for the sandbox's shell) and was stopped")
         }
         return ExecResponse(
             stdout: collected.stdoutText, stderr: collected.stderrText, exitCode: result.exitCode,
             durationMS: (elapsed.milliseconds * 10).rounded() / 10, truncated: result.truncated,
-            timedOut: false, cwd: result.workingDirectory.isEmpty ? nil : result.workingDirectory)
+            timedOut: false, oomKilled: result.oomKilled, cwd: result.workingDirectory.isEmpty ? nil : result.workingDirectory)
     }
 
     /// Starts a command and hands back its live process for streaming.
