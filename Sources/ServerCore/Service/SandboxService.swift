@@ -305,10 +305,15 @@ public actor SandboxService {
 
     /// Translates an operation's failure; a sandbox whose container died is marked gone so
     /// every later call gets 410 with the reason instead of a new failure.
+    ///
+    /// An operation cut off because the sandbox was retired while it ran (its TTL ran out, it was
+    /// deleted) answers with the record's account, the same one `GET` and every later call give:
+    /// `sandbox_expired` for an expired sandbox, not the channel's "was destroyed".
     public func noteFailure(_ error: any Error, sandboxID: String) async -> ServerError {
         let serverError = ServerError.from(error)
-        guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID), record.status.isLive else {
-            return serverError
+        guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID) else { return serverError }
+        if let retired = Self.retiredError(record) {
+            return ServerError(retired.code, retired.message, cause: error)
         }
         let instance = live.removeValue(forKey: sandboxID)
         record.status = .gone
@@ -481,10 +486,15 @@ public actor SandboxService {
     }
 
     static func requireLive(_ record: SandboxRecord) throws {
-        if record.status.isLive { return }
+        if let retired = retiredError(record) { throw retired }
+    }
+
+    /// Why a sandbox is out of use (410, with its record's reason), or nil while it is live.
+    static func retiredError(_ record: SandboxRecord) -> ServerError? {
+        if record.status.isLive { return nil }
         let reason = record.statusReason.map { ": \($0)" } ?? ""
-        if record.status == .expired { throw ServerError(.expired, "sandbox \(record.id) expired\(reason)") }
-        throw ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
+        if record.status == .expired { return ServerError(.expired, "sandbox \(record.id) expired\(reason)") }
+        return ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
     }
 
     /// The workspace if it exists and this key may use it; nil when no volume has the name.
