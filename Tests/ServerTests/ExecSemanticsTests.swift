@@ -41,7 +41,7 @@ struct ExecSemanticsTests {
             let killed = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"argv":["pkill","-INT","-x","sleep"]}"#)
             #expect(killed.status == 200, "\(killed.text)")
             #expect(try await busy.value == 200)
-            let listing = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"ls /workspace"}"#)
+            let listing = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"ls -1 /workspace"}"#)
             #expect(listing.body["stdout"] as? String == "busy\n", "only the long command's file: \(listing.text)")
             _ = try await s.call(.delete, "/v1/sandboxes/\(id)")
         }
@@ -67,7 +67,7 @@ struct ExecSemanticsTests {
             // hold every later exec (which would then time out in the queue).
             let next = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"echo free","timeout_ms":10000}"#)
             #expect(next.status == 200 && next.body["stdout"] as? String == "free\n", "\(next.text)")
-            let left = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"ls /workspace"}"#)
+            let left = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"ls -1 /workspace"}"#)
             #expect(left.body["stdout"] as? String == "started\n", "the rest of the abandoned line never ran: \(left.text)")
             _ = try await s.call(.delete, "/v1/sandboxes/\(id)")
         }
