@@ -241,6 +241,7 @@ extension RunnerMessage {
             writer.write(result.truncated)
             writer.write(result.timedOut)
             writer.write(result.cancelled)
+            writer.write(result.oomKilled)
         case .fileInfo(let info):
             info.encode(into: &writer)
         case .entries(let entries):
@@ -324,7 +325,9 @@ extension RunnerMessage {
                     exitCode: try reader.readInt32(), signal: try reader.readInt32(),
                     workingDirectory: try reader.readString(), durationNanoseconds: try reader.readUInt64(),
                     outputBytes: try reader.readUInt64(), truncated: try reader.readBool(),
-                    timedOut: try reader.readBool(), cancelled: try reader.readBool()))
+                    timedOut: try reader.readBool(), cancelled: try reader.readBool(),
+                    // Appended later: a runner that predates it sends nothing here.
+                    oomKilled: reader.isAtEnd ? false : try reader.readBool()))
         case .fileInfo:
             return .fileInfo(try FileInfo.decode(from: &reader))
         case .entries:

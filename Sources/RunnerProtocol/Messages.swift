@@ -161,9 +161,13 @@ public struct ExecResult: Sendable, Equatable {
     public var truncated: Bool
     public var timedOut: Bool
     public var cancelled: Bool
+    /// The kernel's OOM killer killed a process of the sandbox while this one ran (for a shell
+    /// exec, possibly the shell itself: the command grew it past the memory limit).
+    public var oomKilled: Bool
     public init(
         exitCode: Int32, signal: Int32 = 0, workingDirectory: String = "", durationNanoseconds: UInt64,
-        outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false
+        outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false,
+        oomKilled: Bool = false
     ) {
         self.exitCode = exitCode
         self.signal = signal
@@ -173,6 +177,7 @@ public struct ExecResult: Sendable, Equatable {
         self.truncated = truncated
         self.timedOut = timedOut
         self.cancelled = cancelled
+        self.oomKilled = oomKilled
     }
 }
 

@@ -193,9 +193,10 @@ extension DockerSandboxBackend {
             id: sandboxID, containerID: containerID, image: inspect.config?.image ?? "",
             profile: profile, backend: self, connection: connection, channel: channel)
         do {
+            // The hello also makes the runner end whatever the previous server left running (a
+            // command in the shell would otherwise hold back every exec of ours; see runner/README.md).
             try await connection.handshake(timeout: readyTimeout)
-            // An argv process, not the shell: a command the previous server started may still
-            // occupy the shell, and that is the user's work, not a broken sandbox.
+            // An argv process, not the shell: the shell may still be interrupting that command.
             let probe = try await connection.spawn(SpawnRequest(arguments: ["/bin/true"], timeoutMilliseconds: 5000)).collect()
             guard probe.exitCode == 0 else {
                 throw SandboxError(.runnerFailed, "the runner answered a probe with exit code \(probe.exitCode)")

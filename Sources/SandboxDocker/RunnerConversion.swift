@@ -55,7 +55,8 @@ extension ProcessResult {
         self.init(
             exitCode: result.exitCode, signal: result.signal, workingDirectory: result.workingDirectory,
             duration: .nanoseconds(Int64(clamping: result.durationNanoseconds)), outputBytes: result.outputBytes,
-            truncated: result.truncated, timedOut: result.timedOut, cancelled: result.cancelled)
+            truncated: result.truncated, timedOut: result.timedOut, cancelled: result.cancelled,
+            oomKilled: result.oomKilled)
     }
 }
 

@@ -153,6 +153,8 @@ public struct SandcastleServer {
         var http1 = HTTP1Channel.Configuration()
         http1.httpDecoder.maxHeaderFieldSize = limits.maxRequestHeadBytes
         http1.httpDecoder.maxHeaderListSize = limits.maxRequestHeadBytes
+        // Every connection notices its client leaving, so an exec whose client is gone is interrupted.
+        http1.additionalChannelHandlers = { [ClientDisconnectHandler()] }
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1)
         return HTTPServerBuilder { responder in
             GuardedHTTPChannel(

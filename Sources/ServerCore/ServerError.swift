@@ -34,6 +34,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case requestHeadTooLarge = "request_head_too_large"
             case requestTimeout = "request_timeout"
             case tooManyConnections = "too_many_connections"
+            case clientClosedRequest = "client_closed_request"
             case `internal`
             // Sandkasten's own codes, which have no native counterpart.
             case invalidRequest = "invalid_request"
@@ -95,6 +96,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         public static let requestTimeout = Code(.requestTimeout)
         /// The client address has `max_connections_per_client` connections open already.
         public static let tooManyConnections = Code(.tooManyConnections)
+        /// The client closed the connection before the answer and its request was cancelled; no one
+        /// receives this (it is logged and counted, like nginx's 499).
+        public static let clientClosedRequest = Code(.clientClosedRequest)
         /// A failure the client cannot fix.
         public static let `internal` = Code(.internal)
 
@@ -145,6 +149,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case .engineUnavailable: .serviceUnavailable
             case .noSpace: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidConfiguration, .internal, .internalError: .internalServerError
+            case .clientClosedRequest: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
             }
         }
 

@@ -62,6 +62,60 @@ struct RunnerProtocolBehaviourTests {
         }
     }
 
+    @Test("a queued exec's timeout counts from its arrival: it times out while waiting and never runs")
+    func queuedExecTimesOutWhileWaiting() async throws {
+        try await Self.withRunner { connection, runner in
+            let busy = try await connection.execute(ShellExecRequest(command: "sleep 30"))
+            let queued = try await connection.execute(ShellExecRequest(command: "touch queued-ran", timeoutMilliseconds: 300))
+            // The queued exec must answer while `sleep 30` still holds the shell; before, its timeout
+            // only started once the shell was free, so it answered after 30 s and then ran. (The 20 s
+            // only bound a broken runner; the answer is due after 300 ms.)
+            let output = try await Self.first(queued.collect, before: { try await Task.sleep(for: .seconds(20)) })
+            #expect(output?.result.timedOut == true, "answered while the shell was busy: \(String(describing: output))")
+            #expect(output?.result.exitCode == 124)
+            #expect(output?.stdout.isEmpty == true)
+            try await busy.cancel()
+            #expect(try await busy.collect().result.cancelled)
+            #expect(try await connection.run(ShellExecRequest(command: "echo next")).stdoutText == "next\n")
+            let ran = FileManager.default.fileExists(atPath: runner.workspace.appendingPathComponent("queued-ran").path)
+            #expect(!ran, "an exec that timed out in the queue never runs later")
+        }
+    }
+
+    @Test("a hello from a new host ends what the previous one left running, so the shell is free at once")
+    func helloEndsTheOperationsOfAPreviousHost() async throws {
+        try await Self.withRunner { connection, runner in
+            let orphanedExec = try await connection.execute(ShellExecRequest(command: "sleep 30"))
+            let orphanedSpawn = try await connection.spawn(SpawnRequest(arguments: ["sleep", "30"]))
+            let queuedExec = try await connection.execute(ShellExecRequest(command: "touch orphan-ran"))
+            // What a server restarted after kill -9 does when it re-attaches: a fresh hello on the channel.
+            try await runner.write(Frame(id: RunnerWire.controlStream, .hello(Hello())).encoded())
+            let exec = try #require(try await Self.first(orphanedExec.collect, before: { try await Task.sleep(for: .seconds(20)) }))
+            #expect(exec.result.cancelled, "the previous host's shell command is interrupted: \(exec.result)")
+            let spawn = try #require(try await Self.first(orphanedSpawn.collect, before: { try await Task.sleep(for: .seconds(20)) }))
+            #expect(spawn.result.cancelled, "the previous host's process is stopped: \(spawn.result)")
+            let queued = await #expect(throws: RunnerClientError.self) { _ = try await queuedExec.collect() }
+            #expect(queued?.failure?.code == .cancelled)
+            #expect(try await connection.run(ShellExecRequest(command: "echo free", timeoutMilliseconds: 5000)).stdoutText == "free\n")
+            #expect(!FileManager.default.fileExists(atPath: runner.workspace.appendingPathComponent("orphan-ran").path))
+        }
+    }
+
+    /// The result of `operation` if it finishes before `other`; nil if `other` finishes first.
+    static func first<T: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> T, before other: @escaping @Sendable () async throws -> some Sendable
+    ) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                _ = try await other()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
     @Test("a frame with an unknown tag is answered for its id; the channel carries on")
     func unknownTag() async throws {
         try await Self.withRunner { connection, runner in

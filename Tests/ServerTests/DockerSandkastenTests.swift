@@ -93,4 +93,42 @@ import Testing
             _ = try await s.call(.delete, "/v1/sessions/\(id)")
         }
     }
+
+    /// The Sandkasten exec shares the native one's semantics: a client that leaves a JSON exec has
+    /// its command interrupted, and a queued exec's timeout counts its wait for the shell.
+    @Test func aLeavingJSONClientFreesTheShellAndAQueuedExecTimesOutInTheQueue() async throws {
+        try await DockerServerFixture.with { s in
+            let id = try #require(try await s.call(.post, "/v1/sessions", json: #"{"image":"base"}"#).body["id"] as? String)
+            let client = s.client
+            let abandoned = Task {
+                try await client.send(
+                    HTTPRequest(
+                        method: .post, path: "/v1/sessions/\(id)/exec",
+                        body: .bytes(Array(#"{"cmd":"touch /workspace/started; sleep 300","timeout_ms":120000}"#.utf8)),
+                        timeout: .seconds(600)))
+            }
+            #expect(try await ExecSemanticsTests.waitForFile("/workspace/started", in: id, s), "the command started")
+            abandoned.cancel()
+            _ = await abandoned.result
+            let next = try await s.call(.post, "/v1/sessions/\(id)/exec", json: #"{"cmd":"echo free","timeout_ms":10000}"#)
+            #expect(next.body["output"] as? String == "free\n", "the shell is free at once: \(next.text)")
+
+            let busy = Task {
+                try await client.send(
+                    HTTPRequest(
+                        method: .post, path: "/v1/sessions/\(id)/exec",
+                        body: .bytes(Array(#"{"cmd":"touch /workspace/busy; sleep 31","timeout_ms":120000}"#.utf8)),
+                        timeout: .seconds(120))
+                ).status
+            }
+            #expect(try await ExecSemanticsTests.waitForFile("/workspace/busy", in: id, s), "the long command started")
+            let queued = try await s.call(.post, "/v1/sessions/\(id)/exec", json: #"{"cmd":"touch /workspace/queued-ran","timeout_ms":1000}"#)
+            #expect(queued.status == 504 && queued.body["error_code"] as? String == "COMMAND_TIMEOUT", "\(queued.text)")
+            _ = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"argv":["pkill","-INT","-x","sleep"]}"#)
+            #expect(try await busy.value == 200)
+            let listing = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"ls -1 /workspace"}"#)
+            #expect(listing.body["stdout"] as? String == "busy\nstarted\n", "the timed-out exec never ran: \(listing.text)")
+            _ = try await s.call(.delete, "/v1/sessions/\(id)")
+        }
+    }
 }

@@ -149,6 +149,53 @@ struct RestartTests {
     }
 }
 
+extension RestartTests {
+    /// A command the killed server left running in a sandbox's shell must not hold the shell: after
+    /// the restart, an exec with a short timeout answers at once with its own result (it used to
+    /// wait behind the orphan, ≥ 30 s here).
+    @Test func aReadoptedSandboxsShellIsFreeAtOnceAfterKillDashNine() async throws {
+        let data = DockerServerFixture.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        var child = try await ServeProcess.start(dataDirectory: data)
+        var client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port))
+        let created = try await client.send(
+            HTTPRequest(method: .post, path: "/v1/sandboxes", body: .bytes(Array(#"{"ttl_seconds":600}"#.utf8))))
+        #expect(created.status == 201, "\(created.bodyText)")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(created.body)) as? [String: Any])?["id"] as? String)
+        // The orphan-to-be: a long command whose first output proves it is running in the shell.
+        let streaming = try await client.stream(
+            HTTPRequest(
+                method: .post, path: "/v1/sandboxes/\(id)/exec/stream",
+                body: .bytes(Array(#"{"command":"echo running; sleep 600; touch /workspace/orphan-finished","timeout_ms":900000}"#.utf8))))
+        var chunks = streaming.body.makeAsyncIterator()
+        var seen = ""
+        while !seen.contains("running"), let chunk = try await chunks.next() { seen += String(decoding: chunk, as: UTF8.self) }
+        #expect(seen.contains("running"), "\(seen)")
+        try await child.kill9()
+        streaming.cancel()
+
+        child = try await ServeProcess.start(dataDirectory: data)
+        let restarted = child
+        defer { restarted.process.terminate() }
+        client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port))
+        let record = try await client.send(HTTPRequest(method: .get, path: "/v1/sandboxes/\(id)"))
+        #expect(record.bodyText.contains(#""status":"running""#), "re-adopted: \(record.bodyText)")
+        // Before, this waited behind `sleep 600`: the client's 30 s ran out first.
+        let exec = try await client.send(
+            HTTPRequest(
+                method: .post, path: "/v1/sandboxes/\(id)/exec",
+                body: .bytes(Array(#"{"command":"echo alive","timeout_ms":5000}"#.utf8)), timeout: .seconds(30)))
+        // 200 means it ran within its own 5 s, counted from its arrival.
+        #expect(exec.status == 200 && exec.bodyText.contains(#""stdout":"alive\n""#), "\(exec.bodyText)")
+        let files = try await client.send(
+            HTTPRequest(method: .post, path: "/v1/sandboxes/\(id)/exec", body: .bytes(Array(#"{"command":"ls /workspace"}"#.utf8))))
+        #expect(!files.bodyText.contains("orphan-finished"), "the orphan was interrupted, not finished: \(files.bodyText)")
+        _ = try await client.send(HTTPRequest(method: .delete, path: "/v1/sandboxes/\(id)"))
+        try await child.terminate()
+        try await DockerServerFixture.sweep(serverID: try DockerServerFixture.serverID(dataDirectory: data))
+    }
+}
+
 /// `sandcastle serve` (the debug build next to the tests) as a child process on a free port.
 struct ServeProcess: @unchecked Sendable {
     let process: Process

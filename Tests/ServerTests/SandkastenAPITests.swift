@@ -158,7 +158,7 @@ import Testing
         let response = SandkastenController.eventStream(
             process, shell: .shell("sleep", timeout: .milliseconds(1000)),
             sessionID: "s", service: service, shells: ShellDirectories(),
-            keepAlive: .milliseconds(50))
+            keepAlive: .milliseconds(50), client: nil)
         let writer = CollectingWriter()
         let feeding = Task {
             continuation.yield(.started(pid: 1))

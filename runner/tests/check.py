@@ -244,6 +244,40 @@ def shell_cancel(r, env):
 
 
 @check
+def shell_queued_timeout(r, env):
+    # A queued exec's timeout counts from its arrival: it answers as timed out while the shell is
+    # still busy, and never runs afterwards.
+    busy = r.exec_start("sleep 30")
+    t0 = time.monotonic()
+    queued = r.exec_start("echo ran-after-all", timeout_ms=300)
+    res = r.collect_exec(queued, 5)
+    expect(res["result"]["timed_out"] and res["result"]["exit"] == 124 and res["output"] == b"", res)
+    expect(time.monotonic() - t0 < 3, "answered while the shell was busy", time.monotonic() - t0)
+    r.cancel(busy)
+    expect(r.collect_exec(busy, 5)["result"]["cancelled"])
+    expect(r.exec("echo next")["output"] == b"next\n")
+
+
+@check
+def hello_ends_previous_host(r, env):
+    # A hello while operations are in flight comes from a new host: the old one's are ended.
+    shell = r.exec_start("sleep 30")
+    spawned = r.spawn_start(["sleep", "30"])
+    queued = r.exec_start("echo orphan")
+    r.ready = r.hello()
+    expect(r.collect_exec(shell, 5)["result"]["cancelled"])
+    expect(r.collect_exec(spawned, 5)["result"]["cancelled"])
+    try:
+        r.collect_exec(queued, 5)
+        expect(False, "the previous host's queued exec ran")
+    except RunnerError as e:
+        expect(e.failure["code"] == 11, e.failure)
+    t0 = time.monotonic()
+    expect(r.exec("echo free", timeout_ms=5000)["output"] == b"free\n")
+    expect(time.monotonic() - t0 < 3, "the shell was free at once")
+
+
+@check
 def shell_signal(r, env):
     fid = r.exec_start("sleep 100; echo $?")
     time.sleep(0.3)

@@ -52,6 +52,9 @@ class Reader:
         self.pos += n
         return raw.decode("utf-8", "replace")
 
+    def remaining(self):
+        return len(self.data) - self.pos
+
     def rest(self):
         raw = self.data[self.pos:]
         self.pos = len(self.data)
@@ -73,7 +76,8 @@ def decode(tag, body):
         return (r.take(">B"), r.rest())
     if name == "execFinished":
         return dict(exit=r.take(">i"), signal=r.take(">i"), cwd=r.string(), duration_ns=r.take(">Q"), output_bytes=r.take(">Q"),
-                    truncated=bool(r.take(">B")), timed_out=bool(r.take(">B")), cancelled=bool(r.take(">B")))
+                    truncated=bool(r.take(">B")), timed_out=bool(r.take(">B")), cancelled=bool(r.take(">B")),
+                    oom_killed=bool(r.take(">B")) if r.remaining() else False)
     if name == "fileInfo":
         return r.file_info()
     if name == "entries":

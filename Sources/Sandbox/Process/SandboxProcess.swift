@@ -29,10 +29,15 @@ public struct ProcessResult: Sendable, Equatable {
     public var timedOut: Bool
     /// Interrupted by ``SandboxProcess/cancel()``.
     public var cancelled: Bool
+    /// The kernel's OOM killer killed a process of the sandbox while this one ran: the process
+    /// itself (exit code 137), or for a shell line possibly the shell, which the command had grown
+    /// past the sandbox's memory limit (the shell is then a fresh one).
+    public var oomKilled: Bool
 
     public init(
         exitCode: Int32, signal: Int32 = 0, workingDirectory: String = "", duration: Duration = .zero,
-        outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false
+        outputBytes: UInt64 = 0, truncated: Bool = false, timedOut: Bool = false, cancelled: Bool = false,
+        oomKilled: Bool = false
     ) {
         self.exitCode = exitCode
         self.signal = signal
@@ -42,6 +47,7 @@ public struct ProcessResult: Sendable, Equatable {
         self.truncated = truncated
         self.timedOut = timedOut
         self.cancelled = cancelled
+        self.oomKilled = oomKilled
     }
 }
 

@@ -43,24 +43,27 @@ struct SandboxController {
         }
         routes.add(.post, "/v1/sandboxes/:id/exec") { request, context in
             let body = try await HTTP.decode(ExecRequest.self, from: request, limit: limit)
-            return try HTTP.json(try await service.exec(id: try HTTP.id(context), body, keyID: context.apiKeyID))
+            let (id, keyID) = (try HTTP.id(context), context.apiKeyID)
+            // A client that leaves gets its command interrupted, not run to its timeout for nobody.
+            let response = try await context.cancellingIfClientLeaves { try await service.exec(id: id, body, keyID: keyID) }
+            return try HTTP.json(response)
         }
         routes.add(.post, "/v1/sandboxes/:id/exec/stream") { request, context in
             let body = try await HTTP.decode(ExecRequest.self, from: request, limit: limit)
             let id = try HTTP.id(context)
             let process = try await service.startExec(id: id, body, keyID: context.apiKeyID)
-            return Self.eventStream(process, sandboxID: id, service: service)
+            return Self.eventStream(process, sandboxID: id, service: service, client: await context.clientConnection())
         }
     }
 
     /// Server-sent events: one `stdout`/`stderr` event per chunk as the runner sends it, then
     /// `exit` (or `error` with the code when the sandbox fails mid-way).
     ///
-    /// A comment line (`: keep-alive`) goes out every second while the command is quiet: it keeps
-    /// proxies from timing the stream out, and it is how a client that went away is noticed (the
-    /// write fails), so its command is cancelled instead of running on unseen.
+    /// A comment line (`: keep-alive`) goes out every second while the command is quiet, so proxies
+    /// do not time the stream out. A client that goes away (its connection closes, or a write
+    /// fails) has its command cancelled instead of running on unseen.
     static func eventStream(
-        _ process: SandboxProcess, sandboxID: String, service: SandboxService,
+        _ process: SandboxProcess, sandboxID: String, service: SandboxService, client: ClientConnection?,
         heartbeat: Duration = .seconds(1)
     ) -> Response {
         var headers = HTTPFields()
@@ -68,7 +71,7 @@ struct SandboxController {
         headers[.cacheControl] = "no-cache"
         let start = ContinuousClock.now
         let body = ResponseBody { writer in
-            let events = KeepAliveEvents(process, interval: heartbeat)
+            let events = KeepAliveEvents(process, interval: heartbeat, client: client)
             defer { events.cancel() }
             do {
                 loop: for await item in events.items {
@@ -90,6 +93,8 @@ struct SandboxController {
                         break loop
                     case .end:
                         break loop
+                    case .clientGone:
+                        throw ServerError(.clientClosedRequest, "the client closed the stream; its command was cancelled")
                     }
                 }
             } catch {
@@ -108,15 +113,18 @@ struct SandboxController {
         var truncated: Bool
         var timedOut: Bool
         var signal: Int32
+        var oomKilled: Bool
         init(_ result: ProcessResult, elapsed: Duration) {
             exitCode = result.exitCode
             durationMS = (elapsed.milliseconds * 10).rounded() / 10
             truncated = result.truncated
             timedOut = result.timedOut
             signal = result.signal
+            oomKilled = result.oomKilled
         }
         enum CodingKeys: String, CodingKey {
             case exitCode = "exit_code", durationMS = "duration_ms", truncated, timedOut = "timed_out", signal
+            case oomKilled = "oom_killed"
         }
     }
 

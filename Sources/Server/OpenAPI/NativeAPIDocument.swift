@@ -76,14 +76,19 @@ extension OpenAPI {
             summary: "Delete a sandbox (its record stays with status `deleted`)",
             returns: .ok("deleted", .json(.ref("OK"))), errors: .anySandbox),
         Operation(
-            .post, "/v1/sandboxes/{id}/exec", tag: "sandboxes", summary: "Run a command to completion",
+            .post, "/v1/sandboxes/{id}/exec", tag: "sandboxes",
+            summary: "Run a command to completion; timeout_ms counts from the request, including any wait for the "
+                + "sandbox's shell; a client that disconnects has its command interrupted",
             body: .json(.ref("Exec")),
             returns: .ok("its result", .json(.ref("ExecResult"))),
-            errors: .liveSandbox + [400: "invalid input", 504: "the command ran past its timeout (`command_timeout`)"]),
+            errors: .liveSandbox + [
+                400: "invalid input",
+                504: "the command did not finish within its timeout, counted from the request (`command_timeout`)",
+            ]),
         Operation(
             .post, "/v1/sandboxes/{id}/exec/stream", tag: "sandboxes",
             summary: #"Run a command, streaming server-sent events: `stdout`/`stderr` ({"data":text}) as chunks arrive, "#
-                + "then `exit` ({exit_code, duration_ms, truncated, timed_out, signal}) or `error` ({code, message}); "
+                + "then `exit` ({exit_code, duration_ms, truncated, timed_out, signal, oom_killed}) or `error` ({code, message}); "
                 + "a comment line `: keep-alive` every second while the command is quiet; "
                 + "a client that disconnects cancels the command",
             body: .json(.ref("Exec")),
@@ -211,9 +216,12 @@ extension OpenAPI {
                 "exit_code": .integer,
                 "stderr": .string,
                 "stdout": .string,
+                "oom_killed": .boolean.described(
+                    "the kernel's OOM killer killed a process of the sandbox while the command ran: the command "
+                        + "(exit_code 137), or the shell the command grew past the memory limit (a fresh shell follows)"),
                 "timed_out": .boolean,
                 "truncated": .boolean,
-            ], required: ["stdout", "stderr", "exit_code", "duration_ms", "truncated", "timed_out"]),
+            ], required: ["stdout", "stderr", "exit_code", "duration_ms", "truncated", "timed_out", "oom_killed"]),
         "Extend": .object(["ttl_seconds": .integer], required: ["ttl_seconds"]),
         "File": .object([
             "mode": .string,

@@ -93,7 +93,8 @@ package struct SandkastenController {
             let started = ContinuousClock.now
             let collected: CollectedOutput
             do {
-                collected = try await sandbox.run(shell).collect()
+                // A client that leaves gets its command interrupted, not run to its timeout for nobody.
+                collected = try await context.cancellingIfClientLeaves { try await sandbox.run(shell).collect() }
             } catch {
                 throw await service.noteFailure(error, sandboxID: id)
             }
@@ -125,7 +126,9 @@ package struct SandkastenController {
                 let text = await Self.streamErrorText(failure, id: id, service: service, keyID: context.apiKeyID)
                 return Self.eventStreamResponse(ResponseBody(byteBuffer: Self.sse("error", ["error": text])))
             }
-            return Self.eventStream(process, shell: shell, sessionID: id, service: service, shells: shells, keepAlive: keepAlive)
+            return Self.eventStream(
+                process, shell: shell, sessionID: id, service: service, shells: shells, keepAlive: keepAlive,
+                client: await context.clientConnection())
         }
     }
 
@@ -347,10 +350,10 @@ package struct SandkastenController {
     /// or `error`, and the response ends (the SDK reads until the body ends).
     static func eventStream(
         _ process: SandboxProcess, shell: SandboxCommand, sessionID: String, service: SandboxService,
-        shells: ShellDirectories, keepAlive: Duration
+        shells: ShellDirectories, keepAlive: Duration, client: ClientConnection?
     ) -> Response {
         let body = ResponseBody { writer in
-            let events = KeepAliveEvents(process, interval: keepAlive)
+            let events = KeepAliveEvents(process, interval: keepAlive, client: client)
             defer { events.cancel() }
             let start = ContinuousClock.now
             // Output after the deadline is held back: if the runner then reports a timeout it is the
@@ -410,10 +413,13 @@ package struct SandkastenController {
                         ended = true
                         try await writer.write(sse("error", ["error": "the command ended without a result; retry it"]))
                         break loop
+                    case .clientGone:
+                        throw ServerError(.clientClosedRequest, "the client closed the stream; its command was cancelled")
                     }
                 }
             } catch {
-                // Writing failed: the client went away. Nobody will read the result, so stop the command.
+                // The client went away (its connection closed, or writing failed). Nobody will read
+                // the result, so stop the command.
                 if !ended { try? await process.cancel() }
                 throw error
             }

@@ -119,11 +119,15 @@ public struct ExecResponse: Codable, Sendable {
     public var durationMS: Double
     public var truncated: Bool
     public var timedOut: Bool
+    /// The kernel's OOM killer killed a process of the sandbox while the command ran (the
+    /// command's fate, reported with its exit code, 137 when the command itself was killed).
+    public var oomKilled: Bool
     /// The shell's working directory afterwards (shell commands only).
     public var cwd: String?
 
     enum CodingKeys: String, CodingKey {
-        case stdout, stderr, exitCode = "exit_code", durationMS = "duration_ms", truncated, timedOut = "timed_out", cwd
+        case stdout, stderr, exitCode = "exit_code", durationMS = "duration_ms", truncated, timedOut = "timed_out"
+        case oomKilled = "oom_killed", cwd
     }
 }
 

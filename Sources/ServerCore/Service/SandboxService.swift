@@ -261,12 +261,15 @@ public actor SandboxService {
         execDuration.record(duration: elapsed)
         let result = collected.result
         if result.timedOut {
-            throw ServerError(.commandTimeout, "the command ran past its timeout of \(timeoutMS(request)) ms and was killed")
+            throw ServerError(
+                .commandTimeout,
+                "the command did not finish within its timeout of \(timeoutMS(request)) ms (counted from the request, "
+                    + "including any wait for the sandbox's shell) and was stopped")
         }
         return ExecResponse(
             stdout: collected.stdoutText, stderr: collected.stderrText, exitCode: result.exitCode,
             durationMS: (elapsed.milliseconds * 10).rounded() / 10, truncated: result.truncated,
-            timedOut: false, cwd: result.workingDirectory.isEmpty ? nil : result.workingDirectory)
+            timedOut: false, oomKilled: result.oomKilled, cwd: result.workingDirectory.isEmpty ? nil : result.workingDirectory)
     }
 
     /// Starts a command and hands back its live process for streaming.
@@ -299,10 +302,15 @@ public actor SandboxService {
 
     /// Translates an operation's failure; a sandbox whose container died is marked gone so
     /// every later call gets 410 with the reason instead of a new failure.
+    ///
+    /// An operation cut off because the sandbox was retired while it ran (its TTL ran out, it was
+    /// deleted) answers with the record's account, the same one `GET` and every later call give:
+    /// `sandbox_expired` for an expired sandbox, not the channel's "was destroyed".
     public func noteFailure(_ error: any Error, sandboxID: String) async -> ServerError {
         let serverError = ServerError.from(error)
-        guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID), record.status.isLive else {
-            return serverError
+        guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID) else { return serverError }
+        if let retired = Self.retiredError(record) {
+            return ServerError(retired.code, retired.message, cause: error)
         }
         let instance = live.removeValue(forKey: sandboxID)
         record.status = .gone
@@ -421,10 +429,15 @@ public actor SandboxService {
     }
 
     static func requireLive(_ record: SandboxRecord) throws {
-        if record.status.isLive { return }
+        if let retired = retiredError(record) { throw retired }
+    }
+
+    /// Why a sandbox is out of use (410, with its record's reason), or nil while it is live.
+    static func retiredError(_ record: SandboxRecord) -> ServerError? {
+        if record.status.isLive { return nil }
         let reason = record.statusReason.map { ": \($0)" } ?? ""
-        if record.status == .expired { throw ServerError(.expired, "sandbox \(record.id) expired\(reason)") }
-        throw ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
+        if record.status == .expired { return ServerError(.expired, "sandbox \(record.id) expired\(reason)") }
+        return ServerError(.gone, "sandbox \(record.id) is \(record.status)\(reason)")
     }
 
     /// Counts live records and creates in flight. A sandbox whose container is still being removed

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 
 /// The request context of every route: Hummingbird's core storage, the WebSocket upgrade
 /// slot (so the terminal route lives on the same kind of router), and who is calling.
@@ -9,10 +10,13 @@ public struct ServerRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<Self>
     /// The caller's API key id, set by ``AuthMiddleware``; nil in open mode.
     public var apiKeyID: String?
+    /// The connection the request arrived on (see ``clientConnection()``).
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
+        self.channel = source.channel
     }
 }
 

@@ -25,6 +25,8 @@ final class ProcessOperation {
     let pid: pid_t
     private let context: RunnerContext
     private let startedAt: UInt64
+    /// The sandbox's OOM kill count when the process started (see `OOMKills`).
+    private let oomKillsAtStart: UInt64?
     /// Spawn: the stdout pipe. Terminal: the PTY master (read and write).
     private var outputFD: Int32
     private var errorFD: Int32
@@ -64,6 +66,7 @@ final class ProcessOperation {
         self.inputFD = inputFD
         self.limit = limit
         startedAt = monotonicNow()
+        oomKillsAtStart = context.oomKills.count()
         timeoutAt = timeoutMilliseconds > 0 ? startedAt + UInt64(timeoutMilliseconds) * nanosecondsPerMillisecond : nil
     }
 
@@ -316,7 +319,8 @@ final class ProcessOperation {
         escalateAt = nil
         let result = ExecResult(
             exitCode: exit.code, signal: exit.signal, workingDirectory: "", durationNanoseconds: now - startedAt,
-            outputBytes: total, truncated: truncated, timedOut: stop == .timeout, cancelled: stop == .cancel)
+            outputBytes: total, truncated: truncated, timedOut: stop == .timeout, cancelled: stop == .cancel,
+            oomKilled: context.oomKills.grew(since: oomKillsAtStart))
         context.send(id, .execFinished(result))
         context.complete(id)
     }

@@ -167,6 +167,10 @@ final class Runner {
         let id = frame.id
         switch frame.message {
         case .hello:
+            // Every host connection opens with one hello, before any operation. One arriving
+            // while operations are in flight comes from a new host (a server that restarted
+            // and re-attached): the old one is gone, so end what it left running.
+            abandonOperations()
             pendingHellos += 1
         case .shellExec(let request):
             guard claim(id) else { return }
@@ -276,6 +280,30 @@ final class Runner {
         case nil:
             break // already finished: cancel and completion crossed
         }
+    }
+
+    /// Ends every operation of a host that is gone: nobody will read their output or results
+    /// (the new host uses ids of its own), and a command left in the shell would hold back
+    /// every exec the new host sends. Processes are stopped as on `cancel`; their final frames
+    /// go to ids nobody listens to. Background jobs a command started in the shell are the
+    /// sandbox's own work, not operations, and are left alone.
+    private func abandonOperations() {
+        for (id, operation) in operations {
+            switch operation {
+            case .shellExec:
+                break // the shell session below ends them all
+            case .process(let process):
+                process.cancel()
+            case .upload(let upload):
+                upload.abort()
+                operations.removeValue(forKey: id)
+            case .download(let download):
+                download.abort()
+                operations.removeValue(forKey: id)
+                downloadOrder.removeAll { $0 == id }
+            }
+        }
+        shell.abandonAll()
     }
 
     // MARK: signals and children

@@ -18,6 +18,8 @@ final class RunnerContext {
     let fileRoot: FileRoot?
     /// One read buffer for every fd: the reactor handles one readable fd at a time.
     let readBuffer: UnsafeMutableRawBufferPointer
+    /// The sandbox's OOM kill count, read around every exec and spawn.
+    let oomKills = OOMKills()
     private var completed: [UInt32] = []
 
     init(outbound: Outbound, environment: [String], workingDirectory: String, fileRoot: FileRoot? = nil) {

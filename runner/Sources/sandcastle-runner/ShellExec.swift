@@ -13,6 +13,8 @@ final class ShellExec {
     let commandPath: String
     let startedAt: UInt64
     let timeoutAt: UInt64?
+    /// The sandbox's OOM kill count when the exec began (see `OOMKills`).
+    let oomKillsAtStart: UInt64?
     private let limit: UInt64
 
     /// The shell has read the line (begin marker seen); output before that is not ours.
@@ -34,13 +36,19 @@ final class ShellExec {
     /// The host has its answer; anything the shell still says about this exec is dropped.
     var resultSent = false
 
-    init(id: UInt32, seq: UInt64, request: ShellExecRequest, commandPath: String, now: UInt64) {
+    /// - Parameter timeoutAt: when the exec times out; its timeout counts from the request's
+    ///   arrival (see `ShellQueue`), so this may be sooner than `now` plus the timeout.
+    init(
+        id: UInt32, seq: UInt64, request: ShellExecRequest, commandPath: String, now: UInt64, timeoutAt: UInt64?,
+        oomKillsAtStart: UInt64?
+    ) {
         self.id = id
         self.seq = seq
         self.request = request
         self.commandPath = commandPath
         startedAt = now
-        timeoutAt = request.timeoutMilliseconds > 0 ? now + UInt64(request.timeoutMilliseconds) * nanosecondsPerMillisecond : nil
+        self.timeoutAt = timeoutAt
+        self.oomKillsAtStart = oomKillsAtStart
         limit = request.maxOutputBytes > 0 ? request.maxOutputBytes : RunnerWire.defaultMaxOutputBytes
     }
 
@@ -87,10 +95,10 @@ final class ShellExec {
         flush(to: outbound)
     }
 
-    func result(exitCode: Int32, workingDirectory: String, now: UInt64) -> ExecResult {
+    func result(exitCode: Int32, workingDirectory: String, now: UInt64, oomKilled: Bool) -> ExecResult {
         ExecResult(
             exitCode: exitCode, signal: 0, workingDirectory: workingDirectory, durationNanoseconds: now - startedAt,
             outputBytes: total, truncated: truncated, timedOut: interruption == .timeout,
-            cancelled: interruption == .cancel)
+            cancelled: interruption == .cancel, oomKilled: oomKilled)
     }
 }

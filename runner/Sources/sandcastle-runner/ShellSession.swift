@@ -29,8 +29,7 @@ final class ShellSession {
     private var nextSeq: UInt64 = 1
     private let commandDirectory: String?
     private var workingDirectory: String
-    private var queue: [(id: UInt32, request: ShellExecRequest)] = []
-    private var queueHead = 0
+    private var queue = ShellQueue()
     private var backgroundJobs: [pid_t] = []
     private var awaiting: Awaiting?
     private var quickDeaths = 0
@@ -153,14 +152,10 @@ final class ShellSession {
         unavailableReason = reason
         isReady = false
         writeStderr("sandcastle-runner: shell unavailable: \(reason)")
-        while queueHead < queue.count {
-            let (id, _) = queue[queueHead]
-            queueHead += 1
-            context.send(id, .failure(RunnerFailure(code: .spawnFailed, message: "no shell: \(reason)")))
-            context.complete(id)
+        for entry in queue.removeAll() {
+            context.send(entry.id, .failure(RunnerFailure(code: .spawnFailed, message: "no shell: \(reason)")))
+            context.complete(entry.id)
         }
-        queue.removeAll()
-        queueHead = 0
     }
 
     /// The shell is gone (exited, or killed by us): fail what it owed, clean up, restart.
@@ -208,6 +203,15 @@ final class ShellSession {
         guard child == pid, pid > 0 else { return false }
         // The output written just before the exit (e.g. bash's "exit") belongs to the exec.
         readOutput(limit: Int.max)
+        if status.signal == SIGKILL, case .exec(let exec) = awaiting, !exec.resultSent,
+            context.oomKills.grew(since: exec.oomKillsAtStart)
+        {
+            // The OOM killer took the shell itself: the command grew it past the memory limit
+            // (`x=$(…)` of a huge output). That is the command's fate, answered as a kill of it
+            // would be (exit 137, `oomKilled`), with the directory the fresh shell starts in.
+            workingDirectory = context.workingDirectory
+            finish(exec, status: 128 + SIGKILL)
+        }
         let how = status.signal != 0 ? "was killed by signal \(status.signal)" : "exited with status \(status.code)"
         tearDown(failure: RunnerFailure(code: .shellExited, message: "the shell \(how); a new shell was started"))
         return true
@@ -226,13 +230,10 @@ final class ShellSession {
             exec.resultSent = true
             context.complete(exec.id)
         }
-        while queueHead < queue.count {
-            context.send(queue[queueHead].id, .failure(failure))
-            context.complete(queue[queueHead].id)
-            queueHead += 1
+        for entry in queue.removeAll() {
+            context.send(entry.id, .failure(failure))
+            context.complete(entry.id)
         }
-        queue.removeAll()
-        queueHead = 0
         guard pid > 0 else { return }
         kill(pid, SIGHUP)
         kill(-pid, SIGTERM)
@@ -259,13 +260,12 @@ final class ShellSession {
             context.complete(id)
             return
         }
-        queue.append((id, request))
+        queue.append(id, request, now: monotonicNow())
         dispatchNext()
     }
 
     func cancel(_ id: UInt32) {
-        if let index = queue[queueHead...].firstIndex(where: { $0.id == id }) {
-            queue.remove(at: index)
+        if queue.remove(id: id) != nil {
             context.send(id, .failure(RunnerFailure(code: .cancelled, message: "cancelled before it started")))
             context.complete(id)
             return
@@ -273,6 +273,19 @@ final class ShellSession {
         if case .exec(let exec) = awaiting, exec.id == id, !exec.resultSent {
             interrupt(exec, .cancel)
         }
+    }
+
+    /// A new host session began (see `Runner`): whatever the previous host asked of the shell is
+    /// orphaned, since nobody will read its output or result. Queued execs are dropped and the
+    /// running one is interrupted as on `cancel`, so the new host's first exec gets the shell at
+    /// once instead of waiting for a command nobody is waiting for.
+    func abandonAll() {
+        let failure = RunnerFailure(code: .cancelled, message: "cancelled: the host that sent it is gone")
+        for entry in queue.removeAll() {
+            context.send(entry.id, .failure(failure))
+            context.complete(entry.id)
+        }
+        if case .exec(let exec) = awaiting, !exec.resultSent { interrupt(exec, .cancel) }
     }
 
     /// Delivers a signal to the running command's foreground processes, never to
@@ -290,12 +303,12 @@ final class ShellSession {
 
     private func dispatchNext() {
         guard isReady, case .none = awaiting, master >= 0, let commandDirectory else { return }
-        while queueHead < queue.count {
-            let (id, request) = queue[queueHead]
-            queueHead += 1
-            if queueHead == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                queueHead = 0
+        while let entry = queue.popFirst() {
+            let (id, request) = (entry.id, entry.request)
+            let now = monotonicNow()
+            if let deadline = entry.deadline, now >= deadline {
+                answerTimedOutWhileQueued(id)
+                continue
             }
             let seq = nextSeq
             nextSeq += 1
@@ -309,10 +322,20 @@ final class ShellSession {
             _ = crs_configure_quiet_tty(master)
             let suffix = isBash ? "" : "; __sc_done"
             writeLine("__sc_begin \(seq); . \(commandPath) </dev/null\(suffix)\n")
-            awaiting = .exec(ShellExec(id: id, seq: seq, request: request, commandPath: commandPath, now: monotonicNow()))
+            awaiting = .exec(
+                ShellExec(
+                    id: id, seq: seq, request: request, commandPath: commandPath, now: now, timeoutAt: entry.deadline,
+                    oomKillsAtStart: context.oomKills.count()))
             context.send(id, .started(pid: pid))
             return
         }
+    }
+
+    /// The timeout of a queued exec ran out before the shell was free: it never runs, and its
+    /// result says so the way a command killed by its timeout does (exit 124, `timedOut`).
+    private func answerTimedOutWhileQueued(_ id: UInt32) {
+        context.send(id, .execFinished(ExecResult(exitCode: 124, durationNanoseconds: 0, timedOut: true)))
+        context.complete(id)
     }
 
     private func writeCommandFile(_ path: String, _ command: String) -> RunnerFailure? {
@@ -497,13 +520,16 @@ final class ShellSession {
             case .cancel: 130
             case nil: status
             }
-        context.send(exec.id, .execFinished(exec.result(exitCode: exitCode, workingDirectory: workingDirectory, now: monotonicNow())))
+        let result = exec.result(
+            exitCode: exitCode, workingDirectory: workingDirectory, now: monotonicNow(),
+            oomKilled: context.oomKills.grew(since: exec.oomKillsAtStart))
+        context.send(exec.id, .execFinished(result))
         exec.resultSent = true
         context.complete(exec.id)
     }
 
     var nextDeadline: UInt64? {
-        var deadline = restartAt
+        var deadline = earliest(restartAt, queue.earliestDeadline)
         switch awaiting {
         case .startup(_, let limit):
             deadline = earliest(deadline, limit)
@@ -523,6 +549,7 @@ final class ShellSession {
     }
 
     func tick(now: UInt64) {
+        for entry in queue.removeExpired(now: now) { answerTimedOutWhileQueued(entry.id) }
         if let restartAt, now >= restartAt {
             self.restartAt = nil
             start()
