@@ -188,7 +188,7 @@ extension ServerError {
                 case .imageNotFound: .imageNotFound
                 case .notFound: .notFound
                 case .permissionDenied: .forbidden
-                case .alreadyExists: .conflict
+                case .alreadyExists, .inUse: .conflict
                 case .noSpace: .noSpace
                 case .sandboxGone: .gone
                 case .engineUnavailable: .engineUnavailable

@@ -302,8 +302,21 @@ public actor SandboxService {
 
     /// Translates an operation's failure; a sandbox whose container died is marked gone so
     /// every later call gets 410 with the reason instead of a new failure.
+    ///
+    /// A sandbox deleted, expired or found gone while the operation ran answers with that state
+    /// (410), not with whatever its container said on the way out: a container being removed
+    /// answers a stats or file call with an empty or half-written reply, which is no failure of
+    /// the server's. A caller's own mistake (a 4xx) is reported as it is.
     public func noteFailure(_ error: any Error, sandboxID: String) async -> ServerError {
         let serverError = ServerError.from(error)
+        if serverError.status.code >= 500 || serverError.code == .gone, let record = try? repository.sandbox(id: sandboxID) {
+            do {
+                try Self.requireLive(record)
+            } catch {
+                let settled = ServerError.from(error)
+                return ServerError(settled.code, settled.message, cause: serverError)
+            }
+        }
         guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID), record.status.isLive else {
             return serverError
         }
@@ -582,6 +595,9 @@ public actor SandboxService {
         let image = request.image ?? "base"
         guard !image.isEmpty, image.count <= 256, !image.contains(where: { $0.isWhitespace }) else {
             throw ServerError(.invalidInput, "image must be a name like base, python, node or an image reference")
+        }
+        if let problem = ImageReference.problem(image) {
+            throw ServerError(.invalidInput, "image '\(image)' is not a valid image reference: \(problem)")
         }
         // Only Sandcastle's images carry the runner; anything else would hang until the ready timeout
         // (and a service should not start arbitrary local images for its callers).
