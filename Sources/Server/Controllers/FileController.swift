@@ -45,7 +45,7 @@ struct FileController {
             let path = try HTTP.query(request, "path")
             var mode: UInt32 = 0o644
             if let text = request.uri.queryParameters.get("mode") {
-                guard let parsed = UInt32(text, radix: 8), parsed <= 0o7777 else {
+                guard text.count <= 4, text.allSatisfy({ ("0"..."7").contains($0) }), let parsed = UInt32(text, radix: 8) else {
                     throw ServerError(.invalidInput, "mode must be octal permission bits like 644, not '\(text)'")
                 }
                 mode = parsed

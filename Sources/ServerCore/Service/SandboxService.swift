@@ -33,7 +33,7 @@ public struct ServiceLimits: Sendable {
 /// Controllers stay thin: they decode, call one method here with the caller's key id, and
 /// encode. A key only ever sees its own sandboxes (someone else's is "not found").
 public actor SandboxService {
-    let limits: ServiceLimits
+    package nonisolated let limits: ServiceLimits
     let repository: any SandboxRepository
     package let provisioner: any SandboxProvisioner
     package nonisolated let host: (any SandboxHost)?
@@ -186,7 +186,9 @@ public actor SandboxService {
         guard (1...500).contains(limit) else { throw ServerError(.invalidInput, "limit must be between 1 and 500, not \(limit)") }
         var after: SandboxCursor?
         if let cursor {
-            guard let parsed = SandboxCursor(token: cursor) else {
+            guard cursor.range(of: SandboxPage.cursorPattern, options: .regularExpression) != nil,
+                let parsed = SandboxCursor(token: cursor)
+            else {
                 throw ServerError(.invalidInput, "cursor '\(cursor)' is not one this server handed out")
             }
             after = parsed
@@ -591,9 +593,13 @@ public actor SandboxService {
         }
     }
 
+    /// What `image` and `profile` may be (the OpenAPI document says the same).
+    package static let maxImageReferenceLength = 255
+    package static let profileNamePattern = #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#
+
     private func validatedSpec(_ request: CreateSandboxRequest) throws -> SandboxSpec {
         let image = request.image ?? "base"
-        guard !image.isEmpty, image.count <= 256, !image.contains(where: { $0.isWhitespace }) else {
+        guard !image.isEmpty, image.count <= Self.maxImageReferenceLength, !image.contains(where: { $0.isWhitespace }) else {
             throw ServerError(.invalidInput, "image must be a name like base, python, node or an image reference")
         }
         if let problem = ImageReference.problem(image) {
@@ -605,7 +611,7 @@ public actor SandboxService {
             throw ServerError(.invalidInput, "image must be a Sandcastle image (base, python, node, or sandcastle/NAME), not '\(image)'")
         }
         let profile = request.profile ?? "default"
-        guard profile.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
+        guard profile.range(of: Self.profileNamePattern, options: .regularExpression) != nil else {
             throw ServerError(.invalidInput, "profile must be a profile name (see `sandcastle profile ls`), not '\(profile)'")
         }
         if let workspace = request.workspace { try Self.validateWorkspaceName(workspace) }
