@@ -203,8 +203,22 @@ public final class DockerSandbox: SandboxInstance {
             case .spawnFailed: .invalidArgument
             case .shellExited: .shellExited
             case .cancelled: .cancelled
+            case .io where failure.errno != 0: forErrno(failure.errno)
             default: .runnerFailed
             }
         return SandboxError(code, message, cause: failure)
+    }
+
+    /// A file system call the runner made for the caller failed with an errno its own codes do
+    /// not name (`write /proc/self/attr/current: Invalid argument`, a FIFO nobody reads, a name
+    /// too long, a busy file). The kernel refused what was asked of that path: the caller's
+    /// error, except when the runner itself ran short of memory or descriptors, or the disk
+    /// failed, which no request can fix.
+    static func forErrno(_ code: Int32) -> SandboxError.Code {
+        switch code {
+        case EIO, ENOMEM, EMFILE, ENFILE, ENOBUFS: .runnerFailed
+        case EBUSY, ETXTBSY: .inUse
+        default: .invalidArgument
+        }
     }
 }

@@ -47,6 +47,10 @@ public final class DockerSandboxBackend: SandboxBackend {
     public func createSandbox(_ spec: SandboxSpec, profile: IsolationProfile) async throws -> DockerSandbox {
         try spec.validate()
         let image = images.resolve(spec.image)
+        // The engine would refuse it too, but in words that read like its own failure.
+        if let problem = ImageReference.problem(image) {
+            throw SandboxError(.invalidArgument, "image '\(spec.image)' is not a valid image reference: \(problem)")
+        }
         let id = Self.makeSandboxID()
         let config = containerConfig(id: id, image: image, profile: profile, spec: spec)
         let containerID: String
@@ -149,6 +153,9 @@ extension SandboxError {
         if let docker = error as? DockerError {
             if docker.code == .engineUnreachable { return SandboxError(.engineUnavailable, docker.message, cause: docker) }
             if docker.code == .notFound { return SandboxError(.sandboxGone, "cannot \(action): \(docker.message)", cause: docker) }
+            // The engine refused a value it was asked to use (a CPU count over the host's, a volume
+            // name it will not take): values that come from the caller, so the caller's error.
+            if docker.code == .badRequest { return SandboxError(.invalidArgument, "cannot \(action): \(docker.message)", cause: docker) }
         }
         return SandboxError(.internal, "cannot \(action): \(error)", cause: error)
     }

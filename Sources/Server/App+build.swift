@@ -114,6 +114,8 @@ public struct SandcastleServer {
         TerminalController(service: service).register(table, webSocketRouter: webSocketRouter)
         WorkspaceController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
         SandkastenController(service: service).register(table)
+        // Last, so it sees only requests no route took: a served path asked with another method is 405.
+        router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))
 
         self.service = service
         self.metrics = metrics

@@ -160,23 +160,26 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
     public let code: Code
     public let message: String
     public let cause: (any Error)?
+    /// Headers the response must carry besides its body's (`Allow` on a 405).
+    public let headers: HTTPFields
 
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil, headers: HTTPFields = [:]) {
         self.code = code
         self.message = message
         self.cause = cause
+        self.headers = headers
     }
 
     public var description: String { "\(code): \(message)" }
     public var status: HTTPResponse.Status { code.status }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(code: code, message: message)
+        Self.jsonResponse(code: code, message: message, headers: headers)
     }
 
-    static func jsonResponse(code: Code, message: String) -> Response {
+    static func jsonResponse(code: Code, message: String, headers extra: HTTPFields = [:]) -> Response {
         let data = jsonBody(code: code, message: message)
-        var headers = HTTPFields()
+        var headers = extra
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: code.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -211,7 +214,7 @@ extension ServerError {
                 case .imageNotFound: .imageNotFound
                 case .notFound: .notFound
                 case .permissionDenied: .forbidden
-                case .alreadyExists: .conflict
+                case .alreadyExists, .inUse: .conflict
                 case .noSpace: .noSpace
                 case .sandboxGone: .gone
                 case .engineUnavailable: .engineUnavailable

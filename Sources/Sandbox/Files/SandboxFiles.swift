@@ -72,7 +72,9 @@ public struct FileInfo: Sendable, Equatable {
 
 /// A file being downloaded: what it is, then its content as it arrives.
 public struct FileDownload: Sendable {
-    /// The file as it was when the download started; its `size` is the whole file's.
+    /// The file as it was when the download started. Its `size` is what the file system reports,
+    /// which a pseudo-file does not keep to (`/proc` says 0, `/sys` 4096): the chunks end where
+    /// the file does, so a reader must not take `size` for the length it will get.
     public let info: FileInfo
     public let chunks: AsyncThrowingStream<[UInt8], any Error>
 
@@ -81,7 +83,7 @@ public struct FileDownload: Sendable {
         self.chunks = chunks
     }
 
-    /// The whole file's size in bytes.
+    /// The file's size as the file system reports it (see ``info``).
     public var size: UInt64 { info.size }
 }
 

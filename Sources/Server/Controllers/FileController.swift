@@ -32,7 +32,9 @@ struct FileController {
             let download = try await Self.run(service, id) { try await sandbox.readFile(FileRead(path: path)) }
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
-            let body = ResponseBody(contentLength: Int(download.info.size)) { writer in
+            // No Content-Length: a file's size is no promise of its length (/proc reports 0, /sys 4096,
+            // a log grows while it is read); the body is chunked and ends where the file does.
+            let body = ResponseBody { writer in
                 for try await chunk in download.chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
                 try await writer.finish(nil)
             }
@@ -43,7 +45,7 @@ struct FileController {
             let path = try HTTP.query(request, "path")
             var mode: UInt32 = 0o644
             if let text = request.uri.queryParameters.get("mode") {
-                guard let parsed = UInt32(text, radix: 8), parsed <= 0o7777 else {
+                guard text.count <= 4, text.allSatisfy({ ("0"..."7").contains($0) }), let parsed = UInt32(text, radix: 8) else {
                     throw ServerError(.invalidInput, "mode must be octal permission bits like 644, not '\(text)'")
                 }
                 mode = parsed

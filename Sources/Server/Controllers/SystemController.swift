@@ -16,10 +16,11 @@ struct SystemController {
             let pools = await service.provisioner.poolStatistics()
             return HTTP.text(metrics.render(sandboxes: counts, pools: pools), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+        let document = OpenAPIDocument.rendered(for: service.limits)
         routes.add(.get, "/openapi.json") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: document)))
         }
     }
 }

@@ -20,6 +20,16 @@ enum OpenAPI {
         static let anyObject = Schema(fields: ["type": "object"])
         /// Names to strings: environment variables, labels.
         static let stringMap = Schema(fields: ["type": "object", "additionalProperties": string.json])
+        /// Text a sandbox takes as a C string (a path, an argument, a variable): no NUL byte, which
+        /// would cut it short, so the server refuses one (400).
+        static let text = string.matching(#"^[^\u0000]*$"#)
+        /// ``text`` that is not empty.
+        static let nonEmptyText = string.matching(#"^[^\u0000]+$"#)
+
+        /// An object of any names matching `keys`, each to a value of `values`.
+        static func map(keys: Schema, values: Schema) -> Schema {
+            Schema(fields: ["type": "object", "propertyNames": keys.json, "additionalProperties": values.json])
+        }
 
         static func array(of items: Schema) -> Schema {
             Schema(fields: ["type": "array", "items": items.json])
@@ -42,13 +52,48 @@ enum OpenAPI {
             return required.isEmpty ? object : object.adding("required", .array(required.map(JSON.string)))
         }
 
+        /// Exactly one of `schemas` (JSON Schema's `oneOf`).
+        static func oneOf(_ schemas: Schema...) -> Schema {
+            Schema(fields: ["oneOf": .array(schemas.map(\.json))])
+        }
+
         func described(_ text: String) -> Schema { adding("description", .string(text)) }
         /// A string schema's `pattern` (an ECMA-262 regular expression).
         func matching(_ pattern: String) -> Schema { adding("pattern", .string(pattern)) }
+        func limited(toLength length: Int) -> Schema { adding("maxLength", .integer(length)) }
+        /// A string whose text is a JSON document of `schema` (an SSE event's `data`).
+        func carryingJSON(_ schema: Schema) -> Schema {
+            adding("contentMediaType", "application/json").adding("contentSchema", schema.json)
+        }
         func defaulting(to value: JSON) -> Schema { adding("default", value) }
         func bounded(_ range: ClosedRange<Int>) -> Schema {
             adding("minimum", .integer(range.lowerBound)).adding("maximum", .integer(range.upperBound))
         }
+        func bounded(_ range: ClosedRange<Double>) -> Schema {
+            adding("minimum", .number(range.lowerBound)).adding("maximum", .number(range.upperBound))
+        }
+        /// An array of at least one item, whose first item is `first` (an argv's program).
+        func startingWith(_ first: Schema) -> Schema {
+            adding("prefixItems", [first.json]).adding("minItems", 1)
+        }
+        /// An object with exactly one of the alternatives: each names the property it requires and
+        /// the properties that may not come with it. A property given as `null` counts as absent,
+        /// as the server reads it.
+        func exactlyOne(of alternatives: [(required: String, without: [String])]) -> Schema {
+            func present(_ name: String) -> [String: JSON] {
+                ["required": [.string(name)], "properties": [name: ["not": ["type": "null"]]]]
+            }
+            return adding(
+                "oneOf",
+                .array(
+                    alternatives.map { alternative in
+                        var fields = present(alternative.required)
+                        fields["not"] = ["anyOf": .array(alternative.without.map { .object(present($0)) })]
+                        return .object(fields)
+                    }))
+        }
+        /// The same, or `null`: an optional field the server reads `null` for as if it were absent.
+        var orNull: Schema { Schema(fields: ["anyOf": [json, ["type": "null"]]]) }
 
         private func adding(_ key: String, _ value: JSON) -> Schema {
             var fields = fields
@@ -61,8 +106,8 @@ enum OpenAPI {
         let json: JSON
 
         /// OpenAPI insists a path parameter be `required`; all of ours are strings.
-        static func path(_ name: String) -> Parameter {
-            Parameter(json: ["in": "path", "name": .string(name), "required": true, "schema": Schema.string.json])
+        static func path(_ name: String, _ schema: Schema = .string) -> Parameter {
+            Parameter(json: ["in": "path", "name": .string(name), "required": true, "schema": schema.json])
         }
 
         /// `required: nil` leaves the field out, which OpenAPI reads as `false`.
@@ -82,7 +127,8 @@ enum OpenAPI {
         static func json(_ schema: Schema) -> Content { Content(mediaType: "application/json", schema: schema) }
         static let bytes = Content(mediaType: "application/octet-stream", schema: .binary)
         static let plainText = Content(mediaType: "text/plain", schema: .string)
-        static let eventStream = Content(mediaType: "text/event-stream", schema: .string)
+        /// Server-sent events; `event` describes one event as a client parses it (`event` and `data`).
+        static func eventStream(_ event: Schema) -> Content { Content(mediaType: "text/event-stream", schema: event) }
 
         var json: JSON { [mediaType: ["schema": schema.json]] }
     }
@@ -156,15 +202,18 @@ enum OpenAPI {
         let tag: String
         let summary: String
         let query: [Parameter]
-        /// Always required: no operation takes an optional body.
+        /// A JSON body is required (an empty one is 400); raw bytes may be none at all (an empty file).
         let body: Content?
         let returns: Response
         let errors: ErrorResponses
         let needsKey: Bool
+        /// Schemas of path parameters that are not just any string (a workspace's name).
+        let pathSchemas: [String: Schema]
 
         init(
-            _ method: Method, _ path: String, tag: String, summary: String, query: [Parameter] = [],
-            body: Content? = nil, returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true
+            _ method: Method, _ path: String, tag: String, summary: String, pathSchemas: [String: Schema] = [:],
+            query: [Parameter] = [], body: Content? = nil, returns: Response, errors: ErrorResponses = [:],
+            needsKey: Bool = true
         ) {
             self.method = method
             self.path = path
@@ -175,20 +224,41 @@ enum OpenAPI {
             self.returns = returns
             self.errors = errors
             self.needsKey = needsKey
+            self.pathSchemas = pathSchemas
         }
 
         private var pathParameters: [Parameter] {
             path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }
-                .map { .path(String($0.dropFirst().dropLast())) }
+                .map { segment in
+                    let name = String(segment.dropFirst().dropLast())
+                    return .path(name, pathSchemas[name] ?? .string)
+                }
+        }
+
+        /// The errors every operation of this shape can answer, whatever it does: no key or a
+        /// bad one, a body that is not JSON for it or is too large, a failure inside the server.
+        /// An operation's own ``errors`` refine these (their descriptions win).
+        private var sharedErrors: ErrorResponses {
+            var shared: ErrorResponses = [:]
+            if needsKey {
+                shared = shared + [401: "missing or invalid API key (`unauthorized`)", 500: "a failure the client cannot fix (`internal`)"]
+            }
+            if let body {
+                shared = shared + [413: "the body is larger than the server accepts (`body_too_large`)"]
+                if body.mediaType == "application/json" {
+                    shared = shared + [400: "the body is not JSON of this shape, or a field is invalid (`invalid_input`)"]
+                }
+            }
+            return shared
         }
 
         var json: JSON {
-            var responses = (ErrorResponses.connection + errors).responses
+            var responses = (ErrorResponses.connection + sharedErrors + errors).responses
             responses[String(returns.status)] = returns.json
             var fields: [String: JSON] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
             let parameters = pathParameters + query
             if !parameters.isEmpty { fields["parameters"] = .array(parameters.map(\.json)) }
-            if let body { fields["requestBody"] = ["content": body.json, "required": true] }
+            if let body { fields["requestBody"] = ["content": body.json, "required": .boolean(body.mediaType == "application/json")] }
             // An empty list overrides the document's default security: no key asked.
             if !needsKey { fields["security"] = [] }
             return .object(fields)
@@ -203,8 +273,8 @@ enum OpenAPI {
             })
     }
 
-    /// The `components/schemas` object.
-    static func schemas(_ schemas: KeyValuePairs<String, Schema>) -> JSON {
-        .object(Dictionary(schemas.map { ($0.key, $0.value.json) }, uniquingKeysWith: { _, last in last }))
+    /// The `components/schemas` object, from one or more lists of named schemas.
+    static func schemas(_ parts: KeyValuePairs<String, Schema>...) -> JSON {
+        .object(Dictionary(parts.flatMap { $0.map { ($0.key, $0.value.json) } }, uniquingKeysWith: { _, last in last }))
     }
 }

@@ -9,6 +9,7 @@ extension OpenAPI {
     indirect enum JSON: Sendable, Equatable {
         case string(String)
         case integer(Int)
+        case number(Double)
         case boolean(Bool)
         case array([JSON])
         case object([String: JSON])
@@ -37,6 +38,7 @@ extension OpenAPI {
             switch self {
             case .string(let text): out += Self.literal(text)
             case .integer(let number): out += String(number)
+            case .number(let number): out += String(number)
             case .boolean(let flag): out += flag ? "true" : "false"
             case .array(let items) where items.isEmpty: out += "[]"
             case .object(let members) where members.isEmpty: out += "{}"

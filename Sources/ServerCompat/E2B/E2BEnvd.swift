@@ -418,7 +418,9 @@ package struct E2BEnvd {
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/octet-stream"
-        let body = ResponseBody(contentLength: Int(download.info.size)) { writer in
+        // No Content-Length: a file's size is no promise of its length (/proc reports 0, /sys 4096,
+        // a log grows while it is read); the body is chunked and ends where the file does.
+        let body = ResponseBody { writer in
             for try await chunk in download.chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
             try await writer.finish(nil)
         }

@@ -196,7 +196,7 @@ package struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddlew
             body["error"] = .object(["code": .string(nativeCode), "message": .string(native.message)])
         }
         let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error_code":"INTERNAL_ERROR","message":"?"}"#.utf8)
-        var headers = HTTPFields()
+        var headers = native.headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: code.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }

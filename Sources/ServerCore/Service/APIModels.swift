@@ -77,6 +77,9 @@ public struct SandboxView: Codable, Sendable, Equatable {
 
 /// `GET /v1/sandboxes`.
 public struct SandboxPage: Codable, Sendable {
+    /// The form of `next_cursor` (creation time in ms, a dot, the sandbox's id); the list refuses
+    /// any other cursor.
+    package static let cursorPattern = #"^[0-9]{1,15}\.[A-Za-z0-9_-]{1,128}$"#
     public var sandboxes: [SandboxView]
     /// Pass as `cursor` to get the next page; absent on the last page.
     public var nextCursor: String?

@@ -33,7 +33,7 @@ public struct ServiceLimits: Sendable {
 /// Controllers stay thin: they decode, call one method here with the caller's key id, and
 /// encode. A key only ever sees its own sandboxes (someone else's is "not found").
 public actor SandboxService {
-    let limits: ServiceLimits
+    package nonisolated let limits: ServiceLimits
     let repository: any SandboxRepository
     package let provisioner: any SandboxProvisioner
     package nonisolated let host: (any SandboxHost)?
@@ -183,7 +183,9 @@ public actor SandboxService {
         guard (1...500).contains(limit) else { throw ServerError(.invalidInput, "limit must be between 1 and 500, not \(limit)") }
         var after: SandboxCursor?
         if let cursor {
-            guard let parsed = SandboxCursor(token: cursor) else {
+            guard cursor.range(of: SandboxPage.cursorPattern, options: .regularExpression) != nil,
+                let parsed = SandboxCursor(token: cursor)
+            else {
                 throw ServerError(.invalidInput, "cursor '\(cursor)' is not one this server handed out")
             }
             after = parsed
@@ -303,14 +305,20 @@ public actor SandboxService {
     /// Translates an operation's failure; a sandbox whose container died is marked gone so
     /// every later call gets 410 with the reason instead of a new failure.
     ///
-    /// An operation cut off because the sandbox was retired while it ran (its TTL ran out, it was
-    /// deleted) answers with the record's account, the same one `GET` and every later call give:
-    /// `sandbox_expired` for an expired sandbox, not the channel's "was destroyed".
+    /// A sandbox retired while the operation ran (its TTL ran out, it was deleted, it was found
+    /// gone) answers with its record's account, the same one `GET` and every later call give
+    /// (`sandbox_expired` for an expired one), not with whatever its container said on the way
+    /// out: a container being removed answers a stats or file call with an empty or half-written
+    /// reply, which is no failure of the server's. A caller's own mistake (a 4xx) is reported as it is.
     public func noteFailure(_ error: any Error, sandboxID: String) async -> ServerError {
         let serverError = ServerError.from(error)
-        guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID) else { return serverError }
-        if let retired = Self.retiredError(record) {
-            return ServerError(retired.code, retired.message, cause: error)
+        if serverError.status.code >= 500 || serverError.code == .gone, let record = try? repository.sandbox(id: sandboxID),
+            let retired = Self.retiredError(record)
+        {
+            return ServerError(retired.code, retired.message, cause: serverError)
+        }
+        guard serverError.code == .gone, var record = try? repository.sandbox(id: sandboxID), record.status.isLive else {
+            return serverError
         }
         let instance = live.removeValue(forKey: sandboxID)
         record.status = .gone
@@ -514,10 +522,17 @@ public actor SandboxService {
         }
     }
 
+    /// What `image` and `profile` may be (the OpenAPI document says the same).
+    package static let maxImageReferenceLength = 255
+    package static let profileNamePattern = #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#
+
     private func validatedSpec(_ request: CreateSandboxRequest) throws -> SandboxSpec {
         let image = request.image ?? "base"
-        guard !image.isEmpty, image.count <= 256, !image.contains(where: { $0.isWhitespace }) else {
+        guard !image.isEmpty, image.count <= Self.maxImageReferenceLength, !image.contains(where: { $0.isWhitespace }) else {
             throw ServerError(.invalidInput, "image must be a name like base, python, node or an image reference")
+        }
+        if let problem = ImageReference.problem(image) {
+            throw ServerError(.invalidInput, "image '\(image)' is not a valid image reference: \(problem)")
         }
         // Only Sandcastle's images carry the runner; anything else would hang until the ready timeout
         // (and a service should not start arbitrary local images for its callers).
@@ -525,7 +540,7 @@ public actor SandboxService {
             throw ServerError(.invalidInput, "image must be a Sandcastle image (base, python, node, or sandcastle/NAME), not '\(image)'")
         }
         let profile = request.profile ?? "default"
-        guard profile.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil else {
+        guard profile.range(of: Self.profileNamePattern, options: .regularExpression) != nil else {
             throw ServerError(.invalidInput, "profile must be a profile name (see `sandcastle profile ls`), not '\(profile)'")
         }
         if let workspace = request.workspace { try OwnedWorkspace.validate(workspace) }
