@@ -44,10 +44,10 @@ struct HostileInputTests {
         func disconnect(_ instance: any SandboxInstance) -> Bool { true }
         func removeContainer(_ containerID: String) async throws {}
         func adopt(sandboxID: String, containerID: String) async throws -> any SandboxInstance { throw FakeUnsupported() }
-        func listWorkspaces() async throws -> [WorkspaceInfo] { [] }
-        func createWorkspace(name: String, owner: String) async throws -> WorkspaceInfo { throw FakeUnsupported() }
-        func volume(name: String) async throws -> WorkspaceInfo? { nil }
-        func removeWorkspace(name: String) async throws {}
+        func listWorkspaces(owner: String) async throws -> [WorkspaceListing] { [] }
+        func createWorkspace(volume: String, labels: [String: String]) async throws -> WorkspaceListing { throw FakeUnsupported() }
+        func volume(name: String) async throws -> WorkspaceListing? { nil }
+        func removeWorkspace(volume: String) async throws {}
     }
 
     /// `GET …/stats` racing a `DELETE`: the container goes while Docker reads its stats, and the

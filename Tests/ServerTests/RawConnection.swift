@@ -154,6 +154,10 @@ final class RawConnection: @unchecked Sendable {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let end = text.range(of: "\r\n\r\n") else { return false }
         let head = text[..<end.lowerBound].lowercased()
+        // A chunked body (downloads: a file's size is not known up front) ends with its last, empty chunk.
+        if head.split(separator: "\r\n").contains(where: { $0.hasPrefix("transfer-encoding:") && $0.contains("chunked") }) {
+            return bytes.count > text[..<end.upperBound].utf8.count + 4 && bytes.suffix(7).elementsEqual(Array("\r\n0\r\n\r\n".utf8))
+        }
         guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
             let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
         else { return false }
