@@ -21,6 +21,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case expired = "sandbox_expired"
             case gone = "sandbox_gone"
             case atCapacity = "at_capacity"
+            case busy = "server_busy"
             case commandTimeout = "command_timeout"
             case bodyTooLarge = "body_too_large"
             case conflict
@@ -65,6 +66,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         public static let gone = Code(.gone)
         /// Too many sandboxes, globally or for this key.
         public static let atCapacity = Code(.atCapacity)
+        /// The server moves as many file transfers as it allows at once and none ended in time;
+        /// answered with `Retry-After`.
+        public static let busy = Code(.busy)
         /// The command ran past its timeout and was killed.
         public static let commandTimeout = Code(.commandTimeout)
         /// The request body is larger than the server accepts.
@@ -130,7 +134,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case .forbidden: .forbidden
             case .methodNotAllowed: .methodNotAllowed
             case .startFailed: .badGateway
-            case .engineUnavailable: .serviceUnavailable
+            case .engineUnavailable, .busy: .serviceUnavailable
             case .noSpace: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidConfiguration, .internal, .internalError: .internalServerError
             }
@@ -143,25 +147,50 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
     public let code: Code
     public let message: String
     public let cause: (any Error)?
+    /// When the client may try again, in seconds (sent as `Retry-After`); nil when it should not.
+    public let retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Too many file transfers under way for `waited`; a turn usually frees within a second or two.
+    package static func busy(limit: Int, waited: Duration) -> ServerError {
+        ServerError(
+            .busy,
+            "the server is moving \(limit) file transfers already (max_transfers) and none finished within "
+                + String(format: "%g s", waited.milliseconds / 1000) + "; retry shortly",
+            retryAfterSeconds: 1)
+    }
+
+    /// The request body broke off (the client hung up, or sent less than it announced): a
+    /// request that is not whole, not a fault of the server.
+    package static func bodyCutShort(_ cause: any Error) -> ServerError {
+        if let error = cause as? ServerError { return error }
+        return ServerError(.invalidInput, "the request body stopped before its end (did the client go away?)", cause: cause)
+    }
+
+    /// Adds `Retry-After` when the error has one.
+    package func addRetryAfter(to headers: inout HTTPFields) {
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
     }
 
     public var description: String { "\(code): \(message)" }
     public var status: HTTPResponse.Status { code.status }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(code: code, message: message)
+        Self.jsonResponse(code: code, message: message, retryAfterSeconds: retryAfterSeconds)
     }
 
-    static func jsonResponse(code: Code, message: String) -> Response {
+    static func jsonResponse(code: Code, message: String, retryAfterSeconds: Int? = nil) -> Response {
         let body = ErrorBody(error: .init(code: code.description, message: message))
         let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal","message":"?"}}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(status: code.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
