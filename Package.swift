@@ -54,9 +54,6 @@ let package = Package(
         // swift-prometheus is eight files.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        // multipart/form-data uploads: a streaming parser over swift-nio, which Hummingbird
-        // already builds; new is the package itself and swift-collections' umbrella product.
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .systemLibrary(
@@ -123,7 +120,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ], swiftSettings: strict),
         // Other projects' APIs over the same service, for their unmodified SDKs: E2B's control
         // plane and envd (Connect JSON), and Sandkasten's sessions.
@@ -182,6 +178,8 @@ let package = Package(
                 "Engine", "Workflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                // SHA-256 of what big transfers moved (already a dependency of Sandbox).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(
             name: "EngineTests",

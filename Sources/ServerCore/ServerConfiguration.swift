@@ -23,6 +23,10 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Largest file upload (streamed, so this bounds the sandbox's disk use, not memory).
     public var maxUploadBytes = 1 << 30
+    /// File transfers (uploads and downloads, all APIs) moved at once; more wait for a turn.
+    public var maxTransfers = 16
+    /// How long a transfer waits for a turn before it is answered `503 server_busy`.
+    public var transferWaitSeconds = 30.0
     /// TTL given to a sandbox created without one, and the longest allowed.
     public var defaultTTLSeconds = 3600
     public var maxTTLSeconds = 7 * 24 * 3600
@@ -49,6 +53,8 @@ public struct ServerConfiguration: Sendable {
         public var maxSandboxesPerKey: Int?
         public var maxBodyBytes: Int?
         public var maxUploadBytes: Int?
+        public var maxTransfers: Int?
+        public var transferWaitSeconds: Double?
         public var defaultTTLSeconds: Int?
         public var maxTTLSeconds: Int?
         public var defaultExecTimeoutSeconds: Int?
@@ -62,13 +68,15 @@ public struct ServerConfiguration: Sendable {
         enum CodingKeys: String, CodingKey {
             case host, port, dataDirectory = "data_dir", apiKeys = "api_keys", apiKeySHA256 = "api_key_sha256", openMode = "open"
             case maxSandboxes = "max_sandboxes", maxSandboxesPerKey = "max_sandboxes_per_key", maxBodyBytes = "max_body_bytes"
-            case maxUploadBytes = "max_upload_bytes", defaultTTLSeconds = "default_ttl_seconds", maxTTLSeconds = "max_ttl_seconds"
+            case maxUploadBytes = "max_upload_bytes", maxTransfers = "max_transfers", transferWaitSeconds = "transfer_wait_seconds"
+            case defaultTTLSeconds = "default_ttl_seconds", maxTTLSeconds = "max_ttl_seconds"
             case defaultExecTimeoutSeconds = "default_exec_timeout_seconds", maxExecTimeoutSeconds = "max_exec_timeout_seconds"
             case maxExecOutputBytes = "max_exec_output_bytes", reapIntervalSeconds = "reap_interval_seconds", pool
         }
 
         /// Reads `SANDCASTLE_HOST`, `_PORT`, `_DATA_DIR`, `_API_KEYS` (comma-separated), `_OPEN=1`,
-        /// `_MAX_SANDBOXES`, `_MAX_SANDBOXES_PER_KEY`, `_DEFAULT_TTL`, `_MAX_TTL`, `_POOL` (comma-separated).
+        /// `_MAX_SANDBOXES`, `_MAX_SANDBOXES_PER_KEY`, `_DEFAULT_TTL`, `_MAX_TTL`, `_POOL` (comma-separated),
+        /// `_MAX_TRANSFERS`, `_TRANSFER_WAIT` (seconds).
         public static func fromEnvironment(_ env: [String: String]) throws -> Overrides {
             var o = Overrides()
             o.host = env["SANDCASTLE_HOST"].flatMap { $0.isEmpty ? nil : $0 }
@@ -86,6 +94,13 @@ public struct ServerConfiguration: Sendable {
             o.defaultTTLSeconds = try int(env, "SANDCASTLE_DEFAULT_TTL")
             o.maxTTLSeconds = try int(env, "SANDCASTLE_MAX_TTL")
             o.pool = list(env["SANDCASTLE_POOL"])
+            o.maxTransfers = try int(env, "SANDCASTLE_MAX_TRANSFERS")
+            if let text = env["SANDCASTLE_TRANSFER_WAIT"], !text.isEmpty {
+                guard let value = Double(text) else {
+                    throw ServerError(.invalidConfiguration, "SANDCASTLE_TRANSFER_WAIT must be a number of seconds, not '\(text)'")
+                }
+                o.transferWaitSeconds = value
+            }
             return o
         }
 
@@ -143,6 +158,8 @@ public struct ServerConfiguration: Sendable {
         if let v = o.maxSandboxesPerKey { maxSandboxesPerKey = v }
         if let v = o.maxBodyBytes { maxBodyBytes = v }
         if let v = o.maxUploadBytes { maxUploadBytes = v }
+        if let v = o.maxTransfers { maxTransfers = v }
+        if let v = o.transferWaitSeconds { transferWaitSeconds = v }
         if let v = o.defaultTTLSeconds { defaultTTLSeconds = v }
         if let v = o.maxTTLSeconds { maxTTLSeconds = v }
         if let v = o.defaultExecTimeoutSeconds { defaultExecTimeoutSeconds = v }
@@ -182,9 +199,13 @@ public struct ServerConfiguration: Sendable {
             ("max_sandboxes", maxSandboxes), ("max_sandboxes_per_key", maxSandboxesPerKey),
             ("max_body_bytes", maxBodyBytes), ("default_ttl_seconds", defaultTTLSeconds),
             ("max_ttl_seconds", maxTTLSeconds), ("max_exec_timeout_seconds", maxExecTimeoutSeconds),
+            ("max_transfers", maxTransfers),
         ]
         where value <= 0 {
             throw ServerError(.invalidConfiguration, "\(name) must be positive, not \(value)")
+        }
+        guard transferWaitSeconds.isFinite, (0...3600).contains(transferWaitSeconds) else {
+            throw ServerError(.invalidConfiguration, "transfer_wait_seconds must be between 0 and 3600, not \(transferWaitSeconds)")
         }
         _ = try PoolProvisioner.targets(pool)
         if defaultTTLSeconds > maxTTLSeconds {

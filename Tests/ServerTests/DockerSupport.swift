@@ -17,10 +17,13 @@ enum DockerServerFixture {
         FileManager.default.temporaryDirectory.appendingPathComponent("sc-server-\(UUID().uuidString)").path
     }
 
-    static func configuration(dataDirectory: String, open: Bool = true) -> ServerConfiguration {
+    static func configuration(
+        dataDirectory: String, open: Bool = true, _ adjust: (inout ServerConfiguration) -> Void = { _ in }
+    ) -> ServerConfiguration {
         ServerFixture.configuration(open: open) {
             $0.dataDirectory = dataDirectory
             $0.reapIntervalSeconds = 0.5
+            adjust(&$0)
         }
     }
 
@@ -28,9 +31,10 @@ enum DockerServerFixture {
     /// server's label and fails the test if anything was left behind by `body`.
     static func with<T>(
         dataDirectory: String = dataDirectory(), open: Bool = true, expectNoLeaks: Bool = true, keepData: Bool = false,
+        adjust: (inout ServerConfiguration) -> Void = { _ in },
         _ body: (LiveServer) async throws -> T
     ) async throws -> T {
-        let configuration = configuration(dataDirectory: dataDirectory, open: open)
+        let configuration = configuration(dataDirectory: dataDirectory, open: open, adjust)
         let dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
         let result = try await ServerFixture.with(configuration, dependencies, body)
         if expectNoLeaks {

@@ -153,14 +153,15 @@ struct RestartTests {
 struct ServeProcess: @unchecked Sendable {
     let process: Process
     let port: Int
+    var pid: Int32 { process.processIdentifier }
 
-    init(dataDirectory: String) throws {
+    /// - Parameter arguments: what `serve` gets beyond keyless mode, a free port and the data folder.
+    init(dataDirectory: String, arguments: [String]) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let binary = root.appendingPathComponent(".build/debug/sandcastle")
         let process = Process()
         process.executableURL = binary
-        // With a warm pool: a killed server leaves idle pooled containers that the next start must remove.
-        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory, "--pool", "base=1"]
+        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory] + arguments
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -187,8 +188,9 @@ struct ServeProcess: @unchecked Sendable {
     }
 
     /// Starts the server on a thread of its own (its start-up is read with blocking calls).
-    static func start(dataDirectory: String) async throws -> ServeProcess {
-        try await offThePool { try ServeProcess(dataDirectory: dataDirectory) }
+    /// The default is a warm pool: a killed server leaves idle pooled containers that the next start must remove.
+    static func start(dataDirectory: String, arguments: [String] = ["--pool", "base=1"]) async throws -> ServeProcess {
+        try await offThePool { try ServeProcess(dataDirectory: dataDirectory, arguments: arguments) }
     }
 
     func kill9() async throws {

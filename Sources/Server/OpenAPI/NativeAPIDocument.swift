@@ -117,13 +117,14 @@ extension OpenAPI {
         Operation(
             .get, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Download a file (streamed)",
             query: [.requiredPath],
-            returns: .ok("the bytes", .bytes), errors: .liveSandbox),
+            returns: .ok("the bytes", .bytes), errors: .liveSandbox + .transfer),
         Operation(
-            .put, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Upload a file (raw body, streamed)",
+            .put, "/v1/sandboxes/{id}/files/content", tag: "files",
+            summary: "Upload a file (raw body, streamed; staged and renamed into place once whole)",
             query: [.requiredPath, .query("mode", .string.defaulting(to: "644")), .query("append", .boolean)],
             body: .bytes,
             returns: .created("the written file", .json(.ref("File"))),
-            errors: .liveSandbox + [413: "upload over the limit"]),
+            errors: .liveSandbox + .transfer + [400: "invalid input, or a body that stopped before its end", 413: "upload over the limit"]),
         Operation(
             .post, "/v1/sandboxes/{id}/files/mkdir", tag: "files", summary: "Create a directory",
             body: .json(.ref("MakeDirectory")),
@@ -257,6 +258,10 @@ private extension OpenAPI.ErrorResponses {
     static let anySandbox: Self = [401: "missing or invalid API key", 404: "unknown sandbox (or another key's)"]
     /// Routes that need the sandbox's container, which an expired or gone sandbox no longer has.
     static let liveSandbox: Self = anySandbox + [410: "sandbox expired (`sandbox_expired`) or gone (`sandbox_gone`)"]
+    /// A file transfer waits for a turn among `max_transfers`.
+    static let transfer: Self = [
+        503: "`max_transfers` transfers under way for `transfer_wait_seconds` (`server_busy`; `Retry-After` says when to retry)"
+    ]
 }
 
 private extension OpenAPI.Parameter {

@@ -22,7 +22,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             } else {
                 context.logger.debug("\(request.method) \(request.uri.path): \(serverError.code) \(serverError.message)")
             }
-            return ServerError.jsonResponse(code: serverError.code, message: serverError.message)
+            return ServerError.jsonResponse(
+                code: serverError.code, message: serverError.message, retryAfterSeconds: serverError.retryAfterSeconds)
         }
     }
 }
