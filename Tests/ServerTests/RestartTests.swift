@@ -158,7 +158,10 @@ struct ServeProcess: @unchecked Sendable {
     /// - Parameter arguments: what `serve` gets beyond keyless mode, a free port and the data folder.
     init(dataDirectory: String, arguments: [String]) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/sandcastle")
+        // SANDCASTLE=path runs another build (the release binary, for its figures), as the compat scripts do.
+        let binary =
+            ProcessInfo.processInfo.environment["SANDCASTLE"].map { URL(fileURLWithPath: $0) }
+            ?? root.appendingPathComponent(".build/debug/sandcastle")
         let process = Process()
         process.executableURL = binary
         process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory] + arguments

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTransport
 import TestSupport
@@ -132,6 +133,55 @@ struct TransferBehaviourTests {
             #expect(served.status == 200 && served.body == [1, 2, 3], "\(served.status) \(served.bodyText)")
             _ = try await s.call(.delete, "/sandboxes/\(id)")
             _ = try await s.call(.delete, "/v1/sessions/\(sessionID)")
+        }
+    }
+
+    /// Sandkasten's file routes stream too: `fs/write` with its content before its path,
+    /// `fs/upload` with the folder after the file, `fs/read` (session and workspace) of a file
+    /// several download windows long, exact to the byte and truncated where asked.
+    @Test func sandkastenFilesStreamInAnyOrderAndArriveExact() async throws {
+        try await DockerServerFixture.with { s in
+            let workspace = "transfer-\(UUID().uuidString.prefix(8).lowercased())"
+            let created = try await s.call(.post, "/v1/sessions", json: #"{"workspace_id":"\#(workspace)"}"#)
+            let session = try #require(created.body["id"] as? String, "\(created.text)")
+
+            let write = try await s.call(.post, "/v1/sessions/\(session)/fs/write", json: #"{"text":"first\n","path":"sub/a.txt"}"#)
+            #expect(write.status == 200, "\(write.text)")
+            let form =
+                "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.bin\"\r\n\r\nBBB\r\n"
+                + "--b0\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\n/workspace/up/\r\n--b0--\r\n"
+            let upload = try await s.client.send(
+                HTTPRequest(
+                    method: .post, path: "/v1/sessions/\(session)/fs/upload",
+                    headers: ["Content-Type": "multipart/form-data; boundary=b0"], body: .bytes(Array(form.utf8))))
+            #expect(upload.status == 200 && upload.bodyText.contains(#""paths":["/workspace/up/b.bin"]"#), "\(upload.bodyText)")
+
+            let size = 3 * (1 << 20) + 5
+            let made = try await s.call(
+                .post, "/v1/sandboxes/\(session)/exec",
+                json: #"{"command":"head -c \#(size) /dev/urandom > r.bin && sha256sum r.bin && head -c 1000001 r.bin | sha256sum"}"#)
+            let sums = (made.body["stdout"] as? String ?? "").split(separator: "\n").map { String($0.prefix(64)) }
+            #expect(sums.count == 2, "\(made.text)")
+            for (path, maxBytes, digest, truncated) in [
+                ("/v1/sessions/\(session)/fs/read?path=r.bin", size, sums.first, false),
+                ("/v1/sessions/\(session)/fs/read?path=r.bin&max_bytes=1000001", 1_000_001, sums.last, true),
+                ("/v1/workspaces/\(workspace)/fs/read?path=r.bin", size, sums.first, false),
+            ] {
+                let read = try await s.call(.get, path)
+                let content = try #require(Data(base64Encoded: read.body["content_base64"] as? String ?? ""), "\(read.status)")
+                #expect(content.count == maxBytes, "\(path)")
+                #expect(SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined() == digest, "\(path)")
+                #expect(read.body["truncated"] as? Bool == truncated, "\(path)")
+                #expect(read.body["path"] as? String == "r.bin", "\(path)")
+            }
+
+            let look = try await s.call(.post, "/v1/sandboxes/\(session)/exec", json: #"{"command":"cat sub/a.txt up/b.bin; echo; ls -A . sub up"}"#)
+            let text = look.body["stdout"] as? String ?? ""
+            #expect(text.hasPrefix("first\nBBB\n"), "\(text)")
+            #expect(!text.contains(".sandcastle-upload-"), "no staged file left behind: \(text)")
+            #expect(try await s.call(.delete, "/v1/sessions/\(session)").status == 200)
+            await s.service.awaitPendingRemovals()
+            #expect(try await s.call(.delete, "/v1/workspaces/\(workspace)").status == 200)
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 
 /// The bound on file transfers moved at once: a turn over the bound waits, first come first
 /// served, then is refused `server_busy` with Retry-After; no path keeps a turn forever.
-@Suite("Transfer gate")
+@Suite("Transfer gate", .timeLimit(.minutes(1)))
 struct TransferGateTests {
     @Test func overTheBoundWaitsForATurnInOrder() async throws {
         let gate = TransferGate(limit: 2, maxWait: .seconds(60))
@@ -53,6 +53,14 @@ struct TransferGateTests {
             #expect(error.message.contains("max_transfers"))
         }
         #expect(gate.figures == (active: 1, waiting: 0), "the refused waiter left the queue")
+        // No wait at all: the time-out comes before the waiter is even parked, and still ends it.
+        let impatient = TransferGate(limit: 1, maxWait: .zero)
+        let only = try await impatient.enter()
+        for _ in 0..<200 {
+            await #expect(throws: ServerError.self) { _ = try await impatient.enter() }
+        }
+        #expect(impatient.figures == (active: 1, waiting: 0))
+        only.release()
         held.release()
         try await gate.run {}
         #expect(gate.figures == (active: 0, waiting: 0))

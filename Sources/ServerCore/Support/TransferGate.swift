@@ -15,14 +15,18 @@ package final class TransferGate: Sendable {
     /// How long a transfer waits for a turn before it is refused.
     package let maxWait: Duration
 
+    /// A request waiting for a turn. It is queued before its continuation exists, so a turn or
+    /// a time-out that comes in between is kept in `State.decided` for it.
     private struct Waiter {
         var id: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
+        var continuation: CheckedContinuation<Void, any Error>?
     }
 
     private struct State {
         var active = 0
         var waiters: [Waiter] = []
+        /// Outcomes reached before the waiter's continuation was there to take them.
+        var decided: [UInt64: Result<Void, any Error>] = [:]
         var nextID: UInt64 = 0
     }
 
@@ -41,60 +45,76 @@ package final class TransferGate: Sendable {
     /// - Throws: ``ServerError`` `server_busy` when no turn came within ``maxWait``;
     ///   `CancellationError` when the request went away while it waited.
     package func enter() async throws -> TransferSlot {
-        let id = state.withLock { s -> UInt64 in
+        // A free turn is taken at once; otherwise the request joins the queue here, in order.
+        let queued = state.withLock { s -> UInt64? in
+            if s.active < limit && s.waiters.isEmpty {
+                s.active += 1
+                return nil
+            }
             s.nextID += 1
+            s.waiters.append(Waiter(id: s.nextID))
             return s.nextID
         }
+        guard let id = queued else { return TransferSlot(gate: self) }
         let timer = Task { [maxWait] in
             try await Task.sleep(for: maxWait)
-            self.giveUp(id, with: ServerError.busy(limit: self.limit, waited: maxWait))
+            self.settle(id, .failure(ServerError.busy(limit: self.limit, waited: maxWait)))
         }
         defer { timer.cancel() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                // Decided under the lock, so the timer, the cancellation handler and this body
-                // never resume the continuation twice.
-                enum Decision { case entered, queued, cancelled }
-                let decision: Decision = state.withLock { s in
-                    if Task.isCancelled { return .cancelled }
-                    if s.active < limit && s.waiters.isEmpty {
-                        s.active += 1
-                        return .entered
+                // Decided under the lock, so the timer, the cancellation handler, a freed turn and
+                // this body never resume the continuation twice.
+                let outcome = state.withLock { s -> Result<Void, any Error>? in
+                    if let decided = s.decided.removeValue(forKey: id) { return decided }
+                    guard let index = s.waiters.firstIndex(where: { $0.id == id }) else {
+                        return .failure(ServerError(.internal, "a transfer left the queue without an outcome"))
                     }
-                    s.waiters.append(Waiter(id: id, continuation: continuation))
-                    return .queued
+                    if Task.isCancelled {
+                        s.waiters.remove(at: index)
+                        return .failure(CancellationError())
+                    }
+                    s.waiters[index].continuation = continuation
+                    return nil
                 }
-                switch decision {
-                case .entered: continuation.resume()
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                case .queued: break
-                }
+                if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
-            giveUp(id, with: CancellationError())
+            settle(id, .failure(CancellationError()))
         }
         return TransferSlot(gate: self)
     }
 
-    /// Takes a waiter out of the queue (if it is still there) and fails it.
-    private func giveUp(_ id: UInt64, with error: any Error) {
-        let waiter = state.withLock { s -> Waiter? in
+    /// Ends a waiter's wait with `outcome`: resumes it, or keeps the outcome for it when its
+    /// continuation is not there yet. A waiter already out of the queue is left alone.
+    private func settle(_ id: UInt64, _ outcome: Result<Void, any Error>) {
+        let continuation = state.withLock { s -> CheckedContinuation<Void, any Error>? in
             guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            return s.waiters.remove(at: index)
+            let waiter = s.waiters.remove(at: index)
+            guard let continuation = waiter.continuation else {
+                s.decided[id] = outcome
+                return nil
+            }
+            return continuation
         }
-        waiter?.continuation.resume(throwing: error)
+        continuation?.resume(with: outcome)
     }
 
     /// Hands the turn to the oldest waiter, or frees it.
     fileprivate func leave() {
-        let next = state.withLock { s -> Waiter? in
-            if s.waiters.isEmpty {
+        let next = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+            guard !s.waiters.isEmpty else {
                 s.active -= 1
                 return nil
             }
-            return s.waiters.removeFirst()
+            let waiter = s.waiters.removeFirst()
+            guard let continuation = waiter.continuation else {
+                s.decided[waiter.id] = .success(())
+                return nil
+            }
+            return continuation
         }
-        next?.continuation.resume()
+        next?.resume()
     }
 }
 
