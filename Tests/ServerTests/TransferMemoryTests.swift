@@ -109,7 +109,7 @@ struct TransferMemoryTests {
         let moved = 4 * Self.uploadBytes + 4 * Self.downloadBytes
         print(
             """
-            transfer memory (\(ProcessInfo.processInfo.environment["SANDCASTLE"] ?? "debug") sandcastle serve, pid \(server.pid)): \
+            transfer memory (sandcastle serve, \(ProcessInfo.processInfo.environment["SANDCASTLE"] ?? "the debug build"), pid \(server.pid)): \
             4 × \(Self.uploadBytes >> 20) MiB E2B multipart uploads + 2 × \(Self.downloadBytes >> 20) MiB E2B GET /files \
             + 2 × \(Self.downloadBytes >> 20) MiB Sandkasten fs/read, in parallel, one reader stalled: \
             \(moved >> 20) MiB in \(elapsed) (\(Int(Double(moved >> 20) / elapsed.inSeconds)) MiB/s); \
