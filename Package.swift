@@ -126,7 +126,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ], swiftSettings: strict),
         // Other projects' APIs over the same service, for their unmodified SDKs: E2B's control
         // plane and envd (Connect JSON), and Sandkasten's sessions.
@@ -189,6 +188,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // SHA-256 of what big transfers moved (already a dependency of Sandbox).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(
             name: "EngineTests",

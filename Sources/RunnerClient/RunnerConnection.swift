@@ -157,6 +157,11 @@ public final class RunnerConnection: Sendable {
     // MARK: files
 
     /// Uploads a file from a sequence of chunks; returns the written file's info.
+    ///
+    /// Each chunk is sent before the next is asked for, and a send returns once the channel took
+    /// the bytes, so a slow runner slows the producer instead of piling chunks up in memory.
+    /// When `contents` itself fails (an upload over its limit, a client that went away) the runner
+    /// is told to abort and that error is thrown as it is: it says nothing about the channel.
     public func writeFile<Chunks: AsyncSequence & Sendable>(_ request: WriteFileRequest, contents: Chunks) async throws -> FileInfo
     where Chunks.Element == [UInt8] {
         let (replies, id) = try await startRequest(.writeFile(request)) { message in
@@ -165,8 +170,18 @@ public final class RunnerConnection: Sendable {
             default: false
             }
         }
+        var iterator = contents.makeAsyncIterator()
         do {
-            for try await chunk in contents {
+            while true {
+                let next: [UInt8]?
+                do {
+                    next = try await iterator.next()
+                } catch {
+                    try? await send(Frame(id: id, .cancel))
+                    _ = state.withLock { $0.routes.removeValue(forKey: id) }
+                    throw ContentsFailure(error: error)
+                }
+                guard let chunk = next else { break }
                 if state.withLock({ $0.routes[id] == nil }) { break } // the runner already answered (a failure)
                 var offset = 0
                 while offset < chunk.count {
@@ -178,6 +193,8 @@ public final class RunnerConnection: Sendable {
             if state.withLock({ $0.routes[id] != nil }) {
                 try await send(Frame(id: id, .endOfData))
             }
+        } catch let failure as ContentsFailure {
+            throw failure.error
         } catch {
             try? await send(Frame(id: id, .cancel))
             fail(id: id, with: error)
@@ -192,13 +209,19 @@ public final class RunnerConnection: Sendable {
         throw RunnerClientError(.protocolViolation, "the runner ended a file upload without a result")
     }
 
+    /// Carries an error of an upload's contents past the channel's own error handling.
+    private struct ContentsFailure: Error {
+        var error: any Error
+    }
+
     /// Uploads bytes held in memory.
     public func writeFile(_ request: WriteFileRequest, bytes: [UInt8]) async throws -> FileInfo {
         try await writeFile(request, contents: ChunkedBytes(bytes))
     }
 
-    /// Downloads a file: its info, then its content in chunks as they arrive.
-    public func readFile(_ request: ReadFileRequest) async throws -> FileDownload {
+    /// Asks the runner for one range of a file and returns at once: its info and its content
+    /// arrive on the two streams. ``readFile(_:)`` reads a file as a series of these.
+    func startRead(_ request: ReadFileRequest) async throws -> PendingRead {
         let (chunks, chunkContinuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         let (head, headContinuation) = AsyncThrowingStream<FileInfo, any Error>.makeStream()
         let route = Route(
@@ -231,6 +254,7 @@ public final class RunnerConnection: Sendable {
                 chunkContinuation.finish(throwing: error)
             })
         let id = register(route)
+        // A reader that walks away (or a range never read) stops the runner's reading.
         chunkContinuation.onTermination = { [weak self] termination in
             guard case .cancelled = termination, let self else { return }
             Task { try? await self.send(Frame(id: id, .cancel)) }
@@ -241,10 +265,7 @@ public final class RunnerConnection: Sendable {
             fail(id: id, with: error)
             throw error
         }
-        for try await info in head {
-            return FileDownload(info: info, chunks: chunks)
-        }
-        throw RunnerClientError(.protocolViolation, "the runner ended a download without a reply")
+        return PendingRead(request: request, head: head, chunks: chunks)
     }
 
     /// Downloads a whole file into memory (for small files).

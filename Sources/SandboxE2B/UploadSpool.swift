@@ -11,11 +11,21 @@ struct UploadSpool: Sendable {
     let body: HTTPRequestBody
     private let spoolPath: String?
 
+    /// - Throws: what `contents` throws, as it is (a body over its limit, a client gone);
+    ///   ``SandboxError`` `noSpace` when the spool file cannot be written.
     static func gather<Chunks: AsyncSequence>(_ contents: Chunks) async throws -> UploadSpool where Chunks.Element == [UInt8] {
         var held: [UInt8] = []
         var file: BackgroundFileWriter?
+        var iterator = contents.makeAsyncIterator()
         do {
-            for try await chunk in contents {
+            while true {
+                let next: [UInt8]?
+                do {
+                    next = try await iterator.next()
+                } catch {
+                    throw ContentsFailure(error: error)
+                }
+                guard let chunk = next else { break }
                 if let file {
                     try await file.append(chunk)
                     continue
@@ -33,12 +43,20 @@ struct UploadSpool: Sendable {
                 try await file.finish()
                 return UploadSpool(body: .file(path: file.path), spoolPath: file.path)
             }
+        } catch let failure as ContentsFailure {
+            file?.discard()
+            throw failure.error
         } catch {
             file?.discard()
             if let error = error as? SandboxError { throw error }
             throw SandboxError(.noSpace, "cannot spool an upload to disk: \(error)", cause: error)
         }
         return UploadSpool(body: .bytes(held), spoolPath: nil)
+    }
+
+    /// Carries an error of the contents past the spool's own error handling.
+    private struct ContentsFailure: Error {
+        var error: any Error
     }
 
     /// Removes the spool file, if there is one.

@@ -88,6 +88,8 @@ public struct SandcastleServer {
             provisioner: dependencies.provisioner, host: dependencies.host,
             serverID: dependencies.serverID, metrics: metrics, logger: dependencies.logger)
         let keys = APIKeyStore(digests: configuration.apiKeyDigests)
+        let transfers = TransferGate(
+            limit: configuration.maxTransfers, maxWait: .milliseconds(Int(configuration.transferWaitSeconds * 1000)))
         let router = Router(context: ServerRequestContext.self)
         router.middlewares.add(AccessLogMiddleware<ServerRequestContext>())
         router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
@@ -97,7 +99,7 @@ public struct SandcastleServer {
             E2BCompat(
                 service: service, keys: keys, openMode: configuration.openMode,
                 templates: E2BCompat.templates(fromEnvironment: ProcessInfo.processInfo.environment),
-                maxUploadBytes: configuration.maxUploadBytes
+                maxUploadBytes: configuration.maxUploadBytes, transfers: transfers
             ).middleware)
         router.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
         let webSocketRouter = Router(context: ServerRequestContext.self)
@@ -105,15 +107,15 @@ public struct SandcastleServer {
         webSocketRouter.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
 
         let table = RouteTable(router: router)
-        SystemController(service: service, metrics: metrics).register(table)
+        SystemController(service: service, metrics: metrics, transfers: transfers).register(table)
         SandboxController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
         FileController(
             service: service, maxBodyBytes: configuration.maxBodyBytes,
-            maxUploadBytes: configuration.maxUploadBytes
+            maxUploadBytes: configuration.maxUploadBytes, transfers: transfers
         ).register(table)
         TerminalController(service: service).register(table, webSocketRouter: webSocketRouter)
         WorkspaceController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
-        SandkastenController(service: service).register(table)
+        SandkastenController(service: service, transfers: transfers).register(table)
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))
 

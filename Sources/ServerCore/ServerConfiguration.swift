@@ -23,6 +23,10 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Largest file upload (streamed, so this bounds the sandbox's disk use, not memory).
     public var maxUploadBytes = 1 << 30
+    /// File transfers (uploads and downloads, all APIs) moved at once; more wait for a turn.
+    public var maxTransfers = 16
+    /// How long a transfer waits for a turn before it is answered `503 server_busy`.
+    public var transferWaitSeconds = 30.0
     /// TTL given to a sandbox created without one, and the longest allowed.
     public var defaultTTLSeconds = 3600
     public var maxTTLSeconds = 7 * 24 * 3600
@@ -61,6 +65,8 @@ public struct ServerConfiguration: Sendable {
         public var maxSandboxesPerKey: Int?
         public var maxBodyBytes: Int?
         public var maxUploadBytes: Int?
+        public var maxTransfers: Int?
+        public var transferWaitSeconds: Double?
         public var defaultTTLSeconds: Int?
         public var maxTTLSeconds: Int?
         public var defaultExecTimeoutSeconds: Int?
@@ -79,7 +85,8 @@ public struct ServerConfiguration: Sendable {
         enum CodingKeys: String, CodingKey {
             case host, port, dataDirectory = "data_dir", apiKeys = "api_keys", apiKeySHA256 = "api_key_sha256", openMode = "open"
             case maxSandboxes = "max_sandboxes", maxSandboxesPerKey = "max_sandboxes_per_key", maxBodyBytes = "max_body_bytes"
-            case maxUploadBytes = "max_upload_bytes", defaultTTLSeconds = "default_ttl_seconds", maxTTLSeconds = "max_ttl_seconds"
+            case maxUploadBytes = "max_upload_bytes", maxTransfers = "max_transfers", transferWaitSeconds = "transfer_wait_seconds"
+            case defaultTTLSeconds = "default_ttl_seconds", maxTTLSeconds = "max_ttl_seconds"
             case defaultExecTimeoutSeconds = "default_exec_timeout_seconds", maxExecTimeoutSeconds = "max_exec_timeout_seconds"
             case maxExecOutputBytes = "max_exec_output_bytes", reapIntervalSeconds = "reap_interval_seconds", pool
             case maxRequestHeadBytes = "max_request_head_bytes", idleTimeoutSeconds = "idle_timeout_seconds"
@@ -90,7 +97,8 @@ public struct ServerConfiguration: Sendable {
         /// Reads `SANDCASTLE_HOST`, `_PORT`, `_DATA_DIR`, `_API_KEYS` (comma-separated), `_OPEN=1`,
         /// `_MAX_SANDBOXES`, `_MAX_SANDBOXES_PER_KEY`, `_DEFAULT_TTL`, `_MAX_TTL`, `_POOL` (comma-separated),
         /// and the connection limits `_MAX_REQUEST_HEAD_BYTES`, `_IDLE_TIMEOUT`, `_REQUEST_HEAD_TIMEOUT`,
-        /// `_REQUEST_BODY_TIMEOUT` (seconds) and `_MAX_CONNECTIONS_PER_CLIENT`.
+        /// `_REQUEST_BODY_TIMEOUT` (seconds), `_MAX_CONNECTIONS_PER_CLIENT`,
+        /// `_MAX_TRANSFERS`, `_TRANSFER_WAIT` (seconds).
         public static func fromEnvironment(_ env: [String: String]) throws -> Overrides {
             var o = Overrides()
             o.host = env["SANDCASTLE_HOST"].flatMap { $0.isEmpty ? nil : $0 }
@@ -113,6 +121,13 @@ public struct ServerConfiguration: Sendable {
             o.requestHeadTimeoutSeconds = try seconds(env, "SANDCASTLE_REQUEST_HEAD_TIMEOUT")
             o.requestBodyTimeoutSeconds = try seconds(env, "SANDCASTLE_REQUEST_BODY_TIMEOUT")
             o.maxConnectionsPerClient = try int(env, "SANDCASTLE_MAX_CONNECTIONS_PER_CLIENT")
+            o.maxTransfers = try int(env, "SANDCASTLE_MAX_TRANSFERS")
+            if let text = env["SANDCASTLE_TRANSFER_WAIT"], !text.isEmpty {
+                guard let value = Double(text) else {
+                    throw ServerError(.invalidConfiguration, "SANDCASTLE_TRANSFER_WAIT must be a number of seconds, not '\(text)'")
+                }
+                o.transferWaitSeconds = value
+            }
             return o
         }
 
@@ -178,6 +193,8 @@ public struct ServerConfiguration: Sendable {
         if let v = o.maxSandboxesPerKey { maxSandboxesPerKey = v }
         if let v = o.maxBodyBytes { maxBodyBytes = v }
         if let v = o.maxUploadBytes { maxUploadBytes = v }
+        if let v = o.maxTransfers { maxTransfers = v }
+        if let v = o.transferWaitSeconds { transferWaitSeconds = v }
         if let v = o.defaultTTLSeconds { defaultTTLSeconds = v }
         if let v = o.maxTTLSeconds { maxTTLSeconds = v }
         if let v = o.defaultExecTimeoutSeconds { defaultExecTimeoutSeconds = v }
@@ -223,6 +240,7 @@ public struct ServerConfiguration: Sendable {
             ("max_body_bytes", maxBodyBytes), ("default_ttl_seconds", defaultTTLSeconds),
             ("max_ttl_seconds", maxTTLSeconds), ("max_exec_timeout_seconds", maxExecTimeoutSeconds),
             ("max_connections_per_client", maxConnectionsPerClient),
+            ("max_transfers", maxTransfers),
         ]
         where value <= 0 {
             throw ServerError(.invalidConfiguration, "\(name) must be positive, not \(value)")
@@ -241,6 +259,9 @@ public struct ServerConfiguration: Sendable {
             throw ServerError(
                 .invalidConfiguration,
                 "max_request_head_bytes must be at least \(Self.smallestRequestHeadBytes), not \(maxRequestHeadBytes)")
+        }
+        guard transferWaitSeconds.isFinite, (0...3600).contains(transferWaitSeconds) else {
+            throw ServerError(.invalidConfiguration, "transfer_wait_seconds must be between 0 and 3600, not \(transferWaitSeconds)")
         }
         _ = try PoolProvisioner.targets(pool)
         if defaultTTLSeconds > maxTTLSeconds {

@@ -21,6 +21,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case expired = "sandbox_expired"
             case gone = "sandbox_gone"
             case atCapacity = "at_capacity"
+            case busy = "server_busy"
             case commandTimeout = "command_timeout"
             case bodyTooLarge = "body_too_large"
             case conflict
@@ -69,6 +70,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         public static let gone = Code(.gone)
         /// Too many sandboxes, globally or for this key.
         public static let atCapacity = Code(.atCapacity)
+        /// The server moves as many file transfers as it allows at once and none ended in time;
+        /// answered with `Retry-After`.
+        public static let busy = Code(.busy)
         /// The command ran past its timeout and was killed.
         public static let commandTimeout = Code(.commandTimeout)
         /// The request body is larger than the server accepts.
@@ -146,7 +150,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
             case .forbidden: .forbidden
             case .methodNotAllowed: .methodNotAllowed
             case .startFailed: .badGateway
-            case .engineUnavailable: .serviceUnavailable
+            case .engineUnavailable, .busy: .serviceUnavailable
             case .noSpace: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidConfiguration, .internal, .internalError: .internalServerError
             case .clientClosedRequest: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
@@ -162,19 +166,52 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
     public let cause: (any Error)?
     /// Headers the response must carry besides its body's (`Allow` on a 405).
     public let headers: HTTPFields
+    /// When the client may try again, in seconds (sent as `Retry-After`); nil when it should not.
+    public let retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil, headers: HTTPFields = [:]) {
+    public init(
+        _ code: Code, _ message: String, cause: (any Error)? = nil, headers: HTTPFields = [:], retryAfterSeconds: Int? = nil
+    ) {
         self.code = code
         self.message = message
         self.cause = cause
         self.headers = headers
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Too many file transfers under way for `waited`; a turn usually frees within a second or two.
+    package static func busy(limit: Int, waited: Duration) -> ServerError {
+        ServerError(
+            .busy,
+            "the server is moving \(limit) file transfers already (max_transfers) and none finished within "
+                + String(format: "%g s", waited.milliseconds / 1000) + "; retry shortly",
+            retryAfterSeconds: 1)
+    }
+
+    /// The request body broke off (the client hung up, or sent less than it announced): a
+    /// request that is not whole, not a fault of the server.
+    package static func bodyCutShort(_ cause: any Error) -> ServerError {
+        if let error = cause as? ServerError { return error }
+        return ServerError(.invalidInput, "the request body stopped before its end (did the client go away?)", cause: cause)
+    }
+
+    /// Adds `Retry-After` when the error has one.
+    package func addRetryAfter(to headers: inout HTTPFields) {
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+    }
+
+    /// Every header the answer carries: ``headers`` and `Retry-After`.
+    package var responseHeaders: HTTPFields {
+        var all = headers
+        addRetryAfter(to: &all)
+        return all
     }
 
     public var description: String { "\(code): \(message)" }
     public var status: HTTPResponse.Status { code.status }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(code: code, message: message, headers: headers)
+        Self.jsonResponse(code: code, message: message, headers: responseHeaders)
     }
 
     static func jsonResponse(code: Code, message: String, headers extra: HTTPFields = [:]) -> Response {

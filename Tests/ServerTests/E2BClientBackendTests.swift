@@ -44,6 +44,22 @@ struct E2BClientBackendTests {
         }
     }
 
+    /// Issue 12, item 2: contents that fail mid-upload (a client gone, a body over its limit)
+    /// surface as that failure, not as a full disk, also once the upload spools to a file.
+    @Test(.timeLimit(.minutes(2)))
+    func anUploadWhoseContentsFailThrowsThatFailure() async throws {
+        try await DockerServerFixture.with { live in
+            let backend = try Self.backend(port: live.port)
+            let sandbox = try await backend.create(SandboxSpec(image: "base"))
+            for chunks in [1, 6] { // held in memory, and past the 4 MiB spooled to disk
+                await #expect(throws: BrokenContents.self, "after \(chunks) MiB") {
+                    _ = try await sandbox.writeFile(FileWrite(path: "/workspace/x"), contents: FailingChunks(chunks: chunks))
+                }
+            }
+            try await sandbox.destroy()
+        }
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func connectSetTimeoutAndListThroughTheControlPlane() async throws {
         try await DockerServerFixture.with { live in
@@ -229,4 +245,23 @@ struct E2BStub {
         running.cancel()
         _ = await running.result
     }
+}
+
+struct BrokenContents: Error {}
+
+/// `chunks` chunks of 1 MiB, then a failure.
+struct FailingChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let chunks: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var left: Int
+        mutating func next() async throws -> [UInt8]? {
+            guard left > 0 else { throw BrokenContents() }
+            left -= 1
+            return [UInt8](repeating: 1, count: 1 << 20)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(left: chunks) }
 }

@@ -78,28 +78,6 @@ struct E2BCompatTests {
             #expect(try signal.signalNumber == 9)
         }
 
-        @Test func multipartFormSplitsParts() throws {
-            let body = Array(
-                "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/a b.txt\"\r\nContent-Type: text/plain\r\n\r\nline1\r\nline2\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/c\"\r\n\r\n\r\n--XyZ--\r\n"
-                    .utf8)
-            #expect(MultipartForm.boundary(contentType: "multipart/form-data; boundary=XyZ") == "XyZ")
-            let parts = try MultipartForm.parse(body, boundary: "XyZ")
-            #expect(parts.count == 2)
-            #expect(parts[0].filename == "/tmp/a b.txt")
-            #expect(String(decoding: parts[0].data, as: UTF8.self) == "line1\r\nline2")
-            #expect(parts[1].data.isEmpty)
-            #expect(throws: MultipartForm.Malformed.self) { try MultipartForm.parse(Array("garbage".utf8), boundary: "XyZ") }
-        }
-
-        @Test func multipartFormCutShortIsMalformed() {
-            let whole = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nA\r\n--XyZ"
-            #expect(throws: Never.self) { try MultipartForm.parse(Array((whole + "--\r\n").utf8), boundary: "XyZ") }
-            // A whole first part is not enough: the body stops before the form's close delimiter.
-            for cut in [whole, whole + "\r\n", whole + "\r\nContent-Disposition: form-da", whole + "\r\n\r\nhalf a bod"] {
-                #expect(throws: MultipartForm.Malformed.self, "\(cut)") { try MultipartForm.parse(Array(cut.utf8), boundary: "XyZ") }
-            }
-        }
-
         @Test func listMetadataFilterIsDecoded() {
             // The SDK URL-encodes keys and values, then the pairs, then the query.
             #expect(E2BControlPlane.metadataFilter("suite=a%20b&role=x") == ["suite": "a b", "role": "x"])

@@ -150,6 +150,21 @@ final class RawConnection: @unchecked Sendable {
         try await read(within: timeout) { bytes in Self.isCompleteResponse(bytes) }
     }
 
+    /// Reads one response as status, headers (lower-case names) and body text (or whatever
+    /// came before the server closed); fails when no head arrived within `timeout`.
+    func response(within timeout: Duration = .seconds(30)) async throws -> (status: Int, headers: [String: String], body: String) {
+        let received = try await readResponse(within: timeout)
+        guard let status = received.status, let end = received.text.range(of: "\r\n\r\n") else {
+            throw Failure(description: "no response head within \(timeout): \(received.text.prefix(200)) (\(received.closing))")
+        }
+        var headers: [String: String] = [:]
+        for line in received.text[..<end.lowerBound].split(separator: "\r\n").dropFirst() {
+            let pair = line.split(separator: ":", maxSplits: 1)
+            if pair.count == 2 { headers[pair[0].lowercased()] = pair[1].trimmingCharacters(in: .whitespaces) }
+        }
+        return (status, headers, String(received.text[end.upperBound...]))
+    }
+
     static func isCompleteResponse(_ bytes: [UInt8]) -> Bool {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let end = text.range(of: "\r\n\r\n") else { return false }

@@ -200,14 +200,18 @@ extension RestartTests {
 struct ServeProcess: @unchecked Sendable {
     let process: Process
     let port: Int
+    var pid: Int32 { process.processIdentifier }
 
-    init(dataDirectory: String) throws {
+    /// - Parameter arguments: what `serve` gets beyond keyless mode, a free port and the data folder.
+    init(dataDirectory: String, arguments: [String]) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/sandcastle")
+        // SANDCASTLE=path runs another build (the release binary, for its figures), as the compat scripts do.
+        let binary =
+            ProcessInfo.processInfo.environment["SANDCASTLE"].map { URL(fileURLWithPath: $0) }
+            ?? root.appendingPathComponent(".build/debug/sandcastle")
         let process = Process()
         process.executableURL = binary
-        // With a warm pool: a killed server leaves idle pooled containers that the next start must remove.
-        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory, "--pool", "base=1"]
+        process.arguments = ["serve", "--open", "--port", "0", "--data-dir", dataDirectory] + arguments
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -234,8 +238,9 @@ struct ServeProcess: @unchecked Sendable {
     }
 
     /// Starts the server on a thread of its own (its start-up is read with blocking calls).
-    static func start(dataDirectory: String) async throws -> ServeProcess {
-        try await offThePool { try ServeProcess(dataDirectory: dataDirectory) }
+    /// The default is a warm pool: a killed server leaves idle pooled containers that the next start must remove.
+    static func start(dataDirectory: String, arguments: [String] = ["--pool", "base=1"]) async throws -> ServeProcess {
+        try await offThePool { try ServeProcess(dataDirectory: dataDirectory, arguments: arguments) }
     }
 
     func kill9() async throws {

@@ -212,7 +212,7 @@ import Testing
         }
     }
 
-    @Test func multipartPartsAndFileNames() throws {
+    @Test func multipartPartsAndFileNames() async throws {
         let boundary = "b0undary"
         let body =
             Array(
@@ -220,11 +220,14 @@ import Testing
                     .utf8)
             + [0, 1, 0x0D, 0x0A, 0xFF] + Array("\r\n--b0undary--\r\n".utf8)
         #expect(MultipartForm.boundary(contentType: "multipart/form-data; boundary=\"b0undary\"") == boundary)
-        let parts = try MultipartForm.parse(body, boundary: boundary)
-        #expect(parts.count == 2)
-        #expect(parts[0].name == "path" && parts[0].filename == nil && parts[0].data == Array("/workspace/up".utf8))
-        #expect(parts[1].name == "file" && parts[1].filename == "a;b.bin" && parts[1].data == [0, 1, 0x0D, 0x0A, 0xFF])
-        #expect(throws: MultipartForm.Malformed.self) { try MultipartForm.parse(Array("--b0undary\r\nno end".utf8), boundary: boundary) }
+        let form = try MultipartReader(body: StreamingBodyTests.body(body, pieces: 4), boundary: boundary, limit: 1000)
+        #expect(try await form.nextPart() == MultipartPartHead(name: "path", filename: nil))
+        #expect(try await form.collect(limit: 100) == Array("/workspace/up".utf8))
+        #expect(try await form.nextPart() == MultipartPartHead(name: "file", filename: "a;b.bin"))
+        #expect(try await form.collect(limit: 100) == [0, 1, 0x0D, 0x0A, 0xFF])
+        #expect(try await form.nextPart() == nil)
+        let cut = try MultipartReader(body: StreamingBodyTests.body(Array("--b0undary\r\nno end".utf8), pieces: 4), boundary: boundary, limit: 1000)
+        await #expect(throws: ServerError.self) { _ = try await cut.nextPart() }
     }
 }
 

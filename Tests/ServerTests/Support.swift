@@ -189,8 +189,17 @@ final class FakeInstance: SandboxInstance {
     }
     func list(path: String) async throws -> [FileInfo] { throw FakeUnsupported() }
     func makeDirectory(path: String, parents: Bool) async throws { throw FakeUnsupported() }
-    func remove(path: String, recursive: Bool) async throws { throw FakeUnsupported() }
-    func move(from: String, to: String, overwrite: Bool) async throws { throw FakeUnsupported() }
+    func remove(path: String, recursive: Bool) async throws {
+        guard files.withLock({ $0.removeValue(forKey: path) }) != nil else { throw SandboxError(.notFound, "\(path) does not exist") }
+    }
+    func move(from: String, to: String, overwrite: Bool) async throws {
+        try files.withLock { files in
+            guard let bytes = files.removeValue(forKey: from) else { throw SandboxError(.notFound, "\(from) does not exist") }
+            files[to] = bytes
+        }
+    }
+    /// The paths of the files written, for checks that nothing was left behind.
+    var filePaths: [String] { files.withLock { Array($0.keys) } }
     func destroy() async throws { backend.destroy(id) }
 }
 

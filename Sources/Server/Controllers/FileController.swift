@@ -5,16 +5,19 @@ import Sandbox
 import ServerCore
 
 /// `/v1/sandboxes/{id}/files…`: binary upload and download (streamed both ways through the
-/// runner channel, never buffered whole), list, stat, mkdir, remove, move.
+/// runner channel in bounded chunks, each in a turn of the server's ``TransferGate``), list,
+/// stat, mkdir, remove, move.
 struct FileController {
     let service: SandboxService
     let maxBodyBytes: Int
     let maxUploadBytes: Int
+    let transfers: TransferGate
 
     func register(_ routes: RouteTable) {
         let service = self.service
         let limit = maxBodyBytes
         let uploadLimit = maxUploadBytes
+        let transfers = self.transfers
         routes.add(.get, "/v1/sandboxes/:id/files") { request, context in
             let (id, sandbox) = try await Self.sandbox(service, context)
             let path = request.uri.queryParameters.get("path") ?? "/workspace"
@@ -29,12 +32,21 @@ struct FileController {
         routes.add(.get, "/v1/sandboxes/:id/files/content") { request, context in
             let (id, sandbox) = try await Self.sandbox(service, context)
             let path = try HTTP.query(request, "path")
-            let download = try await Self.run(service, id) { try await sandbox.readFile(FileRead(path: path)) }
+            let slot = try await transfers.enter()
+            let download: FileDownload
+            do {
+                download = try await Self.run(service, id) { try await sandbox.readFile(FileRead(path: path)) }
+            } catch {
+                slot.release()
+                throw error
+            }
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             // No Content-Length: a file's size is no promise of its length (/proc reports 0, /sys 4096,
-            // a log grows while it is read); the body is chunked and ends where the file does.
+            // a log grows while it is read); the body is chunked and ends where the file does. The
+            // transfer's turn lasts as long as the body is written (or until the response is dropped unwritten).
             let body = ResponseBody { writer in
+                defer { slot.release() }
                 for try await chunk in download.chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
                 try await writer.finish(nil)
             }
@@ -53,10 +65,12 @@ struct FileController {
             if let length = request.headers[.contentLength].flatMap(Int.init), length > uploadLimit {
                 throw ServerError(.bodyTooLarge, "the upload has \(length) bytes; the limit is \(uploadLimit)")
             }
-            let info = try await Self.run(service, id) {
-                try await sandbox.writeFile(
-                    FileWrite(path: path, mode: mode, append: try HTTP.bool(request, "append")),
-                    contents: UploadChunks(body: request.body, limit: uploadLimit))
+            let write = FileWrite(path: path, mode: mode, append: try HTTP.bool(request, "append"))
+            // Staged and renamed into place: a failed or cut-off upload leaves the path as it was.
+            let info = try await transfers.run {
+                try await Self.run(service, id) {
+                    try await sandbox.replaceFile(write, contents: UploadChunks(body: request.body, limit: uploadLimit))
+                }
             }
             return try HTTP.json(FileView(info), status: .created)
         }

@@ -6,6 +6,7 @@ import ServerCore
 struct SystemController {
     let service: SandboxService
     let metrics: ServerMetrics
+    let transfers: TransferGate
 
     func register(_ routes: RouteTable) {
         for path in ["/health", "/healthz"] {
@@ -14,7 +15,8 @@ struct SystemController {
         routes.add(.get, "/metrics") { _, _ in
             let counts = try await service.liveCounts()
             let pools = await service.provisioner.poolStatistics()
-            return HTTP.text(metrics.render(sandboxes: counts, pools: pools), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            let text = metrics.render(sandboxes: counts, pools: pools, transfers: transfers.figures)
+            return HTTP.text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         let document = OpenAPIDocument.rendered(for: service.limits)
         routes.add(.get, "/openapi.json") { _, _ in

@@ -134,16 +134,20 @@ extension OpenAPI {
             .get, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Download a file (streamed)",
             query: [.requiredPath],
             returns: .ok("the bytes, chunked: as many as the file has when read (a /proc file reports size 0)", .bytes),
-            errors: .fileRead),
+            errors: .fileRead + .transfer),
         Operation(
-            .put, "/v1/sandboxes/{id}/files/content", tag: "files", summary: "Upload a file (raw body, streamed)",
+            .put, "/v1/sandboxes/{id}/files/content", tag: "files",
+            summary: "Upload a file (raw body, streamed; staged and renamed into place once whole)",
             query: [
                 .requiredPath, .query("mode", .string.matching("^[0-7]{1,4}$").defaulting(to: "644"), description: "octal permission bits"),
                 .query("append", .boolean),
             ],
             body: .bytes,
             returns: .created("the written file", .json(.ref("File"))),
-            errors: .fileWrite + [413: "the upload is over the limit (`body_too_large`)"]),
+            errors: .fileWrite + .transfer + [
+                400: "invalid input, or a body that stopped before its end (`invalid_input`)",
+                413: "the upload is over the limit (`body_too_large`)",
+            ]),
         Operation(
             .post, "/v1/sandboxes/{id}/files/mkdir", tag: "files", summary: "Create a directory",
             body: .json(.ref("MakeDirectory")),
@@ -358,6 +362,10 @@ private extension OpenAPI.ErrorResponses {
             409: "the path exists already, or is busy (`conflict`)",
             507: "the sandbox's disk is full (`no_space`)",
         ]
+    /// A file transfer waits for a turn among `max_transfers`.
+    static let transfer: Self = [
+        503: "`max_transfers` transfers under way for `transfer_wait_seconds` (`server_busy`; `Retry-After` says when to retry)"
+    ]
 }
 
 private extension OpenAPI.Parameter {

@@ -219,7 +219,7 @@ package struct ConnectError: Error, CustomStringConvertible {
             case .forbidden: .permissionDenied
             case .noSpace, .atCapacity, .bodyTooLarge: .resourceExhausted
             case .commandTimeout: .deadlineExceeded
-            case .gone, .expired: .unavailable
+            case .gone, .expired, .busy: .unavailable
             case .unauthorized: .unauthenticated
             default: .internal
             }

@@ -36,12 +36,15 @@ public struct E2BCompat: Sendable {
     let openMode: Bool
     let templates: [String: String]
     let maxUploadBytes: Int
+    let transfers: TransferGate
 
-    /// - Parameter templates: extra E2B template names and the images they run
-    ///   (`base`, `python` and `node` map to our images of the same name without it).
-    public init(
+    /// - Parameters:
+    ///   - templates: extra E2B template names and the images they run
+    ///     (`base`, `python` and `node` map to our images of the same name without it).
+    ///   - transfers: the server's bound on file transfers, shared with its other APIs.
+    package init(
         service: SandboxService, keys: APIKeyStore, openMode: Bool, templates: [String: String] = [:],
-        maxUploadBytes: Int = 1 << 30
+        maxUploadBytes: Int = 1 << 30, transfers: TransferGate
     ) {
         self.service = service
         self.registry = E2BRegistry()
@@ -49,6 +52,7 @@ public struct E2BCompat: Sendable {
         self.openMode = openMode
         self.templates = templates
         self.maxUploadBytes = maxUploadBytes
+        self.transfers = transfers
     }
 
     /// Template names from `SANDCASTLE_E2B_TEMPLATES` (`name=image,name=image`).
@@ -71,7 +75,7 @@ public struct E2BCompat: Sendable {
 
         let data = Router(context: ServerRequestContext.self)
         data.middlewares.add(E2BDataPlaneErrors())
-        E2BEnvd(service: service, registry: registry, maxUploadBytes: maxUploadBytes).register(data)
+        E2BEnvd(service: service, registry: registry, maxUploadBytes: maxUploadBytes, transfers: transfers).register(data)
         return E2BCompatMiddleware(control: control.buildResponder(), data: data.buildResponder())
     }
 

@@ -16,8 +16,8 @@ package struct E2BEnvd {
     let service: SandboxService
     let registry: E2BRegistry
     let maxUploadBytes: Int
-    /// The largest multipart form held in memory; octet-stream uploads stream up to `maxUploadBytes`.
-    static let maxMultipartBytes = 128 << 20
+    /// Bounds the file transfers of all APIs together.
+    let transfers: TransferGate
     /// envd's keepalive interval when the client sends no `Keepalive-Ping-Interval`.
     static let defaultKeepaliveSeconds = 90
 
@@ -400,95 +400,6 @@ package struct E2BEnvd {
         func touch() { at = .now }
         func idle(for interval: Duration) -> Bool { ContinuousClock.now - at >= interval }
     }
-
-    // MARK: /files
-
-    func download(_ request: Request) async throws -> Response {
-        let sandbox = try await sandbox(request)
-        let path = try path(request.uri.queryParameters.get("path").map { String($0) })
-        let download: FileDownload
-        do {
-            download = try await sandbox.instance.readFile(FileRead(path: path))
-        } catch {
-            let failure = await translate(error, sandbox: sandbox)
-            if let connectError = failure as? ConnectError, connectError.code == .notFound {
-                throw E2BFilesError(.notFound, "path '\(path)' does not exist")
-            }
-            throw failure
-        }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/octet-stream"
-        // No Content-Length: a file's size is no promise of its length (/proc reports 0, /sys 4096,
-        // a log grows while it is read); the body is chunked and ends where the file does.
-        let body = ResponseBody { writer in
-            for try await chunk in download.chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: headers, body: body)
-    }
-
-    func upload(_ request: Request) async throws -> Response {
-        let sandbox = try await sandbox(request)
-        let contentType = request.headers[.contentType] ?? "application/octet-stream"
-        let queryPath = request.uri.queryParameters.get("path").map { String($0) }
-        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
-            throw E2BFilesError(.badRequest, "Content-Encoding \(encoding) is not supported; upload without gzip")
-        }
-        var written: [UploadedEntry] = []
-        do {
-            if contentType.lowercased().hasPrefix("multipart/form-data") {
-                guard let boundary = MultipartForm.boundary(contentType: contentType) else {
-                    throw E2BFilesError(.badRequest, "the multipart body has no boundary")
-                }
-                // A form is parsed in memory, so it gets a smaller cap than streamed uploads.
-                let limit = min(maxUploadBytes, Self.maxMultipartBytes)
-                let bytes: [UInt8]
-                do {
-                    bytes = try await HTTP.body(request, limit: limit)
-                } catch let error as ServerError where error.code == .bodyTooLarge {
-                    throw E2BFilesError(
-                        .contentTooLarge,
-                        "a multipart upload may have at most \(limit) bytes; pass a file-like "
-                            + "object (sent as application/octet-stream, streamed) for larger files")
-                }
-                let parts: [MultipartPart]
-                do {
-                    parts = try MultipartForm.parse(bytes, boundary: boundary)
-                } catch {
-                    throw E2BFilesError(.badRequest, "\(error)")
-                }
-                let files = parts.filter { $0.name == "file" || $0.filename != nil }
-                guard !files.isEmpty else { throw E2BFilesError(.badRequest, "the form has no file part") }
-                for part in files {
-                    // envd: the query path wins for a single file, else each part's filename.
-                    guard let raw = (files.count == 1 ? queryPath : nil) ?? part.filename ?? queryPath else {
-                        throw E2BFilesError(.badRequest, "a file part has no filename and there is no path parameter")
-                    }
-                    let target = try path(raw)
-                    let info = try await sandbox.instance.writeFile(target, bytes: part.data)
-                    written.append(UploadedEntry(path: info.path, name: info.name, type: "file"))
-                }
-            } else {
-                guard let queryPath else { throw E2BFilesError(.badRequest, "an octet-stream upload needs the path parameter") }
-                let target = try path(queryPath)
-                let info = try await sandbox.instance.writeFile(
-                    FileWrite(path: target),
-                    contents: UploadChunks(body: request.body, limit: maxUploadBytes))
-                written.append(UploadedEntry(path: info.path, name: info.name, type: "file"))
-            }
-        } catch let error as E2BFilesError {
-            throw error
-        } catch {
-            throw await translate(error, sandbox: sandbox)
-        }
-        return try E2BControlPlane.json(written)
-    }
-
-    struct UploadedEntry: Encodable {
-        var path: String
-        var name: String
-        var type: String
-    }
 }
 
 /// The sandbox behind `E2b-Sandbox-Id` is unknown, killed or expired. E2B's edge answers
@@ -528,14 +439,19 @@ package struct E2BDataPlaneErrors: RouterMiddleware {
             } else {
                 connectError = ConnectError.from(error)
             }
+            let serverError = ServerError.from(error)
             if isHTTPRoute {
                 let status =
-                    ServerError.from(error).code == .noSpace
+                    serverError.code == .noSpace
                     ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
                     : connectError.code.httpStatus
-                return Self.plain(status, connectError.message)
+                var response = Self.plain(status, connectError.message)
+                serverError.addRetryAfter(to: &response.headers)
+                return response
             }
-            return Connect.unaryError(connectError)
+            var response = Connect.unaryError(connectError)
+            serverError.addRetryAfter(to: &response.headers)
+            return response
         }
     }
 

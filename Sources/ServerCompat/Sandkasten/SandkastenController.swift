@@ -21,6 +21,8 @@ package struct SandkastenController {
     /// notices a client that left within a second and stops its command.
     let keepAliveInterval: Duration
     let shells = ShellDirectories()
+    /// Bounds the file transfers of all APIs together.
+    let transfers: TransferGate
 
     /// Sandkasten HEAD caps JSON bodies at 2 MiB; 32 MiB lets `write` carry ~24 MiB of raw data.
     static let maxJSONBodyBytes = 32 << 20
@@ -33,8 +35,9 @@ package struct SandkastenController {
     static let maxReadBytes = 100 << 20
     static let maxTTLSeconds = 86_400
 
-    package init(service: SandboxService, keepAliveInterval: Duration = .seconds(1)) {
+    package init(service: SandboxService, transfers: TransferGate, keepAliveInterval: Duration = .seconds(1)) {
         self.service = service
+        self.transfers = transfers
         self.keepAliveInterval = keepAliveInterval
     }
 
@@ -132,87 +135,10 @@ package struct SandkastenController {
         }
     }
 
-    // MARK: files
-
-    private func registerFiles(_ routes: RouteTable) {
-        let service = self.service
-        routes.add(.post, "/v1/sessions/:id/fs/write", native: false) { request, context in
-            let body = try await Self.decode(SandkastenWrite.self, request)
-            let bytes: [UInt8]
-            switch (body.text, body.contentBase64) {
-            case (let text?, nil): bytes = Array(text.utf8)
-            case (nil, let encoded?):
-                guard let data = Data(base64Encoded: encoded) else {
-                    throw ServerError(.sandkastenInvalidRequest, "content_base64 is not valid base64")
-                }
-                bytes = Array(data)
-            default: throw ServerError(.sandkastenInvalidRequest, "give exactly one of text or content_base64")
-            }
-            let path = try SandkastenPath.resolve(body.path)
-            let id = try HTTP.id(context)
-            let sandbox = try await Self.session(service, id, context)
-            try await Self.fileOperation(service, id, path) {
-                _ = try await sandbox.writeFile(FileWrite(path: path, mode: 0o644, createParents: true), contents: ChunkedBytes(bytes))
-            }
-            return try HTTP.json(OKResponse())
-        }
-        routes.add(.get, "/v1/sessions/:id/fs/read", native: false) { request, context in
-            let asked = try HTTP.query(request, "path")
-            let path = try SandkastenPath.resolve(asked)
-            let limit = try Self.maxBytes(request)
-            let id = try HTTP.id(context)
-            let sandbox = try await Self.session(service, id, context)
-            let (bytes, truncated) = try await Self.fileOperation(service, id, path) { try await Self.read(sandbox, path, limit) }
-            return try HTTP.json(SandkastenReadResult(path: asked, contentBase64: Data(bytes).base64EncodedString(), truncated: truncated))
-        }
-        routes.add(.post, "/v1/sessions/:id/fs/upload", native: false) { request, context in
-            guard let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) else {
-                throw ServerError(.sandkastenInvalidRequest, "upload needs a multipart/form-data body with a boundary")
-            }
-            let id = try HTTP.id(context)
-            // Look the session up first: an unknown id is 404 whatever the body.
-            let sandbox = try await Self.session(service, id, context)
-            let body: [UInt8]
-            do {
-                body = try await HTTP.body(request, limit: Self.maxUploadBytes)
-            } catch let error as ServerError where error.code == .bodyTooLarge {
-                throw ServerError(.sandkastenInvalidRequest, "uploads are limited to \(Self.maxUploadBytes) bytes in all (max_bytes)")
-            }
-            let parts: [MultipartPart]
-            do {
-                parts = try MultipartForm.parse(body, boundary: boundary)
-            } catch {
-                throw ServerError(.sandkastenInvalidRequest, "\(error)")
-            }
-            let files = parts.filter { ($0.name == "file" || $0.name == "files") && $0.filename != nil }
-            guard !files.isEmpty else { throw ServerError(.sandkastenInvalidRequest, "the upload has no file part (field file or files)") }
-            guard files.count <= Self.maxUploadFiles else {
-                throw ServerError(.sandkastenInvalidRequest, "at most \(Self.maxUploadFiles) files per upload (max_files), not \(files.count)")
-            }
-            var directory = parts.first { $0.name == "path" }.map { String(decoding: $0.data, as: UTF8.self) } ?? ""
-            while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
-            let target = try SandkastenPath.resolve(directory.isEmpty ? "/workspace" : directory, allowRoot: true)
-            var written: [String] = []
-            for file in files {
-                let name = Self.baseName(file.filename ?? "")
-                guard !name.isEmpty, name != ".", !name.contains("..") else {
-                    throw ServerError(.sandkastenInvalidRequest, "file name '\(file.filename ?? "")' is not usable")
-                }
-                let path = target + "/" + name
-                try await Self.fileOperation(service, id, path) {
-                    _ = try await sandbox.writeFile(
-                        FileWrite(path: path, mode: 0o644, createParents: true),
-                        contents: ChunkedBytes(file.data))
-                }
-                written.append(path)
-            }
-            return try HTTP.json(SandkastenUploadResult(paths: written))
-        }
-    }
-
     // MARK: workspaces (Sandkasten-only routes; list and delete are the native ones)
 
     private func registerWorkspaces(_ routes: RouteTable) {
+        registerWorkspaceRead(routes)
         let service = self.service
         // `:name`, as the native workspace routes at the same position call it.
         routes.add(.get, "/v1/workspaces/:name/fs", native: false) { request, context in
@@ -224,17 +150,6 @@ package struct SandkastenController {
                     entries: list.entries.map {
                         SandkastenDirectoryEntry(name: $0.name, isDir: $0.type == "directory")
                     }))
-        }
-        routes.add(.get, "/v1/workspaces/:name/fs/read", native: false) { request, context in
-            let name = try context.workspaceName()
-            let asked = try HTTP.query(request, "path")
-            let limit = try Self.maxBytes(request)
-            let (bytes, truncated) = try await service.withWorkspaceHelper(name: name, keyID: context.apiKeyID) { helper in
-                let relative = try SandboxService.workspaceRelativePath(asked)
-                let path = relative.isEmpty ? "/workspace" : "/workspace/" + relative
-                return try await Self.fileOperation(service, nil, path) { try await Self.read(helper, path, limit) }
-            }
-            return try HTTP.json(SandkastenReadResult(path: asked, contentBase64: Data(bytes).base64EncodedString(), truncated: truncated))
         }
     }
 
@@ -294,42 +209,6 @@ package struct SandkastenController {
 
     static func timeoutMessage(_ shell: SandboxCommand) -> String {
         "command timeout: command exceeded \(shell.timeoutMilliseconds) ms and was killed"
-    }
-
-    static func maxBytes(_ request: Request) throws -> Int {
-        let asked = try HTTP.optionalInt(request, "max_bytes") ?? 0
-        guard (0...maxReadBytes).contains(asked) else {
-            throw ServerError(.sandkastenInvalidRequest, "max_bytes must be between 0 and \(maxReadBytes), not \(asked)")
-        }
-        return asked == 0 ? defaultReadBytes : asked
-    }
-
-    /// The first `limit` bytes of a file and whether it has more.
-    static func read(_ sandbox: any SandboxInstance, _ path: String, _ limit: Int) async throws -> ([UInt8], Bool) {
-        let download = try await sandbox.readFile(FileRead(path: path, length: UInt64(limit)))
-        var bytes: [UInt8] = []
-        for try await chunk in download.chunks { bytes.append(contentsOf: chunk) }
-        let truncated = download.info.size > UInt64(limit)
-        if bytes.count > limit { bytes.removeLast(bytes.count - limit) }
-        return (bytes, truncated)
-    }
-
-    /// Runs a file operation; a missing file is `FILE_NOT_FOUND` (a missing session was found earlier).
-    static func fileOperation<T: Sendable>(
-        _ service: SandboxService, _ id: String?, _ path: String,
-        _ body: () async throws -> T
-    ) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            let failure = id == nil ? ServerError.from(error) : await service.noteFailure(error, sandboxID: id ?? "")
-            if failure.code == .notFound { throw ServerError(.sandkastenFileNotFound, "file not found: \(path)", cause: failure) }
-            throw failure
-        }
-    }
-
-    static func baseName(_ filename: String) -> String {
-        String(filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
     }
 
     /// Sandkasten's wording for a session that cannot run a command, which callers match on.

@@ -23,13 +23,6 @@ package struct SandkastenExec: Decodable {
     enum CodingKeys: String, CodingKey { case cmd, timeoutMS = "timeout_ms", rawOutput = "raw_output" }
 }
 
-package struct SandkastenWrite: Decodable {
-    var path: String
-    var text: String?
-    var contentBase64: String?
-    enum CodingKeys: String, CodingKey { case path, text, contentBase64 = "content_base64" }
-}
-
 // MARK: responses
 
 /// `SessionInfo`: what the SDK's `Session.info()` and `list_sessions()` read.
@@ -94,13 +87,6 @@ package struct SandkastenChunk: Encodable {
     var chunk: String
     /// Unix milliseconds when the server read the chunk.
     var timestamp: Int64
-}
-
-package struct SandkastenReadResult: Encodable {
-    var path: String
-    var contentBase64: String
-    var truncated: Bool
-    enum CodingKeys: String, CodingKey { case path, contentBase64 = "content_base64", truncated }
 }
 
 package struct SandkastenUploadResult: Encodable {
@@ -182,7 +168,8 @@ package struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddlew
             let native = ServerError.from(error)
             let code = family.code(for: native)
             metrics.recordError(code)
-            if code.status.code >= 500 && code != .sandkastenCommandTimeout {
+            // A command timeout is the caller's command, a busy server a moment's overload: no faults.
+            if code.status.code >= 500 && code != .sandkastenCommandTimeout && native.code != .busy {
                 context.logger.error("\(request.method) \(request.uri.path) failed: \(code) \(native.message)")
             }
             return Self.response(family: family, native: native, code: code)
@@ -198,6 +185,7 @@ package struct SandkastenErrorMiddleware<Context: RequestContext>: RouterMiddlew
         let data = (try? HTTP.encoder.encode(body)) ?? Data(#"{"error_code":"INTERNAL_ERROR","message":"?"}"#.utf8)
         var headers = native.headers
         headers[.contentType] = "application/json; charset=utf-8"
+        native.addRetryAfter(to: &headers)
         return Response(status: code.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

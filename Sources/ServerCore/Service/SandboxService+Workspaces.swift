@@ -56,16 +56,13 @@ extension SandboxService {
             })
     }
 
-    /// Runs `body` on a short-lived helper sandbox with the workspace mounted at `/workspace`,
-    /// then removes the helper. It never counts against the caller's limits.
+    /// A short-lived helper sandbox with the workspace mounted at `/workspace`, for the caller to
+    /// release. It never counts against the caller's limits; another key's workspace is not found.
     ///
     /// The helper's files are confined to `/workspace` (``SandboxSpec/filesBeneath``): its runner
     /// resolves every path beneath it, so a link that a sandbox left in the workspace (`ln -s /
     /// root`) shows as a link and leads nowhere, rather than into the helper's own files.
-    package nonisolated func withWorkspaceHelper<T: Sendable>(
-        name: String, keyID: String?,
-        _ body: (any SandboxInstance) async throws -> T
-    ) async throws -> T {
+    package nonisolated func openWorkspaceHelper(name: String, keyID: String?) async throws -> WorkspaceHelperLease {
         let workspace = try OwnedWorkspace(validating: name, keyID: keyID)
         let host = try requireHost()
         guard let volume = try await volume(backing: workspace, host: host) else {
@@ -76,14 +73,28 @@ extension SandboxService {
         let spec = SandboxSpec(
             image: "base", profile: "default", workspace: volume.name, labels: ["sandcastle.helper": "workspace-browse"],
             filesBeneath: "/workspace")
-        let helper = try await provisioner.provision(spec).instance
+        let lease = WorkspaceHelperLease(sandbox: try await provisioner.provision(spec).instance)
         do {
-            try await Self.requireConfinedFiles(helper)
-            let result = try await body(helper)
-            try? await helper.destroy()
+            try await Self.requireConfinedFiles(lease.sandbox)
+        } catch {
+            await lease.release()
+            throw error
+        }
+        return lease
+    }
+
+    /// Runs `body` on a helper sandbox (``openWorkspaceHelper(name:keyID:)``), then removes it.
+    package nonisolated func withWorkspaceHelper<T: Sendable>(
+        name: String, keyID: String?,
+        _ body: (any SandboxInstance) async throws -> T
+    ) async throws -> T {
+        let lease = try await openWorkspaceHelper(name: name, keyID: keyID)
+        do {
+            let result = try await body(lease.sandbox)
+            await lease.release()
             return result
         } catch {
-            try? await helper.destroy()
+            await lease.release()
             throw error
         }
     }

@@ -22,7 +22,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             } else {
                 context.logger.debug("\(request.method) \(request.uri.path): \(serverError.code) \(serverError.message)")
             }
-            return ServerError.jsonResponse(code: serverError.code, message: serverError.message, headers: serverError.headers)
+            return ServerError.jsonResponse(code: serverError.code, message: serverError.message, headers: serverError.responseHeaders)
         }
     }
 }

@@ -1,26 +1,8 @@
 import Foundation
-import MultipartKit
 
-/// One part of a `multipart/form-data` body.
-package struct MultipartPart: Sendable {
-    /// The `name` of the part's Content-Disposition (nil when a client leaves it out).
-    package var name: String?
-    package var filename: String?
-    package var data: [UInt8] = []
-}
-
-/// The `multipart/form-data` reading (RFC 7578) shared by the compatibility APIs' uploads.
-///
-/// MultipartKit's `MultipartParser` does the parsing. It is a streaming parser (headers and
-/// body chunks arrive through callbacks), so uploads can later be streamed part by part;
-/// today every caller has bounded the body by its route's size limit and hands it over whole.
+/// The `multipart/form-data` vocabulary (RFC 7578) shared by the compatibility APIs' uploads;
+/// ``MultipartReader`` reads a form as it arrives.
 package enum MultipartForm {
-    /// Why a body is not a well-formed form; each API wraps it in its own error shape.
-    package struct Malformed: Error, CustomStringConvertible {
-        var reason: String
-        package var description: String { "malformed multipart body: \(reason)" }
-    }
-
     /// The boundary of a `multipart/form-data` content type, or nil when the type is another
     /// one or carries no boundary.
     package static func boundary(contentType: String?) -> String? {
@@ -34,43 +16,8 @@ package enum MultipartForm {
         return nil
     }
 
-    /// The parts of `body`, in order.
-    package static func parse(_ body: [UInt8], boundary: String) throws(Malformed) -> [MultipartPart] {
-        // MultipartParser traps on an empty boundary.
-        guard !boundary.isEmpty else { throw Malformed(reason: "the boundary is empty") }
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [MultipartPart] = []
-        var current = MultipartPart()
-        var partOpen = false
-        parser.onHeader = { name, value in
-            partOpen = true
-            if name.lowercased() == "content-disposition" { (current.name, current.filename) = disposition(value) }
-        }
-        parser.onBody = { chunk in
-            partOpen = true
-            current.data.append(contentsOf: chunk.readableBytesView)
-        }
-        parser.onPartComplete = {
-            parts.append(current)
-            current = MultipartPart()
-            partOpen = false
-        }
-        do {
-            try parser.execute(body)
-        } catch {
-            throw Malformed(reason: "a boundary line or part header is not well-formed")
-        }
-        if partOpen { throw Malformed(reason: "a part has no closing boundary") }
-        // The parser waits for more input rather than fail on a body that stops short; the form
-        // is whole once its close delimiter came (a boundary never occurs inside the content).
-        guard body.firstRange(of: Array("\r\n--\(boundary)--".utf8)) != nil else {
-            throw Malformed(reason: parts.isEmpty ? "no opening boundary" : "the form has no closing boundary")
-        }
-        return parts
-    }
-
     /// `name` and `filename` from a part's `Content-Disposition: form-data; name="…"; filename="…"`
-    /// value. MultipartKit's own reading splits at every `;`, also inside a quoted file name.
+    /// value, read so that a `;` inside a quoted file name does not split it.
     static func disposition(_ value: String) -> (name: String?, filename: String?) {
         var name: String?
         var filename: String?

@@ -7,7 +7,7 @@ import Synchronization
 /// Each server has its own registry, never the process-wide `MetricsSystem` (tests start many
 /// servers in one process). Code that does the work declares its swift-metrics `Counter` or
 /// `Timer` with ``factory`` (exec latency and creates in ``SandboxService``, errors here for the
-/// two error middlewares); ``render(sandboxes:pools:)`` adds the figures only known at scrape time.
+/// two error middlewares); ``render(sandboxes:pools:transfers:)`` adds the figures only known at scrape time.
 public final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Makes swift-metrics objects that report into ``registry``.
@@ -51,9 +51,12 @@ public final class ServerMetrics: Sendable {
         return line.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
     }
 
-    /// The exposition text. `sandboxes` is the live count by status, `pools` the pool's figures.
-    package func render(sandboxes: [String: Int], pools: [PoolFigures]) -> String {
+    /// The exposition text. `sandboxes` is the live count by status, `pools` the pool's figures,
+    /// `transfers` the file transfers under way and waiting for a turn (``TransferGate``).
+    package func render(sandboxes: [String: Int], pools: [PoolFigures], transfers: (active: Int, waiting: Int) = (0, 0)) -> String {
         scrape.withLock { _ in
+            Metrics.Gauge(label: "sandcastle_transfers_active", factory: factory).record(transfers.active)
+            Metrics.Gauge(label: "sandcastle_transfers_waiting", factory: factory).record(transfers.waiting)
             for status in ["creating", "running"] {
                 Metrics.Gauge(label: "sandcastle_sandboxes_active", dimensions: [("status", status)], factory: factory)
                     .record(sandboxes[status] ?? 0)

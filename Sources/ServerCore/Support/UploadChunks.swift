@@ -17,7 +17,13 @@ package struct UploadChunks: AsyncSequence, Sendable {
         var total = 0
 
         package mutating func next() async throws -> [UInt8]? {
-            guard let buffer = try await base.next() else { return nil }
+            let next: ByteBuffer?
+            do {
+                next = try await base.next()
+            } catch {
+                throw ServerError.bodyCutShort(error)
+            }
+            guard let buffer = next else { return nil }
             total += buffer.readableBytes
             guard total <= limit else { throw ServerError(.bodyTooLarge, "the upload exceeds \(limit) bytes") }
             return Array(buffer.readableBytesView)

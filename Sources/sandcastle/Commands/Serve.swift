@@ -39,6 +39,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-sandboxes-per-key"), help: "Live sandboxes per API key (default 16).")
     var maxSandboxesPerKey: Int?
 
+    @Option(name: .customLong("max-transfers"), help: "File uploads and downloads moved at once, all APIs (default 16; env SANDCASTLE_MAX_TRANSFERS).")
+    var maxTransfers: Int?
+
+    @Option(
+        name: .customLong("transfer-wait"),
+        help: "Seconds a transfer over --max-transfers waits before 503 server_busy (default 30; env SANDCASTLE_TRANSFER_WAIT).")
+    var transferWait: Double?
+
     @Option(name: .customLong("pool"), help: "Warm pool target image[:profile]=N, e.g. base:default=2 (repeatable; env SANDCASTLE_POOL=a=1,b=2).")
     var pool: [String] = []
 
@@ -111,6 +119,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags.requestHeadTimeoutSeconds = requestHeadTimeout
         flags.requestBodyTimeoutSeconds = requestBodyTimeout
         flags.maxConnectionsPerClient = maxConnectionsPerClient
+        flags.maxTransfers = maxTransfers
+        flags.transferWaitSeconds = transferWait
         let configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration.load(configFile: config, environment: environment, flags: flags)
