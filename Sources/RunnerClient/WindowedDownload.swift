@@ -116,7 +116,7 @@ private actor WindowedDownload {
                 if currentReceived < currentLength {
                     // A short window is the end of the file: where it should be, or one that shrank.
                     finish()
-                    if info.size > 0, let end, position < end { throw changed() }
+                    if info.size > 0, let end, position < end, try await shrank() { throw changed() }
                     return nil
                 }
             }
@@ -147,6 +147,14 @@ private actor WindowedDownload {
         let rewritten = found.size == info.size && found.modifiedNanoseconds != info.modifiedNanoseconds
         guard found.size < info.size || rewritten else { return }
         throw changed()
+    }
+
+    /// Whether the file really is shorter now than when the download started. A kernel file
+    /// (`/sys`) reports a size it does not have (4096 for a 6-byte value) and never changes it:
+    /// its short read is its end, not a shortened file.
+    private func shrank() async throws -> Bool {
+        let now = try await connection.stat(path: path)
+        return now.size != info.size || now.modifiedNanoseconds != info.modifiedNanoseconds
     }
 
     private func changed() -> RunnerClientError {

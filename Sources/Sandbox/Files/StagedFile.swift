@@ -52,6 +52,21 @@ public struct StagedFile: Sendable {
         await Task { try? await sandbox.remove(path: temporaryPath, recursive: false) }.value
     }
 
+    /// Whether `path` lies on `/proc` or `/sys` (an absolute path, `.` and `..` components resolved by text).
+    static func isKernelPath(_ path: String) -> Bool {
+        guard path.hasPrefix("/") else { return false }
+        var components: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == ".." {
+                _ = components.popLast()
+            } else {
+                components.append(component)
+            }
+        }
+        return components.first == "proc" || components.first == "sys"
+    }
+
     static func name(of path: String) -> String {
         String(path.split(separator: "/", omittingEmptySubsequences: true).last ?? "")
     }
@@ -78,7 +93,10 @@ extension SandboxInstance {
     ) async throws -> StagedFile where Chunks.Element == [UInt8] {
         let name = StagedFile.name(of: request.path)
         let existing = stagingDirectory == nil ? try? await stat(path: request.path) : nil
-        let inPlace = request.append || name.isEmpty || name == "." || name == ".." || request.path.hasSuffix("/")
+        // The kernel's own file systems (`/proc`, `/sys`) hold no files one could stage beside:
+        // their entries look regular but a write is a request to the kernel, made in place.
+        let kernelFile = StagedFile.isKernelPath(request.path)
+        let inPlace = request.append || kernelFile || name.isEmpty || name == "." || name == ".." || request.path.hasSuffix("/")
         if stagingDirectory == nil, inPlace || (existing.map { $0.kind != .file } ?? false) {
             let written = try await writeFile(request, contents: contents)
             return StagedFile(path: request.path, temporaryPath: nil, written: written, besideTarget: true, createParents: request.createParents)
