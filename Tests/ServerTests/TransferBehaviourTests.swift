@@ -82,6 +82,13 @@ struct TransferBehaviourTests {
                     + firstFile + Self.part("/workspace/new2.txt") + String(repeating: "y", count: 8 << 10))
             #expect(try await eventually(.seconds(30)) { try await Self.transfersActive(s) == 1 })
             cutForm.close()
+            // And one that hangs up in the middle of a download it stopped reading.
+            let made = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"head -c 16777216 /dev/zero > /workspace/big"}"#)
+            #expect(made.status == 200)
+            let reader = try await RawConnection.open(port: s.port)
+            try await reader.send(Self.head("GET", "/v1/sandboxes/\(id)/files/content?path=/workspace/big", []))
+            #expect(try await eventually(.seconds(30)) { try await Self.transfersActive(s) == 1 })
+            reader.close()
             #expect(try await eventually(.seconds(30)) { try await Self.transfersActive(s) == 0 }, "every cut-off transfer gave its turn back")
 
             // Nothing half-written, nothing renamed into place, nothing left over, and the sandbox is fine.
