@@ -16,6 +16,7 @@ package final class ClientConnection: Sendable {
         var gone = false
         var nextWaiter: UInt64 = 0
         var waiters: [UInt64: AsyncStream<Never>.Continuation] = [:]
+        var cancellations: [UInt64: @Sendable () -> Void] = [:]
     }
 
     private let state = Mutex(State())
@@ -27,13 +28,17 @@ package final class ClientConnection: Sendable {
 
     /// Records that the client left and wakes everyone waiting for it.
     package func markGone() {
-        let waiters = state.withLock { state -> [AsyncStream<Never>.Continuation] in
-            guard !state.gone else { return [] }
+        let (waiters, cancellations) = state.withLock { state -> ([AsyncStream<Never>.Continuation], [@Sendable () -> Void]) in
+            guard !state.gone else { return ([], []) }
             state.gone = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters.removeAll()
+                state.cancellations.removeAll()
+            }
+            return (Array(state.waiters.values), Array(state.cancellations.values))
         }
         for waiter in waiters { waiter.finish() }
+        for cancel in cancellations { cancel() }
     }
 
     /// Returns once the client is gone, or as soon as the calling task is cancelled.
@@ -54,19 +59,33 @@ package final class ClientConnection: Sendable {
     /// Runs `operation` until it finishes or the client leaves, whichever comes first. When the
     /// client leaves, the operation is cancelled (an exec's command is interrupted in the sandbox,
     /// or dropped from the shell's queue) and this throws `client_closed_request`.
+    ///
+    /// One task and a callback rather than a task group racing a watcher: this wraps every JSON
+    /// exec, and two child tasks and a stream each were a measurable share of a short one.
     package func cancellingWhenGone<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                await self.waitUntilGone()
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ServerError(.clientClosedRequest, "the client closed the connection before the answer; the request was cancelled")
-            }
-            return value
+        let task = Task { try await operation() }
+        let token = state.withLock { state -> UInt64? in
+            guard !state.gone else { return nil }
+            state.nextWaiter += 1
+            state.cancellations[state.nextWaiter] = { task.cancel() }
+            return state.nextWaiter
         }
+        guard let token else {
+            task.cancel()
+            throw Self.closedRequest
+        }
+        defer { _ = state.withLock { $0.cancellations.removeValue(forKey: token) } }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
+        if isGone, task.isCancelled { throw Self.closedRequest }
+        return try result.get()
+    }
+
+    private static var closedRequest: ServerError {
+        ServerError(.clientClosedRequest, "the client closed the connection before the answer; the request was cancelled")
     }
 }
 
@@ -77,7 +96,22 @@ package final class ClientDisconnectHandler: ChannelInboundHandler, RemovableCha
     package typealias InboundIn = HTTPRequestPart
     package let connection = ClientConnection()
 
+    /// Every live connection's ``ClientConnection`` by its channel, so a request finds its own
+    /// without a hop to the channel's event loop (which every exec would otherwise pay).
+    static let byChannel = Mutex<[ObjectIdentifier: ClientConnection]>([:])
+
     package init() {}
+
+    package func handlerAdded(context: ChannelHandlerContext) {
+        let key = ObjectIdentifier(context.channel)
+        let connection = self.connection
+        Self.byChannel.withLock { $0[key] = connection }
+    }
+
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        let key = ObjectIdentifier(context.channel)
+        _ = Self.byChannel.withLock { $0.removeValue(forKey: key) }
+    }
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .inputClosed? = event as? ChannelEvent { connection.markGone() }
@@ -94,10 +128,8 @@ extension ServerRequestContext {
     /// The connection this request arrived on, to notice its client leaving; nil when the
     /// server was built without ``ClientDisconnectHandler`` (the router test framework).
     package func clientConnection() async -> ClientConnection? {
-        let channel = self.channel
-        return try? await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.handler(type: ClientDisconnectHandler.self).connection
-        }.get()
+        let key = ObjectIdentifier(channel)
+        return ClientDisconnectHandler.byChannel.withLock { $0[key] }
     }
 
     /// Runs `operation`, cancelled if the client leaves first (see ``ClientConnection/cancellingWhenGone(_:)``).
