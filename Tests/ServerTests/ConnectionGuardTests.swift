@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTransport
-import NIOPosix
 import TestSupport
 import Testing
 
@@ -124,23 +123,6 @@ struct ConnectionGuardTests {
             // A cut body must fail its upload, never pass for the whole file.
             let stat = try await s.call(.get, "/v1/sandboxes/\(id)/files/stat?path=/workspace/stalled")
             #expect(stat.status == 404, "\(stat.text)")
-        }
-    }
-
-    /// A stall of the server's event loops (shared by every connection of the process) makes a
-    /// timer fire late, after bytes that arrived in time are in the socket but not yet read: the
-    /// guard must read them before judging, not close a client that did nothing wrong.
-    @Test func aStalledEventLoopDoesNotCutAClientWhoseRequestCameInTime() async throws {
-        try await Self.withServer { s in
-            let connection = try await RawConnection.open(port: s.port)
-            try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try await connection.readResponse().status == 200)
-            // Every loop stalls past the idle timeout; the next request is sent during the stall.
-            let stall = UInt32((Self.timeout + 1) * 1_000_000)
-            for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() { loop.execute { usleep(stall) } }
-            try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            let second = try await connection.readResponse(within: .seconds(20))
-            #expect(second.status == 200, "closed after a stall of the server, not of the client: \(second.text) \(second.closing)")
         }
     }
 

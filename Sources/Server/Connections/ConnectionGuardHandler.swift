@@ -181,24 +181,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: next.at) { [self] in
             timer = nil
             timerDeadline = nil
-            // Fired well after its deadline, the timer measured a stall of this event loop (one
-            // shared with other connections), not the client: bytes that came in time may still
-            // wait unread in the socket. One short round lets the loop read them before judging.
-            if NIODeadline.now() - next.at > Self.lateness {
-                timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.graceAfterStall) { [self] in
-                    timer = nil
-                    expireIfDue(context)
-                }
-                return
-            }
             expireIfDue(context)
         }
     }
-
-    /// How late a timer may fire before its lateness is put down to a stalled event loop.
-    static let lateness = TimeAmount.milliseconds(250)
-    /// The round a stalled loop gets to read what arrived before a deadline is judged.
-    static let graceAfterStall = TimeAmount.milliseconds(50)
 
     private func disarm() {
         timer?.cancel()
