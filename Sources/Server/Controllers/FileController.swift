@@ -40,17 +40,7 @@ struct FileController {
                 slot.release()
                 throw error
             }
-            var headers = HTTPFields()
-            headers[.contentType] = "application/octet-stream"
-            // No Content-Length: a file's size is no promise of its length (/proc reports 0, /sys 4096,
-            // a log grows while it is read); the body is chunked and ends where the file does. The
-            // transfer's turn lasts as long as the body is written (or until the response is dropped unwritten).
-            let body = ResponseBody { writer in
-                defer { slot.release() }
-                for try await chunk in download.chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
-                try await writer.finish(nil)
-            }
-            return Response(status: .ok, headers: headers, body: body)
+            return HTTP.download(download, releasing: slot)
         }
         routes.add(.put, "/v1/sandboxes/:id/files/content") { request, context in
             let (id, sandbox) = try await Self.sandbox(service, context)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Sandbox
 
 /// Every route the server registers, so `/openapi.json` can be checked against them.
 ///
@@ -44,6 +45,21 @@ public final class RouteTable {
 }
 
 package enum HTTP {
+    /// A file's bytes as an octet-stream answer, chunked as they are read. No Content-Length: a
+    /// file's size is no promise of its length (/proc reports 0, /sys 4096, a log grows while it
+    /// is read); the body ends where the file does. The transfer's turn lasts as long as the body
+    /// is written (or until the response is dropped unwritten).
+    package static func download(_ download: FileDownload, releasing slot: TransferSlot) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/octet-stream"
+        let body = ResponseBody { writer in
+            defer { slot.release() }
+            for try await chunk in download.chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
     package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
