@@ -54,9 +54,6 @@ let package = Package(
         // swift-prometheus is eight files.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        // multipart/form-data uploads: a streaming parser over swift-nio, which Hummingbird
-        // already builds; new is the package itself and swift-collections' umbrella product.
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         // Already built for Hummingbird; named because the connection guard (Server/Connections)
         // is a pair of NIO channel handlers around NIO's HTTP/1 decoder.
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
