@@ -13,6 +13,9 @@ import PackageDescription
 //                        the only host module that speaks the runner protocol (RunnerClient)
 //   SandboxE2B           the E2B backend: control plane + envd over HTTPS
 //   ProfileAudit         `profile audit` (static report) and `profile verify` (live probes on Docker)
+//   JSONValues           JSON as a value, shared by workflows, model providers and tools
+//   Resilience           circuit breakers and backoff (backend routing, provider failover)
+//   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
@@ -74,6 +77,11 @@ let package = Package(
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .target(name: "RunnerProtocol", swiftSettings: strict),
+        // JSON as a value (workflow inputs and outputs, tool inputs, JSON Schemas): below both
+        // the workflow model and the model providers, which share it without knowing each other.
+        .target(name: "JSONValues", swiftSettings: strict),
+        // Circuit breakers and backoff, shared by backend routing and model-provider failover.
+        .target(name: "Resilience", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
         .target(
             name: "Sandbox", dependencies: ["Seccomp", .product(name: "Crypto", package: "swift-crypto")],
@@ -88,8 +96,14 @@ let package = Package(
         .target(
             name: "SandboxE2B", dependencies: ["Sandbox", "HTTPTransport"],
             swiftSettings: strict),
+        // Model providers (Anthropic Messages, OpenAI-compatible Chat Completions) over our libcurl
+        // transport, the models file, retries and failover: what agent steps call, from the host.
+        .target(
+            name: "ModelProviders",
+            dependencies: ["HTTPTransport", "JSONValues", "Resilience", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
-        .target(name: "Workflow", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(name: "Workflow", dependencies: ["JSONValues", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(
             name: "ProfileAudit",
             dependencies: [
@@ -99,7 +113,7 @@ let package = Package(
             swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
         .target(
-            name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "Resilience", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
         .target(
@@ -108,7 +122,7 @@ let package = Package(
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(
             name: "EngineService",
-            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // The HTTP service's core: the SandboxService actor over a sandbox provisioner and host,
         // its errors (one boundary: ServerError.from), configuration, auth, metrics, HTTP helpers.
@@ -190,6 +204,8 @@ let package = Package(
             ]),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine"]),
+            dependencies: [
+                "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
+            ]),
     ]
 )

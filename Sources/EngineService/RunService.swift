@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Resilience
 import Sandbox
 import SandboxDocker
 import SandboxE2B

@@ -1,4 +1,5 @@
 import Foundation
+import Resilience
 import Sandbox
 import Store
 import Synchronization

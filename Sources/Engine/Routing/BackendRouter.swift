@@ -1,3 +1,4 @@
+import Resilience
 import Sandbox
 import Workflow
 
