@@ -40,8 +40,9 @@ struct ConnectionGuardDockerTests {
             let size = 16 << 20
             let made = try await s.call(.post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"head -c \#(size) /dev/zero > /workspace/big"}"#)
             #expect(made.status == 200, "\(made.text)")
-            let connection = try await RawConnection.open(port: s.port, receiveBuffer: 64 << 10)
-            try await connection.send("GET /v1/sandboxes/\(id)/files/content?path=/workspace/big HTTP/1.1\r\nHost: x\r\n\r\n")
+            let connection = try await RawConnection.open(
+                port: s.port, receiveBuffer: 64 << 10,
+                sending: "GET /v1/sandboxes/\(id)/files/content?path=/workspace/big HTTP/1.1\r\nHost: x\r\n\r\n")
             // 1 MiB per 0.4 s: about 6 s for the whole file, longer than every timeout.
             var received: [UInt8] = []
             let started = ContinuousClock.now

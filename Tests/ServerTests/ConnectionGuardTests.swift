@@ -9,21 +9,28 @@ import Testing
 /// The connection guard against a live server over real sockets, spoken to byte by byte as a
 /// hostile client would: the head size limit, the idle, head and body timeouts, the per-client
 /// cap, and the long legitimate exchanges none of them may cut.
-// Serialized while the whole suite still closes these tests' connections now and then (issue 12,
-// kept open for it): one at a time, a stray close costs one FLAKY retry, not five at once.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+///
+/// A test that races a timer speaks through ``RawConnection/exchange(port:from:_:)``: its steps
+/// follow each other on a thread of their own, so a client that waits for a cooperative thread
+/// (seconds, in the whole suite on two cores) never looks silent to a 2 s server timer. Tests
+/// that race no timer keep the server's default timeouts.
+@Suite(.timeLimit(.minutes(3)))
 struct ConnectionGuardTests {
     /// Short enough to wait for, long enough that a loaded machine does not trip them by accident.
     static let timeout = 2.0
 
+    /// - Parameter shortTimeouts: sets the idle, head and body timeouts to ``timeout``; false
+    ///   keeps the defaults (20 s and more).
     static func withServer<T>(
-        backend: FakeBackend = FakeBackend(), _ adjust: (inout ServerConfiguration) -> Void = { _ in },
-        _ body: (LiveServer) async throws -> T
+        backend: FakeBackend = FakeBackend(), shortTimeouts: Bool = true,
+        _ adjust: (inout ServerConfiguration) -> Void = { _ in }, _ body: (LiveServer) async throws -> T
     ) async throws -> T {
         let configuration = ServerFixture.configuration(open: true) {
-            $0.idleTimeoutSeconds = timeout
-            $0.requestHeadTimeoutSeconds = timeout
-            $0.requestBodyTimeoutSeconds = timeout
+            if shortTimeouts {
+                $0.idleTimeoutSeconds = timeout
+                $0.requestHeadTimeoutSeconds = timeout
+                $0.requestBodyTimeoutSeconds = timeout
+            }
             adjust(&$0)
         }
         return try await ServerFixture.with(configuration, ServerFixture.fake(backend), body)
@@ -44,7 +51,7 @@ struct ConnectionGuardTests {
     // MARK: The head size limit
 
     @Test func aHeadOverTheLimitIsAnswered431ThenClosed() async throws {
-        try await Self.withServer { s in
+        try await Self.withServer(shortTimeouts: false) { s in
             let connection = try await RawConnection.open(port: s.port)
             let huge = String(repeating: "a", count: 200 * 1024)
             try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: \(huge)\r\n\r\n")
@@ -56,7 +63,7 @@ struct ConnectionGuardTests {
     }
 
     @Test func aHeadOverTheLimitOnAKeptAliveConnectionIsAnswered431ThenClosed() async throws {
-        try await Self.withServer({ $0.maxRequestHeadBytes = 4096 }) { s in
+        try await Self.withServer(shortTimeouts: false, { $0.maxRequestHeadBytes = 4096 }) { s in
             let connection = try await RawConnection.open(port: s.port)
             try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             let first = try await connection.readResponse()
@@ -87,9 +94,9 @@ struct ConnectionGuardTests {
 
     @Test func halfARequestHeadIsAnswered408ThenClosedAfterTheHeadTimeout() async throws {
         try await Self.withServer { s in
-            let connection = try await RawConnection.open(port: s.port)
-            try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            let received = try await connection.readUntilClosed(within: .seconds(20))
+            let reads = try await RawConnection.exchange(
+                port: s.port, [.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "), .readUntilClosed(within: .seconds(20))])
+            let received = try #require(reads.first)
             #expect(received.status == 408, "\(received.text)")
             #expect(Self.errorCode(received) == "request_timeout")
             #expect(received.closed)
@@ -98,13 +105,17 @@ struct ConnectionGuardTests {
 
     @Test func anIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
         try await Self.withServer({ $0.idleTimeoutSeconds = 3 }) { s in
-            let connection = try await RawConnection.open(port: s.port)
             // Taken before the request, so the server's idle clock cannot have started earlier.
             let asked = ContinuousClock.now
-            try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            let answered = try await connection.readResponse()
-            #expect(answered.status == 200)
-            let received = try await connection.readUntilClosed(within: .seconds(20))
+            let reads = try await RawConnection.exchange(
+                port: s.port,
+                [
+                    .send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"), .readResponse(within: .seconds(30)),
+                    .readUntilClosed(within: .seconds(20)),
+                ])
+            try #require(reads.count == 2)
+            #expect(reads[0].status == 200, "\(reads[0].text)")
+            let received = reads[1]
             #expect(received.closed, "still open after 20 s idle")
             #expect(received.bytes.isEmpty, "an idle close says nothing: \(received.text)")
             #expect(ContinuousClock.now - asked >= .seconds(2.95), "the idle timeout (3 s), not the head timeout (2 s)")
@@ -114,11 +125,15 @@ struct ConnectionGuardTests {
     @Test func aStalledBodyIsAnswered408AndNothingOfItIsStored() async throws {
         try await Self.withServer { s in
             let id = try await Self.createSandbox(s)
-            let connection = try await RawConnection.open(port: s.port)
-            try await connection.send(
-                "PUT /v1/sandboxes/\(id)/files/content?path=/workspace/stalled HTTP/1.1\r\nHost: x\r\n"
-                    + "Content-Length: 1000\r\n\r\n" + String(repeating: "x", count: 10))
-            let received = try await connection.readUntilClosed(within: .seconds(20))
+            let reads = try await RawConnection.exchange(
+                port: s.port,
+                [
+                    .send(
+                        "PUT /v1/sandboxes/\(id)/files/content?path=/workspace/stalled HTTP/1.1\r\nHost: x\r\n"
+                            + "Content-Length: 1000\r\n\r\n" + String(repeating: "x", count: 10)),
+                    .readUntilClosed(within: .seconds(20)),
+                ])
+            let received = try #require(reads.first)
             #expect(received.status == 408, "\(received.text)")
             #expect(Self.errorCode(received) == "request_timeout")
             #expect(received.closed)
@@ -133,18 +148,15 @@ struct ConnectionGuardTests {
     @Test func aSlowButSteadyUploadIsNotCut() async throws {
         try await Self.withServer { s in
             let id = try await Self.createSandbox(s)
-            let connection = try await RawConnection.open(port: s.port)
             let chunks = 12
             let chunk = String(repeating: "s", count: 1000)
-            try await connection.send(
+            let head = RawConnection.Step.send(
                 "PUT /v1/sandboxes/\(id)/files/content?path=/workspace/slow HTTP/1.1\r\nHost: x\r\n"
                     + "Content-Length: \(chunks * chunk.utf8.count)\r\n\r\n")
             // 3.6 s in all, longer than every timeout; never 2 s without a byte.
-            for _ in 0..<chunks {
-                try await Task.sleep(for: .milliseconds(300))
-                try await connection.send(chunk)
-            }
-            let received = try await connection.readResponse()
+            let body = (0..<chunks).flatMap { _ in [RawConnection.Step.pause(.milliseconds(300)), .send(chunk)] }
+            let reads = try await RawConnection.exchange(port: s.port, [head] + body + [.readResponse(within: .seconds(30))])
+            let received = try #require(reads.first)
             #expect(received.status == 201, "\(received.text)")
             let stat = try await s.call(.get, "/v1/sandboxes/\(id)/files/stat?path=/workspace/slow")
             #expect(stat.body["size"] as? Int == chunks * chunk.utf8.count, "\(stat.text)")
@@ -175,16 +187,20 @@ struct ConnectionGuardTests {
             let id = try await Self.createSandbox(s)
             // A JSON exec: the server computes for 5 s and then answers on the same connection,
             // which stays usable.
-            let connection = try await RawConnection.open(port: s.port)
             let json = #"{"command":"slow","timeout_ms":30000}"#
-            try await connection.send(
-                "POST /v1/sandboxes/\(id)/exec HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: \(json.utf8.count)\r\n\r\n\(json)")
-            let exec = try await connection.readResponse()
-            #expect(exec.status == 200, "\(exec.text)")
-            #expect(exec.text.contains("begun"))
-            try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try await connection.readResponse().status == 200)
+            let reads = try await RawConnection.exchange(
+                port: s.port,
+                [
+                    .send(
+                        "POST /v1/sandboxes/\(id)/exec HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: \(json.utf8.count)\r\n\r\n\(json)"),
+                    .readResponse(within: .seconds(30)),
+                    .send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"), .readResponse(within: .seconds(30)),
+                ])
+            try #require(reads.count == 2)
+            #expect(reads[0].status == 200, "\(reads[0].text)")
+            #expect(reads[0].text.contains("begun"))
+            #expect(reads[1].status == 200, "the connection stays usable: \(reads[1].text)")
 
             let events = try await SSE.collect(s, sandboxID: id, json: json)
             #expect(events.first?.name == "stdout")

@@ -27,11 +27,18 @@ final class RawConnection: @unchecked Sendable {
     /// Connects to `host:port`, from the loopback address `source` if given (Linux routes all
     /// of 127.0.0.0/8 to the loopback interface, so 127.0.0.2 is another client to the server).
     /// A small `receiveBuffer` keeps the kernel from taking in a whole answer the test reads slowly.
+    ///
+    /// `sending` goes out at once after the connect, on the same thread: a request whose head
+    /// must beat a short server timeout (see ``exchange(port:from:_:)`` for why).
     static func open(
         port: Int, host: String = "127.0.0.1", from source: String? = nil, receiveBuffer: Int32? = nil,
-        within timeout: Duration = .seconds(10)
+        within timeout: Duration = .seconds(10), sending first: String? = nil
     ) async throws -> RawConnection {
-        try await offThePool { try connect(port: port, host: host, source: source, receiveBuffer: receiveBuffer, timeout: timeout) }
+        try await offThePool {
+            let connection = try connect(port: port, host: host, source: source, receiveBuffer: receiveBuffer, timeout: timeout)
+            if let first { try connection.sendNow(Array(first.utf8), deadline: ContinuousClock.now + .seconds(30)) }
+            return connection
+        }
     }
 
     private static func connect(port: Int, host: String, source: String?, receiveBuffer: Int32?, timeout: Duration) throws -> RawConnection {
@@ -125,23 +132,62 @@ final class RawConnection: @unchecked Sendable {
 
     /// Reads until `done` holds for what arrived, the server closes, or `timeout` passes.
     func read(within timeout: Duration, until done: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Received {
+        try await offThePool { try self.readNow(deadline: ContinuousClock.now + timeout, until: done) }
+    }
+
+    private func readNow(deadline: ContinuousClock.Instant, until done: ([UInt8]) -> Bool) throws -> Received {
+        var received = Received(bytes: [], closed: false)
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while !done(received.bytes) {
+            let count = chunk.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                received.bytes += chunk[0..<count]
+            } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                received.closed = true
+                received.closing = count == 0 ? "end of stream" : "recv errno \(errno)"
+                return received
+            } else if try !self.wait(for: Int16(POLLIN), until: deadline) {
+                return received
+            }
+        }
+        return received
+    }
+
+    /// One step of an ``exchange(port:from:_:)``.
+    enum Step: Sendable {
+        case send(String)
+        case pause(Duration)
+        /// Reads one response with a `Content-Length`.
+        case readResponse(within: Duration)
+        case readUntilClosed(within: Duration)
+    }
+
+    /// Connects and runs `steps` back to back on one thread of its own, returning what each
+    /// read received, in order.
+    ///
+    /// For tests that race the server's timers: steps taken in separate `await`s leave the test
+    /// waiting for a cooperative thread in between, which on a loaded two-core machine running
+    /// the whole suite can take longer than a short server timeout, and the server then rightly
+    /// closes a client that only seemed silent. On a thread of its own a step follows the one
+    /// before at once, and a pause is exactly as long as asked.
+    static func exchange(port: Int, from source: String? = nil, _ steps: [Step]) async throws -> [Received] {
         try await offThePool {
-            let deadline = ContinuousClock.now + timeout
-            var received = Received(bytes: [], closed: false)
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            while !done(received.bytes) {
-                let count = chunk.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
-                if count > 0 {
-                    received.bytes += chunk[0..<count]
-                } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
-                    received.closed = true
-                    received.closing = count == 0 ? "end of stream" : "recv errno \(errno)"
-                    return received
-                } else if try !self.wait(for: Int16(POLLIN), until: deadline) {
-                    return received
+            let connection = try connect(port: port, host: "127.0.0.1", source: source, receiveBuffer: nil, timeout: .seconds(10))
+            defer { connection.close() }
+            var reads: [Received] = []
+            for step in steps {
+                switch step {
+                case .send(let text):
+                    try connection.sendNow(Array(text.utf8), deadline: ContinuousClock.now + .seconds(30))
+                case .pause(let duration):
+                    Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+                case .readResponse(let timeout):
+                    reads.append(try connection.readNow(deadline: ContinuousClock.now + timeout, until: isCompleteResponse))
+                case .readUntilClosed(let timeout):
+                    reads.append(try connection.readNow(deadline: ContinuousClock.now + timeout) { _ in false })
                 }
             }
-            return received
+            return reads
         }
     }
 
