@@ -211,7 +211,8 @@ extension WorkflowEngine {
         case .cancelled: outcome = .failedAborting
         default:
             switch workflow.settings(for: step).onFailure {
-            case .abort:
+            // A fallback is a last attempt inside the step's job: when that failed too, the run fails.
+            case .abort, .fallback:
                 outcome = .failedAborting
                 failure = failure ?? "step `\(step.id)` failed: \(result.error ?? "unknown error")"
             case .skip:

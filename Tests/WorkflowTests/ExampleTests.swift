@@ -4,7 +4,9 @@ import Testing
 @testable import Workflow
 
 @Suite struct ExampleTests {
-    static let examples = ["data-pipeline.yaml", "repo-check.yaml", "approval-gated.yaml"]
+    static let examples = [
+        "data-pipeline.yaml", "repo-check.yaml", "approval-gated.yaml", "lead-enrichment.yaml", "competitor-analysis.yaml",
+    ]
 
     @Test(arguments: examples)
     func exampleIsValidWithoutWarnings(_ name: String) throws {

@@ -42,7 +42,7 @@ import Testing
                 run: echo b
                 dependson: [a]
                 timout: 5s
-                retry: {max_attempt: 2, on_failure: skip}
+                retry: {max_attempt: 2, on_failure: skp}
             """)
         let byLine = Dictionary(grouping: result.errors, by: { $0.location?.line ?? 0 })
         #expect(byLine[2]?.first?.message == "unknown field `descripton` in the workflow")
@@ -55,9 +55,10 @@ import Testing
         expectAt(byLine[8]?.first, 8, 5)
         #expect(byLine[9]?.first?.hint == "did you mean `timeout`?")
         let retry = byLine[10] ?? []
-        #expect(retry.map(\.message).sorted() == ["`on_failure` is not a field of `retry`", "unknown field `max_attempt` in `retry`"])
+        #expect(retry.contains { $0.message == "unknown field `max_attempt` in `retry`" })
         #expect(retry.contains { $0.hint == "did you mean `max_attempts`?" && $0.location?.column == 13 })
-        #expect(retry.contains { $0.hint == "`on_failure` belongs on the step (or in defaults), not in retry" })
+        // Sandcastle writes on_failure inside retry: it is read there, and checked.
+        #expect(retry.contains { $0.message.contains("`skp`") && $0.hint == "did you mean `skip`?" }, "\(retry.map(\.message))")
     }
 
     @Test func fieldsOfOtherKindsAreExplained() {
@@ -74,12 +75,14 @@ import Testing
                 run: echo
                 approval_config: {message: hi}
                 prompt: summarise this
+                llm_config: {temperature: 0.1}
             """)
         let messages = result.errors.map { "\($0.location?.line ?? 0): \($0.message) | \($0.hint ?? "")" }
         #expect(messages.contains("5: `run` is not a field of step `gate` | `run` belongs to `type: run` steps; this is a approval step"))
         #expect(messages.contains("6: `image` is not a field of step `gate` | approval steps do not take `image`"))
         #expect(messages.contains("10: `approval_config` is not a field of step `b` | `approval_config` belongs to `type: approval` steps; this is a run step"))
-        #expect(messages.contains { $0.hasPrefix("11: `prompt` is not a field of step `b` | agent steps") })
+        #expect(messages.contains("11: `prompt` is not a field of step `b` | `prompt` belongs to `type: llm` and `type: agent` steps; this is a run step"))
+        #expect(messages.contains("12: `llm_config` is not a field of step `b` | `llm_config` belongs to `type: llm` steps; this is a run step"))
     }
 
     @Test func unknownAndLaterStepTypes() {
@@ -88,12 +91,12 @@ import Testing
             name: types
             steps:
               - {id: a, type: aproval}
-              - {id: b, type: llm, run: echo}
+              - {id: b, type: http, run: echo}
               - {id: c, description: nothing}
             """)
         let messages = result.errors.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message) | \($0.hint ?? "")" }
         #expect(messages.contains("3:19 unknown step type `aproval` | did you mean `approval`?"))
-        #expect(messages.contains { $0.hasPrefix("4:19 `type: llm` steps are not supported yet") })
+        #expect(messages.contains { $0.hasPrefix("4:19 `type: http` steps are not supported yet") })
         #expect(messages.contains { $0.hasPrefix("5:5 step `c` has nothing to do | add `run: <command>`") })
     }
 
@@ -451,9 +454,10 @@ import Testing
         let result = load(
             """
             name: top
-            input_schema: {}
+            policies: []
             default_timeout: 10
             defaults:
+              timeout: 5m
               session: s
               env:
                 A: "{steps.x.output}"
@@ -465,13 +469,14 @@ import Testing
               i: "{input._index}"
             """)
         let messages = result.errors.map { "\($0.location?.line ?? 0): \($0.message) | \($0.hint ?? "")" }
-        #expect(messages.contains("2: `input_schema` is not a field of the workflow | declare inputs under `inputs:` (name: {type, default, required})"))
-        #expect(messages.contains("3: `default_timeout` is not a field of the workflow | write defaults: {timeout: 5m}"))
-        #expect(messages.contains { $0.hasPrefix("5: `session` is not a field of `defaults`") })
-        #expect(messages.contains { $0.hasPrefix("7: defaults.env applies to every step, so it cannot read `{steps.x.output}`") })
-        #expect(messages.contains { $0.hasPrefix("8: `input.nope` is not a declared input") })
-        #expect(messages.contains { $0.hasPrefix("12: output `r` reads step `missing`, which does not exist") })
-        #expect(messages.contains { $0.hasPrefix("13: `{input._index}` only exists inside a `parallel_over` step") })
+        #expect(
+            messages.contains("2: `policies` is not a field of the workflow | `policies` (guardrails) are not supported yet; remove them to run this workflow"))
+        #expect(messages.contains("3: `default_timeout` and `defaults.timeout` both set the same default | keep one of them"))
+        #expect(messages.contains { $0.hasPrefix("6: `session` is not a field of `defaults`") })
+        #expect(messages.contains { $0.hasPrefix("8: defaults.env applies to every step, so it cannot read `{steps.x.output}`") })
+        #expect(messages.contains { $0.hasPrefix("9: `input.nope` is not a declared input") })
+        #expect(messages.contains { $0.hasPrefix("13: output `r` reads step `missing`, which does not exist") })
+        #expect(messages.contains { $0.hasPrefix("14: `{input._index}` only exists inside a `parallel_over` step") })
         #expect(messages.count == 7, "\(messages)")
     }
 

@@ -56,6 +56,9 @@ public struct RetrySettings: Sendable, Hashable {
     public var initialDelay: Duration?
     public var maxDelay: Duration?
     public var jitter: Bool?
+    /// Sandcastle writes the step's failure action here (`retry: {on_failure: skip}`); the
+    /// parser moves it to the step.
+    public var onFailure: Located<FailureAction>?
     public var location: SourceLocation?
 
     public init(
@@ -87,4 +90,6 @@ public enum FailureAction: String, Sendable, Hashable, CaseIterable {
     case skip
     /// The step is marked failed but its dependents still run (they see `status: failed` and a null output).
     case `continue`
+    /// An agent step tries once more with its `fallback:` prompt and model; if that fails too, the run fails.
+    case fallback
 }

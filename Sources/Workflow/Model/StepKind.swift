@@ -67,7 +67,10 @@ public struct StepKindRegistry: Sendable {
     }
 
     /// The kinds this build ships.
-    public static let standard = StepKindRegistry([RunStepKind(), ApprovalStepKind(), SubWorkflowStepKind()])
+    // `llm` before `agent`: a step with both `prompt` and `llm_config` and no `type` is an `llm` step.
+    public static let standard = StepKindRegistry([
+        RunStepKind(), ApprovalStepKind(), SubWorkflowStepKind(), LLMStepKind(), AgentStepKind(),
+    ])
 
     /// Adds or replaces a kind.
     public mutating func register(_ handler: any StepKindHandler) {

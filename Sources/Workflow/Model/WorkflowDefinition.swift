@@ -11,11 +11,15 @@ public struct WorkflowDefinition: Sendable {
     public var steps: [StepDefinition]
     /// Named values the run publishes when it completes (and a `sub_workflow` step returns).
     public var outputs: [WorkflowOutput]
+    /// What happens once the run has completed (Sandcastle's `on_complete`).
+    public var onComplete: CompletionActions?
 
     public init(
         name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
-        defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = []
+        defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = [],
+        onComplete: CompletionActions? = nil
     ) {
+        self.onComplete = onComplete
         self.name = name
         self.description = description
         self.file = file
@@ -35,7 +39,8 @@ public struct WorkflowDefinition: Sendable {
         for entry in step.sandbox.environment { environment[entry.name] = entry.value }
         let retryBase = defaults.retry?.applied(to: .none) ?? .none
         return ResolvedStepSettings(
-            image: step.sandbox.image?.value ?? defaults.image?.value ?? StepDefaults.builtInImage,
+            image: step.sandbox.image?.value ?? defaults.image?.value
+                ?? (step.kind == .agent ? StepDefaults.builtInAgentImage : StepDefaults.builtInImage),
             profile: step.sandbox.profile?.value ?? defaults.profile?.value ?? StepDefaults.builtInProfile,
             backend: step.sandbox.backend?.value ?? defaults.backend?.value ?? .docker,
             timeout: step.timeout?.value ?? defaults.timeout?.value ?? StepDefaults.builtInTimeout,
@@ -56,9 +61,15 @@ public struct StepDefaults: Sendable {
     public var onFailure: Located<FailureAction>?
     /// Environment for every sandbox step; a step's own `env` wins per name.
     public var environment: [EnvironmentEntry]
+    /// The model of agent and `llm` steps that name none (`defaults.model`, Sandcastle's `default_model`).
+    public var model: Located<String>?
+    /// The turn limit of agent steps that set none (`defaults.max_turns`, Sandcastle's `default_max_turns`).
+    public var maxTurns: Located<Int>?
 
     /// Used when neither the step nor `defaults` names an image.
     public static let builtInImage = "base"
+    /// What an agent step runs in when nothing names an image: python3, node, git, ripgrep, curl, jq.
+    public static let builtInAgentImage = "agent"
     public static let builtInProfile = "default"
     /// Sandcastle's `default_timeout` (300 s).
     public static let builtInTimeout: Duration = .seconds(300)
@@ -66,8 +77,10 @@ public struct StepDefaults: Sendable {
     public init(
         image: Located<String>? = nil, profile: Located<String>? = nil, backend: Located<Backend>? = nil,
         timeout: Located<Duration>? = nil, retry: RetrySettings? = nil, onFailure: Located<FailureAction>? = nil,
-        environment: [EnvironmentEntry] = []
+        environment: [EnvironmentEntry] = [], model: Located<String>? = nil, maxTurns: Located<Int>? = nil
     ) {
+        self.model = model
+        self.maxTurns = maxTurns
         self.image = image
         self.profile = profile
         self.backend = backend
@@ -75,6 +88,17 @@ public struct StepDefaults: Sendable {
         self.retry = retry
         self.onFailure = onFailure
         self.environment = environment
+    }
+}
+
+/// Sandcastle's `on_complete`: where the run's result is kept once it has completed.
+public struct CompletionActions: Sendable {
+    /// A path under the data folder's `storage/` (templated: `leads/{run_id}/result.json`) the
+    /// run's outputs are written to as JSON.
+    public var storagePath: Template?
+
+    public init(storagePath: Template? = nil) {
+        self.storagePath = storagePath
     }
 }
 

@@ -11,27 +11,30 @@ public struct WorkflowParser: Sendable {
     }
 
     /// Top-level fields.
-    static let topLevelFields: Set<String> = ["name", "description", "inputs", "defaults", "steps", "outputs"]
-    static let defaultsFields: Set<String> = ["image", "profile", "backend", "timeout", "retry", "on_failure", "env"]
-    static let retryFields: Set<String> = ["max_attempts", "backoff", "initial_delay", "max_delay", "jitter"]
+    static let topLevelFields = Set(["name", "description", "inputs", "defaults", "steps", "outputs"])
+        .union(sandcastleTopLevelFields)
+    static let defaultsFields: Set<String> = [
+        "image", "profile", "backend", "timeout", "retry", "on_failure", "env", "model", "max_turns",
+    ]
+    static let retryFields: Set<String> = ["max_attempts", "backoff", "initial_delay", "max_delay", "jitter", "on_failure"]
     static let inputFields: Set<String> = ["type", "required", "default", "description", "enum"]
 
     /// Sandcastle fields with a different home here, and why.
-    static let topLevelExplanations: [String: String] = [
-        "input_schema": "declare inputs under `inputs:` (name: {type, default, required})",
-        "default_timeout": "write defaults: {timeout: 5m}",
-        "default_model": "agent steps (and models) arrive in a later issue",
-        "default_max_turns": "agent steps (and max_turns) arrive in a later issue",
+    static let topLevelExplanations: [String: String] = sandcastleLaterFields.merging([
         "env": "put environment for every step in defaults: {env: {…}}",
         "image": "put a workflow-wide image in defaults: {image: python}",
         "on_failure": "put a workflow-wide on_failure in defaults: {on_failure: continue}",
-    ]
+    ]) { first, _ in first }
 
     /// Step kinds Sandcastle has that this build does not.
     static let laterKinds: Set<String> = [
-        "standard", "llm", "http", "code", "condition", "classify", "loop", "race", "sensor", "gate", "transform",
-        "notify", "delegate", "browser", "agent", "tool", "acp",
+        "http", "code", "condition", "classify", "loop", "race", "sensor", "gate", "transform",
+        "notify", "delegate", "browser", "tool", "acp", "composio", "openclaw", "parse", "report", "managed-agent",
+        "trajectory-replay", "computer-use", "accept",
     ]
+
+    /// Other projects' names for our kinds: Sandcastle's `standard` is a `prompt:` step.
+    static let kindAliases: [String: StepKind] = ["standard": .agent]
 
     /// The longest step timeout (Sandcastle's 86400 s).
     public static let maximumStepTimeout: Duration = .seconds(86400)
@@ -60,8 +63,12 @@ public struct WorkflowParser: Sendable {
             session.error(.invalidValue, at: name.location, "`name` is longer than 200 characters")
         }
         let description = top.string("description")?.value
-        let inputs = parseInputs(top, session: session)
-        let defaults = parseDefaults(top, session: session)
+        var inputs = parseInputs(top, session: session)
+        inputs += parseInputSchema(top, alongside: inputs, session: session)
+        var defaults = parseDefaults(top, session: session)
+        parseSandcastleDefaults(top, into: &defaults, session: session)
+        let onComplete = parseOnComplete(top, session: session)
+        warnAboutIgnoredFields(top, session: session)
         let steps = parseSteps(top, session: session)
         var outputs: [WorkflowOutput] = []
         for entry in top.templateMap("outputs", nameRule: Self.nameProblem) ?? [] {
@@ -70,7 +77,7 @@ public struct WorkflowParser: Sendable {
         top.reportUnknownFields(allowed: Self.topLevelFields, explanations: Self.topLevelExplanations)
         return WorkflowDefinition(
             name: name?.value ?? "", description: description, file: file, inputs: inputs,
-            defaults: defaults, steps: steps, outputs: outputs)
+            defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete)
     }
 
     // MARK: Inputs
@@ -99,7 +106,7 @@ public struct WorkflowParser: Sendable {
         return inputs
     }
 
-    private func parseInput(
+    func parseInput(
         _ name: String, node: YAMLNode, location: SourceLocation,
         session: ParseSession
     ) -> InputDefinition? {
@@ -243,7 +250,15 @@ public struct WorkflowParser: Sendable {
         defaults.timeout = reader.duration("timeout", in: .seconds(1)...Self.maximumStepTimeout)
         defaults.retry = reader.has("retry") ? retry(reader, session: session) : nil
         defaults.onFailure = reader.choice("on_failure", FailureAction.self)
+        if let action = defaults.onFailure, action.value == .fallback {
+            session.error(
+                .invalidValue, at: action.location, "`on_failure: fallback` is set per step, beside the step's `fallback:`",
+                hint: "use abort, skip or continue in defaults")
+            defaults.onFailure = nil
+        }
         defaults.environment = environment(reader)
+        defaults.model = reader.nonEmptyString("model")
+        defaults.maxTurns = reader.integer("max_turns", in: AgentStepConfiguration.maxTurnsRange)
         reader.reportUnknownFields(
             allowed: Self.defaultsFields,
             explanations: ["session": "a session is per step: set `session:` on the steps that share it"])
@@ -315,9 +330,19 @@ public struct WorkflowParser: Sendable {
         let description = accepts("description") ? step.string("description")?.value : nil
         let dependsOn = accepts("depends_on") ? (step.stringList("depends_on") ?? []) : []
         let when = accepts("when") ? parseWhen(step, session: session) : nil
-        let onFailure = accepts("on_failure") ? step.choice("on_failure", FailureAction.self) : nil
+        var onFailure = accepts("on_failure") ? step.choice("on_failure", FailureAction.self) : nil
         let timeout = accepts("timeout") ? step.duration("timeout", in: .seconds(1)...Self.maximumStepTimeout) : nil
         let retry = accepts("retry") && step.has("retry") ? self.retry(step, session: session) : nil
+        if let fromRetry = retry?.onFailure {
+            // Sandcastle's home for it; one step cannot say two things.
+            if let own = onFailure, own.value != fromRetry.value {
+                session.error(
+                    .invalidRetry, at: fromRetry.location,
+                    "`retry.on_failure: \(fromRetry.value.rawValue)` contradicts the step's `on_failure: \(own.value.rawValue)`",
+                    hint: "keep one of them")
+            }
+            onFailure = onFailure ?? fromRetry
+        }
         let fanOut = accepts("parallel_over") ? parseFanOut(step, session: session) : nil
         if fanOut == nil, accepts("max_concurrency"), let location = step.keyLocation("max_concurrency"),
             !step.has("parallel_over")
@@ -340,13 +365,13 @@ public struct WorkflowParser: Sendable {
         var explanations: [String: String] = [:]
         let kindName = kind?.rawValue ?? "this"
         for field in registry.allFields where !allowed.contains(field) {
-            let owner = registry.order.first { registry.handlers[$0].map { $0.fields.contains(field) } ?? false }
+            let owners = registry.order.filter { registry.handlers[$0].map { $0.fields.contains(field) } ?? false }
             explanations[field] =
-                owner.map { "`\(field)` belongs to `type: \($0)` steps; this is a \(kindName) step" }
-                ?? "\(kindName) steps do not take `\(field)`"
+                owners.isEmpty
+                ? "\(kindName) steps do not take `\(field)`"
+                : "`\(field)` belongs to \(owners.map { "`type: \($0)`" }.joined(separator: " and ")) steps; this is a \(kindName) step"
         }
         explanations["max_concurrent"] = accepts("max_concurrency") ? "did you mean `max_concurrency`?" : nil
-        explanations["prompt"] = "agent steps (`prompt`) arrive in a later issue; use `run:` for a shell command"
         explanations["approval"] = "write `type: approval` and put its settings in `approval_config`"
         explanations["needs"] = "write dependencies as `depends_on: [a, b]`"
         step.reportUnknownFields(allowed: allowed, explanations: explanations)
@@ -369,7 +394,7 @@ public struct WorkflowParser: Sendable {
                     + "a step's kind comes from `type:` or from one of \(triggers.joined(separator: ", "))")
             return nil
         }
-        let kind = StepKind(type.value)
+        let kind = Self.kindAliases[type.value] ?? StepKind(type.value)
         guard registry.handler(for: kind) == nil else { return kind }
         if Self.laterKinds.contains(type.value) {
             session.error(
@@ -492,12 +517,8 @@ public struct WorkflowParser: Sendable {
                 hint: "make max_delay at least \(DurationParser.format(initial.value))")
         }
         settings.jitter = reader.bool("jitter")?.value
-        reader.reportUnknownFields(
-            allowed: Self.retryFields,
-            explanations: [
-                "on_failure": "`on_failure` belongs on the step (or in defaults), not in retry",
-                "attempts": "did you mean `max_attempts`?",
-            ])
+        settings.onFailure = reader.choice("on_failure", FailureAction.self)
+        reader.reportUnknownFields(allowed: Self.retryFields, explanations: ["attempts": "did you mean `max_attempts`?"])
         return settings
     }
 }

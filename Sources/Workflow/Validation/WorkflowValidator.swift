@@ -64,6 +64,7 @@ public struct WorkflowValidator: Sendable {
             checkReferences(of: step, workflow, graph, &diagnostics)
             checkFanOut(step, workflow, &diagnostics)
             checkSandbox(step, workflow, &diagnostics)
+            checkFallback(step, &diagnostics)
             options.registry.handler(for: step.kind)?.validate(step, in: context, diagnostics: &diagnostics)
         }
         checkDefaults(workflow, &diagnostics)
@@ -71,6 +72,16 @@ public struct WorkflowValidator: Sendable {
         checkOutputs(workflow, &diagnostics)
         checkUnusedInputs(workflow, &diagnostics)
         return diagnostics.all
+    }
+
+    /// `on_failure: fallback` needs somewhere to fall back to: an agent step's `fallback:`.
+    private func checkFallback(_ step: StepDefinition, _ diagnostics: inout DiagnosticList) {
+        guard let action = step.onFailure, action.value == .fallback else { return }
+        guard step.configuration(as: AgentStepConfiguration.self)?.fallback == nil else { return }
+        diagnostics.error(
+            .invalidValue, at: action.location, "`on_failure: fallback` needs a `fallback:` on the step",
+            hint: step.kind == .agent
+                ? "add fallback: {prompt: \"…\", model: haiku}" : "only agent (`prompt:`) steps can fall back; use abort, skip or continue")
     }
 
     // MARK: Ids and dependencies
