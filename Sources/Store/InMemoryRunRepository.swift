@@ -17,6 +17,7 @@ public final class InMemoryRunRepository: RunRepository {
         var attempts: [StepKey: [Int: StepAttemptRecord]] = [:]
         var events: [String: [EventRecord]] = [:]
         var approvals: [String: [String: ApprovalRecord]] = [:]
+        var modelCalls: [String: [ModelCallRecord]] = [:]
     }
 
     private let state = Mutex(State())
@@ -65,6 +66,9 @@ public final class InMemoryRunRepository: RunRepository {
             case .setRunOwner(let id, let owner):
                 guard copy.runs[id] != nil else { throw StoreError(.notFound, "no run with id \(id)") }
                 copy.runs[id]?.owner = owner
+            case .recordModelCall(let call):
+                guard copy.runs[call.runID] != nil else { throw StoreError(.constraint, "no run with id \(call.runID)") }
+                copy.modelCalls[call.runID, default: []].append(call)
             }
         }
     }
@@ -142,6 +146,18 @@ public final class InMemoryRunRepository: RunRepository {
     public func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
         state.withLock { s in
             Array((s.events[runID] ?? []).filter { $0.seq > afterSeq }.prefix(max(0, limit)))
+        }
+    }
+
+    public func modelCalls(runID: String) throws -> [ModelCallRecord] {
+        state.withLock { $0.modelCalls[runID] ?? [] }
+    }
+
+    public func modelUsage(runIDs: [String]) throws -> [String: ModelUsageTotals] {
+        state.withLock { s in
+            var totals: [String: ModelUsageTotals] = [:]
+            for id in runIDs { if let calls = s.modelCalls[id], !calls.isEmpty { totals[id] = ModelUsageTotals(summing: calls) } }
+            return totals
         }
     }
 

@@ -80,6 +80,8 @@ public struct RunRecord: Sendable, Hashable {
     public var forkChangesJSON: String?
     /// The process that last started or resumed the run (`host pid start-ticks`), if it said.
     public var owner: String?
+    /// The run's budget for model calls (`--max-cost`); nil: none.
+    public var maxCostUSD: Double?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -90,8 +92,9 @@ public struct RunRecord: Sendable, Hashable {
         status: RunStatus = .pending, inputsJSON: String = "{}", parentRunID: String? = nil,
         forkedFromStep: String? = nil, lineageKind: String? = nil, forkChangesJSON: String? = nil,
         owner: String? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil,
-        error: String? = nil
+        error: String? = nil, maxCostUSD: Double? = nil
     ) {
+        self.maxCostUSD = maxCostUSD
         self.id = id
         self.workflowName = workflowName
         self.workflowPath = workflowPath

@@ -49,6 +49,11 @@ public protocol RunRepository: Sendable {
         comment: String?, responseJSON: String?, at time: Date
     ) throws -> Bool
 
+    /// The model calls of a run, in the order they were made.
+    func modelCalls(runID: String) throws -> [ModelCallRecord]
+    /// Tokens and cost per run, for the runs named (a run without calls is absent).
+    func modelUsage(runIDs: [String]) throws -> [String: ModelUsageTotals]
+
     /// Applies several writes in order, all or none (one SQLite transaction, so one commit):
     /// how the engine records a step's start or end together with its event.
     func write(_ changes: [RunChange]) throws
@@ -63,6 +68,8 @@ public enum RunChange: Sendable {
     case appendEvent(runID: String, kind: String, payloadJSON: String, time: Date)
     /// Records which process now executes the run (see ``RunRecord/owner``).
     case setRunOwner(id: String, owner: String?)
+    /// Records one model call of an agent or `llm` step.
+    case recordModelCall(ModelCallRecord)
 
     /// An event stamped now.
     public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {

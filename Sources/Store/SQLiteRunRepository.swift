@@ -25,13 +25,13 @@ public struct SQLiteRunRepository: RunRepository {
             """
             INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, status, inputs_json,
                               parent_run_id, forked_from_step, lineage_kind, fork_changes_json, owner,
-                              created_at, started_at, finished_at, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              created_at, started_at, finished_at, error, max_cost_usd)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 run.id, run.workflowName, run.workflowPath, run.workflowHash, run.status.rawValue, run.inputsJSON,
                 run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON, run.owner,
-                run.createdAt, run.startedAt, run.finishedAt, run.error,
+                run.createdAt, run.startedAt, run.finishedAt, run.error, run.maxCostUSD,
             ])
     }
 
@@ -138,6 +138,7 @@ public struct SQLiteRunRepository: RunRepository {
                 guard try conn.execute("UPDATE runs SET owner = ? WHERE id = ?", [owner, id]) > 0 else {
                     throw StoreError(.notFound, "no run with id \(id)")
                 }
+            case .recordModelCall(let call): try recordModelCall(call, on: conn)
             }
         }
     }
@@ -304,7 +305,7 @@ public struct SQLiteRunRepository: RunRepository {
 
     private static let runColumns = """
         id, workflow_name, workflow_path, workflow_hash, status, inputs_json, parent_run_id, forked_from_step,
-        created_at, started_at, finished_at, error, lineage_kind, fork_changes_json, owner
+        created_at, started_at, finished_at, error, lineage_kind, fork_changes_json, owner, max_cost_usd
         """
 
     private static func run(from r: Row) throws -> RunRecord {
@@ -312,6 +313,7 @@ public struct SQLiteRunRepository: RunRepository {
             id: try r.get(0), workflowName: try r.get(1), workflowPath: try r.get(2), workflowHash: try r.get(3),
             status: RunStatus(rawValue: try r.get(4)), inputsJSON: try r.get(5), parentRunID: try r.get(6),
             forkedFromStep: try r.get(7), lineageKind: try r.get(12), forkChangesJSON: try r.get(13), owner: try r.get(14),
-            createdAt: try r.get(8), startedAt: try r.get(9), finishedAt: try r.get(10), error: try r.get(11))
+            createdAt: try r.get(8), startedAt: try r.get(9), finishedAt: try r.get(10), error: try r.get(11),
+            maxCostUSD: try r.get(15))
     }
 }

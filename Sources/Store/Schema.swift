@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1, v2, v3]
+    public static let migrations: [Migration] = [v1, v2, v3, v4]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
@@ -141,5 +141,32 @@ public enum Schema {
             ALTER TABLE runs ADD COLUMN fork_changes_json TEXT;
             -- The process executing the run ("host pid start-ticks"), so a second one does not resume it meanwhile.
             ALTER TABLE runs ADD COLUMN owner TEXT;
+            """)
+
+    /// Model calls of agent and `llm` steps (tokens and cost per call; steps and runs sum them),
+    /// and a run's budget, which its resume must keep.
+    static let v4 = Migration(
+        version: 4, name: "model calls, run budget",
+        sql: """
+            CREATE TABLE model_calls (
+                run_id             TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                step_id            TEXT NOT NULL,
+                fanout_index       INTEGER NOT NULL DEFAULT -1,
+                attempt            INTEGER NOT NULL,
+                turn               INTEGER NOT NULL,
+                provider           TEXT NOT NULL,
+                model              TEXT NOT NULL,
+                input_tokens       INTEGER NOT NULL DEFAULT 0,
+                output_tokens      INTEGER NOT NULL DEFAULT 0,
+                cache_read_tokens  INTEGER NOT NULL DEFAULT 0,
+                cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+                -- NULL: unknown (no price for the model, or no usage reported), never 0.
+                cost_usd           REAL,
+                duration_ms        INTEGER NOT NULL DEFAULT 0,
+                created_at         INTEGER NOT NULL
+            );
+            CREATE INDEX model_calls_by_run ON model_calls(run_id, step_id, fanout_index, attempt, turn);
+
+            ALTER TABLE runs ADD COLUMN max_cost_usd REAL;
             """)
 }

@@ -35,6 +35,8 @@ final class CrashingRepository: RunRepository {
     func events(runID: String, afterSeq: Int64, limit: Int) throws -> [EventRecord] {
         try inner.events(runID: runID, afterSeq: afterSeq, limit: limit)
     }
+    func modelCalls(runID: String) throws -> [ModelCallRecord] { try inner.modelCalls(runID: runID) }
+    func modelUsage(runIDs: [String]) throws -> [String: ModelUsageTotals] { try inner.modelUsage(runIDs: runIDs) }
     func write(_ changes: [RunChange]) throws { if !isFrozen { try inner.write(changes) } }
     func requestApproval(_ approval: ApprovalRecord, whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord {
         isFrozen ? approval : try inner.requestApproval(approval, whilePending: whilePending)
