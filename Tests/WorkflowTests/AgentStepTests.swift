@@ -123,3 +123,35 @@ import Testing
         #expect(messages.contains("agent `reviewer` names an unknown tool `Nope`"))
     }
 }
+
+/// Prompts are rendered as Sandcastle renders them.
+@Suite struct PromptRendererTests {
+    @Test func referencesAreSplicedAsTextAndUnreferencedDependenciesAppended() throws {
+        let workflow = try load(
+            """
+            name: p
+            inputs: {company: {type: string, default: acme}}
+            steps:
+              - {id: research, prompt: go}
+              - {id: notes, prompt: go}
+              - id: score
+                depends_on: [research, notes, research]
+                prompt: "Score {input.company}: {steps.research.output} and {steps.research.output.missing}"
+            """
+        ).workflow.map { $0 }
+        let step = try #require(workflow?.step("score"))
+        let template = try #require(step.configuration(as: AgentStepConfiguration.self)?.prompt)
+        let context = TemplateContext(
+            runID: "r", inputs: ["company": "acme"],
+            steps: [
+                "research": StepResult(output: ["industry": "tools", "size": 40]),
+                "notes": StepResult(output: "plain notes"),
+            ])
+        let rendered = PromptRenderer.render(template, step: step, context: context)
+        #expect(
+            rendered.text
+                == #"Score acme: {"industry":"tools","size":40} and {steps.research.output.missing}"#
+                + "\n\nContext from previous steps:\n[notes]: plain notes")
+        #expect(rendered.unresolved == ["{steps.research.output.missing}"])
+    }
+}
