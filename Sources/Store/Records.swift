@@ -11,9 +11,11 @@ public struct RunStatus: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let completed = RunStatus(rawValue: "completed")
     public static let failed = RunStatus(rawValue: "failed")
     public static let cancelled = RunStatus(rawValue: "cancelled")
+    /// Its model calls reached the run's `max_cost_usd`; running steps were interrupted.
+    public static let budgetExceeded = RunStatus(rawValue: "budget_exceeded")
 
     /// Whether the run will not change any more (sets `finished_at`).
-    public var isTerminal: Bool { [.completed, .failed, .cancelled].contains(self) }
+    public var isTerminal: Bool { [.completed, .failed, .cancelled, .budgetExceeded].contains(self) }
     public var description: String { rawValue }
 }
 

@@ -24,6 +24,12 @@ extension RunEvent {
         case .workspaceNotSaved: "workspace_not_saved"
         case .workspaceRestored: "workspace_restored"
         case .workspaceNotRestored: "workspace_not_restored"
+        case .modelTurn: "model_turn"
+        case .toolCalled: "tool_called"
+        case .toolAnswered: "tool_answered"
+        case .modelRetried: "model_retried"
+        case .budgetWarning: "budget_warning"
+        case .budgetExceeded: "budget_exceeded"
         case .unrecognized(let kind, _): kind
         }
     }
@@ -54,6 +60,12 @@ extension RunEvent {
         case .workspaceNotSaved(let payload): return encoded(payload)
         case .workspaceRestored(let payload): return encoded(payload)
         case .workspaceNotRestored(let payload): return encoded(payload)
+        case .modelTurn(let payload): return encoded(payload)
+        case .toolCalled(let payload): return encoded(payload)
+        case .toolAnswered(let payload): return encoded(payload)
+        case .modelRetried(let payload): return encoded(payload)
+        case .budgetWarning(let payload): return encoded(payload)
+        case .budgetExceeded(let payload): return encoded(payload)
         case .unrecognized(_, let payloadJSON): return payloadJSON
         }
     }
@@ -86,6 +98,12 @@ extension RunEvent {
         case "workspace_not_saved": self = decoded(WorkspaceSkipped.self, RunEvent.workspaceNotSaved)
         case "workspace_restored": self = decoded(WorkspaceRestored.self, RunEvent.workspaceRestored)
         case "workspace_not_restored": self = decoded(WorkspaceSkipped.self, RunEvent.workspaceNotRestored)
+        case "model_turn": self = decoded(ModelTurn.self, RunEvent.modelTurn)
+        case "tool_called": self = decoded(ToolCalled.self, RunEvent.toolCalled)
+        case "tool_answered": self = decoded(ToolAnswered.self, RunEvent.toolAnswered)
+        case "model_retried": self = decoded(ModelRetried.self, RunEvent.modelRetried)
+        case "budget_warning": self = decoded(Budget.self, RunEvent.budgetWarning)
+        case "budget_exceeded": self = decoded(Budget.self, RunEvent.budgetExceeded)
         default: self = .unrecognized(kind: kind, payloadJSON: payloadJSON)
         }
     }

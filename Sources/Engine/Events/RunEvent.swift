@@ -34,6 +34,15 @@ public enum RunEvent: Sendable, Equatable {
     case workspaceNotSaved(WorkspaceSkipped)
     case workspaceRestored(WorkspaceRestored)
     case workspaceNotRestored(WorkspaceSkipped)
+    /// An agent or `llm` step's model call was answered (tokens, cost, the turn's text).
+    case modelTurn(ModelTurn)
+    case toolCalled(ToolCalled)
+    case toolAnswered(ToolAnswered)
+    case modelRetried(ModelRetried)
+    /// The run has spent 80 % of its budget.
+    case budgetWarning(Budget)
+    /// The run has spent its budget: its running steps are interrupted, it ends `budget_exceeded`.
+    case budgetExceeded(Budget)
     /// A kind this build does not know, kept as stored.
     case unrecognized(kind: String, payloadJSON: String)
 

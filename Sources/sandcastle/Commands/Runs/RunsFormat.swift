@@ -196,6 +196,24 @@ enum RunsFormat {
             line = "workspace restored from run \(restored.fromRun) (\(restored.bytes) bytes)"
         case .workspaceNotRestored(let skipped):
             line = "workspace starts empty: \(skipped.reason)"
+        case .modelTurn(let turn):
+            line = "  \(agentLabel(turn.place)) turn \(turn.turn) \(turn.model): \(usageText(turn))"
+            tail = turn.text.isEmpty ? nil : turn.text
+        case .toolCalled(let call):
+            line = "  \(agentLabel(call.place)) → \(call.name) \(excerpt(call.input.jsonText, 160))"
+        case .toolAnswered(let answer):
+            line =
+                "  \(agentLabel(answer.place)) ← \(answer.name)\(answer.isError ? " error" : "") "
+                + "(\(answer.outputCharacters) chars, \(answer.durationMs) ms)"
+            tail = answer.output.isEmpty ? nil : answer.output
+        case .modelRetried(let retry):
+            line =
+                "↻ \(agentLabel(retry.place)) \(retry.action) \(retry.model)"
+                + (retry.toModel.map { " → \($0)" } ?? "") + (retry.delayMs.map { " in \($0) ms" } ?? "") + suffix(retry.error)
+        case .budgetWarning(let budget):
+            line = "⚠ budget: $\(money(budget.spentUSD)) of $\(money(budget.maxUSD)) spent"
+        case .budgetExceeded(let budget):
+            line = "✘ budget exceeded: $\(money(budget.spentUSD)) of $\(money(budget.maxUSD)); running steps interrupted"
         case .unrecognized(let kind, let payloadJSON):
             line = "\(kind) \(payloadJSON)"
         }
@@ -205,6 +223,25 @@ enum RunsFormat {
     }
 
     private static func suffix(_ error: String?) -> String { error.map { ": \($0)" } ?? "" }
+
+    private static func agentLabel(_ place: RunEvent.AgentPlace) -> String {
+        stepLabel(place.step, place.index) + (place.parentToolCall.map { " (subagent of \($0))" } ?? "")
+    }
+
+    private static func usageText(_ turn: RunEvent.ModelTurn) -> String {
+        guard let input = turn.inputTokens, let output = turn.outputTokens else { return "usage not reported, \(turn.durationMs) ms" }
+        return "\(input) in / \(output) out tokens, " + (turn.costUSD.map { "$\(money($0))" } ?? "cost unknown") + ", \(turn.durationMs) ms"
+    }
+
+    /// Dollars with enough digits for a cent's fraction (model calls cost fractions of a cent).
+    static func money(_ amount: Double) -> String {
+        amount >= 1 ? String(format: "%.2f", amount) : String(format: "%.4f", amount)
+    }
+
+    private static func excerpt(_ text: String, _ limit: Int) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count <= limit ? flat : String(flat.prefix(limit)) + "…"
+    }
 
     private static func symbol(_ status: StepStatus) -> String {
         switch status {
