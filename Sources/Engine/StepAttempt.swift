@@ -4,8 +4,8 @@ import Store
 import Workflow
 
 /// One attempt of a step (or of one fan-out item), phase by phase as ``run()`` reads: take the
-/// concurrency slots, lease a backend, record the start durably, get a sandbox, run the
-/// command, keep its artifacts, record the end. The sandbox's removal outlives the attempt
+/// concurrency slots, lease a backend, record the start durably, get a sandbox, do the step's
+/// ``SandboxWork`` there (a command, an agent), keep its artifacts, record the end. The sandbox's removal outlives the attempt
 /// (``RunRemovals``); the slots are given back once it is gone.
 struct StepAttempt: Sendable {
     typealias ItemResult = StepJob.ItemResult
@@ -13,8 +13,7 @@ struct StepAttempt: Sendable {
     let job: StepJob
     let number: Int
     let index: Int?
-    let command: String
-    let environment: [String: String]
+    let work: any SandboxWork
 
     private var step: StepDefinition { job.step }
     private var runID: String { job.runID }
@@ -203,7 +202,7 @@ struct StepAttempt: Sendable {
         labels[SandcastleLabels.step] = step.id
         if let session { labels[SandcastleLabels.session] = session }
         let spec = SandboxSpec(
-            image: settings.image, profile: settings.profile, environment: session == nil ? environment : [:],
+            image: settings.image, profile: settings.profile, environment: session == nil ? work.environment : [:],
             workspace: lease.entry.mountsWorkspace ? WorkflowEngine.workspaceName(runID: runID) : nil,
             labels: labels)
         var execution = Execution(outcome: .cancelled)
@@ -216,15 +215,21 @@ struct StepAttempt: Sendable {
             return execution
         }
         execution.sandboxID = sandbox.id
-        let collected: Result<CollectedOutput, any Error>
+        if job.artifactsEnabled {
+            // The folder must exist before the work writes to it; a failure shows in the work's own.
+            let folder = Artifacts.sandboxFolder(step: step.id, index: index)
+            _ = try? await sandbox.run("mkdir -p -- '\(folder)'", timeout: .seconds(30))
+        }
+        let collected: Result<ItemResult, any Error>
         do {
-            collected = .success(try await runCommand(in: sandbox, exporting: session != nil))
+            let place = AttemptPlace(number: number, index: index, inSession: session != nil)
+            collected = .success(try await work.perform(in: sandbox, attempt: place, job: job))
         } catch {
             execution.infrastructureFailure = BackendRouter.isInfrastructureFailure(error)
             collected = .failure(error)
         }
         switch collected {
-        case .success(let output): execution.outcome = job.interpret(output)
+        case .success(let outcome): execution.outcome = outcome
         case .failure(let error): execution.outcome = StepJob.failure(error)
         }
         if execution.outcome.status == .completed, job.artifactsEnabled, let dataDirectory = job.configuration.dataDirectory {
@@ -259,33 +264,6 @@ struct StepAttempt: Sendable {
         }
         let made = try await create()
         return (made.instance, made.prewarmed)
-    }
-
-    /// Runs the command to its end, passing output on as it arrives (a live view shows its
-    /// tail) and collecting it whole. A session's shell gets the step's environment exported
-    /// first, since its sandbox was made without it.
-    private func runCommand(in sandbox: any SandboxInstance, exporting: Bool) async throws -> CollectedOutput {
-        if job.artifactsEnabled {
-            // The folder must exist before the command writes to it; a failure shows in the command's own.
-            let folder = Artifacts.sandboxFolder(step: step.id, index: index)
-            _ = try? await sandbox.run("mkdir -p -- '\(folder)'", timeout: .seconds(30))
-        }
-        let line = exporting ? SessionSandboxes.command(command, exporting: environment) : command
-        // A step always has a timeout; the backend counts it in whole milliseconds, at least 1.
-        let process = try await sandbox.run(.shell(line, timeout: job.settings.timeout, maxOutputBytes: job.configuration.maxOutputBytes))
-        let onEvent = job.onEvent
-        let (stepID, index) = (step.id, index)
-        let tapped = process.events.map { event -> ProcessEvent in
-            if case .output(_, let bytes) = event {
-                onEvent(.stepOutput(step: stepID, index: index, text: String(decoding: bytes, as: UTF8.self)))
-            }
-            return event
-        }
-        return try await withTaskCancellationHandler {
-            try await CollectedOutput.collect(tapped)
-        } onCancel: {
-            Task { try? await process.cancel() }
-        }
     }
 }
 

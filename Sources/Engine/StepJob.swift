@@ -3,9 +3,10 @@ import Sandbox
 import Store
 import Workflow
 
-/// One `run` step (all its fan-out items and retries), as a task of its own: everything it
-/// needs is copied out of the engine actor, so steps run in parallel. Each attempt is a
-/// ``StepAttempt``; the scheduler gets a ``WorkflowEngine/StepCompletion`` back.
+/// One sandbox step (`run:` or `prompt:`; all its fan-out items and retries), as a task of its
+/// own: everything it needs is copied out of the engine actor, so steps run in parallel. Each
+/// attempt is a ``StepAttempt`` doing the step's ``SandboxWork``; the scheduler gets a
+/// ``WorkflowEngine/StepCompletion`` back.
 struct StepJob: Sendable {
     var runID: String
     var step: StepDefinition
@@ -126,23 +127,10 @@ struct StepJob: Sendable {
 
     /// Runs the step (or one item) with its retries, each attempt in a fresh sandbox.
     func executeItem(index: Int?, context: TemplateContext) async -> ItemResult {
-        guard let configuration = step.configuration(as: RunStepConfiguration.self) else {
-            return ItemResult(status: .failed, output: .null, error: "step kind `\(step.kind)` cannot run in a sandbox")
-        }
-        // Values reach the shell only as environment variables: the command holds `"${SC_…}"` expansions.
-        let rendered: RenderedCommand
-        var environment: [String: String]
-        do {
-            rendered = try TemplateRenderer.renderCommand(configuration.command, context: context)
-            environment = try TemplateRenderer.renderEnvironment(settings.environment, context: context)
-        } catch {
-            return ItemResult(status: .failed, output: .null, error: error.message)
-        }
-        environment.merge(rendered.environment) { _, rendered in rendered }
-        environment["SANDCASTLE_RUN_ID"] = runID
-        environment["SANDCASTLE_STEP_ID"] = step.id
-        if artifactsEnabled {
-            environment["SANDCASTLE_OUTPUTS"] = Artifacts.sandboxFolder(step: step.id, index: index)
+        let work: any SandboxWork
+        switch prepareWork(index: index, context: context) {
+        case .success(let prepared): work = prepared
+        case .failure(let failure): return failure.result
         }
 
         let policy = settings.retry
@@ -152,10 +140,7 @@ struct StepJob: Sendable {
         while true {
             attempt += 1
             if Task.isCancelled { return ItemResult(status: .cancelled, output: .null, error: "cancelled") }
-            let result = await StepAttempt(
-                job: self, number: attempt, index: index, command: rendered.command,
-                environment: environment
-            ).run()
+            let result = await StepAttempt(job: self, number: attempt, index: index, work: work).run()
             if result.status == .completed || result.status == .cancelled || attempt - firstAttempt + 1 >= policy.maxAttempts {
                 return result
             }
@@ -187,6 +172,37 @@ struct StepJob: Sendable {
                 return ItemResult(status: .cancelled, output: .null, error: "cancelled")
             }
         }
+    }
+
+    /// A step whose work cannot even be prepared (a reference without a value) fails without an attempt.
+    struct Unprepared: Error {
+        var result: ItemResult
+    }
+
+    /// The step's work for one item, with the templates rendered for it.
+    private func prepareWork(index: Int?, context: TemplateContext) -> Result<any SandboxWork, Unprepared> {
+        var environment: [String: String]
+        do {
+            environment = try TemplateRenderer.renderEnvironment(settings.environment, context: context)
+        } catch {
+            return .failure(Unprepared(result: ItemResult(status: .failed, output: .null, error: error.message)))
+        }
+        environment["SANDCASTLE_RUN_ID"] = runID
+        environment["SANDCASTLE_STEP_ID"] = step.id
+        if artifactsEnabled {
+            environment["SANDCASTLE_OUTPUTS"] = Artifacts.sandboxFolder(step: step.id, index: index)
+        }
+        if let configuration = step.configuration(as: RunStepConfiguration.self) {
+            do {
+                let rendered = try TemplateRenderer.renderCommand(configuration.command, context: context)
+                environment.merge(rendered.environment) { _, rendered in rendered }
+                return .success(CommandWork(command: rendered.command, environment: environment))
+            } catch {
+                return .failure(Unprepared(result: ItemResult(status: .failed, output: .null, error: error.message)))
+            }
+        }
+        return .failure(
+            Unprepared(result: ItemResult(status: .failed, output: .null, error: "step kind `\(step.kind)` cannot run in a sandbox")))
     }
 
     /// An attempt that could not run its command (or lost it), cancelled or not.
