@@ -100,7 +100,10 @@ let package = Package(
         // transport, the models file, retries and failover: what agent steps call, from the host.
         .target(
             name: "ModelProviders",
-            dependencies: ["HTTPTransport", "JSONValues", "Resilience", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "HTTPTransport", "JSONValues", "Resilience", .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: ["JSONValues", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
@@ -176,6 +179,7 @@ let package = Package(
         // Helpers shared by the test targets (running children off the cooperative pool).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RunnerProtocolTests", dependencies: ["RunnerProtocol"]),
+        .testTarget(name: "ModelRecordingTests", dependencies: ["ModelProviders", "JSONValues"]),
         .testTarget(name: "RunnerTests", dependencies: ["TestSupport", "RunnerClient", "RunnerProtocol"]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["TestSupport", "HTTPTransport"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["TestSupport", "DockerEngine"]),
