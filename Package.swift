@@ -212,5 +212,9 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
             ]),
+        // The models file, provider settings and the router (retries, failover), against fake providers.
+        .testTarget(
+            name: "ModelRoutingTests",
+            dependencies: ["TestSupport", "ModelProviders", "Resilience", "JSONValues", "Suggestions"]),
     ]
 )
