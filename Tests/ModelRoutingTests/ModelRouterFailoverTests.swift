@@ -59,7 +59,7 @@ import Testing
         let none = try RouterFixture(environment: [:])
         let error = try await #require(throws: ModelProviderError.self) { try await none.complete("sonnet") }
         #expect(error.code == .notConfigured)
-        #expect(error.message == "anthropic is not configured for claude-sonnet-5-5: set ANTHROPIC_API_KEY")
+        #expect(error.description == "anthropic: not configured (model claude-sonnet-5-5): set ANTHROPIC_API_KEY")
         #expect(none.fakes.calls.isEmpty)
         #expect(none.fakes.madeClients.isEmpty)
     }

@@ -42,7 +42,7 @@ extension ModelRouter {
             lastTried = model.name
             let client: any ModelProvider
             do {
-                client = try self.client(for: model, endpoint: endpoint)
+                client = try self.client(for: endpoint)
             } catch {
                 throw ModelProviderError(
                     .notConfigured, provider: model.provider, message: "cannot make the \(model.provider) client: \(error)"
@@ -134,7 +134,7 @@ extension ModelRouter {
         switch reason {
         case .notConfigured(let variable):
             ModelProviderError(
-                .notConfigured, provider: model.provider, message: "\(model.provider) is not configured for \(model.name): set \(variable)")
+                .notConfigured, provider: model.provider, message: "not configured (model \(model.name)): set \(variable)")
         case .coolingDown(let remaining):
             ModelProviderError(
                 .rateLimited, provider: model.provider, retryAfter: remaining,

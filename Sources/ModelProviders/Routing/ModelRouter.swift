@@ -128,7 +128,7 @@ public final class ModelRouter: ModelProvider, Sendable {
 
     // MARK: - Internals for the routing loop
 
-    func client(for model: ResolvedModel, endpoint: ProviderEndpoint) throws -> any ModelProvider {
+    func client(for endpoint: ProviderEndpoint) throws -> any ModelProvider {
         try clients.client(for: endpoint)
     }
 
