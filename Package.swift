@@ -14,6 +14,7 @@ import PackageDescription
 //   SandboxE2B           the E2B backend: control plane + envd over HTTPS
 //   ProfileAudit         `profile audit` (static report) and `profile verify` (live probes on Docker)
 //   JSONValues           JSON as a value, shared by workflows, model providers and tools
+//   Suggestions          edit distance for "did you mean" (workflow files, the models file, model names)
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
@@ -80,6 +81,8 @@ let package = Package(
         // JSON as a value (workflow inputs and outputs, tool inputs, JSON Schemas): below both
         // the workflow model and the model providers, which share it without knowing each other.
         .target(name: "JSONValues", swiftSettings: strict),
+        // "Did you mean": shared by the workflow parser and the models file, which know nothing of each other.
+        .target(name: "Suggestions", swiftSettings: strict),
         // Circuit breakers and backoff, shared by backend routing and model-provider failover.
         .target(name: "Resilience", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
@@ -101,12 +104,14 @@ let package = Package(
         .target(
             name: "ModelProviders",
             dependencies: [
-                "HTTPTransport", "JSONValues", "Resilience", .product(name: "Yams", package: "Yams"),
+                "HTTPTransport", "JSONValues", "Resilience", "Suggestions", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
-        .target(name: "Workflow", dependencies: ["JSONValues", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(
+            name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         .target(
             name: "ProfileAudit",
             dependencies: [
@@ -211,5 +216,9 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
             ]),
+        // The models file, provider settings and the router (retries, failover), against fake providers.
+        .testTarget(
+            name: "ModelRoutingTests",
+            dependencies: ["TestSupport", "ModelProviders", "Resilience", "JSONValues", "Suggestions"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Suggestions
 
 /// The outcome of reading a workflow: the definition (when the text was usable at all) and
 /// every diagnostic, sorted by position.

@@ -1,3 +1,5 @@
+import Suggestions
+
 /// A token of the expression language.
 struct ExpressionToken: Equatable {
     enum Kind: Equatable {

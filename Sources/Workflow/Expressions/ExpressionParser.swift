@@ -1,3 +1,5 @@
+import Suggestions
+
 /// Parses the expression language with precedence climbing.
 ///
 /// Precedence, loosest first: `or`, `and`, `not`, then comparisons and `in` / `not in`

@@ -1,3 +1,5 @@
+import Suggestions
+
 /// State shared by one parse: the file's text and the diagnostics found so far.
 public final class ParseSession {
     public let source: SourceText

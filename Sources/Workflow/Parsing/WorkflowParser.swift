@@ -1,3 +1,5 @@
+import Suggestions
+
 /// Reads workflow YAML into a ``WorkflowDefinition``, collecting every problem it can see
 /// locally (types, unknown fields, durations, retry, inputs, templates, expressions).
 ///

@@ -1,3 +1,5 @@
+import Suggestions
+
 /// A value a template or an expression reads: `{input.x}`, `{steps.id.output.a.0}`,
 /// `{run_id}`, `{env.X}`, and inside a `parallel_over` fan-out `{input._item}` / `{input._index}`.
 public enum TemplateReference: Hashable, Sendable, CustomStringConvertible {

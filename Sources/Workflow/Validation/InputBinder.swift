@@ -1,3 +1,5 @@
+import Suggestions
+
 /// A value given for an input: text from the command line (converted to the declared type)
 /// or an already typed value (from the API or a sub-workflow mapping).
 public enum InputValue: Sendable, Hashable {

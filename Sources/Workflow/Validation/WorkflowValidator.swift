@@ -1,3 +1,5 @@
+import Suggestions
+
 /// What validation may assume about the machine it validates for.
 public struct ValidationOptions: Sendable {
     /// The step kinds to accept.

@@ -1,3 +1,5 @@
+import Suggestions
+
 /// A named helper an agent step may hand work to through its `Task`/`Agent` tool (Sandstorm's
 /// `agents`): its own prompt, tool subset and model, in the same sandbox.
 public struct SubagentDefinition: Sendable, Hashable {

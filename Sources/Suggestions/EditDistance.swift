@@ -1,4 +1,6 @@
-/// Edit distance for "did you mean" on unknown fields, step ids and input names.
+/// Edit distance for "did you mean" on unknown names: workflow fields, step ids and inputs,
+/// model names and keys of the models file. It lives below both the workflow model and the
+/// model providers, which share it without knowing each other.
 public enum EditDistance {
     /// The number of single-character insertions, deletions, substitutions and swaps of two
     /// neighbours (optimal string alignment) from `a` to `b`. Swaps count once because
@@ -52,5 +54,26 @@ public enum EditDistance {
     /// "did you mean `x`?" or nil.
     public static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         closest(to: word, among: candidates).map { "did you mean `\($0)`?" }
+    }
+
+    /// Every candidate close enough to `word` to be a plausible typo, closest first (ties in
+    /// the candidates' order), at most `limit` of them: for messages that list a few names.
+    public static func closeMatches(
+        to word: String, among candidates: some Sequence<String>, limit: Int = 3,
+        maximumDistance: Int? = nil
+    ) -> [String] {
+        let threshold = maximumDistance ?? min(3, max(1, word.count / 3))
+        let lowered = word.lowercased()
+        var scored: [(candidate: String, distance: Int, order: Int)] = []
+        for (order, candidate) in candidates.enumerated() where candidate != word {
+            let candidateLowered = candidate.lowercased()
+            let effective = candidateLowered == lowered ? 0 : distance(lowered, candidateLowered)
+            // A name that extends the word (`sonnet` for `son`) is as plausible as a typo.
+            let extends = word.count >= 3 && candidateLowered.hasPrefix(lowered)
+            guard effective <= threshold || extends else { continue }
+            scored.append((candidate, extends ? min(effective, threshold) : effective, order))
+        }
+        scored.sort { ($0.distance, $0.order) < ($1.distance, $1.order) }
+        return scored.prefix(max(0, limit)).map(\.candidate)
     }
 }
