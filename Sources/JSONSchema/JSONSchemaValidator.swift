@@ -54,7 +54,7 @@ public struct JSONSchemaValidator: Sendable {
     public func validate(_ instance: JSONValue) -> JSONSchemaValidationResult {
         // One more than kept, to know whether there were more.
         var evaluator = SchemaEvaluator(nodes: nodes, limits: limits, sink: ViolationSink(limit: limits.maxViolations + 1))
-        _ = evaluator.evaluate(0, instance, at: PointerPath(), depth: 0)
+        _ = evaluator.evaluate(0, instance, depth: 0)
         let found = evaluator.sink.violations
         return JSONSchemaValidationResult(violations: Array(found.prefix(limits.maxViolations)), truncated: found.count > limits.maxViolations)
     }
@@ -62,7 +62,7 @@ public struct JSONSchemaValidator: Sendable {
     /// Whether `instance` is valid; stops at the first violation.
     public func isValid(_ instance: JSONValue) -> Bool {
         var evaluator = SchemaEvaluator(nodes: nodes, limits: limits, sink: ViolationSink(limit: 1))
-        return evaluator.evaluate(0, instance, at: PointerPath(), depth: 0)
+        return evaluator.evaluate(0, instance, depth: 0)
     }
 
     /// The names the schema's top level declares under `properties` (also through a
@@ -72,7 +72,7 @@ public struct JSONSchemaValidator: Sendable {
         var seen = Set<NodeID>()
         var pending: [NodeID] = [0]
         while let id = pending.popLast(), seen.insert(id).inserted {
-            names.formUnion(nodes[id].properties.keys)
+            names.formUnion(nodes[id].properties.map(\.name))
             pending.append(contentsOf: nodes[id].inPlaceChildren)
         }
         return names

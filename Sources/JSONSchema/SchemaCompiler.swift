@@ -74,8 +74,8 @@ struct SchemaCompiler {
             case "enum":
                 let values = try reader.array()
                 node.enumValues = values
-                node.enumSet = Set(values.map(Canonical.form))
-            case "const": node.constValue = Canonical.form(value)
+                node.enumSet = Set(values.map(CanonicalJSON.init))
+            case "const": node.constValue = value
             case "minimum": node.minimum = try reader.number()
             case "maximum": node.maximum = try reader.number()
             case "exclusiveMinimum": node.exclusiveMinimum = try reader.exclusiveBound()
@@ -108,7 +108,8 @@ struct SchemaCompiler {
             case "uniqueItems": node.uniqueItems = try reader.bool()
             case "properties":
                 for (name, schema) in try reader.object().sorted(by: { $0.key < $1.key }) {
-                    node.properties[name] = try subschema(schema, here.appending(name))
+                    node.propertyIndex[name] = node.properties.count
+                    node.properties.append((name, try subschema(schema, here.appending(name))))
                 }
             case "patternProperties":
                 for (source, schema) in try reader.object().sorted(by: { $0.key < $1.key }) {

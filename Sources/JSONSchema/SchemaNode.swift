@@ -49,7 +49,7 @@ struct SchemaNode: Sendable {
 
     var types: [JSONType]?
     var enumValues: [JSONValue]?
-    var enumSet: Set<JSONValue>?
+    var enumSet: Set<CanonicalJSON>?
     var constValue: JSONValue?
 
     var minimum: JSONValue?
@@ -71,7 +71,10 @@ struct SchemaNode: Sendable {
     var maxItems: Int?
     var uniqueItems = false
 
-    var properties: [String: NodeID] = [:]
+    /// Declared properties, sorted by name (the order their violations are reported in).
+    var properties: [(name: String, node: NodeID)] = []
+    /// Where each declared property is in ``properties``.
+    var propertyIndex: [String: Int] = [:]
     var patternProperties: [(pattern: ECMAPattern, node: NodeID)] = []
     var additionalProperties: NodeID?
     var required: [String] = []
@@ -108,20 +111,44 @@ struct SchemaNode: Sendable {
     }
 }
 
-/// Values compared the way JSON Schema compares them: `1` equals `1.0`, deeply. Normalising
-/// integral numbers to integers lets `enum`, `const` and `uniqueItems` use hashing, so a
-/// 100,000-item `uniqueItems` array is checked in linear time.
-enum Canonical {
-    static func form(_ value: JSONValue) -> JSONValue {
+/// A value hashed and compared the way JSON Schema compares values: `1` equals `1.0`, deeply,
+/// and object members in any order. Hashing in place (no normalised copy) keeps `enum`, `const`
+/// and `uniqueItems` linear and allocation-free: a 100,000-item `uniqueItems` array is one pass.
+struct CanonicalJSON: Hashable, Sendable {
+    let value: JSONValue
+
+    init(_ value: JSONValue) { self.value = value }
+
+    static func == (lhs: CanonicalJSON, rhs: CanonicalJSON) -> Bool {
+        lhs.value.looselyEquals(rhs.value)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        Self.hash(value, into: &hasher)
+    }
+
+    private static func hash(_ value: JSONValue, into hasher: inout Hasher) {
         switch value {
-        case .number(let number):
-            if number.isFinite, number.rounded(.towardZero) == number, let exact = Int(exactly: number) {
-                return .integer(exact)
+        case .null: hasher.combine(0)
+        case .bool(let flag): hasher.combine(flag ? 1 : 2)
+        // Integers and numbers hash as doubles, so equal values (1, 1.0) hash alike.
+        case .integer(let number): hasher.combine(Double(number))
+        case .number(let number): hasher.combine(number)
+        case .string(let text): hasher.combine(text)
+        case .array(let items):
+            hasher.combine(items.count)
+            for item in items { hash(item, into: &hasher) }
+        case .object(let members):
+            // Order-independent: a sum of per-member hashes, as Dictionary itself does.
+            var combined = 0
+            for (key, member) in members {
+                var memberHasher = Hasher()
+                memberHasher.combine(key)
+                hash(member, into: &memberHasher)
+                combined = combined &+ memberHasher.finalize()
             }
-            return value
-        case .array(let items): return .array(items.map(form))
-        case .object(let members): return .object(members.mapValues(form))
-        default: return value
+            hasher.combine(members.count)
+            hasher.combine(combined)
         }
     }
 }
