@@ -1,29 +1,5 @@
 import JSONValues
 
-/// Violations collected while evaluating, up to a limit: once full, evaluation stops early,
-/// so an instance with a million bad items costs no more than one with a few.
-struct ViolationSink {
-    /// A violation and, for the simple ones (`type`, `const`, `enum`), what was expected, so
-    /// `anyOf` can say "expected string or null" instead of listing every branch.
-    struct Found {
-        var violation: JSONSchemaViolation
-        var expectation: String?
-    }
-
-    let limit: Int
-    private(set) var found: [Found] = []
-
-    init(limit: Int) { self.limit = limit }
-
-    var isFull: Bool { found.count >= limit }
-    var violations: [JSONSchemaViolation] { found.map(\.violation) }
-
-    mutating func add(_ violation: JSONSchemaViolation, expectation: String? = nil) {
-        guard !isFull else { return }
-        found.append(Found(violation: violation, expectation: expectation))
-    }
-}
-
 /// Applies compiled nodes to an instance. Recursion is bounded by `maxDepth`, counting both
 /// the instance's nesting and the schema's references, so hostile input gives a violation,
 /// never a crashed stack.
@@ -64,7 +40,11 @@ struct SchemaEvaluator {
     mutating func evaluate(_ id: NodeID, _ value: JSONValue, depth: Int) -> Bool {
         let node = nodes[id]
         guard depth <= limits.maxDepth else {
-            return fail(node, "$ref", "nested deeper than \(limits.maxDepth) levels; validation stopped here")
+            sink.add(
+                JSONSchemaViolation(
+                    instanceLocation: renderedLocation, keyword: "maxDepth", schemaLocation: node.location,
+                    message: "nested deeper than \(limits.maxDepth) levels; validation stopped here"))
+            return false
         }
         if case .rejectAll = node.kind {
             sink.add(
@@ -129,19 +109,19 @@ struct SchemaEvaluator {
     private mutating func checkNumber(_ node: SchemaNode, _ value: JSONValue) -> Bool {
         var valid = true
         let got = ValueDescription.literal(value)
-        if let bound = node.minimum, Self.compare(value, bound) < 0 {
+        if let bound = node.minimum, NumericKeywords.compare(value, bound) < 0 {
             valid = fail(node, "minimum", "expected a number >= \(ValueDescription.literal(bound)), got \(got)")
         }
-        if let bound = node.maximum, Self.compare(value, bound) > 0 {
+        if let bound = node.maximum, NumericKeywords.compare(value, bound) > 0 {
             valid = fail(node, "maximum", "expected a number <= \(ValueDescription.literal(bound)), got \(got)")
         }
-        if let bound = node.exclusiveMinimum, Self.compare(value, bound) <= 0 {
+        if let bound = node.exclusiveMinimum, NumericKeywords.compare(value, bound) <= 0 {
             valid = fail(node, "exclusiveMinimum", "expected a number > \(ValueDescription.literal(bound)), got \(got)")
         }
-        if let bound = node.exclusiveMaximum, Self.compare(value, bound) >= 0 {
+        if let bound = node.exclusiveMaximum, NumericKeywords.compare(value, bound) >= 0 {
             valid = fail(node, "exclusiveMaximum", "expected a number < \(ValueDescription.literal(bound)), got \(got)")
         }
-        if let divisor = node.multipleOf, !Self.isMultiple(value, of: divisor) {
+        if let divisor = node.multipleOf, !NumericKeywords.isMultiple(value, of: divisor) {
             valid = fail(node, "multipleOf", "expected a multiple of \(ValueDescription.literal(divisor)), got \(got)")
         }
         return valid
@@ -387,24 +367,6 @@ struct SchemaEvaluator {
     }
 
     // MARK: Helpers
-
-    /// Orders two numbers; integers exactly, anything else as doubles.
-    static func compare(_ lhs: JSONValue, _ rhs: JSONValue) -> Int {
-        if case .integer(let left) = lhs, case .integer(let right) = rhs { return left < right ? -1 : (left > right ? 1 : 0) }
-        let left = lhs.doubleValue ?? .nan
-        let right = rhs.doubleValue ?? .nan
-        return left < right ? -1 : (left > right ? 1 : 0)
-    }
-
-    /// Integers exactly; otherwise the quotient must be integral, with a tolerance for binary
-    /// floating point (0.0075 is a multiple of 0.0001) and never when it overflows to infinity.
-    static func isMultiple(_ value: JSONValue, of divisor: JSONValue) -> Bool {
-        if case .integer(let number) = value, case .integer(let step) = divisor { return number % step == 0 }
-        guard let number = value.doubleValue, let step = divisor.doubleValue else { return false }
-        let quotient = number / step
-        guard quotient.isFinite else { return false }
-        return abs(quotient - quotient.rounded()) <= 1e-9 * max(1, abs(quotient))
-    }
 
     private static func tooSlow(_ pattern: ECMAPattern) -> String {
         "the pattern /\(pattern.source)/ could not be checked within \(pattern.budget) on this string (it backtracks too much); "
