@@ -15,6 +15,7 @@ import PackageDescription
 //   ProfileAudit         `profile audit` (static report) and `profile verify` (live probes on Docker)
 //   JSONValues           JSON as a value, shared by workflows, model providers and tools
 //   Suggestions          edit distance for "did you mean" (workflow files, the models file, model names)
+//   JSONSchema           JSON Schema validation (draft 2020-12, local $ref) and step-output parsing
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
@@ -83,6 +84,9 @@ let package = Package(
         .target(name: "JSONValues", swiftSettings: strict),
         // "Did you mean": shared by the workflow parser and the models file, which know nothing of each other.
         .target(name: "Suggestions", swiftSettings: strict),
+        // JSON Schema validation of structured step outputs and tool inputs, and Sandcastle's rule
+        // for turning a model's answer into a step output: only JSON values, no other dependency.
+        .target(name: "JSONSchema", dependencies: ["JSONValues"], swiftSettings: strict),
         // Circuit breakers and backoff, shared by backend routing and model-provider failover.
         .target(name: "Resilience", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
@@ -190,6 +194,10 @@ let package = Package(
         .testTarget(name: "DockerEngineTests", dependencies: ["TestSupport", "DockerEngine"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "ProfileAuditTests", dependencies: ["ProfileAudit", "Sandbox", "SandboxDocker", "Seccomp", "DockerEngine"]),
+        .testTarget(
+            name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValues"],
+            // A few files of the official JSON-Schema-Test-Suite (MIT; LICENSE beside them).
+            resources: [.copy("JSON-Schema-Test-Suite")]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(

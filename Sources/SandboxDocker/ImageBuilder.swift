@@ -38,18 +38,28 @@ public struct ImageBuilder: Sendable {
     /// The image built from `debootstrap` when no registry can provide `debian:bookworm-slim`.
     public static let offlineBootstrapImage = "sandcastle/bootstrap:bookworm"
 
+    /// Builds `names` in catalogue order. Without `base` among them, the others build on the
+    /// `sandcastle/base` already in the engine (which must exist), and neither the runner
+    /// binary nor a Debian image is needed.
     public func buildAll(_ names: [String] = ImageCatalog.shipped, progress: @escaping @Sendable (String) -> Void) async throws -> [Result] {
-        guard FileManager.default.isReadableFile(atPath: runnerPath) else {
+        let buildsBase = names.contains("base")
+        var bootstrap: String?
+        if buildsBase {
+            guard FileManager.default.isReadableFile(atPath: runnerPath) else {
+                throw SandboxError(
+                    .imageBuildFailed,
+                    "runner binary not found at \(runnerPath). Build it with "
+                        + "`swift build -c release --static-swift-stdlib --product sandcastle-runner`.")
+            }
+            bootstrap = try await resolveBootstrapImage(progress: progress)
+        } else if !(try await imageExists(ImageCatalog.reference(for: "base"))) {
             throw SandboxError(
-                .imageBuildFailed,
-                "runner binary not found at \(runnerPath). Build it with "
-                    + "`swift build -c release --static-swift-stdlib --product sandcastle-runner`.")
+                .imageBuildFailed, "\(ImageCatalog.reference(for: "base")) is not in the engine; build it first: sandcastle images build base")
         }
-        let bootstrap = try await resolveBootstrapImage(progress: progress)
         var results: [Result] = []
         for name in ImageCatalog.shipped where names.contains(name) {
-            // python and node build on the base image made in this same run.
-            let parent = name == "base" ? bootstrap : ImageCatalog.reference(for: "base")
+            // The others build on the base image made (or checked) in this same run.
+            let parent = name == "base" ? (bootstrap ?? Self.offlineBootstrapImage) : ImageCatalog.reference(for: "base")
             results.append(try await build(name, parent: parent, progress: progress))
         }
         await pruneSuperseded()

@@ -22,7 +22,7 @@ struct SandboxGroup: AsyncParsableCommand {
 
 /// Options every command that creates a sandbox shares.
 struct SandboxOptions: ParsableArguments {
-    @Option(name: .long, help: "Image: base, python, node, or any image name.")
+    @Option(name: .long, help: "Image: base, python, node, agent, or any image name.")
     var image = "base"
 
     @Option(name: .long, help: "Isolation profile (default, networked, strict, or a custom one; see `sandcastle profile ls`).")

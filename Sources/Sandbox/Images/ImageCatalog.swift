@@ -1,7 +1,7 @@
 /// Sandcastle's own images and how short names map to them.
 public struct ImageCatalog: Sendable {
     /// The images `sandcastle images build` makes, in build order (each may build on the ones before).
-    public static let shipped = ["base", "python", "node"]
+    public static let shipped = ["base", "python", "node", "agent"]
     public static let repositoryPrefix = "sandcastle/"
 
     public init() {}

@@ -211,7 +211,7 @@ extension OpenAPI {
                     "cpu": Schema.number.bounded(0.01...64).orNull.described("CPUs, at most the engine's"),
                     "env": Schema.map(keys: .nonEmptyText.matching(#"^[^=\u0000]+$"#), values: .text).orNull,
                     "image": imageReference.orNull.defaulting(to: "base")
-                        .described("base, python, node or sandcastle/NAME[:TAG][@DIGEST]: an image built for Sandcastle"),
+                        .described("base, python, node, agent or sandcastle/NAME[:TAG][@DIGEST]: an image built for Sandcastle"),
                     "memory_mb": Schema.integer.bounded(16...65536).orNull,
                     "network": Schema.boolean.orNull,
                     "profile": Schema.string.matching(SandboxService.profileNamePattern).orNull.defaulting(to: "default")

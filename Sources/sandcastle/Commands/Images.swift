@@ -6,7 +6,7 @@ import SandboxDocker
 
 struct ImagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "images", abstract: "Build and list the sandbox images (base, python, node).",
+        commandName: "images", abstract: "Build and list the sandbox images (base, python, node, agent).",
         subcommands: [ImagesBuild.self, ImagesList.self])
 }
 
@@ -25,10 +25,18 @@ struct ImagesBuild: AsyncParsableCommand {
     @Option(name: .long, help: "The Debian image to start from (default: debian:bookworm-slim if present, else the offline bootstrap image).")
     var baseImage: String?
 
-    @Argument(help: "Which images (default: all of base, python, node).")
+    @Flag(
+        name: .long,
+        help: "Build the named images on the sandcastle/base already in the engine instead of bringing base up to date first.")
+    var keepBase = false
+
+    @Argument(help: "Which images (default: all of base, python, node, agent).")
     var names: [String] = []
 
     func validate() throws {
+        if keepBase && names.contains("base") {
+            throw ValidationError("--keep-base keeps the existing base image; leave base out of the names or drop the flag")
+        }
         for name in names where !ImageCatalog.shipped.contains(name) {
             throw ValidationError("unknown image '\(name)'; choose from \(ImageCatalog.shipped.joined(separator: ", "))")
         }
@@ -36,16 +44,21 @@ struct ImagesBuild: AsyncParsableCommand {
 
     func run() async throws {
         let locator = ResourceLocator()
+        // Only base contains the runner; with --keep-base none is needed.
         let runnerPath =
             try runner ?? ProcessInfo.processInfo.environment["SANDCASTLE_RUNNER"]
-            ?? locator.require(".build/release/sandcastle-runner", what: "the release runner binary")
+            ?? (keepBase ? "" : locator.require(".build/release/sandcastle-runner", what: "the release runner binary"))
         let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
         let builder = ImageBuilder(
             docker: docker, imagesDirectory: try locator.require("images", what: "the images folder"),
             runnerPath: runnerPath, bootstrapImage: baseImage, locator: locator)
         var wanted = names.isEmpty ? ImageCatalog.shipped : names
-        // python and node build on base, so base is always brought up to date first.
-        if !wanted.contains("base") { wanted.insert("base", at: 0) }
+        // The others build on base, so base is brought up to date first unless told to keep it.
+        if keepBase {
+            wanted.removeAll { $0 == "base" }
+        } else if !wanted.contains("base") {
+            wanted.insert("base", at: 0)
+        }
         let results = try await builder.buildAll(wanted) { Console.error($0) }
         for result in results {
             let seconds = String(format: "%.1f", result.duration.milliseconds / 1000)

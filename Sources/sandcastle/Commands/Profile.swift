@@ -233,7 +233,7 @@ struct ProfileVerify: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
-    @Option(name: .long, help: "Image to verify in: base, python, node, or any image name.")
+    @Option(name: .long, help: "Image to verify in: base, python, node, agent, or any image name.")
     var image = "base"
 
     func run() async throws {
