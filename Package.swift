@@ -125,7 +125,7 @@ let package = Package(
             swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
         .target(
-            name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "Resilience", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
         .target(

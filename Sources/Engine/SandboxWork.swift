@@ -13,6 +13,22 @@ protocol SandboxWork: Sendable {
     func perform(in sandbox: any SandboxInstance, attempt: AttemptPlace, job: StepJob) async throws -> StepJob.ItemResult
 }
 
+/// What an `llm` step's attempt does: call a model, no sandbox.
+protocol ModelOnlyWork: Sendable {
+    func perform(attempt: AttemptPlace, job: StepJob) async -> StepJob.ItemResult
+}
+
+/// The backend an attempt without a sandbox is recorded on.
+enum ModelOnlyWorkBackend {
+    static let name = "model"
+}
+
+/// One attempt's work, in a sandbox or not.
+enum StepWork: Sendable {
+    case inSandbox(any SandboxWork)
+    case modelOnly(any ModelOnlyWork)
+}
+
 /// Which attempt of which step (or fan-out item).
 struct AttemptPlace: Sendable {
     var number: Int

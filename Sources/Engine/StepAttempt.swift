@@ -13,12 +13,33 @@ struct StepAttempt: Sendable {
     let job: StepJob
     let number: Int
     let index: Int?
-    let work: any SandboxWork
+    let work: StepWork
 
     private var step: StepDefinition { job.step }
     private var runID: String { job.runID }
 
     func run() async -> ItemResult {
+        switch work {
+        case .inSandbox(let work): return await run(work)
+        case .modelOnly(let work): return await run(work)
+        }
+    }
+
+    /// An `llm` step's attempt: no sandbox, so no slots and no backend; only the records.
+    private func run(_ work: any ModelOnlyWork) async -> ItemResult {
+        let startedAt = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        if let failure = recordStart(backend: ModelOnlyWorkBackend.name, failover: nil, at: startedAt) { return failure }
+        job.onEvent(.stepStarted(step: step.id, index: index, attempt: number))
+        var outcome = await work.perform(attempt: AttemptPlace(number: number, index: index, inSession: false), job: job)
+        outcome.backend = ModelOnlyWorkBackend.name
+        return recordFinish(
+            outcome, execution: Execution(outcome: outcome), backend: ModelOnlyWorkBackend.name, startedAt: startedAt,
+            duration: clock.now - start)
+    }
+
+    private func run(_ work: any SandboxWork) async -> ItemResult {
         guard await acquireSlots() else { return .cancelled }
         // The slots count live sandboxes: with a removal under way they are freed once it is done.
         var removal: (@Sendable () async -> Void)?
@@ -36,13 +57,13 @@ struct StepAttempt: Sendable {
         let startedAt = Date()
         let clock = ContinuousClock()
         let start = clock.now
-        if let failure = recordStart(on: lease, at: startedAt) {
+        if let failure = recordStart(backend: lease.recordedName, failover: lease.failoverReason, at: startedAt) {
             lease.finish(infrastructureFailure: false, cancelled: true)
             return failure
         }
         job.onEvent(.stepStarted(step: step.id, index: index, attempt: number))
 
-        let execution = await execute(on: lease)
+        let execution = await execute(work, on: lease)
         removal = execution.removal
         var outcome = execution.outcome
         lease.finish(
@@ -90,11 +111,8 @@ struct StepAttempt: Sendable {
 
     /// The step's running row, the attempt's row and its event, in one commit; without a durable
     /// record of the start the step must not run, so a failure here is the attempt's result.
-    private func recordStart(on lease: BackendRouter.Lease, at startedAt: Date) -> ItemResult? {
-        let backend = lease.recordedName
-        let started = RunEvent.StepStarted(
-            step: step.id, index: index, attempt: number, backend: backend,
-            failover: lease.failoverReason)
+    private func recordStart(backend: String, failover: String?, at startedAt: Date) -> ItemResult? {
+        let started = RunEvent.StepStarted(step: step.id, index: index, attempt: number, backend: backend, failover: failover)
         do {
             try job.repository.write([
                 .upsertStep(
@@ -194,7 +212,7 @@ struct StepAttempt: Sendable {
         var removal: (@Sendable () async -> Void)?
     }
 
-    private func execute(on lease: BackendRouter.Lease) async -> Execution {
+    private func execute(_ work: any SandboxWork, on lease: BackendRouter.Lease) async -> Execution {
         let settings = job.settings
         let session = settings.session
         var labels = job.configuration.sandboxLabels

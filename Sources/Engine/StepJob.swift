@@ -127,7 +127,7 @@ struct StepJob: Sendable {
 
     /// Runs the step (or one item) with its retries, each attempt in a fresh sandbox.
     func executeItem(index: Int?, context: TemplateContext) async -> ItemResult {
-        let work: any SandboxWork
+        let work: StepWork
         switch prepareWork(index: index, context: context) {
         case .success(let prepared): work = prepared
         case .failure(let failure): return failure.result
@@ -180,7 +180,7 @@ struct StepJob: Sendable {
     }
 
     /// The step's work for one item, with the templates rendered for it.
-    private func prepareWork(index: Int?, context: TemplateContext) -> Result<any SandboxWork, Unprepared> {
+    private func prepareWork(index: Int?, context: TemplateContext) -> Result<StepWork, Unprepared> {
         var environment: [String: String]
         do {
             environment = try TemplateRenderer.renderEnvironment(settings.environment, context: context)
@@ -196,7 +196,7 @@ struct StepJob: Sendable {
             do {
                 let rendered = try TemplateRenderer.renderCommand(configuration.command, context: context)
                 environment.merge(rendered.environment) { _, rendered in rendered }
-                return .success(CommandWork(command: rendered.command, environment: environment))
+                return .success(.inSandbox(CommandWork(command: rendered.command, environment: environment)))
             } catch {
                 return .failure(Unprepared(result: ItemResult(status: .failed, output: .null, error: error.message)))
             }
