@@ -48,7 +48,8 @@ enum AnthropicDouble {
                             + "\(id). Each `tool_result` block must have a corresponding `tool_use` block in the previous message.")
                 }
             }
-            pending = turn.role == "assistant" ? turn.blocks.filter { $0.doubleMember("type") == "tool_use" }.compactMap { $0.doubleMember("id")?.doubleString } : []
+            pending =
+                turn.role == "assistant" ? turn.blocks.filter { $0.doubleMember("type") == "tool_use" }.compactMap { $0.doubleMember("id")?.doubleString } : []
         }
     }
 

@@ -86,6 +86,28 @@ import Testing
         }
     }
 
+    @Test func aStreamingRequestAnsweredWithOneJSONDocumentStillWorks() async throws {
+        try await StubServer.with { router, _ in
+            // A server that ignores `stream: true` (OpenAI route), and a gateway's error with status 200 (Anthropic route).
+            router.post("/v1/chat/completions") { _, _ in
+                let body = #"{"id":"c1","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"whole"},"finish_reason":"stop"}]}"#
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            }
+            router.post("/v1/messages") { _, _ in
+                let body = #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            }
+        } run: { stub in
+            let openAI = try OpenAIChatProvider(endpoint: stub.openAIEndpoint(), options: DoubleFixture.options)
+            let (events, response) = try await collect(try await openAI.stream(prompt("Hi")))
+            #expect(events.first == .textDelta("whole"))
+            #expect(response.message.text == "whole" && response.usage == nil)
+            let anthropic = try AnthropicProvider(endpoint: stub.anthropicEndpoint(), options: DoubleFixture.options)
+            let error = await providerError { _ = try await collect(try await anthropic.stream(prompt("Hi"))) }
+            #expect(error?.code == .overloaded)
+        }
+    }
+
     @Test func cancellingTheConsumerAbortsTheRequestPromptly() async throws {
         try await StubServer.with { router, flag in
             // One text delta, then a ping every 10 ms for ever: only the client can end this.

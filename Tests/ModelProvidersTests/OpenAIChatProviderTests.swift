@@ -202,7 +202,8 @@ import Testing
     @Test func anErrorChunkMidStreamIsAnError() async throws {
         try await DoubleFixture.with { fixture in
             fixture.script(
-                ScriptedTurn(text: "partial answer that breaks", streamError: ScriptedStreamError(type: "rate_limit_exceeded", message: "Slow down", afterEvents: 2)))
+                ScriptedTurn(
+                    text: "partial answer that breaks", streamError: ScriptedStreamError(type: "rate_limit_exceeded", message: "Slow down", afterEvents: 2)))
             let error = await providerError { _ = try await collect(try await fixture.openAI().stream(prompt("Go"))) }
             #expect(error?.code == .rateLimited)
             #expect(error?.message.contains("Slow down") == true)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTransport
 import JSONValues
 import ProviderDouble
+import TestSupport
 import Testing
 
 /// The double itself, spoken to with raw HTTP: script files, conversations, what it records,
@@ -218,5 +219,33 @@ import Testing
             #expect(data.filter { $0.contains(#""tool_calls""#) }.count > 2, "tool-call fragments split across chunks")
             #expect(data.dropLast(2).allSatisfy { $0.contains(#""usage":null"#) })
         }
+    }
+
+    @Test func theTokenDelayPacesStreamsAndIsOffByDefault() async throws {
+        try await DoubleFixture.with { fixture in
+            let words = "one two three four five six"
+            fixture.script(ScriptedTurn(text: words, tokenDelayMs: 25), .reply(words))
+            let provider = try fixture.anthropic()
+            let started = ContinuousClock.now
+            let (_, paced) = try await collect(try await provider.stream(prompt("Hi")))
+            let took = ContinuousClock.now - started
+            #expect(paced.message.text == words)
+            // Six pieces, each after 25 ms: the pause is a lower bound, whatever the machine's load.
+            #expect(took >= .milliseconds(150), "took \(took)")
+            #expect(try await collect(try await provider.stream(prompt("Hi"))).response.message.text == words)
+        }
+    }
+
+    @Test func theCommandIsHiddenAndRefusesABadScript() async throws {
+        let binary = OfficialSDKFidelityTests.root.appendingPathComponent(".build/debug/sandcastle").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: `swift build` first")
+        let help = try await runChild(binary, ["--help"])
+        #expect(help.status == 0 && !help.text.contains("provider-double"), "hidden from help")
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("double-\(UUID().uuidString).yaml")
+        try "turns: [{txet: typo}]\n".write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let refused = try await runChild(binary, ["provider-double", "--port", "0", "--script", script.path])
+        #expect(refused.status == 2)
+        #expect(refused.text.contains("unknown key 'txet'") && refused.text.contains(script.path), "\(refused.text)")
     }
 }

@@ -2,7 +2,8 @@ import ModelProviders
 import Testing
 
 @Suite struct ServerSentEventDecoderTests {
-    static let stream = "event: message_start\ndata: {\"a\":1}\n\n: keep-alive\n\ndata: line one\ndata: line two\n\nretry: 3000\n\nid: 7\n\nevent: done\ndata: [DONE]\n\n"
+    static let stream =
+        "event: message_start\ndata: {\"a\":1}\n\n: keep-alive\n\ndata: line one\ndata: line two\n\nretry: 3000\n\nid: 7\n\nevent: done\ndata: [DONE]\n\n"
     static let expected = [
         ServerSentEvent(event: "message_start", data: #"{"a":1}"#),
         ServerSentEvent(data: "line one\nline two"),
@@ -43,7 +44,8 @@ import Testing
     }
 
     @Test func fieldsFollowTheStandard() {
-        let text = "\u{FEFF}data:no space\n\ndata:  two spaces\n\ndata\n\nevent:\ndata: unnamed\n\nfoo: bar\ndata: kept\n\nid: a\u{0}b\ndata: nul id ignored\n\n"
+        let text =
+            "\u{FEFF}data:no space\n\ndata:  two spaces\n\ndata\n\nevent:\ndata: unnamed\n\nfoo: bar\ndata: kept\n\nid: a\u{0}b\ndata: nul id ignored\n\n"
         let decoded = Self.decode([Array(text.utf8)])
         #expect(
             decoded.events == [
