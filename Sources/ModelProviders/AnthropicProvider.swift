@@ -3,6 +3,8 @@ import JSONValues
 
 /// Anthropic's Messages API (`POST {base}/v1/messages`): api.anthropic.com, and gateways that
 /// speak it (OpenRouter's `/api`, LiteLLM, a local proxy). One attempt per call.
+///
+/// Keep one per endpoint: it owns a libcurl client, whose pooled connections later calls reuse.
 public struct AnthropicProvider: ModelProvider {
     /// The API version every request names; the Messages API has kept this one stable.
     public static let apiVersion = "2023-06-01"

@@ -4,6 +4,8 @@ import JSONValues
 /// OpenAI-compatible Chat Completions (`POST {base}/chat/completions`, the base including
 /// `/v1`): OpenAI, OpenRouter, Ollama, vLLM, llama.cpp's server, LiteLLM, Mistral. One attempt
 /// per call.
+///
+/// Keep one per endpoint: it owns a libcurl client, whose pooled connections later calls reuse.
 public struct OpenAIChatProvider: ModelProvider {
     public let endpoint: ProviderEndpoint
     private let http: ProviderHTTP

@@ -72,7 +72,7 @@ struct ProviderHTTP: Sendable {
         do {
             response = try await client.stream(request)
         } catch {
-            throw ProviderFailures.transport(error, context: context, during: "cannot reach \(client.endpoint)")
+            throw ProviderFailures.transport(error, context: context, during: "the request to \(client.endpoint) failed")
         }
         guard response.isSuccess else {
             // Error bodies are small; a megabyte is plenty to find the provider's message in.

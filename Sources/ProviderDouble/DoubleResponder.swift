@@ -14,14 +14,9 @@ struct DoubleResponder: Sendable {
 
     func respond(_ api: DoubleAPI, to request: Request) async throws -> Response {
         let requestID = "req_double_\(conversations.sequence())"
-        var bytes: [UInt8] = []
-        for try await buffer in request.body {
-            guard bytes.count + buffer.readableBytes <= maxRequestBytes else {
-                return failure(api, DoubleFailure(status: 413, type: nil, message: "the request exceeds \(maxRequestBytes) bytes"), requestID)
-            }
-            bytes.append(contentsOf: buffer.readableBytesView)
+        guard let bytes = try await read(request.body) else {
+            return failure(api, DoubleFailure(status: 413, type: nil, message: "the request exceeds \(maxRequestBytes) bytes"), requestID)
         }
-        let bodyText = String(decoding: bytes, as: UTF8.self)
         let body = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         let apiKey = request.headers.value("x-api-key")
         let bearer = request.headers[.authorization].flatMap { value in
@@ -32,120 +27,123 @@ struct DoubleResponder: Sendable {
             headers: request.headers.filter { !Self.credentialHeaders.contains($0.name.canonicalName) }
                 .map { RecordedRequest.Header(name: $0.name.canonicalName, value: $0.value) },
             credentialScheme: apiKey != nil ? "x-api-key" : bearer != nil ? "bearer" : nil,
-            bodyText: bodyText, body: body)
-        let conversation =
-            request.headers.value(DoubleConversations.conversationHeader) ?? apiKey ?? bearer ?? ""
+            bodyText: String(decoding: bytes, as: UTF8.self), body: body)
+        let conversation = request.headers.value(DoubleConversations.conversationHeader) ?? apiKey ?? bearer ?? ""
 
-        if api == .anthropic {
-            if apiKey == nil && bearer == nil {
-                conversations.record(recorded, for: conversation)
-                return failure(
-                    api, DoubleFailure(status: 401, type: nil, message: "x-api-key header is required"), requestID)
-            }
-            if request.headers.value("anthropic-version") == nil {
-                conversations.record(recorded, for: conversation)
-                return failure(
-                    api, DoubleFailure(status: 400, type: nil, message: "anthropic-version: header is required"), requestID)
-            }
-        }
-        guard let body else {
+        if let refusal = refusal(api, request.headers, body: body, credentialed: apiKey != nil || bearer != nil) {
+            // The real APIs refuse these before any model runs: no turn is taken.
             conversations.record(recorded, for: conversation)
-            return failure(
-                api, DoubleFailure(status: 400, type: nil, message: "There was an error parsing the body: it is not JSON"), requestID)
+            return failure(api, refusal, requestID)
         }
+        switch conversations.next(for: conversation, recording: recorded) {
+        case .turn(let turn, let sequence):
+            return answer(api, turn, body: body ?? .null, sequence: sequence, requestBytes: bytes.count, requestID: requestID)
+        case .unscripted:
+            let message = "the provider double has no script for this conversation and no default script"
+            return failure(api, DoubleFailure(status: 400, type: nil, message: message), requestID)
+        case .exhausted(let played):
+            let message = "the provider double's script for this conversation has no turn left (\(played) played)"
+            return failure(api, DoubleFailure(status: 400, type: nil, message: message), requestID)
+        }
+    }
+
+    /// The whole body, or nil past ``maxRequestBytes``.
+    private func read(_ body: RequestBody) async throws -> [UInt8]? {
+        var bytes: [UInt8] = []
+        for try await buffer in body {
+            guard bytes.count + buffer.readableBytes <= maxRequestBytes else { return nil }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+
+    /// Why the real API would refuse this request, if it would.
+    private func refusal(_ api: DoubleAPI, _ headers: HTTPFields, body: JSONValue?, credentialed: Bool) -> DoubleFailure? {
+        if api == .anthropic && !credentialed {
+            return DoubleFailure(status: 401, type: nil, message: "x-api-key header is required")
+        }
+        if api == .anthropic && headers.value("anthropic-version") == nil {
+            return DoubleFailure(status: 400, type: nil, message: "anthropic-version: header is required")
+        }
+        guard let body else { return DoubleFailure(status: 400, type: nil, message: "There was an error parsing the body: it is not JSON") }
         do {
             switch api {
             case .anthropic: try AnthropicDouble.validate(body)
             case .openAIChat: try OpenAIChatDouble.validate(body)
             }
+            return nil
         } catch {
-            // The real APIs refuse these before any model runs: no turn is taken.
-            conversations.record(recorded, for: conversation)
-            return failure(api, error, requestID)
+            return error
         }
-        let turn: ScriptedTurn
-        let sequence: Int
-        switch conversations.next(for: conversation, recording: recorded) {
-        case .turn(let next, let number):
-            turn = next
-            sequence = number
-        case .unscripted:
-            return failure(
-                api,
-                DoubleFailure(
-                    status: 400, type: nil,
-                    message: "the provider double has no script for this conversation and no default script"),
-                requestID)
-        case .exhausted(let played):
-            return failure(
-                api,
-                DoubleFailure(
-                    status: 400, type: nil,
-                    message: "the provider double's script for this conversation has no turn left (\(played) played)"),
-                requestID)
-        }
+    }
+
+    /// A turn as the API's answer: its error, its event stream, or its one JSON document.
+    private func answer(
+        _ api: DoubleAPI, _ turn: ScriptedTurn, body: JSONValue, sequence: Int, requestBytes: Int, requestID: String
+    ) -> Response {
         if let status = turn.status {
             var headers = HTTPFields()
             if let retryAfter = turn.retryAfter { headers[.retryAfter] = retryAfter }
             if let ms = turn.retryAfterMs { headers.set("retry-after-ms", String(ms)) }
-            return failure(
-                api,
-                DoubleFailure(
-                    status: status, type: turn.errorType, message: turn.errorMessage ?? Self.defaultMessage(status)),
-                requestID, headers: headers)
+            let message = turn.errorMessage ?? Self.defaultMessage(status)
+            return failure(api, DoubleFailure(status: status, type: turn.errorType, message: message), requestID, headers: headers)
         }
         let reply = DoubleReply(
-            turn, api: api, sequence: sequence, model: body.doubleMember("model")?.doubleString ?? "double",
-            requestBytes: bytes.count)
+            turn, api: api, sequence: sequence, model: body.doubleMember("model")?.doubleString ?? "double", requestBytes: requestBytes)
         let created = Int(Date().timeIntervalSince1970)
-        let streaming = body.doubleMember("stream") == .bool(true)
         var headers = HTTPFields()
         headers.set(api == .anthropic ? "request-id" : "x-request-id", requestID)
-        if streaming {
-            var frames: [StreamFrame]
-            let streamError: StreamFrame?
-            switch api {
-            case .anthropic:
-                frames = AnthropicDouble.events(reply)
-                streamError = turn.streamError.map(AnthropicDouble.streamError)
-                if turn.malformed { frames = Array(frames.prefix(1)) + [AnthropicDouble.malformedEvent] }
-            case .openAIChat:
-                let includeUsage = body.doubleMember("stream_options")?.doubleMember("include_usage") == .bool(true)
-                frames = OpenAIChatDouble.chunks(reply, created: created, includeUsage: includeUsage)
-                streamError = turn.streamError.map(OpenAIChatDouble.streamError)
-                if turn.malformed { frames = Array(frames.prefix(1)) + [OpenAIChatDouble.malformedEvent] }
-            }
-            headers[.contentType] = "text/event-stream; charset=utf-8"
-            headers[.cacheControl] = "no-cache"
-            let stream = DoubleEventStream(
-                frames: frames, quirks: turn.quirks, cutAfterEvents: turn.cutAfterEvents,
-                streamError: streamError, errorAfterEvents: turn.streamError?.afterEvents,
-                tokenDelay: turn.tokenDelayMs.map { .milliseconds($0) } ?? tokenDelay)
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.write(to: &writer) })
+        if body.doubleMember("stream") == .bool(true) {
+            let includeUsage = body.doubleMember("stream_options")?.doubleMember("include_usage") == .bool(true)
+            return streamed(api, reply, created: created, includeUsage: includeUsage, headers: headers)
         }
         headers[.contentType] = "application/json"
         if turn.malformed {
-            return Response(
-                status: .ok, headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"id": "\#(reply.messageID)", "content": [{"type": "te"#)))
+            let broken = #"{"id": "\#(reply.messageID)", "content": [{"type": "te"#
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: broken)))
         }
-        let answer =
+        let text =
             switch api {
-            case .anthropic: AnthropicDouble.message(reply)
-            case .openAIChat: OpenAIChatDouble.completion(reply, created: created)
+            case .anthropic: AnthropicDouble.message(reply).jsonText
+            case .openAIChat: OpenAIChatDouble.completion(reply, created: created).jsonText
             }
-        let text = answer.jsonText
-        if let cut = turn.cutAfterEvents {
-            // Halfway through the body (or after `cut` bytes, when fewer), then the connection closes.
-            let half = ByteBuffer(string: String(text.prefix(min(max(cut, 1), text.count / 2))))
-            return Response(
-                status: .ok, headers: headers,
-                body: ResponseBody { writer in
-                    try await writer.write(half)
-                    throw DoubleStreamCut()
-                })
+        guard let cut = turn.cutAfterEvents else {
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        // After `cut` bytes or half the body, whichever is less, the connection closes.
+        let part = ByteBuffer(string: String(text.prefix(min(max(cut, 1), text.count / 2))))
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(part)
+                throw DoubleStreamCut()
+            })
+    }
+
+    private func streamed(_ api: DoubleAPI, _ reply: DoubleReply, created: Int, includeUsage: Bool, headers: HTTPFields) -> Response {
+        let turn = reply.turn
+        var frames: [StreamFrame]
+        let streamError: StreamFrame?
+        let malformed: StreamFrame
+        switch api {
+        case .anthropic:
+            frames = AnthropicDouble.events(reply)
+            streamError = turn.streamError.map(AnthropicDouble.streamError)
+            malformed = AnthropicDouble.malformedEvent
+        case .openAIChat:
+            frames = OpenAIChatDouble.chunks(reply, created: created, includeUsage: includeUsage)
+            streamError = turn.streamError.map(OpenAIChatDouble.streamError)
+            malformed = OpenAIChatDouble.malformedEvent
+        }
+        if turn.malformed { frames = Array(frames.prefix(1)) + [malformed] }
+        var headers = headers
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        let stream = DoubleEventStream(
+            frames: frames, quirks: turn.quirks, cutAfterEvents: turn.cutAfterEvents,
+            streamError: streamError, errorAfterEvents: turn.streamError?.afterEvents,
+            tokenDelay: turn.tokenDelayMs.map { .milliseconds($0) } ?? tokenDelay)
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.write(to: &writer) })
     }
 
     func failure(_ api: DoubleAPI, _ failure: DoubleFailure, _ requestID: String, headers extra: HTTPFields = [:]) -> Response {
