@@ -18,6 +18,7 @@ import PackageDescription
 //   JSONSchema           JSON Schema validation (draft 2020-12, local $ref) and step-output parsing
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
+//   ProviderDouble       a local server speaking both provider protocols from scripts (tests, bench, demo)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
@@ -112,6 +113,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        // A stand-in model provider speaking both wire protocols from scripts, on Hummingbird. It
+        // ships in the binary (`sandcastle provider-double`, `bench agent`, the demo) and knows
+        // nothing of our clients, so it can test them.
+        .target(
+            name: "ProviderDouble",
+            dependencies: [
+                "JSONValues", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(
             name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],
@@ -175,7 +186,7 @@ let package = Package(
             name: "sandcastle",
             dependencies: [
                 "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
-                "Engine", "Server", "ServerCore", "HTTPTransport",
+                "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
@@ -219,6 +230,14 @@ let package = Package(
                 // SHA-256 of what big transfers moved (already a dependency of Sandbox).
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .testTarget(
+            name: "ModelProvidersTests",
+            dependencies: [
+                "TestSupport", "ModelProviders", "ProviderDouble", "HTTPTransport", "JSONValues",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            // The official SDKs' fidelity check, run by scripts/compat-providers.
+            exclude: ["python"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [

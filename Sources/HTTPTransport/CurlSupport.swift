@@ -105,6 +105,25 @@ enum Curl {
         }
     }
 
+    /// Applies a ``ProxySetting``. Unix sockets are left alone: libcurl never proxies them.
+    static func configureProxy(_ easy: UnsafeMutableRawPointer, _ proxy: ProxySetting, endpoint: HTTPEndpoint) throws {
+        if case .unixSocket = endpoint.transport { return }
+        // The head of a proxy's answer to CONNECT ("200 Connection established", or a refusal)
+        // is not the response: without this, libcurl hands it to the header callback as one.
+        try setLong(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+        switch proxy {
+        case .libcurlDefault:
+            return
+        case .direct:
+            // An empty proxy string switches off libcurl's own reading of the environment.
+            try setString(easy, CURLOPT_PROXY, "")
+        case .proxy(let url, let noProxy):
+            try setString(easy, CURLOPT_PROXY, url)
+            // Set even when empty, so the process's NO_PROXY cannot exempt what this setting does not.
+            try setString(easy, CURLOPT_NOPROXY, noProxy ?? "")
+        }
+    }
+
     /// Turns a failed `CURLcode` into an error naming the endpoint and the request.
     static func error(
         _ code: CURLcode, osErrno: Int32, detail: String, endpoint: HTTPEndpoint,

@@ -17,15 +17,18 @@ public final class HTTPClient: Sendable {
         public var maxCachedConnections: Int
         /// Unread bytes a streaming body may buffer before the transfer is paused.
         public var streamBufferLimit: Int
+        /// Proxy use for ordinary requests over TCP and TLS (upgraded streams keep libcurl's default).
+        public var proxy: ProxySetting
 
         public init(
             connectTimeout: Duration = .seconds(10), userAgent: String? = "sandcastle",
-            maxCachedConnections: Int = 16, streamBufferLimit: Int = 4 << 20
+            maxCachedConnections: Int = 16, streamBufferLimit: Int = 4 << 20, proxy: ProxySetting = .libcurlDefault
         ) {
             self.connectTimeout = connectTimeout
             self.userAgent = userAgent
             self.maxCachedConnections = maxCachedConnections
             self.streamBufferLimit = streamBufferLimit
+            self.proxy = proxy
         }
     }
 
@@ -87,7 +90,7 @@ public final class HTTPClient: Sendable {
     private func makeTransfer(_ request: HTTPRequest) throws -> Transfer {
         try Transfer(
             endpoint: endpoint, request: request, defaultConnectTimeout: configuration.connectTimeout,
-            userAgent: configuration.userAgent)
+            userAgent: configuration.userAgent, proxy: configuration.proxy)
     }
 }
 

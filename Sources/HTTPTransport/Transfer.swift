@@ -49,7 +49,10 @@ final class Transfer: @unchecked Sendable {
         case file(fd: Int32, path: String)
     }
 
-    init(endpoint: HTTPEndpoint, request: HTTPRequest, defaultConnectTimeout: Duration, userAgent: String?) throws {
+    init(
+        endpoint: HTTPEndpoint, request: HTTPRequest, defaultConnectTimeout: Duration, userAgent: String?,
+        proxy: ProxySetting = .libcurlDefault
+    ) throws {
         try Curl.ensureInitialized()
         guard let easy = curl_easy_init() else {
             throw HTTPTransportError(.internalError, "curl_easy_init failed")
@@ -60,7 +63,7 @@ final class Transfer: @unchecked Sendable {
         self.path = request.path
         self.source = .none
         do {
-            try configure(request, defaultConnectTimeout: defaultConnectTimeout, userAgent: userAgent)
+            try configure(request, defaultConnectTimeout: defaultConnectTimeout, userAgent: userAgent, proxy: proxy)
         } catch {
             release()
             throw error
@@ -72,7 +75,9 @@ final class Transfer: @unchecked Sendable {
         release()
     }
 
-    private func configure(_ request: HTTPRequest, defaultConnectTimeout: Duration, userAgent: String?) throws {
+    private func configure(
+        _ request: HTTPRequest, defaultConnectTimeout: Duration, userAgent: String?, proxy: ProxySetting
+    ) throws {
         guard request.path.hasPrefix("/") else {
             throw HTTPTransportError(.invalidRequest, "request path must start with '/': \(request.path)")
         }
@@ -84,6 +89,7 @@ final class Transfer: @unchecked Sendable {
             try Curl.setLong(easy, CURLOPT_TIMEOUT_MS, timeout.curlMilliseconds)
         }
         if let userAgent { try Curl.setString(easy, CURLOPT_USERAGENT, userAgent) }
+        try Curl.configureProxy(easy, proxy, endpoint: endpoint)
 
         let opaque = Unmanaged.passUnretained(self).toOpaque()
         try Curl.setPointer(easy, CURLOPT_PRIVATE, opaque)

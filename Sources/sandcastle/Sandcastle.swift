@@ -10,6 +10,7 @@ struct Sandcastle: AsyncParsableCommand {
         subcommands: [
             Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
             ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ServeCommand.self, BenchCommand.self,
+            ProviderDoubleCommand.self,
         ])
 }
 
