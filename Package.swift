@@ -136,7 +136,8 @@ let package = Package(
             swiftSettings: strict),
         // The engine runs workflows on any sandbox backend and persists every state change.
         .target(
-            name: "Engine", dependencies: ["Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Engine",
+            dependencies: ["Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
         .target(
@@ -145,7 +146,10 @@ let package = Package(
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(
             name: "EngineService",
-            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", "ModelProviders",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict),
         // The HTTP service's core: the SandboxService actor over a sandbox provisioner and host,
         // its errors (one boundary: ServerError.from), configuration, auth, metrics, HTTP helpers.

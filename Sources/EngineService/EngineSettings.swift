@@ -34,8 +34,12 @@ public struct EngineSettings: Sendable {
     public var breaker: CircuitBreaker.Policy
     /// Set when `E2B_API_KEY` is: steps may then run on E2B.
     public var e2b: E2BConfiguration?
-    /// The process environment: what `{env.X}` reads, and where `DOCKER_HOST` comes from.
+    /// The process environment: what `{env.X}` reads, and where `DOCKER_HOST` and the model
+    /// providers' keys come from.
     public var environment: [String: String]
+    /// The user's models file (`--models`); nil: `SANDCASTLE_MODELS_FILE`, else the one in the
+    /// config folder, over the shipped one.
+    public var modelsFile: String?
 
     public static let defaultMaxSandboxes = 8
     public static let defaultMaxParallelPerRun = 4

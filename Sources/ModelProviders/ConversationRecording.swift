@@ -89,34 +89,56 @@ public final class ReplayProvider: ModelProvider {
     }
 }
 
-/// Passes calls through to a provider and appends every answer to a recording file.
-public final class RecordingProvider: ModelProvider {
-    public var name: String { base.name }
-    private let base: any ModelProvider
+/// The file a run's answers are recorded to, shared by every provider that records into it.
+public final class ConversationRecorder: Sendable {
     private let file: Mutex<FileHandle>
 
     /// Creates (or truncates) the recording at `path`.
-    public init(_ base: any ModelProvider, path: String) throws {
+    public init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw ModelProviderError(.notConfigured, provider: base.name, message: "cannot write the recording \(path)")
+            throw ModelProviderError(.notConfigured, provider: "recording", message: "cannot write the recording \(path)")
         }
+        file = Mutex(handle)
+    }
+
+    /// Appends one answer, as one line (lines from concurrent steps never interleave).
+    public func record(_ request: ModelRequest, _ response: ModelResponse) {
+        let (conversation, turn) = ConversationRecording.key(of: request)
+        let entry = ConversationRecording.Entry(
+            conversation: conversation, turn: turn, model: request.model, response: RecordedResponse(response))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard var line = try? encoder.encode(entry) else { return }
+        line.append(0x0A)
+        file.withLock { $0.write(line) }
+    }
+}
+
+/// Passes calls through to a provider and records every answer.
+public final class RecordingProvider: ModelProvider {
+    public var name: String { base.name }
+    private let base: any ModelProvider
+    private let recorder: ConversationRecorder
+
+    public init(_ base: any ModelProvider, recorder: ConversationRecorder) {
         self.base = base
-        self.file = Mutex(handle)
+        self.recorder = recorder
     }
 
     public func complete(_ request: ModelRequest) async throws -> ModelResponse {
         let response = try await base.complete(request)
-        record(request, response)
+        recorder.record(request, response)
         return response
     }
 
     public func stream(_ request: ModelRequest) async throws -> AsyncThrowingStream<ModelStreamEvent, any Error> {
         let upstream = try await base.stream(request)
+        let recorder = self.recorder
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
                     for try await event in upstream {
-                        if case .finished(let response) = event { self.record(request, response) }
+                        if case .finished(let response) = event { recorder.record(request, response) }
                         continuation.yield(event)
                     }
                     continuation.finish()
@@ -125,19 +147,6 @@ public final class RecordingProvider: ModelProvider {
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
-        }
-    }
-
-    private func record(_ request: ModelRequest, _ response: ModelResponse) {
-        let (conversation, turn) = ConversationRecording.key(of: request)
-        let entry = ConversationRecording.Entry(
-            conversation: conversation, turn: turn, model: request.model, response: RecordedResponse(response))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let line = try? encoder.encode(entry) else { return }
-        file.withLock { handle in
-            handle.write(line)
-            handle.write(Data("\n".utf8))
         }
     }
 }

@@ -41,7 +41,7 @@ final class ScriptedProvider: ModelProvider {
         let call = ToolCall(id: "toolu_1", name: "Bash", input: ["command": "ls -la", "timeout": 1000])
         let first = Self.response("m1", [.thinking(text: "look first", signature: "sig"), .toolCall(call)], stop: .toolUse)
         let second = Self.response("m2", [.text("two files")], stop: .endTurn)
-        let recorder = try RecordingProvider(ScriptedProvider([first, second]), path: path)
+        let recorder = RecordingProvider(ScriptedProvider([first, second]), recorder: try ConversationRecorder(path: path))
 
         var request = ModelRequest(model: "sonnet", system: "be brief", messages: [.user("what is here?")])
         var streamed: [ModelStreamEvent] = []
