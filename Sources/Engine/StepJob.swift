@@ -25,6 +25,8 @@ struct StepJob: Sendable {
     var onEvent: @Sendable (EngineEvent) -> Void
     /// What a resumed run already did in this step.
     var prior = Prior()
+    /// The run's budget for model calls, shared by its steps; nil: none.
+    var budget: RunBudget?
 
     /// A resumed step's completed items and recorded attempts (empty for a fresh run).
     struct Prior: Sendable {

@@ -40,7 +40,7 @@ extension WorkflowEngine {
         }
         // A fork runs its file with changes to one step; they are recorded with the run.
         let workflow = try Self.effectiveWorkflow(workflow, for: run)
-        if let problem = Self.unsupportedFeature(in: workflow) {
+        if let problem = unsupportedFeature(in: workflow) {
             throw EngineError(.notResumable, problem)
         }
         if let problem = unroutableStep(in: workflow) {

@@ -12,6 +12,8 @@ extension WorkflowEngine {
         var cancelled: Bool
         /// Approval steps still waiting for a decision when nothing else could run (pause mode).
         var paused: Set<String> = []
+        /// The run spent its budget; `cancelled` is set too (its steps were interrupted).
+        var budgetExceeded = false
     }
 
     /// What a step's task reports back to the scheduler.
@@ -30,12 +32,14 @@ extension WorkflowEngine {
     func schedule(
         _ workflow: WorkflowDefinition, runID: String, context initial: TemplateContext,
         tracker initialTracker: DependencyTracker, runLimit: AsyncSemaphore,
-        sessions: SessionSandboxes, ahead: StepSandboxes?, removals: RunRemovals, prior: PriorWork
+        sessions: SessionSandboxes, ahead: StepSandboxes?, removals: RunRemovals, prior: PriorWork,
+        budget: RunBudget? = nil
     ) async throws -> Scheduled {
         var tracker = initialTracker
         var context = initial
         var failure: String?
         var cancelled = false
+        var budgetExceeded = false
         let router = self.router
         let repository = self.repository
         let configuration = self.configuration
@@ -126,7 +130,7 @@ extension WorkflowEngine {
                             context: Self.jobContext(context, for: step),
                             router: router, repository: repository, configuration: configuration,
                             globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
-                            removals: removals, onEvent: onEvent, prior: prior.forStep(id))
+                            removals: removals, onEvent: onEvent, prior: prior.forStep(id), budget: budget)
                         running += 1
                         group.addTask { await job.execute() }
                     }
@@ -143,6 +147,12 @@ extension WorkflowEngine {
                 }
                 guard let completion else { break }
                 running -= 1
+                if let budget, budget.isExceeded, !budgetExceeded {
+                    // The step that spent the last of the budget ended on it; the others are interrupted.
+                    budgetExceeded = true
+                    cancelled = true
+                    group.cancelAll()
+                }
                 if completion.status == .waitingApproval {
                     // Pause mode: the gate stays open (its step stays started) and the run ends paused
                     // once the other branches are done.
@@ -173,7 +183,7 @@ extension WorkflowEngine {
                 try persist { try repository.upsertStep(StepRecord(runID: runID, stepID: id, status: .cancelled)) }
             }
         }
-        return Scheduled(context: context, failure: failure, cancelled: cancelled, paused: paused)
+        return Scheduled(context: context, failure: failure, cancelled: cancelled, paused: paused, budgetExceeded: budgetExceeded)
     }
 
     /// The part of the run's context a step may read: inputs, run id, environment, and only the
@@ -185,6 +195,10 @@ extension WorkflowEngine {
         var steps: [String: StepResult] = [:]
         for (reference, _) in step.readReferences {
             if let id = reference.stepID, let result = context.steps[id] { steps[id] = result }
+        }
+        if step.kind == .agent || step.kind == .llm {
+            // A prompt is also given the dependencies it does not reference ("Context from previous steps").
+            for dependency in step.dependsOn { steps[dependency.value] = context.steps[dependency.value] }
         }
         trimmed.steps = steps
         return trimmed

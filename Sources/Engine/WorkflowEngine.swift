@@ -116,11 +116,11 @@ public actor WorkflowEngine {
                             workflowHash: Self.contentHash(ofFile: workflow.file),
                             inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
                             forkedFromStep: lineage?.step, lineageKind: lineage?.kind,
-                            owner: configuration.owner))
+                            owner: configuration.owner, maxCostUSD: configuration.maxCostUSD))
                 ]
                     + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
         }
-        if let problem = Self.unsupportedFeature(in: workflow) ?? unroutableStep(in: workflow) {
+        if let problem = unsupportedFeature(in: workflow) ?? unroutableStep(in: workflow) {
             // Failing before the first sandbox is better than silently skipping a gate, or than
             // running half a workflow before the step whose backend is missing.
             try finishRun(runID, status: .failed, error: problem, steps: [:], outputs: [:])
@@ -149,11 +149,12 @@ public actor WorkflowEngine {
         let sessions = SessionSandboxes()
         let ahead = stepSandboxes(workflow, runID: runID, tracker: tracker)
         let removals = RunRemovals()
+        let budget = runBudget(runID)
         let scheduled: Scheduled
         do {
             scheduled = try await schedule(
                 workflow, runID: runID, context: context, tracker: tracker, runLimit: runLimit,
-                sessions: sessions, ahead: ahead, removals: removals, prior: prior)
+                sessions: sessions, ahead: ahead, removals: removals, prior: prior, budget: budget)
         } catch {
             await removals.waitForAll()
             await ahead?.close()
@@ -177,7 +178,7 @@ public actor WorkflowEngine {
 
         // Kept for replays and forks, while no sandbox writes to it any more. Not for a cancelled
         // run: cancelling must end it promptly, and whoever cancelled removes what carries its label.
-        if !scheduled.cancelled { await saveWorkspace(runID: runID) }
+        if !scheduled.cancelled || scheduled.budgetExceeded { await saveWorkspace(runID: runID) }
         if configuration.removesWorkspace, let workspaces = router.workspaces {
             // Every sandbox of the run is gone by now (each step destroys its own), so the volume is
             // free. A cleanup problem must not turn a finished run into a failed one; `sandcastle
@@ -189,7 +190,11 @@ public actor WorkflowEngine {
         var status = RunStatus.completed
         var error: String?
         var outputs: [String: JSONValue] = [:]
-        if scheduled.cancelled {
+        if scheduled.budgetExceeded, let budget {
+            status = .budgetExceeded
+            error = String(
+                format: "the run's budget of $%.2f is spent ($%.4f); running steps were interrupted", budget.maxUSD, budget.spent)
+        } else if scheduled.cancelled {
             status = .cancelled
             error = "the run was cancelled"
         } else if let failure = scheduled.failure {
@@ -253,10 +258,25 @@ public actor WorkflowEngine {
         return (status, error)
     }
 
+    /// The run's budget, when it has one: the configured one for a new run, the recorded one for
+    /// a resumed run, which keeps what it spent so far.
+    func runBudget(_ runID: String) -> RunBudget? {
+        let record = try? repository.run(id: runID)?.run
+        guard let maximum = record?.maxCostUSD ?? configuration.maxCostUSD else { return nil }
+        let spent = (try? repository.modelUsage(runIDs: [runID]))?[runID]?.pricedCostUSD ?? 0
+        return RunBudget(maxUSD: maximum, spent: spent)
+    }
+
+    /// The kinds this engine runs.
+    static let supportedKinds: Set<StepKind> = [.run, .approval, .subWorkflow, .agent, .llm]
+
     /// The first feature of `workflow` the engine cannot run, as a message for the user.
-    static func unsupportedFeature(in workflow: WorkflowDefinition) -> String? {
+    func unsupportedFeature(in workflow: WorkflowDefinition) -> String? {
+        if configuration.models == nil, let step = workflow.steps.first(where: { $0.kind == .agent || $0.kind == .llm }) {
+            return "step `\(step.id)` (\(step.location)) calls a model, but no model provider is set up for this run"
+        }
         for step in workflow.steps {
-            if step.kind != .run && step.kind != .approval && step.kind != .subWorkflow {
+            if !Self.supportedKinds.contains(step.kind) {
                 return "step `\(step.id)` (\(step.location)): `type: \(step.kind)` steps are not supported by the engine yet"
             }
         }

@@ -77,6 +77,11 @@ public struct EngineConfiguration: Sendable {
     /// creation (``StepSandboxes``). 0 (the default) creates each step's sandbox when it starts;
     /// the CLI and the server use 1.
     public var sandboxesAhead: Int
+    /// How agent and `llm` steps reach models; nil: such steps fail, saying no provider is set up.
+    public var models: ModelAccess?
+    /// The run's budget for model calls in dollars (`--max-cost`); nil: none. A resumed run
+    /// keeps the one it was started with.
+    public var maxCostUSD: Double?
 
     /// What every sandbox of the run carries: ``labels`` plus, when an owner is recorded, the
     /// process label that lets a sweep find the sandboxes of a process that died.
@@ -107,5 +112,7 @@ public struct EngineConfiguration: Sendable {
         self.sandboxesAhead = sandboxesAhead
         self.owner = nil
         self.workspaceSnapshots = nil
+        self.models = nil
+        self.maxCostUSD = nil
     }
 }
