@@ -16,6 +16,8 @@ import PackageDescription
 //   JSONValues           JSON as a value, shared by workflows, model providers and tools
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
+//   Agent                the agent loop on the host: model turns, Claude Code's tools run in the sandbox,
+//                        subagents, cancellation, the structured-output seam (no Docker, no engine)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
@@ -102,6 +104,9 @@ let package = Package(
             name: "ModelProviders",
             dependencies: ["HTTPTransport", "JSONValues", "Resilience", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // The agent loop: model turns through any ModelProvider, tools executed inside a sandbox
+        // through the Sandbox protocol only (no Docker, no runner wire format, no engine).
+        .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues"], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(name: "Workflow", dependencies: ["JSONValues", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(
@@ -202,6 +207,9 @@ let package = Package(
                 // SHA-256 of what big transfers moved (already a dependency of Sandbox).
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["TestSupport", "Agent", "ModelProviders", "JSONValues", "Sandbox", "SandboxDocker", "DockerEngine"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [
