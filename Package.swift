@@ -19,6 +19,8 @@ import PackageDescription
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   ProviderDouble       a local server speaking both provider protocols from scripts (tests, bench, demo)
+//   Agent                the agent loop on the host: model turns, Claude Code's tools run in the sandbox,
+//                        subagents, cancellation, the structured-output seam (no Docker, no engine)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
@@ -123,6 +125,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
+        // The agent loop: model turns through any ModelProvider, tools executed inside a sandbox
+        // through the Sandbox protocol only (no Docker, no runner wire format, no engine).
+        .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues"], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(
             name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],
@@ -242,6 +247,9 @@ let package = Package(
             ],
             // The official SDKs' fidelity check, run by scripts/compat-providers.
             exclude: ["python"]),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["TestSupport", "Agent", "ModelProviders", "JSONValues", "Sandbox", "SandboxDocker", "DockerEngine"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [

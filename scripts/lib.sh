@@ -29,7 +29,7 @@ as_root() {
 
 # System packages a fresh Debian bookworm machine lacks.
 ensure_packages() {
-    local wanted=(libcurl4-openssl-dev libseccomp-dev libsqlite3-dev docker.io debootstrap iptables ca-certificates)
+    local wanted=(libcurl4-openssl-dev libseccomp-dev libsqlite3-dev docker.io debootstrap iptables ca-certificates ripgrep)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
