@@ -142,7 +142,9 @@ let package = Package(
         // The engine runs workflows on any sandbox backend and persists every state change.
         .target(
             name: "Engine",
-            dependencies: ["Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", "Agent", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
         .target(
@@ -254,6 +256,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
+                "ProviderDouble", "JSONValues",
             ]),
         // The models file, provider settings and the router (retries, failover), against fake providers.
         .testTarget(

@@ -27,6 +27,9 @@ struct StepJob: Sendable {
     var prior = Prior()
     /// The run's budget for model calls, shared by its steps; nil: none.
     var budget: RunBudget?
+    /// The workflow's `default_model` and `default_max_turns`, for agent and `llm` steps.
+    var defaultModel: String?
+    var defaultMaxTurns: Int?
 
     /// A resumed step's completed items and recorded attempts (empty for a fresh run).
     struct Prior: Sendable {
@@ -67,7 +70,7 @@ struct StepJob: Sendable {
         }
         // The step was counted as one sandbox ahead of time; its other items now are too.
         let toRun = items.indices.count { prior.completedItems[$0] == nil }
-        if let ahead, toRun > 1, let kind = StepSandboxes.kind(of: settings, on: ahead.backendName) {
+        if step.kind != .llm, let ahead, toRun > 1, let kind = StepSandboxes.kind(of: settings, on: ahead.backendName) {
             await ahead.expect(kind, more: toRun - 1)
         }
         // `max_concurrency` bounds this step's items; the run and global limits still apply to each.
@@ -144,7 +147,18 @@ struct StepJob: Sendable {
             if Task.isCancelled { return ItemResult(status: .cancelled, output: .null, error: "cancelled") }
             let result = await StepAttempt(job: self, number: attempt, index: index, work: work).run()
             if result.status == .completed || result.status == .cancelled || attempt - firstAttempt + 1 >= policy.maxAttempts {
-                return result
+                guard result.status == .failed, settings.onFailure == .fallback, budget?.isExceeded != true,
+                    case .success(let fallbackWork) = prepareWork(index: index, context: context, fallback: true)
+                else { return result }
+                // Sandcastle's `on_failure: fallback`: one more attempt with the fallback's prompt and model.
+                if !result.deferred.isEmpty {
+                    do {
+                        try repository.write(result.deferred)
+                    } catch {
+                        return ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)")
+                    }
+                }
+                return await StepAttempt(job: self, number: attempt + 1, index: index, work: fallbackWork).run()
             }
             if !result.deferred.isEmpty {
                 // Another attempt follows: this one's record cannot wait for the step's end.
@@ -182,7 +196,7 @@ struct StepJob: Sendable {
     }
 
     /// The step's work for one item, with the templates rendered for it.
-    private func prepareWork(index: Int?, context: TemplateContext) -> Result<StepWork, Unprepared> {
+    private func prepareWork(index: Int?, context: TemplateContext, fallback: Bool = false) -> Result<StepWork, Unprepared> {
         var environment: [String: String]
         do {
             environment = try TemplateRenderer.renderEnvironment(settings.environment, context: context)
@@ -193,6 +207,12 @@ struct StepJob: Sendable {
         environment["SANDCASTLE_STEP_ID"] = step.id
         if artifactsEnabled {
             environment["SANDCASTLE_OUTPUTS"] = Artifacts.sandboxFolder(step: step.id, index: index)
+        }
+        if let configuration = step.configuration(as: AgentStepConfiguration.self) {
+            return .success(.inSandbox(agentWork(configuration, context: context, environment: environment, fallback: fallback)))
+        }
+        if let configuration = step.configuration(as: LLMStepConfiguration.self) {
+            return .success(.modelOnly(llmWork(configuration, context: context)))
         }
         if let configuration = step.configuration(as: RunStepConfiguration.self) {
             do {

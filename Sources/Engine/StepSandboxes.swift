@@ -154,7 +154,7 @@ extension WorkflowEngine {
         guard configuration.sandboxesAhead > 0, let entry = router.workspaceEntry else { return nil }
         var planned: [StepSandboxes.Kind: Int] = [:]
         var sessions: Set<String> = []
-        for step in workflow.steps where step.kind == .run && tracker.states[step.id] == .pending {
+        for step in workflow.steps where (step.kind == .run || step.kind == .agent) && tracker.states[step.id] == .pending {
             let settings = workflow.settings(for: step)
             guard let kind = StepSandboxes.kind(of: settings, on: entry.name) else { continue }
             if let session = settings.session, !sessions.insert(session).inserted { continue }

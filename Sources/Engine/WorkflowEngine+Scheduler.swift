@@ -130,7 +130,8 @@ extension WorkflowEngine {
                             context: Self.jobContext(context, for: step),
                             router: router, repository: repository, configuration: configuration,
                             globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
-                            removals: removals, onEvent: onEvent, prior: prior.forStep(id), budget: budget)
+                            removals: removals, onEvent: onEvent, prior: prior.forStep(id), budget: budget,
+                            defaultModel: workflow.defaults.model?.value, defaultMaxTurns: workflow.defaults.maxTurns?.value)
                         running += 1
                         group.addTask { await job.execute() }
                     }

@@ -287,7 +287,7 @@ public actor WorkflowEngine {
     /// without `E2B_API_KEY`), said with where the name was written; nil when every step can run.
     func unroutableStep(in workflow: WorkflowDefinition) -> String? {
         let available = router.available
-        for step in workflow.steps where step.kind == .run {
+        for step in workflow.steps where step.kind == .run || step.kind == .agent {
             let backend = workflow.settings(for: step).backend
             guard !available.contains(backend) else { continue }
             let written = step.sandbox.backend?.location ?? workflow.defaults.backend?.location ?? step.location

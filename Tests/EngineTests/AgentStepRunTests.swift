@@ -1,0 +1,187 @@
+import Foundation
+import JSONValues
+import ProviderDouble
+import SandboxDocker
+import Store
+import Testing
+import Workflow
+
+@testable import Engine
+@testable import EngineService
+
+/// Agent (`prompt:`) and `llm` steps through the engine: the real Docker backend, the real
+/// provider clients and router, and the provider double in place of a provider.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct AgentStepRunTests {
+    /// A fresh key per test: the double keeps one conversation per key.
+    static func key() -> String { "sk-ant-test-\(UUID().uuidString.lowercased())" }
+
+    /// Model access through the real router, pointed at the double with `key`.
+    static func models(_ double: RunningProviderDouble, key: String) throws -> ModelAccess {
+        // No HOME in this environment: only the shipped models file is read, never the user's.
+        let settings = EngineSettings(environment: ["ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": double.anthropicBaseURL])
+        return try settings.modelAccess()
+    }
+
+    static func engine(
+        _ backend: DockerSandboxBackend, _ repository: SQLiteRunRepository, models: ModelAccess, maxCost: Double? = nil
+    ) -> WorkflowEngine {
+        var configuration = EngineConfiguration(removesWorkspace: true)
+        configuration.models = models
+        configuration.maxCostUSD = maxCost
+        return WorkflowEngine(backend: backend, repository: repository, configuration: configuration)
+    }
+
+    @Test func anAgentStepRunsItsToolsInTheSandboxAndRecordsTurnsToolsAndCost() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let key = Self.key()
+        double.setScript(
+            key: key,
+            turns: [
+                .calls([ScriptedToolCall(name: "Bash", input: ["command": "echo from-the-sandbox > note.txt && cat note.txt && env"])]),
+                .calls([ScriptedToolCall(name: "Read", input: ["file_path": "/workspace/note.txt"])]),
+                .reply("```json\n{\"note\": \"from-the-sandbox\", \"turns\": 3}\n```", usage: ScriptedUsage(inputTokens: 1000, outputTokens: 100)),
+            ])
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow(
+            """
+            name: agent-chain
+            default_model: sonnet
+            steps:
+              - id: look
+                prompt: Write a note and read it back.
+                tools: [Bash, Read]
+              - id: after
+                depends_on: [look]
+                run: echo "{steps.look.output.note}"
+            """)
+        let outcome = try await Self.engine(backend, repository, models: try Self.models(double, key: key)).run(wf)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["look"]?.output == ["note": "from-the-sandbox", "turns": 3], "fences stripped, JSON kept")
+        #expect(outcome.steps["after"]?.output == "from-the-sandbox")
+
+        // What the model was sent: the task, the tools, each result paired with its call, and no key in any body.
+        let requests = double.requests(key: key)
+        #expect(requests.count == 3)
+        #expect(requests.allSatisfy { !$0.bodyText.contains(key) })
+        let toolNames = requests.first?.body?.child("tools").flatMap { tools -> [String]? in
+            guard case .array(let list) = tools else { return nil }
+            return list.compactMap { if case .string(let name)? = $0.child("name") { name } else { nil } }
+        }
+        #expect(toolNames == ["Bash", "Read"])
+        let secondTurn = requests[1].bodyText
+        #expect(secondTurn.contains("from-the-sandbox"), "the Bash result went back to the model")
+        #expect(!secondTurn.contains(key), "env in the sandbox has no provider key")
+
+        // Turns, tool calls and answers are run events; each call has its tokens and cost.
+        let events = try repository.events(runID: outcome.runID).map(RunEvent.init)
+        let turns = events.compactMap { if case .modelTurn(let turn) = $0 { turn } else { nil } }
+        #expect(turns.map(\.turn) == [1, 2, 3])
+        #expect(turns.allSatisfy { $0.model.hasPrefix("claude-") && $0.provider == "anthropic" })
+        let called = events.compactMap { if case .toolCalled(let call) = $0 { call.name } else { nil } }
+        #expect(called == ["Bash", "Read"])
+        let answered = events.compactMap { if case .toolAnswered(let answer) = $0 { answer } else { nil } }
+        #expect(answered.count == 2 && answered.allSatisfy { !$0.isError })
+        let calls = try repository.modelCalls(runID: outcome.runID)
+        #expect(calls.count == 3)
+        #expect(calls.last?.inputTokens == 1000 && calls.last?.outputTokens == 100)
+        let usage = try #require(try repository.modelUsage(runIDs: [outcome.runID])[outcome.runID])
+        #expect((usage.costUSD ?? 0) > 0, "sonnet has a price: the cost is known")
+        let left = try await DockerWorkflowRunTests.leftovers(of: outcome.runID, in: backend)
+        #expect(left.containers.isEmpty && left.volumes.isEmpty, "left behind: \(left)")
+    }
+
+    @Test func aStructuredAnswerIsRepairedOnceThenAccepted() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let key = Self.key()
+        double.setScript(
+            key: key,
+            turns: [
+                .calls([ScriptedToolCall(name: "StructuredOutput", input: ["score": "high"])]),
+                .calls([ScriptedToolCall(name: "StructuredOutput", input: ["score": 87, "reasons": ["fits"]])]),
+            ])
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow(
+            """
+            name: scored
+            steps:
+              - id: score
+                prompt: Score it.
+                output_schema:
+                  type: object
+                  properties:
+                    score: {type: integer, minimum: 0, maximum: 100}
+                    reasons: {type: array, items: {type: string}}
+                  required: [score, reasons]
+            """)
+        let outcome = try await Self.engine(backend, repository, models: try Self.models(double, key: key)).run(wf)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["score"]?.output == ["score": 87, "reasons": ["fits"]])
+        let repair = double.requests(key: key)[1].bodyText
+        #expect(repair.contains("/score") && repair.contains("integer"), "the violations went back to the model: \(repair.prefix(600))")
+    }
+
+    @Test func anLLMStepMakesOneCallWithoutASandbox() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let key = Self.key()
+        double.setScript(key: key, turns: [.reply("Dear team, hello.")])
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow(
+            """
+            name: one-call
+            inputs: {who: {type: string, default: team}}
+            steps:
+              - id: email
+                type: llm
+                prompt: Write to the {input.who}.
+                llm_config: {system_prompt: Be brief., temperature: 0.5, max_tokens: 300}
+            """)
+        let outcome = try await Self.engine(backend, repository, models: try Self.models(double, key: key)).run(wf)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["email"]?.output == "Dear team, hello.")
+        let body = try #require(double.requests(key: key).first?.body)
+        #expect(body.child("max_tokens") == 300)
+        #expect(body.child("temperature")?.doubleValue == 0.5)
+        #expect(body.child("tools") == nil || body.child("tools") == .array([]))
+        #expect(try repository.run(id: outcome.runID)?.steps.first?.backend == "model")
+    }
+
+    @Test func aRunThatSpendsItsBudgetEndsBudgetExceeded() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let key = Self.key()
+        // Each turn costs 1M input tokens of sonnet: far over a $0.50 budget at once.
+        let expensive = ScriptedUsage(inputTokens: 1_000_000, outputTokens: 10)
+        double.setScript(
+            key: key,
+            turns: [
+                ScriptedTurn(toolCalls: [ScriptedToolCall(name: "Bash", input: ["command": "true"])], usage: expensive),
+                .reply("never reached"),
+            ])
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow(
+            """
+            name: spender
+            steps:
+              - {id: spend, prompt: Spend.}
+              - {id: later, depends_on: [spend], run: echo never}
+            """)
+        let outcome = try await Self.engine(backend, repository, models: try Self.models(double, key: key), maxCost: 0.5).run(wf)
+        #expect(outcome.status == .budgetExceeded, "\(outcome.status) \(outcome.error ?? "")")
+        #expect(outcome.error?.contains("budget of $0.50") == true)
+        let kinds = try repository.events(runID: outcome.runID).map(\.kind)
+        #expect(kinds.contains("budget_exceeded"))
+        #expect(double.requests(key: key).count == 1, "no call after the budget was spent")
+        #expect(try repository.run(id: outcome.runID)?.run.maxCostUSD == 0.5)
+    }
+}
