@@ -27,7 +27,8 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# System packages a fresh Debian bookworm machine lacks.
+# System packages a fresh Debian bookworm machine lacks. ripgrep: the agent tests copy the host's
+# rg into a sandbox to run Glob and Grep on their ripgrep path (the sandbox images lack it).
 ensure_packages() {
     local wanted=(libcurl4-openssl-dev libseccomp-dev libsqlite3-dev docker.io debootstrap iptables ca-certificates ripgrep)
     local missing=()

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Bash, Read, Write and Edit in a real sandbox", .serialized, .timeLimit(.minutes(3)))
 struct FileToolTests {
-    @Test("Bash: stdout and stderr interleaved as written, exit codes and timeouts noted, each call fresh in the working directory")
+    @Test("Bash: stdout and stderr interleaved as written, exit codes and timeouts noted, stdin empty, hostile commands refused")
     func bash() async throws {
         try await AgentFixture.withSandbox(environment: ["GREETING": "hello"]) { sandbox in
             let bash = BashTool()
@@ -18,9 +18,39 @@ struct FileToolTests {
             let slow = try await AgentFixture.run(bash, ["command": "echo started; sleep 30", "timeout": 500], in: sandbox)
             #expect(slow.isError && slow.content.contains("started") && slow.content.contains("timed out after 500 ms"))
 
-            _ = try await AgentFixture.run(bash, ["command": "mkdir -p sub && cd sub && export X=1"], in: sandbox)
-            let fresh = try await AgentFixture.run(bash, ["command": "pwd; echo \"x=${X:-unset} $GREETING\""], in: sandbox)
-            #expect(fresh.content == "/workspace\nx=unset hello\n")
+            let unterminated = try await AgentFixture.run(bash, ["command": "printf abc"], in: sandbox)
+            #expect(unterminated.content == "abc")
+
+            // Hostile input: clear errors, nothing run half-way.
+            let nul = try await AgentFixture.run(bash, ["command": "echo a\u{0}b"], in: sandbox)
+            #expect(nul.isError && nul.content.contains("NUL"))
+            let huge = try await AgentFixture.run(bash, ["command": .string("echo " + String(repeating: "x", count: 200_000))], in: sandbox)
+            #expect(huge.isError && huge.content.contains("write the script to a file"))
+            let justUnder = try await AgentFixture.run(bash, ["command": .string("echo " + String(repeating: "y", count: 100_000) + " | wc -c")], in: sandbox)
+            #expect(justUnder.content == "100001\n")
+            let badPath = try await AgentFixture.run(ReadTool(), ["file_path": "/etc/pass\u{0}wd"], in: sandbox)
+            #expect(badPath.isError && badPath.content.contains("NUL"))
+        }
+    }
+
+    @Test("Bash: a cd carries over to the agent's next call, variables do not; a vanished directory falls back")
+    func bashDirectory() async throws {
+        try await AgentFixture.withSandbox(environment: ["GREETING": "hello"]) { sandbox in
+            let bash = BashTool()
+            let directory = BashDirectory()
+            _ = try await AgentFixture.run(bash, ["command": "mkdir -p sub/deeper && cd sub && export X=1"], in: sandbox, bashDirectory: directory)
+            #expect(directory.current == "/workspace/sub")
+            let next = try await AgentFixture.run(bash, ["command": "pwd; echo \"x=${X:-unset} $GREETING\""], in: sandbox, bashDirectory: directory)
+            #expect(next.content == "/workspace/sub\nx=unset hello\n")
+            let failed = try await AgentFixture.run(bash, ["command": "cd deeper; exit 4"], in: sandbox, bashDirectory: directory)
+            #expect(failed.content == "Exit code 4" && directory.current == "/workspace/sub/deeper")
+            let elsewhere = try await AgentFixture.run(bash, ["command": "pwd"], in: sandbox)
+            #expect(elsewhere.content == "/workspace\n", "without a shared directory every call starts in the working directory")
+
+            _ = try await AgentFixture.run(bash, ["command": "rm -rf /workspace/sub"], in: sandbox, bashDirectory: directory)
+            let fallback = try await AgentFixture.run(bash, ["command": "pwd"], in: sandbox, bashDirectory: directory)
+            #expect(fallback.content == "(the working directory /workspace/sub/deeper no longer exists; this command ran in /workspace)\n/workspace\n")
+            #expect(directory.current == nil)
 
             let quiet = try await AgentFixture.run(bash, ["command": "true"], in: sandbox)
             #expect(quiet.content == "(no output)" && !quiet.isError)

@@ -75,6 +75,31 @@ struct LoopTests {
         #expect(final.text == result.text)
     }
 
+    @Test("a stream sink delivers every event and ends with the run's result")
+    func streamSink() async throws {
+        let (stream, sink) = AgentEventSink.stream()
+        let provider = ScriptedProvider([.tools(call("t1", "Echo", ["text": "hi"])), .text("bye")])
+        let loop = AgentLoop(
+            provider: provider, configuration: AgentConfiguration(model: "m"), tools: try ToolSet([EchoTool()]), sandbox: NoSandbox(), events: sink)
+        async let result = loop.run(prompt: "go")
+        var kinds: [String] = []
+        for await event in stream {
+            switch event {
+            case .turnStarted: kinds.append("turn")
+            case .textDelta: if kinds.last != "text" { kinds.append("text") }
+            case .thinkingDelta: kinds.append("thinking")
+            case .assistantMessage: kinds.append("assistant")
+            case .toolCallStarted: kinds.append("tool_start")
+            case .toolCallFinished: kinds.append("tool_end")
+            case .toolResults: kinds.append("user")
+            case .result: kinds.append("result")
+            case .subagent: kinds.append("subagent")
+            }
+        }
+        #expect(kinds == ["turn", "assistant", "tool_start", "tool_end", "user", "turn", "text", "assistant", "result"])
+        #expect(await result.text == "bye")
+    }
+
     @Test("tool calls run and their results go back in one user message, in call order")
     func toolRoundTrip() async throws {
         let echo = EchoTool()

@@ -49,9 +49,11 @@ struct SearchToolTests {
             func paths(_ input: JSONValue) async throws -> String {
                 try await AgentFixture.run(glob, input, in: sandbox, environment: environment).content
             }
-            #expect(try await paths(["pattern": "**/*.ts"]) == [
-                "/workspace/src/new.ts", "/workspace/.hidden/secret.ts", "/workspace/src/a/mid.ts", "/workspace/src/old.ts",
-            ].joined(separator: "\n"))
+            #expect(
+                try await paths(["pattern": "**/*.ts"])
+                    == [
+                        "/workspace/src/new.ts", "/workspace/.hidden/secret.ts", "/workspace/src/a/mid.ts", "/workspace/src/old.ts",
+                    ].joined(separator: "\n"))
             #expect(try await paths(["pattern": "*.{js,py}"]) == "/workspace/tools/run.py\n/workspace/src/a/b/deep.js")
             #expect(try await paths(["pattern": "src/*.ts"]) == "/workspace/src/new.ts\n/workspace/src/old.ts")
             #expect(try await paths(["pattern": "*.ts", "path": "src/a"]) == "/workspace/src/a/mid.ts")
@@ -74,7 +76,9 @@ struct SearchToolTests {
             #expect(files.content == "Found 4 files\n/workspace/src/new.ts\n/workspace/tools/run.py\n/workspace/README.md\n/workspace/src/a/mid.ts")
 
             let insensitive = try await search(["pattern": "todo", "-i": true, "glob": "*.{js,ts}"])
-            #expect(insensitive.content == "Found 4 files\n/workspace/src/new.ts\n/workspace/.hidden/secret.ts\n/workspace/src/a/b/deep.js\n/workspace/src/a/mid.ts")
+            #expect(
+                insensitive.content == "Found 4 files\n/workspace/src/new.ts\n/workspace/.hidden/secret.ts\n/workspace/src/a/b/deep.js\n/workspace/src/a/mid.ts"
+            )
 
             let content = try await search(["pattern": "TODO write", "output_mode": "content", "-A": 1])
             #expect(content.content == "/workspace/README.md:2:TODO write docs\n/workspace/README.md-3-more")
@@ -83,10 +87,13 @@ struct SearchToolTests {
             #expect(plain.content == "/workspace/tools/run.py:def run():")
 
             let counts = try await search(["pattern": "o", "output_mode": "count", "path": "/workspace/src", "glob": "*.ts"])
-            #expect(counts.content == "/workspace/src/a/mid.ts:1\n/workspace/src/new.ts:1\n/workspace/src/old.ts:1\n\nFound 3 total occurrences across 3 files.")
+            #expect(
+                counts.content == "/workspace/src/a/mid.ts:1\n/workspace/src/new.ts:1\n/workspace/src/old.ts:1\n\nFound 3 total occurrences across 3 files.")
 
             let paged = try await search(["pattern": "TODO", "head_limit": 2, "offset": 1])
-            #expect(paged.content == "Found 4 files\n/workspace/tools/run.py\n/workspace/README.md\n[Showing 2 of 4 entries (offset 1); use head_limit and offset to page]")
+            #expect(
+                paged.content
+                    == "Found 4 files\n/workspace/tools/run.py\n/workspace/README.md\n[Showing 2 of 4 entries (offset 1); use head_limit and offset to page]")
 
             let multiline = try await search(["pattern": "mid.*\\n.*function", "multiline": true])
             #expect(multiline.content == "Found 1 file\n/workspace/src/a/mid.ts")

@@ -25,7 +25,8 @@ extension AgentLoop {
         let indices = calls.indices.filter { calls[$0].name == name }
         guard let first = indices.first else { return }
         for extra in indices.dropFirst() {
-            verdict.preset[extra] = ToolResult(toolCallID: calls[extra].id, content: "Only the first \(name) call of a turn counts; this one was ignored.", isError: true)
+            verdict.preset[extra] = ToolResult(
+                toolCallID: calls[extra].id, content: "Only the first \(name) call of a turn counts; this one was ignored.", isError: true)
         }
         let call = calls[first]
         let errors: [String]
@@ -57,7 +58,9 @@ extension AgentLoop {
 
     /// Runs the turn's calls concurrently (those without a preset answer) and returns every
     /// call's result in call order, plus what ends the run when the tools were interrupted.
-    func runTools(_ calls: [ToolCall], preset: [Int: ToolResult], turn: Int, session: AgentSession?) async -> ([ToolResult], AgentOutcome?) {
+    func runTools(
+        _ calls: [ToolCall], preset: [Int: ToolResult], turn: Int, session: AgentSession?, record: AgentRunRecord
+    ) async -> ([ToolResult], AgentOutcome?) {
         var results: [ToolResult?] = Array(repeating: nil, count: calls.count)
         var fatal: AgentError?
         await withTaskGroup(of: (Int, ToolResult, AgentError?).self) { group in
@@ -68,7 +71,7 @@ extension AgentLoop {
                     finished(call, answer, turn: turn, duration: .zero, ran: false)
                     continue
                 }
-                group.addTask { await execute(call, turn: turn, session: session).with(index) }
+                group.addTask { await execute(call, turn: turn, session: session, record: record).with(index) }
             }
             for await (index, result, error) in group {
                 results[index] = result
@@ -84,7 +87,7 @@ extension AgentLoop {
     }
 
     /// One call: look the tool up, check its input, run it, cap its output.
-    private func execute(_ call: ToolCall, turn: Int, session: AgentSession?) async -> Execution {
+    private func execute(_ call: ToolCall, turn: Int, session: AgentSession?, record: AgentRunRecord) async -> Execution {
         let start = ContinuousClock.now
         func done(_ output: ToolOutput, ran: Bool, fatal: AgentError? = nil) -> Execution {
             let content = OutputCap.limit(output.content, maxCharacters: configuration.limits.maxResultCharacters)
@@ -102,7 +105,7 @@ extension AgentLoop {
         }
         var context = ToolContext(
             sandbox: sandbox, workingDirectory: configuration.workingDirectory, environment: configuration.toolEnvironment,
-            limits: configuration.limits, toolCallID: call.id)
+            limits: configuration.limits, toolCallID: call.id, bashDirectory: record.bashDirectory)
         context.session = session
         do {
             let input = try ToolInput(call.input)

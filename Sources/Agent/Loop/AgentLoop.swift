@@ -162,7 +162,7 @@ public struct AgentLoop: Sendable {
             } else if let finalAnswer {
                 judgeFinalAnswer(calls, finalAnswer, repairsLeft: &repairsLeft, response: response, record: record, verdict: &verdict)
             }
-            let (results, interruption) = await runTools(calls, preset: verdict.preset, turn: turn, session: session)
+            let (results, interruption) = await runTools(calls, preset: verdict.preset, turn: turn, session: session, record: record)
             let message = ModelMessage(role: .user, content: results.map { .toolResult($0) })
             record.append(message)
             events.emit(.toolResults(turn: turn, message: message))

@@ -18,6 +18,8 @@ final class AgentRunRecord: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Where this run's next `Bash` call starts.
+    let bashDirectory = BashDirectory()
 
     var transcript: [ModelMessage] { state.withLock { $0.transcript } }
 

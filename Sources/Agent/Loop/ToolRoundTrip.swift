@@ -25,6 +25,22 @@ public enum ToolRoundTrip {
         }
         return Array(provider.samples.dropFirst(warmup))
     }
+
+    /// The sandbox's share of a round trip: the same `Bash` process (`bash -c true`, started and
+    /// waited for exactly as the tool does) without the loop around it. The difference to
+    /// ``measure(sandbox:iterations:warmup:)`` is the loop's own cost.
+    public static func measureProcess(sandbox: any SandboxInstance, iterations: Int, warmup: Int = 5) async throws -> [Duration] {
+        let context = ToolContext(sandbox: sandbox)
+        var samples: [Duration] = []
+        for index in 0..<(warmup + iterations) {
+            let start = ContinuousClock.now
+            let output = try await ToolProcess.run(BashTool.arguments(for: "true"), context: context, timeout: context.limits.bashDefaultTimeout)
+            let elapsed = ContinuousClock.now - start
+            if output.result.exitCode != 0 { throw AgentError(.invalidConfiguration, "bash -c true failed with exit code \(output.result.exitCode)") }
+            if index >= warmup { samples.append(elapsed) }
+        }
+        return samples
+    }
 }
 
 extension AgentResult {

@@ -52,19 +52,24 @@ public struct ToolContext: Sendable {
     public var limits: ToolLimits
     /// The call being run (a subagent's events name it as their parent).
     public var toolCallID: String
+    /// Where `Bash` starts and what it updates: shared by the calls of one agent run, so a `cd`
+    /// carries over. Nil: every command starts in ``workingDirectory``.
+    public var bashDirectory: BashDirectory?
     /// What a subagent needs of the run that calls it; nil outside a loop (and inside a subagent,
     /// which cannot start another).
     var session: AgentSession?
 
     public init(
         sandbox: any SandboxInstance, workingDirectory: String = AgentConfiguration.defaultWorkingDirectory,
-        environment: [String: String] = [:], limits: ToolLimits = ToolLimits(), toolCallID: String = "direct"
+        environment: [String: String] = [:], limits: ToolLimits = ToolLimits(), toolCallID: String = "direct",
+        bashDirectory: BashDirectory? = nil
     ) {
         self.sandbox = sandbox
         self.workingDirectory = workingDirectory
         self.environment = environment
         self.limits = limits
         self.toolCallID = toolCallID
+        self.bashDirectory = bashDirectory
         self.session = nil
     }
 

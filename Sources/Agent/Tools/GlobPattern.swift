@@ -62,7 +62,7 @@ struct GlobPattern: Sendable {
                             n += 1
                             continue
                         }
-                    } else if name[n] == "[" {  // an unclosed `[` is literal
+                    } else if name[n] == "[" { // an unclosed `[` is literal
                         p += 1
                         n += 1
                         continue

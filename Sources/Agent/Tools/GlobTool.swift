@@ -59,7 +59,7 @@ public struct GlobTool: AgentTool {
             ["bash", "-c", Self.script, "glob", directory, pattern], context: context,
             maxOutputBytes: context.limits.maxReadBytes * 32)
         let result = output.result
-        if result.exitCode == 3 { throw ToolFailure("Directory does not exist: \(directory)") }
+        if result.exitCode == 3 { throw ToolFailure("No such directory: \(directory) (Glob searches a directory; omit `path` for the working directory)") }
         if result.exitCode != 0 || result.timedOut {
             throw ToolFailure("Glob failed (exit code \(result.exitCode)): \(output.stderrText.prefix(2000))")
         }

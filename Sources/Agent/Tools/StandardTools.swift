@@ -28,7 +28,8 @@ extension ToolSet {
         }
         if !network && names.contains("WebFetch") {
             throw AgentError(
-                .toolUnavailable, "WebFetch needs a sandbox profile with network, and this one has none (use a networked profile, or drop WebFetch from tools:)")
+                .toolUnavailable, "WebFetch needs a sandbox profile with network, and this one has none (use a networked profile, or drop WebFetch from tools:)"
+            )
         }
         return try set.narrowed(to: names)
     }

@@ -157,17 +157,18 @@ public struct SubagentTool: AgentTool {
         configuration.model = model
         configuration.systemPrompt = subagent.prompt
         configuration.maxTurns = subagent.maxTurns ?? configuration.maxTurns
-        configuration.timeout = nil  // the caller's timeout already bounds the whole run
+        configuration.timeout = nil // the caller's timeout already bounds the whole run
         configuration.finalAnswer = nil
         let loop = AgentLoop(
             provider: session.provider, configuration: configuration, tools: tools, sandbox: context.sandbox,
             events: session.events.wrapping(parentToolCallID: context.toolCallID, agent: subagent.name), nested: true)
         let result = await loop.run(prompt: prompt)
-        session.ledger.append(result.modelCalls.map { call in
-            var call = call
-            call.parentToolCallID = call.parentToolCallID ?? context.toolCallID
-            return call
-        })
+        session.ledger.append(
+            result.modelCalls.map { call in
+                var call = call
+                call.parentToolCallID = call.parentToolCallID ?? context.toolCallID
+                return call
+            })
         switch result.outcome {
         case .success:
             return ToolOutput(result.text.isEmpty ? "(the subagent finished without a report)" : result.text)

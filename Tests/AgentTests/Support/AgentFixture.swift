@@ -23,10 +23,11 @@ enum AgentFixture {
     }
 
     /// Runs one tool call directly, as the loop would.
-    static func run(_ tool: any AgentTool, _ input: JSONValue, in sandbox: any SandboxInstance, environment: [String: String] = [:]) async throws
-        -> ToolOutput
-    {
-        let context = ToolContext(sandbox: sandbox, environment: environment)
+    static func run(
+        _ tool: any AgentTool, _ input: JSONValue, in sandbox: any SandboxInstance, environment: [String: String] = [:],
+        bashDirectory: BashDirectory? = nil
+    ) async throws -> ToolOutput {
+        let context = ToolContext(sandbox: sandbox, environment: environment, bashDirectory: bashDirectory)
         do {
             return try await tool.run(ToolInput(input), context: context)
         } catch let failure as ToolFailure {

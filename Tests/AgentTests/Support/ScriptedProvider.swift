@@ -65,7 +65,7 @@ final class ScriptedProvider: ModelProvider {
         let turn = script(request, index)
         if let failure = turn.failure { throw failure }
         let (stream, continuation) = AsyncThrowingStream<ModelStreamEvent, any Error>.makeStream()
-        if turn.hang { return stream }  // the continuation is kept by nobody: only cancellation ends it
+        if turn.hang { return stream } // the continuation is kept by nobody: only cancellation ends it
         for piece in Self.pieces(of: turn.text) { continuation.yield(.textDelta(piece)) }
         if turn.cutStream {
             continuation.finish()
