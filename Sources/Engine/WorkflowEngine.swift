@@ -274,6 +274,7 @@ public actor WorkflowEngine {
     func unsupportedFeature(in workflow: WorkflowDefinition) -> String? {
         if configuration.models == nil, let step = workflow.steps.first(where: { $0.kind == .agent || $0.kind == .llm }) {
             return "step `\(step.id)` (\(step.location)) calls a model, but no model provider is set up for this run"
+                + (configuration.modelsProblem.map { ": \($0)" } ?? "")
         }
         for step in workflow.steps {
             if !Self.supportedKinds.contains(step.kind) {

@@ -12,6 +12,11 @@ extension RunService {
         }
     }
 
+    /// Tokens and cost per run, for the runs named (runs without model calls are absent).
+    public func usage(runIDs: [String]) -> [String: ModelUsageTotals] {
+        (try? repository.modelUsage(runIDs: runIDs)) ?? [:]
+    }
+
     /// One run with its steps.
     ///
     /// - Throws: ``EngineServiceError`` `.notFound` naming the database, `.persistence`.
@@ -37,6 +42,13 @@ extension RunService {
         /// Files its steps kept, relative to ``artifactsDirectory``.
         public var artifacts: [(path: String, size: Int)]
         public var artifactsDirectory: String
+        /// The model calls of its agent and `llm` steps, in order (tokens and cost of each).
+        public var modelCalls: [ModelCallRecord]
+
+        /// Tokens and cost of the whole run, or of one step (all its items and attempts).
+        public func usage(step: String? = nil) -> ModelUsageTotals {
+            ModelUsageTotals(summing: modelCalls.filter { step == nil || $0.stepID == step })
+        }
 
         /// `step` or `step[index]`.
         public static func label(_ step: String, _ index: Int?) -> String { index.map { "\(step)[\($0)]" } ?? step }
@@ -57,7 +69,7 @@ extension RunService {
             detail: detail, attempts: attempts,
             approvals: (try? repository.approvals(runID: id, statuses: nil)) ?? [],
             derived: Array(derived), artifacts: files.artifacts(id),
-            artifactsDirectory: files.artifactsDirectory(id))
+            artifactsDirectory: files.artifactsDirectory(id), modelCalls: (try? repository.modelCalls(runID: id)) ?? [])
     }
 
     /// A run's events after `afterSeq`, in order, at most `limit`.

@@ -5,6 +5,7 @@ import Sandbox
 import SandboxDocker
 import SandboxE2B
 import Store
+import Synchronization
 import Workflow
 
 /// The engine as a library service: what the CLI and the server call to run and steer
@@ -24,6 +25,7 @@ public final class RunService: Sendable {
     public let sandboxProblem: String?
     /// Shared by every run of this service.
     let globalLimit: AsyncSemaphore
+    private let liveModels = Mutex<(access: ModelAccess?, problem: String?)?>(nil)
 
     /// What a caller needs of the sandbox backends.
     public enum Sandboxes: Sendable {
@@ -130,14 +132,41 @@ public final class RunService: Sendable {
         public var maxParallel: Int?
         /// Told everything the engine reports, as it happens.
         public var onEvent: @Sendable (EngineEvent) -> Void
+        /// Where agent and `llm` steps' answers come from.
+        public var models: ModelSource
+        /// The run's budget for model calls in dollars (`--max-cost`); a resumed run keeps its own.
+        public var maxCostUSD: Double?
 
         public init(
-            waitForApprovals: Bool = true, maxParallel: Int? = nil,
+            waitForApprovals: Bool = true, maxParallel: Int? = nil, models: ModelSource = .live, maxCostUSD: Double? = nil,
             onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in }
         ) {
             self.waitForApprovals = waitForApprovals
             self.maxParallel = maxParallel
+            self.models = models
+            self.maxCostUSD = maxCostUSD
             self.onEvent = onEvent
+        }
+    }
+
+    /// How this process's runs reach models: made at the first run that asks, then shared, so
+    /// the providers' connections, cooldowns and breakers are the process's, not one run's.
+    /// A recording or a replay is the run's own.
+    func modelAccess(_ source: ModelSource) -> (access: ModelAccess?, problem: String?) {
+        guard source == .live else { return Self.attempt { try settings.modelAccess(source) } }
+        return liveModels.withLock { cached in
+            if let cached { return cached }
+            let made = Self.attempt { try settings.modelAccess(.live) }
+            cached = made
+            return made
+        }
+    }
+
+    private static func attempt(_ make: () throws -> ModelAccess) -> (access: ModelAccess?, problem: String?) {
+        do {
+            return (try make(), nil)
+        } catch {
+            return (nil, "\(error)")
         }
     }
 
@@ -151,6 +180,8 @@ public final class RunService: Sendable {
             dataDirectory: settings.dataDirectory)
         configuration.owner = ProcessOwner.current()
         configuration.sandboxesAhead = settings.sandboxesAhead
+        (configuration.models, configuration.modelsProblem) = modelAccess(options.models)
+        configuration.maxCostUSD = options.maxCostUSD
         if settings.workspaceSnapshotMaxBytes > 0, let workspaces = router.workspaces {
             configuration.workspaceSnapshots = WorkspaceSnapshots(
                 workspaces: workspaces,

@@ -14,3 +14,5 @@ public typealias StepAttemptRecord = Store.StepAttemptRecord
 public typealias ApprovalRecord = Store.ApprovalRecord
 public typealias ApprovalStatus = Store.ApprovalStatus
 public typealias EventRecord = Store.EventRecord
+public typealias ModelCallRecord = Store.ModelCallRecord
+public typealias ModelUsageTotals = Store.ModelUsageTotals

@@ -77,8 +77,11 @@ public struct EngineConfiguration: Sendable {
     /// creation (``StepSandboxes``). 0 (the default) creates each step's sandbox when it starts;
     /// the CLI and the server use 1.
     public var sandboxesAhead: Int
-    /// How agent and `llm` steps reach models; nil: such steps fail, saying no provider is set up.
+    /// How agent and `llm` steps reach models; nil: such steps fail, saying no provider is set
+    /// up (and why: ``modelsProblem``).
     public var models: ModelAccess?
+    /// Why ``models`` is nil, e.g. a models file with an error.
+    public var modelsProblem: String?
     /// The run's budget for model calls in dollars (`--max-cost`); nil: none. A resumed run
     /// keeps the one it was started with.
     public var maxCostUSD: Double?
@@ -113,6 +116,7 @@ public struct EngineConfiguration: Sendable {
         self.owner = nil
         self.workspaceSnapshots = nil
         self.models = nil
+        self.modelsProblem = nil
         self.maxCostUSD = nil
     }
 }

@@ -39,14 +39,42 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Start the run in the background and return at once; its lines go to <data-dir>/runs/<run>/run.log.")
     var detach = false
 
+    @Option(
+        name: .customLong("max-cost"),
+        help: "A budget in US dollars for the run's model calls: a warning at 80 %, and at 100 % running steps stop and the run ends budget_exceeded.")
+    var maxCost: Double?
+
+    @Option(name: .customLong("models"), help: "A models file over the shipped one (default: $SANDCASTLE_MODELS_FILE, else ~/.config/sandcastle/models.yaml).")
+    var modelsFile: String?
+
+    @Option(name: .customLong("record"), help: "Also write every model answer of the run to FILE, for --replay.")
+    var recordFile: String?
+
+    @Option(
+        name: .customLong("replay"),
+        help: "Take the model's answers from FILE (written by --record) instead of any provider; the tools still run in real sandboxes.")
+    var replayFile: String?
+
     @Option(name: .customLong("run-id"), help: .hidden)
     var runIDOverride: String?
 
     func validate() throws {
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        if let maxCost, !(maxCost > 0) || !maxCost.isFinite { throw ValidationError("--max-cost must be a positive number of dollars") }
+        if recordFile != nil && replayFile != nil { throw ValidationError("--record and --replay cannot be used together") }
         if let runIDOverride, runIDOverride.isEmpty || !runIDOverride.allSatisfy({ $0.isLetter || $0.isNumber }) {
             throw ValidationError("--run-id must be letters and digits")
         }
+    }
+
+    /// The model flags, as a detached child gets them.
+    var modelArguments: [String] {
+        var arguments: [String] = []
+        if let maxCost { arguments += ["--max-cost", String(maxCost)] }
+        if let modelsFile { arguments += ["--models", URL(fileURLWithPath: modelsFile).standardizedFileURL.path] }
+        if let recordFile { arguments += ["--record", URL(fileURLWithPath: recordFile).standardizedFileURL.path] }
+        if let replayFile { arguments += ["--replay", URL(fileURLWithPath: replayFile).standardizedFileURL.path] }
+        return arguments
     }
 
     func run() async throws {
@@ -75,15 +103,20 @@ struct RunCommand: AsyncParsableCommand {
         if detach {
             try await Detach.start(
                 workflowPath: path, inputs: inputs, dataDirectory: directory, noWait: noWait,
-                maxParallel: maxParallel)
+                maxParallel: maxParallel, modelArguments: modelArguments)
             return
         }
-        let service = try await RunDriver.openService(dataDirectory: directory, sandboxes: .required, creatingStore: true)
+        let service = try await RunDriver.openService(
+            dataDirectory: directory, sandboxes: .required, creatingStore: true, modelsFile: modelsFile)
         await RunDriver.removeOrphanedSandboxes(service)
         let runID = runIDOverride ?? WorkflowEngine.makeRunID()
         Console.print("run \(runID): workflow `\(workflow.name)` (\(workflow.steps.count) steps), state in \(directory)")
+        let models: ModelSource = replayFile.map { .replay(path: $0) } ?? recordFile.map { .record(path: $0) } ?? .live
+        if case .replay(let file) = models {
+            Console.print("replaying the model's answers from \(file): no provider is called, the tools run for real")
+        }
         let options = RunService.RunOptions(
-            waitForApprovals: !noWait, maxParallel: maxParallel,
+            waitForApprovals: !noWait, maxParallel: maxParallel, models: models, maxCostUSD: maxCost,
             onEvent: RunDriver.observer(steps: workflow.steps.map(\.id), dataDirectory: directory))
         let inputs = provided
         try await RunDriver.drive(runID: runID, dataDirectory: directory) {

@@ -12,7 +12,7 @@ import Foundation
 enum Detach {
     static func start(
         workflowPath: String, inputs: [String], dataDirectory: String, noWait: Bool,
-        maxParallel: Int?
+        maxParallel: Int?, modelArguments: [String] = []
     ) async throws {
         let runID = WorkflowEngine.makeRunID()
         let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
@@ -29,6 +29,7 @@ enum Detach {
         for input in inputs { arguments += ["-i", input] }
         if noWait { arguments.append("--no-wait") }
         if let maxParallel { arguments += ["--max-parallel", String(maxParallel)] }
+        arguments += modelArguments
         let pid = try spawn(arguments: arguments, log: log)
 
         // Report success only once the run is recorded, so a failure to start is not silent.

@@ -12,10 +12,11 @@ enum RunDriver {
     /// setting is named with its value before anything runs).
     static func openService(
         dataDirectory: String?, sandboxes: RunService.Sandboxes,
-        creatingStore: Bool = false
+        creatingStore: Bool = false, modelsFile: String? = nil
     ) async throws -> RunService {
         do {
-            let settings = try EngineSettings.load(dataDirectory: dataDirectory)
+            var settings = try EngineSettings.load(dataDirectory: dataDirectory)
+            settings.modelsFile = modelsFile
             return try await RunService.open(settings, sandboxes: sandboxes, creatingStore: creatingStore)
         } catch let error as EngineServiceError {
             Console.error("sandcastle: \(error.message)")

@@ -26,12 +26,13 @@ enum RunsFormat {
     }
 
     /// The `runs ls` table: id, workflow, status, created, duration (running runs count up to `now`).
-    static func table(_ runs: [RunRecord], now: Date) -> [String] {
-        let header = ["ID", "WORKFLOW", "STATUS", "CREATED", "DURATION"]
+    static func table(_ runs: [RunRecord], usage: [String: ModelUsageTotals] = [:], now: Date) -> [String] {
+        let header = ["ID", "WORKFLOW", "STATUS", "CREATED", "DURATION", "COST"]
         let rows = runs.map { run in
             [
                 run.id, run.workflowName, statusLabel(run), timestamp(run.createdAt),
                 duration(from: run.startedAt, to: run.finishedAt ?? (run.status.isTerminal ? nil : now)),
+                cost(usage[run.id]),
             ]
         }
         return columns([header] + rows)
@@ -65,9 +66,24 @@ enum RunsFormat {
     }
 
     /// `runs show`: the run, its lineage, then one block per step (or fan-out item).
+    /// A run's model spending as a person reads it: `-` without model calls, `$0.0123`, or
+    /// `≥ $0.0123 (2 calls unpriced)` when some call's cost is unknown.
+    static func cost(_ usage: ModelUsageTotals?) -> String {
+        guard let usage, usage.calls > 0 else { return "-" }
+        if let known = usage.costUSD { return "$" + money(known) }
+        return "≥ $\(money(usage.pricedCostUSD)) (\(usage.unpricedCalls) call\(usage.unpricedCalls == 1 ? "" : "s") unpriced)"
+    }
+
+    /// Tokens and cost in one line.
+    static func usageLine(_ usage: ModelUsageTotals) -> String {
+        "\(usage.calls) model call\(usage.calls == 1 ? "" : "s"), \(usage.inputTokens) in / \(usage.outputTokens) out tokens"
+            + (usage.cacheReadTokens + usage.cacheWriteTokens > 0
+                ? " (cache \(usage.cacheReadTokens) read / \(usage.cacheWriteTokens) written)" : "") + ", cost \(cost(usage))"
+    }
+
     static func detail(
         _ detail: RunDetail, attempts: [String: [StepAttemptRecord]], approvals: [ApprovalRecord] = [],
-        now: Date
+        modelCalls: [ModelCallRecord] = [], now: Date
     ) -> [String] {
         let run = detail.run
         var lines = ["run \(run.id): workflow `\(run.workflowName)` — \(run.status)"]
@@ -85,6 +101,10 @@ enum RunsFormat {
             if let changes = run.forkChangesJSON { lines.append("  changes:   \(changes)") }
         }
         if let error = run.error { lines.append("  error:     \(error)") }
+        if !modelCalls.isEmpty {
+            lines.append("  models:    " + usageLine(ModelUsageTotals(summing: modelCalls)))
+        }
+        if let budget = run.maxCostUSD { lines.append("  budget:    $\(money(budget))") }
         lines.append("steps:")
         for step in detail.steps {
             let label = stepLabel(step.stepID, step.fanoutIndex)
@@ -103,6 +123,8 @@ enum RunsFormat {
                 lines.append("      backends: " + tries.map { "#\($0.attempt) \($0.backend ?? "?")" }.joined(separator: ", "))
             }
             if let error = step.error { lines.append("      error:  \(error)") }
+            let calls = modelCalls.filter { $0.stepID == step.stepID && $0.fanoutIndex == step.fanoutIndex }
+            if !calls.isEmpty { lines.append("      models: " + usageLine(ModelUsageTotals(summing: calls))) }
             if let output = outputSummary(step) { lines.append("      output: \(output)") }
         }
         if !approvals.isEmpty { lines.append("approvals:") }

@@ -11,7 +11,7 @@ struct RunsList: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Only runs with this status (repeatable): pending, running, waiting_approval, completed, failed, cancelled, orphaned.")
+        help: "Only runs with this status (repeatable): pending, running, waiting_approval, completed, failed, cancelled, budget_exceeded, orphaned.")
     var status: [String] = []
 
     @Option(name: .long, help: "At most this many runs.")
@@ -31,6 +31,7 @@ struct RunsList: AsyncParsableCommand {
             Console.print("no runs in \(service.settings.databasePath)")
             return
         }
-        for line in RunsFormat.table(runs, now: Date()) + RunsFormat.orphanedHint(runs) { Console.print(line) }
+        let usage = service.usage(runIDs: runs.map(\.id))
+        for line in RunsFormat.table(runs, usage: usage, now: Date()) + RunsFormat.orphanedHint(runs) { Console.print(line) }
     }
 }

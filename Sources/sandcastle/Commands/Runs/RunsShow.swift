@@ -11,10 +11,20 @@ struct RunsShow: AsyncParsableCommand {
     @Argument(help: "The run id.")
     var id: String
 
+    @Flag(name: .long, help: "Print the whole run as one JSON document: steps, outputs, tokens, cost and the agent transcript.")
+    var json = false
+
     func run() async throws {
         let service = try await options.openService()
         let report = try RunDriver.orExit { try service.report(id: id) }
-        for line in RunsFormat.detail(report.detail, attempts: report.attempts, approvals: report.approvals, now: Date()) {
+        if json {
+            let events = try RunDriver.orExit { try service.events(runID: id, limit: Int.max) }
+            Console.print(RunReportJSON.document(report, events: events).jsonText)
+            return
+        }
+        for line in RunsFormat.detail(
+            report.detail, attempts: report.attempts, approvals: report.approvals, modelCalls: report.modelCalls, now: Date())
+        {
             Console.print(line)
         }
         if !report.derived.isEmpty {
