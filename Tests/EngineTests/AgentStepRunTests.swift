@@ -38,7 +38,11 @@ import Workflow
         double.setScript(
             key: key,
             turns: [
-                .calls([ScriptedToolCall(name: "Bash", input: ["command": "echo from-the-sandbox > note.txt && cat note.txt && env"])]),
+                .calls([
+                    ScriptedToolCall(
+                        name: "Bash",
+                        input: ["command": "echo from-the-sandbox > note.txt && cat note.txt && env && cat /proc/*/environ | tr '\\0' '\\n'"])
+                ]),
                 .calls([ScriptedToolCall(name: "Read", input: ["file_path": "/workspace/note.txt"])]),
                 .reply("```json\n{\"note\": \"from-the-sandbox\", \"turns\": 3}\n```", usage: ScriptedUsage(inputTokens: 1000, outputTokens: 100)),
             ])
@@ -73,7 +77,13 @@ import Workflow
         #expect(toolNames == ["Bash", "Read"])
         let secondTurn = requests[1].bodyText
         #expect(secondTurn.contains("from-the-sandbox"), "the Bash result went back to the model")
-        #expect(!secondTurn.contains(key), "env in the sandbox has no provider key")
+        #expect(secondTurn.contains("SANDCASTLE_RUN_ID"), "the environment dump really ran")
+        #expect(!secondTurn.contains(key), "neither env nor /proc/*/environ in the sandbox holds the provider key")
+        // Nor does anything the run stored.
+        for file in ["sandcastle.sqlite", "sandcastle.sqlite-wal"] {
+            let stored = (try? Data(contentsOf: directory.appendingPathComponent(file))) ?? Data()
+            #expect(stored.range(of: Data(key.utf8)) == nil, "the key is nowhere in \(file)")
+        }
 
         // Turns, tool calls and answers are run events; each call has its tokens and cost.
         let events = try repository.events(runID: outcome.runID).map(RunEvent.init)
