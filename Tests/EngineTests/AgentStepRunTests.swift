@@ -3,6 +3,7 @@ import JSONValues
 import ProviderDouble
 import SandboxDocker
 import Store
+import TestSupport
 import Testing
 import Workflow
 
@@ -193,5 +194,63 @@ import Workflow
         #expect(kinds.contains("budget_exceeded"))
         #expect(double.requests(key: key).count == 1, "no call after the budget was spent")
         #expect(try repository.run(id: outcome.runID)?.run.maxCostUSD == 0.5)
+    }
+
+    @Test func anOverloadedModelIsRetriedThenFailedOverAndEachStepIsRecorded() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let key = Self.key()
+        // sonnet is overloaded three times (its attempts), then the chain moves on to haiku.
+        let overloaded = ScriptedTurn(status: 529, retryAfterMs: 10)
+        double.setScript(key: key, turns: [overloaded, overloaded, overloaded, .reply("answered by the fallback model")])
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow(
+            """
+            name: failover
+            steps:
+              - {id: ask, type: llm, model: sonnet, prompt: Say something.}
+            """)
+        let outcome = try await Self.engine(backend, repository, models: try Self.models(double, key: key)).run(wf)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["ask"]?.output == "answered by the fallback model")
+        let events = try repository.events(runID: outcome.runID).map(RunEvent.init)
+        let retried = events.compactMap { if case .modelRetried(let retry) = $0 { retry } else { nil } }
+        #expect(retried.filter { $0.action == "retry" }.count == 2, "\(retried)")
+        #expect(retried.contains { $0.action == "failover" && $0.toModel?.contains("haiku") == true }, "\(retried)")
+        #expect(retried.allSatisfy { !$0.error.contains(key) })
+        let answered = try #require(try repository.modelCalls(runID: outcome.runID).last)
+        #expect(answered.model.contains("haiku"), "priced as the model that answered: \(answered.model)")
+        let sent = double.requests(key: key).compactMap { $0.body?.child("model")?.renderedString }
+        #expect(sent.count == 4 && sent.last?.contains("haiku") == true, "\(sent)")
+    }
+
+    @Test func cancellingTheRunDuringALongToolStopsItPromptlyAndLeavesNothing() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let key = Self.key()
+        double.setScript(
+            key: key, turns: [.calls([ScriptedToolCall(name: "Bash", input: ["command": "sleep 300", "timeout": 600_000])]), .reply("never")])
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wf = try workflow("name: long\nsteps:\n  - {id: wait, prompt: Wait., timeout: 10m}\n")
+        let engine = Self.engine(backend, repository, models: try Self.models(double, key: key))
+        let runID = WorkflowEngine.makeRunID()
+        let task = Task { try await engine.run(wf, runID: runID) }
+        // Cancelled at a point chosen mechanically: once the tool call is recorded as running.
+        let running = try await eventually(.seconds(60)) {
+            (try? repository.events(runID: runID))?.contains { $0.kind == "tool_called" } ?? false
+        }
+        #expect(running)
+        let cancelledAt = ContinuousClock.now
+        task.cancel()
+        let outcome = try await task.value
+        #expect(ContinuousClock.now - cancelledAt < .seconds(10), "the sleep was interrupted, not waited for")
+        #expect(outcome.status == .cancelled)
+        #expect(double.requests(key: key).count == 1, "no model call after the cancellation")
+        let left = try await DockerWorkflowRunTests.leftovers(of: runID, in: backend)
+        #expect(left.containers.isEmpty && left.volumes.isEmpty, "left behind: \(left)")
     }
 }
