@@ -236,7 +236,7 @@ struct LoopTests {
         let start = ContinuousClock.now
         task.cancel()
         let result = await task.value
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(30), "interrupted, not waited for (not tight: the whole suite on two cores delays tasks)")
         #expect(result.outcome.terminalReason == "aborted_streaming")
         #expect(result.subtype == "error_during_execution")
     }
@@ -249,7 +249,9 @@ struct LoopTests {
             return
         }
         #expect(after == .milliseconds(300) && result.outcome.terminalReason == "timeout")
-        #expect(result.duration < .seconds(3))
+        // Bounds far below the alternative (a call or a sleep that never ends), not tight: in the whole
+        // suite on two cores a task can wait seconds for a cooperative thread.
+        #expect(result.duration < .seconds(30))
     }
 
     @Test("settings out of range are refused before any model call")

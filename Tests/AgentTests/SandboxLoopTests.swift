@@ -57,7 +57,9 @@ struct SandboxLoopTests {
             if cancel { task.cancel() }
             let result = await task.value
             let waited = ContinuousClock.now - start
-            #expect(waited < .seconds(cancel ? 2 : 5), "the loop took \(waited) to come back")
+            // Far below the sleep's 60 s, not tight: in the whole suite on two cores a task can
+            // wait seconds for a cooperative thread.
+            #expect(waited < .seconds(30), "the loop took \(waited) to come back")
             let gone = try await eventually(.seconds(10)) {
                 try await AgentFixture.shell(sandbox, "pgrep -x sleep || echo none").contains("none")
             }

@@ -247,7 +247,8 @@ import Workflow
         let cancelledAt = ContinuousClock.now
         task.cancel()
         let outcome = try await task.value
-        #expect(ContinuousClock.now - cancelledAt < .seconds(10), "the sleep was interrupted, not waited for")
+        // Far below the sleep's 300 s, not tight: the whole suite on two cores can delay a task by seconds.
+        #expect(ContinuousClock.now - cancelledAt < .seconds(60), "the sleep was interrupted, not waited for")
         #expect(outcome.status == .cancelled)
         #expect(double.requests(key: key).count == 1, "no model call after the cancellation")
         let left = try await DockerWorkflowRunTests.leftovers(of: runID, in: backend)

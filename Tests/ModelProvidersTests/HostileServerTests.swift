@@ -153,7 +153,8 @@ import Testing
             let outcome = await consumer.result
             let took = ContinuousClock.now - cancelled
             #expect(throws: CancellationError.self) { try outcome.get() }
-            #expect(took < .seconds(2), "cancellation took \(took)")
+            // Not tight: in the whole suite on two cores a task can wait seconds for a cooperative thread.
+            #expect(took < .seconds(20), "cancellation took \(took)")
             #expect(await eventuallyTrue { stub.flag.isSet }, "the server saw the connection close")
         }
     }
