@@ -254,4 +254,38 @@ import Workflow
         let left = try await DockerWorkflowRunTests.leftovers(of: runID, in: backend)
         #expect(left.containers.isEmpty && left.volumes.isEmpty, "left behind: \(left)")
     }
+
+    @Test func aFailingProviderFailsOverToAnotherProvidersModel() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let anthropicKey = Self.key()
+        let openAIKey = "sk-openai-test-\(UUID().uuidString.lowercased())"
+        // Anthropic keeps failing with 500s; the chain (a user's models file) moves on to an OpenAI-compatible model.
+        let failing = ScriptedTurn(status: 500)
+        double.setScript(key: anthropicKey, turns: [failing, failing, failing])
+        double.setScript(key: openAIKey, turns: [.reply("answered over chat completions", usage: ScriptedUsage(inputTokens: 20, outputTokens: 4))])
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let modelsFile = directory.appendingPathComponent("models.yaml")
+        try "failover:\n  sonnet: [openai/gpt-test]\n".write(to: modelsFile, atomically: true, encoding: .utf8)
+        var settings = EngineSettings(environment: [
+            "ANTHROPIC_API_KEY": anthropicKey, "ANTHROPIC_BASE_URL": double.anthropicBaseURL,
+            "OPENAI_API_KEY": openAIKey, "OPENAI_BASE_URL": double.openAIBaseURL,
+        ])
+        settings.modelsFile = modelsFile.path
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let wf = try workflow("name: across\nsteps:\n  - {id: ask, type: llm, model: sonnet, prompt: Hello.}\n")
+        let outcome = try await Self.engine(backend, repository, models: try settings.modelAccess()).run(wf)
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.steps["ask"]?.output == "answered over chat completions")
+        let calls = try repository.modelCalls(runID: outcome.runID)
+        #expect(calls.map(\.model) == ["openai/gpt-test"])
+        #expect(calls.first?.provider == "openai")
+        #expect(calls.first?.costUSD == nil, "a model without a price has an unknown cost, not 0")
+        #expect(double.requests(key: openAIKey).first?.path.hasSuffix("/chat/completions") == true)
+        let retried = try repository.events(runID: outcome.runID).map(RunEvent.init).compactMap {
+            if case .modelRetried(let retry) = $0 { retry } else { nil }
+        }
+        #expect(retried.contains { $0.action == "failover" && $0.toModel == "openai/gpt-test" }, "\(retried)")
+    }
 }
