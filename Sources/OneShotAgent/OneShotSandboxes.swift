@@ -15,26 +15,16 @@ public protocol OneShotSandboxes: Sendable {
 /// Sandboxes straight from a backend (the CLI's Docker backend).
 public struct BackendSandboxes: OneShotSandboxes {
     public let backend: any SandboxBackend
-    /// Told of each sandbox once it exists and once it is gone (the CLI's Ctrl-C cleanup).
-    let onCreate: @Sendable (any SandboxInstance) -> Void
-    let onDestroy: @Sendable (any SandboxInstance) -> Void
+    /// Told when a sandbox could not be removed (the CLI prints a warning naming it).
     let onDestroyFailure: @Sendable (any SandboxInstance, any Error) -> Void
 
-    public init(
-        backend: any SandboxBackend, onCreate: @escaping @Sendable (any SandboxInstance) -> Void = { _ in },
-        onDestroy: @escaping @Sendable (any SandboxInstance) -> Void = { _ in },
-        onDestroyFailure: @escaping @Sendable (any SandboxInstance, any Error) -> Void = { _, _ in }
-    ) {
+    public init(backend: any SandboxBackend, onDestroyFailure: @escaping @Sendable (any SandboxInstance, any Error) -> Void = { _, _ in }) {
         self.backend = backend
-        self.onCreate = onCreate
-        self.onDestroy = onDestroy
         self.onDestroyFailure = onDestroyFailure
     }
 
     public func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
-        let sandbox = try await backend.create(spec)
-        onCreate(sandbox)
-        return sandbox
+        try await backend.create(spec)
     }
 
     public func destroy(_ sandbox: any SandboxInstance) async {
@@ -43,6 +33,5 @@ public struct BackendSandboxes: OneShotSandboxes {
         } catch {
             onDestroyFailure(sandbox, error)
         }
-        onDestroy(sandbox)
     }
 }

@@ -29,6 +29,9 @@ public struct ServerDependencies: Sendable {
     public var modelRouter: ModelRouter?
     /// Why there is no ``modelRouter`` (a broken models file, a malformed provider variable).
     public var modelProblem: String?
+    /// How long a `/query` stream stays silent before a keep-alive comment (Sandstorm's 30 s;
+    /// tests shorten it).
+    public var queryKeepAlive: Duration = SandstormController.defaultKeepAlive
 
     public init(
         provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
@@ -133,7 +136,7 @@ public struct SandcastleServer {
         SandkastenController(service: service, transfers: transfers).register(table)
         SandstormController(
             service: service, session: dependencies.modelRouter.map(OneShotSession.init(router:)),
-            unavailable: dependencies.modelProblem
+            unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
         ).register(table)
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))

@@ -80,12 +80,11 @@ struct AgentCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let output = Mutex((console: SandstormConsoleText(), json: jsonOutput))
-        let outcome = try await CleanupOnSignal.run { registry in
-            // Registered, so Ctrl-C removes the sandbox even if the session cannot get to it first.
-            let sandboxes = BackendSandboxes(
-                backend: docker, onCreate: { registry.register($0) }, onDestroy: { registry.unregister($0) },
-                onDestroyFailure: { sandbox, error in Console.error("sandcastle agent: warning: sandbox \(sandbox.id) not removed: \(error)") })
-            return await OneShotSession(router: router).run(prepared, sandboxes: sandboxes) { message in
+        let sandboxes = BackendSandboxes(backend: docker) { sandbox, error in
+            Console.error("sandcastle agent: warning: sandbox \(sandbox.id) was not removed: \(error)")
+        }
+        let session = Task {
+            await OneShotSession(router: router).run(prepared, sandboxes: sandboxes) { message in
                 output.withLock { output in
                     if output.json {
                         Console.print(message.jsonText)
@@ -100,6 +99,22 @@ struct AgentCommand: AsyncParsableCommand {
                 }
             }
         }
+        // Ctrl-C cancels the session, which stops the agent and removes its sandbox (also one
+        // still being made) before it returns; a second Ctrl-C quits at once.
+        let signals = SignalStream.make([SIGINT, SIGTERM, SIGHUP])
+        let watcher = Task { () -> Int32? in
+            var first: Int32?
+            for await signal in signals {
+                if let first { Foundation.exit(128 + first) }
+                first = signal
+                Console.error("\nsandcastle agent: signal \(signal), stopping the agent and removing its sandbox… (again to quit at once)")
+                session.cancel()
+            }
+            return first
+        }
+        let outcome = await session.value
+        watcher.cancel()
+        if let signal = await watcher.value { throw ExitCode(128 + signal) }
         if outcome.isError { throw ExitCode(1) }
     }
 
