@@ -186,7 +186,8 @@ public struct OneShotSession: Sendable {
             if name.contains("(") {
                 throw OneShotError(
                     .unknownTool,
-                    "allowed_tools: \(name.debugDescription): permission rules with arguments are not supported; name the whole tool (\(name.prefix { $0 != "(" }))")
+                    "allowed_tools: \(name.debugDescription): permission rules with arguments are not supported; name the whole tool (\(name.prefix { $0 != "(" }))"
+                )
             }
             if claudeCodeOnlyTools.contains(name) || name.hasPrefix("mcp__") || (name == "WebFetch" && !networked) {
                 dropped.append(name)

@@ -30,7 +30,8 @@ public struct OutputFormat: Sendable {
         if members.isEmpty { return nil }
         guard members["type"] == .string("json_schema") else {
             throw OneShotError(
-                .invalidOutputFormat, #"output_format: the only type is "json_schema" ({"type": "json_schema", "schema": {…}}), not "#
+                .invalidOutputFormat,
+                #"output_format: the only type is "json_schema" ({"type": "json_schema", "schema": {…}}), not "#
                     + (members["type"]?.jsonText ?? "none"))
         }
         guard let schema = members["schema"], case .object = schema else {

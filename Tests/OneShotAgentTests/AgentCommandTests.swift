@@ -97,7 +97,8 @@ import Testing
         let double = try await ProviderDouble.start()
         defer { Task { await double.stop() } }
         let key = Self.key()
-        let dump = "tr a-z A-Z < notes/input.txt > shout.txt && cat shout.txt && tr '\\0' ' ' < /proc/1/cmdline && echo && env "
+        let dump =
+            "tr a-z A-Z < notes/input.txt > shout.txt && cat shout.txt && tr '\\0' ' ' < /proc/1/cmdline && echo && env "
             + "&& for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < $f 2>/dev/null; done"
         double.setScript(
             key: key,

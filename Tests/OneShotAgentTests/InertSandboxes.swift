@@ -25,7 +25,11 @@ final class InertSandboxes: OneShotSandboxes {
 
     func create(_ spec: SandboxSpec) async throws -> any SandboxInstance {
         if failCreate { throw SandboxError(.runnerFailed, "the image has no runner") }
-        let id = "inert-\(state.withLock { state in state.specs.append(spec); return state.specs.count })"
+        let count = state.withLock { state in
+            state.specs.append(spec)
+            return state.specs.count
+        }
+        let id = "inert-\(count)"
         return InertSandbox(id: id, owner: self)
     }
 

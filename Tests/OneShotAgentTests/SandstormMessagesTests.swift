@@ -7,7 +7,13 @@ import Testing
 
 /// AgentEvents as Sandstorm's (the Claude Agent SDK's) stream messages, and how `ds` shows them.
 @Suite struct SandstormMessagesTests {
-    static let catalog = try! ModelCatalog.shipped()
+    static let catalog: ModelCatalog = {
+        do {
+            return try ModelCatalog.shipped()
+        } catch {
+            fatalError("the shipped models file does not load: \(error)")
+        }
+    }()
 
     static func turn(_ content: [ContentBlock], stop: StopReason = .toolUse, usage: TokenUsage? = TokenUsage(inputTokens: 10, outputTokens: 2))
         -> AgentEvent

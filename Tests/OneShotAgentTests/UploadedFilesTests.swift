@@ -52,7 +52,7 @@ import Testing
         let many = Dictionary(uniqueKeysWithValues: (0...20).map { ("f\($0).txt", "x") })
         #expect(Self.error(many)?.message == "Too many files: 21 (max 20)")
         #expect(Self.error(Dictionary(uniqueKeysWithValues: (0..<20).map { ("f\($0).txt", "x") })) == nil)
-        let big = String(repeating: "é", count: 5_000_000) + "x"  // 10,000,001 UTF-8 bytes
+        let big = String(repeating: "é", count: 5_000_000) + "x" // 10,000,001 UTF-8 bytes
         #expect(Self.error(["big.txt": big])?.message == "Total file size 10,000,001 bytes exceeds 10MB limit")
         #expect(Self.error(["big.txt": String(repeating: "x", count: 10_000_000)]) == nil)
         #expect(UploadedFiles.grouped(999) == "999" && UploadedFiles.grouped(1000) == "1,000" && UploadedFiles.grouped(12_345_678) == "12,345,678")

@@ -24,7 +24,7 @@ extension OpenAPI {
                     + "an unknown model or tool, no key for the model's provider, an invalid output_format): `detail` lists each",
                 503: "this server has no model access (its models file or a provider variable is broken; the log says which)",
             ],
-            errorBody: .ref("SandstormError"), invalidBodyStatus: 422),
+            errorBody: .ref("SandstormError"), invalidBodyStatus: 422)
     ]
 
     static let sandstormSchemas: KeyValuePairs<String, Schema> = [

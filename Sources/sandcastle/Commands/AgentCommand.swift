@@ -154,4 +154,3 @@ struct AgentCommand: AsyncParsableCommand {
         }
     }
 }
-
