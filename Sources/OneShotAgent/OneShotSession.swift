@@ -95,8 +95,10 @@ public struct OneShotSession: Sendable {
         let tools: ToolSet
         do {
             tools = try ToolSet.standard(network: networked, subagents: request.agents, only: allowed)
-        } catch let error as AgentError {
-            throw OneShotError(error.code == .unknownTool ? .unknownTool : .invalidAgents, "allowed_tools: \(error.message)")
+        } catch let error as AgentError where error.code == .unknownTool || error.code == .toolUnavailable {
+            throw OneShotError(.unknownTool, "allowed_tools: \(error.message)")
+        } catch {
+            throw OneShotError(.invalidAgents, "agents: \(error)")
         }
         let configuration = AgentConfiguration(
             model: modelName, systemPrompt: (request.systemPrompt ?? .preset(append: nil)).rendered, maxTurns: maxTurns,

@@ -157,4 +157,37 @@ import Testing
         #expect(sandboxes.state.withLock { $0.destroyed } == ["inert-1"])
         #expect(collected.all.last?.child("subtype") == "error_during_execution")
     }
+
+    @Test func aSubagentsTurnsArriveWithTheCallThatStartedIt() async throws {
+        let double = try await ProviderDouble.start()
+        defer { Task { await double.stop() } }
+        let key = Self.key()
+        // One conversation (one key): the session's turn, the subagent's, then the session's answer.
+        double.setScript(
+            key: key,
+            turns: [
+                .calls([
+                    ScriptedToolCall(
+                        name: "Agent", input: ["description": "Review it", "prompt": "Review the plan.", "subagent_type": "reviewer"],
+                        id: "toolu_agent")
+                ]),
+                .reply("Looks fine."),
+                .reply("Reviewed: it looks fine."),
+            ])
+        let session = try Self.session(double, key: key)
+        let agents = try SubagentDefinition.parse(["reviewer": ["description": "Reviews plans", "prompt": "You review plans."]])
+        let prepared = try session.prepare(OneShotRequest(prompt: "Get the plan reviewed", agents: agents))
+        #expect(prepared.tools.names.contains("Agent"))
+        let collected = Collected()
+        _ = await session.run(prepared, sandboxes: InertSandboxes(), emit: collected.emit)
+
+        #expect(collected.types == ["system", "assistant", "assistant", "user", "assistant", "result"])
+        #expect(collected.all[0].child("agents") == ["reviewer", "general-purpose"])
+        let sub = collected.all[2]
+        #expect(sub.child("parent_tool_use_id") == "toolu_agent" && sub.child("message")?.child("content")?.child("0")?.child("text") == "Looks fine.")
+        let answered = collected.all[3].child("message")?.child("content")?.child("0")
+        #expect(answered?.child("tool_use_id") == "toolu_agent" && collected.all[3].child("parent_tool_use_id") == .null)
+        #expect(collected.all.last?.child("result") == "Reviewed: it looks fine.")
+        #expect(collected.all.last?.child("modelUsage")?.child("claude-sonnet-5-5")?.child("inputTokens") != nil)
+    }
 }
