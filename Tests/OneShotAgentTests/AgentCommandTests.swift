@@ -87,6 +87,15 @@ import Testing
         return try await docker.listContainers(all: true, filters: .label(SandcastleLabels.agentSession, session))
     }
 
+    /// Removes what a failed test may have left of a session, after its checks: a test that
+    /// fails must not leak a container into the next.
+    static func sweep(session: String) async {
+        guard let docker = try? await DockerClient.connect(),
+            let left = try? await docker.listContainers(all: true, filters: .label(SandcastleLabels.agentSession, session))
+        else { return }
+        for container in left { try? await docker.removeContainer(id: container.id, force: true, removeVolumes: true) }
+    }
+
     static func toolResults(_ run: Run) -> [String] {
         run.messages("user").compactMap { message in
             if case .string(let text)? = message.child("message")?.child("content")?.child("0")?.child("content") { text } else { nil }
@@ -141,6 +150,7 @@ import Testing
         #expect(result.child("result") == "Finished.")
         #expect((result.child("total_cost_usd")?.doubleValue ?? 0) > 0, "sonnet has a price")
         #expect(try await Self.containers(session: session).isEmpty, "the sandbox is gone")
+        await Self.sweep(session: session)
     }
 
     @Test func sandstormJSONIsHonouredAndTheStructuredAnswerPrinted() async throws {
@@ -225,5 +235,6 @@ import Testing
         #expect(process.terminationStatus == 130, "\((try? String(contentsOf: stderr, encoding: .utf8)) ?? "")")
         #expect(took < .seconds(10), "Ctrl-C took \(took)")
         #expect(try await Self.containers(session: session).isEmpty, "the sandbox was removed before the CLI exited")
+        await Self.sweep(session: session)
     }
 }
