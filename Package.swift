@@ -26,8 +26,10 @@ import PackageDescription
 //   Engine               workflow engine over any sandbox backend (no Docker)
 //   Benchmarks           what `sandcastle bench` measures of the engine (no-op sandboxes)
 //   EngineService        the engine as a library service: settings, assembly, run control, queries
+//   OneShotAgent         Sandstorm's one-shot agent (`sandcastle agent`, `POST /query`): a fresh sandbox,
+//                        files in, one agent loop, Sandstorm's messages out, the sandbox destroyed
 //   ServerCore           the HTTP service's core: SandboxService actor, ServerError, configuration, auth, metrics
-//   ServerCompat         E2B (control plane + envd) and Sandkasten APIs over the same service
+//   ServerCompat         E2B (control plane + envd), Sandkasten and Sandstorm (/query) APIs over the same service
 //   Server               `sandcastle serve`: the app wired together, native controllers, /openapi.json
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
@@ -158,6 +160,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
+        // Sandstorm's one-shot agent, shared by `sandcastle agent` and `POST /query`: the session
+        // (sandbox in, files in, one agent loop, sandbox out), Sandstorm's message shapes,
+        // sandstorm.json. Beside EngineService, not in it: no run, store or engine is involved,
+        // and the sandboxes come through a seam (a backend for the CLI, the server's service).
+        .target(
+            name: "OneShotAgent",
+            dependencies: ["Agent", "ModelProviders", "JSONSchema", "JSONValues", "Sandbox"],
+            swiftSettings: strict),
         // The HTTP service's core: the SandboxService actor over a sandbox provisioner and host,
         // its errors (one boundary: ServerError.from), configuration, auth, metrics, HTTP helpers.
         .target(
@@ -173,11 +183,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ], swiftSettings: strict),
         // Other projects' APIs over the same service, for their unmodified SDKs: E2B's control
-        // plane and envd (Connect JSON), and Sandkasten's sessions.
+        // plane and envd (Connect JSON), Sandkasten's sessions, and Sandstorm's `/query`.
         .target(
             name: "ServerCompat",
             dependencies: [
-                "ServerCore", "Sandbox", "SandboxE2B",
+                "ServerCore", "Sandbox", "SandboxE2B", "OneShotAgent", "ModelProviders", "Agent", "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
@@ -185,7 +195,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ServerCore", "ServerCompat", "EngineService", "Sandbox", "SandboxDocker", "Store",
+                "ServerCore", "ServerCompat", "EngineService", "Sandbox", "SandboxDocker", "Store", "ModelProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -197,7 +207,7 @@ let package = Package(
             name: "sandcastle",
             dependencies: [
                 "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
-                "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble",
+                "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
@@ -234,7 +244,7 @@ let package = Package(
                 // Tests talk to a live server through our own libcurl client: HummingbirdTesting
                 // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
                 "TestSupport", "Server", "ServerCore", "ServerCompat", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport",
-                "Engine", "Workflow",
+                "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -257,6 +267,14 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
                 "ProviderDouble", "JSONValues",
+            ]),
+        // Sandstorm's one-shot agent: upload rules, messages, sandstorm.json, and `sandcastle agent`
+        // end to end on real Docker against the provider double.
+        .testTarget(
+            name: "OneShotAgentTests",
+            dependencies: [
+                "TestSupport", "OneShotAgent", "Agent", "ModelProviders", "ProviderDouble", "JSONValues", "Sandbox", "SandboxDocker",
+                "DockerEngine",
             ]),
         // The models file, provider settings and the router (retries, failover), against fake providers.
         .testTarget(

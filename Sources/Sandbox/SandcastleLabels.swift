@@ -30,6 +30,10 @@ public enum SandcastleLabels {
     /// again (a resume makes new ones), so a sweep may remove it without asking any database.
     public static let process = "sandcastle.process"
 
+    /// A one-shot agent's sandbox (`sandcastle agent`, `POST /query`): the session id. The sandbox
+    /// lives exactly as long as that session.
+    public static let agentSession = "sandcastle.agent-session"
+
     /// The server instance that owns a sandbox container (its data folder's identity).
     public static let server = "sandcastle.server"
     /// Marks a server's named workspace volume, with the name its owner calls it (names are per

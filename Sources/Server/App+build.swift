@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import ModelProviders
 import NIOCore
+import OneShotAgent
 import Sandbox
 import SandboxDocker
 import ServerCompat
@@ -22,6 +24,14 @@ public struct ServerDependencies: Sendable {
     public var logger: Logger
     /// Held while the server runs (production only): one server per data folder.
     public var dataLock: DataDirectoryLock?
+    /// How `POST /query` sessions reach models (the providers the environment configures, each
+    /// request's own keys laid over them); nil answers `/query` with 503 and ``modelProblem``.
+    public var modelRouter: ModelRouter?
+    /// Why there is no ``modelRouter`` (a broken models file, a malformed provider variable).
+    public var modelProblem: String?
+    /// How long a `/query` stream stays silent before a keep-alive comment (Sandstorm's 30 s;
+    /// tests shorten it).
+    public var queryKeepAlive: Duration = SandstormController.defaultKeepAlive
 
     public init(
         provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
@@ -64,6 +74,13 @@ public struct ServerDependencies: Sendable {
             repository: sandboxes, serverID: serverID,
             logger: logger)
         dependencies.dataLock = lock
+        // A broken models file or provider variable costs `/query` only, not the whole server.
+        do {
+            dependencies.modelRouter = try ModelRouter.fromEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            dependencies.modelProblem = "\(error)"
+            logger.error("POST /query is unavailable: \(error)")
+        }
         return dependencies
     }
 }
@@ -94,6 +111,7 @@ public struct SandcastleServer {
         router.middlewares.add(AccessLogMiddleware<ServerRequestContext>())
         router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(SandkastenErrorMiddleware<ServerRequestContext>(metrics: metrics))
+        router.middlewares.add(SandstormErrorMiddleware<ServerRequestContext>(metrics: metrics))
         // E2B's API answers before our auth: its data plane carries sandbox access tokens, not API keys.
         router.middlewares.add(
             E2BCompat(
@@ -116,6 +134,10 @@ public struct SandcastleServer {
         TerminalController(service: service).register(table, webSocketRouter: webSocketRouter)
         WorkspaceController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
         SandkastenController(service: service, transfers: transfers).register(table)
+        SandstormController(
+            service: service, session: dependencies.modelRouter.map(OneShotSession.init(router:)),
+            unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
+        ).register(table)
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))
 

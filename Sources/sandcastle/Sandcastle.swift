@@ -9,7 +9,8 @@ struct Sandcastle: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
-            ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ServeCommand.self, BenchCommand.self,
+            ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, AgentCommand.self, ServeCommand.self,
+            BenchCommand.self,
             ProviderDoubleCommand.self,
         ])
 }

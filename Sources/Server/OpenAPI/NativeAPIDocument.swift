@@ -27,7 +27,7 @@ extension OpenAPI {
             "servers": [["url": "http://127.0.0.1:8080"]],
             // Either scheme will do; `needsKey: false` lifts both from an operation.
             "security": [["bearer": []], ["apiKey": []]],
-            "paths": paths(systemOperations + sandboxOperations + fileOperations + workspaceOperations),
+            "paths": paths(systemOperations + sandboxOperations + fileOperations + workspaceOperations + sandstormOperations),
             "components": [
                 "schemas": nativeSchemas(limits),
                 "securitySchemes": [
@@ -204,7 +204,7 @@ extension OpenAPI {
     /// The schemas whose bounds are the server's own limits, and the rest.
     private static func nativeSchemas(_ limits: ServiceLimits) -> JSON {
         schemas(
-            fixedSchemas,
+            fixedSchemas, sandstormSchemas,
             [
                 // Every field is optional, and `null` reads as absent.
                 "CreateSandbox": .object([

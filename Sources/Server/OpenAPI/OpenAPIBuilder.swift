@@ -61,6 +61,11 @@ enum OpenAPI {
         /// A string schema's `pattern` (an ECMA-262 regular expression).
         func matching(_ pattern: String) -> Schema { adding("pattern", .string(pattern)) }
         func limited(toLength length: Int) -> Schema { adding("maxLength", .integer(length)) }
+        func lengths(_ range: ClosedRange<Int>) -> Schema {
+            adding("minLength", .integer(range.lowerBound)).adding("maxLength", .integer(range.upperBound))
+        }
+        func atLeast(_ minimum: Int) -> Schema { adding("minimum", .integer(minimum)) }
+        func atLeast(_ minimum: Double) -> Schema { adding("minimum", .number(minimum)) }
         /// A string whose text is a JSON document of `schema` (an SSE event's `data`).
         func carryingJSON(_ schema: Schema) -> Schema {
             adding("contentMediaType", "application/json").adding("contentSchema", schema.json)
@@ -182,13 +187,10 @@ enum OpenAPI {
             431: "the request line and headers are too large (`request_head_too_large`)",
         ]
 
-        var responses: [String: JSON] {
+        /// Each with the native `Error` body, or `body` (a compatibility API's own error shape).
+        func responses(body: Schema = .ref("Error")) -> [String: JSON] {
             descriptions.reduce(into: [:]) { responses, error in
-                responses[String(error.key)] =
-                    Response(
-                        status: error.key, description: error.value,
-                        content: .json(.ref("Error"))
-                    ).json
+                responses[String(error.key)] = Response(status: error.key, description: error.value, content: .json(body)).json
             }
         }
     }
@@ -209,12 +211,19 @@ enum OpenAPI {
         let needsKey: Bool
         /// Schemas of path parameters that are not just any string (a workspace's name).
         let pathSchemas: [String: Schema]
+        /// The body of this operation's errors: the native `Error`, or a compatibility API's own.
+        let errorBody: Schema
+        /// The status of a JSON body that is not of this operation's shape: 400 natively, 422
+        /// where the API copied is FastAPI's (Sandstorm's).
+        let invalidBodyStatus: Int
 
         init(
             _ method: Method, _ path: String, tag: String, summary: String, pathSchemas: [String: Schema] = [:],
             query: [Parameter] = [], body: Content? = nil, returns: Response, errors: ErrorResponses = [:],
-            needsKey: Bool = true
+            needsKey: Bool = true, errorBody: Schema = .ref("Error"), invalidBodyStatus: Int = 400
         ) {
+            self.errorBody = errorBody
+            self.invalidBodyStatus = invalidBodyStatus
             self.method = method
             self.path = path
             self.tag = tag
@@ -246,14 +255,16 @@ enum OpenAPI {
             if let body {
                 shared = shared + [413: "the body is larger than the server accepts (`body_too_large`)"]
                 if body.mediaType == "application/json" {
-                    shared = shared + [400: "the body is not JSON of this shape, or a field is invalid (`invalid_input`)"]
+                    shared = shared + [invalidBodyStatus: "the body is not JSON of this shape, or a field is invalid (`invalid_input`)"]
                 }
             }
             return shared
         }
 
         var json: JSON {
-            var responses = (ErrorResponses.connection + sharedErrors + errors).responses
+            // The connection guard answers below any route, always in the native shape.
+            var responses = ErrorResponses.connection.responses()
+            responses.merge((sharedErrors + errors).responses(body: errorBody)) { _, own in own }
             responses[String(returns.status)] = returns.json
             var fields: [String: JSON] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
             let parameters = pathParameters + query

@@ -17,6 +17,10 @@ public struct CreateSandboxRequest: Codable, Sendable {
     public var memoryMB: Int?
     /// Give the sandbox the bridge network (egress); default per profile (none).
     public var network: Bool?
+    /// Labels on the container, beside the server's: what a server-side caller marks its
+    /// sandboxes with (a one-shot agent's session). Not part of the API (no client sets them),
+    /// and a labelled sandbox is never taken from the warm pool.
+    package var labels: [String: String] = [:]
 
     public init(
         image: String? = nil, profile: String? = nil, ttlSeconds: Int? = nil, workspace: String? = nil,

@@ -559,9 +559,10 @@ public actor SandboxService {
             nanoCPUs = Int64((cpu * 1e9).rounded())
         }
         env = env.filter { !$0.key.isEmpty }
-        // No labels here: the provisioner's backend adds the server's (a spec with labels is never poolable).
+        // The server's labels are the provisioner's backend's to add; only a server-side caller's
+        // own are here (a spec with labels is never poolable, so API requests carry none).
         return SandboxSpec(
             image: image, profile: profile, network: request.network.map { $0 ? .bridge : .none },
-            environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs)
+            environment: env, workspace: request.workspace, memoryBytes: memory, nanoCPUs: nanoCPUs, labels: request.labels)
     }
 }
