@@ -20,7 +20,8 @@ import PackageDescription
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   ProviderDouble       a local server speaking both provider protocols from scripts (tests, bench, demo)
 //   Agent                the agent loop on the host: model turns, Claude Code's tools run in the sandbox,
-//                        subagents, cancellation, the structured-output seam (no Docker, no engine)
+//                        subagents, cancellation, the structured-output seam, MCP servers (stdio in the
+//                        sandbox, Streamable HTTP from the host over HTTPTransport) (no Docker, no engine)
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
@@ -129,7 +130,7 @@ let package = Package(
             swiftSettings: strict),
         // The agent loop: model turns through any ModelProvider, tools executed inside a sandbox
         // through the Sandbox protocol only (no Docker, no runner wire format, no engine).
-        .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues"], swiftSettings: strict),
+        .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues", "HTTPTransport"], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(
             name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],
@@ -261,7 +262,9 @@ let package = Package(
             exclude: ["python"]),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["TestSupport", "Agent", "ModelProviders", "JSONValues", "Sandbox", "SandboxDocker", "DockerEngine"]),
+            dependencies: ["TestSupport", "Agent", "ModelProviders", "JSONValues", "Sandbox", "SandboxDocker", "DockerEngine"],
+            // The MCP test server (the official Python SDK), copied into sandboxes and run on the host.
+            exclude: ["python"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [

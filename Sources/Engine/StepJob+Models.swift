@@ -40,7 +40,8 @@ extension StepJob {
             subagents: configuration.subagents.map {
                 Agent.SubagentDefinition(name: $0.name, description: $0.description, prompt: $0.prompt, tools: $0.tools, model: $0.model)
             },
-            networked: Self.profileHasNetwork(settings.profile), environment: environment)
+            networked: Self.profileHasNetwork(settings.profile), environment: environment, mcpServers: configuration.mcpServers,
+            hostEnvironment: self.configuration.environment)
     }
 
     func llmWork(_ configuration: LLMStepConfiguration, context: TemplateContext) -> LLMWork {

@@ -17,17 +17,33 @@ struct AgentWork: SandboxWork {
     /// Whether the step's profile has network, which `WebFetch` needs.
     var networked: Bool
     var environment: [String: String]
+    /// The step's `mcp_servers`, as written.
+    var mcpServers: [Workflow.MCPServerDefinition] = []
+    /// What `${VAR}` in `mcp_servers` reads: the host's environment as the engine was given it.
+    var hostEnvironment: [String: String] = [:]
 
+    /// The servers are started per attempt once the sandbox exists (stdio ones run in it) and
+    /// stopped when the agent is done, whatever the outcome.
     func perform(in sandbox: any SandboxInstance, attempt: AttemptPlace, job: StepJob) async throws -> StepJob.ItemResult {
+        let servers: MCPServers
+        do {
+            let configurations = try mcpServers.map { try MCPServerConfiguration.parse(name: $0.name, $0.value, environment: hostEnvironment) }
+            servers = try await MCPServers.start(configurations, sandbox: sandbox)
+        } catch {
+            return StepJob.ItemResult(status: Task.isCancelled ? .cancelled : .failed, output: .null, error: "\(error)")
+        }
         let toolSet: ToolSet
         do {
-            toolSet = try ToolSet.standard(network: networked, subagents: subagents, only: tools)
+            toolSet = try ToolSet.standard(network: networked, subagents: subagents, mcp: servers.tools, only: tools)
         } catch {
+            await servers.stop()
             return StepJob.ItemResult(status: .failed, output: .null, error: "\(error)")
         }
-        return await plan.run(
+        let result = await plan.run(
             prompt: prompt, tools: toolSet, sandbox: sandbox,
             toolEnvironment: attempt.inSession ? environment : [:], attempt: attempt, job: job)
+        await servers.stop()
+        return result
     }
 }
 

@@ -22,6 +22,21 @@ public struct SubagentDefinition: Sendable, Hashable {
     }
 }
 
+/// An MCP server an agent step declares (`mcp_servers:`, Sandstorm's shape): `{command, args,
+/// env}` for a stdio server started in the step's sandbox, or `{type: http, url, headers}` for one
+/// called from the host. Values are kept as written: `${VAR}` references are resolved from the
+/// host's environment when the step runs.
+public struct MCPServerDefinition: Sendable, Hashable {
+    public var name: String
+    /// The server's object as written (checked: known keys, exactly one of `command` and `url`).
+    public var value: JSONValue
+
+    public init(name: String, value: JSONValue) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// What an agent step does when its attempts are spent and `retry.on_failure: fallback` (or
 /// `on_failure: fallback`) asks for a second chance: another prompt, usually a cheaper model.
 public struct AgentFallback: Sendable {
@@ -55,11 +70,14 @@ public struct AgentStepConfiguration: StepConfiguration {
     /// The most tokens one model call may produce.
     public var maxTokens: Int?
     public var temperature: Double?
+    /// MCP servers whose tools are offered beside the built-in ones (`mcp__<server>__<tool>`).
+    public var mcpServers: [MCPServerDefinition]
 
     public init(
         prompt: Template, model: Located<String>? = nil, systemPrompt: Template? = nil, maxTurns: Located<Int>? = nil,
         tools: [Located<String>]? = nil, outputSchema: Located<JSONValue>? = nil, fallback: AgentFallback? = nil,
-        subagents: [SubagentDefinition] = [], maxTokens: Int? = nil, temperature: Double? = nil
+        subagents: [SubagentDefinition] = [], maxTokens: Int? = nil, temperature: Double? = nil,
+        mcpServers: [MCPServerDefinition] = []
     ) {
         self.prompt = prompt
         self.model = model
@@ -71,6 +89,7 @@ public struct AgentStepConfiguration: StepConfiguration {
         self.subagents = subagents
         self.maxTokens = maxTokens
         self.temperature = temperature
+        self.mcpServers = mcpServers
     }
 
     public var templates: [Template] {
@@ -99,7 +118,7 @@ public struct AgentStepKind: StepKindHandler {
     public var kind: StepKind { .agent }
     public var summary: String { "a model works in the step's sandbox through tools (Bash, Read, Write, Edit, Glob, Grep…)" }
     public var fields: Set<String> {
-        ["prompt", "model", "system_prompt", "max_turns", "tools", "output_schema", "fallback", "agents", "max_tokens", "temperature"]
+        ["prompt", "model", "system_prompt", "max_turns", "tools", "output_schema", "fallback", "agents", "max_tokens", "temperature", "mcp_servers"]
     }
     public var sharedFields: Set<String> { StepFields.control.union(StepFields.execution).union(StepFields.sandbox) }
     public var impliedByField: String? { "prompt" }
@@ -120,15 +139,27 @@ public struct AgentStepKind: StepKindHandler {
         let subagents = Self.subagents(step)
         let maxTokens = step.integer("max_tokens", in: ModelFields.maxTokensRange)?.value
         let temperature = ModelFields.temperature(step, "temperature")
+        let mcpServers = MCPServerFields.servers(step)
         return AgentStepConfiguration(
             prompt: prompt, model: model, systemPrompt: step.template("system_prompt"), maxTurns: maxTurns, tools: tools,
-            outputSchema: outputSchema, fallback: fallback, subagents: subagents, maxTokens: maxTokens, temperature: temperature)
+            outputSchema: outputSchema, fallback: fallback, subagents: subagents, maxTokens: maxTokens, temperature: temperature,
+            mcpServers: mcpServers)
     }
 
     public func validate(_ step: StepDefinition, in context: ValidationContext, diagnostics: inout DiagnosticList) {
         guard let configuration = step.configuration(as: AgentStepConfiguration.self) else { return }
         let known = AgentStepConfiguration.builtInTools
+        let servers = configuration.mcpServers.map(\.name)
         for tool in configuration.tools ?? [] where !known.contains(tool.value) {
+            if tool.value.hasPrefix("mcp__") {
+                if MCPServerFields.server(namedBy: tool.value, among: servers) != nil { continue }
+                diagnostics.error(
+                    .invalidValue, at: tool.location, "`\(tool.value)` names no server of this step's mcp_servers",
+                    hint: servers.isEmpty
+                        ? "declare the server under mcp_servers:" : "write mcp__<server> or mcp__<server>__<tool> for one of " + servers.joined(separator: ", ")
+                )
+                continue
+            }
             diagnostics.error(
                 .invalidValue, at: tool.location, "unknown tool `\(tool.value)`",
                 hint: EditDistance.suggestion(for: tool.value, among: known) ?? "use some of \(known.joined(separator: ", "))")
