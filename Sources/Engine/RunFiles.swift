@@ -31,6 +31,19 @@ public struct RunFiles: Sendable {
         (runDirectory(runID) as NSString).appendingPathComponent("workspace.tar")
     }
 
+    /// Where `on_complete.storage_path` files go: `storage/` in the data folder.
+    public var storageDirectory: String { (dataDirectory as NSString).appendingPathComponent("storage") }
+
+    /// A `storage_path` under ``storageDirectory``; nil when it would leave it (absolute, `..`,
+    /// empty, a NUL byte) — rendered values can come from a run's inputs.
+    public func storageFile(_ relative: String) -> String? {
+        let components = relative.split(separator: "/", omittingEmptySubsequences: true)
+        guard !relative.hasPrefix("/"), !relative.contains("\0"), !components.isEmpty,
+            components.allSatisfy({ $0 != ".." && $0 != "." })
+        else { return nil }
+        return (storageDirectory as NSString).appendingPathComponent(components.joined(separator: "/"))
+    }
+
     public func outputFile(_ runID: String, step: String, json: Bool) -> String {
         (runDirectory(runID) as NSString).appendingPathComponent("outputs/\(step).\(json ? "json" : "txt")")
     }

@@ -209,10 +209,42 @@ public actor WorkflowEngine {
                 return try finishing(runID, status: status, error: "outputs: \(error.message)", context: scheduled.context)
             }
         }
+        if status == .completed, let problem = storeCompletion(workflow, runID: runID, context: scheduled.context, outputs: outputs) {
+            status = .failed
+            error = problem
+        }
         let (recorded, recordedError) = try finishRun(
             runID, status: status, error: error, steps: scheduled.context.steps,
             outputs: outputs)
         return RunOutcome(runID: runID, status: recorded, error: recordedError, steps: scheduled.context.steps, outputs: outputs)
+    }
+
+    /// Sandcastle's `on_complete.storage_path`: the completed run's outputs and step outputs as
+    /// one JSON file under the data folder's `storage/`. Returns why it could not be written; a
+    /// result the workflow asked to keep and that was not kept fails the run.
+    func storeCompletion(_ workflow: WorkflowDefinition, runID: String, context: TemplateContext, outputs: [String: JSONValue]) -> String? {
+        guard let template = workflow.onComplete?.storagePath else { return nil }
+        guard let dataDirectory = configuration.dataDirectory else { return "on_complete.storage_path: this engine has no data folder" }
+        let files = RunFiles(dataDirectory: dataDirectory)
+        let relative: String
+        do {
+            relative = try TemplateRenderer.renderString(template, context: context, missingAsNull: true)
+        } catch {
+            return "on_complete.storage_path: \(error.message)"
+        }
+        guard let path = files.storageFile(relative) else {
+            return "on_complete.storage_path `\(relative)` would leave the storage folder \(files.storageDirectory)"
+        }
+        let document: JSONValue = [
+            "run_id": .string(runID), "workflow": .string(workflow.name), "status": "completed",
+            "outputs": .object(outputs), "steps": .object(context.steps.mapValues(\.output)),
+        ]
+        do {
+            try DataFolder.write(Data(document.jsonText.utf8), to: path)
+            return nil
+        } catch {
+            return "on_complete.storage_path: \(error)"
+        }
     }
 
     /// The SHA-256 of a workflow file's bytes (`sha256:` and hex), recorded with each run so

@@ -64,6 +64,12 @@ struct AgentCLITests {
         let tools = transcript.filter { $0.child("kind") == "tool_answered" }
         // The Bash call really ran in a sandbox: its output is the sandbox's, not the recording's.
         #expect(tools.contains { $0.child("name") == "Bash" && $0.child("output")?.renderedString.contains("research/notes.md") == true })
+        // on_complete.storage_path kept the result under the data folder's storage/.
+        let runID = try Self.runID(in: output)
+        let stored = try Data(contentsOf: data.appendingPathComponent("storage/leads/\(runID)/result.json"))
+        let result = try #require(JSONValue.parse(json: String(decoding: stored, as: UTF8.self)))
+        #expect(result.child("steps")?.child("score")?.child("score") == 82)
+        #expect(result.child("run_id") == .string(runID))
     }
 
     @Test func aRecordedRunReplaysToTheSameOutputs() async throws {
@@ -96,5 +102,14 @@ struct AgentCLITests {
         #expect(outputs(recorded) == outputs(replayed))
         #expect(recorded.child("max_cost_usd")?.doubleValue == 5)
         #expect(double.requests(key: key).count == 5, "the replay called no provider")
+    }
+
+    @Test func aStoragePathThatWouldLeaveTheStorageFolderIsRefused() {
+        let files = RunFiles(dataDirectory: "/data")
+        #expect(files.storageFile("leads/r1/result.json") == "/data/storage/leads/r1/result.json")
+        #expect(files.storageFile("a//b/./c.json") == nil)
+        for hostile in ["../etc/passwd", "/etc/passwd", "a/../../b", "", "x\0y", "."] {
+            #expect(files.storageFile(hostile) == nil, "\(hostile.debugDescription)")
+        }
     }
 }
