@@ -87,8 +87,10 @@ struct SecurityAndLimitsTests {
             let answer = try #require(result.toolResult("cat"))
             #expect(answer.content.count <= limits.maxResultCharacters && answer.content.contains("output truncated"))
             let rssGrowth = residentBytes() - rssBefore
+            // The bytes pulled above are the proof (counted at the channel); the process's resident
+            // memory is only reported: it is the whole test process's, which the suite's other
+            // tests share and grow at the same time.
             print("200 MiB file: Read pulled \(afterRead) B, far Read \(afterFar) B, cat \(afterCat) B; host RSS grew \(rssGrowth / 1024) KiB")
-            #expect(rssGrowth < 100 * 1024 * 1024, "host memory grew by \(rssGrowth) bytes")
         }
     }
 
