@@ -20,8 +20,10 @@ struct AgentBenchmarkTests {
         let object = try #require(try? JSONSerialization.jsonObject(with: result.output) as? [String: Any], "not JSON: \(result.text)")
 
         let figures = [
-            "agent_tool_roundtrip_ms", "agent_step_overhead_ms", "agent_tool_roundtrip_engine_ms", "bash_process_ms",
-            "baseline_docker_exec_cli_roundtrip_ms", "baseline_docker_exec_api_roundtrip_ms",
+            "agent_tool_roundtrip_ms", "agent_step_overhead_ms", "bash_tool_call_ms", "agent_tool_roundtrip_engine_ms",
+            "agent_tool_roundtrip_without_router_ms", "agent_tool_roundtrip_inprocess_model_ms", "agent_step_until_started_ms",
+            "agent_step_after_started_ms", "agent_loop_one_turn_ms", "baseline_docker_exec_cli_roundtrip_ms", "baseline_docker_exec_cli_call_ms",
+            "baseline_docker_exec_api_roundtrip_ms", "baseline_docker_exec_api_call_ms",
         ]
         for name in figures {
             let figure = try #require(object[name] as? [String: Any], "\(name) missing from \(object.keys.sorted())")
@@ -30,6 +32,11 @@ struct AgentBenchmarkTests {
             #expect(p50 > 0 && p50 <= p95 && p95 <= p99, "\(name): \(figure)")
             #expect(figure["n"] as? Int == 5, "\(name): \(figure)")
         }
+        // Each tool call lies inside its round trip, so its order statistics are smaller too.
+        func p50(_ name: String) -> Double { (object[name] as? [String: Any])?["p50"] as? Double ?? .nan }
+        #expect(p50("bash_tool_call_ms") <= p50("agent_tool_roundtrip_ms"))
+        #expect(p50("baseline_docker_exec_cli_call_ms") <= p50("baseline_docker_exec_cli_roundtrip_ms"))
+        #expect(p50("baseline_docker_exec_api_call_ms") <= p50("baseline_docker_exec_api_roundtrip_ms"))
         let ratios = try #require(object["baseline_ratio"] as? [String: Double])
         #expect(Set(ratios.keys) == ["docker_exec_cli", "docker_exec_api"])
         #expect(ratios.values.allSatisfy { $0 > 0 })

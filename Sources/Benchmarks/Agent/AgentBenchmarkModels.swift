@@ -60,13 +60,27 @@ public final class AgentBenchmarkModels: Sendable {
     /// A new conversation answering `turns` in order: a router whose only provider is the double
     /// under a key of its own (the double keeps one script per key).
     public func conversation(_ turns: [ScriptedTurn], repeats: Bool = false) throws -> ModelRouter {
+        let settings = try settings(for: turns, repeats: repeats)
+        let timeline = self.timeline
+        return ModelRouter(
+            catalog: catalog, settings: settings,
+            makeProvider: { endpoint in TimedProvider(try ModelRouter.client(for: endpoint), timeline: timeline) })
+    }
+
+    /// The same conversation without the router: the Anthropic client itself, timed. Only for
+    /// telling the router's share of a round trip from the rest.
+    public func directClient(_ turns: [ScriptedTurn]) throws -> any ModelProvider {
+        guard let endpoint = try settings(for: turns, repeats: false).endpoint(for: "anthropic") else {
+            throw AgentBenchmarkError(.runFailed, "no Anthropic endpoint in the benchmark's settings")
+        }
+        return TimedProvider(try ModelRouter.client(for: endpoint), timeline: timeline)
+    }
+
+    private func settings(for turns: [ScriptedTurn], repeats: Bool) throws -> ProviderSettings {
         let key = "sk-ant-bench-\(UUID().uuidString.lowercased())"
         double.setScript(key: key, ProviderScript(turns: turns, repeats: repeats))
         let environment = ["ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": double.anthropicBaseURL]
-        let timeline = self.timeline
-        return ModelRouter(
-            catalog: catalog, settings: try ProviderSettings(environment: environment, catalog: catalog),
-            makeProvider: { endpoint in TimedProvider(try ModelRouter.client(for: endpoint), timeline: timeline) })
+        return try ProviderSettings(environment: environment, catalog: catalog)
     }
 
     /// The same conversation as the engine's model access (prices from the shipped catalog).

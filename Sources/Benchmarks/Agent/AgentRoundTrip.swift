@@ -6,6 +6,7 @@ import ModelProviders
 import ProviderDouble
 import Sandbox
 import Store
+import Synchronization
 import Workflow
 
 /// `agent_tool_roundtrip_ms`: a `Bash` call of `true`, from the model's tool call fully received
@@ -21,21 +22,33 @@ public enum AgentRoundTrip {
 
     static let prompt = "Run `true` with the Bash tool each time you are asked, until you are told to stop."
 
+    /// What one loop run measured: the round trips, and the tool calls inside them as the loop
+    /// timed them (`toolCallFinished`: the tool's run, the sandbox's share of each round trip).
+    public struct LoopSamples: Sendable {
+        public var roundTrips: [Duration]
+        public var toolCalls: [Duration]
+    }
+
     /// Through the agent loop alone (no engine, no store): what every agent path shares
     /// (`prompt:` steps, `sandcastle agent`, `POST /query`). `bash` is the tool the model's
-    /// `Bash` calls reach: ours by default, or a baseline's (``RelayedBashTool``).
+    /// `Bash` calls reach: ours by default, or a baseline's (``RelayedBashTool``). `withoutRouter`
+    /// hands the loop the provider client itself, to tell the router's share from the rest.
     ///
-    /// - Returns: `iterations` round trips, after `warmup` more that are dropped.
+    /// - Returns: `iterations` samples of each, after `warmup` more that are dropped.
     public static func throughLoop(
         sandbox: any SandboxInstance, models: AgentBenchmarkModels, iterations: Int, warmup: Int,
-        bash: any AgentTool = BashTool()
-    ) async throws -> [Duration] {
+        bash: any AgentTool = BashTool(), withoutRouter: Bool = false
+    ) async throws -> LoopSamples {
         let calls = warmup + iterations
-        let router = try models.conversation(script(calls: calls))
+        let provider = withoutRouter ? try models.directClient(script(calls: calls)) : try models.conversation(script(calls: calls))
+        let toolCalls = Mutex<[Duration]>([])
+        let events = AgentEventSink { event in
+            if case .toolCallFinished(let finish) = event { toolCalls.withLock { $0.append(finish.duration) } }
+        }
         _ = models.timeline.take()
         let loop = AgentLoop(
-            provider: router, configuration: AgentConfiguration(model: AgentBenchmarkModels.model, maxTurns: calls + 1),
-            tools: try ToolSet([bash]), sandbox: sandbox)
+            provider: provider, configuration: AgentConfiguration(model: AgentBenchmarkModels.model, maxTurns: calls + 1),
+            tools: try ToolSet([bash]), sandbox: sandbox, events: events)
         let result = await loop.run(prompt: prompt)
         let timings = models.timeline.take()
         guard case .success = result.outcome else {
@@ -45,7 +58,8 @@ public enum AgentRoundTrip {
         if let failed = answers.first(where: \.isError) {
             throw AgentBenchmarkError(.runFailed, "a Bash call of `true` failed: \(failed.content.prefix(500))")
         }
-        return try samples(timings, calls: calls, warmup: warmup)
+        return LoopSamples(
+            roundTrips: try samples(timings, calls: calls, warmup: warmup), toolCalls: Array(toolCalls.withLock { $0 }.dropFirst(warmup)))
     }
 
     /// Through an agent (`prompt:`) step of a workflow run by the engine, configured as

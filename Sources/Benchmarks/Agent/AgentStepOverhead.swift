@@ -1,3 +1,4 @@
+import Agent
 import Engine
 import Foundation
 import ProviderDouble
@@ -18,10 +19,19 @@ import Workflow
 /// taking the session's sandbox, the artifacts folder, the agent loop with its request and
 /// events, the `model_turn` record, turning the answer into the output, and the result's commit.
 public enum AgentStepOverhead {
+    /// Each step's overhead, and its two parts: until the engine reports the step started
+    /// (scheduling, slots, backend lease, the start record) and from then on (the sandbox, the
+    /// artifacts folder, the agent loop, the output, the result's commit), the model time taken out.
+    public struct Samples: Sendable {
+        public var overhead: [Duration] = []
+        public var untilStarted: [Duration] = []
+        public var afterStarted: [Duration] = []
+    }
+
     public static func measure(
         backend: any SandboxBackend, repository: any RunRepository, dataDirectory: String, image: String,
         models: AgentBenchmarkModels, iterations: Int, warmup: Int
-    ) async throws -> [Duration] {
+    ) async throws -> Samples {
         let steps = max(1, warmup) + iterations
         let router = try models.conversation([.reply("ok")], repeats: true)
         var yaml = "name: bench-agent-step\nsteps:\n"
@@ -38,14 +48,17 @@ public enum AgentStepOverhead {
         }
         let workflow = try AgentBenchmarkWorkflows.load(yaml)
         let finished = Mutex<[String: ContinuousClock.Instant]>([:])
+        let started = Mutex<[String: ContinuousClock.Instant]>([:])
         _ = models.timeline.take()
         let engine = WorkflowEngine(
             backend: backend, repository: repository,
             configuration: AgentBenchmarkWorkflows.configuration(dataDirectory: dataDirectory, models: models.access(router)),
             onEvent: { event in
-                if case .stepFinished(let step, _, _, _, _) = event {
-                    let now = ContinuousClock.now
-                    finished.withLock { $0[step] = now }
+                let now = ContinuousClock.now
+                switch event {
+                case .stepStarted(let step, _, _): started.withLock { $0[step] = now }
+                case .stepFinished(let step, _, _, _, _): finished.withLock { $0[step] = now }
+                default: break
                 }
             })
         let outcome = try await engine.run(workflow)
@@ -56,16 +69,48 @@ public enum AgentStepOverhead {
         guard timings.count == steps else {
             throw AgentBenchmarkError("expected one model call per step (\(steps)), the client saw \(timings.count)")
         }
-        let ends = finished.withLock { $0 }
-        var samples: [Duration] = []
+        let (starts, ends) = (started.withLock { $0 }, finished.withLock { $0 })
+        var samples = Samples()
         for index in max(1, warmup)..<steps {
-            guard let previous = ends["s\(index - 1)"], let end = ends["s\(index)"], let answered = timings[index].answered else {
-                throw AgentBenchmarkError("step s\(index) or the one before it has no end, or its model call no answer")
+            guard let previous = ends["s\(index - 1)"], let start = starts["s\(index)"], let end = ends["s\(index)"],
+                let answered = timings[index].answered
+            else {
+                throw AgentBenchmarkError("step s\(index) or the one before it has no start or end, or its model call no answer")
             }
-            guard timings[index].requested >= previous, answered <= end else {
-                throw AgentBenchmarkError("the model call of step s\(index) lies outside the step")
+            guard previous <= start, timings[index].requested >= start, answered <= end else {
+                throw AgentBenchmarkError("the events or the model call of step s\(index) are out of order")
             }
-            samples.append((end - previous) - (answered - timings[index].requested))
+            let model = answered - timings[index].requested
+            samples.overhead.append((end - previous) - model)
+            samples.untilStarted.append(start - previous)
+            samples.afterStarted.append((end - start) - model)
+        }
+        return samples
+    }
+}
+
+extension AgentStepOverhead {
+    /// The agent loop's part of a step: `AgentLoop.run` for a one-turn answer (a run of its own,
+    /// with the step's default tools offered, in `sandbox`), minus the model time. What a step
+    /// costs beyond it is the engine's.
+    public static func loopAlone(sandbox: any SandboxInstance, models: AgentBenchmarkModels, iterations: Int, warmup: Int) async throws
+        -> [Duration]
+    {
+        let router = try models.conversation([.reply("ok")], repeats: true)
+        let loop = AgentLoop(
+            provider: router, configuration: AgentConfiguration(model: AgentBenchmarkModels.model, maxTurns: 1),
+            tools: try ToolSet.standard(network: false), sandbox: sandbox)
+        var samples: [Duration] = []
+        for index in 0..<(warmup + iterations) {
+            _ = models.timeline.take()
+            let start = ContinuousClock.now
+            let result = await loop.run(prompt: "Answer in one word.")
+            let elapsed = ContinuousClock.now - start
+            let calls = models.timeline.take()
+            guard case .success = result.outcome, calls.count == 1, let model = calls[0].modelTime else {
+                throw AgentBenchmarkError(.runFailed, "a one-turn agent run ended \(result.outcome.terminalReason) after \(calls.count) model calls")
+            }
+            if index >= warmup { samples.append(elapsed - model) }
         }
         return samples
     }

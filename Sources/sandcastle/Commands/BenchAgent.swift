@@ -79,11 +79,19 @@ struct BenchAgent: AsyncParsableCommand {
         progress("tool round trip through the agent loop: \(warmup) + \(iterations) Bash calls of `true` in a sandbox of \(image)")
         let sandbox = try await backend.createSandbox(SandboxSpec(image: image))
         do {
-            report.roundTrip = LatencySummary(
-                try await AgentRoundTrip.throughLoop(sandbox: sandbox, models: models, iterations: iterations, warmup: warmup))
-            progress("the Bash process alone in the same sandbox (\(iterations) runs)")
-            report.bashProcess = LatencySummary(
-                try await ToolRoundTrip.measureProcess(sandbox: sandbox, iterations: iterations, warmup: warmup))
+            let ours = try await AgentRoundTrip.throughLoop(sandbox: sandbox, models: models, iterations: iterations, warmup: warmup)
+            report.roundTrip = LatencySummary(ours.roundTrips)
+            report.bashToolCall = LatencySummary(ours.toolCalls)
+            progress("the same without the router, and with an in-process model instead of the client and the double")
+            report.roundTripWithoutRouter = LatencySummary(
+                try await AgentRoundTrip.throughLoop(
+                    sandbox: sandbox, models: models, iterations: iterations, warmup: warmup, withoutRouter: true
+                ).roundTrips)
+            report.roundTripInProcessModel = LatencySummary(
+                try await ToolRoundTrip.measure(sandbox: sandbox, iterations: iterations, warmup: warmup))
+            progress("the agent loop alone for a one-turn answer (\(iterations) runs)")
+            report.loopOneTurn = LatencySummary(
+                try await AgentStepOverhead.loopAlone(sandbox: sandbox, models: models, iterations: iterations, warmup: warmup))
             try await sandbox.destroy()
         } catch {
             try? await sandbox.destroy()
@@ -97,10 +105,12 @@ struct BenchAgent: AsyncParsableCommand {
                 backend: backend, repository: repository, dataDirectory: directory.path, image: image, models: models,
                 iterations: iterations, warmup: warmup))
         progress("step overhead: a chain of \(warmup) + \(iterations) one-turn agent steps in one session")
-        report.stepOverhead = LatencySummary(
-            try await AgentStepOverhead.measure(
-                backend: backend, repository: repository, dataDirectory: directory.path, image: image, models: models,
-                iterations: iterations, warmup: warmup))
+        let steps = try await AgentStepOverhead.measure(
+            backend: backend, repository: repository, dataDirectory: directory.path, image: image, models: models,
+            iterations: iterations, warmup: warmup)
+        report.stepOverhead = LatencySummary(steps.overhead)
+        report.stepUntilStarted = LatencySummary(steps.untilStarted)
+        report.stepAfterStarted = LatencySummary(steps.afterStarted)
     }
 
     private func measureBaselines(
@@ -118,18 +128,20 @@ struct BenchAgent: AsyncParsableCommand {
             let warmup = min(self.warmup, 5)
             progress("baseline: the same loop, each Bash call a `docker exec` through the CLI (\(baselineIterations) calls)")
             let cli = RelayedBashTool { command in try await DockerExecRelay.cli(docker, container: container, command: command) }
-            report.baselineCLI = LatencySummary(
-                try await AgentRoundTrip.throughLoop(
-                    sandbox: sandbox, models: models, iterations: baselineIterations, warmup: warmup, bash: cli))
+            let viaCLI = try await AgentRoundTrip.throughLoop(
+                sandbox: sandbox, models: models, iterations: baselineIterations, warmup: warmup, bash: cli)
+            report.baselineCLI = LatencySummary(viaCLI.roundTrips)
+            report.baselineCLIToolCall = LatencySummary(viaCLI.toolCalls)
             progress("baseline: each Bash call an Engine API exec create + start + inspect (\(baselineIterations) calls)")
             let client = backend.docker
             let api = RelayedBashTool { command in
                 let output = try await client.exec(container: container, command: DockerExecRelay.arguments(command))
                 return (output.stdout + output.stderr, output.exitCode)
             }
-            report.baselineAPI = LatencySummary(
-                try await AgentRoundTrip.throughLoop(
-                    sandbox: sandbox, models: models, iterations: baselineIterations, warmup: warmup, bash: api))
+            let viaAPI = try await AgentRoundTrip.throughLoop(
+                sandbox: sandbox, models: models, iterations: baselineIterations, warmup: warmup, bash: api)
+            report.baselineAPI = LatencySummary(viaAPI.roundTrips)
+            report.baselineAPIToolCall = LatencySummary(viaAPI.toolCalls)
         } catch {
             try? await sandbox.destroy()
             _ = try? docker.output(["rm", "-f", container])

@@ -10,11 +10,18 @@ struct AgentBenchReport {
     var loadBefore: LoadAverage
     var loadAfter = LoadAverage(values: [])
     var roundTrip = LatencySummary([])
+    var bashToolCall = LatencySummary([])
     var roundTripEngine = LatencySummary([])
+    var roundTripWithoutRouter = LatencySummary([])
+    var roundTripInProcessModel = LatencySummary([])
     var stepOverhead = LatencySummary([])
-    var bashProcess = LatencySummary([])
+    var stepUntilStarted = LatencySummary([])
+    var stepAfterStarted = LatencySummary([])
+    var loopOneTurn = LatencySummary([])
     var baselineCLI = LatencySummary([])
+    var baselineCLIToolCall = LatencySummary([])
     var baselineAPI = LatencySummary([])
+    var baselineAPIToolCall = LatencySummary([])
 
     static let roundTripTarget = 1.5
     static let stepOverheadTarget = 5.0
@@ -38,11 +45,18 @@ struct AgentBenchReport {
         let object: [String: Any] = [
             "agent_tool_roundtrip_ms": figure(roundTrip),
             "agent_step_overhead_ms": figure(stepOverhead),
-            // Context: the same round trip through the engine, the sandbox's share, the baselines.
+            // Context: where the time goes, the same through the engine, and the baselines.
+            "bash_tool_call_ms": figure(bashToolCall),
             "agent_tool_roundtrip_engine_ms": figure(roundTripEngine),
-            "bash_process_ms": figure(bashProcess),
+            "agent_tool_roundtrip_without_router_ms": figure(roundTripWithoutRouter),
+            "agent_tool_roundtrip_inprocess_model_ms": figure(roundTripInProcessModel),
+            "agent_step_until_started_ms": figure(stepUntilStarted),
+            "agent_step_after_started_ms": figure(stepAfterStarted),
+            "agent_loop_one_turn_ms": figure(loopOneTurn),
             "baseline_docker_exec_cli_roundtrip_ms": figure(baselineCLI),
+            "baseline_docker_exec_cli_call_ms": figure(baselineCLIToolCall),
             "baseline_docker_exec_api_roundtrip_ms": figure(baselineAPI),
+            "baseline_docker_exec_api_call_ms": figure(baselineAPIToolCall),
             "baseline_ratio": ["docker_exec_cli": ratio(baselineCLI), "docker_exec_api": ratio(baselineAPI)],
             "targets": ["agent_tool_roundtrip_ms_p50": Self.roundTripTarget, "agent_step_overhead_ms_p50": Self.stepOverheadTarget],
             "warmup": warmup,
@@ -56,7 +70,7 @@ struct AgentBenchReport {
 
     func table() -> String {
         func ms(_ value: Double) -> String { String(format: "%.3f", value) }
-        func row(_ name: String, _ summary: LatencySummary, _ note: String) -> String {
+        func row(_ name: String, _ summary: LatencySummary, _ note: String = "") -> String {
             "| \(name) | \(ms(summary.p50)) | \(ms(summary.p95)) | \(ms(summary.p99)) | \(summary.count) | \(note) |"
         }
         func verdict(_ value: Double, _ target: Double) -> String {
@@ -68,15 +82,22 @@ struct AgentBenchReport {
 
             | figure (ms) | p50 | p95 | p99 | n | note |
             |---|---|---|---|---|---|
-            \(row("agent_tool_roundtrip_ms: Bash `true`, tool call received → next request (agent loop)", roundTrip, verdict(roundTrip.p50, Self.roundTripTarget)))
-            \(row("agent_step_overhead_ms: one-turn agent step, sandbox made, minus model time", stepOverhead, verdict(stepOverhead.p50, Self.stepOverheadTarget)))
-            \(row("the same round trip through an agent step (engine, SQLite records)", roundTripEngine, ""))
-            \(row("of which the Bash process in the sandbox (`bash -c` started, run, reaped)", bashProcess, "the sandbox's share"))
-            \(row("baseline: the round trip with `docker exec` (CLI) per call", baselineCLI, "\(ratio(baselineCLI))× ours"))
-            \(row("baseline: the round trip with an Engine API exec per call", baselineAPI, "\(ratio(baselineAPI))× ours"))
+            \(row("**agent_tool_roundtrip_ms**: Bash `true`, tool call received → next request leaving (agent loop)", roundTrip, verdict(roundTrip.p50, Self.roundTripTarget)))
+            \(row("  of which the Bash call itself (the loop's timing of the tool)", bashToolCall, "the sandbox's share"))
+            \(row("  the same round trip, the loop given the client itself (no router)", roundTripWithoutRouter))
+            \(row("  the same round trip, an in-process model (no client, no HTTP, no router)", roundTripInProcessModel))
+            \(row("  the same round trip through an agent step of the engine (events in SQLite)", roundTripEngine))
+            \(row("**agent_step_overhead_ms**: one-turn agent step, its sandbox made, minus model time", stepOverhead, verdict(stepOverhead.p50, Self.stepOverheadTarget)))
+            \(row("  until the step started (scheduling, slots, lease, start record)", stepUntilStarted))
+            \(row("  from then on (sandbox, artifacts folder, loop, output, result commit)", stepAfterStarted))
+            \(row("  the agent loop alone for a one-turn answer, minus model time", loopOneTurn, "the loop's share"))
+            \(row("baseline: the round trip, each Bash call a `docker exec` (CLI)", baselineCLI, "\(ratio(baselineCLI))× ours"))
+            \(row("  of which the docker exec", baselineCLIToolCall))
+            \(row("baseline: the round trip, each Bash call an Engine API exec", baselineAPI, "\(ratio(baselineAPI))× ours"))
+            \(row("  of which the exec (create, start, inspect)", baselineAPIToolCall))
 
             Model time is the client's HTTP exchange with the provider double on loopback (zero model latency); \
-            everything else is ours. \(warmup) warm-up samples dropped per figure.
+            everything else is ours. \(warmup) warm-up samples dropped per figure of ours.
             """
     }
 }
