@@ -200,7 +200,7 @@ let package = Package(
             name: "sandcastle",
             dependencies: [
                 "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
-                "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "Agent",
+                "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),

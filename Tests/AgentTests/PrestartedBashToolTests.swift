@@ -41,7 +41,9 @@ struct PrestartedBashToolTests {
             let result = try await SandboxLoopTests.loop(provider, sandbox: sandbox) { $0.maxTurns = 10 }.run(prompt: "go")
             #expect(result.subtype == "success")
             #expect(result.toolResult("first")?.content == "prestarted=0\n", "the first call of a sandbox starts its bash")
-            #expect(result.toolResult("left")?.content == "met-r\nprestarted=1\n")
+            #expect(
+                result.toolResult("left")?.content == "met-r\nprestarted=1\n",
+                "prestarted=0: the image's runner starts no bash ahead; build the images with this checkout's runner (sandcastle images build)")
             #expect(result.toolResult("right")?.content == "met-l\nprestarted=1\n")
             #expect(result.toolResult("cd")?.content == "prestarted=1\n")
             #expect(result.toolResult("moved")?.content == "/workspace/sub\nprestarted=0\n", "a new directory starts fresh")

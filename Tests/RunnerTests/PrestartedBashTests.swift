@@ -118,6 +118,13 @@ struct PrestartedBashTests {
             let again = try await connection.spawn(Self.bash(probe, in: "a", environment: ["V=1"])).collect()
             #expect(Self.served(again) && again.stdoutText.contains("\n1\n"))
 
+            // A start-up file (BASH_ENV) is read when bash starts, so its calls always start fresh.
+            _ = try await connection.writeFile(WriteFileRequest(path: "startup.sh"), bytes: Array("echo from-startup\n".utf8))
+            let startup = ["BASH_ENV=\(runner.workspace.path)/startup.sh"]
+            _ = try await connection.spawn(Self.bash(probe, environment: startup)).collect()
+            let read = try await connection.spawn(Self.bash(probe, environment: startup)).collect()
+            #expect(!Self.served(read) && read.stdoutText.hasPrefix("from-startup\n"), "\(read.stdoutText)")
+
             // The directory the waiting bashes started in is replaced by a new one of the same
             // name: the next call must run in the new one, as a fresh spawn would.
             _ = try await connection.spawn(SpawnRequest(arguments: ["sh", "-c", "rm -r a && mkdir a && touch a/new"])).collect()

@@ -62,6 +62,12 @@ public enum AgentRoundTrip {
             roundTrips: try samples(timings, calls: calls, warmup: warmup), toolCalls: Array(toolCalls.withLock { $0 }.dropFirst(warmup)))
     }
 
+    /// The loop with a model in this process that answers at once (``ToolRoundTrip/measure(sandbox:iterations:warmup:)``):
+    /// no client, no HTTP, no router. What is left is the loop and the sandbox.
+    public static func withInProcessModel(sandbox: any SandboxInstance, iterations: Int, warmup: Int) async throws -> [Duration] {
+        try await ToolRoundTrip.measure(sandbox: sandbox, iterations: iterations, warmup: warmup)
+    }
+
     /// Through an agent (`prompt:`) step of a workflow run by the engine, configured as
     /// `sandcastle run` configures it: the same round trip plus what the engine does around each
     /// turn and call (the `model_turn` record, `tool_called` and `tool_answered` events in SQLite).

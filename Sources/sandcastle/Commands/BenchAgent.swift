@@ -1,4 +1,3 @@
-import Agent
 import ArgumentParser
 import Benchmarks
 import DockerEngine
@@ -88,7 +87,7 @@ struct BenchAgent: AsyncParsableCommand {
                     sandbox: sandbox, models: models, iterations: iterations, warmup: warmup, withoutRouter: true
                 ).roundTrips)
             report.roundTripInProcessModel = LatencySummary(
-                try await ToolRoundTrip.measure(sandbox: sandbox, iterations: iterations, warmup: warmup))
+                try await AgentRoundTrip.withInProcessModel(sandbox: sandbox, iterations: iterations, warmup: warmup))
             progress("the agent loop alone for a one-turn answer (\(iterations) runs)")
             report.loopOneTurn = LatencySummary(
                 try await AgentStepOverhead.loopAlone(sandbox: sandbox, models: models, iterations: iterations, warmup: warmup))

@@ -69,10 +69,13 @@ final class PrestartedBash {
         self.context = context
     }
 
-    /// The script of a spawn that may be served by a pre-started bash, or nil.
-    static func script(of request: SpawnRequest) -> String? {
+    /// The script of a spawn that may be served by a pre-started bash, or nil. Not when its
+    /// environment names a start-up file (`BASH_ENV`): bash reads that file when it starts, so a
+    /// bash started earlier would have read an older version of it.
+    func script(of request: SpawnRequest) -> String? {
         guard request.allowsPrestartedBash, !request.openStdin, request.arguments.count == 3,
-            lastPathComponent(request.arguments[0]) == "bash", request.arguments[1] == "-c"
+            lastPathComponent(request.arguments[0]) == "bash", request.arguments[1] == "-c",
+            !request.environment.contains(where: { $0.hasPrefix("BASH_ENV=") }), environmentValue(context.environment, "BASH_ENV") == nil
         else { return nil }
         return request.arguments[2]
     }

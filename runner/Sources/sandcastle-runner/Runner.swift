@@ -183,7 +183,7 @@ final class Runner {
             shell.enqueue(id, request)
         case .spawn(let request):
             guard claim(id) else { return }
-            guard let script = PrestartedBash.script(of: request) else {
+            guard let script = prestarted.script(of: request) else {
                 start(id, ProcessOperation.spawn(id: id, request, context: context))
                 return
             }
