@@ -25,7 +25,8 @@ import PackageDescription
 //   CSQLite, Store       system libsqlite3 shim; SQLite persistence, migrations, run repository
 //   Workflow             workflow YAML model, validation, templates, expressions, DAG (Yams only)
 //   Engine               workflow engine over any sandbox backend (no Docker)
-//   Benchmarks           what `sandcastle bench` measures of the engine (no-op sandboxes)
+//   Benchmarks           what `sandcastle bench` measures of the engine (no-op sandboxes) and of agents
+//                        (the loop and agent steps against the provider double, timed at the client)
 //   EngineService        the engine as a library service: settings, assembly, run control, queries
 //   OneShotAgent         Sandstorm's one-shot agent (`sandcastle agent`, `POST /query`): a fresh sandbox,
 //                        files in, one agent loop, Sandstorm's messages out, the sandbox destroyed
@@ -150,8 +151,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
+        // The agent benchmarks reach the provider double through the real model stack.
         .target(
-            name: "Benchmarks", dependencies: ["Engine", "Workflow", "Store", "Sandbox"],
+            name: "Benchmarks",
+            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "Agent", "ModelProviders", "ProviderDouble", "JSONValues"],
             swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(

@@ -185,6 +185,7 @@ extension RunnerMessage {
             writer.write(request.timeoutMilliseconds)
             writer.write(request.maxOutputBytes)
             writer.write(request.openStdin)
+            writer.write(request.allowsPrestartedBash)
         case .ptyOpen(let request):
             writer.write(request.arguments)
             writer.write(request.environment)
@@ -268,7 +269,9 @@ extension RunnerMessage {
                 SpawnRequest(
                     arguments: try reader.readStrings(), environment: try reader.readStrings(),
                     workingDirectory: try reader.readString(), timeoutMilliseconds: try reader.readUInt32(),
-                    maxOutputBytes: try reader.readUInt64(), openStdin: try reader.readBool()))
+                    maxOutputBytes: try reader.readUInt64(), openStdin: try reader.readBool(),
+                    // Added later: a host that predates it sends a frame that ends here.
+                    allowsPrestartedBash: reader.remaining > 0 ? try reader.readBool() : false))
         case .ptyOpen:
             return .ptyOpen(
                 PTYOpenRequest(

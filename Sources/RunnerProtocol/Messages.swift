@@ -103,9 +103,17 @@ public struct SpawnRequest: Sendable, Equatable {
     public var maxOutputBytes: UInt64
     /// When false stdin is `/dev/null`; when true ``RunnerMessage/input(_:)`` frames feed it.
     public var openStdin: Bool
+    /// For `["bash", "-c", SCRIPT]` without stdin: the runner may hand SCRIPT to a bash it
+    /// started ahead with the same environment and working directory (already exec'd and
+    /// initialised, waiting for its script), which saves the start of a process on the
+    /// command's path. The few ways that differs from a fresh `bash -c` are in runner/README.md
+    /// ("Pre-started bash"). A runner that does not know the field ignores it (it is the last
+    /// one of the frame) and starts the process as usual.
+    public var allowsPrestartedBash: Bool
     public init(
         arguments: [String], environment: [String] = [], workingDirectory: String = "",
-        timeoutMilliseconds: UInt32 = 0, maxOutputBytes: UInt64 = 0, openStdin: Bool = false
+        timeoutMilliseconds: UInt32 = 0, maxOutputBytes: UInt64 = 0, openStdin: Bool = false,
+        allowsPrestartedBash: Bool = false
     ) {
         self.arguments = arguments
         self.environment = environment
@@ -113,6 +121,7 @@ public struct SpawnRequest: Sendable, Equatable {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.maxOutputBytes = maxOutputBytes
         self.openStdin = openStdin
+        self.allowsPrestartedBash = allowsPrestartedBash
     }
 }
 

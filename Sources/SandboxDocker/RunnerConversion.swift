@@ -19,7 +19,8 @@ extension RunnerConnection {
                 SpawnRequest(
                     arguments: arguments, environment: command.environment.runnerEntries,
                     workingDirectory: command.workingDirectory ?? "", timeoutMilliseconds: command.timeoutMilliseconds,
-                    maxOutputBytes: command.maxOutputBytes ?? 0, openStdin: command.openStdin))
+                    maxOutputBytes: command.maxOutputBytes ?? 0, openStdin: command.openStdin,
+                    allowsPrestartedBash: command.allowsPrestartedBash))
         }
     }
 }

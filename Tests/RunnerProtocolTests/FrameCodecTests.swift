@@ -10,6 +10,7 @@ struct FrameCodecTests {
             SpawnRequest(
                 arguments: ["python3", "-c", "print(1)"], environment: ["A=1", "B="], workingDirectory: "/workspace",
                 timeoutMilliseconds: 10, maxOutputBytes: 7, openStdin: true)),
+        .spawn(SpawnRequest(arguments: ["bash", "-c", "true"], workingDirectory: "/workspace/sub", allowsPrestartedBash: true)),
         .ptyOpen(PTYOpenRequest(arguments: [], environment: ["TERM=xterm"], workingDirectory: "", size: WindowSize(rows: 40, columns: 120))),
         .input([0, 1, 2, 255]),
         .input([]),
@@ -90,6 +91,25 @@ struct FrameCodecTests {
         var huge = FrameDecoder(maxFrameSize: 1024)
         huge.append([0, 0, 0x10, 0x00, 0x87, 0, 0, 0, 1])
         #expect(throws: RunnerProtocolError.frameTooLarge(4096)) { try huge.next() }
+    }
+
+    @Test("a spawn frame from a host that predates allowsPrestartedBash decodes without it")
+    func spawnWithoutTheLastField() throws {
+        let request = SpawnRequest(arguments: ["bash", "-c", "true"], environment: ["A=1"], timeoutMilliseconds: 5, openStdin: false)
+        var old = Frame(id: 3, .spawn(request)).encoded()
+        old.removeLast() // the field is the frame's last byte
+        let length = UInt32(old.count - 4)
+        old[0...3] = [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+        var decoder = FrameDecoder()
+        decoder.append(old)
+        #expect(try decoder.next() == Frame(id: 3, .spawn(request)))
+
+        // And the other way round: a runner reading only the older fields stops before it, so
+        // the new field is the last byte of the body and nothing else moved.
+        let allowed = Frame(id: 3, .spawn(SpawnRequest(arguments: ["bash", "-c", "true"], allowsPrestartedBash: true))).encoded()
+        let plain = Frame(id: 3, .spawn(SpawnRequest(arguments: ["bash", "-c", "true"]))).encoded()
+        #expect(allowed.count == plain.count && allowed.last == 1 && plain.last == 0)
+        #expect(allowed.dropFirst(4).dropLast() == plain.dropFirst(4).dropLast())
     }
 
     @Test("failure codes print as words")

@@ -34,7 +34,8 @@ public enum ToolRoundTrip {
         var samples: [Duration] = []
         for index in 0..<(warmup + iterations) {
             let start = ContinuousClock.now
-            let output = try await ToolProcess.run(BashTool.arguments(for: "true"), context: context, timeout: context.limits.bashDefaultTimeout)
+            let output = try await ToolProcess.run(
+                BashTool.arguments(for: "true"), context: context, timeout: context.limits.bashDefaultTimeout, allowsPrestartedBash: true)
             let elapsed = ContinuousClock.now - start
             if output.result.exitCode != 0 { throw AgentError(.invalidConfiguration, "bash -c true failed with exit code \(output.result.exitCode)") }
             if index >= warmup { samples.append(elapsed) }

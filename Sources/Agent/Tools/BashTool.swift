@@ -10,6 +10,10 @@ import Synchronization
 /// call the loop cancels would need the shared shell interrupted. A process per call runs
 /// concurrently with its siblings and dies alone when cancelled.
 ///
+/// The sandbox may run the script in a bash it started ahead (``SandboxCommand/allowsPrestartedBash``):
+/// a fresh, idle bash with the call's environment and working directory that only waits for its
+/// script, so the call does not wait for a process to start (in Docker, ~1 ms of a ~2.5 ms call).
+///
 /// What carries over between calls is what Claude Code carries over: the working directory
 /// (each command reports its final `$PWD` on exit, see ``BashDirectory``), not variables,
 /// functions or other shell state. stderr is joined into stdout inside the process
@@ -57,12 +61,13 @@ public struct BashTool: AgentTool {
         var note = ""
         var output: CollectedOutput
         do {
-            output = try await ToolProcess.run(Self.arguments(for: command), context: context, workingDirectory: directory, timeout: timeout)
+            output = try await ToolProcess.run(
+                Self.arguments(for: command), context: context, workingDirectory: directory, timeout: timeout, allowsPrestartedBash: true)
         } catch let error as SandboxError where error.code == .notFound && directory != context.workingDirectory {
             // The directory a `cd` left us in is gone (removed since): start over where runs start.
             context.bashDirectory?.current = nil
             note = "(the working directory \(directory) no longer exists; this command ran in \(context.workingDirectory))\n"
-            output = try await ToolProcess.run(Self.arguments(for: command), context: context, timeout: timeout)
+            output = try await ToolProcess.run(Self.arguments(for: command), context: context, timeout: timeout, allowsPrestartedBash: true)
         }
         if let final = Self.takeFinalDirectory(&output.stdout) {
             context.bashDirectory?.current = final == context.workingDirectory ? nil : final

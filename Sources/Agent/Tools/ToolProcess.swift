@@ -8,13 +8,16 @@ enum ToolProcess {
     ///
     /// Cancelling the calling task cancels the process in the sandbox (`SandboxProcess.cancel()`:
     /// SIGTERM to its group, SIGKILL soon after) and throws `CancellationError` at once.
+    ///
+    /// `allowsPrestartedBash` (for `bash -c SCRIPT` only) lets the sandbox run the script in a bash
+    /// it started ahead, which saves a process start per call (see ``SandboxCommand``).
     static func run(
         _ arguments: [String], context: ToolContext, workingDirectory: String? = nil, timeout: Duration? = nil,
-        maxOutputBytes: UInt64? = nil
+        maxOutputBytes: UInt64? = nil, allowsPrestartedBash: Bool = false
     ) async throws -> CollectedOutput {
         let command = SandboxCommand.arguments(
             arguments, environment: context.environment, workingDirectory: workingDirectory ?? context.workingDirectory,
-            timeout: timeout, maxOutputBytes: maxOutputBytes ?? context.limits.maxReadBytes)
+            timeout: timeout, maxOutputBytes: maxOutputBytes ?? context.limits.maxReadBytes, allowsPrestartedBash: allowsPrestartedBash)
         try Task.checkCancellation()
         let process = try await context.sandbox.run(command)
         do {

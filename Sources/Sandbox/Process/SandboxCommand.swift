@@ -31,13 +31,20 @@ public struct SandboxCommand: Sendable, Equatable {
     /// Keep the bytes exactly as the shell's terminal produced them, without CRLF
     /// normalisation (shell lines only).
     public var rawOutput: Bool
+    /// For `["bash", "-c", SCRIPT]` without stdin: the sandbox may run SCRIPT in a bash it
+    /// started ahead (same environment and working directory, waiting for its script), which
+    /// takes a process start off the command's path. The bash is as fresh as a new one; what
+    /// differs is listed in runner/README.md ("Pre-started bash"). Backends without it start
+    /// the process as usual. Arguments only.
+    public var allowsPrestartedBash: Bool
 
     /// The output cap when a command names none, the same on every backend.
     public static let defaultMaxOutputBytes: UInt64 = 8 * 1024 * 1024
 
     public init(
         _ program: Program, environment: [String: String] = [:], workingDirectory: String? = nil,
-        timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false, rawOutput: Bool = false
+        timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false, rawOutput: Bool = false,
+        allowsPrestartedBash: Bool = false
     ) {
         self.program = program
         self.environment = environment
@@ -46,6 +53,7 @@ public struct SandboxCommand: Sendable, Equatable {
         self.maxOutputBytes = maxOutputBytes
         self.openStdin = openStdin
         self.rawOutput = rawOutput
+        self.allowsPrestartedBash = allowsPrestartedBash
     }
 
     /// A line for the persistent shell.
@@ -59,11 +67,11 @@ public struct SandboxCommand: Sendable, Equatable {
     /// An argv without the shell.
     public static func arguments(
         _ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
-        timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false
+        timeout: Duration? = nil, maxOutputBytes: UInt64? = nil, openStdin: Bool = false, allowsPrestartedBash: Bool = false
     ) -> SandboxCommand {
         SandboxCommand(
             .arguments(arguments), environment: environment, workingDirectory: workingDirectory,
-            timeout: timeout, maxOutputBytes: maxOutputBytes, openStdin: openStdin)
+            timeout: timeout, maxOutputBytes: maxOutputBytes, openStdin: openStdin, allowsPrestartedBash: allowsPrestartedBash)
     }
 
     /// The timeout in whole milliseconds as backends pass it on: truncated, at least 1 when
@@ -94,10 +102,11 @@ public struct SandboxCommand: Sendable, Equatable {
         switch program {
         case .shell(let line):
             try SandboxInput.check(line, "the command line")
-            if !environment.isEmpty || workingDirectory != nil || openStdin {
+            if !environment.isEmpty || workingDirectory != nil || openStdin || allowsPrestartedBash {
                 throw SandboxError(
                     .invalidArgument,
-                    "a shell line runs in the persistent shell: environment, working directory and stdin apply to arguments only")
+                    "a shell line runs in the persistent shell: environment, working directory, stdin and a pre-started bash apply to arguments only"
+                )
             }
         case .arguments(let arguments):
             if arguments.isEmpty { throw SandboxError(.invalidArgument, "a process needs a program") }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -162,6 +164,48 @@ static void run_child(const crs_spawn_options *options, int report_fd) {
     child_fail(report_fd, CRS_STAGE_EXEC);
 }
 
+struct child_start {
+    const crs_spawn_options *options;
+    int report_read;
+    int report_write;
+};
+
+static int child_entry(void *argument) {
+    const struct child_start *start = argument;
+    close(start->report_read);
+    run_child(start->options, start->report_write);
+    return 127;  // not reached: run_child execs or exits
+}
+
+// The stack the child runs on until it execs: the runner is single-threaded and suspended
+// while a child uses it (CLONE_VFORK), so one stack serves every spawn. It is sized for
+// exec_script's argument vector (4,096 pointers) and exec_with_search's path buffer.
+static void *child_stack;
+static const size_t child_stack_size = 256 * 1024;
+
+// The child shares the runner's memory until it execs (CLONE_VM | CLONE_VFORK, as
+// posix_spawn does), so the runner's page tables are not copied and its pages not made
+// copy-on-write for a child that replaces them at once: about 0.3 ms less per spawn for the
+// runner's ~7 MiB here, and no copy-on-write faults in the runner afterwards. The child has
+// its own fd table, signal handlers, cwd and session (no CLONE_FILES, CLONE_SIGHAND, CLONE_FS)
+// and runs only async-signal-safe code on its own stack. The runner reads its signals from a
+// signalfd and handles none itself; the child resets every disposition before anything else
+// (run_child), so no handler of the runner's process can run on the shared memory after that.
+static pid_t start_child(struct child_start *start) {
+    if (child_stack == NULL) {
+        void *stack = mmap(NULL, child_stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack != MAP_FAILED) child_stack = stack;
+    }
+    if (child_stack != NULL) {
+        pid_t pid = clone(child_entry, (char *)child_stack + child_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, start);
+        // A seccomp profile or kernel that refuses this clone gets the plain fork below.
+        if (pid >= 0 || (errno != EPERM && errno != ENOSYS && errno != EINVAL)) return pid;
+    }
+    pid_t pid = fork();
+    if (pid == 0) child_entry(start);
+    return pid;
+}
+
 pid_t crs_spawn(const crs_spawn_options *options, int *failed_errno, int *failed_stage) {
     *failed_errno = 0;
     *failed_stage = 0;
@@ -171,17 +215,14 @@ pid_t crs_spawn(const crs_spawn_options *options, int *failed_errno, int *failed
         *failed_stage = CRS_STAGE_PIPE;
         return -1;
     }
-    pid_t pid = fork();
+    struct child_start start = { options, report[0], report[1] };
+    pid_t pid = start_child(&start);
     if (pid < 0) {
         *failed_errno = errno;
         *failed_stage = CRS_STAGE_FORK;
         close(report[0]);
         close(report[1]);
         return -1;
-    }
-    if (pid == 0) {
-        close(report[0]);
-        run_child(options, report[1]);
     }
     close(report[1]);
     // exec closes the write end (close-on-exec), so EOF here means success. Waiting

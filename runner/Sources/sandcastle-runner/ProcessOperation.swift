@@ -125,6 +125,22 @@ final class ProcessOperation {
                 inputFD: stdinPipe[1], limit: limit, timeoutMilliseconds: request.timeoutMilliseconds))
     }
 
+    /// A `bash -c SCRIPT` spawn served by a bash started ahead (``PrestartedBash``): the process
+    /// already runs, in its own session with its own pipes, and reads `bytes` (its script,
+    /// after a line with its length) from `script`, its stdin, until the end of input.
+    static func adopt(
+        id: UInt32, pid: pid_t, output: Int32, error: Int32, script: Int32, bytes: [UInt8], request: SpawnRequest,
+        context: RunnerContext
+    ) -> ProcessOperation {
+        let limit = request.maxOutputBytes > 0 ? request.maxOutputBytes : RunnerWire.defaultMaxOutputBytes
+        let operation = ProcessOperation(
+            id: id, kind: .spawn, pid: pid, context: context, outputFD: output, errorFD: error, inputFD: script, limit: limit,
+            timeoutMilliseconds: request.timeoutMilliseconds)
+        operation.write(Array("\(bytes.count)\n".utf8) + bytes)
+        operation.write([])
+        return operation
+    }
+
     static func openTerminal(
         id: UInt32, _ request: PTYOpenRequest, shellPath: String,
         context: RunnerContext

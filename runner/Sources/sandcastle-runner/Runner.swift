@@ -20,6 +20,7 @@ final class Runner {
 
     private let context: RunnerContext
     private let shell: ShellSession
+    private let prestarted: PrestartedBash
     private let signalFD: Int32
     private var inbound = InboundFrames()
     private var operations: [UInt32: Operation] = [:]
@@ -41,6 +42,7 @@ final class Runner {
         self.context = context
         self.signalFD = signalFD
         shell = ShellSession(context: context, shellPath: shellPath)
+        prestarted = PrestartedBash(context: context)
         shell.start()
     }
 
@@ -115,9 +117,12 @@ final class Runner {
         for id in context.takeCompleted() {
             if case .process(let operation)? = operations[id] { processIDs.removeValue(forKey: operation.pid) }
             operations.removeValue(forKey: id)
+            prestarted.completed(id)
         }
         context.outbound.flush()
         if context.outbound.brokenErrno != nil && !shuttingDown { beginShutdown() }
+        // Only once the results are out: a start holds the reactor for a fork and an exec.
+        if !context.outbound.hasPending && !shuttingDown { prestarted.replenish() }
     }
 
     private func pumpDownloads() {
@@ -178,7 +183,17 @@ final class Runner {
             shell.enqueue(id, request)
         case .spawn(let request):
             guard claim(id) else { return }
-            start(id, ProcessOperation.spawn(id: id, request, context: context))
+            guard let script = prestarted.script(of: request) else {
+                start(id, ProcessOperation.spawn(id: id, request, context: context))
+                return
+            }
+            if let served = prestarted.serve(id, request, script: script) {
+                start(id, .success(served))
+                return
+            }
+            let spawned = ProcessOperation.spawn(id: id, request, context: context)
+            if case .failure = spawned { prestarted.completed(id) }
+            start(id, spawned)
         case .ptyOpen(let request):
             guard claim(id) else { return }
             start(id, ProcessOperation.openTerminal(id: id, request, shellPath: shell.path, context: context))
@@ -342,6 +357,7 @@ final class Runner {
             }
             let status = ExitStatus(code: code, signal: signal)
             if shell.childExited(pid, status) { continue }
+            if prestarted.childExited(pid) { continue }
             if let id = processIDs.removeValue(forKey: pid), case .process(let operation)? = operations[id] {
                 operation.exited(status)
             }
@@ -378,6 +394,7 @@ final class Runner {
             }
         }
         shell.shutdown()
+        prestarted.stop()
         forEachChild { kill($0, SIGTERM) }
         childrenRemain = true
         reap()
