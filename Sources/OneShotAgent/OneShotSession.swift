@@ -39,7 +39,10 @@ public struct OneShotSession: Sendable {
         public let model: ResolvedModel
         /// What was asked for and left out (tools Sandcastle does not have), as `warning` messages.
         public let warnings: [String]
+        /// The built-in tools; an MCP server's tools join them once the server has started.
         public let tools: ToolSet
+        /// `allowed_tools` as kept (built-in names, and `mcp__…` names of configured servers); nil: all.
+        let allowedTools: [String]?
         let provider: any ModelProvider
         let configuration: AgentConfiguration
     }
@@ -91,10 +94,19 @@ public struct OneShotSession: Sendable {
 
         let networked = Self.profileHasNetwork(request.profile)
         var warnings: [String] = []
-        let allowed = try request.allowedTools.map { try Self.toolNames($0, networked: networked, warnings: &warnings) }
+        for server in request.mcpServers {
+            do {
+                try server.validate()
+            } catch {
+                throw OneShotError(.invalidSetting, "mcp_servers: \(error)")
+            }
+        }
+        let allowed = try request.allowedTools.map {
+            try Self.toolNames($0, networked: networked, mcpServers: request.mcpServers.map(\.name), warnings: &warnings)
+        }
         let tools: ToolSet
         do {
-            tools = try ToolSet.standard(network: networked, subagents: request.agents, only: allowed)
+            tools = try ToolSet.standard(network: networked, subagents: request.agents, only: allowed?.filter { !$0.hasPrefix("mcp__") })
         } catch let error as AgentError where error.code == .unknownTool || error.code == .toolUnavailable {
             throw OneShotError(.unknownTool, "allowed_tools: \(error.message)")
         } catch {
@@ -112,7 +124,7 @@ public struct OneShotSession: Sendable {
             request.maxBudgetUSD.map { BudgetedProvider(routed, catalog: router.catalog, limitUSD: $0) } ?? routed
         return Prepared(
             sessionID: UUID().uuidString.lowercased(), request: request, model: model, warnings: warnings, tools: tools,
-            provider: provider, configuration: configuration)
+            allowedTools: allowed, provider: provider, configuration: configuration)
     }
 
     /// Runs a prepared session to its end in a sandbox from `sandboxes`, handing each Sandstorm
@@ -156,18 +168,45 @@ public struct OneShotSession: Sendable {
                 return Outcome(sessionID: prepared.sessionID, result: nil, error: text)
             }
         }
-        let subagents = prepared.tools.tools.compactMap { $0 as? SubagentTool }.first?.subagents.map(\.name) ?? []
+        let servers: MCPServers
+        let tools: ToolSet
+        do {
+            servers = try await MCPServers.start(prepared.request.mcpServers, sandbox: sandbox)
+        } catch {
+            let text = Task.isCancelled ? "cancelled while starting MCP servers" : "\(error)"
+            emit(SandstormMessages.error(text))
+            return Outcome(sessionID: prepared.sessionID, result: nil, error: text)
+        }
+        do {
+            tools = try Self.tools(prepared, mcp: servers.tools)
+        } catch {
+            await servers.stop()
+            emit(SandstormMessages.error("\(error)"))
+            return Outcome(sessionID: prepared.sessionID, result: nil, error: "\(error)")
+        }
+        let subagents = tools.tools.compactMap { $0 as? SubagentTool }.first?.subagents.map(\.name) ?? []
         emit(
             messages.initMessage(
-                model: prepared.model.name, tools: prepared.tools.names + (prepared.request.outputFormat == nil ? [] : [OutputFormat.toolName]),
-                cwd: Self.workingDirectory, agents: subagents))
+                model: prepared.model.name, tools: tools.names + (prepared.request.outputFormat == nil ? [] : [OutputFormat.toolName]),
+                cwd: Self.workingDirectory, agents: subagents, mcpServers: servers.connections.map(\.name)))
         let loop = AgentLoop(
-            provider: prepared.provider, configuration: prepared.configuration, tools: prepared.tools, sandbox: sandbox,
+            provider: prepared.provider, configuration: prepared.configuration, tools: tools, sandbox: sandbox,
             events: AgentEventSink { event in
                 for message in messages.messages(for: event) { emit(message) }
             })
         let result = await loop.run(prompt: prepared.request.prompt)
+        await servers.stop()
         return Outcome(sessionID: prepared.sessionID, result: result, error: nil)
+    }
+
+    /// The built-in tools and the started servers' tools. `allowed_tools` narrows the built-in
+    /// ones; it narrows MCP tools only when it names some (`mcp__server`, `mcp__server__tool`),
+    /// so a Sandstorm config that lists built-in tools keeps its servers' tools, as it does there.
+    static func tools(_ prepared: Prepared, mcp: [MCPTool]) throws -> ToolSet {
+        guard var only = prepared.allowedTools, !mcp.isEmpty else { return try ToolSet(prepared.tools.tools + mcp) }
+        if !only.contains(where: { $0.hasPrefix("mcp__") }) { only += Set(mcp.map { "mcp__" + $0.server }).sorted() }
+        return try ToolSet.standard(
+            network: profileHasNetwork(prepared.request.profile), subagents: prepared.request.agents, mcp: mcp, only: only)
     }
 
     // MARK: - Checks
@@ -181,7 +220,10 @@ public struct OneShotSession: Sendable {
     ]
 
     /// `allowed_tools` as the names ``ToolSet/standard(network:subagents:only:)`` takes.
-    static func toolNames(_ names: [String], networked: Bool, warnings: inout [String]) throws -> [String] {
+    static func toolNames(_ names: [String], networked: Bool, mcpServers: [String] = [], warnings: inout [String]) throws -> [String] {
+        func isConfiguredMCPTool(_ name: String) -> Bool {
+            mcpServers.contains { name == "mcp__" + $0 || name.hasPrefix("mcp__" + $0 + "__") }
+        }
         var kept: [String] = []
         var dropped: [String] = []
         for name in names {
@@ -191,7 +233,9 @@ public struct OneShotSession: Sendable {
                     "allowed_tools: \(name.debugDescription): permission rules with arguments are not supported; name the whole tool (\(name.prefix { $0 != "(" }))"
                 )
             }
-            if claudeCodeOnlyTools.contains(name) || name.hasPrefix("mcp__") || (name == "WebFetch" && !networked) {
+            if isConfiguredMCPTool(name) {
+                if !kept.contains(name) { kept.append(name) }
+            } else if claudeCodeOnlyTools.contains(name) || name.hasPrefix("mcp__") || (name == "WebFetch" && !networked) {
                 dropped.append(name)
             } else if !kept.contains(name) {
                 kept.append(name)
@@ -200,7 +244,8 @@ public struct OneShotSession: Sendable {
         if !dropped.isEmpty {
             warnings.append(
                 "allowed_tools: \(dropped.joined(separator: ", ")) left out: Sandcastle's agent has no such tool"
-                    + (dropped.contains("WebFetch") ? " (WebFetch needs a sandbox profile with network)" : ""))
+                    + (dropped.contains("WebFetch") ? " (WebFetch needs a sandbox profile with network)" : "")
+                    + (dropped.contains { $0.hasPrefix("mcp__") } ? " (MCP tools come from the servers in mcp_servers)" : ""))
         }
         return kept
     }

@@ -1,3 +1,4 @@
+import Agent
 import Foundation
 import JSONValues
 
@@ -7,9 +8,10 @@ import JSONValues
 /// Sandstorm's rules: a key whose value has the wrong type is dropped with a warning (a boolean
 /// is not an integer), an unknown key is ignored with a warning. Keys that belong to Sandstorm's
 /// server (`webhook_url`, `triggers`, `channels`) or to Claude Code features Sandcastle lacks
-/// (`skills_dir`, `template_skills`) are ignored with a warning. `mcp_servers` is refused: its
-/// tools are part of the task, and running without them would be a different task (MCP comes
-/// later). A file that is not a JSON object is an error, not silently skipped.
+/// (`skills_dir`, `template_skills`) are ignored with a warning. `mcp_servers` is checked in
+/// full when the file is read (`${VAR}` resolved then, a server that is not valid is an error):
+/// its tools are part of the task, so a server that cannot be used is never silently left out.
+/// A file that is not a JSON object is an error, not silently skipped.
 public struct SandstormConfig: Sendable {
     public var systemPrompt: SystemPromptSetting?
     public var systemPromptAppend: String?
@@ -21,6 +23,8 @@ public struct SandstormConfig: Sendable {
     /// Subagents, an object of named agents or a list; checked by `SubagentDefinition.parse`.
     public var agents: JSONValue?
     public var allowedTools: [String]?
+    /// MCP servers, `${VAR}` already resolved from the environment the file was read with.
+    public var mcpServers: [MCPServerConfiguration] = []
     /// What was dropped or ignored, one line each.
     public var warnings: [String] = []
 
@@ -41,10 +45,19 @@ public struct SandstormConfig: Sendable {
     /// `sandstorm.json` in `directory`, or nil when there is none.
     ///
     /// - Throws: ``OneShotError`` for a file that cannot be read, is not a JSON object, or asks
-    ///   for something Sandcastle refuses (`mcp_servers`).
-    public static func load(directory: String) throws -> SandstormConfig? {
+    ///   with an MCP server that is not valid (or names a variable that is not set).
+    public static func load(
+        directory: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> SandstormConfig? {
         let path = (directory as NSString).appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try load(file: path, environment: environment)
+    }
+
+    /// The file at `path` (`sandcastle serve --sandstorm-config`).
+    public static func load(
+        file path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> SandstormConfig {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -53,24 +66,24 @@ public struct SandstormConfig: Sendable {
         }
         guard data.count <= maxBytes else { throw OneShotError(.invalidSetting, "\(path): over \(maxBytes) bytes; is it the right file?") }
         do {
-            return try parse(String(decoding: data, as: UTF8.self))
+            return try parse(String(decoding: data, as: UTF8.self), environment: environment)
         } catch let error as OneShotError {
             throw OneShotError(error.code, "\(path): \(error.message)")
         }
     }
 
-    public static func parse(_ text: String) throws -> SandstormConfig {
+    public static func parse(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SandstormConfig {
         guard let value = JSONValue.parse(json: text) else { throw OneShotError(.invalidSetting, "not valid JSON") }
         guard case .object(let members) = value else { throw OneShotError(.invalidSetting, "must be a JSON object, not \(value.typeName)") }
         var config = SandstormConfig()
         for key in members.keys.sorted() {
             guard let field = members[key] else { continue }
-            try config.take(key, field)
+            try config.take(key, field, environment: environment)
         }
         return config
     }
 
-    private mutating func take(_ key: String, _ value: JSONValue) throws {
+    private mutating func take(_ key: String, _ value: JSONValue, environment: [String: String]) throws {
         func wrongType(_ expected: String) {
             warnings.append("sandstorm.json: field '\(key)' should be \(expected), got \(value.typeName) — skipping")
         }
@@ -115,12 +128,11 @@ public struct SandstormConfig: Sendable {
                 warnings.append("sandstorm.json: allowed_tools entries must be strings — skipping")
             }
         case "mcp_servers":
-            guard case .object(let servers) = value else { return wrongType("dict") }
-            if !servers.isEmpty {
-                throw OneShotError(
-                    .unsupported,
-                    "mcp_servers (\(servers.keys.sorted().joined(separator: ", "))) is not supported yet: MCP servers come in a later "
-                        + "release; remove mcp_servers from sandstorm.json to run without their tools")
+            guard case .object = value else { return wrongType("dict") }
+            do {
+                mcpServers = try MCPServerConfiguration.parse(value, environment: environment)
+            } catch {
+                throw OneShotError(.invalidSetting, "mcp_servers: \(error)")
             }
         case _ where Self.ignoredKeys.contains(key):
             warnings.append("sandstorm.json: field '\(key)' is not supported by sandcastle agent — ignoring")

@@ -42,11 +42,14 @@ public final class SandstormMessages: Sendable {
     // MARK: - Messages of the session itself
 
     /// `{"type": "system", "subtype": "init", …}`: what the agent has to work with.
-    public func initMessage(model: String, tools: [String], cwd: String, agents: [String]) -> JSONValue {
+    /// `mcpServers`: the MCP servers started for the session, each `{name, status: "connected"}`
+    /// as Claude Code lists them (a server that fails to start ends the session before this).
+    public func initMessage(model: String, tools: [String], cwd: String, agents: [String], mcpServers: [String] = []) -> JSONValue {
         [
             "type": "system", "subtype": "init", "session_id": .string(sessionID), "uuid": .string(Self.uuid()),
             "cwd": .string(cwd), "model": .string(model), "tools": .array(tools.map(JSONValue.string)),
-            "agents": .array(agents.map(JSONValue.string)), "mcp_servers": [], "permissionMode": "bypassPermissions",
+            "agents": .array(agents.map(JSONValue.string)),
+            "mcp_servers": .array(mcpServers.map { ["name": .string($0), "status": "connected"] }), "permissionMode": "bypassPermissions",
         ]
     }
 

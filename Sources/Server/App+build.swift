@@ -32,6 +32,9 @@ public struct ServerDependencies: Sendable {
     /// How long a `/query` stream stays silent before a keep-alive comment (Sandstorm's 30 s;
     /// tests shorten it).
     public var queryKeepAlive: Duration = SandstormController.defaultKeepAlive
+    /// The server's `sandstorm.json` (Sandstorm reads it from its working directory): the
+    /// defaults of every `/query` session, and its MCP servers.
+    public var sandstormConfig = SandstormConfig()
 
     public init(
         provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
@@ -136,7 +139,7 @@ public struct SandcastleServer {
         SandkastenController(service: service, transfers: transfers).register(table)
         SandstormController(
             service: service, session: dependencies.modelRouter.map(OneShotSession.init(router:)),
-            unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
+            config: dependencies.sandstormConfig, unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
         ).register(table)
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))

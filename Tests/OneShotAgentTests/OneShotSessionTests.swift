@@ -60,6 +60,21 @@ import Testing
         #expect(prepared.configuration.systemPrompt == SystemPromptSetting.presetText)
     }
 
+    @Test func allowedToolsKeepTheConfiguredMCPServersToolsAndDropOthersWithAHint() throws {
+        let session = try Self.session(nil, key: "sk-ant-x")
+        let servers = [MCPServerConfiguration.http("search_v2", url: "http://127.0.0.1:1/mcp"), .stdio("notes", command: "python3")]
+        let prepared = try session.prepare(
+            OneShotRequest(
+                prompt: "x", allowedTools: ["Read", "mcp__notes", "mcp__search_v2__find", "mcp__linear__list"], mcpServers: servers))
+        #expect(prepared.tools.names == ["Read"], "MCP tools join once their servers have started")
+        #expect(prepared.allowedTools == ["Read", "mcp__notes", "mcp__search_v2__find"])
+        #expect(prepared.warnings.count == 1 && prepared.warnings[0].contains("mcp__linear__list left out"))
+        #expect(prepared.warnings[0].contains("MCP tools come from the servers in mcp_servers"))
+
+        let invalid = Self.prepareError(session, OneShotRequest(prompt: "x", mcpServers: [.http("bad", url: "ftp://x")]))
+        #expect(invalid?.code == .invalidSetting && invalid?.message.contains("mcp_servers") == true, "\(String(describing: invalid))")
+    }
+
     @Test func withoutAnyProviderTheMessageNamesTheVariablesAndARequestKeyIsEnough() throws {
         let session = try Self.session(nil, key: nil)
         let error = Self.prepareError(session, OneShotRequest(prompt: "x"))

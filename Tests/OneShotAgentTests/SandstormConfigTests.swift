@@ -1,10 +1,12 @@
+import Agent
 import JSONValues
+import ModelProviders
 import Testing
 
 @testable import OneShotAgent
 
 /// `sandstorm.json` as Sandstorm reads it: wrong types dropped with a warning, unknown keys
-/// warned about, and what Sandcastle refuses (MCP servers) refused.
+/// warned about, MCP servers checked in full as the file is read.
 @Suite struct SandstormConfigTests {
     @Test func knownKeysAreTakenAndWrongTypesDroppedWithAWarning() throws {
         let config = try SandstormConfig.parse(
@@ -35,17 +37,29 @@ import Testing
         #expect(config.warnings.count == 6, "\(config.warnings)")
     }
 
-    @Test func mcpServersAreRefusedNotIgnored() throws {
-        #expect(throws: OneShotError.self) {
-            try SandstormConfig.parse(#"{"mcp_servers": {"linear": {"command": "npx", "args": ["linear-mcp"]}}}"#)
+    @Test func mcpServersAreReadWithTheirVariablesAndABadOneIsAnError() throws {
+        let text = #"""
+            {"mcp_servers": {"notes": {"command": "python3", "args": ["/workspace/notes.py", "${NOTES_MODE:-quick}"], "env": {"TOKEN": "${NOTES_TOKEN}"}},
+                             "search": {"type": "http", "url": "${SEARCH_URL}", "headers": {"Authorization": "Bearer ${SEARCH_TOKEN}"}}}}
+            """#
+        let config = try SandstormConfig.parse(text, environment: ["NOTES_TOKEN": "tok-1", "SEARCH_URL": "https://mcp.example/mcp", "SEARCH_TOKEN": "s3"])
+        #expect(config.warnings.isEmpty)
+        #expect(config.mcpServers.map(\.name) == ["notes", "search"])
+        #expect(
+            config.mcpServers.first?.transport
+                == .stdio(command: "python3", arguments: ["/workspace/notes.py", "quick"], environment: ["TOKEN": SecretValue("tok-1")]))
+        #expect(config.mcpServers.last?.transport == .http(url: "https://mcp.example/mcp", headers: ["Authorization": SecretValue("Bearer s3")]))
+
+        let missing = #expect(throws: OneShotError.self) { try SandstormConfig.parse(text, environment: ["NOTES_TOKEN": "tok-1"]) }
+        #expect(missing?.code == .invalidSetting)
+        #expect(missing?.message.contains("mcp_servers") == true && missing?.message.contains("SEARCH_URL") == true, "\(String(describing: missing))")
+        let both = #expect(throws: OneShotError.self) {
+            try SandstormConfig.parse(#"{"mcp_servers": {"x": {"command": "a", "url": "http://b"}}}"#, environment: [:])
         }
-        do {
-            _ = try SandstormConfig.parse(#"{"mcp_servers": {"linear": {"command": "npx"}}}"#)
-        } catch let error as OneShotError {
-            #expect(error.code == .unsupported)
-            #expect(error.message.contains("linear") && error.message.contains("not supported yet"))
-        }
-        #expect(try SandstormConfig.parse(#"{"mcp_servers": {}}"#).warnings.isEmpty, "an empty list asks for nothing")
+        #expect(both?.message.contains("not both") == true, "\(String(describing: both))")
+        let wrongType = try SandstormConfig.parse(#"{"mcp_servers": ["x"]}"#, environment: [:])
+        #expect(wrongType.mcpServers.isEmpty && wrongType.warnings == ["sandstorm.json: field 'mcp_servers' should be dict, got list — skipping"])
+        #expect(try SandstormConfig.parse(#"{"mcp_servers": {}}"#, environment: [:]).mcpServers.isEmpty)
     }
 
     @Test func aFileThatIsNotAnObjectIsAnErrorAndABadPresetToo() {

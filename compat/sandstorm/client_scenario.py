@@ -8,7 +8,7 @@ what the client does not expose (status codes, headers, the raw stream). Prints 
 check ("PASS name" / "FAIL name: why") and exits non-zero if any check failed.
 
 Environment: SANDSTORM_URL, SANDCASTLE_KEY (an API key of the server), DOUBLE_URL, SERVER_ID,
-and REQUEST_KEY_1..4 (per-request `anthropic_api_key`s; each is its own conversation on the double).
+and REQUEST_KEY_1..5 (per-request `anthropic_api_key`s; each is its own conversation on the double).
 """
 
 import asyncio
@@ -25,7 +25,7 @@ URL = os.environ["SANDSTORM_URL"]
 KEY = os.environ["SANDCASTLE_KEY"]
 DOUBLE = os.environ["DOUBLE_URL"]
 SERVER_ID = os.environ["SERVER_ID"]
-REQUEST_KEYS = [os.environ[f"REQUEST_KEY_{n}"] for n in range(1, 5)]
+REQUEST_KEYS = [os.environ[f"REQUEST_KEY_{n}"] for n in range(1, 6)]
 failures = []
 passed = []
 
@@ -202,6 +202,38 @@ async def output_format_gives_structured_output():
     check("after one repair", result.get("num_turns") == 2 and result.get("subtype") == "success", result)
     repair = recorded(key)[1]["body"]["messages"][-1]["content"][0]
     check("the repair named the violation", repair.get("is_error") and "integer" in json.dumps(repair), repair)
+
+
+@scenario
+async def mcp_servers_come_from_the_servers_sandstorm_json():
+    # The server's sandstorm.json names the MCP server "t" (the official MCP Python SDK's FastMCP,
+    # over Streamable HTTP on the host) and appends to the system prompt.
+    key = REQUEST_KEYS[4]
+    script(
+        key,
+        [
+            {"tool_calls": [{"name": "mcp__t__add", "input": {"a": 2, "b": 40}}]},
+            {"text": "It is 42."},
+            {"text": "No MCP here."},
+        ],
+    )
+    async with SandstormClient(URL, api_key=KEY) as client:
+        events = [e async for e in client.query("Add 2 and 40", anthropic_api_key=key)]
+        narrowed = [e async for e in client.query("Anything", anthropic_api_key=key, allowed_mcp_servers=[])]
+    init = events[0].data if events else {}
+    check("init lists the MCP server as connected", init.get("mcp_servers") == [{"name": "t", "status": "connected"}], init)
+    check("init offers the server's tools", "mcp__t__add" in init.get("tools", []), init.get("tools"))
+    results = [b for e in events if e.type == "user" for b in e.data["message"]["content"] if b.get("type") == "tool_result"]
+    check("the MCP tool answered through the server", len(results) == 1 and results[0].get("content") == "42", results)
+    check("the run succeeded", events[-1].data.get("subtype") == "success" and events[-1].data.get("result") == "It is 42.", events[-1].data)
+    calls = recorded(key)
+    offered = [t["name"] for t in calls[0]["body"].get("tools", [])] if calls else []
+    check("the model was offered mcp__t__add", "mcp__t__add" in offered, offered)
+    system = calls[0]["body"].get("system") if calls else None
+    check("sandstorm.json's system_prompt_append reached the model", "Answer briefly." in json.dumps(system), system)
+    narrowed_init = narrowed[0].data if narrowed else {}
+    check("allowed_mcp_servers: [] keeps none", narrowed_init.get("mcp_servers") == [] and not any(
+        t.startswith("mcp__") for t in narrowed_init.get("tools", [])), narrowed_init)
 
 
 @scenario

@@ -10,6 +10,9 @@ public struct MCPTool: AgentTool {
     public let remoteName: String
     let connection: MCPServerConnection
 
+    /// The name of the server the tool belongs to.
+    public var server: String { connection.name }
+
     init(_ tool: MCPToolDescription, connection: MCPServerConnection) {
         remoteName = tool.name
         self.connection = connection

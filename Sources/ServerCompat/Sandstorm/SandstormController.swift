@@ -21,6 +21,8 @@ package struct SandstormController {
     let service: SandboxService
     /// Nil when the server was built without model access (then `/query` answers 503).
     let session: OneShotSession?
+    /// The server's `sandstorm.json`, under every request's own fields.
+    let config: SandstormConfig
     /// Why there is no session, for the 503.
     let unavailable: String?
     let keepAliveInterval: Duration
@@ -32,11 +34,12 @@ package struct SandstormController {
     package static let defaultKeepAlive = Duration.seconds(30)
 
     package init(
-        service: SandboxService, session: OneShotSession?, unavailable: String? = nil,
+        service: SandboxService, session: OneShotSession?, config: SandstormConfig = SandstormConfig(), unavailable: String? = nil,
         keepAliveInterval: Duration = SandstormController.defaultKeepAlive
     ) {
         self.service = service
         self.session = session
+        self.config = config
         self.unavailable = unavailable
         self.keepAliveInterval = keepAliveInterval
     }
@@ -44,6 +47,7 @@ package struct SandstormController {
     package func register(_ routes: RouteTable) {
         let service = self.service
         let session = self.session
+        let config = self.config
         let keepAlive = keepAliveInterval
         let unavailable = self.unavailable ?? "this server was built without model access"
         routes.add(.post, Self.path) { request, context in
@@ -52,7 +56,7 @@ package struct SandstormController {
             }
             let bytes = try await HTTP.body(request, limit: Self.maxBodyBytes)
             let query: SandstormQuery
-            switch SandstormQueryBody.decode(bytes).flatMap({ SandstormQuery.prepare($0, session: session) }) {
+            switch SandstormQueryBody.decode(bytes).flatMap({ SandstormQuery.prepare($0, session: session, config: config) }) {
             case .success(let prepared): query = prepared
             case .failure(let failure): return Self.unprocessable(failure.errors)
             }

@@ -10,8 +10,16 @@ struct SandstormQuery: Sendable {
     /// Sent first, as `warning` messages: what the body asked for that is left out.
     let warnings: [String]
 
+    /// `config` is the server's `sandstorm.json`, whose settings a body's fields override as in
+    /// Sandstorm (`model`, `max_turns`, `timeout`, `output_format` where `{}` turns it off,
+    /// `allowed_tools` replacing the list); `extra_agents` join its agents before
+    /// `allowed_agents` keeps some, and `allowed_mcp_servers` keeps some of its MCP servers
+    /// (null: all, `[]`: none).
+    ///
     /// - Returns: the prepared session, or the problems as FastAPI would list them.
-    static func prepare(_ body: SandstormQueryBody, session: OneShotSession) -> Result<SandstormQuery, SandstormValidationFailure> {
+    static func prepare(
+        _ body: SandstormQueryBody, session: OneShotSession, config: SandstormConfig = SandstormConfig()
+    ) -> Result<SandstormQuery, SandstormValidationFailure> {
         var errors: [SandstormValidationError] = []
         var warnings: [String] = []
         var files = UploadedFiles.none
@@ -23,7 +31,7 @@ struct SandstormQuery: Sendable {
             }
         }
         var outputFormat: OutputFormat?
-        if let format = body.outputFormat {
+        if let format = body.outputFormat ?? config.outputFormat {
             do {
                 outputFormat = try OutputFormat.parse(format)
             } catch {
@@ -31,16 +39,16 @@ struct SandstormQuery: Sendable {
             }
         }
         var agents: [SubagentDefinition] = []
-        if var extra = body.extraAgents {
-            // Sandstorm merges extra_agents into the config's agents, then keeps only allowed_agents;
-            // this server has no config agents.
-            if let allowed = body.allowedAgents { extra = extra.filter { allowed.contains($0.key) } }
+        switch Self.agents(config: config.agents, extra: body.extraAgents, allowed: body.allowedAgents) {
+        case .success(let value):
             do {
-                agents = try SubagentDefinition.parse(.object(extra))
+                agents = try value.map(SubagentDefinition.parse) ?? []
             } catch {
-                errors.append(.value(["body", "extra_agents"], "\(error)"))
+                errors.append(.value(["body", body.extraAgents == nil ? "allowed_agents" : "extra_agents"], "\(error)"))
             }
+        case .failure(let error): errors.append(error)
         }
+        let mcpServers = config.mcpServers.filter { server in body.allowedMCPServers.map { $0.contains(server.name) } ?? true }
         if body.resume != nil {
             errors.append(.value(["body", "resume"], "resume is not supported: Sandcastle keeps no agent sessions to resume"))
         }
@@ -50,9 +58,10 @@ struct SandstormQuery: Sendable {
         guard errors.isEmpty else { return .failure(SandstormValidationFailure(errors)) }
 
         let request = OneShotRequest(
-            prompt: body.prompt, files: files, model: body.model, maxTurns: body.maxTurns, timeoutSeconds: body.timeout,
-            outputFormat: outputFormat, allowedTools: body.allowedTools, agents: agents, maxBudgetUSD: body.maxBudgetUSD,
-            partialMessages: body.includePartialMessages)
+            prompt: body.prompt, files: files, model: body.model ?? config.model, maxTurns: body.maxTurns ?? config.maxTurns,
+            timeoutSeconds: body.timeout ?? config.timeout, systemPrompt: config.effectiveSystemPrompt, outputFormat: outputFormat,
+            allowedTools: body.allowedTools ?? config.allowedTools, agents: agents, mcpServers: mcpServers,
+            maxBudgetUSD: body.maxBudgetUSD, partialMessages: body.includePartialMessages)
         let credentials = RequestCredentials(anthropicAPIKey: body.anthropicAPIKey, openRouterAPIKey: body.openRouterAPIKey)
         do {
             return .success(SandstormQuery(prepared: try session.prepare(request, credentials: credentials), warnings: warnings))
@@ -61,6 +70,29 @@ struct SandstormQuery: Sendable {
         } catch {
             return .failure(SandstormValidationFailure([.value(["body"], "\(error)")]))
         }
+    }
+
+    /// The subagents as Sandstorm assembles them: the config's, `extra_agents` merged in (which
+    /// a config listing its agents as a list refuses), then only `allowed_agents` kept.
+    static func agents(
+        config: JSONValue?, extra: [String: JSONValue]?, allowed: [String]?
+    ) -> Result<JSONValue?, SandstormValidationError> {
+        var merged: [String: JSONValue]
+        switch config {
+        case nil: merged = [:]
+        case .object(let members)?: merged = members
+        case let list?:
+            guard extra == nil, allowed == nil else {
+                return .failure(
+                    .value(
+                        ["body", extra == nil ? "allowed_agents" : "extra_agents"],
+                        "the server's sandstorm.json lists its agents as a list; extra_agents and allowed_agents need them as an object of named agents"))
+            }
+            return .success(list)
+        }
+        for (name, definition) in extra ?? [:] { merged[name] = definition }
+        if let allowed { merged = merged.filter { allowed.contains($0.key) } }
+        return .success(merged.isEmpty && config == nil ? nil : .object(merged))
     }
 
     /// Where FastAPI would have put the problem, in Sandstorm's words where it has some.

@@ -6,7 +6,7 @@ import ModelProviders
 /// `{"type": "value_error", "loc": ["body", "files"], "msg": "Value error, Too many files: 21 (max 20)"}`.
 ///
 /// Unlike pydantic, the offending `input` is never echoed: a body may carry provider keys.
-struct SandstormValidationError: Sendable, Hashable {
+struct SandstormValidationError: Error, Sendable, Hashable {
     var type: String
     var location: [JSONValue]
     var message: String
@@ -51,6 +51,7 @@ struct SandstormQueryBody: Sendable {
     var openRouterAPIKey: SecretValue?
     var allowedTools: [String]?
     var allowedAgents: [String]?
+    var allowedMCPServers: [String]?
     var extraAgents: [String: JSONValue]?
     var extraSkills: [String: String]?
     var resume: String?
@@ -99,7 +100,7 @@ struct SandstormQueryBody: Sendable {
         body.openRouterAPIKey = reader.string("openrouter_api_key").map(SecretValue.init)
         body.allowedTools = reader.stringList("allowed_tools")
         body.allowedAgents = reader.stringList("allowed_agents")
-        _ = reader.stringList("allowed_mcp_servers")
+        body.allowedMCPServers = reader.stringList("allowed_mcp_servers")
         _ = reader.stringList("allowed_skills")
         body.extraAgents = reader.objectMap("extra_agents", kind: "agent")
         body.extraSkills = reader.stringMap("extra_skills", kind: "skill")

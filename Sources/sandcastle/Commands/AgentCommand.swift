@@ -16,7 +16,8 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             The model runs on this machine; its tools (Bash, Read, Write, Edit, Glob, Grep) run in the sandbox, which \
             never sees a provider key. A sandstorm.json in the working directory is honoured (system_prompt, \
-            system_prompt_append, model, max_turns, timeout, output_format, agents, allowed_tools); flags win over it. \
+            system_prompt_append, model, max_turns, timeout, output_format, agents, allowed_tools, mcp_servers: stdio \
+            servers start inside the sandbox, HTTP ones are called from this machine); flags win over it. \
             Providers come from ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), OPENAI_API_KEY, OPENROUTER_API_KEY and \
             OLLAMA_HOST. Exits 0 when the agent succeeded, 1 when its result is an error, 2 when nothing could start, \
             130 on Ctrl-C (the sandbox is removed first). See docs/agents.md.
@@ -70,7 +71,8 @@ struct AgentCommand: AsyncParsableCommand {
                 prompt: prompt, files: try UploadedFiles(try Self.read(files)), model: model ?? config.model,
                 maxTurns: maxTurns ?? config.maxTurns, timeoutSeconds: timeout ?? config.timeout, image: image, profile: profile,
                 systemPrompt: config.effectiveSystemPrompt, outputFormat: try config.outputFormat.flatMap(OutputFormat.parse),
-                allowedTools: config.allowedTools, agents: try Self.subagents(config.agents), partialMessages: !jsonOutput)
+                allowedTools: config.allowedTools, agents: try Self.subagents(config.agents), mcpServers: config.mcpServers,
+                partialMessages: !jsonOutput)
             router = try ModelRouter.fromEnvironment(environment, modelsFile: models)
             // Checked before Docker is asked anything: a request that cannot run costs nothing.
             prepared = try OneShotSession(router: router).prepare(request)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OneShotAgent
 import Server
 import ServerCore
 
@@ -80,6 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "At start-up, resume the workflow runs in the data folder that a dead process left unfinished.")
     var resumeRuns = true
 
+    @Option(
+        name: .customLong("sandstorm-config"),
+        help: "Sandstorm's sandstorm.json for POST /query: defaults and MCP servers (default: ./sandstorm.json when there is one).")
+    var sandstormConfig: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default info; env SANDCASTLE_LOG_LEVEL).")
     var logLevel: String?
 
@@ -137,11 +143,18 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             logger.info("open-file limit \(files.now)\(files.now > files.before ? " (raised from \(files.before))" : "")")
         }
+        let sandstorm: SandstormConfig
+        do {
+            sandstorm = try loadSandstormConfig(environment: environment, logger: logger)
+        } catch {
+            Console.error("sandcastle serve: \(error)")
+            throw ExitCode(2)
+        }
         let server: SandcastleServer
         do {
-            server = try SandcastleServer(
-                configuration: configuration,
-                dependencies: try await .production(configuration, logger: logger))
+            var dependencies = try await ServerDependencies.production(configuration, logger: logger)
+            dependencies.sandstormConfig = sandstorm
+            server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
         } catch {
             Console.error("sandcastle serve: \(error)")
             throw ExitCode(1)
@@ -163,5 +176,24 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// `--sandstorm-config`, else `sandstorm.json` in the working directory when there is one; a
+    /// file that is there but wrong stops the server (it would otherwise serve other sessions
+    /// than the file describes).
+    private func loadSandstormConfig(environment: [String: String], logger: Logger) throws -> SandstormConfig {
+        let config: SandstormConfig
+        if let sandstormConfig {
+            guard FileManager.default.fileExists(atPath: sandstormConfig) else { throw ValidationError("--sandstorm-config: no file at \(sandstormConfig)") }
+            config = try SandstormConfig.load(file: sandstormConfig, environment: environment)
+        } else if let found = try SandstormConfig.load(directory: FileManager.default.currentDirectoryPath, environment: environment) {
+            config = found
+        } else {
+            return SandstormConfig()
+        }
+        for warning in config.warnings { logger.warning("\(warning)") }
+        logger.info(
+            "POST /query uses sandstorm.json", metadata: ["mcp_servers": .string(config.mcpServers.map(\.name).joined(separator: ","))])
+        return config
     }
 }
