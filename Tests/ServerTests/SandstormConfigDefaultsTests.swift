@@ -11,7 +11,6 @@ import Testing
 /// fields win, `output_format: {}` turns the file's off, `extra_agents` join the file's agents
 /// before `allowed_agents`, `allowed_mcp_servers` keeps some of the file's servers.
 @Suite struct SandstormConfigDefaultsTests {
-    static let session = OneShotSession(router: try! ModelRouter.fromEnvironment(["ANTHROPIC_API_KEY": "sk-ant-defaults"]))
 
     static func config() throws -> SandstormConfig {
         try SandstormConfig.parse(
@@ -25,7 +24,8 @@ import Testing
     }
 
     static func prepare(_ json: String, config: SandstormConfig) throws -> Result<SandstormQuery, SandstormValidationFailure> {
-        SandstormQueryBody.decode(Array(json.utf8)).flatMap { SandstormQuery.prepare($0, session: session, config: config) }
+        let session = OneShotSession(router: try ModelRouter.fromEnvironment(["ANTHROPIC_API_KEY": "sk-ant-defaults"]))
+        return SandstormQueryBody.decode(Array(json.utf8)).flatMap { SandstormQuery.prepare($0, session: session, config: config) }
     }
 
     @Test func theFileGivesTheDefaultsAndTheBodyWins() throws {
