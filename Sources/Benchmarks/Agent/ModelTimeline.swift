@@ -12,6 +12,9 @@ public final class ModelTimeline: Sendable {
         /// The client's `.finished`: the response fully received and parsed. Nil for a call
         /// that failed.
         public var answered: ContinuousClock.Instant?
+        /// When the client handed out the answer's first text delta (streamed calls that have
+        /// one): the moment the provider's first words are ours to pass on.
+        public var firstTextDelta: ContinuousClock.Instant?
 
         /// The model's share of the call (the HTTP exchange with a zero-latency double).
         public var modelTime: Duration? { answered.map { $0 - requested } }
@@ -33,6 +36,12 @@ public final class ModelTimeline: Sendable {
         calls.withLock { calls in
             calls.append(Call(requested: instant))
             return calls.count - 1
+        }
+    }
+
+    func firstTextDelta(_ index: Int, at instant: ContinuousClock.Instant) {
+        calls.withLock { calls in
+            if calls.indices.contains(index), calls[index].firstTextDelta == nil { calls[index].firstTextDelta = instant }
         }
     }
 
@@ -89,7 +98,11 @@ final class TimedProvider: ModelProvider {
         let timeline = self.timeline
         return AsyncThrowingStream {
             let event = try await upstream.next()
-            if case .finished = event { timeline.answer(index, at: .now) }
+            switch event {
+            case .finished: timeline.answer(index, at: .now)
+            case .textDelta: timeline.firstTextDelta(index, at: .now)
+            default: break
+            }
             return event
         }
     }

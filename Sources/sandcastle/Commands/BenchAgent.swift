@@ -20,7 +20,8 @@ struct BenchAgent: AsyncParsableCommand {
             model's tool call fully received by our client to our next request handed to it, through the agent loop \
             in a sandbox of IMAGE (and again through an agent step of a workflow run by the engine). \
             agent_step_overhead_ms: a chain of one-turn agent steps sharing one sandbox, each step's time minus its \
-            model call. Baseline: the same loop with each Bash call run by `docker exec` (the CLI, and the Engine \
+            model call. query_first_event_ms: POST /query of a sandcastle serve in this process, from the client \
+            handing out the answer's first text delta to the stream_event carrying it read by an HTTP client. Baseline: the same loop with each Bash call run by `docker exec` (the CLI, and the Engine \
             API's exec create + start).
             """)
 
@@ -33,6 +34,9 @@ struct BenchAgent: AsyncParsableCommand {
     @Option(name: .customLong("baseline-iterations"), help: "Samples of each docker exec baseline (at least 5).")
     var baselineIterations = 50
 
+    @Option(name: .customLong("query-iterations"), help: "POST /query sessions timed for query_first_event_ms (5-450; each makes a sandbox).")
+    var queryIterations = 50
+
     @Option(name: .long, help: "Image the agent's sandbox runs (the agent steps' default).")
     var image = "agent"
 
@@ -43,6 +47,7 @@ struct BenchAgent: AsyncParsableCommand {
         if !(5...450).contains(iterations) { throw ValidationError("--iterations must be between 5 and 450") }
         if !(1...200).contains(warmup) { throw ValidationError("--warmup must be between 1 and 200") }
         if !(5...450).contains(baselineIterations) { throw ValidationError("--baseline-iterations must be between 5 and 450") }
+        if !(5...450).contains(queryIterations) { throw ValidationError("--query-iterations must be between 5 and 450") }
     }
 
     func run() async throws {
@@ -110,6 +115,9 @@ struct BenchAgent: AsyncParsableCommand {
         report.stepOverhead = LatencySummary(steps.overhead)
         report.stepUntilStarted = LatencySummary(steps.untilStarted)
         report.stepAfterStarted = LatencySummary(steps.afterStarted)
+        let queryWarmup = min(warmup, 5)
+        progress("first event of POST /query: \(queryWarmup) + \(queryIterations) sessions of a sandcastle serve in this process")
+        report.queryFirstEvent = LatencySummary(try await QueryFirstEvent.measure(models: models, iterations: queryIterations, warmup: queryWarmup))
     }
 
     private func measureBaselines(

@@ -3,6 +3,7 @@ import DockerEngine
 import Foundation
 import HTTPTransport
 import Logging
+import ModelProviders
 import Sandbox
 import SandboxDocker
 import Server
@@ -126,7 +127,10 @@ struct BenchHTTPServer {
 
     /// Runs `body` against a fresh server; afterwards stops it (draining the pool), removes any
     /// container still carrying its label, and deletes its folder.
-    static func with(pool: [String], capacity: Int, _ body: (BenchHTTPServer) async throws -> Void) async throws {
+    /// `modelRouter` gives `POST /query` its models (none otherwise, as `serve` without a provider).
+    static func with(
+        pool: [String], capacity: Int, modelRouter: ModelRouter? = nil, _ body: (BenchHTTPServer) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sandcastle-bench-\(UUID().uuidString)").path
         let key = "bench-" + UUID().uuidString
         var configuration = ServerConfiguration()
@@ -137,8 +141,14 @@ struct BenchHTTPServer {
         configuration.maxSandboxes = max(64, capacity)
         configuration.maxSandboxesPerKey = max(64, capacity)
         var logger = Logger(label: "sandcastle.bench.server")
-        logger.logLevel = .warning
-        let dependencies = try await ServerDependencies.production(configuration, logger: logger)
+        // Critical only: stopping the app by cancellation makes HummingbirdCore log an error
+        // that is none, and whatever goes wrong in a measured request fails the benchmark itself.
+        logger.logLevel = .critical
+        var dependencies = try await ServerDependencies.production(configuration, logger: logger)
+        if let modelRouter {
+            dependencies.modelRouter = modelRouter
+            dependencies.modelProblem = nil
+        }
         let server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application { port in continuation.yield(port) }
