@@ -131,7 +131,7 @@ let package = Package(
             swiftSettings: strict),
         // The agent loop: model turns through any ModelProvider, tools executed inside a sandbox
         // through the Sandbox protocol only (no Docker, no runner wire format, no engine).
-        .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues", "HTTPTransport"], swiftSettings: strict),
+        .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues", "JSONSchema", "HTTPTransport"], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(
             name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],

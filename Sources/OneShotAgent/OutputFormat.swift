@@ -1,5 +1,4 @@
 import Agent
-import JSONSchema
 import JSONValues
 import ModelProviders
 
@@ -11,14 +10,14 @@ import ModelProviders
 /// checked with the JSON Schema validator; a wrong answer goes back to the model with the
 /// violations, for up to two repairs (the run then ends `error_max_structured_output_retries`).
 public struct OutputFormat: Sendable {
+    /// The final tool the answer comes through, and how it is checked.
+    let structured: StructuredAnswer
+
     /// The schema the answer follows.
-    public let schema: JSONValue
-    let validator: JSONSchemaValidator
-    /// A tool's input is an object: any other schema is asked for as `{"output": …}` and unwrapped.
-    let wrapped: Bool
+    public var schema: JSONValue { structured.schema }
 
     /// Claude Code's name for its structured-output tool.
-    public static let toolName = "StructuredOutput"
+    public static let toolName = StructuredAnswer.toolName
 
     /// - Returns: nil for `{}` (no structured output).
     /// - Throws: ``OneShotError`` `invalidOutputFormat` for another `type`, a missing schema or
@@ -41,38 +40,16 @@ public struct OutputFormat: Sendable {
     }
 
     public init(schema: JSONValue) throws {
-        self.schema = schema
-        let isObject: Bool
-        if case .object(let members) = schema {
-            isObject = members["type"] == .string("object") || (members["type"] == nil && members["properties"] != nil)
-        } else {
-            isObject = false
-        }
-        wrapped = !isObject
-        let toolSchema: JSONValue =
-            wrapped ? ["type": "object", "properties": ["output": schema], "required": ["output"], "additionalProperties": false] : schema
         do {
-            validator = try JSONSchemaValidator(schema: toolSchema)
+            structured = try StructuredAnswer(schema: schema)
         } catch {
             throw OneShotError(.invalidOutputFormat, "output_format.schema: \(error)")
         }
     }
 
     /// What the agent loop enforces.
-    var requirement: FinalAnswerRequirement {
-        let validator = self.validator
-        return FinalAnswerRequirement(
-            tool: ToolDefinition(
-                name: Self.toolName,
-                description: "Give your final answer by calling this tool once, with the answer as its input. It must follow the input schema exactly.",
-                inputSchema: validator.schema)
-        ) { input in
-            validator.validate(input).violations.map(\.description)
-        }
-    }
+    var requirement: FinalAnswerRequirement { structured.requirement }
 
     /// The answer as the caller asked for it (unwrapped from `{"output": …}` when it was wrapped).
-    func answer(_ input: JSONValue) -> JSONValue {
-        wrapped ? (input.child("output") ?? .null) : input
-    }
+    func answer(_ input: JSONValue) -> JSONValue { structured.unwrap(input) }
 }

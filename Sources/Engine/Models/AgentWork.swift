@@ -70,9 +70,6 @@ struct ModelCallPlan: Sendable {
     /// object or a list, else the text).
     var outputSchema: JSONValue?
 
-    /// The name of the tool a structured answer is given through.
-    static let finalAnswerTool = "StructuredOutput"
-
     func run(
         prompt: String, tools: ToolSet, sandbox: any SandboxInstance, toolEnvironment: [String: String], attempt: AttemptPlace,
         job: StepJob
@@ -100,29 +97,11 @@ struct ModelCallPlan: Sendable {
     }
 
     /// How the answer becomes the step's output: with a schema, through a final tool whose
-    /// input is validated (errors go back to the model for repairs).
+    /// input is validated (errors go back to the model for repairs); the parser unwraps
+    /// `{"output": …}` when the tool asked for it.
     private func outputRules() throws -> (StepOutputParser, FinalAnswerRequirement?) {
         guard let schema = outputSchema else { return (StepOutputParser(), nil) }
-        let validator = try JSONSchemaValidator(schema: ModelCallPlan.toolSchema(for: schema))
-        let parser = try StepOutputParser(schema: schema, requiresContent: true)
-        let tool = ToolDefinition(
-            name: Self.finalAnswerTool,
-            description: "Give your final answer by calling this tool once, with the answer as its input. "
-                + "It must follow the input schema exactly.",
-            inputSchema: ModelCallPlan.toolSchema(for: schema))
-        let requirement = FinalAnswerRequirement(tool: tool) { input in
-            validator.validate(input).violations.map(\.description)
-        }
-        return (parser, requirement)
-    }
-
-    /// A tool's input must be an object: a schema of anything else is wrapped as `{output: …}`,
-    /// which the output parser unwraps.
-    static func toolSchema(for schema: JSONValue) -> JSONValue {
-        if case .object(let members) = schema, members["type"] == "object" || (members["type"] == nil && members["properties"] != nil) {
-            return schema
-        }
-        return ["type": "object", "properties": ["output": schema], "required": ["output"], "additionalProperties": false]
+        return (try StepOutputParser(schema: schema, requiresContent: true), try StructuredAnswer(schema: schema).requirement)
     }
 
     private func stepResult(of result: AgentResult, parser: StepOutputParser, ledger: AttemptLedger) -> StepJob.ItemResult {
