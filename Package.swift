@@ -28,10 +28,13 @@ import PackageDescription
 //   Benchmarks           what `sandcastle bench` measures of the engine (no-op sandboxes) and of agents
 //                        (the loop and agent steps against the provider double, timed at the client)
 //   EngineService        the engine as a library service: settings, assembly, run control, queries
+//   Orchestrator         what `serve` does with workflows: the catalog of saved workflows and their
+//                        versions, the durable run queue, run queries and controls for the HTTP API
 //   OneShotAgent         Sandstorm's one-shot agent (`sandcastle agent`, `POST /query`): a fresh sandbox,
 //                        files in, one agent loop, Sandstorm's messages out, the sandbox destroyed
 //   ServerCore           the HTTP service's core: SandboxService actor, ServerError, configuration, auth, metrics
-//   ServerCompat         E2B (control plane + envd), Sandkasten and Sandstorm (/query) APIs over the same service
+//   ServerCompat         E2B (control plane + envd), Sandkasten and Sandstorm (/query) APIs over the same service,
+//                        and Sandcastle's /api (workflows and runs) over the Orchestrator
 //   Server               `sandcastle serve`: the app wired together, native controllers, /openapi.json
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
@@ -164,6 +167,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
+        // The server's workflows: catalog with versions, the durable run queue (no HTTP here).
+        .target(
+            name: "Orchestrator",
+            dependencies: ["EngineService", "Engine", "Workflow", "Store", "JSONValues", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Sandstorm's one-shot agent, shared by `sandcastle agent` and `POST /query`: the session
         // (sandbox in, files in, one agent loop, sandbox out), Sandstorm's message shapes,
         // sandstorm.json. Beside EngineService, not in it: no run, store or engine is involved,
@@ -191,7 +199,8 @@ let package = Package(
         .target(
             name: "ServerCompat",
             dependencies: [
-                "ServerCore", "Sandbox", "SandboxE2B", "OneShotAgent", "ModelProviders", "Agent", "JSONValues",
+                "ServerCore", "Sandbox", "SandboxE2B", "OneShotAgent", "ModelProviders", "Agent", "JSONValues", "Orchestrator",
+                "EngineService", "Engine", "Store", "Workflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),

@@ -67,8 +67,12 @@ extension WorkflowEngine {
         try persist {
             try repository.write([.setRunOwner(id: runID, owner: configuration.owner)])
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
+            // A queued run (``enqueue``) starts here for the first time.
+            let neverStarted = run.status == .pending && run.startedAt == nil
             try repository.append(
-                .runResumed(RunEvent.RunResumed(workflow: workflow.name, finishedSteps: context.steps.keys.sorted())),
+                neverStarted
+                    ? .runStarted(RunEvent.RunStarted(workflow: workflow.name))
+                    : .runResumed(RunEvent.RunResumed(workflow: workflow.name, finishedSteps: context.steps.keys.sorted())),
                 runID: runID)
         }
         onEvent(.runStarted(runID: runID, workflow: workflow.name))
@@ -77,7 +81,7 @@ extension WorkflowEngine {
 
     /// A completed step's or item's recorded output; nil when it lived in a file that is gone
     /// (its result is then unknown and it runs again).
-    static func recordedOutput(_ record: StepRecord) -> JSONValue? {
+    public static func recordedOutput(_ record: StepRecord) -> JSONValue? {
         if let path = record.outputPath {
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             let text = String(decoding: data, as: UTF8.self)

@@ -100,26 +100,7 @@ public actor WorkflowEngine {
         _ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:],
         runID: String = WorkflowEngine.makeRunID(), lineage: Lineage? = nil
     ) async throws -> RunOutcome {
-        let bound = InputBinder.bind(workflow, provided: inputs)
-        let inputErrors = bound.diagnostics.filter { $0.severity == .error }
-        guard inputErrors.isEmpty else {
-            throw EngineError(.invalidInputs, inputErrors.map(\.description).joined(separator: "\n"))
-        }
-        let inputsJSON = JSONValue.object(bound.values).jsonText
-        try persist {
-            // One transaction: a run is recorded with all its steps or not at all.
-            try repository.write(
-                [
-                    .createRun(
-                        RunRecord(
-                            id: runID, workflowName: workflow.name, workflowPath: workflow.file,
-                            workflowHash: Self.contentHash(ofFile: workflow.file),
-                            inputsJSON: inputsJSON, parentRunID: lineage?.parentRunID,
-                            forkedFromStep: lineage?.step, lineageKind: lineage?.kind,
-                            owner: configuration.owner, maxCostUSD: configuration.maxCostUSD))
-                ]
-                    + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) })
-        }
+        let bound = try record(workflow, inputs: inputs, runID: runID, lineage: lineage, owner: configuration.owner)
         if let problem = unsupportedFeature(in: workflow) ?? unroutableStep(in: workflow) {
             // Failing before the first sandbox is better than silently skipping a gate, or than
             // running half a workflow before the step whose backend is missing.
@@ -249,6 +230,40 @@ public actor WorkflowEngine {
 
     /// The SHA-256 of a workflow file's bytes (`sha256:` and hex), recorded with each run so
     /// `resume` notices an edited file; nil when the file cannot be read.
+    /// Records run `runID` as `pending`, with all its steps and `alongside` (the request it was
+    /// submitted with), in one transaction, without starting it: a run queue's entry, which
+    /// ``resume(runID:workflow:)`` starts later (in this process or after a restart).
+    ///
+    /// - Throws: ``EngineError`` `.invalidInputs` before anything is written, `.persistence`
+    ///   when the store refuses it (an idempotency key already used is a constraint failure).
+    public func enqueue(
+        _ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:], runID: String = WorkflowEngine.makeRunID(),
+        alongside: [RunChange] = []
+    ) throws {
+        _ = try record(workflow, inputs: inputs, runID: runID, lineage: nil, owner: nil, alongside: alongside)
+    }
+
+    /// The run and its steps, pending, in one transaction: a run is recorded whole or not at all.
+    private func record(
+        _ workflow: WorkflowDefinition, inputs: [String: InputValue], runID: String, lineage: Lineage?, owner: String?,
+        alongside: [RunChange] = []
+    ) throws -> (values: [String: JSONValue], diagnostics: [ValidationDiagnostic]) {
+        let bound = InputBinder.bind(workflow, provided: inputs)
+        let inputErrors = bound.diagnostics.filter { $0.severity == .error }
+        guard inputErrors.isEmpty else {
+            throw EngineError(.invalidInputs, inputErrors.map(\.description).joined(separator: "\n"))
+        }
+        let run = RunRecord(
+            id: runID, workflowName: workflow.name, workflowPath: workflow.file, workflowHash: Self.contentHash(ofFile: workflow.file),
+            inputsJSON: JSONValue.object(bound.values).jsonText, parentRunID: lineage?.parentRunID, forkedFromStep: lineage?.step,
+            lineageKind: lineage?.kind, owner: owner, maxCostUSD: configuration.maxCostUSD)
+        try persist {
+            try repository.write(
+                [.createRun(run)] + workflow.steps.map { .upsertStep(StepRecord(runID: runID, stepID: $0.id, status: .pending)) } + alongside)
+        }
+        return bound
+    }
+
     public static func contentHash(ofFile path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return "sha256:" + SHA256.hash(data: data).hex

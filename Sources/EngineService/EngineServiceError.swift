@@ -13,6 +13,8 @@ public struct EngineServiceError: Error, Sendable, CustomStringConvertible {
             case invalidWorkflow = "invalid_workflow"
             case backendUnavailable = "backend_unavailable"
             case persistence
+            case invalidInputs = "invalid_inputs"
+            case conflict
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -36,6 +38,10 @@ public struct EngineServiceError: Error, Sendable, CustomStringConvertible {
         public static let backendUnavailable = Code(.backendUnavailable)
         /// The store could not be read or written.
         public static let persistence = Code(.persistence)
+        /// A run's inputs do not fit the workflow's (unknown names, missing required ones, wrong types).
+        public static let invalidInputs = Code(.invalidInputs)
+        /// What was to be recorded clashes with what is (an idempotency key already used).
+        public static let conflict = Code(.conflict)
 
         public var description: String { value.rawValue }
     }

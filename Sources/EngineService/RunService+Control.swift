@@ -24,6 +24,30 @@ extension RunService {
         try await engine(options).run(workflow, inputs: inputs, runID: runID)
     }
 
+    /// Records `workflow` as a run that waits to start (`pending`, with its steps and
+    /// `alongside`, in one transaction), for a run queue to start with ``resume(_:options:)``.
+    /// The run's budget is `maxCostUSD`.
+    ///
+    /// - Throws: ``EngineServiceError`` `.invalidInputs`, `.conflict` (an idempotency key
+    ///   already used), `.persistence`, `.backendUnavailable`.
+    public func enqueue(
+        _ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:], runID: String = WorkflowEngine.makeRunID(),
+        maxCostUSD: Double? = nil, alongside: [RunChange] = []
+    ) async throws {
+        var options = RunOptions()
+        options.maxCostUSD = maxCostUSD
+        do {
+            try await engine(options).enqueue(workflow, inputs: inputs, runID: runID, alongside: alongside)
+        } catch let error as EngineError where error.code == .invalidInputs {
+            throw EngineServiceError(.invalidInputs, error.message, cause: error)
+        } catch let error as EngineError {
+            if let store = error.cause as? StoreError, store.code == .constraint {
+                throw EngineServiceError(.conflict, "run \(runID) clashes with a recorded one: \(store.message)", cause: error)
+            }
+            throw EngineServiceError(.persistence, error.message, cause: error)
+        }
+    }
+
     /// Checks that run `runID` can be continued by this process and loads its workflow.
     ///
     /// - Parameter force: continue even though the process recorded as running it is alive.

@@ -5,6 +5,7 @@ import Logging
 import ModelProviders
 import NIOCore
 import OneShotAgent
+import Orchestrator
 import Sandbox
 import SandboxDocker
 import ServerCompat
@@ -35,6 +36,8 @@ public struct ServerDependencies: Sendable {
     /// The server's `sandstorm.json` (Sandstorm reads it from its working directory): the
     /// defaults of every `/query` session, and its MCP servers.
     public var sandstormConfig = SandstormConfig()
+    /// Workflows and runs for Sandcastle's `/api`; nil leaves `/api` unserved (tests of other APIs).
+    public var orchestrator: Orchestrator?
 
     public init(
         provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
@@ -115,6 +118,7 @@ public struct SandcastleServer {
         router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(SandkastenErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(SandstormErrorMiddleware<ServerRequestContext>(metrics: metrics))
+        router.middlewares.add(SandcastleErrorMiddleware<ServerRequestContext>(metrics: metrics))
         // E2B's API answers before our auth: its data plane carries sandbox access tokens, not API keys.
         router.middlewares.add(
             E2BCompat(
@@ -141,6 +145,9 @@ public struct SandcastleServer {
             service: service, session: dependencies.modelRouter.map(OneShotSession.init(router:)),
             config: dependencies.sandstormConfig, unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
         ).register(table)
+        if let orchestrator = dependencies.orchestrator {
+            SandcastleAPIController(orchestrator: orchestrator, version: SandcastleVersion.current).register(table)
+        }
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))
 

@@ -18,6 +18,7 @@ public final class InMemoryRunRepository: RunRepository {
         var events: [String: [EventRecord]] = [:]
         var approvals: [String: [String: ApprovalRecord]] = [:]
         var modelCalls: [String: [ModelCallRecord]] = [:]
+        var submissions: [String: RunSubmissionRecord] = [:]
     }
 
     private let state = Mutex(State())
@@ -69,6 +70,14 @@ public final class InMemoryRunRepository: RunRepository {
             case .recordModelCall(let call):
                 guard copy.runs[call.runID] != nil else { throw StoreError(.constraint, "no run with id \(call.runID)") }
                 copy.modelCalls[call.runID, default: []].append(call)
+            case .recordSubmission(let submission):
+                guard copy.runs[submission.runID] != nil else { throw StoreError(.constraint, "no run with id \(submission.runID)") }
+                if let key = submission.idempotencyKey,
+                    copy.submissions.values.contains(where: { $0.tenant == submission.tenant && $0.idempotencyKey == key })
+                {
+                    throw StoreError(.constraint, "UNIQUE constraint failed: run_submissions.tenant, run_submissions.idempotency_key")
+                }
+                copy.submissions[submission.runID] = submission
             }
         }
     }
@@ -120,7 +129,7 @@ public final class InMemoryRunRepository: RunRepository {
     public func listRuns(_ query: RunQuery) throws -> [RunRecord] {
         state.withLock { s in
             let matching = s.runs.values
-                .filter { query.statuses?.contains($0.status) ?? true }
+                .filter(query.matches)
                 .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
             return Array(matching.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
         }

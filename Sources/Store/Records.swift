@@ -262,12 +262,29 @@ public struct RunDetail: Sendable, Hashable {
 public struct RunQuery: Sendable, Hashable {
     /// Only runs in one of these states; nil for all.
     public var statuses: Set<RunStatus>?
+    /// Only runs of the workflow with this name.
+    public var workflowName: String?
+    /// Only runs created at or after / before this time.
+    public var createdSince: Date?
+    public var createdBefore: Date?
     public var limit: Int
     public var offset: Int
 
-    public init(statuses: Set<RunStatus>? = nil, limit: Int = 50, offset: Int = 0) {
+    public init(
+        statuses: Set<RunStatus>? = nil, workflowName: String? = nil, createdSince: Date? = nil, createdBefore: Date? = nil,
+        limit: Int = 50, offset: Int = 0
+    ) {
         self.statuses = statuses
+        self.workflowName = workflowName
+        self.createdSince = createdSince
+        self.createdBefore = createdBefore
         self.limit = limit
         self.offset = offset
+    }
+
+    /// Whether `run` passes the filters (limit and offset aside).
+    public func matches(_ run: RunRecord) -> Bool {
+        (statuses?.contains(run.status) ?? true) && (workflowName.map { $0 == run.workflowName } ?? true)
+            && (createdSince.map { run.createdAt >= $0 } ?? true) && (createdBefore.map { run.createdAt < $0 } ?? true)
     }
 }

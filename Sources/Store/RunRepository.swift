@@ -70,6 +70,10 @@ public enum RunChange: Sendable {
     case setRunOwner(id: String, owner: String?)
     /// Records one model call of an agent or `llm` step.
     case recordModelCall(ModelCallRecord)
+    /// Records the request a run was submitted with (the server's run queue), with the run's
+    /// record, so a queued run never exists without it. `.constraint` for an idempotency key the
+    /// tenant already used.
+    case recordSubmission(RunSubmissionRecord)
 
     /// An event stamped now.
     public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {

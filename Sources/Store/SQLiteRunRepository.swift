@@ -139,22 +139,47 @@ public struct SQLiteRunRepository: RunRepository {
                     throw StoreError(.notFound, "no run with id \(id)")
                 }
             case .recordModelCall(let call): try recordModelCall(call, on: conn)
+            case .recordSubmission(let submission): try recordSubmission(submission, on: conn)
             }
         }
     }
 
     public func listRuns(_ query: RunQuery) throws -> [RunRecord] {
-        var sql = "SELECT \(Self.runColumns) FROM runs"
+        guard let (filter, bindings) = Self.filter(query) else { return [] }
+        let sql = "SELECT \(Self.runColumns) FROM runs\(filter) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        return try database.query(sql, bindings + [Int64(clamping: max(0, query.limit)), Int64(clamping: max(0, query.offset))])
+            .map(Self.run(from:))
+    }
+
+    /// How many runs pass the query's filters (its limit and offset aside).
+    public func countRuns(_ query: RunQuery) throws -> Int {
+        guard let (filter, bindings) = Self.filter(query) else { return 0 }
+        return try database.query("SELECT COUNT(*) FROM runs\(filter)", bindings).first?.get(0) ?? 0
+    }
+
+    /// The WHERE clause of a query's filters; nil when nothing can match.
+    private static func filter(_ query: RunQuery) -> (String, [any SQLiteValueConvertible])? {
+        var clauses: [String] = []
         var bindings: [any SQLiteValueConvertible] = []
         if let statuses = query.statuses {
-            if statuses.isEmpty { return [] }
+            if statuses.isEmpty { return nil }
             let sorted = statuses.map(\.rawValue).sorted()
-            sql += " WHERE status IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))"
+            clauses.append("status IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
             bindings += sorted
         }
-        sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
-        bindings += [Int64(clamping: max(0, query.limit)), Int64(clamping: max(0, query.offset))]
-        return try database.query(sql, bindings).map(Self.run(from:))
+        if let name = query.workflowName {
+            clauses.append("workflow_name = ?")
+            bindings.append(name)
+        }
+        if let since = query.createdSince {
+            clauses.append("created_at >= ?")
+            bindings.append(since)
+        }
+        if let before = query.createdBefore {
+            clauses.append("created_at < ?")
+            bindings.append(before)
+        }
+        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), bindings)
     }
 
     public func run(id: String) throws -> RunDetail? {

@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1, v2, v3, v4]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
@@ -168,5 +168,38 @@ public enum Schema {
             CREATE INDEX model_calls_by_run ON model_calls(run_id, step_id, fanout_index, attempt, turn);
 
             ALTER TABLE runs ADD COLUMN max_cost_usd REAL;
+            """)
+
+    /// What `sandcastle serve` keeps to run workflows for its clients: saved workflows with
+    /// their versions, and each submitted run's request (the version it runs, its tenant,
+    /// idempotency key and callback).
+    static let v5 = Migration(
+        version: 5, name: "workflow versions, run submissions",
+        sql: """
+            CREATE TABLE workflow_versions (
+                name          TEXT NOT NULL,
+                version       INTEGER NOT NULL CHECK (version >= 1),
+                yaml          TEXT NOT NULL,
+                content_hash  TEXT NOT NULL,
+                description   TEXT,
+                -- api (POST /api/workflows) or file (the workflows folder)
+                source        TEXT NOT NULL,
+                created_at    INTEGER NOT NULL,
+                -- Set when the workflow is deleted: its versions stay for the runs that name them.
+                deleted_at    INTEGER,
+                PRIMARY KEY (name, version)
+            );
+
+            CREATE TABLE run_submissions (
+                run_id            TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+                workflow_version  INTEGER,
+                -- '' for an admin's run: SQLite treats NULLs as distinct in UNIQUE indexes.
+                tenant            TEXT NOT NULL DEFAULT '',
+                idempotency_key   TEXT,
+                callback_url      TEXT,
+                submitted_at      INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX run_submissions_by_idempotency ON run_submissions(tenant, idempotency_key)
+                WHERE idempotency_key IS NOT NULL;
             """)
 }

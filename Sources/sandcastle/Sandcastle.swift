@@ -1,12 +1,13 @@
 import ArgumentParser
 import Sandbox
+import ServerCore
 
 @main
 struct Sandcastle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandcastle",
         abstract: "Hardened Docker sandboxes driven by a Swift runner, for agent steps on your own machine.",
-        version: "0.1.0",
+        version: SandcastleVersion.current,
         subcommands: [
             Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
             ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, AgentCommand.self, ServeCommand.self,

@@ -40,7 +40,7 @@ public struct AuthMiddleware: RouterMiddleware {
     }
 
     /// Paths answered without a key: liveness, scraping and the API description.
-    static let publicPaths: Set<String> = ["/health", "/healthz", "/metrics", "/openapi.json"]
+    static let publicPaths: Set<String> = ["/health", "/healthz", "/metrics", "/openapi.json", "/api/health"]
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if openMode || Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import EngineService
 import Foundation
 import Logging
 import OneShotAgent
+import Orchestrator
 import Server
 import ServerCore
 
@@ -82,6 +84,16 @@ struct ServeCommand: AsyncParsableCommand {
     var resumeRuns = true
 
     @Option(
+        name: .customLong("workflows-dir"),
+        help: "Workflows served by name: <name>.yaml files, imported as versions (default ./workflows; env SANDCASTLE_WORKFLOWS_DIR).")
+    var workflowsDir: String?
+
+    @Option(
+        name: .customLong("max-concurrent-runs"),
+        help: "Workflow runs executing at once; more wait in the queue (default 4; env SANDCASTLE_MAX_CONCURRENT_RUNS).")
+    var maxConcurrentRuns: Int?
+
+    @Option(
         name: .customLong("sandstorm-config"),
         help: "Sandstorm's sandstorm.json for POST /query: defaults and MCP servers (default: ./sandstorm.json when there is one).")
     var sandstormConfig: String?
@@ -151,9 +163,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let server: SandcastleServer
+        let orchestrator: Orchestrator
         do {
             var dependencies = try await ServerDependencies.production(configuration, logger: logger)
             dependencies.sandstormConfig = sandstorm
+            orchestrator = try await makeOrchestrator(configuration: configuration, environment: environment, logger: logger)
+            dependencies.orchestrator = orchestrator
             server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
         } catch {
             Console.error("sandcastle serve: \(error)")
@@ -161,12 +176,28 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = configuration.host
         let open = configuration.openMode
-        // Runs a killed `sandcastle run` (or an earlier server) left behind continue from their
-        // checkpoints; a gate pauses them again, as with `runs resume --all`.
-        let resumer =
-            resumeRuns
-            ? Task { await OrphanedRuns.resume(dataDirectory: configuration.dataDirectory, configFile: config, logger: logger) } : nil
-        defer { resumer?.cancel() }
+        // Queued runs start, and runs a killed `sandcastle run` or an earlier server left
+        // running continue from their checkpoints (their sandboxes go first); a gate pauses them
+        // again, as with `runs resume --all`.
+        let starter = Task {
+            if resumeRuns {
+                do {
+                    let sweep = try await orchestrator.runs.removeOrphanedSandboxes()
+                    for (runID, count) in sweep.byRun.sorted(by: { $0.key < $1.key }) {
+                        logger.info("removed \(count) sandbox(es) left by workflow run \(runID), whose process is gone", metadata: ["run": .string(runID)])
+                    }
+                    for problem in sweep.problems { logger.warning("\(problem)") }
+                } catch {
+                    logger.error("cannot sweep the sandboxes of unfinished runs: \(error)")
+                }
+            }
+            do {
+                try await orchestrator.start()
+            } catch {
+                logger.error("the run queue could not start: \(error)")
+            }
+        }
+        defer { starter.cancel() }
         do {
             try await server.run { port in
                 // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
@@ -176,6 +207,26 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// The workflows and the run queue of `/api`, over the engine settings of `--config` and the
+    /// environment (the same as `sandcastle run`'s).
+    private func makeOrchestrator(configuration: ServerConfiguration, environment: [String: String], logger: Logger) async throws -> Orchestrator {
+        let settings = try EngineSettings.load(dataDirectory: configuration.dataDirectory, configFile: config)
+        let runs = try await RunService.open(settings, sandboxes: .optional, creatingStore: true)
+        if let problem = runs.sandboxProblem { logger.error("workflow runs cannot start until Docker answers: \(problem)") }
+        let limitText = maxConcurrentRuns.map(String.init) ?? environment["SANDCASTLE_MAX_CONCURRENT_RUNS"]
+        let limit =
+            try limitText.map { text in
+                guard let value = Int(text), (1...1024).contains(value) else {
+                    throw ValidationError("--max-concurrent-runs (SANDCASTLE_MAX_CONCURRENT_RUNS) must be 1 to 1024, not '\(text)'")
+                }
+                return value
+            } ?? 4
+        let folder = workflowsDir ?? environment["SANDCASTLE_WORKFLOWS_DIR"] ?? "./workflows"
+        return Orchestrator(
+            runs: runs, workflowsFolder: (folder as NSString).standardizingPath, maxConcurrentRuns: limit, resumesOrphans: resumeRuns,
+            logger: Logger(label: "sandcastle.runs"))
     }
 
     /// `--sandstorm-config`, else `sandstorm.json` in the working directory when there is one; a

@@ -1,0 +1,104 @@
+import Engine
+import EngineService
+import Foundation
+import Logging
+import Store
+import Workflow
+
+/// What `sandcastle serve` does with workflows, behind its HTTP API: the catalog of saved
+/// workflows, the durable run queue, and the run queries and controls, for one data folder.
+/// The HTTP handlers stay thin: they decode, call this, and encode.
+public struct Orchestrator: Sendable {
+    public let runs: RunService
+    public let catalog: WorkflowCatalog
+    public let queue: RunQueue
+
+    /// - Parameter resumesOrphans: also continue runs a dead process left running (`serve
+    ///   --no-resume-runs` leaves them to `sandcastle runs resume`); queued runs always start.
+    public init(
+        runs: RunService, workflowsFolder: String?, maxConcurrentRuns: Int, resumesOrphans: Bool = true, logger: Logger,
+        onEvent: @escaping @Sendable (String, EngineEvent) -> Void = { _, _ in }
+    ) {
+        self.runs = runs
+        self.catalog = WorkflowCatalog(repository: runs.repository, folder: workflowsFolder, dataDirectory: runs.settings.dataDirectory)
+        self.queue = RunQueue(
+            runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, logger: logger, onEvent: onEvent)
+    }
+
+    /// Imports the workflows folder and starts what a previous process left queued or running.
+    public func start() async throws {
+        try catalog.importFolder()
+        await queue.start()
+    }
+
+    /// Records a run (answered only once it is stored) and queues it. A known idempotency key
+    /// of the same tenant returns the run it named instead.
+    ///
+    /// - Throws: ``OrchestratorError``.
+    public func submit(_ submission: RunSubmission) async throws -> SubmittedRun {
+        if let key = submission.idempotencyKey, let existing = try existingRun(tenant: submission.tenant, key: key) {
+            return existing
+        }
+        let workflow: WorkflowDefinition
+        var version: Int?
+        switch submission.source {
+        case .named(let name, let wanted):
+            let resolved = try catalog.resolve(name: name, version: wanted)
+            (workflow, version) = (resolved.workflow, resolved.record.version)
+        case .inline(let yaml):
+            workflow = try catalog.inline(yaml)
+        }
+        let runID = WorkflowEngine.makeRunID()
+        let record = RunSubmissionRecord(
+            runID: runID, workflowVersion: version, tenant: submission.tenant, idempotencyKey: submission.idempotencyKey,
+            callbackURL: submission.callbackURL)
+        do {
+            try await queue.enqueue(workflow, inputs: submission.inputs, runID: runID, maxCostUSD: submission.maxCostUSD, submission: record)
+        } catch let error as OrchestratorError where error.code == .internalFailure && submission.idempotencyKey != nil {
+            // Two submissions with one key at once: the loser answers with the winner's run.
+            if let key = submission.idempotencyKey, let existing = try existingRun(tenant: submission.tenant, key: key) { return existing }
+            throw error
+        }
+        return SubmittedRun(runID: runID, isNew: true, workflowVersion: version)
+    }
+
+    private func existingRun(tenant: String?, key: String) throws -> SubmittedRun? {
+        do {
+            return try runs.repository.submission(tenant: tenant, idempotencyKey: key).map {
+                SubmittedRun(runID: $0.runID, isNew: false, workflowVersion: $0.workflowVersion)
+            }
+        } catch {
+            throw OrchestratorError(.internalFailure, "the store could not be read: \(error)")
+        }
+    }
+
+    /// A run with its steps.
+    ///
+    /// - Throws: ``OrchestratorError`` `runNotFound`.
+    public func run(id: String) throws -> RunService.RunReport {
+        do {
+            return try runs.report(id: id)
+        } catch let error as EngineServiceError where error.code == .notFound {
+            throw OrchestratorError(.runNotFound, "run \(id) not found")
+        } catch {
+            throw OrchestratorError(.internalFailure, "\(error)")
+        }
+    }
+
+    /// Cancels a queued or running run (Sandcastle allows nothing else).
+    ///
+    /// - Throws: ``OrchestratorError`` `runNotFound`, `invalidStatus`.
+    public func cancel(runID: String, reason: String = "cancelled through the API") async throws {
+        let status = try run(id: runID).detail.run.status
+        guard status == .pending || status == .running else {
+            throw OrchestratorError(.invalidStatus, "run \(runID) is \(status); only queued or running runs can be cancelled")
+        }
+        do {
+            _ = try await runs.cancel(runID: runID, reason: reason)
+        } catch let error as EngineServiceError where error.code == .alreadyFinished {
+            throw OrchestratorError(.invalidStatus, error.message)
+        } catch {
+            throw OrchestratorError(.internalFailure, "\(error)")
+        }
+    }
+}

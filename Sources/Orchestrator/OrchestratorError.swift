@@ -1,0 +1,41 @@
+/// Why the orchestrator refused or failed a request, with a message a client can act on. The
+/// HTTP layer maps ``code`` to its status and Sandcastle's error codes.
+public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The workflow text does not parse or validate; ``OrchestratorError/details`` lists why.
+        public static let invalidWorkflow = Code(rawValue: "invalid_workflow")
+        /// No workflow (or version) by that name.
+        public static let workflowNotFound = Code(rawValue: "workflow_not_found")
+        /// A name that cannot be a workflow's (path characters, too long).
+        public static let invalidName = Code(rawValue: "invalid_name")
+        /// The run's inputs do not fit the workflow's.
+        public static let invalidInput = Code(rawValue: "invalid_input")
+        /// No such run.
+        public static let runNotFound = Code(rawValue: "run_not_found")
+        /// The run is not in a state that allows it (cancel a finished run, delete a running one).
+        public static let invalidStatus = Code(rawValue: "invalid_status")
+        /// Runs of the workflow are still queued, running or waiting for an approval.
+        public static let activeRuns = Code(rawValue: "active_runs")
+        /// The server stopped taking runs (emergency stop) or is shutting down.
+        public static let notAccepting = Code(rawValue: "not_accepting")
+        /// The store or the engine failed.
+        public static let internalFailure = Code(rawValue: "internal_failure")
+    }
+
+    public var code: Code
+    public var message: String
+    /// Itemised problems (a workflow's diagnostics), one line each.
+    public var details: [String]
+
+    public init(_ code: Code, _ message: String, details: [String] = []) {
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public var description: String { ([message] + details).joined(separator: "\n") }
+}

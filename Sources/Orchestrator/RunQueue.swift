@@ -1,0 +1,144 @@
+import Engine
+import EngineService
+import Foundation
+import Logging
+import Store
+import Synchronization
+import Workflow
+
+/// The server's durable run queue. A submitted run is recorded `pending` (with its steps and its
+/// request, one transaction) before the client hears of it; runs then start oldest first as
+/// capacity allows (`maxConcurrentRuns`). Nothing is kept only in memory: after a crash,
+/// ``start()`` finds the pending runs and the running ones whose process is gone, and runs them
+/// again from their checkpoints, so none is lost and no completed step runs twice.
+///
+/// A run that reaches an approval gate ends its turn `waiting_approval` and frees its slot; the
+/// decision puts it back in the queue (``requeue(runID:)``).
+public actor RunQueue {
+    public nonisolated let runs: RunService
+    public nonisolated let maxConcurrentRuns: Int
+    /// Also continue runs a dead process left running, not only queued ones.
+    let resumesOrphans: Bool
+    let logger: Logger
+    /// Told every engine event of every run this queue drives, as it happens.
+    let onEvent: @Sendable (_ runID: String, EngineEvent) -> Void
+
+    /// Runs executing in this process.
+    private var active: [String: Task<Void, Never>] = [:]
+    /// Callers of ``waitForTurnEnd(runID:)``.
+    private var waiters: [String: [CheckedContinuation<RunStatus, Never>]] = [:]
+    /// Runs to leave alone at the next pump: just started elsewhere in this process, or failed to start.
+    private var refused: Set<String> = []
+    private var accepting = true
+
+    public init(
+        runs: RunService, maxConcurrentRuns: Int, resumesOrphans: Bool = true, logger: Logger,
+        onEvent: @escaping @Sendable (_ runID: String, EngineEvent) -> Void = { _, _ in }
+    ) {
+        self.runs = runs
+        self.maxConcurrentRuns = max(1, maxConcurrentRuns)
+        self.resumesOrphans = resumesOrphans
+        self.logger = logger
+        self.onEvent = onEvent
+    }
+
+    /// Picks up what a previous process left: pending runs and running ones nobody executes.
+    public func start() {
+        pump()
+    }
+
+    /// Records the run as pending and starts it when capacity allows.
+    ///
+    /// - Throws: ``OrchestratorError`` `notAccepting`, `invalidInput`, `internalFailure`.
+    public func enqueue(
+        _ workflow: WorkflowDefinition, inputs: [String: InputValue], runID: String, maxCostUSD: Double?, submission: RunSubmissionRecord
+    ) async throws {
+        guard accepting else { throw OrchestratorError(.notAccepting, "the server is not accepting runs") }
+        do {
+            try await runs.enqueue(workflow, inputs: inputs, runID: runID, maxCostUSD: maxCostUSD, alongside: [.recordSubmission(submission)])
+        } catch let error as EngineServiceError where error.code == .invalidInputs {
+            throw OrchestratorError(.invalidInput, error.message)
+        } catch let error as EngineServiceError where error.code == .conflict {
+            throw OrchestratorError(.internalFailure, error.message)
+        } catch {
+            throw OrchestratorError(.internalFailure, "the run could not be recorded: \(error)")
+        }
+        pump()
+    }
+
+    /// A run that waited for an approval goes on (its decision is recorded).
+    public func requeue(runID: String) {
+        refused.remove(runID)
+        pump()
+    }
+
+    /// Waits until the run's current turn ends (finished, or paused at an approval) and returns
+    /// its status then. Returns at once for a run that is not pending or running.
+    public func waitForTurnEnd(runID: String) async -> RunStatus {
+        let status = (try? runs.run(id: runID).run.status) ?? .failed
+        guard status == .pending || status == .running else { return status }
+        return await withCheckedContinuation { continuation in waiters[runID, default: []].append(continuation) }
+    }
+
+    /// How many runs execute in this process now.
+    public var activeCount: Int { active.count }
+
+    /// Stops starting runs (emergency stop, shutdown); the ones executing go on.
+    public func stopAccepting() {
+        accepting = false
+    }
+
+    /// Starts runs while there is capacity: oldest pending first, then running ones whose process is gone.
+    private func pump() {
+        guard accepting, active.count < maxConcurrentRuns else { return }
+        let candidates: [RunRecord]
+        do {
+            candidates = try WorkflowEngine.orphanedRuns(in: runs.repository).filter { run in
+                run.status == .pending || (run.status == .running && resumesOrphans)
+            }
+        } catch {
+            logger.error("the run queue cannot read the store: \(error)")
+            return
+        }
+        // Runs this process already executes carry its own (live) owner, so they are not orphans;
+        // a queued run has no owner until it starts.
+        for run in candidates where active.count < maxConcurrentRuns && active[run.id] == nil && !refused.contains(run.id) {
+            launch(run)
+        }
+    }
+
+    private func launch(_ run: RunRecord) {
+        let runID = run.id
+        let runs = self.runs
+        let logger = self.logger
+        let onEvent = self.onEvent
+        active[runID] = Task {
+            var options = RunService.RunOptions(waitForApprovals: false)
+            options.onEvent = { event in onEvent(runID, event) }
+            do {
+                let recorded = try runs.prepareResume(runID: runID)
+                let outcome = try await runs.resume(recorded, options: options)
+                logger.info("run finished its turn", metadata: ["run": .string(runID), "status": .string(outcome.status.rawValue)])
+            } catch {
+                logger.error("run could not be started", metadata: ["run": .string(runID), "error": .string("\(error)")])
+                self.markUnstartable(runID, error: "\(error)")
+            }
+            self.finished(runID)
+        }
+    }
+
+    /// A run that cannot start (its workflow file is gone, it changed) fails rather than
+    /// blocking the queue forever.
+    private func markUnstartable(_ runID: String, error: String) {
+        refused.insert(runID)
+        guard let detail = try? runs.run(id: runID), detail.run.status == .pending || detail.run.status == .running else { return }
+        try? runs.repository.updateRunStatus(id: runID, to: .failed, at: Date(), error: "the run could not be started: \(error)")
+    }
+
+    private func finished(_ runID: String) {
+        active[runID] = nil
+        let status = (try? runs.run(id: runID).run.status) ?? .failed
+        for waiter in waiters.removeValue(forKey: runID) ?? [] { waiter.resume(returning: status) }
+        pump()
+    }
+}
