@@ -109,6 +109,8 @@ public actor RunQueue {
 
     private func launch(_ run: RunRecord) {
         let runID = run.id
+        logger.notice(
+            "run starting", metadata: ["run": .string(runID), "was": .string(run.status.rawValue), "active": .stringConvertible(active.count)])
         let runs = self.runs
         let logger = self.logger
         let onEvent = self.onEvent
@@ -118,7 +120,7 @@ public actor RunQueue {
             do {
                 let recorded = try runs.prepareResume(runID: runID)
                 let outcome = try await runs.resume(recorded, options: options)
-                logger.info("run finished its turn", metadata: ["run": .string(runID), "status": .string(outcome.status.rawValue)])
+                logger.notice("run finished its turn", metadata: ["run": .string(runID), "status": .string(outcome.status.rawValue)])
             } catch {
                 logger.error("run could not be started", metadata: ["run": .string(runID), "error": .string("\(error)")])
                 self.markUnstartable(runID, error: "\(error)")

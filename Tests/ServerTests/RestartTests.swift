@@ -4,6 +4,7 @@ import HTTPTransport
 import Logging
 import Sandbox
 import SandboxDocker
+import Synchronization
 import TestSupport
 import Testing
 
@@ -200,6 +201,8 @@ extension RestartTests {
 struct ServeProcess: @unchecked Sendable {
     let process: Process
     let port: Int
+    /// Everything the server wrote to stderr so far, for a failing test to show.
+    let log: ServeLog
     var pid: Int32 { process.processIdentifier }
 
     /// - Parameter arguments: what `serve` gets beyond keyless mode, a free port and the data folder.
@@ -228,8 +231,16 @@ struct ServeProcess: @unchecked Sendable {
                 let port = Int(text[range].split(separator: ":").last ?? "") ?? 0
                 self.process = process
                 self.port = port
+                let log = ServeLog(text)
+                self.log = log
                 // Keep draining stderr so the child never blocks on a full pipe.
-                Thread.detachNewThread { while !handle.availableData.isEmpty {} }
+                Thread.detachNewThread {
+                    while true {
+                        let data = handle.availableData
+                        if data.isEmpty { break }
+                        log.append(String(decoding: data, as: UTF8.self))
+                    }
+                }
                 return
             }
         }
@@ -260,4 +271,20 @@ struct ServeProcess: @unchecked Sendable {
             this.process.waitUntilExit()
         }
     }
+}
+
+/// A server's stderr, kept as it comes (the last 256 KiB).
+final class ServeLog: Sendable {
+    private let text: Mutex<String>
+
+    init(_ start: String) { text = Mutex(start) }
+
+    func append(_ more: String) {
+        text.withLock { text in
+            text += more
+            if text.utf8.count > 256 << 10 { text = String(text.suffix(128 << 10)) }
+        }
+    }
+
+    var contents: String { text.withLock { $0 } }
 }

@@ -1,5 +1,7 @@
+import DockerEngine
 import Foundation
 import HTTPTransport
+import Sandbox
 import Store
 import TestSupport
 import Testing
@@ -54,7 +56,8 @@ struct RunQueueCrashTests {
             try? FileManager.default.removeItem(atPath: data)
             try? FileManager.default.removeItem(atPath: workflows)
         }
-        let arguments = ["--workflows-dir", workflows, "--max-concurrent-runs", "1"]
+        // At notice, the log holds the queue's decisions, not every poll of the test.
+        let arguments = ["--workflows-dir", workflows, "--max-concurrent-runs", "1", "--log-level", "notice"]
         var child = try await ServeProcess.start(dataDirectory: data, arguments: arguments)
         var api = API(client: try HTTPClient(endpoint: .http(host: "127.0.0.1", port: child.port)))
 
@@ -66,10 +69,20 @@ struct RunQueueCrashTests {
             #expect(data["status"] as? String == "queued")
             ids.append(try #require(data["run_id"] as? String))
         }
-        // The kill point: the first run's `wait` step is running (its `count` done), the other two are queued.
+        // The kill point: the first run's `wait` step has marked its workspace and sleeps (its
+        // `count` done), seen in the step's own container; the other two runs are queued.
+        let docker = try await DockerClient.connect()
         let atKillPoint = await eventually(.seconds(120)) {
-            guard let first = try? await api.run(ids[0]), let steps = first["steps"] as? [[String: Any]] else { return false }
-            return steps.contains { $0["step_id"] as? String == "wait" && $0["status"] as? String == "running" }
+            guard let containers = try? await docker.listContainers(all: false, filters: .labels(["\(SandcastleLabels.run)=\(ids[0])"]))
+            else { return false }
+            for container in containers {
+                if let probe = try? await docker.exec(container: container.id, command: ["test", "-e", "/workspace/wait-started"]),
+                    probe.exitCode == 0
+                {
+                    return true
+                }
+            }
+            return false
         }
         #expect(atKillPoint, "the first run never reached its waiting step")
         for id in ids.dropFirst() {
@@ -85,7 +98,7 @@ struct RunQueueCrashTests {
             let finished = await eventually(.seconds(180)) {
                 ["completed", "failed", "cancelled"].contains((try? await api.run(id))?["status"] as? String ?? "")
             }
-            #expect(finished, "run \(id) did not finish after the restart")
+            #expect(finished, "run \(id) did not finish after the restart; the server's log:\n\(restarted.log.contents)")
             let run = try await api.run(id)
             #expect(run["status"] as? String == "completed", "\(run)")
             let outputs = run["outputs"] as? [String: Any] ?? [:]
