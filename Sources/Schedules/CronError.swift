@@ -2,41 +2,46 @@
 /// it concerns and a message a user can act on (`day_of_week: 8 is out of range 0-7 (0 and 7
 /// are Sunday)`). Messages quote at most a short, escaped piece of the input, so a hostile
 /// expression cannot flood a log line or smuggle control characters into it.
-public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// An open set of failure kinds, so new ones do not break callers' switches.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+public struct CronError: Error, Sendable, CustomStringConvertible {
+    /// An open set of failure kinds (docs/errors.md): a new one breaks no caller's switch.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String {
+            case empty, tooLong = "too_long", wrongFieldCount = "wrong_field_count", invalidField = "invalid_field"
+            case outOfRange = "out_of_range", invalidRange = "invalid_range", invalidStep = "invalid_step"
+            case unknownName = "unknown_name", unknownTimeZone = "unknown_time_zone"
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+        public var description: String { value.rawValue }
 
         /// Nothing but whitespace.
-        public static let empty = Code(rawValue: "empty")
+        public static let empty = Code(.empty)
         /// Longer than `CronExpression.maximumLength` bytes.
-        public static let tooLong = Code(rawValue: "too_long")
-        /// Not exactly five fields (and not an `@` name).
-        public static let wrongFieldCount = Code(rawValue: "wrong_field_count")
+        public static let tooLong = Code(.tooLong)
+        /// Not exactly five fields (and not an `@` name alone).
+        public static let wrongFieldCount = Code(.wrongFieldCount)
         /// A field entry that is not `*`, a number, a name, a range or a step.
-        public static let invalidField = Code(rawValue: "invalid_field")
+        public static let invalidField = Code(.invalidField)
         /// A number outside its field's range (`minute: 60`).
-        public static let outOfRange = Code(rawValue: "out_of_range")
+        public static let outOfRange = Code(.outOfRange)
         /// A range whose start is after its end (`5-1`).
-        public static let invalidRange = Code(rawValue: "invalid_range")
+        public static let invalidRange = Code(.invalidRange)
         /// A step that is not a number, is 0, or is longer than the field (`*/0`, `*/60`).
-        public static let invalidStep = Code(rawValue: "invalid_step")
+        public static let invalidStep = Code(.invalidStep)
         /// An `@` name, month name or weekday name that does not exist.
-        public static let unknownName = Code(rawValue: "unknown_name")
+        public static let unknownName = Code(.unknownName)
         /// A time zone that is not an IANA name this machine knows.
-        public static let unknownTimeZone = Code(rawValue: "unknown_time_zone")
+        public static let unknownTimeZone = Code(.unknownTimeZone)
     }
 
-    public var code: Code
+    public let code: Code
     /// The field at fault; nil when the expression as a whole is (`wrongFieldCount`, `empty`,
-    /// `tooLong`, an unknown `@` name) or for `unknownTimeZone`.
-    public var field: CronField?
+    /// `tooLong`, an unknown `@` name) and for `unknownTimeZone` (the API's `timezone`).
+    public let field: CronField?
     /// What is wrong and how to fix it, starting with the field's name when there is one.
-    public var message: String
+    public let message: String
 
-    public init(_ code: Code, field: CronField? = nil, message: String) {
+    public init(_ code: Code, field: CronField? = nil, _ message: String) {
         self.code = code
         self.field = field
         self.message = message
@@ -45,7 +50,7 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { message }
 
     static func inField(_ field: CronField, _ code: Code, _ text: String) -> CronError {
-        CronError(code, field: field, message: "\(field.rawValue): \(text)")
+        CronError(code, field: field, "\(field.rawValue): \(text)")
     }
 }
 

@@ -27,15 +27,14 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         guard bytes.count <= Self.maximumLength else {
             throw CronError(
                 .tooLong,
-                message: "cron expression is \(bytes.count) bytes long; at most \(Self.maximumLength) are allowed")
+                "cron expression is \(bytes.count) bytes long; at most \(Self.maximumLength) are allowed")
         }
         // Whitespace as Python's str.split() sees it (APScheduler's from_crontab splits so).
         let fields = bytes.split(whereSeparator: Self.isSeparator)
         guard let first = fields.first else {
             throw CronError(
                 .empty,
-                message:
-                    "cron expression is empty; expected five fields (minute hour day_of_month month day_of_week) or a name such as @daily"
+                "cron expression is empty; expected five fields (minute hour day_of_month month day_of_week) or a name such as @daily"
             )
         }
         source = String(decoding: bytes[first.startIndex..<(fields.last ?? first).endIndex], as: UTF8.self)
@@ -51,8 +50,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
                     : fields.count == 1 ? " or a name such as @daily" : ""
                 throw CronError(
                     .wrongFieldCount,
-                    message:
-                        "cron expression has \(fields.count) field\(fields.count == 1 ? "" : "s"); expected 5 (minute hour day_of_month month day_of_week)\(hint)"
+                    "cron expression has \(fields.count) field\(fields.count == 1 ? "" : "s"); expected 5 (minute hour day_of_month month day_of_week)\(hint)"
                 )
             }
             (minutes, hours, daysOfMonth, months, daysOfWeek) = try Self.parseFields(fields)
@@ -91,13 +89,13 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             if lowered == "@reboot" {
                 throw CronError(
                     .unknownName,
-                    message: "@reboot is not supported: a schedule fires by the clock, not when the server starts")
+                    "@reboot is not supported: a schedule fires by the clock, not when the server starts")
             }
-            throw CronError(.unknownName, message: "unknown name \(Quoted.bytes(name)); supported: \(supported)")
+            throw CronError(.unknownName, "unknown name \(Quoted.bytes(name)); supported: \(supported)")
         }
         guard fieldCount == 1 else {
             throw CronError(
-                .wrongFieldCount, message: "\(entry.name) stands alone; nothing may follow it (it means \"\(entry.fields)\")")
+                .wrongFieldCount, "\(entry.name) stands alone; nothing may follow it (it means \"\(entry.fields)\")")
         }
         return entry.fields
     }

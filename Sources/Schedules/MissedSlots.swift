@@ -7,13 +7,21 @@ import Foundation
 public struct ScheduleSlot: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public let epochSeconds: Int64
 
+    /// Dates beyond ±2^52 minutes of 1970 (far outside any calendar) are clamped to that
+    /// bound, and NaN counts as 1970, so no date can trap.
     public init(_ date: Date) {
-        epochSeconds = Int64((date.timeIntervalSince1970 / 60).rounded(.down)) * 60
+        let minutes = (date.timeIntervalSince1970 / 60).rounded(.down)
+        let bound = Double(Self.minuteBound)
+        epochSeconds = minutes.isNaN ? 0 : Int64(min(max(minutes, -bound), bound)) * 60
     }
 
+    /// Truncates to the minute (toward the past, also before 1970).
     public init(epochSeconds: Int64) {
-        self.epochSeconds = CivilDate.floorDivide(epochSeconds, 60) * 60
+        let clamped = min(max(epochSeconds, -Self.minuteBound * 60), Self.minuteBound * 60)
+        self.epochSeconds = CivilDate.floorDivide(clamped, 60) * 60
     }
+
+    private static let minuteBound: Int64 = 1 << 52
 
     public var date: Date { Date(timeIntervalSince1970: Double(epochSeconds)) }
     public var description: String { String(epochSeconds) }

@@ -11,15 +11,16 @@ enum ScheduleTimeZone {
     /// anyone who knows `Etc/GMT+5`.
     static func zone(named name: String) throws(CronError) -> TimeZone {
         guard !name.isEmpty else {
-            throw CronError(.unknownTimeZone, message: "time zone is empty; use an IANA name such as Europe/Berlin or UTC")
+            throw CronError(.unknownTimeZone, "time zone is empty; use an IANA name such as Europe/Berlin or UTC")
         }
-        let allowed = name.utf8.count <= maximumNameLength && !name.hasPrefix("/") && !name.contains("..")
+        let allowed =
+            name.utf8.count <= maximumNameLength && !name.hasPrefix("/") && !name.contains("..")
             && name.unicodeScalars.allSatisfy { scalar in
                 scalar.isASCII && (CronFieldParser.isASCIILetter(UInt8(scalar.value)) || "0123456789/_-+".unicodeScalars.contains(scalar))
             }
         let isICUCustom = ["GMT+", "GMT-", "UTC+", "UTC-"].contains { name.uppercased().hasPrefix($0) }
         guard allowed, !isICUCustom, let zone = TimeZone(identifier: name) else {
-            throw CronError(.unknownTimeZone, message: "unknown time zone \(Quoted.text(name))\(suggestion(for: name))")
+            throw CronError(.unknownTimeZone, "unknown time zone \(Quoted.text(name))\(suggestion(for: name))")
         }
         return zone
     }

@@ -137,7 +137,8 @@ import Testing
     @Test func aFixedTimeFiresOncePerDayAllYear() throws {
         for time in ["0 2", "30 2", "59 2", "0 3", "0 1"] {
             let schedule = try CronSchedule("\(time) * * *", timeZone: "Europe/Berlin")
-            let slots = schedule.slots(after: Wall.date("2026-01-01 00:00", "Europe/Berlin"), through: Wall.date("2026-12-31 12:00", "Europe/Berlin"), limit: 1000)
+            let slots = schedule.slots(
+                after: Wall.date("2026-01-01 00:00", "Europe/Berlin"), through: Wall.date("2026-12-31 12:00", "Europe/Berlin"), limit: 1000)
             #expect(slots.count == 365, "\(time)")
             let days = Set(slots.map { Wall.text($0, "Europe/Berlin").prefix(10) })
             #expect(days.count == 365, "\(time)")

@@ -118,6 +118,14 @@ import Testing
         #expect(ScheduleSlot(Wall.date("2026-05-10 09:44")) < slot)
     }
 
+    @Test func slotIdentityNeverTraps() {
+        #expect(ScheduleSlot(Date(timeIntervalSince1970: .nan)).epochSeconds == 0)
+        #expect(ScheduleSlot(Date(timeIntervalSince1970: .infinity)).epochSeconds == (1 << 52) * 60)
+        #expect(ScheduleSlot(Date(timeIntervalSince1970: -.infinity)).epochSeconds == -(1 << 52) * 60)
+        #expect(ScheduleSlot(epochSeconds: .min).epochSeconds == -(1 << 52) * 60)
+        #expect(ScheduleSlot(epochSeconds: .max).epochSeconds == (1 << 52) * 60)
+    }
+
     @Test func catchUpReadsAndWritesItsName() throws {
         #expect(CatchUp(rawValue: "once") == .once)
         #expect(CatchUp(rawValue: "skip") == .skip)
