@@ -15,6 +15,7 @@ import PackageDescription
 //   ProfileAudit         `profile audit` (static report) and `profile verify` (live probes on Docker)
 //   JSONValues           JSON as a value, shared by workflows, model providers and tools
 //   Suggestions          edit distance for "did you mean" (workflow files, the models file, model names)
+//   Schedules            cron expressions in a time zone: parsing, next slots across DST, catch-up (Foundation only)
 //   JSONSchema           JSON Schema validation (draft 2020-12, local $ref) and step-output parsing
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
@@ -97,6 +98,9 @@ let package = Package(
         // JSON Schema validation of structured step outputs and tool inputs, and Sandcastle's rule
         // for turning a model's answer into a step output: only JSON values, no other dependency.
         .target(name: "JSONSchema", dependencies: ["JSONValues"], swiftSettings: strict),
+        // Cron time arithmetic for schedules (issue 14 §4): parsing, descriptions, next slots in a
+        // time zone across DST, the catch-up rule. Pure: the server's scheduler and store sit on top.
+        .target(name: "Schedules", swiftSettings: strict),
         // Circuit breakers and backoff, shared by backend routing and model-provider failover.
         .target(name: "Resilience", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
@@ -244,6 +248,7 @@ let package = Package(
             // A few files of the official JSON-Schema-Test-Suite (MIT; LICENSE beside them).
             resources: [.copy("JSON-Schema-Test-Suite")]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "SandboxTests",
