@@ -19,6 +19,8 @@ import PackageDescription
 //   JSONSchema           JSON Schema validation (draft 2020-12, local $ref) and step-output parsing
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
+//   Webhooks             signed, SSRF-safe outbound webhooks: callback URLs checked and pinned to
+//                        their resolved addresses, Sandcastle's body, HMAC signature, retries, records
 //   ProviderDouble       a local server speaking both provider protocols from scripts (tests, bench, demo)
 //   Agent                the agent loop on the host: model turns, Claude Code's tools run in the sandbox,
 //                        subagents, cancellation, the structured-output seam, MCP servers (stdio in the
@@ -125,6 +127,13 @@ let package = Package(
                 "HTTPTransport", "JSONValues", "Resilience", "Suggestions", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict),
+        // Outbound webhooks (run ends, approvals): the callback URL checked against the SSRF rules
+        // once, the connection pinned to the checked address through HTTPTransport, Sandcastle's
+        // body signed with HMAC-SHA256, retries, and a record of each delivery for the store.
+        .target(
+            name: "Webhooks",
+            dependencies: ["HTTPTransport", "JSONValues", "Resilience", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // A stand-in model provider speaking both wire protocols from scripts, on Hummingbird. It
         // ships in the binary (`sandcastle provider-double`, `bench agent`, the demo) and knows
@@ -295,6 +304,14 @@ let package = Package(
             dependencies: [
                 "TestSupport", "OneShotAgent", "Agent", "ModelProviders", "ProviderDouble", "JSONValues", "Sandbox", "SandboxDocker",
                 "DockerEngine",
+            ]),
+        // Webhooks against real receivers on loopback (Hummingbird) and the system resolver.
+        .testTarget(
+            name: "WebhooksTests",
+            dependencies: [
+                "TestSupport", "Webhooks", "HTTPTransport", "JSONValues", "Resilience",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The models file, provider settings and the router (retries, failover), against fake providers.
         .testTarget(

@@ -68,11 +68,13 @@ enum Curl {
     }
 
     /// Sets the options shared by ordinary transfers and upgrade connections: where to connect,
-    /// TLS, timeouts, and thread-safety switches.
+    /// TLS, timeouts, and thread-safety switches. Returns the list libcurl reads a pinned
+    /// address from (``HTTPEndpoint/connectAddress``), which the caller keeps until it has
+    /// cleaned up the handle: libcurl does not copy lists.
     static func configureConnection(
         _ easy: UnsafeMutableRawPointer, endpoint: HTTPEndpoint, url: String,
         connectTimeout: Duration, errorBuffer: UnsafeMutablePointer<CChar>
-    ) throws {
+    ) throws -> CurlStringList? {
         try setString(easy, CURLOPT_URL, url)
         try setPointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         // Timeouts via signals are process-wide and unsafe with threads.
@@ -103,6 +105,10 @@ enum Curl {
             try setLong(easy, CURLOPT_SSL_VERIFYPEER, tls.verifyPeer ? 1 : 0)
             try setLong(easy, CURLOPT_SSL_VERIFYHOST, tls.verifyHost ? 2 : 0)
         }
+        guard let connectTo = try endpoint.curlConnectTo() else { return nil }
+        let list = try CurlStringList([connectTo])
+        try setPointer(easy, CURLOPT_CONNECT_TO, list.pointer)
+        return list
     }
 
     /// Applies a ``ProxySetting``. Unix sockets are left alone: libcurl never proxies them.
@@ -155,6 +161,41 @@ enum Curl {
         default:
             return HTTPTransportError(.internalError, "\(what) failed: \(curlText)", curlCode: raw, cause: cause)
         }
+    }
+}
+
+/// A `curl_slist` owned by Swift, freed when the last reference goes.
+final class CurlStringList: @unchecked Sendable {
+    // Built once in init, then only read by libcurl on the thread running the transfer.
+    let pointer: UnsafeMutablePointer<curl_slist>
+
+    init(_ items: [String]) throws {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for item in items {
+            guard let extended = curl_slist_append(list, item) else {
+                curl_slist_free_all(list)
+                throw HTTPTransportError(.internalError, "curl_slist_append failed")
+            }
+            list = extended
+        }
+        guard let list else { throw HTTPTransportError(.internalError, "an empty libcurl list") }
+        pointer = list
+    }
+
+    deinit { curl_slist_free_all(pointer) }
+}
+
+/// Tells numeric IP addresses from names, strictly (`inet_pton`: dotted-quad IPv4, IPv6 without
+/// a zone), so that nothing this accepts is ever handed to a resolver.
+enum NumericAddress {
+    enum Family { case v4, v6 }
+
+    static func family(of text: String) -> Family? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return .v4 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return .v6 }
+        return nil
     }
 }
 

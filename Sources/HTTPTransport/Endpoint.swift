@@ -16,9 +16,26 @@ public struct HTTPEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Must start with `/` when non-empty and must not end with one.
     public var basePath: String
 
-    public init(transport: Transport, basePath: String = "") {
+    /// An IP address (`203.0.113.7`, `2001:db8::7`) that TCP and TLS connections go to instead
+    /// of whatever the host name resolves to; `nil` resolves the host as usual. The host name
+    /// still names the server in the `Host` header, in TLS's SNI and in the certificate check.
+    /// This is how a caller that has vetted an address keeps the connection on it: with no
+    /// second lookup, a name whose answer changes in between (DNS rebinding) cannot redirect
+    /// it. Only numeric addresses are accepted (a request fails with `invalidRequest`
+    /// otherwise); Unix sockets ignore it; a proxy, if one is used, is asked for the address.
+    public var connectAddress: String?
+
+    public init(transport: Transport, basePath: String = "", connectAddress: String? = nil) {
         self.transport = transport
         self.basePath = basePath
+        self.connectAddress = connectAddress
+    }
+
+    /// This endpoint with its connections pinned to `address` (see ``connectAddress``).
+    public func pinned(to address: String) -> HTTPEndpoint {
+        var copy = self
+        copy.connectAddress = address
+        return copy
     }
 
     /// A Unix domain socket endpoint.
@@ -92,13 +109,16 @@ public struct HTTPEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// The endpoint as a URL a person recognises, used in error messages:
     /// `unix:///var/run/docker.sock`, `https://host:2376`.
+    /// A pinned endpoint says where it really connects: `https://example.com:443 via 203.0.113.7`.
     public var description: String {
         switch transport {
         case .unixSocket(let path): return "unix://\(path)"
-        case .tcp(let host, let port): return "http://\(Self.urlHost(host)):\(port)\(basePath)"
-        case .tls(let host, let port, _): return "https://\(Self.urlHost(host)):\(port)\(basePath)"
+        case .tcp(let host, let port): return "http://\(Self.urlHost(host)):\(port)\(basePath)\(pinnedSuffix)"
+        case .tls(let host, let port, _): return "https://\(Self.urlHost(host)):\(port)\(basePath)\(pinnedSuffix)"
         }
     }
+
+    private var pinnedSuffix: String { connectAddress.map { " via \($0)" } ?? "" }
 
     /// The URL prefix libcurl is given. For Unix sockets the host is a placeholder:
     /// libcurl connects to the socket path and only uses the host for the `Host:` header.
@@ -108,6 +128,23 @@ public struct HTTPEndpoint: Sendable, Hashable, CustomStringConvertible {
         case .tcp(let host, let port): return "http://\(Self.urlHost(host)):\(port)\(basePath)"
         case .tls(let host, let port, _): return "https://\(Self.urlHost(host)):\(port)\(basePath)"
         }
+    }
+
+    /// libcurl's `CURLOPT_CONNECT_TO` entry for ``connectAddress``: `::ADDRESS:PORT`, whose
+    /// empty host and port match whatever the URL names, so every connection of the transfer
+    /// goes to the address. `nil` when nothing is pinned (or for a Unix socket).
+    func curlConnectTo() throws -> String? {
+        guard let address = connectAddress else { return nil }
+        let port: Int
+        switch transport {
+        case .unixSocket: return nil
+        case .tcp(_, let p), .tls(_, let p, _): port = p
+        }
+        guard let family = NumericAddress.family(of: address) else {
+            // A name here would be looked up by libcurl, which is what pinning exists to prevent.
+            throw HTTPTransportError(.invalidRequest, "connect address '\(address)' for \(self) is not a numeric IP address")
+        }
+        return family == .v6 ? "::[\(address)]:\(port)" : "::\(address):\(port)"
     }
 
     /// The value of the `Host:` header for hand-written requests (upgrades).

@@ -35,6 +35,8 @@ final class Transfer: @unchecked Sendable {
     let cancelled = Atomic<Bool>(false)
 
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// Read by libcurl until the handle is cleaned up; freed with the transfer, after that.
+    private var connectTo: CurlStringList?
     private let errorBuffer = CurlErrorBuffer()
     private var source: BodySource
     private var status = 0
@@ -81,7 +83,7 @@ final class Transfer: @unchecked Sendable {
         guard request.path.hasPrefix("/") else {
             throw HTTPTransportError(.invalidRequest, "request path must start with '/': \(request.path)")
         }
-        try Curl.configureConnection(
+        connectTo = try Curl.configureConnection(
             easy, endpoint: endpoint, url: endpoint.curlBaseURL + request.path,
             connectTimeout: request.connectTimeout ?? defaultConnectTimeout,
             errorBuffer: errorBuffer.pointer)

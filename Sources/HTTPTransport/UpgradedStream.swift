@@ -152,6 +152,8 @@ final class UpgradeCore: Sendable {
     private let endpoint: HTTPEndpoint
     private let method: HTTPMethod
     private let path: String
+    /// Read by libcurl while connecting; freed with the core, after the handle.
+    private let connectTo: CurlStringList?
 
     private var what: String { "\(method) \(path) on \(endpoint)" }
 
@@ -178,9 +180,17 @@ final class UpgradeCore: Sendable {
             throw HTTPTransportError(.internalError, "curl_easy_init failed")
         }
         easy = CurlPointer(raw: handle)
-        try Curl.configureConnection(
-            handle, endpoint: endpoint, url: endpoint.curlBaseURL + path,
-            connectTimeout: connectTimeout, errorBuffer: errorBuffer.pointer)
+        do {
+            connectTo = try Curl.configureConnection(
+                handle, endpoint: endpoint, url: endpoint.curlBaseURL + path,
+                connectTimeout: connectTimeout, errorBuffer: errorBuffer.pointer)
+        } catch {
+            // Not fully initialised, so deinit will not run: release what it would have.
+            curl_easy_cleanup(handle)
+            closeDescriptor(fds[0])
+            closeDescriptor(fds[1])
+            throw error
+        }
         // Connect (and do TLS) only; the request head is written by hand so that the
         // connection can carry raw bytes after the response head.
         try Curl.setLong(handle, CURLOPT_CONNECT_ONLY, 1)

@@ -62,6 +62,19 @@ struct TLSTests {
         }
     }
 
+    @Test func aPinnedConnectionVerifiesTheCertificateAgainstTheHostNameNotTheAddress() async throws {
+        try await TLSServer.with { server in
+            let tls = TLSOptions(caFile: server.file("ca.pem"), certificateFile: server.file("cert.pem"), privateKeyFile: server.file("key.pem"))
+            let named = try HTTPClient(endpoint: HTTPEndpoint.https(host: "localhost", port: server.port, tls: tls).pinned(to: "127.0.0.1"))
+            #expect(try await named.send(HTTPRequest(path: "/hello", timeout: .seconds(10))).bodyText == "hello tls")
+            // The certificate names localhost and 127.0.0.1. Connected to 127.0.0.1 under another
+            // name, verification must fail: it checks the name the URL gives, not the address.
+            let other = try HTTPClient(endpoint: HTTPEndpoint.https(host: "pinned.invalid", port: server.port, tls: tls).pinned(to: "127.0.0.1"))
+            let error = await #expect(throws: HTTPTransportError.self) { _ = try await other.send(HTTPRequest(path: "/hello", timeout: .seconds(10))) }
+            #expect(error?.code == .tls)
+        }
+    }
+
     @Test func missingClientCertificateFails() async throws {
         try await TLSServer.with { server in
             let client = try HTTPClient(endpoint: .https(host: "localhost", port: server.port, tls: TLSOptions(caFile: server.file("ca.pem"))))
