@@ -12,6 +12,8 @@ public struct Orchestrator: Sendable {
     public let runs: RunService
     public let catalog: WorkflowCatalog
     public let queue: RunQueue
+    /// Wakes event streams when a run this process drives records something.
+    public let signals: RunSignals
 
     /// - Parameter resumesOrphans: also continue runs a dead process left running (`serve
     ///   --no-resume-runs` leaves them to `sandcastle runs resume`); queued runs always start.
@@ -21,8 +23,15 @@ public struct Orchestrator: Sendable {
     ) {
         self.runs = runs
         self.catalog = WorkflowCatalog(repository: runs.repository, folder: workflowsFolder, dataDirectory: runs.settings.dataDirectory)
+        let signals = RunSignals()
+        self.signals = signals
         self.queue = RunQueue(
-            runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, logger: logger, onEvent: onEvent)
+            runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, logger: logger,
+            onEvent: { runID, event in
+                // Output chunks are not recorded: nothing new to read for a follower.
+                if case .stepOutput = event {} else { signals.notify(runID: runID) }
+                onEvent(runID, event)
+            })
     }
 
     /// Imports the workflows folder and starts what a previous process left queued or running.

@@ -18,6 +18,7 @@ package struct SandcastleAPIController {
     let version: String
 
     package static let prefix = "/api"
+    static let lastEventIDHeader = HTTPField.Name("Last-Event-ID")
     /// Sandcastle's cap on a request body (a 500 kB workflow, JSON-escaped, plus inputs).
     static let maxBodyBytes = 4 << 20
     /// `POST /api/workflows/run/sync` waits at most this long for the run's turn to end.
@@ -136,6 +137,11 @@ package struct SandcastleAPIController {
             let id = try Self.runID(context)
             let report = try orchestrator.run(id: id)
             return SandcastleEnvelope.ok(SandcastleRunJSON.detail(report, submission: try? orchestrator.runs.repository.submission(runID: id)))
+        }
+        routes.add(.get, "\(Self.prefix)/runs/:id/stream", native: false) { request, context in
+            let id = try Self.runID(context)
+            let lastEventID = Self.lastEventIDHeader.flatMap { request.headers[$0] }.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            return try SandcastleRunStream(orchestrator: orchestrator, runID: id, lastEventID: lastEventID).response()
         }
         routes.add(.post, "\(Self.prefix)/runs/:id/cancel", native: false) { _, context in
             let id = try Self.runID(context)

@@ -44,7 +44,7 @@ public struct AuthMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if openMode || Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
-        guard let presented = Self.presentedKey(request.headers) else {
+        guard let presented = Self.presentedKey(request.headers) ?? Self.streamToken(request) else {
             throw ServerError(.unauthorized, "an API key is required: send `Authorization: Bearer KEY` or `X-API-Key: KEY`")
         }
         guard let keyID = keys.authenticate(presented) else {
@@ -54,6 +54,17 @@ public struct AuthMiddleware: RouterMiddleware {
         context.apiKeyID = keyID
         context.logger[metadataKey: "api_key"] = .string(keyID)
         return try await next(request, context)
+    }
+
+    /// `?token=KEY` on event-stream paths only (a browser's `EventSource` cannot send headers),
+    /// as Sandcastle accepts it; everywhere else a key in a URL would end up in logs and history.
+    static func streamToken(_ request: Request) -> String? {
+        let path = request.uri.path
+        guard path.hasSuffix("/stream") || path.contains("/stream/") || path == "/api/events" else { return nil }
+        guard let token = request.uri.queryParameters.get("token")?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+            return nil
+        }
+        return token
     }
 
     package static func presentedKey(_ headers: HTTPFields) -> String? {
