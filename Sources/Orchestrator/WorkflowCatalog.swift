@@ -148,7 +148,7 @@ public struct WorkflowCatalog: Sendable {
             }
             let newest = try persist { try repository.workflowVersions(name: stem).first }
             if newest?.contentHash != SQLiteRunRepository.contentHash(yaml) {
-                try persist { try repository.saveWorkflowVersion(name: stem, yaml: yaml, source: .file) }
+                _ = try persist { try repository.saveWorkflowVersion(name: stem, yaml: yaml, source: .file) }
             }
         }
     }

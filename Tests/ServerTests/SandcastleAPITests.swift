@@ -226,4 +226,50 @@ struct SandcastleAPITests {
             #expect(missing.status == 404 && Self.code(missing.body) == "RUN_NOT_FOUND")
         }
     }
+
+    @Test func theGlobalFeedCarriesEveryRunsMilestonesAndResumesAfterLastEventID() async throws {
+        try await Self.with { server, _ in
+            let response = try await server.client.stream(
+                HTTPRequest(method: .get, path: "/api/events", headers: ["X-API-Key": ServerFixture.key], timeout: .seconds(60)))
+            #expect(response.status == 200)
+            let submitted = try await server.call(.post, "/api/workflows/run", json: #"{"workflow_name":"chain"}"#, key: ServerFixture.key)
+            let id = try #require(Self.data(submitted.body)["run_id"] as? String)
+            var seen: [(Int64, String)] = []
+            var buffer = ""
+            reading: for try await chunk in response.body {
+                buffer += String(decoding: chunk, as: UTF8.self)
+                while let end = buffer.range(of: "\n\n") {
+                    let block = buffer[..<end.lowerBound]
+                    buffer.removeSubrange(..<end.upperBound)
+                    let lines = block.split(separator: "\n")
+                    guard let idLine = lines.first(where: { $0.hasPrefix("id: ") }), let type = lines.first(where: { $0.hasPrefix("event: ") })
+                    else { continue }
+                    seen.append((Int64(idLine.dropFirst(4)) ?? -1, String(type.dropFirst(7))))
+                    if type.hasSuffix("run.completed") { break reading }
+                }
+            }
+            response.cancel()
+            #expect(
+                seen.map(\.1) == ["run.started", "step.started", "step.completed", "step.started", "step.completed", "run.completed"],
+                "\(seen)")
+            // Resumed after the second event: exactly the rest, same ids.
+            let resumed = try await server.client.stream(
+                HTTPRequest(
+                    method: .get, path: "/api/events",
+                    headers: ["X-API-Key": ServerFixture.key, "Last-Event-ID": "\(seen[1].0)"], timeout: .seconds(60)))
+            var rest: [Int64] = []
+            var more = ""
+            resuming: for try await chunk in resumed.body {
+                more += String(decoding: chunk, as: UTF8.self)
+                for line in more.split(separator: "\n") where line.hasPrefix("id: ") {
+                    let value = Int64(line.dropFirst(4)) ?? -1
+                    if !rest.contains(value) { rest.append(value) }
+                }
+                if rest.count >= seen.count - 2 { break resuming }
+            }
+            resumed.cancel()
+            #expect(rest == seen.dropFirst(2).map(\.0), "resumed \(rest) after \(seen[1].0) of \(seen.map(\.0))")
+            _ = try await Self.waitForEnd(server, id)
+        }
+    }
 }

@@ -143,6 +143,10 @@ package struct SandcastleAPIController {
             let lastEventID = Self.lastEventIDHeader.flatMap { request.headers[$0] }.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
             return try SandcastleRunStream(orchestrator: orchestrator, runID: id, lastEventID: lastEventID).response()
         }
+        routes.add(.get, "\(Self.prefix)/events", native: false) { request, _ in
+            let lastEventID = Self.lastEventIDHeader.flatMap { request.headers[$0] }.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            return try SandcastleEventFeed(orchestrator: orchestrator, lastEventID: lastEventID).response()
+        }
         routes.add(.post, "\(Self.prefix)/runs/:id/cancel", native: false) { _, context in
             let id = try Self.runID(context)
             try await orchestrator.cancel(runID: id)
