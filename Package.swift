@@ -221,7 +221,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ServerCore", "ServerCompat", "EngineService", "Sandbox", "SandboxDocker", "Store", "ModelProviders",
+                "ServerCore", "ServerCompat", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -232,7 +232,7 @@ let package = Package(
         .executableTarget(
             name: "sandcastle",
             dependencies: [
-                "EngineService", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
+                "EngineService", "Orchestrator", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
                 "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
