@@ -183,7 +183,9 @@ let package = Package(
         // The server's workflows: catalog with versions, the durable run queue (no HTTP here).
         .target(
             name: "Orchestrator",
-            dependencies: ["EngineService", "Engine", "Workflow", "Store", "JSONValues", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         // Sandstorm's one-shot agent, shared by `sandcastle agent` and `POST /query`: the session
         // (sandbox in, files in, one agent loop, sandbox out), Sandstorm's message shapes,
@@ -271,7 +273,7 @@ let package = Package(
                 // Tests talk to a live server through our own libcurl client: HummingbirdTesting
                 // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
                 "TestSupport", "Server", "ServerCore", "ServerCompat", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport",
-                "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues",
+                "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues", "Orchestrator", "Webhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

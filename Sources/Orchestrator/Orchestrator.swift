@@ -3,6 +3,7 @@ import EngineService
 import Foundation
 import Logging
 import Store
+import Webhooks
 import Workflow
 
 /// What `sandcastle serve` does with workflows, behind its HTTP API: the catalog of saved
@@ -14,19 +15,23 @@ public struct Orchestrator: Sendable {
     public let queue: RunQueue
     /// Wakes event streams when a run this process drives records something.
     public let signals: RunSignals
+    /// Runs' callbacks: checked at submission, delivered when a run's turn ends.
+    public let webhooks: RunWebhooks
 
     /// - Parameter resumesOrphans: also continue runs a dead process left running (`serve
     ///   --no-resume-runs` leaves them to `sandcastle runs resume`); queued runs always start.
     public init(
-        runs: RunService, workflowsFolder: String?, maxConcurrentRuns: Int, resumesOrphans: Bool = true, logger: Logger,
+        runs: RunService, workflowsFolder: String?, maxConcurrentRuns: Int, resumesOrphans: Bool = true,
+        webhooks: RunWebhooks = RunWebhooks(sender: WebhookSender(secret: nil)), logger: Logger,
         onEvent: @escaping @Sendable (String, EngineEvent) -> Void = { _, _ in }
     ) {
+        self.webhooks = webhooks
         self.runs = runs
         self.catalog = WorkflowCatalog(repository: runs.repository, folder: workflowsFolder, dataDirectory: runs.settings.dataDirectory)
         let signals = RunSignals()
         self.signals = signals
         self.queue = RunQueue(
-            runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, logger: logger,
+            runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, webhooks: webhooks, logger: logger,
             onEvent: { runID, event in
                 // Output chunks are not recorded: nothing new to read for a follower.
                 if case .stepOutput = event {} else { signals.notify(runID: runID) }
@@ -57,6 +62,7 @@ public struct Orchestrator: Sendable {
         case .inline(let yaml):
             workflow = try catalog.inline(yaml)
         }
+        if let url = submission.callbackURL { try await webhooks.check(url) }
         let runID = WorkflowEngine.makeRunID()
         let record = RunSubmissionRecord(
             runID: runID, workflowVersion: version, tenant: submission.tenant, idempotencyKey: submission.idempotencyKey,

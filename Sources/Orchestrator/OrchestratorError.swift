@@ -22,6 +22,8 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let activeRuns = Code(rawValue: "active_runs")
         /// The server stopped taking runs (emergency stop) or is shutting down.
         public static let notAccepting = Code(rawValue: "not_accepting")
+        /// A `callback_url` the webhook rules refuse (scheme, credentials, a private address).
+        public static let invalidCallbackURL = Code(rawValue: "invalid_callback_url")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }

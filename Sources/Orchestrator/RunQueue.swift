@@ -19,6 +19,7 @@ public actor RunQueue {
     public nonisolated let maxConcurrentRuns: Int
     /// Also continue runs a dead process left running, not only queued ones.
     let resumesOrphans: Bool
+    let webhooks: RunWebhooks?
     let logger: Logger
     /// Told every engine event of every run this queue drives, as it happens.
     let onEvent: @Sendable (_ runID: String, EngineEvent) -> Void
@@ -32,12 +33,13 @@ public actor RunQueue {
     private var accepting = true
 
     public init(
-        runs: RunService, maxConcurrentRuns: Int, resumesOrphans: Bool = true, logger: Logger,
+        runs: RunService, maxConcurrentRuns: Int, resumesOrphans: Bool = true, webhooks: RunWebhooks? = nil, logger: Logger,
         onEvent: @escaping @Sendable (_ runID: String, EngineEvent) -> Void = { _, _ in }
     ) {
         self.runs = runs
         self.maxConcurrentRuns = max(1, maxConcurrentRuns)
         self.resumesOrphans = resumesOrphans
+        self.webhooks = webhooks
         self.logger = logger
         self.onEvent = onEvent
     }
@@ -140,6 +142,11 @@ public actor RunQueue {
     private func finished(_ runID: String) {
         active[runID] = nil
         let status = (try? runs.run(id: runID).run.status) ?? .failed
+        if let webhooks, status.isTerminal || status == .waitingApproval {
+            // Off the queue: a slow receiver (three attempts, backoff) must not hold a slot.
+            let (runs, logger) = (self.runs, self.logger)
+            Task.detached { await webhooks.deliver(runID: runID, runs: runs, logger: logger) }
+        }
         for waiter in waiters.removeValue(forKey: runID) ?? [] { waiter.resume(returning: status) }
         pump()
     }

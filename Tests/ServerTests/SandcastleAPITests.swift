@@ -3,8 +3,10 @@ import Foundation
 import HTTPTransport
 import Logging
 import Orchestrator
+import Synchronization
 import TestSupport
 import Testing
+import Webhooks
 
 @testable import Server
 @testable import ServerCompat
@@ -41,13 +43,18 @@ struct SandcastleAPITests {
         let configuration = DockerServerFixture.configuration(dataDirectory: data, open: false)
         var dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
         let runs = try await RunService.open(try EngineSettings.load(dataDirectory: data), sandboxes: .required, creatingStore: true)
-        let orchestrator = Orchestrator(runs: runs, workflowsFolder: folder, maxConcurrentRuns: 2, logger: Logger(label: "test"))
+        // Callbacks may reach the test's receiver on loopback (a development setting); signed.
+        let webhooks = RunWebhooks(sender: WebhookSender(secret: WebhookSecret(Self.webhookSecret), policy: WebhookPolicy(allowPrivateNetworks: true)))
+        let orchestrator = Orchestrator(
+            runs: runs, workflowsFolder: folder, maxConcurrentRuns: 2, webhooks: webhooks, logger: Logger(label: "test"))
         try await orchestrator.start()
         dependencies.orchestrator = orchestrator
         try await ServerFixture.with(configuration, dependencies) { server in try await body(server, orchestrator) }
         let leaked = try await DockerServerFixture.sweep(serverID: dependencies.serverID)
         #expect(leaked.isEmpty, "containers left behind: \(leaked)")
     }
+
+    static let webhookSecret = "whsec-test-0123456789"
 
     static func data(_ body: [String: Any]) -> [String: Any] { body["data"] as? [String: Any] ?? [:] }
 
@@ -270,6 +277,41 @@ struct SandcastleAPITests {
             resumed.cancel()
             #expect(rest == seen.dropFirst(2).map(\.0), "resumed \(rest) after \(seen[1].0) of \(seen.map(\.0))")
             _ = try await Self.waitForEnd(server, id)
+        }
+    }
+
+    @Test func aCallbackIsCheckedAtSubmissionAndGetsTheSignedResultRecordedWithTheRun() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        try await Self.with { server, orchestrator in
+            for url in ["http://169.254.169.254/latest/meta-data", "file:///etc/passwd", "http://user:pw@127.0.0.1/x"] {
+                let refused = try await server.call(
+                    .post, "/api/workflows/run", json: #"{"workflow_name":"chain","callback_url":"\#(url)"}"#, key: ServerFixture.key)
+                #expect(refused.status == 400 && Self.code(refused.body) == "INVALID_CALLBACK_URL", "\(url): \(refused.text)")
+            }
+            let runs = try await server.call(.get, "/api/runs", key: ServerFixture.key)
+            #expect((runs.body["meta"] as? [String: Any])?["total"] as? Int == 0, "a refused callback records no run")
+
+            let submitted = try await server.call(
+                .post, "/api/workflows/run", json: #"{"workflow_name":"chain","callback_url":"\#(receiver.url)"}"#, key: ServerFixture.key)
+            let id = try #require(Self.data(submitted.body)["run_id"] as? String)
+            _ = try await Self.waitForEnd(server, id)
+            let delivered = await eventually(.seconds(30)) { !receiver.received.isEmpty }
+            #expect(delivered, "the callback got nothing")
+            let hook = try #require(receiver.received.first)
+            #expect(WebhookSigner.verify(body: hook.body, signature: hook.signature ?? "", secret: WebhookSecret(Self.webhookSecret)))
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(hook.body)) as? [String: Any])
+            #expect(body["event"] as? String == "workflow.completed" && body["run_id"] as? String == id && body["status"] as? String == "completed")
+            #expect((body["outputs"] as? [String: Any])?["two"] as? String == "two", "\(body)")
+            // The delivery is kept with the run: its outcome and every attempt.
+            let recorded = await eventually(.seconds(10)) {
+                (try? orchestrator.runs.events(runID: id, afterSeq: 0, limit: 1000))?.contains { $0.kind == RunWebhooks.eventKind } == true
+            }
+            #expect(recorded, "no webhook_delivered event")
+            let record = try orchestrator.runs.events(runID: id, afterSeq: 0, limit: 1000).first { $0.kind == RunWebhooks.eventKind }
+            let delivery = try #require(JSONSerialization.jsonObject(with: Data((record?.payloadJSON ?? "{}").utf8)) as? [String: Any])
+            #expect(delivery["outcome"] as? String == "delivered" && (delivery["attempts"] as? [Any])?.count == 1, "\(delivery)")
+            #expect(receiver.received.count == 1, "delivered once")
         }
     }
 }

@@ -45,6 +45,7 @@ enum SandcastleEnvelope {
         case .invalidStatus: (.badRequest, "INVALID_STATUS")
         case .activeRuns: (.conflict, "ACTIVE_RUNS")
         case .notAccepting: (.serviceUnavailable, "SERVICE_UNAVAILABLE")
+        case .invalidCallbackURL: (.badRequest, "INVALID_CALLBACK_URL")
         default: (.internalServerError, "DB_ERROR")
         }
     }

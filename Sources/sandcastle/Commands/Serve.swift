@@ -226,7 +226,7 @@ struct ServeCommand: AsyncParsableCommand {
         let folder = workflowsDir ?? environment["SANDCASTLE_WORKFLOWS_DIR"] ?? "./workflows"
         return Orchestrator(
             runs: runs, workflowsFolder: (folder as NSString).standardizingPath, maxConcurrentRuns: limit, resumesOrphans: resumeRuns,
-            logger: Logger(label: "sandcastle.runs"))
+            webhooks: try RunWebhooks.fromEnvironment(environment), logger: Logger(label: "sandcastle.runs"))
     }
 
     /// `--sandstorm-config`, else `sandstorm.json` in the working directory when there is one; a

@@ -1,0 +1,78 @@
+import Engine
+import EngineService
+import Foundation
+import JSONValues
+import Logging
+import Store
+import Webhooks
+
+/// A submitted run's `callback_url`: checked at submission (SSRF rules, docs/webhooks.md) and
+/// sent Sandcastle's signed body when the run ends or pauses at a gate. Each delivery, with every
+/// attempt and its outcome, is recorded as the run's `webhook_delivered` event.
+public struct RunWebhooks: Sendable {
+    public let sender: WebhookSender
+
+    /// The kind of the run event that records a delivery.
+    public static let eventKind = "webhook_delivered"
+
+    /// `WEBHOOK_SECRET` signs the bodies; `SANDCASTLE_WEBHOOK_ALLOW_PRIVATE_NETWORKS` (development
+    /// only) lets callbacks reach loopback and private addresses.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> RunWebhooks {
+        RunWebhooks(sender: WebhookSender(secret: WebhookSecret.fromEnvironment(environment), policy: try WebhookPolicy.fromEnvironment(environment)))
+    }
+
+    public init(sender: WebhookSender) {
+        self.sender = sender
+    }
+
+    /// Refuses a URL the policy refuses, before the run is recorded.
+    ///
+    /// - Throws: ``OrchestratorError`` `invalidCallbackURL` naming why.
+    func check(_ url: String) async throws {
+        do {
+            _ = try await CallbackURL.check(url, policy: sender.policy)
+        } catch let error as WebhookError {
+            throw OrchestratorError(.invalidCallbackURL, error.message)
+        } catch {
+            throw OrchestratorError(.invalidCallbackURL, "callback_url cannot be checked: \(error)")
+        }
+    }
+
+    /// Sends the run's state to its callback, if it has one, and records the delivery.
+    func deliver(runID: String, runs: RunService, logger: Logger) async {
+        guard let submission = try? runs.repository.submission(runID: runID), let url = submission.callbackURL,
+            let report = try? runs.report(id: runID)
+        else { return }
+        let run = report.detail.run
+        let status = Self.apiStatus(run.status)
+        var outputs: [String: JSONValue] = [:]
+        for step in report.detail.steps where step.status == .completed && step.fanoutIndex == nil {
+            outputs[step.stepID] = WorkflowEngine.recordedOutput(step) ?? .null
+        }
+        let duration = run.startedAt.map { (run.finishedAt ?? Date()).timeIntervalSince($0) } ?? 0
+        let payload = WebhookPayload(
+            event: .forRunStatus(status), runID: runID, workflow: run.workflowName, status: status, outputs: .object(outputs),
+            totalCostUSD: report.usage().pricedCostUSD, durationSeconds: duration, error: run.error)
+        let record = await sender.deliver(payload, to: url)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let json = (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        do {
+            try runs.repository.appendEvent(runID: runID, kind: Self.eventKind, payloadJSON: json)
+        } catch {
+            logger.error("the webhook delivery of run \(runID) could not be recorded: \(error)")
+        }
+        logger.notice(
+            "webhook delivered", metadata: ["run": .string(runID), "outcome": .string(record.outcome.rawValue), "event": .string(payload.event.rawValue)])
+    }
+
+    /// The API's spelling of a run status.
+    static func apiStatus(_ status: RunStatus) -> String {
+        switch status {
+        case .pending: "queued"
+        case .waitingApproval: "awaiting_approval"
+        default: status.rawValue
+        }
+    }
+}
