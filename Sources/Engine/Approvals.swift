@@ -9,6 +9,9 @@ public enum ApprovalDecision: Sendable, Hashable {
     case approve(data: JSONValue? = nil)
     /// Stop here: the step fails (and with the default `on_failure: abort`, the run).
     case reject
+    /// Go on without the step: it is skipped with a null output and its dependents run
+    /// (Sandcastle's `skip`).
+    case skip
 }
 
 /// Deciding approval gates from outside the engine: the CLI (`sandcastle runs approve|reject`),
@@ -47,6 +50,7 @@ public enum Approvals {
                     + "(on_timeout: \(approval.onTimeout ?? "abort"))")
         }
         var status = ApprovalStatus.rejected
+        if decision == .skip { status = .skipped }
         var responseJSON: String?
         if case .approve(let data) = decision {
             status = .approved
@@ -212,6 +216,8 @@ struct ApprovalWait: Sendable {
             return (.completed, StepResult(output: approvedOutput, status: .completed))
         case .rejected:
             return (.failed, StepResult(output: .null, status: .failed, error: "rejected\(who)\(why)"))
+        case .skipped:
+            return (.skipped, StepResult(output: .null, status: .skipped, error: "\(skippedPrefix)\(who)\(why)"))
         case .timedOut:
             let action = approval.onTimeout.flatMap(ApprovalTimeoutAction.init(rawValue:)) ?? .abort
             switch action {
@@ -230,4 +236,6 @@ struct ApprovalWait: Sendable {
     /// Starts the error of a gate that timed out; `resume` reads it to tell a timeout skip
     /// (dependents run) from an `on_failure: skip` (dependents are pruned).
     static let timedOutPrefix = "approval timed out"
+    /// Starts the error of a gate a person skipped; like a timeout skip, its dependents run.
+    static let skippedPrefix = "approval skipped"
 }

@@ -119,6 +119,7 @@ extension WorkflowEngine {
             let byCondition =
                 (record.error?.hasPrefix("when:") ?? false)
                 || (record.error?.hasPrefix(ApprovalWait.timedOutPrefix) ?? false)
+                || (record.error?.hasPrefix(ApprovalWait.skippedPrefix) ?? false)
             return (
                 byCondition ? .skipped : .pruned,
                 StepResult(

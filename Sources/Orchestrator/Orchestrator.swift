@@ -116,4 +116,30 @@ public struct Orchestrator: Sendable {
             throw OrchestratorError(.internalFailure, "\(error)")
         }
     }
+
+    /// Decides the approval gate `stepID` of `runID` and puts the run back in the queue (a run
+    /// paused at the gate goes on at the next free slot; one waiting on it in another process
+    /// sees the decision itself).
+    ///
+    /// - Throws: ``OrchestratorError`` `approvalNotFound`, `alreadyResolved`, `invalidInput`
+    ///   (edited data for a step that does not allow it).
+    @discardableResult
+    public func decide(_ decision: ApprovalDecision, runID: String, stepID: String, by: String?, comment: String?) async throws
+        -> ApprovalRecord
+    {
+        let record: ApprovalRecord
+        do {
+            record = try runs.decide(decision, runID: runID, stepID: stepID, by: by, comment: comment)
+        } catch let error as EngineError {
+            switch error.code {
+            case .notFound: throw OrchestratorError(.approvalNotFound, error.message)
+            case .alreadyResolved: throw OrchestratorError(.alreadyResolved, error.message)
+            case .invalidRequest: throw OrchestratorError(.invalidInput, error.message)
+            default: throw OrchestratorError(.internalFailure, error.message)
+            }
+        }
+        signals.notify(runID: runID)
+        await queue.requeue(runID: runID)
+        return record
+    }
 }

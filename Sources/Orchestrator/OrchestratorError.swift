@@ -24,6 +24,10 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let notAccepting = Code(rawValue: "not_accepting")
         /// A `callback_url` the webhook rules refuse (scheme, credentials, a private address).
         public static let invalidCallbackURL = Code(rawValue: "invalid_callback_url")
+        /// No such approval gate.
+        public static let approvalNotFound = Code(rawValue: "approval_not_found")
+        /// The gate was decided already (or timed out).
+        public static let alreadyResolved = Code(rawValue: "already_resolved")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }

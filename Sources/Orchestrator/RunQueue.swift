@@ -30,6 +30,8 @@ public actor RunQueue {
     private var waiters: [String: [CheckedContinuation<RunStatus, Never>]] = [:]
     /// Runs to leave alone at the next pump: just started elsewhere in this process, or failed to start.
     private var refused: Set<String> = []
+    /// Runs paused at a gate whose decision came in: they go on at the next free slot.
+    private var decided: Set<String> = []
     private var accepting = true
 
     public init(
@@ -71,6 +73,7 @@ public actor RunQueue {
     /// A run that waited for an approval goes on (its decision is recorded).
     public func requeue(runID: String) {
         refused.remove(runID)
+        decided.insert(runID)
         pump()
     }
 
@@ -93,10 +96,19 @@ public actor RunQueue {
     /// Starts runs while there is capacity: oldest pending first, then running ones whose process is gone.
     private func pump() {
         guard accepting, active.count < maxConcurrentRuns else { return }
-        let candidates: [RunRecord]
+        var candidates: [RunRecord]
         do {
             candidates = try WorkflowEngine.orphanedRuns(in: runs.repository).filter { run in
                 run.status == .pending || (run.status == .running && resumesOrphans)
+                    || (run.status == .waitingApproval && (try? runs.repository.approvals(runID: run.id, statuses: [.pending]))?.isEmpty == true)
+            }
+            // Paused runs of this process whose gate was decided (their owner, this process, is alive).
+            for id in decided.sorted() where !candidates.contains(where: { $0.id == id }) {
+                if let run = try? runs.run(id: id).run, run.status == .waitingApproval {
+                    candidates.append(run)
+                } else {
+                    decided.remove(id)
+                }
             }
         } catch {
             logger.error("the run queue cannot read the store: \(error)")
@@ -111,6 +123,7 @@ public actor RunQueue {
 
     private func launch(_ run: RunRecord) {
         let runID = run.id
+        decided.remove(runID)
         logger.notice(
             "run starting", metadata: ["run": .string(runID), "was": .string(run.status.rawValue), "active": .stringConvertible(active.count)])
         let runs = self.runs
@@ -120,7 +133,8 @@ public actor RunQueue {
             var options = RunService.RunOptions(waitForApprovals: false)
             options.onEvent = { event in onEvent(runID, event) }
             do {
-                let recorded = try runs.prepareResume(runID: runID)
+                // A run this process paused at a gate carries its own (live) owner; nobody else runs it.
+                let recorded = try runs.prepareResume(runID: runID, force: run.owner == ProcessOwner.current())
                 let outcome = try await runs.resume(recorded, options: options)
                 logger.notice("run finished its turn", metadata: ["run": .string(runID), "status": .string(outcome.status.rawValue)])
             } catch {

@@ -45,6 +45,8 @@ public struct ApprovalStatus: RawRepresentable, Hashable, Sendable, Codable, Cus
     public static let approved = ApprovalStatus(rawValue: "approved")
     public static let rejected = ApprovalStatus(rawValue: "rejected")
     public static let timedOut = ApprovalStatus(rawValue: "timed_out")
+    /// A person let the run go on without the step: its output is null, dependents run.
+    public static let skipped = ApprovalStatus(rawValue: "skipped")
     /// The run ended (failed or was cancelled) before anyone decided.
     public static let cancelled = ApprovalStatus(rawValue: "cancelled")
     public var description: String { rawValue }

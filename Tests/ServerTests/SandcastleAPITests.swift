@@ -314,4 +314,63 @@ struct SandcastleAPITests {
             #expect(receiver.received.count == 1, "delivered once")
         }
     }
+
+    static let gated = """
+        name: gated
+        steps:
+          - id: build
+            run: |
+              echo '{"sha": "abc"}'
+          - id: gate
+            type: approval
+            depends_on: [build]
+            approval_config:
+              message: "Ship {steps.build.output.sha}?"
+              show_data: "{steps.build.output}"
+              allow_edit: true
+          - id: ship
+            depends_on: [gate]
+            run: echo "shipping"
+        """
+
+    @Test func approvalsPauseTheRunAndEachDecisionResumesIt() async throws {
+        try await Self.with { server, _ in
+            var outcomes: [String: [String: Any]] = [:]
+            for verb in ["approve", "reject", "skip"] {
+                let submitted = try await server.call(
+                    .post, "/api/workflows/run", json: #"{"workflow":\#(Self.jsonString(Self.gated))}"#, key: ServerFixture.key)
+                let id = try #require(Self.data(submitted.body)["run_id"] as? String, "\(submitted.text)")
+                let paused = await eventually(.seconds(60)) {
+                    Self.data((try? await server.call(.get, "/api/runs/\(id)", key: ServerFixture.key))?.body ?? [:])["status"] as? String
+                        == "awaiting_approval"
+                }
+                #expect(paused, "\(verb): the run did not pause at its gate")
+                let pending = try await server.call(.get, "/api/approvals?status=pending", key: ServerFixture.key)
+                let approval = try #require((pending.body["data"] as? [[String: Any]])?.first { $0["run_id"] as? String == id })
+                #expect(approval["id"] as? String == "\(id).gate" && approval["message"] as? String == "Ship abc?", "\(approval)")
+                #expect((approval["request_data"] as? [String: Any])?["sha"] as? String == "abc" && approval["allow_edit"] as? Bool == true)
+                let body = verb == "approve" ? #"{"comment":"ok","edited_data":{"sha":"edited"}}"# : nil
+                let decided = try await server.call(.post, "/api/approvals/\(id).gate/\(verb)", json: body, key: ServerFixture.key)
+                #expect(decided.status == 200 && Self.data(decided.body)["run_id"] as? String == id, "\(verb): \(decided.text)")
+                let again = try await server.call(.post, "/api/approvals/\(id).gate/\(verb)", key: ServerFixture.key)
+                #expect(again.status == 409 && Self.code(again.body) == "ALREADY_RESOLVED", "\(again.text)")
+                outcomes[verb] = try await Self.waitForEnd(server, id)
+            }
+            let approved = try #require(outcomes["approve"])
+            #expect(approved["status"] as? String == "completed", "\(approved)")
+            #expect(((approved["outputs"] as? [String: Any])?["gate"] as? [String: Any])?["sha"] as? String == "edited", "edited data is the gate's output")
+            #expect(outcomes["reject"]?["status"] as? String == "failed", "\(outcomes["reject"] ?? [:])")
+            let skipped = try #require(outcomes["skip"])
+            #expect(skipped["status"] as? String == "completed", "a skipped gate lets its dependents run: \(skipped)")
+            let steps = skipped["steps"] as? [[String: Any]] ?? []
+            #expect(steps.first { $0["step_id"] as? String == "gate" }?["status"] as? String == "skipped")
+            #expect(steps.first { $0["step_id"] as? String == "ship" }?["status"] as? String == "completed")
+            let missing = try await server.call(.post, "/api/approvals/nope.gate/approve", key: ServerFixture.key)
+            #expect(missing.status == 404, "\(missing.text)")
+        }
+    }
+
+    static func jsonString(_ text: String) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: [text])) ?? Data(), as: UTF8.self).dropFirst().dropLast().description
+    }
 }

@@ -33,6 +33,7 @@ package struct SandcastleAPIController {
         registerSystem(routes)
         registerWorkflows(routes)
         registerRuns(routes)
+        registerApprovals(routes)
     }
 
     // MARK: system

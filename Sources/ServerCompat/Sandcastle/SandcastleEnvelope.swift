@@ -46,6 +46,8 @@ enum SandcastleEnvelope {
         case .activeRuns: (.conflict, "ACTIVE_RUNS")
         case .notAccepting: (.serviceUnavailable, "SERVICE_UNAVAILABLE")
         case .invalidCallbackURL: (.badRequest, "INVALID_CALLBACK_URL")
+        case .approvalNotFound: (.notFound, "NOT_FOUND")
+        case .alreadyResolved: (.conflict, "ALREADY_RESOLVED")
         default: (.internalServerError, "DB_ERROR")
         }
     }
