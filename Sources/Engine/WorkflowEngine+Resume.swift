@@ -64,14 +64,20 @@ extension WorkflowEngine {
             }
         }
         let prior = try PriorWork(runID: runID, records: detail.steps, finished: Set(context.steps.keys), repository: repository)
+        let neverStarted = run.status == .pending && run.startedAt == nil
+        let lineage = run.lineageKind == "replay" || run.lineageKind == "fork"
+        // A queued replay or fork starts from its parent's workspace, as one started at once does.
+        if neverStarted, lineage, let parent = run.parentRunID { await restoreWorkspace(runID: runID, fromRunID: parent) }
         try persist {
             try repository.write([.setRunOwner(id: runID, owner: configuration.owner)])
             try repository.updateRunStatus(id: runID, to: .running, at: Date(), error: nil)
-            // A queued run (``enqueue``) starts here for the first time.
-            let neverStarted = run.status == .pending && run.startedAt == nil
+            // A queued run (``enqueue``, ``enqueueReplay``) starts here for the first time.
             try repository.append(
                 neverStarted
-                    ? .runStarted(RunEvent.RunStarted(workflow: workflow.name))
+                    ? .runStarted(
+                        RunEvent.RunStarted(
+                            workflow: workflow.name, parentRun: lineage ? run.parentRunID : nil, fromStep: lineage ? run.forkedFromStep : nil,
+                            changes: lineage ? run.forkChangesJSON.flatMap { JSONValue.parse(json: $0) } : nil))
                     : .runResumed(RunEvent.RunResumed(workflow: workflow.name, finishedSteps: context.steps.keys.sorted())),
                 runID: runID)
         }

@@ -183,6 +183,17 @@ extension RunService {
             changes: changes, runID: runID)
     }
 
+    /// Records a replay (or, with `changes`, a fork) of `parent` as a run that waits to start,
+    /// for a run queue to start with ``resume(_:options:)``.
+    ///
+    /// - Throws: the ``EngineError`` of the engine's `enqueueReplay`.
+    public func enqueueReplay(
+        _ parent: RecordedRun, fromStep: String, changes: ForkChanges? = nil, runID: String = WorkflowEngine.makeRunID()
+    ) async throws {
+        try await engine(RunOptions()).enqueueReplay(
+            parentRunID: parent.run.id, fromStep: fromStep, workflow: parent.workflow, changes: changes, runID: runID)
+    }
+
     /// The workflow file a run recorded, loaded and valid.
     func recorded(_ run: RunRecord) throws -> RecordedRun {
         guard let path = run.workflowPath else {

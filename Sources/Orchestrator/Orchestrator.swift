@@ -142,4 +142,32 @@ public struct Orchestrator: Sendable {
         await queue.requeue(runID: runID)
         return record
     }
+
+    /// Queues a replay of run `runID` from `fromStep` (with `changes`: a fork) and returns the
+    /// new run's id. The new run reuses the parent's results upstream and starts from its workspace.
+    ///
+    /// - Throws: ``OrchestratorError`` `runNotFound`, `invalidStep` (no such step, or one whose
+    ///   upstream did not complete), `invalidInput` (changes the step cannot take).
+    public func replay(runID: String, fromStep: String, changes: ForkChanges? = nil) async throws -> String {
+        let parent: RunService.RecordedRun
+        do {
+            parent = try runs.prepareReplay(of: runID)
+        } catch let error as EngineServiceError where error.code == .notFound {
+            throw OrchestratorError(.runNotFound, "run \(runID) not found")
+        } catch {
+            throw OrchestratorError(.invalidStep, "run \(runID) cannot be replayed: \(error)")
+        }
+        let newRunID = WorkflowEngine.makeRunID()
+        do {
+            try await runs.enqueueReplay(parent, fromStep: fromStep, changes: changes, runID: newRunID)
+        } catch let error as EngineError {
+            switch error.code {
+            case .notFound, .notResumable: throw OrchestratorError(.invalidStep, error.message)
+            case .invalidRequest: throw OrchestratorError(.invalidInput, error.message)
+            default: throw OrchestratorError(.internalFailure, error.message)
+            }
+        }
+        await queue.requeue(runID: newRunID)
+        return newRunID
+    }
 }

@@ -24,6 +24,8 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let notAccepting = Code(rawValue: "not_accepting")
         /// A `callback_url` the webhook rules refuse (scheme, credentials, a private address).
         public static let invalidCallbackURL = Code(rawValue: "invalid_callback_url")
+        /// A step a replay or fork cannot start from.
+        public static let invalidStep = Code(rawValue: "invalid_step")
         /// No such approval gate.
         public static let approvalNotFound = Code(rawValue: "approval_not_found")
         /// The gate was decided already (or timed out).

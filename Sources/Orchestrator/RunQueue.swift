@@ -125,7 +125,7 @@ public actor RunQueue {
         let runID = run.id
         decided.remove(runID)
         logger.notice(
-            "run starting", metadata: ["run": .string(runID), "was": .string(run.status.rawValue), "active": .stringConvertible(active.count)])
+            "workflow run \(runID) starting (it was \(run.status.rawValue))", metadata: ["run": .string(runID), "active": .stringConvertible(active.count)])
         let runs = self.runs
         let logger = self.logger
         let onEvent = self.onEvent
@@ -136,7 +136,7 @@ public actor RunQueue {
                 // A run this process paused at a gate carries its own (live) owner; nobody else runs it.
                 let recorded = try runs.prepareResume(runID: runID, force: run.owner == ProcessOwner.current())
                 let outcome = try await runs.resume(recorded, options: options)
-                logger.notice("run finished its turn", metadata: ["run": .string(runID), "status": .string(outcome.status.rawValue)])
+                logger.notice("workflow run \(runID) \(outcome.status.rawValue)", metadata: ["run": .string(runID)])
             } catch {
                 logger.error("run could not be started", metadata: ["run": .string(runID), "error": .string("\(error)")])
                 self.markUnstartable(runID, error: "\(error)")

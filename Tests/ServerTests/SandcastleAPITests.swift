@@ -373,4 +373,37 @@ struct SandcastleAPITests {
     static func jsonString(_ text: String) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: [text])) ?? Data(), as: UTF8.self).dropFirst().dropLast().description
     }
+
+    @Test func replayAndForkQueueNewRunsThatReuseTheParentsResults() async throws {
+        try await Self.with { server, orchestrator in
+            let parent = try await server.call(
+                .post, "/api/workflows/run/sync", json: #"{"workflow_name":"chain","input":{"count":7}}"#, key: ServerFixture.key)
+            let parentID = try #require(Self.data(parent.body)["run_id"] as? String, "\(parent.text)")
+
+            let replay = try await server.call(.post, "/api/runs/\(parentID)/replay", json: #"{"from_step":"two"}"#, key: ServerFixture.key)
+            #expect(replay.status == 202 && Self.data(replay.body)["status"] as? String == "queued", "\(replay.text)")
+            let replayID = try #require(Self.data(replay.body)["new_run_id"] as? String)
+            let replayed = try await Self.waitForEnd(server, replayID)
+            #expect(replayed["status"] as? String == "completed" && replayed["parent_run_id"] as? String == parentID, "\(replayed)")
+            #expect(replayed["replay_from_step"] as? String == "two")
+            #expect((replayed["outputs"] as? [String: Any])?["one"] as? Int == 7, "the parent's result of `one` is reused")
+            #expect(try orchestrator.runs.repository.attempts(runID: replayID, stepID: "one", fanoutIndex: nil).isEmpty, "`one` did not run again")
+
+            let fork = try await server.call(
+                .post, "/api/runs/\(parentID)/fork", json: #"{"from_step":"two","changes":{"run":"echo forked","timeout":30}}"#, key: ServerFixture.key)
+            let forkID = try #require(Self.data(fork.body)["new_run_id"] as? String, "\(fork.text)")
+            #expect(Self.data(fork.body)["fork_from_step"] as? String == "two")
+            let forked = try await Self.waitForEnd(server, forkID)
+            #expect((forked["outputs"] as? [String: Any])?["two"] as? String == "forked", "\(forked)")
+            #expect((forked["fork_changes"] as? [String: Any])?["run"] as? String == "echo forked")
+
+            let unknownStep = try await server.call(.post, "/api/runs/\(parentID)/replay", json: #"{"from_step":"nope"}"#, key: ServerFixture.key)
+            #expect(unknownStep.status == 400 && Self.code(unknownStep.body) == "INVALID_STEP", "\(unknownStep.text)")
+            let agentChange = try await server.call(
+                .post, "/api/runs/\(parentID)/fork", json: #"{"from_step":"two","changes":{"prompt":"x"}}"#, key: ServerFixture.key)
+            #expect(agentChange.status == 400 && Self.code(agentChange.body) == "INVALID_INPUT", "\(agentChange.text)")
+            let missing = try await server.call(.post, "/api/runs/0123456789abcdef/replay", json: #"{"from_step":"two"}"#, key: ServerFixture.key)
+            #expect(missing.status == 404, "\(missing.text)")
+        }
+    }
 }

@@ -34,6 +34,7 @@ package struct SandcastleAPIController {
         registerWorkflows(routes)
         registerRuns(routes)
         registerApprovals(routes)
+        registerLineage(routes)
     }
 
     // MARK: system

@@ -47,6 +47,7 @@ enum SandcastleEnvelope {
         case .notAccepting: (.serviceUnavailable, "SERVICE_UNAVAILABLE")
         case .invalidCallbackURL: (.badRequest, "INVALID_CALLBACK_URL")
         case .approvalNotFound: (.notFound, "NOT_FOUND")
+        case .invalidStep: (.badRequest, "INVALID_STEP")
         case .alreadyResolved: (.conflict, "ALREADY_RESOLVED")
         default: (.internalServerError, "DB_ERROR")
         }
