@@ -42,6 +42,7 @@ public struct Orchestrator: Sendable {
     /// Imports the workflows folder and starts what a previous process left queued or running.
     public func start() async throws {
         try catalog.importFolder()
+        if isStopped { await queue.stopAccepting() }
         await queue.start()
     }
 
@@ -169,5 +170,37 @@ public struct Orchestrator: Sendable {
         }
         await queue.requeue(runID: newRunID)
         return newRunID
+    }
+
+    /// Whether the emergency stop is on (no run is accepted or started).
+    public var isStopped: Bool { EmergencyStop(dataDirectory: runs.settings.dataDirectory).isActive }
+
+    /// Cancels every queued and running run and refuses new ones until ``resetEmergencyStop()``;
+    /// returns how many runs were cancelled.
+    ///
+    /// - Throws: ``OrchestratorError`` `internalFailure` when the stop cannot be recorded.
+    public func emergencyStop() async throws -> Int {
+        do {
+            try EmergencyStop(dataDirectory: runs.settings.dataDirectory).activate()
+        } catch {
+            throw OrchestratorError(.internalFailure, "the emergency stop could not be recorded: \(error)")
+        }
+        await queue.stopAccepting()
+        var cancelled = 0
+        let live = (try? runs.repository.listRuns(RunQuery(statuses: [.pending, .running], limit: 100_000))) ?? []
+        for run in live where run.lineageKind != "sub_workflow" {
+            if (try? await runs.cancel(runID: run.id, reason: "emergency stop")) != nil { cancelled += 1 }
+        }
+        return cancelled
+    }
+
+    /// Lifts the emergency stop: runs are accepted and started again.
+    public func resetEmergencyStop() async throws {
+        do {
+            try EmergencyStop(dataDirectory: runs.settings.dataDirectory).reset()
+        } catch {
+            throw OrchestratorError(.internalFailure, "the emergency stop could not be lifted: \(error)")
+        }
+        await queue.resumeAccepting()
     }
 }

@@ -57,7 +57,9 @@ public actor RunQueue {
     public func enqueue(
         _ workflow: WorkflowDefinition, inputs: [String: InputValue], runID: String, maxCostUSD: Double?, submission: RunSubmissionRecord
     ) async throws {
-        guard accepting else { throw OrchestratorError(.notAccepting, "the server is not accepting runs") }
+        guard accepting else {
+            throw OrchestratorError(.notAccepting, "the server is not accepting runs (emergency stop; POST /api/admin/emergency-stop/reset lifts it)")
+        }
         do {
             try await runs.enqueue(workflow, inputs: inputs, runID: runID, maxCostUSD: maxCostUSD, alongside: [.recordSubmission(submission)])
         } catch let error as EngineServiceError where error.code == .invalidInputs {
@@ -88,9 +90,15 @@ public actor RunQueue {
     /// How many runs execute in this process now.
     public var activeCount: Int { active.count }
 
-    /// Stops starting runs (emergency stop, shutdown); the ones executing go on.
+    /// Stops accepting and starting runs (emergency stop, shutdown); the ones executing go on.
     public func stopAccepting() {
         accepting = false
+    }
+
+    /// Accepts and starts runs again.
+    public func resumeAccepting() {
+        accepting = true
+        pump()
     }
 
     /// Starts runs while there is capacity: oldest pending first, then running ones whose process is gone.

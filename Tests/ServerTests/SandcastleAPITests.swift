@@ -406,4 +406,40 @@ struct SandcastleAPITests {
             #expect(missing.status == 404, "\(missing.text)")
         }
     }
+
+    @Test func statsDeletionAndTheEmergencyStop() async throws {
+        try await Self.with { server, _ in
+            let done = try await server.call(.post, "/api/workflows/run/sync", json: #"{"workflow_name":"chain"}"#, key: ServerFixture.key)
+            let doneID = try #require(Self.data(done.body)["run_id"] as? String)
+            let stats = Self.data(try await server.call(.get, "/api/stats", key: ServerFixture.key).body)
+            #expect(stats["total_runs_today"] as? Int == 1 && stats["success_rate"] as? Double == 1, "\(stats)")
+            #expect((stats["runs_by_day"] as? [[String: Any]])?.last?["count"] as? Int == 1)
+            #expect((stats["avg_duration_seconds"] as? Double ?? 0) > 0)
+
+            let long = try await server.call(
+                .post, "/api/workflows/run", json: #"{"workflow":"name: long\nsteps:\n  - id: s\n    run: sleep 300\n"}"#, key: ServerFixture.key)
+            let longID = try #require(Self.data(long.body)["run_id"] as? String)
+            let running = await eventually(.seconds(60)) {
+                Self.data((try? await server.call(.get, "/api/runs/\(longID)", key: ServerFixture.key))?.body ?? [:])["status"] as? String == "running"
+            }
+            #expect(running)
+            let busy = try await server.call(.delete, "/api/runs/\(longID)", key: ServerFixture.key)
+            #expect(busy.status == 400 && Self.code(busy.body) == "INVALID_STATUS", "\(busy.text)")
+
+            let stop = try await server.call(.post, "/api/admin/emergency-stop", key: ServerFixture.key)
+            #expect(Self.data(stop.body)["cancelled_count"] as? Int == 1 && Self.data(stop.body)["active"] as? Bool == true, "\(stop.text)")
+            #expect(try await Self.waitForEnd(server, longID)["status"] as? String == "cancelled")
+            let refused = try await server.call(.post, "/api/workflows/run", json: #"{"workflow_name":"chain"}"#, key: ServerFixture.key)
+            #expect(refused.status == 503 && Self.code(refused.body) == "SERVICE_UNAVAILABLE", "\(refused.text)")
+            #expect(Self.data(try await server.call(.get, "/api/runtime", key: ServerFixture.key).body)["emergency_stop"] as? Bool == true)
+            let reset = try await server.call(.post, "/api/admin/emergency-stop/reset", key: ServerFixture.key)
+            #expect(Self.data(reset.body)["active"] as? Bool == false)
+            let accepted = try await server.call(.post, "/api/workflows/run/sync", json: #"{"workflow_name":"chain"}"#, key: ServerFixture.key)
+            #expect(Self.data(accepted.body)["status"] as? String == "completed", "\(accepted.text)")
+
+            let deleted = try await server.call(.delete, "/api/runs/\(doneID)", key: ServerFixture.key)
+            #expect(deleted.status == 200 && Self.data(deleted.body)["deleted"] as? Bool == true)
+            #expect(try await server.call(.get, "/api/runs/\(doneID)", key: ServerFixture.key).status == 404)
+        }
+    }
 }

@@ -35,6 +35,7 @@ package struct SandcastleAPIController {
         registerRuns(routes)
         registerApprovals(routes)
         registerLineage(routes)
+        registerAdmin(routes)
     }
 
     // MARK: system
@@ -54,7 +55,7 @@ package struct SandcastleAPIController {
             SandcastleEnvelope.ok([
                 "mode": "local", "database": "sqlite", "queue": "in-process", "storage": "local", "sandbox_backend": "docker",
                 "data_dir": .string(orchestrator.runs.settings.dataDirectory), "version": .string(version),
-                "max_concurrent_runs": .integer(orchestrator.queue.maxConcurrentRuns),
+                "max_concurrent_runs": .integer(orchestrator.queue.maxConcurrentRuns), "emergency_stop": .bool(orchestrator.isStopped),
             ])
         }
     }
