@@ -64,6 +64,7 @@ public struct Orchestrator: Sendable {
             workflow = try catalog.inline(yaml)
         }
         if let url = submission.callbackURL { try await webhooks.check(url) }
+        try await webhooks.check(workflow)
         let runID = WorkflowEngine.makeRunID()
         let record = RunSubmissionRecord(
             runID: runID, workflowVersion: version, tenant: submission.tenant, idempotencyKey: submission.idempotencyKey,

@@ -5,6 +5,7 @@ import JSONValues
 import Logging
 import Store
 import Webhooks
+import Workflow
 
 /// A submitted run's `callback_url`: checked at submission (SSRF rules, docs/webhooks.md) and
 /// sent Sandcastle's signed body when the run ends or pauses at a gate. Each delivery, with every
@@ -38,12 +39,39 @@ public struct RunWebhooks: Sendable {
         }
     }
 
-    /// Sends the run's state to its callback, if it has one, and records the delivery.
+    /// Checks the webhook URLs a workflow names itself (`on_complete.webhook`,
+    /// `on_failure.webhook`), before a run of it is recorded.
+    func check(_ workflow: WorkflowDefinition) async throws {
+        for url in [workflow.onComplete?.webhook, workflow.onFailure?.webhook].compactMap({ $0?.value }) { try await check(url) }
+    }
+
+    /// Where a run's end goes, as Sandcastle sends it: the run's `callback_url`, else the
+    /// workflow's `on_complete.webhook` when it completed; and its `on_failure.webhook` when it failed.
+    static func targets(callback: String?, workflow: WorkflowDefinition?, status: RunStatus) -> [String] {
+        var urls: [String] = []
+        if let callback {
+            urls.append(callback)
+        } else if status == .completed, let url = workflow?.onComplete?.webhook?.value {
+            urls.append(url)
+        }
+        if status == .failed, let url = workflow?.onFailure?.webhook?.value, !urls.contains(url) { urls.append(url) }
+        return urls
+    }
+
+    /// Sends the run's state to each of its targets and records each delivery.
     func deliver(runID: String, runs: RunService, logger: Logger) async {
-        guard let submission = try? runs.repository.submission(runID: runID), let url = submission.callbackURL,
-            let report = try? runs.report(id: runID)
-        else { return }
+        guard let report = try? runs.report(id: runID) else { return }
         let run = report.detail.run
+        let submission = try? runs.repository.submission(runID: runID)
+        let workflow = run.workflowPath.flatMap { WorkflowLoader().load(path: $0).workflow }
+        for url in Self.targets(callback: submission?.callbackURL, workflow: workflow, status: run.status) {
+            await deliver(report, to: url, runs: runs, logger: logger)
+        }
+    }
+
+    private func deliver(_ report: RunService.RunReport, to url: String, runs: RunService, logger: Logger) async {
+        let run = report.detail.run
+        let runID = run.id
         let status = Self.apiStatus(run.status)
         var outputs: [String: JSONValue] = [:]
         for step in report.detail.steps where step.status == .completed && step.fanoutIndex == nil {

@@ -442,4 +442,29 @@ struct SandcastleAPITests {
             #expect(try await server.call(.get, "/api/runs/\(doneID)", key: ServerFixture.key).status == 404)
         }
     }
+
+    @Test func theWorkflowsOwnWebhooksAreCheckedAndCalled() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        try await Self.with { server, _ in
+            let failing = """
+                name: failing
+                on_complete: {webhook: "\(receiver.url)"}
+                on_failure: {webhook: "\(receiver.url)"}
+                steps:
+                  - {id: a, run: exit 3}
+                """
+            let run = try await server.call(.post, "/api/workflows/run", json: #"{"workflow":\#(Self.jsonString(failing))}"#, key: ServerFixture.key)
+            let id = try #require(Self.data(run.body)["run_id"] as? String, "\(run.text)")
+            #expect(try await Self.waitForEnd(server, id)["status"] as? String == "failed")
+            let called = await eventually(.seconds(30)) { !receiver.received.isEmpty }
+            #expect(called, "on_failure.webhook got nothing")
+            let event = try receiver.received.first.map { try JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
+            #expect(event??["event"] as? String == "workflow.failed" && event??["run_id"] as? String == id)
+
+            let metadata = "name: m\non_complete: {webhook: \"http://169.254.169.254/x\"}\nsteps:\n  - {id: a, run: echo}\n"
+            let refused = try await server.call(.post, "/api/workflows/run", json: #"{"workflow":\#(Self.jsonString(metadata))}"#, key: ServerFixture.key)
+            #expect(refused.status == 400 && Self.code(refused.body) == "INVALID_CALLBACK_URL", "\(refused.text)")
+        }
+    }
 }

@@ -13,13 +13,16 @@ public struct WorkflowDefinition: Sendable {
     public var outputs: [WorkflowOutput]
     /// What happens once the run has completed (Sandcastle's `on_complete`).
     public var onComplete: CompletionActions?
+    /// Who is told when the run fails (Sandcastle's top-level `on_failure`).
+    public var onFailure: FailureActions?
 
     public init(
         name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
         defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = [],
-        onComplete: CompletionActions? = nil
+        onComplete: CompletionActions? = nil, onFailure: FailureActions? = nil
     ) {
         self.onComplete = onComplete
+        self.onFailure = onFailure
         self.name = name
         self.description = description
         self.file = file
@@ -91,14 +94,29 @@ public struct StepDefaults: Sendable {
     }
 }
 
-/// Sandcastle's `on_complete`: where the run's result is kept once it has completed.
+/// Sandcastle's `on_complete`: where the run's result is kept once it has completed, and who
+/// is told.
 public struct CompletionActions: Sendable {
     /// A path under the data folder's `storage/` (templated: `leads/{run_id}/result.json`) the
     /// run's outputs are written to as JSON.
     public var storagePath: Template?
+    /// A URL that gets the `workflow.completed` webhook (when the run has no `callback_url` of its
+    /// own; runs `sandcastle serve` drives).
+    public var webhook: Located<String>?
 
-    public init(storagePath: Template? = nil) {
+    public init(storagePath: Template? = nil, webhook: Located<String>? = nil) {
         self.storagePath = storagePath
+        self.webhook = webhook
+    }
+}
+
+/// Sandcastle's top-level `on_failure: {webhook}`: who is told when the run fails.
+public struct FailureActions: Sendable {
+    /// A URL that gets the `workflow.failed` webhook (runs `sandcastle serve` drives).
+    public var webhook: Located<String>?
+
+    public init(webhook: Located<String>? = nil) {
+        self.webhook = webhook
     }
 }
 

@@ -92,10 +92,34 @@ extension WorkflowParser {
                 .invalidValue, at: path.location, "`on_complete.storage_path` must stay inside the storage folder",
                 hint: "write a relative path without `..`: results/{run_id}.json")
         }
+        let webhook = webhookURL(reader, session: session)
+        reader.reportUnknownFields(allowed: ["storage_path", "webhook"])
+        return CompletionActions(storagePath: path, webhook: webhook)
+    }
+
+    /// Sandcastle's top-level `on_failure: {webhook: URL}`. A scalar `on_failure` at the top is
+    /// this format's own, misplaced (it belongs in `defaults`), and says so.
+    func parseOnFailure(_ top: MappingReader, session: ParseSession) -> FailureActions? {
+        guard let node = top.peek("on_failure"), case .mapping = node.content else { return nil }
+        guard let reader = top.mapping("on_failure", expectation: "write on_failure: {webhook: https://…}") else { return nil }
+        let webhook = webhookURL(reader, session: session)
         reader.reportUnknownFields(
-            allowed: ["storage_path"],
-            explanations: ["webhook": "completion webhooks are not supported yet; remove `webhook` to run this workflow"])
-        return CompletionActions(storagePath: path)
+            allowed: ["webhook"],
+            explanations: [
+                "dead_letter": "dead letters are not supported yet; remove `dead_letter` to run this workflow (failed runs can be replayed)"
+            ])
+        return FailureActions(webhook: webhook)
+    }
+
+    /// A webhook URL: http(s) with a host. Where it may point is checked when a run is submitted.
+    private func webhookURL(_ reader: MappingReader, session: ParseSession) -> Located<String>? {
+        guard let url = reader.string("webhook") else { return nil }
+        let lowered = url.value.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.value.count > "https://".count else {
+            session.error(.invalidValue, at: url.location, "`webhook` must be an http or https URL, got `\(url.value.prefix(80))`")
+            return nil
+        }
+        return url
     }
 
     func warnAboutIgnoredFields(_ top: MappingReader, session: ParseSession) {

@@ -70,16 +70,19 @@ public struct WorkflowParser: Sendable {
         var defaults = parseDefaults(top, session: session)
         parseSandcastleDefaults(top, into: &defaults, session: session)
         let onComplete = parseOnComplete(top, session: session)
+        let onFailure = parseOnFailure(top, session: session)
         warnAboutIgnoredFields(top, session: session)
         let steps = parseSteps(top, session: session)
         var outputs: [WorkflowOutput] = []
         for entry in top.templateMap("outputs", nameRule: Self.nameProblem) ?? [] {
             outputs.append(WorkflowOutput(name: entry.name, value: entry.value, location: entry.location))
         }
+        // A mapping `on_failure` is Sandcastle's (read above); a scalar one is explained below.
+        if onFailure != nil { top.markRead("on_failure") }
         top.reportUnknownFields(allowed: Self.topLevelFields, explanations: Self.topLevelExplanations)
         return WorkflowDefinition(
             name: name?.value ?? "", description: description, file: file, inputs: inputs,
-            defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete)
+            defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete, onFailure: onFailure)
     }
 
     // MARK: Inputs
