@@ -104,6 +104,12 @@ public actor RunQueue {
     /// Starts runs while there is capacity: oldest pending first, then running ones whose process is gone.
     private func pump() {
         guard accepting, active.count < maxConcurrentRuns else { return }
+        // Without a sandbox backend (Docker did not answer at start) runs stay queued rather than
+        // failing one by one; `GET /api/health` says `degraded` meanwhile.
+        guard runs.router != nil else {
+            logger.error("queued runs wait: no sandbox backend (\(runs.sandboxProblem ?? "not connected"))")
+            return
+        }
         var candidates: [RunRecord]
         do {
             candidates = try WorkflowEngine.orphanedRuns(in: runs.repository).filter { run in
