@@ -22,6 +22,10 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let activeRuns = Code(rawValue: "active_runs")
         /// The server stopped taking runs (emergency stop) or is shutting down.
         public static let notAccepting = Code(rawValue: "not_accepting")
+        /// No such schedule.
+        public static let scheduleNotFound = Code(rawValue: "schedule_not_found")
+        /// The schedule is disabled (a manual trigger needs it enabled).
+        public static let scheduleDisabled = Code(rawValue: "schedule_disabled")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }
