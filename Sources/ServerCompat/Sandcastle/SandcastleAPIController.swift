@@ -16,6 +16,7 @@ import Workflow
 package struct SandcastleAPIController {
     let orchestrator: Orchestrator
     let version: String
+    var scheduler: Scheduler?
 
     package static let prefix = "/api"
     /// Sandcastle's cap on a request body (a 500 kB workflow, JSON-escaped, plus inputs).
@@ -32,6 +33,7 @@ package struct SandcastleAPIController {
         registerSystem(routes)
         registerWorkflows(routes)
         registerRuns(routes)
+        registerSchedules(routes)
     }
 
     // MARK: system

@@ -45,6 +45,8 @@ enum SandcastleEnvelope {
         case .invalidStatus: (.badRequest, "INVALID_STATUS")
         case .activeRuns: (.conflict, "ACTIVE_RUNS")
         case .notAccepting: (.serviceUnavailable, "SERVICE_UNAVAILABLE")
+        case .scheduleNotFound: (.notFound, "NOT_FOUND")
+        case .scheduleDisabled: (.badRequest, "SCHEDULE_DISABLED")
         default: (.internalServerError, "DB_ERROR")
         }
     }
