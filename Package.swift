@@ -32,7 +32,8 @@ import PackageDescription
 //                        (the loop and agent steps against the provider double, timed at the client)
 //   EngineService        the engine as a library service: settings, assembly, run control, queries
 //   Orchestrator         what `serve` does with workflows: the catalog of saved workflows and their
-//                        versions, the durable run queue, run queries and controls for the HTTP API
+//                        versions, the durable run queue, run queries and controls for the HTTP API,
+//                        the scheduler (each schedule slot fires one run, also across restarts)
 //   OneShotAgent         Sandstorm's one-shot agent (`sandcastle agent`, `POST /query`): a fresh sandbox,
 //                        files in, one agent loop, Sandstorm's messages out, the sandbox destroyed
 //   ServerCore           the HTTP service's core: SandboxService actor, ServerError, configuration, auth, metrics
