@@ -32,7 +32,8 @@ import PackageDescription
 //                        (the loop and agent steps against the provider double, timed at the client)
 //   EngineService        the engine as a library service: settings, assembly, run control, queries
 //   Orchestrator         what `serve` does with workflows: the catalog of saved workflows and their
-//                        versions, the durable run queue, run queries and controls for the HTTP API
+//                        versions, the durable run queue, run queries and controls for the HTTP API,
+//                        the scheduler (each schedule slot fires one run, also across restarts)
 //   OneShotAgent         Sandstorm's one-shot agent (`sandcastle agent`, `POST /query`): a fresh sandbox,
 //                        files in, one agent loop, Sandstorm's messages out, the sandbox destroyed
 //   ServerCore           the HTTP service's core: SandboxService actor, ServerError, configuration, auth, metrics
@@ -180,11 +181,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
-        // The server's workflows: catalog with versions, the durable run queue (no HTTP here).
+        // The server's workflows: catalog with versions, the durable run queue, the scheduler (no HTTP here).
         .target(
             name: "Orchestrator",
             dependencies: [
-                "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", .product(name: "Logging", package: "swift-log"),
+                "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", "Schedules", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // Sandstorm's one-shot agent, shared by `sandcastle agent` and `POST /query`: the session
@@ -215,7 +216,7 @@ let package = Package(
             name: "ServerCompat",
             dependencies: [
                 "ServerCore", "Sandbox", "SandboxE2B", "OneShotAgent", "ModelProviders", "Agent", "JSONValues", "Orchestrator",
-                "EngineService", "Engine", "Store", "Workflow",
+                "EngineService", "Engine", "Store", "Workflow", "Schedules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
@@ -235,7 +236,7 @@ let package = Package(
             name: "sandcastle",
             dependencies: [
                 "EngineService", "Orchestrator", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
-                "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues",
+                "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues", "Schedules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
@@ -273,8 +274,8 @@ let package = Package(
                 // Tests talk to a live server through our own libcurl client: HummingbirdTesting
                 // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
                 "TestSupport", "Server", "ServerCore", "ServerCompat", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport",
-                "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues", "Orchestrator", "Webhooks",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues", "Orchestrator", "Webhooks", "EngineService",
+                "Schedules", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // SHA-256 of what big transfers moved (already a dependency of Sandbox).
@@ -314,6 +315,13 @@ let package = Package(
                 "TestSupport", "Webhooks", "HTTPTransport", "JSONValues", "Resilience",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // The scheduler with a hand-moved clock, over a real store and run queue (runs on real Docker).
+        .testTarget(
+            name: "OrchestratorTests",
+            dependencies: [
+                "TestSupport", "Orchestrator", "EngineService", "Engine", "Store", "Schedules", "Workflow", "JSONValues", "Sandbox",
+                "DockerEngine", .product(name: "Logging", package: "swift-log"),
             ]),
         // The models file, provider settings and the router (retries, failover), against fake providers.
         .testTarget(

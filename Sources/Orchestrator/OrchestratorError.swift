@@ -30,6 +30,10 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let approvalNotFound = Code(rawValue: "approval_not_found")
         /// The gate was decided already (or timed out).
         public static let alreadyResolved = Code(rawValue: "already_resolved")
+        /// No such schedule.
+        public static let scheduleNotFound = Code(rawValue: "schedule_not_found")
+        /// The schedule is disabled (a manual trigger needs it enabled).
+        public static let scheduleDisabled = Code(rawValue: "schedule_disabled")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }

@@ -38,6 +38,8 @@ public struct ServerDependencies: Sendable {
     public var sandstormConfig = SandstormConfig()
     /// Workflows and runs for Sandcastle's `/api`; nil leaves `/api` unserved (tests of other APIs).
     public var orchestrator: Orchestrator?
+    /// The schedules of `/api/schedules`, firing runs through ``orchestrator``; nil leaves them unserved.
+    public var scheduler: Scheduler?
 
     public init(
         provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
@@ -146,7 +148,8 @@ public struct SandcastleServer {
             config: dependencies.sandstormConfig, unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
         ).register(table)
         if let orchestrator = dependencies.orchestrator {
-            SandcastleAPIController(orchestrator: orchestrator, version: SandcastleVersion.current).register(table)
+            SandcastleAPIController(orchestrator: orchestrator, version: SandcastleVersion.current, scheduler: dependencies.scheduler)
+                .register(table)
         }
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))

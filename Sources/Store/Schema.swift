@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1, v2, v3, v4, v5]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
@@ -201,5 +201,52 @@ public enum Schema {
             );
             CREATE UNIQUE INDEX run_submissions_by_idempotency ON run_submissions(tenant, idempotency_key)
                 WHERE idempotency_key IS NOT NULL;
+            """)
+
+    /// Schedules (issue 14 §4): a workflow run on a cron expression read in a time zone, and a
+    /// row per fire. A slot's fire row is written before its run is made, under a unique key, so
+    /// a slot fires once even when two schedulers (or a restarted one) race for it.
+    static let v6 = Migration(
+        version: 6, name: "schedules, schedule fires",
+        sql: """
+            CREATE TABLE schedules (
+                id               TEXT PRIMARY KEY,
+                workflow_name    TEXT NOT NULL,
+                cron_expression  TEXT NOT NULL,
+                -- An IANA name: the expression's fields are read on its wall clock.
+                timezone         TEXT NOT NULL DEFAULT 'UTC',
+                input_json       TEXT NOT NULL DEFAULT '{}',
+                enabled          INTEGER NOT NULL DEFAULT 1,
+                -- 'once' or 'skip' for slots missed while the server was down; NULL follows the server's setting.
+                catch_up         TEXT,
+                -- '' for an admin's schedule (as in run_submissions).
+                tenant           TEXT NOT NULL DEFAULT '',
+                created_at       INTEGER NOT NULL,
+                updated_at       INTEGER NOT NULL,
+                -- Slots at or before this never fire: set at creation, on enabling, and when the
+                -- expression or the zone changes.
+                armed_at         INTEGER NOT NULL,
+                last_run_id      TEXT,
+                last_run_at      INTEGER,
+                -- 'pending' when the last fire made a run, 'failed' when it could not; readers prefer
+                -- the run's own status while the run exists.
+                last_run_status  TEXT
+            );
+            CREATE INDEX schedules_by_created ON schedules(created_at, id);
+
+            -- slot: the fired slot's minute as seconds since 1970 (UTC); NULL for a manual trigger,
+            -- which SQLite's UNIQUE treats as distinct. run_id and error are both NULL while the fire
+            -- is under way (a crash then leaves it for the next start to finish).
+            CREATE TABLE schedule_fires (
+                id           INTEGER PRIMARY KEY,
+                schedule_id  TEXT NOT NULL REFERENCES schedules(id) ON DELETE CASCADE,
+                slot         INTEGER,
+                run_id       TEXT,
+                fired_at     INTEGER NOT NULL,
+                error        TEXT,
+                UNIQUE (schedule_id, slot)
+            );
+            CREATE INDEX schedule_fires_by_time ON schedule_fires(schedule_id, fired_at);
+            CREATE INDEX schedule_fires_unfinished ON schedule_fires(schedule_id) WHERE run_id IS NULL AND error IS NULL;
             """)
 }

@@ -11,7 +11,11 @@ import Testing
         #expect(try Migrator.currentVersion(of: db) == Schema.latestVersion)
         let tables = try db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             .map { try $0.get(0, as: String.self) }
-        #expect(tables == ["approvals", "events", "model_calls", "runs", "sandboxes", "step_attempts", "steps"])
+        #expect(
+            tables == [
+                "approvals", "events", "model_calls", "run_submissions", "runs", "sandboxes", "schedule_fires", "schedules", "step_attempts",
+                "steps", "workflow_versions",
+            ])
         let indexes = try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
             .map { try $0.get(0, as: String.self) }
         #expect(Set(indexes).isSuperset(of: ["runs_by_status", "sandboxes_by_status", "approvals_pending"]))

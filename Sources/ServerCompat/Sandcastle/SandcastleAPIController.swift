@@ -16,6 +16,7 @@ import Workflow
 package struct SandcastleAPIController {
     let orchestrator: Orchestrator
     let version: String
+    var scheduler: Scheduler?
 
     package static let prefix = "/api"
     static let lastEventIDHeader = HTTPField.Name("Last-Event-ID")
@@ -36,6 +37,7 @@ package struct SandcastleAPIController {
         registerApprovals(routes)
         registerLineage(routes)
         registerAdmin(routes)
+        registerSchedules(routes)
     }
 
     // MARK: system

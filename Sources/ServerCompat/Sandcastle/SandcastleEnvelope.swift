@@ -49,6 +49,8 @@ enum SandcastleEnvelope {
         case .approvalNotFound: (.notFound, "NOT_FOUND")
         case .invalidStep: (.badRequest, "INVALID_STEP")
         case .alreadyResolved: (.conflict, "ALREADY_RESOLVED")
+        case .scheduleNotFound: (.notFound, "NOT_FOUND")
+        case .scheduleDisabled: (.badRequest, "SCHEDULE_DISABLED")
         default: (.internalServerError, "DB_ERROR")
         }
     }

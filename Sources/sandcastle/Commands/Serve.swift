@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import OneShotAgent
 import Orchestrator
+import Schedules
 import Server
 import ServerCore
 
@@ -94,6 +95,11 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConcurrentRuns: Int?
 
     @Option(
+        name: .customLong("schedule-catch-up"),
+        help: "Schedule slots missed while the server was down: once (the latest fires once) or skip (default once; env SANDCASTLE_SCHEDULE_CATCH_UP).")
+    var scheduleCatchUp: String?
+
+    @Option(
         name: .customLong("sandstorm-config"),
         help: "Sandstorm's sandstorm.json for POST /query: defaults and MCP servers (default: ./sandstorm.json when there is one).")
     var sandstormConfig: String?
@@ -146,6 +152,11 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("sandcastle serve: \(error)")
             throw ExitCode(2)
         }
+        let catchUpText = scheduleCatchUp ?? environment["SANDCASTLE_SCHEDULE_CATCH_UP"] ?? CatchUp.once.rawValue
+        guard let catchUp = CatchUp(rawValue: catchUpText) else {
+            Console.error("sandcastle serve: --schedule-catch-up (SANDCASTLE_SCHEDULE_CATCH_UP) must be once or skip, not '\(catchUpText)'")
+            throw ExitCode(2)
+        }
         let logger = Logger(label: "sandcastle.server")
         // Every connection holds a descriptor: take all the system allows (the per-client cap
         // keeps one client from taking them all either way).
@@ -164,11 +175,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server: SandcastleServer
         let orchestrator: Orchestrator
+        let scheduler: Scheduler
         do {
             var dependencies = try await ServerDependencies.production(configuration, logger: logger)
             dependencies.sandstormConfig = sandstorm
             orchestrator = try await makeOrchestrator(configuration: configuration, environment: environment, logger: logger)
             dependencies.orchestrator = orchestrator
+            scheduler = Scheduler(orchestrator: orchestrator, defaultCatchUp: catchUp, logger: Logger(label: "sandcastle.schedules"))
+            dependencies.scheduler = scheduler
             server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
         } catch {
             Console.error("sandcastle serve: \(error)")
@@ -196,6 +210,8 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 logger.error("the run queue could not start: \(error)")
             }
+            // After the queue: slots missed while the server was down fire now.
+            await scheduler.start()
         }
         defer { starter.cancel() }
         do {
@@ -207,6 +223,7 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
             throw ExitCode(1)
         }
+        await scheduler.stop()
     }
 
     /// The workflows and the run queue of `/api`, over the engine settings of `--config` and the
