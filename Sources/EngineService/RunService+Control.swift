@@ -155,6 +155,13 @@ extension RunService {
         return cancellation
     }
 
+    /// Removes every sandbox and the workspace of a finished run (what an engine that was wound
+    /// down by cancellation may still have made); returns how many sandboxes went.
+    public func removeSandboxes(ofRun runID: String) async throws -> Int {
+        let cleanup = try await requireRouter().removeResources(ofRun: runID, includingWorkspace: true)
+        return cleanup.removedSandboxes
+    }
+
     /// Records a decision on one of a run's approval gates (nil `stepID`: its only pending one).
     /// An engine waiting on the gate in any process picks it up; a paused run goes on when resumed.
     ///

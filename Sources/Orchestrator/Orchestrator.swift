@@ -110,12 +110,18 @@ public struct Orchestrator: Sendable {
         guard status == .pending || status == .running else {
             throw OrchestratorError(.invalidStatus, "run \(runID) is \(status); only queued or running runs can be cancelled")
         }
+        // Recorded first, so the engine (here or in another process) ends the run `cancelled`
+        // with the reason; then this process's execution stops at once.
         do {
             _ = try await runs.cancel(runID: runID, reason: reason)
         } catch let error as EngineServiceError where error.code == .alreadyFinished {
             throw OrchestratorError(.invalidStatus, error.message)
         } catch {
             throw OrchestratorError(.internalFailure, "\(error)")
+        }
+        if await queue.cancelExecution(runID: runID) {
+            // What the engine made while it wound down (a retry's sandbox) goes too.
+            _ = try? await runs.removeSandboxes(ofRun: runID)
         }
     }
 
@@ -190,7 +196,7 @@ public struct Orchestrator: Sendable {
         var cancelled = 0
         let live = (try? runs.repository.listRuns(RunQuery(statuses: [.pending, .running], limit: 100_000))) ?? []
         for run in live where run.lineageKind != "sub_workflow" {
-            if (try? await runs.cancel(runID: run.id, reason: "emergency stop")) != nil { cancelled += 1 }
+            if (try? await cancel(runID: run.id, reason: "emergency stop")) != nil { cancelled += 1 }
         }
         return cancelled
     }

@@ -87,6 +87,20 @@ public actor RunQueue {
         return await withCheckedContinuation { continuation in waiters[runID, default: []].append(continuation) }
     }
 
+    /// Cancels the task executing `runID` in this process, if one does, and waits for it to end:
+    /// the engine then stops the run's work, removes its sandboxes and records it cancelled.
+    /// Recording the cancellation alone would leave this process's engine running the step (and
+    /// its retries) until it noticed.
+    ///
+    /// - Returns: whether a task was cancelled.
+    @discardableResult
+    public func cancelExecution(runID: String) async -> Bool {
+        guard let task = active[runID] else { return false }
+        task.cancel()
+        await task.value
+        return true
+    }
+
     /// How many runs execute in this process now.
     public var activeCount: Int { active.count }
 
