@@ -1,5 +1,6 @@
 import Foundation
 import JSONValues
+import Orchestrator
 import Testing
 
 @testable import EngineService
@@ -8,7 +9,8 @@ import Testing
 
 /// The shapes of `/api`'s answers that Sandcastle's SDK and CLI need and that the live suite
 /// (SandcastleSDKTests) cannot reach with shell-only workflows: costs of model calls without a
-/// price, the order and timing of steps that started late or not at all.
+/// price, the order and timing of steps that started late or not at all, saving a workflow whose
+/// text names it otherwise.
 @Suite struct SandcastleAnswerTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -129,5 +131,37 @@ import Testing
         #expect(steps[1]["attempt"] == .integer(2) && steps[1]["cost_usd"] == .number(0.75))
         #expect(steps[2]["cost_usd"] == .number(0.5) && steps[2]["duration_seconds"] == .number(3))
         #expect(steps[3]["cost_usd"] == .number(0.25) && steps[3]["attempt"] == .integer(2))
+    }
+
+    // MARK: saving under another name
+
+    @Test func savingRewritesTheTopLevelNameAsSandcastleDoes() throws {
+        let text = "# a comment\nname: draft  # old name\ndescription: d\nsteps:\n  - id: a\n    name: inner\n    run: echo\n"
+        let renamed = try SandcastleWorkflowName.renaming(text, to: "report")
+        #expect(renamed == "# a comment\nname: \"report\"\ndescription: d\nsteps:\n  - id: a\n    name: inner\n    run: echo\n")
+
+        let same = "name: report # kept as written\nsteps:\n  - id: a\n    run: echo\n"
+        #expect(try SandcastleWorkflowName.renaming(same, to: "report") == same, "already the name: untouched, comment and all")
+
+        let crlf = "name: x\r\nsteps:\r\n  - id: a\r\n    run: echo\r\n"
+        #expect(try SandcastleWorkflowName.renaming(crlf, to: "y") == "name: \"y\"\r\nsteps:\r\n  - id: a\r\n    run: echo\r\n")
+
+        // A name YAML would read as a number is quoted, so it stays the text it is.
+        let numeric = try SandcastleWorkflowName.renaming("name: x\nsteps:\n  - id: a\n    run: echo\n", to: "123")
+        #expect(numeric.hasPrefix("name: \"123\"\n"))
+
+        let broken = "name: [unclosed\nsteps: 3\n"
+        #expect(try SandcastleWorkflowName.renaming(broken, to: "z") == broken, "unparseable: left for saving to report")
+    }
+
+    @Test func aNameThatCannotBeRewrittenIsAClearError() throws {
+        let flow = "{name: other, steps: [{id: a, run: echo}]}\n"
+        let error = try #require(throws: SandcastleAPIError.self) { try SandcastleWorkflowName.renaming(flow, to: "mine") }
+        #expect(error.code == "INVALID_WORKFLOW" && error.status == .badRequest)
+        #expect(error.message.contains("\"other\"") && error.message.contains("\"mine\""), "\(error.message)")
+        // A folded name spans lines: rewriting its first line alone would change the text after it.
+        let folded = "name: >-\n  other\n  words\nsteps:\n  - id: a\n    run: echo\n"
+        #expect(throws: SandcastleAPIError.self) { try SandcastleWorkflowName.renaming(folded, to: "mine") }
+        #expect(throws: OrchestratorError.self) { try SandcastleWorkflowName.renaming(flow, to: "../etc") }
     }
 }
