@@ -10,7 +10,7 @@ import Testing
 /// The shapes of `/api`'s answers that Sandcastle's SDK and CLI need and that the live suite
 /// (SandcastleSDKTests) cannot reach with shell-only workflows: costs of model calls without a
 /// price, the order and timing of steps that started late or not at all, saving a workflow whose
-/// text names it otherwise.
+/// text names it otherwise, and long lists of workflow problems.
 @Suite struct SandcastleAnswerTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -163,5 +163,25 @@ import Testing
         let folded = "name: >-\n  other\n  words\nsteps:\n  - id: a\n    run: echo\n"
         #expect(throws: SandcastleAPIError.self) { try SandcastleWorkflowName.renaming(folded, to: "mine") }
         #expect(throws: OrchestratorError.self) { try SandcastleWorkflowName.renaming(flow, to: "../etc") }
+    }
+
+    // MARK: problems in the message
+
+    /// The SDK keeps only `code` and `message`: the problems go into the message too, capped.
+    @Test func workflowProblemsReachTheMessageCapped() throws {
+        let one = OrchestratorError(.invalidWorkflow, "the workflow has 1 error", details: ["w.yaml:3:5: unknown field `runn`"])
+        #expect(SandcastleEnvelope.message(of: one) == "the workflow has 1 error: w.yaml:3:5: unknown field `runn`")
+        #expect(SandcastleEnvelope.message(of: OrchestratorError(.runNotFound, "run x not found")) == "run x not found")
+
+        let many = OrchestratorError(
+            .invalidWorkflow, "the workflow has 500 errors", details: (1...500).map { "problem \($0) " + String(repeating: "x", count: 40) })
+        let message = SandcastleEnvelope.message(of: many)
+        #expect(message.count < 4100)
+        #expect(message.hasPrefix("the workflow has 500 errors: problem 1 x"))
+        #expect(message.hasSuffix("more in `details`)"), "\(message.suffix(80))")
+
+        let huge = OrchestratorError(.invalidWorkflow, "the workflow has 1 error", details: [String(repeating: "y", count: 10_000)])
+        let cut = SandcastleEnvelope.message(of: huge)
+        #expect(cut.count < 4100 && cut.hasSuffix("…"), "a single long problem is cut, not dropped")
     }
 }
