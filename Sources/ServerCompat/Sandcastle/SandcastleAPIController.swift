@@ -76,7 +76,7 @@ package struct SandcastleAPIController {
         routes.add(.post, "\(Self.prefix)/workflows", native: false) { request, _ in
             let body = try await Self.object(request)
             let name = try Self.requiredString(body, "name")
-            let content = try Self.requiredString(body, "content")
+            let content = try SandcastleWorkflowName.renaming(try Self.requiredString(body, "content"), to: name)
             let entry = try catalog.save(name: name, yaml: content, description: try Self.optionalString(body, "description"))
             return SandcastleEnvelope.ok(Self.workflowInfo(entry), status: .created)
         }
@@ -108,11 +108,12 @@ package struct SandcastleAPIController {
         }
     }
 
-    /// Sandcastle's `WorkflowInfo`.
+    /// Sandcastle's `WorkflowInfo`. `description` is a string, empty when there is none: its SDK
+    /// and CLI read it as one (`ls workflows` fails on null).
     static func workflowInfo(_ entry: WorkflowCatalog.Entry) -> JSONValue {
         let workflow = entry.workflow
         return [
-            "name": .string(entry.newest.name), "description": (entry.newest.description ?? workflow.description).map(JSONValue.string) ?? .null,
+            "name": .string(entry.newest.name), "description": .string(entry.newest.description ?? workflow.description ?? ""),
             "steps_count": .integer(workflow.steps.count), "file_name": .string("\(entry.newest.name).yaml"),
             "steps": .array(
                 workflow.steps.map { step in

@@ -55,6 +55,27 @@ enum SandcastleEnvelope {
         }
     }
 
+    /// The message a client shows: with the itemised problems, because Sandcastle's SDK keeps
+    /// only `code` and `message` (its CLI prints "[INVALID_WORKFLOW]: the workflow has 2 errors"
+    /// and nothing else otherwise). Joined with "; " as Sandcastle joins its validation errors,
+    /// and capped: `details` still holds every one.
+    static func message(of error: OrchestratorError, limit: Int = 4000) -> String {
+        guard !error.details.isEmpty else { return error.message }
+        var message = error.message + ": "
+        for (index, detail) in error.details.enumerated() {
+            let part = (index == 0 ? "" : "; ") + detail
+            if message.count + part.count > limit {
+                // A first problem longer than the cap is cut rather than left out.
+                if index == 0 { message += String(part.prefix(limit)) + "…" }
+                let rest = error.details.count - index - (index == 0 ? 1 : 0)
+                if rest > 0 { message += " (and \(rest) more in `details`)" }
+                break
+            }
+            message += part
+        }
+        return message
+    }
+
     /// Sandcastle's timestamps: ISO 8601 in UTC with fractional seconds, which Python's
     /// `datetime.fromisoformat` reads (the SDK parses them so).
     static func timestamp(_ date: Date?) -> JSONValue {
@@ -94,7 +115,7 @@ package struct SandcastleErrorMiddleware<Context: RequestContext>: RouterMiddlew
             let (status, code) = SandcastleEnvelope.status(of: error)
             if status.code >= 500 { context.logger.error("\(request.method) \(request.uri.path) failed: \(error)") }
             let details: JSONValue = error.details.isEmpty ? .null : .array(error.details.map(JSONValue.string))
-            return SandcastleEnvelope.error(code: code, message: error.message, details: details, status: status)
+            return SandcastleEnvelope.error(code: code, message: SandcastleEnvelope.message(of: error), details: details, status: status)
         } catch {
             let native = ServerError.from(error)
             metrics.recordError(native.code)

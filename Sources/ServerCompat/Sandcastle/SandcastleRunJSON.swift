@@ -20,48 +20,46 @@ enum SandcastleRunJSON {
         status == .waitingApproval ? "awaiting_approval" : status.rawValue
     }
 
-    /// A priced total, or null when no call was priced (unknown is never 0).
+    /// The priced part of a cost: always a number, because Sandcastle's SDK and CLI format it as
+    /// one (`f"{cost:.4f}"` fails on null). A call without a price adds nothing here; how many
+    /// there were is ``unpricedCalls(_:)``, so an incomplete total is never mistaken for a whole one.
     static func cost(_ usage: ModelUsageTotals?) -> JSONValue {
-        guard let usage, usage.calls > usage.unpricedCalls else { return usage == nil ? .number(0) : .null }
-        return .number(usage.pricedCostUSD)
+        .number(usage?.pricedCostUSD ?? 0)
+    }
+
+    /// Model calls whose cost is unknown: when not 0, `total_cost_usd` is a lower bound.
+    static func unpricedCalls(_ usage: ModelUsageTotals?) -> JSONValue {
+        .integer(usage?.unpricedCalls ?? 0)
     }
 
     /// An item of `GET /api/runs`.
     static func summary(_ run: RunRecord, usage: ModelUsageTotals?) -> JSONValue {
         [
             "run_id": .string(run.id), "workflow_name": .string(run.workflowName), "status": .string(status(run.status)),
-            "total_cost_usd": cost(usage), "started_at": SandcastleEnvelope.timestamp(run.startedAt),
+            "total_cost_usd": cost(usage), "unpriced_model_calls": unpricedCalls(usage),
+            "started_at": SandcastleEnvelope.timestamp(run.startedAt),
             "completed_at": SandcastleEnvelope.timestamp(run.finishedAt), "created_at": SandcastleEnvelope.timestamp(run.createdAt),
             "parent_run_id": run.parentRunID.map(JSONValue.string) ?? .null,
         ]
     }
 
     /// `GET /api/runs/{id}`: the run with its steps and outputs.
-    static func detail(_ report: RunService.RunReport, submission: RunSubmissionRecord?, withSteps: Bool = true) -> JSONValue {
+    ///
+    /// - Parameter now: the end of a running step's duration so far.
+    static func detail(_ report: RunService.RunReport, submission: RunSubmissionRecord?, withSteps: Bool = true, now: Date = Date())
+        -> JSONValue
+    {
         let run = report.detail.run
         var outputs: [String: JSONValue] = [:]
-        var steps: [JSONValue] = []
-        for record in report.detail.steps {
-            let output = record.status == .completed ? (WorkflowEngine.recordedOutput(record) ?? .null) : .null
-            if record.status == .completed, record.fanoutIndex == nil { outputs[record.stepID] = output }
-            let duration: JSONValue =
-                if let start = record.startedAt, let end = record.finishedAt { .number(end.timeIntervalSince(start)) } else { .null }
-            let usage = report.usage(step: record.stepID)
-            steps.append(
-                [
-                    "step_id": .string(record.stepID), "parallel_index": record.fanoutIndex.map { .integer($0) } ?? .null,
-                    "status": .string(stepStatus(record.status)), "output": output,
-                    "cost_usd": usage.calls == 0 ? .number(0) : cost(usage), "duration_seconds": duration,
-                    "attempt": .integer(record.attempt), "error": record.error.map(JSONValue.string) ?? .null,
-                    "started_at": SandcastleEnvelope.timestamp(record.startedAt),
-                    "model": report.modelCalls.last { $0.stepID == record.stepID }.map { .string($0.model) } ?? .null,
-                ])
+        for record in report.detail.steps where record.status == .completed && record.fanoutIndex == nil {
+            outputs[record.stepID] = WorkflowEngine.recordedOutput(record) ?? .null
         }
+        let steps = executionOrder(report).map { step(report, $0, now: now) }
         let usage = report.usage()
         var body: [String: JSONValue] = [
             "run_id": .string(run.id), "workflow_name": .string(run.workflowName), "status": .string(status(run.status)),
             "input_data": JSONValue.parse(json: run.inputsJSON) ?? [:], "outputs": .object(outputs),
-            "total_cost_usd": usage.calls == 0 ? .number(0) : cost(usage),
+            "total_cost_usd": cost(usage), "unpriced_model_calls": unpricedCalls(usage),
             "max_cost_usd": run.maxCostUSD.map(JSONValue.number) ?? .null,
             "started_at": SandcastleEnvelope.timestamp(run.startedAt), "completed_at": SandcastleEnvelope.timestamp(run.finishedAt),
             "created_at": SandcastleEnvelope.timestamp(run.createdAt), "error": run.error.map(JSONValue.string) ?? .null,
@@ -76,5 +74,53 @@ enum SandcastleRunJSON {
         ]
         if withSteps { body["steps"] = .array(steps) }
         return .object(body)
+    }
+
+    /// A `StepStatus` as Sandcastle answers it. The step's own row keeps neither its start nor
+    /// its attempt number; its attempts do: `started_at` is the first attempt's start,
+    /// `attempt` the last attempt's number (1 for a step that has not started: Sandcastle's
+    /// minimum), and `duration_seconds` a number, never null (its CLI formats it as one), from
+    /// the first start to the end, or to `now` while the step runs, 0 before it starts. A fan-out
+    /// step's own row sums up its items: their attempts and their model calls.
+    static func step(_ report: RunService.RunReport, _ record: StepRecord, now: Date) -> JSONValue {
+        let tries = attempts(report, record)
+        let start = tries.map(\.startedAt).min() ?? record.startedAt
+        let end = record.status.isTerminal ? (record.finishedAt ?? tries.compactMap(\.finishedAt).max()) : (record.status == .running ? now : nil)
+        let duration = start.flatMap { start in end.map { max(0, $0.timeIntervalSince(start)) } } ?? 0
+        let calls = report.modelCalls.filter { $0.stepID == record.stepID && (record.fanoutIndex == nil || $0.fanoutIndex == record.fanoutIndex) }
+        let usage = ModelUsageTotals(summing: calls)
+        let output = record.status == .completed ? (WorkflowEngine.recordedOutput(record) ?? .null) : .null
+        return [
+            "step_id": .string(record.stepID), "parallel_index": record.fanoutIndex.map { .integer($0) } ?? .null,
+            "status": .string(stepStatus(record.status)), "output": output, "cost_usd": cost(usage),
+            "unpriced_model_calls": unpricedCalls(usage), "duration_seconds": .number(duration),
+            "attempt": .integer(max(1, tries.map(\.attempt).max() ?? record.attempt)), "error": record.error.map(JSONValue.string) ?? .null,
+            "started_at": SandcastleEnvelope.timestamp(start),
+            "model": calls.last.map { .string($0.model) } ?? .null,
+        ]
+    }
+
+    /// A step's (or item's) attempts; for a fan-out step's own row, which has none, its items'.
+    static func attempts(_ report: RunService.RunReport, _ record: StepRecord) -> [StepAttemptRecord] {
+        let own = report.attempts[RunService.RunReport.label(record.stepID, record.fanoutIndex)] ?? []
+        guard own.isEmpty, record.fanoutIndex == nil else { return own }
+        return report.detail.steps.filter { $0.stepID == record.stepID && $0.fanoutIndex != nil }.flatMap { item in
+            report.attempts[RunService.RunReport.label(item.stepID, item.fanoutIndex)] ?? []
+        }
+    }
+
+    /// Steps in the order they started (then those not started, by id), as a person reads a run.
+    static func executionOrder(_ report: RunService.RunReport) -> [StepRecord] {
+        let steps = report.detail.steps
+        let starts = steps.map { attempts(report, $0).map(\.startedAt).min() ?? $0.startedAt }
+        // The store's order (step id, then item, the fan-out's own row first) breaks ties.
+        return steps.indices.sorted { left, right in
+            switch (starts[left], starts[right]) {
+            case (let a?, let b?) where a != b: a < b
+            case (.some, nil): true
+            case (nil, .some): false
+            default: left < right
+            }
+        }.map { steps[$0] }
     }
 }
