@@ -59,6 +59,11 @@ struct SandcastleRunStream {
             defer { ticks.cancel() }
             var cursor = resumeAfter ?? (try? orchestrator.runs.events(runID: runID, afterSeq: 0, limit: Int.max).last?.seq) ?? 0
             try await writer.write(Self.frame("status", id: cursor, Self.statusData(start)))
+            // A new follower hears where each step stands now, as Sandcastle's stream tells it
+            // (a reconnecting one replays the events after its Last-Event-ID instead).
+            if resumeAfter == nil {
+                for (name, data) in Self.stepSnapshot(start) { try await writer.write(Self.frame(name, id: cursor, data)) }
+            }
             // The status the client last heard, so the end repeats it only when it changed.
             var lastStatus = SandcastleRunJSON.status(start.detail.run.status)
             var lastWrite = ContinuousClock.now
@@ -92,6 +97,18 @@ struct SandcastleRunStream {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: Self.headers, body: body)
+    }
+
+    /// A `step` frame for every step that has started (or been skipped), in the order they started.
+    static func stepSnapshot(_ report: RunService.RunReport) -> [(String, JSONValue)] {
+        let detail = SandcastleRunJSON.detail(report, submission: nil)
+        guard case .array(let steps)? = detail.child("steps") else { return [] }
+        return steps.compactMap { step in
+            guard case .object(var data) = step, data["status"] != "pending" else { return nil }
+            data["run_id"] = .string(report.detail.run.id)
+            for key in ["output", "started_at", "model"] { data.removeValue(forKey: key) }
+            return ("step", .object(data))
+        }
     }
 
     /// A run's stream ends when it ends, or pauses at a gate.
@@ -133,7 +150,7 @@ struct SandcastleRunStream {
                     "step",
                     [
                         "run_id": runID, "step_id": .string(started.step), "parallel_index": started.index.map { .integer($0) } ?? .null,
-                        "status": "running", "attempt": .integer(started.attempt), "cost_usd": 0, "duration_seconds": .null,
+                        "status": "running", "attempt": .integer(started.attempt), "cost_usd": 0, "duration_seconds": 0,
                     ]
                 )
             ]
@@ -151,7 +168,7 @@ struct SandcastleRunStream {
                     "step",
                     [
                         "run_id": runID, "step_id": .string(skipped.step), "parallel_index": .null, "status": "skipped", "cost_usd": 0,
-                        "duration_seconds": .null, "reason": .string(skipped.reason),
+                        "duration_seconds": 0, "reason": .string(skipped.reason),
                     ]
                 )
             ]
@@ -161,7 +178,7 @@ struct SandcastleRunStream {
                     "step",
                     [
                         "run_id": runID, "step_id": .string(approval.step), "parallel_index": .null, "status": "awaiting_approval", "cost_usd": 0,
-                        "duration_seconds": .null, "message": .string(approval.message),
+                        "duration_seconds": 0, "message": .string(approval.message),
                     ]
                 )
             ]
