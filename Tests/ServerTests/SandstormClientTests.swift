@@ -20,7 +20,7 @@ import Testing
         let result = try await runChild("/bin/bash", [Self.root.appendingPathComponent("scripts/compat-sandstorm").path], directory: Self.root)
         let summary = result.text.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.contains("checks") || $0.hasPrefix("INFO") }
         #expect(result.status == 0, "compat-sandstorm failed:\n\(result.text)")
-        #expect(result.text.contains("all 37 checks passed"), "\(summary.joined(separator: "\n"))")
+        #expect(result.text.contains("all 44 checks passed"), "\(summary.joined(separator: "\n"))")
         #expect(result.text.contains("PASS no per-request key in the server log"), "\(result.text.suffix(2000))")
         #expect(result.text.contains("PASS no leftovers"), "\(result.text.suffix(2000))")
     }
