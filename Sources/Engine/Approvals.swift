@@ -84,6 +84,46 @@ public enum Approvals {
         return stored
     }
 
+    /// What ``expireOverdue(repository:now:)`` did: the runs whose gates it timed out, and when
+    /// the next pending gate's deadline falls (nil: no pending gate has one).
+    public struct OverdueSweep: Sendable, Equatable {
+        public var expiredRunIDs: [String]
+        public var nextDeadline: Date?
+    }
+
+    /// Applies the timeout rule of every pending gate whose deadline passed. A run paused at a
+    /// gate (the server's runs free their slot while they wait) has no engine watching the clock,
+    /// so the server calls this and then puts the returned runs back in its queue; their
+    /// `on_timeout` (abort, skip, approve) takes effect when they go on.
+    ///
+    /// - Throws: ``EngineError`` `.persistence` when the store cannot be read or written.
+    public static func expireOverdue(repository: any RunRepository, now: Date = Date()) throws -> OverdueSweep {
+        let pending: [ApprovalRecord]
+        do {
+            pending = try repository.approvals(runID: nil, statuses: [.pending])
+        } catch {
+            throw EngineError(.persistence, "cannot read the pending approvals: \(error)", cause: error)
+        }
+        var sweep = OverdueSweep(expiredRunIDs: [], nextDeadline: nil)
+        for approval in pending {
+            guard let deadline = approval.timeoutAt else { continue }
+            guard deadline <= now else {
+                sweep.nextDeadline = min(sweep.nextDeadline ?? deadline, deadline)
+                continue
+            }
+            do {
+                if try expire(approval, repository: repository, now: now), !sweep.expiredRunIDs.contains(approval.runID) {
+                    sweep.expiredRunIDs.append(approval.runID)
+                }
+            } catch let error as EngineError {
+                throw error
+            } catch {
+                throw EngineError(.persistence, "cannot record the timeout of step `\(approval.stepID)`: \(error)", cause: error)
+            }
+        }
+        return sweep
+    }
+
     /// The approval `stepID` names, or the run's only pending one.
     static func find(runID: String, stepID: String?, repository: any RunRepository) throws -> ApprovalRecord {
         do {

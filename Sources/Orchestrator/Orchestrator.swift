@@ -3,6 +3,7 @@ import EngineService
 import Foundation
 import Logging
 import Store
+import Synchronization
 import Webhooks
 import Workflow
 
@@ -17,6 +18,8 @@ public struct Orchestrator: Sendable {
     public let signals: RunSignals
     /// Runs' callbacks: checked at submission, delivered when a run's turn ends.
     public let webhooks: RunWebhooks
+    /// Times out the approval gates of paused runs.
+    public let approvalDeadlines: ApprovalDeadlines
 
     /// - Parameter resumesOrphans: also continue runs a dead process left running (`serve
     ///   --no-resume-runs` leaves them to `sandcastle runs resume`); queued runs always start.
@@ -30,13 +33,20 @@ public struct Orchestrator: Sendable {
         self.catalog = WorkflowCatalog(repository: runs.repository, folder: workflowsFolder, dataDirectory: runs.settings.dataDirectory)
         let signals = RunSignals()
         self.signals = signals
-        self.queue = RunQueue(
+        // The queue tells the deadline watcher of new gates; the watcher requeues their runs.
+        let deadlinesBox = DeadlinesReference()
+        let queue = RunQueue(
             runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, webhooks: webhooks, logger: logger,
             onEvent: { runID, event in
                 // Output chunks are not recorded: nothing new to read for a follower.
                 if case .stepOutput = event {} else { signals.notify(runID: runID) }
+                if case .approvalRequested(_, _, _, _, .some) = event { deadlinesBox.value?.nudge() }
                 onEvent(runID, event)
             })
+        self.queue = queue
+        let deadlines = ApprovalDeadlines(repository: runs.repository, queue: queue, logger: logger)
+        deadlinesBox.set(deadlines)
+        self.approvalDeadlines = deadlines
     }
 
     /// Imports the workflows folder and starts what a previous process left queued or running.
@@ -44,6 +54,12 @@ public struct Orchestrator: Sendable {
         try catalog.importFolder()
         if isStopped { await queue.stopAccepting() }
         await queue.start()
+        await approvalDeadlines.start()
+    }
+
+    /// Stops the background work ``start()`` began (the runs executing go on until the process ends).
+    public func stop() async {
+        await approvalDeadlines.stop()
     }
 
     /// Records a run (answered only once it is stored) and queues it. A known idempotency key
@@ -210,4 +226,12 @@ public struct Orchestrator: Sendable {
         }
         await queue.resumeAccepting()
     }
+}
+
+/// Set once, after the queue exists: the queue's event callback needs the deadline watcher,
+/// which needs the queue.
+private final class DeadlinesReference: Sendable {
+    private let slot = Mutex<ApprovalDeadlines?>(nil)
+    var value: ApprovalDeadlines? { slot.withLock { $0 } }
+    func set(_ deadlines: ApprovalDeadlines) { slot.withLock { $0 = deadlines } }
 }

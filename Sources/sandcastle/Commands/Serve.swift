@@ -224,6 +224,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         await scheduler.stop()
+        await orchestrator.stop()
     }
 
     /// The workflows and the run queue of `/api`, over the engine settings of `--config` and the
