@@ -94,6 +94,16 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Workflow runs executing at once; more wait in the queue (default 4; env SANDCASTLE_MAX_CONCURRENT_RUNS).")
     var maxConcurrentRuns: Int?
 
+    @Flag(
+        name: .customLong("dead-letter-failed-runs"),
+        help: "Every failed workflow run leaves a dead letter (its failed step's), not only workflows with on_failure.dead_letter (env SANDCASTLE_DEAD_LETTER_FAILED_RUNS; default off).")
+    var deadLetterFailedRuns = false
+
+    @Option(
+        name: .customLong("dead-letter-max-retries"),
+        help: "Retries one dead-lettered failure may have through POST /api/dead-letter/{id}/retry (default 3; env SANDCASTLE_DEAD_LETTER_MAX_RETRIES).")
+    var deadLetterMaxRetries: Int?
+
     @Option(
         name: .customLong("schedule-catch-up"),
         help: "Schedule slots missed while the server was down: once (the latest fires once) or skip (default once; env SANDCASTLE_SCHEDULE_CATCH_UP).")
@@ -243,7 +253,8 @@ struct ServeCommand: AsyncParsableCommand {
         let folder = workflowsDir ?? environment["SANDCASTLE_WORKFLOWS_DIR"] ?? "./workflows"
         return Orchestrator(
             runs: runs, workflowsFolder: (folder as NSString).standardizingPath, maxConcurrentRuns: limit, resumesOrphans: resumeRuns,
-            webhooks: try RunWebhooks.fromEnvironment(environment), logger: Logger(label: "sandcastle.runs"))
+            webhooks: try RunWebhooks.fromEnvironment(environment), deadLetters: try deadLetterSettings(environment),
+            logger: Logger(label: "sandcastle.runs"))
     }
 
     /// `--sandstorm-config`, else `sandstorm.json` in the working directory when there is one; a
