@@ -81,7 +81,7 @@ import Testing
             #expect(try repo.deadLetters(DeadLetterQuery(resolved: nil, limit: 2, offset: 1)).map(\.id) == ["d3", "d2"])
             #expect(try repo.countDeadLetters(DeadLetterQuery(limit: 1)) == 4, "the count ignores the page")
             #expect(try repo.countDeadLetters(DeadLetterQuery(resolved: nil, tenant: "acme")) == 3)
-            #expect(try repo.deadLetter(id: "d2")?.tenant == "globex" && repo.deadLetter(id: "d1")?.tenant == nil)
+            #expect(try repo.deadLetter(id: "d1")?.tenant == "globex" && repo.deadLetter(id: "d2")?.tenant == nil)
         }
     }
 
