@@ -100,7 +100,10 @@ import Testing
             #expect(storeError { _ = try repo.resolveDeadLetter(id: "nope", by: .manual, reason: nil, retryRunID: nil, at: Date()) }?.code == .notFound)
 
             // A retry's run and the item's resolution commit together: a clash undoes both.
-            try repo.write([.createRun(RunRecord(id: "retry-1", workflowName: "w", parentRunID: "r")), .resolveDeadLetter(id: "t", by: .retry, reason: nil, retryRunID: "retry-1", time: time)])
+            try repo.write([
+                .createRun(RunRecord(id: "retry-1", workflowName: "w", parentRunID: "r")),
+                .resolveDeadLetter(id: "t", by: .retry, reason: nil, retryRunID: "retry-1", time: time),
+            ])
             let retried = try #require(try repo.deadLetter(id: "t"))
             #expect(retried.resolvedBy == .retry && retried.retryRunID == "retry-1" && retried.resolvedAt == time)
             #expect(throws: StoreError.self) {

@@ -96,7 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("dead-letter-failed-runs"),
-        help: "Every failed workflow run leaves a dead letter (its failed step's), not only workflows with on_failure.dead_letter (env SANDCASTLE_DEAD_LETTER_FAILED_RUNS; default off).")
+        help:
+            "Every failed workflow run leaves a dead letter (its failed step's), not only workflows with on_failure.dead_letter (env SANDCASTLE_DEAD_LETTER_FAILED_RUNS; default off)."
+    )
     var deadLetterFailedRuns = false
 
     @Option(
