@@ -77,10 +77,17 @@ extension WorkflowEngine {
                                     stepID: id, status: .failed,
                                     result: StepResult(output: .null, status: .failed, error: error.message),
                                     duration: .zero, outputTail: nil)
-                                try self.record(completion, runID: runID)
+                                // A `when` that cannot be evaluated fails the step like any failure (a resume reads it so).
+                                let deadLettered = Self.deadLetters(completion, step: step, workflow: workflow, budget: budget)
+                                try self.record(
+                                    completion, runID: runID,
+                                    alongside: deadLettered
+                                        ? deadLetterChanges(
+                                            runID: runID, stepID: id, index: nil, error: error.message, attempts: 1, inputs: context.inputs)
+                                        : [])
                                 apply(
                                     completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
-                                    context: &context, failure: &failure)
+                                    context: &context, failure: &failure, deadLettered: deadLettered)
                                 continue
                             }
                             if !shouldRun {
