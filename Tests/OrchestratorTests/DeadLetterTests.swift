@@ -58,8 +58,16 @@ import Workflow
             #expect(await asyncOrchestratorError { _ = try await harness.orchestrator.retryDeadLetter(id: item.id, tenant: "globex") } == .deadLetterNotFound)
             #expect(orchestratorError { _ = try harness.orchestrator.resolveDeadLetter(id: item.id, reason: nil, tenant: "globex") } == .deadLetterNotFound)
 
-            // Retry: a new run of the same recorded workflow and input, its parent the item's run.
-            let retryID = try await harness.orchestrator.retryDeadLetter(id: item.id, tenant: "acme")
+            // Retry, twice at once: one new run of the same recorded workflow and input, its parent
+            // the item's run; the other retry finds the item resolved.
+            let orchestrator = harness.orchestrator
+            async let firstRetry = Self.retry(item.id, orchestrator)
+            async let secondRetry = Self.retry(item.id, orchestrator)
+            let outcomes = await [firstRetry, secondRetry]
+            let made = outcomes.compactMap { try? $0.get() }
+            #expect(made.count == 1, "\(outcomes)")
+            #expect(outcomes.contains { if case .failure(let refusal) = $0 { refusal.code == .alreadyResolved } else { false } }, "\(outcomes)")
+            let retryID = try #require(made.first)
             let retried = try #require(try repository.deadLetter(id: item.id))
             #expect(retried.resolvedBy == .retry && retried.retryRunID == retryID && retried.resolvedAt != nil)
             let retryRun = try #require(try repository.run(id: retryID)).run
@@ -139,6 +147,20 @@ import Workflow
             throw error
         }
         try await harness.finish()
+    }
+}
+
+extension DeadLetterTests {
+    struct Refusal: Error { var code: OrchestratorError.Code }
+
+    static func retry(_ id: String, _ orchestrator: Orchestrator) async -> Result<String, Refusal> {
+        do {
+            return .success(try await orchestrator.retryDeadLetter(id: id, tenant: "acme"))
+        } catch let error as OrchestratorError {
+            return .failure(Refusal(code: error.code))
+        } catch {
+            return .failure(Refusal(code: OrchestratorError.Code(rawValue: "unexpected: \(error)")))
+        }
     }
 }
 
