@@ -122,7 +122,7 @@ struct StepJob: Sendable {
             return WorkflowEngine.StepCompletion(
                 stepID: step.id, status: .failed,
                 result: StepResult(output: .null, status: .failed, error: error, exitCode: failed.exitCode),
-                duration: duration, outputTail: failed.outputTail)
+                duration: duration, outputTail: failed.outputTail, failedIndex: fannedOut ? failedIndex : nil)
         }
         return WorkflowEngine.StepCompletion(
             stepID: step.id, status: .completed,

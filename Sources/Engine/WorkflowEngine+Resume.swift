@@ -8,7 +8,7 @@ extension WorkflowEngine {
     /// process was killed, or after a paused run's approval was decided) from its persisted state.
     ///
     /// Completed and skipped steps are not run again: their recorded outputs feed the templates of
-    /// the steps that follow. Steps that failed with `on_failure: continue` stay failed; every other
+    /// the steps that follow. Steps that failed with `on_failure: continue` or as dead letters stay failed; every other
     /// step (interrupted, cancelled, failed, never started) runs again with fresh attempts.
     /// Sandboxes left over by the dead process must be removed by the caller first (they carry the
     /// ``SandcastleLabels/run`` label); the run's workspace volume is kept, since later steps read it.
@@ -132,7 +132,8 @@ extension WorkflowEngine {
                     output: .null, status: .skipped, error: byCondition ? nil : record.error,
                     exitCode: record.exitCode)
             )
-        case .failed where workflow.settings(for: step).onFailure == .continue:
+        case .failed where workflow.settings(for: step).onFailure == .continue || (workflow.onFailure?.deadLetters == true && step.kind != .approval):
+            // A dead-lettered step stays failed (its item was committed with it) and does not run again.
             return (.failedContinuing, StepResult(output: .null, status: .failed, error: record.error, exitCode: record.exitCode))
         default:
             return nil

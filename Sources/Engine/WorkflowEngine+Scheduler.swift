@@ -27,6 +27,8 @@ extension WorkflowEngine {
         var deferred: [RunChange] = []
         /// The backend(s) the step's last attempt(s) ran on, recorded on the step's row.
         var backend: String?
+        /// The fan-out item whose failure failed the step (nil: the step itself, or not fanned out).
+        var failedIndex: Int?
     }
 
     func schedule(
@@ -75,10 +77,17 @@ extension WorkflowEngine {
                                     stepID: id, status: .failed,
                                     result: StepResult(output: .null, status: .failed, error: error.message),
                                     duration: .zero, outputTail: nil)
-                                try self.record(completion, runID: runID)
+                                // A `when` that cannot be evaluated fails the step like any failure (a resume reads it so).
+                                let deadLettered = Self.deadLetters(completion, step: step, workflow: workflow, budget: budget)
+                                try self.record(
+                                    completion, runID: runID,
+                                    alongside: deadLettered
+                                        ? deadLetterChanges(
+                                            runID: runID, stepID: id, index: nil, error: error.message, attempts: 1, inputs: context.inputs)
+                                        : [])
                                 apply(
                                     completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
-                                    context: &context, failure: &failure)
+                                    context: &context, failure: &failure, deadLettered: deadLettered)
                                 continue
                             }
                             if !shouldRun {
@@ -165,16 +174,23 @@ extension WorkflowEngine {
                 }
                 guard let step = stepsByID[completion.stepID] else { continue }
                 var recorded = completion
-                if completion.status == .failed, workflow.settings(for: step).onFailure == .skip {
+                var deadLetter: [RunChange] = []
+                let deadLettered = Self.deadLetters(completion, step: step, workflow: workflow, budget: budget)
+                if deadLettered {
+                    // Committed with the step's failure: a crash cannot separate the two.
+                    deadLetter = deadLetterChanges(
+                        runID: runID, stepID: step.id, index: completion.failedIndex, error: completion.result.error,
+                        attempts: attemptsMade(completion, runID: runID), inputs: context.inputs)
+                } else if completion.status == .failed, workflow.settings(for: step).onFailure == .skip {
                     // The docs promise `on_failure: skip` leaves the step itself `skipped` (with its error kept).
                     recorded.status = .skipped
                 }
-                try self.record(recorded, runID: runID)
+                try self.record(recorded, runID: runID, alongside: deadLetter)
                 // A step cancelled because another aborted the run does not make the run "cancelled".
                 if completion.status == .cancelled && !tracker.isAborted { cancelled = true }
                 apply(
                     completion, step: step, workflow: workflow, runID: runID, tracker: &tracker,
-                    context: &context, failure: &failure)
+                    context: &context, failure: &failure, deadLettered: deadLettered)
                 if tracker.isAborted { group.cancelAll() }
             }
         }
@@ -213,9 +229,10 @@ extension WorkflowEngine {
     }
 
     /// Applies a finished step to the tracker and the template context (after it was persisted).
+    /// A dead-lettered step goes on as `on_failure: continue` does, whatever its own says.
     func apply(
         _ completion: StepCompletion, step: StepDefinition, workflow: WorkflowDefinition, runID: String,
-        tracker: inout DependencyTracker, context: inout TemplateContext, failure: inout String?
+        tracker: inout DependencyTracker, context: inout TemplateContext, failure: inout String?, deadLettered: Bool = false
     ) {
         let outcome: DependencyTracker.Outcome
         var result = completion.result
@@ -224,6 +241,9 @@ extension WorkflowEngine {
         case .skipped where completion.result.status == .skipped: outcome = .skipped
         case .skipped: outcome = .pruned
         case .cancelled: outcome = .failedAborting
+        case .failed where deadLettered:
+            outcome = .failedContinuing
+            result = StepResult(output: .null, status: .failed, error: result.error, exitCode: result.exitCode)
         default:
             switch workflow.settings(for: step).onFailure {
             // A fallback is a last attempt inside the step's job: when that failed too, the run fails.

@@ -4,8 +4,8 @@ import Store
 import Workflow
 
 extension WorkflowEngine {
-    /// Persists a step's final state and its event, then reports it.
-    func record(_ completion: StepCompletion, runID: String, reason: String? = nil) throws {
+    /// Persists a step's final state and its event (with `alongside`, in the same commit), then reports it.
+    func record(_ completion: StepCompletion, runID: String, reason: String? = nil, alongside: [RunChange] = []) throws {
         let status = completion.status
         let output = completion.result.output
         let stored = try Self.storedOutput(output, runID: runID, name: completion.stepID, configuration: configuration)
@@ -25,7 +25,7 @@ extension WorkflowEngine {
                             exitCode: completion.result.exitCode, outputJSON: outputJSON, outputText: outputText, outputPath: outputPath, finishedAt: Date(),
                             error: completion.result.error ?? reason)),
                     .event(runID, .stepFinished(finished)),
-                ])
+                ] + alongside)
         }
         onEvent(
             .stepFinished(

@@ -73,7 +73,8 @@ public actor WorkflowEngine {
     public struct Lineage: Sendable {
         public var parentRunID: String
         public var step: String
-        /// `sub_workflow` (a child run), `replay` or `fork`.
+        /// `sub_workflow` (a child run), `replay`, `fork` or `retry` (a dead letter's new run,
+        /// from its start; `step` is the dead letter's).
         public var kind: String
 
         public init(parentRunID: String, step: String, kind: String) {
@@ -104,7 +105,7 @@ public actor WorkflowEngine {
         if let problem = unsupportedFeature(in: workflow) ?? unroutableStep(in: workflow) {
             // Failing before the first sandbox is better than silently skipping a gate, or than
             // running half a workflow before the step whose backend is missing.
-            try finishRun(runID, status: .failed, error: problem, steps: [:], outputs: [:])
+            try finishRun(runID, status: .failed, error: problem, steps: [:], outputs: [:], workflow: workflow)
             return RunOutcome(runID: runID, status: .failed, error: problem, steps: [:], outputs: [:])
         }
         try persist {
@@ -187,7 +188,8 @@ public actor WorkflowEngine {
             } catch {
                 status = .failed
                 outputs = [:]
-                return try finishing(runID, status: status, error: "outputs: \(error.message)", context: scheduled.context)
+                return try finishing(
+                    runID, status: status, error: "outputs: \(error.message)", context: scheduled.context, workflow: workflow)
             }
         }
         if status == .completed, let problem = storeCompletion(workflow, runID: runID, context: scheduled.context, outputs: outputs) {
@@ -196,7 +198,7 @@ public actor WorkflowEngine {
         }
         let (recorded, recordedError) = try finishRun(
             runID, status: status, error: error, steps: scheduled.context.steps,
-            outputs: outputs)
+            outputs: outputs, workflow: workflow)
         return RunOutcome(runID: runID, status: recorded, error: recordedError, steps: scheduled.context.steps, outputs: outputs)
     }
 
@@ -238,9 +240,9 @@ public actor WorkflowEngine {
     ///   when the store refuses it (an idempotency key already used is a constraint failure).
     public func enqueue(
         _ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:], runID: String = WorkflowEngine.makeRunID(),
-        alongside: [RunChange] = []
+        lineage: Lineage? = nil, alongside: [RunChange] = []
     ) throws {
-        _ = try record(workflow, inputs: inputs, runID: runID, lineage: nil, owner: nil, alongside: alongside)
+        _ = try record(workflow, inputs: inputs, runID: runID, lineage: lineage, owner: nil, alongside: alongside)
     }
 
     /// The run and its steps, pending, in one transaction: a run is recorded whole or not at all.
@@ -269,16 +271,19 @@ public actor WorkflowEngine {
         return "sha256:" + SHA256.hash(data: data).hex
     }
 
-    func finishing(_ runID: String, status: RunStatus, error: String, context: TemplateContext) throws -> RunOutcome {
-        try finishRun(runID, status: status, error: error, steps: context.steps, outputs: [:])
+    func finishing(
+        _ runID: String, status: RunStatus, error: String, context: TemplateContext, workflow: WorkflowDefinition? = nil
+    ) throws -> RunOutcome {
+        try finishRun(runID, status: status, error: error, steps: context.steps, outputs: [:], workflow: workflow)
         return RunOutcome(runID: runID, status: status, error: error, steps: context.steps, outputs: [:])
     }
 
-    /// Records the end of a run and returns the status and error it was recorded with.
+    /// Records the end of a run (with its dead letter when failed runs leave one, in the same
+    /// commit) and returns the status and error it was recorded with.
     @discardableResult
     func finishRun(
         _ runID: String, status requested: RunStatus, error requestedError: String?,
-        steps: [String: StepResult], outputs: [String: JSONValue]
+        steps: [String: StepResult], outputs: [String: JSONValue], workflow: WorkflowDefinition? = nil
     ) throws -> (RunStatus, String?) {
         var status = requested
         var error = requestedError
@@ -297,9 +302,13 @@ public actor WorkflowEngine {
                     comment: "the run \(status)", responseJSON: nil, at: Date())
             }
         }
+        let deadLetter = failedRunDeadLetter(runID, status: status, error: error, workflow: workflow, steps: steps)
         try persist {
-            try repository.append(.runFinished(RunEvent.RunFinished(status: status, error: error, outputs: outputs)), runID: runID)
-            try repository.updateRunStatus(id: runID, to: status, at: Date(), error: error)
+            try repository.write(
+                [
+                    .event(runID, .runFinished(RunEvent.RunFinished(status: status, error: error, outputs: outputs))),
+                    .updateRunStatus(id: runID, status: status, time: Date(), error: error),
+                ] + deadLetter)
         }
         onEvent(.runFinished(runID: runID, status: status, error: error))
         return (status, error)

@@ -26,18 +26,18 @@ extension RunService {
 
     /// Records `workflow` as a run that waits to start (`pending`, with its steps and
     /// `alongside`, in one transaction), for a run queue to start with ``resume(_:options:)``.
-    /// The run's budget is `maxCostUSD`.
+    /// The run's budget is `maxCostUSD`; `lineage` names its parent (a dead letter's retry).
     ///
     /// - Throws: ``EngineServiceError`` `.invalidInputs`, `.conflict` (an idempotency key
     ///   already used), `.persistence`, `.backendUnavailable`.
     public func enqueue(
         _ workflow: WorkflowDefinition, inputs: [String: InputValue] = [:], runID: String = WorkflowEngine.makeRunID(),
-        maxCostUSD: Double? = nil, alongside: [RunChange] = []
+        maxCostUSD: Double? = nil, lineage: WorkflowEngine.Lineage? = nil, alongside: [RunChange] = []
     ) async throws {
         var options = RunOptions()
         options.maxCostUSD = maxCostUSD
         do {
-            try await engine(options).enqueue(workflow, inputs: inputs, runID: runID, alongside: alongside)
+            try await engine(options).enqueue(workflow, inputs: inputs, runID: runID, lineage: lineage, alongside: alongside)
         } catch let error as EngineError where error.code == .invalidInputs {
             throw EngineServiceError(.invalidInputs, error.message, cause: error)
         } catch let error as EngineError {

@@ -136,6 +136,8 @@ public final class RunService: Sendable {
         public var models: ModelSource
         /// The run's budget for model calls in dollars (`--max-cost`); a resumed run keeps its own.
         public var maxCostUSD: Double?
+        /// Whether the run, if it fails, leaves a dead letter (the server's `--dead-letter-failed-runs`).
+        public var deadLettersFailedRuns = false
 
         public init(
             waitForApprovals: Bool = true, maxParallel: Int? = nil, models: ModelSource = .live, maxCostUSD: Double? = nil,
@@ -182,6 +184,7 @@ public final class RunService: Sendable {
         configuration.sandboxesAhead = settings.sandboxesAhead
         (configuration.models, configuration.modelsProblem) = modelAccess(options.models)
         configuration.maxCostUSD = options.maxCostUSD
+        configuration.deadLettersFailedRuns = options.deadLettersFailedRuns
         if settings.workspaceSnapshotMaxBytes > 0, let workspaces = router.workspaces {
             configuration.workspaceSnapshots = WorkspaceSnapshots(
                 workspaces: workspaces,

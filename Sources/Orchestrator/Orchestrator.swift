@@ -20,15 +20,18 @@ public struct Orchestrator: Sendable {
     public let webhooks: RunWebhooks
     /// Times out the approval gates of paused runs.
     public let approvalDeadlines: ApprovalDeadlines
+    /// What failed steps and runs leave behind, and how often one may be retried.
+    public let deadLetters: DeadLetterSettings
 
     /// - Parameter resumesOrphans: also continue runs a dead process left running (`serve
     ///   --no-resume-runs` leaves them to `sandcastle runs resume`); queued runs always start.
     public init(
         runs: RunService, workflowsFolder: String?, maxConcurrentRuns: Int, resumesOrphans: Bool = true,
-        webhooks: RunWebhooks = RunWebhooks(sender: WebhookSender(secret: nil)), logger: Logger,
-        onEvent: @escaping @Sendable (String, EngineEvent) -> Void = { _, _ in }
+        webhooks: RunWebhooks = RunWebhooks(sender: WebhookSender(secret: nil)), deadLetters: DeadLetterSettings = DeadLetterSettings(),
+        logger: Logger, onEvent: @escaping @Sendable (String, EngineEvent) -> Void = { _, _ in }
     ) {
         self.webhooks = webhooks
+        self.deadLetters = deadLetters
         self.runs = runs
         self.catalog = WorkflowCatalog(repository: runs.repository, folder: workflowsFolder, dataDirectory: runs.settings.dataDirectory)
         let signals = RunSignals()
@@ -36,7 +39,8 @@ public struct Orchestrator: Sendable {
         // The queue tells the deadline watcher of new gates; the watcher requeues their runs.
         let deadlinesBox = DeadlinesReference()
         let queue = RunQueue(
-            runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, webhooks: webhooks, logger: logger,
+            runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, webhooks: webhooks,
+            deadLettersFailedRuns: deadLetters.failedRuns, logger: logger,
             onEvent: { runID, event in
                 // Output chunks are not recorded: nothing new to read for a follower.
                 if case .stepOutput = event {} else { signals.notify(runID: runID) }

@@ -34,6 +34,12 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let scheduleNotFound = Code(rawValue: "schedule_not_found")
         /// The schedule is disabled (a manual trigger needs it enabled).
         public static let scheduleDisabled = Code(rawValue: "schedule_disabled")
+        /// No such dead letter (or not one the caller may see).
+        public static let deadLetterNotFound = Code(rawValue: "dead_letter_not_found")
+        /// The dead letter's failure was retried as often as the server allows.
+        public static let maxRetriesExceeded = Code(rawValue: "max_retries_exceeded")
+        /// A dead letter's run cannot be made again (its recorded workflow is gone or invalid).
+        public static let retryFailed = Code(rawValue: "retry_failed")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }

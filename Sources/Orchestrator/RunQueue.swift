@@ -20,6 +20,8 @@ public actor RunQueue {
     /// Also continue runs a dead process left running, not only queued ones.
     let resumesOrphans: Bool
     let webhooks: RunWebhooks?
+    /// Every failed run leaves a dead letter (``DeadLetterSettings/failedRuns``).
+    let deadLettersFailedRuns: Bool
     let logger: Logger
     /// Told every engine event of every run this queue drives, as it happens.
     let onEvent: @Sendable (_ runID: String, EngineEvent) -> Void
@@ -35,10 +37,11 @@ public actor RunQueue {
     private var accepting = true
 
     public init(
-        runs: RunService, maxConcurrentRuns: Int, resumesOrphans: Bool = true, webhooks: RunWebhooks? = nil, logger: Logger,
-        onEvent: @escaping @Sendable (_ runID: String, EngineEvent) -> Void = { _, _ in }
+        runs: RunService, maxConcurrentRuns: Int, resumesOrphans: Bool = true, webhooks: RunWebhooks? = nil,
+        deadLettersFailedRuns: Bool = false, logger: Logger, onEvent: @escaping @Sendable (_ runID: String, EngineEvent) -> Void = { _, _ in }
     ) {
         self.runs = runs
+        self.deadLettersFailedRuns = deadLettersFailedRuns
         self.maxConcurrentRuns = max(1, maxConcurrentRuns)
         self.resumesOrphans = resumesOrphans
         self.webhooks = webhooks
@@ -51,17 +54,21 @@ public actor RunQueue {
         pump()
     }
 
-    /// Records the run as pending and starts it when capacity allows.
+    /// Records the run as pending (with `alongside`, in the same transaction) and starts it when
+    /// capacity allows.
     ///
     /// - Throws: ``OrchestratorError`` `notAccepting`, `invalidInput`, `internalFailure`.
     public func enqueue(
-        _ workflow: WorkflowDefinition, inputs: [String: InputValue], runID: String, maxCostUSD: Double?, submission: RunSubmissionRecord
+        _ workflow: WorkflowDefinition, inputs: [String: InputValue], runID: String, maxCostUSD: Double?, submission: RunSubmissionRecord,
+        lineage: WorkflowEngine.Lineage? = nil, alongside: [RunChange] = []
     ) async throws {
         guard accepting else {
             throw OrchestratorError(.notAccepting, "the server is not accepting runs (emergency stop; POST /api/admin/emergency-stop/reset lifts it)")
         }
         do {
-            try await runs.enqueue(workflow, inputs: inputs, runID: runID, maxCostUSD: maxCostUSD, alongside: [.recordSubmission(submission)])
+            try await runs.enqueue(
+                workflow, inputs: inputs, runID: runID, maxCostUSD: maxCostUSD, lineage: lineage,
+                alongside: [.recordSubmission(submission)] + alongside)
         } catch let error as EngineServiceError where error.code == .invalidInputs {
             throw OrchestratorError(.invalidInput, error.message)
         } catch let error as EngineServiceError where error.code == .conflict {
@@ -157,8 +164,10 @@ public actor RunQueue {
         let runs = self.runs
         let logger = self.logger
         let onEvent = self.onEvent
+        let deadLettersFailedRuns = self.deadLettersFailedRuns
         active[runID] = Task {
             var options = RunService.RunOptions(waitForApprovals: false)
+            options.deadLettersFailedRuns = deadLettersFailedRuns
             options.onEvent = { event in onEvent(runID, event) }
             do {
                 // A run this process paused at a gate carries its own (live) owner; nobody else runs it.
@@ -178,7 +187,15 @@ public actor RunQueue {
     private func markUnstartable(_ runID: String, error: String) {
         refused.insert(runID)
         guard let detail = try? runs.run(id: runID), detail.run.status == .pending || detail.run.status == .running else { return }
-        try? runs.repository.updateRunStatus(id: runID, to: .failed, at: Date(), error: "the run could not be started: \(error)")
+        let reason = "the run could not be started: \(error)"
+        var changes: [RunChange] = [.updateRunStatus(id: runID, status: .failed, time: Date(), error: reason)]
+        if deadLettersFailedRuns && detail.run.lineageKind != "sub_workflow" {
+            // No step failed: the item is the run's own (an empty step id), committed with its failure.
+            let item = DeadLetterRecord(runID: runID, stepID: "", error: reason, inputJSON: detail.run.inputsJSON, attempts: 1)
+            let event = RunEvent.deadLettered(RunEvent.DeadLettered(step: "", item: item.id, error: reason, attempts: 1))
+            changes += [.recordDeadLetter(item), .event(runID, event.kind, event.payloadJSON())]
+        }
+        try? runs.repository.write(changes)
     }
 
     private func finished(_ runID: String) {

@@ -19,6 +19,7 @@ public final class InMemoryRunRepository: RunRepository {
         var approvals: [String: [String: ApprovalRecord]] = [:]
         var modelCalls: [String: [ModelCallRecord]] = [:]
         var submissions: [String: RunSubmissionRecord] = [:]
+        var deadLetters: [String: DeadLetterRecord] = [:]
     }
 
     private let state = Mutex(State())
@@ -78,6 +79,9 @@ public final class InMemoryRunRepository: RunRepository {
                     throw StoreError(.constraint, "UNIQUE constraint failed: run_submissions.tenant, run_submissions.idempotency_key")
                 }
                 copy.submissions[submission.runID] = submission
+            case .recordDeadLetter(let item): _ = try recordDeadLetter(item, in: &copy)
+            case .resolveDeadLetter(let id, let resolution, let reason, let retryRunID, let time):
+                _ = try resolveDeadLetter(id: id, by: resolution, reason: reason, retryRunID: retryRunID, at: time, in: &copy)
             }
         }
     }
@@ -220,5 +224,64 @@ public final class InMemoryRunRepository: RunRepository {
         guard s.runs[id] != nil else {
             throw StoreError(.constraint, "FOREIGN KEY constraint failed: no run \(id)")
         }
+    }
+
+    public func recordDeadLetter(_ item: DeadLetterRecord) throws -> DeadLetterRecord {
+        try state.withLock { try Self.recordDeadLetter(item, in: &$0) }
+    }
+
+    public func deadLetters(_ query: DeadLetterQuery) throws -> [DeadLetterRecord] {
+        state.withLock { s in
+            let matching = s.deadLetters.values.filter(query.matches).sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            return Array(matching.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
+        }
+    }
+
+    public func countDeadLetters(_ query: DeadLetterQuery) throws -> Int {
+        state.withLock { $0.deadLetters.values.count(where: query.matches) }
+    }
+
+    public func deadLetter(id: String) throws -> DeadLetterRecord? {
+        state.withLock { $0.deadLetters[id] }
+    }
+
+    public func resolveDeadLetter(
+        id: String, by resolution: DeadLetterResolution, reason: String?, retryRunID: String?, at time: Date
+    ) throws -> DeadLetterRecord {
+        try state.withLock { try Self.resolveDeadLetter(id: id, by: resolution, reason: reason, retryRunID: retryRunID, at: time, in: &$0) }
+    }
+
+    private static func recordDeadLetter(_ item: DeadLetterRecord, in s: inout State) throws -> DeadLetterRecord {
+        try requireRun(item.runID, in: s)
+        if let stored = s.deadLetters.values.first(where: {
+            $0.runID == item.runID && $0.stepID == item.stepID && $0.parallelIndex == item.parallelIndex
+        }) {
+            return stored
+        }
+        var stored = item
+        stored.attempts = max(1, item.attempts)
+        stored.tenant = s.submissions[item.runID]?.tenant
+        stored.resolvedAt = nil
+        stored.resolvedBy = nil
+        stored.resolveReason = nil
+        stored.retryRunID = nil
+        guard s.deadLetters[stored.id] == nil else { throw StoreError(.constraint, "UNIQUE constraint failed: dead_letters.id (\(stored.id))") }
+        s.deadLetters[stored.id] = stored
+        return stored
+    }
+
+    private static func resolveDeadLetter(
+        id: String, by resolution: DeadLetterResolution, reason: String?, retryRunID: String?, at time: Date, in s: inout State
+    ) throws -> DeadLetterRecord {
+        guard var item = s.deadLetters[id] else { throw StoreError(.notFound, "no dead letter with id \(id)") }
+        guard item.resolvedAt == nil else {
+            throw StoreError(.conflict, "dead letter \(id) was resolved already (\(item.resolvedBy?.rawValue ?? "resolved"))")
+        }
+        item.resolvedAt = time.storeRounded
+        item.resolvedBy = resolution
+        item.resolveReason = reason
+        item.retryRunID = retryRunID
+        s.deadLetters[id] = item
+        return item
     }
 }

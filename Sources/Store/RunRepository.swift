@@ -54,6 +54,22 @@ public protocol RunRepository: Sendable {
     /// Tokens and cost per run, for the runs named (a run without calls is absent).
     func modelUsage(runIDs: [String]) throws -> [String: ModelUsageTotals]
 
+    /// Records a dead letter unless the run's step (and fan-out index) has one, and returns the
+    /// stored item: a resumed run failing the same step again keeps the first. Its tenant is the
+    /// run's submission's. `.constraint` if the run does not exist.
+    func recordDeadLetter(_ item: DeadLetterRecord) throws -> DeadLetterRecord
+    /// Dead letters passing the query, newest first.
+    func deadLetters(_ query: DeadLetterQuery) throws -> [DeadLetterRecord]
+    /// How many dead letters pass the query's filters (its limit and offset aside).
+    func countDeadLetters(_ query: DeadLetterQuery) throws -> Int
+    /// One dead letter, or nil.
+    func deadLetter(id: String) throws -> DeadLetterRecord?
+    /// Resolves an **open** dead letter and returns it as stored now. `.notFound` for an unknown
+    /// id; `.conflict` when it was resolved already, so of two resolvers racing one wins.
+    func resolveDeadLetter(
+        id: String, by resolution: DeadLetterResolution, reason: String?, retryRunID: String?, at time: Date
+    ) throws -> DeadLetterRecord
+
     /// Applies several writes in order, all or none (one SQLite transaction, so one commit):
     /// how the engine records a step's start or end together with its event.
     func write(_ changes: [RunChange]) throws
@@ -74,6 +90,11 @@ public enum RunChange: Sendable {
     /// record, so a queued run never exists without it. `.constraint` for an idempotency key the
     /// tenant already used.
     case recordSubmission(RunSubmissionRecord)
+    /// Records a dead letter (``RunRepository/recordDeadLetter(_:)``), with the step's failure.
+    case recordDeadLetter(DeadLetterRecord)
+    /// Resolves an open dead letter (``RunRepository/resolveDeadLetter(id:by:reason:retryRunID:at:)``),
+    /// so a retry's new run and the item's resolution commit together or not at all.
+    case resolveDeadLetter(id: String, by: DeadLetterResolution, reason: String?, retryRunID: String?, time: Date)
 
     /// An event stamped now.
     public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {
@@ -82,6 +103,12 @@ public enum RunChange: Sendable {
 }
 
 extension RunRepository {
+    /// Resolves an open dead letter as retried by run `retryRunID`.
+    @discardableResult
+    public func markDeadLetterRetried(id: String, retryRunID: String, at time: Date = Date()) throws -> DeadLetterRecord {
+        try resolveDeadLetter(id: id, by: .retry, reason: nil, retryRunID: retryRunID, at: time)
+    }
+
     public func requestApproval(_ approval: ApprovalRecord) throws -> ApprovalRecord {
         try requestApproval(approval, whilePending: { _ in [] })
     }

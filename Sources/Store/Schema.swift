@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }
@@ -248,5 +248,39 @@ public enum Schema {
             );
             CREATE INDEX schedule_fires_by_time ON schedule_fires(schedule_id, fired_at);
             CREATE INDEX schedule_fires_unfinished ON schedule_fires(schedule_id) WHERE run_id IS NULL AND error IS NULL;
+            """)
+
+    /// Dead letters (issue 14 §6): a step that failed for good in a workflow with
+    /// `on_failure: {dead_letter: true}` (or any failed run, when the server is set so) leaves an
+    /// item to retry or resolve. One item per step (and fan-out index) of a run, by a unique key,
+    /// so a resumed run never adds a second one; written in the transaction that records the
+    /// step's failure.
+    static let v7 = Migration(
+        version: 7, name: "dead letters",
+        sql: """
+            CREATE TABLE dead_letters (
+                id              TEXT PRIMARY KEY,
+                run_id          TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                step_id         TEXT NOT NULL,
+                -- -1 for a step that is not fanned out (as in steps: NULLs are distinct in UNIQUE).
+                parallel_index  INTEGER NOT NULL DEFAULT -1 CHECK (parallel_index >= -1),
+                error           TEXT,
+                -- The run's input, a JSON object (Sandcastle's input_data).
+                input_json      TEXT,
+                attempts        INTEGER NOT NULL DEFAULT 1,
+                -- The tenant of the run's submission; '' for an admin's run (as in run_submissions).
+                tenant          TEXT NOT NULL DEFAULT '',
+                created_at      INTEGER NOT NULL,
+                resolved_at     INTEGER,
+                -- 'retry' or 'manual' once resolved.
+                resolved_by     TEXT,
+                resolve_reason  TEXT,
+                -- The run a retry made (no foreign key: deleting that run keeps the item's history).
+                retry_run_id    TEXT,
+                UNIQUE (run_id, step_id, parallel_index)
+            );
+            CREATE INDEX dead_letters_by_created ON dead_letters(created_at, id);
+            CREATE INDEX dead_letters_unresolved ON dead_letters(created_at, id) WHERE resolved_at IS NULL;
+            CREATE INDEX dead_letters_by_tenant ON dead_letters(tenant, created_at);
             """)
 }

@@ -17,6 +17,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             case schemaTooNew = "schema_too_new"
             case migrationFailed = "migration_failed"
             case invalidArgument = "invalid_argument"
+            case conflict
             case `internal`
         }
         private let value: Value
@@ -44,6 +45,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let migrationFailed = Code(.migrationFailed)
         /// The caller passed something malformed.
         public static let invalidArgument = Code(.invalidArgument)
+        /// The row is not in a state that allows the change (a dead letter resolved already).
+        public static let conflict = Code(.conflict)
         /// Any other SQLite failure.
         public static let `internal` = Code(.internal)
 

@@ -41,6 +41,16 @@ final class CrashingRepository: RunRepository {
     func requestApproval(_ approval: ApprovalRecord, whilePending: (ApprovalRecord) throws -> [RunChange]) throws -> ApprovalRecord {
         isFrozen ? approval : try inner.requestApproval(approval, whilePending: whilePending)
     }
+    func recordDeadLetter(_ item: DeadLetterRecord) throws -> DeadLetterRecord { isFrozen ? item : try inner.recordDeadLetter(item) }
+    func deadLetters(_ query: DeadLetterQuery) throws -> [DeadLetterRecord] { try inner.deadLetters(query) }
+    func countDeadLetters(_ query: DeadLetterQuery) throws -> Int { try inner.countDeadLetters(query) }
+    func deadLetter(id: String) throws -> DeadLetterRecord? { try inner.deadLetter(id: id) }
+    func resolveDeadLetter(
+        id: String, by resolution: DeadLetterResolution, reason: String?, retryRunID: String?, at time: Date
+    ) throws -> DeadLetterRecord {
+        if isFrozen, let item = try inner.deadLetter(id: id) { return item }
+        return try inner.resolveDeadLetter(id: id, by: resolution, reason: reason, retryRunID: retryRunID, at: time)
+    }
     func approval(runID: String, stepID: String) throws -> ApprovalRecord? { try inner.approval(runID: runID, stepID: stepID) }
     func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
         try inner.approvals(runID: runID, statuses: statuses)

@@ -31,6 +31,7 @@ import Workflow
         .workspaceNotSaved(.init(reason: "too large")),
         .workspaceRestored(.init(fromRun: "p1", bytes: 10240)),
         .workspaceNotRestored(.init(fromRun: "p1", reason: "none kept")),
+        .deadLettered(.init(step: "a", index: 1, item: "0123456789abcdef", error: "exit code 3", attempts: 2)),
     ]
 
     @Test func everyEventReadsBackAsWritten() {

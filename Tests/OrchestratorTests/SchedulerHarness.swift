@@ -41,13 +41,17 @@ struct SchedulerHarness {
     let clock: ManualClock
     var repository: SQLiteRunRepository { orchestrator.runs.repository }
 
-    init(start: Date = t0.addingTimeInterval(30), workflows: [String: String] = ["hello": hello]) async throws {
+    init(
+        start: Date = t0.addingTimeInterval(30), workflows: [String: String] = ["hello": hello],
+        deadLetters: DeadLetterSettings = DeadLetterSettings()
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sc-scheduler-\(UUID().uuidString)").path
         let folder = directory + "/workflows"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (name, yaml) in workflows { try yaml.write(toFile: "\(folder)/\(name).yaml", atomically: true, encoding: .utf8) }
         let runs = try await RunService.open(EngineSettings(dataDirectory: directory + "/data"), sandboxes: .required, creatingStore: true)
-        orchestrator = Orchestrator(runs: runs, workflowsFolder: folder, maxConcurrentRuns: 2, logger: Logger(label: "test.runs"))
+        orchestrator = Orchestrator(
+            runs: runs, workflowsFolder: folder, maxConcurrentRuns: 2, deadLetters: deadLetters, logger: Logger(label: "test.runs"))
         try await orchestrator.start()
         clock = ManualClock(start)
     }

@@ -3,7 +3,7 @@ import Testing
 @testable import Workflow
 
 /// Sandcastle's workflow-level webhooks: `on_complete.webhook` and the top-level `on_failure:
-/// {webhook}`; what is not supported yet (`dead_letter`) is refused by name, and a scalar top-level
+/// {dead_letter, webhook}`; a `dead_letter` that is not a boolean is refused, and a scalar top-level
 /// `on_failure` still points to `defaults`.
 @Suite struct WorkflowWebhookTests {
     @Test func bothWebhooksAreRead() throws {
@@ -23,11 +23,21 @@ import Testing
         #expect(workflow.onFailure?.webhook?.value == "https://hooks.example/failed")
     }
 
+    @Test func deadLetterIsRead() throws {
+        let on = load("name: x\non_failure: {dead_letter: true, webhook: https://hooks.example/f}\nsteps:\n  - {id: a, run: echo}")
+        #expect(on.isValid, "\(on.diagnostics)")
+        #expect(try #require(on.workflow).onFailure?.deadLetters == true)
+        let off = load("name: x\non_failure: {dead_letter: false}\nsteps:\n  - {id: a, run: echo}")
+        #expect(off.isValid, "\(off.diagnostics)")
+        #expect(try #require(off.workflow).onFailure?.deadLetters == false)
+        #expect(try #require(load("name: x\nsteps:\n  - {id: a, run: echo}").workflow).onFailure?.deadLetters != true)
+        let notBool = load("name: x\non_failure: {dead_letter: sometimes}\nsteps:\n  - {id: a, run: echo}")
+        #expect(notBool.errors.contains { $0.message.contains("`dead_letter` must be true or false") }, "\(notBool.diagnostics)")
+        let unknown = load("name: x\non_failure: {dead_leter: true}\nsteps:\n  - {id: a, run: echo}")
+        #expect(unknown.errors.contains { $0.message.contains("dead_leter") }, "\(unknown.diagnostics)")
+    }
+
     @Test func whatIsNotRunIsRefusedByName() {
-        let deadLetter = load("name: x\non_failure: {dead_letter: true}\nsteps:\n  - {id: a, run: echo}")
-        #expect(
-            deadLetter.errors.contains { ($0.hint ?? $0.message).contains("dead letters are not supported yet") && $0.message.contains("dead_letter") },
-            "\(deadLetter.diagnostics)")
         let scalar = load("name: x\non_failure: continue\nsteps:\n  - {id: a, run: echo}")
         #expect(
             scalar.errors.contains { $0.hint?.contains("defaults: {on_failure: continue}") == true || $0.message.contains("defaults") }, "\(scalar.diagnostics)"

@@ -2,11 +2,11 @@
 """Sandcastle's own SDK and CLI (`sandcastle-ai==0.47.0` from PyPI, unmodified) against our `/api`.
 
 Run by scripts/compat-sandcastle against a live `sandcastle serve` (real engine, real Docker)
-whose workflows folder holds compat/sandcastle/workflows (greet, sum, fails, slow) and which
+whose workflows folder holds compat/sandcastle/workflows (greet, sum, fails, slow, dead_letter) and which
 runs at most 2 runs at once. It drives `SandcastleClient` and `AsyncSandcastleClient` as their
 users do, through every SDK method whose endpoint our server has (health, runtime,
 list_workflows, save_workflow, run, run_yaml, get_run, list_runs, cancel_run), then the peer's
-CLI (`health`, `run`, `status`, `ls runs`, `ls workflows`, `runs list`, `cancel`). `httpx`
+CLI (`health`, `run`, `status`, `ls runs`, `ls workflows`, `runs list`, `cancel`, `dlq list|retry|resolve`). `httpx`
 (the SDK's own dependency) only looks at raw answers the SDK hides. The live stream (`stream`,
 `logs`) is sdk_stream_scenario.py. Prints "PASS name" / "FAIL name: why" per check and exits
 non-zero if any failed.
@@ -95,7 +95,7 @@ def health_and_runtime():
 @scenario
 def workflows_listed_and_saved():
     listed = {w.name: w for w in client.list_workflows()}
-    check("list_workflows: the folder's four workflows", {"greet", "sum", "fails", "slow"} <= set(listed), sorted(listed))
+    check("list_workflows: the folder's five workflows", {"greet", "sum", "fails", "slow", "dead_letter"} <= set(listed), sorted(listed))
     greet = listed.get("greet")
     check("list_workflows: name, description, steps_count, file_name",
           isinstance(greet, Workflow) and (greet.description, greet.steps_count, greet.file_name)
@@ -410,6 +410,70 @@ def the_cli():
     finally:
         if client.get_run(slow_id).status in ("queued", "running"):
             client.cancel_run(slow_id)
+
+
+def dead_letter_items(resolved=False):
+    """`GET /api/dead-letter` as the server sends it: the CLI's table cuts ids to 12 characters."""
+    params = {"resolved": "true"} if resolved else {}
+    return httpx.get(f"{URL}/api/dead-letter", params=params, headers={"Authorization": f"Bearer {KEY}"}, timeout=30).json()["data"]
+
+
+@scenario
+def dead_letters():
+    run = client.run("dead_letter", input={"who": "dlq"}, wait=True, poll_interval=POLL)
+    check("a dead_letter workflow whose step fails for good: the run goes on and completes", run.status == "completed", run)
+    flaky, after = step(run, "flaky"), step(run, "after")
+    check("the given-up step: failed after its 2 attempts, null output; its dependent ran",
+          flaky is not None and (flaky.status, flaky.attempt, flaky.output) == ("failed", 2, None)
+          and after is not None and after.status == "completed", run.steps)
+    items = [item for item in dead_letter_items() if item["run_id"] == run.run_id]
+    check("one open dead-letter item for the run, in Sandcastle's fields",
+          len(items) == 1 and {"id", "run_id", "step_id", "parallel_index", "error", "input_data", "attempts", "created_at",
+                               "resolved_at", "resolved_by"} <= set(items[0]), items)
+    item = items[0] if items else {"id": "0000000000000000"}
+    item_id = item["id"]
+    check("the item: step, the step's error, attempts, the run's input, not resolved",
+          (item.get("step_id"), item.get("error"), item.get("attempts"), item.get("input_data"), item.get("resolved_at"))
+          == ("flaky", flaky.error if flaky else "?", 2, {"who": "dlq"}, None) and "3" in (item.get("error") or ""), item)
+
+    status, out, err = cli("dlq", "list")
+    check("cli dlq list (Authorization: Bearer): exit 0, the item's id prefix, step, error, attempts",
+          status == 0 and all(part in out for part in (item_id[:12], run.run_id[:12], "flaky", (item.get("error") or "?")[:30], "ATTEMPTS")),
+          out + err)
+    status, out, err = cli("dlq", "list", "--json")
+    listed = json_from(out) or {}
+    check("cli dlq list --json: the envelope with meta", status == 0 and item_id in [i.get("id") for i in listed.get("data", [])]
+          and listed.get("meta", {}).get("total", 0) >= 1 and listed["meta"].get("limit") == 50, out + err)
+
+    status, out, err = cli("dlq", "retry", item_id)
+    new_run_id = next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.strip().startswith("New run:")), "0000000000000000")
+    check("cli dlq retry ID: exit 0, DLQ item retried, the new run's id", status == 0 and f"DLQ item retried: {item_id}" in out
+          and new_run_id != "0000000000000000", out + err)
+    retried = finished(new_run_id)
+    check("the retry is a new run of the whole workflow, with the same input and its parent",
+          retried is not None and (retried.status, retried.input_data, raw_run(new_run_id).get("parent_run_id"))
+          == ("completed", {"who": "dlq"}, run.run_id), retried)
+    status, out, err = cli("dlq", "retry", item_id)
+    check("cli dlq retry of a retried item: exit 1, 409 (ALREADY_RESOLVED)", status == 1 and "409" in err, (status, out + err))
+    retried_item = next((i for i in dead_letter_items(resolved=True) if i["id"] == item_id), {})
+    check("the retried item: resolved_by retry", (retried_item.get("resolved_by"), bool(retried_item.get("resolved_at"))) == ("retry", True),
+          retried_item)
+
+    second = next((i for i in dead_letter_items() if i["run_id"] == new_run_id), {"id": "0000000000000000"})
+    check("the retry's run failed the same step: a new item", second.get("step_id") == "flaky", second)
+    status, out, err = cli("dlq", "resolve", second["id"])
+    check("cli dlq resolve ID: exit 0, resolved, by manual", status == 0 and f"DLQ item resolved: {second['id']}" in out
+          and "Resolved by: manual" in out, out + err)
+    status, out, err = cli("dlq", "resolve", second["id"])
+    check("cli dlq resolve of a resolved item: exit 1, 409 (ALREADY_RESOLVED)", status == 1 and "409" in err, (status, out + err))
+    status, out, err = cli("dlq", "resolve", "0123456789abcdef")
+    check("cli dlq resolve of an unknown item: exit 1, 404", status == 1 and "404" in err, (status, out + err))
+    status, out, err = cli("dlq", "list")
+    check("cli dlq list: no open item left", status == 0 and "No dead letter queue items found." in out, out + err)
+    status, out, err = cli("dlq", "list", "--resolved")
+    check("cli dlq list --resolved: both items, resolved", status == 0 and item_id[:12] in out and second["id"][:12] in out, out + err)
+    status, out, err = cli("dlq", "list", key="sc_wrong")
+    check("cli dlq list with a wrong key: exit 1, 401", status == 1 and "401" in err, (status, out + err))
 
 
 @scenario

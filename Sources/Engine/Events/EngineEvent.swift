@@ -85,6 +85,9 @@ public struct EngineConfiguration: Sendable {
     /// The run's budget for model calls in dollars (`--max-cost`); nil: none. A resumed run
     /// keeps the one it was started with.
     public var maxCostUSD: Double?
+    /// Whether every failed top-level run leaves a dead letter (its failed step's, or the run's
+    /// when no step failed), written with the run's end: the server's `--dead-letter-failed-runs`.
+    public var deadLettersFailedRuns = false
 
     /// What every sandbox of the run carries: ``labels`` plus, when an owner is recorded, the
     /// process label that lets a sweep find the sandboxes of a process that died.

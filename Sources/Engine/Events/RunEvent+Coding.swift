@@ -30,6 +30,7 @@ extension RunEvent {
         case .modelRetried: "model_retried"
         case .budgetWarning: "budget_warning"
         case .budgetExceeded: "budget_exceeded"
+        case .deadLettered: "dead_lettered"
         case .unrecognized(let kind, _): kind
         }
     }
@@ -66,6 +67,7 @@ extension RunEvent {
         case .modelRetried(let payload): return encoded(payload)
         case .budgetWarning(let payload): return encoded(payload)
         case .budgetExceeded(let payload): return encoded(payload)
+        case .deadLettered(let payload): return encoded(payload)
         case .unrecognized(_, let payloadJSON): return payloadJSON
         }
     }
@@ -104,6 +106,7 @@ extension RunEvent {
         case "model_retried": self = decoded(ModelRetried.self, RunEvent.modelRetried)
         case "budget_warning": self = decoded(Budget.self, RunEvent.budgetWarning)
         case "budget_exceeded": self = decoded(Budget.self, RunEvent.budgetExceeded)
+        case "dead_lettered": self = decoded(DeadLettered.self, RunEvent.deadLettered)
         default: self = .unrecognized(kind: kind, payloadJSON: payloadJSON)
         }
     }

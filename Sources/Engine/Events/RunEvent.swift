@@ -43,6 +43,9 @@ public enum RunEvent: Sendable, Equatable {
     case budgetWarning(Budget)
     /// The run has spent its budget: its running steps are interrupted, it ends `budget_exceeded`.
     case budgetExceeded(Budget)
+    /// A step that failed for good became a dead letter (`on_failure: {dead_letter: true}`, or a
+    /// failed run on a server that dead-letters them): recorded with the item, in one commit.
+    case deadLettered(DeadLettered)
     /// A kind this build does not know, kept as stored.
     case unrecognized(kind: String, payloadJSON: String)
 
@@ -194,6 +197,23 @@ public enum RunEvent: Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case step, status, durationMs = "duration_ms", error, reason, outputTail = "output_tail", output
             case outputPath = "output_path"
+        }
+    }
+
+    public struct DeadLettered: Codable, Sendable, Equatable {
+        public var step: String
+        public var index: Int?
+        /// The dead letter's id (`/api/dead-letter/{id}`).
+        public var item: String
+        public var error: String?
+        public var attempts: Int
+
+        public init(step: String, index: Int? = nil, item: String, error: String?, attempts: Int) {
+            self.step = step
+            self.index = index
+            self.item = item
+            self.error = error
+            self.attempts = attempts
         }
     }
 

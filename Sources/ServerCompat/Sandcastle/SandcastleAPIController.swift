@@ -38,6 +38,7 @@ package struct SandcastleAPIController {
         registerLineage(routes)
         registerAdmin(routes)
         registerSchedules(routes)
+        registerDeadLetters(routes)
     }
 
     // MARK: system

@@ -51,6 +51,9 @@ enum SandcastleEnvelope {
         case .alreadyResolved: (.conflict, "ALREADY_RESOLVED")
         case .scheduleNotFound: (.notFound, "NOT_FOUND")
         case .scheduleDisabled: (.badRequest, "SCHEDULE_DISABLED")
+        case .deadLetterNotFound: (.notFound, "NOT_FOUND")
+        case .maxRetriesExceeded: (.badRequest, "MAX_RETRIES_EXCEEDED")
+        case .retryFailed: (.internalServerError, "RETRY_ERROR")
         default: (.internalServerError, "DB_ERROR")
         }
     }

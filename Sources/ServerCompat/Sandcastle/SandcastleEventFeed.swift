@@ -9,7 +9,7 @@ import Store
 
 /// `GET /api/events`: every run's milestones as one event stream, in Sandcastle's shapes
 /// (`run.started`, `run.completed`, `run.failed`, `step.started`, `step.completed`,
-/// `step.failed`, and ours: `approval.requested`). `id:` is the event's global position in the
+/// `step.failed`, `dlq.new`, and ours: `approval.requested`). `id:` is the event's global position in the
 /// store, so `Last-Event-ID` resumes exactly after the last one seen (Sandcastle's bus keeps no
 /// history and loses what happened while a client was away; this one does not).
 struct SandcastleEventFeed {
@@ -22,7 +22,7 @@ struct SandcastleEventFeed {
     static let maxFollowers = 500
     /// A step output longer than this is cut in `step.completed`, as Sandcastle cuts it.
     static let maxOutputCharacters = 4096
-    static let kinds: Set<String> = ["run_started", "run_finished", "step_started", "step_finished", "approval_requested"]
+    static let kinds: Set<String> = ["run_started", "run_finished", "step_started", "step_finished", "approval_requested", "dead_lettered"]
 
     func response() throws -> Response {
         guard orchestrator.signals.count < Self.maxFollowers else {
@@ -102,6 +102,15 @@ struct SandcastleEventFeed {
                 [
                     "run_id": runID, "step_name": .string(finished.step), "step_id": .string(finished.step),
                     "error": finished.error.map(JSONValue.string) ?? .null,
+                ]
+            )
+        case .deadLettered(let item):
+            // Sandcastle's `dlq.new` carries run, step and error; the item's id lets a client act on it.
+            return (
+                "dlq.new",
+                [
+                    "run_id": runID, "step_name": .string(item.step), "error": item.error.map(JSONValue.string) ?? .null,
+                    "dlq_item_id": .string(item.item), "workflow": name,
                 ]
             )
         case .approvalRequested(let approval):

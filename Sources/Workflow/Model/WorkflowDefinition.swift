@@ -110,14 +110,24 @@ public struct CompletionActions: Sendable {
     }
 }
 
-/// Sandcastle's top-level `on_failure: {webhook}`: who is told when the run fails.
+/// Sandcastle's top-level `on_failure: {dead_letter, webhook}`: what a failure leaves behind
+/// and who is told when the run fails.
 public struct FailureActions: Sendable {
     /// A URL that gets the `workflow.failed` webhook (runs `sandcastle serve` drives).
     public var webhook: Located<String>?
+    /// Sandcastle's `dead_letter: true`: a step that failed for good (its retries spent) becomes a
+    /// dead-letter item (its error, the run's input, its attempts) and ends `failed` with a null
+    /// output, and the run goes on (its dependents run and read null), whatever the step's own
+    /// `on_failure` says. Approval gates are not steps that fail this way (a rejection fails the run).
+    public var deadLetter: Located<Bool>?
 
-    public init(webhook: Located<String>? = nil) {
+    public init(webhook: Located<String>? = nil, deadLetter: Located<Bool>? = nil) {
         self.webhook = webhook
+        self.deadLetter = deadLetter
     }
+
+    /// Whether failed steps become dead letters.
+    public var deadLetters: Bool { deadLetter?.value ?? false }
 }
 
 /// What a step ends up with after defaults are applied.

@@ -97,18 +97,18 @@ extension WorkflowParser {
         return CompletionActions(storagePath: path, webhook: webhook)
     }
 
-    /// Sandcastle's top-level `on_failure: {webhook: URL}`. A scalar `on_failure` at the top is
-    /// this format's own, misplaced (it belongs in `defaults`), and says so.
+    /// Sandcastle's top-level `on_failure: {dead_letter: BOOL, webhook: URL}` (read in both
+    /// formats). A scalar `on_failure` at the top is this format's own, misplaced (it belongs in
+    /// `defaults`), and says so.
     func parseOnFailure(_ top: MappingReader, session: ParseSession) -> FailureActions? {
         guard let node = top.peek("on_failure"), case .mapping = node.content else { return nil }
-        guard let reader = top.mapping("on_failure", expectation: "write on_failure: {webhook: https://…}") else { return nil }
+        guard let reader = top.mapping("on_failure", expectation: "write on_failure: {dead_letter: true, webhook: https://…}") else {
+            return nil
+        }
         let webhook = webhookURL(reader, session: session)
-        reader.reportUnknownFields(
-            allowed: ["webhook"],
-            explanations: [
-                "dead_letter": "dead letters are not supported yet; remove `dead_letter` to run this workflow (failed runs can be replayed)"
-            ])
-        return FailureActions(webhook: webhook)
+        let deadLetter = reader.bool("dead_letter")
+        reader.reportUnknownFields(allowed: ["webhook", "dead_letter"])
+        return FailureActions(webhook: webhook, deadLetter: deadLetter)
     }
 
     /// A webhook URL: http(s) with a host. Where it may point is checked when a run is submitted.

@@ -94,6 +94,18 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Workflow runs executing at once; more wait in the queue (default 4; env SANDCASTLE_MAX_CONCURRENT_RUNS).")
     var maxConcurrentRuns: Int?
 
+    @Flag(
+        name: .customLong("dead-letter-failed-runs"),
+        help:
+            "Every failed workflow run leaves a dead letter (its failed step's), not only workflows with on_failure.dead_letter (env SANDCASTLE_DEAD_LETTER_FAILED_RUNS; default off)."
+    )
+    var deadLetterFailedRuns = false
+
+    @Option(
+        name: .customLong("dead-letter-max-retries"),
+        help: "Retries one dead-lettered failure may have through POST /api/dead-letter/{id}/retry (default 3; env SANDCASTLE_DEAD_LETTER_MAX_RETRIES).")
+    var deadLetterMaxRetries: Int?
+
     @Option(
         name: .customLong("schedule-catch-up"),
         help: "Schedule slots missed while the server was down: once (the latest fires once) or skip (default once; env SANDCASTLE_SCHEDULE_CATCH_UP).")
@@ -157,6 +169,13 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("sandcastle serve: --schedule-catch-up (SANDCASTLE_SCHEDULE_CATCH_UP) must be once or skip, not '\(catchUpText)'")
             throw ExitCode(2)
         }
+        let deadLetters: DeadLetterSettings
+        do {
+            deadLetters = try deadLetterSettings(environment)
+        } catch {
+            Console.error("sandcastle serve: \(error)")
+            throw ExitCode(2)
+        }
         let logger = Logger(label: "sandcastle.server")
         // Every connection holds a descriptor: take all the system allows (the per-client cap
         // keeps one client from taking them all either way).
@@ -179,7 +198,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             var dependencies = try await ServerDependencies.production(configuration, logger: logger)
             dependencies.sandstormConfig = sandstorm
-            orchestrator = try await makeOrchestrator(configuration: configuration, environment: environment, logger: logger)
+            orchestrator = try await makeOrchestrator(
+                configuration: configuration, environment: environment, deadLetters: deadLetters, logger: logger)
             dependencies.orchestrator = orchestrator
             scheduler = Scheduler(orchestrator: orchestrator, defaultCatchUp: catchUp, logger: Logger(label: "sandcastle.schedules"))
             dependencies.scheduler = scheduler
@@ -229,7 +249,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The workflows and the run queue of `/api`, over the engine settings of `--config` and the
     /// environment (the same as `sandcastle run`'s).
-    private func makeOrchestrator(configuration: ServerConfiguration, environment: [String: String], logger: Logger) async throws -> Orchestrator {
+    private func makeOrchestrator(
+        configuration: ServerConfiguration, environment: [String: String], deadLetters: DeadLetterSettings, logger: Logger
+    ) async throws -> Orchestrator {
         let settings = try EngineSettings.load(dataDirectory: configuration.dataDirectory, configFile: config)
         let runs = try await RunService.open(settings, sandboxes: .optional, creatingStore: true)
         if let problem = runs.sandboxProblem { logger.error("workflow runs cannot start until Docker answers: \(problem)") }
@@ -244,7 +266,8 @@ struct ServeCommand: AsyncParsableCommand {
         let folder = workflowsDir ?? environment["SANDCASTLE_WORKFLOWS_DIR"] ?? "./workflows"
         return Orchestrator(
             runs: runs, workflowsFolder: (folder as NSString).standardizingPath, maxConcurrentRuns: limit, resumesOrphans: resumeRuns,
-            webhooks: try RunWebhooks.fromEnvironment(environment), logger: Logger(label: "sandcastle.runs"))
+            webhooks: try RunWebhooks.fromEnvironment(environment), deadLetters: deadLetters,
+            logger: Logger(label: "sandcastle.runs"))
     }
 
     /// `--sandstorm-config`, else `sandstorm.json` in the working directory when there is one; a

@@ -236,6 +236,10 @@ enum RunsFormat {
             line = "⚠ budget: $\(money(budget.spentUSD)) of $\(money(budget.maxUSD)) spent"
         case .budgetExceeded(let budget):
             line = "✘ budget exceeded: $\(money(budget.spentUSD)) of $\(money(budget.maxUSD)); running steps interrupted"
+        case .deadLettered(let item):
+            line =
+                "✉ \(stepLabel(item.step, item.index)) dead-lettered as \(item.item) after \(item.attempts) attempt\(item.attempts == 1 ? "" : "s")"
+                + suffix(item.error)
         case .unrecognized(let kind, let payloadJSON):
             line = "\(kind) \(payloadJSON)"
         }
