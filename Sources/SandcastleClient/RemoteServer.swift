@@ -3,7 +3,7 @@ import HTTPTransport
 
 /// Where a remote Sandcastle server is and the key to present to it. The key is kept out of
 /// ``description`` and every message: it is sent only as the `X-API-Key` header.
-public struct RemoteServer: Sendable, CustomStringConvertible {
+public struct RemoteServer: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The URL as given, without a trailing slash (`http://127.0.0.1:8080`).
     public let url: String
     let endpoint: HTTPEndpoint
@@ -36,4 +36,7 @@ public struct RemoteServer: Sendable, CustomStringConvertible {
     public var hasAPIKey: Bool { apiKey != nil }
 
     public var description: String { url }
+    public var debugDescription: String { "RemoteServer(\(url), key: \(hasAPIKey ? "set" : "none"))" }
+    /// `dump` and debuggers see the URL and whether a key is set, never the key.
+    public var customMirror: Mirror { Mirror(self, children: ["url": url, "hasAPIKey": hasAPIKey]) }
 }
