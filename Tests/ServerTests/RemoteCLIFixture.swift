@@ -75,11 +75,16 @@ struct RemoteCLIFixture {
     /// Runs the CLI to its end with the server named by `SANDCASTLE_URL` and the key by
     /// `SANDCASTLE_API_KEY` (unless `environment` says otherwise), in a scratch directory.
     func cli(_ arguments: [String], key: String? = ServerFixture.key, environment extra: [String: String] = [:]) async throws -> Output {
+        try await Self.run(arguments, environment: environment(key: key, extra))
+    }
+
+    /// The child's environment: ours without any `SANDCASTLE_` setting, then the server's URL and key.
+    func environment(key: String? = ServerFixture.key, _ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SANDCASTLE_") }
         environment["SANDCASTLE_URL"] = url
         if let key { environment["SANDCASTLE_API_KEY"] = key }
         for (name, value) in extra { environment[name] = value }
-        return try await Self.run(arguments, environment: environment)
+        return environment
     }
 
     static func run(_ arguments: [String], environment: [String: String]) async throws -> Output {

@@ -96,7 +96,10 @@ struct RemoteCLITests {
             let forkID = try #require(RemoteCLIFixture.runID(forked))
             #expect(forked.stdout.contains("output after = \"forked\""), "\(forked.stdout)")
             let forkShown = try await fixture.cli(["runs", "show", forkID])
-            #expect(forkShown.stdout.contains("parent:    \(id) (fork from step `after`)"), "\(forkShown.stdout)")
+            // The API names a replay's step, not a fork's: the changes say what the fork did.
+            #expect(forkShown.stdout.contains("parent:    \(id)\n  changes:   {\"run\":\"echo forked\"}"), "\(forkShown.stdout)")
+            let replayShown = try await fixture.cli(["runs", "show", replayID])
+            #expect(replayShown.stdout.contains("parent:    \(id) (replay from step `after`)"), "\(replayShown.stdout)")
 
             // resume has no remote form: said, not attempted.
             let resumed = try await fixture.cli(["runs", "resume", id])
@@ -139,13 +142,14 @@ struct RemoteCLITests {
             let slow = try await fixture.cli(["runs", "submit", "slow"])
             let slowID = try #require(RemoteCLIFixture.runID(slow))
             #expect(slow.stdout.contains("run \(slowID): pending on \(fixture.url)"), "\(slow.stdout)")
-            async let following = fixture.cli(["runs", "logs", slowID, "--follow"])
+            let environment = fixture.environment()
+            async let following = RemoteCLIFixture.run(["runs", "logs", slowID, "--follow"], environment: environment)
             #expect(await eventually(.seconds(60)) { (try? await fixture.status(slowID)) == "running" })
             let cancelled = try await fixture.cli(["runs", "cancel", slowID])
             #expect(cancelled.status == 0 && cancelled.stdout.contains("run \(slowID) cancelled on \(fixture.url)"), "\(cancelled.all)")
             let followedSlow = try await following
             #expect(followedSlow.status == 0, "\(followedSlow.all)")
-            #expect(followedSlow.stdout.contains("▶ wait started") && followedSlow.stdout.hasSuffix("run cancelled\n"), "\(followedSlow.stdout)")
+            #expect(followedSlow.stdout.contains("▶ wait started") && followedSlow.stdout.contains("\nrun cancelled"), "\(followedSlow.stdout)")
             let cancelledAgain = try await fixture.cli(["runs", "cancel", slowID])
             #expect(cancelledAgain.status == 1 && cancelledAgain.stderr.contains("answered 400 INVALID_STATUS"), "\(cancelledAgain.all)")
         }

@@ -62,14 +62,17 @@ enum RemoteRunDriver {
     static func history(_ client: SandcastleAPIClient, runID: String) async throws -> [RunStreamFrame] {
         try await Remote.orExit {
             var current: Int64 = 0
+            var ended = false
             for try await frame in client.followRun(id: runID) {
                 current = frame.id ?? 0
+                ended = RemoteRunStatus.streamEnds.contains(frame.data.child("status")?.renderedString ?? "")
                 break
             }
             var frames: [RunStreamFrame] = []
             for try await frame in client.followRun(id: runID, after: 0) {
                 frames.append(frame)
-                if frame.event == "result" || (frame.id ?? 0) >= current { break }
+                // A run that ended (or paused) replays to its result; a live one up to now.
+                if frame.event == "result" || (!ended && (frame.id ?? 0) >= current) { break }
             }
             return frames
         }

@@ -57,8 +57,8 @@ enum RemoteRunsFormat {
         lines.append("  duration:  \(RunsFormat.duration(from: run.startedAt, to: run.completedAt ?? (run.isFinished ? nil : now)))")
         if let inputs = run.inputData, inputs != .object([:]), inputs != .null { lines.append("  inputs:    \(inputs.jsonText)") }
         if let parent = run.parentRunID {
-            let kind = run.forkChanges.map { $0 == .null ? "replay" : "fork" } ?? "replay"
-            lines.append("  parent:    \(parent)" + (run.replayFromStep.map { " (\(kind) from step `\($0)`)" } ?? ""))
+            // The API names the step of a replay only; a fork's changes are on the next line.
+            lines.append("  parent:    \(parent)" + (run.replayFromStep.map { " (replay from step `\($0)`)" } ?? ""))
             if let changes = run.forkChanges, changes != .null { lines.append("  changes:   \(changes.jsonText)") }
         }
         if let error = run.error { lines.append("  error:     \(error)") }
@@ -70,8 +70,8 @@ enum RemoteRunsFormat {
         lines.append("steps:")
         for step in run.steps ?? [] {
             var parts = [localStatus(step.status), "attempts \(step.attempt ?? 1)"]
-            let duration = step.durationSeconds ?? 0
-            parts.append(step.startedAt == nil ? "-" : RunsFormat.duration(from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: duration)))
+            // A step that never started here (reused from the parent) has no duration.
+            parts.append(step.startedAt.map { RunsFormat.duration(from: $0, to: $0 + (step.durationSeconds ?? 0)) } ?? "-")
             if let model = step.model { parts.append("model \(model)") }
             lines.append("  \(RunsFormat.stepLabel(step.stepID, step.parallelIndex)): " + parts.joined(separator: ", "))
             if let error = step.error { lines.append("      error:  \(error)") }
