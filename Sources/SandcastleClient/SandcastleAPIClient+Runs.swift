@@ -133,7 +133,7 @@ extension SandcastleAPIClient {
         try await call(RemoteAPIKey.self, .put, "/api-keys/\(Self.segment(id))/allowlist", body: ["cidrs": .array(cidrs.map(JSONValue.string))])
     }
 
-    /// `GET /api/dead-letter`: unresolved items unless `resolved` is true.
+    /// `GET /api/dead-letter`: the open items; with `resolved`, the resolved ones too (Sandcastle's `resolved=true`).
     public func deadLetters(resolved: Bool = false, limit: Int = 50, offset: Int = 0) async throws -> Page<RemoteDeadLetter> {
         try await page(
             RemoteDeadLetter.self, "/dead-letter",

@@ -4,8 +4,9 @@ import Testing
 
 /// `sandcastle keys …` and `sandcastle dlq …` against a server's `/api/api-keys` and
 /// `/api/dead-letter` (issue 14 §6, §7): a tenant key made, used, rotated, restricted and
-/// deactivated; dead letters listed, retried as a new run, resolved. The CLI runs as a child
-/// process; the server (keys required, ``ServerFixture/key`` an admin key) is in this process.
+/// deactivated; dead letters listed, retried as a new run, resolved. Process-level: the built
+/// `sandcastle serve` (stored keys: `ADMIN_API_KEY` and `API_KEY_PEPPER`; runs on real Docker)
+/// and the CLI as child processes.
 @Suite(.serialized, .timeLimit(.minutes(6)))
 struct RemoteKeysDeadLetterCLITests {
     /// A step that fails after its retries in a workflow that sends such steps to the dead letters.
@@ -20,8 +21,62 @@ struct RemoteKeysDeadLetterCLITests {
             run: echo reported
         """
 
+    static let adminKey = "sc_admin-key-for-cli-tests-0123456789"
+
+    /// `sandcastle serve` on a free loopback port with these workflows, until `body` returns.
+    struct Served {
+        let url: String
+
+        func cli(_ arguments: [String], key: String? = RemoteKeysDeadLetterCLITests.adminKey) async throws -> RemoteCLIFixture.Output {
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SANDCASTLE_") }
+            environment["SANDCASTLE_URL"] = url
+            if let key { environment["SANDCASTLE_API_KEY"] = key }
+            return try await RemoteCLIFixture.run(arguments, environment: environment)
+        }
+
+        static func with(workflows: [String: String], _ body: (Served) async throws -> Void) async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sc-remote-served-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let folder = directory.appendingPathComponent("workflows")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for (name, yaml) in workflows { try yaml.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8) }
+            let log = directory.appendingPathComponent("serve.log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: RemoteCLIFixture.executable)
+            process.arguments = [
+                "serve", "--port", "0", "--data-dir", directory.appendingPathComponent("data").path, "--workflows-dir", folder.path,
+            ]
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SANDCASTLE_") }
+            environment["ADMIN_API_KEY"] = RemoteKeysDeadLetterCLITests.adminKey
+            environment["API_KEY_PEPPER"] = "pepper-for-cli-tests-0123456789abcdef"
+            environment["AUTH_REQUIRED"] = "true"
+            process.environment = environment
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            try handle.close()
+            defer {
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+            }
+            var url: String?
+            let started = await eventually(.seconds(60)) {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let range = text.range(of: "listening on http://") {
+                    url = "http://" + text[range.upperBound...].prefix { !$0.isWhitespace }
+                }
+                return url != nil || !process.isRunning
+            }
+            let served = try #require(
+                url.map(Served.init), "serve did not start (\(started)): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            try await body(served)
+        }
+    }
+
     @Test func keysAreCreatedUsedRotatedRestrictedAndDeleted() async throws {
-        try await RemoteCLIFixture.with(workflows: RemoteCLITests.workflows) { fixture in
+        try await Served.with(workflows: RemoteCLITests.workflows) { fixture in
             let created = try await fixture.cli(["keys", "create", "ci", "--tenant", "acme", "--workflow", "hello"])
             #expect(created.status == 0, "\(created.all)")
             let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -74,7 +129,7 @@ struct RemoteKeysDeadLetterCLITests {
     }
 
     @Test func deadLettersAreListedRetriedAndResolved() async throws {
-        try await RemoteCLIFixture.with(workflows: ["flaky": Self.flaky]) { fixture in
+        try await Served.with(workflows: ["flaky": Self.flaky]) { fixture in
             let first = try await fixture.cli(["runs", "submit", "flaky", "--wait"])
             let second = try await fixture.cli(["runs", "submit", "flaky", "--wait"])
             let firstRun = try #require(RemoteCLIFixture.runID(first), "\(first.all)")

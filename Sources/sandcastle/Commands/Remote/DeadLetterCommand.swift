@@ -23,11 +23,11 @@ struct DeadLetterCommand: AsyncParsableCommand {
 }
 
 struct DeadLetterList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List unresolved dead letters (or resolved ones).", aliases: ["ls"])
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the open dead letters (--resolved: all of them).", aliases: ["ls"])
 
     @OptionGroup var server: ServerOptions
 
-    @Flag(name: .long, help: "List resolved items instead.")
+    @Flag(name: .long, help: "Include the resolved items (Sandcastle's `resolved=true`).")
     var resolved = false
 
     @Option(name: .long, help: "At most this many (1–200).")
@@ -48,7 +48,7 @@ struct DeadLetterList: AsyncParsableCommand {
         }
         let page = try await Remote.orExit { try await client.deadLetters(resolved: resolved, limit: limit) }
         guard !page.items.isEmpty else {
-            Console.print("no \(resolved ? "resolved" : "unresolved") dead letters on \(client.server.url)")
+            Console.print("no \(resolved ? "" : "open ")dead letters on \(client.server.url)")
             return
         }
         let rows = page.items.map { item in
