@@ -60,7 +60,8 @@ extension SandcastleAPIClient {
                 let response = try await http.stream(request)
                 if !response.isSuccess {
                     let body = (try? await response.collect(upTo: 1 << 20)) ?? []
-                    let error = Self.serverError(server, status: response.status, json: JSONValue.parse(json: String(decoding: body, as: UTF8.self)),
+                    let error = Self.serverError(
+                        server, status: response.status, json: JSONValue.parse(json: String(decoding: body, as: UTF8.self)),
                         text: String(decoding: body, as: UTF8.self))
                     // A refusal is final; a server in trouble (5xx, a restart's 503) is tried again.
                     guard response.status >= 500 else { throw error }

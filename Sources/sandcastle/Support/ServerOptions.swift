@@ -33,7 +33,9 @@ struct ServerOptions: ParsableArguments {
     /// The client for a command that only exists against a server.
     func requireClient(_ command: String) throws -> SandcastleAPIClient {
         guard let client = try client() else {
-            Console.error("sandcastle: `sandcastle \(command)` works on a server: give --url URL (or set SANDCASTLE_URL), and --api-key (or SANDCASTLE_API_KEY) if it needs one")
+            Console.error(
+                "sandcastle: `sandcastle \(command)` works on a server: give --url URL (or set SANDCASTLE_URL), and --api-key (or SANDCASTLE_API_KEY) if it needs one"
+            )
             throw ExitCode(1)
         }
         return client

@@ -31,7 +31,8 @@ struct KeysCommand: AsyncParsableCommand {
 }
 
 struct KeysList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the server's active keys (never the keys themselves).", aliases: ["ls"])
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the server's active keys (never the keys themselves).", aliases: ["ls"])
 
     @OptionGroup var server: ServerOptions
 

@@ -2,8 +2,8 @@ import ArgumentParser
 import Engine
 import EngineService
 import Foundation
-import Workflow
 import SandcastleClient
+import Workflow
 
 /// `sandcastle runs approve RUN [STEP] [--comment C] [--by NAME] [--data JSON]`
 struct RunsApprove: AsyncParsableCommand {

@@ -70,7 +70,9 @@ struct RunsSubmit: AsyncParsableCommand {
             try await client.submit(source, input: input, maxCostUSD: maxCost, idempotencyKey: idempotencyKey)
         }
         let existing = submitted.status == "existing" ? " (an existing run: the idempotency key was used before)" : ""
-        Console.print("run \(submitted.runID): \(RemoteRunsFormat.localStatus(submitted.status == "existing" ? "queued" : submitted.status)) on \(client.server.url)\(existing)")
+        Console.print(
+            "run \(submitted.runID): \(RemoteRunsFormat.localStatus(submitted.status == "existing" ? "queued" : submitted.status)) on \(client.server.url)\(existing)"
+        )
         guard wait || follow else { return }
         // An existing run may be long over: its whole history then, not only what comes next.
         try await RemoteRunDriver.drive(client, runID: submitted.runID, after: follow ? 0 : nil, printing: follow)
