@@ -34,6 +34,8 @@ import PackageDescription
 //   Orchestrator         what `serve` does with workflows: the catalog of saved workflows and their
 //                        versions, the durable run queue, run queries and controls for the HTTP API,
 //                        the scheduler (each schedule slot fires one run, also across restarts)
+//   SandcastleClient     a client of a remote Sandcastle server's /api (ours or Sandcastle 0.47): typed calls,
+//                        its envelope and errors, the run stream followed with Last-Event-ID (the CLI's remote mode)
 //   OneShotAgent         Sandstorm's one-shot agent (`sandcastle agent`, `POST /query`): a fresh sandbox,
 //                        files in, one agent loop, Sandstorm's messages out, the sandbox destroyed
 //   ServerCore           the HTTP service's core: SandboxService actor, ServerError, configuration, auth, metrics
@@ -188,6 +190,11 @@ let package = Package(
                 "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", "Schedules", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // A client of a Sandcastle server's `/api` for the CLI's remote mode (`--url`): typed calls
+        // over our libcurl transport, the SSE decoder of the model providers for the run stream.
+        .target(
+            name: "SandcastleClient", dependencies: ["HTTPTransport", "JSONValues", "ModelProviders"],
+            swiftSettings: strict),
         // Sandstorm's one-shot agent, shared by `sandcastle agent` and `POST /query`: the session
         // (sandbox in, files in, one agent loop, sandbox out), Sandstorm's message shapes,
         // sandstorm.json. Beside EngineService, not in it: no run, store or engine is involved,
@@ -237,7 +244,7 @@ let package = Package(
             dependencies: [
                 "EngineService", "Orchestrator", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
                 "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues", "Schedules",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandcastleClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
 
@@ -275,7 +282,7 @@ let package = Package(
                 // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
                 "TestSupport", "Server", "ServerCore", "ServerCompat", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport",
                 "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues", "Orchestrator", "Webhooks", "EngineService",
-                "Schedules", .product(name: "Hummingbird", package: "hummingbird"),
+                "Schedules", "SandcastleClient", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // SHA-256 of what big transfers moved (already a dependency of Sandbox).

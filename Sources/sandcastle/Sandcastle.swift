@@ -10,7 +10,8 @@ struct Sandcastle: AsyncParsableCommand {
         version: SandcastleVersion.current,
         subcommands: [
             Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
-            ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, AgentCommand.self, ServeCommand.self,
+            ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ScheduleCommand.self, KeysCommand.self,
+            DeadLetterCommand.self, AgentCommand.self, ServeCommand.self,
             BenchCommand.self,
             ProviderDoubleCommand.self,
         ])

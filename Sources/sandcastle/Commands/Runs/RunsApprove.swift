@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import EngineService
 import Foundation
+import SandcastleClient
 import Workflow
 
 /// `sandcastle runs approve RUN [STEP] [--comment C] [--by NAME] [--data JSON]`
@@ -50,6 +51,7 @@ struct ApprovalDecisionOptions: ParsableArguments {
     var by: String?
 
     func record(_ decision: ApprovalDecision, verb: String) async throws {
+        if let client = try options.remote() { return try await recordRemote(decision, verb: verb, client) }
         let service = try await options.openService()
         let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
         let approval = try RunDriver.orExit {
@@ -63,5 +65,33 @@ struct ApprovalDecisionOptions: ParsableArguments {
                 "a `sandcastle run` waiting on it continues now; if none is (run with --no-wait, or stopped), "
                     + "continue with `sandcastle runs resume\(flag) \(id)`")
         }
+    }
+
+    /// On a server an approval is `<run>.<step>`; without STEP, the run's only pending one. The
+    /// server records the key that decided, so --by has no meaning there.
+    private func recordRemote(_ decision: ApprovalDecision, verb: String, _ client: SandcastleAPIClient) async throws {
+        if by != nil { throw Remote.refuse("--by has no remote form: the server records the API key that decided") }
+        let pending = try await Remote.orExit { try await client.approvals(status: "pending").items.filter { $0.runID == id } }
+        let approval: RemoteApproval
+        if let step {
+            guard let found = pending.first(where: { $0.stepID == step }) else {
+                throw Remote.refuse("run \(id) has no pending approval at step `\(step)` on \(client.server.url)")
+            }
+            approval = found
+        } else {
+            guard let only = pending.first else { throw Remote.refuse("run \(id) has no pending approval on \(client.server.url)") }
+            guard pending.count == 1 else {
+                throw Remote.refuse("run \(id) waits at \(pending.count) gates (\(pending.map(\.stepID).joined(separator: ", "))): name the step")
+            }
+            approval = only
+        }
+        let verbs: (SandcastleAPIClient.ApprovalVerb, JSONValue?) =
+            switch decision {
+            case .approve(let data): (.approve, data)
+            case .reject: (.reject, nil)
+            case .skip: (.skip, nil)
+            }
+        try await Remote.orExit { try await client.decide(verbs.0, approvalID: approval.id, comment: comment, editedData: verbs.1) }
+        Console.print("\(verb) step `\(approval.stepID)` of run \(id)" + (comment.map { " (\($0))" } ?? "") + "; the server continues the run")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngineService
 import Foundation
+import SandcastleClient
 
 /// `sandcastle runs cancel ID`
 struct RunsCancel: AsyncParsableCommand {
@@ -13,6 +14,11 @@ struct RunsCancel: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
+        if let client = try options.remote() {
+            try await Remote.orExit { try await client.cancel(runID: id) }
+            Console.print("run \(id) cancelled on \(client.server.url)")
+            return
+        }
         // Docker is welcome, not required: the cancel is recorded either way.
         let service = try await options.openService(sandboxes: .optional)
         let cancellation: RunService.Cancellation

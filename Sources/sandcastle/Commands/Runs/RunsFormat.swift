@@ -164,10 +164,16 @@ enum RunsFormat {
     /// One event as a log line: time, what happened and its main fields (the last lines of a
     /// failed attempt's output under it).
     static func eventLine(_ record: EventRecord) -> String {
-        let time = timestamp(record.time)
+        let lines = eventText(RunEvent(record))
+        return (["\(timestamp(record.time))  \(lines[0])"] + lines.dropFirst()).joined(separator: "\n")
+    }
+
+    /// One event as its line, then the last lines of output under it (`    | …`); shared by the
+    /// local log and the remote stream (whose frames carry no time).
+    static func eventText(_ event: RunEvent) -> [String] {
         var tail: String?
         let line: String
-        switch RunEvent(record) {
+        switch event {
         case .runStarted(let started):
             var text = "run started (workflow `\(started.workflow)`)"
             if let parent = started.parentRun {
@@ -243,9 +249,9 @@ enum RunsFormat {
         case .unrecognized(let kind, let payloadJSON):
             line = "\(kind) \(payloadJSON)"
         }
-        var lines = ["\(time)  \(line)"]
+        var lines = [line]
         for part in (tail ?? "").split(separator: "\n").suffix(10) { lines.append("    | \(part)") }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     private static func suffix(_ error: String?) -> String { error.map { ": \($0)" } ?? "" }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import EngineService
 import Foundation
+import SandcastleClient
 
 /// `sandcastle runs ls [--status S] [--limit N]`
 struct RunsList: AsyncParsableCommand {
@@ -18,6 +19,7 @@ struct RunsList: AsyncParsableCommand {
     var limit = 20
 
     func run() async throws {
+        if let client = try options.remote() { return try await runRemote(client) }
         let service = try await options.openService()
         let wanted = Set(status.map { $0.lowercased() })
         // `orphaned` is not stored: it is a running or pending run whose process is gone.
@@ -33,5 +35,23 @@ struct RunsList: AsyncParsableCommand {
         }
         let usage = service.usage(runIDs: runs.map(\.id))
         for line in RunsFormat.table(runs, usage: usage, now: Date()) + RunsFormat.orphanedHint(runs) { Console.print(line) }
+    }
+
+    /// The server's runs: one request per status asked for (the API filters by one), merged newest first.
+    private func runRemote(_ client: SandcastleAPIClient) async throws {
+        let wanted = Set(status.map { $0.lowercased() })
+        if wanted.contains("orphaned") { throw Remote.refuse("a server has no orphaned runs: it resumes runs itself") }
+        let limit = min(max(1, self.limit), 200)
+        var runs: [RemoteRunSummary] = []
+        for status in wanted.isEmpty ? [nil] : wanted.sorted().map(Optional.some) {
+            let page = try await Remote.orExit { try await client.runs(status: status.flatMap(RemoteRunsFormat.serverStatus), limit: limit) }
+            runs += page.items
+        }
+        runs.sort { ($0.createdAt ?? .distantPast) > ($1.createdAt ?? .distantPast) }
+        if runs.isEmpty {
+            Console.print("no runs on \(client.server.url)")
+            return
+        }
+        for line in RemoteRunsFormat.table(Array(runs.prefix(limit)), now: Date()) { Console.print(line) }
     }
 }

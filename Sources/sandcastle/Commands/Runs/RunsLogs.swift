@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngineService
 import Foundation
+import SandcastleClient
 
 /// `sandcastle runs logs ID [--follow]`
 struct RunsLogs: AsyncParsableCommand {
@@ -16,6 +17,7 @@ struct RunsLogs: AsyncParsableCommand {
     var follow = false
 
     func run() async throws {
+        if let client = try options.remote() { return try await runRemote(client) }
         let service = try await options.openService()
         _ = try RunDriver.orExit { try service.run(id: id) }
         guard follow else {
@@ -33,5 +35,24 @@ struct RunsLogs: AsyncParsableCommand {
             Console.error("sandcastle: \(error.message)")
             throw ExitCode(1)
         }
+    }
+
+    /// The server's stream replayed from the run's first event (`Last-Event-ID: 0`): up to now,
+    /// or with --follow on until the run ends or pauses, through reconnects.
+    private func runRemote(_ client: SandcastleAPIClient) async throws {
+        guard follow else {
+            var printer = FramePrinter(replaying: true)
+            for frame in try await RemoteRunDriver.history(client, runID: id) {
+                if frame.event == "result" {
+                    for line in RemoteRunsFormat.frameLines(frame) { Console.print(line) }
+                } else {
+                    printer.print(frame)
+                }
+            }
+            return
+        }
+        // As locally, the log ends with the run (or its pause) and the command succeeds either way.
+        let result = try await RemoteRunDriver.follow(client, runID: id, after: 0)
+        for line in RemoteRunsFormat.frameLines(result) { Console.print(line) }
     }
 }

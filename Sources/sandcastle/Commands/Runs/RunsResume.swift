@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import EngineService
 import Foundation
+import SandcastleClient
 
 /// `sandcastle runs resume ID | --all`
 struct RunsResume: AsyncParsableCommand {
@@ -33,6 +34,10 @@ struct RunsResume: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if try options.remote() != nil {
+            throw Remote.refuse(
+                "`runs resume` has no remote form: a server resumes its own runs after a restart, and continues a paused one once it is approved")
+        }
         guard let id else {
             try await resumeAll()
             return

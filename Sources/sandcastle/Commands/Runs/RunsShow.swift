@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngineService
 import Foundation
+import SandcastleClient
 
 /// `sandcastle runs show ID`
 struct RunsShow: AsyncParsableCommand {
@@ -15,6 +16,7 @@ struct RunsShow: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if let client = try options.remote() { return try await runRemote(client) }
         let service = try await options.openService()
         let report = try RunDriver.orExit { try service.report(id: id) }
         if json {
@@ -37,5 +39,16 @@ struct RunsShow: AsyncParsableCommand {
             Console.print("artifacts (in \(report.artifactsDirectory)):")
             for artifact in report.artifacts { Console.print("  \(artifact.path)  \(artifact.size) bytes") }
         }
+    }
+
+    private func runRemote(_ client: SandcastleAPIClient) async throws {
+        let run = try await Remote.orExit { try await client.run(id: id) }
+        if json {
+            let history = try await RemoteRunDriver.history(client, runID: id)
+            Console.print(RemoteRunsFormat.document(run, transcript: history).jsonText)
+            return
+        }
+        let approvals = try await Remote.orExit { try await client.approvals().items.filter { $0.runID == id } }
+        for line in RemoteRunsFormat.detail(run, approvals: approvals, server: client.server.url, now: Date()) { Console.print(line) }
     }
 }
