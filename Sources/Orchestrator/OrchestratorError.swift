@@ -34,6 +34,9 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let scheduleNotFound = Code(rawValue: "schedule_not_found")
         /// The schedule is disabled (a manual trigger needs it enabled).
         public static let scheduleDisabled = Code(rawValue: "schedule_disabled")
+        /// The caller's key may not do this: a tenant key and a workflow name that is not its
+        /// own, or a workflow outside the key's `allowed_workflows`.
+        public static let forbidden = Code(rawValue: "forbidden")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }
