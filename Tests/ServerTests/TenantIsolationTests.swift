@@ -107,6 +107,14 @@ struct TenantIsolationTests {
             #expect(try await server.call(.get, "/v1/sandboxes", key: tenant.key).status == 200)
             let viaHeader = try await server.live.call(.get, "/api/runs", headers: [("X-API-Key", tenant.key)])
             #expect(viaHeader.status == 200, "\(viaHeader.text)")
+            // E2B's control plane, Sandkasten's sessions and Sandstorm's /query take it too (an
+            // empty /query body is refused for what it is, not for the key).
+            let e2b = try await server.live.call(.get, "/v2/sandboxes", headers: [("X-API-KEY", tenant.key)])
+            #expect(e2b.status == 200, "E2B: \(e2b.text)")
+            #expect(try await server.call(.get, "/v1/sessions", key: tenant.key).status == 200)
+            let query = try await server.call(.post, "/query", json: "{}", key: tenant.key)
+            #expect(query.status != 401 && query.status != 403 && query.status < 500, "Sandstorm: \(query.status) \(query.text)")
+            #expect(try await server.live.call(.get, "/v2/sandboxes", headers: [("X-API-KEY", "sc_wrong")]).status == 401)
 
             let forbidden = try await server.call(.post, "/api/api-keys", json: #"{"name":"x"}"#, key: tenant.key)
             #expect(forbidden.status == 403 && Self.code(forbidden.body) == "FORBIDDEN", "\(forbidden.text)")
@@ -130,6 +138,9 @@ struct TenantIsolationTests {
             #expect(blocked.status == 403 && Self.authCode(blocked.body) == "IP_BLOCKED", "\(blocked.text)")
             let blockedNative = try await server.call(.get, "/v1/sandboxes", key: tenant.key)
             #expect(blockedNative.status == 403 && server.live.errorCode(blockedNative.body) == "ip_blocked", "\(blockedNative.text)")
+            let blockedSandkasten = try await server.call(.get, "/v1/sessions", key: tenant.key)
+            #expect(blockedSandkasten.status == 403 && blockedSandkasten.text.contains("IP_BLOCKED"), "\(blockedSandkasten.text)")
+            #expect(try await server.live.call(.get, "/v2/sandboxes", headers: [("X-API-KEY", tenant.key)]).status == 403)
             let badCIDR = try await server.call(.put, "/api/api-keys/\(tenant.id)/allowlist", json: #"{"cidrs":["10.0.0.0/99"]}"#, key: admin)
             #expect(badCIDR.status == 400 && Self.code(badCIDR.body) == "INVALID_INPUT", "\(badCIDR.text)")
             _ = try await server.call(.put, "/api/api-keys/\(tenant.id)/allowlist", json: #"{"cidrs":["127.0.0.0/8","::1"]}"#, key: admin)
