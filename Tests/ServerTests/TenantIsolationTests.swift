@@ -124,6 +124,27 @@ struct TenantIsolationTests {
                 #expect(refused.status == 403 && Self.code(refused.body) == "FORBIDDEN", "\(path): \(refused.text)")
             }
 
+            // Bad input is a clear 4xx and makes nothing.
+            for (json, status) in [
+                ("not json", 422), ("[1]", 422), ("{}", 422), (#"{"name":"a\u0000b"}"#, 422), (#"{"name":"x","tenant_id":5}"#, 422),
+                (#"{"name":"x","tenant_id":""}"#, 422), (#"{"name":"x","allowed_workflows":"chain"}"#, 422),
+                (#"{"name":"x","max_cost_per_run_usd":-1}"#, 422), (#"{"name":"x","allowed_cidrs":["../etc"]}"#, 400),
+                ("{\"name\":\"\(String(repeating: "n", count: 201))\"}", 422),
+            ] {
+                let refused = try await server.call(.post, "/api/api-keys", json: json, key: admin)
+                #expect(refused.status == status && Self.code(refused.body) != nil, "\(json.prefix(60)): \(refused.text)")
+            }
+            let huge = try await server.call(.post, "/api/api-keys", json: #"{"name":""# + String(repeating: "x", count: 5 << 20) + #""}"#, key: admin)
+            #expect(huge.status == 413, "\(huge.status)")
+            for (method, path, json) in [
+                (HTTPMethod.post, "/api/api-keys/\(tenant.id)/rotate", "[1]"), (.post, "/api/api-keys/\(tenant.id)/rotate", #"{"grace_period_hours":"1"}"#),
+                (.put, "/api/api-keys/\(tenant.id)/allowlist", #"{"cidrs":"10.0.0.0/8"}"#), (.put, "/api/api-keys/\(tenant.id)/allowlist", "{}"),
+                (.delete, "/api/api-keys/key%00x", nil), (.delete, "/api/api-keys/..%2F..%2Fetc", nil), (.post, "/api/api-keys/nope/rotate", nil),
+            ] {
+                let refused = try await server.call(method, path, json: json, key: admin)
+                #expect((400..<500).contains(refused.status) && Self.code(refused.body) != nil, "\(method) \(path): \(refused.text)")
+            }
+
             let listed = try await server.call(.get, "/api/api-keys", key: admin)
             #expect((listed.body["meta"] as? [String: Any])?["total"] as? Int == 2, "the admin key and the tenant's: \(listed.text)")
             let ownView = Self.list(try await server.call(.get, "/api/api-keys", key: tenant.key).body)
