@@ -3,6 +3,7 @@ import Store
 import Synchronization
 import Testing
 
+@testable import Server
 @testable import ServerCore
 
 /// The key system without HTTP: key format, HMAC with the pepper, lookup, expiry, CIDR
@@ -221,6 +222,28 @@ import Testing
         #expect(try repository.deactivate(id: made.record.id) && !(try repository.hasActiveKeys()))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(bytes.range(of: Data(made.key.utf8)) == nil, "the key is not in the database")
+    }
+
+    @Test func theServerRefusesToStartWithStoredKeysButNoPepperOrWithNoKeyAtAll() throws {
+        let repository = InMemoryAPIKeyRepository()
+        var configuration = ServerConfiguration()
+        configuration.apiKeyPepper = try APIKeyPepper(Self.pepper, source: "test")
+        configuration.adminAPIKey = RedactedSecret("admin-key-0123456789abcdef")
+        let keys = try SandcastleServer.keyService(configuration, repository)
+        #expect(try keys.hasStoredKeys() && (try keys.authenticate("admin-key-0123456789abcdef", clientAddress: nil).isAdmin))
+        // The same data folder without the pepper: refused, even with a configured key.
+        var withoutPepper = ServerConfiguration()
+        withoutPepper.apiKeyDigests = [APIKeyStore.digest("configured-key-0123456789")]
+        let refused = #expect(throws: ServerError.self) { try SandcastleServer.keyService(withoutPepper, repository) }
+        #expect(refused?.code == .invalidConfiguration && refused?.message.contains("API_KEY_PEPPER") == true)
+        // Open mode does not check keys at all.
+        withoutPepper.openMode = true
+        #expect(throws: Never.self) { try SandcastleServer.keyService(withoutPepper, repository) }
+        // A pepper but no key anywhere: nobody could call the server.
+        var nobody = ServerConfiguration()
+        nobody.apiKeyPepper = try APIKeyPepper(Self.pepper, source: "test")
+        let empty = #expect(throws: ServerError.self) { try SandcastleServer.keyService(nobody, InMemoryAPIKeyRepository()) }
+        #expect(empty?.message.contains("no API keys") == true)
     }
 
     @Test func settingsMapAuthRequiredAndRequireThePepper() throws {
