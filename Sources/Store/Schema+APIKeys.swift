@@ -33,5 +33,8 @@ extension Schema {
 
             -- '' for a workflow every key sees (the folder's, an admin's); a tenant's own otherwise.
             ALTER TABLE workflow_versions ADD COLUMN tenant TEXT NOT NULL DEFAULT '';
+
+            -- A tenant key's run list, stats and event feed select its runs by tenant.
+            CREATE INDEX run_submissions_by_tenant ON run_submissions(tenant, run_id);
             """)
 }
