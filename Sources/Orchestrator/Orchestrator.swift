@@ -78,7 +78,7 @@ public struct Orchestrator: Sendable {
         var version: Int?
         switch submission.source {
         case .named(let name, let wanted):
-            let resolved = try catalog.resolve(name: name, version: wanted)
+            let resolved = try catalog.resolve(name: name, version: wanted, tenant: submission.tenant)
             (workflow, version) = (resolved.workflow, resolved.record.version)
         case .inline(let yaml):
             workflow = try catalog.inline(yaml)
@@ -178,6 +178,8 @@ public struct Orchestrator: Sendable {
     ///   upstream did not complete), `invalidInput` (changes the step cannot take).
     public func replay(runID: String, fromStep: String, changes: ForkChanges? = nil) async throws -> String {
         let parent: RunService.RecordedRun
+        // The new run belongs to the parent's tenant, whoever asked for it.
+        let tenant = try tenant(ofRun: runID)
         do {
             parent = try runs.prepareReplay(of: runID)
         } catch let error as EngineServiceError where error.code == .notFound {
@@ -188,6 +190,9 @@ public struct Orchestrator: Sendable {
         let newRunID = WorkflowEngine.makeRunID()
         do {
             try await runs.enqueueReplay(parent, fromStep: fromStep, changes: changes, runID: newRunID)
+            if let tenant { try runs.repository.write([.recordSubmission(RunSubmissionRecord(runID: newRunID, tenant: tenant))]) }
+        } catch let error as StoreError {
+            throw OrchestratorError(.internalFailure, "the replay's tenant could not be recorded: \(error.message)")
         } catch let error as EngineError {
             switch error.code {
             case .notFound, .notResumable: throw OrchestratorError(.invalidStep, error.message)

@@ -40,6 +40,9 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         public static let maxRetriesExceeded = Code(rawValue: "max_retries_exceeded")
         /// A dead letter's run cannot be made again (its recorded workflow is gone or invalid).
         public static let retryFailed = Code(rawValue: "retry_failed")
+        /// The caller's key may not do this: a tenant key and a workflow name that is not its
+        /// own, or a workflow outside the key's `allowed_workflows`.
+        public static let forbidden = Code(rawValue: "forbidden")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }

@@ -16,7 +16,7 @@ extension Scheduler {
     public func create(_ request: NewSchedule) throws -> ScheduleInfo {
         let zone = request.timeZone ?? "UTC"
         try Self.check(request.cronExpression, timeZone: zone)
-        let workflow = try orchestrator.catalog.resolve(name: request.workflowName).workflow
+        let workflow = try orchestrator.catalog.resolve(name: request.workflowName, tenant: request.tenant).workflow
         try Self.check(request.inputs, for: workflow)
         let record = ScheduleRecord(
             id: UUID().uuidString.lowercased(), workflowName: request.workflowName, cronExpression: request.cronExpression,
@@ -65,17 +65,17 @@ extension Scheduler {
         return try info(record)
     }
 
-    /// Schedules newest first, and how many there are in all.
+    /// Schedules newest first (of `tenant` when given: a tenant key's view), and how many there are in all.
     ///
     /// - Throws: ``OrchestratorError`` `internalFailure`.
-    public func list(limit: Int, offset: Int) throws -> (items: [ScheduleInfo], total: Int) {
+    public func list(limit: Int, offset: Int, tenant: String? = nil) throws -> (items: [ScheduleInfo], total: Int) {
         let now = clock.now()
-        let records = try persist { try repository.schedules(limit: limit, offset: offset) }
+        let records = try persist { try repository.schedules(limit: limit, offset: offset, tenant: tenant) }
         let outcomes = try persist {
             try repository.scheduleOutcomes(scheduleIDs: records.map(\.id), since: now.addingTimeInterval(-Self.successWindow))
         }
         let items = records.map { ScheduleInfo(record: $0, outcomes: outcomes[$0.id], defaultCatchUp: defaultCatchUp, now: now) }
-        return (items, try persist { try repository.countSchedules() })
+        return (items, try persist { try repository.countSchedules(tenant: tenant) })
     }
 
     /// Runs the schedule's workflow now, outside its slots, with its inputs. The run counts as

@@ -10,6 +10,11 @@ import Workflow
 /// version of that name, it becomes the next version (``importFolder()``, at start and before
 /// a run or listing by name). Saving through the API writes the folder's file too, as
 /// Sandcastle does, so the folder and the catalog agree.
+///
+/// Tenants (issue 14 §7): a workflow saved with a tenant key is that tenant's (and stays out of
+/// the shared folder); the folder's and an admin's are shared. Every method's `tenant` is the
+/// caller's: nil is an admin, who sees every workflow; a tenant sees the shared ones and its own,
+/// and a workflow it may not see answers as one that does not exist.
 public struct WorkflowCatalog: Sendable {
     let repository: SQLiteRunRepository
     /// Nil: no folder (only the API saves workflows).
@@ -45,19 +50,29 @@ public struct WorkflowCatalog: Sendable {
         }
     }
 
-    /// Saves `yaml` as the next version of `name` after checking it, and writes it to the
-    /// folder's `<name>.yaml`.
+    /// Saves `yaml` as the next version of `name` after checking it, and (for a shared workflow)
+    /// writes it to the folder's `<name>.yaml`. A tenant may save only a name that is free or its
+    /// own; an admin saving a tenant's workflow keeps it that tenant's.
     ///
-    /// - Throws: ``OrchestratorError`` `invalidName`, `invalidWorkflow` (with its diagnostics).
+    /// - Throws: ``OrchestratorError`` `invalidName`, `invalidWorkflow` (with its diagnostics),
+    ///   `forbidden` (a tenant and a name that is not its own).
     @discardableResult
-    public func save(name: String, yaml: String, description: String? = nil) throws -> Entry {
+    public func save(name: String, yaml: String, description: String? = nil, tenant: String? = nil) throws -> Entry {
         try Self.validate(name: name)
         guard yaml.utf8.count <= Self.maxYAMLBytes else {
             throw OrchestratorError(.invalidWorkflow, "the workflow is \(yaml.utf8.count) bytes; at most \(Self.maxYAMLBytes) are accepted")
         }
         let workflow = try files.keep(yaml, label: "\(name).yaml")
-        let record = try persist { try repository.saveWorkflowVersion(name: name, yaml: yaml, description: description, source: .api) }
-        if let folder {
+        try importFolder(only: name)
+        let existing = try persist { try repository.workflowVersions(name: name).first }
+        if let tenant, let existing, existing.tenant != tenant {
+            throw OrchestratorError(.forbidden, "the workflow name \(name) is not available to this key; choose another")
+        }
+        let owner = tenant ?? existing?.tenant
+        let record = try persist {
+            try repository.saveWorkflowVersion(name: name, yaml: yaml, description: description, source: .api, tenant: owner)
+        }
+        if let folder, owner == nil {
             // Best effort: the catalog is the record; the folder's copy is for people and editors.
             try? DataFolder.makeDirectory(folder)
             try? Data(yaml.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("\(name).yaml")), options: .atomic)
@@ -65,10 +80,11 @@ public struct WorkflowCatalog: Sendable {
         return Entry(newest: record, versions: try persist { try repository.workflowVersions(name: name).count }, workflow: workflow)
     }
 
-    /// Every workflow, by name (the folder imported first).
-    public func list() throws -> [Entry] {
+    /// Every workflow `tenant` may see, by name (the folder imported first).
+    public func list(tenant: String? = nil) throws -> [Entry] {
         try importFolder()
         return try persist { try repository.latestWorkflowVersions() }.compactMap { record in
+            guard Self.isVisible(record, to: tenant) else { return nil }
             guard let workflow = try? files.keep(record.yaml) else { return nil }
             return Entry(newest: record, versions: try persist { try repository.workflowVersions(name: record.name).count }, workflow: workflow)
         }
@@ -77,8 +93,8 @@ public struct WorkflowCatalog: Sendable {
     /// `name`'s newest version as the catalog lists it.
     ///
     /// - Throws: ``OrchestratorError`` `workflowNotFound`.
-    public func entry(name: String) throws -> Entry {
-        let resolved = try resolve(name: name)
+    public func entry(name: String, tenant: String? = nil) throws -> Entry {
+        let resolved = try resolve(name: name, tenant: tenant)
         let versions = try persist { try repository.workflowVersions(name: name).count }
         return Entry(newest: resolved.record, versions: versions, workflow: resolved.workflow)
     }
@@ -87,7 +103,9 @@ public struct WorkflowCatalog: Sendable {
     ///
     /// - Throws: ``OrchestratorError`` `workflowNotFound`, `invalidWorkflow` (a folder file
     ///   that no longer validates).
-    public func resolve(name: String, version: Int? = nil) throws -> (record: WorkflowVersionRecord, workflow: WorkflowDefinition) {
+    public func resolve(name: String, version: Int? = nil, tenant: String? = nil) throws -> (
+        record: WorkflowVersionRecord, workflow: WorkflowDefinition
+    ) {
         try Self.validate(name: name)
         try importFolder(only: name)
         let record: WorkflowVersionRecord?
@@ -96,7 +114,7 @@ public struct WorkflowCatalog: Sendable {
         } else {
             record = try persist { try repository.workflowVersions(name: name).first }
         }
-        guard let record else {
+        guard let record, Self.isVisible(record, to: tenant) else {
             throw OrchestratorError(
                 .workflowNotFound, version.map { "workflow \(name) has no version \($0)" } ?? "no workflow named \(name)")
         }
@@ -112,12 +130,19 @@ public struct WorkflowCatalog: Sendable {
     }
 
     /// Removes `name` from the catalog (its versions stay readable for the runs that ran them)
-    /// and its file from the folder.
+    /// and its file from the folder. A tenant may delete only its own workflows.
     ///
-    /// - Returns: false when there was no such workflow.
-    public func delete(name: String) throws -> Bool {
+    /// - Returns: false when there was no such workflow (or none `tenant` may see).
+    /// - Throws: ``OrchestratorError`` `forbidden` (a tenant and a shared workflow).
+    public func delete(name: String, tenant: String? = nil) throws -> Bool {
         try Self.validate(name: name)
         try importFolder(only: name)
+        if let tenant, let newest = try persist({ try repository.workflowVersions(name: name).first }) {
+            guard Self.isVisible(newest, to: tenant) else { return false }
+            guard newest.tenant == tenant else {
+                throw OrchestratorError(.forbidden, "workflow \(name) is shared; only an admin key may delete it")
+            }
+        }
         let removed = try persist { try repository.deleteWorkflow(name: name) }
         if let folder {
             for suffix in ["yaml", "yml"] {
@@ -151,6 +176,11 @@ public struct WorkflowCatalog: Sendable {
                 _ = try persist { try repository.saveWorkflowVersion(name: stem, yaml: yaml, source: .file) }
             }
         }
+    }
+
+    /// Shared workflows are everyone's; a tenant's only its own (and an admin's, `tenant` nil).
+    static func isVisible(_ record: WorkflowVersionRecord, to tenant: String?) -> Bool {
+        tenant == nil || record.tenant == nil || record.tenant == tenant
     }
 
     private func persist<T>(_ body: () throws -> T) throws -> T {

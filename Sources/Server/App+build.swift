@@ -40,6 +40,8 @@ public struct ServerDependencies: Sendable {
     public var orchestrator: Orchestrator?
     /// The schedules of `/api/schedules`, firing runs through ``orchestrator``; nil leaves them unserved.
     public var scheduler: Scheduler?
+    /// The stored API keys (`/api/api-keys`, `ADMIN_API_KEY`); in memory unless the data folder's.
+    public var apiKeys: any APIKeyRepository = InMemoryAPIKeyRepository()
 
     public init(
         provisioner: any SandboxProvisioner, host: (any SandboxHost)?, repository: any SandboxRepository,
@@ -82,6 +84,7 @@ public struct ServerDependencies: Sendable {
             repository: sandboxes, serverID: serverID,
             logger: logger)
         dependencies.dataLock = lock
+        dependencies.apiKeys = SQLiteAPIKeyRepository(database: database)
         // A broken models file or provider variable costs `/query` only, not the whole server.
         do {
             dependencies.modelRouter = try ModelRouter.fromEnvironment(ProcessInfo.processInfo.environment)
@@ -96,6 +99,8 @@ public struct ServerDependencies: Sendable {
 /// The built server: the Hummingbird application plus the pieces tests and the CLI reach.
 public struct SandcastleServer {
     public let service: SandboxService
+    /// Every API's keys: the configured ones and those stored in the data folder.
+    public let keys: APIKeyService
     public let metrics: ServerMetrics
     /// Every route registered, for the OpenAPI check.
     public let routes: [RouteTable.Route]
@@ -112,7 +117,7 @@ public struct SandcastleServer {
             limits: ServiceLimits(configuration), repository: dependencies.repository,
             provisioner: dependencies.provisioner, host: dependencies.host,
             serverID: dependencies.serverID, metrics: metrics, logger: dependencies.logger)
-        let keys = APIKeyStore(digests: configuration.apiKeyDigests)
+        let keys = try Self.keyService(configuration, dependencies.apiKeys)
         let transfers = TransferGate(
             limit: configuration.maxTransfers, maxWait: .milliseconds(Int(configuration.transferWaitSeconds * 1000)))
         let router = Router(context: ServerRequestContext.self)
@@ -148,13 +153,15 @@ public struct SandcastleServer {
             config: dependencies.sandstormConfig, unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
         ).register(table)
         if let orchestrator = dependencies.orchestrator {
-            SandcastleAPIController(orchestrator: orchestrator, version: SandcastleVersion.current, scheduler: dependencies.scheduler)
-                .register(table)
+            SandcastleAPIController(
+                orchestrator: orchestrator, version: SandcastleVersion.current, scheduler: dependencies.scheduler, keys: keys
+            ).register(table)
         }
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))
 
         self.service = service
+        self.keys = keys
         self.metrics = metrics
         self.routes = table.routes
         self.configuration = configuration
@@ -162,6 +169,28 @@ public struct SandcastleServer {
         self.webSocketRouter = webSocketRouter
         self.logger = dependencies.logger
         self.dataLock = dependencies.dataLock
+    }
+
+    /// The key service over the configured keys and the stored ones, with `ADMIN_API_KEY` stored.
+    /// With auth on, a server nobody could call, or one whose stored keys it cannot check (no
+    /// pepper), refuses to start.
+    static func keyService(_ configuration: ServerConfiguration, _ repository: any APIKeyRepository) throws -> APIKeyService {
+        let keys = APIKeyService(
+            configured: APIKeyStore(digests: configuration.apiKeyDigests), repository: repository, pepper: configuration.apiKeyPepper,
+            defaultGraceHours: configuration.keyRotationGraceHours)
+        if let admin = configuration.adminAPIKey { try keys.bootstrapAdmin(admin) }
+        guard !configuration.openMode else { return keys }
+        if configuration.apiKeyPepper == nil, try keys.hasStoredKeys() {
+            throw ServerError(
+                .invalidConfiguration,
+                "the data folder holds API keys, which are checked with the server's pepper: set API_KEY_PEPPER (or --api-key-pepper-file)")
+        }
+        guard try keys.hasKeys() else {
+            throw ServerError(
+                .invalidConfiguration,
+                "no API keys: give --api-key KEY (SANDCASTLE_API_KEYS) or ADMIN_API_KEY, or run keyless on loopback with --open")
+        }
+        return keys
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).

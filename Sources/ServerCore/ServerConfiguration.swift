@@ -13,8 +13,16 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory = "./data"
     /// SHA-256 digests of the accepted API keys; plaintext keys are hashed as soon as they are read.
     public var apiKeyDigests: [[UInt8]] = []
-    /// Serve without API keys. Only honoured on a loopback address.
+    /// Serve without API keys. Only honoured on a loopback address. `AUTH_REQUIRED=false` sets
+    /// it, `AUTH_REQUIRED=true` clears it.
     public var openMode = false
+    /// The secret stored API keys are hashed with (`API_KEY_PEPPER`, `--api-key-pepper-file`);
+    /// needed once the data folder holds keys or `ADMIN_API_KEY` is given.
+    public var apiKeyPepper: APIKeyPepper?
+    /// An admin key stored at start (`ADMIN_API_KEY`), idempotently.
+    public var adminAPIKey: RedactedSecret?
+    /// How long a rotated key keeps working by default (`KEY_ROTATION_GRACE_HOURS`), 0…8760.
+    public var keyRotationGraceHours = 24
     /// Live sandboxes across all keys.
     public var maxSandboxes = 64
     /// Live sandboxes per API key (in open mode: the whole server).
@@ -79,6 +87,12 @@ public struct ServerConfiguration: Sendable {
         public var requestHeadTimeoutSeconds: Double?
         public var requestBodyTimeoutSeconds: Double?
         public var maxConnectionsPerClient: Int?
+        public var authRequired: Bool?
+        /// The pepper itself (environment only: a config file names a file instead).
+        public var apiKeyPepper: String?
+        public var apiKeyPepperFile: String?
+        public var adminAPIKey: String?
+        public var keyRotationGraceHours: Int?
 
         public init() {}
 
@@ -92,6 +106,8 @@ public struct ServerConfiguration: Sendable {
             case maxRequestHeadBytes = "max_request_head_bytes", idleTimeoutSeconds = "idle_timeout_seconds"
             case requestHeadTimeoutSeconds = "request_head_timeout_seconds", requestBodyTimeoutSeconds = "request_body_timeout_seconds"
             case maxConnectionsPerClient = "max_connections_per_client"
+            case authRequired = "auth_required", apiKeyPepperFile = "api_key_pepper_file"
+            case keyRotationGraceHours = "key_rotation_grace_hours"
         }
 
         /// Reads `SANDCASTLE_HOST`, `_PORT`, `_DATA_DIR`, `_API_KEYS` (comma-separated), `_OPEN=1`,
@@ -122,6 +138,16 @@ public struct ServerConfiguration: Sendable {
             o.requestBodyTimeoutSeconds = try seconds(env, "SANDCASTLE_REQUEST_BODY_TIMEOUT")
             o.maxConnectionsPerClient = try int(env, "SANDCASTLE_MAX_CONNECTIONS_PER_CLIENT")
             o.maxTransfers = try int(env, "SANDCASTLE_MAX_TRANSFERS")
+            // Sandcastle's own names first, then ours.
+            for name in ["AUTH_REQUIRED", "SANDCASTLE_AUTH_REQUIRED"] {
+                guard let text = env[name], !text.isEmpty else { continue }
+                guard let value = bool(text) else { throw ServerError(.invalidConfiguration, "\(name) must be true or false, not '\(text)'") }
+                o.authRequired = value
+            }
+            o.apiKeyPepper = ["API_KEY_PEPPER", "SANDCASTLE_API_KEY_PEPPER"].lazy.compactMap { env[$0] }.first { !$0.isEmpty }
+            o.apiKeyPepperFile = env["SANDCASTLE_API_KEY_PEPPER_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+            o.adminAPIKey = ["ADMIN_API_KEY", "SANDCASTLE_ADMIN_API_KEY"].lazy.compactMap { env[$0] }.first { !$0.isEmpty }
+            o.keyRotationGraceHours = try int(env, "KEY_ROTATION_GRACE_HOURS") ?? int(env, "SANDCASTLE_KEY_ROTATION_GRACE_HOURS")
             if let text = env["SANDCASTLE_TRANSFER_WAIT"], !text.isEmpty {
                 guard let value = Double(text) else {
                     throw ServerError(.invalidConfiguration, "SANDCASTLE_TRANSFER_WAIT must be a number of seconds, not '\(text)'")
@@ -207,6 +233,21 @@ public struct ServerConfiguration: Sendable {
         if let v = o.requestHeadTimeoutSeconds { requestHeadTimeoutSeconds = v }
         if let v = o.requestBodyTimeoutSeconds { requestBodyTimeoutSeconds = v }
         if let v = o.maxConnectionsPerClient { maxConnectionsPerClient = v }
+        if let v = o.authRequired { openMode = !v }
+        if let v = o.apiKeyPepper { apiKeyPepper = try APIKeyPepper(v, source: "API_KEY_PEPPER") }
+        if let path = o.apiKeyPepperFile {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ServerError(.invalidConfiguration, "cannot read the API key pepper file \(path)")
+            }
+            apiKeyPepper = try APIKeyPepper(text, source: "the API key pepper file \(path)")
+        }
+        if let v = o.adminAPIKey {
+            guard v.trimmingCharacters(in: .whitespaces).count >= 16 else {
+                throw ServerError(.invalidConfiguration, "ADMIN_API_KEY must be at least 16 characters")
+            }
+            adminAPIKey = RedactedSecret(v.trimmingCharacters(in: .whitespaces))
+        }
+        if let v = o.keyRotationGraceHours { keyRotationGraceHours = v }
     }
 
     /// Builds the configuration from all sources (flags last).
@@ -226,14 +267,24 @@ public struct ServerConfiguration: Sendable {
         if openMode && !Self.isLoopback(host) {
             throw ServerError(
                 .invalidConfiguration,
-                "open mode (no API keys) is only allowed on a loopback address, but the server would listen on \(host). "
-                    + "Bind to 127.0.0.1 or give API keys with --api-key / SANDCASTLE_API_KEYS.")
+                "open mode (no API keys: --open, AUTH_REQUIRED=false) is only allowed on a loopback address, but the server would "
+                    + "listen on \(host). Bind to 127.0.0.1 or give API keys with --api-key / SANDCASTLE_API_KEYS / ADMIN_API_KEY.")
         }
-        if !openMode && apiKeyDigests.isEmpty {
+        // Stored keys (checked when the server opens its data folder) need the pepper.
+        if !openMode && apiKeyDigests.isEmpty && adminAPIKey == nil && apiKeyPepper == nil {
             throw ServerError(
                 .invalidConfiguration,
-                "no API keys are configured. Give one or more with --api-key KEY (or SANDCASTLE_API_KEYS=k1,k2), "
-                    + "or run keyless on loopback with --open (SANDCASTLE_OPEN=1).")
+                "no API keys are configured. Give one or more with --api-key KEY (or SANDCASTLE_API_KEYS=k1,k2), or ADMIN_API_KEY "
+                    + "with API_KEY_PEPPER, or run keyless on loopback with --open (SANDCASTLE_OPEN=1, AUTH_REQUIRED=false).")
+        }
+        if adminAPIKey != nil && apiKeyPepper == nil {
+            throw ServerError(
+                .invalidConfiguration,
+                "ADMIN_API_KEY is stored as an HMAC with the server's pepper: set API_KEY_PEPPER (at least "
+                    + "\(APIKeyPepper.minimumLength) characters) or --api-key-pepper-file")
+        }
+        guard (0...APIKeyService.maxGraceHours).contains(keyRotationGraceHours) else {
+            throw ServerError(.invalidConfiguration, "KEY_ROTATION_GRACE_HOURS must be 0 to \(APIKeyService.maxGraceHours), not \(keyRotationGraceHours)")
         }
         for (name, value) in [
             ("max_sandboxes", maxSandboxes), ("max_sandboxes_per_key", maxSandboxesPerKey),

@@ -16,6 +16,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         private enum Value: String, Sendable, Hashable {
             case invalidInput = "invalid_input"
             case unauthorized
+            case keyExpired = "key_expired"
+            case ipBlocked = "ip_blocked"
             case notFound = "not_found"
             case routeNotFound = "route_not_found"
             case expired = "sandbox_expired"
@@ -60,6 +62,10 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         public static let invalidInput = Code(.invalidInput)
         /// No API key, or an unknown one.
         public static let unauthorized = Code(.unauthorized)
+        /// The API key is past its expiry (a rotation's grace ended).
+        public static let keyExpired = Code(.keyExpired)
+        /// The API key's CIDR allowlist does not include the client's address.
+        public static let ipBlocked = Code(.ipBlocked)
         /// The key may not touch this sandbox (reported as not found: no existence oracle).
         public static let notFound = Code(.notFound)
         /// No such route.
@@ -138,7 +144,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         public var status: HTTPResponse.Status {
             switch value {
             case .invalidInput, .imageNotFound, .invalidRequest, .invalidImage: .badRequest
-            case .unauthorized: .unauthorized
+            case .unauthorized, .keyExpired: .unauthorized
+            case .ipBlocked: .forbidden
             case .notFound, .routeNotFound, .sessionNotFound, .fileNotFound, .workspaceNotFound: .notFound
             case .expired, .gone, .sessionExpired: .gone
             case .atCapacity, .tooManyConnections: .tooManyRequests

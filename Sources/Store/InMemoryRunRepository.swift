@@ -133,7 +133,7 @@ public final class InMemoryRunRepository: RunRepository {
     public func listRuns(_ query: RunQuery) throws -> [RunRecord] {
         state.withLock { s in
             let matching = s.runs.values
-                .filter(query.matches)
+                .filter { query.matches($0) && (query.tenant == nil || s.submissions[$0.id]?.tenant == query.tenant) }
                 .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
             return Array(matching.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
         }

@@ -271,11 +271,14 @@ public struct RunQuery: Sendable, Hashable {
     public var createdBefore: Date?
     public var limit: Int
     public var offset: Int
+    /// Only runs submitted by this tenant's keys (``RunSubmissionRecord/tenant``); nil for every run.
+    public var tenant: String?
 
     public init(
         statuses: Set<RunStatus>? = nil, workflowName: String? = nil, createdSince: Date? = nil, createdBefore: Date? = nil,
-        limit: Int = 50, offset: Int = 0
+        limit: Int = 50, offset: Int = 0, tenant: String? = nil
     ) {
+        self.tenant = tenant
         self.statuses = statuses
         self.workflowName = workflowName
         self.createdSince = createdSince
@@ -284,7 +287,7 @@ public struct RunQuery: Sendable, Hashable {
         self.offset = offset
     }
 
-    /// Whether `run` passes the filters (limit and offset aside).
+    /// Whether `run` passes the filters (limit, offset and tenant aside: the tenant is the submission's).
     public func matches(_ run: RunRecord) -> Bool {
         (statuses?.contains(run.status) ?? true) && (workflowName.map { $0 == run.workflowName } ?? true)
             && (createdSince.map { run.createdAt >= $0 } ?? true) && (createdBefore.map { run.createdAt < $0 } ?? true)

@@ -25,17 +25,18 @@ extension SQLiteRunRepository {
         try database.read { try Self.schedule(id: id, on: $0) }
     }
 
-    /// Schedules newest first, at most `limit` after skipping `offset`.
-    public func schedules(limit: Int, offset: Int) throws -> [ScheduleRecord] {
+    /// Schedules (of `tenant` when given; '' is an admin's) newest first, at most `limit` after skipping `offset`.
+    public func schedules(limit: Int, offset: Int, tenant: String? = nil) throws -> [ScheduleRecord] {
         try database.query(
-            "\(Self.scheduleSelect) ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?",
-            [Int64(clamping: max(0, limit)), Int64(clamping: max(0, offset))]
+            "\(Self.scheduleSelect)\(tenant == nil ? "" : " WHERE s.tenant = ?") ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?",
+            (tenant.map { [$0] } ?? []) + [Int64(clamping: max(0, limit)), Int64(clamping: max(0, offset))]
         ).map(Self.scheduleRecord)
     }
 
-    /// How many schedules there are.
-    public func countSchedules() throws -> Int {
-        try database.query("SELECT COUNT(*) FROM schedules").first?.get(0) ?? 0
+    /// How many schedules there are (of `tenant` when given).
+    public func countSchedules(tenant: String? = nil) throws -> Int {
+        guard let tenant else { return try database.query("SELECT COUNT(*) FROM schedules").first?.get(0) ?? 0 }
+        return try database.query("SELECT COUNT(*) FROM schedules WHERE tenant = ?", [tenant]).first?.get(0) ?? 0
     }
 
     /// Every enabled schedule: what the scheduler watches.

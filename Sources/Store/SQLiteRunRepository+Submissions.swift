@@ -8,20 +8,24 @@ extension SQLiteRunRepository {
     /// returns the stored version.
     @discardableResult
     public func saveWorkflowVersion(
-        name: String, yaml: String, description: String? = nil, source: WorkflowVersionRecord.Source, at time: Date = Date()
+        name: String, yaml: String, description: String? = nil, source: WorkflowVersionRecord.Source, tenant: String? = nil,
+        at time: Date = Date()
     ) throws -> WorkflowVersionRecord {
         try database.transaction { conn in
             let newest: Int? = try conn.queryOne("SELECT MAX(version) FROM workflow_versions WHERE name = ?", [name])?.get(0)
             let record = WorkflowVersionRecord(
                 name: name, version: (newest ?? 0) + 1, yaml: yaml, contentHash: Self.contentHash(yaml), description: description,
-                source: source, createdAt: time)
+                source: source, createdAt: time, tenant: tenant)
             // A deleted workflow saved again starts a new life: its old versions stay deleted.
             try conn.execute(
                 """
-                INSERT INTO workflow_versions (name, version, yaml, content_hash, description, source, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO workflow_versions (name, version, yaml, content_hash, description, source, created_at, tenant)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [record.name, record.version, record.yaml, record.contentHash, record.description, record.source.rawValue, time])
+                [
+                    record.name, record.version, record.yaml, record.contentHash, record.description, record.source.rawValue, time,
+                    tenant ?? "",
+                ])
             return record
         }
     }
@@ -85,13 +89,14 @@ extension SQLiteRunRepository {
         SHA256.hash(data: Array(yaml.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    private static let versionColumns = "name, version, yaml, content_hash, description, source, created_at"
+    private static let versionColumns = "name, version, yaml, content_hash, description, source, created_at, tenant"
     private static let submissionColumns = "run_id, workflow_version, tenant, idempotency_key, callback_url, submitted_at"
 
     private static func versionRecord(_ r: Row) throws -> WorkflowVersionRecord {
         WorkflowVersionRecord(
             name: try r.get(0), version: try r.get(1), yaml: try r.get(2), contentHash: try r.get(3), description: try r.get(4),
-            source: WorkflowVersionRecord.Source(rawValue: try r.get(5)), createdAt: try r.get(6))
+            source: WorkflowVersionRecord.Source(rawValue: try r.get(5)), createdAt: try r.get(6),
+            tenant: (try r.get(7) as String).nonEmpty)
     }
 
     private static func submissionRecord(_ r: Row) throws -> RunSubmissionRecord {
@@ -100,4 +105,9 @@ extension SQLiteRunRepository {
             runID: try r.get(0), workflowVersion: try r.get(1), tenant: tenant.isEmpty ? nil : tenant, idempotencyKey: try r.get(3),
             callbackURL: try r.get(4), submittedAt: try r.get(5))
     }
+}
+
+extension String {
+    /// Nil for the empty string: the store's spelling of "no tenant".
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -182,6 +182,10 @@ public struct SQLiteRunRepository: RunRepository {
             clauses.append("created_at < ?")
             bindings.append(before)
         }
+        if let tenant = query.tenant {
+            clauses.append("id IN (SELECT run_id FROM run_submissions WHERE tenant = ?)")
+            bindings.append(tenant)
+        }
         return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), bindings)
     }
 

@@ -12,6 +12,8 @@ public struct WorkflowVersionRecord: Sendable, Hashable {
     /// Where the version came from: ``Source/api`` or ``Source/file``.
     public var source: Source
     public var createdAt: Date
+    /// The tenant whose key saved it; nil for a workflow every key sees (the folder's, an admin's).
+    public var tenant: String?
 
     public struct Source: RawRepresentable, Hashable, Sendable {
         public var rawValue: String
@@ -23,8 +25,9 @@ public struct WorkflowVersionRecord: Sendable, Hashable {
 
     public init(
         name: String, version: Int, yaml: String, contentHash: String, description: String? = nil, source: Source,
-        createdAt: Date = Date()
+        createdAt: Date = Date(), tenant: String? = nil
     ) {
+        self.tenant = tenant
         self.name = name
         self.version = version
         self.yaml = yaml

@@ -477,6 +477,68 @@ def dead_letters():
 
 
 @scenario
+def keys_and_tenants():
+    """The CLI's `keys create|list|rotate|delete` (direct httpx, `Authorization: Bearer`), and a
+    tenant key through the SDK: it runs, sees its own runs only, and not the admin's."""
+    status, out, err = cli("keys", "create", "--name", "scenario-tenant", "--tenant", "acme", "--cost-limit", "2.5", "--json")
+    made = (json_from(out) or {}).get("data", {})
+    tenant_key, tenant_id = made.get("key", ""), made.get("id", "")
+    check("cli keys create --tenant --cost-limit --json: a key shown once", status == 0 and tenant_key.startswith("sc_")
+          and made.get("tenant_id") == "acme" and made.get("key_prefix") == tenant_key[:8], out + err)
+    status, out, err = cli("keys", "create", "--name", "scenario-plain")
+    check("cli keys create: prints the key once", status == 0 and "API key created: key_" in out and "sc_" in out, out + err)
+    plain_id = out.split("API key created: ", 1)[-1].split()[0] if "API key created: " in out else ""
+
+    tenant = SandcastleClient(base_url=URL, api_key=tenant_key)
+    own = tenant.run("greet", input={"who": "tenant"})
+    done = wait_until(lambda: (lambda run: run if run.status in TERMINAL else None)(tenant.get_run(own.run_id)), 120)
+    check("sdk with a tenant key: run(greet) completes", done is not None and done.status == "completed", done)
+    check("sdk with a tenant key: the key's budget applies", raw_run(own.run_id).get("max_cost_usd") == 2.5, raw_run(own.run_id))
+    listed = tenant.list_runs(limit=200)
+    check("sdk with a tenant key: list_runs holds its runs only", [r.run_id for r in listed.items] == [own.run_id] and listed.total == 1,
+          [r.run_id for r in listed.items])
+    admin_run = client.list_runs(limit=200).items[-1].run_id
+    expect_error("sdk with a tenant key: an admin's run is not found", lambda: tenant.get_run(admin_run), 404, "RUN_NOT_FOUND")
+    expect_error("sdk with a tenant key: cancelling an admin's run is not found", lambda: tenant.cancel_run(admin_run), 404, "RUN_NOT_FOUND")
+    check("sdk as admin: the tenant's run is visible", client.get_run(own.run_id).status == "completed")
+    status, out, err = cli("keys", "create", "--name", "nope", key=tenant_key)
+    check("cli keys create with a tenant key: refused, admin only", status != 0 and "403" in err + out, (status, out + err))
+
+    status, out, err = cli("keys", "list")
+    check("cli keys list: the new keys by prefix and tenant", status == 0 and all(part in out for part in (tenant_key[:8], "acme", "scenario-plain", "$2.50")),
+          out + err)
+    status, out, err = cli("keys", "list", key=tenant_key)
+    check("cli keys list with a tenant key: its tenant's keys only", status == 0 and tenant_key[:8] in out and "scenario-plain" not in out, out + err)
+
+    status, out, err = cli("keys", "rotate", tenant_id)
+    check("cli keys rotate (no body): exit 0, Key rotated", status == 0 and f"Key rotated: {tenant_id} -> key_" in out, out + err)
+    new_key = next((word for word in out.split() if word.startswith("sc_")), "")
+    check("cli keys rotate: the new key is shown", new_key.startswith("sc_") and new_key != tenant_key, out)
+    check("after rotating: the old key works through its grace", tenant.get_run(own.run_id).status == "completed")
+    check("after rotating: the new key sees the tenant's run",
+          SandcastleClient(base_url=URL, api_key=new_key).get_run(own.run_id).status == "completed")
+
+    for key_id in (plain_id, tenant_id):
+        status, out, err = cli("keys", "delete", key_id, "--force")
+        check(f"cli keys delete {key_id[:12]}: deactivated", status == 0 and f"API key deactivated: {key_id}" in out, out + err)
+    expect_error("a deleted key: 401 UNAUTHORIZED", lambda: tenant.list_runs(), 401, "UNAUTHORIZED")
+    status, out, err = cli("keys", "list")
+    check("cli keys list: deleted keys are gone", status == 0 and "scenario-plain" not in out and tenant_key[:8] not in out, out + err)
+
+    leaked = []
+    for folder, _, files in os.walk(DATA_DIR):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as f:
+                content = f.read()
+            leaked += [name for secret in (tenant_key, new_key) if secret.encode() in content]
+    check("the keys made are not in the data folder", not leaked, leaked)
+    log = os.path.join(os.path.dirname(WORK), "server.log")
+    with open(log, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    check("the keys made are not in the server log", tenant_key not in text and new_key not in text)
+
+
+@scenario
 def nothing_left_running():
     busy = client.list_runs(status="running").total + client.list_runs(status="queued").total
     check("no run of the scenario is left queued or running", busy == 0, busy)

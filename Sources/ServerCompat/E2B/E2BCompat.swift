@@ -32,7 +32,7 @@ public struct E2BCompat: Sendable {
 
     let service: SandboxService
     let registry: E2BRegistry
-    let keys: APIKeyStore
+    let keys: APIKeyService
     let openMode: Bool
     let templates: [String: String]
     let maxUploadBytes: Int
@@ -43,7 +43,7 @@ public struct E2BCompat: Sendable {
     ///     (`base`, `python` and `node` map to our images of the same name without it).
     ///   - transfers: the server's bound on file transfers, shared with its other APIs.
     package init(
-        service: SandboxService, keys: APIKeyStore, openMode: Bool, templates: [String: String] = [:],
+        service: SandboxService, keys: APIKeyService, openMode: Bool, templates: [String: String] = [:],
         maxUploadBytes: Int = 1 << 30, transfers: TransferGate
     ) {
         self.service = service

@@ -398,17 +398,28 @@ package struct E2BControlPlaneErrors: RouterMiddleware {
 /// `X-API-KEY` (any casing) or a bearer token, checked against the server's keys.
 package struct E2BControlPlaneAuth: RouterMiddleware {
     package typealias Context = ServerRequestContext
-    let keys: APIKeyStore
+    let keys: APIKeyService
     let openMode: Bool
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if openMode { return try await next(request, context) }
+        var context = context
+        if openMode {
+            context.caller = .open
+            return try await next(request, context)
+        }
         guard let presented = AuthMiddleware.presentedKey(request.headers) else {
             throw E2BAPIError(.unauthorized, "an API key is required: send X-API-KEY")
         }
-        guard let keyID = keys.authenticate(presented) else { throw E2BAPIError(.unauthorized, "Invalid API key") }
-        var context = context
-        context.apiKeyID = keyID
+        let caller: APICaller
+        do {
+            caller = try keys.authenticate(presented, clientAddress: context.channel.remoteAddress?.ipAddress)
+        } catch let error as ServerError where error.code == .unauthorized {
+            throw E2BAPIError(.unauthorized, "Invalid API key")
+        } catch let error as ServerError where error.code == .keyExpired || error.code == .ipBlocked {
+            throw E2BAPIError(error.code.status, error.message)
+        }
+        context.caller = caller
+        context.apiKeyID = caller.keyID
         return try await next(request, context)
     }
 }

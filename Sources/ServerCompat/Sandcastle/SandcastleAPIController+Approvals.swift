@@ -12,7 +12,8 @@ import Store
 extension SandcastleAPIController {
     func registerApprovals(_ routes: RouteTable) {
         let orchestrator = self.orchestrator
-        routes.add(.get, "\(Self.prefix)/approvals", native: false) { request, _ in
+        routes.add(.get, "\(Self.prefix)/approvals", native: false) { request, context in
+            let caller = try Self.caller(context)
             let parameters = Dictionary(
                 request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
             var statuses: Set<ApprovalStatus>?
@@ -25,14 +26,16 @@ extension SandcastleAPIController {
             let limit = try Self.integer(parameters["limit"], "limit", in: 1...200) ?? 50
             let offset = try Self.integer(parameters["offset"], "offset", in: 0...Int(Int32.max)) ?? 0
             // Pending first (the ones waiting for someone), then newest first.
-            let all = try orchestrator.runs.repository.approvals(runID: nil, statuses: statuses).sorted {
+            let all = try orchestrator.runs.repository.approvals(runID: nil, statuses: statuses).filter {
+                caller.isAdmin || orchestrator.isVisible(runID: $0.runID, to: caller.tenantID)
+            }.sorted {
                 ($0.status == .pending ? 0 : 1, $1.requestedAt) < ($1.status == .pending ? 0 : 1, $0.requestedAt)
             }
             return SandcastleEnvelope.page(
                 all.dropFirst(offset).prefix(limit).map(Self.approvalJSON), total: all.count, limit: limit, offset: offset)
         }
         routes.add(.get, "\(Self.prefix)/approvals/:id", native: false) { _, context in
-            let (runID, stepID) = try Self.approvalID(context)
+            let (runID, stepID) = try Self.visibleApprovalID(context, orchestrator: orchestrator)
             guard let approval = try orchestrator.runs.repository.approval(runID: runID, stepID: stepID) else {
                 throw OrchestratorError(.approvalNotFound, "no approval \(runID).\(stepID)")
             }
@@ -40,7 +43,7 @@ extension SandcastleAPIController {
         }
         for (verb, field) in [("approve", "approved"), ("reject", "rejected"), ("skip", "skipped")] {
             routes.add(.post, "\(Self.prefix)/approvals/:id/\(verb)", native: false) { request, context in
-                let (runID, stepID) = try Self.approvalID(context)
+                let (runID, stepID) = try Self.visibleApprovalID(context, orchestrator: orchestrator)
                 // The body is optional (the SDK sends none when there is nothing to say).
                 let bytes = try await HTTP.body(request, limit: Self.maxBodyBytes)
                 var body: [String: JSONValue] = [:]
@@ -65,6 +68,16 @@ extension SandcastleAPIController {
                 ])
             }
         }
+    }
+
+    /// The approval id of the path, whose run the caller must be allowed to see: another
+    /// tenant's gate is not found, as one that does not exist.
+    static func visibleApprovalID(_ context: ServerRequestContext, orchestrator: Orchestrator) throws -> (run: String, step: String) {
+        let (runID, stepID) = try approvalID(context)
+        guard orchestrator.isVisible(runID: runID, to: try caller(context).tenantID) else {
+            throw OrchestratorError(.approvalNotFound, "no approval \(runID).\(stepID)")
+        }
+        return (runID, stepID)
     }
 
     static func approvalID(_ context: ServerRequestContext) throws -> (run: String, step: String) {

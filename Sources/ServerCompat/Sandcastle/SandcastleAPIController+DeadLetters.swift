@@ -21,15 +21,15 @@ extension SandcastleAPIController {
             let includeResolved = try Self.boolean(parameters["resolved"], "resolved") ?? false
             let limit = try Self.integer(parameters["limit"], "limit", in: 1...200) ?? 50
             let offset = try Self.integer(parameters["offset"], "offset", in: 0...Int(Int32.max)) ?? 0
-            let page = try orchestrator.deadLetters(resolved: includeResolved ? nil : false, tenant: Self.tenant(of: context), limit: limit, offset: offset)
+            let page = try orchestrator.deadLetters(resolved: includeResolved ? nil : false, tenant: try Self.tenant(of: context), limit: limit, offset: offset)
             return SandcastleEnvelope.page(page.items.map(Self.deadLetterJSON), total: page.total, limit: limit, offset: offset)
         }
         routes.add(.get, "\(Self.prefix)/dead-letter/:id", native: false) { _, context in
-            SandcastleEnvelope.ok(Self.deadLetterJSON(try orchestrator.deadLetter(id: try Self.deadLetterID(context), tenant: Self.tenant(of: context))))
+            SandcastleEnvelope.ok(Self.deadLetterJSON(try orchestrator.deadLetter(id: try Self.deadLetterID(context), tenant: try Self.tenant(of: context))))
         }
         routes.add(.post, "\(Self.prefix)/dead-letter/:id/retry", native: false) { _, context in
             let id = try Self.deadLetterID(context)
-            let newRunID = try await orchestrator.retryDeadLetter(id: id, tenant: Self.tenant(of: context))
+            let newRunID = try await orchestrator.retryDeadLetter(id: id, tenant: try Self.tenant(of: context))
             return SandcastleEnvelope.ok(["retried": true, "dlq_item_id": .string(id), "new_run_id": .string(newRunID)])
         }
         routes.add(.post, "\(Self.prefix)/dead-letter/:id/resolve", native: false) { request, context in
@@ -47,13 +47,12 @@ extension SandcastleAPIController {
                         .unprocessableContent, "VALIDATION_ERROR", "`reason` is longer than \(Self.maxResolveReasonCharacters) characters")
                 }
             }
-            return SandcastleEnvelope.ok(Self.deadLetterJSON(try orchestrator.resolveDeadLetter(id: id, reason: reason, tenant: Self.tenant(of: context))))
+            return SandcastleEnvelope.ok(Self.deadLetterJSON(try orchestrator.resolveDeadLetter(id: id, reason: reason, tenant: try Self.tenant(of: context))))
         }
     }
 
-    /// The caller's tenant, which scopes the items it sees: nil (an admin, who sees every item)
-    /// until the server's keys carry tenants.
-    static func tenant(of context: ServerRequestContext) -> String? { nil }
+    /// The caller's tenant, which scopes the items it sees: nil for an admin, who sees every item.
+    static func tenant(of context: ServerRequestContext) throws -> String? { try caller(context).tenantID }
 
     static func deadLetterID(_ context: ServerRequestContext) throws -> String {
         let id = context.parameters.get("id") ?? ""

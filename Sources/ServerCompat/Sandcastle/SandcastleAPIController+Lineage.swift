@@ -12,7 +12,7 @@ extension SandcastleAPIController {
     func registerLineage(_ routes: RouteTable) {
         let orchestrator = self.orchestrator
         routes.add(.post, "\(Self.prefix)/runs/:id/replay", native: false) { request, context in
-            let parent = try Self.runID(context)
+            let parent = try Self.visibleRunID(context, orchestrator: orchestrator).id
             let body = try await Self.object(request)
             let fromStep = try Self.requiredString(body, "from_step")
             let newRunID = try await orchestrator.replay(runID: parent, fromStep: fromStep)
@@ -21,7 +21,7 @@ extension SandcastleAPIController {
                 status: .accepted)
         }
         routes.add(.post, "\(Self.prefix)/runs/:id/fork", native: false) { request, context in
-            let parent = try Self.runID(context)
+            let parent = try Self.visibleRunID(context, orchestrator: orchestrator).id
             let body = try await Self.object(request)
             let fromStep = try Self.requiredString(body, "from_step")
             let changes = try Self.forkChanges(body["changes"])

@@ -21,41 +21,59 @@ extension SandcastleAPIController {
         self.scheduler = scheduler
     }
 
+    /// The schedule of the path, which must be the caller's tenant's (an admin sees all): another
+    /// tenant's is not found, as one that does not exist.
+    static func visibleSchedule(_ context: ServerRequestContext, _ scheduler: Scheduler) async throws -> ScheduleInfo {
+        let caller = try caller(context)
+        let id = try scheduleID(context)
+        let info = try await scheduler.schedule(id: id)
+        guard caller.isAdmin || info.record.tenant == caller.tenantID else {
+            throw OrchestratorError(.scheduleNotFound, "schedule \(id) not found")
+        }
+        return info
+    }
+
     /// Registers nothing when the server has no scheduler.
     func registerSchedules(_ routes: RouteTable) {
         guard let scheduler else { return }
         let path = "\(Self.prefix)/schedules"
-        routes.add(.post, path, native: false) { request, _ in
-            try await Self.answeringCronErrors {
+        routes.add(.post, path, native: false) { request, context in
+            let caller = try Self.caller(context)
+            return try await Self.answeringCronErrors {
                 let body = try await Self.object(request)
-                let info = try await scheduler.create(try Self.newSchedule(body))
+                var schedule = try Self.newSchedule(body)
+                try Self.requireAllowed(caller, workflow: schedule.workflowName)
+                schedule.tenant = caller.tenantID
+                let info = try await scheduler.create(schedule)
                 return SandcastleEnvelope.ok(Self.scheduleJSON(info), status: .created)
             }
         }
-        routes.add(.get, path, native: false) { request, _ in
+        routes.add(.get, path, native: false) { request, context in
+            let caller = try Self.caller(context)
             let parameters = Dictionary(
                 request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
             let limit = try Self.integer(parameters["limit"], "limit", in: 1...200) ?? 50
             let offset = try Self.integer(parameters["offset"], "offset", in: 0...Int(Int32.max)) ?? 0
-            let page = try await scheduler.list(limit: limit, offset: offset)
+            let page = try await scheduler.list(limit: limit, offset: offset, tenant: caller.tenantID)
             return SandcastleEnvelope.page(page.items.map(Self.scheduleJSON), total: page.total, limit: limit, offset: offset)
         }
         routes.add(.get, "\(path)/:id", native: false) { _, context in
-            SandcastleEnvelope.ok(Self.scheduleJSON(try await scheduler.schedule(id: try Self.scheduleID(context))))
+            SandcastleEnvelope.ok(Self.scheduleJSON(try await Self.visibleSchedule(context, scheduler)))
         }
         routes.add(.patch, "\(path)/:id", native: false) { request, context in
             try await Self.answeringCronErrors {
-                let id = try Self.scheduleID(context)
+                let id = try await Self.visibleSchedule(context, scheduler).record.id
                 let changes = try Self.scheduleChanges(try await Self.object(request))
                 return SandcastleEnvelope.ok(Self.scheduleJSON(try await scheduler.update(id: id, changes)))
             }
         }
         routes.add(.delete, "\(path)/:id", native: false) { _, context in
-            let id = try Self.scheduleID(context)
+            let id = try await Self.visibleSchedule(context, scheduler).record.id
             try await scheduler.delete(id: id)
             return SandcastleEnvelope.ok(["deleted": true, "id": .string(id)])
         }
         routes.add(.post, "\(path)/:id/trigger", native: false) { _, context in
+            _ = try Self.admin(context)
             let submitted = try await scheduler.trigger(id: try Self.scheduleID(context))
             return SandcastleEnvelope.ok(["run_id": .string(submitted.runID), "status": "queued"], status: .accepted)
         }

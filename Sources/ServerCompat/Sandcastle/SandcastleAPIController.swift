@@ -17,6 +17,8 @@ package struct SandcastleAPIController {
     let orchestrator: Orchestrator
     let version: String
     var scheduler: Scheduler?
+    /// The server's keys, for `/api/api-keys`; nil leaves those routes unserved.
+    var keys: APIKeyService?
 
     package static let prefix = "/api"
     static let lastEventIDHeader = HTTPField.Name("Last-Event-ID")
@@ -39,6 +41,7 @@ package struct SandcastleAPIController {
         registerAdmin(routes)
         registerSchedules(routes)
         registerDeadLetters(routes)
+        registerKeys(routes)
     }
 
     // MARK: system
@@ -67,41 +70,53 @@ package struct SandcastleAPIController {
 
     private func registerWorkflows(_ routes: RouteTable) {
         let catalog = orchestrator.catalog
-        routes.add(.get, "\(Self.prefix)/workflows", native: false) { _, _ in
+        routes.add(.get, "\(Self.prefix)/workflows", native: false) { _, context in
+            let caller = try Self.caller(context)
             // Sandcastle answers a bare list here, without `meta`.
-            SandcastleEnvelope.ok(.array(try catalog.list().map(Self.workflowInfo)))
+            return SandcastleEnvelope.ok(.array(try catalog.list(tenant: caller.tenantID).map { Self.workflowInfo($0, for: caller) }))
         }
         routes.add(.get, "\(Self.prefix)/workflows/:name", native: false) { _, context in
-            SandcastleEnvelope.ok(Self.workflowInfo(try catalog.entry(name: context.parameters.get("name") ?? "")))
+            let caller = try Self.caller(context)
+            return SandcastleEnvelope.ok(
+                Self.workflowInfo(try catalog.entry(name: context.parameters.get("name") ?? "", tenant: caller.tenantID), for: caller))
         }
-        routes.add(.post, "\(Self.prefix)/workflows", native: false) { request, _ in
+        // A tenant key saves (and deletes) its tenant's own workflows; an admin's are shared.
+        routes.add(.post, "\(Self.prefix)/workflows", native: false) { request, context in
+            let caller = try Self.caller(context)
             let body = try await Self.object(request)
             let name = try Self.requiredString(body, "name")
+            try Self.requireAllowed(caller, workflow: name)
             let content = try SandcastleWorkflowName.renaming(try Self.requiredString(body, "content"), to: name)
-            let entry = try catalog.save(name: name, yaml: content, description: try Self.optionalString(body, "description"))
-            return SandcastleEnvelope.ok(Self.workflowInfo(entry), status: .created)
+            let entry = try catalog.save(
+                name: name, yaml: content, description: try Self.optionalString(body, "description"), tenant: caller.tenantID)
+            return SandcastleEnvelope.ok(Self.workflowInfo(entry, for: caller), status: .created)
         }
         routes.add(.delete, "\(Self.prefix)/workflows/:name", native: false) { _, context in
+            let caller = try Self.caller(context)
             let name = context.parameters.get("name") ?? ""
             try WorkflowCatalog.validate(name: name)
+            // Existence first: a workflow the key may not see is not found, whatever runs it has.
+            _ = try catalog.entry(name: name, tenant: caller.tenantID)
             let active = try orchestrator.runs.repository.countRuns(
                 RunQuery(statuses: [.pending, .running, .waitingApproval], workflowName: name))
             if active > 0 {
                 throw OrchestratorError(.activeRuns, "workflow \(name) has \(active) queued, running or waiting run\(active == 1 ? "" : "s")")
             }
-            guard try catalog.delete(name: name) else { throw OrchestratorError(.workflowNotFound, "no workflow named \(name)") }
+            guard try catalog.delete(name: name, tenant: caller.tenantID) else { throw OrchestratorError(.workflowNotFound, "no workflow named \(name)") }
             return SandcastleEnvelope.ok(["deleted": true, "workflow_name": .string(name)])
         }
-        routes.add(.post, "\(Self.prefix)/workflows/run", native: false) { request, _ in
-            let submitted = try await orchestrator.submit(try Self.submission(try await Self.object(request)))
+        routes.add(.post, "\(Self.prefix)/workflows/run", native: false) { request, context in
+            let caller = try Self.caller(context)
+            let submitted = try await orchestrator.submit(try Self.submission(try await Self.object(request), caller: caller))
             return SandcastleEnvelope.ok(
                 submitted.isNew
                     ? ["run_id": .string(submitted.runID), "status": "queued"]
                     : ["run_id": .string(submitted.runID), "status": "existing", "idempotent": true],
                 status: .accepted)
         }
-        routes.add(.post, "\(Self.prefix)/workflows/run/sync", native: false) { request, _ in
-            let submitted = try await orchestrator.submit(try Self.submission(try await Self.object(request)))
+        routes.add(.post, "\(Self.prefix)/workflows/run/sync", native: false) { request, context in
+            let caller = try Self.caller(context)
+            let submitted = try await orchestrator.submit(try Self.submission(try await Self.object(request), caller: caller))
             _ = await orchestrator.queue.waitForTurnEnd(runID: submitted.runID)
             let report = try orchestrator.run(id: submitted.runID)
             let submission = try? orchestrator.runs.repository.submission(runID: submitted.runID)
@@ -110,7 +125,17 @@ package struct SandcastleAPIController {
     }
 
     /// Sandcastle's `WorkflowInfo`. `description` is a string, empty when there is none: its SDK
-    /// and CLI read it as one (`ls workflows` fails on null).
+    /// and CLI read it as one (`ls workflows` fails on null). As Sandcastle, the text
+    /// (`yaml_content`) goes to admins and to the tenant that owns the workflow only.
+    static func workflowInfo(_ entry: WorkflowCatalog.Entry, for caller: APICaller) -> JSONValue {
+        var info = workflowInfo(entry)
+        if !caller.isAdmin && entry.newest.tenant != caller.tenantID, case .object(var members) = info {
+            members["yaml_content"] = nil
+            info = .object(members)
+        }
+        return info
+    }
+
     static func workflowInfo(_ entry: WorkflowCatalog.Entry) -> JSONValue {
         let workflow = entry.workflow
         return [
@@ -129,10 +154,12 @@ package struct SandcastleAPIController {
 
     private func registerRuns(_ routes: RouteTable) {
         let orchestrator = self.orchestrator
-        routes.add(.get, "\(Self.prefix)/runs", native: false) { request, _ in
+        routes.add(.get, "\(Self.prefix)/runs", native: false) { request, context in
+            let caller = try Self.caller(context)
             let parameters = Dictionary(
                 request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
-            let query = try Self.runQuery(parameters)
+            var query = try Self.runQuery(parameters)
+            query.tenant = caller.tenantID
             let repository = orchestrator.runs.repository
             let runs = try repository.listRuns(query)
             let usage = (try? repository.modelUsage(runIDs: runs.map(\.id))) ?? [:]
@@ -141,21 +168,22 @@ package struct SandcastleAPIController {
                 offset: query.offset)
         }
         routes.add(.get, "\(Self.prefix)/runs/:id", native: false) { _, context in
-            let id = try Self.runID(context)
+            let id = try Self.visibleRunID(context, orchestrator: orchestrator).id
             let report = try orchestrator.run(id: id)
             return SandcastleEnvelope.ok(SandcastleRunJSON.detail(report, submission: try? orchestrator.runs.repository.submission(runID: id)))
         }
         routes.add(.get, "\(Self.prefix)/runs/:id/stream", native: false) { request, context in
-            let id = try Self.runID(context)
+            let id = try Self.visibleRunID(context, orchestrator: orchestrator).id
             let lastEventID = Self.lastEventIDHeader.flatMap { request.headers[$0] }.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
             return try SandcastleRunStream(orchestrator: orchestrator, runID: id, lastEventID: lastEventID).response()
         }
-        routes.add(.get, "\(Self.prefix)/events", native: false) { request, _ in
+        routes.add(.get, "\(Self.prefix)/events", native: false) { request, context in
+            let caller = try Self.caller(context)
             let lastEventID = Self.lastEventIDHeader.flatMap { request.headers[$0] }.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-            return try SandcastleEventFeed(orchestrator: orchestrator, lastEventID: lastEventID).response()
+            return try SandcastleEventFeed(orchestrator: orchestrator, lastEventID: lastEventID, tenant: caller.tenantID).response()
         }
         routes.add(.post, "\(Self.prefix)/runs/:id/cancel", native: false) { _, context in
-            let id = try Self.runID(context)
+            let id = try Self.visibleRunID(context, orchestrator: orchestrator).id
             try await orchestrator.cancel(runID: id)
             return SandcastleEnvelope.ok(["cancelled": true, "run_id": .string(id)])
         }

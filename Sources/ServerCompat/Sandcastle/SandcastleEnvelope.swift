@@ -54,6 +54,7 @@ enum SandcastleEnvelope {
         case .deadLetterNotFound: (.notFound, "NOT_FOUND")
         case .maxRetriesExceeded: (.badRequest, "MAX_RETRIES_EXCEEDED")
         case .retryFailed: (.internalServerError, "RETRY_ERROR")
+        case .forbidden: (.forbidden, "FORBIDDEN")
         default: (.internalServerError, "DB_ERROR")
         }
     }
@@ -108,6 +109,11 @@ package struct SandcastleErrorMiddleware<Context: RequestContext>: RouterMiddlew
 
     package init(metrics: ServerMetrics) { self.metrics = metrics }
 
+    /// The refusals of the auth middleware, answered at the top level as Sandcastle's auth answers them.
+    static var authCodes: [ServerError.Code: String] {
+        [.unauthorized: "UNAUTHORIZED", .forbidden: "FORBIDDEN", .keyExpired: "KEY_EXPIRED", .ipBlocked: "IP_BLOCKED"]
+    }
+
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix(SandcastleAPIController.prefix + "/") else { return try await next(request, context) }
         do {
@@ -124,13 +130,9 @@ package struct SandcastleErrorMiddleware<Context: RequestContext>: RouterMiddlew
             metrics.recordError(native.code)
             var headers = native.headers
             native.addRetryAfter(to: &headers)
-            if native.code == .unauthorized || native.code == .forbidden {
+            if let code = Self.authCodes[native.code] {
                 var response = SandcastleEnvelope.response(
-                    [
-                        "data": .null,
-                        "error": ["code": .string(native.code == .unauthorized ? "UNAUTHORIZED" : "FORBIDDEN"), "message": .string(native.message)],
-                    ],
-                    status: native.code.status)
+                    ["data": .null, "error": ["code": .string(code), "message": .string(native.message)]], status: native.code.status)
                 for field in headers { response.headers.append(field) }
                 return response
             }

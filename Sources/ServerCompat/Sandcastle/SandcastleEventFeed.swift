@@ -15,6 +15,8 @@ import Store
 struct SandcastleEventFeed {
     let orchestrator: Orchestrator
     let lastEventID: Int64?
+    /// A tenant key's feed holds its tenant's runs only; nil (an admin) every run's.
+    var tenant: String?
     var keepAlive: Duration = .seconds(15)
     var recheck: Duration = .seconds(1)
 
@@ -32,6 +34,7 @@ struct SandcastleEventFeed {
         let start = try lastEventID ?? repository.latestEventID()
         let (keepAlive, recheck) = (self.keepAlive, self.recheck)
         let orchestrator = self.orchestrator
+        let tenant = self.tenant
         let body = ResponseBody { writer in
             let (signals, stop) = orchestrator.signals.subscribe(runID: nil)
             defer { stop() }
@@ -44,12 +47,17 @@ struct SandcastleEventFeed {
             defer { ticks.cancel() }
             var cursor = start
             var workflows: [String: String] = [:]
+            var visible: [String: Bool] = [:]
             var lastWrite = ContinuousClock.now
             try await writer.write(ByteBuffer(string: ": connected\n\n"))
             for await _ in signals {
                 let batch = (try? repository.events(afterID: cursor, kinds: Self.kinds, limit: 500)) ?? []
                 for (id, record) in batch {
                     cursor = id
+                    if tenant != nil {
+                        if visible[record.runID] == nil { visible[record.runID] = orchestrator.isVisible(runID: record.runID, to: tenant) }
+                        guard visible[record.runID] == true else { continue }
+                    }
                     if workflows[record.runID] == nil {
                         workflows[record.runID] = (try? repository.run(id: record.runID))?.run.workflowName ?? ""
                     }

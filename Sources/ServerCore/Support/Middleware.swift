@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error a route throws into the JSON error body with its stable code, counts it
 /// in the metrics, and logs genuine failures (a user mistake is logged at debug, not error).
@@ -28,13 +29,14 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Requires an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) everywhere except
-/// the public routes; in open mode every request passes without one.
+/// the public routes, and puts the caller (key, tenant, restrictions) in the context; in open
+/// mode every request passes as an admin without one.
 public struct AuthMiddleware: RouterMiddleware {
     public typealias Context = ServerRequestContext
-    let keys: APIKeyStore
+    let keys: APIKeyService
     let openMode: Bool
 
-    package init(keys: APIKeyStore, openMode: Bool) {
+    package init(keys: APIKeyService, openMode: Bool) {
         self.keys = keys
         self.openMode = openMode
     }
@@ -43,16 +45,19 @@ public struct AuthMiddleware: RouterMiddleware {
     static let publicPaths: Set<String> = ["/health", "/healthz", "/metrics", "/openapi.json", "/api/health"]
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if openMode || Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        var context = context
+        if openMode {
+            context.caller = .open
+            return try await next(request, context)
+        }
         guard let presented = Self.presentedKey(request.headers) ?? Self.streamToken(request) else {
             throw ServerError(.unauthorized, "an API key is required: send `Authorization: Bearer KEY` or `X-API-Key: KEY`")
         }
-        guard let keyID = keys.authenticate(presented) else {
-            throw ServerError(.unauthorized, "the API key is not valid")
-        }
-        var context = context
-        context.apiKeyID = keyID
-        context.logger[metadataKey: "api_key"] = .string(keyID)
+        let caller = try keys.authenticate(presented, clientAddress: context.channel.remoteAddress?.ipAddress)
+        context.caller = caller
+        context.apiKeyID = caller.keyID
+        if let keyID = caller.keyID { context.logger[metadataKey: "api_key"] = .string(keyID) }
         return try await next(request, context)
     }
 
@@ -67,7 +72,10 @@ public struct AuthMiddleware: RouterMiddleware {
         return token
     }
 
+    /// The key of a request: `X-API-Key` first, then `Authorization: Bearer` (Sandcastle's order),
+    /// stripped of surrounding whitespace.
     package static func presentedKey(_ headers: HTTPFields) -> String? {
+        if let name = HTTPField.Name("X-API-Key"), let key = headers[name]?.trimmingCharacters(in: .whitespaces), !key.isEmpty { return key }
         if let authorization = headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
@@ -75,7 +83,6 @@ public struct AuthMiddleware: RouterMiddleware {
                 if !key.isEmpty { return key }
             }
         }
-        if let name = HTTPField.Name("X-API-Key"), let key = headers[name], !key.isEmpty { return key }
         return nil
     }
 }

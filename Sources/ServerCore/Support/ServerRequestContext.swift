@@ -10,6 +10,9 @@ public struct ServerRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<Self>
     /// The caller's API key id, set by ``AuthMiddleware``; nil in open mode.
     public var apiKeyID: String?
+    /// Who is calling (key, tenant, restrictions), set by ``AuthMiddleware`` (``APICaller/open``
+    /// in open mode); nil on a public route, which must then not act for anyone.
+    public var caller: APICaller?
     /// The connection the request arrived on (see ``clientConnection()``).
     public let channel: any Channel
 

@@ -15,8 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve sandboxes over HTTP (native API under /v1, /health, /metrics, /openapi.json).",
         discussion: """
             Settings come from defaults, then the config file (--config or SANDCASTLE_CONFIG; JSON or YAML with \
-            snake_case keys), then SANDCASTLE_* environment variables, then these flags. Without API keys the \
-            server refuses to start unless --open is given, and --open is refused off loopback. See docs/server.md.
+            snake_case keys), then SANDCASTLE_* environment variables, then these flags. Without API keys (--api-key, \
+            or ADMIN_API_KEY and keys made through /api/api-keys, with API_KEY_PEPPER) the server refuses to start \
+            unless --open (AUTH_REQUIRED=false) is given, and that is refused off loopback. See docs/server.md.
             """)
 
     @Option(name: .long, help: "Address to bind (default 127.0.0.1; env SANDCASTLE_HOST).")
@@ -31,8 +32,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-key"), help: "Accept this API key (repeatable; env SANDCASTLE_API_KEYS=k1,k2). Stored hashed.")
     var apiKeys: [String] = []
 
-    @Flag(name: .customLong("open"), help: "Serve without API keys (loopback only; env SANDCASTLE_OPEN=1).")
+    @Flag(name: .customLong("open"), help: "Serve without API keys (loopback only; env SANDCASTLE_OPEN=1 or AUTH_REQUIRED=false).")
     var openMode = false
+
+    @Option(
+        name: .customLong("api-key-pepper-file"),
+        help: "File holding the secret stored API keys are hashed with (env API_KEY_PEPPER holds it directly; SANDCASTLE_API_KEY_PEPPER_FILE).")
+    var apiKeyPepperFile: String?
 
     @Option(name: .long, help: "Config file, JSON or YAML (env SANDCASTLE_CONFIG).")
     var config: String?
@@ -147,6 +153,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.dataDirectory = dataDirectory
         flags.apiKeys = apiKeys.isEmpty ? nil : apiKeys
         flags.openMode = openMode ? true : nil
+        flags.apiKeyPepperFile = apiKeyPepperFile
         flags.maxSandboxes = maxSandboxes
         flags.maxSandboxesPerKey = maxSandboxesPerKey
         flags.pool = pool.isEmpty ? nil : pool
