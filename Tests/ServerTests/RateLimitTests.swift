@@ -125,7 +125,8 @@ import Testing
             try await other.send(
                 "POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{\"workflow_name\": \"nope\"}")
             let answer = try await other.response()
-            #expect(answer.status == 404 && answer.headers["x-ratelimit-remaining"] == "2", "\(answer.body)")
+            // 127.0.0.1 is spent: the request going through (to the handler's 404) proves its own allowance.
+            #expect(answer.status == 404, "\(answer.body)")
             _ = await fixture.orchestrator.queue.waitForTurnEnd(runID: runID)
         }
     }
@@ -139,11 +140,12 @@ import Testing
                 $0.rateLimitRuns = RateLimit(limit: 2, windowSeconds: 60)
             }
         ) { fixture in
-            for _ in 0..<2 { #expect(try await Self.post(fixture.live, "/api/workflows/run", "{}", key: ServerFixture.key).status == 400) }
-            #expect(try await Self.post(fixture.live, "/api/workflows/run", "{}", key: ServerFixture.key).status == 429)
-            #expect(try await Self.post(fixture.live, "/api/workflows/run", "{}", key: ServerFixture.otherKey).status == 400)
-            // Without a key the request is refused before it counts against anyone.
-            #expect(try await Self.post(fixture.live, "/api/workflows/run", "{}").status == 401)
+            var statuses: [Int] = []
+            for key in [ServerFixture.key, ServerFixture.key, ServerFixture.key, ServerFixture.otherKey, nil] {
+                statuses.append(try await Self.post(fixture.live, "/api/workflows/run", "{}", key: key).status)
+            }
+            // Without a key the request is refused (401) before it counts against anyone.
+            #expect(statuses == [400, 400, 429, 400, 401])
         }
         try await SandcastleAPIFixture.with(workflows: [:], now: Date(), configure: { $0.rateLimitRuns = .off }) { fixture in
             for _ in 0..<15 {

@@ -36,7 +36,7 @@ import Testing
                 (.get, "/sandboxes", [("X-API-Key", ServerFixture.key)], 200),
                 // Sandkasten's and Sandstorm's error middlewares.
                 (.get, "/v1/sessions/nope", [("Authorization", "Bearer \(ServerFixture.key)")], 404),
-                (.post, "/query", [("Authorization", "Bearer \(ServerFixture.key)")], 422),
+                (.post, "/query", [("Authorization", "Bearer \(ServerFixture.key)")], 503),
             ]
             for (method, path, headers, status) in requests {
                 let response = try await live.client.send(

@@ -71,6 +71,9 @@ extension OpenAPI {
             required: ["data", "error", "meta"])
     }
 
+    /// A query parameter given empty, which the server reads as not given.
+    private static let emptyText = Schema.string.lengths(0...0)
+
     private static let page: [Parameter] = [
         .query("limit", .integer.defaulting(to: 50).bounded(1...200)),
         .query("offset", .integer.defaulting(to: 0).bounded(0...Int(Int32.max))),
@@ -149,9 +152,10 @@ extension OpenAPI {
         api(
             .get, "/runs", tag: "runs", summary: "Runs, newest first, filtered and paginated",
             query: [
-                .query("status", .ref("RunStatus")), .query("workflow", .string),
-                .query("since", .dateTime, description: "created at or after (ISO 8601)"),
-                .query("until", .dateTime, description: "created before (ISO 8601)"),
+                .query("status", .oneOf(.ref("RunStatus"), emptyText), description: "empty: any"),
+                .query("workflow", .string, description: "empty: any"),
+                .query("since", .oneOf(.dateTime, emptyText), description: "created at or after (ISO 8601); empty: no bound"),
+                .query("until", .oneOf(.dateTime, emptyText), description: "created before (ISO 8601); empty: no bound"),
             ] + page,
             returns: ok("a page", .array(of: .ref("RunSummary")), paged: true),
             errors: [400: "an unknown status (`INVALID_STATUS`)", 422: "`limit`, `offset`, `since` or `until` out of range (`VALIDATION_ERROR`)"]
@@ -187,7 +191,7 @@ extension OpenAPI {
 
         api(
             .get, "/approvals", tag: "approvals", summary: "Approvals, pending first, then newest",
-            query: [.query("status", .ref("ApprovalStatus"))] + page,
+            query: [.query("status", .oneOf(.ref("ApprovalStatus"), emptyText), description: "empty: any")] + page,
             returns: ok("a page", .array(of: .ref("Approval")), paged: true),
             errors: [400: "an unknown status (`INVALID_STATUS`)", 422: "`limit` or `offset` out of range (`VALIDATION_ERROR`)"]),
         api(.get, "/approvals/{id}", tag: "approvals", summary: "One approval", returns: ok("the approval", .ref("Approval")), errors: approvalID),
