@@ -94,14 +94,18 @@ import Testing
     }
 
     @Test func overTheLimitIsAnswered429InSandcastlesShapeWithItsHeaders() async throws {
-        try await SandcastleAPIFixture.with(workflows: ["echo": Self.echo], now: Date(), configure: { $0.rateLimitRuns = RateLimit(limit: 3, windowSeconds: 60) }) {
+        try await SandcastleAPIFixture.with(
+            workflows: ["echo": Self.echo], now: Date(), configure: { $0.rateLimitRuns = RateLimit(limit: 3, windowSeconds: 60) }
+        ) {
             fixture in
             let live = fixture.live
             // A real run: a success carries the headers too.
             let accepted = try await Self.post(live, "/api/workflows/run", #"{"workflow_name": "echo"}"#)
             #expect(accepted.status == 202, "\(accepted.bodyText)")
             #expect(accepted.headers["x-ratelimit-limit"] == "3" && accepted.headers["x-ratelimit-remaining"] == "2")
-            let runID = try #require((try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any]).flatMap { ($0["data"] as? [String: Any])?["run_id"] as? String })
+            let runID = try #require(
+                (try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any]).flatMap { ($0["data"] as? [String: Any])?["run_id"] as? String }
+            )
             // A refused request counts as well (the peer counts every request).
             let unknown = try await Self.post(live, "/api/workflows/run", #"{"workflow_name": "nope"}"#)
             #expect(unknown.status == 404 && unknown.headers["x-ratelimit-remaining"] == nil)

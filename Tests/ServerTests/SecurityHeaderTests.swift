@@ -40,7 +40,9 @@ import Testing
             ]
             for (method, path, headers, status) in requests {
                 let response = try await live.client.send(
-                    HTTPRequest(method: method, path: path, headers: HTTPHeaders(headers), body: method == .post ? .bytes(Array("{}".utf8)) : .none, timeout: .seconds(30)))
+                    HTTPRequest(
+                        method: method, path: path, headers: HTTPHeaders(headers), body: method == .post ? .bytes(Array("{}".utf8)) : .none,
+                        timeout: .seconds(30)))
                 #expect(response.status == status, "\(method) \(path): \(response.bodyText.prefix(200))")
                 Self.check(response.headers, "\(method) \(path) → \(response.status)")
             }

@@ -62,6 +62,8 @@ enum OpenAPI {
         }
 
         func described(_ text: String) -> Schema { adding("description", .string(text)) }
+        /// Values a client would send (a fuzzer's examples phase starts from them).
+        func withExamples(_ values: JSON...) -> Schema { adding("examples", .array(values)) }
         /// An object that takes no properties but those it lists.
         var closed: Schema { adding("additionalProperties", false) }
         /// A string schema's `pattern` (an ECMA-262 regular expression).
@@ -202,6 +204,21 @@ enum OpenAPI {
         }
     }
 
+    /// A link from an operation's success to another operation: its path parameters (and
+    /// body) taken from the answer (`$response.body#/data/run_id`), so a fuzzer can chain them.
+    struct Link: Sendable {
+        let name: String
+        let operationID: String
+        let parameters: [String: String]
+        var body: JSON?
+
+        var json: JSON {
+            var fields: [String: JSON] = ["operationId": .string(operationID), "parameters": .object(parameters.mapValues(JSON.string))]
+            if let body { fields["requestBody"] = body }
+            return .object(fields)
+        }
+    }
+
     struct Operation: Sendable {
         enum Method: String, Sendable { case get, put, post, patch, delete }
 
@@ -228,13 +245,19 @@ enum OpenAPI {
         let statusBodies: [Int: Schema]
         /// Response headers by status (`Retry-After`, `X-RateLimit-*`).
         let headers: [Int: [String: Schema]]
+        /// The operation's `operationId`, which links name.
+        let operationID: String?
+        /// Links from the success answer.
+        let links: [Link]
 
         init(
             _ method: Method, _ path: String, tag: String, summary: String, pathSchemas: [String: Schema] = [:],
             query: [Parameter] = [], body: Content? = nil, returns: Response, errors: ErrorResponses = [:],
             needsKey: Bool = true, errorBody: Schema = .ref("Error"), invalidBodyStatus: Int = 400,
-            statusBodies: [Int: Schema] = [:], headers: [Int: [String: Schema]] = [:]
+            statusBodies: [Int: Schema] = [:], headers: [Int: [String: Schema]] = [:], operationID: String? = nil, links: [Link] = []
         ) {
+            self.operationID = operationID
+            self.links = links
             self.statusBodies = statusBodies
             self.headers = headers
             self.errorBody = errorBody
@@ -285,12 +308,17 @@ enum OpenAPI {
                 let description = (sharedErrors + errors).descriptions[status] ?? ErrorResponses.connection.descriptions[status] ?? "an error"
                 responses[String(status)] = Response(status: status, description: description, content: .json(body)).json
             }
+            if !links.isEmpty, case .object(var response)? = responses[String(returns.status)] {
+                response["links"] = .object(Dictionary(links.map { ($0.name, $0.json) }, uniquingKeysWith: { _, last in last }))
+                responses[String(returns.status)] = .object(response)
+            }
             for (status, fields) in headers {
                 guard case .object(var response)? = responses[String(status)] else { continue }
                 response["headers"] = .object(fields.mapValues { ["schema": $0.json] })
                 responses[String(status)] = .object(response)
             }
             var fields: [String: JSON] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
+            if let operationID { fields["operationId"] = .string(operationID) }
             let parameters = pathParameters + query
             if !parameters.isEmpty { fields["parameters"] = .array(parameters.map(\.json)) }
             if let body { fields["requestBody"] = ["content": body.json, "required": .boolean(body.mediaType == "application/json")] }

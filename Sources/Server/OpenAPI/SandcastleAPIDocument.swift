@@ -40,7 +40,8 @@ extension OpenAPI {
     /// One `/api` operation: Sandcastle's error bodies, 422 for a body of the wrong shape.
     private static func api(
         _ method: Operation.Method, _ path: String, tag: String, summary: String, query: [Parameter] = [], body: Content? = nil,
-        returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true, rateLimited: Bool = false
+        returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true, rateLimited: Bool = false, id: String? = nil,
+        links: [Link] = []
     ) -> Operation {
         var statusBodies: [Int: Schema] = [:]
         var headers: [Int: [String: Schema]] = [:]
@@ -57,7 +58,30 @@ extension OpenAPI {
         return Operation(
             method, SandcastleAPIController.prefix + path, tag: tag, summary: summary, query: query, body: body, returns: returns,
             errors: errors, needsKey: needsKey, errorBody: .ref("SandcastleError"), invalidBodyStatus: 422, statusBodies: statusBodies,
-            headers: headers)
+            headers: headers, operationID: id, links: links)
+    }
+
+    /// From an answer naming a run (at `data.<field>`) to what can be done with it.
+    private static func runLinks(_ field: String) -> [Link] {
+        let id = "$response.body#/data/\(field)"
+        return [
+            Link(name: "GetRun", operationID: "getRun", parameters: ["id": id]),
+            Link(name: "StreamRun", operationID: "streamRun", parameters: ["id": id]),
+            Link(name: "CancelRun", operationID: "cancelRun", parameters: ["id": id]),
+            Link(name: "ReplayRun", operationID: "replayRun", parameters: ["id": id], body: ["from_step": "shout"]),
+            Link(name: "ForkRun", operationID: "forkRun", parameters: ["id": id], body: ["from_step": "shout", "changes": ["run": "echo forked"]]),
+            Link(name: "DeleteRun", operationID: "deleteRun", parameters: ["id": id]),
+        ]
+    }
+
+    private static func scheduleLinks() -> [Link] {
+        let id = "$response.body#/data/id"
+        return [
+            Link(name: "GetSchedule", operationID: "getSchedule", parameters: ["id": id]),
+            Link(name: "UpdateSchedule", operationID: "updateSchedule", parameters: ["id": id], body: ["enabled": false]),
+            Link(name: "TriggerSchedule", operationID: "triggerSchedule", parameters: ["id": id]),
+            Link(name: "DeleteSchedule", operationID: "deleteSchedule", parameters: ["id": id]),
+        ]
     }
 
     private static func ok(_ description: String, _ data: Schema, paged: Bool = false, status: Int = 200) -> Response {
@@ -107,95 +131,100 @@ extension OpenAPI {
             + "of the wrong shape (`VALIDATION_ERROR`)"
     ]
 
-    static let sandcastleOperations: [Operation] = [
-        api(.get, "/health", tag: "system", summary: "Health (no key needed)", returns: ok("health", .ref("Health")), needsKey: false),
-        api(
-            .get, "/openapi.json", tag: "system", summary: "This document (no key needed)",
-            returns: Response(status: 200, description: "OpenAPI 3.1", content: .json(.anyObject)), needsKey: false),
-        api(.get, "/runtime", tag: "system", summary: "How this server runs", returns: ok("runtime", .ref("Runtime"))),
-        api(.get, "/stats", tag: "system", summary: "Runs and cost today, by day and by workflow", returns: ok("stats", .ref("RunStats"))),
-        api(
-            .post, "/admin/emergency-stop", tag: "system",
-            summary: "Cancel every queued and running run and refuse new ones until the reset",
-            returns: ok("stopped", .object(["cancelled_count": .integer, "active": .boolean], required: ["cancelled_count", "active"]))),
-        api(
-            .post, "/admin/emergency-stop/reset", tag: "system", summary: "Accept runs again",
-            returns: ok("reset", .object(["active": .boolean], required: ["active"]))),
+    static let sandcastleOperations: [Operation] =
+        [
+            api(.get, "/health", tag: "system", summary: "Health (no key needed)", returns: ok("health", .ref("Health")), needsKey: false),
+            api(
+                .get, "/openapi.json", tag: "system", summary: "This document (no key needed)",
+                returns: Response(status: 200, description: "OpenAPI 3.1", content: .json(.anyObject)), needsKey: false),
+            api(.get, "/runtime", tag: "system", summary: "How this server runs", returns: ok("runtime", .ref("Runtime"))),
+            api(.get, "/stats", tag: "system", summary: "Runs and cost today, by day and by workflow", returns: ok("stats", .ref("RunStats"))),
+            api(
+                .post, "/admin/emergency-stop", tag: "system",
+                summary: "Cancel every queued and running run and refuse new ones until the reset",
+                returns: ok("stopped", .object(["cancelled_count": .integer, "active": .boolean], required: ["cancelled_count", "active"]))),
+            api(
+                .post, "/admin/emergency-stop/reset", tag: "system", summary: "Accept runs again",
+                returns: ok("reset", .object(["active": .boolean], required: ["active"]))),
 
-        api(
-            .get, "/workflows", tag: "workflows", summary: "Every workflow, newest version (a bare list, no `meta`)",
-            returns: ok("workflows", .array(of: .ref("WorkflowInfo")))),
-        api(
-            .get, "/workflows/{name}", tag: "workflows", summary: "One workflow, newest version",
-            returns: ok("the workflow", .ref("WorkflowInfo")), errors: workflowName),
-        api(
-            .post, "/workflows", tag: "workflows", summary: "Save a workflow as a new version (its `name:` set to the saved name)",
-            body: .json(.ref("SaveWorkflow")), returns: ok("saved", .ref("WorkflowInfo"), status: 201),
-            errors: [
-                400: "the YAML does not parse or validate (`INVALID_WORKFLOW`) or the name is invalid (`INVALID_NAME`)",
-                422: "a body of the wrong shape (`VALIDATION_ERROR`)",
-            ]),
-        api(
-            .delete, "/workflows/{name}", tag: "workflows", summary: "Delete a workflow and its versions",
-            returns: ok(
-                "deleted", .object(["deleted": .boolean, "workflow_name": .string], required: ["deleted", "workflow_name"])),
-            errors: workflowName + [409: "runs of it are queued, running or waiting (`ACTIVE_RUNS`)"]),
-        api(
-            .post, "/workflows/run", tag: "runs", summary: "Queue a run of a workflow by name or of inline YAML",
-            body: .json(.ref("RunRequest")),
-            returns: ok("queued, or the run an earlier submission with the same `idempotency_key` made", .ref("RunAccepted"), status: 202),
-            errors: runErrors, rateLimited: true),
-        api(
-            .post, "/workflows/run/sync", tag: "runs", summary: "Run a workflow and answer once it ends or pauses at an approval",
-            body: .json(.ref("RunRequest")), returns: ok("the run, without `steps`", .ref("Run")), errors: runErrors, rateLimited: true),
+            api(
+                .get, "/workflows", tag: "workflows", summary: "Every workflow, newest version (a bare list, no `meta`)",
+                returns: ok("workflows", .array(of: .ref("WorkflowInfo")))),
+            api(
+                .get, "/workflows/{name}", tag: "workflows", summary: "One workflow, newest version",
+                returns: ok("the workflow", .ref("WorkflowInfo")), errors: workflowName),
+            api(
+                .post, "/workflows", tag: "workflows", summary: "Save a workflow as a new version (its `name:` set to the saved name)",
+                body: .json(.ref("SaveWorkflow")), returns: ok("saved", .ref("WorkflowInfo"), status: 201),
+                errors: [
+                    400: "the YAML does not parse or validate (`INVALID_WORKFLOW`) or the name is invalid (`INVALID_NAME`)",
+                    422: "a body of the wrong shape (`VALIDATION_ERROR`)",
+                ]),
+            api(
+                .delete, "/workflows/{name}", tag: "workflows", summary: "Delete a workflow and its versions",
+                returns: ok(
+                    "deleted", .object(["deleted": .boolean, "workflow_name": .string], required: ["deleted", "workflow_name"])),
+                errors: workflowName + [409: "runs of it are queued, running or waiting (`ACTIVE_RUNS`)"]),
+            api(
+                .post, "/workflows/run", tag: "runs", summary: "Queue a run of a workflow by name or of inline YAML",
+                body: .json(.ref("RunRequest")),
+                returns: ok("queued, or the run an earlier submission with the same `idempotency_key` made", .ref("RunAccepted"), status: 202),
+                errors: runErrors, rateLimited: true, id: "submitRun", links: runLinks("run_id")),
+            api(
+                .post, "/workflows/run/sync", tag: "runs", summary: "Run a workflow and answer once it ends or pauses at an approval",
+                body: .json(.ref("RunRequest")), returns: ok("the run, without `steps`", .ref("Run")), errors: runErrors, rateLimited: true,
+                id: "runSync", links: runLinks("run_id")),
 
-        api(
-            .get, "/runs", tag: "runs", summary: "Runs, newest first, filtered and paginated",
-            query: [
-                .query("status", .oneOf(.ref("RunStatus"), emptyText), description: "empty: any"),
-                .query("workflow", .string, description: "empty: any"),
-                .query("since", .oneOf(.dateTime, emptyText), description: "created at or after (ISO 8601); empty: no bound"),
-                .query("until", .oneOf(.dateTime, emptyText), description: "created before (ISO 8601); empty: no bound"),
-            ] + page,
-            returns: ok("a page", .array(of: .ref("RunSummary")), paged: true),
-            errors: [400: "an unknown status (`INVALID_STATUS`)", 422: "`limit`, `offset`, `since` or `until` out of range (`VALIDATION_ERROR`)"]
-        ),
-        api(.get, "/runs/{id}", tag: "runs", summary: "A run with its steps and outputs", returns: ok("the run", .ref("Run")), errors: runID),
-        api(
-            .delete, "/runs/{id}", tag: "runs", summary: "Delete a finished run",
-            returns: ok("deleted", .object(["deleted": .boolean, "run_id": .string], required: ["deleted", "run_id"])),
-            errors: runID + [400: "not a run id (`INVALID_ID`), or the run is queued or running (`INVALID_STATUS`)"]),
-        api(
-            .post, "/runs/{id}/cancel", tag: "runs", summary: "Cancel a queued or running run",
-            returns: ok("cancelled", .object(["cancelled": .boolean, "run_id": .string], required: ["cancelled", "run_id"])),
-            errors: runID + [400: "not a run id (`INVALID_ID`), or the run is not queued or running (`INVALID_STATUS`)"]),
-        api(
-            .post, "/runs/{id}/replay", tag: "runs", summary: "Queue a new run that re-runs a step and what follows it",
-            body: .json(.ref("ReplayRequest")), returns: ok("queued", .ref("ReplayAccepted"), status: 202), errors: lineageErrors,
-            rateLimited: true),
-        api(
-            .post, "/runs/{id}/fork", tag: "runs", summary: "Queue a new run from a step, changed first",
-            body: .json(.ref("ForkRequest")), returns: ok("queued", .ref("ForkAccepted"), status: 202), errors: lineageErrors,
-            rateLimited: true),
-        api(
-            .get, "/runs/{id}/stream", tag: "runs",
-            summary: "A run's progress as server-sent events: `status` first, then `step` frames, `result` at the end (or at an "
-                + "approval); `id:` is the event sequence, `Last-Event-ID` resumes after it; `?token=KEY` is accepted here",
-            query: [.query("token", .string, description: "the API key, for clients that cannot send headers")],
-            returns: Response(status: 200, description: "the run's events", content: .eventStream(.ref("RunStreamEvent"))), errors: runID),
-        api(
-            .get, "/events", tag: "runs",
-            summary: "Every run's events as server-sent events (`Last-Event-ID` resumes); `?token=KEY` is accepted here",
-            query: [.query("token", .string, description: "the API key, for clients that cannot send headers")],
-            returns: Response(status: 200, description: "all runs' events", content: .eventStream(.ref("ServerEvent")))),
+            api(
+                .get, "/runs", tag: "runs", summary: "Runs, newest first, filtered and paginated",
+                query: [
+                    .query("status", .oneOf(.ref("RunStatus"), emptyText), description: "empty: any"),
+                    .query("workflow", .string, description: "empty: any"),
+                    .query("since", .oneOf(.dateTime, emptyText), description: "created at or after (ISO 8601); empty: no bound"),
+                    .query("until", .oneOf(.dateTime, emptyText), description: "created before (ISO 8601); empty: no bound"),
+                ] + page,
+                returns: ok("a page", .array(of: .ref("RunSummary")), paged: true),
+                errors: [400: "an unknown status (`INVALID_STATUS`)", 422: "`limit`, `offset`, `since` or `until` out of range (`VALIDATION_ERROR`)"]
+            ),
+            api(
+                .get, "/runs/{id}", tag: "runs", summary: "A run with its steps and outputs", returns: ok("the run", .ref("Run")), errors: runID,
+                id: "getRun"),
+            api(
+                .delete, "/runs/{id}", tag: "runs", summary: "Delete a finished run",
+                returns: ok("deleted", .object(["deleted": .boolean, "run_id": .string], required: ["deleted", "run_id"])),
+                errors: runID + [400: "not a run id (`INVALID_ID`), or the run is queued or running (`INVALID_STATUS`)"], id: "deleteRun"),
+            api(
+                .post, "/runs/{id}/cancel", tag: "runs", summary: "Cancel a queued or running run",
+                returns: ok("cancelled", .object(["cancelled": .boolean, "run_id": .string], required: ["cancelled", "run_id"])),
+                errors: runID + [400: "not a run id (`INVALID_ID`), or the run is not queued or running (`INVALID_STATUS`)"], id: "cancelRun"),
+            api(
+                .post, "/runs/{id}/replay", tag: "runs", summary: "Queue a new run that re-runs a step and what follows it",
+                body: .json(.ref("ReplayRequest")), returns: ok("queued", .ref("ReplayAccepted"), status: 202), errors: lineageErrors,
+                rateLimited: true, id: "replayRun", links: runLinks("new_run_id")),
+            api(
+                .post, "/runs/{id}/fork", tag: "runs", summary: "Queue a new run from a step, changed first",
+                body: .json(.ref("ForkRequest")), returns: ok("queued", .ref("ForkAccepted"), status: 202), errors: lineageErrors,
+                rateLimited: true, id: "forkRun", links: runLinks("new_run_id")),
+            api(
+                .get, "/runs/{id}/stream", tag: "runs",
+                summary: "A run's progress as server-sent events: `status` first, then `step` frames, `result` at the end (or at an "
+                    + "approval); `id:` is the event sequence, `Last-Event-ID` resumes after it; `?token=KEY` is accepted here",
+                query: [.query("token", .string, description: "the API key, for clients that cannot send headers")],
+                returns: Response(status: 200, description: "the run's events", content: .eventStream(.ref("RunStreamEvent"))), errors: runID,
+                id: "streamRun"),
+            api(
+                .get, "/events", tag: "runs",
+                summary: "Every run's events as server-sent events (`Last-Event-ID` resumes); `?token=KEY` is accepted here",
+                query: [.query("token", .string, description: "the API key, for clients that cannot send headers")],
+                returns: Response(status: 200, description: "all runs' events", content: .eventStream(.ref("ServerEvent")))),
 
-        api(
-            .get, "/approvals", tag: "approvals", summary: "Approvals, pending first, then newest",
-            query: [.query("status", .oneOf(.ref("ApprovalStatus"), emptyText), description: "empty: any")] + page,
-            returns: ok("a page", .array(of: .ref("Approval")), paged: true),
-            errors: [400: "an unknown status (`INVALID_STATUS`)", 422: "`limit` or `offset` out of range (`VALIDATION_ERROR`)"]),
-        api(.get, "/approvals/{id}", tag: "approvals", summary: "One approval", returns: ok("the approval", .ref("Approval")), errors: approvalID),
-    ]
+            api(
+                .get, "/approvals", tag: "approvals", summary: "Approvals, pending first, then newest",
+                query: [.query("status", .oneOf(.ref("ApprovalStatus"), emptyText), description: "empty: any")] + page,
+                returns: ok("a page", .array(of: .ref("Approval")), paged: true),
+                errors: [400: "an unknown status (`INVALID_STATUS`)", 422: "`limit` or `offset` out of range (`VALIDATION_ERROR`)"]),
+            api(.get, "/approvals/{id}", tag: "approvals", summary: "One approval", returns: ok("the approval", .ref("Approval")), errors: approvalID),
+        ]
         + [("approve", "approved"), ("reject", "rejected"), ("skip", "skipped")].map { verb, field in
             api(
                 .post, "/approvals/{id}/\(verb)", tag: "approvals",
@@ -212,24 +241,29 @@ extension OpenAPI {
             api(
                 .post, "/schedules", tag: "schedules", summary: "Create a schedule",
                 body: .json(.ref("NewSchedule")), returns: ok("created", .ref("Schedule"), status: 201),
-                errors: cron + [404: "no workflow by that name (`WORKFLOW_NOT_FOUND`)", 400: "an invalid workflow name (`INVALID_NAME`)"]),
+                errors: cron + [404: "no workflow by that name (`WORKFLOW_NOT_FOUND`)", 400: "an invalid workflow name (`INVALID_NAME`)"],
+                links: scheduleLinks()),
             api(
                 .get, "/schedules", tag: "schedules", summary: "Schedules", query: page,
                 returns: ok("a page", .array(of: .ref("Schedule")), paged: true),
                 errors: [422: "`limit` or `offset` out of range (`VALIDATION_ERROR`)"]),
-            api(.get, "/schedules/{id}", tag: "schedules", summary: "One schedule", returns: ok("the schedule", .ref("Schedule")), errors: scheduleID),
+            api(
+                .get, "/schedules/{id}", tag: "schedules", summary: "One schedule", returns: ok("the schedule", .ref("Schedule")), errors: scheduleID,
+                id: "getSchedule"),
             api(
                 .patch, "/schedules/{id}", tag: "schedules", summary: "Change a schedule; absent or null fields stay",
-                body: .json(.ref("ScheduleChanges")), returns: ok("the schedule", .ref("Schedule")), errors: scheduleID + cron),
+                body: .json(.ref("ScheduleChanges")), returns: ok("the schedule", .ref("Schedule")), errors: scheduleID + cron,
+                id: "updateSchedule"),
             api(
                 .delete, "/schedules/{id}", tag: "schedules", summary: "Delete a schedule",
-                returns: ok("deleted", .object(["deleted": .boolean, "id": .string], required: ["deleted", "id"])), errors: scheduleID),
+                returns: ok("deleted", .object(["deleted": .boolean, "id": .string], required: ["deleted", "id"])), errors: scheduleID,
+                id: "deleteSchedule"),
             api(
                 .post, "/schedules/{id}/trigger", tag: "schedules", summary: "Queue a run of the schedule now",
                 returns: ok("queued", .ref("RunAccepted"), status: 202),
                 errors: scheduleID + [
                     400: "not a UUID (`INVALID_ID`), or the schedule is disabled (`SCHEDULE_DISABLED`)",
                     503: "the server is not accepting runs (`SERVICE_UNAVAILABLE`)",
-                ]),
+                ], id: "triggerSchedule", links: runLinks("run_id")),
         ]
 }

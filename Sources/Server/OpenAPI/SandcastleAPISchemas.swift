@@ -42,7 +42,8 @@ extension OpenAPI {
                 "name": Schema.string.matching("^[A-Za-z0-9_-]{1,200}$").described("1–200 letters, digits, _ and -"),
                 "content": nonEmpty.described("the workflow's YAML (docs/workflows.md); its first `name:` is set to `name`"),
                 "description": text.orNull,
-            ], required: ["name", "content"]),
+            ], required: ["name", "content"]
+        ).withExamples(["name": "saved", "content": "name: saved\nsteps:\n  - id: a\n    run: echo saved\n", "description": "a saved one"]),
         "RunRequest": .object(
             [
                 "workflow": text.orNull.described("the workflow's YAML, inline"),
@@ -54,7 +55,9 @@ extension OpenAPI {
                 "idempotency_key": Schema.string.matching(#"^[^\u0000]{1,256}$"#).orNull,
                 "max_cost_usd": Schema.number.atLeast(0.0).orNull,
             ]
-        ).described("one of `workflow` and `workflow_name` is needed (else 400 `VALIDATION_ERROR`)"),
+        ).described("one of `workflow` and `workflow_name` is needed (else 400 `VALIDATION_ERROR`)").withExamples(
+            ["workflow_name": "greet", "input": ["who": "Ada"]], ["workflow_name": "sum", "input": ["a": 2, "b": 3], "idempotency_key": "sum-2-3"],
+            ["workflow": "name: inline\nsteps:\n  - id: hello\n    run: echo hi\n  - id: shout\n    depends_on: [hello]\n    run: echo HI\n"]),
         "RunAccepted": .object(
             ["run_id": .string, "status": .enumeration("queued", "existing"), "idempotent": .boolean], required: ["run_id", "status"]),
         "RunStatus": .enumeration("queued", "running", "completed", "failed", "cancelled", "budget_exceeded", "awaiting_approval", "partial"),
@@ -88,7 +91,7 @@ extension OpenAPI {
                 "cost_usd": .number, "unpriced_model_calls": .integer, "duration_seconds": .number, "attempt": .integer,
                 "error": Schema.string.orNull, "started_at": timestamp, "model": Schema.string.orNull,
             ], required: ["step_id", "parallel_index", "status", "cost_usd", "duration_seconds", "attempt", "error", "started_at"]),
-        "ReplayRequest": .object(["from_step": nonEmpty], required: ["from_step"]),
+        "ReplayRequest": .object(["from_step": nonEmpty], required: ["from_step"]).withExamples(["from_step": "shout"]),
         "ForkRequest": .object(
             [
                 "from_step": nonEmpty,
@@ -98,7 +101,8 @@ extension OpenAPI {
                         "timeout": .oneOf(Schema.number.exclusivelyAbove(0), .string).described("seconds, or a duration like 90s"),
                     ]
                 ).closed.orNull.described("Sandcastle's agent-step changes (prompt, model, max_turns) are refused (400 INVALID_INPUT)"),
-            ], required: ["from_step"]),
+            ], required: ["from_step"]
+        ).withExamples(["from_step": "shout", "changes": ["run": "echo forked", "timeout": "30s"]]),
         "ReplayAccepted": .object(
             ["new_run_id": .string, "parent_run_id": .string, "replay_from_step": .string, "status": .enumeration("queued")],
             required: ["new_run_id", "parent_run_id", "replay_from_step", "status"]),
@@ -133,7 +137,8 @@ extension OpenAPI {
                 "timezone": text.orNull.described("an IANA zone (default UTC)"),
                 "input_data": Schema.anyObject.orNull.described("nested at most 20 levels, at most 1 MiB as JSON"),
                 "enabled": Schema.boolean.orNull.defaulting(to: true), "catch_up": Schema.enumeration("once", "skip").orNull,
-            ], required: ["workflow_name", "cron_expression"]),
+            ], required: ["workflow_name", "cron_expression"]
+        ).withExamples(["workflow_name": "greet", "cron_expression": "0 3 * * *", "timezone": "Europe/Berlin", "input_data": ["who": "cron"]]),
         "ScheduleChanges": .object(
             [
                 "cron_expression": text.orNull, "timezone": text.orNull, "input_data": Schema.anyObject.orNull,

@@ -99,7 +99,9 @@ package final class RateLimiter: Sendable {
                 let wait = (1 - bucket.tokens) / perSecond
                 decision = Decision(allowed: false, limit: rate.limit, remaining: 0, retryAfterSeconds: max(1, Int(wait.rounded(.up))))
             }
-            if state.buckets[caller] == nil && state.buckets.count >= maxCallers { Self.evict(&state, maxCallers: maxCallers, at: time, capacity: capacity, perSecond: perSecond) }
+            if state.buckets[caller] == nil && state.buckets.count >= maxCallers {
+                Self.evict(&state, maxCallers: maxCallers, at: time, capacity: capacity, perSecond: perSecond)
+            }
             state.buckets[caller] = bucket
             return decision
         }
