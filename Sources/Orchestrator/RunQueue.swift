@@ -102,7 +102,13 @@ public actor RunQueue {
     /// - Returns: whether a task was cancelled.
     @discardableResult
     public func cancelExecution(runID: String) async -> Bool {
-        guard let task = active[runID] else { return false }
+        guard let task = active[runID] else {
+            // A queued run never gets a turn, so whoever waits for its turn's end (a
+            // `run/sync` request) hears now that it is over, instead of waiting forever.
+            let status = (try? runs.run(id: runID).run.status) ?? .cancelled
+            if status.isTerminal { for waiter in waiters.removeValue(forKey: runID) ?? [] { waiter.resume(returning: status) } }
+            return false
+        }
         task.cancel()
         await task.value
         return true

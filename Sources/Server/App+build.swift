@@ -121,7 +121,13 @@ public struct SandcastleServer {
         let transfers = TransferGate(
             limit: configuration.maxTransfers, maxWait: .milliseconds(Int(configuration.transferWaitSeconds * 1000)))
         let router = Router(context: ServerRequestContext.self)
+        // Outermost: every answer gets the security headers, whoever makes it (docs/server.md, "The perimeter").
+        router.middlewares.add(SecurityHeadersMiddleware<ServerRequestContext>())
         router.middlewares.add(AccessLogMiddleware<ServerRequestContext>())
+        // Outside the error middlewares, so an allowed dashboard can read its errors too.
+        if !configuration.corsOrigins.isEmpty {
+            router.middlewares.add(CORSMiddleware<ServerRequestContext>(allowedOrigins: configuration.corsOrigins))
+        }
         router.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(SandkastenErrorMiddleware<ServerRequestContext>(metrics: metrics))
         router.middlewares.add(SandstormErrorMiddleware<ServerRequestContext>(metrics: metrics))
@@ -133,7 +139,15 @@ public struct SandcastleServer {
                 templates: E2BCompat.templates(fromEnvironment: ProcessInfo.processInfo.environment),
                 maxUploadBytes: configuration.maxUploadBytes, transfers: transfers
             ).middleware)
+        if dependencies.orchestrator != nil {
+            router.middlewares.add(
+                PublicDocumentMiddleware<ServerRequestContext>(path: SandcastleAPIDocument.path, document: SandcastleAPIDocument.json))
+        }
         router.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
+        // After authentication, so a caller is counted by its key.
+        if dependencies.orchestrator != nil && !configuration.rateLimitRuns.isOff {
+            router.middlewares.add(SandcastleRateLimitMiddleware(limiter: RateLimiter(configuration.rateLimitRuns)))
+        }
         let webSocketRouter = Router(context: ServerRequestContext.self)
         webSocketRouter.middlewares.add(ErrorMiddleware<ServerRequestContext>(metrics: metrics))
         webSocketRouter.middlewares.add(AuthMiddleware(keys: keys, openMode: configuration.openMode))
@@ -156,6 +170,8 @@ public struct SandcastleServer {
             SandcastleAPIController(
                 orchestrator: orchestrator, version: SandcastleVersion.current, scheduler: dependencies.scheduler, keys: keys
             ).register(table)
+            // Answered by PublicDocumentMiddleware, before authentication.
+            table.record(.get, SandcastleAPIDocument.path, native: false)
         }
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))

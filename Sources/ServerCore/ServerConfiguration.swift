@@ -58,6 +58,10 @@ public struct ServerConfiguration: Sendable {
     public var requestBodyTimeoutSeconds = 30.0
     /// Open connections from one client address; more are refused at once (429) and closed.
     public var maxConnectionsPerClient = 128
+    /// Requests per caller to `/api`'s endpoints that start runs (Sandcastle's 10 per 60 s); 0 is off.
+    package var rateLimitRuns = RateLimit.sandcastleDefault
+    /// Browser origins (a dashboard) allowed to call the server cross-origin; none by default.
+    public var corsOrigins: [String] = []
 
     public init() {}
 
@@ -93,6 +97,9 @@ public struct ServerConfiguration: Sendable {
         public var apiKeyPepperFile: String?
         public var adminAPIKey: String?
         public var keyRotationGraceHours: Int?
+        /// `N/60s`-style (see ``RateLimit/parse(_:)``).
+        public var rateLimitRuns: String?
+        public var corsOrigins: [String]?
 
         public init() {}
 
@@ -108,13 +115,15 @@ public struct ServerConfiguration: Sendable {
             case maxConnectionsPerClient = "max_connections_per_client"
             case authRequired = "auth_required", apiKeyPepperFile = "api_key_pepper_file"
             case keyRotationGraceHours = "key_rotation_grace_hours"
+            case rateLimitRuns = "rate_limit_runs", corsOrigins = "cors_origins"
         }
 
         /// Reads `SANDCASTLE_HOST`, `_PORT`, `_DATA_DIR`, `_API_KEYS` (comma-separated), `_OPEN=1`,
         /// `_MAX_SANDBOXES`, `_MAX_SANDBOXES_PER_KEY`, `_DEFAULT_TTL`, `_MAX_TTL`, `_POOL` (comma-separated),
         /// and the connection limits `_MAX_REQUEST_HEAD_BYTES`, `_IDLE_TIMEOUT`, `_REQUEST_HEAD_TIMEOUT`,
         /// `_REQUEST_BODY_TIMEOUT` (seconds), `_MAX_CONNECTIONS_PER_CLIENT`,
-        /// `_MAX_TRANSFERS`, `_TRANSFER_WAIT` (seconds).
+        /// `_MAX_TRANSFERS`, `_TRANSFER_WAIT` (seconds), `_RATE_LIMIT_RUNS` (`N/60s`), `_CORS_ORIGINS`
+        /// (comma-separated).
         public static func fromEnvironment(_ env: [String: String]) throws -> Overrides {
             var o = Overrides()
             o.host = env["SANDCASTLE_HOST"].flatMap { $0.isEmpty ? nil : $0 }
@@ -148,6 +157,8 @@ public struct ServerConfiguration: Sendable {
             o.apiKeyPepperFile = env["SANDCASTLE_API_KEY_PEPPER_FILE"].flatMap { $0.isEmpty ? nil : $0 }
             o.adminAPIKey = ["ADMIN_API_KEY", "SANDCASTLE_ADMIN_API_KEY"].lazy.compactMap { env[$0] }.first { !$0.isEmpty }
             o.keyRotationGraceHours = try int(env, "KEY_ROTATION_GRACE_HOURS") ?? int(env, "SANDCASTLE_KEY_ROTATION_GRACE_HOURS")
+            o.rateLimitRuns = env["SANDCASTLE_RATE_LIMIT_RUNS"].flatMap { $0.isEmpty ? nil : $0 }
+            o.corsOrigins = list(env["SANDCASTLE_CORS_ORIGINS"])
             if let text = env["SANDCASTLE_TRANSFER_WAIT"], !text.isEmpty {
                 guard let value = Double(text) else {
                     throw ServerError(.invalidConfiguration, "SANDCASTLE_TRANSFER_WAIT must be a number of seconds, not '\(text)'")
@@ -248,6 +259,15 @@ public struct ServerConfiguration: Sendable {
             adminAPIKey = RedactedSecret(v.trimmingCharacters(in: .whitespaces))
         }
         if let v = o.keyRotationGraceHours { keyRotationGraceHours = v }
+        if let v = o.rateLimitRuns {
+            guard let rate = RateLimit.parse(v) else {
+                throw ServerError(
+                    .invalidConfiguration,
+                    "rate_limit_runs must be N or N/WINDOW (a window in seconds, like 60s, 1m or 1h, at most a day), e.g. 10/60s; 0 turns it off; not '\(v)'")
+            }
+            rateLimitRuns = rate
+        }
+        if let v = o.corsOrigins { corsOrigins = v }
     }
 
     /// Builds the configuration from all sources (flags last).
@@ -315,6 +335,9 @@ public struct ServerConfiguration: Sendable {
             throw ServerError(.invalidConfiguration, "transfer_wait_seconds must be between 0 and 3600, not \(transferWaitSeconds)")
         }
         _ = try PoolProvisioner.targets(pool)
+        for origin in corsOrigins {
+            if let problem = CORSOrigins.problem(origin) { throw ServerError(.invalidConfiguration, "cors_origins: \(problem)") }
+        }
         if defaultTTLSeconds > maxTTLSeconds {
             throw ServerError(.invalidConfiguration, "default_ttl_seconds (\(defaultTTLSeconds)) exceeds max_ttl_seconds (\(maxTTLSeconds))")
         }

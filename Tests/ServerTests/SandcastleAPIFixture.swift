@@ -25,7 +25,8 @@ struct SandcastleAPIFixture {
     /// Runs `body` against the server; afterwards waits for every run to end, checks that none
     /// left a container or workspace volume behind (removing any it finds), and removes the folders.
     static func with<T>(
-        workflows: [String: String], now: Date, catchUp: CatchUp = .once, _ body: (SandcastleAPIFixture) async throws -> T
+        workflows: [String: String], now: Date, catchUp: CatchUp = .once,
+        configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (SandcastleAPIFixture) async throws -> T
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sc-api-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -46,7 +47,7 @@ struct SandcastleAPIFixture {
         let result: Result<T, any Error>
         do {
             result = .success(
-                try await ServerFixture.with(ServerFixture.configuration(open: true), dependencies) { live in
+                try await ServerFixture.with(ServerFixture.configuration(open: true, configure), dependencies) { live in
                     try await body(SandcastleAPIFixture(live: live, orchestrator: orchestrator, scheduler: scheduler, clock: clock))
                 })
         } catch {

@@ -18,6 +18,10 @@ enum OpenAPI {
         static let binary = Schema(fields: ["type": "string", "format": "binary"])
         /// An object whose shape is not described.
         static let anyObject = Schema(fields: ["type": "object"])
+        /// Any JSON value at all.
+        static let anyValue = Schema(fields: [:])
+        /// Only `null`.
+        static let null = Schema(fields: ["type": "null"])
         /// Names to strings: environment variables, labels.
         static let stringMap = Schema(fields: ["type": "object", "additionalProperties": string.json])
         /// Text a sandbox takes as a C string (a path, an argument, a variable): no NUL byte, which
@@ -58,6 +62,10 @@ enum OpenAPI {
         }
 
         func described(_ text: String) -> Schema { adding("description", .string(text)) }
+        /// Values a client would send (a fuzzer's examples phase starts from them).
+        func withExamples(_ values: JSON...) -> Schema { adding("examples", .array(values)) }
+        /// An object that takes no properties but those it lists.
+        var closed: Schema { adding("additionalProperties", false) }
         /// A string schema's `pattern` (an ECMA-262 regular expression).
         func matching(_ pattern: String) -> Schema { adding("pattern", .string(pattern)) }
         func limited(toLength length: Int) -> Schema { adding("maxLength", .integer(length)) }
@@ -66,6 +74,7 @@ enum OpenAPI {
         }
         func atLeast(_ minimum: Int) -> Schema { adding("minimum", .integer(minimum)) }
         func atLeast(_ minimum: Double) -> Schema { adding("minimum", .number(minimum)) }
+        func exclusivelyAbove(_ minimum: Double) -> Schema { adding("exclusiveMinimum", .number(minimum)) }
         /// A string whose text is a JSON document of `schema` (an SSE event's `data`).
         func carryingJSON(_ schema: Schema) -> Schema {
             adding("contentMediaType", "application/json").adding("contentSchema", schema.json)
@@ -195,8 +204,23 @@ enum OpenAPI {
         }
     }
 
+    /// A link from an operation's success to another operation: its path parameters (and
+    /// body) taken from the answer (`$response.body#/data/run_id`), so a fuzzer can chain them.
+    struct Link: Sendable {
+        let name: String
+        let operationID: String
+        let parameters: [String: String]
+        var body: JSON?
+
+        var json: JSON {
+            var fields: [String: JSON] = ["operationId": .string(operationID), "parameters": .object(parameters.mapValues(JSON.string))]
+            if let body { fields["requestBody"] = body }
+            return .object(fields)
+        }
+    }
+
     struct Operation: Sendable {
-        enum Method: String, Sendable { case get, put, post, delete }
+        enum Method: String, Sendable { case get, put, post, patch, delete }
 
         let method: Method
         /// In OpenAPI's template form; each `{name}` becomes a required string path parameter.
@@ -216,12 +240,26 @@ enum OpenAPI {
         /// The status of a JSON body that is not of this operation's shape: 400 natively, 422
         /// where the API copied is FastAPI's (Sandstorm's).
         let invalidBodyStatus: Int
+        /// Error statuses whose body is not ``errorBody`` (Sandcastle's auth failures and rate
+        /// limit come in shapes of their own).
+        let statusBodies: [Int: Schema]
+        /// Response headers by status (`Retry-After`, `X-RateLimit-*`).
+        let headers: [Int: [String: Schema]]
+        /// The operation's `operationId`, which links name.
+        let operationID: String?
+        /// Links from the success answer.
+        let links: [Link]
 
         init(
             _ method: Method, _ path: String, tag: String, summary: String, pathSchemas: [String: Schema] = [:],
             query: [Parameter] = [], body: Content? = nil, returns: Response, errors: ErrorResponses = [:],
-            needsKey: Bool = true, errorBody: Schema = .ref("Error"), invalidBodyStatus: Int = 400
+            needsKey: Bool = true, errorBody: Schema = .ref("Error"), invalidBodyStatus: Int = 400,
+            statusBodies: [Int: Schema] = [:], headers: [Int: [String: Schema]] = [:], operationID: String? = nil, links: [Link] = []
         ) {
+            self.operationID = operationID
+            self.links = links
+            self.statusBodies = statusBodies
+            self.headers = headers
             self.errorBody = errorBody
             self.invalidBodyStatus = invalidBodyStatus
             self.method = method
@@ -266,7 +304,21 @@ enum OpenAPI {
             var responses = ErrorResponses.connection.responses()
             responses.merge((sharedErrors + errors).responses(body: errorBody)) { _, own in own }
             responses[String(returns.status)] = returns.json
+            for (status, body) in statusBodies {
+                let description = (sharedErrors + errors).descriptions[status] ?? ErrorResponses.connection.descriptions[status] ?? "an error"
+                responses[String(status)] = Response(status: status, description: description, content: .json(body)).json
+            }
+            if !links.isEmpty, case .object(var response)? = responses[String(returns.status)] {
+                response["links"] = .object(Dictionary(links.map { ($0.name, $0.json) }, uniquingKeysWith: { _, last in last }))
+                responses[String(returns.status)] = .object(response)
+            }
+            for (status, fields) in headers {
+                guard case .object(var response)? = responses[String(status)] else { continue }
+                response["headers"] = .object(fields.mapValues { ["schema": $0.json] })
+                responses[String(status)] = .object(response)
+            }
             var fields: [String: JSON] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
+            if let operationID { fields["operationId"] = .string(operationID) }
             let parameters = pathParameters + query
             if !parameters.isEmpty { fields["parameters"] = .array(parameters.map(\.json)) }
             if let body { fields["requestBody"] = ["content": body.json, "required": .boolean(body.mediaType == "application/json")] }

@@ -45,14 +45,7 @@ extension SandcastleAPIController {
             routes.add(.post, "\(Self.prefix)/approvals/:id/\(verb)", native: false) { request, context in
                 let (runID, stepID) = try Self.visibleApprovalID(context, orchestrator: orchestrator)
                 // The body is optional (the SDK sends none when there is nothing to say).
-                let bytes = try await HTTP.body(request, limit: Self.maxBodyBytes)
-                var body: [String: JSONValue] = [:]
-                if !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-                    guard case .object(let members)? = JSONValue.parse(json: String(decoding: bytes, as: UTF8.self)) else {
-                        throw SandcastleAPIError(.unprocessableContent, "VALIDATION_ERROR", "the body must be a JSON object")
-                    }
-                    body = members
-                }
+                let body = try SandcastleRequestLimits.object(try await HTTP.body(request, limit: Self.maxBodyBytes), allowEmpty: true)
                 let comment = try Self.optionalString(body, "comment") ?? Self.optionalString(body, "reason")
                 let decision: ApprovalDecision
                 switch verb {

@@ -282,14 +282,7 @@ package struct SandcastleAPIController {
     }
 
     static func object(_ request: Request) async throws -> [String: JSONValue] {
-        let bytes = try await HTTP.body(request, limit: maxBodyBytes)
-        guard let value = JSONValue.parse(json: String(decoding: bytes, as: UTF8.self)) else {
-            throw SandcastleAPIError(.unprocessableContent, "VALIDATION_ERROR", "the body is not valid JSON")
-        }
-        guard case .object(let members) = value else {
-            throw SandcastleAPIError(.unprocessableContent, "VALIDATION_ERROR", "the body must be a JSON object")
-        }
-        return members
+        try SandcastleRequestLimits.object(try await HTTP.body(request, limit: maxBodyBytes))
     }
 
     static func requiredString(_ body: [String: JSONValue], _ key: String) throws -> String {

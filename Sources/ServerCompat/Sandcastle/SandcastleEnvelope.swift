@@ -93,11 +93,14 @@ struct SandcastleAPIError: Error {
     var status: HTTPResponse.Status
     var code: String
     var message: String
+    /// The request field at fault, as `details.field`.
+    var field: String?
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.field = field
     }
 }
 
@@ -119,7 +122,8 @@ package struct SandcastleErrorMiddleware<Context: RequestContext>: RouterMiddlew
         do {
             return try await next(request, context)
         } catch let error as SandcastleAPIError {
-            return SandcastleEnvelope.error(code: error.code, message: error.message, status: error.status)
+            return SandcastleEnvelope.error(
+                code: error.code, message: error.message, details: error.field.map { ["field": .string($0)] } ?? .null, status: error.status)
         } catch let error as OrchestratorError {
             let (status, code) = SandcastleEnvelope.status(of: error)
             if status.code >= 500 { context.logger.error("\(request.method) \(request.uri.path) failed: \(error)") }

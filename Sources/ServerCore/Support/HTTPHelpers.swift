@@ -39,7 +39,7 @@ public final class RouteTable {
     }
 
     /// Records a route served by another router (the WebSocket upgrade router).
-    func record(_ method: HTTPRequest.Method, _ path: String, native: Bool = true) {
+    package func record(_ method: HTTPRequest.Method, _ path: String, native: Bool = true) {
         routes.append(Route(method: method.rawValue, path: path, native: native))
     }
 }

@@ -27,13 +27,24 @@ package struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddle
     }
 
     /// The methods served on `path`, or none when no route has that shape.
+    ///
+    /// Only the most specific shape counts, as the router resolves a path to one node before it
+    /// looks at the method, preferring a literal segment to a `:parameter` one:
+    /// `GET /api/workflows/run` is not `GET /api/workflows/:name` (it is 405, `Allow: POST`).
     package func allowedMethods(for path: String) -> [String] {
         let requested = path.split(separator: "/")
+        let matching = paths.filter { Self.matches(requested, $0.segments) }
+        guard let best = matching.map({ Self.literals($0.segments) }).max(by: { $0.lexicographicallyPrecedes($1) }) else { return [] }
         var methods: [String] = []
-        for served in paths where Self.matches(requested, served.segments) {
+        for served in matching where Self.literals(served.segments) == best {
             for method in served.methods where !methods.contains(method) { methods.append(method) }
         }
         return methods
+    }
+
+    /// 1 for each literal segment, 0 for each parameter: the larger, the more specific.
+    private static func literals(_ segments: [Substring]) -> [Int] {
+        segments.map { $0.hasPrefix(":") ? 0 : 1 }
     }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

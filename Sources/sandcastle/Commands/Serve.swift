@@ -85,6 +85,16 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Open connections per client address; more are refused at once (default 128; env SANDCASTLE_MAX_CONNECTIONS_PER_CLIENT).")
     var maxConnectionsPerClient: Int?
 
+    @Option(
+        name: .customLong("rate-limit-runs"),
+        help: "Requests per caller to /api's run-starting endpoints, N or N/WINDOW like 10/60s; 0 is off (default 10/60s; env SANDCASTLE_RATE_LIMIT_RUNS).")
+    var rateLimitRuns: String?
+
+    @Option(
+        name: .customLong("cors-origin"),
+        help: "A browser origin (a dashboard, e.g. https://dash.example.com) allowed cross-origin calls (repeatable; env SANDCASTLE_CORS_ORIGINS=a,b).")
+    var corsOrigins: [String] = []
+
     @Flag(
         name: .customLong("resume-runs"), inversion: .prefixedNo,
         help: "At start-up, resume the workflow runs in the data folder that a dead process left unfinished.")
@@ -164,6 +174,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags.maxConnectionsPerClient = maxConnectionsPerClient
         flags.maxTransfers = maxTransfers
         flags.transferWaitSeconds = transferWait
+        flags.rateLimitRuns = rateLimitRuns
+        flags.corsOrigins = corsOrigins.isEmpty ? nil : corsOrigins
         let configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration.load(configFile: config, environment: environment, flags: flags)
