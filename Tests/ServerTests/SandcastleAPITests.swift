@@ -40,7 +40,8 @@ struct SandcastleAPITests {
             try? FileManager.default.removeItem(atPath: data)
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let configuration = DockerServerFixture.configuration(dataDirectory: data, open: false)
+        // These tests submit more runs than the default rate limit allows; RateLimitHTTPTests test the limit.
+        let configuration = DockerServerFixture.configuration(dataDirectory: data, open: false) { $0.rateLimitRuns = .off }
         var dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
         let runs = try await RunService.open(try EngineSettings.load(dataDirectory: data), sandboxes: .required, creatingStore: true)
         // Callbacks may reach the test's receiver on loopback (a development setting); signed.
@@ -402,6 +403,12 @@ struct SandcastleAPITests {
             let agentChange = try await server.call(
                 .post, "/api/runs/\(parentID)/fork", json: #"{"from_step":"two","changes":{"prompt":"x"}}"#, key: ServerFixture.key)
             #expect(agentChange.status == 400 && Self.code(agentChange.body) == "INVALID_INPUT", "\(agentChange.text)")
+            // Found by schemathesis: a timeout past any duration was converted and trapped the server.
+            for timeout in ["1.7976931348623155e+308", "-1", "0", "86401", #""1e300""#] {
+                let refused = try await server.call(
+                    .post, "/api/runs/\(parentID)/fork", json: #"{"from_step":"two","changes":{"timeout":\#(timeout)}}"#, key: ServerFixture.key)
+                #expect(refused.status == 422 && Self.code(refused.body) == "VALIDATION_ERROR", "timeout \(timeout): \(refused.text)")
+            }
             let missing = try await server.call(.post, "/api/runs/0123456789abcdef/replay", json: #"{"from_step":"two"}"#, key: ServerFixture.key)
             #expect(missing.status == 404, "\(missing.text)")
         }

@@ -166,6 +166,9 @@ import Testing
             #expect(DurationParser.parse(bad) == nil, "\(bad)")
         }
         #expect(DurationParser.parse(.bool(true)) == nil)
+        // Numbers past what a duration holds are refused, not converted (which would trap).
+        for huge in ["1e300", "99999999999999999999d", "1.7976931348623157e308"] { #expect(DurationParser.parse(huge) == nil, "\(huge)") }
+        #expect(DurationParser.parse(.number(1.7976931348623155e+308)) == nil)
         #expect(DurationParser.format(.seconds(5400)) == "1h30m")
         #expect(DurationParser.format(.seconds(45)) == "45s")
         #expect(DurationParser.format(.milliseconds(250)) == "250ms")

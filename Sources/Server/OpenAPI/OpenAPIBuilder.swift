@@ -137,8 +137,11 @@ enum OpenAPI {
     struct Content: Sendable {
         let mediaType: String
         let schema: Schema
+        /// A request body the client may leave out (Sandcastle's CLI sends none to some endpoints).
+        var isOptional = false
 
         static func json(_ schema: Schema) -> Content { Content(mediaType: "application/json", schema: schema) }
+        static func optionalJSON(_ schema: Schema) -> Content { Content(mediaType: "application/json", schema: schema, isOptional: true) }
         static let bytes = Content(mediaType: "application/octet-stream", schema: .binary)
         static let plainText = Content(mediaType: "text/plain", schema: .string)
         /// Server-sent events; `event` describes one event as a client parses it (`event` and `data`).
@@ -321,7 +324,7 @@ enum OpenAPI {
             if let operationID { fields["operationId"] = .string(operationID) }
             let parameters = pathParameters + query
             if !parameters.isEmpty { fields["parameters"] = .array(parameters.map(\.json)) }
-            if let body { fields["requestBody"] = ["content": body.json, "required": .boolean(body.mediaType == "application/json")] }
+            if let body { fields["requestBody"] = ["content": body.json, "required": .boolean(body.mediaType == "application/json" && !body.isOptional)] }
             // An empty list overrides the document's default security: no key asked.
             if !needsKey { fields["security"] = [] }
             return .object(fields)

@@ -229,7 +229,7 @@ extension OpenAPI {
             api(
                 .post, "/approvals/{id}/\(verb)", tag: "approvals",
                 summary: "Decide a pending approval (\(field)); the run goes back to the queue. The body is optional",
-                body: .json(.ref("ApprovalDecision")),
+                body: .optionalJSON(.ref("ApprovalDecision")),
                 returns: ok(
                     field,
                     .object(
@@ -278,6 +278,7 @@ extension OpenAPI {
             body: .json(.ref("NewAPIKey")), returns: ok("created", .ref("CreatedAPIKey"), status: 201),
             errors: [
                 400: "an invalid CIDR block or workflow name (`INVALID_INPUT`)", 403: "a tenant key (`FORBIDDEN`)",
+                409: "the server has no pepper (`API_KEY_PEPPER`), so it cannot store keys (`CONFLICT`)",
                 422: "a body of the wrong shape (`VALIDATION_ERROR`)",
             ], id: "createKey", links: keyLinks()),
         api(
@@ -290,7 +291,7 @@ extension OpenAPI {
         api(
             .post, "/api-keys/{id}/rotate", tag: "api-keys",
             summary: "A new key with the old one's tenant and limits; the old one works until the grace period ends (admin; the body is optional)",
-            body: .json(.ref("RotateAPIKey")), returns: ok("rotated", .ref("RotatedAPIKey")),
+            body: .optionalJSON(.ref("RotateAPIKey")), returns: ok("rotated", .ref("RotatedAPIKey")),
             errors: keyID + [422: "`grace_period_hours` outside 0–8760 or a body of the wrong shape (`VALIDATION_ERROR`)"], id: "rotateKey"),
         api(
             .put, "/api-keys/{id}/allowlist", tag: "api-keys", summary: "Set the CIDR blocks a key may be used from (admin; empty: anywhere)",
@@ -332,7 +333,7 @@ extension OpenAPI {
             ]),
         api(
             .post, "/dead-letter/{id}/resolve", tag: "dead-letter", summary: "Mark an item resolved by hand (the body is optional)",
-            body: .json(.ref("ResolveDeadLetter")), returns: ok("the item", .ref("DeadLetter")),
+            body: .optionalJSON(.ref("ResolveDeadLetter")), returns: ok("the item", .ref("DeadLetter")),
             errors: deadLetterID + [409: "resolved already (`ALREADY_RESOLVED`)", 422: "a body of the wrong shape (`VALIDATION_ERROR`)"]),
     ]
 }

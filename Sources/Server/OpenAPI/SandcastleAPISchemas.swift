@@ -201,7 +201,7 @@ extension OpenAPI {
                                     "INVALID_WORKFLOW, INVALID_INPUT, INVALID_NAME, INVALID_ID, INVALID_STATUS, INVALID_STEP, "
                                         + "INVALID_CALLBACK_URL, INVALID_CRON, VALIDATION_ERROR, WORKFLOW_NOT_FOUND, RUN_NOT_FOUND, NOT_FOUND, "
                                         + "ACTIVE_RUNS, ALREADY_RESOLVED, SCHEDULE_DISABLED, BODY_TOO_LARGE, METHOD_NOT_ALLOWED, FORBIDDEN, "
-                                        + "MAX_RETRIES_EXCEEDED, RETRY_ERROR, "
+                                        + "MAX_RETRIES_EXCEEDED, RETRY_ERROR, CONFLICT, "
                                         + "SERVICE_UNAVAILABLE, DB_ERROR, INTERNAL"),
                                 "message": .string,
                                 "details": Schema.anyValue.described("null, a list of problems, or {field, …}: any JSON value"),

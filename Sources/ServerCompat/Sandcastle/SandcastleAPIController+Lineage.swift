@@ -61,18 +61,29 @@ extension SandcastleAPIController {
                     }
                     changes.environment[name] = text
                 }
-            case ("timeout", .integer(let seconds)) where seconds > 0: changes.timeout = .seconds(seconds)
-            case ("timeout", .number(let seconds)) where seconds > 0 && seconds.isFinite: changes.timeout = .milliseconds(Int64(seconds * 1000))
+            case ("timeout", .integer(let seconds)): changes.timeout = try Self.forkTimeout(seconds: Double(seconds))
+            case ("timeout", .number(let seconds)): changes.timeout = try Self.forkTimeout(seconds: seconds)
             case ("timeout", .string(let text)):
                 guard let duration = DurationParser.parse(text) else {
                     throw SandcastleAPIError(.unprocessableContent, "VALIDATION_ERROR", "`changes.timeout` is not a duration: '\(text.prefix(32))'")
                 }
-                changes.timeout = duration
+                changes.timeout = try Self.forkTimeout(seconds: duration / .seconds(1))
             default:
                 throw SandcastleAPIError(
                     .unprocessableContent, "VALIDATION_ERROR", "`changes.\(key)` is unknown or of the wrong type (known: run, image, env, timeout)")
             }
         }
         return changes
+    }
+
+    /// A step timeout a fork may set: more than nothing, at most what a workflow may say
+    /// (checked before any conversion, so a huge number is a clear 422, not an overflow).
+    static func forkTimeout(seconds: Double) throws -> Duration {
+        let most = Double(WorkflowParser.maximumStepTimeout.components.seconds)
+        guard seconds.isFinite, seconds > 0, seconds <= most else {
+            throw SandcastleAPIError(
+                .unprocessableContent, "VALIDATION_ERROR", "`changes.timeout` must be more than 0 and at most \(Int(most)) seconds")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

@@ -63,8 +63,12 @@ public enum DurationParser {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 
-    private static func duration(seconds: Double) -> Duration {
+    /// Nil past what whole milliseconds in an Int64 hold (some 292 million years): such a
+    /// number is no duration anyone means, and converting it would trap.
+    private static func duration(seconds: Double) -> Duration? {
         // Milliseconds are the finest grain a workflow can ask for; rounding keeps 0.1s exact.
-        .milliseconds(Int64((seconds * 1000).rounded()))
+        let milliseconds = (seconds * 1000).rounded()
+        guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return nil }
+        return .milliseconds(Int64(milliseconds))
     }
 }
