@@ -2,11 +2,13 @@
 """Sandcastle's own SDK and CLI (`sandcastle-ai==0.47.0` from PyPI, unmodified) against our `/api`.
 
 Run by scripts/compat-sandcastle against a live `sandcastle serve` (real engine, real Docker)
-whose workflows folder holds compat/sandcastle/workflows (greet, sum, fails, slow, dead_letter) and which
+whose workflows folder holds compat/sandcastle/workflows (greet, sum, fails, slow, dead_letter, gated) and which
 runs at most 2 runs at once. It drives `SandcastleClient` and `AsyncSandcastleClient` as their
 users do, through every SDK method whose endpoint our server has (health, runtime,
-list_workflows, save_workflow, run, run_yaml, get_run, list_runs, cancel_run), then the peer's
-CLI (`health`, `run`, `status`, `ls runs`, `ls workflows`, `runs list`, `cancel`, `dlq list|retry|resolve`). `httpx`
+list_workflows, save_workflow, run, run_yaml, get_run, list_runs, cancel_run, replay, fork,
+list_approvals, approve, reject, list/create/update/delete_schedule, stats), then the peer's
+CLI (`health`, `run`, `status`, `ls runs|workflows|schedules`, `runs list`, `cancel`, `replay`, `fork`,
+`approve`, `reject`, `schedule create|delete`, `keys …`, `dlq list|retry|resolve`). `httpx`
 (the SDK's own dependency) only looks at raw answers the SDK hides. The live stream (`stream`,
 `logs`) is sdk_stream_scenario.py. Prints "PASS name" / "FAIL name: why" per check and exits
 non-zero if any failed.
@@ -536,6 +538,128 @@ def keys_and_tenants():
     with open(log, encoding="utf-8", errors="replace") as f:
         text = f.read()
     check("the keys made are not in the server log", tenant_key not in text and new_key not in text)
+
+
+def ended(run_id, seconds=120):
+    """The run once it is over for good (a decided gate's run passes through awaiting_approval first)."""
+    return wait_until(lambda: (lambda r: r if r.status in ("completed", "failed", "cancelled", "budget_exceeded") else None)(
+        client.get_run(run_id)), seconds)
+
+
+def paused(run_id):
+    """Waits until the run pauses at its gate; the SDK's wait=True also stops there."""
+    return wait_until(lambda: (lambda r: r if r.status == "awaiting_approval" else None)(client.get_run(run_id)), 120)
+
+
+@scenario
+def approvals():
+    first = client.run("gated", wait=True, poll_interval=POLL)
+    check("run(wait=True) of a gated workflow stops at awaiting_approval", first.status == "awaiting_approval", first)
+    page = client.list_approvals(status="pending")
+    mine = [a for a in page.items if a.run_id == first.run_id]
+    check("list_approvals(status=pending): the run's gate with its message and data",
+          len(mine) == 1 and (mine[0].step_id, mine[0].status, mine[0].message, mine[0].request_data, mine[0].allow_edit)
+          == ("gate", "pending", "Ship abc?", {"sha": "abc"}, True) and page.total >= 1, page)
+    approval_id = mine[0].id if mine else f"{first.run_id}.gate"
+    decided = client.approve(approval_id, output_data={"sha": "edited"}, comment="looks good")
+    check("approve(output_data, comment): approved, the run's id", decided.get("approved") is True and decided.get("run_id") == first.run_id, decided)
+    done = ended(first.run_id)
+    check("the approved run goes on and completes; the edited data is the gate's output",
+          done is not None and done.status == "completed" and (done.outputs or {}).get("gate") == {"sha": "edited"}, done)
+    expect_error("approve twice: 409 ALREADY_RESOLVED", lambda: client.approve(approval_id), 409, "ALREADY_RESOLVED")
+    after = [a for a in client.list_approvals(status="approved").items if a.id == approval_id]
+    check("list_approvals(status=approved): the decision, its comment", len(after) == 1 and after[0].reviewer_comment == "looks good", after)
+
+    second = client.run("gated", wait=False)
+    check("a second gated run pauses", paused(second.run_id) is not None)
+    rejected = client.reject(f"{second.run_id}.gate", reason="not today")
+    check("reject(reason): rejected", rejected.get("rejected") is True and rejected.get("run_id") == second.run_id, rejected)
+    done = ended(second.run_id)
+    check("a rejected gate fails the run", done is not None and done.status == "failed", done)
+
+    third = client.run("gated", wait=False)
+    status, out, err = (1, "", "never paused")
+    if paused(third.run_id) is not None:
+        status, out, err = cli("approve", third.run_id, "--data", '{"sha": "from-cli"}')
+    check("cli approve RUN --data (finds the pending gate, Bearer): exit 0", status == 0 and f"Approved run {third.run_id}" in out, out + err)
+    done = ended(third.run_id)
+    check("cli approve: the run completes with the CLI's data", done is not None and (done.status, (done.outputs or {}).get("gate"))
+          == ("completed", {"sha": "from-cli"}), done)
+    fourth = client.run("gated", wait=False)
+    status, out, err = (1, "", "never paused")
+    if paused(fourth.run_id) is not None:
+        status, out, err = cli("reject", fourth.run_id, "--reason", "no")
+    check("cli reject RUN --reason: exit 0", status == 0 and f"Rejected run {fourth.run_id}" in out and "Reason: no" in out, out + err)
+    done = ended(fourth.run_id)
+    check("cli reject: the run fails", done is not None and done.status == "failed", done)
+    status, out, err = cli("approve", fourth.run_id)
+    check("cli approve of a run without a pending gate: exit 1, says so", status == 1 and "no pending approval" in err, (status, out + err))
+
+
+@scenario
+def replay_and_fork():
+    parent = client.run("greet", input={"who": "lineage"}, wait=True, poll_interval=POLL)
+    check("a run to replay completes", parent.status == "completed", parent)
+    replay = client.replay(parent.run_id, "shout")
+    check("replay(run, step): a new run id", bool(replay.run_id) and replay.run_id != parent.run_id, replay)
+    done = ended(replay.run_id)
+    check("the replay completes with the parent's recorded upstream and its parent named",
+          done is not None and done.status == "completed" and done.parent_run_id == parent.run_id and done.replay_from_step == "shout"
+          and (done.outputs or {}).get("shout") == "HELLO, LINEAGE", done)
+    fork = client.fork(parent.run_id, "shout", changes={"run": "echo forked"})
+    check("fork(run, step, changes): a new run id", bool(fork.run_id) and fork.run_id not in (parent.run_id, replay.run_id), fork)
+    done = ended(fork.run_id)
+    check("the fork runs the changed step; fork_changes recorded",
+          done is not None and done.status == "completed" and (done.outputs or {}).get("shout") == "forked"
+          and (done.fork_changes or {}).get("run") == "echo forked", done)
+    expect_error("replay from an unknown step: 400 INVALID_STEP", lambda: client.replay(parent.run_id, "nope"), 400, "INVALID_STEP")
+
+    status, out, err = cli("replay", parent.run_id, "--from-step", "shout")
+    new_id = next((line.split()[2] for line in out.splitlines() if line.startswith("Replay started:")), "")
+    check("cli replay RUN --from-step: exit 0, the new run, its parent and step",
+          status == 0 and new_id and f"Parent: {parent.run_id}" in out and "From step: shout" in out, out + err)
+    replayed = ended(new_id) if new_id else None
+    check("cli replay: the new run completes", replayed is not None and replayed.status == "completed", replayed)
+    status, out, err = cli("fork", parent.run_id, "--from-step", "shout", "--change", "run=echo cli-fork")
+    new_id = next((line.split()[2] for line in out.splitlines() if line.startswith("Fork started:")), "")
+    check("cli fork RUN --from-step --change: exit 0, the new run and its changes",
+          status == 0 and new_id and "From step: shout" in out and "cli-fork" in out, out + err)
+    forked = ended(new_id) if new_id else None
+    check("cli fork: the fork runs the changed command", forked is not None and (forked.outputs or {}).get("shout") == "cli-fork", forked)
+
+
+@scenario
+def schedules_and_stats():
+    made = client.create_schedule("greet", "0 3 * * *", input={"who": "cron"}, enabled=False)
+    check("create_schedule: a Schedule with its id, cron, input and enabled",
+          bool(made.id) and (made.workflow_name, made.cron_expression, made.input_data, made.enabled) == ("greet", "0 3 * * *", {"who": "cron"}, False),
+          made)
+    check("create_schedule: created_at parsed", aware(made.created_at), made)
+    listed = client.list_schedules()
+    check("list_schedules: the schedule, with meta", any(s.id == made.id for s in listed.items) and listed.total >= 1, listed)
+    changed = client.update_schedule(made.id, enabled=True, cron="30 4 * * 1")
+    check("update_schedule(enabled, cron)", (changed.enabled, changed.cron_expression) == (True, "30 4 * * 1"), changed)
+    expect_error("create_schedule with an invalid cron: 422 INVALID_CRON", lambda: client.create_schedule("greet", "61 * * * *"), 422, "INVALID_CRON")
+    expect_error("create_schedule of an unknown workflow: 404", lambda: client.create_schedule("no_such_workflow", "0 3 * * *"), 404, "WORKFLOW_NOT_FOUND")
+    deleted = client.delete_schedule(made.id)
+    check("delete_schedule: deleted", deleted.get("deleted") is True and deleted.get("id") == made.id, deleted)
+    check("delete_schedule: gone from the list", all(s.id != made.id for s in client.list_schedules(limit=200).items))
+
+    status, out, err = cli("schedule", "create", "sum", "15 2 * * *", "-i", "a=4")
+    created = next((line.split(": ", 1)[1].strip() for line in out.splitlines() if line.startswith("Schedule created:")), "")
+    check("cli schedule create WORKFLOW CRON -i: exit 0, its id", status == 0 and bool(created), out + err)
+    status, out, err = cli("ls", "schedules")
+    check("cli ls schedules: the schedule with its workflow and cron", status == 0 and created[:8] in out and "sum" in out and "15 2 * * *" in out,
+          out + err)
+    status, out, err = cli("schedule", "delete", created or "missing")
+    check("cli schedule delete ID: exit 0", status == 0 and f"Schedule deleted: {created}" in out, out + err)
+    status, out, err = cli("schedule", "delete", created or "missing")
+    check("cli schedule delete of a deleted schedule: exit 1, 404", status == 1 and "404" in err, (status, out + err))
+
+    stats = client.stats()
+    check("stats: today's runs, success rate, by day and by workflow",
+          stats.total_runs_today > 0 and 0 <= stats.success_rate <= 1 and len(stats.runs_by_day) >= 1
+          and any(row.get("workflow") == "greet" for row in stats.cost_by_workflow), stats)
 
 
 @scenario
