@@ -16,6 +16,10 @@ public struct ServerConfiguration: Sendable {
     /// Serve without API keys. Only honoured on a loopback address. `AUTH_REQUIRED=false` sets
     /// it, `AUTH_REQUIRED=true` clears it.
     public var openMode = false
+    /// Whether a source chose between keys and open mode (`--open`, `open`, `AUTH_REQUIRED`).
+    public private(set) var authModeChosen = false
+    /// Open because nothing was chosen and nothing configured on loopback (``defaultAuthMode()``).
+    public private(set) var openByDefault = false
     /// The secret stored API keys are hashed with (`API_KEY_PEPPER`, `--api-key-pepper-file`);
     /// needed once the data folder holds keys or `ADMIN_API_KEY` is given.
     public var apiKeyPepper: APIKeyPepper?
@@ -225,7 +229,10 @@ public struct ServerConfiguration: Sendable {
             }
             apiKeyDigests.append(digest)
         }
-        if let v = o.openMode { openMode = v }
+        if let v = o.openMode {
+            openMode = v
+            authModeChosen = true
+        }
         if let v = o.maxSandboxes { maxSandboxes = v }
         if let v = o.maxSandboxesPerKey { maxSandboxesPerKey = v }
         if let v = o.maxBodyBytes { maxBodyBytes = v }
@@ -244,7 +251,10 @@ public struct ServerConfiguration: Sendable {
         if let v = o.requestHeadTimeoutSeconds { requestHeadTimeoutSeconds = v }
         if let v = o.requestBodyTimeoutSeconds { requestBodyTimeoutSeconds = v }
         if let v = o.maxConnectionsPerClient { maxConnectionsPerClient = v }
-        if let v = o.authRequired { openMode = !v }
+        if let v = o.authRequired {
+            openMode = !v
+            authModeChosen = true
+        }
         if let v = o.apiKeyPepper { apiKeyPepper = try APIKeyPepper(v, source: "API_KEY_PEPPER") }
         if let path = o.apiKeyPepperFile {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -277,8 +287,20 @@ public struct ServerConfiguration: Sendable {
         if let file { try configuration.apply(try Overrides.fromFile(file)) }
         try configuration.apply(try Overrides.fromEnvironment(environment))
         try configuration.apply(flags)
+        configuration.defaultAuthMode()
         try configuration.validate()
         return configuration
+    }
+
+    /// `AUTH_REQUIRED` defaults to off only on loopback, and only when no key of any kind is
+    /// configured: a keyless local server is open (Sandcastle's default), while a server on
+    /// another address, or one given keys, requires them. Choosing (`--open`, `AUTH_REQUIRED`)
+    /// always wins.
+    mutating func defaultAuthMode() {
+        guard !authModeChosen, !openMode, Self.isLoopback(host) else { return }
+        guard apiKeyDigests.isEmpty, adminAPIKey == nil, apiKeyPepper == nil else { return }
+        openMode = true
+        openByDefault = true
     }
 
     /// Refuses configurations that would be unsafe or cannot work, with the fix in the message.

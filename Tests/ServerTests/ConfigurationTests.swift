@@ -39,7 +39,7 @@ import Testing
         #expect(open.openMode && open.port == 0)
     }
 
-    @Test func openModeIsRefusedOffLoopbackAndKeylessStartIsRefused() throws {
+    @Test func openModeIsRefusedOffLoopbackAndKeylessIsOpenOnlyOnLoopback() throws {
         var flags = ServerConfiguration.Overrides()
         flags.openMode = true
         flags.host = "0.0.0.0"
@@ -47,7 +47,16 @@ import Testing
         #expect(throws: ServerError.self) {
             try ServerConfiguration.load(configFile: nil, environment: ["SANDCASTLE_OPEN": "1", "SANDCASTLE_HOST": "10.1.2.3"], flags: .init())
         }
-        #expect(throws: ServerError.self) { try ServerConfiguration.load(configFile: nil, environment: [:], flags: .init()) }
+        // AUTH_REQUIRED defaults to off only on loopback with no key configured; asked for, keys are required.
+        let keyless = try ServerConfiguration.load(configFile: nil, environment: [:], flags: .init())
+        #expect(keyless.openMode && keyless.openByDefault)
+        #expect(throws: ServerError.self) { try ServerConfiguration.load(configFile: nil, environment: ["AUTH_REQUIRED": "true"], flags: .init()) }
+        #expect(throws: ServerError.self) { try ServerConfiguration.load(configFile: nil, environment: ["SANDCASTLE_HOST": "0.0.0.0"], flags: .init()) }
+        let keyed = try ServerConfiguration.load(configFile: nil, environment: ["SANDCASTLE_API_KEYS": "k-0123456789"], flags: .init())
+        #expect(!keyed.openMode && !keyed.openByDefault)
+        var withKey = ServerConfiguration.Overrides()
+        withKey.apiKeys = ["k-0123456789"]
+        #expect(!(try ServerConfiguration.load(configFile: nil, environment: ["SANDCASTLE_OPEN": "0"], flags: withKey)).openMode)
         #expect(throws: ServerError.self) {
             try ServerConfiguration.load(configFile: nil, environment: ["SANDCASTLE_PORT": "eighty"], flags: .init())
         }

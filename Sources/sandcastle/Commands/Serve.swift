@@ -16,8 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Settings come from defaults, then the config file (--config or SANDCASTLE_CONFIG; JSON or YAML with \
             snake_case keys), then SANDCASTLE_* environment variables, then these flags. Without API keys (--api-key, \
-            or ADMIN_API_KEY and keys made through /api/api-keys, with API_KEY_PEPPER) the server refuses to start \
-            unless --open (AUTH_REQUIRED=false) is given, and that is refused off loopback. See docs/server.md.
+            or ADMIN_API_KEY and keys made through /api/api-keys, with API_KEY_PEPPER) a loopback server is open \
+            (AUTH_REQUIRED defaults to off there) and any other refuses to start; --open (AUTH_REQUIRED=false) is \
+            refused off loopback, AUTH_REQUIRED=true requires keys everywhere. See docs/server.md.
             """)
 
     @Option(name: .long, help: "Address to bind (default 127.0.0.1; env SANDCASTLE_HOST).")
@@ -229,6 +230,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = configuration.host
         let open = configuration.openMode
+        let openByDefault = configuration.openByDefault
         // Queued runs start, and runs a killed `sandcastle run` or an earlier server left
         // running continue from their checkpoints (their sandboxes go first); a gate pauses them
         // again, as with `runs resume --all`.
@@ -257,6 +259,11 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run { port in
                 // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
                 Console.error("sandcastle serve: listening on http://\(host):\(port)\(open ? " (open mode: no API key needed)" : "")")
+                if openByDefault {
+                    Console.error(
+                        "sandcastle serve: no API key is configured, so this loopback server is open (AUTH_REQUIRED defaults to off "
+                            + "on loopback); give --api-key or set AUTH_REQUIRED=true to require keys")
+                }
             }
         } catch {
             Console.error("sandcastle serve: cannot serve on \(host):\(configuration.port): \(error)")
