@@ -20,7 +20,7 @@ struct BenchAPI: AsyncParsableCommand {
             of a 20-step chain and a 50-wide fan-out of llm steps, one at a time, per step (wall − the double's own \
             time) / steps; the server's VmRSS idle and after the runs. The peer allows 10 submissions per 60 s per \
             client address, so its submissions come from loopback addresses 127.77.x.y, 9 each. Progress on \
-            stderr; the table, or JSON with --json, on stdout. See docs/benchmarks.md.
+            stderr; the table, or JSON with --json, on stdout. See the README (Performance, The orchestrator API).
             """)
 
     @Option(name: .long, help: "One-step runs for runs/s and submit → result (at least 10).")
