@@ -87,11 +87,12 @@ final class APIBenchClient: Sendable {
     }
 
     /// `runs` runs of `workflow`, `concurrency` in flight at any time; each run's submit-to-result
-    /// time and the wall time of all of them.
+    /// time and the wall time of all of them. `progress` hears how many runs have finished.
     func runMany(
         _ workflow: String, runs: Int, concurrency: Int, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> (latencies: [Duration], wall: Duration) {
         let next = RunTickets()
+        let finished = RunTickets()
         let start = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for _ in 0..<min(concurrency, runs) {
@@ -101,7 +102,7 @@ final class APIBenchClient: Sendable {
                         let index = next.take()
                         guard index < runs else { return mine }
                         mine.append(try await self.run(workflow))
-                        progress(index + 1)
+                        progress(finished.take() + 1)
                     }
                 }
             }
