@@ -33,6 +33,8 @@ import Testing
             try Self.expectSane(overhead, "\(side)_step_overhead_ms", samples: 2)
             #expect((overhead["chain_20_p50"] as? Double ?? 0) > 0)
             #expect((overhead["fanout_50_p50"] as? Double ?? 0) > 0)
+            let recorded = try #require(report["\(side)_step_overhead_recorded_ms"] as? [String: Any])
+            try Self.expectSane(recorded, "\(side)_step_overhead_recorded_ms", samples: 2)
             let rss = try #require(report[side == "api" ? "server_rss_mib" : "baseline_rss_mib"] as? [String: Double])
             #expect((rss["idle"] ?? 0) > 1 && (rss["after"] ?? 0) > 1, "\(side) RSS \(rss)")
         }

@@ -16,6 +16,8 @@ final class APIBenchClient: Sendable {
     private let port: Int
     private let headers: HTTPHeaders
     private let submissionsPerAddress: Int?
+    /// For reads, which no limit counts: `GET /api/runs/{id}`.
+    private let reader: HTTPClient
     private let state = Mutex(State())
 
     private struct State {
@@ -23,8 +25,9 @@ final class APIBenchClient: Sendable {
         var clients: [Int: HTTPClient] = [:]
     }
 
-    init(name: String, host: String, port: Int, apiKey: String?, submissionsPerAddress: Int?) {
+    init(name: String, host: String, port: Int, apiKey: String?, submissionsPerAddress: Int?) throws {
         self.name = name
+        self.reader = try HTTPClient(endpoint: .http(host: host, port: port))
         self.host = host
         self.port = port
         var headers: HTTPHeaders = ["Content-Type": "application/json"]
@@ -52,7 +55,7 @@ final class APIBenchClient: Sendable {
     /// Submits a run of `workflow` and follows its stream to the `result` frame; returns the time
     /// from handing the submission to the client to reading that frame. A run that does not
     /// complete fails the benchmark with the server's own words.
-    func run(_ workflow: String) async throws -> Duration {
+    func run(_ workflow: String) async throws -> (runID: String, elapsed: Duration) {
         let client = try nextClient()
         let start = ContinuousClock.now
         let submitted = try await client.send(
@@ -80,7 +83,7 @@ final class APIBenchClient: Sendable {
                 guard let status = result?["status"] as? String, status == "completed" else {
                     throw ValidationError("\(name): run \(runID) of \(workflow) ended: \(event.data.prefix(400))")
                 }
-                return elapsed
+                return (runID, elapsed)
             }
         }
         throw ValidationError("\(name): the stream of run \(runID) (\(workflow)) ended without a result frame")
@@ -101,7 +104,7 @@ final class APIBenchClient: Sendable {
                     while true {
                         let index = next.take()
                         guard index < runs else { return mine }
-                        mine.append(try await self.run(workflow))
+                        mine.append(try await self.run(workflow).elapsed)
                         progress(finished.take() + 1)
                     }
                 }
@@ -114,19 +117,57 @@ final class APIBenchClient: Sendable {
     }
 
     /// Runs of a workflow of `steps` model steps, one at a time; for each, (submit-to-result −
-    /// the double's own time during the run) / steps, in milliseconds.
-    func stepOverheads(_ workflow: String, steps: Int, runs: Int, double: RunningProviderDouble) async throws -> [Double] {
-        var overheads: [Double] = []
+    /// the double's own time during the run) / steps, in milliseconds, and the same with the run's
+    /// time as the server recorded it (`completed_at − started_at` of `GET /api/runs/{id}`), which
+    /// leaves out the queue and how soon the stream tells the client.
+    func stepOverheads(
+        _ workflow: String, steps: Int, runs: Int, double: RunningProviderDouble
+    ) async throws -> (wall: [Double], recorded: [Double]) {
+        var wall: [Double] = []
+        var recorded: [Double] = []
         for _ in 0..<runs {
             let before = double.times
-            let elapsed = try await run(workflow)
+            let (runID, elapsed) = try await run(workflow)
             let during = before.until(double.times)
             guard during.requests >= steps else {
                 throw ValidationError("\(name): a run of \(workflow) made \(during.requests) model calls, not \(steps)")
             }
-            overheads.append((elapsed - during.busy).milliseconds / Double(steps))
+            wall.append((elapsed - during.busy).milliseconds / Double(steps))
+            recorded.append((try await recordedMilliseconds(runID) - during.busy.milliseconds) / Double(steps))
         }
-        return overheads
+        return (wall, recorded)
+    }
+
+    /// `completed_at − started_at` of a finished run, in milliseconds.
+    private func recordedMilliseconds(_ runID: String) async throws -> Double {
+        let response = try await reader.send(HTTPRequest(path: "/api/runs/\(runID)", headers: headers, timeout: .seconds(60)))
+        let body = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        let data = body?["data"] as? [String: Any]
+        guard response.status == 200, let started = (data?["started_at"] as? String).flatMap(WallClockText.seconds),
+            let completed = (data?["completed_at"] as? String).flatMap(WallClockText.seconds)
+        else {
+            throw ValidationError("\(name): GET /api/runs/\(runID) answered \(response.status) without both timestamps: \(response.bodyText.prefix(300))")
+        }
+        return (completed - started) * 1000
+    }
+}
+
+/// An ISO-8601 date-time as seconds, its offset ignored: only differences between two times of
+/// one run are taken, and the peer writes its times without an offset.
+enum WallClockText {
+    static func seconds(_ text: String) -> Double? {
+        let pattern = #"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?"#
+        guard let match = text.range(of: pattern, options: .regularExpression) else { return nil }
+        let digits = text[match].split(whereSeparator: { "-T :".contains($0) })
+        guard digits.count >= 6, let year = Int(digits[0]), let month = Int(digits[1]), let day = Int(digits[2]),
+            let hour = Int(digits[3]), let minute = Int(digits[4]), let second = Double(digits[5])
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute)) else {
+            return nil
+        }
+        return date.timeIntervalSince1970 + second
     }
 }
 
