@@ -27,7 +27,8 @@ final class APIBenchClient: Sendable {
 
     init(name: String, host: String, port: Int, apiKey: String?, submissionsPerAddress: Int?) throws {
         self.name = name
-        self.reader = try HTTPClient(endpoint: .http(host: host, port: port))
+        // Loopback only: a proxy from the environment must not carry (and time) the requests.
+        self.reader = try HTTPClient(endpoint: .http(host: host, port: port), configuration: .init(proxy: .direct))
         self.host = host
         self.port = port
         var headers: HTTPHeaders = ["Content-Type": "application/json"]
@@ -46,7 +47,7 @@ final class APIBenchClient: Sendable {
                 submissionsPerAddress == nil ? nil : "127.77.\(slot / 250).\(slot % 250 + 1)"
             let client = try HTTPClient(
                 endpoint: .http(host: host, port: port),
-                configuration: HTTPClient.Configuration(maxCachedConnections: 32, sourceAddress: source))
+                configuration: HTTPClient.Configuration(maxCachedConnections: 32, proxy: .direct, sourceAddress: source))
             state.clients[slot] = client
             return client
         }

@@ -65,7 +65,7 @@ struct BenchAPIServer {
             "/bin/bash", [script, "serve", "--port", String(port), "--dir", work.appendingPathComponent("peer").path],
             environment: environment, log: log)
         let server = BenchAPIServer(name: "Sandcastle 0.47", process: process, host: "127.0.0.1", port: port, log: log)
-        let client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: port))
+        let client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: port), configuration: .init(proxy: .direct))
         // The first start may install the peer from PyPI: minutes, not seconds.
         let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline, process.isRunning {
