@@ -141,7 +141,7 @@ enum Curl {
         let what = "\(method) \(path) on \(endpoint)"
         let raw = Int(code.rawValue)
         switch code {
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_INTERFACE_FAILED:
             return HTTPTransportError(.connectFailed, "cannot connect to \(endpoint): \(osText ?? curlText)", curlCode: raw, cause: cause)
         case CURLE_OPERATION_TIMEDOUT:
             return HTTPTransportError(.timeout, "\(what) timed out: \(curlText)", curlCode: raw, cause: cause)

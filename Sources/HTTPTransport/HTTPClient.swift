@@ -19,16 +19,22 @@ public final class HTTPClient: Sendable {
         public var streamBufferLimit: Int
         /// Proxy use for ordinary requests over TCP and TLS (upgraded streams keep libcurl's default).
         public var proxy: ProxySetting
+        /// The local IP address ordinary requests over TCP and TLS connect from (e.g. `127.0.3.7`,
+        /// for a client that must look like many clients to a per-address rate limit); nil lets the
+        /// system choose. An address this host does not have fails each request with `connectFailed`.
+        public var sourceAddress: String?
 
         public init(
             connectTimeout: Duration = .seconds(10), userAgent: String? = "sandcastle",
-            maxCachedConnections: Int = 16, streamBufferLimit: Int = 4 << 20, proxy: ProxySetting = .libcurlDefault
+            maxCachedConnections: Int = 16, streamBufferLimit: Int = 4 << 20, proxy: ProxySetting = .libcurlDefault,
+            sourceAddress: String? = nil
         ) {
             self.connectTimeout = connectTimeout
             self.userAgent = userAgent
             self.maxCachedConnections = maxCachedConnections
             self.streamBufferLimit = streamBufferLimit
             self.proxy = proxy
+            self.sourceAddress = sourceAddress
         }
     }
 
@@ -90,7 +96,7 @@ public final class HTTPClient: Sendable {
     private func makeTransfer(_ request: HTTPRequest) throws -> Transfer {
         try Transfer(
             endpoint: endpoint, request: request, defaultConnectTimeout: configuration.connectTimeout,
-            userAgent: configuration.userAgent, proxy: configuration.proxy)
+            userAgent: configuration.userAgent, proxy: configuration.proxy, sourceAddress: configuration.sourceAddress)
     }
 }
 

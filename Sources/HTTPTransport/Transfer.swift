@@ -53,7 +53,7 @@ final class Transfer: @unchecked Sendable {
 
     init(
         endpoint: HTTPEndpoint, request: HTTPRequest, defaultConnectTimeout: Duration, userAgent: String?,
-        proxy: ProxySetting = .libcurlDefault
+        proxy: ProxySetting = .libcurlDefault, sourceAddress: String? = nil
     ) throws {
         try Curl.ensureInitialized()
         guard let easy = curl_easy_init() else {
@@ -65,7 +65,8 @@ final class Transfer: @unchecked Sendable {
         self.path = request.path
         self.source = .none
         do {
-            try configure(request, defaultConnectTimeout: defaultConnectTimeout, userAgent: userAgent, proxy: proxy)
+            try configure(
+                request, defaultConnectTimeout: defaultConnectTimeout, userAgent: userAgent, proxy: proxy, sourceAddress: sourceAddress)
         } catch {
             release()
             throw error
@@ -78,7 +79,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     private func configure(
-        _ request: HTTPRequest, defaultConnectTimeout: Duration, userAgent: String?, proxy: ProxySetting
+        _ request: HTTPRequest, defaultConnectTimeout: Duration, userAgent: String?, proxy: ProxySetting, sourceAddress: String?
     ) throws {
         guard request.path.hasPrefix("/") else {
             throw HTTPTransportError(.invalidRequest, "request path must start with '/': \(request.path)")
@@ -92,6 +93,12 @@ final class Transfer: @unchecked Sendable {
         }
         if let userAgent { try Curl.setString(easy, CURLOPT_USERAGENT, userAgent) }
         try Curl.configureProxy(easy, proxy, endpoint: endpoint)
+        if let sourceAddress, case .unixSocket = endpoint.transport {
+            throw HTTPTransportError(.invalidRequest, "a source address (\(sourceAddress)) means nothing on a Unix socket")
+        } else if let sourceAddress {
+            // "host!" makes libcurl bind to this address, never read it as an interface name.
+            try Curl.setString(easy, CURLOPT_INTERFACE, "host!" + sourceAddress)
+        }
 
         let opaque = Unmanaged.passUnretained(self).toOpaque()
         try Curl.setPointer(easy, CURLOPT_PRIVATE, opaque)

@@ -16,6 +16,8 @@ import Yams
 /// - `GET /_double/requests?conversation=KEY`: the recorded requests, as JSON;
 /// - `PUT /_double/script?conversation=KEY`: sets that conversation's script (JSON or YAML
 ///   body: a list of turns or `{turns, repeat}`); without `conversation`, the default script;
+/// - `GET /_double/times`: the double's own time answering model requests (``DoubleTimes``), as
+///   `{"requests", "handling_ms", "busy_ms"}`;
 /// - `GET /_double/health`.
 public enum ProviderDouble {
     public struct Configuration: Sendable {
@@ -49,8 +51,9 @@ public enum ProviderDouble {
         var configuration = configuration
         configuration.port = port
         let conversations = DoubleConversations(configuration.script)
+        let clock = DoubleClock()
         let (ports, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
-        let app = application(configuration, conversations: conversations) { port in continuation.yield(.success(port)) }
+        let app = application(configuration, conversations: conversations, clock: clock) { port in continuation.yield(.success(port)) }
         let task = Task {
             do {
                 try await app.run()
@@ -65,7 +68,7 @@ public enum ProviderDouble {
         }
         switch first {
         case .success(let port):
-            return RunningProviderDouble(host: configuration.host, port: port, conversations: conversations, task: task)
+            return RunningProviderDouble(host: configuration.host, port: port, conversations: conversations, clock: clock, task: task)
         case .failure(let error):
             throw error
         }
@@ -73,18 +76,32 @@ public enum ProviderDouble {
 
     /// Serves until SIGTERM or SIGINT (`sandcastle provider-double`); `onRunning` gets the port.
     public static func serve(_ configuration: Configuration, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-        let app = application(configuration, conversations: DoubleConversations(configuration.script), onRunning: onRunning)
+        let app = application(
+            configuration, conversations: DoubleConversations(configuration.script), clock: DoubleClock(), onRunning: onRunning)
         try await app.runService()
     }
 
     static func application(
-        _ configuration: Configuration, conversations: DoubleConversations, onRunning: @escaping @Sendable (Int) async -> Void
+        _ configuration: Configuration, conversations: DoubleConversations, clock: DoubleClock,
+        onRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let responder = DoubleResponder(
             conversations: conversations, tokenDelay: configuration.tokenDelay, maxRequestBytes: configuration.maxRequestBytes)
         let router = Router()
-        router.post("/v1/messages") { request, _ in try await responder.respond(.anthropic, to: request) }
-        router.post("/v1/chat/completions") { request, _ in try await responder.respond(.openAIChat, to: request) }
+        router.post("/v1/messages") { request, _ in try await timed(clock) { try await responder.respond(.anthropic, to: request) } }
+        router.post("/v1/chat/completions") { request, _ in
+            try await timed(clock) { try await responder.respond(.openAIChat, to: request) }
+        }
+        router.get("/_double/times") { _, _ in
+            let times = clock.times
+            let json: JSONValue = [
+                "requests": .integer(times.requests), "handling_ms": .number(times.handling.doubleMilliseconds),
+                "busy_ms": .number(times.busy.doubleMilliseconds),
+            ]
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json.jsonText)))
+        }
         router.get("/_double/health") { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
         router.get("/_double/requests") { request, _ in
             let key = request.uri.queryParameters["conversation"].map(String.init) ?? ""
@@ -125,14 +142,19 @@ public final class RunningProviderDouble: Sendable {
     public let host: String
     public let port: Int
     private let conversations: DoubleConversations
+    private let clock: DoubleClock
     private let task: Task<Void, Never>
 
-    init(host: String, port: Int, conversations: DoubleConversations, task: Task<Void, Never>) {
+    init(host: String, port: Int, conversations: DoubleConversations, clock: DoubleClock, task: Task<Void, Never>) {
         self.host = host
         self.port = port
         self.conversations = conversations
+        self.clock = clock
         self.task = task
     }
+
+    /// The double's own time answering model requests so far.
+    public var times: DoubleTimes { clock.times }
 
     /// `http://127.0.0.1:PORT`.
     public var baseURL: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
@@ -165,6 +187,37 @@ public final class RunningProviderDouble: Sendable {
     public func stop() async {
         task.cancel()
         await task.value
+    }
+}
+
+/// Runs a model request's handler on the double's clock, until its answer's last byte is written
+/// (a streamed answer is written after the handler returns).
+private func timed(_ clock: DoubleClock, _ respond: () async throws -> Response) async throws -> Response {
+    let start = clock.started()
+    var response: Response
+    do {
+        response = try await respond()
+    } catch {
+        clock.finished(startedAt: start)
+        throw error
+    }
+    let body = response.body
+    response.body = ResponseBody(contentLength: body.contentLength) { writer in
+        do {
+            try await body.write(writer)
+        } catch {
+            clock.finished(startedAt: start)
+            throw error
+        }
+        clock.finished(startedAt: start)
+    }
+    return response
+}
+
+extension Duration {
+    fileprivate var doubleMilliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
 

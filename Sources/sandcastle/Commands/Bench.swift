@@ -7,7 +7,7 @@ import SandboxDocker
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks, each with its baseline measured in the same run.",
-        subcommands: [BenchSandbox.self, BenchEngine.self, BenchServer.self, BenchE2B.self, BenchAgent.self])
+        subcommands: [BenchSandbox.self, BenchEngine.self, BenchServer.self, BenchE2B.self, BenchAgent.self, BenchAPI.self])
 }
 
 struct BenchSandbox: AsyncParsableCommand {
