@@ -77,3 +77,20 @@ build_images() {
     log "building sandbox images (skipped when their content is unchanged)"
     "$SANDCASTLE" images build --runner "$SANDCASTLE_RUNNER"
 }
+
+# A Python >= 3.12 (what sandcastle-ai 0.47 needs), or nothing: the first of python3.12,
+# python3.13, python3 and pyenv's 3.12+ that is new enough and has venv.
+python_312() {
+    local candidate resolved
+    local candidates=(python3.12 python3.13 python3)
+    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3; do candidates+=("$candidate"); done
+    for candidate in "${candidates[@]}"; do
+        resolved=$(command -v "$candidate" 2>/dev/null) || continue
+        # pyenv's shims exist for versions that are not active and fail when run: ask each one.
+        if "$resolved" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+            echo "$resolved"
+            return 0
+        fi
+    done
+    return 1
+}
