@@ -61,7 +61,9 @@ struct WorkflowAPITests {
             #expect((info["endpoint_url"] as? String)?.hasSuffix("/api/v1/greet") == true, "\(info)")
             #expect((info["spec_url"] as? String)?.hasSuffix("/api/v1/greet/spec") == true)
             #expect((info["example_curl"] as? String)?.contains("X-API-Key: YOUR_KEY") == true)
-            #expect((info["example_sdk"] as? String)?.contains(#"client.call_api("greet", {"tone": "warm""#) == true, "\(info)")
+            let sdk = info["example_sdk"] as? String ?? ""
+            #expect(sdk.contains(#"client.call_api("greet", {"#) && sdk.contains(#""tone": "warm""#) && sdk.contains(#""times": 2"#), "\(sdk)")
+            #expect(sdk.contains(#"base_url="http://127.0.0.1:"#), "the server the request reached: \(sdk)")
             #expect(!published.text.contains(admin), "no key in the answer")
 
             // Public: no key; what a caller sends, never the workflow's text.

@@ -30,7 +30,7 @@ extension SandcastleAPIController {
             return SandcastleEnvelope.ok([
                 "workflow_name": .string(name), "version": .integer(entry.newest.version), "endpoint_url": .string(endpoint),
                 "spec_url": .string("\(endpoint)/spec"), "example_curl": .string(Self.exampleCurl(endpoint, workflow: entry.workflow)),
-                "example_sdk": .string(Self.exampleSDK(name, workflow: entry.workflow)), "is_public": true,
+                "example_sdk": .string(Self.exampleSDK(name, workflow: entry.workflow, request: request)), "is_public": true,
                 "published_at": SandcastleEnvelope.timestamp(entry.newest.publishedAt),
             ])
         }
@@ -68,7 +68,7 @@ extension SandcastleAPIController {
                 "output_description": "the run's outputs keyed by step id",
                 "async_header": "Prefer: respond-async answers 202 with the run id instead of waiting for the result",
                 "example_curl": .string(Self.exampleCurl(endpoint, workflow: published.workflow)),
-                "example_sdk": .string(Self.exampleSDK(name, workflow: published.workflow)),
+                "example_sdk": .string(Self.exampleSDK(name, workflow: published.workflow, request: request)),
             ])
         }
         routes.add(.get, "\(Self.prefix)/v1/:name/usage", native: false) { request, context in
@@ -131,13 +131,18 @@ extension SandcastleAPIController {
 
     /// The endpoint's absolute URL when the request names a plain host, else its path.
     static func endpointURL(_ name: String, request: Request) -> String {
-        let path = "\(prefix)/v1/\(name)"
+        "\(baseURL(request) ?? "")\(prefix)/v1/\(name)"
+    }
+
+    /// `http://HOST` of the request's `Host` when it is a plain host (letters, digits, `.-:[]`):
+    /// anything else is the client's own invention and is not echoed into examples.
+    static func baseURL(_ request: Request) -> String? {
         guard let host = request.head.authority, !host.isEmpty, host.count <= 255,
             host.unicodeScalars.allSatisfy({
                 $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-:[]".unicodeScalars.contains($0))
             })
-        else { return path }
-        return "http://\(host)\(path)"
+        else { return nil }
+        return "http://\(host)"
     }
 
     /// The workflow's inputs as a JSON Schema object.
@@ -187,10 +192,10 @@ extension SandcastleAPIController {
             """
     }
 
-    static func exampleSDK(_ name: String, workflow: WorkflowDefinition) -> String {
+    static func exampleSDK(_ name: String, workflow: WorkflowDefinition, request: Request) -> String {
         """
         from sandcastle import SandcastleClient
-        client = SandcastleClient(base_url="http://localhost:8080", api_key="YOUR_KEY")
+        client = SandcastleClient(base_url="\(baseURL(request) ?? "http://localhost:8080")", api_key="YOUR_KEY")
         result = client.call_api("\(name)", \(pythonLiteral(exampleInput(workflow))))
         """
     }
