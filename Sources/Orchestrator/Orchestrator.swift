@@ -88,7 +88,7 @@ public struct Orchestrator: Sendable {
         let runID = WorkflowEngine.makeRunID()
         let record = RunSubmissionRecord(
             runID: runID, workflowVersion: version, tenant: submission.tenant, idempotencyKey: submission.idempotencyKey,
-            callbackURL: submission.callbackURL)
+            callbackURL: submission.callbackURL, endpoint: submission.endpoint)
         do {
             try await queue.enqueue(workflow, inputs: submission.inputs, runID: runID, maxCostUSD: submission.maxCostUSD, submission: record)
         } catch let error as OrchestratorError where error.code == .internalFailure && submission.idempotencyKey != nil {

@@ -17,11 +17,15 @@ public struct RunSubmission: Sendable {
     public var maxCostUSD: Double?
     /// The tenant of the submitting key; nil for an admin.
     public var tenant: String?
+    /// The workflow name of `POST /api/v1/{name}` when the run is submitted through that
+    /// endpoint (kept with the run, for the endpoint's usage); nil otherwise.
+    public var endpoint: String?
 
     public init(
         source: Source, inputs: [String: InputValue] = [:], callbackURL: String? = nil, idempotencyKey: String? = nil,
-        maxCostUSD: Double? = nil, tenant: String? = nil
+        maxCostUSD: Double? = nil, tenant: String? = nil, endpoint: String? = nil
     ) {
+        self.endpoint = endpoint
         self.source = source
         self.inputs = inputs
         self.callbackURL = callbackURL

@@ -183,7 +183,7 @@ public struct WorkflowCatalog: Sendable {
         tenant == nil || record.tenant == nil || record.tenant == tenant
     }
 
-    private func persist<T>(_ body: () throws -> T) throws -> T {
+    func persist<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as OrchestratorError {

@@ -130,6 +130,11 @@ public final class InMemoryRunRepository: RunRepository {
         return seq
     }
 
+    /// The request run `runID` was submitted with (as ``SQLiteRunRepository/submission(runID:)``).
+    public func submission(runID: String) -> RunSubmissionRecord? {
+        state.withLock { $0.submissions[runID] }
+    }
+
     public func listRuns(_ query: RunQuery) throws -> [RunRecord] {
         state.withLock { s in
             let matching = s.runs.values

@@ -75,12 +75,12 @@ extension SQLiteRunRepository {
     static func recordSubmission(_ submission: RunSubmissionRecord, on conn: SQLiteConnection) throws {
         try conn.execute(
             """
-            INSERT INTO run_submissions (run_id, workflow_version, tenant, idempotency_key, callback_url, submitted_at)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO run_submissions (run_id, workflow_version, tenant, idempotency_key, callback_url, submitted_at, endpoint)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 submission.runID, submission.workflowVersion, submission.tenant ?? "", submission.idempotencyKey, submission.callbackURL,
-                submission.submittedAt,
+                submission.submittedAt, submission.endpoint,
             ])
     }
 
@@ -89,21 +89,21 @@ extension SQLiteRunRepository {
         SHA256.hash(data: Array(yaml.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    private static let versionColumns = "name, version, yaml, content_hash, description, source, created_at, tenant"
-    private static let submissionColumns = "run_id, workflow_version, tenant, idempotency_key, callback_url, submitted_at"
+    static let versionColumns = "name, version, yaml, content_hash, description, source, created_at, tenant, published_at"
+    private static let submissionColumns = "run_id, workflow_version, tenant, idempotency_key, callback_url, submitted_at, endpoint"
 
-    private static func versionRecord(_ r: Row) throws -> WorkflowVersionRecord {
+    static func versionRecord(_ r: Row) throws -> WorkflowVersionRecord {
         WorkflowVersionRecord(
             name: try r.get(0), version: try r.get(1), yaml: try r.get(2), contentHash: try r.get(3), description: try r.get(4),
             source: WorkflowVersionRecord.Source(rawValue: try r.get(5)), createdAt: try r.get(6),
-            tenant: (try r.get(7) as String).nonEmpty)
+            tenant: (try r.get(7) as String).nonEmpty, publishedAt: try r.get(8))
     }
 
     private static func submissionRecord(_ r: Row) throws -> RunSubmissionRecord {
         let tenant: String = try r.get(2)
         return RunSubmissionRecord(
             runID: try r.get(0), workflowVersion: try r.get(1), tenant: tenant.isEmpty ? nil : tenant, idempotencyKey: try r.get(3),
-            callbackURL: try r.get(4), submittedAt: try r.get(5))
+            callbackURL: try r.get(4), submittedAt: try r.get(5), endpoint: try r.get(6))
     }
 }
 

@@ -14,6 +14,8 @@ public struct WorkflowVersionRecord: Sendable, Hashable {
     public var createdAt: Date
     /// The tenant whose key saved it; nil for a workflow every key sees (the folder's, an admin's).
     public var tenant: String?
+    /// When an admin published this version as `POST /api/v1/{name}`; nil while unpublished.
+    public var publishedAt: Date?
 
     public struct Source: RawRepresentable, Hashable, Sendable {
         public var rawValue: String
@@ -25,9 +27,10 @@ public struct WorkflowVersionRecord: Sendable, Hashable {
 
     public init(
         name: String, version: Int, yaml: String, contentHash: String, description: String? = nil, source: Source,
-        createdAt: Date = Date(), tenant: String? = nil
+        createdAt: Date = Date(), tenant: String? = nil, publishedAt: Date? = nil
     ) {
         self.tenant = tenant
+        self.publishedAt = publishedAt
         self.name = name
         self.version = version
         self.yaml = yaml
@@ -49,11 +52,14 @@ public struct RunSubmissionRecord: Sendable, Hashable {
     public var idempotencyKey: String?
     public var callbackURL: String?
     public var submittedAt: Date
+    /// The workflow name of `POST /api/v1/{name}` when the run came through that endpoint; nil otherwise.
+    public var endpoint: String?
 
     public init(
         runID: String, workflowVersion: Int? = nil, tenant: String? = nil, idempotencyKey: String? = nil,
-        callbackURL: String? = nil, submittedAt: Date = Date()
+        callbackURL: String? = nil, submittedAt: Date = Date(), endpoint: String? = nil
     ) {
+        self.endpoint = endpoint
         self.runID = runID
         self.workflowVersion = workflowVersion
         self.tenant = tenant

@@ -43,7 +43,7 @@ struct TenantIsolationTests {
 
     /// A server whose only keys are `ADMIN_API_KEY` and those stored through the API, with the
     /// orchestrator over its data folder and `chain` in the workflows folder.
-    static func with(_ body: (Server) async throws -> Void) async throws {
+    static func with(rateLimit: RateLimit = .sandcastleDefault, _ body: (Server) async throws -> Void) async throws {
         let data = DockerServerFixture.dataDirectory()
         let folder = data + "-workflows"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -56,6 +56,7 @@ struct TenantIsolationTests {
             $0.apiKeyDigests = []
             $0.adminAPIKey = RedactedSecret(adminKey)
             $0.apiKeyPepper = try? APIKeyPepper(pepper, source: "test")
+            $0.rateLimitRuns = rateLimit
         }
         let logs = SandstormQueryTests.LogLines()
         var dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))

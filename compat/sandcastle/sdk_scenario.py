@@ -6,7 +6,8 @@ whose workflows folder holds compat/sandcastle/workflows (greet, sum, fails, slo
 runs at most 2 runs at once. It drives `SandcastleClient` and `AsyncSandcastleClient` as their
 users do, through every SDK method whose endpoint our server has (health, runtime,
 list_workflows, save_workflow, run, run_yaml, get_run, list_runs, cancel_run, replay, fork,
-list_approvals, approve, reject, list/create/update/delete_schedule, stats), then the peer's
+list_approvals, approve, reject, list/create/update/delete_schedule, stats, publish_workflow,
+call_api, get_workflow_api_spec, get_workflow_api_usage), then the peer's
 CLI (`health`, `run`, `status`, `ls runs|workflows|schedules`, `runs list`, `cancel`, `replay`, `fork`,
 `approve`, `reject`, `schedule create|delete`, `keys …`, `dlq list|retry|resolve`). `httpx`
 (the SDK's own dependency) only looks at raw answers the SDK hides. The live stream (`stream`,
@@ -15,6 +16,7 @@ non-zero if any failed.
 """
 
 import asyncio
+import json
 import os
 import secrets
 
@@ -660,6 +662,42 @@ def schedules_and_stats():
     check("stats: today's runs, success rate, by day and by workflow",
           stats.total_runs_today > 0 and 0 <= stats.success_rate <= 1 and len(stats.runs_by_day) >= 1
           and any(row.get("workflow") == "greet" for row in stats.cost_by_workflow), stats)
+
+
+@scenario
+def workflows_as_apis():
+    anonymous = SandcastleClient(base_url=URL)
+    expect_error("call_api before publishing: 404, not published", lambda: client.call_api("sum", {"a": 1}), 404, "WORKFLOW_NOT_FOUND",
+                 "not published")
+    expect_error("get_workflow_api_spec before publishing: 404", lambda: anonymous.get_workflow_api_spec("sum"), 404, "WORKFLOW_NOT_FOUND")
+    expect_error("publish_workflow of an unknown workflow: 404", lambda: client.publish_workflow("no_such_workflow"), 404, "WORKFLOW_NOT_FOUND")
+    published = client.publish_workflow("sum")
+    check("publish_workflow: its name, version, endpoint and spec URLs, examples, is_public",
+          published.get("workflow_name") == "sum" and isinstance(published.get("version"), int) and published.get("is_public") is True
+          and str(published.get("endpoint_url", "")).endswith("/api/v1/sum") and str(published.get("spec_url", "")).endswith("/api/v1/sum/spec")
+          and "curl" in published.get("example_curl", "") and "call_api" in published.get("example_sdk", ""), published)
+    spec = anonymous.get_workflow_api_spec("sum")
+    schema = spec.get("input_schema") or {}
+    properties = schema.get("properties") or {}
+    check("get_workflow_api_spec (no key): POST, its version, the inputs as JSON Schema",
+          (spec.get("workflow_name"), spec.get("method"), spec.get("version"), spec.get("description")) == ("sum", "POST", published.get("version"), "Adds two integers")
+          and properties.get("a", {}).get("type") == "integer" and properties.get("b", {}).get("default") == 0 and schema.get("required") == ["a"], spec)
+    check("get_workflow_api_spec: never the workflow's text", "echo" not in json.dumps(spec), spec)
+    answer = client.call_api("sum", {"a": 40, "b": 2})
+    check("call_api (sync): the finished run with its outputs", (answer.get("status"), answer.get("outputs")) == ("completed", {"add": 42}), answer)
+    queued = client.call_api("sum", {"a": 5}, async_mode=True)
+    check("call_api(async_mode=True): queued, with a run_id", queued.get("status") == "queued" and bool(queued.get("run_id")), queued)
+    done = ended(queued.get("run_id", "missing"))
+    check("call_api(async_mode=True): the run completes", done is not None and (done.status, done.outputs) == ("completed", {"add": 5}), done)
+    expect_error("call_api without a required input: 400 INVALID_INPUT", lambda: client.call_api("sum", {"b": 1}), 400, "INVALID_INPUT")
+    expect_error("call_api(callback_url=file://…): 400 INVALID_CALLBACK_URL",
+                 lambda: client.call_api("sum", {"a": 1}, callback_url="file:///etc/passwd"), 400, "INVALID_CALLBACK_URL")
+    client.run("sum", input={"a": 1}, wait=True, poll_interval=POLL)
+    usage = client.get_workflow_api_usage("sum", days=7)
+    check("get_workflow_api_usage(days=7): the endpoint's two calls, completed, by day (a run by name does not count)",
+          (usage.get("workflow_name"), usage.get("days"), usage.get("total_calls"), usage.get("completed"), usage.get("failed")) == ("sum", 7, 2, 2, 0)
+          and [day.get("calls") for day in usage.get("by_day", [])] == [2] and usage.get("total_cost_usd") == 0, usage)
+    expect_error("get_workflow_api_usage(days=0): 422", lambda: client.get_workflow_api_usage("sum", days=0), 422, "VALIDATION_ERROR")
 
 
 @scenario

@@ -131,6 +131,13 @@ enum OpenAPI {
             if let required { fields["required"] = .boolean(required) }
             return Parameter(json: .object(fields))
         }
+
+        /// A request header the operation reads (`Prefer`, `X-Callback-URL`); never required.
+        static func header(_ name: String, _ schema: Schema, description: String? = nil) -> Parameter {
+            var fields: [String: JSON] = ["in": "header", "name": .string(name), "schema": schema.json]
+            if let description { fields["description"] = .string(description) }
+            return Parameter(json: .object(fields))
+        }
     }
 
     /// A body of one media type, requested or returned.
@@ -252,6 +259,8 @@ enum OpenAPI {
         let operationID: String?
         /// Links from the success answer.
         let links: [Link]
+        /// Successes besides ``returns`` (a call answered at once with `Prefer: respond-async`).
+        var alsoReturns: [Response] = []
 
         init(
             _ method: Method, _ path: String, tag: String, summary: String, pathSchemas: [String: Schema] = [:],
@@ -307,6 +316,7 @@ enum OpenAPI {
             var responses = ErrorResponses.connection.responses()
             responses.merge((sharedErrors + errors).responses(body: errorBody)) { _, own in own }
             responses[String(returns.status)] = returns.json
+            for other in alsoReturns { responses[String(other.status)] = other.json }
             for (status, body) in statusBodies {
                 let description = (sharedErrors + errors).descriptions[status] ?? ErrorResponses.connection.descriptions[status] ?? "an error"
                 responses[String(status)] = Response(status: status, description: description, content: .json(body)).json

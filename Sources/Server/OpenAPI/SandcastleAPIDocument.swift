@@ -28,7 +28,7 @@ extension OpenAPI {
             "security": [["apiKey": []], ["bearer": []]],
             "paths": paths(sandcastleOperations),
             "components": [
-                "schemas": schemas(sandcastleSchemas, sandcastleErrorSchemas),
+                "schemas": schemas(sandcastleSchemas, sandcastleErrorSchemas, workflowAPISchemas),
                 "securitySchemes": [
                     "bearer": ["type": "http", "scheme": "bearer"],
                     "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
@@ -38,7 +38,7 @@ extension OpenAPI {
     }
 
     /// One `/api` operation: Sandcastle's error bodies, 422 for a body of the wrong shape.
-    private static func api(
+    static func api(
         _ method: Operation.Method, _ path: String, tag: String, summary: String, query: [Parameter] = [], body: Content? = nil,
         returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true, rateLimited: Bool = false, id: String? = nil,
         links: [Link] = []
@@ -62,7 +62,7 @@ extension OpenAPI {
     }
 
     /// From an answer naming a run (at `data.<field>`) to what can be done with it.
-    private static func runLinks(_ field: String) -> [Link] {
+    static func runLinks(_ field: String) -> [Link] {
         let id = "$response.body#/data/\(field)"
         return [
             Link(name: "GetRun", operationID: "getRun", parameters: ["id": id]),
@@ -84,12 +84,12 @@ extension OpenAPI {
         ]
     }
 
-    private static func ok(_ description: String, _ data: Schema, paged: Bool = false, status: Int = 200) -> Response {
+    static func ok(_ description: String, _ data: Schema, paged: Bool = false, status: Int = 200) -> Response {
         Response(status: status, description: description, content: .json(envelope(data, paged: paged)))
     }
 
     /// `{data, error: null, meta}`: `meta` is the page on paginated lists, null elsewhere.
-    private static func envelope(_ data: Schema, paged: Bool = false) -> Schema {
+    static func envelope(_ data: Schema, paged: Bool = false) -> Schema {
         .object(
             ["data": data, "error": .ref("Null"), "meta": paged ? .ref("PageMeta") : .ref("Null")],
             required: ["data", "error", "meta"])
@@ -103,7 +103,7 @@ extension OpenAPI {
         .query("offset", .integer.defaulting(to: 0).bounded(0...Int(Int32.max))),
     ]
 
-    private static let runErrors: ErrorResponses = [
+    static let runErrors: ErrorResponses = [
         400: "an invalid workflow (`INVALID_WORKFLOW`), inputs (`INVALID_INPUT`), callback URL (`INVALID_CALLBACK_URL`), "
             + "neither `workflow` nor `workflow_name` (`VALIDATION_ERROR`)",
         404: "no workflow (or version) by that name (`WORKFLOW_NOT_FOUND`)",
@@ -265,7 +265,7 @@ extension OpenAPI {
                     400: "not a UUID (`INVALID_ID`), or the schedule is disabled (`SCHEDULE_DISABLED`)",
                     503: "the server is not accepting runs (`SERVICE_UNAVAILABLE`)",
                 ], id: "triggerSchedule", links: runLinks("run_id")),
-        ] + keyOperations + deadLetterOperations
+        ] + keyOperations + deadLetterOperations + workflowAPIOperations
 
     private static let keyID: ErrorResponses = [
         400: "not a key id (`INVALID_ID`)", 403: "an admin-only action with a tenant key (`FORBIDDEN`)", 404: "no such active key (`NOT_FOUND`)",

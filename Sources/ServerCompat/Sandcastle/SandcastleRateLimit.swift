@@ -4,7 +4,8 @@ import JSONValues
 import ServerCore
 
 /// Sandcastle's `execution_limiter` on the endpoints that start runs: `POST /api/workflows/run`,
-/// `/api/workflows/run/sync`, `/api/runs/{id}/replay` and `/api/runs/{id}/fork`, per caller
+/// `/api/workflows/run/sync`, `/api/runs/{id}/replay`, `/api/runs/{id}/fork` and a published
+/// workflow's `/api/v1/{name}`, per caller
 /// (``ServerRequestContext/rateLimitCaller``). Every request to them counts, also one that is
 /// then refused. Over the limit: 429 with Sandcastle's plain-string `detail`, `Retry-After`,
 /// `X-RateLimit-Limit` and `X-RateLimit-Remaining: 0`; under it, the answer carries the two
@@ -26,7 +27,7 @@ package struct SandcastleRateLimitMiddleware: RouterMiddleware {
         let segments = path.split(separator: "/")
         guard segments.count >= 3, segments[0] == "api" else { return false }
         switch segments.count {
-        case 3: return segments[1] == "workflows" && segments[2] == "run"
+        case 3: return (segments[1] == "workflows" && segments[2] == "run") || segments[1] == "v1"
         case 4:
             return (segments[1] == "workflows" && segments[2] == "run" && segments[3] == "sync")
                 || (segments[1] == "runs" && (segments[3] == "replay" || segments[3] == "fork"))

@@ -44,8 +44,18 @@ public struct AuthMiddleware: RouterMiddleware {
     /// Paths answered without a key: liveness, scraping and the API description.
     static let publicPaths: Set<String> = ["/health", "/healthz", "/metrics", "/openapi.json", "/api/health"]
 
+    /// Whether `method path` is answered without a key: a public path, or a published workflow's
+    /// spec (`GET /api/v1/{name}/spec`, public in Sandcastle: it tells callers what to send).
+    package static func isPublic(method: HTTPRequest.Method, path: String) -> Bool {
+        if publicPaths.contains(path) { return true }
+        guard method == .get || method == .head else { return false }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return segments.count == 5 && segments[0].isEmpty && segments[1] == "api" && segments[2] == "v1" && !segments[3].isEmpty
+            && segments[4] == "spec"
+    }
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if Self.isPublic(method: request.method, path: request.uri.path) { return try await next(request, context) }
         var context = context
         if openMode {
             context.caller = .open
