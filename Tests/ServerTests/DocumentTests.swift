@@ -22,10 +22,9 @@ import Testing
         #expect(registered.count == server.routes.filter(\.native).count, "no route registered twice")
     }
 
-    /// A `$ref` to a missing schema would only show in a client generator; an unreferenced
-    /// schema is a shape nothing returns or accepts any more.
-    @Test func everyReferenceResolvesAndEverySchemaIsReferenced() throws {
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+    /// The `$ref`s of an OpenAPI document that name no schema, and the schemas no `$ref` names
+    /// (shared by the native and `/api` documents' tests).
+    static func referenceProblems(_ document: [String: Any]) throws -> (unresolved: Set<String>, unreferenced: Set<String>) {
         let components = try #require(document["components"] as? [String: Any])
         let schemas = Set(try #require(components["schemas"] as? [String: Any]).keys)
         var referenced: Set<String> = []
@@ -40,8 +39,15 @@ import Testing
         collect(document)
         let prefix = "#/components/schemas/"
         let unresolved = referenced.filter { !$0.hasPrefix(prefix) || !schemas.contains(String($0.dropFirst(prefix.count))) }
+        return (unresolved, schemas.subtracting(referenced.map { String($0.dropFirst(prefix.count)) }))
+    }
+
+    /// A `$ref` to a missing schema would only show in a client generator; an unreferenced
+    /// schema is a shape nothing returns or accepts any more.
+    @Test func everyReferenceResolvesAndEverySchemaIsReferenced() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let (unresolved, unreferenced) = try DocumentTests.referenceProblems(document)
         #expect(unresolved.isEmpty, "unresolved: \(unresolved.sorted())")
-        let unreferenced = schemas.subtracting(referenced.map { String($0.dropFirst(prefix.count)) })
         #expect(unreferenced.isEmpty, "never referenced: \(unreferenced.sorted())")
     }
 

@@ -32,22 +32,8 @@ import Testing
     @Test func everyReferenceResolvesAndEverySchemaIsReferenced() throws {
         let document = try Self.document()
         #expect(document["openapi"] as? String == "3.1.0")
-        let components = try #require(document["components"] as? [String: Any])
-        let schemas = Set(try #require(components["schemas"] as? [String: Any]).keys)
-        var referenced: Set<String> = []
-        func collect(_ value: Any) {
-            if let object = value as? [String: Any] {
-                if let ref = object["$ref"] as? String { referenced.insert(ref) }
-                object.values.forEach(collect)
-            } else if let array = value as? [Any] {
-                array.forEach(collect)
-            }
-        }
-        collect(document)
-        let prefix = "#/components/schemas/"
-        let unresolved = referenced.filter { !$0.hasPrefix(prefix) || !schemas.contains(String($0.dropFirst(prefix.count))) }
+        let (unresolved, unreferenced) = try DocumentTests.referenceProblems(document)
         #expect(unresolved.isEmpty, "unresolved: \(unresolved.sorted())")
-        let unreferenced = schemas.subtracting(referenced.map { String($0.dropFirst(prefix.count)) })
         #expect(unreferenced.isEmpty, "never referenced: \(unreferenced.sorted())")
     }
 
