@@ -9,8 +9,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
         commandName: "dlq",
         abstract: "A server's dead letters: steps that failed after all their retries.",
         discussion: """
-            Works on the server named by --url (or SANDCASTLE_URL) with --api-key (or \\
-            SANDCASTLE_API_KEY). `retry` runs the item's workflow again as a new run (its parent \\
+            Works on the server named by --url (or SANDCASTLE_URL) with --api-key (or \
+            SANDCASTLE_API_KEY). `retry` runs the item's workflow again as a new run (its parent \
             the failed one); `resolve` marks it handled without running anything.
 
             Examples:

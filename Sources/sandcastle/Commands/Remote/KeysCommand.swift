@@ -10,8 +10,8 @@ struct KeysCommand: AsyncParsableCommand {
         commandName: "keys",
         abstract: "Manage a server's API keys: list, create, delete, rotate, restrict to networks.",
         discussion: """
-            Works on the server named by --url (or SANDCASTLE_URL) with an admin key in --api-key \\
-            (or SANDCASTLE_API_KEY). A key made for a tenant (--tenant) sees only that tenant's \\
+            Works on the server named by --url (or SANDCASTLE_URL) with an admin key in --api-key \
+            (or SANDCASTLE_API_KEY). A key made for a tenant (--tenant) sees only that tenant's \
             runs, workflows, schedules and approvals.
 
             Examples:

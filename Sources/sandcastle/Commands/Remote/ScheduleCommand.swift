@@ -10,10 +10,10 @@ struct ScheduleCommand: AsyncParsableCommand {
         commandName: "schedule",
         abstract: "Manage a server's schedules: cron expressions that start workflow runs.",
         discussion: """
-            Works on the server named by --url (or SANDCASTLE_URL), with --api-key (or \\
-            SANDCASTLE_API_KEY). A cron expression has five fields (minute hour day month \\
-            weekday) or is one of @hourly, @daily, @weekly, @monthly, @yearly; it is read in \\
-            --timezone (default UTC). Slots missed while the server was down fire once at its \\
+            Works on the server named by --url (or SANDCASTLE_URL), with --api-key (or \
+            SANDCASTLE_API_KEY). A cron expression has five fields (minute hour day month \
+            weekday) or is one of @hourly, @daily, @weekly, @monthly, @yearly; it is read in \
+            --timezone (default UTC). Slots missed while the server was down fire once at its \
             start (--catch-up once) or not at all (--catch-up skip).
 
             Examples:

@@ -11,8 +11,8 @@ struct RunsApprove: AsyncParsableCommand {
         commandName: "approve",
         abstract: "Approve a run's approval gate; the run goes on.",
         discussion: """
-            The decision is recorded in the state database. A `sandcastle run` (or `runs resume`) waiting \\
-            on the gate picks it up within a second; a run paused with --no-wait continues with \\
+            The decision is recorded in the state database. A `sandcastle run` (or `runs resume`) waiting \
+            on the gate picks it up within a second; a run paused with --no-wait continues with \
             `sandcastle runs resume RUN`.
             """)
 

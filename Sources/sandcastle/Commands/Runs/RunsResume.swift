@@ -10,7 +10,7 @@ struct RunsResume: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Continue an unfinished run (e.g. after the process was killed) from its checkpoints.",
         discussion: """
-            Completed steps are not run again; interrupted ones are retried. Leftover sandboxes of \\
+            Completed steps are not run again; interrupted ones are retried. Leftover sandboxes of \
             the run are removed first. Refuses when the workflow file changed since the run started.
             """)
 

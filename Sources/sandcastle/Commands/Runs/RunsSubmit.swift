@@ -11,10 +11,10 @@ struct RunsSubmit: AsyncParsableCommand {
         commandName: "submit",
         abstract: "Start a run of a workflow on a server (by name, or a local YAML file sent along).",
         discussion: """
-            WORKFLOW is a file when one exists at that path (its YAML is sent), else the name of a \\
-            workflow the server has. Without --wait or --follow it prints the run's id once the \\
-            server has queued it. --follow prints each step as the server's stream reports it; \\
-            --wait only the end. Either exits as `sandcastle run` does: 0 completed, 1 failed, \\
+            WORKFLOW is a file when one exists at that path (its YAML is sent), else the name of a \
+            workflow the server has. Without --wait or --follow it prints the run's id once the \
+            server has queued it. --follow prints each step as the server's stream reports it; \
+            --wait only the end. Either exits as `sandcastle run` does: 0 completed, 1 failed, \
             3 paused at an approval gate, 130 cancelled. Ctrl-C stops following, not the run.
 
             Examples:
