@@ -208,6 +208,12 @@ struct StepJob: Sendable {
         if artifactsEnabled {
             environment["SANDCASTLE_OUTPUTS"] = Artifacts.sandboxFolder(step: step.id, index: index)
         }
+        // Declared credentials join this step's sandbox environment only. A missing one fails
+        // the step before any attempt (a retry would not make it appear).
+        switch credentialEnvironment() {
+        case .success(let credentials): environment.merge(credentials) { _, credential in credential }
+        case .failure(let failure): return .failure(failure)
+        }
         if let configuration = step.configuration(as: AgentStepConfiguration.self) {
             return .success(.inSandbox(agentWork(configuration, context: context, environment: environment, fallback: fallback)))
         }
@@ -225,6 +231,30 @@ struct StepJob: Sendable {
         }
         return .failure(
             Unprepared(result: ItemResult(status: .failed, output: .null, error: "step kind `\(step.kind)` cannot run in a sandbox")))
+    }
+
+    /// The values of the step's declared credentials by the variables they are received in.
+    /// Errors name the credential, never a value.
+    private func credentialEnvironment() -> Result<[String: String], Unprepared> {
+        let declared = step.sandbox.credentials
+        guard !declared.isEmpty else { return .success([:]) }
+        func failed(_ message: String) -> Result<[String: String], Unprepared> {
+            .failure(Unprepared(result: ItemResult(status: .failed, output: .null, error: message)))
+        }
+        guard let vault = configuration.credentials else {
+            return failed("the step declares credential `\(declared[0].name)`, but this engine has no credential vault")
+        }
+        var values: [String: String] = [:]
+        for declaration in declared {
+            do {
+                values[declaration.environmentName] = try vault.value(of: declaration.name)
+            } catch let error as CredentialError {
+                return failed(error.message)
+            } catch {
+                return failed("credential `\(declaration.name)` cannot be read: \(error)")
+            }
+        }
+        return .success(values)
     }
 
     /// An attempt that could not run its command (or lost it), cancelled or not.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Store
 import Resilience
 import Sandbox
 import SandboxE2B
@@ -89,6 +90,14 @@ public struct EngineSettings: Sendable {
             try settings.apply(try SettingSource.file(file))
         }
         try settings.apply(SettingSource.environment(environment))
+        if let key = environment[CredentialKeySource.variable], !key.isEmpty {
+            // Checked before anything runs; the message never repeats the value.
+            do {
+                _ = try CredentialKeySource.parseKey(key, from: CredentialKeySource.variable)
+            } catch {
+                throw EngineServiceError(.invalidSetting, "\(error)", cause: error)
+            }
+        }
         if let key = environment["E2B_API_KEY"], !key.isEmpty {
             do {
                 settings.e2b = try E2BConfiguration.fromEnvironment(environment)

@@ -23,6 +23,9 @@ public final class RunService: Sendable {
     public let router: BackendRouter?
     /// Why ``router`` is nil when sandboxes were asked for but not required.
     public let sandboxProblem: String?
+    /// The data folder's named credentials: steps receive the ones they declare; the CLI and
+    /// the server store, list and delete them here.
+    public let credentials: CredentialVault
     /// Shared by every run of this service.
     let globalLimit: AsyncSemaphore
     private let liveModels = Mutex<(access: ModelAccess?, problem: String?)?>(nil)
@@ -65,6 +68,9 @@ public final class RunService: Sendable {
         self.repository = repository
         self.router = router
         self.sandboxProblem = sandboxProblem
+        self.credentials = CredentialVault(
+            database: repository.database,
+            keySource: CredentialKeySource(dataDirectory: settings.dataDirectory, environment: settings.environment))
         self.globalLimit = AsyncSemaphore(limit: settings.maxSandboxes)
     }
 
@@ -185,6 +191,7 @@ public final class RunService: Sendable {
         (configuration.models, configuration.modelsProblem) = modelAccess(options.models)
         configuration.maxCostUSD = options.maxCostUSD
         configuration.deadLettersFailedRuns = options.deadLettersFailedRuns
+        configuration.credentials = credentials
         if settings.workspaceSnapshotMaxBytes > 0, let workspaces = router.workspaces {
             configuration.workspaceSnapshots = WorkspaceSnapshots(
                 workspaces: workspaces,

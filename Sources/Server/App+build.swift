@@ -61,7 +61,10 @@ public struct ServerDependencies: Sendable {
         let docker = try await DockerSandboxBackend.fromEnvironment()
         let database = try SQLiteDatabase(path: configuration.databasePath)
         try Migrator.migrate(database)
-        let secrets = try SecretBox.loadOrCreate(keyFile: DataFolder.keyFile(in: configuration.dataDirectory))
+        // The data folder's one key (SANDCASTLE_CREDENTIAL_KEY, else credentials.key), shared with
+        // the credential vault so `credentials rotate-key` re-seals both.
+        let secrets = try CredentialKeySource(dataDirectory: configuration.dataDirectory, environment: ProcessInfo.processInfo.environment)
+            .load(database: database)
         let sandboxes = SQLiteSandboxRepository(database: database, secrets: secrets)
         // A data folder from before sealing may still hold environments in clear.
         try sandboxes.sealEnvironmentsKeptInClear()

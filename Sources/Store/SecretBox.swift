@@ -16,6 +16,15 @@ public struct SecretBox: Sendable {
         self.keyBytes = key.withUnsafeBytes { Array($0) }
     }
 
+    /// The key's public name: the first 16 hex digits of its SHA-256. Recorded beside what it
+    /// sealed, so a wrong key is named in an error instead of failing as "corrupt".
+    public var keyID: String {
+        SHA256.hash(data: keyBytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The raw key, for writing it to a key file during a rotation.
+    var rawKey: [UInt8] { keyBytes }
+
     static let prefix = "aesgcm:"
 
     /// The key in `path`, made (32 random bytes, mode 0600) when there is none yet. Two
@@ -43,19 +52,33 @@ public struct SecretBox: Sendable {
     }
 
     public func seal(_ text: String) throws -> String {
-        let box = try AES.GCM.seal(Data(text.utf8), using: key)
+        try seal(text, authenticating: nil)
+    }
+
+    /// Seals `text` bound to `context` (GCM's authenticated data, e.g. a credential's name): the
+    /// result opens only with the same context, so a sealed value moved to another row fails.
+    public func seal(_ text: String, authenticating context: String?) throws -> String {
+        let box =
+            try context.map { try AES.GCM.seal(Data(text.utf8), using: key, authenticating: Data($0.utf8)) }
+            ?? AES.GCM.seal(Data(text.utf8), using: key)
         guard let combined = box.combined else { throw StoreError(.internal, "AES-GCM gave no combined form") }
         return Self.prefix + combined.base64EncodedString()
     }
 
     /// The text `seal` was given; an unsealed value as it is.
     public func unseal(_ stored: String) throws -> String {
+        try unseal(stored, authenticating: nil)
+    }
+
+    /// The text `seal(_:authenticating:)` was given with the same `context`.
+    public func unseal(_ stored: String, authenticating context: String?) throws -> String {
         guard stored.hasPrefix(Self.prefix) else { return stored }
         guard let data = Data(base64Encoded: String(stored.dropFirst(Self.prefix.count))) else {
             throw StoreError(.corrupt, "a sealed value is not base64")
         }
         do {
-            let plain = try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: key)
+            let box = try AES.GCM.SealedBox(combined: data)
+            let plain = try context.map { try AES.GCM.open(box, using: key, authenticating: Data($0.utf8)) } ?? AES.GCM.open(box, using: key)
             return String(decoding: plain, as: UTF8.self)
         } catch {
             throw StoreError(.corrupt, "a sealed value does not open with this data folder's key (was the key file replaced?)", cause: error)

@@ -11,7 +11,7 @@ struct Sandcastle: AsyncParsableCommand {
         subcommands: [
             Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
             ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ScheduleCommand.self, KeysCommand.self,
-            DeadLetterCommand.self, AgentCommand.self, ServeCommand.self,
+            DeadLetterCommand.self, CredentialsCommand.self, AgentCommand.self, ServeCommand.self,
             BenchCommand.self,
             ProviderDoubleCommand.self,
         ])

@@ -88,6 +88,9 @@ public struct EngineConfiguration: Sendable {
     /// Whether every failed top-level run leaves a dead letter (its failed step's, or the run's
     /// when no step failed), written with the run's end: the server's `--dead-letter-failed-runs`.
     public var deadLettersFailedRuns = false
+    /// Where the credentials steps declare (`credentials:`) come from; nil: a step that declares
+    /// one fails, saying there is no vault.
+    public var credentials: (any CredentialSource)?
 
     /// What every sandbox of the run carries: ``labels`` plus, when an owner is recorded, the
     /// process label that lets a sweep find the sandboxes of a process that died.

@@ -42,6 +42,7 @@ package struct SandcastleAPIController {
         registerSchedules(routes)
         registerDeadLetters(routes)
         registerKeys(routes)
+        registerCredentials(routes)
         registerWorkflowAPIs(routes)
     }
 

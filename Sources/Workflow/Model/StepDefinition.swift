@@ -119,16 +119,20 @@ public struct SandboxSettings: Sendable {
     public var environment: [EnvironmentEntry]
     /// Steps with the same session share one sandbox and its persistent shell, one after another.
     public var session: Located<String>?
+    /// The vault's credentials this step's sandbox receives as environment variables; no
+    /// other step's does.
+    public var credentials: [CredentialDeclaration]
 
     public init(
         image: Located<String>? = nil, profile: Located<String>? = nil, backend: Located<Backend>? = nil,
-        environment: [EnvironmentEntry] = [], session: Located<String>? = nil
+        environment: [EnvironmentEntry] = [], session: Located<String>? = nil, credentials: [CredentialDeclaration] = []
     ) {
         self.image = image
         self.profile = profile
         self.backend = backend
         self.environment = environment
         self.session = session
+        self.credentials = credentials
     }
 }
 

@@ -29,8 +29,8 @@ public enum StepFields {
     public static let control: Set<String> = ["id", "type", "description", "depends_on", "when", "on_failure"]
     /// How a step that does work is run: time limit, retries, fan-out.
     public static let execution: Set<String> = ["timeout", "retry", "parallel_over", "max_concurrency"]
-    /// Where a step runs: its sandbox.
-    public static let sandbox: Set<String> = ["image", "profile", "backend", "env", "session"]
+    /// Where a step runs: its sandbox, and the credentials its sandbox receives.
+    public static let sandbox: Set<String> = ["image", "profile", "backend", "env", "session", "credentials"]
 }
 
 /// Everything the parser and validator need to know about one step kind.

@@ -26,7 +26,12 @@ public struct WorkflowParser: Sendable {
         "env": "put environment for every step in defaults: {env: {…}}",
         "image": "put a workflow-wide image in defaults: {image: python}",
         "on_failure": "put a workflow-wide on_failure in defaults: {on_failure: continue}",
+        "credentials": Self.credentialsPerStep,
     ]) { first, _ in first }
+
+    /// Why `credentials:` is refused at the top and in `defaults`.
+    static let credentialsPerStep =
+        "credentials are given only to the steps that declare them: add `credentials: [NAME]` to each step that needs one"
 
     /// Step kinds Sandcastle has that this build does not.
     static let laterKinds: Set<String> = [
@@ -266,7 +271,10 @@ public struct WorkflowParser: Sendable {
         defaults.maxTurns = reader.integer("max_turns", in: AgentStepConfiguration.maxTurnsRange)
         reader.reportUnknownFields(
             allowed: Self.defaultsFields,
-            explanations: ["session": "a session is per step: set `session:` on the steps that share it"])
+            explanations: [
+                "session": "a session is per step: set `session:` on the steps that share it",
+                "credentials": Self.credentialsPerStep,
+            ])
         return defaults
     }
 
@@ -363,6 +371,7 @@ public struct WorkflowParser: Sendable {
             sandbox.backend = backend(step)
             sandbox.environment = environment(step)
             sandbox.session = step.nonEmptyString("session")
+            sandbox.credentials = credentials(step, environment: sandbox.environment, session: sandbox.session)
         }
         let configuration = handler?.parseConfiguration(step) ?? UnparsedStepConfiguration()
 
