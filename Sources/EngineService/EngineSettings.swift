@@ -1,9 +1,9 @@
 import Engine
 import Foundation
-import Store
 import Resilience
 import Sandbox
 import SandboxE2B
+import Store
 import Workflow
 import Yams
 

@@ -41,7 +41,10 @@ struct CredentialsAPITests {
                 let refused = try await server.call(.put, "/api/credentials/\(bad)", json: #"{"value":"x-0123456789"}"#, key: admin)
                 #expect(refused.status == 422 && TenantIsolationTests.code(refused.body) == "INVALID_NAME", "\(bad): \(refused.text)")
             }
-            for body in [#"{"value":""}"#, #"{}"#, #"{"value":5}"#, "not json", #"{"value":"ok-0123456789","extra":1}"#, "{\"value\":\"\(String(repeating: "x", count: 70_000))\"}"] {
+            for body in [
+                #"{"value":""}"#, #"{}"#, #"{"value":5}"#, "not json", #"{"value":"ok-0123456789","extra":1}"#,
+                "{\"value\":\"\(String(repeating: "x", count: 70_000))\"}",
+            ] {
                 let refused = try await server.call(.put, "/api/credentials/a:b", json: body, key: admin)
                 #expect((400..<500).contains(refused.status), "\(body.prefix(40)): \(refused.text)")
             }

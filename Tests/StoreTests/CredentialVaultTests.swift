@@ -85,7 +85,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["github:default", "postgresql:analytics", "a:b", "aws.s3:prod-eu_1", String(repeating: "a", count: 50) + ":" + String(repeating: "b", count: 49)])
+    @Test(arguments: [
+        "github:default", "postgresql:analytics", "a:b", "aws.s3:prod-eu_1", String(repeating: "a", count: 50) + ":" + String(repeating: "b", count: 49),
+    ])
     func aGoodNameIsAccepted(name: String) {
         #expect(CredentialName.problem(name) == nil)
     }

@@ -5,7 +5,8 @@
 /// not import the store); a test keeps the two equal.
 public enum CredentialName {
     public static let maximumLength = 100
-    public static let rule = "a credential name is `service:connection` (e.g. `github:default`): lowercase letters, digits, `_`, `.` and `-`, one `:`, at most 100 characters"
+    public static let rule =
+        "a credential name is `service:connection` (e.g. `github:default`): lowercase letters, digits, `_`, `.` and `-`, one `:`, at most 100 characters"
 
     /// Why `name` is not a valid credential name, or nil when it is.
     public static func problem(_ name: String) -> String? {
