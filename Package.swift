@@ -90,7 +90,10 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
         // A thin layer of our own over the system libsqlite3 instead of GRDB: far fewer build minutes.
-        .target(name: "Store", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        // Secret scrubbing, PII detection and linear-time regexes: below the store, so what is
+        // stored is scrubbed by the store itself, and below everything else that writes or sends.
+        .target(name: "Guardrails", swiftSettings: strict),
+        .target(name: "Store", dependencies: ["CSQLite", "Guardrails", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
@@ -136,7 +139,7 @@ let package = Package(
         // body signed with HMAC-SHA256, retries, and a record of each delivery for the store.
         .target(
             name: "Webhooks",
-            dependencies: ["HTTPTransport", "JSONValues", "Resilience", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HTTPTransport", "JSONValues", "Resilience", "Guardrails", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // A stand-in model provider speaking both wire protocols from scripts, on Hummingbird. It
         // ships in the binary (`sandcastle provider-double`, `bench agent`, the demo) and knows
@@ -166,7 +169,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", "Agent", .product(name: "Crypto", package: "swift-crypto"),
+                "Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", "Agent", "Guardrails",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
@@ -208,7 +212,7 @@ let package = Package(
         .target(
             name: "ServerCore",
             dependencies: [
-                "EngineService", "Sandbox", "Store",
+                "EngineService", "Sandbox", "Store", "Guardrails",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -223,7 +227,7 @@ let package = Package(
             name: "ServerCompat",
             dependencies: [
                 "ServerCore", "Sandbox", "SandboxE2B", "OneShotAgent", "ModelProviders", "Agent", "JSONValues", "Orchestrator",
-                "EngineService", "Engine", "Store", "Workflow", "Schedules",
+                "EngineService", "Engine", "Store", "Workflow", "Schedules", "Guardrails",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
@@ -244,7 +248,7 @@ let package = Package(
             dependencies: [
                 "EngineService", "Orchestrator", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
                 "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues", "Schedules",
-                "SandcastleClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandcastleClient", "Guardrails", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
 
@@ -282,7 +286,7 @@ let package = Package(
                 // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
                 "TestSupport", "Server", "ServerCore", "ServerCompat", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport",
                 "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues", "Orchestrator", "Webhooks", "EngineService",
-                "Schedules", "SandcastleClient", .product(name: "Hummingbird", package: "hummingbird"),
+                "Schedules", "SandcastleClient", "Guardrails", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // SHA-256 of what big transfers moved (already a dependency of Sandbox).

@@ -42,7 +42,7 @@ public actor WorkflowEngine {
     ) {
         self.init(
             router: BackendRouter(single: backend), repository: repository, configuration: configuration,
-            globalLimit: globalLimit, depth: 0, onEvent: onEvent)
+            globalLimit: globalLimit, depth: 0, onEvent: EngineEvent.scrubbing(onEvent))
     }
 
     /// An engine routing steps across the router's backends.
@@ -54,7 +54,7 @@ public actor WorkflowEngine {
     ) {
         self.init(
             router: router, repository: repository, configuration: configuration, globalLimit: globalLimit,
-            depth: 0, onEvent: onEvent)
+            depth: 0, onEvent: EngineEvent.scrubbing(onEvent))
     }
 
     init(

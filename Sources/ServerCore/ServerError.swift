@@ -1,3 +1,4 @@
+import Guardrails
 import Foundation
 import Hummingbird
 import Sandbox
@@ -180,7 +181,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, HTTPRespons
         _ code: Code, _ message: String, cause: (any Error)? = nil, headers: HTTPFields = [:], retryAfterSeconds: Int? = nil
     ) {
         self.code = code
-        self.message = message
+        // An error's message is sent to clients and logged: scrubbed of secrets (issue 15 §2),
+        // whatever a lower layer quoted into it.
+        self.message = ScrubbingSystem.scrub(message)
         self.cause = cause
         self.headers = headers
         self.retryAfterSeconds = retryAfterSeconds

@@ -1,4 +1,5 @@
 import Foundation
+import Guardrails
 
 /// Dead letters: steps given up in workflows with `on_failure: {dead_letter: true}`, kept beside
 /// their runs until retried or resolved. The table's unique (run, step, fan-out index) key makes
@@ -45,7 +46,8 @@ extension SQLiteRunRepository {
             ON CONFLICT (run_id, step_id, parallel_index) DO NOTHING
             """,
             [
-                item.id, item.runID, item.stepID, storedFanout(item.parallelIndex), item.error, item.inputJSON, max(1, item.attempts),
+                item.id, item.runID, item.stepID, storedFanout(item.parallelIndex), item.error.map(ScrubbingSystem.scrub), item.inputJSON,
+                max(1, item.attempts),
                 item.runID, item.createdAt,
             ])
         guard
@@ -67,7 +69,7 @@ extension SQLiteRunRepository {
             """
             UPDATE dead_letters SET resolved_at = ?, resolved_by = ?, resolve_reason = ?, retry_run_id = ?
             WHERE id = ? AND resolved_at IS NULL
-            """, [time, resolution.rawValue, reason, retryRunID, id])
+            """, [time, resolution.rawValue, reason.map(ScrubbingSystem.scrub), retryRunID, id])
         guard let stored = try deadLetter(id: id, on: conn) else { throw StoreError(.notFound, "no dead letter with id \(id)") }
         guard changed > 0 else {
             throw StoreError(.conflict, "dead letter \(id) was resolved already (\(stored.resolvedBy?.rawValue ?? "resolved"))")

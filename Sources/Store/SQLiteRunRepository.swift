@@ -1,4 +1,5 @@
 import Foundation
+import Guardrails
 
 /// `RunRepository` over a migrated `SQLiteDatabase`.
 public struct SQLiteRunRepository: RunRepository {
@@ -17,7 +18,7 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func createRun(_ run: RunRecord) throws {
-        try database.read { try Self.createRun(run, on: $0) }
+        try database.read { try Self.apply([.createRun(run)], on: $0) }
     }
 
     static func createRun(_ run: RunRecord, on conn: SQLiteConnection) throws {
@@ -36,7 +37,7 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
-        try database.read { try Self.updateRunStatus(id: id, to: status, at: time, error: error, on: $0) }
+        try database.read { try Self.apply([.updateRunStatus(id: id, status: status, time: time, error: error)], on: $0) }
     }
 
     static func updateRunStatus(
@@ -57,7 +58,7 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func upsertStep(_ step: StepRecord) throws {
-        try database.read { try Self.upsertStep(step, on: $0) }
+        try database.read { try Self.apply([.upsertStep(step)], on: $0) }
     }
 
     static func upsertStep(_ step: StepRecord, on conn: SQLiteConnection) throws {
@@ -81,7 +82,7 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func recordAttempt(_ a: StepAttemptRecord) throws {
-        try database.read { try Self.recordAttempt(a, on: $0) }
+        try database.read { try Self.apply([.recordAttempt(a)], on: $0) }
     }
 
     static func recordAttempt(_ a: StepAttemptRecord, on conn: SQLiteConnection) throws {
@@ -100,7 +101,8 @@ public struct SQLiteRunRepository: RunRepository {
     public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
         // One statement computes the next seq and inserts, inside a write transaction, so two
         // processes appending to the same run cannot pick the same number.
-        try database.transaction { try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: $0) }
+        let payloadJSON = ScrubbingSystem.scrubJSON(payloadJSON)
+        return try database.transaction { try Self.appendEvent(runID: runID, kind: kind, payloadJSON: payloadJSON, at: time, on: $0) }
     }
 
     static func appendEvent(
@@ -124,9 +126,10 @@ public struct SQLiteRunRepository: RunRepository {
         try database.transaction { conn in try Self.apply(changes, on: conn) }
     }
 
-    private static func apply(_ changes: [RunChange], on conn: SQLiteConnection) throws {
+    /// Applies `changes` in order on `conn`, each scrubbed of secrets first (``RunChange/scrubbed``).
+    static func apply(_ changes: [RunChange], on conn: SQLiteConnection) throws {
         for change in changes {
-            switch change {
+            switch change.scrubbed {
             case .createRun(let run): try createRun(run, on: conn)
             case .updateRunStatus(let id, let status, let time, let error):
                 try updateRunStatus(id: id, to: status, at: time, error: error, on: conn)
@@ -261,7 +264,8 @@ public struct SQLiteRunRepository: RunRepository {
                 """,
                 [
                     a.runID, a.stepID, a.status.rawValue, a.requestedAt, a.decidedBy, a.decidedAt, a.comment,
-                    a.timeoutAt, a.message, a.requestJSON, a.onTimeout, a.allowEdit, a.responseJSON,
+                    a.timeoutAt, a.message.map(ScrubbingSystem.scrub), a.requestJSON.map(ScrubbingSystem.scrubJSON),
+                    a.onTimeout, a.allowEdit, a.responseJSON.map(ScrubbingSystem.scrubJSON),
                 ])
             guard
                 let row = try conn.queryOne(
@@ -312,7 +316,11 @@ public struct SQLiteRunRepository: RunRepository {
                 """
                 UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ?, response_json = ?
                 WHERE run_id = ? AND step_id = ? AND status = 'pending'
-                """, [status.rawValue, decidedBy, time, comment, responseJSON, runID, stepID])
+                """,
+                [
+                    status.rawValue, decidedBy, time, comment.map(ScrubbingSystem.scrub),
+                    responseJSON.map(ScrubbingSystem.scrubJSON), runID, stepID,
+                ])
             if changed > 0 { return true }
             guard try conn.queryOne("SELECT 1 FROM approvals WHERE run_id = ? AND step_id = ?", [runID, stepID]) != nil else {
                 throw StoreError(.notFound, "run \(runID) has no approval for step \(stepID)")

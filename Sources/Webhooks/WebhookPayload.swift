@@ -1,4 +1,5 @@
 import Foundation
+import Guardrails
 import JSONValues
 
 /// The body of a webhook, field for field Sandcastle's:
@@ -76,7 +77,9 @@ public struct WebhookPayload: Sendable, Hashable {
         out += "\"error\":\(error.map(Self.quoted) ?? "null"),"
         out += "\"timestamp\":\(Self.quoted(Self.isoTimestamp(timestamp)))"
         out += "}"
-        return out
+        // What leaves for a receiver is scrubbed of secrets (issue 15 §2), whatever the caller
+        // put in the payload; it is measured against the size limit after scrubbing.
+        return ScrubbingSystem.scrubJSON(out)
     }
 
     /// Sandcastle's preview: the outputs' JSON, cut to 9,985 characters plus `...(truncated)`

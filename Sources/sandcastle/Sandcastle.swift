@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Guardrails
 import Sandbox
 import ServerCore
 
@@ -15,6 +17,26 @@ struct Sandcastle: AsyncParsableCommand {
             BenchCommand.self,
             ProviderDoubleCommand.self,
         ])
+
+    /// ArgumentParser's entry point, with the process's secrets registered with the scrubber
+    /// first and a failing command's message scrubbed before it is printed (issue 15 §2).
+    static func main() async {
+        ProcessSecrets.register(from: ProcessInfo.processInfo.environment)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = ScrubbingSystem.scrub(fullMessage(for: error))
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 struct SandboxGroup: AsyncParsableCommand {

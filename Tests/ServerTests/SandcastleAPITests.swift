@@ -32,10 +32,17 @@ struct SandcastleAPITests {
     /// A server with an orchestrator over this data folder, a workflows folder holding `chain`,
     /// and an API key.
     static func with(_ body: (LiveServer, Orchestrator) async throws -> Void) async throws {
+        try await with(workflows: ["chain": chain]) { server, orchestrator, _ in try await body(server, orchestrator) }
+    }
+
+    /// The same server with these workflows (by name) in its folder; `body` also gets the data folder.
+    static func with(
+        workflows: [String: String], _ body: (LiveServer, Orchestrator, String) async throws -> Void
+    ) async throws {
         let data = DockerServerFixture.dataDirectory()
         let folder = data + "-workflows"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try chain.write(toFile: folder + "/chain.yaml", atomically: true, encoding: .utf8)
+        for (name, text) in workflows { try text.write(toFile: folder + "/\(name).yaml", atomically: true, encoding: .utf8) }
         defer {
             try? FileManager.default.removeItem(atPath: data)
             try? FileManager.default.removeItem(atPath: folder)
@@ -50,7 +57,7 @@ struct SandcastleAPITests {
             runs: runs, workflowsFolder: folder, maxConcurrentRuns: 2, webhooks: webhooks, logger: Logger(label: "test"))
         try await orchestrator.start()
         dependencies.orchestrator = orchestrator
-        try await ServerFixture.with(configuration, dependencies) { server in try await body(server, orchestrator) }
+        try await ServerFixture.with(configuration, dependencies) { server in try await body(server, orchestrator, data) }
         let leaked = try await DockerServerFixture.sweep(serverID: dependencies.serverID)
         #expect(leaked.isEmpty, "containers left behind: \(leaked)")
     }

@@ -1,3 +1,4 @@
+import Guardrails
 import Foundation
 import Hummingbird
 import NIOCore
@@ -200,7 +201,7 @@ package struct ConnectError: Error, CustomStringConvertible {
 
     init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = message
+        self.message = ScrubbingSystem.scrub(message)
     }
 
     package var description: String { "\(code.rawValue): \(message)" }

@@ -1,3 +1,4 @@
+import Guardrails
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -352,7 +353,7 @@ package struct E2BAPIError: Error, CustomStringConvertible {
     var message: String
     init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
-        self.message = message
+        self.message = ScrubbingSystem.scrub(message)
     }
     package var description: String { "\(status.code): \(message)" }
 

@@ -1,3 +1,4 @@
+import Guardrails
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -416,7 +417,7 @@ package struct E2BFilesError: Error {
     var message: String
     init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
-        self.message = message
+        self.message = ScrubbingSystem.scrub(message)
     }
 }
 

@@ -1,3 +1,4 @@
+import Guardrails
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -99,7 +100,7 @@ struct SandcastleAPIError: Error {
     init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
         self.status = status
         self.code = code
-        self.message = message
+        self.message = ScrubbingSystem.scrub(message)
         self.field = field
     }
 }

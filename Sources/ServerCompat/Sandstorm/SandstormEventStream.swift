@@ -1,4 +1,5 @@
 import Foundation
+import Guardrails
 import Hummingbird
 import JSONValues
 import Logging
@@ -86,7 +87,8 @@ struct SandstormEventStream: Sendable {
 
     /// `data: <json>` and a blank line, with sse-starlette's `\r\n` separator.
     static func frame(_ message: JSONValue) -> ByteBuffer {
-        ByteBuffer(string: "data: " + message.jsonText + "\r\n\r\n")
+        // The agent's transcript leaves the server scrubbed of secrets (issue 15 §2).
+        ByteBuffer(string: "data: " + ScrubbingSystem.scrubJSON(message.jsonText) + "\r\n\r\n")
     }
 
     /// sse-starlette's keep-alive: `: ping - 2026-01-01 12:00:00.000000+00:00` (Python's `str()`

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngineService
 import Foundation
+import Guardrails
 import Logging
 import OneShotAgent
 import Orchestrator
@@ -148,12 +149,12 @@ struct ServeCommand: AsyncParsableCommand {
         let format = logFormat ?? environment["SANDCASTLE_LOG_FORMAT"] ?? "text"
         switch format {
         case "json":
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+            LoggingSystem.bootstrap { label in ScrubbingLogHandler(JSONLogHandler(label: label, level: level)) }
         case "text":
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
-                return handler
+                return ScrubbingLogHandler(handler)
             }
         default:
             throw ValidationError("--log-format must be text or json, not '\(format)'")
@@ -163,6 +164,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.port = port
         flags.dataDirectory = dataDirectory
         flags.apiKeys = apiKeys.isEmpty ? nil : apiKeys
+        ScrubbingSystem.register(exactValues: apiKeys)
         flags.openMode = openMode ? true : nil
         flags.apiKeyPepperFile = apiKeyPepperFile
         flags.maxSandboxes = maxSandboxes
