@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Guardrails
 import Resilience
 import Sandbox
 import SandboxDocker
@@ -60,7 +61,11 @@ public final class RunService: Sendable {
                 problem = "\(error)"
             }
         }
-        return RunService(settings: settings, repository: repository, router: router, sandboxProblem: problem)
+        let service = RunService(settings: settings, repository: repository, router: router, sandboxProblem: problem)
+        // Every stored credential is scrubbed from what this process writes or sends, from the start
+        // (a vault that cannot open them now reports that when a step needs one).
+        ScrubbingSystem.register(exactValues: (try? service.credentials.allValues()) ?? [])
+        return service
     }
 
     init(settings: EngineSettings, repository: SQLiteRunRepository, router: BackendRouter?, sandboxProblem: String?) {

@@ -1,4 +1,5 @@
 import Foundation
+import Guardrails
 import Synchronization
 
 /// What the engine asks for a step's declared credentials.
@@ -59,6 +60,8 @@ public final class CredentialVault: CredentialSource {
             throw CredentialError(.invalidName, "the value of credential `\(name)` holds a NUL byte, which no environment variable can carry")
         }
         let key = try key()
+        // From now on the value is scrubbed from whatever this process stores or sends (issue 15 §5).
+        ScrubbingSystem.register(exactValues: [value])
         let sealed = try key.seal(value, authenticating: name)
         try database.execute(
             """
@@ -78,6 +81,8 @@ public final class CredentialVault: CredentialSource {
                 .notFound, "no credential `\(name)` is stored; store it with `sandcastle credentials set \(name)`")
         }
         let value = try open(name: name, sealed: try row.get(0), keyID: try row.get(1), key: try key())
+        // A value handed to a step is scrubbed from everything after, whoever stored it.
+        ScrubbingSystem.register(exactValues: [value])
         try database.execute("UPDATE credentials SET last_used_at = ? WHERE name = ?", [Date(), name])
         return value
     }
