@@ -1,5 +1,6 @@
 import EngineService
 import Foundation
+import Guardrails
 import HTTPTypes
 import Hummingbird
 import JSONValues
@@ -148,7 +149,9 @@ package struct SandcastleAPIController {
                     ["id": .string(step.id), "depends_on": .array(step.dependsOn.map { .string($0.value) })]
                 }),
             "version": .integer(entry.newest.version), "version_status": "production", "total_versions": .integer(entry.versions),
-            "yaml_content": .string(entry.newest.yaml), "created_at": SandcastleEnvelope.timestamp(entry.newest.createdAt),
+            // An exported workflow carries no secret: credential values and anything of a secret's shape
+            // pasted into its text are scrubbed (issue 15 §5).
+            "yaml_content": .string(ScrubbingSystem.scrub(entry.newest.yaml)), "created_at": SandcastleEnvelope.timestamp(entry.newest.createdAt),
         ]
     }
 
