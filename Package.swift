@@ -90,7 +90,7 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
         // A thin layer of our own over the system libsqlite3 instead of GRDB: far fewer build minutes.
-        .target(name: "Store", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(name: "Store", dependencies: ["CSQLite", "JSONValues", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
@@ -244,7 +244,7 @@ let package = Package(
             dependencies: [
                 "EngineService", "Orchestrator", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
                 "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues", "Schedules",
-                "SandcastleClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandcastleClient", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
 
@@ -268,7 +268,7 @@ let package = Package(
             resources: [.copy("JSON-Schema-Test-Suite")]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
-        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", "JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "SandboxTests",
             dependencies: [
