@@ -1,6 +1,7 @@
 import ArgumentParser
 import Sandbox
 import ServerCore
+import Store
 
 @main
 struct Sandcastle: AsyncParsableCommand {
@@ -11,10 +12,16 @@ struct Sandcastle: AsyncParsableCommand {
         subcommands: [
             Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
             ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ScheduleCommand.self, KeysCommand.self,
-            DeadLetterCommand.self, AgentCommand.self, ServeCommand.self,
+            DeadLetterCommand.self, AuditCommand.self, AgentCommand.self, ServeCommand.self,
             BenchCommand.self,
             ProviderDoubleCommand.self,
         ])
+
+    /// Everything a command changes in the store is recorded in the audit log as the CLI's
+    /// doing (`serve` sets each request's caller instead, its own work the engine's).
+    static func main() async {
+        await AuditActor.$current.withValue(.cli) { await main(nil) }
+    }
 }
 
 struct SandboxGroup: AsyncParsableCommand {
