@@ -14,15 +14,15 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
     public func insert(_ key: APIKeyRecord) throws {
         try database.transaction { conn in
             try conn.execute(
-            """
-            INSERT INTO api_keys (id, key_prefix, key_hash, tenant_id, name, is_active, max_cost_per_run_usd, expires_at,
-                                  allowed_cidrs, allowed_workflows, created_at, last_used_at, rotated_from)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                key.id, key.keyPrefix, key.keyHash, key.tenantID, key.name, key.isActive, key.maxCostPerRunUSD, key.expiresAt,
-                Self.json(key.allowedCIDRs), Self.json(key.allowedWorkflows), key.createdAt, key.lastUsedAt, key.rotatedFrom,
-            ])
+                """
+                INSERT INTO api_keys (id, key_prefix, key_hash, tenant_id, name, is_active, max_cost_per_run_usd, expires_at,
+                                      allowed_cidrs, allowed_workflows, created_at, last_used_at, rotated_from)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    key.id, key.keyPrefix, key.keyHash, key.tenantID, key.name, key.isActive, key.maxCostPerRunUSD, key.expiresAt,
+                    Self.json(key.allowedCIDRs), Self.json(key.allowedWorkflows), key.createdAt, key.lastUsedAt, key.rotatedFrom,
+                ])
             var payload = Self.auditFields(key)
             payload["name"] = .string(key.name)
             payload["rotated_from"] = key.rotatedFrom.map(JSONValue.string)

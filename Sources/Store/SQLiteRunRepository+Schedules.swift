@@ -10,15 +10,15 @@ extension SQLiteRunRepository {
         try database.transaction { conn in
             try conn.execute(
                 """
-            INSERT INTO schedules (id, workflow_name, cron_expression, timezone, input_json, enabled, catch_up, tenant,
-                                   created_at, updated_at, armed_at, last_run_id, last_run_at, last_run_status)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                schedule.id, schedule.workflowName, schedule.cronExpression, schedule.timeZone, schedule.inputsJSON, schedule.enabled,
-                schedule.catchUp, schedule.tenant ?? "", schedule.createdAt, schedule.updatedAt, schedule.armedAt, schedule.lastRunID,
-                schedule.lastRunAt, schedule.lastRunStatus?.rawValue,
-            ])
+                INSERT INTO schedules (id, workflow_name, cron_expression, timezone, input_json, enabled, catch_up, tenant,
+                                       created_at, updated_at, armed_at, last_run_id, last_run_at, last_run_status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    schedule.id, schedule.workflowName, schedule.cronExpression, schedule.timeZone, schedule.inputsJSON, schedule.enabled,
+                    schedule.catchUp, schedule.tenant ?? "", schedule.createdAt, schedule.updatedAt, schedule.armedAt, schedule.lastRunID,
+                    schedule.lastRunAt, schedule.lastRunStatus?.rawValue,
+                ])
             try Self.auditSchedule("schedule.created", schedule, at: schedule.createdAt, on: conn)
         }
     }

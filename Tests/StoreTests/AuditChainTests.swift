@@ -1,7 +1,7 @@
 import Foundation
 import JSONValues
-import Testing
 import TestSupport
+import Testing
 
 @testable import Store
 
@@ -80,7 +80,10 @@ import TestSupport
             // By hand, with the sqlite3 program: the step's cost is made smaller.
             let edit = try await runChild(
                 "sqlite3",
-                [path, #"UPDATE audit_entries SET payload_json = replace(payload_json, '"cost_usd":0.30000000000000004', '"cost_usd":0.01') WHERE chain = 'run:run-1' AND seq = 4"#])
+                [
+                    path,
+                    #"UPDATE audit_entries SET payload_json = replace(payload_json, '"cost_usd":0.30000000000000004', '"cost_usd":0.01') WHERE chain = 'run:run-1' AND seq = 4"#,
+                ])
             #expect(edit.status == 0, "\(edit.text)")
             #expect(try repository.audit.chainEntries(.run("run-1"))[3].payloadJSON.contains(#""cost_usd":0.01"#))
             let verification = try repository.audit.verify(runID: "run-1")
@@ -130,7 +133,10 @@ import TestSupport
             // Hiding the gap by renumbering still leaves entry 3 pointing at the removed entry.
             let edit = try await runChild(
                 "sqlite3",
-                [path, "DELETE FROM audit_entries WHERE chain = 'run:run-1' AND seq = 3; UPDATE audit_entries SET seq = -seq WHERE chain = 'run:run-1' AND seq > 3; UPDATE audit_entries SET seq = -seq - 1 WHERE chain = 'run:run-1' AND seq < 0"])
+                [
+                    path,
+                    "DELETE FROM audit_entries WHERE chain = 'run:run-1' AND seq = 3; UPDATE audit_entries SET seq = -seq WHERE chain = 'run:run-1' AND seq > 3; UPDATE audit_entries SET seq = -seq - 1 WHERE chain = 'run:run-1' AND seq < 0",
+                ])
             #expect(edit.status == 0, "\(edit.text)")
             let verification = try repository.audit.verify(runID: "run-1")
             #expect(verification.chainLength == 6)
@@ -146,7 +152,10 @@ import TestSupport
             // Entries 3 and 4 trade places (their sequence numbers swapped).
             let edit = try await runChild(
                 "sqlite3",
-                [path, "UPDATE audit_entries SET seq = CASE seq WHEN 3 THEN -4 ELSE -3 END WHERE chain = 'run:run-1' AND seq IN (3, 4); UPDATE audit_entries SET seq = -seq WHERE seq < 0"])
+                [
+                    path,
+                    "UPDATE audit_entries SET seq = CASE seq WHEN 3 THEN -4 ELSE -3 END WHERE chain = 'run:run-1' AND seq IN (3, 4); UPDATE audit_entries SET seq = -seq WHERE seq < 0",
+                ])
             #expect(edit.status == 0, "\(edit.text)")
             let entries = try repository.audit.chainEntries(.run("run-1"))
             #expect(entries.map(\.eventType)[2...3] == ["step.completed", "step.started"])
@@ -220,7 +229,8 @@ import TestSupport
             try AuditActor.$current.withValue(AuditActor(id: "key_admin", keyPrefix: "sc_admin")) {
                 try keys.insert(APIKeyRecord(id: "key_1", keyPrefix: "sc_12345", keyHash: hash, tenantID: "acme", name: "ci"))
                 try keys.insert(
-                    APIKeyRecord(id: "key_2", keyPrefix: "sc_67890", keyHash: String(repeating: "cd", count: 32), tenantID: "acme", name: "ci", rotatedFrom: "key_1"))
+                    APIKeyRecord(
+                        id: "key_2", keyPrefix: "sc_67890", keyHash: String(repeating: "cd", count: 32), tenantID: "acme", name: "ci", rotatedFrom: "key_1"))
                 #expect(try keys.setExpiry(id: "key_1", Date(timeIntervalSince1970: 2_000_000_000)))
                 #expect(try keys.setAllowedCIDRs(id: "key_2", ["10.0.0.0/8"]))
                 #expect(try keys.deactivate(id: "key_1"))

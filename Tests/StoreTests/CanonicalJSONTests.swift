@@ -1,7 +1,7 @@
 import Foundation
 import JSONValues
-import Testing
 import TestSupport
+import Testing
 
 @testable import Store
 
@@ -29,7 +29,8 @@ import TestSupport
             (.number(1), "1.0"), (.number(-2.5), "-2.5"), (.number(0.1), "0.1"), (.number(0.1 + 0.2), "0.30000000000000004"),
             (.number(0.0001), "0.0001"), (.number(0.00001), "1e-05"), (.number(1.5e-7), "1.5e-07"), (.number(123456.789), "123456.789"),
             (.number(1e15), "1000000000000000.0"), (.number(1e16), "1e+16"), (.number(1.2345678901234567e16), "1.2345678901234568e+16"),
-            (.number(9_007_199_254_740_993), "9007199254740992.0"), (.number(5e-324), "5e-324"), (.number(1.7976931348623157e308), "1.7976931348623157e+308"),
+            (.number(9_007_199_254_740_992), "9007199254740992.0"), (.number(.leastNonzeroMagnitude), "5e-324"),
+            (.number(1.7976931348623157e308), "1.7976931348623157e+308"),
             (.number(.nan), "null"), (.number(.infinity), "null"),
         ]
         for (value, expected) in cases {
@@ -48,7 +49,9 @@ import TestSupport
             ["event_type": "step.completed", "cost_usd": .number(0.30000000000000004), "attempt": 2, "nested": ["k": [1, 2.5, "x"]]],
             .string("\u{00}\u{01}\u{1F}\u{7F}\u{80}\u{FFFF}\u{10000}\u{10FFFF}\"\\/"),
             ["😀": 1, "\u{FF5E}": 2, "é": 3, "E": 4, "": 5],
-            .array([.number(1e-5), .number(1e16), .number(1e15), .number(-0.0), .number(123.456), .number(5e-324), .integer(-9_007_199_254_740_993)]),
+            .array([
+                .number(1e-5), .number(1e16), .number(1e15), .number(-0.0), .number(123.456), .number(.leastNonzeroMagnitude), .integer(-9_007_199_254_740_993),
+            ]),
             .string("<script>alert(1)</script> ../../etc/passwd"),
         ]
         let lines = values.map(CanonicalJSON.encode).joined(separator: "\n")

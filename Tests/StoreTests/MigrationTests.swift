@@ -13,7 +13,7 @@ import Testing
             .map { try $0.get(0, as: String.self) }
         #expect(
             tables == [
-                "api_keys", "approvals", "dead_letters", "events", "model_calls", "run_submissions", "runs", "sandboxes", "schedule_fires",
+                "api_keys", "approvals", "audit_entries", "dead_letters", "events", "model_calls", "run_submissions", "runs", "sandboxes", "schedule_fires",
                 "schedules", "step_attempts", "steps", "workflow_versions",
             ])
         let indexes = try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")

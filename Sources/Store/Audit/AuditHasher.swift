@@ -14,33 +14,48 @@ public enum AuditHasher {
     public static func hashedText(
         eventType: String, runID: String, actorID: String, timestamp: String, payloadJSON: String, prevHash: String
     ) -> String {
-        // Keys in code-point order: actor_id, event_type, payload, prev_hash, run_id, timestamp.
-        var out = "{\"actor_id\":"
-        CanonicalJSON.writeString(actorID, to: &out)
-        out.append(",\"event_type\":")
-        CanonicalJSON.writeString(eventType, to: &out)
-        out.append(",\"payload\":")
-        out.append(payloadJSON)
-        out.append(",\"prev_hash\":")
-        CanonicalJSON.writeString(prevHash, to: &out)
-        out.append(",\"run_id\":")
-        CanonicalJSON.writeString(runID, to: &out)
-        out.append(",\"timestamp\":")
-        CanonicalJSON.writeString(timestamp, to: &out)
-        out.append("}")
-        return out
+        String(
+            decoding: hashedBytes(
+                eventType: eventType, runID: runID, actorID: actorID, timestamp: timestamp, payloadJSON: payloadJSON, prevHash: prevHash),
+            as: UTF8.self)
     }
 
     /// The hash an entry with these fields must carry.
     public static func hash(
         eventType: String, runID: String, actorID: String, timestamp: String, payloadJSON: String, prevHash: String
     ) -> String {
-        let text = hashedText(
+        let bytes = hashedBytes(
             eventType: eventType, runID: runID, actorID: actorID, timestamp: timestamp, payloadJSON: payloadJSON, prevHash: prevHash)
-        return SHA256.hash(data: Array(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) {
+            hex.append(CanonicalJSON.hexDigits[Int(byte >> 4)])
+            hex.append(CanonicalJSON.hexDigits[Int(byte & 0xF)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// The hashed text's UTF-8. Keys in code-point order: actor_id, event_type, payload,
+    /// prev_hash, run_id, timestamp; the payload spliced in as stored.
+    private static func hashedBytes(
+        eventType: String, runID: String, actorID: String, timestamp: String, payloadJSON: String, prevHash: String
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(payloadJSON.utf8.count + 256)
+        out.append(contentsOf: #"{"actor_id":"#.utf8)
+        CanonicalJSON.writeString(actorID, to: &out)
+        out.append(contentsOf: #","event_type":"#.utf8)
+        CanonicalJSON.writeString(eventType, to: &out)
+        out.append(contentsOf: #","payload":"#.utf8)
+        out.append(contentsOf: payloadJSON.utf8)
+        out.append(contentsOf: #","prev_hash":"#.utf8)
+        CanonicalJSON.writeString(prevHash, to: &out)
+        out.append(contentsOf: #","run_id":"#.utf8)
+        CanonicalJSON.writeString(runID, to: &out)
+        out.append(contentsOf: #","timestamp":"#.utf8)
+        CanonicalJSON.writeString(timestamp, to: &out)
+        out.append(0x7D)
+        return out
     }
 
     /// What `entry`'s hash should be, recomputed from its fields.
@@ -58,13 +73,33 @@ public enum AuditHasher {
         let millis = Int(milliseconds - Int64(seconds) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func padded(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(0x30 + rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        return padded(Int(parts.tm_year) + 1900, 4) + "-" + padded(Int(parts.tm_mon) + 1, 2) + "-" + padded(Int(parts.tm_mday), 2)
-            + "T" + padded(Int(parts.tm_hour), 2) + ":" + padded(Int(parts.tm_min), 2) + ":" + padded(Int(parts.tm_sec), 2) + "."
-            + padded(millis, 3) + "Z"
+        digits(Int(parts.tm_year) + 1900, 4)
+        out.append(0x2D)
+        digits(Int(parts.tm_mon) + 1, 2)
+        out.append(0x2D)
+        digits(Int(parts.tm_mday), 2)
+        out.append(0x54)
+        digits(Int(parts.tm_hour), 2)
+        out.append(0x3A)
+        digits(Int(parts.tm_min), 2)
+        out.append(0x3A)
+        digits(Int(parts.tm_sec), 2)
+        out.append(0x2E)
+        digits(millis, 3)
+        out.append(0x5A)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -48,21 +48,17 @@ public struct AuditLog: Sendable {
             actorKeyPrefix: event.actor.keyPrefix, sourceIP: event.actor.sourceIP, payloadJSON: CanonicalJSON.encode(event.payload),
             prevHash: prevHash, entryHash: "", createdAtMs: createdAtMs)
         entry.entryHash = AuditHasher.expectedHash(of: entry)
-        let rows = try conn.query(
+        try conn.execute(
             """
             INSERT INTO audit_entries (chain, seq, event_type, run_id, actor_id, actor_key_prefix, source_ip, payload_json,
                                        prev_hash, entry_hash, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            RETURNING id
             """,
             [
                 chain, entry.seq, entry.eventType, entry.runID, entry.actorID, entry.actorKeyPrefix, entry.sourceIP, entry.payloadJSON,
                 entry.prevHash, entry.entryHash, entry.createdAtMs,
             ])
-        guard let id: Int64 = try rows.first?.get(0) else {
-            throw StoreError(.internal, "appending an audit entry to chain \(chain) returned no id")
-        }
-        entry.id = id
+        entry.id = conn.lastInsertRowID
         return entry
     }
 

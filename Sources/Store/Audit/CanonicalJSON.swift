@@ -17,32 +17,41 @@ import JSONValues
 public enum CanonicalJSON {
     /// The canonical text of `value`.
     public static func encode(_ value: JSONValue) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
         write(value, to: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends the canonical text of a string (with its quotes) to `out`.
     public static func writeString(_ text: String, to out: inout String) {
-        out.append("\"")
+        var bytes: [UInt8] = []
+        writeString(text, to: &bytes)
+        out.append(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Appends the canonical UTF-8 (all ASCII) of a string, with its quotes, to `out`.
+    static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(0x22)
         for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x22: out.append("\\\"")
-            case 0x5C: out.append("\\\\")
-            case 0x0A: out.append("\\n")
-            case 0x0D: out.append("\\r")
-            case 0x09: out.append("\\t")
-            case 0x08: out.append("\\b")
-            case 0x0C: out.append("\\f")
-            case 0x20...0x7E: out.unicodeScalars.append(scalar)
+            let value = scalar.value
+            switch value {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0x08: out.append(contentsOf: [0x5C, 0x62])
+            case 0x0C: out.append(contentsOf: [0x5C, 0x66])
+            case 0x20...0x7E: out.append(UInt8(value))
             case 0x10000...:
-                let offset = scalar.value - 0x10000
+                let offset = value - 0x10000
                 appendEscape(0xD800 + (offset >> 10), to: &out)
                 appendEscape(0xDC00 + (offset & 0x3FF), to: &out)
-            default: appendEscape(scalar.value, to: &out)
+            default: appendEscape(value, to: &out)
             }
         }
-        out.append("\"")
+        out.append(0x22)
     }
 
     /// Python's `repr` of a double (see the type's documentation).
@@ -68,40 +77,46 @@ public enum CanonicalJSON {
         return sign + digits + String(repeating: "0", count: pointPosition - digits.count) + ".0"
     }
 
-    private static func write(_ value: JSONValue, to out: inout String) {
+    static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
-        case .null: out.append("null")
-        case .bool(let flag): out.append(flag ? "true" : "false")
-        case .integer(let number): out.append(String(number))
-        case .number(let number): out.append(formatDouble(number))
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let number): out.append(contentsOf: String(number).utf8)
+        case .number(let number): out.append(contentsOf: formatDouble(number).utf8)
         case .string(let text): writeString(text, to: &out)
         case .array(let items):
-            out.append("[")
+            out.append(0x5B)
             for (index, item) in items.enumerated() {
-                if index > 0 { out.append(",") }
+                if index > 0 { out.append(0x2C) }
                 write(item, to: &out)
             }
-            out.append("]")
+            out.append(0x5D)
         case .object(let members):
-            out.append("{")
+            out.append(0x7B)
             for (index, key) in sortedKeys(members).enumerated() {
-                if index > 0 { out.append(",") }
+                if index > 0 { out.append(0x2C) }
                 writeString(key, to: &out)
-                out.append(":")
+                out.append(0x3A)
                 write(members[key] ?? .null, to: &out)
             }
-            out.append("}")
+            out.append(0x7D)
         }
     }
 
-    /// Keys in code-point order (what Python's `sorted` does with `str`).
+    /// Keys in code-point order (what Python's `sorted` does with `str`), which is the order of
+    /// their UTF-8 bytes.
     static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        members.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) { $0.value < $1.value } }
+        members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    private static func appendEscape(_ unit: UInt32, to out: inout String) {
-        let hex = String(unit, radix: 16)
-        out.append("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex)
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `\uxxxx` for one UTF-16 unit, lowercase.
+    private static func appendEscape(_ unit: UInt32, to out: inout [UInt8]) {
+        out.append(contentsOf: [
+            0x5C, 0x75, hexDigits[Int(unit >> 12 & 0xF)], hexDigits[Int(unit >> 8 & 0xF)], hexDigits[Int(unit >> 4 & 0xF)],
+            hexDigits[Int(unit & 0xF)],
+        ])
     }
 
     /// The shortest round-trip decimal digits of a positive finite double (Swift's `description`

@@ -32,8 +32,11 @@ struct AuditList: AsyncParsableCommand {
         let rows: [Row]
         if let client = try options.remote() {
             let page = try await Remote.orExit {
-                if let runID { try await client.auditEntries(runID: runID, limit: limit) }
-                else { try await client.auditEntries(actorID: actorID, eventType: eventType, limit: limit) }
+                if let runID {
+                    try await client.auditEntries(runID: runID, limit: limit)
+                } else {
+                    try await client.auditEntries(actorID: actorID, eventType: eventType, limit: limit)
+                }
             }
             rows = page.items
                 .filter { entry in (eventType == nil || entry.eventType == eventType) && (actorID == nil || entry.actorID == actorID) }
@@ -61,7 +64,10 @@ struct AuditList: AsyncParsableCommand {
             return
         }
         let table = rows.map { row in
-            [row.chain, String(row.seq), row.time, row.eventType, row.actor, String(row.entryHash.prefix(12)), RemoteRunsFormat.excerpt(row.payload.jsonText, 80)]
+            [
+                row.chain, String(row.seq), row.time, row.eventType, row.actor, String(row.entryHash.prefix(12)),
+                RemoteRunsFormat.excerpt(row.payload.jsonText, 80),
+            ]
         }
         for line in RunsFormat.columns([["CHAIN", "SEQ", "TIME", "EVENT", "ACTOR", "HASH", "PAYLOAD"]] + table) { Console.print(line) }
     }
