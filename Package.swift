@@ -93,7 +93,7 @@ let package = Package(
         // Secret scrubbing, PII detection and linear-time regexes: below the store, so what is
         // stored is scrubbed by the store itself, and below everything else that writes or sends.
         .target(name: "Guardrails", swiftSettings: strict),
-        .target(name: "Store", dependencies: ["CSQLite", "Guardrails", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(name: "Store", dependencies: ["CSQLite", "Guardrails", "JSONValues", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),
@@ -248,7 +248,7 @@ let package = Package(
             dependencies: [
                 "EngineService", "Orchestrator", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
                 "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues", "Schedules",
-                "SandcastleClient", "Guardrails", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandcastleClient", "Guardrails", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
 
@@ -272,7 +272,7 @@ let package = Package(
             resources: [.copy("JSON-Schema-Test-Suite")]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
-        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", "JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "SandboxTests",
             dependencies: [

@@ -214,6 +214,9 @@ public struct Orchestrator: Sendable {
     public func emergencyStop() async throws -> Int {
         do {
             try EmergencyStop(dataDirectory: runs.settings.dataDirectory).activate()
+            // The stop is a file, not a row: its audit entry commits right after it (a failure
+            // here leaves the stop on, the safe side, and answers an error).
+            try runs.repository.audit.append(.global("emergency.stopped"))
         } catch {
             throw OrchestratorError(.internalFailure, "the emergency stop could not be recorded: \(error)")
         }
@@ -230,6 +233,7 @@ public struct Orchestrator: Sendable {
     public func resetEmergencyStop() async throws {
         do {
             try EmergencyStop(dataDirectory: runs.settings.dataDirectory).reset()
+            try runs.repository.audit.append(.global("emergency.reset"))
         } catch {
             throw OrchestratorError(.internalFailure, "the emergency stop could not be lifted: \(error)")
         }

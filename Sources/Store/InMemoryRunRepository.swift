@@ -82,6 +82,7 @@ public final class InMemoryRunRepository: RunRepository {
             case .recordDeadLetter(let item): _ = try recordDeadLetter(item, in: &copy)
             case .resolveDeadLetter(let id, let resolution, let reason, let retryRunID, let time):
                 _ = try resolveDeadLetter(id: id, by: resolution, reason: reason, retryRunID: retryRunID, at: time, in: &copy)
+            case .appendAudit: break // no audit log in memory (see RunChange.appendAudit)
             }
         }
     }

@@ -23,9 +23,10 @@ extension RunChange {
             return .recordAttempt(attempt)
         case .appendEvent(let runID, let kind, let payloadJSON, let time):
             return .appendEvent(runID: runID, kind: kind, payloadJSON: ScrubbingSystem.scrubJSON(payloadJSON), time: time)
-        case .setRunOwner, .recordModelCall, .recordSubmission, .recordDeadLetter, .resolveDeadLetter:
+        case .setRunOwner, .recordModelCall, .recordSubmission, .recordDeadLetter, .resolveDeadLetter, .appendAudit:
             // Dead letters' error and reason are scrubbed where they are written, which the
-            // repository's own `recordDeadLetter` and `resolveDeadLetter` share.
+            // repository's own `recordDeadLetter` and `resolveDeadLetter` share; an audit entry's
+            // payload is made from fields the store scrubbed before it hashes them.
             return self
         }
     }

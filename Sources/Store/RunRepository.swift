@@ -95,6 +95,10 @@ public enum RunChange: Sendable {
     /// Resolves an open dead letter (``RunRepository/resolveDeadLetter(id:by:reason:retryRunID:at:)``),
     /// so a retry's new run and the item's resolution commit together or not at all.
     case resolveDeadLetter(id: String, by: DeadLetterResolution, reason: String?, retryRunID: String?, time: Date)
+    /// Appends an audit entry (``AuditLog``) in the same transaction: how a change the store does
+    /// not see itself (the emergency stop, a credential) is recorded with what commits beside it.
+    /// The in-memory repository keeps no audit log and ignores it.
+    case appendAudit(AuditEvent)
 
     /// An event stamped now.
     public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {

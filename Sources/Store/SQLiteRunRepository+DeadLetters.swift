@@ -39,7 +39,7 @@ extension SQLiteRunRepository {
             throw StoreError(.constraint, "FOREIGN KEY constraint failed: no run \(item.runID)")
         }
         // The tenant is the run's submission's, read in the same transaction.
-        try conn.execute(
+        let inserted = try conn.execute(
             """
             INSERT INTO dead_letters (id, run_id, step_id, parallel_index, error, input_json, attempts, tenant, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT tenant FROM run_submissions WHERE run_id = ?), ''), ?)
@@ -58,6 +58,7 @@ extension SQLiteRunRepository {
         else {
             throw StoreError(.internal, "the dead letter of run \(item.runID) step \(item.stepID) was not stored")
         }
+        if inserted > 0 { try auditDeadLetterRecorded(stored, on: conn) }
         return stored
     }
 
@@ -74,6 +75,7 @@ extension SQLiteRunRepository {
         guard changed > 0 else {
             throw StoreError(.conflict, "dead letter \(id) was resolved already (\(stored.resolvedBy?.rawValue ?? "resolved"))")
         }
+        try auditDeadLetterResolved(stored, at: time, on: conn)
         return stored
     }
 

@@ -7,17 +7,20 @@ import Foundation
 extension SQLiteRunRepository {
     /// Stores a new schedule; `.constraint` if the id exists.
     public func createSchedule(_ schedule: ScheduleRecord) throws {
-        try database.execute(
-            """
-            INSERT INTO schedules (id, workflow_name, cron_expression, timezone, input_json, enabled, catch_up, tenant,
-                                   created_at, updated_at, armed_at, last_run_id, last_run_at, last_run_status)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                schedule.id, schedule.workflowName, schedule.cronExpression, schedule.timeZone, schedule.inputsJSON, schedule.enabled,
-                schedule.catchUp, schedule.tenant ?? "", schedule.createdAt, schedule.updatedAt, schedule.armedAt, schedule.lastRunID,
-                schedule.lastRunAt, schedule.lastRunStatus?.rawValue,
-            ])
+        try database.transaction { conn in
+            try conn.execute(
+                """
+                INSERT INTO schedules (id, workflow_name, cron_expression, timezone, input_json, enabled, catch_up, tenant,
+                                       created_at, updated_at, armed_at, last_run_id, last_run_at, last_run_status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    schedule.id, schedule.workflowName, schedule.cronExpression, schedule.timeZone, schedule.inputsJSON, schedule.enabled,
+                    schedule.catchUp, schedule.tenant ?? "", schedule.createdAt, schedule.updatedAt, schedule.armedAt, schedule.lastRunID,
+                    schedule.lastRunAt, schedule.lastRunStatus?.rawValue,
+                ])
+            try Self.auditSchedule("schedule.created", schedule, at: schedule.createdAt, on: conn)
+        }
     }
 
     /// One schedule, or nil.
@@ -64,14 +67,21 @@ extension SQLiteRunRepository {
                     enabled, cron, zone, update.inputsJSON ?? old.inputsJSON, update.catchUp ?? old.catchUp, time,
                     rearms ? time : old.armedAt, id,
                 ])
-            return try Self.schedule(id: id, on: conn)
+            let updated = try Self.schedule(id: id, on: conn)
+            if let updated { try Self.auditSchedule("schedule.updated", updated, at: time, on: conn) }
+            return updated
         }
     }
 
     /// Removes a schedule with its fires (its runs stay); false when there was none.
     @discardableResult
     public func deleteSchedule(id: String) throws -> Bool {
-        try database.execute("DELETE FROM schedules WHERE id = ?", [id]) > 0
+        try database.transaction { conn in
+            guard let old = try Self.schedule(id: id, on: conn) else { return false }
+            try conn.execute("DELETE FROM schedules WHERE id = ?", [id])
+            try Self.auditSchedule("schedule.deleted", old, at: Date(), on: conn)
+            return true
+        }
     }
 
     /// Claims `slot` for the schedule: inserts its fire row, unfinished, and returns true; returns

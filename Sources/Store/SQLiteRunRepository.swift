@@ -18,7 +18,7 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func createRun(_ run: RunRecord) throws {
-        try database.read { try Self.apply([.createRun(run)], on: $0) }
+        try database.transaction { try Self.apply([.createRun(run)], on: $0) }
     }
 
     static func createRun(_ run: RunRecord, on conn: SQLiteConnection) throws {
@@ -34,10 +34,11 @@ public struct SQLiteRunRepository: RunRepository {
                 run.parentRunID, run.forkedFromStep, run.lineageKind, run.forkChangesJSON, run.owner,
                 run.createdAt, run.startedAt, run.finishedAt, run.error, run.maxCostUSD,
             ])
+        try auditRunCreated(run, on: conn)
     }
 
     public func updateRunStatus(id: String, to status: RunStatus, at time: Date, error: String?) throws {
-        try database.read { try Self.apply([.updateRunStatus(id: id, status: status, time: time, error: error)], on: $0) }
+        try database.transaction { try Self.apply([.updateRunStatus(id: id, status: status, time: time, error: error)], on: $0) }
     }
 
     static func updateRunStatus(
@@ -55,10 +56,11 @@ public struct SQLiteRunRepository: RunRepository {
         if changed == 0 {
             throw StoreError(.notFound, "no run with id \(id)")
         }
+        try auditRunStatus(id: id, status: status, error: error, at: time, on: conn)
     }
 
     public func upsertStep(_ step: StepRecord) throws {
-        try database.read { try Self.apply([.upsertStep(step)], on: $0) }
+        try database.transaction { try Self.apply([.upsertStep(step)], on: $0) }
     }
 
     static func upsertStep(_ step: StepRecord, on conn: SQLiteConnection) throws {
@@ -79,10 +81,11 @@ public struct SQLiteRunRepository: RunRepository {
                 step.backend, step.sandboxID, step.exitCode, step.outputJSON, step.outputText, step.outputPath,
                 step.startedAt, step.finishedAt, step.error,
             ])
+        if step.status.isTerminal { try auditStepFinished(step, on: conn) }
     }
 
     public func recordAttempt(_ a: StepAttemptRecord) throws {
-        try database.read { try Self.apply([.recordAttempt(a)], on: $0) }
+        try database.transaction { try Self.apply([.recordAttempt(a)], on: $0) }
     }
 
     static func recordAttempt(_ a: StepAttemptRecord, on conn: SQLiteConnection) throws {
@@ -96,6 +99,7 @@ public struct SQLiteRunRepository: RunRepository {
                 a.runID, a.stepID, storedFanout(a.fanoutIndex), a.attempt, a.backend, a.sandboxID, a.exitCode,
                 a.startedAt, a.finishedAt, a.durationMs, a.error,
             ])
+        if a.finishedAt == nil { try auditStepStarted(a, on: conn) }
     }
 
     public func appendEvent(runID: String, kind: String, payloadJSON: String, at time: Date) throws -> Int64 {
@@ -146,6 +150,7 @@ public struct SQLiteRunRepository: RunRepository {
             case .recordDeadLetter(let item): _ = try recordDeadLetter(item, on: conn)
             case .resolveDeadLetter(let id, let resolution, let reason, let retryRunID, let time):
                 _ = try resolveDeadLetter(id: id, by: resolution, reason: reason, retryRunID: retryRunID, at: time, on: conn)
+            case .appendAudit(let event): try AuditLog.append(event, on: conn)
             }
         }
     }
@@ -255,7 +260,7 @@ public struct SQLiteRunRepository: RunRepository {
     ) throws -> ApprovalRecord {
         try database.transaction { conn in
             // DO NOTHING keeps an earlier request (and its deadline and decision) across restarts.
-            try conn.execute(
+            let inserted = try conn.execute(
                 """
                 INSERT INTO approvals (run_id, step_id, status, requested_at, decided_by, decided_at, comment, timeout_at,
                                        message, request_json, on_timeout, allow_edit, response_json)
@@ -275,6 +280,7 @@ public struct SQLiteRunRepository: RunRepository {
                 throw StoreError(.internal, "the approval of \(a.runID)/\(a.stepID) vanished after insert")
             }
             let stored = try Self.approval(from: row)
+            if inserted > 0 { try Self.auditApprovalRequested(stored, on: conn) }
             if stored.status == .pending { try Self.apply(try whilePending(stored), on: conn) }
             return stored
         }
@@ -321,7 +327,12 @@ public struct SQLiteRunRepository: RunRepository {
                     status.rawValue, decidedBy, time, comment.map(ScrubbingSystem.scrub),
                     responseJSON.map(ScrubbingSystem.scrubJSON), runID, stepID,
                 ])
-            if changed > 0 { return true }
+            if changed > 0 {
+                try Self.auditApprovalDecided(
+                    runID: runID, stepID: stepID, status: status, decidedBy: decidedBy,
+                    comment: comment.map(ScrubbingSystem.scrub), at: time, on: conn)
+                return true
+            }
             guard try conn.queryOne("SELECT 1 FROM approvals WHERE run_id = ? AND step_id = ?", [runID, stepID]) != nil else {
                 throw StoreError(.notFound, "run \(runID) has no approval for step \(stepID)")
             }

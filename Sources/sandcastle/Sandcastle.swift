@@ -3,6 +3,7 @@ import Foundation
 import Guardrails
 import Sandbox
 import ServerCore
+import Store
 
 @main
 struct Sandcastle: AsyncParsableCommand {
@@ -13,15 +14,21 @@ struct Sandcastle: AsyncParsableCommand {
         subcommands: [
             Doctor.self, SandboxGroup.self, ImagesCommand.self, ProfileCommand.self,
             ValidateCommand.self, DagCommand.self, RunCommand.self, RunsCommand.self, ScheduleCommand.self, KeysCommand.self,
-            DeadLetterCommand.self, CredentialsCommand.self, AgentCommand.self, ServeCommand.self,
+            DeadLetterCommand.self, CredentialsCommand.self, AuditCommand.self, AgentCommand.self, ServeCommand.self,
             BenchCommand.self,
             ProviderDoubleCommand.self,
         ])
 
     /// ArgumentParser's entry point, with the process's secrets registered with the scrubber
-    /// first and a failing command's message scrubbed before it is printed (issue 15 §2).
+    /// first (issue 15 §2), and everything a command changes in the store recorded in the audit
+    /// log as the CLI's doing (`serve` sets each request's caller instead, its own work the engine's).
     static func main() async {
         ProcessSecrets.register(from: ProcessInfo.processInfo.environment)
+        await AuditActor.$current.withValue(.cli) { await runCommand() }
+    }
+
+    /// Parses and runs the command; a failing command's message is scrubbed before it is printed.
+    private static func runCommand() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -67,7 +67,8 @@ import Testing
         let stored = try #require(try repository.key(id: made.record.id))
         #expect(stored.keyHash != made.key && !stored.keyHash.contains(made.key.dropFirst(8)) && stored.keyPrefix == String(made.key.prefix(8)))
         let caller = try keys.authenticate(made.key, clientAddress: "127.0.0.1")
-        #expect(caller == APICaller(keyID: made.record.id, tenantID: "acme", allowedWorkflows: ["build"], maxCostPerRunUSD: 2.5))
+        #expect(
+            caller == APICaller(keyID: made.record.id, tenantID: "acme", allowedWorkflows: ["build"], maxCostPerRunUSD: 2.5, keyPrefix: made.record.keyPrefix))
         #expect(!caller.isAdmin && caller.mayRun(workflow: "build") && !caller.mayRun(workflow: "deploy"))
         let configured = try keys.authenticate("configured-key-0123456789", clientAddress: nil)
         #expect(configured.isAdmin && configured.keyID?.hasPrefix("key_") == true)

@@ -13,8 +13,8 @@ import Testing
             .map { try $0.get(0, as: String.self) }
         #expect(
             tables == [
-                "api_keys", "approvals", "credentials", "dead_letters", "events", "model_calls", "run_submissions", "runs", "sandboxes",
-                "schedule_fires", "schedules", "secret_key_state", "step_attempts", "steps", "workflow_versions",
+                "api_keys", "approvals", "audit_entries", "credentials", "dead_letters", "events", "model_calls", "run_submissions", "runs",
+                "sandboxes", "schedule_fires", "schedules", "secret_key_state", "step_attempts", "steps", "workflow_versions",
             ])
         let indexes = try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
             .map { try $0.get(0, as: String.self) }

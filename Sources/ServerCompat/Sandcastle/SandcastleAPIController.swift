@@ -45,6 +45,7 @@ package struct SandcastleAPIController {
         registerKeys(routes)
         registerCredentials(routes)
         registerWorkflowAPIs(routes)
+        registerAudit(routes)
     }
 
     // MARK: system

@@ -9,8 +9,14 @@ public struct APICaller: Sendable, Hashable {
     public var allowedWorkflows: [String]?
     /// The budget of a run submitted with this key that names none.
     public var maxCostPerRunUSD: Double?
+    /// The stored key's first characters (`key_prefix`), for the audit log; nil for a key given
+    /// at start-up (its characters are the operator's secret) and in open mode.
+    public var keyPrefix: String?
 
-    public init(keyID: String?, tenantID: String?, allowedWorkflows: [String]? = nil, maxCostPerRunUSD: Double? = nil) {
+    public init(
+        keyID: String?, tenantID: String?, allowedWorkflows: [String]? = nil, maxCostPerRunUSD: Double? = nil, keyPrefix: String? = nil
+    ) {
+        self.keyPrefix = keyPrefix
         self.keyID = keyID
         self.tenantID = tenantID
         self.allowedWorkflows = allowedWorkflows

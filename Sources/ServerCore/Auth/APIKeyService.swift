@@ -62,7 +62,8 @@ public final class APIKeyService: Sendable {
         }
         touch(key, at: time)
         return APICaller(
-            keyID: key.id, tenantID: key.tenantID, allowedWorkflows: key.allowedWorkflows, maxCostPerRunUSD: key.maxCostPerRunUSD)
+            keyID: key.id, tenantID: key.tenantID, allowedWorkflows: key.allowedWorkflows, maxCostPerRunUSD: key.maxCostPerRunUSD,
+            keyPrefix: key.keyPrefix)
     }
 
     static let invalidKey = ServerError(.unauthorized, "the API key is not valid")

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Store
 
 /// Turns every error a route throws into the JSON error body with its stable code, counts it
 /// in the metrics, and logs genuine failures (a user mistake is logged at debug, not error).
@@ -57,9 +58,12 @@ public struct AuthMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.isPublic(method: request.method, path: request.uri.path) { return try await next(request, context) }
         var context = context
+        let address = context.channel.remoteAddress?.ipAddress
         if openMode {
             context.caller = .open
-            return try await next(request, context)
+            return try await AuditActor.$current.withValue(AuditActor(id: "open", sourceIP: address)) {
+                try await next(request, context)
+            }
         }
         guard let presented = Self.presentedKey(request.headers) ?? Self.streamToken(request) else {
             throw ServerError(.unauthorized, "an API key is required: send `Authorization: Bearer KEY` or `X-API-Key: KEY`")
@@ -68,7 +72,9 @@ public struct AuthMiddleware: RouterMiddleware {
         context.caller = caller
         context.apiKeyID = caller.keyID
         if let keyID = caller.keyID { context.logger[metadataKey: "api_key"] = .string(keyID) }
-        return try await next(request, context)
+        // What this request changes is recorded in the audit log as this key's doing.
+        let actor = AuditActor(id: caller.keyID ?? "open", keyPrefix: caller.keyPrefix, sourceIP: address)
+        return try await AuditActor.$current.withValue(actor) { try await next(request, context) }
     }
 
     /// `?token=KEY` on event-stream paths only (a browser's `EventSource` cannot send headers),

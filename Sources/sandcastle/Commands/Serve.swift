@@ -8,6 +8,7 @@ import Orchestrator
 import Schedules
 import Server
 import ServerCore
+import Store
 
 /// `sandcastle serve`: the sandbox service over HTTP.
 struct ServeCommand: AsyncParsableCommand {
@@ -140,7 +141,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line; env SANDCASTLE_LOG_FORMAT).")
     var logFormat: String?
 
+    /// The server's own work (storing `ADMIN_API_KEY`, schedules firing, approval timeouts) is
+    /// the engine's in the audit log; each request is its caller's (the auth middleware).
     func run() async throws {
+        try await AuditActor.$current.withValue(.engine) { try await serve() }
+    }
+
+    private func serve() async throws {
         let environment = ProcessInfo.processInfo.environment
         let levelName = logLevel ?? environment["SANDCASTLE_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
