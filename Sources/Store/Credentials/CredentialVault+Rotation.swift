@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONValues
 
 /// Key rotation: every credential and every sealed sandbox environment is opened with the old
 /// key and sealed with the new one in one transaction, which also records the new key's id.
@@ -92,6 +93,12 @@ extension CredentialVault {
                     INSERT INTO secret_key_state (singleton, key_id, changed_at) VALUES (1, ?, ?)
                     ON CONFLICT (singleton) DO UPDATE SET key_id = excluded.key_id, changed_at = excluded.changed_at
                     """, [new.keyID, Date()])
+                _ = try AuditLog.append(
+                    .global(
+                        "credential.key_rotated",
+                        payload: [
+                            "old_key_id": .string(old.keyID), "new_key_id": .string(new.keyID), "credentials": .integer(credentials),
+                        ]), on: conn)
                 return (credentials, sandboxes)
             }
         } catch is SimulatedCrash {

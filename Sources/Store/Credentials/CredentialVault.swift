@@ -1,5 +1,6 @@
 import Foundation
 import Guardrails
+import JSONValues
 import Synchronization
 
 /// What the engine asks for a step's declared credentials.
@@ -63,12 +64,17 @@ public final class CredentialVault: CredentialSource {
         // From now on the value is scrubbed from whatever this process stores or sends (issue 15 §5).
         ScrubbingSystem.register(exactValues: [value])
         let sealed = try key.seal(value, authenticating: name)
-        try database.execute(
-            """
-            INSERT INTO credentials (name, sealed_value, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (name) DO UPDATE SET sealed_value = excluded.sealed_value, key_id = excluded.key_id,
-                updated_at = excluded.updated_at
-            """, [name, sealed, key.keyID, time, time])
+        // Stored and recorded on the global audit chain in one transaction (issue 15 §4); the
+        // entry names the credential, never its value.
+        try database.transaction { conn in
+            try conn.execute(
+                """
+                INSERT INTO credentials (name, sealed_value, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET sealed_value = excluded.sealed_value, key_id = excluded.key_id,
+                    updated_at = excluded.updated_at
+                """, [name, sealed, key.keyID, time, time])
+            _ = try AuditLog.append(.global("credential.stored", payload: ["name": .string(name), "key_id": .string(key.keyID)]), on: conn)
+        }
         guard let record = try record(name) else { throw CredentialError(.notFound, "credential `\(name)` vanished as it was stored") }
         return record
     }
@@ -104,7 +110,11 @@ public final class CredentialVault: CredentialSource {
     @discardableResult
     public func delete(_ name: String) throws -> Bool {
         if let problem = CredentialName.problem(name) { throw CredentialError(.invalidName, problem) }
-        return try database.execute("DELETE FROM credentials WHERE name = ?", [name]) > 0
+        return try database.transaction { conn in
+            guard try conn.execute("DELETE FROM credentials WHERE name = ?", [name]) > 0 else { return false }
+            _ = try AuditLog.append(.global("credential.deleted", payload: ["name": .string(name)]), on: conn)
+            return true
+        }
     }
 
     /// Every value this vault can open: the secret scrubber's list of exact values to remove
