@@ -2,8 +2,8 @@ extension Schema {
     /// The tamper-evident audit log (issue 15 §4): a SHA-256 hash chain per run (`run:<id>`) and
     /// one for admin actions (`global`); see ``AuditLog`` and docs/guardrails.md. No foreign key
     /// to `runs`: deleting a run keeps its chain (the record of what happened must outlive it).
-    static let v10 = Migration(
-        version: 10, name: "audit entries",
+    static let v11 = Migration(
+        version: 11, name: "audit entries",
         sql: """
             CREATE TABLE audit_entries (
                 id                INTEGER PRIMARY KEY,
