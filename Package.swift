@@ -109,6 +109,8 @@ let package = Package(
         // Circuit breakers and backoff, shared by backend routing and model-provider failover.
         .target(name: "Resilience", swiftSettings: strict),
         .target(name: "RunnerClient", dependencies: ["RunnerProtocol"], swiftSettings: strict),
+        // PII detection and secret scrubbing (issue 15): layer 0, Foundation only.
+        .target(name: "Guardrails", swiftSettings: strict),
         .target(
             name: "Sandbox", dependencies: ["Seccomp", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
@@ -127,7 +129,7 @@ let package = Package(
         .target(
             name: "ModelProviders",
             dependencies: [
-                "HTTPTransport", "JSONValues", "Resilience", "Suggestions", .product(name: "Yams", package: "Yams"),
+                "HTTPTransport", "JSONValues", "Resilience", "Suggestions", "Guardrails", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
@@ -153,7 +155,7 @@ let package = Package(
         .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues", "JSONSchema", "HTTPTransport"], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(
-            name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],
+            name: "Workflow", dependencies: ["JSONValues", "Suggestions", "Guardrails", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "ProfileAudit",
@@ -166,7 +168,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", "Agent", .product(name: "Crypto", package: "swift-crypto"),
+                "Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", "Agent", "Guardrails",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
