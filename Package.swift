@@ -182,7 +182,7 @@ let package = Package(
         .target(
             name: "EngineService",
             dependencies: [
-                "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", "ModelProviders",
+                "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", "ModelProviders", "Guardrails",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),

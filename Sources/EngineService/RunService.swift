@@ -185,6 +185,7 @@ public final class RunService: Sendable {
         (configuration.models, configuration.modelsProblem) = modelAccess(options.models)
         configuration.maxCostUSD = options.maxCostUSD
         configuration.deadLettersFailedRuns = options.deadLettersFailedRuns
+        configuration.privacy = settings.privacy
         if settings.workspaceSnapshotMaxBytes > 0, let workspaces = router.workspaces {
             configuration.workspaceSnapshots = WorkspaceSnapshots(
                 workspaces: workspaces,

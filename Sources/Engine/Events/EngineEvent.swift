@@ -88,6 +88,9 @@ public struct EngineConfiguration: Sendable {
     /// Whether every failed top-level run leaves a dead letter (its failed step's, or the run's
     /// when no step failed), written with the run's end: the server's `--dead-letter-failed-runs`.
     public var deadLettersFailedRuns = false
+    /// The privacy router's settings for runs whose workflow has no `privacy:` block (the
+    /// server's `PRIVACY_ENABLED`, `PRIVACY_ENTITIES`, `PRIVACY_APPLY_TO`); off by default.
+    public var privacy: PrivacySettings = .off
 
     /// What every sandbox of the run carries: ``labels`` plus, when an owner is recorded, the
     /// process label that lets a sweep find the sandboxes of a process that died.

@@ -90,7 +90,7 @@ struct ModelCallPlan: Sendable {
             model: model, systemPrompt: systemPrompt, maxTurns: maxTurns, maxTokens: maxTokens, temperature: temperature,
             timeout: job.settings.timeout, toolEnvironment: toolEnvironment, finalAnswer: finalAnswer)
         let loop = AgentLoop(
-            provider: MeteredProvider(models: models, ledger: ledger), configuration: configuration, tools: tools, sandbox: sandbox,
+            provider: MeteredProvider(models: models, ledger: ledger, redactor: job.privacy.detector(for: .prompts)), configuration: configuration, tools: tools, sandbox: sandbox,
             events: AgentEventSink { AgentTranscript.record($0, ledger: ledger) })
         let result = await loop.run(prompt: prompt)
         return stepResult(of: result, parser: parser, ledger: ledger)
