@@ -182,7 +182,7 @@ let package = Package(
         .target(
             name: "EngineService",
             dependencies: [
-                "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", "ModelProviders", "Guardrails",
+                "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", "ModelProviders", "Guardrails", "JSONValues",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
@@ -190,7 +190,8 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", "Schedules", .product(name: "Logging", package: "swift-log"),
+                "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", "Schedules", "Guardrails",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // A client of a Sandcastle server's `/api` for the CLI's remote mode (`--url`): typed calls
@@ -336,6 +337,6 @@ let package = Package(
         // The models file, provider settings and the router (retries, failover), against fake providers.
         .testTarget(
             name: "ModelRoutingTests",
-            dependencies: ["TestSupport", "ModelProviders", "Resilience", "JSONValues", "Suggestions"]),
+            dependencies: ["TestSupport", "ModelProviders", "Resilience", "JSONValues", "Suggestions", "Guardrails"]),
     ]
 )

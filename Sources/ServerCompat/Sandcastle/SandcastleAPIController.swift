@@ -38,6 +38,7 @@ package struct SandcastleAPIController {
         registerRuns(routes)
         registerApprovals(routes)
         registerLineage(routes)
+        registerTransparency(routes)
         registerAdmin(routes)
         registerSchedules(routes)
         registerDeadLetters(routes)
