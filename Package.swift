@@ -270,7 +270,7 @@ let package = Package(
             name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValues"],
             // A few files of the official JSON-Schema-Test-Suite (MIT; LICENSE beside them).
             resources: [.copy("JSON-Schema-Test-Suite")]),
-        .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow", "Guardrails"]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
@@ -309,7 +309,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
-                "ProviderDouble", "JSONValues",
+                "ProviderDouble", "JSONValues", "Guardrails", "ModelProviders",
             ]),
         // Sandstorm's one-shot agent: upload rules, messages, sandstorm.json, and `sandcastle agent`
         // end to end on real Docker against the provider double.
