@@ -286,7 +286,7 @@ let package = Package(
                 // would pull in AsyncHTTPClient and BoringSSL, many build minutes on 2 cores.
                 "TestSupport", "Server", "ServerCore", "ServerCompat", "Sandbox", "SandboxDocker", "SandboxE2B", "Store", "DockerEngine", "HTTPTransport",
                 "Engine", "Workflow", "OneShotAgent", "ModelProviders", "ProviderDouble", "JSONValues", "Orchestrator", "Webhooks", "EngineService",
-                "Schedules", "SandcastleClient", .product(name: "Hummingbird", package: "hummingbird"),
+                "Schedules", "SandcastleClient", "Guardrails", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // SHA-256 of what big transfers moved (already a dependency of Sandbox).

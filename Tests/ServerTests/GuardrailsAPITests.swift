@@ -1,10 +1,13 @@
 import EngineService
 import Foundation
+import Guardrails
 import Logging
 import Orchestrator
 import ProviderDouble
+import SandcastleClient
 import TestSupport
 import Testing
+import Webhooks
 import Workflow
 
 @testable import Server
@@ -13,7 +16,8 @@ import Workflow
 /// Issue 15 §6 over real HTTP on loopback: `COMPLIANCE_MODE=eu_ai_act` refuses a high-risk
 /// workflow without an approval step (and an unacceptable one always) at submit, save and
 /// publish with 422 `COMPLIANCE_VIOLATION`, recording nothing; and the transparency report of a
-/// real run (Docker, the provider double as the model) with model calls and a decided gate.
+/// real run (Docker, the provider double as the model) with model calls and a decided gate; and
+/// the privacy router's `webhooks` target on a real callback.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct GuardrailsAPITests {
     static let unguarded = """
         name: unguarded
@@ -42,7 +46,8 @@ import Workflow
 
     /// A server over an orchestrator whose settings are `settings` laid over the defaults.
     static func with(
-        environment: [String: String] = [:], folderFiles: [String: String] = [:], configure: (inout EngineSettings) -> Void,
+        environment: [String: String] = [:], folderFiles: [String: String] = [:],
+        webhooks: RunWebhooks = RunWebhooks(sender: WebhookSender(secret: nil)), configure: (inout EngineSettings) -> Void,
         _ body: (LiveServer, Orchestrator) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sc-guardrails-\(UUID().uuidString)").path
@@ -53,7 +58,8 @@ import Workflow
         var settings = EngineSettings(dataDirectory: directory + "/data", environment: environment)
         configure(&settings)
         let runs = try await RunService.open(settings, sandboxes: .required, creatingStore: true)
-        let orchestrator = Orchestrator(runs: runs, workflowsFolder: folder, maxConcurrentRuns: 2, logger: Logger(label: "test.runs"))
+        let orchestrator = Orchestrator(
+            runs: runs, workflowsFolder: folder, maxConcurrentRuns: 2, webhooks: webhooks, logger: Logger(label: "test.runs"))
         try await orchestrator.start()
         var dependencies = ServerFixture.fake()
         dependencies.orchestrator = orchestrator
@@ -149,10 +155,46 @@ import Workflow
             #expect(privacy["apply_to"] as? [String] == ["outputs", "prompts"])
             #expect(report["generated_at"] is String)
 
+            // The client reads the same report, typed.
+            let client = try SandcastleAPIClient(server: try RemoteServer(url: "http://127.0.0.1:\(server.port)", apiKey: ServerFixture.key))
+            let typed = try await client.transparencyReport(runID: id)
+            #expect(typed.runID == id && typed.riskLevel == "high" && typed.complianceMode == "eu_ai_act")
+            #expect(typed.models.map(\.region) == ["us"] && typed.humanOversight.decisions.map(\.status) == ["approved"])
+            #expect(typed.privacy.applyTo == ["outputs", "prompts"] && typed.dataResidency.setting == nil)
+
             let missing = try await server.call(.get, "/api/runs/no-such-run/transparency-report", key: ServerFixture.key)
             #expect(missing.status == 404 && SandcastleAPITests.code(missing.body) == "RUN_NOT_FOUND", "\(missing.text)")
             let hostile = try await server.call(.get, "/api/runs/%3Cscript%3E/transparency-report", key: ServerFixture.key)
             #expect(hostile.status == 400 && SandcastleAPITests.code(hostile.body) == "INVALID_ID", "\(hostile.text)")
+        }
+    }
+
+    @Test func theWebhooksTargetRedactsTheCallbackBodyAndOnlyIt() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        // Callbacks may reach the receiver on loopback (a development setting).
+        let webhooks = RunWebhooks(sender: WebhookSender(secret: nil, policy: WebhookPolicy(allowPrivateNetworks: true)))
+        try await Self.with(webhooks: webhooks, configure: { $0.privacy = PrivacySettings(enabled: true, entities: [.email], applyTo: [.webhooks]) }) {
+            server, _ in
+            let yaml = """
+                name: mailer
+                steps:
+                  - {id: say, run: "echo 'mail jane.doe@example.com'"}
+                """
+            let submitted = try await server.call(
+                .post, "/api/workflows/run", json: #"{"workflow":\#(SandcastleAPITests.jsonString(yaml)),"callback_url":"\#(receiver.url)"}"#,
+                key: ServerFixture.key)
+            let id = try #require(SandcastleAPITests.data(submitted.body)["run_id"] as? String, "\(submitted.text)")
+            let ended = try await SandcastleAPITests.waitForEnd(server, id)
+            #expect(ended["status"] as? String == "completed", "\(ended)")
+            let delivered = await eventually(.seconds(30)) { !receiver.received.isEmpty }
+            #expect(delivered, "the callback got nothing")
+            let hook = try #require(receiver.received.first)
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(hook.body)) as? [String: Any])
+            #expect((body["outputs"] as? [String: Any])?["say"] as? String == "mail [EMAIL]", "\(body)")
+            #expect(!String(decoding: hook.body, as: UTF8.self).contains("jane.doe@example.com"))
+            // `outputs` is not a target here: the stored output keeps the original.
+            #expect((ended["outputs"] as? [String: Any])?["say"] as? String == "mail jane.doe@example.com", "\(ended)")
         }
     }
 }
