@@ -205,7 +205,7 @@ let package = Package(
         // and the sandboxes come through a seam (a backend for the CLI, the server's service).
         .target(
             name: "OneShotAgent",
-            dependencies: ["Agent", "ModelProviders", "JSONSchema", "JSONValues", "Sandbox"],
+            dependencies: ["Agent", "ModelProviders", "JSONSchema", "JSONValues", "Sandbox", "Guardrails"],
             swiftSettings: strict),
         // The HTTP service's core: the SandboxService actor over a sandbox provisioner and host,
         // its errors (one boundary: ServerError.from), configuration, auth, metrics, HTTP helpers.
@@ -235,7 +235,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ServerCore", "ServerCompat", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders",
+                "ServerCore", "ServerCompat", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders", "OneShotAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

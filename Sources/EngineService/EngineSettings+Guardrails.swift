@@ -66,6 +66,10 @@ extension EngineSettings {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
+    /// The detector the privacy router's `prompts` target redacts requests with (for model calls
+    /// outside a run: Sandstorm's one-shot agent); nil when the target is off.
+    public var promptRedactor: PIIDetector? { privacy.detector(for: .prompts) }
+
     /// What validation assumes under these settings: the compliance mode in force.
     public var validationOptions: ValidationOptions {
         ValidationOptions(complianceMode: complianceMode)

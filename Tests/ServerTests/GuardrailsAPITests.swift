@@ -2,6 +2,7 @@ import EngineService
 import Foundation
 import Guardrails
 import Logging
+import ModelProviders
 import Orchestrator
 import ProviderDouble
 import SandcastleClient
@@ -196,5 +197,26 @@ import Workflow
             // `outputs` is not a target here: the stored output keeps the original.
             #expect((ended["outputs"] as? [String: Any])?["say"] as? String == "mail jane.doe@example.com", "\(ended)")
         }
+    }
+
+    @Test func queryRunsUnderTheServersResidencyAndPromptRedaction() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sc-guardrails-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var settings = EngineSettings(dataDirectory: directory)
+        settings.dataResidency = .eu
+        settings.privacy = PrivacySettings(enabled: true, entities: [.email], applyTo: [.prompts])
+        let runs = try await RunService.open(settings, sandboxes: .none, creatingStore: true)
+        var dependencies = ServerFixture.fake()
+        dependencies.modelRouter = try ModelRouter.fromEnvironment(["ANTHROPIC_API_KEY": "sk-ant-test-0123456789"])
+        #expect(dependencies.oneShotSession?.promptRedactor == nil, "no orchestrator: no guardrail settings")
+        dependencies.orchestrator = Orchestrator(runs: runs, workflowsFolder: nil, maxConcurrentRuns: 1, logger: Logger(label: "test"))
+        let session = try #require(dependencies.oneShotSession)
+        #expect(session.router.policy.residency == .eu)
+        #expect(session.promptRedactor?.redact("to jane@example.com").text == "to [EMAIL]")
+        // The residency holds before any call: Anthropic's models are in the US.
+        let refused = await #expect(throws: ModelProviderError.self) {
+            try await session.router.complete(ModelRequest(model: "sonnet", messages: [.user("hi")], maxTokens: 10))
+        }
+        #expect(refused?.code == .residencyRefused)
     }
 }
