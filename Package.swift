@@ -18,6 +18,7 @@ import PackageDescription
 //   Schedules            cron expressions in a time zone: parsing, next slots across DST, catch-up (Foundation only)
 //   JSONSchema           JSON Schema validation (draft 2020-12, local $ref) and step-output parsing
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
+//   Guardrails           PII detection and secret scrubbing (issue 15): the privacy router's entities
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   Webhooks             signed, SSRF-safe outbound webhooks: callback URLs checked and pinned to
 //                        their resolved addresses, Sandcastle's body, HMAC signature, retries, records
