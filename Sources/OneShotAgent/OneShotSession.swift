@@ -1,6 +1,6 @@
-import Guardrails
 import Agent
 import Foundation
+import Guardrails
 import JSONValues
 import ModelProviders
 import Sandbox
