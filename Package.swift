@@ -18,6 +18,7 @@ import PackageDescription
 //   Schedules            cron expressions in a time zone: parsing, next slots across DST, catch-up (Foundation only)
 //   JSONSchema           JSON Schema validation (draft 2020-12, local $ref) and step-output parsing
 //   Resilience           circuit breakers and backoff (backend routing, provider failover)
+//   Guardrails           PII detection and secret scrubbing (issue 15): the privacy router's entities
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   Webhooks             signed, SSRF-safe outbound webhooks: callback URLs checked and pinned to
 //                        their resolved addresses, Sandcastle's body, HMAC signature, retries, records
@@ -130,7 +131,7 @@ let package = Package(
         .target(
             name: "ModelProviders",
             dependencies: [
-                "HTTPTransport", "JSONValues", "Resilience", "Suggestions", .product(name: "Yams", package: "Yams"),
+                "HTTPTransport", "JSONValues", "Resilience", "Suggestions", "Guardrails", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
@@ -156,7 +157,7 @@ let package = Package(
         .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues", "JSONSchema", "HTTPTransport"], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(
-            name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],
+            name: "Workflow", dependencies: ["JSONValues", "Suggestions", "Guardrails", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "ProfileAudit",
@@ -183,7 +184,7 @@ let package = Package(
         .target(
             name: "EngineService",
             dependencies: [
-                "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", "ModelProviders", "Guardrails",
+                "Engine", "Workflow", "Store", "Sandbox", "SandboxDocker", "SandboxE2B", "Resilience", "ModelProviders", "Guardrails", "JSONValues",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
@@ -191,7 +192,8 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", "Schedules", .product(name: "Logging", package: "swift-log"),
+                "EngineService", "Engine", "Workflow", "Store", "JSONValues", "Webhooks", "Schedules", "Guardrails",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // A client of a Sandcastle server's `/api` for the CLI's remote mode (`--url`): typed calls
@@ -205,7 +207,7 @@ let package = Package(
         // and the sandboxes come through a seam (a backend for the CLI, the server's service).
         .target(
             name: "OneShotAgent",
-            dependencies: ["Agent", "ModelProviders", "JSONSchema", "JSONValues", "Sandbox"],
+            dependencies: ["Agent", "ModelProviders", "JSONSchema", "JSONValues", "Sandbox", "Guardrails"],
             swiftSettings: strict),
         // The HTTP service's core: the SandboxService actor over a sandbox provisioner and host,
         // its errors (one boundary: ServerError.from), configuration, auth, metrics, HTTP helpers.
@@ -235,7 +237,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ServerCore", "ServerCompat", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders",
+                "ServerCore", "ServerCompat", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders", "OneShotAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -270,7 +272,7 @@ let package = Package(
             name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValues"],
             // A few files of the official JSON-Schema-Test-Suite (MIT; LICENSE beside them).
             resources: [.copy("JSON-Schema-Test-Suite")]),
-        .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow", "Guardrails"]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", "JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
@@ -309,7 +311,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
-                "ProviderDouble", "JSONValues",
+                "ProviderDouble", "JSONValues", "Guardrails", "ModelProviders",
             ]),
         // Sandstorm's one-shot agent: upload rules, messages, sandstorm.json, and `sandcastle agent`
         // end to end on real Docker against the provider double.
@@ -337,6 +339,6 @@ let package = Package(
         // The models file, provider settings and the router (retries, failover), against fake providers.
         .testTarget(
             name: "ModelRoutingTests",
-            dependencies: ["TestSupport", "ModelProviders", "Resilience", "JSONValues", "Suggestions"]),
+            dependencies: ["TestSupport", "ModelProviders", "Resilience", "JSONValues", "Suggestions", "Guardrails"]),
     ]
 )

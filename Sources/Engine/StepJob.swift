@@ -30,6 +30,8 @@ struct StepJob: Sendable {
     /// The workflow's `default_model` and `default_max_turns`, for agent and `llm` steps.
     var defaultModel: String?
     var defaultMaxTurns: Int?
+    /// The privacy router's settings in force for the run (its `prompts` target is applied here).
+    var privacy: PrivacySettings = .off
 
     /// A resumed step's completed items and recorded attempts (empty for a fresh run).
     struct Prior: Sendable {

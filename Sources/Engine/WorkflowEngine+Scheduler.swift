@@ -47,6 +47,8 @@ extension WorkflowEngine {
         let configuration = self.configuration
         let globalLimit = self.globalLimit
         let onEvent = self.onEvent
+        let privacy = self.privacy(for: workflow)
+        let outputRedactor = privacy.detector(for: .outputs)
 
         var paused: Set<String> = []
         // `workflow.step(_:)` is a linear search; at thousands of steps that would dominate.
@@ -140,22 +142,25 @@ extension WorkflowEngine {
                             router: router, repository: repository, configuration: configuration,
                             globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
                             removals: removals, onEvent: onEvent, prior: prior.forStep(id), budget: budget,
-                            defaultModel: workflow.defaults.model?.value, defaultMaxTurns: workflow.defaults.maxTurns?.value)
+                            defaultModel: workflow.defaults.model?.value, defaultMaxTurns: workflow.defaults.maxTurns?.value,
+                            privacy: privacy)
                         running += 1
                         group.addTask { await job.execute() }
                     }
                 }
                 if running == 0 { break }
-                let completion: StepCompletion?
+                let finished: StepCompletion?
                 do {
-                    completion = try await group.next()
+                    finished = try await group.next()
                 } catch {
                     // Step tasks do not throw; a cancelled wait means the run was cancelled.
                     cancelled = true
                     group.cancelAll()
                     continue
                 }
-                guard let completion else { break }
+                guard let finished else { break }
+                // Before anything stores it or a dependent reads it (the privacy router's `outputs`).
+                let completion = Self.redactingOutputs(finished, detector: outputRedactor)
                 running -= 1
                 if let budget, budget.isExceeded, !budgetExceeded {
                     // The step that spent the last of the budget ended on it; the others are interrupted.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ModelProviders
 import Resilience
 import Sandbox
 import SandboxE2B
@@ -20,6 +21,9 @@ import Yams
 /// | attempts per backend at once | `SANDCASTLE_BACKEND_LIMITS` (`docker=8,e2b=4`) | 8 each |
 /// | breaker threshold / cooldown | `SANDCASTLE_BREAKER_THRESHOLD` / `SANDCASTLE_BREAKER_COOLDOWN` (s) | 3 / 30 |
 /// | E2B backend | `E2B_API_KEY` (+ `E2B_DOMAIN`, `E2B_API_URL`, `E2B_SANDBOX_URL`) | off |
+/// | privacy router | `PRIVACY_ENABLED`, `PRIVACY_ENTITIES`, `PRIVACY_APPLY_TO` | off; `email,phone,ssn,credit_card`; `outputs,webhooks` |
+/// | compliance mode | `COMPLIANCE_MODE` (`eu_ai_act`) | none |
+/// | data residency | `DATA_RESIDENCY` (`eu`, `local`) | any region |
 public struct EngineSettings: Sendable {
     public var dataDirectory: String
     /// The most sandboxes this process runs at once, across its runs.
@@ -41,6 +45,12 @@ public struct EngineSettings: Sendable {
     /// The user's models file (`--models`); nil: `SANDCASTLE_MODELS_FILE`, else the one in the
     /// config folder, over the shipped one.
     public var modelsFile: String?
+    /// The privacy router for runs whose workflow has no `privacy:` block.
+    public var privacy: PrivacySettings = .off
+    /// `COMPLIANCE_MODE`: the rules workflows must meet at load and submit; nil: none.
+    public var complianceMode: ComplianceMode?
+    /// `DATA_RESIDENCY`: the regions models may be called in; nil: any.
+    public var dataResidency: DataResidency?
 
     public static let defaultMaxSandboxes = 8
     public static let defaultMaxParallelPerRun = 4
@@ -128,6 +138,7 @@ public struct EngineSettings: Sendable {
             }
             breaker.cooldown = .milliseconds(Int64(value * 1000))
         }
+        try applyGuardrails(source)
     }
 }
 
@@ -135,6 +146,7 @@ public struct EngineSettings: Sendable {
 /// the config file's `engine:` section.
 enum Setting: CaseIterable {
     case maxSandboxes, sandboxesAhead, workspaceSnapshotMax, backendLimits, breakerThreshold, breakerCooldown
+    case privacyEnabled, privacyEntities, privacyApplyTo, complianceMode, dataResidency
 
     var variable: String {
         switch self {
@@ -144,6 +156,11 @@ enum Setting: CaseIterable {
         case .backendLimits: "SANDCASTLE_BACKEND_LIMITS"
         case .breakerThreshold: "SANDCASTLE_BREAKER_THRESHOLD"
         case .breakerCooldown: "SANDCASTLE_BREAKER_COOLDOWN"
+        case .privacyEnabled: "PRIVACY_ENABLED"
+        case .privacyEntities: "PRIVACY_ENTITIES"
+        case .privacyApplyTo: "PRIVACY_APPLY_TO"
+        case .complianceMode: "COMPLIANCE_MODE"
+        case .dataResidency: "DATA_RESIDENCY"
         }
     }
 
@@ -155,6 +172,11 @@ enum Setting: CaseIterable {
         case .backendLimits: "backend_limits"
         case .breakerThreshold: "breaker_threshold"
         case .breakerCooldown: "breaker_cooldown"
+        case .privacyEnabled: "privacy_enabled"
+        case .privacyEntities: "privacy_entities"
+        case .privacyApplyTo: "privacy_apply_to"
+        case .complianceMode: "compliance_mode"
+        case .dataResidency: "data_residency"
         }
     }
 }

@@ -35,6 +35,6 @@ extension EngineSettings {
     private func router(_ catalog: ModelCatalog) throws -> ModelRouter {
         ModelRouter(
             catalog: catalog, settings: try ProviderSettings(environment: environment, catalog: catalog),
-            makeProvider: ModelRouter.client(for:))
+            policy: RoutingPolicy(residency: dataResidency), makeProvider: ModelRouter.client(for:))
     }
 }

@@ -197,6 +197,7 @@ public final class RunService: Sendable {
         configuration.maxCostUSD = options.maxCostUSD
         configuration.deadLettersFailedRuns = options.deadLettersFailedRuns
         configuration.credentials = credentials
+        configuration.privacy = settings.privacy
         if settings.workspaceSnapshotMaxBytes > 0, let workspaces = router.workspaces {
             configuration.workspaceSnapshots = WorkspaceSnapshots(
                 workspaces: workspaces,

@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import Guardrails
 import JSONValues
 import ModelProviders
 import Sandbox
@@ -22,12 +23,16 @@ import Sandbox
 /// ```
 public struct OneShotSession: Sendable {
     public let router: ModelRouter
+    /// The privacy router's `prompts` target (the server's `PRIVACY_*`): every request is
+    /// redacted before it leaves; nil sends them as they are.
+    public let promptRedactor: PIIDetector?
 
     /// Where the files go and the agent works (Sandstorm's is `/home/user`; ours is the sandbox's workspace).
     public static let workingDirectory = AgentConfiguration.defaultWorkingDirectory
 
-    public init(router: ModelRouter) {
+    public init(router: ModelRouter, promptRedactor: PIIDetector? = nil) {
         self.router = router
+        self.promptRedactor = promptRedactor
     }
 
     /// A checked request, ready to run: the model resolved and its provider configured, the
@@ -120,8 +125,9 @@ public struct OneShotSession: Sendable {
         } catch {
             throw OneShotError(.invalidSetting, "\(error)")
         }
+        let outgoing: any ModelProvider = promptRedactor.map { RedactingProvider(routed, detector: $0) } ?? routed
         let provider: any ModelProvider =
-            request.maxBudgetUSD.map { BudgetedProvider(routed, catalog: router.catalog, limitUSD: $0) } ?? routed
+            request.maxBudgetUSD.map { BudgetedProvider(outgoing, catalog: router.catalog, limitUSD: $0) } ?? outgoing
         return Prepared(
             sessionID: UUID().uuidString.lowercased(), request: request, model: model, warnings: warnings, tools: tools,
             allowedTools: allowed, provider: provider, configuration: configuration)

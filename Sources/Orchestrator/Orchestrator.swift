@@ -22,6 +22,9 @@ public struct Orchestrator: Sendable {
     public let approvalDeadlines: ApprovalDeadlines
     /// What failed steps and runs leave behind, and how often one may be retried.
     public let deadLetters: DeadLetterSettings
+    /// Where transparency reports read a run's policy violations: the seam for the policy
+    /// engine's `violations` table, none until it is wired (``TransparencyReport/noViolations``).
+    public var violations: TransparencyReport.ViolationSource = TransparencyReport.noViolations
 
     /// - Parameter resumesOrphans: also continue runs a dead process left running (`serve
     ///   --no-resume-runs` leaves them to `sandcastle runs resume`); queued runs always start.
@@ -33,7 +36,9 @@ public struct Orchestrator: Sendable {
         self.webhooks = webhooks
         self.deadLetters = deadLetters
         self.runs = runs
-        self.catalog = WorkflowCatalog(repository: runs.repository, folder: workflowsFolder, dataDirectory: runs.settings.dataDirectory)
+        self.catalog = WorkflowCatalog(
+            repository: runs.repository, folder: workflowsFolder, dataDirectory: runs.settings.dataDirectory,
+            options: runs.settings.validationOptions)
         let signals = RunSignals()
         self.signals = signals
         // The queue tells the deadline watcher of new gates; the watcher requeues their runs.

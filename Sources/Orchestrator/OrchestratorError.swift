@@ -43,6 +43,9 @@ public struct OrchestratorError: Error, Sendable, CustomStringConvertible {
         /// The caller's key may not do this: a tenant key and a workflow name that is not its
         /// own, or a workflow outside the key's `allowed_workflows`.
         public static let forbidden = Code(rawValue: "forbidden")
+        /// The workflow's `risk_level` is refused: `unacceptable`, or `high` without an approval
+        /// step under `COMPLIANCE_MODE=eu_ai_act` (Sandcastle's 422 `COMPLIANCE_VIOLATION`).
+        public static let complianceRefused = Code(rawValue: "compliance_refused")
         /// The store or the engine failed.
         public static let internalFailure = Code(rawValue: "internal_failure")
     }

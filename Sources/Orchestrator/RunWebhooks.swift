@@ -1,6 +1,7 @@
 import Engine
 import EngineService
 import Foundation
+import Guardrails
 import JSONValues
 import Logging
 import Store
@@ -64,12 +65,16 @@ public struct RunWebhooks: Sendable {
         let run = report.detail.run
         let submission = try? runs.repository.submission(runID: runID)
         let workflow = run.workflowPath.flatMap { WorkflowLoader().load(path: $0).workflow }
+        // The privacy router's `webhooks` target: the workflow's `privacy:`, else the server's.
+        let redactor = (workflow?.privacy ?? runs.settings.privacy).detector(for: .webhooks)
         for url in Self.targets(callback: submission?.callbackURL, workflow: workflow, status: run.status) {
-            await deliver(report, to: url, runs: runs, logger: logger)
+            await deliver(report, to: url, redactor: redactor, runs: runs, logger: logger)
         }
     }
 
-    private func deliver(_ report: RunService.RunReport, to url: String, runs: RunService, logger: Logger) async {
+    private func deliver(
+        _ report: RunService.RunReport, to url: String, redactor: PIIDetector?, runs: RunService, logger: Logger
+    ) async {
         let run = report.detail.run
         let runID = run.id
         let status = Self.apiStatus(run.status)
@@ -78,9 +83,15 @@ public struct RunWebhooks: Sendable {
             outputs[step.stepID] = WorkflowEngine.recordedOutput(step) ?? .null
         }
         let duration = run.startedAt.map { (run.finishedAt ?? Date()).timeIntervalSince($0) } ?? 0
+        var body: JSONValue = .object(outputs)
+        var error = run.error
+        if let redactor {
+            body = body.redactingPII(with: redactor).value
+            error = error.map { redactor.redact($0).text }
+        }
         let payload = WebhookPayload(
-            event: .forRunStatus(status), runID: runID, workflow: run.workflowName, status: status, outputs: .object(outputs),
-            totalCostUSD: report.usage().pricedCostUSD, durationSeconds: duration, error: run.error)
+            event: .forRunStatus(status), runID: runID, workflow: run.workflowName, status: status, outputs: body,
+            totalCostUSD: report.usage().pricedCostUSD, durationSeconds: duration, error: error)
         let record = await sender.deliver(payload, to: url)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -26,10 +26,12 @@ public struct WorkflowCatalog: Sendable {
     /// Sandcastle's limit on a saved workflow's text.
     public static let maxYAMLBytes = 500_000
 
-    public init(repository: SQLiteRunRepository, folder: String?, dataDirectory: String) {
+    /// - Parameter options: the server's validation rules (its `COMPLIANCE_MODE`), applied to
+    ///   every workflow saved, published or run.
+    public init(repository: SQLiteRunRepository, folder: String?, dataDirectory: String, options: ValidationOptions = ValidationOptions()) {
         self.repository = repository
         self.folder = folder
-        self.files = WorkflowFiles(dataDirectory: dataDirectory)
+        self.files = WorkflowFiles(dataDirectory: dataDirectory, options: options)
     }
 
     /// One workflow as the catalog lists it: its newest version and how many there are.
@@ -85,7 +87,7 @@ public struct WorkflowCatalog: Sendable {
         try importFolder()
         return try persist { try repository.latestWorkflowVersions() }.compactMap { record in
             guard Self.isVisible(record, to: tenant) else { return nil }
-            guard let workflow = try? files.keep(record.yaml) else { return nil }
+            guard let workflow = try? files.keep(record.yaml, enforcingCompliance: false) else { return nil }
             return Entry(newest: record, versions: try persist { try repository.workflowVersions(name: record.name).count }, workflow: workflow)
         }
     }

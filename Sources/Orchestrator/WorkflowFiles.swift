@@ -8,22 +8,37 @@ import Workflow
 /// the workflows folder or the saved versions.
 struct WorkflowFiles: Sendable {
     let directory: String
+    /// The server's validation rules (its `COMPLIANCE_MODE`).
+    let options: ValidationOptions
 
-    init(dataDirectory: String) {
+    init(dataDirectory: String, options: ValidationOptions = ValidationOptions()) {
         directory = (dataDirectory as NSString).appendingPathComponent("workflow-files")
+        self.options = options
     }
 
     /// Validates `yaml` and keeps it; the workflow's `file` is the kept file.
     ///
     /// - Parameter label: what diagnostics call the text (`hello.yaml`, `workflow`), rather
     ///   than the kept file's path, which means nothing to a client.
-    /// - Throws: ``OrchestratorError`` `invalidWorkflow` with every diagnostic, or
-    ///   `internalFailure` when the file cannot be written.
-    func keep(_ yaml: String, label: String = "workflow") throws -> WorkflowDefinition {
+    ///   - enforcingCompliance: false for a listing, which shows saved workflows whatever the
+    ///     compliance mode says of them now; everything that runs or publishes one checks it.
+    /// - Throws: ``OrchestratorError`` `complianceRefused` when the risk rules refuse the workflow
+    ///   (its `risk_level` under `COMPLIANCE_MODE`), else `invalidWorkflow`, with every
+    ///   diagnostic; `internalFailure` when the file cannot be written.
+    func keep(_ yaml: String, label: String = "workflow", enforcingCompliance: Bool = true) throws -> WorkflowDefinition {
         let path = (directory as NSString).appendingPathComponent(SQLiteRunRepository.contentHash(yaml) + ".yaml")
-        let loaded = WorkflowLoader().load(text: yaml, file: path)
+        var options = options
+        if !enforcingCompliance { options.complianceMode = nil }
+        let loaded = WorkflowLoader(options: options).load(text: yaml, file: path)
+        let refusals = loaded.errors.filter { $0.code == .compliance }
+        if !enforcingCompliance, let workflow = loaded.workflow, loaded.errors.count == refusals.count {
+            return workflow
+        }
         guard let workflow = loaded.workflow, loaded.isValid else {
             let errors = loaded.errors.map { $0.description.replacingOccurrences(of: path, with: label) }
+            if let refusal = refusals.first {
+                throw OrchestratorError(.complianceRefused, refusal.message, details: errors)
+            }
             throw OrchestratorError(
                 .invalidWorkflow, "the workflow has \(errors.count) error\(errors.count == 1 ? "" : "s")", details: errors)
         }

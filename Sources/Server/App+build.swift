@@ -166,7 +166,7 @@ public struct SandcastleServer {
         WorkspaceController(service: service, maxBodyBytes: configuration.maxBodyBytes).register(table)
         SandkastenController(service: service, transfers: transfers).register(table)
         SandstormController(
-            service: service, session: dependencies.modelRouter.map(OneShotSession.init(router:)),
+            service: service, session: dependencies.oneShotSession,
             config: dependencies.sandstormConfig, unavailable: dependencies.modelProblem, keepAliveInterval: dependencies.queryKeepAlive
         ).register(table)
         if let orchestrator = dependencies.orchestrator {

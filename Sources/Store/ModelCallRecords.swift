@@ -22,12 +22,18 @@ public struct ModelCallRecord: Sendable, Hashable {
     public var costUSD: Double?
     public var durationMs: Int
     public var createdAt: Date
+    /// Where the model processed the data (`eu`, `us`, `local`, …); nil when unknown.
+    public var region: String?
+    /// PII entities the privacy router replaced by placeholders in the request.
+    public var piiRedacted: Int
 
     public init(
         runID: String, stepID: String, fanoutIndex: Int? = nil, attempt: Int, turn: Int, provider: String, model: String,
         inputTokens: Int = 0, outputTokens: Int = 0, cacheReadTokens: Int = 0, cacheWriteTokens: Int = 0,
-        costUSD: Double?, durationMs: Int = 0, createdAt: Date = Date()
+        costUSD: Double?, durationMs: Int = 0, createdAt: Date = Date(), region: String? = nil, piiRedacted: Int = 0
     ) {
+        self.region = region
+        self.piiRedacted = piiRedacted
         self.runID = runID
         self.stepID = stepID
         self.fanoutIndex = fanoutIndex

@@ -5,13 +5,14 @@ extension SQLiteRunRepository {
         try conn.execute(
             """
             INSERT INTO model_calls (run_id, step_id, fanout_index, attempt, turn, provider, model, input_tokens,
-                                     output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, duration_ms, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, duration_ms, created_at,
+                                     region, pii_redacted)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 call.runID, call.stepID, storedFanout(call.fanoutIndex), call.attempt, call.turn, call.provider, call.model,
                 call.inputTokens, call.outputTokens, call.cacheReadTokens, call.cacheWriteTokens, call.costUSD,
-                call.durationMs, call.createdAt,
+                call.durationMs, call.createdAt, call.region, call.piiRedacted,
             ])
     }
 
@@ -19,7 +20,7 @@ extension SQLiteRunRepository {
         try database.query(
             """
             SELECT run_id, step_id, fanout_index, attempt, turn, provider, model, input_tokens, output_tokens,
-                   cache_read_tokens, cache_write_tokens, cost_usd, duration_ms, created_at
+                   cache_read_tokens, cache_write_tokens, cost_usd, duration_ms, created_at, region, pii_redacted
             FROM model_calls WHERE run_id = ? ORDER BY rowid
             """, [runID]
         ).map { r in
@@ -27,7 +28,8 @@ extension SQLiteRunRepository {
                 runID: try r.get(0), stepID: try r.get(1), fanoutIndex: fanoutFromStore(try r.get(2)), attempt: try r.get(3),
                 turn: try r.get(4), provider: try r.get(5), model: try r.get(6), inputTokens: try r.get(7),
                 outputTokens: try r.get(8), cacheReadTokens: try r.get(9), cacheWriteTokens: try r.get(10),
-                costUSD: try r.get(11), durationMs: try r.get(12), createdAt: try r.get(13))
+                costUSD: try r.get(11), durationMs: try r.get(12), createdAt: try r.get(13), region: try r.get(14),
+                piiRedacted: try r.get(15))
         }
     }
 

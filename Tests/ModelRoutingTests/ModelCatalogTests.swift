@@ -56,7 +56,7 @@ import Testing
 
     @Test func providerPrefixesNameModelsTheFileDoesNotList() throws {
         let gpt = try shipped.resolve("openai/gpt-4o")
-        #expect(gpt == ResolvedModel(name: "openai/gpt-4o", provider: "openai", modelID: "gpt-4o", prices: .unknown))
+        #expect(gpt == ResolvedModel(name: "openai/gpt-4o", provider: "openai", modelID: "gpt-4o", prices: .unknown, region: "us"))
 
         let routed = try shipped.resolve("openrouter/anthropic/claude-sonnet-5.5")
         #expect(routed.provider == "openrouter")

@@ -13,7 +13,7 @@ import Testing
 /// Keys and tenants through real HTTP on loopback, with runs on real Docker: `/api/api-keys`
 /// (create, list, rotate with and without a body, allowlist, deactivate), the one key system on
 /// every API (`/api` and the native `/v1`), `KEY_EXPIRED`, `IP_BLOCKED`, and tenant B unable to
-/// read, list, cancel, approve, replay, fork or stream tenant A's run even with its id, while
+/// read, list, cancel, approve, replay, fork, stream or report on tenant A's run even with its id, while
 /// an admin sees both. No key ever reaches the server's log or its data folder.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct TenantIsolationTests {
@@ -233,7 +233,8 @@ struct TenantIsolationTests {
                 for (method, path, json) in [
                     (HTTPMethod.get, "/api/runs/\(id)", nil as String?), (.post, "/api/runs/\(id)/cancel", nil),
                     (.post, "/api/runs/\(id)/replay", #"{"from_step":"two"}"#), (.post, "/api/runs/\(id)/fork", #"{"from_step":"two","changes":{}}"#),
-                    (.get, "/api/runs/\(id)/stream", nil), (.delete, "/api/runs/\(id)", nil),
+                    (.get, "/api/runs/\(id)/stream", nil), (.get, "/api/runs/\(id)/transparency-report", nil),
+                    (.delete, "/api/runs/\(id)", nil),
                 ] {
                     let refused = try await server.call(method, path, json: json, key: b)
                     #expect(refused.status == 404 && Self.code(refused.body) == "RUN_NOT_FOUND", "B \(method) \(path): \(refused.text)")
@@ -251,6 +252,7 @@ struct TenantIsolationTests {
             #expect(Self.list(try await server.call(.get, "/api/approvals", key: b).body).isEmpty)
             #expect(Self.data(try await server.call(.get, "/api/stats", key: b).body)["total_runs_today"] as? Int == 0)
             #expect(Self.data(try await server.call(.get, "/api/runs/\(gated)", key: a).body)["status"] as? String == "awaiting_approval")
+            #expect(Self.data(try await server.call(.get, "/api/runs/\(gated)/transparency-report", key: a).body)["run_id"] as? String == gated)
 
             // B's global feed carries B's run and none of A's, old or new.
             let feed = try await server.live.client.stream(

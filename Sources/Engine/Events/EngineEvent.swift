@@ -91,6 +91,9 @@ public struct EngineConfiguration: Sendable {
     /// Where the credentials steps declare (`credentials:`) come from; nil: a step that declares
     /// one fails, saying there is no vault.
     public var credentials: (any CredentialSource)?
+    /// The privacy router's settings for runs whose workflow has no `privacy:` block (the
+    /// server's `PRIVACY_ENABLED`, `PRIVACY_ENTITIES`, `PRIVACY_APPLY_TO`); off by default.
+    public var privacy: PrivacySettings = .off
 
     /// What every sandbox of the run carries: ``labels`` plus, when an owner is recorded, the
     /// process label that lets a sweep find the sandboxes of a process that died.

@@ -40,12 +40,19 @@ extension RunEvent {
         /// nil: unknown (no price for the model, or no usage reported).
         public var costUSD: Double?
         public var durationMs: Int
+        /// Where the model processed the data (`eu`, `us`, `local`, …); nil when unknown.
+        public var region: String?
+        /// PII entities the privacy router replaced by placeholders in this call's request
+        /// (nil: none, or the `prompts` target was off). Never the originals.
+        public var piiRedacted: Int?
 
         public init(
             place: AgentPlace, turn: Int, provider: String, model: String, stopReason: String, text: String, toolCalls: Int,
             inputTokens: Int? = nil, outputTokens: Int? = nil, cacheReadTokens: Int? = nil, cacheWriteTokens: Int? = nil,
-            costUSD: Double? = nil, durationMs: Int
+            costUSD: Double? = nil, durationMs: Int, region: String? = nil, piiRedacted: Int? = nil
         ) {
+            self.region = region
+            self.piiRedacted = piiRedacted
             self.place = place
             self.turn = turn
             self.provider = provider
@@ -65,6 +72,7 @@ extension RunEvent {
             case place, turn, provider, model, stopReason = "stop_reason", text, toolCalls = "tool_calls"
             case inputTokens = "input_tokens", outputTokens = "output_tokens", cacheReadTokens = "cache_read_tokens"
             case cacheWriteTokens = "cache_write_tokens", costUSD = "cost_usd", durationMs = "duration_ms"
+            case region, piiRedacted = "pii_redacted"
         }
     }
 

@@ -89,8 +89,10 @@ struct ModelCallPlan: Sendable {
         let configuration = AgentConfiguration(
             model: model, systemPrompt: systemPrompt, maxTurns: maxTurns, maxTokens: maxTokens, temperature: temperature,
             timeout: job.settings.timeout, toolEnvironment: toolEnvironment, finalAnswer: finalAnswer)
+        // Every call of the step leaves through this provider: the privacy router's `prompts` target applies here.
+        let provider = MeteredProvider(models: models, ledger: ledger, redactor: job.privacy.detector(for: .prompts))
         let loop = AgentLoop(
-            provider: MeteredProvider(models: models, ledger: ledger), configuration: configuration, tools: tools, sandbox: sandbox,
+            provider: provider, configuration: configuration, tools: tools, sandbox: sandbox,
             events: AgentEventSink { AgentTranscript.record($0, ledger: ledger) })
         let result = await loop.run(prompt: prompt)
         return stepResult(of: result, parser: parser, ledger: ledger)

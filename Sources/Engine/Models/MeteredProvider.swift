@@ -1,4 +1,5 @@
 import Foundation
+import Guardrails
 import ModelProviders
 import Store
 import Synchronization
@@ -8,30 +9,46 @@ import Synchronization
 /// one commit), its cost charged to the run's budget, retries and failovers recorded, and text
 /// passed to the live view as it streams. Once the budget is spent it refuses further calls.
 ///
+/// With the privacy router's `prompts` target on, every request is redacted here first (system
+/// prompt, user prompt, tool results), since every agent and `llm` step's call passes through
+/// this one place on its way to the provider; the turn records how many entities were replaced.
+///
 /// The agent loop above it knows nothing of runs or stores; this is where a call becomes history.
 final class MeteredProvider: ModelProvider {
     var name: String { base.name }
     private let base: any ModelProvider
     private let models: ModelAccess
     private let ledger: AttemptLedger
+    private let redactor: PIIDetector?
     private let turns = Mutex(0)
 
-    init(models: ModelAccess, ledger: AttemptLedger) {
+    init(models: ModelAccess, ledger: AttemptLedger, redactor: PIIDetector? = nil) {
         self.models = models
         self.ledger = ledger
+        self.redactor = redactor
         self.base = models.provider(reportingTo: { event in ledger.record(event) })
+    }
+
+    /// The request as it may leave, and how many PII entities it had replaced.
+    private func outgoing(_ request: ModelRequest) -> (ModelRequest, Int) {
+        guard let redactor else { return (request, 0) }
+        let (clean, counts) = request.redactingPII(with: redactor)
+        return (clean, counts.total)
     }
 
     func complete(_ request: ModelRequest) async throws -> ModelResponse {
         try ledger.refuseWhenOverBudget()
+        let (request, redacted) = outgoing(request)
         let started = ContinuousClock.now
         let response = try await base.complete(request)
-        try ledger.recordTurn(nextTurn(), response: response, duration: ContinuousClock.now - started, models: models)
+        try ledger.recordTurn(
+            nextTurn(), response: response, duration: ContinuousClock.now - started, models: models, piiRedacted: redacted)
         return response
     }
 
     func stream(_ request: ModelRequest) async throws -> AsyncThrowingStream<ModelStreamEvent, any Error> {
         try ledger.refuseWhenOverBudget()
+        let (request, redacted) = outgoing(request)
         let started = ContinuousClock.now
         let upstream = try await base.stream(request)
         let turn = nextTurn()
@@ -43,7 +60,9 @@ final class MeteredProvider: ModelProvider {
                         switch event {
                         case .textDelta(let text): ledger.showText(text)
                         case .finished(let response):
-                            try ledger.recordTurn(turn, response: response, duration: ContinuousClock.now - started, models: models)
+                            try ledger.recordTurn(
+                                turn, response: response, duration: ContinuousClock.now - started, models: models,
+                                piiRedacted: redacted)
                         default: break
                         }
                         continuation.yield(event)
@@ -88,7 +107,7 @@ struct AttemptLedger: Sendable {
     }
 
     /// The turn's event and its `model_calls` row in one commit, then the budget.
-    func recordTurn(_ turn: Int, response: ModelResponse, duration: Duration, models: ModelAccess) throws {
+    func recordTurn(_ turn: Int, response: ModelResponse, duration: Duration, models: ModelAccess, piiRedacted: Int = 0) throws {
         let usage = response.usage
         let cost = models.cost(of: usage, model: response.model)
         let resolved = try? models.catalog.resolve(response.model)
@@ -98,12 +117,13 @@ struct AttemptLedger: Sendable {
             stopReason: response.stopReason.rawValue, text: String(response.message.text.prefix(Self.textCap)),
             toolCalls: response.message.toolCalls.count, inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens,
             cacheReadTokens: usage?.cacheReadTokens, cacheWriteTokens: usage?.cacheWriteTokens, costUSD: cost,
-            durationMs: milliseconds)
+            durationMs: milliseconds, region: resolved?.region, piiRedacted: piiRedacted > 0 ? piiRedacted : nil)
         let call = ModelCallRecord(
             runID: runID, stepID: place.step, fanoutIndex: place.index, attempt: place.attempt, turn: turn,
             provider: event.provider, model: response.model, inputTokens: usage?.inputTokens ?? 0,
             outputTokens: usage?.outputTokens ?? 0, cacheReadTokens: usage?.cacheReadTokens ?? 0,
-            cacheWriteTokens: usage?.cacheWriteTokens ?? 0, costUSD: cost, durationMs: milliseconds)
+            cacheWriteTokens: usage?.cacheWriteTokens ?? 0, costUSD: cost, durationMs: milliseconds, region: resolved?.region,
+            piiRedacted: piiRedacted)
         try repository.write([.recordModelCall(call), .event(runID, .modelTurn(event))])
         guard let budget, let crossing = budget.charge(cost) else { return }
         switch crossing {

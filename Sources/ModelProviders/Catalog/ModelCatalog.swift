@@ -13,11 +13,14 @@ public struct ModelEntry: Sendable, Hashable {
     public var contextWindow: Int?
     public var maxOutputTokens: Int?
     public var prices: ModelPrices
+    /// The region the file gives the model (`region:`); nil: its provider's.
+    public var region: String?
 
     public init(
         name: String, provider: String, modelID: String, contextWindow: Int? = nil, maxOutputTokens: Int? = nil,
-        prices: ModelPrices = .unknown
+        prices: ModelPrices = .unknown, region: String? = nil
     ) {
+        self.region = region
         self.name = name
         self.provider = provider
         self.modelID = modelID
@@ -37,8 +40,14 @@ public struct CustomProvider: Sendable, Hashable {
     public var apiKeyVariable: String?
     /// Prices of its models that the file does not list (`name/some-model`): unknown unless given.
     public var prices: ModelPrices
+    /// The region the file gives the provider; nil: ``ModelRegion/default(forCustomProviderAt:)``.
+    public var region: String?
 
-    public init(name: String, wireProtocol: ProviderProtocol, baseURL: String, apiKeyVariable: String?, prices: ModelPrices = .unknown) {
+    public init(
+        name: String, wireProtocol: ProviderProtocol, baseURL: String, apiKeyVariable: String?, prices: ModelPrices = .unknown,
+        region: String? = nil
+    ) {
+        self.region = region
         self.name = name
         self.wireProtocol = wireProtocol
         self.baseURL = baseURL
@@ -128,7 +137,7 @@ public struct ModelCatalog: Sendable {
             }
             customProviders[name] = CustomProvider(
                 name: name, wireProtocol: wireProtocol, baseURL: baseURL, apiKeyVariable: draft.apiKeyVariable?.value,
-                prices: draft.prices?.prices ?? .unknown)
+                prices: draft.prices?.prices ?? .unknown, region: draft.region?.value)
         }
     }
 
@@ -155,7 +164,8 @@ public struct ModelCatalog: Sendable {
             }
             models[name] = ModelEntry(
                 name: name, provider: provider.value, modelID: modelID, contextWindow: draft.contextWindow?.value,
-                maxOutputTokens: draft.maxOutputTokens?.value, prices: draft.prices?.prices ?? .unknown)
+                maxOutputTokens: draft.maxOutputTokens?.value, prices: draft.prices?.prices ?? .unknown,
+                region: draft.region?.value)
         }
         for name in models.keys.sorted() {
             guard let entry = models[name] else { continue }
@@ -249,7 +259,7 @@ public struct ModelCatalog: Sendable {
                 .unknownModel, "a model name is at most \(ModelsFileReader.maximumNameLength) characters, this one has \(name.count)")
         }
         if let entry = models[name] {
-            return ResolvedModel(entry)
+            return ResolvedModel(entry, region: region(of: entry.provider, model: entry.region))
         }
         guard let slash = name.firstIndex(of: "/") else {
             throw unknownModel(name)
@@ -268,7 +278,7 @@ public struct ModelCatalog: Sendable {
                 hint: "write the provider's model id after the slash, like \(prefix)/model-id")
         }
         if let entryName = namesByProviderModel[ProviderModel(provider: prefix, modelID: modelID)], let entry = models[entryName] {
-            return ResolvedModel(entry)
+            return ResolvedModel(entry, region: region(of: entry.provider, model: entry.region))
         }
         let prices: ModelPrices
         if let custom = customProviders[prefix] {
@@ -276,7 +286,17 @@ public struct ModelCatalog: Sendable {
         } else {
             prices = BuiltInProvider(rawValue: prefix)?.isLocal == true ? .free : .unknown
         }
-        return ResolvedModel(name: name, provider: prefix, modelID: modelID, prices: prices)
+        return ResolvedModel(name: name, provider: prefix, modelID: modelID, prices: prices, region: region(of: prefix, model: nil))
+    }
+
+    /// Where a model of `provider` processes data: the model's own `region`, else the
+    /// provider's in the file, else the built-in default (``ModelRegion``).
+    private func region(of provider: String, model: String?) -> String? {
+        if let model { return model }
+        if let custom = customProviders[provider] {
+            return custom.region ?? ModelRegion.default(forCustomProviderAt: custom.baseURL)
+        }
+        return BuiltInProvider(rawValue: provider).map(ModelRegion.default(for:))
     }
 
     private func unknownModel(_ name: String) -> ModelCatalogError {

@@ -80,6 +80,8 @@ struct ModelDraft: Sendable, Hashable {
     var contextWindow: Setting<Int>?
     var maxOutputTokens: Setting<Int>?
     var prices: PricesDraft?
+    /// Where the model processes data (`eu`, `us`, `local`, …); the provider's when absent.
+    var region: Setting<String>?
 
     /// This file's entry over the lower file's entry of the same name, key by key.
     func merged(over lower: ModelDraft) -> ModelDraft {
@@ -90,6 +92,7 @@ struct ModelDraft: Sendable, Hashable {
         if let contextWindow { merged.contextWindow = contextWindow }
         if let maxOutputTokens { merged.maxOutputTokens = maxOutputTokens }
         if let prices { merged.prices = prices.merged(over: lower.prices) }
+        if let region { merged.region = region }
         return merged
     }
 }
@@ -116,6 +119,7 @@ struct ProviderDraft: Sendable, Hashable {
     var baseURL: Located<String>?
     var apiKeyVariable: Setting<String>?
     var prices: PricesDraft?
+    var region: Setting<String>?
 
     func merged(over lower: ProviderDraft) -> ProviderDraft {
         var merged = lower
@@ -124,6 +128,7 @@ struct ProviderDraft: Sendable, Hashable {
         if let baseURL { merged.baseURL = baseURL }
         if let apiKeyVariable { merged.apiKeyVariable = apiKeyVariable }
         if let prices { merged.prices = prices.merged(over: lower.prices) }
+        if let region { merged.region = region }
         return merged
     }
 }

@@ -11,10 +11,10 @@ struct ModelsFileReader {
     let file: String
 
     static let topLevelKeys = ["models", "aliases", "providers", "failover"]
-    static let modelKeys = ["provider", "model", "context_window", "max_output_tokens", "prices"]
+    static let modelKeys = ["provider", "model", "context_window", "max_output_tokens", "prices", "region"]
     static let priceKeys = ["input", "output", "cache_read", "cache_write", "long_prompt"]
     static let longPromptKeys = ["above_tokens", "input", "output", "cache_read", "cache_write"]
-    static let providerKeys = ["protocol", "base_url", "api_key_env", "prices"]
+    static let providerKeys = ["protocol", "base_url", "api_key_env", "prices", "region"]
     /// Longer names are surely not model names, and would make "did you mean" slow.
     static let maximumNameLength = 200
 
@@ -91,6 +91,7 @@ struct ModelsFileReader {
             case "model": draft.model = try located(text(field.value, path: fieldPath, what: "the provider's model id"), field.value)
             case "context_window": draft.contextWindow = try tokenCount(field.value, path: fieldPath)
             case "max_output_tokens": draft.maxOutputTokens = try tokenCount(field.value, path: fieldPath)
+            case "region": draft.region = try region(field.value, path: fieldPath)
             default: draft.prices = try prices(field.value, path: fieldPath)
             }
         }
@@ -117,6 +118,8 @@ struct ModelsFileReader {
                 draft.baseURL = located(try baseURL(field.value, path: fieldPath), field.value)
             case "api_key_env":
                 draft.apiKeyVariable = try variableName(field.value, path: fieldPath)
+            case "region":
+                draft.region = try region(field.value, path: fieldPath)
             default:
                 draft.prices = try prices(field.value, path: fieldPath)
             }
@@ -307,6 +310,18 @@ struct ModelsFileReader {
                 hint: "like https://api.example.com/v1")
         }
         return url
+    }
+
+    /// A region name: lowercase letters, digits and `-` (`eu`, `us`, `local`, `eu-west-1`).
+    private func region(_ node: Node, path: String) throws -> Setting<String> {
+        if isNull(node) { return .cleared }
+        let name = try text(node, path: path, what: "a region like eu, us or local")
+        guard ModelRegion.isValidName(name) else {
+            throw ModelCatalogError(
+                .invalidValue, at: location(node), key: path, "\(UntrustedText.quoted(name)) is not a region",
+                hint: "lowercase letters, digits and `-`, like eu, us, local or eu-west-1")
+        }
+        return .value(name)
     }
 
     private func variableName(_ node: Node, path: String) throws -> Setting<String> {

@@ -11,11 +11,15 @@ public struct ResolvedModel: Sendable, Hashable, CustomStringConvertible {
     public var contextWindow: Int?
     public var maxOutputTokens: Int?
     public var prices: ModelPrices
+    /// Where the model processes data (`eu`, `us`, `local`, …); nil when nothing says
+    /// (a custom provider on a remote host without `region:`), which no data residency allows.
+    public var region: String?
 
     public init(
         name: String, provider: String, modelID: String, contextWindow: Int? = nil, maxOutputTokens: Int? = nil,
-        prices: ModelPrices = .unknown
+        prices: ModelPrices = .unknown, region: String? = nil
     ) {
+        self.region = region
         self.name = name
         self.provider = provider
         self.modelID = modelID
@@ -24,10 +28,10 @@ public struct ResolvedModel: Sendable, Hashable, CustomStringConvertible {
         self.prices = prices
     }
 
-    init(_ entry: ModelEntry) {
+    init(_ entry: ModelEntry, region: String?) {
         self.init(
             name: entry.name, provider: entry.provider, modelID: entry.modelID, contextWindow: entry.contextWindow,
-            maxOutputTokens: entry.maxOutputTokens, prices: entry.prices)
+            maxOutputTokens: entry.maxOutputTokens, prices: entry.prices, region: region)
     }
 
     public var description: String { "\(name) (\(provider) \(modelID))" }

@@ -1,6 +1,8 @@
 extension ModelProviderError.Code {
     /// The model name is in no models file and has no known provider prefix.
     public static let unknownModel = ModelProviderError.Code(rawValue: "unknown_model")
+    /// The model's region is outside the server's `DATA_RESIDENCY`.
+    public static let residencyRefused = ModelProviderError.Code(rawValue: "residency_refused")
 }
 
 extension ModelProviderError {

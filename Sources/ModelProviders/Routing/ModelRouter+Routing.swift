@@ -21,6 +21,7 @@ extension ModelRouter {
         attempt: (any ModelProvider, ModelRequest, ResolvedModel) async throws -> ModelResponse
     ) async throws -> RoutedResponse {
         let requested = try resolveRequested(request.model)
+        try refuseOutsideResidency(requested)
         let candidates = await chain(from: requested, name: request.model, onEvent: onEvent)
         var lastFailure: ModelProviderError?
         var whyRequestedWasSkipped: ModelProviderError?
@@ -117,9 +118,23 @@ extension ModelRouter {
         return candidates
     }
 
+    /// The requested model itself outside `DATA_RESIDENCY` ends the call before any request:
+    /// failing over would quietly answer with a model the step did not name.
+    private func refuseOutsideResidency(_ model: ResolvedModel) throws {
+        guard let residency = policy.residency, !residency.allows(model.region) else { return }
+        throw ModelProviderError(
+            .residencyRefused, provider: model.provider,
+            message: "model \(model.name) (\(model.provider), region \(model.region ?? "unknown")) is not allowed under "
+                + "DATA_RESIDENCY=\(residency.rawValue): only \(residency.allowedDescription) models may be called; "
+                + "name one of those, or give the model a `region:` in the models file")
+    }
+
     /// Why `candidate` cannot be called now, or nil when it can.
     private func unavailability(of candidate: Candidate) -> RouterEvent.SkipReason? {
         let provider = candidate.model.provider
+        if let residency = policy.residency, !residency.allows(candidate.model.region) {
+            return .outsideResidency(region: candidate.model.region, residency: residency)
+        }
         guard let endpoint = candidate.endpoint else {
             return .notConfigured(variable: "a `providers: \(provider)` entry in the models file")
         }
@@ -145,6 +160,8 @@ extension ModelRouter {
                 message: "\(model.provider) failed \(policy.breaker.failureThreshold) times in a row and is not called for a while")
         case .unresolvable(let message):
             ModelProviderError(.unknownModel, provider: name, message: message)
+        case .outsideResidency:
+            ModelProviderError(.residencyRefused, provider: model.provider, message: "\(model.name): \(reason)")
         }
     }
 

@@ -52,10 +52,13 @@ public final class ModelRouter: ModelProvider, Sendable {
         self.defaultSink = events
     }
 
-    private init(view router: ModelRouter, settings: ProviderSettings, health: ProviderHealth, clients: ProviderClients, events: @escaping RouterEventSink) {
+    private init(
+        view router: ModelRouter, settings: ProviderSettings, health: ProviderHealth, clients: ProviderClients,
+        events: @escaping RouterEventSink, policy: RoutingPolicy? = nil
+    ) {
         self.catalog = router.catalog
         self.settings = settings
-        self.policy = router.policy
+        self.policy = policy ?? router.policy
         self.clock = router.clock
         self.health = health
         self.clients = clients
@@ -67,6 +70,15 @@ public final class ModelRouter: ModelProvider, Sendable {
     /// breakers and clients: one per agent step, so its events land in that step.
     public func reporting(to sink: @escaping RouterEventSink) -> ModelRouter {
         ModelRouter(view: self, settings: settings, health: health, clients: clients, events: sink)
+    }
+
+    /// This router calling only models `residency` allows (`DATA_RESIDENCY`), sharing cooldowns,
+    /// breakers and clients; nil keeps it as it is.
+    public func residing(in residency: DataResidency?) -> ModelRouter {
+        guard let residency else { return self }
+        var policy = self.policy
+        policy.residency = residency
+        return ModelRouter(view: self, settings: settings, health: health, clients: clients, events: defaultSink, policy: policy)
     }
 
     /// A router for one request's calls with that request's own keys (Sandstorm's

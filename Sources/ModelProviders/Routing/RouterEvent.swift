@@ -24,6 +24,8 @@ public enum RouterEvent: Sendable, CustomStringConvertible {
         case circuitOpen
         /// The chain names something the models file cannot resolve.
         case unresolvable(message: String)
+        /// `DATA_RESIDENCY` does not allow the model's region (nil: unknown).
+        case outsideResidency(region: String?, residency: DataResidency)
 
         public var description: String {
             switch self {
@@ -31,6 +33,8 @@ public enum RouterEvent: Sendable, CustomStringConvertible {
             case .coolingDown(let remaining): "cooling down for \(RouterEvent.seconds(remaining))"
             case .circuitOpen: "circuit open after repeated failures"
             case .unresolvable(let message): "cannot be resolved: \(message)"
+            case .outsideResidency(let region, let residency):
+                "its region (\(region ?? "unknown")) is outside DATA_RESIDENCY=\(residency.rawValue)"
             }
         }
     }

@@ -34,14 +34,18 @@ public struct RoutingPolicy: Sendable {
     /// Failover chains to use instead of the models file's; nil uses the file's, `[:]` turns
     /// failover off.
     public var failoverChains: [String: [String]]?
+    /// `DATA_RESIDENCY`: only models whose region it allows are called; a request naming
+    /// another is refused before any call, and failover skips them. Nil: any region.
+    public var residency: DataResidency?
 
     public init(
         attemptsPerModel: Int = 3, backoff: Backoff = Backoff(), maximumRetryAfter: Duration = .seconds(60),
         rateLimitCooldown: Duration = .seconds(15), overloadCooldown: Duration = .seconds(60),
         maximumCooldown: Duration = .seconds(600), cooldownScope: CooldownScope = .model,
         breaker: CircuitBreaker.Policy = CircuitBreaker.Policy(failureThreshold: 5, cooldown: .seconds(30)),
-        failoverChains: [String: [String]]? = nil
+        failoverChains: [String: [String]]? = nil, residency: DataResidency? = nil
     ) {
+        self.residency = residency
         self.attemptsPerModel = attemptsPerModel
         self.backoff = backoff
         self.maximumRetryAfter = maximumRetryAfter

@@ -37,7 +37,10 @@ extension OpenAPI {
             .post, "/workflows/{name}/publish", tag: "workflow-apis",
             summary: "Publish a workflow's newest version as `POST /api/v1/{name}` (admin); a later save is served once it is published",
             returns: ok("published", .ref("PublishedWorkflow")),
-            errors: publishedName + [404: "no workflow by that name (`WORKFLOW_NOT_FOUND`)", 403: "a tenant key (`FORBIDDEN`)"]),
+            errors: publishedName + [
+                404: "no workflow by that name (`WORKFLOW_NOT_FOUND`)", 403: "a tenant key (`FORBIDDEN`)",
+                422: "a workflow its `risk_level` refuses under the server's COMPLIANCE_MODE (`COMPLIANCE_VIOLATION`)",
+            ]),
         {
             var call = api(
                 .post, "/v1/{name}", tag: "workflow-apis",

@@ -28,7 +28,7 @@ extension OpenAPI {
             "security": [["apiKey": []], ["bearer": []]],
             "paths": paths(sandcastleOperations),
             "components": [
-                "schemas": schemas(sandcastleSchemas, sandcastleErrorSchemas, workflowAPISchemas, credentialSchemas, auditSchemas),
+                "schemas": schemas(sandcastleSchemas, sandcastleErrorSchemas, workflowAPISchemas, credentialSchemas, auditSchemas, transparencySchemas),
                 "securitySchemes": [
                     "bearer": ["type": "http", "scheme": "bearer"],
                     "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
@@ -108,7 +108,9 @@ extension OpenAPI {
             + "neither `workflow` nor `workflow_name` (`VALIDATION_ERROR`)",
         404: "no workflow (or version) by that name (`WORKFLOW_NOT_FOUND`)",
         422: "a body that is not a JSON object of this shape, or a field over Sandcastle's caps (`VALIDATION_ERROR`, "
-            + "`details.field` names it): `input` nested deeper than 20 levels or over 1 MiB as JSON",
+            + "`details.field` names it): `input` nested deeper than 20 levels or over 1 MiB as JSON; a workflow its "
+            + "`risk_level` refuses: `unacceptable`, or `high` without an approval step under COMPLIANCE_MODE=eu_ai_act "
+            + "(`COMPLIANCE_VIOLATION`)",
         503: "the server is not accepting runs: an emergency stop is on (`SERVICE_UNAVAILABLE`)",
     ]
     private static let lineageErrors: ErrorResponses = [
@@ -158,7 +160,7 @@ extension OpenAPI {
                 body: .json(.ref("SaveWorkflow")), returns: ok("saved", .ref("WorkflowInfo"), status: 201),
                 errors: [
                     400: "the YAML does not parse or validate (`INVALID_WORKFLOW`) or the name is invalid (`INVALID_NAME`)",
-                    422: "a body of the wrong shape (`VALIDATION_ERROR`)",
+                    422: "a body of the wrong shape (`VALIDATION_ERROR`); a workflow its `risk_level` refuses (`COMPLIANCE_VIOLATION`)",
                 ]),
             api(
                 .delete, "/workflows/{name}", tag: "workflows", summary: "Delete a workflow and its versions",
@@ -265,7 +267,7 @@ extension OpenAPI {
                     400: "not a UUID (`INVALID_ID`), or the schedule is disabled (`SCHEDULE_DISABLED`)",
                     503: "the server is not accepting runs (`SERVICE_UNAVAILABLE`)",
                 ], id: "triggerSchedule", links: runLinks("run_id")),
-        ] + keyOperations + deadLetterOperations + workflowAPIOperations + credentialOperations + auditOperations
+        ] + keyOperations + deadLetterOperations + workflowAPIOperations + credentialOperations + auditOperations + transparencyOperations
 
     private static let keyID: ErrorResponses = [
         400: "not a key id (`INVALID_ID`)", 403: "an admin-only action with a tenant key (`FORBIDDEN`)", 404: "no such active key (`NOT_FOUND`)",

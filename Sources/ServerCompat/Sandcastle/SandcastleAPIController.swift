@@ -39,6 +39,7 @@ package struct SandcastleAPIController {
         registerRuns(routes)
         registerApprovals(routes)
         registerLineage(routes)
+        registerTransparency(routes)
         registerAdmin(routes)
         registerSchedules(routes)
         registerDeadLetters(routes)

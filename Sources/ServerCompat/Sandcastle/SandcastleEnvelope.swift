@@ -56,6 +56,7 @@ enum SandcastleEnvelope {
         case .maxRetriesExceeded: (.badRequest, "MAX_RETRIES_EXCEEDED")
         case .retryFailed: (.internalServerError, "RETRY_ERROR")
         case .forbidden: (.forbidden, "FORBIDDEN")
+        case .complianceRefused: (.unprocessableContent, "COMPLIANCE_VIOLATION")
         default: (.internalServerError, "DB_ERROR")
         }
     }

@@ -15,12 +15,19 @@ public struct WorkflowDefinition: Sendable {
     public var onComplete: CompletionActions?
     /// Who is told when the run fails (Sandcastle's top-level `on_failure`).
     public var onFailure: FailureActions?
+    /// The workflow's `privacy:` block; nil leaves the server's privacy settings in force.
+    public var privacy: PrivacySettings?
+    /// The workflow's `risk_level:` (default `minimal`), where it was written when it was.
+    public var riskLevel: Located<RiskLevel>?
 
     public init(
         name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
         defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = [],
-        onComplete: CompletionActions? = nil, onFailure: FailureActions? = nil
+        onComplete: CompletionActions? = nil, onFailure: FailureActions? = nil, privacy: PrivacySettings? = nil,
+        riskLevel: Located<RiskLevel>? = nil
     ) {
+        self.privacy = privacy
+        self.riskLevel = riskLevel
         self.onComplete = onComplete
         self.onFailure = onFailure
         self.name = name
@@ -33,6 +40,8 @@ public struct WorkflowDefinition: Sendable {
     }
 
     public func step(_ id: String) -> StepDefinition? { steps.first { $0.id == id } }
+    /// The workflow's risk class: its `risk_level`, else `minimal`.
+    public var risk: RiskLevel { riskLevel?.value ?? .minimal }
     public func input(_ name: String) -> InputDefinition? { inputs.first { $0.name == name } }
 
     /// A step's effective settings: its own, else the workflow's `defaults`, else the built-in ones.

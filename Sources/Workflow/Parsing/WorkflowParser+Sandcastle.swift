@@ -12,8 +12,6 @@ extension WorkflowParser {
     static let sandcastleLaterFields: [String: String] = [
         "policies": "`policies` (guardrails) are not supported yet; remove them to run this workflow",
         "memory": "`memory` is not supported yet; remove it to run this workflow",
-        "privacy": "`privacy` routing is not supported yet; remove it to run this workflow",
-        "risk_level": "`risk_level` is not supported yet; remove it to run this workflow",
         "default_tools": "`default_tools` (connectors) are not supported; give agent steps `tools:` (Bash, Read, Write, Edit, Glob, Grep, WebFetch)",
         "schedule": "schedules are not read from workflow files yet; remove `schedule` to run this workflow",
     ]

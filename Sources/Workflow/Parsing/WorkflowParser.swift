@@ -14,7 +14,7 @@ public struct WorkflowParser: Sendable {
 
     /// Top-level fields.
     static let topLevelFields = Set(["name", "description", "inputs", "defaults", "steps", "outputs"])
-        .union(sandcastleTopLevelFields)
+        .union(sandcastleTopLevelFields).union(guardrailTopLevelFields)
     static let defaultsFields: Set<String> = [
         "image", "profile", "backend", "timeout", "retry", "on_failure", "env", "model", "max_turns",
     ]
@@ -76,6 +76,8 @@ public struct WorkflowParser: Sendable {
         parseSandcastleDefaults(top, into: &defaults, session: session)
         let onComplete = parseOnComplete(top, session: session)
         let onFailure = parseOnFailure(top, session: session)
+        let privacy = parsePrivacy(top, session: session)
+        let riskLevel = parseRiskLevel(top)
         warnAboutIgnoredFields(top, session: session)
         let steps = parseSteps(top, session: session)
         var outputs: [WorkflowOutput] = []
@@ -87,7 +89,8 @@ public struct WorkflowParser: Sendable {
         top.reportUnknownFields(allowed: Self.topLevelFields, explanations: Self.topLevelExplanations)
         return WorkflowDefinition(
             name: name?.value ?? "", description: description, file: file, inputs: inputs,
-            defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete, onFailure: onFailure)
+            defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete, onFailure: onFailure,
+            privacy: privacy, riskLevel: riskLevel)
     }
 
     // MARK: Inputs

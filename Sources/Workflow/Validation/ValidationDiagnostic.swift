@@ -68,6 +68,8 @@ public struct ValidationDiagnostic: Sendable, Hashable, CustomStringConvertible 
         public static let sessionConflict = Code(rawValue: "session_conflict")
         /// A `sub_workflow` cannot be loaded, recurses, or its mapping does not fit it.
         public static let subWorkflow = Code(rawValue: "sub_workflow")
+        /// The workflow's `risk_level` is refused (unacceptable, or high without approval under a compliance mode).
+        public static let compliance = Code(rawValue: "compliance")
     }
 
     public var severity: Severity

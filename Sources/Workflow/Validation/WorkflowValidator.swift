@@ -8,11 +8,14 @@ public struct ValidationOptions: Sendable {
     public var availableBackends: Set<Backend>
     /// When set, `profile:` values must be one of these.
     public var knownProfiles: Set<String>?
+    /// The server's `COMPLIANCE_MODE`; nil: none (unacceptable-risk workflows are refused anyway).
+    public var complianceMode: ComplianceMode?
 
     public init(
         registry: StepKindRegistry = .standard, availableBackends: Set<Backend> = Backend.available,
-        knownProfiles: Set<String>? = nil
+        knownProfiles: Set<String>? = nil, complianceMode: ComplianceMode? = nil
     ) {
+        self.complianceMode = complianceMode
         self.registry = registry
         self.availableBackends = availableBackends
         self.knownProfiles = knownProfiles
@@ -73,6 +76,7 @@ public struct WorkflowValidator: Sendable {
         checkSessions(workflow, graph, &diagnostics)
         checkOutputs(workflow, &diagnostics)
         checkUnusedInputs(workflow, &diagnostics)
+        diagnostics.append(contentsOf: ComplianceCheck.problems(of: workflow, mode: options.complianceMode))
         return diagnostics.all
     }
 

@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import EngineService
 import Foundation
 import JSONValues
 import ModelProviders
@@ -61,7 +62,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let router: ModelRouter
+        let session: OneShotSession
         let docker: DockerSandboxBackend
         let prepared: OneShotSession.Prepared
         do {
@@ -73,9 +74,13 @@ struct AgentCommand: AsyncParsableCommand {
                 systemPrompt: config.effectiveSystemPrompt, outputFormat: try config.outputFormat.flatMap(OutputFormat.parse),
                 allowedTools: config.allowedTools, agents: try Self.subagents(config.agents), mcpServers: config.mcpServers,
                 partialMessages: !jsonOutput)
-            router = try ModelRouter.fromEnvironment(environment, modelsFile: models)
+            // DATA_RESIDENCY and the privacy router's `prompts` target hold here as in workflow runs.
+            let guardrails = try EngineSettings.load(environment: environment)
+            session = OneShotSession(
+                router: try ModelRouter.fromEnvironment(environment, modelsFile: models).residing(in: guardrails.dataResidency),
+                promptRedactor: guardrails.promptRedactor)
             // Checked before Docker is asked anything: a request that cannot run costs nothing.
-            prepared = try OneShotSession(router: router).prepare(request)
+            prepared = try session.prepare(request)
             docker = try await DockerSandboxBackend.fromEnvironment(environment)
         } catch {
             Console.error("sandcastle agent: \(error)")
@@ -85,8 +90,8 @@ struct AgentCommand: AsyncParsableCommand {
         let sandboxes = BackendSandboxes(backend: docker) { sandbox, error in
             Console.error("sandcastle agent: warning: sandbox \(sandbox.id) was not removed: \(error)")
         }
-        let session = Task {
-            await OneShotSession(router: router).run(prepared, sandboxes: sandboxes) { message in
+        let running = Task {
+            await session.run(prepared, sandboxes: sandboxes) { message in
                 output.withLock { output in
                     if output.json {
                         Console.print(message.jsonText)
@@ -110,11 +115,11 @@ struct AgentCommand: AsyncParsableCommand {
                 if let first { Foundation.exit(128 + first) }
                 first = signal
                 Console.error("\nsandcastle agent: signal \(signal), stopping the agent and removing its sandbox… (again to quit at once)")
-                session.cancel()
+                running.cancel()
             }
             return first
         }
-        let outcome = await session.value
+        let outcome = await running.value
         watcher.cancel()
         if let signal = await watcher.value { throw ExitCode(128 + signal) }
         if outcome.isError { throw ExitCode(1) }

@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // Recorded with the run, so `runs resume` finds the file from any working directory.
         let path = URL(fileURLWithPath: file).standardizedFileURL.path
-        let result = WorkflowLoader().load(path: path)
+        let result = WorkflowLoader(options: try RunDriver.validationOptions(dataDirectory: dataDirectory)).load(path: path)
         var diagnostics = result.diagnostics
         var provided: [String: InputValue] = [:]
         do {

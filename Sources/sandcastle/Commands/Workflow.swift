@@ -20,7 +20,7 @@ struct ValidateCommand: ParsableCommand {
     var inputs: [String] = []
 
     func run() throws {
-        let result = WorkflowLoader().load(path: file)
+        let result = WorkflowLoader(options: try RunDriver.validationOptions()).load(path: file)
         var diagnostics = result.diagnostics
         if let workflow = result.workflow, !inputs.isEmpty {
             do {

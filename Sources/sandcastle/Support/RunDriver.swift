@@ -24,6 +24,17 @@ enum RunDriver {
         }
     }
 
+    /// What validation assumes under this process's settings (`COMPLIANCE_MODE`); a bad setting
+    /// ends the command with status 1 naming it and its value, before anything is read or run.
+    static func validationOptions(dataDirectory: String? = nil) throws -> ValidationOptions {
+        do {
+            return try EngineSettings.load(dataDirectory: dataDirectory).validationOptions
+        } catch let error as EngineServiceError {
+            Console.error("sandcastle: \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+
     /// Ends the command with status 1 and the reason on stderr when `service` could not reach
     /// its sandbox backends (opened with `.optional`, so that checks before this needed none).
     static func requireSandboxes(_ service: RunService) throws {
