@@ -126,11 +126,29 @@ struct ByteText {
     }
 
     /// The end of the run of bytes in `set` starting at `index`, looking at most `limit` bytes.
+    /// When `/` is in the set, JSONEncoder's `\/` counts as one: a base64 secret inside a JSON
+    /// string is found whole.
     @inline(__always) func run(of set: ByteSet, from index: Int, limit: Int = Int.max) -> Int {
         var end = index
         let stop = limit == Int.max ? bytes.count : min(bytes.count, index + limit)
-        while end < stop, set.contains(bytes[end]) { end += 1 }
+        while end < stop {
+            let byte = bytes[end]
+            if set.contains(byte) {
+                end += 1
+            } else if byte == Bytes.backslash, end + 1 < bytes.count, bytes[end + 1] == Bytes.slash, set.contains(Bytes.slash) {
+                end += 2
+            } else {
+                break
+            }
+        }
         return end
+    }
+
+    /// The length of `range` with each `\/` read as `/`.
+    func unescapedLength(_ range: Range<Int>) -> Int {
+        var length = range.count
+        for index in range where bytes[index] == Bytes.backslash && at(index + 1) == Bytes.slash { length -= 1 }
+        return length
     }
 
     /// A `/` at `index`, or JSONEncoder's escaped `\/`: the length matched (1 or 2), else 0.

@@ -1,5 +1,5 @@
 /// Secrets found at a `:` that are not key/value fields: the password of a URL with
-/// credentials (`postgres://user:pass@host`, `redis://:pass@host`, also `\/`-escaped) and
+/// credentials (`postgres://<user>:<password>@<host>`, also without a user, also `\/`-escaped) and
 /// Telegram bot tokens (`123456789:<35 characters>`).
 enum ColonSecrets {
     private static let schemeBytes = ByteSet { Bytes.isAlnum($0) || $0 == 0x2B || $0 == Bytes.dot || $0 == Bytes.dash }
@@ -50,15 +50,23 @@ enum ColonSecrets {
         let first = text[range.lowerBound]
         if first == 0x24 || first == 0x3C || first == 0x25 { return true }  // $VAR, <password>, %(password)s
         if first == 0x7B && text.at(range.lowerBound + 1) == 0x7B { return true }  // {{ template }}
+        if first == Bytes.backslash && text.at(range.lowerBound + 1) == 0x28 { return true }  // Swift's \(interpolation)
         if text.has(redactedMarker, at: range.lowerBound) { return true }
         var masked = true
-        for index in range where !maskBytes.contains(text[index]) {
-            masked = false
-            break
+        var constantName = true
+        for index in range {
+            let byte = text[index]
+            // An elided example: `sc_…`, `sk-...`.
+            if byte == 0xE2 && text.has(ellipsis, at: index) || byte == Bytes.dot && text.has(threeDots, at: index) { return true }
+            if !maskBytes.contains(byte) { masked = false }
+            if !(Bytes.isUpper(byte) || byte == Bytes.underscore) { constantName = false }
         }
-        return masked
+        // `KEY`, `YOUR_API_KEY`: a name standing for the value (real keys have digits or lowercase).
+        return masked || (constantName && range.count >= 2)
     }
 
     private static let redactedMarker = Array("[REDACTED".utf8)
-    private static let maskBytes = ByteSet(ascii: "*.xX•")
+    private static let maskBytes = ByteSet(ascii: "*.xX")
+    private static let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
+    private static let threeDots = Array("...".utf8)
 }

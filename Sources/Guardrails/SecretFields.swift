@@ -28,7 +28,9 @@ enum SecretFields {
             || byte == 0x3C || byte == 0x3E || byte == 0x60 || byte == 0x26
     }
     private static let pemBegin = Array("-----BEGIN".utf8)
-    private static let codeWords: [[UInt8]] = ["let ", "var ", "case ", "func "].map { Array($0.utf8) }
+    private static let codeWords: [[UInt8]] = [
+        "let ", "var ", "case ", "func ", "struct ", "class ", "enum ", "protocol ", "extension ", "actor ", "typealias ",
+    ].map { Array($0.utf8) }
 
     /// The secret value after the separator at `separator`, if its key names one.
     /// `floor`: the end of the previous finding (the key cannot start before it).
@@ -81,37 +83,52 @@ enum SecretFields {
             // `token = compute()` and `token:value` are code or something else.
             if symbol == Bytes.equals && kind == .generic && (spacesBefore > 0 || spacedAfter) { return nil }
             if symbol == Bytes.colon && !spacedAfter { return nil }
+            // A quoted key with a bare value is a dictionary literal in code (`"API_KEY": key`):
+            // JSON's bare values are numbers and literals.
+            if quotedKey { return nil }
             guard let bare = bareValue(text, at: valueStart) else { return nil }
+            if symbol == Bytes.colon && !isYAMLValue(text, bare) { return nil }
             value = bare
         }
         guard !value.isEmpty, !ColonSecrets.isPlaceholder(text, value) else { return nil }
         return ByteMatch(start: value.lowerBound, end: value.upperBound, kind: formatID(text, value, kind: kind, rules: rules))
     }
 
-    /// The key's kind, or nil when it names no secret.
+    /// The key's kind, or nil when it names no secret. Reads the text in place (no copy: this
+    /// runs for every JSON key ending in d, t, y, n or e).
     private static func classify(_ text: ByteText, _ key: Range<Int>) -> KeyKind? {
-        var normalized: [UInt8] = []
-        normalized.reserveCapacity(key.count)
-        for index in key {
-            let byte = text[index]
-            normalized.append(byte == Bytes.dash || byte == Bytes.dot ? Bytes.underscore : Bytes.lowercased(byte))
+        if contains(text, key, aws) && contains(text, key, secret) { return .awsSecret }
+        if contains(text, key, datadog) || (key.count > 3 && matches(text, key.lowerBound, ddPrefix)) {
+            if contains(text, key, apiKey) || contains(text, key, appKey) || contains(text, key, apiKeyJoined) { return .datadog }
         }
-        if contains(normalized, "aws") && contains(normalized, "secret") { return .awsSecret }
-        if contains(normalized, "datadog") || normalized.starts(with: Array("dd_".utf8)) {
-            if contains(normalized, "api_key") || contains(normalized, "app_key") || contains(normalized, "apikey") { return .datadog }
-        }
-        for suffix in secretSuffixes where normalized.count >= suffix.count && normalized.suffix(suffix.count).elementsEqual(suffix) {
+        for suffix in secretSuffixes where key.count >= suffix.count && matches(text, key.upperBound - suffix.count, suffix) {
             return .generic
         }
         return nil
     }
 
-    private static func contains(_ bytes: [UInt8], _ word: String) -> Bool {
-        let needle = Array(word.utf8)
-        guard bytes.count >= needle.count else { return false }
-        for start in 0...(bytes.count - needle.count) where bytes[start..<(start + needle.count)].elementsEqual(needle) {
-            return true
+    private static let aws = Array("aws".utf8)
+    private static let secret = Array("secret".utf8)
+    private static let datadog = Array("datadog".utf8)
+    private static let ddPrefix = Array("dd_".utf8)
+    private static let apiKey = Array("api_key".utf8)
+    private static let appKey = Array("app_key".utf8)
+    private static let apiKeyJoined = Array("apikey".utf8)
+
+    /// Whether the key's bytes at `start` read as `word` (lowercase, `_`), ignoring case and
+    /// reading `-` and `.` as `_`.
+    @inline(__always) private static func matches(_ text: ByteText, _ start: Int, _ word: [UInt8]) -> Bool {
+        for offset in 0..<word.count {
+            let byte = text[start + offset]
+            let normalized = byte == Bytes.dash || byte == Bytes.dot ? Bytes.underscore : Bytes.lowercased(byte)
+            if normalized != word[offset] { return false }
         }
+        return true
+    }
+
+    private static func contains(_ text: ByteText, _ key: Range<Int>, _ word: [UInt8]) -> Bool {
+        guard key.count >= word.count else { return false }
+        for start in key.lowerBound...(key.upperBound - word.count) where matches(text, start, word) { return true }
         return false
     }
 
@@ -164,7 +181,15 @@ enum SecretFields {
     /// An unquoted value at `start`, unless it reads as code, a type or a literal.
     private static func bareValue(_ text: ByteText, at start: Int) -> Range<Int>? {
         var end = start
-        while end < text.count, end - start < 4096, !bareValueEnd.contains(text[end]) { end += 1 }
+        while end < text.count, end - start < 4096 {
+            if text[end] == Bytes.backslash && text.at(end + 1) == Bytes.slash {
+                end += 2  // JSONEncoder's `\/`
+            } else if bareValueEnd.contains(text[end]) {
+                break
+            } else {
+                end += 1
+            }
+        }
         guard end > start else { return nil }
         let first = text[start]
         // YAML: `|` and `>` start block scalars, `*` an alias, `&` an anchor, `!` a tag.
@@ -187,12 +212,26 @@ enum SecretFields {
         return start..<end
     }
 
+    /// Whether a bare `key: value` reads as YAML rather than code or prose: `f(token: t, …)` is
+    /// an argument, `token: the one we sent` a sentence. A value that ends its line is YAML; one
+    /// followed by more words counts only when it does not read as a word (it has a digit or a symbol).
+    private static func isYAMLValue(_ text: ByteText, _ value: Range<Int>) -> Bool {
+        var next = value.upperBound
+        if text.at(next) == 0x2C || text.at(next) == 0x29 { return false }
+        while Bytes.isSpace(text.at(next)) { next += 1 }
+        let byte = text.at(next)
+        if next >= text.count || byte == Bytes.newline || byte == Bytes.carriageReturn || byte == 0x23 { return true }
+        if byte == Bytes.backslash && (text.at(next + 1) == 0x6E || text.at(next + 1) == 0x72) { return true }
+        for index in value where !Bytes.isAlpha(text[index]) { return true }
+        return false
+    }
+
     /// The most specific id for a value: a known token format filling the value names it.
     private static func formatID(_ text: ByteText, _ value: Range<Int>, kind: KeyKind, rules: TokenRuleIndex) -> String {
         if let token = rules.match(text, at: value.lowerBound), token.end == value.upperBound { return token.kind }
         if text.has(pemBegin, at: value.lowerBound) { return "private_key" }
         switch kind {
-        case .awsSecret where value.count == 40 && text.run(of: .base64, from: value.lowerBound) >= value.upperBound:
+        case .awsSecret where text.unescapedLength(value) == 40 && text.run(of: .base64, from: value.lowerBound) >= value.upperBound:
             return "aws_secret_key"
         case .datadog where (value.count == 32 || value.count == 40) && text.run(of: .hex, from: value.lowerBound) >= value.upperBound:
             return "datadog_key"

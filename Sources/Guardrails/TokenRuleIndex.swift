@@ -4,14 +4,27 @@ struct TokenRuleIndex: Sendable {
     private let rulesByFirstByte: [[TokenRule]]
     /// Which bytes start some rule's prefix.
     let firstBytes: ByteSet
+    /// Which first two bytes start some rule (a 64 Ki-bit map): most word starts with a
+    /// trigger letter ("the", "should") stop here without touching a rule.
+    let firstTwoBytes: [UInt64]
 
     init(_ rules: [TokenRule] = TokenRule.all) {
         var table = [[TokenRule]](repeating: [], count: 256)
         for rule in rules { table[Int(rule.prefix[0])].append(rule) }
         rulesByFirstByte = table.map { $0.sorted { $0.prefix.count > $1.prefix.count } }
         var bytes = ByteSet { _ in false }
-        for rule in rules { bytes.insert(rule.prefix[0]) }
+        var pairs = [UInt64](repeating: 0, count: 1024)
+        for rule in rules {
+            bytes.insert(rule.prefix[0])
+            // A one-byte prefix (Discord's M, N, O) may be followed by any base64url byte.
+            let seconds = rule.prefix.count > 1 ? [rule.prefix[1]] : (0...255).map(UInt8.init).filter(ByteSet.base64URL.contains)
+            for second in seconds {
+                let key = Int(rule.prefix[0]) << 8 | Int(second)
+                pairs[key >> 6] |= 1 << UInt64(key & 63)
+            }
+        }
         firstBytes = bytes
+        firstTwoBytes = pairs
     }
 
     /// The first rule that matches at `start` (a word start), as the range to redact.
