@@ -48,9 +48,9 @@ enum ColonSecrets {
     /// template, a mask.
     static func isPlaceholder(_ text: ByteText, _ range: Range<Int>) -> Bool {
         let first = text[range.lowerBound]
-        if first == 0x24 || first == 0x3C || first == 0x25 { return true }  // $VAR, <password>, %(password)s
-        if first == 0x7B && text.at(range.lowerBound + 1) == 0x7B { return true }  // {{ template }}
-        if first == Bytes.backslash && text.at(range.lowerBound + 1) == 0x28 { return true }  // Swift's \(interpolation)
+        if first == 0x24 || first == 0x3C || first == 0x25 { return true } // $VAR, <password>, %(password)s
+        if first == 0x7B && text.at(range.lowerBound + 1) == 0x7B { return true } // {{ template }}
+        if first == Bytes.backslash && text.at(range.lowerBound + 1) == 0x28 { return true } // Swift's \(interpolation)
         if text.has(redactedMarker, at: range.lowerBound) { return true }
         var masked = true
         var constantName = true

@@ -25,8 +25,9 @@ struct PEMBlocks {
         }
         guard text.has(Self.dashes, at: labelEnd) else { return nil }
         let label = labelEnd - labelStart
-        guard (label >= Self.privateKey.count && text.has(Self.privateKey, at: labelEnd - Self.privateKey.count))
-            || (label >= Self.privateKeyBlock.count && text.has(Self.privateKeyBlock, at: labelEnd - Self.privateKeyBlock.count))
+        guard
+            (label >= Self.privateKey.count && text.has(Self.privateKey, at: labelEnd - Self.privateKey.count))
+                || (label >= Self.privateKeyBlock.count && text.has(Self.privateKeyBlock, at: labelEnd - Self.privateKeyBlock.count))
         else { return nil }
         let bodyStart = labelEnd + Self.dashes.count
         if let footer = findEnd(text, from: bodyStart) {

@@ -48,7 +48,7 @@ struct PIIScanners: Sendable {
         switch byte {
         case Bytes.at:
             return email ? AddressScanners.email(text, at: index, floor: floor) : nil
-        case 0x2B, 0x28:  // `+` and `(` start international and bracketed phone numbers
+        case 0x2B, 0x28: // `+` and `(` start international and bracketed phone numbers
             guard phone, NumberScanners.isNumberStart(text, index) else { return nil }
             let end = byte == 0x2B ? PhoneScanner.international(text, at: index) : PhoneScanner.bracketed(text, at: index)
             return end.map { ByteMatch(start: index, end: $0, kind: "phone") }

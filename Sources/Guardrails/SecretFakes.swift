@@ -30,7 +30,8 @@ extension SecretFormat {
             let kind = random.pick(["b", "p", "a", "r", "s"])
             return token("xox\(kind)-\(random.string(A.digits, count: 12))-\(random.string(A.digits, count: 13))-\(random.mixedString(A.alnum, count: 24))")
         case "slack_webhook":
-            let path = "hooks.slack.com/services/T\(random.string(A.upperAlnum, count: 10))/B\(random.string(A.upperAlnum, count: 10))/\(random.string(A.alnum, count: 24))"
+            let path =
+                "hooks.slack.com/services/T\(random.string(A.upperAlnum, count: 10))/B\(random.string(A.upperAlnum, count: 10))/\(random.string(A.alnum, count: 24))"
             return keyed("https://\(path)", path)
         case "discord_bot_token":
             let first = random.pick(["M", "N", "O"]) + random.mixedString(A.alnum, count: 25)
@@ -57,14 +58,16 @@ extension SecretFormat {
         case "github_pat": return token("github_pat_\(random.string(A.alnum, count: 22))_\(random.string(A.alnum, count: 59))")
         case "gitlab_token": return token("glpat-\(random.string(A.base64URL, count: 20))")
         case "stripe_key":
-            return token("\(random.pick(["sk", "rk"]))_\(random.pick(["live", "test"]))_\(random.string(A.alnum, count: 24 + Int.random(in: 0...75, using: &random)))")
+            return token(
+                "\(random.pick(["sk", "rk"]))_\(random.pick(["live", "test"]))_\(random.string(A.alnum, count: 24 + Int.random(in: 0...75, using: &random)))")
         case "stripe_webhook_secret": return token("whsec_\(random.string(A.alnum, count: 32))")
         case "google_api_key": return token("AIza\(random.string(A.base64URL, count: 35))")
         case "jwt":
             return token("eyJ\(random.string(A.base64URL, count: 33)).eyJ\(random.string(A.base64URL, count: 60)).\(random.string(A.base64URL, count: 43))")
         case "azure_storage_key":
             let key = random.string(A.base64, count: 86) + "=="
-            let connection = "DefaultEndpointsProtocol=https;AccountName=\(random.string("abcdefghijklmnopqrstuvwxyz", count: 10));AccountKey=\(key);EndpointSuffix=core.windows.net"
+            let connection =
+                "DefaultEndpointsProtocol=https;AccountName=\(random.string("abcdefghijklmnopqrstuvwxyz", count: 10));AccountKey=\(key);EndpointSuffix=core.windows.net"
             return keyed(connection, key)
         case "datadog_key":
             let key = random.string(A.lowerHex, count: random.pick([32, 40]))

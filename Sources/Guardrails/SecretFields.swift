@@ -183,7 +183,7 @@ enum SecretFields {
         var end = start
         while end < text.count, end - start < 4096 {
             if text[end] == Bytes.backslash && text.at(end + 1) == Bytes.slash {
-                end += 2  // JSONEncoder's `\/`
+                end += 2 // JSONEncoder's `\/`
             } else if bareValueEnd.contains(text[end]) {
                 break
             } else {

@@ -60,38 +60,38 @@ public struct SecretScrubber: Sendable {
         var index = 0
         triggers.withUnsafeBufferPointer { triggers in
             rules.firstTwoBytes.withUnsafeBufferPointer { pairs in
-            while index < count {
-                let byte = text[index]
-                if checksExact, index + 1 < count, exact.mayStart(byte, text[index + 1]), let end = exact.match(text, at: index) {
-                    found.append(ByteMatch(start: index, end: end, kind: "exact_value"))
-                    index = end
-                    floor = end
-                    continue
+                while index < count {
+                    let byte = text[index]
+                    if checksExact, index + 1 < count, exact.mayStart(byte, text[index + 1]), let end = exact.match(text, at: index) {
+                        found.append(ByteMatch(start: index, end: end, kind: "exact_value"))
+                        index = end
+                        floor = end
+                        continue
+                    }
+                    let flags = triggers[Int(byte)]
+                    if flags == 0 {
+                        index += 1
+                        continue
+                    }
+                    var match: ByteMatch?
+                    if flags & Trigger.pem != 0, let block = pem.match(text, at: index) {
+                        match = ByteMatch(start: block.lowerBound, end: block.upperBound, kind: "private_key")
+                    } else if flags & Trigger.token != 0, index + 1 < count,
+                        pairs[Int(byte) << 2 | Int(text[index + 1] >> 6)] >> UInt64(text[index + 1] & 63) & 1 == 1,
+                        text.isWordStart(index)
+                    {
+                        match = rules.match(text, at: index)
+                    } else if flags & Trigger.separator != 0 {
+                        match = separatorSecret(text, at: index, floor: floor)
+                    }
+                    if let match, match.start >= floor {
+                        found.append(match)
+                        index = match.end
+                        floor = match.end
+                    } else {
+                        index += 1
+                    }
                 }
-                let flags = triggers[Int(byte)]
-                if flags == 0 {
-                    index += 1
-                    continue
-                }
-                var match: ByteMatch?
-                if flags & Trigger.pem != 0, let block = pem.match(text, at: index) {
-                    match = ByteMatch(start: block.lowerBound, end: block.upperBound, kind: "private_key")
-                } else if flags & Trigger.token != 0, index + 1 < count,
-                    pairs[Int(byte) << 2 | Int(text[index + 1] >> 6)] >> UInt64(text[index + 1] & 63) & 1 == 1,
-                    text.isWordStart(index)
-                {
-                    match = rules.match(text, at: index)
-                } else if flags & Trigger.separator != 0 {
-                    match = separatorSecret(text, at: index, floor: floor)
-                }
-                if let match, match.start >= floor {
-                    found.append(match)
-                    index = match.end
-                    floor = match.end
-                } else {
-                    index += 1
-                }
-            }
             }
         }
         return found

@@ -124,7 +124,8 @@ extension TokenRule {
 
     /// `hooks.slack.com/services/T…/B…/<secret>` (also `\/`-escaped, as JSONEncoder writes it).
     static func slackWebhook(_ text: ByteText, _ start: Int, _ bodyStart: Int) -> Range<Int>? {
-        guard var position = text.matchingSlashes(slackServices, at: bodyStart)
+        guard
+            var position = text.matchingSlashes(slackServices, at: bodyStart)
                 ?? text.matchingSlashes(slackWorkflows, at: bodyStart)
         else { return nil }
         for part in 0..<3 {

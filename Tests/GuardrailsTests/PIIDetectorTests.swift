@@ -36,7 +36,9 @@ struct PIIDetectorTests {
 
     @Test("phones: North American and international forms; not versions, dates or long ids")
     func phones() {
-        for phone in ["+1 (555) 123-4567", "(555) 123-4567", "555-123-4567", "555.123.4567", "+44 20 7946 0958", "+33 1 23 45 67 89", "+14155552671", "+49 30 1234567"] {
+        for phone in [
+            "+1 (555) 123-4567", "(555) 123-4567", "555-123-4567", "555.123.4567", "+44 20 7946 0958", "+33 1 23 45 67 89", "+14155552671", "+49 30 1234567",
+        ] {
             #expect(found("call \(phone) now") == ["phone:\(phone)"], "\(phone)")
         }
         #expect(found("version 1.2.3, build 12345, id 555-1234, +12").isEmpty)
@@ -53,7 +55,9 @@ struct PIIDetectorTests {
 
     @Test("cards: 13 to 19 digits, grouped or not, Luhn-valid; a failing check digit is no card")
     func creditCards() {
-        for card in ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5500 0000 0000 0004", "3782 822463 10005", "6011000990139424", "4222222222222"] {
+        for card in [
+            "4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5500 0000 0000 0004", "3782 822463 10005", "6011000990139424", "4222222222222",
+        ] {
             #expect(found("card \(card) ok") == ["credit_card:\(card)"], "\(card)")
         }
         for invalid in ["4111 1111 1111 1112", "4111111111111112", "1234567890123452", "4111 1111 1111"] {
@@ -65,7 +69,9 @@ struct PIIDetectorTests {
 
     @Test("IP addresses: v4 octets up to 255, v6 full and compressed; not versions or times")
     func ipAddresses() {
-        for address in ["192.168.1.1", "10.0.0.255", "8.8.8.8", "2001:db8:85a3:0:0:8a2e:370:7334", "2001:db8::1", "fe80::1ff:fe23:4567:890a", "::1", "::ffff:192.0.2.1"] {
+        for address in [
+            "192.168.1.1", "10.0.0.255", "8.8.8.8", "2001:db8:85a3:0:0:8a2e:370:7334", "2001:db8::1", "fe80::1ff:fe23:4567:890a", "::1", "::ffff:192.0.2.1",
+        ] {
             #expect(found("host \(address) up") == ["ip_address:\(address)"], "\(address)")
         }
         for invalid in ["256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "12:30:45", "00:1a:2b:3c:4d:5e", "2001:db8:::1", "1:2:3:4:5:6:7:8:9"] {
@@ -75,7 +81,9 @@ struct PIIDetectorTests {
 
     @Test("IBANs: mod-97 valid, compact or in groups of four; a wrong check digit is no IBAN")
     func ibans() {
-        for iban in ["DE89 3704 0044 0532 0130 00", "DE89370400440532013000", "GB29 NWBK 6016 1331 9268 19", "FR14 2004 1010 0505 0001 3M02 606", "NL91ABNA0417164300"] {
+        for iban in [
+            "DE89 3704 0044 0532 0130 00", "DE89370400440532013000", "GB29 NWBK 6016 1331 9268 19", "FR14 2004 1010 0505 0001 3M02 606", "NL91ABNA0417164300",
+        ] {
             #expect(found("pay to \(iban) today") == ["iban:\(iban)"], "\(iban)")
         }
         for invalid in ["DE88 3704 0044 0532 0130 00", "GB29NWBK60161331926818", "DE89 3704"] {

@@ -39,7 +39,9 @@ struct SecretScrubberTests {
             let again = scrubber.scrub(result.text)
             if again.changed { missed.append("\(document.fake.format) in \(document.embedding) not idempotent: \(again.findings.map(\.kind))") }
         }
-        print("SecretScrubber recall: \(documents.count - missed.count) of \(documents.count) documents (\(SecretFormat.all.count - 1) formats × \(SecretCorpus.perFormat) fakes × \(SecretCorpus.Embedding.allCases.count) embeddings)")
+        print(
+            "SecretScrubber recall: \(documents.count - missed.count) of \(documents.count) documents (\(SecretFormat.all.count - 1) formats × \(SecretCorpus.perFormat) fakes × \(SecretCorpus.Embedding.allCases.count) embeddings)"
+        )
         #expect(missed.isEmpty, "\(missed.count) missed:\n\(missed.prefix(20).joined(separator: "\n"))")
         #expect(documents.count == (SecretFormat.all.count - 1) * SecretCorpus.perFormat * SecretCorpus.Embedding.allCases.count)
     }
