@@ -22,6 +22,8 @@ import PackageDescription
 //   ModelProviders       Anthropic and OpenAI-compatible clients, models file, retries, failover
 //   Webhooks             signed, SSRF-safe outbound webhooks: callback URLs checked and pinned to
 //                        their resolved addresses, Sandcastle's body, HMAC signature, retries, records
+//   CRE2, Guardrails     Debian's RE2 behind a tiny C API; linear-time regexes, PII detection, the secret
+//                        scrubber (Foundation and CRE2 only)
 //   ProviderDouble       a local server speaking both provider protocols from scripts (tests, bench, demo)
 //   Agent                the agent loop on the host: model turns, Claude Code's tools run in the sandbox,
 //                        subagents, cancellation, the structured-output seam, MCP servers (stdio in the
@@ -90,10 +92,14 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        // Google's RE2 (Debian's libre2-dev) behind a four-function C API: regexes that run in time
+        // linear in the input, whatever the pattern. C++ only here; the runner never links it.
+        .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
+        // Issue 15's guardrails: linear-time regexes (CRE2), the PII detector and the always-on
+        // secret scrubber, hand-written byte scanners. Below the store, so what is stored is
+        // scrubbed by the store itself, and below everything else that writes or sends.
+        .target(name: "Guardrails", dependencies: ["CRE2"], swiftSettings: strict),
         // A thin layer of our own over the system libsqlite3 instead of GRDB: far fewer build minutes.
-        // Secret scrubbing, PII detection and linear-time regexes: below the store, so what is
-        // stored is scrubbed by the store itself, and below everything else that writes or sends.
-        .target(name: "Guardrails", swiftSettings: strict),
         .target(name: "Store", dependencies: ["CSQLite", "Guardrails", "JSONValues", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
@@ -178,7 +184,9 @@ let package = Package(
         // The agent benchmarks reach the provider double through the real model stack.
         .target(
             name: "Benchmarks",
-            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "Agent", "ModelProviders", "ProviderDouble", "JSONValues"],
+            dependencies: [
+                "Engine", "Workflow", "Store", "Sandbox", "Agent", "ModelProviders", "ProviderDouble", "JSONValues", "Guardrails",
+            ],
             swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(
@@ -274,6 +282,7 @@ let package = Package(
             resources: [.copy("JSON-Schema-Test-Suite")]),
         .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow", "Guardrails"]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
+        .testTarget(name: "GuardrailsTests", dependencies: ["Guardrails"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", "JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "SandboxTests",

@@ -29,8 +29,9 @@ as_root() {
 
 # System packages a fresh Debian bookworm machine lacks. ripgrep: the agent tests copy the host's
 # rg into a sandbox to run Glob and Grep on their ripgrep path (the sandbox images lack it).
+# libre2-dev: the Guardrails module's linear-time regexes (Sources/CRE2 links libre2).
 ensure_packages() {
-    local wanted=(libcurl4-openssl-dev libseccomp-dev libsqlite3-dev docker.io debootstrap iptables ca-certificates ripgrep)
+    local wanted=(libcurl4-openssl-dev libseccomp-dev libsqlite3-dev libre2-dev docker.io debootstrap iptables ca-certificates ripgrep)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -7,7 +7,9 @@ import SandboxDocker
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks, each with its baseline measured in the same run.",
-        subcommands: [BenchSandbox.self, BenchEngine.self, BenchServer.self, BenchE2B.self, BenchAgent.self, BenchAPI.self])
+        subcommands: [
+            BenchSandbox.self, BenchEngine.self, BenchServer.self, BenchE2B.self, BenchAgent.self, BenchAPI.self, BenchScrub.self,
+        ])
 }
 
 struct BenchSandbox: AsyncParsableCommand {
