@@ -100,6 +100,8 @@ let package = Package(
         .target(name: "JSONValues", swiftSettings: strict),
         // "Did you mean": shared by the workflow parser and the models file, which know nothing of each other.
         .target(name: "Suggestions", swiftSettings: strict),
+        // Guardrails (issue 15): linear-time regexes, PII entities, the secret scrubber, masking.
+        .target(name: "Guardrails", swiftSettings: strict),
         // JSON Schema validation of structured step outputs and tool inputs, and Sandcastle's rule
         // for turning a model's answer into a step output: only JSON values, no other dependency.
         .target(name: "JSONSchema", dependencies: ["JSONValues"], swiftSettings: strict),
@@ -153,7 +155,7 @@ let package = Package(
         .target(name: "Agent", dependencies: ["ModelProviders", "Sandbox", "JSONValues", "JSONSchema", "HTTPTransport"], swiftSettings: strict),
         // Workflow stays free of Docker and the sandbox so it is unit-testable on its own.
         .target(
-            name: "Workflow", dependencies: ["JSONValues", "Suggestions", .product(name: "Yams", package: "Yams")],
+            name: "Workflow", dependencies: ["JSONValues", "Suggestions", "Guardrails", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "ProfileAudit",
@@ -166,7 +168,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", "Agent", .product(name: "Crypto", package: "swift-crypto"),
+                "Workflow", "Store", "Sandbox", "Resilience", "ModelProviders", "JSONSchema", "Agent", "Guardrails",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // Measurements `sandcastle bench` runs (and the tests run small): kept out of the engine itself.
@@ -266,7 +269,7 @@ let package = Package(
             name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValues"],
             // A few files of the official JSON-Schema-Test-Suite (MIT; LICENSE beside them).
             resources: [.copy("JSON-Schema-Test-Suite")]),
-        .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["TestSupport", "Workflow", "Guardrails"]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
@@ -305,7 +308,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "TestSupport", "Engine", "EngineService", "Benchmarks", "Workflow", "Store", "Sandbox", "SandboxDocker", "DockerEngine", "Resilience",
-                "ProviderDouble", "JSONValues",
+                "ProviderDouble", "JSONValues", "Guardrails",
             ]),
         // Sandstorm's one-shot agent: upload rules, messages, sandstorm.json, and `sandcastle agent`
         // end to end on real Docker against the provider double.

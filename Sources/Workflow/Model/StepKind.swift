@@ -27,8 +27,8 @@ public protocol StepConfiguration: Sendable {
 public enum StepFields {
     /// Identity, ordering and control flow.
     public static let control: Set<String> = ["id", "type", "description", "depends_on", "when", "on_failure"]
-    /// How a step that does work is run: time limit, retries, fan-out.
-    public static let execution: Set<String> = ["timeout", "retry", "parallel_over", "max_concurrency"]
+    /// How a step that does work is run: time limit, retries, fan-out, the guardrail policies over its output.
+    public static let execution: Set<String> = ["timeout", "retry", "parallel_over", "max_concurrency", "policies"]
     /// Where a step runs: its sandbox.
     public static let sandbox: Set<String> = ["image", "profile", "backend", "env", "session"]
 }

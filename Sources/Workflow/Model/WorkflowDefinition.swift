@@ -15,12 +15,16 @@ public struct WorkflowDefinition: Sendable {
     public var onComplete: CompletionActions?
     /// Who is told when the run fails (Sandcastle's top-level `on_failure`).
     public var onFailure: FailureActions?
+    /// Guardrail policies defined at the top (`policies:`): every step gets them unless it
+    /// names its own (see ``policies(for:)``).
+    public var policies: [PolicyDefinition]
 
     public init(
         name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
         defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = [],
-        onComplete: CompletionActions? = nil, onFailure: FailureActions? = nil
+        onComplete: CompletionActions? = nil, onFailure: FailureActions? = nil, policies: [PolicyDefinition] = []
     ) {
+        self.policies = policies
         self.onComplete = onComplete
         self.onFailure = onFailure
         self.name = name
@@ -34,6 +38,19 @@ public struct WorkflowDefinition: Sendable {
 
     public func step(_ id: String) -> StepDefinition? { steps.first { $0.id == id } }
     public func input(_ name: String) -> InputDefinition? { inputs.first { $0.name == name } }
+
+    /// The policies that apply to `step`: every top-level one when the step has no `policies:`,
+    /// none for `policies: []`, else the ones it names (references resolved, unknown ones dropped:
+    /// validation reports them) and the ones it writes inline, in its order.
+    public func policies(for step: StepDefinition) -> [PolicyDefinition] {
+        guard let entries = step.policies else { return policies }
+        return entries.compactMap { entry in
+            switch entry {
+            case .inline(let policy): policy
+            case .reference(let id): policies.first { $0.id == id.value }
+            }
+        }
+    }
 
     /// A step's effective settings: its own, else the workflow's `defaults`, else the built-in ones.
     public func settings(for step: StepDefinition) -> ResolvedStepSettings {

@@ -72,7 +72,9 @@ public struct WorkflowParser: Sendable {
         let onComplete = parseOnComplete(top, session: session)
         let onFailure = parseOnFailure(top, session: session)
         warnAboutIgnoredFields(top, session: session)
+        let policies = parseTopLevelPolicies(top, session: session)
         let steps = parseSteps(top, session: session)
+        checkPolicyReferences(steps, policies: policies, session: session)
         var outputs: [WorkflowOutput] = []
         for entry in top.templateMap("outputs", nameRule: Self.nameProblem) ?? [] {
             outputs.append(WorkflowOutput(name: entry.name, value: entry.value, location: entry.location))
@@ -82,7 +84,7 @@ public struct WorkflowParser: Sendable {
         top.reportUnknownFields(allowed: Self.topLevelFields, explanations: Self.topLevelExplanations)
         return WorkflowDefinition(
             name: name?.value ?? "", description: description, file: file, inputs: inputs,
-            defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete, onFailure: onFailure)
+            defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete, onFailure: onFailure, policies: policies)
     }
 
     // MARK: Inputs
@@ -365,6 +367,7 @@ public struct WorkflowParser: Sendable {
             sandbox.session = step.nonEmptyString("session")
         }
         let configuration = handler?.parseConfiguration(step) ?? UnparsedStepConfiguration()
+        let policies = accepts("policies") ? parseStepPolicies(step, session: session) : nil
 
         // Fields that exist for other kinds get a precise explanation instead of "did you mean".
         var explanations: [String: String] = [:]
@@ -385,7 +388,7 @@ public struct WorkflowParser: Sendable {
             id: stepID, kind: kind ?? StepKind("unknown"), configuration: configuration,
             description: description, dependsOn: dependsOn, when: when, onFailure: onFailure,
             timeout: timeout, retry: retry, fanOut: fanOut, sandbox: sandbox, location: node.location,
-            fieldLocations: fieldLocations)
+            fieldLocations: fieldLocations, policies: policies)
     }
 
     private func stepKind(_ step: MappingReader, session: ParseSession) -> StepKind? {
