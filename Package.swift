@@ -176,7 +176,7 @@ let package = Package(
         // The agent benchmarks reach the provider double through the real model stack.
         .target(
             name: "Benchmarks",
-            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "Agent", "ModelProviders", "ProviderDouble", "JSONValues"],
+            dependencies: ["Engine", "Workflow", "Store", "Sandbox", "Agent", "ModelProviders", "ProviderDouble", "JSONValues", "Guardrails"],
             swiftSettings: strict),
         // What the CLI and the server call to run and steer workflows: the only way in.
         .target(

@@ -64,23 +64,31 @@ public struct RunWebhooks: Sendable {
         let run = report.detail.run
         let submission = try? runs.repository.submission(runID: runID)
         let workflow = run.workflowPath.flatMap { WorkflowLoader().load(path: $0).workflow }
+        let policies = workflow.map(RunPolicies.init)
         for url in Self.targets(callback: submission?.callbackURL, workflow: workflow, status: run.status) {
-            await deliver(report, to: url, runs: runs, logger: logger)
+            await deliver(report, to: url, policies: policies, runs: runs, logger: logger)
         }
     }
 
-    private func deliver(_ report: RunService.RunReport, to url: String, runs: RunService, logger: Logger) async {
+    private func deliver(_ report: RunService.RunReport, to url: String, policies: RunPolicies?, runs: RunService, logger: Logger) async {
         let run = report.detail.run
         let runID = run.id
         let status = Self.apiStatus(run.status)
         var outputs: [String: JSONValue] = [:]
         for step in report.detail.steps where step.status == .completed && step.fanoutIndex == nil {
-            outputs[step.stepID] = WorkflowEngine.recordedOutput(step) ?? .null
+            let output = WorkflowEngine.recordedOutput(step) ?? .null
+            // `redact` policies with `apply_to: webhooks` rewrite what the body carries of their step.
+            outputs[step.stepID] = policies?.redactingWebhook(output, step: step.stepID) ?? output
         }
         let duration = run.startedAt.map { (run.finishedAt ?? Date()).timeIntervalSince($0) } ?? 0
         let payload = WebhookPayload(
             event: .forRunStatus(status), runID: runID, workflow: run.workflowName, status: status, outputs: .object(outputs),
             totalCostUSD: report.usage().pricedCostUSD, durationSeconds: duration, error: run.error)
+        await send(payload, to: url, runID: runID, runs: runs, logger: logger)
+    }
+
+    /// Sends `payload` and records the delivery as the run's `webhook_delivered` event.
+    func send(_ payload: WebhookPayload, to url: String, runID: String, runs: RunService, logger: Logger) async {
         let record = await sender.deliver(payload, to: url)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

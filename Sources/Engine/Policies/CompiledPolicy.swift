@@ -62,7 +62,7 @@ public struct CompiledPolicy: Sendable {
 /// that uses them, each step's inline ones for that step.
 public struct RunPolicies: Sendable {
     private var byStep: [String: [CompiledPolicy]] = [:]
-    /// Every policy that redacts webhook bodies, per step (what ``redactingWebhook(_:step:)`` applies).
+    /// Whether no step has any policy.
     public private(set) var isEmpty = true
 
     public init(_ workflow: WorkflowDefinition) {

@@ -54,12 +54,12 @@ extension StepJob {
     /// then the decision decides the step. Approve → the step completes as it was; reject or a
     /// timeout that aborts → it fails; skip → it is skipped.
     func passGate(_ gate: PolicyVerdict.Gate, completion: WorkflowEngine.StepCompletion) async -> WorkflowEngine.StepCompletion {
-        let message = gate.settings.message ?? "Policy `\(gate.policyID)` asks for approval of step `\(step.id)`'s output."
+        let (runID, stepID) = (self.runID, step.id)
+        let message = gate.settings.message ?? "Policy `\(gate.policyID)` asks for approval of step `\(stepID)`'s output."
         let now = Date()
         var stored = ApprovalRecord(
             runID: runID, stepID: step.id, message: message, onTimeout: gate.settings.onTimeout.rawValue,
             requestedAt: now, timeoutAt: gate.settings.timeout.map { now.addingTimeInterval(WorkflowEngine.seconds($0)) })
-        let (runID, stepID) = (self.runID, step.id)
         func failed(_ error: String) -> WorkflowEngine.StepCompletion {
             var result = completion
             result.status = .failed

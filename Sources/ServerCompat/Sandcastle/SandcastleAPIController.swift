@@ -43,6 +43,7 @@ package struct SandcastleAPIController {
         registerDeadLetters(routes)
         registerKeys(routes)
         registerWorkflowAPIs(routes)
+        registerViolations(routes)
     }
 
     // MARK: system

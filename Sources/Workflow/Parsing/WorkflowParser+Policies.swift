@@ -124,8 +124,15 @@ extension WorkflowParser {
                 reader.reportUnknownFields(allowed: Self.triggerFields)
                 return nil
             }
-            do {
+            do throws(ExpressionError) {
                 let expression = try ExpressionParser.parse(text.value, variables: Set(PolicyCondition.variables))
+                // Only the step's own result: a policy cannot read inputs, other steps or the environment.
+                for (reference, column) in expression.referencesWithColumns {
+                    if case .env(let name) = reference, PolicyCondition.variables.contains(name) { continue }
+                    throw ExpressionError(
+                        "a policy condition cannot read `\(reference)`", column: column,
+                        hint: "it reads \(PolicyCondition.variables.joined(separator: ", "))")
+                }
                 trigger.condition = PolicyCondition(source: text.value, expression: expression, location: text.location)
             } catch {
                 session.error(
