@@ -16,13 +16,13 @@ struct PolicyCLITests {
         let email = "carol.white@example.net"
         let file = directory.appendingPathComponent("guarded.yaml")
         try """
-            name: guarded
-            defaults: {image: base, timeout: 60s}
-            policies:
-              - {id: no-email, severity: high, trigger: {type: pattern, patterns: [email]}, action: {type: redact}}
-            steps:
-              - {id: leak, run: "echo 'mail \(email)'"}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        name: guarded
+        defaults: {image: base, timeout: 60s}
+        policies:
+          - {id: no-email, severity: high, trigger: {type: pattern, patterns: [email]}, action: {type: redact}}
+        steps:
+          - {id: leak, run: "echo 'mail \(email)'"}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let data = directory.appendingPathComponent("data")
         let cli = try CLIRunTests.executable().path
         let run = try await runChild(cli, ["run", file.path, "--data-dir", data.path], directory: directory)

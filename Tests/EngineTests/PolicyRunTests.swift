@@ -4,8 +4,8 @@ import JSONValues
 import SandboxDocker
 import Store
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 @testable import Engine

@@ -45,7 +45,9 @@ import Testing
             #expect(try repo.countViolations(ViolationQuery(severity: "high", limit: 1)) == 2, "counts ignore the page")
 
             let stats = try repo.violationStats(ViolationQuery())
-            #expect(stats == ViolationStats(total: 3, bySeverity: ["high": 2, "low": 1], byPolicy: ["no-email": 2, "slow": 1], byAction: ["redact": 2, "alert": 1]))
+            #expect(
+                stats
+                    == ViolationStats(total: 3, bySeverity: ["high": 2, "low": 1], byPolicy: ["no-email": 2, "slow": 1], byAction: ["redact": 2, "alert": 1]))
             #expect(try repo.violationStats(ViolationQuery(tenant: "acme")).total == 2)
 
             // All or nothing: a violation of a run that does not exist fails the whole write.

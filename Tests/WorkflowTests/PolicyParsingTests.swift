@@ -103,18 +103,22 @@ import Testing
               - {id: c, trigger: {type: condition, expression: "durationn > 5"}, action: {type: alert}}
               - {id: s, trigger: {type: condition, expression: "steps.a.output == 1"}, action: {type: alert}}
               - {id: r, trigger: {type: condition, expression: "attempt > 1"}, action: {type: redact}}
-              - {id: e, trigger: {type: pattern, patterns: [ssn]}, action: {type: log}}
+              - {id: t, trigger: {type: pattern, patterns: [ssn]}, action: {type: log}}
             steps:
               - {id: a, run: echo a}
             """)
         let messages = result.errors.map { "\($0.location?.line ?? 0): \($0.message) | \($0.hint ?? "")" }
         #expect(messages.contains("3: unknown pattern type `emial` | did you mean `email`?"), "\(messages)")
         #expect(messages.contains { $0.hasPrefix("4: `redcat` is not a valid `type` | did you mean `redact`?") }, "\(messages)")
-        #expect(messages.contains("5: `databse` is not a valid `apply_to` target | did you mean `storage`?") || messages.contains { $0.hasPrefix("5: `databse` is not a valid `apply_to` target") }, "\(messages)")
-        #expect(messages.contains { $0.hasPrefix("6: invalid policy condition: unknown name `durationn`") && $0.hasSuffix("did you mean `duration`?") }, "\(messages)")
+        #expect(
+            messages.contains("5: `databse` is not a valid `apply_to` target | did you mean `storage`?")
+                || messages.contains { $0.hasPrefix("5: `databse` is not a valid `apply_to` target") }, "\(messages)")
+        #expect(
+            messages.contains { $0.hasPrefix("6: invalid policy condition: unknown name `durationn`") && $0.hasSuffix("did you mean `duration`?") },
+            "\(messages)")
         #expect(messages.contains { $0.hasPrefix("7: invalid policy condition:") }, "\(messages)")
         #expect(messages.contains { $0.hasPrefix("8: policy `r` redacts, but its trigger is a condition") }, "\(messages)")
-        #expect(messages.contains { $0.hasPrefix("9: policy id `e` is defined twice") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("9: policy id `t` is defined twice") }, "\(messages)")
         #expect(messages.count == 7, "\(messages)")
     }
 

@@ -154,10 +154,11 @@ public enum PolicyEvaluator {
     static func fires(_ policy: CompiledPolicy, output: JSONValue, facts: PolicyFacts) -> Firing? {
         let trigger = policy.definition.trigger
         if let condition = trigger.condition {
-            let holds = (try? ExpressionEvaluator.isTrue(condition.expression) { reference in
-                guard case .env(let name) = reference else { return .null }
-                return value(of: name, output: output, facts: facts)
-            }) ?? false
+            let holds =
+                (try? ExpressionEvaluator.isTrue(condition.expression) { reference in
+                    guard case .env(let name) = reference else { return .null }
+                    return value(of: name, output: output, facts: facts)
+                }) ?? false
             return holds ? Firing(trigger: "condition", matched: nil, count: 1) : nil
         }
         var kinds: [String] = []

@@ -24,7 +24,9 @@ struct SandcastleEventFeed {
     static let maxFollowers = 500
     /// A step output longer than this is cut in `step.completed`, as Sandcastle cuts it.
     static let maxOutputCharacters = 4096
-    static let kinds: Set<String> = ["run_started", "run_finished", "step_started", "step_finished", "approval_requested", "dead_lettered", PolicyAlert.eventKind]
+    static let kinds: Set<String> = [
+        "run_started", "run_finished", "step_started", "step_finished", "approval_requested", "dead_lettered", PolicyAlert.eventKind,
+    ]
 
     func response() throws -> Response {
         guard orchestrator.signals.count < Self.maxFollowers else {
