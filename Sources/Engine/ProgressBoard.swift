@@ -53,6 +53,8 @@ public struct ProgressBoard: Sendable {
                 row.started = row.started ?? now
                 row.lastLine = message
             }
+        case .policyAlert(_, let alert):
+            update(alert.step) { row in row.lastLine = "policy `\(alert.policyID)` alert (\(alert.severity))" }
         case .runStarted, .runFinished:
             break
         }

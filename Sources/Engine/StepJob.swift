@@ -32,6 +32,8 @@ struct StepJob: Sendable {
     var defaultMaxTurns: Int?
     /// The privacy router's settings in force for the run (its `prompts` target is applied here).
     var privacy: PrivacySettings = .off
+    /// The step's guardrail policies, compiled once for the run (``RunPolicies``).
+    var policies: [CompiledPolicy] = []
 
     /// A resumed step's completed items and recorded attempts (empty for a fresh run).
     struct Prior: Sendable {
@@ -52,6 +54,12 @@ struct StepJob: Sendable {
         var deferred: [RunChange] = []
         /// The backend the last attempt ran on (nil when none could be chosen).
         var backend: String?
+        /// What the store keeps when a policy redacted `output` differently for storage; nil: `output`.
+        var storedOutput: JSONValue?
+        /// An approval a policy asks for before the output flows on.
+        var gate: PolicyVerdict.Gate?
+        /// Alerts policies raised (recorded in `deferred`; reported live once committed).
+        var alerts: [PolicyAlert] = []
     }
 
     func execute() async -> WorkflowEngine.StepCompletion {
@@ -59,7 +67,7 @@ struct StepJob: Sendable {
         let start = clock.now
         guard let fanOut = step.fanOut else {
             let item = await executeItem(index: nil, context: context)
-            return completion(from: [item], fannedOut: false, duration: clock.now - start)
+            return await gated(completion(from: [item], fannedOut: false, duration: clock.now - start))
         }
         let items: [JSONValue]
         do {
@@ -97,12 +105,26 @@ struct StepJob: Sendable {
             for await (index, result) in group { collected[index] = result }
             return collected.compactMap { $0 }
         }
-        return completion(from: results, fannedOut: true, duration: clock.now - start)
+        return await gated(completion(from: results, fannedOut: true, duration: clock.now - start))
+    }
+
+    /// The completion after the approval gate a policy asked for, if one did.
+    private func gated(_ completion: WorkflowEngine.StepCompletion) async -> WorkflowEngine.StepCompletion {
+        guard let gate = completion.gate else { return completion }
+        return await passGate(gate, completion: completion)
     }
 
     private func completion(from items: [ItemResult], fannedOut: Bool, duration: Duration) -> WorkflowEngine.StepCompletion {
         var completion = completionIgnoringDeferred(from: items, fannedOut: fannedOut, duration: duration)
         completion.deferred = items.flatMap(\.deferred)
+        completion.alerts = items.flatMap(\.alerts)
+        if completion.status == .completed {
+            if items.contains(where: { $0.storedOutput != nil }) {
+                let stored = items.map { $0.storedOutput ?? $0.output }
+                completion.storedOutput = fannedOut ? .array(stored) : stored.first
+            }
+            completion.gate = items.lazy.compactMap(\.gate).first
+        }
         // Fan-out items may have landed on different backends; the step row names them all.
         var backends: [String] = []
         for case let backend? in items.map(\.backend) where !backends.contains(backend) { backends.append(backend) }
@@ -132,13 +154,22 @@ struct StepJob: Sendable {
             duration: duration, outputTail: nil)
     }
 
-    /// Runs the step (or one item) with its retries, each attempt in a fresh sandbox.
+    /// Runs the step (or one item) with its retries, each attempt in a fresh sandbox, then its policies.
     func executeItem(index: Int?, context: TemplateContext) async -> ItemResult {
         let work: StepWork
         switch prepareWork(index: index, context: context) {
         case .success(let prepared): work = prepared
         case .failure(let failure): return failure.result
         }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (result, attempt) = await runAttempts(work, index: index, context: context)
+        return applyPolicies(to: result, index: index, attempt: attempt, duration: clock.now - start)
+    }
+
+    /// The attempts of one item until one succeeds or the retry policy gives up; the result and
+    /// the number of the last attempt.
+    private func runAttempts(_ work: StepWork, index: Int?, context: TemplateContext) async -> (ItemResult, Int) {
 
         let policy = settings.retry
         // Numbered after what a resumed run already recorded: attempts are history, never overwritten.
@@ -146,28 +177,28 @@ struct StepJob: Sendable {
         var attempt = firstAttempt - 1
         while true {
             attempt += 1
-            if Task.isCancelled { return ItemResult(status: .cancelled, output: .null, error: "cancelled") }
+            if Task.isCancelled { return (ItemResult(status: .cancelled, output: .null, error: "cancelled"), attempt) }
             let result = await StepAttempt(job: self, number: attempt, index: index, work: work).run()
             if result.status == .completed || result.status == .cancelled || attempt - firstAttempt + 1 >= policy.maxAttempts {
                 guard result.status == .failed, settings.onFailure == .fallback, budget?.isExceeded != true,
                     case .success(let fallbackWork) = prepareWork(index: index, context: context, fallback: true)
-                else { return result }
+                else { return (result, attempt) }
                 // Sandcastle's `on_failure: fallback`: one more attempt with the fallback's prompt and model.
                 if !result.deferred.isEmpty {
                     do {
                         try repository.write(result.deferred)
                     } catch {
-                        return ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)")
+                        return (ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)"), attempt)
                     }
                 }
-                return await StepAttempt(job: self, number: attempt + 1, index: index, work: fallbackWork).run()
+                return (await StepAttempt(job: self, number: attempt + 1, index: index, work: fallbackWork).run(), attempt + 1)
             }
             if !result.deferred.isEmpty {
                 // Another attempt follows: this one's record cannot wait for the step's end.
                 do {
                     try repository.write(result.deferred)
                 } catch {
-                    return ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)")
+                    return (ItemResult(status: .failed, output: .null, error: "cannot record the attempt: \(error)"), attempt)
                 }
             }
             let delay = policy.delay(afterAttempt: attempt - firstAttempt + 1)
@@ -178,7 +209,7 @@ struct StepJob: Sendable {
                         RunEvent.RetryScheduled(
                             step: step.id, index: index, attempt: attempt, delayMs: WorkflowEngine.milliseconds(delay))), runID: runID)
             } catch {
-                return ItemResult(status: .failed, output: .null, error: "cannot record the retry: \(error)")
+                return (ItemResult(status: .failed, output: .null, error: "cannot record the retry: \(error)"), attempt)
             }
             onEvent(
                 .attemptFailed(
@@ -187,7 +218,7 @@ struct StepJob: Sendable {
             do {
                 try await Task.sleep(for: delay)
             } catch {
-                return ItemResult(status: .cancelled, output: .null, error: "cancelled")
+                return (ItemResult(status: .cancelled, output: .null, error: "cancelled"), attempt)
             }
         }
     }

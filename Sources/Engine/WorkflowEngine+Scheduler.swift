@@ -29,6 +29,12 @@ extension WorkflowEngine {
         var backend: String?
         /// The fan-out item whose failure failed the step (nil: the step itself, or not fanned out).
         var failedIndex: Int?
+        /// What the store keeps when a policy redacted the output differently for storage; nil: `result.output`.
+        var storedOutput: JSONValue?
+        /// The approval a policy asks for before the output flows on (handled inside the step's job).
+        var gate: PolicyVerdict.Gate?
+        /// Alerts policies raised, reported once the step's result is committed.
+        var alerts: [PolicyAlert] = []
     }
 
     func schedule(
@@ -53,6 +59,8 @@ extension WorkflowEngine {
         var paused: Set<String> = []
         // `workflow.step(_:)` is a linear search; at thousands of steps that would dominate.
         let stepsByID = Dictionary(workflow.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Compiled once per run, not per step: every regex is built here.
+        let policies = RunPolicies(workflow)
         try await withThrowingTaskGroup(of: StepCompletion.self) { group in
             var running = 0
             // Approval steps whose decision is not in yet; the run shows `waiting_approval` while any is.
@@ -143,7 +151,7 @@ extension WorkflowEngine {
                             globalLimit: globalLimit, runLimit: runLimit, sessions: sessions, ahead: ahead,
                             removals: removals, onEvent: onEvent, prior: prior.forStep(id), budget: budget,
                             defaultModel: workflow.defaults.model?.value, defaultMaxTurns: workflow.defaults.maxTurns?.value,
-                            privacy: privacy)
+                            privacy: privacy, policies: policies.forStep(id))
                         running += 1
                         group.addTask { await job.execute() }
                     }
@@ -191,6 +199,7 @@ extension WorkflowEngine {
                     recorded.status = .skipped
                 }
                 try self.record(recorded, runID: runID, alongside: deadLetter)
+                for alert in completion.alerts { onEvent(.policyAlert(runID: runID, alert: alert)) }
                 // A step cancelled because another aborted the run does not make the run "cancelled".
                 if completion.status == .cancelled && !tracker.isAborted { cancelled = true }
                 apply(

@@ -7,7 +7,8 @@ extension WorkflowEngine {
     /// Persists a step's final state and its event (with `alongside`, in the same commit), then reports it.
     func record(_ completion: StepCompletion, runID: String, reason: String? = nil, alongside: [RunChange] = []) throws {
         let status = completion.status
-        let output = completion.result.output
+        // What the store keeps: the output as a policy redacted it for storage, when it did.
+        let output = completion.storedOutput ?? completion.result.output
         let stored = try Self.storedOutput(output, runID: runID, name: completion.stepID, configuration: configuration)
         let (outputJSON, outputText, outputPath) = (stored.json, stored.text, stored.path)
         let finished = RunEvent.StepFinished(

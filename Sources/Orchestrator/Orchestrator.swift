@@ -50,6 +50,10 @@ public struct Orchestrator: Sendable {
                 // Output chunks are not recorded: nothing new to read for a follower.
                 if case .stepOutput = event {} else { signals.notify(runID: runID) }
                 if case .approvalRequested(_, _, _, _, .some) = event { deadlinesBox.value?.nudge() }
+                if case .policyAlert(_, let alert) = event {
+                    // Off the run's path: a slow receiver must not hold the step.
+                    Task.detached { await webhooks.deliverAlert(alert, runID: runID, runs: runs, logger: logger) }
+                }
                 onEvent(runID, event)
             })
         self.queue = queue

@@ -67,20 +67,24 @@ public struct RunWebhooks: Sendable {
         let workflow = run.workflowPath.flatMap { WorkflowLoader().load(path: $0).workflow }
         // The privacy router's `webhooks` target: the workflow's `privacy:`, else the server's.
         let redactor = (workflow?.privacy ?? runs.settings.privacy).detector(for: .webhooks)
+        let policies = workflow.map(RunPolicies.init)
         for url in Self.targets(callback: submission?.callbackURL, workflow: workflow, status: run.status) {
-            await deliver(report, to: url, redactor: redactor, runs: runs, logger: logger)
+            await deliver(report, to: url, redactor: redactor, policies: policies, runs: runs, logger: logger)
         }
     }
 
     private func deliver(
-        _ report: RunService.RunReport, to url: String, redactor: PIIDetector?, runs: RunService, logger: Logger
+        _ report: RunService.RunReport, to url: String, redactor: PIIDetector?, policies: RunPolicies?, runs: RunService,
+        logger: Logger
     ) async {
         let run = report.detail.run
         let runID = run.id
         let status = Self.apiStatus(run.status)
         var outputs: [String: JSONValue] = [:]
         for step in report.detail.steps where step.status == .completed && step.fanoutIndex == nil {
-            outputs[step.stepID] = WorkflowEngine.recordedOutput(step) ?? .null
+            let output = WorkflowEngine.recordedOutput(step) ?? .null
+            // `redact` policies with `apply_to: webhooks` rewrite what the body carries of their step.
+            outputs[step.stepID] = policies?.redactingWebhook(output, step: step.stepID) ?? output
         }
         let duration = run.startedAt.map { (run.finishedAt ?? Date()).timeIntervalSince($0) } ?? 0
         var body: JSONValue = .object(outputs)
@@ -92,6 +96,11 @@ public struct RunWebhooks: Sendable {
         let payload = WebhookPayload(
             event: .forRunStatus(status), runID: runID, workflow: run.workflowName, status: status, outputs: body,
             totalCostUSD: report.usage().pricedCostUSD, durationSeconds: duration, error: error)
+        await send(payload, to: url, runID: runID, runs: runs, logger: logger)
+    }
+
+    /// Sends `payload` and records the delivery as the run's `webhook_delivered` event.
+    func send(_ payload: WebhookPayload, to url: String, runID: String, runs: RunService, logger: Logger) async {
         let record = await sender.deliver(payload, to: url)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

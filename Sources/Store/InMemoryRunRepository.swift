@@ -20,6 +20,7 @@ public final class InMemoryRunRepository: RunRepository {
         var modelCalls: [String: [ModelCallRecord]] = [:]
         var submissions: [String: RunSubmissionRecord] = [:]
         var deadLetters: [String: DeadLetterRecord] = [:]
+        var violations: [ViolationRecord] = []
     }
 
     private let state = Mutex(State())
@@ -80,6 +81,11 @@ public final class InMemoryRunRepository: RunRepository {
                 }
                 copy.submissions[submission.runID] = submission
             case .recordDeadLetter(let item): _ = try recordDeadLetter(item, in: &copy)
+            case .recordViolation(let record):
+                try requireRun(record.runID, in: copy)
+                var stored = record
+                stored.tenant = copy.submissions[record.runID]?.tenant
+                copy.violations.append(stored)
             case .resolveDeadLetter(let id, let resolution, let reason, let retryRunID, let time):
                 _ = try resolveDeadLetter(id: id, by: resolution, reason: reason, retryRunID: retryRunID, at: time, in: &copy)
             case .appendAudit: break // no audit log in memory (see RunChange.appendAudit)
@@ -230,6 +236,21 @@ public final class InMemoryRunRepository: RunRepository {
         guard s.runs[id] != nil else {
             throw StoreError(.constraint, "FOREIGN KEY constraint failed: no run \(id)")
         }
+    }
+
+    public func violations(_ query: ViolationQuery) throws -> [ViolationRecord] {
+        state.withLock { s in
+            let matching = s.violations.filter(query.matches).sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            return Array(matching.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
+        }
+    }
+
+    public func countViolations(_ query: ViolationQuery) throws -> Int {
+        state.withLock { $0.violations.count(where: query.matches) }
+    }
+
+    public func violationStats(_ query: ViolationQuery) throws -> ViolationStats {
+        state.withLock { ViolationStats(counting: $0.violations.filter(query.matches)) }
     }
 
     public func recordDeadLetter(_ item: DeadLetterRecord) throws -> DeadLetterRecord {

@@ -23,10 +23,11 @@ extension RunChange {
             return .recordAttempt(attempt)
         case .appendEvent(let runID, let kind, let payloadJSON, let time):
             return .appendEvent(runID: runID, kind: kind, payloadJSON: ScrubbingSystem.scrubJSON(payloadJSON), time: time)
-        case .setRunOwner, .recordModelCall, .recordSubmission, .recordDeadLetter, .resolveDeadLetter, .appendAudit:
+        case .setRunOwner, .recordModelCall, .recordSubmission, .recordDeadLetter, .resolveDeadLetter, .appendAudit, .recordViolation:
             // Dead letters' error and reason are scrubbed where they are written, which the
             // repository's own `recordDeadLetter` and `resolveDeadLetter` share; an audit entry's
-            // payload is made from fields the store scrubbed before it hashes them.
+            // payload is made from fields the store scrubbed before it hashes them; a violation
+            // holds its match masked already.
             return self
         }
     }

@@ -70,6 +70,13 @@ public protocol RunRepository: Sendable {
         id: String, by resolution: DeadLetterResolution, reason: String?, retryRunID: String?, at time: Date
     ) throws -> DeadLetterRecord
 
+    /// Violations passing the query's filters, newest first.
+    func violations(_ query: ViolationQuery) throws -> [ViolationRecord]
+    /// How many violations pass the query's filters (its limit and offset aside).
+    func countViolations(_ query: ViolationQuery) throws -> Int
+    /// Counts by severity, policy and action of the violations passing the filters (limit and offset aside).
+    func violationStats(_ query: ViolationQuery) throws -> ViolationStats
+
     /// Applies several writes in order, all or none (one SQLite transaction, so one commit):
     /// how the engine records a step's start or end together with its event.
     func write(_ changes: [RunChange]) throws
@@ -99,6 +106,8 @@ public enum RunChange: Sendable {
     /// not see itself (the emergency stop, a credential) is recorded with what commits beside it.
     /// The in-memory repository keeps no audit log and ignores it.
     case appendAudit(AuditEvent)
+    /// Records a policy violation (its tenant is the run's submission's), with the step's result.
+    case recordViolation(ViolationRecord)
 
     /// An event stamped now.
     public static func event(_ runID: String, _ kind: String, _ payloadJSON: String) -> RunChange {

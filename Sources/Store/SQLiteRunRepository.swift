@@ -148,6 +148,7 @@ public struct SQLiteRunRepository: RunRepository {
             case .recordModelCall(let call): try recordModelCall(call, on: conn)
             case .recordSubmission(let submission): try recordSubmission(submission, on: conn)
             case .recordDeadLetter(let item): _ = try recordDeadLetter(item, on: conn)
+            case .recordViolation(let record): try recordViolation(record, on: conn)
             case .resolveDeadLetter(let id, let resolution, let reason, let retryRunID, let time):
                 _ = try resolveDeadLetter(id: id, by: resolution, reason: reason, retryRunID: retryRunID, at: time, on: conn)
             case .appendAudit(let event): try AuditLog.append(event, on: conn)

@@ -5,7 +5,7 @@
 /// migration: append a new one.
 public enum Schema {
     /// All migrations, oldest first.
-    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
 
     /// The schema version this program writes.
     public static var latestVersion: Int { migrations.count }

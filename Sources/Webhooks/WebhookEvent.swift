@@ -14,6 +14,9 @@ public struct WebhookEvent: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let approvalRequested = WebhookEvent(rawValue: "approval.requested")
     /// A `notify` step with `service: webhook`: `outputs` is `{step_id, message}`.
     public static let workflowNotification = WebhookEvent(rawValue: "workflow.notification")
+    /// An `alert` policy fired on a step's result: `status` is the run's, `outputs` is the alert
+    /// (`{policy_id, severity, step, trigger, matched (masked), message, violation_id}`).
+    public static let policyAlert = WebhookEvent(rawValue: "policy.alert")
 
     /// The event for a run that ended (or paused) with `status`, as Sandcastle maps it:
     /// `completed`, `failed`, `cancelled`, `budget_exceeded`, `awaiting_approval`; any other

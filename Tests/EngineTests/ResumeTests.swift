@@ -45,6 +45,9 @@ final class CrashingRepository: RunRepository {
     func deadLetters(_ query: DeadLetterQuery) throws -> [DeadLetterRecord] { try inner.deadLetters(query) }
     func countDeadLetters(_ query: DeadLetterQuery) throws -> Int { try inner.countDeadLetters(query) }
     func deadLetter(id: String) throws -> DeadLetterRecord? { try inner.deadLetter(id: id) }
+    func violations(_ query: ViolationQuery) throws -> [ViolationRecord] { try inner.violations(query) }
+    func countViolations(_ query: ViolationQuery) throws -> Int { try inner.countViolations(query) }
+    func violationStats(_ query: ViolationQuery) throws -> ViolationStats { try inner.violationStats(query) }
     func resolveDeadLetter(
         id: String, by resolution: DeadLetterResolution, reason: String?, retryRunID: String?, at time: Date
     ) throws -> DeadLetterRecord {

@@ -14,7 +14,7 @@ import Testing
         #expect(
             tables == [
                 "api_keys", "approvals", "audit_entries", "credentials", "dead_letters", "events", "model_calls", "run_submissions", "runs",
-                "sandboxes", "schedule_fires", "schedules", "secret_key_state", "step_attempts", "steps", "workflow_versions",
+                "sandboxes", "schedule_fires", "schedules", "secret_key_state", "step_attempts", "steps", "violations", "workflow_versions",
             ])
         let indexes = try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
             .map { try $0.get(0, as: String.self) }

@@ -454,7 +454,7 @@ import Testing
         let result = load(
             """
             name: top
-            policies: []
+            memory: []
             default_timeout: 10
             defaults:
               timeout: 5m
@@ -470,7 +470,7 @@ import Testing
             """)
         let messages = result.errors.map { "\($0.location?.line ?? 0): \($0.message) | \($0.hint ?? "")" }
         #expect(
-            messages.contains("2: `policies` is not a field of the workflow | `policies` (guardrails) are not supported yet; remove them to run this workflow"))
+            messages.contains("2: `memory` is not a field of the workflow | `memory` is not supported yet; remove it to run this workflow"))
         #expect(messages.contains("3: `default_timeout` and `defaults.timeout` both set the same default | keep one of them"))
         #expect(messages.contains { $0.hasPrefix("6: `session` is not a field of `defaults`") })
         #expect(messages.contains { $0.hasPrefix("8: defaults.env applies to every step, so it cannot read `{steps.x.output}`") })

@@ -20,6 +20,8 @@ public enum EngineEvent: Sendable {
     case stepOutput(step: String, index: Int?, text: String)
     /// A run reached an approval gate and waits for a person (`sandcastle runs approve|reject`).
     case approvalRequested(runID: String, step: String, message: String, data: JSONValue?, timeoutAt: Date?)
+    /// An `alert` policy fired on a step's result (recorded as the run's `policy_alert` event).
+    case policyAlert(runID: String, alert: PolicyAlert)
     /// A run ended, or paused (`status` `waiting_approval`) with only approval gates left.
     case runFinished(runID: String, status: RunStatus, error: String?)
 }

@@ -28,7 +28,7 @@ extension OpenAPI {
             "security": [["apiKey": []], ["bearer": []]],
             "paths": paths(sandcastleOperations),
             "components": [
-                "schemas": schemas(sandcastleSchemas, sandcastleErrorSchemas, workflowAPISchemas, credentialSchemas, auditSchemas, transparencySchemas),
+                "schemas": schemas(sandcastleSchemas, sandcastleErrorSchemas, workflowAPISchemas, credentialSchemas, auditSchemas, transparencySchemas, violationSchemas),
                 "securitySchemes": [
                     "bearer": ["type": "http", "scheme": "bearer"],
                     "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
@@ -267,7 +267,7 @@ extension OpenAPI {
                     400: "not a UUID (`INVALID_ID`), or the schedule is disabled (`SCHEDULE_DISABLED`)",
                     503: "the server is not accepting runs (`SERVICE_UNAVAILABLE`)",
                 ], id: "triggerSchedule", links: runLinks("run_id")),
-        ] + keyOperations + deadLetterOperations + workflowAPIOperations + credentialOperations + auditOperations + transparencyOperations
+        ] + keyOperations + deadLetterOperations + workflowAPIOperations + credentialOperations + auditOperations + transparencyOperations + violationOperations
 
     private static let keyID: ErrorResponses = [
         400: "not a key id (`INVALID_ID`)", 403: "an admin-only action with a tenant key (`FORBIDDEN`)", 404: "no such active key (`NOT_FOUND`)",

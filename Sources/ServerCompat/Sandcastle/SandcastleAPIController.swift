@@ -47,6 +47,7 @@ package struct SandcastleAPIController {
         registerCredentials(routes)
         registerWorkflowAPIs(routes)
         registerAudit(routes)
+        registerViolations(routes)
     }
 
     // MARK: system

@@ -9,7 +9,7 @@ import Store
 
 /// `GET /api/events`: every run's milestones as one event stream, in Sandcastle's shapes
 /// (`run.started`, `run.completed`, `run.failed`, `step.started`, `step.completed`,
-/// `step.failed`, `dlq.new`, and ours: `approval.requested`). `id:` is the event's global position in the
+/// `step.failed`, `dlq.new`, and ours: `approval.requested`, `policy.alert`). `id:` is the event's global position in the
 /// store, so `Last-Event-ID` resumes exactly after the last one seen (Sandcastle's bus keeps no
 /// history and loses what happened while a client was away; this one does not).
 struct SandcastleEventFeed {
@@ -24,7 +24,9 @@ struct SandcastleEventFeed {
     static let maxFollowers = 500
     /// A step output longer than this is cut in `step.completed`, as Sandcastle cuts it.
     static let maxOutputCharacters = 4096
-    static let kinds: Set<String> = ["run_started", "run_finished", "step_started", "step_finished", "approval_requested", "dead_lettered"]
+    static let kinds: Set<String> = [
+        "run_started", "run_finished", "step_started", "step_finished", "approval_requested", "dead_lettered", PolicyAlert.eventKind,
+    ]
 
     func response() throws -> Response {
         guard orchestrator.signals.count < Self.maxFollowers else {
@@ -123,6 +125,12 @@ struct SandcastleEventFeed {
             )
         case .approvalRequested(let approval):
             return ("approval.requested", ["run_id": runID, "step_id": .string(approval.step), "message": .string(approval.message), "workflow": name])
+        case .unrecognized(PolicyAlert.eventKind, let payload):
+            // An `alert` policy fired: its record as stored (the match already masked), with the run.
+            guard case .object(var data)? = JSONValue.parse(json: payload) else { return nil }
+            data["run_id"] = runID
+            data["workflow"] = name
+            return ("policy.alert", .object(data))
         default:
             return nil
         }

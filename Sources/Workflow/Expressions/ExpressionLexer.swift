@@ -40,7 +40,7 @@ struct ExpressionToken: Equatable {
 
 /// Splits an expression into tokens.
 enum ExpressionLexer {
-    static func tokenize(_ text: String) throws(ExpressionError) -> [ExpressionToken] {
+    static func tokenize(_ text: String, variables: Set<String> = []) throws(ExpressionError) -> [ExpressionToken] {
         let scalars = Array(text.unicodeScalars)
         var tokens: [ExpressionToken] = []
         var index = 0
@@ -133,7 +133,7 @@ enum ExpressionLexer {
                 tokens.append(.init(kind: .literal(value), column: column))
                 index = end
             case "a"..."z", "A"..."Z", "_":
-                let (token, end) = try word(scalars, from: index)
+                let (token, end) = try word(scalars, from: index, variables: variables)
                 tokens.append(token)
                 index = end
             default:
@@ -211,7 +211,9 @@ enum ExpressionLexer {
         ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_"
     }
 
-    private static func word(_ scalars: [Unicode.Scalar], from start: Int) throws(ExpressionError) -> (ExpressionToken, Int) {
+    private static func word(
+        _ scalars: [Unicode.Scalar], from start: Int, variables: Set<String>
+    ) throws(ExpressionError) -> (ExpressionToken, Int) {
         var index = start
         while index < scalars.count, isWordScalar(scalars[index]) { index += 1 }
         let word = String(String.UnicodeScalarView(scalars[start..<index]))
@@ -230,6 +232,7 @@ enum ExpressionLexer {
             throw ExpressionError("`\(word)` is not a literal here", column: column, hint: "write `\(fix)`")
         default: break
         }
+        if variables.contains(word) { return (.init(kind: .reference(.env(name: word)), column: column), index) }
         // A path: `steps.build.output.items.0` (segments may contain `-`, as step ids do).
         if index < scalars.count, scalars[index] == ".", ["input", "steps", "env"].contains(word) {
             var end = index
@@ -248,7 +251,11 @@ enum ExpressionLexer {
         while probe < scalars.count, scalars[probe] == " " { probe += 1 }
         if probe < scalars.count, scalars[probe] == "(" { return (.init(kind: .identifier(word), column: column), index) }
         let hint: String
-        if let root = EditDistance.closest(to: word, among: ["input", "steps", "env", "run_id"], maximumDistance: 2) {
+        if !variables.isEmpty {
+            hint =
+                EditDistance.closest(to: word, among: variables.sorted(), maximumDistance: 2).map { "did you mean `\($0)`?" }
+                ?? "this expression reads \(variables.sorted().joined(separator: ", "))"
+        } else if let root = EditDistance.closest(to: word, among: ["input", "steps", "env", "run_id"], maximumDistance: 2) {
             hint = "did you mean `\(root)`? References look like steps.ID.output or input.NAME"
         } else {
             hint = "quote text: '\(word)'; references start with input., steps. or env."

@@ -19,7 +19,10 @@ public struct ExpressionParser {
     }
 
     /// Parses `text`, or throws an error with the column to look at.
-    public static func parse(_ text: String) throws(ExpressionError) -> Expression {
+    ///
+    /// `variables` are bare names the caller binds (a policy condition's `output`, `duration`, …);
+    /// each parses as `.env(name:)`, which the caller resolves from its own values.
+    public static func parse(_ text: String, variables: Set<String> = []) throws(ExpressionError) -> Expression {
         guard text.unicodeScalars.count <= maximumLength else {
             throw ExpressionError(
                 "the expression is longer than \(maximumLength) characters", column: 1,
@@ -28,7 +31,7 @@ public struct ExpressionParser {
         guard !text.trimmingSpaces.replacingNewlines.isEmpty else {
             throw ExpressionError("the expression is empty", column: 1, hint: "write a condition, e.g. input.deploy == true")
         }
-        var parser = ExpressionParser(tokens: try ExpressionLexer.tokenize(text))
+        var parser = ExpressionParser(tokens: try ExpressionLexer.tokenize(text, variables: variables))
         let expression = try parser.parseExpression(minimumPrecedence: 0)
         let next = parser.current
         guard next.kind == .end else {

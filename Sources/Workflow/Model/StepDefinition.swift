@@ -22,14 +22,17 @@ public struct StepDefinition: Sendable {
     public var location: SourceLocation
     /// Where each field's value was written, for messages about it later (e.g. at run time).
     public var fieldLocations: [String: SourceLocation]
+    /// The step's `policies:`; nil (the field is absent) means every top-level policy, `[]` none.
+    public var policies: [StepPolicyEntry]?
 
     public init(
         id: String, kind: StepKind, configuration: any StepConfiguration, description: String? = nil,
         dependsOn: [Located<String>] = [], when: WhenCondition? = nil, onFailure: Located<FailureAction>? = nil,
         timeout: Located<Duration>? = nil, retry: RetrySettings? = nil, fanOut: FanOut? = nil,
         sandbox: SandboxSettings = SandboxSettings(), location: SourceLocation,
-        fieldLocations: [String: SourceLocation] = [:]
+        fieldLocations: [String: SourceLocation] = [:], policies: [StepPolicyEntry]? = nil
     ) {
+        self.policies = policies
         self.id = id
         self.kind = kind
         self.configuration = configuration

@@ -29,6 +29,9 @@ public enum StepFields {
     public static let control: Set<String> = ["id", "type", "description", "depends_on", "when", "on_failure"]
     /// How a step that does work is run: time limit, retries, fan-out.
     public static let execution: Set<String> = ["timeout", "retry", "parallel_over", "max_concurrency"]
+    /// The guardrail policies over a step's own output (steps whose output the engine produces:
+    /// `run`, agent and `llm`; a sub-workflow's steps have their own).
+    public static let guarded: Set<String> = ["policies"]
     /// Where a step runs: its sandbox, and the credentials its sandbox receives.
     public static let sandbox: Set<String> = ["image", "profile", "backend", "env", "session", "credentials"]
 }

@@ -19,15 +19,19 @@ public struct WorkflowDefinition: Sendable {
     public var privacy: PrivacySettings?
     /// The workflow's `risk_level:` (default `minimal`), where it was written when it was.
     public var riskLevel: Located<RiskLevel>?
+    /// Guardrail policies defined at the top (`policies:`): every step gets them unless it
+    /// names its own (see ``policies(for:)``).
+    public var policies: [PolicyDefinition]
 
     public init(
         name: String, description: String? = nil, file: String = "<memory>", inputs: [InputDefinition] = [],
         defaults: StepDefaults = StepDefaults(), steps: [StepDefinition], outputs: [WorkflowOutput] = [],
         onComplete: CompletionActions? = nil, onFailure: FailureActions? = nil, privacy: PrivacySettings? = nil,
-        riskLevel: Located<RiskLevel>? = nil
+        riskLevel: Located<RiskLevel>? = nil, policies: [PolicyDefinition] = []
     ) {
         self.privacy = privacy
         self.riskLevel = riskLevel
+        self.policies = policies
         self.onComplete = onComplete
         self.onFailure = onFailure
         self.name = name
@@ -43,6 +47,19 @@ public struct WorkflowDefinition: Sendable {
     /// The workflow's risk class: its `risk_level`, else `minimal`.
     public var risk: RiskLevel { riskLevel?.value ?? .minimal }
     public func input(_ name: String) -> InputDefinition? { inputs.first { $0.name == name } }
+
+    /// The policies that apply to `step`: every top-level one when the step has no `policies:`,
+    /// none for `policies: []`, else the ones it names (references resolved, unknown ones dropped:
+    /// validation reports them) and the ones it writes inline, in its order.
+    public func policies(for step: StepDefinition) -> [PolicyDefinition] {
+        guard let entries = step.policies else { return policies }
+        return entries.compactMap { entry in
+            switch entry {
+            case .inline(let policy): policy
+            case .reference(let id): policies.first { $0.id == id.value }
+            }
+        }
+    }
 
     /// A step's effective settings: its own, else the workflow's `defaults`, else the built-in ones.
     public func settings(for step: StepDefinition) -> ResolvedStepSettings {

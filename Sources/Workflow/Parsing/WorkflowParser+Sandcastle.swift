@@ -5,12 +5,11 @@
 /// because agents run here without it.
 extension WorkflowParser {
     static let sandcastleTopLevelFields: Set<String> = [
-        "input_schema", "default_model", "default_max_turns", "default_timeout", "on_complete", "sandstorm_url",
+        "input_schema", "default_model", "default_max_turns", "default_timeout", "on_complete", "sandstorm_url", "policies",
     ]
 
     /// Sandcastle top-level keys this build refuses, with the reason given to the user.
     static let sandcastleLaterFields: [String: String] = [
-        "policies": "`policies` (guardrails) are not supported yet; remove them to run this workflow",
         "memory": "`memory` is not supported yet; remove it to run this workflow",
         "default_tools": "`default_tools` (connectors) are not supported; give agent steps `tools:` (Bash, Read, Write, Edit, Glob, Grep, WebFetch)",
         "schedule": "schedules are not read from workflow files yet; remove `schedule` to run this workflow",

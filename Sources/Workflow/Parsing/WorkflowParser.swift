@@ -79,7 +79,9 @@ public struct WorkflowParser: Sendable {
         let privacy = parsePrivacy(top, session: session)
         let riskLevel = parseRiskLevel(top)
         warnAboutIgnoredFields(top, session: session)
+        let policies = parseTopLevelPolicies(top, session: session)
         let steps = parseSteps(top, session: session)
+        checkPolicyReferences(steps, policies: policies, session: session)
         var outputs: [WorkflowOutput] = []
         for entry in top.templateMap("outputs", nameRule: Self.nameProblem) ?? [] {
             outputs.append(WorkflowOutput(name: entry.name, value: entry.value, location: entry.location))
@@ -90,7 +92,7 @@ public struct WorkflowParser: Sendable {
         return WorkflowDefinition(
             name: name?.value ?? "", description: description, file: file, inputs: inputs,
             defaults: defaults, steps: steps, outputs: outputs, onComplete: onComplete, onFailure: onFailure,
-            privacy: privacy, riskLevel: riskLevel)
+            privacy: privacy, riskLevel: riskLevel, policies: policies)
     }
 
     // MARK: Inputs
@@ -377,6 +379,7 @@ public struct WorkflowParser: Sendable {
             sandbox.credentials = credentials(step, environment: sandbox.environment, session: sandbox.session)
         }
         let configuration = handler?.parseConfiguration(step) ?? UnparsedStepConfiguration()
+        let policies = accepts("policies") ? parseStepPolicies(step, session: session) : nil
 
         // Fields that exist for other kinds get a precise explanation instead of "did you mean".
         var explanations: [String: String] = [:]
@@ -397,7 +400,7 @@ public struct WorkflowParser: Sendable {
             id: stepID, kind: kind ?? StepKind("unknown"), configuration: configuration,
             description: description, dependsOn: dependsOn, when: when, onFailure: onFailure,
             timeout: timeout, retry: retry, fanOut: fanOut, sandbox: sandbox, location: node.location,
-            fieldLocations: fieldLocations)
+            fieldLocations: fieldLocations, policies: policies)
     }
 
     private func stepKind(_ step: MappingReader, session: ParseSession) -> StepKind? {

@@ -25,6 +25,11 @@ final class LineLog: Sendable {
             Console.print("    reject:  sandcastle runs reject\(flag) \(runID) \(step) [--comment …]")
         case .runStarted:
             break
+        case .policyAlert(_, let alert):
+            // The match is already masked; the policy's own message says what it means.
+            Console.print(
+                "⚠ \(label(alert.step, alert.index)) policy `\(alert.policyID)` (\(alert.severity)) alert"
+                    + (alert.message.map { ": \($0)" } ?? "") + (alert.matched.map { " [\($0)]" } ?? ""))
         case .stepStarted(let step, let index, let attempt):
             Console.print("▶ \(label(step, index)) started" + (attempt > 1 ? " (attempt \(attempt))" : ""))
         case .attemptFailed(let step, let index, let attempt, let error, let tail, _, let delay):

@@ -31,7 +31,7 @@ final class ProgressView: Sendable {
         let now = ContinuousClock.now
         state.withLock { $0.board.apply(event, at: now) }
         switch event {
-        case .approvalRequested:
+        case .approvalRequested, .policyAlert:
             above { lines.print(event) }
         case .stepFinished(_, let status, _, _, _) where status != .completed && status != .skipped:
             above { lines.print(event) }

@@ -120,7 +120,7 @@ public struct AgentStepKind: StepKindHandler {
     public var fields: Set<String> {
         ["prompt", "model", "system_prompt", "max_turns", "tools", "output_schema", "fallback", "agents", "max_tokens", "temperature", "mcp_servers"]
     }
-    public var sharedFields: Set<String> { StepFields.control.union(StepFields.execution).union(StepFields.sandbox) }
+    public var sharedFields: Set<String> { StepFields.control.union(StepFields.execution).union(StepFields.sandbox).union(StepFields.guarded) }
     public var impliedByField: String? { "prompt" }
 
     public func parseConfiguration(_ step: MappingReader) -> (any StepConfiguration)? {

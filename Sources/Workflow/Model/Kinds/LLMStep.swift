@@ -41,7 +41,7 @@ public struct LLMStepKind: StepKindHandler {
     public var kind: StepKind { .llm }
     public var summary: String { "one model call, no sandbox and no tools (llm_config: system_prompt, temperature, max_tokens)" }
     public var fields: Set<String> { ["prompt", "model", "llm_config", "output_schema"] }
-    public var sharedFields: Set<String> { StepFields.control.union(StepFields.execution) }
+    public var sharedFields: Set<String> { StepFields.control.union(StepFields.execution).union(StepFields.guarded) }
     public var impliedByField: String? { "llm_config" }
 
     public func parseConfiguration(_ step: MappingReader) -> (any StepConfiguration)? {

@@ -16,7 +16,7 @@ public struct RunStepKind: StepKindHandler {
     public var kind: StepKind { .run }
     public var summary: String { "runs a shell command in a fresh sandbox (or the step's session)" }
     public var fields: Set<String> { ["run"] }
-    public var sharedFields: Set<String> { StepFields.control.union(StepFields.execution).union(StepFields.sandbox) }
+    public var sharedFields: Set<String> { StepFields.control.union(StepFields.execution).union(StepFields.sandbox).union(StepFields.guarded) }
     public var impliedByField: String? { "run" }
 
     public func parseConfiguration(_ step: MappingReader) -> (any StepConfiguration)? {

@@ -23,7 +23,7 @@ struct RunsCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunsList.self, RunsShow.self, RunsLogs.self, RunsCancel.self, RunsResume.self,
-            RunsApprove.self, RunsReject.self, RunsReplay.self, RunsFork.self, RunsSubmit.self, RunsTransparency.self,
+            RunsApprove.self, RunsReject.self, RunsReplay.self, RunsFork.self, RunsSubmit.self, RunsTransparency.self, RunsViolations.self,
         ])
 }
 
