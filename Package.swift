@@ -110,8 +110,6 @@ let package = Package(
         .target(name: "JSONValues", swiftSettings: strict),
         // "Did you mean": shared by the workflow parser and the models file, which know nothing of each other.
         .target(name: "Suggestions", swiftSettings: strict),
-        // Guardrails (issue 15): linear-time regexes, PII entities, the secret scrubber, masking.
-        .target(name: "Guardrails", swiftSettings: strict),
         // JSON Schema validation of structured step outputs and tool inputs, and Sandcastle's rule
         // for turning a model's answer into a step output: only JSON values, no other dependency.
         .target(name: "JSONSchema", dependencies: ["JSONValues"], swiftSettings: strict),

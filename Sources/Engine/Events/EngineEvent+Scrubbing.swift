@@ -30,6 +30,10 @@ extension EngineEvent {
             return .approvalRequested(
                 runID: runID, step: step, message: ScrubbingSystem.scrub(message), data: data.map(Self.scrubbed),
                 timeoutAt: timeoutAt)
+        case .policyAlert(let runID, var alert):
+            // The match is masked already; the policy's message is the workflow author's text.
+            alert.message = alert.message.map(ScrubbingSystem.scrub)
+            return .policyAlert(runID: runID, alert: alert)
         case .runFinished(let runID, let status, let error):
             return .runFinished(runID: runID, status: status, error: error.map(ScrubbingSystem.scrub))
         }
