@@ -13,7 +13,7 @@ extension OpenAPI {
         "CredentialValue": .object(
             ["value": Schema.string.matching(#"^[^\u0000]+$"#).described("the secret; at most 65536 bytes; never answered back")],
             required: ["value"]
-        ).withExamples(["value": "ghp_example0000000000000000000000000000"]),
+        ).withExamples(["value": "my token, sent once"]),
     ]
 
     private static let credentialErrors: ErrorResponses = [
