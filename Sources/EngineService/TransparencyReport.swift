@@ -58,11 +58,6 @@ public struct TransparencyReport: Sendable {
         }
     }
 
-    /// Where a report's violations come from: the run id → its violations. The seam for the
-    /// policy engine's `violations` table; until it is wired, ``noViolations``.
-    public typealias ViolationSource = @Sendable (_ runID: String) throws -> [Violation]
-    public static let noViolations: ViolationSource = { _ in [] }
-
     public var runID: String
     public var workflow: String
     public var status: String
@@ -139,12 +134,10 @@ public struct TransparencyReport: Sendable {
 extension RunService {
     /// The transparency report of run `id`.
     ///
-    /// - Parameter violations: the policy engine's violations of the run (``TransparencyReport/noViolations``
-    ///   until it is wired).
-    /// - Throws: ``EngineServiceError`` `.runNotFound` (as ``report(id:)``), or the violations' source's error.
-    public func transparencyReport(
-        id: String, violations: TransparencyReport.ViolationSource = TransparencyReport.noViolations, now: Date = Date()
-    ) throws -> TransparencyReport {
+    /// Its violations are the policy engine's records of the run (``violations(runID:)``), matches masked.
+    ///
+    /// - Throws: ``EngineServiceError`` `.runNotFound` (as ``report(id:)``), `.persistence`.
+    public func transparencyReport(id: String, now: Date = Date()) throws -> TransparencyReport {
         let report = try report(id: id)
         let run = report.detail.run
         // Read without the compliance rules: a report describes a run, whatever the mode says now.
@@ -174,7 +167,12 @@ extension RunService {
                     stepID: gate.stepID, status: gate.status.rawValue, message: gate.message, requestedAt: gate.requestedAt,
                     decidedBy: gate.decidedBy, decidedAt: gate.decidedAt, comment: gate.comment)
             },
-            violations: try violations(run.id), totalCostUSD: totals.pricedCostUSD, unpricedModelCalls: totals.unpricedCalls,
+            violations: try violations(runID: run.id).map { record in
+                TransparencyReport.Violation(
+                    stepID: record.stepID, policy: record.policyID, severity: record.severity, action: record.action,
+                    matched: record.matched, createdAt: record.createdAt)
+            },
+            totalCostUSD: totals.pricedCostUSD, unpricedModelCalls: totals.unpricedCalls,
             dataResidency: settings.dataResidency, privacy: workflow?.privacy ?? settings.privacy, generatedAt: now)
     }
 }

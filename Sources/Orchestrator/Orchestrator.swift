@@ -22,9 +22,6 @@ public struct Orchestrator: Sendable {
     public let approvalDeadlines: ApprovalDeadlines
     /// What failed steps and runs leave behind, and how often one may be retried.
     public let deadLetters: DeadLetterSettings
-    /// Where transparency reports read a run's policy violations: the seam for the policy
-    /// engine's `violations` table, none until it is wired (``TransparencyReport/noViolations``).
-    public var violations: TransparencyReport.ViolationSource = TransparencyReport.noViolations
 
     /// - Parameter resumesOrphans: also continue runs a dead process left running (`serve
     ///   --no-resume-runs` leaves them to `sandcastle runs resume`); queued runs always start.

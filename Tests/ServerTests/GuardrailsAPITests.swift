@@ -32,6 +32,11 @@ import Workflow
         risk_level: high
         privacy: {entities: [email, phone], apply_to: [prompts, outputs]}
         default_model: sonnet
+        policies:
+          - id: sent-marker
+            severity: low
+            trigger: {type: pattern, patterns: [{type: regex, pattern: "sent"}]}
+            action: {type: log}
         steps:
           - id: draft
             prompt: Draft a reply to jane.doe@example.com.
@@ -148,7 +153,11 @@ import Workflow
             let gate = SandcastleAPITests.data(try await server.call(.get, "/api/approvals/\(id).review", key: ServerFixture.key).body)
             #expect((decision["decided_by"] as? String) == (gate["reviewer_id"] as? String), "who decided, as the approval says: \(gate)")
 
-            #expect((report["policy_violations"] as? [Any])?.isEmpty == true, "none until the policy engine is wired")
+            // The policy engine's record of the run: the `log` policy fired on `send`'s output only.
+            let violations = try #require(report["policy_violations"] as? [[String: Any]], "\(report)")
+            #expect(violations.count == 1, "\(violations)")
+            #expect(violations.first?["step_id"] as? String == "send" && violations.first?["policy"] as? String == "sent-marker")
+            #expect(violations.first?["severity"] as? String == "low" && violations.first?["action"] as? String == "log", "\(violations)")
             let residency = try #require(report["data_residency"] as? [String: Any])
             #expect(residency["setting"] is NSNull && residency["regions_used"] as? [String] == ["us"], "\(residency)")
             let privacy = try #require(report["privacy"] as? [String: Any])
