@@ -12,7 +12,10 @@ struct BenchScrub: AsyncParsableCommand {
             Generates SIZE MiB of seeded mixed text (prose, log lines, JSON events, code; a fake secret about every \
             16 KiB, PII about every 2 KiB) and measures, on one thread, the best of three passes in CPU time: the secret \
             scrubber (scrub_mb_s) and the PII detector with all seven entities (pii_mb_s); then LinearRegex's slowest \
-            of (a+)+$, (a|aa)*c and (.*a){20} on 10 MiB of `a` (regex_adversarial_10mib_ms). The baseline, \
+            of (a+)+$, (a|aa)*c and (.*a){20} on 10 MiB of `a` (regex_adversarial_10mib_ms); then the same 1,000-step \
+            run of no-op steps with and without a policy set (PII redact, a regex block, a condition alert), the \
+            difference per step (policy_overhead_ms_per_step) and the evaluation alone (policy_evaluation_ms_per_step). \
+            The baseline, \
             peer_scrub_mb_s, is Sandcastle 0.47's own two-layer scrubber (sandcastle.engine.generator._scrub_secrets: \
             PEM first, then one combined regex; engine/policy.py holds only per-tool regexes) run by the peer's \
             Python from scripts/bench-peer-sandcastle on the same text written to a temporary file. Progress on \
@@ -45,6 +48,8 @@ struct BenchScrub: AsyncParsableCommand {
         let pii = ScrubBenchmark.pii(corpus.text)
         progress("LinearRegex on 10 MiB of adversarial input")
         let regex = try ScrubBenchmark.adversarialRegexMilliseconds()
+        progress("policies on a 1,000-step run of no-op steps, with and without (best of 3 each)")
+        let policies = try await PolicyOverhead.measure(steps: 1000, rounds: 3)
         var peer: PeerScrub?
         if !noBaseline {
             progress("Sandcastle 0.47's scrubber on the same text (its venv via scripts/bench-peer-sandcastle)")
@@ -52,7 +57,7 @@ struct BenchScrub: AsyncParsableCommand {
         }
         let report = BenchScrubReport(
             bytes: corpus.text.utf8.count, planted: corpus.secrets, scrub: scrub, pii: pii, regexMilliseconds: regex.milliseconds,
-            regexPattern: regex.pattern, peer: peer)
+            regexPattern: regex.pattern, policies: policies, peer: peer)
         Console.print(json ? report.json() : report.table())
     }
 }
@@ -127,6 +132,7 @@ struct BenchScrubReport {
     let pii: ScrubBenchmark.Throughput
     let regexMilliseconds: Double
     let regexPattern: String
+    let policies: PolicyOverhead.Result
     let peer: PeerScrub?
 
     func table() -> String {
@@ -135,6 +141,9 @@ struct BenchScrubReport {
             String(format: "secret scrubber              %8.1f MB/s  (%.2f s CPU, %d findings)", scrub.megabytesPerSecond, scrub.cpuSeconds, scrub.findings),
             String(format: "PII detector (7 entities)    %8.1f MB/s  (%.2f s CPU, %d matches)", pii.megabytesPerSecond, pii.cpuSeconds, pii.findings),
             String(format: "LinearRegex, 10 MiB hostile  %8.1f ms", regexMilliseconds) + "    (slowest: \(regexPattern))",
+            String(
+                format: "policies, 1,000-step run     %8.3f ms/step (evaluation alone %.3f ms/step; target ≤ %.1f)",
+                policies.overheadMillisecondsPerStep, policies.evaluationMillisecondsPerStep, PolicyOverhead.Result.targetMillisecondsPerStep),
         ]
         if let peer {
             lines.append(
@@ -154,6 +163,9 @@ struct BenchScrubReport {
             "pii_mb_s": rounded(pii.megabytesPerSecond),
             "pii_matches": pii.findings,
             "regex_adversarial_10mib_ms": rounded(regexMilliseconds),
+            "policy_overhead_ms_per_step": (policies.overheadMillisecondsPerStep * 1000).rounded() / 1000,
+            "policy_evaluation_ms_per_step": (policies.evaluationMillisecondsPerStep * 1000).rounded() / 1000,
+            "policy_runs_completed": policies.completed,
         ]
         if let peer {
             object["peer_scrub_mb_s"] = rounded(peer.megabytesPerSecond)
