@@ -100,7 +100,8 @@ let package = Package(
         // scrubbed by the store itself, and below everything else that writes or sends.
         .target(name: "Guardrails", dependencies: ["CRE2"], swiftSettings: strict),
         // A thin layer of our own over the system libsqlite3 instead of GRDB: far fewer build minutes.
-        .target(name: "Store", dependencies: ["CSQLite", "Guardrails", "JSONValues", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(
+            name: "Store", dependencies: ["CSQLite", "Guardrails", "JSONValues", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "Seccomp", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "DockerEngine", dependencies: ["HTTPTransport"], swiftSettings: strict),

@@ -16,10 +16,10 @@ struct SecretScrubbingTests {
     /// The secrets the step prints; the workflow builds each from two halves so the workflow's
     /// own text (which the catalog stores) never holds one whole.
     static let secrets: [(String, String)] = [
-        ("AKIA", "Q7J3ZQ2XK5M4TTPL"),  // an AWS access key id
-        ("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"),  // a GitHub token
-        ("sk_live_", "51HqZ2bC3dE4fG5hI6jK7lM8n"),  // a Stripe live key
-        ("xoxb-", "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),  // a Slack bot token
+        ("AKIA", "Q7J3ZQ2XK5M4TTPL"), // an AWS access key id
+        ("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"), // a GitHub token
+        ("sk_live_", "51HqZ2bC3dE4fG5hI6jK7lM8n"), // a Stripe live key
+        ("xoxb-", "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"), // a Slack bot token
     ]
     /// A value the server holds (like a credential), in two halves for the same reason.
     static let heldHalves = ("held-value-", UUID().uuidString)

@@ -28,7 +28,8 @@ extension OpenAPI {
             "security": [["apiKey": []], ["bearer": []]],
             "paths": paths(sandcastleOperations),
             "components": [
-                "schemas": schemas(sandcastleSchemas, sandcastleErrorSchemas, workflowAPISchemas, credentialSchemas, auditSchemas, transparencySchemas, violationSchemas),
+                "schemas": schemas(
+                    sandcastleSchemas, sandcastleErrorSchemas, workflowAPISchemas, credentialSchemas, auditSchemas, transparencySchemas, violationSchemas),
                 "securitySchemes": [
                     "bearer": ["type": "http", "scheme": "bearer"],
                     "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],

@@ -1,5 +1,5 @@
-import Guardrails
 import Foundation
+import Guardrails
 import HTTPTypes
 import Hummingbird
 import NIOCore
