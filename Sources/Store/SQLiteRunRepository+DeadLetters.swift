@@ -84,14 +84,10 @@ extension SQLiteRunRepository {
     }
 
     private static func deadLetterFilter(_ query: DeadLetterQuery) -> (String, [any SQLiteValueConvertible]) {
-        var clauses: [String] = []
-        var bindings: [any SQLiteValueConvertible] = []
-        if let resolved = query.resolved { clauses.append(resolved ? "resolved_at IS NOT NULL" : "resolved_at IS NULL") }
-        if let tenant = query.tenant {
-            clauses.append("tenant = ?")
-            bindings.append(tenant)
-        }
-        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), bindings)
+        var filter = SQLFilter()
+        if let resolved = query.resolved { filter.add(resolved ? "resolved_at IS NOT NULL" : "resolved_at IS NULL") }
+        filter.add("tenant = ?", query.tenant)
+        return (filter.clause, filter.bindings)
     }
 
     private static let deadLetterColumns = """

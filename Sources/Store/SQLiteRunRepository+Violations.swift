@@ -48,21 +48,15 @@ extension SQLiteRunRepository {
     }
 
     private static func violationFilter(_ query: ViolationQuery) -> (String, [any SQLiteValueConvertible]) {
-        var clauses: [String] = []
-        var bindings: [any SQLiteValueConvertible] = []
-        func add(_ clause: String, _ value: (any SQLiteValueConvertible)?) {
-            guard let value else { return }
-            clauses.append(clause)
-            bindings.append(value)
-        }
-        add("run_id = ?", query.runID)
-        add("step_id = ?", query.stepID)
-        add("policy_id = ?", query.policyID)
-        add("severity = ?", query.severity)
-        add("created_at >= ?", query.since)
-        add("created_at < ?", query.until)
-        add("tenant = ?", query.tenant)
-        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), bindings)
+        var filter = SQLFilter()
+        filter.add("run_id = ?", query.runID)
+        filter.add("step_id = ?", query.stepID)
+        filter.add("policy_id = ?", query.policyID)
+        filter.add("severity = ?", query.severity)
+        filter.add("created_at >= ?", query.since)
+        filter.add("created_at < ?", query.until)
+        filter.add("tenant = ?", query.tenant)
+        return (filter.clause, filter.bindings)
     }
 
     private static let violationColumns = """

@@ -171,31 +171,16 @@ public struct SQLiteRunRepository: RunRepository {
 
     /// The WHERE clause of a query's filters; nil when nothing can match.
     private static func filter(_ query: RunQuery) -> (String, [any SQLiteValueConvertible])? {
-        var clauses: [String] = []
-        var bindings: [any SQLiteValueConvertible] = []
+        var filter = SQLFilter()
         if let statuses = query.statuses {
             if statuses.isEmpty { return nil }
-            let sorted = statuses.map(\.rawValue).sorted()
-            clauses.append("status IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
-            bindings += sorted
+            filter.add("status", in: statuses.map(\.rawValue))
         }
-        if let name = query.workflowName {
-            clauses.append("workflow_name = ?")
-            bindings.append(name)
-        }
-        if let since = query.createdSince {
-            clauses.append("created_at >= ?")
-            bindings.append(since)
-        }
-        if let before = query.createdBefore {
-            clauses.append("created_at < ?")
-            bindings.append(before)
-        }
-        if let tenant = query.tenant {
-            clauses.append("id IN (SELECT run_id FROM run_submissions WHERE tenant = ?)")
-            bindings.append(tenant)
-        }
-        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), bindings)
+        filter.add("workflow_name = ?", query.workflowName)
+        filter.add("created_at >= ?", query.createdSince)
+        filter.add("created_at < ?", query.createdBefore)
+        filter.add("id IN (SELECT run_id FROM run_submissions WHERE tenant = ?)", query.tenant)
+        return (filter.clause, filter.bindings)
     }
 
     public func run(id: String) throws -> RunDetail? {
@@ -295,22 +280,15 @@ public struct SQLiteRunRepository: RunRepository {
     }
 
     public func approvals(runID: String?, statuses: Set<ApprovalStatus>?) throws -> [ApprovalRecord] {
-        var conditions: [String] = []
-        var bindings: [any SQLiteValueConvertible] = []
-        if let runID {
-            conditions.append("run_id = ?")
-            bindings.append(runID)
-        }
+        var filter = SQLFilter()
+        filter.add("run_id = ?", runID)
         if let statuses {
             if statuses.isEmpty { return [] }
-            let sorted = statuses.map(\.rawValue).sorted()
-            conditions.append("status IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
-            bindings += sorted
+            filter.add("status", in: statuses.map(\.rawValue))
         }
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try database.query(
-            "SELECT \(Self.approvalColumns) FROM approvals\(filter) ORDER BY requested_at, run_id, step_id",
-            bindings
+            "SELECT \(Self.approvalColumns) FROM approvals\(filter.clause) ORDER BY requested_at, run_id, step_id",
+            filter.bindings
         ).map(Self.approval(from:))
     }
 

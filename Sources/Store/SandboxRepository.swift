@@ -189,33 +189,21 @@ public struct SQLiteSandboxRepository: SandboxRepository {
     }
 
     public func list(_ query: SandboxQuery) throws -> [SandboxRecord] {
-        var conditions: [String] = []
-        var bindings: [any SQLiteValueConvertible] = []
+        var filter = SQLFilter()
         if let statuses = query.statuses {
             if statuses.isEmpty { return [] }
-            conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
-            bindings.append(contentsOf: statuses.map(\.rawValue).sorted() as [any SQLiteValueConvertible])
+            filter.add("status", in: statuses.map(\.rawValue))
         }
-        if let image = query.image {
-            conditions.append("image = ?")
-            bindings.append(image)
-        }
-        if let key = query.apiKeyID {
-            conditions.append("api_key_id = ?")
-            bindings.append(key)
-        }
-        if let server = query.serverID {
-            conditions.append("server_id = ?")
-            bindings.append(server)
-        }
+        filter.add("image = ?", query.image)
+        filter.add("api_key_id = ?", query.apiKeyID)
+        filter.add("server_id = ?", query.serverID)
         if let after = query.after {
-            conditions.append("(created_at > ? OR (created_at = ? AND id > ?))")
-            bindings.append(contentsOf: [after.createdAt, after.createdAt, after.id] as [any SQLiteValueConvertible])
+            filter.add("(created_at > ? OR (created_at = ? AND id > ?))", bindings: [after.createdAt, after.createdAt, after.id])
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        bindings.append(min(query.limit, Int(Int32.max)))
-        return try database.query("SELECT \(Self.columns) FROM sandboxes \(whereClause) ORDER BY created_at, id LIMIT ?", bindings)
-            .map(record)
+        return try database.query(
+            "SELECT \(Self.columns) FROM sandboxes\(filter.clause) ORDER BY created_at, id LIMIT ?",
+            filter.bindings + [min(query.limit, Int(Int32.max))]
+        ).map(record)
     }
 
     public func count(statuses: Set<SandboxStatus>, apiKeyID: String?) throws -> Int {

@@ -80,6 +80,30 @@ struct SecretScrubbingTests {
         }
     }
 
+    /// A credential pasted into a workflow's text does not leave with the exported workflow
+    /// (`yaml_content`), nor does anything of a secret's shape (issue 15 §5).
+    @Test func anExportedWorkflowCarriesNoCredentialValue() async throws {
+        let value = "pasted-credential-" + UUID().uuidString
+        let pasted = """
+            name: pasted
+            steps:
+              - id: use
+                run: echo using
+                env:
+                  TOKEN: "\(value)"
+                  OTHER: "\(Self.secrets[1].0)\(Self.secrets[1].1)"
+            """
+        try await SandcastleAPITests.with(workflows: ["pasted": pasted]) { server, orchestrator, _ in
+            // Stored like any credential: from now on its value is scrubbed by exact value.
+            try orchestrator.runs.credentials.set("github:pasted", value: value)
+            let listed = try await server.call(.get, "/api/workflows", key: ServerFixture.key)
+            #expect(listed.status == 200, "\(listed.text)")
+            #expect(listed.text.contains("[REDACTED:"), "the export shows where the secrets were: \(listed.text)")
+            #expect(!listed.text.contains(value), "the credential's value left with the workflow")
+            #expect(!listed.text.contains(Self.secrets[1].0 + Self.secrets[1].1), "the token left with the workflow")
+        }
+    }
+
     @Test func logLinesAreScrubbedWhateverLogsThem() throws {
         let value = "log-held-" + UUID().uuidString
         ScrubbingSystem.register(exactValues: [value])

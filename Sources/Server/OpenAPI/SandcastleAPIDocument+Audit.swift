@@ -22,10 +22,15 @@ extension OpenAPI {
     ]
 
     private static let auditPage: [Parameter] = [
-        .query("since", .dateTime), .query("until", .dateTime),
+        .query("since", dateFilter, description: "at or after (ISO 8601); empty: no bound"),
+        .query("until", dateFilter, description: "before (ISO 8601); empty: no bound"),
         .query("limit", .integer.defaulting(to: 50).bounded(1...500)),
         .query("offset", .integer.defaulting(to: 0).bounded(0...Int(Int32.max))),
     ]
+    /// A text filter of the audit log: at most 200 printable characters.
+    private static let auditText = Schema.string.matching(#"^[^\u0000-\u001F\u007F]{0,200}$"#)
+    /// A run id in a path: letters, digits, `-` and `_`, at most 128.
+    static let runIDPath = Schema.string.matching("^[A-Za-z0-9_-]{1,128}$")
     private static let auditRun: ErrorResponses = [
         400: "not a run id (`INVALID_ID`)", 404: "no such run, or another tenant's (`RUN_NOT_FOUND`)",
     ]
@@ -33,7 +38,7 @@ extension OpenAPI {
     static let auditOperations: [Operation] = [
         api(
             .get, "/audit", tag: "audit", summary: "Audit entries of every chain, newest first (admin)",
-            query: [.query("run_id", .string), .query("actor_id", .string), .query("event_type", .string)] + auditPage,
+            query: [.query("run_id", idFilter), .query("actor_id", auditText), .query("event_type", auditText)] + auditPage,
             returns: ok("a page", .array(of: .ref("AuditEntry")), paged: true),
             errors: [
                 400: "a `run_id` that is not a run id (`INVALID_ID`)", 403: "a tenant key (`FORBIDDEN`)",
@@ -42,10 +47,10 @@ extension OpenAPI {
         api(
             .get, "/runs/{id}/audit", tag: "audit", summary: "A run's audit chain in order",
             query: auditPage, returns: ok("a page", .array(of: .ref("AuditEntry")), paged: true),
-            errors: auditRun + [422: "a filter out of range (`VALIDATION_ERROR`)"]),
+            errors: auditRun + [422: "a filter out of range (`VALIDATION_ERROR`)"], pathSchemas: ["id": runIDPath]),
         api(
             .get, "/audit/verify/{id}", tag: "audit", summary: "Recompute every hash and link of a run's chain",
-            returns: ok("the verification", .ref("AuditVerification")), errors: auditRun),
+            returns: ok("the verification", .ref("AuditVerification")), errors: auditRun, pathSchemas: ["id": runIDPath]),
         api(
             .get, "/audit/verify/global", tag: "audit", summary: "Recompute every hash and link of the global chain (admin)",
             returns: ok("the verification", .ref("AuditVerification")), errors: [403: "a tenant key (`FORBIDDEN`)"]),

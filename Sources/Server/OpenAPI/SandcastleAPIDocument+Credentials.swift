@@ -13,9 +13,11 @@ extension OpenAPI {
         "CredentialValue": .object(
             ["value": Schema.string.matching(#"^[^\u0000]+$"#).described("the secret; at most 65536 bytes; never answered back")],
             required: ["value"]
-        ).withExamples(["value": "my token, sent once"]),
+        ).closed.withExamples(["value": "my token, sent once"]),
     ]
 
+    /// `service:connection`, each part `[a-z0-9_.-]`, at most 100 characters (``CredentialName``).
+    private static let credentialName = Schema.string.matching("^[a-z0-9_.-]+:[a-z0-9_.-]+$").lengths(3...100)
     private static let credentialErrors: ErrorResponses = [
         403: "a tenant key (`FORBIDDEN`)",
         422: "a name other than `service:connection` in `[a-z0-9_.-]`, at most 100 characters (`INVALID_NAME`)",
@@ -27,17 +29,18 @@ extension OpenAPI {
             returns: ok("the credentials", .array(of: .ref("Credential")), paged: true), errors: [403: "a tenant key (`FORBIDDEN`)"]),
         api(
             .get, "/credentials/{name}", tag: "credentials", summary: "One credential, masked (admin)",
-            returns: ok("the credential", .ref("Credential")), errors: credentialErrors + [404: "no such credential (`NOT_FOUND`)"]),
+            returns: ok("the credential", .ref("Credential")), errors: credentialErrors + [404: "no such credential (`NOT_FOUND`)"],
+            pathSchemas: ["name": credentialName]),
         api(
             .put, "/credentials/{name}", tag: "credentials",
             summary: "Store a credential, sealed with AES-256-GCM; replaces an older value (admin). Answers it masked",
             body: .json(.ref("CredentialValue")), returns: ok("stored", .ref("Credential")),
             errors: credentialErrors + [
                 422: "a bad name (`INVALID_NAME`), or an empty, too large or missing `value` (`VALIDATION_ERROR`)"
-            ]),
+            ], pathSchemas: ["name": credentialName]),
         api(
             .delete, "/credentials/{name}", tag: "credentials", summary: "Delete a credential (admin)",
             returns: ok("deleted", .object(["deleted": .boolean, "name": .string], required: ["deleted", "name"])),
-            errors: credentialErrors + [404: "no such credential (`NOT_FOUND`)"]),
+            errors: credentialErrors + [404: "no such credential (`NOT_FOUND`)"], pathSchemas: ["name": credentialName]),
     ]
 }

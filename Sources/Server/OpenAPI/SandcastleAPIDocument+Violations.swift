@@ -20,8 +20,9 @@ extension OpenAPI {
     ]
 
     private static let violationFilters: [Parameter] = [
-        .query("severity", .enumeration("critical", "high", "medium", "low")), .query("policy_id", .string), .query("step_id", .string),
-        .query("since", .dateTime), .query("until", .dateTime),
+        .query("severity", .enumeration("critical", "high", "medium", "low")), .query("policy_id", idFilter), .query("step_id", idFilter),
+        .query("since", dateFilter, description: "at or after (ISO 8601); empty: no bound"),
+        .query("until", dateFilter, description: "before (ISO 8601); empty: no bound"),
     ]
 
     private static let violationPage: [Parameter] = [
@@ -37,16 +38,16 @@ extension OpenAPI {
     static let violationOperations: [Operation] = [
         api(
             .get, "/violations", tag: "violations", summary: "Policy violations, newest first (a tenant key sees its own runs')",
-            query: violationFilters + [.query("run_id", .string)] + violationPage,
+            query: violationFilters + [.query("run_id", idFilter)] + violationPage,
             returns: ok("a page", .array(of: .ref("PolicyViolation")), paged: true),
             errors: violationFilterErrors + [404: "a `run_id` the caller may not see (`RUN_NOT_FOUND`)"]),
         api(
             .get, "/violations/stats", tag: "violations", summary: "Violation counts by severity, policy and action, and the total",
-            query: violationFilters + [.query("run_id", .string)], returns: ok("the counts", .ref("ViolationStats")),
+            query: violationFilters + [.query("run_id", idFilter)], returns: ok("the counts", .ref("ViolationStats")),
             errors: violationFilterErrors + [404: "a `run_id` the caller may not see (`RUN_NOT_FOUND`)"]),
         api(
             .get, "/runs/{id}/violations", tag: "violations", summary: "A run's policy violations, newest first",
             query: violationFilters + violationPage, returns: ok("a page", .array(of: .ref("PolicyViolation")), paged: true),
-            errors: violationFilterErrors + [404: "no such run, or another tenant's (`RUN_NOT_FOUND`)"]),
+            errors: violationFilterErrors + [404: "no such run, or another tenant's (`RUN_NOT_FOUND`)"], pathSchemas: ["id": runIDPath]),
     ]
 }

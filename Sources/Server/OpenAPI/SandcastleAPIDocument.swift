@@ -42,7 +42,7 @@ extension OpenAPI {
     static func api(
         _ method: Operation.Method, _ path: String, tag: String, summary: String, query: [Parameter] = [], body: Content? = nil,
         returns: Response, errors: ErrorResponses = [:], needsKey: Bool = true, rateLimited: Bool = false, id: String? = nil,
-        links: [Link] = []
+        links: [Link] = [], pathSchemas: [String: Schema] = [:]
     ) -> Operation {
         var statusBodies: [Int: Schema] = [:]
         var headers: [Int: [String: Schema]] = [:]
@@ -57,7 +57,8 @@ extension OpenAPI {
             headers[429] = rateHeaders.merging(["Retry-After": .integer]) { own, _ in own }
         }
         return Operation(
-            method, SandcastleAPIController.prefix + path, tag: tag, summary: summary, query: query, body: body, returns: returns,
+            method, SandcastleAPIController.prefix + path, tag: tag, summary: summary, pathSchemas: pathSchemas, query: query,
+            body: body, returns: returns,
             errors: errors, needsKey: needsKey, errorBody: .ref("SandcastleError"), invalidBodyStatus: 422, statusBodies: statusBodies,
             headers: headers, operationID: id, links: links)
     }
@@ -97,7 +98,11 @@ extension OpenAPI {
     }
 
     /// A query parameter given empty, which the server reads as not given.
-    private static let emptyText = Schema.string.lengths(0...0)
+    static let emptyText = Schema.string.lengths(0...0)
+    /// A date filter: ISO 8601, or empty for no bound (as the peer's `since`/`until`).
+    static let dateFilter = Schema.oneOf(.dateTime, emptyText)
+    /// A filter naming an id: letters, digits, `-` and `_`, at most 128; empty for none.
+    static let idFilter = Schema.string.matching("^[A-Za-z0-9_-]{0,128}$")
 
     private static let page: [Parameter] = [
         .query("limit", .integer.defaulting(to: 50).bounded(1...200)),

@@ -66,29 +66,14 @@ public struct AuditLog: Sendable {
 
     /// Entries passing `query` and how many pass its filters (its limit and offset aside).
     public func entries(_ query: AuditQuery) throws -> (entries: [AuditEntry], total: Int) {
-        var clauses: [String] = []
-        var bindings: [any SQLiteValueConvertible] = []
-        if let chain = query.chain {
-            clauses.append("chain = ?")
-            bindings.append(chain.description)
-        }
-        if let actor = query.actorID {
-            clauses.append("actor_id = ?")
-            bindings.append(actor)
-        }
-        if let type = query.eventType {
-            clauses.append("event_type = ?")
-            bindings.append(type)
-        }
-        if let since = query.since {
-            clauses.append("created_at >= ?")
-            bindings.append(since)
-        }
-        if let until = query.until {
-            clauses.append("created_at < ?")
-            bindings.append(until)
-        }
-        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        var filterBuilder = SQLFilter()
+        filterBuilder.add("chain = ?", query.chain?.description)
+        filterBuilder.add("actor_id = ?", query.actorID)
+        filterBuilder.add("event_type = ?", query.eventType)
+        filterBuilder.add("created_at >= ?", query.since)
+        filterBuilder.add("created_at < ?", query.until)
+        let filter = filterBuilder.clause
+        let bindings = filterBuilder.bindings
         let order = query.newestFirst ? "id DESC" : "id"
         return try database.read { conn in
             let rows = try conn.query(
