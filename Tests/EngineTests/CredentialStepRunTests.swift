@@ -26,7 +26,7 @@ struct CredentialStepRunTests {
           - id: without
             depends_on: [with]
             run: |
-              for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < "$f" 2>/dev/null; done | sort -u
+              { env; for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < "$f" 2>/dev/null; done; } | sort -u
               echo "shell: ${GITHUB_TOKEN:-unset} ${GITHUB_DEFAULT:-unset}"
         """
 
@@ -75,6 +75,8 @@ struct CredentialStepRunTests {
             Issue.record("the other step printed nothing: \(String(describing: outcome.steps["without"]))")
             return
         }
+        // `env` (started after a made-ahead sandbox's hand-out exports) always shows the step's
+        // own variables; the /proc listing adds every process's, whichever happen to be running.
         #expect(environ.contains("SANDCASTLE_STEP_ID=without"), "the other step did read its environment:\n\(environ)")
         #expect(environ.contains("shell: unset unset"))
         #expect(!environ.contains(Self.token) && !environ.contains("GITHUB_TOKEN="), "the other step's sandbox has no trace of it")
