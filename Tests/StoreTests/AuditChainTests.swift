@@ -72,19 +72,24 @@ import Testing
         }
     }
 
+    /// A recorded run's store (``recordRun(_:)``) after `sql` ran on its file through the sqlite3
+    /// program: an edit by hand, as someone with the file would make it.
+    static func editedByHand(in dir: URL, _ sql: String) async throws -> SQLiteRunRepository {
+        let path = dir.appendingPathComponent("s.sqlite").path
+        let repository = try SQLiteRunRepository(path: path)
+        try recordRun(repository)
+        let edit = try await runChild("sqlite3", [path, sql])
+        #expect(edit.status == 0, "\(edit.text)")
+        return repository
+    }
+
     @Test func aRowEditedInTheFileIsNamed() async throws {
         try await withTemporaryDirectory { dir in
-            let path = dir.appendingPathComponent("s.sqlite").path
-            let repository = try SQLiteRunRepository(path: path)
-            try Self.recordRun(repository)
-            // By hand, with the sqlite3 program: the step's cost is made smaller.
-            let edit = try await runChild(
-                "sqlite3",
-                [
-                    path,
-                    #"UPDATE audit_entries SET payload_json = replace(payload_json, '"cost_usd":0.30000000000000004', '"cost_usd":0.01') WHERE chain = 'run:run-1' AND seq = 4"#,
-                ])
-            #expect(edit.status == 0, "\(edit.text)")
+            // The step's cost is made smaller.
+            let repository = try await Self.editedByHand(
+                in: dir,
+                #"UPDATE audit_entries SET payload_json = replace(payload_json, '"cost_usd":0.30000000000000004', '"cost_usd":0.01') WHERE chain = 'run:run-1' AND seq = 4"#
+            )
             #expect(try repository.audit.chainEntries(.run("run-1"))[3].payloadJSON.contains(#""cost_usd":0.01"#))
             let verification = try repository.audit.verify(runID: "run-1")
             #expect(!verification.valid)
@@ -114,11 +119,7 @@ import Testing
 
     @Test func aDeletedMiddleRowIsFound() async throws {
         try await withTemporaryDirectory { dir in
-            let path = dir.appendingPathComponent("s.sqlite").path
-            let repository = try SQLiteRunRepository(path: path)
-            try Self.recordRun(repository)
-            let edit = try await runChild("sqlite3", [path, "DELETE FROM audit_entries WHERE chain = 'run:run-1' AND seq = 3"])
-            #expect(edit.status == 0, "\(edit.text)")
+            let repository = try await Self.editedByHand(in: dir, "DELETE FROM audit_entries WHERE chain = 'run:run-1' AND seq = 3")
             let verification = try repository.audit.verify(runID: "run-1")
             #expect(verification.chainLength == 6)
             #expect(verification.broken?.seq == 4 && verification.broken?.code == .seqGap, "\(String(describing: verification.broken))")
@@ -127,17 +128,11 @@ import Testing
 
     @Test func renumberedRowsAfterADeletionAreFound() async throws {
         try await withTemporaryDirectory { dir in
-            let path = dir.appendingPathComponent("s.sqlite").path
-            let repository = try SQLiteRunRepository(path: path)
-            try Self.recordRun(repository)
             // Hiding the gap by renumbering still leaves entry 3 pointing at the removed entry.
-            let edit = try await runChild(
-                "sqlite3",
-                [
-                    path,
-                    "DELETE FROM audit_entries WHERE chain = 'run:run-1' AND seq = 3; UPDATE audit_entries SET seq = -seq WHERE chain = 'run:run-1' AND seq > 3; UPDATE audit_entries SET seq = -seq - 1 WHERE chain = 'run:run-1' AND seq < 0",
-                ])
-            #expect(edit.status == 0, "\(edit.text)")
+            let repository = try await Self.editedByHand(
+                in: dir,
+                "DELETE FROM audit_entries WHERE chain = 'run:run-1' AND seq = 3; UPDATE audit_entries SET seq = -seq WHERE chain = 'run:run-1' AND seq > 3; UPDATE audit_entries SET seq = -seq - 1 WHERE chain = 'run:run-1' AND seq < 0"
+            )
             let verification = try repository.audit.verify(runID: "run-1")
             #expect(verification.chainLength == 6)
             #expect(verification.broken?.seq == 3 && verification.broken?.code == .prevLinkBroken, "\(String(describing: verification.broken))")
@@ -146,17 +141,11 @@ import Testing
 
     @Test func swappedRowsAreFound() async throws {
         try await withTemporaryDirectory { dir in
-            let path = dir.appendingPathComponent("s.sqlite").path
-            let repository = try SQLiteRunRepository(path: path)
-            try Self.recordRun(repository)
             // Entries 3 and 4 trade places (their sequence numbers swapped).
-            let edit = try await runChild(
-                "sqlite3",
-                [
-                    path,
-                    "UPDATE audit_entries SET seq = CASE seq WHEN 3 THEN -4 ELSE -3 END WHERE chain = 'run:run-1' AND seq IN (3, 4); UPDATE audit_entries SET seq = -seq WHERE seq < 0",
-                ])
-            #expect(edit.status == 0, "\(edit.text)")
+            let repository = try await Self.editedByHand(
+                in: dir,
+                "UPDATE audit_entries SET seq = CASE seq WHEN 3 THEN -4 ELSE -3 END WHERE chain = 'run:run-1' AND seq IN (3, 4); UPDATE audit_entries SET seq = -seq WHERE seq < 0"
+            )
             let entries = try repository.audit.chainEntries(.run("run-1"))
             #expect(entries.map(\.eventType)[2...3] == ["step.completed", "step.started"])
             let verification = try repository.audit.verify(runID: "run-1")
