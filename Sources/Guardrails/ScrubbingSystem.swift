@@ -9,18 +9,28 @@ import Synchronization
 /// a value registered once (a credential stored over the API) must reach all of them at once. A
 /// scrubber passed down constructors would be one forgotten argument away from a leak.
 public enum ScrubbingSystem {
-    private static let state = Mutex(SecretScrubber())
+    private struct State {
+        var scrubber = SecretScrubber()
+        /// The exact values registered so far: a credential is registered each time a step is
+        /// given it, and the scrubber must not grow with every use.
+        var registered: Set<String> = []
+    }
+
+    private static let state = Mutex(State())
 
     /// The scrubber as it is now (a value: later registrations do not change a copy in use).
-    public static var scrubber: SecretScrubber { state.withLock { $0 } }
+    public static var scrubber: SecretScrubber { state.withLock { $0.scrubber } }
 
     /// Adds values to scrub wherever they appear from now on: provider keys at start-up, a
     /// credential when it is stored. Values are never removed: scrubbing a secret that was deleted
     /// costs nothing and keeps it out of anything written later.
     public static func register(exactValues: [String]) {
-        let values = exactValues.filter { !$0.isEmpty }
-        guard !values.isEmpty else { return }
-        state.withLock { $0 = $0.adding(exactValues: values) }
+        state.withLock { state in
+            let new = Set(exactValues.filter { !$0.isEmpty }).subtracting(state.registered)
+            guard !new.isEmpty else { return }
+            state.registered.formUnion(new)
+            state.scrubber = state.scrubber.adding(exactValues: new.sorted())
+        }
     }
 
     /// `text` with every secret replaced.
