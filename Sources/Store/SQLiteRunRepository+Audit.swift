@@ -47,8 +47,15 @@ extension SQLiteRunRepository {
 
     /// A step (or fan-out item) reaching a final state, with what its model calls cost.
     static func auditStepFinished(_ step: StepRecord, on conn: SQLiteConnection) throws {
+        // The step row's attempt is 0 when the engine commits a result without it; the attempts
+        // recorded for the step say how many there were.
+        let recorded =
+            try conn.queryOne(
+                "SELECT MAX(attempt) FROM step_attempts WHERE run_id = ? AND step_id = ? AND fanout_index = ?",
+                [step.runID, step.stepID, storedFanout(step.fanoutIndex)])?.get(0, as: Int?.self) ?? nil
         var payload: [String: JSONValue] = [
-            "step_id": .string(step.stepID), "status": .string(step.status.rawValue), "attempt": .integer(step.attempt),
+            "step_id": .string(step.stepID), "status": .string(step.status.rawValue),
+            "attempt": .integer(max(step.attempt, recorded ?? 0)),
         ]
         payload["fanout_index"] = step.fanoutIndex.map(JSONValue.integer)
         payload["exit_code"] = step.exitCode.map(JSONValue.integer)
