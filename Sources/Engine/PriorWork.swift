@@ -9,6 +9,8 @@ struct PriorWork: Sendable {
     var completedItems: [String: [Int: StepJob.ItemResult]] = [:]
     /// The highest attempt recorded, by step and item (nil index: the step itself).
     var lastAttempts: [String: [Int?: Int]] = [:]
+    /// Steps a policy's approval gate held, with the output they produced (``StepJob/resumedAtGate()``).
+    var heldAtGate: [String: StepJob.ItemResult] = [:]
 
     init() {}
 
@@ -18,6 +20,10 @@ struct PriorWork: Sendable {
             let attempts = try repository.attempts(runID: runID, stepID: record.stepID, fanoutIndex: record.fanoutIndex)
             if let last = attempts.map(\.attempt).max() {
                 lastAttempts[record.stepID, default: [:]][record.fanoutIndex] = last
+            }
+            if record.fanoutIndex == nil, record.status == .waitingApproval, let output = WorkflowEngine.recordedOutput(record) {
+                heldAtGate[record.stepID] = StepJob.ItemResult(
+                    status: .completed, output: output, exitCode: record.exitCode, backend: record.backend)
             }
             guard let index = record.fanoutIndex, record.status == .completed,
                 let output = WorkflowEngine.recordedOutput(record)
@@ -29,6 +35,6 @@ struct PriorWork: Sendable {
 
     /// What step `id`'s job needs.
     func forStep(_ id: String) -> StepJob.Prior {
-        StepJob.Prior(completedItems: completedItems[id] ?? [:], lastAttempts: lastAttempts[id] ?? [:])
+        StepJob.Prior(completedItems: completedItems[id] ?? [:], lastAttempts: lastAttempts[id] ?? [:], heldAtGate: heldAtGate[id])
     }
 }

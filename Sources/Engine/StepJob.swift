@@ -39,6 +39,8 @@ struct StepJob: Sendable {
     struct Prior: Sendable {
         var completedItems: [Int: ItemResult] = [:]
         var lastAttempts: [Int?: Int] = [:]
+        /// The output the step produced before a policy's approval gate held it (paused run).
+        var heldAtGate: ItemResult?
     }
 
     var artifactsEnabled: Bool { configuration.collectArtifacts && configuration.dataDirectory != nil }
@@ -65,6 +67,7 @@ struct StepJob: Sendable {
     func execute() async -> WorkflowEngine.StepCompletion {
         let clock = ContinuousClock()
         let start = clock.now
+        if let (gate, held) = resumedAtGate() { return await passGate(gate, completion: held) }
         guard let fanOut = step.fanOut else {
             let item = await executeItem(index: nil, context: context)
             return await gated(completion(from: [item], fannedOut: false, duration: clock.now - start))

@@ -170,6 +170,62 @@ struct PolicyRunTests {
         #expect(outcome.steps["after"] == nil)
     }
 
+    /// A server's runs pause at a gate instead of holding a slot (`waitForApprovals: false`) and are
+    /// resumed once it is decided: the held step does not run again — one attempt, one violation,
+    /// one side effect — and the decision applies to the output it produced, fanned out or not.
+    @Test(arguments: [(ApprovalDecision.approve(), false), (.approve(), true), (.reject, true)])
+    func injectApprovalInPauseModeResumesAtTheGateWithoutRunningTheStepAgain(decision: ApprovalDecision, fannedOut: Bool) async throws {
+        let backend = try await DockerSandboxBackend.fromEnvironment()
+        let (directory, repository) = try DockerWorkflowRunTests.scratchRepository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Every run of the step leaves a line in the run's workspace: the side effect that must happen once.
+        let leak =
+            fannedOut
+            ? #"{id: leak, parallel_over: "{input.items}", run: "echo x >> /workspace/ran; echo '\#(Self.email) {input._item}'"}"#
+            : #"{id: leak, run: "echo x >> /workspace/ran; echo '\#(Self.email)'"}"#
+        let wf = try workflow(
+            """
+            name: paused-gate
+            inputs:
+              items: {type: list, default: [1, 2]}
+            defaults: {image: base, timeout: 60s}
+            policies:
+              - id: review-email
+                trigger: {type: pattern, patterns: [email]}
+                action: {type: inject_approval}
+            steps:
+              - \(leak)
+              - id: after
+                depends_on: [leak]
+                policies: []
+                run: echo "$(wc -l < /workspace/ran) got {steps.leak.output}"
+            """)
+        let engine = WorkflowEngine(
+            backend: backend, repository: repository,
+            configuration: EngineConfiguration(removesWorkspace: true, waitForApprovals: false))
+        let runID = WorkflowEngine.makeRunID()
+        let paused = try await engine.run(wf, runID: runID)
+        #expect(paused.status == .waitingApproval, "\(paused.error ?? "")")
+        try Approvals.decide(decision, runID: runID, stepID: "leak", by: "reviewer", comment: nil, repository: repository)
+        let outcome = try await engine.resume(runID: runID, workflow: wf)
+
+        let attempts = try repository.attempts(runID: runID, stepID: "leak", fanoutIndex: fannedOut ? 0 : nil)
+        #expect(attempts.map(\.attempt) == [1])
+        #expect(try repository.violations(ViolationQuery(runID: runID)).count == (fannedOut ? 2 : 1), "one per item, none again on resume")
+        if decision == .reject {
+            #expect(outcome.status == .failed)
+            #expect(outcome.steps["leak"]?.error?.contains("review-email") == true, "\(outcome.steps["leak"]?.error ?? "")")
+            #expect(outcome.steps["after"] == nil)
+        } else {
+            #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+            // The line count is how many times the held step ran: once per item, none on resume.
+            let expected = fannedOut ? #"2 got ["\#(Self.email) 1","\#(Self.email) 2"]"# : "1 got \(Self.email)"
+            #expect(outcome.steps["after"]?.output == .string(expected))
+        }
+        let left = try await DockerWorkflowRunTests.leftovers(of: runID, in: backend)
+        #expect(left.containers.isEmpty && left.volumes.isEmpty, "the run left \(left)")
+    }
+
     static let gatedWorkflow = """
         name: gated-by-policy
         defaults: {image: base, timeout: 60s}

@@ -57,8 +57,13 @@ extension StepJob {
         let (runID, stepID) = (self.runID, step.id)
         let message = gate.settings.message ?? "Policy `\(gate.policyID)` asks for approval of step `\(stepID)`'s output."
         let now = Date()
+        // What the policy holds is kept with the gate (the step's row and the request's data), so
+        // a resumed run decides on it without running the step again.
+        let held = completion.storedOutput ?? completion.result.output
         var stored = ApprovalRecord(
-            runID: runID, stepID: step.id, message: message, onTimeout: gate.settings.onTimeout.rawValue,
+            runID: runID, stepID: step.id, message: message,
+            requestJSON: JSONValue.object([Self.gatePolicyKey: .string(gate.policyID), "output": held]).jsonText,
+            onTimeout: gate.settings.onTimeout.rawValue,
             requestedAt: now, timeoutAt: gate.settings.timeout.map { now.addingTimeInterval(WorkflowEngine.seconds($0)) })
         func failed(_ error: String) -> WorkflowEngine.StepCompletion {
             var result = completion
@@ -68,13 +73,18 @@ extension StepJob {
             return result
         }
         do {
+            let kept = try WorkflowEngine.storedOutput(held, runID: runID, name: stepID, configuration: configuration)
             stored = try repository.requestApproval(stored) { pending in
                 let requested = RunEvent.ApprovalRequested(
                     step: stepID, message: message, data: nil,
                     timeoutAt: pending.timeoutAt.map { ISO8601DateFormatter().string(from: $0) })
                 // The attempts and violations so far commit with the request: the reviewer can read why.
                 return completion.deferred + [
-                    .upsertStep(StepRecord(runID: runID, stepID: stepID, status: .waitingApproval, startedAt: pending.requestedAt)),
+                    .upsertStep(
+                        StepRecord(
+                            runID: runID, stepID: stepID, status: .waitingApproval, backend: completion.backend,
+                            exitCode: completion.result.exitCode, outputJSON: kept.json, outputText: kept.text,
+                            outputPath: kept.path, startedAt: pending.requestedAt)),
                     .event(runID, .approvalRequested(requested)),
                     .updateRunStatus(id: runID, status: .waitingApproval, time: Date(), error: nil),
                 ]
@@ -102,7 +112,8 @@ extension StepJob {
         case .completed:
             return result
         case .waitingApproval:
-            // Pause mode: the run ends paused; on resume the step runs again and finds this decision.
+            // Pause mode: the run ends paused; on resume the step goes straight back to this gate
+            // with the output it holds (``resumedAtGate()``) and finds the decision.
             result.status = .waitingApproval
             return result
         case .failed:
@@ -119,5 +130,27 @@ extension StepJob {
             other.storedOutput = nil
             return other
         }
+    }
+
+    /// The key of an `inject_approval` request's data naming the policy (beside `output`).
+    static let gatePolicyKey = "policy"
+
+    /// A resumed step that was held at a policy's approval gate: the gate and the completion it
+    /// held, rebuilt from the step's row and the request. The step does not run again — its
+    /// side effects, attempts and violations happened once — and the decision (or the wait for
+    /// one) applies to the output it produced. Nil when the step was not held at a gate.
+    func resumedAtGate() -> (PolicyVerdict.Gate, WorkflowEngine.StepCompletion)? {
+        guard let held = prior.heldAtGate,
+            let approval = try? repository.approval(runID: runID, stepID: step.id),
+            case .object(let request)? = approval.requestJSON.flatMap({ JSONValue.parse(json: $0) }),
+            case .string(let policyID)? = request[Self.gatePolicyKey]
+        else { return nil }
+        let settings = policies.first { $0.id == policyID }?.definition.action.approval ?? PolicyApprovalSettings()
+        var completion = WorkflowEngine.StepCompletion(
+            stepID: step.id, status: .completed,
+            result: StepResult(output: held.output, status: .completed, exitCode: held.exitCode),
+            duration: .zero, outputTail: nil)
+        completion.backend = held.backend
+        return (PolicyVerdict.Gate(policyID: policyID, settings: settings), completion)
     }
 }
