@@ -337,6 +337,11 @@ struct CLIRunTests {
         _ = try await server.exit(within: .seconds(20))
         let docker = try await DockerClient.connect(to: try DockerHost.fromEnvironment())
         #expect(try await docker.listContainers(all: true, filters: .label(SandcastleLabels.run, runID)).isEmpty)
+        // The server recorded the settings it started with on the global audit chain.
+        let recorded = try repository.audit.entries(AuditQuery(chain: .global, eventType: "settings.changed")).entries
+        #expect(recorded.count == 1)
+        let settings = try #require(recorded.first.flatMap { JSONValue.parse(json: $0.payloadJSON) }?.child("settings"))
+        #expect(settings.child("auth") == "open" && settings.child("host") == "127.0.0.1" && settings.child("compliance_mode") == .null)
     }
 
     @Test func aWaitingRunGoesOnWhenASecondProcessApproves() async throws {

@@ -240,6 +240,15 @@ struct ServeCommand: AsyncParsableCommand {
         let host = configuration.host
         let open = configuration.openMode
         let openByDefault = configuration.openByDefault
+        do {
+            // A reviewer reads on the global chain when a restart changed what guards the runs.
+            let changed = try orchestrator.recordSettings(
+                orchestrator.guardedSettings(server: ["auth": .string(open ? "open" : "api_keys"), "host": .string(host)]))
+            if !changed.isEmpty { logger.info("settings recorded in the audit chain", metadata: ["changed": .string(changed.joined(separator: ","))]) }
+        } catch {
+            Console.error("sandcastle serve: \(error)")
+            throw ExitCode(1)
+        }
         // Queued runs start, and runs a killed `sandcastle run` or an earlier server left
         // running continue from their checkpoints (their sandboxes go first); a gate pauses them
         // again, as with `runs resume --all`.
