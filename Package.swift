@@ -81,6 +81,9 @@ let package = Package(
         // Already built for Hummingbird; named because the connection guard (Server/Connections)
         // is a pair of NIO channel handlers around NIO's HTTP/1 decoder.
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // The dashboard's pages: Mustache templates rendered on the server (HTML-escaped by
+        // default, partials and inheritance for the layout). No dependencies of its own.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -242,11 +245,23 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
+        // The dashboard under /ui (issue 16): pages rendered on the server from Mustache templates,
+        // a session cookie after one sign-in, live updates over SSE, SVG drawings laid out in Swift.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "ServerCore", "Orchestrator", "EngineService", "Engine", "Store", "Workflow", "JSONValues", "Schedules",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources")], swiftSettings: strict),
         // `sandcastle serve`: the app wired together (App+build), the native controllers, /openapi.json.
         .target(
             name: "Server",
             dependencies: [
-                "ServerCore", "ServerCompat", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders", "OneShotAgent",
+                "ServerCore", "ServerCompat", "Dashboard", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders", "OneShotAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -290,6 +305,14 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // Templates, escaping, sessions, the drawings, and the pages over a live server (no browser;
+        // the browser tests are tests/browser, in Chromium).
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: [
+                "TestSupport", "Dashboard", "Server", "ServerCore", "Orchestrator", "EngineService", "Store", "Workflow", "HTTPTransport",
+                "JSONValues", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "ServerTests",

@@ -1,3 +1,4 @@
+import Dashboard
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -175,6 +176,7 @@ public struct SandcastleServer {
             ).register(table)
             // Answered by PublicDocumentMiddleware, before authentication.
             table.record(.get, SandcastleAPIDocument.path, native: false)
+            Self.registerDashboard(on: router, orchestrator: orchestrator, keys: keys, configuration: configuration, logger: dependencies.logger)
         }
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))
@@ -188,6 +190,27 @@ public struct SandcastleServer {
         self.webSocketRouter = webSocketRouter
         self.logger = dependencies.logger
         self.dataLock = dependencies.dataLock
+    }
+
+    /// The dashboard under `/ui`. Its files missing (a broken install) cost the dashboard only:
+    /// `/ui` then says what is missing, and every API is served as usual.
+    static func registerDashboard(
+        on router: Router<ServerRequestContext>, orchestrator: Orchestrator, keys: APIKeyService, configuration: ServerConfiguration, logger: Logger
+    ) {
+        do {
+            let resources = try DashboardResources.load()
+            Dashboard(orchestrator: orchestrator, keys: keys, resources: resources, openMode: configuration.openMode, logger: logger)
+                .register(on: router)
+        } catch {
+            logger.error("the dashboard is unavailable: \(error)")
+            let message = "the dashboard is unavailable: \(error)\n"
+            for path in ["/ui", "/ui/{path}"] {
+                router.get(RouterPath(path)) { _, _ in
+                    Response(
+                        status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message)))
+                }
+            }
+        }
     }
 
     /// The key service over the configured keys and the stored ones, with `ADMIN_API_KEY` stored.

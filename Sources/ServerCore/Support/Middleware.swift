@@ -49,6 +49,8 @@ public struct AuthMiddleware: RouterMiddleware {
     /// spec (`GET /api/v1/{name}/spec`, public in Sandcastle: it tells callers what to send).
     package static func isPublic(method: HTTPRequest.Method, path: String) -> Bool {
         if publicPaths.contains(path) { return true }
+        // The dashboard checks its own session cookie (a browser cannot send an API key header).
+        if path == "/ui" || path.hasPrefix("/ui/") { return true }
         guard method == .get || method == .head else { return false }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         return segments.count == 5 && segments[0].isEmpty && segments[1] == "api" && segments[2] == "v1" && !segments[3].isEmpty

@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import Logging
+import Orchestrator
+import ServerCore
+
+/// The dashboard (issue 16): pages under `/ui`, rendered on the server from Mustache templates
+/// over the same ``Orchestrator`` the `/api` serves, so a page shows what the API would answer
+/// and an action does what the API would do. A browser signs in once with an API key and then
+/// holds only a session cookie (``DashboardSessions``); every form carries the session's CSRF
+/// token; no page runs inline script (the CSP forbids it).
+public struct Dashboard: Sendable {
+    public let orchestrator: Orchestrator
+    public let keys: APIKeyService
+    public let sessions: DashboardSessions
+    public let resources: DashboardResources
+    /// A server without auth (`--open` on loopback): no sign-in, every browser is an admin.
+    public let openMode: Bool
+    let logger: Logger
+
+    /// The path every page lives under.
+    public static let root = "/ui"
+
+    public init(
+        orchestrator: Orchestrator, keys: APIKeyService, resources: DashboardResources, openMode: Bool,
+        sessions: DashboardSessions = DashboardSessions(), logger: Logger
+    ) {
+        self.orchestrator = orchestrator
+        self.keys = keys
+        self.resources = resources
+        self.openMode = openMode
+        self.sessions = sessions
+        self.logger = logger
+    }
+
+    /// Registers every page, form action, stream and static file under `/ui`.
+    public func register(on router: Router<ServerRequestContext>) {
+        let ui = router.group(RouterPath(Self.root))
+        StaticFiles(resources: resources).register(on: ui)
+        SignInController(dashboard: self).register(on: ui)
+        OverviewController(dashboard: self).register(on: ui)
+        RunsController(dashboard: self).register(on: ui)
+        RunController(dashboard: self).register(on: ui)
+        ApprovalsController(dashboard: self).register(on: ui)
+        LiveController(dashboard: self).register(on: ui)
+    }
+}

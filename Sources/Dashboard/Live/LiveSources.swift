@@ -1,0 +1,61 @@
+import Foundation
+import JSONValues
+import Store
+
+/// `?run=<id>`: the run page's live parts, re-rendered whole from the run's report when
+/// anything of the run was recorded (a run's page is small; rendering it is cheaper than
+/// working out which part changed).
+struct RunLiveSource: LiveSource {
+    let dashboard: Dashboard
+    let visit: Visit
+    let runID: String?
+    var step: String?
+
+    init(dashboard: Dashboard, visit: Visit, runID: String, step: String? = nil) {
+        self.dashboard = dashboard
+        self.visit = visit
+        self.runID = runID
+        self.step = step
+    }
+
+    func fragments(changedAfter cursor: Int64) -> [JSONValue] {
+        guard let runID, let model = try? RunController.model(dashboard, visit: visit, runID: runID, step: step) else { return [] }
+        let resources = dashboard.resources
+        return [
+            Self.replace("run-header", resources.render("run-header", model)),
+            Self.replace("run-graph", resources.render("run-graph", model)),
+            Self.replace("steps-body", resources.render("run-steps", model)),
+            Self.replace("run-approvals", resources.render("run-approvals", model)),
+        ]
+    }
+}
+
+/// `?scope=runs`: the rows of runs recorded anything after the cursor (and that the list's
+/// filters and the caller's tenant let through); a row not on the page yet is inserted at the top.
+struct RunsLiveSource: LiveSource {
+    let dashboard: Dashboard
+    let visit: Visit
+    var status: RunStatus?
+    var workflow: String?
+    var runID: String? { nil }
+
+    func fragments(changedAfter cursor: Int64) -> [JSONValue] {
+        let repository = dashboard.orchestrator.runs.repository
+        let changed = Set(((try? repository.events(afterID: cursor, limit: 2000)) ?? []).map(\.record.runID))
+        var runs: [RunRecord] = []
+        for id in changed.sorted() {
+            guard dashboard.orchestrator.isVisible(runID: id, to: visit.tenant), let run = try? repository.run(id: id)?.run else { continue }
+            if let status, run.status != status { continue }
+            if let workflow, run.workflowName != workflow { continue }
+            runs.append(run)
+        }
+        let usage = dashboard.orchestrator.runs.usage(runIDs: runs.map(\.id))
+        // Oldest first, so inserting each at the top leaves the newest on top.
+        return runs.sorted { $0.createdAt < $1.createdAt }.map { run in
+            .object([
+                "target": .string("run-\(run.id)"), "insert": "runs-body",
+                "html": .string(dashboard.resources.render("run-row", RunRow(run, usage: usage[run.id]))),
+            ])
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import ServerCore
+import Store
+
+/// `/ui/runs`: every run the caller may see, newest first, filtered by status, workflow and (for
+/// an admin) tenant, 50 a page; the filters live in the address, so a view can be linked. The
+/// page follows `/ui/stream?scope=runs`, which replaces rows as runs change and adds new ones.
+struct RunsController: Sendable {
+    let dashboard: Dashboard
+    static let pageSize = 50
+    static let statuses = ["pending", "running", "waiting_approval", "completed", "failed", "cancelled", "budget_exceeded"]
+
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct Model {
+        var chrome: Chrome
+        var runs: [RunRow]
+        var statuses: [Option]
+        var workflow: String
+        var tenant: String
+        var showTenant: Bool
+        var page: Int
+        var previous: String?
+        var next: String?
+        var empty: Bool
+    }
+
+    func register(on group: RouterGroup<ServerRequestContext>) {
+        let dashboard = self.dashboard
+        group.get("runs") { request, _ -> Response in
+            await dashboard.page(request) { visit in
+                let query = request.uri.queryParameters
+                let status = query.get("status").flatMap { Self.statuses.contains($0) ? $0 : nil }
+                let workflow = query.get("workflow")?.trimmingCharacters(in: .whitespaces) ?? ""
+                let tenantFilter = visit.tenant == nil ? (query.get("tenant") ?? "") : ""
+                let page = max(1, min(10_000, query.get("page").flatMap(Int.init) ?? 1))
+                let runs = try dashboard.orchestrator.runs.runs(
+                    RunQuery(
+                        statuses: status.map { [RunStatus(rawValue: $0)] }, workflowName: workflow.isEmpty ? nil : workflow,
+                        limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize,
+                        tenant: visit.tenant ?? (tenantFilter.isEmpty ? nil : tenantFilter)))
+                let shown = Array(runs.prefix(Self.pageSize))
+                let usage = dashboard.orchestrator.runs.usage(runIDs: shown.map(\.id))
+                func link(_ page: Int) -> String {
+                    var items = [("page", String(page))]
+                    if let status { items.append(("status", status)) }
+                    if !workflow.isEmpty { items.append(("workflow", workflow)) }
+                    if !tenantFilter.isEmpty { items.append(("tenant", tenantFilter)) }
+                    return "\(Dashboard.root)/runs?" + items.map { "\($0.0)=\(Dashboard.urlEncoded($0.1))" }.joined(separator: "&")
+                }
+                var streamQuery = "scope=runs"
+                if let status { streamQuery += "&status=\(status)" }
+                if !workflow.isEmpty { streamQuery += "&workflow=\(Dashboard.urlEncoded(workflow))" }
+                let model = Model(
+                    chrome: dashboard.chrome(visit, title: "Runs", current: "runs", stream: "\(Dashboard.root)/stream?\(streamQuery)"),
+                    runs: shown.map { RunRow($0, usage: usage[$0.id]) },
+                    statuses: [Option(value: "", label: "any status", selected: status == nil)]
+                        + Self.statuses.map { Option(value: $0, label: $0.replacingOccurrences(of: "_", with: " "), selected: $0 == status) },
+                    workflow: workflow, tenant: tenantFilter, showTenant: visit.tenant == nil, page: page,
+                    previous: page > 1 ? link(page - 1) : nil, next: runs.count > Self.pageSize ? link(page + 1) : nil,
+                    empty: shown.isEmpty)
+                return dashboard.html(dashboard.resources.render("runs", model), visit: visit)
+            }
+        }
+    }
+}
