@@ -70,9 +70,13 @@ struct RunController: Sendable {
                 visit, title: "Run \(runID)", current: "runs", stream: "\(Dashboard.root)/stream?run=\(Dashboard.urlEncoded(runID))"))
     }
 
-    /// A fork's changes from the replay form: command, image, `KEY=value` lines, timeout.
+    /// A fork's changes from the replay form: command or prompt, model, turns, image, `KEY=value` lines, timeout.
     static func forkChanges(_ form: FormInput) throws -> ForkChanges {
-        var changes = ForkChanges(command: form["command"], image: form["image"])
+        var changes = ForkChanges(command: form["command"], image: form["image"], prompt: form["prompt"], model: form["model"])
+        if let turns = form["max_turns"] {
+            guard let value = Int(turns) else { throw DashboardError(.invalidInput, "max turns must be a whole number, not \(turns)") }
+            changes.maxTurns = value
+        }
         for line in (form["env"] ?? "").split(whereSeparator: \.isNewline) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let parts = line.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {

@@ -50,6 +50,11 @@ struct RunPageModel {
         var transcript: [TranscriptEntry]
         var hasTranscript: Bool
         var canReplay: Bool
+        /// Which fork changes the step's kind takes (the form shows only those).
+        var takesCommand: Bool
+        var takesPrompt: Bool
+        var takesTurns: Bool
+        var takesSandbox: Bool
     }
 
     struct Approval {
@@ -203,7 +208,9 @@ struct RunPageModel {
         return SelectedStep(
             id: id, status: record?.status.rawValue ?? "pending", output: text, outputIsEmpty: text.isEmpty, error: record?.error,
             log: log, attempts: attempts, transcript: transcript, hasTranscript: !transcript.isEmpty,
-            canReplay: record != nil && definition != nil)
+            canReplay: record != nil && definition != nil, takesCommand: definition?.kind == .run,
+            takesPrompt: definition?.kind == .agent || definition?.kind == .llm, takesTurns: definition?.kind == .agent,
+            takesSandbox: definition?.kind == .run || definition?.kind == .agent)
     }
 
     /// JSON text indented for reading (as it was when it does not parse).

@@ -36,24 +36,21 @@ extension SandcastleAPIController {
     }
 
     /// A fork's `changes`: `run` (the command), `image`, `env` (an object of strings), `timeout`
-    /// (seconds, or a duration like `90s`). Sandcastle's agent-step changes (`prompt`, `model`,
-    /// `max_turns`) are refused by name rather than ignored.
+    /// (seconds, or a duration like `90s`), and Sandcastle's agent-step changes `prompt`,
+    /// `model`, `max_turns`. A change the step's kind cannot take is refused by the engine, by name.
     static func forkChanges(_ value: JSONValue?) throws -> ForkChanges {
         guard let value, value != .null else { return ForkChanges() }
         guard case .object(let members) = value else {
             throw SandcastleAPIError(.unprocessableContent, "VALIDATION_ERROR", "`changes` must be an object")
-        }
-        let agentKeys = ["prompt", "model", "max_turns"].filter { members[$0] != nil }
-        if !agentKeys.isEmpty {
-            throw SandcastleAPIError(
-                .badRequest, "INVALID_INPUT",
-                "changes to \(agentKeys.joined(separator: ", ")) are not supported in a fork yet; a fork can change run, image, env and timeout")
         }
         var changes = ForkChanges()
         for key in members.keys.sorted() {
             switch (key, members[key] ?? .null) {
             case ("run", .string(let command)): changes.command = command
             case ("image", .string(let image)): changes.image = image
+            case ("prompt", .string(let prompt)): changes.prompt = prompt
+            case ("model", .string(let model)): changes.model = model
+            case ("max_turns", .integer(let turns)): changes.maxTurns = turns
             case ("env", .object(let env)):
                 for (name, entry) in env {
                     guard case .string(let text) = entry else {
@@ -70,7 +67,8 @@ extension SandcastleAPIController {
                 changes.timeout = try Self.forkTimeout(seconds: duration / .seconds(1))
             default:
                 throw SandcastleAPIError(
-                    .unprocessableContent, "VALIDATION_ERROR", "`changes.\(key)` is unknown or of the wrong type (known: run, image, env, timeout)")
+                    .unprocessableContent, "VALIDATION_ERROR",
+                    "`changes.\(key)` is unknown or of the wrong type (known: run, image, env, timeout, prompt, model, max_turns)")
             }
         }
         return changes
