@@ -84,6 +84,9 @@ let package = Package(
         // The dashboard's pages: Mustache templates rendered on the server (HTML-escaped by
         // default, partials and inheritance for the layout). No dependencies of its own.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Already built for Hummingbird; named so an endless stream (the dashboard's live pages)
+        // can end itself when the server shuts down instead of holding the shutdown up.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -243,6 +246,7 @@ let package = Package(
                 "ServerCore", "Sandbox", "SandboxE2B", "OneShotAgent", "ModelProviders", "Agent", "JSONValues", "Orchestrator",
                 "EngineService", "Engine", "Store", "Workflow", "Schedules", "Guardrails",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
         // The dashboard under /ui (issue 16): pages rendered on the server from Mustache templates,
@@ -253,6 +257,7 @@ let package = Package(
                 "ServerCore", "Orchestrator", "EngineService", "Engine", "Store", "Workflow", "JSONValues", "Schedules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -73,6 +73,31 @@ struct RestartTests {
         withExtendedLifetime(first) {}
     }
 
+    /// Open event streams (the `/api` feed, a run's stream, a dashboard page's) end when the
+    /// server is asked to stop: SIGTERM is not held up by clients that stay connected.
+    @Test func sigtermEndsOpenEventStreams() async throws {
+        let data = DockerServerFixture.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try await ServeProcess.start(dataDirectory: data, arguments: [])
+        let client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: server.port))
+        var streams: [HTTPStreamingResponse] = []
+        for path in ["/api/events", "/ui/stream?scope=runs"] {
+            let stream = try await client.stream(HTTPRequest(method: .get, path: path, timeout: .seconds(120)))
+            #expect(stream.status == 200, "\(path): \(stream.status)")
+            streams.append(stream)
+        }
+        // Each stream has written its first bytes: the server is inside every one of them.
+        for stream in streams {
+            var iterator = stream.body.makeAsyncIterator()
+            _ = try await iterator.next()
+        }
+        let started = ContinuousClock.now
+        try await server.terminate()
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(10), "the server took \(took) to stop with streams open: \(server.log.contents.suffix(2000))")
+        for stream in streams { stream.cancel() }
+    }
+
     /// The test: kill -9 the real `sandcastle serve` during activity, restart it, and every
     /// sandbox either works or is reported gone with a clear status; none is leaked.
     @Test func killDashNineDuringActivityThenRestart() async throws {

@@ -4,6 +4,7 @@ import Hummingbird
 import JSONValues
 import NIOCore
 import ServerCore
+import ServiceLifecycle
 import Store
 
 /// `/ui/stream`: one server-sent event stream per page, pushing **HTML fragments rendered from
@@ -26,7 +27,7 @@ struct LiveController: Sendable {
     func register(on group: RouterGroup<ServerRequestContext>) {
         let dashboard = self.dashboard
         group.get("stream") { request, context -> Response in
-            guard let visit = dashboard.visit(request), visit.newToken == nil else {
+            guard let visit = dashboard.visit(request), visit.newToken == nil || dashboard.openMode else {
                 return Response(
                     status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "sign in first\n")))
             }
@@ -82,28 +83,34 @@ struct LiveController: Sendable {
             // A page drawn before something happened gets it at once.
             var pending = after != nil
             var iterator = signals.makeAsyncIterator()
-            while true {
-                if !pending {
-                    guard await iterator.next() != nil else { break }
-                    try? await Task.sleep(for: coalesce)
-                }
-                pending = false
-                let latest = (try? repository.latestEventID()) ?? cursor
-                if latest > cursor {
-                    var text = ""
-                    for fragment in source.fragments(changedAfter: cursor) {
-                        text += "id: \(latest)\nevent: replace\ndata: \(fragment.jsonText)\n\n"
+            // A server shutting down ends its streams (the signals end), rather than waiting for
+            // every open page to go away; the browser reconnects to the next server by itself.
+            try await withGracefulShutdownHandler {
+                while true {
+                    if !pending {
+                        guard await iterator.next() != nil else { break }
+                        try? await Task.sleep(for: coalesce)
                     }
-                    cursor = latest
-                    if !text.isEmpty {
-                        try await writer.write(ByteBuffer(string: text))
+                    pending = false
+                    let latest = (try? repository.latestEventID()) ?? cursor
+                    if latest > cursor {
+                        var text = ""
+                        for fragment in source.fragments(changedAfter: cursor) {
+                            text += "id: \(latest)\nevent: replace\ndata: \(fragment.jsonText)\n\n"
+                        }
+                        cursor = latest
+                        if !text.isEmpty {
+                            try await writer.write(ByteBuffer(string: text))
+                            lastWrite = .now
+                        }
+                    }
+                    if ContinuousClock.now - lastWrite >= keepAlive {
+                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                         lastWrite = .now
                     }
                 }
-                if ContinuousClock.now - lastWrite >= keepAlive {
-                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                    lastWrite = .now
-                }
+            } onGracefulShutdown: {
+                stop()
             }
             try await writer.finish(nil)
         }

@@ -5,6 +5,7 @@ import Hummingbird
 import JSONValues
 import NIOCore
 import Orchestrator
+import ServiceLifecycle
 import Store
 
 /// `GET /api/events`: every run's milestones as one event stream, in Sandcastle's shapes
@@ -52,25 +53,30 @@ struct SandcastleEventFeed {
             var visible: [String: Bool] = [:]
             var lastWrite = ContinuousClock.now
             try await writer.write(ByteBuffer(string: ": connected\n\n"))
-            for await _ in signals {
-                let batch = (try? repository.events(afterID: cursor, kinds: Self.kinds, limit: 500)) ?? []
-                for (id, record) in batch {
-                    cursor = id
-                    if tenant != nil {
-                        if visible[record.runID] == nil { visible[record.runID] = orchestrator.isVisible(runID: record.runID, to: tenant) }
-                        guard visible[record.runID] == true else { continue }
+            // Until the client leaves or the server shuts down (the signals end).
+            try await withGracefulShutdownHandler {
+                for await _ in signals {
+                    let batch = (try? repository.events(afterID: cursor, kinds: Self.kinds, limit: 500)) ?? []
+                    for (id, record) in batch {
+                        cursor = id
+                        if tenant != nil {
+                            if visible[record.runID] == nil { visible[record.runID] = orchestrator.isVisible(runID: record.runID, to: tenant) }
+                            guard visible[record.runID] == true else { continue }
+                        }
+                        if workflows[record.runID] == nil {
+                            workflows[record.runID] = (try? repository.run(id: record.runID))?.run.workflowName ?? ""
+                        }
+                        guard let (type, data) = Self.event(record, workflow: workflows[record.runID] ?? "") else { continue }
+                        try await writer.write(ByteBuffer(string: "id: \(id)\nevent: \(type)\ndata: \(data.jsonText)\n\n"))
+                        lastWrite = .now
                     }
-                    if workflows[record.runID] == nil {
-                        workflows[record.runID] = (try? repository.run(id: record.runID))?.run.workflowName ?? ""
+                    if ContinuousClock.now - lastWrite >= keepAlive {
+                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+                        lastWrite = .now
                     }
-                    guard let (type, data) = Self.event(record, workflow: workflows[record.runID] ?? "") else { continue }
-                    try await writer.write(ByteBuffer(string: "id: \(id)\nevent: \(type)\ndata: \(data.jsonText)\n\n"))
-                    lastWrite = .now
                 }
-                if ContinuousClock.now - lastWrite >= keepAlive {
-                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                    lastWrite = .now
-                }
+            } onGracefulShutdown: {
+                stop()
             }
             try await writer.finish(nil)
         }

@@ -6,6 +6,7 @@ import Hummingbird
 import JSONValues
 import NIOCore
 import Orchestrator
+import ServiceLifecycle
 import Store
 
 /// `GET /api/runs/{id}/stream`: a run's progress as server-sent events, in Sandcastle's frames
@@ -69,31 +70,37 @@ struct SandcastleRunStream {
             var lastWrite = ContinuousClock.now
             var wakeUps = signals.makeAsyncIterator()
             // First what happened after the client's Last-Event-ID (nothing for a new client),
-            // then whatever each wake-up brings, until the run ends or pauses.
-            repeat {
-                let records = (try? orchestrator.runs.events(runID: runID, afterSeq: cursor, limit: 500)) ?? []
-                for record in records {
-                    cursor = record.seq
-                    for (name, data) in Self.frames(for: record, orchestrator: orchestrator) {
-                        try await writer.write(Self.frame(name, id: record.seq, data))
-                        if name == "status", case .string(let status)? = data.child("status") { lastStatus = status }
+            // then whatever each wake-up brings, until the run ends or pauses, or the server
+            // shuts down (the signals end; a client reconnects with its Last-Event-ID).
+            let ended = try await withGracefulShutdownHandler {
+                repeat {
+                    let records = (try? orchestrator.runs.events(runID: runID, afterSeq: cursor, limit: 500)) ?? []
+                    for record in records {
+                        cursor = record.seq
+                        for (name, data) in Self.frames(for: record, orchestrator: orchestrator) {
+                            try await writer.write(Self.frame(name, id: record.seq, data))
+                            if name == "status", case .string(let status)? = data.child("status") { lastStatus = status }
+                            lastWrite = .now
+                        }
+                    }
+                    if records.count == 500 { continue }
+                    if let report = try? orchestrator.run(id: runID), Self.ends(report.detail.run.status) {
+                        if SandcastleRunJSON.status(report.detail.run.status) != lastStatus {
+                            try await writer.write(Self.frame("status", id: cursor, Self.statusData(report)))
+                        }
+                        try await writer.write(Self.frame("result", id: cursor, Self.resultData(report)))
+                        return true
+                    }
+                    if ContinuousClock.now - lastWrite >= keepAlive {
+                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                         lastWrite = .now
                     }
-                }
-                if records.count == 500 { continue }
-                if let report = try? orchestrator.run(id: runID), Self.ends(report.detail.run.status) {
-                    if SandcastleRunJSON.status(report.detail.run.status) != lastStatus {
-                        try await writer.write(Self.frame("status", id: cursor, Self.statusData(report)))
-                    }
-                    try await writer.write(Self.frame("result", id: cursor, Self.resultData(report)))
-                    try await writer.finish(nil)
-                    return
-                }
-                if ContinuousClock.now - lastWrite >= keepAlive {
-                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                    lastWrite = .now
-                }
-            } while await wakeUps.next() != nil
+                } while await wakeUps.next() != nil
+                return false
+            } onGracefulShutdown: {
+                stop()
+            }
+            _ = ended
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: Self.headers, body: body)
