@@ -38,6 +38,10 @@ struct SignInTests {
             #expect(page.status == 200 && page.text.contains(#"<table id="runs""#))
             #expect(page.headers["Content-Security-Policy"]?.contains("script-src 'self'") == true)
             #expect(!page.text.contains(DashboardServer.adminKey), "the key never reaches a page")
+            // `no-referrer` would make a browser send `Origin: null` on these forms; the APIs keep it.
+            #expect(page.headers["Referrer-Policy"] == "same-origin")
+            #expect(try await browser.get("/api/health").headers["Referrer-Policy"] == "no-referrer")
+            #expect(try await browser.post("/ui/logout", form: [:], csrf: false).status == 403, "no sign-out without the token")
 
             // Signing out ends the session on the server, not only in this browser.
             let stolen = try #require(browser.cookies[Dashboard.sessionCookie])

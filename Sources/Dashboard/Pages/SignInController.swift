@@ -50,12 +50,13 @@ struct SignInController: Sendable {
             return dashboard.redirect(to: next, setCookie: Dashboard.sessionCookieValue(token))
         }
         group.post("logout") { request, _ -> Response in
-            if let visit = dashboard.visit(request), let token = Dashboard.cookies(request.headers)[Dashboard.sessionCookie] {
-                _ = try? await dashboard.form(request, visit)
-                dashboard.sessions.close(token: token)
+            await dashboard.page(request) { visit in
+                // Another site must not be able to sign a browser out either.
+                _ = try await dashboard.form(request, visit)
+                if let token = Dashboard.cookies(request.headers)[Dashboard.sessionCookie] { dashboard.sessions.close(token: token) }
+                return dashboard.redirect(
+                    to: "\(Dashboard.root)/login", setCookie: "\(Dashboard.sessionCookie)=; Path=\(Dashboard.root); HttpOnly; SameSite=Strict; Max-Age=0")
             }
-            return dashboard.redirect(
-                to: "\(Dashboard.root)/login", setCookie: "\(Dashboard.sessionCookie)=; Path=\(Dashboard.root); HttpOnly; SameSite=Strict; Max-Age=0")
         }
         group.post("theme") { request, _ -> Response in
             await dashboard.page(request) { visit in

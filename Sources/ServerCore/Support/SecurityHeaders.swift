@@ -12,11 +12,17 @@ package enum SecurityHeaders {
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
     ]
 
-    /// Sets each header, replacing a value a handler may have set.
-    package static func apply(to headers: inout HTTPFields) {
+    /// Sets each header, replacing a value a handler may have set. The dashboard's pages
+    /// (`/ui`) are sent with `Referrer-Policy: same-origin` instead: with `no-referrer` a browser
+    /// sends `Origin: null` on the dashboard's own form posts, so their origin could not be
+    /// checked. Its addresses hold no secret (never a key), and no referrer leaves the server.
+    package static func apply(to headers: inout HTTPFields, path: String = "") {
         for (name, value) in fields {
             guard let name = HTTPField.Name(name) else { continue }
             headers[name] = value
+        }
+        if path == "/ui" || path.hasPrefix("/ui/"), let name = HTTPField.Name("Referrer-Policy") {
+            headers[name] = "same-origin"
         }
     }
 }
@@ -34,7 +40,7 @@ package struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlew
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         }
-        SecurityHeaders.apply(to: &response.headers)
+        SecurityHeaders.apply(to: &response.headers, path: request.uri.path)
         return response
     }
 }
