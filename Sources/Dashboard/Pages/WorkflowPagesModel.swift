@@ -101,11 +101,13 @@ enum WorkflowPagesModel {
 
     /// The workflow's DAG as SVG, one node per step, linked to nothing (a preview has no run).
     static func drawing(_ workflow: WorkflowDefinition) -> String? {
-        // TODO(issue 16, DAGDrawing): when `Sources/Dashboard/Drawing/` lands on main, draw here:
+        // TODO(issue 16, DAGDrawing): `Sources/Dashboard/Drawing/` is on main but not on this
+        // branch; at merge this body becomes (ids per workflow: several cards share one page):
         //   DAGDrawing.svg(
-        //       nodes: workflow.steps.map { DAGNode(id: $0.id, label: $0.id, status: "pending", subtitle: $0.kind.rawValue, href: nil) },
-        //       edges: workflow.steps.flatMap { step in step.dependsOn.map { DAGEdge(from: $0.value, to: step.id) } })
-        // Until then the preview is the step list (`Preview.listed`).
+        //       nodes: workflow.steps.map { DAGNode(id: $0.id, status: "pending", subtitle: $0.kind.rawValue) },
+        //       edges: workflow.steps.flatMap { step in step.dependsOn.map { DAGEdge(from: $0.value, to: step.id) } },
+        //       options: DAGDrawing.Options(svgID: "dag-\(workflow.name)", nodeIDPrefix: "preview-\(workflow.name)-"))
+        // Until then the preview is the step list (`Preview.listed`), as it stays above the size limit.
         nil
     }
 
