@@ -254,7 +254,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "ServerCore", "Orchestrator", "EngineService", "Engine", "Store", "Workflow", "JSONValues", "Schedules",
+                "ServerCore", "Orchestrator", "EngineService", "Engine", "Store", "Workflow", "JSONValues", "Schedules", "Guardrails",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -14,6 +14,8 @@ public struct Dashboard: Sendable {
     public let keys: APIKeyService
     public let sessions: DashboardSessions
     public let resources: DashboardResources
+    /// The server's schedules (`/ui/schedules`, as `/api/schedules`); nil: the server keeps none.
+    public let scheduler: Scheduler?
     /// A server without auth (`--open` on loopback): no sign-in, every browser is an admin.
     public let openMode: Bool
     let logger: Logger
@@ -23,8 +25,9 @@ public struct Dashboard: Sendable {
 
     public init(
         orchestrator: Orchestrator, keys: APIKeyService, resources: DashboardResources, openMode: Bool,
-        sessions: DashboardSessions = DashboardSessions(), logger: Logger
+        sessions: DashboardSessions = DashboardSessions(), scheduler: Scheduler? = nil, logger: Logger
     ) {
+        self.scheduler = scheduler
         self.orchestrator = orchestrator
         self.keys = keys
         self.resources = resources
@@ -42,6 +45,8 @@ public struct Dashboard: Sendable {
         RunsController(dashboard: self).register(on: ui)
         RunController(dashboard: self).register(on: ui)
         ApprovalsController(dashboard: self).register(on: ui)
+        WorkflowsController(dashboard: self).register(on: ui)
+        SchedulesController(dashboard: self).register(on: ui)
         LiveController(dashboard: self).register(on: ui)
     }
 }

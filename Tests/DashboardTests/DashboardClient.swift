@@ -21,6 +21,7 @@ final class DashboardClient: Sendable {
         var text: String
         var headers: HTTPHeaders
         var location: String? { headers["Location"] }
+        var html: String { text }
     }
 
     var cookies: [String: String] { state.withLock { $0.cookies } }
@@ -41,6 +42,37 @@ final class DashboardClient: Sendable {
             ]
         return try await send(HTTPRequest(method: .post, path: path, headers: HTTPHeaders(headers), body: .bytes(Array(body.utf8)), timeout: .seconds(60)))
     }
+
+    /// Signs in with `key` (from the sign-in page, as a person would); fails the test when refused.
+    func signIn(_ key: String) async throws {
+        let login = try await get("/ui/login")
+        #expect(login.status == 200, "the sign-in page: \(login.status)")
+        let answer = try await post("/ui/login", form: ["api_key": key, "next": "/ui"], csrf: false)
+        #expect(answer.status == 303, "sign-in: \(answer.status) \(answer.text.prefix(300))")
+        #expect(cookies["sc_session"] != nil, "sign-in set no session cookie")
+    }
+
+    /// Posts `form` with exactly the token given (nil: none) and no `Origin` unless `extraHeaders` has one.
+    func post(_ path: String, _ form: [String: String], csrf token: String?, extraHeaders: [(String, String)] = []) async throws -> Page {
+        var fields = form
+        if let token { fields["csrf"] = token }
+        let body = fields.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
+        let headers = cookieHeader() + [("Content-Type", "application/x-www-form-urlencoded")] + extraHeaders
+        return try await send(HTTPRequest(method: .post, path: path, headers: HTTPHeaders(headers), body: .bytes(Array(body.utf8)), timeout: .seconds(60)))
+    }
+
+    /// Reads `path` and posts `form` to `action` with that page's CSRF token.
+    func submit(_ form: [String: String], to action: String, from path: String) async throws -> Page {
+        let page = try await get(path)
+        return try await post(action, form, csrf: try Self.token(page.text))
+    }
+
+    /// The page's CSRF token; fails the test when it has none.
+    static func token(_ html: String) throws -> String {
+        try #require(csrf(in: html), "no CSRF token on the page")
+    }
+
+    static func csrf(from html: String) -> String? { csrf(in: html) }
 
     private func send(_ request: HTTPRequest) async throws -> Page {
         let response = try await client.send(request)
