@@ -124,8 +124,7 @@ def _new_dashboard(browser: Browser, server: ServedSandcastle, shots: Screenshot
 def session_dashboard(browser: Browser, server: ServedSandcastle, shots: Screenshots):
     """The page most tests share, signed in once with the admin key."""
     context, dashboard = _new_dashboard(browser, server, shots, color_scheme="light")
-    dashboard.sign_in(server.admin_key)
-    expect(dashboard.page).to_have_url(server.url + "/ui")
+    dashboard.sign_in_to(server.admin_key)
     try:
         yield dashboard
     finally:

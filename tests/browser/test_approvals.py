@@ -24,9 +24,7 @@ def approve_from_the_page(ui, api, run_id: str) -> None:
     expect(card).to_contain_text("Ship abc123?")
     comment = "looks right to me (browser test)"
     card.locator("textarea[name=comment]").fill(comment)
-    with ui.page.expect_navigation():
-        card.locator('button[name=decision][value="approve"]').click()
-    ui.shot("decided")
+    ui.submit(card.locator('button[name=decision][value="approve"]'), "approved")
 
     ui.visit(f"/ui/runs/{run_id}", "run-after-approval")
     expect(ui.page.locator("#run-status")).to_have_attribute("data-status", "completed", timeout=60_000)

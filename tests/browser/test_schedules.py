@@ -15,8 +15,7 @@ def test_a_schedule_is_created_from_the_page(ui, api):
     ui.set_field(form.locator("[name=workflow_name]"), "browser_quick")
     ui.set_field(form.locator("[name=cron_expression]"), CRON)
     ui.set_field(form.locator("[name=timezone]"), ZONE)
-    with ui.page.expect_navigation():
-        form.locator("[type=submit]").click()
+    ui.submit(form.locator("[type=submit]"), "submitted")
 
     row = ui.page.locator("tr.schedule").filter(has_text="browser_quick").filter(has_text=CRON)
     expect(row).to_have_count(1)

@@ -4,8 +4,6 @@ Its own server, so stopping it leaves the session's alone."""
 
 import time
 
-from playwright.sync_api import expect
-
 from harness.dashboard import Dashboard
 from harness.server import ServedSandcastle
 from harness.watch import PageWatch
@@ -22,8 +20,7 @@ def test_sigterm_stops_the_server_while_a_page_follows_it_live(browser, binary, 
         page = context.new_page()
         ui = Dashboard(page, served.url, shots, PageWatch(page))
         ui.test_name = request.node.name
-        ui.sign_in(served.admin_key)
-        expect(page).to_have_url(served.url + "/ui")
+        ui.sign_in_to(served.admin_key)
         with page.expect_response(lambda answer: "/ui/stream" in answer.url) as stream:
             ui.visit("/ui/runs", "following-live")
         assert stream.value.status == 200, f"the runs stream answered {stream.value.status}"

@@ -65,6 +65,25 @@ class Dashboard:
         assert response is not None
         return response
 
+    def submit(self, button, label: str) -> Response:
+        """Clicks a form's button, follows the answer (a 303 and the page it leads to) and
+        photographs it; an answer other than 200 fails with what the page says."""
+        with self.page.expect_navigation() as navigation:
+            button.click()
+        response = navigation.value
+        self.shot(label)
+        if response is None or response.status != 200:
+            said = self.page.locator("main#content").all_inner_texts() or [self.page.content()[:500]]
+            raise AssertionError(f"submitting {label} was answered {response.status if response else 'nothing'}: {' '.join(said)[:500]}")
+        return response
+
+    def sign_in_to(self, key: str, landing: str = "/ui") -> None:
+        """Signs in and fails with the page's own explanation unless the browser lands on `landing`."""
+        response = self.sign_in(key, next_path=None if landing == "/ui" else landing)
+        if self.pathname() != landing:
+            errors = self.page.locator("p.error").all_inner_texts()
+            raise AssertionError(f"signing in was answered {response.status} at {self.page.url}, not {landing}: {errors or 'no p.error'}")
+
     def pathname(self) -> str:
         return self.page.evaluate("location.pathname")
 

@@ -1,5 +1,6 @@
 """What a page must never do while a test drives it: throw an uncaught error, break the
-Content-Security-Policy, or open a dialog (an `alert` is what an XSS payload would call).
+Content-Security-Policy, or open an alert or prompt (what an XSS payload would call). Confirmations
+(`data-confirm` buttons) are accepted, as the person clicking would.
 
 A test that provokes a CSP violation on purpose takes it with `take_csp_violations()`; anything
 left at the end of the test fails it.
@@ -13,6 +14,7 @@ class PageWatch:
         self.page_errors: list[str] = []
         self.csp_violations: list[str] = []
         self.dialogs: list[str] = []
+        self.confirmations: list[str] = []
         page.on("pageerror", self._on_page_error)
         page.on("console", self._on_console)
         page.on("dialog", self._on_dialog)
@@ -27,8 +29,14 @@ class PageWatch:
             self.csp_violations.append(f"{message.text} (at {message.location.get('url', '?')})")
 
     def _on_dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
+        # A confirmation the dashboard asks before an action is the person saying yes; any other
+        # dialog (alert, prompt) is not something the dashboard opens.
+        if dialog.type == "confirm":
+            self.confirmations.append(dialog.message)
+            dialog.accept()
+        else:
+            self.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
 
     def take_csp_violations(self) -> list[str]:
         """The violations so far, which the caller expected; they no longer fail the test."""
@@ -36,7 +44,7 @@ class PageWatch:
         return taken
 
     def reset(self) -> None:
-        self.page_errors, self.csp_violations, self.dialogs = [], [], []
+        self.page_errors, self.csp_violations, self.dialogs, self.confirmations = [], [], [], []
 
     def problems(self) -> list[str]:
         return (
