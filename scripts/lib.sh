@@ -27,22 +27,32 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# System packages a fresh Debian bookworm machine lacks. ripgrep: the agent tests copy the host's
-# rg into a sandbox to run Glob and Grep on their ripgrep path (the sandbox images lack it).
-# libre2-dev: the Guardrails module's linear-time regexes (Sources/CRE2 links libre2).
-ensure_packages() {
-    local wanted=(libcurl4-openssl-dev libseccomp-dev libsqlite3-dev libre2-dev docker.io debootstrap iptables ca-certificates ripgrep)
+# Installs the named Debian packages that are not installed yet (nothing when all are); fails
+# naming them when apt cannot.
+ensure_debian_packages() {
     local missing=()
-    for package in "${wanted[@]}"; do
+    for package in "$@"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
         log "installing ${missing[*]}"
-        as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        as_root apt-get update -qq || die "apt-get update failed (needed to install ${missing[*]})"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+            || die "apt-get install ${missing[*]} failed"
     fi
+}
+
+# System packages a fresh Debian bookworm machine lacks. ripgrep: the agent tests copy the host's
+# rg into a sandbox to run Glob and Grep on their ripgrep path (the sandbox images lack it).
+# libre2-dev: the Guardrails module's linear-time regexes (Sources/CRE2 links libre2).
+ensure_packages() {
+    ensure_debian_packages libcurl4-openssl-dev libseccomp-dev libsqlite3-dev libre2-dev docker.io debootstrap iptables ca-certificates ripgrep
     command -v swift >/dev/null || die "swift is not on PATH (expected /opt/swift/usr/bin)"
 }
+
+# What the dashboard's browser tests need besides the server (scripts/test-browser): Debian's
+# Chromium, driven headless, and the packages scripts/ui-assets bundles xterm.js from.
+BROWSER_TEST_PACKAGES=(chromium node-xterm esbuild)
 
 engine_answers() {
     curl -fsS --max-time 3 --unix-socket "$DOCKER_SOCKET" http://localhost/_ping >/dev/null 2>&1
