@@ -277,6 +277,7 @@ let package = Package(
         .executableTarget(
             name: "sandcastle",
             dependencies: [
+                "Dashboard",
                 "EngineService", "Orchestrator", "Benchmarks", "Sandbox", "SandboxDocker", "SandboxE2B", "DockerEngine", "ProfileAudit", "Seccomp", "Workflow",
                 "Engine", "Server", "ServerCore", "HTTPTransport", "ProviderDouble", "OneShotAgent", "ModelProviders", "JSONValues", "Schedules",
                 "SandcastleClient", "Guardrails", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -92,12 +92,16 @@ struct LiveController: Sendable {
                         try? await Task.sleep(for: coalesce)
                     }
                     pending = false
-                    let latest = (try? repository.latestEventID()) ?? cursor
-                    if latest > cursor {
+                    let (latest, text) = LiveStreamCost.measure { () -> (Int64, String) in
+                        let latest = (try? repository.latestEventID()) ?? cursor
+                        guard latest > cursor else { return (latest, "") }
                         var text = ""
                         for fragment in source.fragments(changedAfter: cursor) {
                             text += "id: \(latest)\nevent: replace\ndata: \(fragment.jsonText)\n\n"
                         }
+                        return (latest, text)
+                    }
+                    if latest > cursor {
                         cursor = latest
                         if !text.isEmpty {
                             try await writer.write(ByteBuffer(string: text))

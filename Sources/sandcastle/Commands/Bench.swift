@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks, each with its baseline measured in the same run.",
         subcommands: [
-            BenchSandbox.self, BenchEngine.self, BenchServer.self, BenchE2B.self, BenchAgent.self, BenchAPI.self, BenchScrub.self,
+            BenchSandbox.self, BenchEngine.self, BenchServer.self, BenchE2B.self, BenchAgent.self, BenchAPI.self, BenchScrub.self, BenchDashboard.self,
         ])
 }
 
