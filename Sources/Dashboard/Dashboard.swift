@@ -19,6 +19,8 @@ public struct Dashboard: Sendable {
     /// A server without auth (`--open` on loopback): no sign-in, every browser is an admin.
     public let openMode: Bool
     let logger: Logger
+    /// The recorded runs' workflow files, parsed once while unchanged.
+    let workflows = WorkflowFileCache()
 
     /// The path every page lives under.
     public static let root = "/ui"

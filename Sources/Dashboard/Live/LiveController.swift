@@ -13,14 +13,13 @@ import Store
 /// rows, DAG and timeline); `?scope=runs` follows the runs list (changed rows, new runs).
 ///
 /// Woken by the orchestrator's run signals, never by polling the store on a timer; wake-ups
-/// are coalesced (``coalesce``) so a chatty run costs one render per interval, not one per event.
+/// are coalesced (``LiveSource/coalesce``) so a chatty run costs one render per interval, not one per event.
 /// `id:` is the store's event position: a page renders `data-after` with the position it was
 /// drawn at, and a reconnecting browser sends `Last-Event-ID`, so nothing that happened in
 /// between is missed — the stream sends the current state of whatever changed after it.
 struct LiveController: Sendable {
     let dashboard: Dashboard
     static let keepAlive: Duration = .seconds(15)
-    static let coalesce: Duration = .milliseconds(250)
     /// Open streams at most (each holds a connection and a subscription).
     static let maxStreams = 200
 
@@ -89,7 +88,7 @@ struct LiveController: Sendable {
                 while true {
                     if !pending {
                         guard await iterator.next() != nil else { break }
-                        try? await Task.sleep(for: coalesce)
+                        try? await Task.sleep(for: source.coalesce)
                     }
                     pending = false
                     let (latest, text) = LiveStreamCost.measure { () -> (Int64, String) in
@@ -126,6 +125,9 @@ struct LiveController: Sendable {
 protocol LiveSource: Sendable {
     /// The run whose signals wake the stream; nil: every run's.
     var runID: String? { get }
+    /// How long a wake-up waits for more before the stream works out its update: a run's page
+    /// follows closely; a list of many runs, woken by all of them, gathers a second's worth.
+    var coalesce: Duration { get }
     func fragments(changedAfter cursor: Int64) -> [JSONValue]
 }
 

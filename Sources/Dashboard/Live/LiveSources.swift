@@ -10,6 +10,7 @@ struct RunLiveSource: LiveSource {
     let visit: Visit
     let runID: String?
     var step: String?
+    var coalesce: Duration { .milliseconds(250) }
 
     init(dashboard: Dashboard, visit: Visit, runID: String, step: String? = nil) {
         self.dashboard = dashboard
@@ -38,6 +39,7 @@ struct RunsLiveSource: LiveSource {
     var status: RunStatus?
     var workflow: String?
     var runID: String? { nil }
+    var coalesce: Duration { .seconds(1) }
 
     func fragments(changedAfter cursor: Int64) -> [JSONValue] {
         let repository = dashboard.orchestrator.runs.repository

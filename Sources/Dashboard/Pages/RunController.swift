@@ -61,8 +61,9 @@ struct RunController: Sendable {
             throw Dashboard.dashboardError(error)
         }
         let run = report.detail.run
-        let workflow = run.workflowPath.flatMap { WorkflowLoader().load(path: $0).workflow }
-        let events = ((try? dashboard.orchestrator.runs.events(runID: runID, limit: 5000)) ?? []).map { RunEvent($0) }
+        let workflow = run.workflowPath.flatMap { dashboard.workflows.workflow(at: $0) }
+        // The events feed only the selected step's logs and transcript.
+        let events = step == nil ? [] : ((try? dashboard.orchestrator.runs.events(runID: runID, limit: 20_000)) ?? []).map { RunEvent($0) }
         let violations = (try? dashboard.orchestrator.violations(ViolationQuery(runID: runID, tenant: visit.tenant, limit: 500)).items) ?? []
         return RunPageModel(
             report: report, events: events, workflow: workflow, violations: violations, selectedStep: step,

@@ -15,7 +15,7 @@ struct BenchDashboard: AsyncParsableCommand {
         discussion: """
             Starts `sandcastle serve` in this process (open mode, loopback, Docker behind it). Records a finished run \
             of a STEPS-step workflow (layers of ten, each step after two of the layer before) and times GET \
-            /ui/runs/<id> (the whole page: DAG, timeline, steps table) over loopback, against GET /api/runs/<id> of the \
+            /ui/runs/<id>?step=<last> (the whole page: DAG, timeline, steps table, the last step's panel from the run's events) over loopback, against GET /api/runs/<id> of the \
             same run as the baseline (run_page_ms, api_run_json_ms). Then headless Chromium (Debian's, --chromium) \
             loads the page and takes a screenshot, minus the same for about:blank: the page's own load, layout and \
             paint (paint_ms, median of 3). Last, RUNS runs of a three-step workflow run on Docker while one \
@@ -65,7 +65,7 @@ struct BenchDashboard: AsyncParsableCommand {
     private func measure(_ server: BenchDashboardServer, progress: (String) -> Void) async throws -> BenchDashboardReport {
         progress("recording a finished \(steps)-step run")
         let runID = try server.seedWideRun(steps: steps)
-        let page = "/ui/runs/\(runID)"
+        let page = "/ui/runs/\(runID)?step=s\(steps - 1)"
         progress("GET \(page) and GET /api/runs/\(runID), \(iterations) times each")
         var pageTimes: [Duration] = []
         var apiTimes: [Duration] = []

@@ -98,6 +98,14 @@ struct BenchDashboardServer {
                     StepRecord(
                         runID: runID, stepID: "s\(index)", status: .completed, attempt: 1, backend: "docker", exitCode: 0,
                         outputText: "output of step \(index)", startedAt: began, finishedAt: began.addingTimeInterval(0.8))))
+            // The events a real run records for a step: its page reads them for the selected step.
+            for (kind, payload) in [
+                ("step_started", #"{"attempt":1,"backend":"docker","step":"s\#(index)"}"#),
+                ("attempt_finished", #"{"attempt":1,"output_tail":"output of step \#(index)\n","status":"completed","step":"s\#(index)"}"#),
+                ("step_finished", #"{"duration_ms":800,"output":"output of step \#(index)","status":"completed","step":"s\#(index)"}"#),
+            ] {
+                changes.append(.appendEvent(runID: runID, kind: kind, payloadJSON: payload, time: began))
+            }
             changes.append(
                 .recordAttempt(
                     StepAttemptRecord(
