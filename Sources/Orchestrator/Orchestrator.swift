@@ -17,6 +17,8 @@ public struct Orchestrator: Sendable {
     /// Wakes event streams when a run this process drives records something.
     public let signals: RunSignals
     /// Runs' callbacks: checked at submission, delivered when a run's turn ends.
+    /// What running steps print, as it arrives (scrubbed a line at a time), for live pages.
+    public let liveOutput: LiveOutput
     public let webhooks: RunWebhooks
     /// Times out the approval gates of paused runs.
     public let approvalDeadlines: ApprovalDeadlines
@@ -38,14 +40,30 @@ public struct Orchestrator: Sendable {
             options: runs.settings.validationOptions)
         let signals = RunSignals()
         self.signals = signals
+        let liveOutput = LiveOutput()
+        self.liveOutput = liveOutput
         // The queue tells the deadline watcher of new gates; the watcher requeues their runs.
         let deadlinesBox = DeadlinesReference()
         let queue = RunQueue(
             runs: runs, maxConcurrentRuns: maxConcurrentRuns, resumesOrphans: resumesOrphans, webhooks: webhooks,
             deadLettersFailedRuns: deadLetters.failedRuns, logger: logger,
             onEvent: { runID, event in
-                // Output chunks are not recorded: nothing new to read for a follower.
-                if case .stepOutput = event {} else { signals.notify(runID: runID) }
+                switch event {
+                case .stepOutput(let step, let index, let text):
+                    // Not recorded in the store: kept for live pages, which are woken at most
+                    // every quarter second by a run's output.
+                    if liveOutput.append(text, at: LiveOutput.Place(runID: runID, step: step, index: index)) {
+                        signals.notify(runID: runID)
+                    }
+                case .stepFinished(let step, _, _, _, _):
+                    liveOutput.flush(runID: runID, step: step)
+                    signals.notify(runID: runID)
+                case .runFinished:
+                    liveOutput.finish(runID: runID)
+                    signals.notify(runID: runID)
+                default:
+                    signals.notify(runID: runID)
+                }
                 if case .approvalRequested(_, _, _, _, .some) = event { deadlinesBox.value?.nudge() }
                 if case .policyAlert(_, let alert) = event {
                     // Off the run's path: a slow receiver must not hold the step.

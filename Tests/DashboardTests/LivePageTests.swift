@@ -1,5 +1,7 @@
+import DockerEngine
 import Foundation
 import HTTPTransport
+import Sandbox
 import TestSupport
 import Testing
 
@@ -88,6 +90,54 @@ struct LivePageTests {
             let audit = try await server.api(.get, "/api/runs/\(runID)/audit?limit=100")
             let decision = (audit.body["data"] as? [[String: Any]])?.first { $0["event_type"] as? String == "approval.decided" }
             #expect(decision?["actor_id"] as? String != nil && decision?["actor_id"] as? String != "engine", "the decision is the signed-in key's")
+        }
+    }
+
+    static let chatty = """
+        name: chatty
+        steps:
+          - id: talk
+            run: |
+              echo first-line
+              printf 'token ghp_abcdefghij'; sleep 0.3; printf 'klmnopqrstuvwxyz0123456789 end\\n'
+              while [ ! -e /workspace/go ]; do sleep 0.05; done
+              echo last-line
+        """
+
+    /// A running step's output reaches its page's log as it is printed — scrubbed a line at a
+    /// time, so a token printed in two chunks never shows, not even half of it.
+    @Test func aRunningStepsLogFollowsItsOutputScrubbed() async throws {
+        try await DashboardServer.with(workflows: ["chatty": Self.chatty]) { server in
+            let runID = try await server.startRun("chatty")
+            let browser = try await server.signedIn()
+            let page = try await browser.get("/ui/runs/\(runID)?step=talk")
+            let streamPath = try #require(page.text.firstMatch(of: /data-stream="([^"]+)"/).map { String($0.1) }).replacingOccurrences(of: "&amp;", with: "&")
+            let stream = try await open(server, browser, streamPath + "&step=talk")
+            var seen = ""
+            let deadline = ContinuousClock.now + .seconds(60)
+            var iterator = stream.body.makeAsyncIterator()
+            while !(seen.contains("first-line") && seen.contains(" end")), ContinuousClock.now < deadline, let chunk = try await iterator.next() {
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            #expect(seen.contains(#""target":"step-log""#) && seen.contains("first-line"), "the log showed the output while the step ran")
+            #expect(seen.contains(" end") && !seen.contains("abcdefghij") && !seen.contains("klmnopqrstuvwxyz"), "\(seen.suffix(1500))")
+            #expect(!seen.contains("last-line"), "the step is still waiting for its file")
+
+            // Let the step finish: it waits for a file in its workspace.
+            let docker = try await DockerClient.connect()
+            let container = try #require(try await docker.listContainers(all: false, filters: .label(SandcastleLabels.run, runID)).first)
+            let touch = Process()
+            touch.executableURL = URL(fileURLWithPath: "/usr/bin/docker")
+            touch.arguments = ["exec", container.id, "touch", "/workspace/go"]
+            try touch.run()
+            touch.waitUntilExit()
+            #expect(touch.terminationStatus == 0)
+            while !seen.contains("status-completed\\\" data-status"), ContinuousClock.now < deadline, let chunk = try await iterator.next() {
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            stream.cancel()
+            let done = try await browser.get("/ui/runs/\(runID)?step=talk")
+            #expect(done.text.contains("last-line") && !done.text.contains("abcdefghij"), "the recorded log, scrubbed")
         }
     }
 

@@ -77,6 +77,7 @@ struct LiveController: Sendable {
             }
             defer { ticks.cancel() }
             var cursor = after ?? ((try? repository.latestEventID()) ?? 0)
+            var outputVersion = source.outputVersion()
             var lastWrite = ContinuousClock.now
             try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
             // A page drawn before something happened gets it at once.
@@ -91,17 +92,18 @@ struct LiveController: Sendable {
                         try? await Task.sleep(for: source.coalesce)
                     }
                     pending = false
-                    let (latest, text) = LiveStreamCost.measure { () -> (Int64, String) in
+                    let (latest, version, text) = LiveStreamCost.measure { () -> (Int64, Int, String) in
                         let latest = (try? repository.latestEventID()) ?? cursor
-                        guard latest > cursor else { return (latest, "") }
+                        let version = source.outputVersion()
+                        guard latest > cursor || version != outputVersion else { return (latest, version, "") }
                         var text = ""
                         for fragment in source.fragments(changedAfter: cursor) {
                             text += "id: \(latest)\nevent: replace\ndata: \(fragment.jsonText)\n\n"
                         }
-                        return (latest, text)
+                        return (latest, version, text)
                     }
-                    if latest > cursor {
-                        cursor = latest
+                    if latest > cursor || version != outputVersion {
+                        (cursor, outputVersion) = (max(cursor, latest), version)
                         if !text.isEmpty {
                             try await writer.write(ByteBuffer(string: text))
                             lastWrite = .now
@@ -129,9 +131,13 @@ protocol LiveSource: Sendable {
     /// follows closely; a list of many runs, woken by all of them, gathers a second's worth.
     var coalesce: Duration { get }
     func fragments(changedAfter cursor: Int64) -> [JSONValue]
+    /// Changes when output the store does not hold (a running step's) moves on.
+    func outputVersion() -> Int
 }
 
 extension LiveSource {
+    func outputVersion() -> Int { 0 }
+
     static func replace(_ target: String, _ html: String) -> JSONValue {
         .object(["target": .string(target), "html": .string(html)])
     }

@@ -22,13 +22,18 @@ struct RunLiveSource: LiveSource {
     func fragments(changedAfter cursor: Int64) -> [JSONValue] {
         guard let runID, let model = try? RunController.model(dashboard, visit: visit, runID: runID, step: step) else { return [] }
         let resources = dashboard.resources
-        return [
+        var fragments = [
             Self.replace("run-header", resources.render("run-header", model)),
             Self.replace("run-graph", resources.render("run-graph", model)),
             Self.replace("steps-body", resources.render("run-steps", model)),
             Self.replace("run-approvals", resources.render("run-approvals", model)),
         ]
+        // The selected step's log follows its output (the panel's other parts keep what the reader opened).
+        if let selected = model.selected { fragments.append(Self.replace("step-log", resources.render("run-step-log", selected))) }
+        return fragments
     }
+
+    func outputVersion() -> Int { runID.map { dashboard.orchestrator.liveOutput.version(runID: $0) } ?? 0 }
 }
 
 /// `?scope=runs`: the rows of runs recorded anything after the cursor (and that the list's

@@ -66,7 +66,7 @@ struct RunController: Sendable {
         let events = step == nil ? [] : ((try? dashboard.orchestrator.runs.events(runID: runID, limit: 20_000)) ?? []).map { RunEvent($0) }
         let violations = (try? dashboard.orchestrator.violations(ViolationQuery(runID: runID, tenant: visit.tenant, limit: 500)).items) ?? []
         return RunPageModel(
-            report: report, events: events, workflow: workflow, violations: violations, selectedStep: step,
+            report: report, events: events, workflow: workflow, violations: violations, selectedStep: step, live: dashboard.orchestrator.liveOutput,
             chrome: dashboard.chrome(
                 visit, title: "Run \(runID)", current: "runs", stream: "\(Dashboard.root)/stream?run=\(Dashboard.urlEncoded(runID))"))
     }

@@ -2,6 +2,7 @@ import Engine
 import EngineService
 import Foundation
 import JSONValues
+import Orchestrator
 import Store
 import Workflow
 
@@ -46,6 +47,8 @@ struct RunPageModel {
         var outputIsEmpty: Bool
         var error: String?
         var log: String
+        /// What the step prints now, while it runs (the live output, scrubbed line by line).
+        var live: String?
         var attempts: [Attempt]
         var transcript: [TranscriptEntry]
         var hasTranscript: Bool
@@ -98,7 +101,7 @@ struct RunPageModel {
 
     init(
         report: RunService.RunReport, events: [RunEvent], workflow: WorkflowDefinition?, violations: [ViolationRecord], selectedStep: String?,
-        chrome: Chrome
+        live: LiveOutput? = nil, chrome: Chrome
     ) {
         let detail = report.detail
         let run = detail.run
@@ -147,7 +150,14 @@ struct RunPageModel {
 
         selected = selectedStep.flatMap { id in
             guard order.contains(id) else { return nil }
-            return Self.selected(id, record: records[id], report: report, events: events, workflow: workflow)
+            var step = Self.selected(id, record: records[id], report: report, events: events, workflow: workflow)
+            if let live, [.running, .pending].contains(records[id]?.status ?? .pending) {
+                let texts = live.places(runID: run.id, step: id).compactMap { place in
+                    live.text(at: place).map { text in place.index.map { "── item \($0) ──\n" + text } ?? text }
+                }
+                step.live = texts.isEmpty ? nil : texts.joined(separator: "\n")
+            }
+            return step
         }
         approvals = report.approvals.filter { $0.status == .pending }.map {
             Approval(step: $0.stepID, message: $0.message ?? "", data: $0.requestJSON.map(Self.pretty))
@@ -207,7 +217,7 @@ struct RunPageModel {
         let definition = workflow?.steps.first { $0.id == id }
         return SelectedStep(
             id: id, status: record?.status.rawValue ?? "pending", output: text, outputIsEmpty: text.isEmpty, error: record?.error,
-            log: log, attempts: attempts, transcript: transcript, hasTranscript: !transcript.isEmpty,
+            log: log, live: nil, attempts: attempts, transcript: transcript, hasTranscript: !transcript.isEmpty,
             canReplay: record != nil && definition != nil, takesCommand: definition?.kind == .run,
             takesPrompt: definition?.kind == .agent || definition?.kind == .llm, takesTurns: definition?.kind == .agent,
             takesSandbox: definition?.kind == .run || definition?.kind == .agent)

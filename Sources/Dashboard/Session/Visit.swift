@@ -42,7 +42,7 @@ extension Dashboard {
     /// A stored key that was revoked or expired ends its sessions at their next request.
     func isStillValid(_ session: DashboardSessions.Session) -> Bool {
         guard let keyID = session.caller.keyID, keyID.hasPrefix("key_") else { return true }
-        guard let record = try? keys.key(id: keyID, tenant: nil), record.isActive, (record.expiresAt.map({ $0 > Date() }) ?? true) else {
+        guard let record = try? keys.key(id: keyID, tenant: nil), record.isActive, record.expiresAt.map({ $0 > Date() }) ?? true else {
             sessions.close(keyID: keyID)
             return false
         }
