@@ -42,6 +42,10 @@ public struct Dashboard: Sendable {
         RunsController(dashboard: self).register(on: ui)
         RunController(dashboard: self).register(on: ui)
         ApprovalsController(dashboard: self).register(on: ui)
+        DeadLettersController(dashboard: self).register(on: ui)
+        KeysController(dashboard: self).register(on: ui)
+        ViolationsController(dashboard: self).register(on: ui)
+        AuditController(dashboard: self).register(on: ui)
         LiveController(dashboard: self).register(on: ui)
     }
 }

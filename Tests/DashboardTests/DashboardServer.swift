@@ -1,0 +1,111 @@
+import DockerEngine
+import EngineService
+import Foundation
+import HTTPTransport
+import Logging
+import Orchestrator
+import Sandbox
+import Server
+import ServerCore
+import Testing
+
+/// A real `sandcastle serve` in-process on a loopback port (production wiring: SQLite, Docker,
+/// the orchestrator and scheduler over a workflows folder), whose only key is `ADMIN_API_KEY`,
+/// and browsers to it (``DashboardClient``). No skip path: without Docker these tests fail.
+struct DashboardServer {
+    static let adminKey = "admin-key-for-dashboard-tests-0123456789"
+    static let pepper = "pepper-for-dashboard-tests-0123456789ab"
+
+    let port: Int
+    let orchestrator: Orchestrator
+    let server: SandcastleServer
+    let data: String
+
+    /// A browser with an empty cookie jar.
+    func browser() throws -> DashboardClient { try DashboardClient(port: port) }
+
+    /// A browser signed in with `key` (the admin's by default).
+    func signedIn(_ key: String = adminKey) async throws -> DashboardClient {
+        let browser = try browser()
+        let answer = try await browser.post("/ui/login", form: ["api_key": key, "next": "/ui"], csrf: false)
+        #expect(answer.status == 303, "sign-in failed: \(answer.text)")
+        return browser
+    }
+
+    /// An API call with the admin key (to start runs, make keys).
+    func api(_ method: HTTPMethod, _ path: String, json: String? = nil, key: String = adminKey) async throws -> (status: Int, body: [String: Any]) {
+        let client = try HTTPClient(endpoint: .http(host: "127.0.0.1", port: port))
+        var headers: HTTPHeaders = ["X-API-Key": key]
+        if json != nil { headers.add("Content-Type", "application/json") }
+        let response = try await client.send(
+            HTTPRequest(method: method, path: path, headers: headers, body: json.map { .bytes(Array($0.utf8)) } ?? .none, timeout: .seconds(60)))
+        return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:])
+    }
+
+    /// Starts a run of `workflow` through the API; returns its id.
+    func startRun(_ workflow: String, inputs: String = "{}") async throws -> String {
+        let answer = try await api(.post, "/api/workflows/run", json: #"{"workflow_name":"\#(workflow)","input_data":\#(inputs)}"#)
+        #expect(answer.status == 202, "\(answer.body)")
+        return try #require((answer.body["data"] as? [String: Any])?["run_id"] as? String)
+    }
+
+    /// Runs `body` against a fresh server with `workflows` (name → YAML) in its folder; stops it,
+    /// then fails the test if a container of it was left behind.
+    static func with(
+        workflows: [String: String] = [:], open: Bool = false, _ body: (DashboardServer) async throws -> Void
+    ) async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("sc-dashboard-\(UUID().uuidString)").path
+        let folder = data + "-workflows"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, yaml) in workflows { try yaml.write(toFile: "\(folder)/\(name).yaml", atomically: true, encoding: .utf8) }
+        defer {
+            try? FileManager.default.removeItem(atPath: data)
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = data
+        configuration.openMode = open
+        if !open {
+            configuration.adminAPIKey = RedactedSecret(adminKey)
+            configuration.apiKeyPepper = try APIKeyPepper(pepper, source: "test")
+        }
+        var dependencies = try await ServerDependencies.production(configuration, logger: Logger(label: "test"))
+        let runs = try await RunService.open(try EngineSettings.load(dataDirectory: data), sandboxes: .required, creatingStore: true)
+        let orchestrator = Orchestrator(runs: runs, workflowsFolder: folder, maxConcurrentRuns: 4, logger: Logger(label: "test"))
+        try await orchestrator.start()
+        dependencies.orchestrator = orchestrator
+        let scheduler = Scheduler(orchestrator: orchestrator, defaultCatchUp: .once, logger: Logger(label: "test.schedules"))
+        dependencies.scheduler = scheduler
+        await scheduler.start()
+        let server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = server.application { port in continuation.yield(port) }
+        let running = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw ServerError(.internal, "the server did not start") }
+        let result: Result<Void, any Error>
+        do {
+            try await body(DashboardServer(port: port, orchestrator: orchestrator, server: server, data: data))
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        running.cancel()
+        _ = await running.result
+        await scheduler.stop()
+        await orchestrator.stop()
+        await server.service.shutdown()
+        // Runs still going end with the test; their sandboxes must not outlive it.
+        let docker = try await DockerClient.connect()
+        for run in (try? runs.repository.listRuns(.init(limit: 1000))) ?? [] {
+            for container in try await docker.listContainers(all: true, filters: .label(SandcastleLabels.run, run.id)) {
+                try? await docker.removeContainer(id: container.id, force: true, removeVolumes: true)
+            }
+        }
+        let leaked = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(dependencies.serverID)"]))
+        for container in leaked { try? await docker.removeContainer(id: container.id, force: true, removeVolumes: true) }
+        #expect(leaked.isEmpty, "containers left behind: \(leaked.map(\.id))")
+        try result.get()
+    }
+}
