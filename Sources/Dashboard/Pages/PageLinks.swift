@@ -43,12 +43,13 @@ struct PageLinks: Sendable {
 }
 
 extension Dashboard {
-    /// A query parameter of the address, trimmed; nil when absent or empty. Values longer than
-    /// `limit` are refused (a filter longer than anything stored can match nothing anyway).
+    /// A query parameter of the address, decoded as a browser's GET form encodes it (`+` is a
+    /// space: Hummingbird's `queryParameters` leaves it a `+`), trimmed; nil when absent or
+    /// empty. Values longer than `limit` are refused (a filter longer than anything stored can
+    /// match nothing anyway).
     static func queryValue(_ request: Request, _ name: String, limit: Int = 200) throws -> String? {
-        guard let value = request.uri.queryParameters.get(name)?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-            return nil
-        }
+        let query = try FormInput.parse(request.uri.query ?? "")
+        guard let value = query[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
         guard value.count <= limit, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw DashboardError(.invalidInput, "the filter \(name) must be at most \(limit) printable characters")
         }
