@@ -49,6 +49,10 @@ public struct Dashboard: Sendable {
         ApprovalsController(dashboard: self).register(on: ui)
         WorkflowsController(dashboard: self).register(on: ui)
         SchedulesController(dashboard: self).register(on: ui)
+        DeadLettersController(dashboard: self).register(on: ui)
+        KeysController(dashboard: self).register(on: ui)
+        ViolationsController(dashboard: self).register(on: ui)
+        AuditController(dashboard: self).register(on: ui)
         LiveController(dashboard: self).register(on: ui)
     }
 }
