@@ -250,8 +250,9 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "ServerCore", "Orchestrator", "EngineService", "Engine", "Store", "Workflow", "JSONValues", "Schedules",
+                "ServerCore", "Orchestrator", "EngineService", "Engine", "Store", "Workflow", "JSONValues", "Schedules", "Sandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -284,7 +285,7 @@ let package = Package(
             path: "runner/Sources/sandcastle-runner", swiftSettings: strict),
 
         // Helpers shared by the test targets (running children off the cooperative pool).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HTTPTransport"], path: "Tests/TestSupport"),
         .testTarget(name: "RunnerProtocolTests", dependencies: ["RunnerProtocol"]),
         .testTarget(name: "ModelRecordingTests", dependencies: ["ModelProviders", "JSONValues"]),
         .testTarget(name: "RunnerTests", dependencies: ["TestSupport", "RunnerClient", "RunnerProtocol"]),

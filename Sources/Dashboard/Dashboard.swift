@@ -16,6 +16,11 @@ public struct Dashboard: Sendable {
     public let resources: DashboardResources
     /// A server without auth (`--open` on loopback): no sign-in, every browser is an admin.
     public let openMode: Bool
+    /// The server's sandboxes (`/ui/sandboxes`, terminal, files); nil: the pages say none are served.
+    public var sandboxes: SandboxService?
+    /// The server's bound on file transfers, shared with the file APIs: a download from the files
+    /// page waits for its turn like any other. Its own small gate until the server hands over its.
+    package var transfers = TransferGate(limit: 4, maxWait: .seconds(10))
     let logger: Logger
 
     /// The path every page lives under.
@@ -43,5 +48,11 @@ public struct Dashboard: Sendable {
         RunController(dashboard: self).register(on: ui)
         ApprovalsController(dashboard: self).register(on: ui)
         LiveController(dashboard: self).register(on: ui)
+        SandboxesController(dashboard: self).register(on: ui)
+    }
+
+    /// Registers the dashboard's WebSockets (the sandbox terminal) on the server's upgrade router.
+    public func registerWebSockets(on router: Router<ServerRequestContext>) {
+        SandboxTerminalController(dashboard: self).registerWebSocket(on: router)
     }
 }
