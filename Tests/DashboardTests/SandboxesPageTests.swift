@@ -106,8 +106,12 @@ struct SandboxesPageTests {
             let socket = try await Self.socket(server, id: id, headers: Self.browserHeaders(admin), size: "?rows=30&cols=100")
             #expect(socket.stream.status == 101)
             try await socket.send(binary: Array("echo hi\r".utf8))
-            let seen = try await socket.read { Self.text($0).contains("\r\nhi\r\n") }
-            #expect(Self.text(seen).contains("\r\nhi\r\n"), "the shell's answer, not just the echo: \(Self.text(seen))")
+            // The PTY echoes the typed line too: the shell's answer is a `hi` line apart from it.
+            func answered(_ messages: [WebSocketTestClient.Message]) -> Bool {
+                Self.text(messages).replacingOccurrences(of: "echo hi", with: "").contains("hi\r\n")
+            }
+            let seen = try await socket.read(until: answered)
+            #expect(answered(seen), "the shell's answer, not just the echo: \(Self.text(seen))")
             try await socket.send(text: #"{"type":"resize","rows":40,"cols":132}"#)
             try await socket.send(binary: Array("stty size\r".utf8))
             let resized = try await socket.read { Self.text($0).contains("40 132") }
