@@ -12,8 +12,12 @@
     if (!element) return;
     if (!window.Terminal) { say("The terminal library did not load (see /ui/vendor/xterm.js)."); return; }
 
-    // The DOM renderer keeps the screen's text in the page (readable by tests and screen readers).
-    var term = new window.Terminal({ cursorBlink: true, rendererType: "dom", fontSize: 13, scrollback: 5000 });
+    // The canvas renderer, with the screen reader mode's accessibility tree keeping the screen's
+    // text in the page (for screen readers and tests). Not the DOM renderer: it writes its theme
+    // into <style> elements, which the CSP refuses (and reports on every redraw).
+    var term = new window.Terminal({
+      cursorBlink: true, rendererType: "canvas", screenReaderMode: true, fontSize: 13, scrollback: 5000
+    });
     term.open(element);
     if (term.fit) term.fit();
 
