@@ -163,6 +163,14 @@ struct SandboxesPageTests {
             }
             #expect(try await admin.get("/ui/sandboxes/\(id)/files/download?path=/workspace/sub").status == 400, "a folder is no download")
             #expect(try await admin.get("/ui/sandboxes/\(id)/files?path=/workspace/missing").status == 404)
+
+            let many = try await server.call(
+                .post, "/v1/sandboxes/\(id)/exec", json: #"{"command":"mkdir /workspace/many && cd /workspace/many && seq -w 1 1005 | xargs touch"}"#)
+            #expect(many.body["exit_code"] as? Int == 0, "\(many.text)")
+            let big = try await admin.get("/ui/sandboxes/\(id)/files?path=/workspace/many")
+            #expect(big.bodyText.components(separatedBy: #"<tr class="file""#).count - 1 == SandboxFilesController.maxEntries)
+            #expect(big.bodyText.contains(#"id="files-not-shown">5 more entries"#), "a huge folder says what it leaves out")
+            #expect(!root.bodyText.contains("files-not-shown"))
         }
     }
 

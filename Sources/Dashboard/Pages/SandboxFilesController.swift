@@ -15,6 +15,8 @@ struct SandboxFilesController: Sendable {
 
     /// The folder the browser starts in and may not leave.
     static let root = "/workspace"
+    /// The most entries one listing shows: a folder of a hundred thousand files still opens.
+    static let maxEntries = 1000
 
     struct Entry {
         var name: String
@@ -38,6 +40,9 @@ struct SandboxFilesController: Sendable {
         var crumbs: [Crumb]
         var entries: [Entry]
         var empty: Bool
+        /// Whether the folder has more than ``maxEntries``, and how many more.
+        var truncated: Bool
+        var notShown: Int
     }
 
     func register(on group: RouterGroup<ServerRequestContext>) {
@@ -52,10 +57,11 @@ struct SandboxFilesController: Sendable {
                 }
                 // Folders first, then by name.
                 let entries = listed.sorted { ($0.kind == .directory ? 0 : 1, $0.name) < ($1.kind == .directory ? 0 : 1, $1.name) }
-                    .map { Self.entry($0, sandboxID: id) }
+                    .prefix(Self.maxEntries).map { Self.entry($0, sandboxID: id) }
                 let model = Model(
                     chrome: dashboard.chrome(visit, title: "Files \(path)", current: "sandboxes"), id: id, path: path,
-                    crumbs: Self.crumbs(path, sandboxID: id), entries: entries, empty: entries.isEmpty)
+                    crumbs: Self.crumbs(path, sandboxID: id), entries: Array(entries), empty: entries.isEmpty,
+                    truncated: listed.count > Self.maxEntries, notShown: max(0, listed.count - Self.maxEntries))
                 return dashboard.html(dashboard.resources.render("sandbox-files", model), visit: visit)
             }
         }
