@@ -313,7 +313,7 @@ let package = Package(
             name: "DashboardTests",
             dependencies: [
                 "TestSupport", "Dashboard", "Server", "ServerCore", "Orchestrator", "EngineService", "Store", "Workflow", "HTTPTransport",
-                "JSONValues", .product(name: "Logging", package: "swift-log"),
+                "JSONValues", "Sandbox", "DockerEngine", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "ServerTests",

@@ -1,8 +1,10 @@
+import DockerEngine
 import EngineService
 import Foundation
 import HTTPTransport
 import Logging
 import Orchestrator
+import Sandbox
 import ServerCore
 import Testing
 
@@ -54,7 +56,8 @@ struct DashboardServer {
     }
 
     /// Runs `body` against a fresh server; afterwards deletes every sandbox still live, waits for
-    /// their containers to be removed, and stops everything.
+    /// their containers to be removed, stops everything, and fails the test if any container of
+    /// the server is still on the engine.
     static func with<T>(_ body: (DashboardServer) async throws -> T) async throws -> T {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("sc-dashboard-\(UUID().uuidString)").path
         let workflows = data + "-workflows"
@@ -97,6 +100,16 @@ struct DashboardServer {
         _ = await running.result
         await server.service.shutdown()
         await orchestrator.stop()
+        let leaked = try await sweep(serverID: dependencies.serverID)
+        #expect(leaked.isEmpty, "containers left behind: \(leaked)")
         return try result.get()
+    }
+
+    /// Removes every container of this server still on the engine; returns their ids.
+    static func sweep(serverID: String) async throws -> [String] {
+        let docker = try await DockerClient.connect()
+        let containers = try await docker.listContainers(all: true, filters: .labels(["\(SandcastleLabels.server)=\(serverID)"]))
+        for container in containers { try? await docker.removeContainer(id: container.id, force: true, removeVolumes: true) }
+        return containers.map(\.id)
     }
 }
