@@ -7,7 +7,9 @@ import ServerCore
 
 /// `GET /v1/sandboxes/{id}/terminal` upgraded to a WebSocket: binary frames carry PTY bytes
 /// both ways; a text frame `{"type":"resize","rows":R,"cols":C}` resizes the terminal. When the
-/// shell exits the server sends `{"type":"exit","exit_code":N}` and closes.
+/// shell exits the server sends `{"type":"exit","exit_code":N}` and closes. The session itself is
+/// ``TerminalBridge``'s, shared with the dashboard's terminal (which differs only in its door:
+/// the session cookie and Origin instead of an API key).
 struct TerminalController {
     static let path = "/v1/sandboxes/:id/terminal"
     let service: SandboxService
