@@ -34,7 +34,8 @@ struct SandboxesPageTests {
                 let rows = try await admin.get("/ui/sandboxes/rows?state=live")
                 guard rows.bodyText.hasPrefix(#"<tbody id="sandbox-rows">"#), let row = Self.row(rows.bodyText, id: id) else { return false }
                 usage = row
-                return row.contains("MiB") && row.contains(" %</td>")
+                // A figure, not the `—` of one that did not come in time: `0.0 %`, `1.3 MiB / 1.0 GiB`.
+                return row.contains(" %</td>") && row.range(of: #"<td class="num memory">[0-9.]+ [KMG]?i?B"#, options: .regularExpression) != nil
             }
             #expect(measured, "CPU and memory never showed: \(usage)")
 
