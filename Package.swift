@@ -255,7 +255,9 @@ let package = Package(
             name: "Dashboard",
             dependencies: [
                 "ServerCore", "Orchestrator", "EngineService", "Engine", "Store", "Workflow", "JSONValues", "Schedules", "Guardrails",
+                "Sandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -290,7 +292,7 @@ let package = Package(
             path: "runner/Sources/sandcastle-runner", swiftSettings: strict),
 
         // Helpers shared by the test targets (running children off the cooperative pool).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HTTPTransport"], path: "Tests/TestSupport"),
         .testTarget(name: "RunnerProtocolTests", dependencies: ["RunnerProtocol"]),
         .testTarget(name: "ModelRecordingTests", dependencies: ["ModelProviders", "JSONValues"]),
         .testTarget(name: "RunnerTests", dependencies: ["TestSupport", "RunnerClient", "RunnerProtocol"]),
@@ -318,7 +320,7 @@ let package = Package(
             name: "DashboardTests",
             dependencies: [
                 "TestSupport", "Dashboard", "Server", "ServerCore", "Orchestrator", "EngineService", "Store", "Workflow", "HTTPTransport",
-                "JSONValues", .product(name: "Logging", package: "swift-log"),
+                "JSONValues", "Sandbox", "DockerEngine", .product(name: "Logging", package: "swift-log"),
             ],
             // Read by the drawing tests straight from the source folder.
             exclude: ["Golden"]),

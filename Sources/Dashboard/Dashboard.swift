@@ -18,6 +18,11 @@ public struct Dashboard: Sendable {
     public let scheduler: Scheduler?
     /// A server without auth (`--open` on loopback): no sign-in, every browser is an admin.
     public let openMode: Bool
+    /// The server's sandboxes (`/ui/sandboxes`, terminal, files); nil: the pages say none are served.
+    public var sandboxes: SandboxService?
+    /// The server's bound on file transfers, shared with the file APIs: a download from the files
+    /// page waits for its turn like any other. Its own small gate until the server hands over its.
+    package var transfers = TransferGate(limit: 4, maxWait: .seconds(10))
     let logger: Logger
     /// The recorded runs' workflow files, parsed once while unchanged.
     let workflows = WorkflowFileCache()
@@ -54,5 +59,11 @@ public struct Dashboard: Sendable {
         ViolationsController(dashboard: self).register(on: ui)
         AuditController(dashboard: self).register(on: ui)
         LiveController(dashboard: self).register(on: ui)
+        SandboxesController(dashboard: self).register(on: ui)
+    }
+
+    /// Registers the dashboard's WebSockets (the sandbox terminal) on the server's upgrade router.
+    public func registerWebSockets(on router: Router<ServerRequestContext>) {
+        SandboxTerminalController(dashboard: self).registerWebSocket(on: router)
     }
 }

@@ -177,8 +177,8 @@ public struct SandcastleServer {
             // Answered by PublicDocumentMiddleware, before authentication.
             table.record(.get, SandcastleAPIDocument.path, native: false)
             Self.registerDashboard(
-                on: router, orchestrator: orchestrator, scheduler: dependencies.scheduler, keys: keys, configuration: configuration,
-                logger: dependencies.logger)
+                on: router, webSocketRouter: webSocketRouter, orchestrator: orchestrator, scheduler: dependencies.scheduler, keys: keys,
+                sandboxes: service, transfers: transfers, configuration: configuration, logger: dependencies.logger)
         }
         // Last, so it sees only requests no route took: a served path asked with another method is 405.
         router.middlewares.add(MethodNotAllowedMiddleware<ServerRequestContext>(routes: table.routes))
@@ -197,16 +197,19 @@ public struct SandcastleServer {
     /// The dashboard under `/ui`. Its files missing (a broken install) cost the dashboard only:
     /// `/ui` then says what is missing, and every API is served as usual.
     static func registerDashboard(
-        on router: Router<ServerRequestContext>, orchestrator: Orchestrator, scheduler: Scheduler?, keys: APIKeyService,
-        configuration: ServerConfiguration, logger: Logger
+        on router: Router<ServerRequestContext>, webSocketRouter: Router<ServerRequestContext>, orchestrator: Orchestrator,
+        scheduler: Scheduler?, keys: APIKeyService, sandboxes: SandboxService, transfers: TransferGate, configuration: ServerConfiguration,
+        logger: Logger
     ) {
         do {
             let resources = try DashboardResources.load()
-            Dashboard(
+            var dashboard = Dashboard(
                 orchestrator: orchestrator, keys: keys, resources: resources, openMode: configuration.openMode, scheduler: scheduler,
-                logger: logger
-            )
-            .register(on: router)
+                logger: logger)
+            dashboard.sandboxes = sandboxes
+            dashboard.transfers = transfers
+            dashboard.register(on: router)
+            dashboard.registerWebSockets(on: webSocketRouter)
         } catch {
             logger.error("the dashboard is unavailable: \(error)")
             let message = "the dashboard is unavailable: \(error)\n"

@@ -22,13 +22,28 @@ final class DashboardClient: Sendable {
         var headers: HTTPHeaders
         var location: String? { headers["Location"] }
         var html: String { text }
+        var bodyText: String { text }
+    }
+
+    /// The origin a page of this server has.
+    var origin: String { "http://127.0.0.1:\(port)" }
+
+    /// `sc_session=…` once signed in (what a WebSocket upgrade carries).
+    var cookieHeader: String? { cookies["sc_session"].map { "sc_session=\($0)" } }
+
+    /// Signs in with `key` (an argument label some tests use).
+    func signIn(key: String) async throws { try await signIn(key) }
+
+    /// Posts exactly `form` (its `csrf` included or not) from this server's origin, or `origin`.
+    func post(_ path: String, form: [(String, String)], origin: String? = nil) async throws -> Page {
+        try await post(path, form: Dictionary(form, uniquingKeysWith: { first, _ in first }), csrf: false, origin: origin)
     }
 
     var cookies: [String: String] { state.withLock { $0.cookies } }
     var csrf: String? { state.withLock { $0.csrf } }
 
     func get(_ path: String, headers extra: [(String, String)] = []) async throws -> Page {
-        try await send(HTTPRequest(method: .get, path: path, headers: HTTPHeaders(cookieHeader() + extra), timeout: .seconds(60)))
+        try await send(HTTPRequest(method: .get, path: path, headers: HTTPHeaders(cookieFields() + extra), timeout: .seconds(60)))
     }
 
     /// Posts `form` (with the page's CSRF token unless `csrf` is false) from this server's origin.
@@ -37,7 +52,7 @@ final class DashboardClient: Sendable {
         if csrf, fields["csrf"] == nil, let token = self.csrf { fields["csrf"] = token }
         let body = fields.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
         let headers =
-            cookieHeader() + [
+            cookieFields() + [
                 ("Content-Type", "application/x-www-form-urlencoded"), ("Origin", origin ?? "http://127.0.0.1:\(port)"),
             ]
         return try await send(HTTPRequest(method: .post, path: path, headers: HTTPHeaders(headers), body: .bytes(Array(body.utf8)), timeout: .seconds(60)))
@@ -57,7 +72,7 @@ final class DashboardClient: Sendable {
         var fields = form
         if let token { fields["csrf"] = token }
         let body = fields.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
-        let headers = cookieHeader() + [("Content-Type", "application/x-www-form-urlencoded")] + extraHeaders
+        let headers = cookieFields() + [("Content-Type", "application/x-www-form-urlencoded")] + extraHeaders
         return try await send(HTTPRequest(method: .post, path: path, headers: HTTPHeaders(headers), body: .bytes(Array(body.utf8)), timeout: .seconds(60)))
     }
 
@@ -89,7 +104,7 @@ final class DashboardClient: Sendable {
         return page
     }
 
-    private func cookieHeader() -> [(String, String)] {
+    private func cookieFields() -> [(String, String)] {
         let cookies = state.withLock { $0.cookies }
         guard !cookies.isEmpty else { return [] }
         return [("Cookie", cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))]

@@ -42,6 +42,20 @@ struct DashboardServer {
         return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:])
     }
 
+    var sandboxes: SandboxService { server.service }
+
+    /// A sandbox made through the native API by the admin key.
+    func makeSandbox() async throws -> String {
+        let made = try await api(.post, "/v1/sandboxes", json: #"{"ttl_seconds":600}"#)
+        return try #require(made.body["id"] as? String, "creating a sandbox answered \(made.status): \(made.body)")
+    }
+
+    /// A stored key of tenant `tenant`, made by the admin through `/api/api-keys`.
+    func makeTenantKey(_ tenant: String) async throws -> String {
+        let made = try await api(.post, "/api/api-keys", json: #"{"name":"dashboard-test","tenant_id":"\#(tenant)"}"#)
+        return try #require((made.body["data"] as? [String: Any])?["key"] as? String, "creating a key answered \(made.status)")
+    }
+
     /// Starts a run of `workflow` through the API; returns its id.
     func startRun(_ workflow: String, inputs: String = "{}") async throws -> String {
         let answer = try await api(.post, "/api/workflows/run", json: #"{"workflow_name":"\#(workflow)","input_data":\#(inputs)}"#)
@@ -91,6 +105,9 @@ struct DashboardServer {
         } catch {
             result = .failure(error)
         }
+        // Also after a failure: sandboxes a test made through the service go the way they came.
+        let left = (try? await server.service.list(status: "creating,running", image: nil, limit: 500, cursor: nil, keyID: nil).sandboxes) ?? []
+        for sandbox in left { try? await server.service.delete(id: sandbox.id, keyID: nil) }
         running.cancel()
         _ = await running.result
         await scheduler.stop()

@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import HTTPTransport
 import Sandbox
+import TestSupport
 import Testing
 
 @testable import Server
