@@ -79,9 +79,15 @@ struct KeysPageTests {
             let otherSite = try await admin.post(
                 "/ui/keys", form: ["csrf": try #require(DashboardClient.csrf(in: page.text)), "once": once, "name": "sneaky"], origin: "https://evil.example")
             #expect(otherSite.status == 403)
+            let target = try await server.makeKey(name: "target", tenant: nil)
+            for path in ["/ui/keys/\(target.id)/rotate", "/ui/keys/\(target.id)/deactivate"] {
+                let refused = try await admin.post(path, form: ["once": "any", "grace_period_hours": "0"], csrf: false)
+                #expect(refused.status == 403, "\(path) without the token: \(refused.status)")
+            }
+            #expect(try await server.api(.get, "/api/runs", key: target.key).status == 200, "neither rotated away nor deactivated")
             let keys = try await server.api(.get, "/api/api-keys")
             let names = (keys.body["data"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(!names.contains("sneaky") && !names.contains("mine") && names.count == 2, "nothing was made: \(names)")
+            #expect(!names.contains("sneaky") && !names.contains("mine") && names.count == 3, "nothing was made: \(names)")
             // A refused post did not use up the form: it still makes the key.
             let made = try await admin.post("/ui/keys", form: ["csrf": try #require(DashboardClient.csrf(in: page.text)), "once": once, "name": "fine"])
             #expect(made.status == 200 && HTML.text(made.text, id: "new-key-value")?.hasPrefix("sc_") == true)
