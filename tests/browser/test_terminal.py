@@ -7,6 +7,8 @@ from playwright.sync_api import WebSocket, expect
 
 # The screen as text: xterm 3's accessibility tree (screenReaderMode) or its DOM renderer's rows.
 SCREEN = "#terminal .xterm-accessibility-tree, #terminal .xterm-rows"
+# CSI and OSC control sequences, as a shell writes them around its prompt.
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07)")
 
 
 def test_echo_hi_in_a_sandbox_terminal(ui, api, server, ui_assets):
@@ -38,9 +40,15 @@ def test_echo_hi_in_a_sandbox_terminal(ui, api, server, ui_assets):
             terminal.click()
             ui.page.keyboard.type("echo hi")
             ui.page.keyboard.press("Enter")
-            # The shell's answer on a line of its own (the typed command is echoed as "echo hi").
+            # The shell's answer on a line of its own (the typed command is echoed as "echo hi"),
+            # read without the terminal's control sequences (bash turns bracketed paste off and on
+            # around each command: ESC[?2004l).
+            def plain() -> str:
+                text = b"".join(received).decode(errors="replace")
+                return ANSI.sub("", text).replace("\r", "")
+
             ui.wait_until(
-                lambda: re.search(r"\nhi\r?\n", b"".join(received).decode(errors="replace")) is not None,
+                lambda: re.search(r"\nhi\n", plain()) is not None,
                 15,
                 "`hi` came back over the WebSocket",
             )

@@ -48,6 +48,9 @@
       if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "resize", rows: size.rows, cols: size.cols }));
     });
     window.addEventListener("resize", function () { if (term.fit) term.fit(); });
+    // A click anywhere on the terminal (its accessibility tree lies over the canvas) gives the
+    // keyboard back to xterm's input.
+    element.addEventListener("click", function () { term.focus(); });
   }
 
   document.addEventListener("DOMContentLoaded", start);
