@@ -16,7 +16,7 @@ struct LivePageTests {
         name: gated
         steps:
           - id: build
-            run: echo '<img src=x onerror=alert(1)>'
+            run: echo 'kept' > "$SANDCASTLE_OUTPUTS/report.txt"; echo '<img src=x onerror=alert(1)>'
           - id: gate
             type: approval
             depends_on: [build]
@@ -81,6 +81,14 @@ struct LivePageTests {
             #expect(pushed.contains(#"id=\"run-status\" class=\"status status-completed\" data-status=\"completed\""#), "\(pushed.suffix(2000))")
             let ids = pushed.matches(of: /\nid: (\d+)\n/).compactMap { Int($0.1) }
             #expect(!ids.isEmpty, "every fragment carries the store position")
+
+            // The files the run kept are downloads; a path the run did not keep is not served.
+            let finished = try await browser.get("/ui/runs/\(runID)")
+            let link = "/ui/runs/\(runID)/artifacts?path=build/report.txt"
+            #expect(finished.text.contains(#"<a href="\#(link)" download>build/report.txt</a>"#), "\(finished.text.suffix(1500))")
+            let file = try await browser.get(link)
+            #expect(file.status == 200 && file.text == "kept\n" && file.headers["Content-Disposition"] == #"attachment; filename="report.txt""#)
+            #expect(try await browser.get("/ui/runs/\(runID)/artifacts?path=../../sandcastle.sqlite").status == 404)
 
             // A browser reconnecting from an old position is brought up to date at once.
             let resumed = try await open(server, browser, "/ui/stream?run=\(runID)", lastEventID: 1)

@@ -22,6 +22,27 @@ struct RunController: Sendable {
                 return dashboard.html(dashboard.resources.render("run", model), visit: visit)
             }
         }
+        group.get("runs/{id}/artifacts") { request, context -> Response in
+            await dashboard.page(request) { visit in
+                let runID = try Self.visibleRun(context, visit, dashboard)
+                let report: RunService.RunReport
+                do {
+                    report = try dashboard.orchestrator.run(id: runID)
+                } catch {
+                    throw Dashboard.dashboardError(error)
+                }
+                let asked = request.uri.queryParameters.get("path") ?? ""
+                // Only a file the run's report lists: no path from the address reaches the disk unchecked.
+                guard report.artifacts.contains(where: { $0.path == asked }),
+                    let data = FileManager.default.contents(atPath: (report.artifactsDirectory as NSString).appendingPathComponent(asked))
+                else { throw DashboardError(.notFound, "run \(runID) kept no file \(asked)") }
+                var headers = HTTPFields()
+                headers[.contentType] = "application/octet-stream"
+                headers[.contentDisposition] = "attachment; filename=\"\(Self.attachmentName(asked))\""
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            }
+        }
         group.post("runs/{id}/cancel") { request, context -> Response in
             await dashboard.page(request) { visit in
                 let runID = try Self.visibleRun(context, visit, dashboard)
@@ -69,6 +90,13 @@ struct RunController: Sendable {
             report: report, events: events, workflow: workflow, violations: violations, selectedStep: step, live: dashboard.orchestrator.liveOutput,
             chrome: dashboard.chrome(
                 visit, title: "Run \(runID)", current: "runs", stream: "\(Dashboard.root)/stream?run=\(Dashboard.urlEncoded(runID))"))
+    }
+
+    /// A file's last path component fit for a `Content-Disposition` header.
+    static func attachmentName(_ path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        let safe = name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0) ? Character($0) : "_" }
+        return safe.isEmpty ? "artifact" : String(safe)
     }
 
     /// A fork's changes from the replay form: command or prompt, model, turns, image, `KEY=value` lines, timeout.

@@ -74,6 +74,12 @@ struct RunPageModel {
         var matched: String
     }
 
+    struct Artifact {
+        var path: String
+        var size: String
+        var href: String
+    }
+
     struct Related {
         var id: String
         var kind: String
@@ -93,6 +99,9 @@ struct RunPageModel {
     var parent: Related?
     var children: [Related]
     var hasChildren: Bool
+    /// Files the run's steps kept (`artifacts:`), each a download.
+    var artifacts: [Artifact]
+    var hasArtifacts: Bool
     var hasViolations: Bool
     var isActive: Bool
 
@@ -168,6 +177,12 @@ struct RunPageModel {
         parent = run.parentRunID.map { Related(id: $0, kind: run.lineageKind ?? "parent", status: "") }
         children = report.derived.map { Related(id: $0.id, kind: $0.lineageKind ?? "child", status: $0.status.rawValue) }
         hasChildren = !children.isEmpty
+        artifacts = report.artifacts.map { file in
+            Artifact(
+                path: file.path, size: ByteCountFormatter.string(fromByteCount: Int64(file.size), countStyle: .file),
+                href: "\(base)/artifacts?path=\(Dashboard.urlEncoded(file.path))")
+        }
+        hasArtifacts = !artifacts.isEmpty
         hasViolations = !self.violations.isEmpty
     }
 

@@ -36,8 +36,9 @@ struct RunsController: Sendable {
             await dashboard.page(request) { visit in
                 let query = request.uri.queryParameters
                 let status = query.get("status").flatMap { Self.statuses.contains($0) ? $0 : nil }
-                let workflow = query.get("workflow")?.trimmingCharacters(in: .whitespaces) ?? ""
-                let tenantFilter = visit.tenant == nil ? (query.get("tenant") ?? "") : ""
+                // Read as browsers encode a GET form (`+` is a space).
+                let workflow = try Dashboard.queryValue(request, "workflow") ?? ""
+                let tenantFilter = visit.tenant == nil ? (try Dashboard.queryValue(request, "tenant") ?? "") : ""
                 let page = max(1, min(10_000, query.get("page").flatMap(Int.init) ?? 1))
                 let runs = try dashboard.orchestrator.runs.runs(
                     RunQuery(
