@@ -24,6 +24,12 @@ extension SQLiteRunRepository {
         }
     }
 
+    /// The runs that recorded anything after the global position `afterID` (what a live list
+    /// of runs must redraw), without reading the events themselves.
+    public func runIDs(withEventsAfter afterID: Int64) throws -> [String] {
+        try database.query("SELECT DISTINCT run_id FROM events WHERE id > ?", [afterID]).map { try $0.get(0) }
+    }
+
     /// The global position of the newest event (0 when there is none).
     public func latestEventID() throws -> Int64 {
         try database.query("SELECT COALESCE(MAX(id), 0) FROM events").first?.get(0) ?? 0

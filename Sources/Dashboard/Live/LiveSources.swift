@@ -48,7 +48,7 @@ struct RunsLiveSource: LiveSource {
 
     func fragments(changedAfter cursor: Int64) -> [JSONValue] {
         let repository = dashboard.orchestrator.runs.repository
-        let changed = Set(((try? repository.events(afterID: cursor, limit: 2000)) ?? []).map(\.record.runID))
+        let changed = Set((try? repository.runIDs(withEventsAfter: cursor)) ?? [])
         var runs: [RunRecord] = []
         for id in changed.sorted() {
             guard dashboard.orchestrator.isVisible(runID: id, to: visit.tenant), let run = try? repository.run(id: id)?.run else { continue }
