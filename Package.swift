@@ -268,7 +268,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "ServerCore", "ServerCompat", "Dashboard", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders", "OneShotAgent",
+                "ServerCore", "ServerCompat", "Dashboard", "EngineService", "Orchestrator", "Sandbox", "SandboxDocker", "Store", "ModelProviders",
+                "OneShotAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
