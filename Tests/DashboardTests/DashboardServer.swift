@@ -108,6 +108,15 @@ struct DashboardServer {
         // Also after a failure: sandboxes a test made through the service go the way they came.
         let left = (try? await server.service.list(status: "creating,running", image: nil, limit: 500, cursor: nil, keyID: nil).sandboxes) ?? []
         for sandbox in left { try? await server.service.delete(id: sandbox.id, keyID: nil) }
+        // Runs a test left going are cancelled and awaited: their sandboxes must not appear after the sweep.
+        for run in (try? runs.repository.listRuns(.init(statuses: [.pending, .running, .waitingApproval], limit: 1000))) ?? [] {
+            try? await orchestrator.cancel(runID: run.id, reason: "the test ended")
+            _ = await orchestrator.queue.waitForTurnEnd(runID: run.id)
+            // A run paused at a gate cannot be cancelled (as in Sandcastle); its kept workspace goes now.
+            if run.status == .waitingApproval || (try? orchestrator.run(id: run.id).detail.run.status) == .waitingApproval {
+                _ = try? await runs.removeSandboxes(ofRun: run.id)
+            }
+        }
         running.cancel()
         _ = await running.result
         await scheduler.stop()
