@@ -159,6 +159,11 @@ struct LivePageTests {
             let pushed = try await Self.read(stream) { $0.contains("run-\(runID)") }
             #expect(pushed.contains(#""insert":"runs-body""#) && pushed.contains(#""target":"run-\#(runID)""#))
             #expect(pushed.contains(#"<tr class=\"run\" id=\"run-\#(runID)\""#))
+            // The list's day filters (UTC days, both ends included) live in the address.
+            let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+            #expect(try await browser.get("/ui/runs?from=\(today)&to=\(today)").text.contains("id=\"run-\(runID)\""))
+            #expect(!(try await browser.get("/ui/runs?from=2001-01-01&to=2001-01-02").text.contains("id=\"run-\(runID)\"")))
+            #expect(try await browser.get("/ui/runs?from=yesterday").status == 400)
             _ = try await server.api(.post, "/api/runs/\(runID)/cancel")
         }
     }

@@ -14,7 +14,7 @@ struct TemplateLookupTests {
 
     @Test func everyStoredPropertyIsAnswered() {
         let step = RunPageModel.StepRow(
-            id: "s", status: "failed", attempts: 2, duration: "1 s", backend: "docker", cost: "$0.01", tokens: "1 in / 2 out",
+            id: "s", status: "failed", attempts: 2, duration: "1 s", backend: "docker", sandbox: "abc", cost: "$0.01", tokens: "1 in / 2 out",
             error: "boom", href: "/ui", selected: true, failed: true)
         #expect(Self.missing(step).isEmpty, "\(Self.missing(step))")
         var row = RunRow(.init(id: "r", workflowName: "w", error: "e"), usage: nil)

@@ -16,6 +16,8 @@ struct RunPageModel {
         var attempts: Int
         var duration: String
         var backend: String
+        /// The sandbox its last attempt ran in.
+        var sandbox: String
         var cost: String
         var tokens: String
         var error: String?
@@ -137,7 +139,8 @@ struct RunPageModel {
             return StepRow(
                 id: id, status: record?.status.rawValue ?? "pending", attempts: attempts,
                 duration: started[id].map { Formatting.duration(($0, record?.finishedAt ?? now)) } ?? "—",
-                backend: record?.backend ?? "—", cost: usage.calls > 0 ? Formatting.cost(usage.pricedCostUSD) : "—",
+                backend: record?.backend ?? "—", sandbox: report.attempts[RunService.RunReport.label(id, nil)]?.last?.sandboxID ?? record?.sandboxID ?? "—",
+                cost: usage.calls > 0 ? Formatting.cost(usage.pricedCostUSD) : "—",
                 tokens: usage.calls > 0 ? "\(usage.inputTokens) in / \(usage.outputTokens) out" : "—",
                 error: record?.error.map { Formatting.clipped($0, 2000) }, href: "\(base)?step=\(Dashboard.urlEncoded(id))",
                 selected: id == selectedStep, failed: record?.status == .failed)

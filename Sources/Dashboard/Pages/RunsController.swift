@@ -24,6 +24,9 @@ struct RunsController: Sendable {
         var workflow: String
         var tenant: String
         var showTenant: Bool
+        /// The created-on range (`yyyy-MM-dd`, UTC days, both ends included).
+        var from: String
+        var to: String
         var page: Int
         var previous: String?
         var next: String?
@@ -40,9 +43,14 @@ struct RunsController: Sendable {
                 let workflow = try Dashboard.queryValue(request, "workflow") ?? ""
                 let tenantFilter = visit.tenant == nil ? (try Dashboard.queryValue(request, "tenant") ?? "") : ""
                 let page = max(1, min(10_000, query.get("page").flatMap(Int.init) ?? 1))
+                let from = try Dashboard.queryValue(request, "from") ?? ""
+                let to = try Dashboard.queryValue(request, "to") ?? ""
+                let since = try Self.day(from, name: "from")
+                let before = try Self.day(to, name: "to").map { $0.addingTimeInterval(86_400) }
                 let runs = try dashboard.orchestrator.runs.runs(
                     RunQuery(
                         statuses: status.map { [RunStatus(rawValue: $0)] }, workflowName: workflow.isEmpty ? nil : workflow,
+                        createdSince: since, createdBefore: before,
                         limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize,
                         tenant: visit.tenant ?? (tenantFilter.isEmpty ? nil : tenantFilter)))
                 let shown = Array(runs.prefix(Self.pageSize))
@@ -52,6 +60,8 @@ struct RunsController: Sendable {
                     if let status { items.append(("status", status)) }
                     if !workflow.isEmpty { items.append(("workflow", workflow)) }
                     if !tenantFilter.isEmpty { items.append(("tenant", tenantFilter)) }
+                    if !from.isEmpty { items.append(("from", from)) }
+                    if !to.isEmpty { items.append(("to", to)) }
                     return "\(Dashboard.root)/runs?" + items.map { "\($0.0)=\(Dashboard.urlEncoded($0.1))" }.joined(separator: "&")
                 }
                 var streamQuery = "scope=runs"
@@ -62,11 +72,20 @@ struct RunsController: Sendable {
                     runs: shown.map { RunRow($0, usage: usage[$0.id]) },
                     statuses: [Option(value: "", label: "any status", selected: status == nil)]
                         + Self.statuses.map { Option(value: $0, label: $0.replacingOccurrences(of: "_", with: " "), selected: $0 == status) },
-                    workflow: workflow, tenant: tenantFilter, showTenant: visit.tenant == nil, page: page,
+                    workflow: workflow, tenant: tenantFilter, showTenant: visit.tenant == nil, from: from, to: to, page: page,
                     previous: page > 1 ? link(page - 1) : nil, next: runs.count > Self.pageSize ? link(page + 1) : nil,
                     empty: shown.isEmpty)
                 return dashboard.html(dashboard.resources.render("runs", model), visit: visit)
             }
         }
+    }
+
+    /// A `yyyy-MM-dd` day's start (UTC); nil for an empty field; a clear 400 for anything else.
+    static func day(_ text: String, name: String) throws -> Date? {
+        guard !text.isEmpty else { return nil }
+        guard let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) else {
+            throw DashboardError(.invalidInput, "\(name) must be a day like 2026-12-07, not \(text)")
+        }
+        return date
     }
 }

@@ -15,6 +15,7 @@ extension RunPageModel.StepRow: MustacheParent {
         case "attempts": attempts
         case "duration": duration
         case "backend": backend
+        case "sandbox": sandbox
         case "cost": cost
         case "tokens": tokens
         case "error": error
