@@ -44,6 +44,8 @@ import PackageDescription
 //   ServerCore           the HTTP service's core: SandboxService actor, ServerError, configuration, auth, metrics
 //   ServerCompat         E2B (control plane + envd), Sandkasten and Sandstorm (/query) APIs over the same service,
 //                        and Sandcastle's /api (workflows and runs) over the Orchestrator
+//   Dashboard            the dashboard under /ui: pages from Mustache templates, the session sign-in,
+//                        live HTML fragments over SSE, the DAG/timeline/charts laid out in Swift as SVG
 //   Server               `sandcastle serve`: the app wired together, native controllers, /openapi.json
 //   sandcastle           the CLI
 // The runner (PID 1 inside every sandbox) lives under runner/ and depends only on
