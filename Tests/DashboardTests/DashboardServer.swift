@@ -18,6 +18,7 @@ struct DashboardServer {
 
     let port: Int
     let orchestrator: Orchestrator
+    let scheduler: Scheduler
     let server: SandcastleServer
     let data: String
 
@@ -44,6 +45,23 @@ struct DashboardServer {
 
     var sandboxes: SandboxService { server.service }
 
+    /// A browser signed in with `key` (the workflows and schedules tests' name for ``signedIn(_:)``).
+    func browser(_ key: String) async throws -> DashboardClient { try await signedIn(key) }
+
+    /// An API call with `key`; the status and the body's text.
+    func call(_ method: HTTPMethod, _ path: String, json: String? = nil, key: String = adminKey) async throws -> (status: Int, text: String) {
+        let answer = try await api(method, path, json: json, key: key)
+        let text = (try? JSONSerialization.data(withJSONObject: answer.body)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return (answer.status, text)
+    }
+
+    /// A key made by the admin through `/api/api-keys` (`body` is its JSON); returns the key itself.
+    func makeKey(_ body: String) async throws -> String {
+        let made = try await api(.post, "/api/api-keys", json: body)
+        #expect(made.status == 201, "\(made.body)")
+        return try #require((made.body["data"] as? [String: Any])?["key"] as? String, "no key in \(made.body)")
+    }
+
     /// A sandbox made through the native API by the admin key.
     func makeSandbox() async throws -> String {
         let made = try await api(.post, "/v1/sandboxes", json: #"{"ttl_seconds":600}"#)
@@ -65,8 +83,10 @@ struct DashboardServer {
 
     /// Runs `body` against a fresh server with `workflows` (name → YAML) in its folder; stops it,
     /// then fails the test if a container of it was left behind.
+    /// - Parameter scheduling: start the scheduler's loop; without it nothing fires behind a
+    ///   test's back (manual triggers still run).
     static func with(
-        workflows: [String: String] = [:], open: Bool = false, _ body: (DashboardServer) async throws -> Void
+        workflows: [String: String] = [:], open: Bool = false, scheduling: Bool = true, _ body: (DashboardServer) async throws -> Void
     ) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("sc-dashboard-\(UUID().uuidString)").path
         let folder = data + "-workflows"
@@ -80,6 +100,7 @@ struct DashboardServer {
         configuration.port = 0
         configuration.dataDirectory = data
         configuration.openMode = open
+        configuration.rateLimitRuns = .off
         if !open {
             configuration.adminAPIKey = RedactedSecret(adminKey)
             configuration.apiKeyPepper = try APIKeyPepper(pepper, source: "test")
@@ -91,7 +112,7 @@ struct DashboardServer {
         dependencies.orchestrator = orchestrator
         let scheduler = Scheduler(orchestrator: orchestrator, defaultCatchUp: .once, logger: Logger(label: "test.schedules"))
         dependencies.scheduler = scheduler
-        await scheduler.start()
+        if scheduling { await scheduler.start() }
         let server = try SandcastleServer(configuration: configuration, dependencies: dependencies)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application { port in continuation.yield(port) }
@@ -100,7 +121,7 @@ struct DashboardServer {
         guard let port = await iterator.next() else { throw ServerError(.internal, "the server did not start") }
         let result: Result<Void, any Error>
         do {
-            try await body(DashboardServer(port: port, orchestrator: orchestrator, server: server, data: data))
+            try await body(DashboardServer(port: port, orchestrator: orchestrator, scheduler: scheduler, server: server, data: data))
             result = .success(())
         } catch {
             result = .failure(error)

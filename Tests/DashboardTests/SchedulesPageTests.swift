@@ -33,8 +33,8 @@ struct SchedulesPageTests {
     }
 
     @Test func aScheduleIsCreatedToggledTriggeredEditedAndDeleted() async throws {
-        try await WorkPagesFixture.with(workflows: ["chain": Self.chain]) { server in
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+        try await DashboardServer.with(workflows: ["chain": Self.chain], scheduling: false) { server in
+            let browser = try await server.browser(DashboardServer.adminKey)
             let empty = try await browser.get("/ui/schedules")
             #expect(empty.status == 200 && empty.html.contains(#"<form id="new-schedule" method="post" action="/ui/schedules""#))
             for field in ["workflow_name", "cron_expression", "timezone", "input_data", "enabled"] {
@@ -100,8 +100,8 @@ struct SchedulesPageTests {
     }
 
     @Test func anInvalidExpressionOrZoneComesBackOnItsForm() async throws {
-        try await WorkPagesFixture.with(workflows: ["chain": Self.chain]) { server in
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+        try await DashboardServer.with(workflows: ["chain": Self.chain], scheduling: false) { server in
+            let browser = try await server.browser(DashboardServer.adminKey)
             let refused = try await browser.submit(
                 ["workflow_name": "chain", "cron_expression": "61 * * * *", "input_data": #"{"who":"<script>alert(1)</script>"}"#],
                 to: "/ui/schedules", from: "/ui/schedules")
@@ -143,10 +143,10 @@ struct SchedulesPageTests {
     }
 
     @Test func withoutTheCSRFTokenNothingChanges() async throws {
-        try await WorkPagesFixture.with(workflows: ["chain": Self.chain]) { server in
+        try await DashboardServer.with(workflows: ["chain": Self.chain], scheduling: false) { server in
             let created = try await server.scheduler.create(NewSchedule(workflowName: "chain", cronExpression: "@hourly"))
             let id = created.record.id
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+            let browser = try await server.browser(DashboardServer.adminKey)
             for (path, form) in [
                 ("/ui/schedules", ["workflow_name": "chain", "cron_expression": "@daily"]), ("/ui/schedules/\(id)/enabled", ["enabled": "false"]),
                 ("/ui/schedules/\(id)/trigger", [:]), ("/ui/schedules/\(id)/edit", ["cron_expression": "@daily"]),
@@ -162,7 +162,9 @@ struct SchedulesPageTests {
     }
 
     @Test func tenantsSeeAndChangeOnlyTheirOwnSchedules() async throws {
-        try await WorkPagesFixture.with(workflows: ["chain": Self.chain, "other": Self.chain.replacingOccurrences(of: "name: chain", with: "name: other")]) {
+        try await DashboardServer.with(
+            workflows: ["chain": Self.chain, "other": Self.chain.replacingOccurrences(of: "name: chain", with: "name: other")], scheduling: false
+        ) {
             server in
             let acme = try await server.makeKey(#"{"name":"acme","tenant_id":"acme","allowed_workflows":["chain"]}"#)
             let globex = try await server.makeKey(#"{"name":"globex","tenant_id":"globex"}"#)
@@ -194,7 +196,7 @@ struct SchedulesPageTests {
             }
             #expect(try await server.scheduler.schedule(id: id).record.enabled)
 
-            let admin = try await server.browser(WorkPagesFixture.adminKey)
+            let admin = try await server.browser(DashboardServer.adminKey)
             let adminPage = try await admin.get("/ui/schedules")
             #expect(Self.row(adminPage.html, workflow: "chain")?.contains("Trigger now") == true, "an admin sees every tenant's")
             #expect(try await acmeBrowser.post("/ui/schedules/\(id)/delete", [:], csrf: acmeCSRF).status == 303)

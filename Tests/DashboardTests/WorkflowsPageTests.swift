@@ -47,11 +47,11 @@ struct WorkflowsPageTests {
     }
 
     @Test func cardsListEveryWorkflowWithItsStepsAndVersions() async throws {
-        try await WorkPagesFixture.with(workflows: ["typed": Self.typed, "chain": Self.chain]) { server in
+        try await DashboardServer.with(workflows: ["typed": Self.typed, "chain": Self.chain], scheduling: false) { server in
             let twoSteps = #"name: chain\nsteps:\n  - id: one\n    run: echo one\n  - id: two\n    depends_on: [one]\n    run: echo two\n"#
             let saved = try await server.call(.post, "/api/workflows", json: #"{"name":"chain","content":""# + twoSteps + #""}"#)
             #expect(saved.status == 201, "\(saved.text)")
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+            let browser = try await server.browser(DashboardServer.adminKey)
             let page = try await browser.get("/ui/workflows")
             #expect(page.status == 200)
             #expect(page.html.contains(#"data-nav="workflows" aria-current="page""#))
@@ -68,8 +68,8 @@ struct WorkflowsPageTests {
     }
 
     @Test func theRunFormSubmitsARunWithTypedInputsAndABudget() async throws {
-        try await WorkPagesFixture.with(workflows: ["typed": Self.typed]) { server in
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+        try await DashboardServer.with(workflows: ["typed": Self.typed], scheduling: false) { server in
+            let browser = try await server.browser(DashboardServer.adminKey)
             let page = try await browser.get("/ui/workflows/typed")
             #expect(page.status == 200)
             #expect(page.html.contains(#"<form id="run-workflow" method="post" action="/ui/workflows/typed/run""#))
@@ -104,8 +104,8 @@ struct WorkflowsPageTests {
     }
 
     @Test func badValuesComeBackOnTheFormWithWhatWasTyped() async throws {
-        try await WorkPagesFixture.with(workflows: ["typed": Self.typed]) { server in
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+        try await DashboardServer.with(workflows: ["typed": Self.typed], scheduling: false) { server in
+            let browser = try await server.browser(DashboardServer.adminKey)
             let csrf = try DashboardClient.token(try await browser.get("/ui/workflows/typed").html)
             let runsBefore = try server.orchestrator.runs.repository.listRuns(RunQuery(limit: 100)).count
 
@@ -133,8 +133,8 @@ struct WorkflowsPageTests {
     }
 
     @Test func withoutTheCSRFTokenNothingRuns() async throws {
-        try await WorkPagesFixture.with(workflows: ["typed": Self.typed]) { server in
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+        try await DashboardServer.with(workflows: ["typed": Self.typed], scheduling: false) { server in
+            let browser = try await server.browser(DashboardServer.adminKey)
             let none = try await browser.post("/ui/workflows/typed/run", ["input.who": "Ada"], csrf: nil)
             #expect(none.status == 403)
             let wrong = try await browser.post("/ui/workflows/typed/run", ["input.who": "Ada"], csrf: "not-the-token")
@@ -151,14 +151,14 @@ struct WorkflowsPageTests {
     }
 
     @Test func versionsAreListedAndEachCanBeShownAndRun() async throws {
-        try await WorkPagesFixture.with(workflows: [:]) { server in
+        try await DashboardServer.with(workflows: [:], scheduling: false) { server in
             for body in [
                 #"{"name":"evolving","content":"name: evolving\nsteps:\n  - id: first\n    run: echo v1\n"}"#,
                 #"{"name":"evolving","content":"name: evolving\ninputs:\n  n: {type: number, default: 1.5}\nsteps:\n  - id: second\n    run: echo v2\n"}"#,
             ] {
                 #expect(try await server.call(.post, "/api/workflows", json: body).status == 201)
             }
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+            let browser = try await server.browser(DashboardServer.adminKey)
             let newest = try await browser.get("/ui/workflows/evolving")
             #expect(newest.html.contains(#"data-version="2""#) && newest.html.contains(#"name="input.n""#))
             #expect(newest.html.contains(#"<li class="version" data-version="2" aria-current="true">"#))
@@ -178,11 +178,11 @@ struct WorkflowsPageTests {
     }
 
     @Test func complianceRefusalsAreShownOnTheForm() async throws {
-        try await WorkPagesFixture.with(workflows: [:]) { server in
+        try await DashboardServer.with(workflows: [:], scheduling: false) { server in
             // Saved before the rules refused it (as an older server would have): listed, but never run.
             let risky = "name: risky\nrisk_level: unacceptable\nsteps:\n  - id: go\n    run: echo no\n"
             _ = try server.orchestrator.runs.repository.saveWorkflowVersion(name: "risky", yaml: risky, source: .api)
-            let browser = try await server.browser(WorkPagesFixture.adminKey)
+            let browser = try await server.browser(DashboardServer.adminKey)
             let page = try await browser.get("/ui/workflows/risky")
             #expect(page.status == 200)
             let refused = try await browser.post("/ui/workflows/risky/run", [:], csrf: try DashboardClient.token(page.html))
@@ -193,7 +193,7 @@ struct WorkflowsPageTests {
     }
 
     @Test func aTenantSeesItsOwnAndSharedWorkflowsAndRunsAsItsTenant() async throws {
-        try await WorkPagesFixture.with(workflows: ["typed": Self.typed, "chain": Self.chain]) { server in
+        try await DashboardServer.with(workflows: ["typed": Self.typed, "chain": Self.chain], scheduling: false) { server in
             let acme = try await server.makeKey(#"{"name":"acme","tenant_id":"acme","max_cost_per_run_usd":2.5}"#)
             let globex = try await server.makeKey(#"{"name":"globex","tenant_id":"globex"}"#)
             let limited = try await server.makeKey(#"{"name":"limited","tenant_id":"acme","allowed_workflows":["chain"]}"#)
