@@ -159,6 +159,7 @@ struct LivePageTests {
             let pushed = try await Self.read(stream) { $0.contains("run-\(runID)") }
             #expect(pushed.contains(#""insert":"runs-body""#) && pushed.contains(#""target":"run-\#(runID)""#))
             #expect(pushed.contains(#"<tr class=\"run\" id=\"run-\#(runID)\""#))
+            #expect(pushed.contains(#""target":"dlq-count""#) && pushed.contains(#""target":"approvals-count""#), "the sidebar's counts follow")
             // The list's day filters (UTC days, both ends included) live in the address.
             let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
             #expect(try await browser.get("/ui/runs?from=\(today)&to=\(today)").text.contains("id=\"run-\(runID)\""))

@@ -57,12 +57,15 @@ struct RunsLiveSource: LiveSource {
             runs.append(run)
         }
         let usage = dashboard.orchestrator.runs.usage(runIDs: runs.map(\.id))
+        // The sidebar's counts (pending approvals, unresolved dead letters) move with the runs.
+        let badges = changed.isEmpty ? [] : dashboard.chrome(visit, title: "", current: "").nav.filter { $0.badgeID != nil }
         // Oldest first, so inserting each at the top leaves the newest on top.
-        return runs.sorted { $0.createdAt < $1.createdAt }.map { run in
-            .object([
-                "target": .string("run-\(run.id)"), "insert": "runs-body",
-                "html": .string(dashboard.resources.render("run-row", RunRow(run, usage: usage[run.id]))),
-            ])
-        }
+        return badges.map { Self.replace($0.badgeID ?? "", dashboard.resources.render("badge", $0)) }
+            + runs.sorted { $0.createdAt < $1.createdAt }.map { run in
+                .object([
+                    "target": .string("run-\(run.id)"), "insert": "runs-body",
+                    "html": .string(dashboard.resources.render("run-row", RunRow(run, usage: usage[run.id]))),
+                ])
+            }
     }
 }
