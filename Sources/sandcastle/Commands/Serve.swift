@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             snake_case keys), then SANDCASTLE_* environment variables, then these flags. Without API keys (--api-key, \
             or ADMIN_API_KEY and keys made through /api/api-keys, with API_KEY_PEPPER) a loopback server is open \
             (AUTH_REQUIRED defaults to off there) and any other refuses to start; --open (AUTH_REQUIRED=false) is \
-            refused off loopback, AUTH_REQUIRED=true requires keys everywhere. See docs/server.md.
+            refused off loopback, AUTH_REQUIRED=true requires keys everywhere. See docs/server.md. The dashboard is at             http://HOST:PORT/ui (sign in once with an API key; docs/dashboard.md); its terminal needs the browser             libraries scripts/ui-assets builds from Debian's packages (SANDCASTLE_UI_ASSETS names their folder).
             """)
 
     @Option(name: .long, help: "Address to bind (default 127.0.0.1; env SANDCASTLE_HOST).")
@@ -277,6 +277,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run { port in
                 // One machine-readable line: scripts and tests read the port from it (useful with --port 0).
                 Console.error("sandcastle serve: listening on http://\(host):\(port)\(open ? " (open mode: no API key needed)" : "")")
+                Console.error("sandcastle serve: the dashboard is at http://\(host):\(port)/ui")
                 if openByDefault {
                     Console.error(
                         "sandcastle serve: no API key is configured, so this loopback server is open (AUTH_REQUIRED defaults to off "
