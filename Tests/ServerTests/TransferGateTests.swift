@@ -53,7 +53,7 @@ struct TransferGateTests {
             #expect(error.message.contains("max_transfers"))
         }
         #expect(gate.figures == (active: 1, waiting: 0), "the refused waiter left the queue")
-        // No wait at all: the time-out comes before the waiter is even parked, and still ends it.
+        // No wait at all: refused at once, never queued.
         let impatient = TransferGate(limit: 1, maxWait: .zero)
         let only = try await impatient.enter()
         for _ in 0..<200 {
@@ -61,6 +61,15 @@ struct TransferGateTests {
         }
         #expect(impatient.figures == (active: 1, waiting: 0))
         only.release()
+        // A wait shorter than it takes to park: the time-out may come before the waiter's
+        // continuation exists, and still ends it (each round is a timer task on a busy pool: few).
+        let hasty = TransferGate(limit: 1, maxWait: .nanoseconds(1))
+        let first = try await hasty.enter()
+        for _ in 0..<20 {
+            await #expect(throws: ServerError.self) { _ = try await hasty.enter() }
+        }
+        #expect(hasty.figures == (active: 1, waiting: 0))
+        first.release()
         held.release()
         try await gate.run {}
         #expect(gate.figures == (active: 0, waiting: 0))

@@ -45,17 +45,30 @@ package final class TransferGate: Sendable {
     /// - Throws: ``ServerError`` `server_busy` when no turn came within ``maxWait``;
     ///   `CancellationError` when the request went away while it waited.
     package func enter() async throws -> TransferSlot {
-        // A free turn is taken at once; otherwise the request joins the queue here, in order.
-        let queued = state.withLock { s -> UInt64? in
+        // A free turn is taken at once; otherwise the request joins the queue here, in order
+        // (or, when it may not wait at all, is refused here: no timer to schedule).
+        enum Entry {
+            case turn
+            case queued(UInt64)
+            case refused
+        }
+        let waits = maxWait > .zero
+        let entry = state.withLock { s -> Entry in
             if s.active < limit && s.waiters.isEmpty {
                 s.active += 1
-                return nil
+                return .turn
             }
+            guard waits else { return .refused }
             s.nextID += 1
             s.waiters.append(Waiter(id: s.nextID))
-            return s.nextID
+            return .queued(s.nextID)
         }
-        guard let id = queued else { return TransferSlot(gate: self) }
+        let id: UInt64
+        switch entry {
+        case .turn: return TransferSlot(gate: self)
+        case .refused: throw ServerError.busy(limit: limit, waited: maxWait)
+        case .queued(let queued): id = queued
+        }
         let timer = Task { [maxWait] in
             try await Task.sleep(for: maxWait)
             self.settle(id, .failure(ServerError.busy(limit: self.limit, waited: maxWait)))
