@@ -1,6 +1,7 @@
 import Foundation
 import JSONValues
 import Resilience
+import Synchronization
 import TestSupport
 import Testing
 
@@ -205,9 +206,17 @@ import Testing
     @Test func cancellingDuringTheWaitStopsBeforeTheNextAttempt() async throws {
         try await Receiver.with(replies: [.status(500)]) { receiver in
             // A wait that lasts until cancelled: the retry never comes.
-            let sender = WebhookSender(secret: nil, policy: Self.development, sleep: { _ in try await Task.sleep(for: .seconds(3600)) })
+            let waiting = WaitFlag()
+            let sender = WebhookSender(
+                secret: nil, policy: Self.development,
+                sleep: { _ in
+                    waiting.value.store(true, ordering: .releasing)
+                    try await Task.sleep(for: .seconds(3600))
+                })
             let delivery = Task { await sender.deliver(Self.payload(), to: receiver.url()) }
-            #expect(await eventually { receiver.requests.count == 1 })
+            // Cancelled once the sender waits (not while its first attempt's answer is still on the way).
+            #expect(await eventually { waiting.value.load(ordering: .acquiring) })
+            #expect(receiver.requests.count == 1)
             delivery.cancel()
             let record = await delivery.value
             #expect(record.outcome == .cancelled)
@@ -263,4 +272,9 @@ func freePort() throws -> Int {
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Set when the sender starts waiting to retry.
+final class WaitFlag: Sendable {
+    let value = Atomic(false)
 }
