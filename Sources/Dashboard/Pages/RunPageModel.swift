@@ -137,7 +137,7 @@ struct RunPageModel {
             let usage = report.usage(step: id)
             let attempts = report.attempts[RunService.RunReport.label(id, nil)]?.count ?? 0
             return StepRow(
-                id: id, status: record?.status.rawValue ?? "pending", attempts: attempts,
+                id: id, status: Self.shownStatus(record?.status, run: run.status), attempts: attempts,
                 duration: started[id].map { Formatting.duration(($0, record?.finishedAt ?? now)) } ?? "—",
                 backend: record?.backend ?? "—", sandbox: report.attempts[RunService.RunReport.label(id, nil)]?.last?.sandboxID ?? record?.sandboxID ?? "—",
                 cost: usage.calls > 0 ? Formatting.cost(usage.pricedCostUSD) : "—",
@@ -149,7 +149,7 @@ struct RunPageModel {
             let fanned = items[id] ?? []
             let done = fanned.filter { $0.status == .completed }.count
             return RunDrawings.Node(
-                id: id, status: records[id]?.status.rawValue ?? "pending",
+                id: id, status: Self.shownStatus(records[id]?.status, run: run.status),
                 subtitle: fanned.isEmpty ? nil : "\(done)/\(fanned.count) done", href: "\(base)?step=\(Dashboard.urlEncoded(id))")
         }
         let edges = (workflow?.steps ?? []).flatMap { step in step.dependsOn.map { (from: $0.value, to: step.id) } }
@@ -234,11 +234,18 @@ struct RunPageModel {
         }
         let definition = workflow?.steps.first { $0.id == id }
         return SelectedStep(
-            id: id, status: record?.status.rawValue ?? "pending", output: text, outputIsEmpty: text.isEmpty, error: record?.error,
+            id: id, status: shownStatus(record?.status, run: report.detail.run.status), output: text, outputIsEmpty: text.isEmpty, error: record?.error,
             log: log, live: nil, attempts: attempts, transcript: transcript, hasTranscript: !transcript.isEmpty,
             canReplay: record != nil && definition != nil, takesCommand: definition?.kind == .run,
             takesPrompt: definition?.kind == .agent || definition?.kind == .llm, takesTurns: definition?.kind == .agent,
             takesSandbox: definition?.kind == .run || definition?.kind == .agent)
+    }
+
+    /// How a step reads: a step never reached (no row, or still `pending`) is to come while the
+    /// run may reach it, and was left out (`skipped`) once the run is over.
+    static func shownStatus(_ step: StepStatus?, run: RunStatus) -> String {
+        guard step == nil || step == .pending else { return step?.rawValue ?? "pending" }
+        return [.pending, .running, .waitingApproval].contains(run) ? "pending" : "skipped"
     }
 
     /// JSON text indented for reading (as it was when it does not parse).
