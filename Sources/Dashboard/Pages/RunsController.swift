@@ -42,7 +42,7 @@ struct RunsController: Sendable {
                 // Read as browsers encode a GET form (`+` is a space).
                 let workflow = try Dashboard.queryValue(request, "workflow") ?? ""
                 let tenantFilter = visit.tenant == nil ? (try Dashboard.queryValue(request, "tenant") ?? "") : ""
-                let page = max(1, min(10_000, query.get("page").flatMap(Int.init) ?? 1))
+                let paging = PageLinks(asked: query.get("page"), size: Self.pageSize)
                 let from = try Dashboard.queryValue(request, "from") ?? ""
                 let to = try Dashboard.queryValue(request, "to") ?? ""
                 let since = try Self.day(from, name: "from")
@@ -51,29 +51,21 @@ struct RunsController: Sendable {
                     RunQuery(
                         statuses: status.map { [RunStatus(rawValue: $0)] }, workflowName: workflow.isEmpty ? nil : workflow,
                         createdSince: since, createdBefore: before,
-                        limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize,
+                        limit: Self.pageSize + 1, offset: paging.offset,
                         tenant: visit.tenant ?? (tenantFilter.isEmpty ? nil : tenantFilter)))
                 let shown = Array(runs.prefix(Self.pageSize))
                 let usage = dashboard.orchestrator.runs.usage(runIDs: shown.map(\.id))
-                func link(_ page: Int) -> String {
-                    var items = [("page", String(page))]
-                    if let status { items.append(("status", status)) }
-                    if !workflow.isEmpty { items.append(("workflow", workflow)) }
-                    if !tenantFilter.isEmpty { items.append(("tenant", tenantFilter)) }
-                    if !from.isEmpty { items.append(("from", from)) }
-                    if !to.isEmpty { items.append(("to", to)) }
-                    return "\(Dashboard.root)/runs?" + items.map { "\($0.0)=\(Dashboard.urlEncoded($0.1))" }.joined(separator: "&")
-                }
-                var streamQuery = "scope=runs"
-                if let status { streamQuery += "&status=\(status)" }
-                if !workflow.isEmpty { streamQuery += "&workflow=\(Dashboard.urlEncoded(workflow))" }
+                let path = "\(Dashboard.root)/runs"
+                let filters = [("status", status ?? ""), ("workflow", workflow), ("tenant", tenantFilter), ("from", from), ("to", to)]
+                let stream = PageLinks.link("\(Dashboard.root)/stream", [("scope", "runs"), ("status", status ?? ""), ("workflow", workflow)])
                 let model = Model(
-                    chrome: dashboard.chrome(visit, title: "Runs", current: "runs", stream: "\(Dashboard.root)/stream?\(streamQuery)"),
+                    chrome: dashboard.chrome(visit, title: "Runs", current: "runs", stream: stream),
                     runs: shown.map { RunRow($0, usage: usage[$0.id]) },
                     statuses: [Option(value: "", label: "any status", selected: status == nil)]
                         + Self.statuses.map { Option(value: $0, label: $0.replacingOccurrences(of: "_", with: " "), selected: $0 == status) },
-                    workflow: workflow, tenant: tenantFilter, showTenant: visit.tenant == nil, from: from, to: to, page: page,
-                    previous: page > 1 ? link(page - 1) : nil, next: runs.count > Self.pageSize ? link(page + 1) : nil,
+                    workflow: workflow, tenant: tenantFilter, showTenant: visit.tenant == nil, from: from, to: to, page: paging.page,
+                    previous: paging.previous(path, filters),
+                    next: runs.count > Self.pageSize ? PageLinks.link(path, filters, page: paging.page + 1) : nil,
                     empty: shown.isEmpty)
                 return dashboard.html(dashboard.resources.render("runs", model), visit: visit)
             }
